@@ -1,0 +1,4 @@
+export async function main(argv: string[]): Promise<number> {
+  console.log('flowtel', argv.slice(2).join(' '));
+  return 0;
+}

@@ -1,0 +1,107 @@
+import type { Meter } from '@opentelemetry/api';
+import type { Logger } from 'pino';
+import type { OperatorFunction } from 'rxjs';
+import type { z } from 'zod';
+import type { Batch, Consumer, PipelineSignal, Signal } from './consumer.ts';
+
+export type Kind = 'receiver' | 'processor' | 'exporter' | 'connector' | 'extension';
+export type Stability = 'development' | 'alpha' | 'beta' | 'stable' | 'deprecated' | 'unmaintained';
+
+/** What the host gives every component: its id, a logger and a meter scoped to it. */
+export interface CreateSettings {
+  /** `type[/name]` as written in the config */
+  id: string;
+  kind: Kind;
+  logger: Logger;
+  meter: Meter;
+  /** telemetry level: none | basic | normal | detailed */
+  metricsLevel: 'none' | 'basic' | 'normal' | 'detailed';
+  /** the directory of the first config file: relative paths in a config resolve from here */
+  configDir: string;
+}
+
+export interface Host {
+  /** a started extension by id, for auth and storage lookups */
+  getExtension(id: string): Extension | undefined;
+}
+
+export interface Component {
+  start(host: Host): Promise<void>;
+  /** Stop taking work and let in-flight work finish. Safe to call twice, and before start. */
+  shutdown(): Promise<void>;
+}
+
+export type Receiver = Component;
+
+export interface Processor extends Component {
+  /**
+   * The processor's stage. It must forward or settle every batch's Ack (merging joins them,
+   * dropping resolves or rejects them), catch its own errors per batch, and flush whatever it
+   * holds when its source completes.
+   */
+  operator(): OperatorFunction<Batch, Batch>;
+}
+
+export interface Exporter extends Component {
+  /** Resolves once the batch is accepted: queued, or sent when there is no queue. */
+  consume(batch: Batch): Promise<void>;
+}
+
+export interface Connector extends Component {
+  consume(batch: Batch): Promise<void>;
+}
+
+export type Extension = Component & Record<string, unknown>;
+
+interface FactoryBase<C> {
+  type: string;
+  /** older spellings accepted in configs, e.g. `otlp` for `otlp_grpc` */
+  aliases?: string[];
+  /** the schema of the component's config; parsing `{}` gives the defaults */
+  configSchema: z.ZodType<C, z.ZodTypeDef, unknown>;
+  /** one line for `flowtel components` */
+  description?: string;
+}
+
+export interface ReceiverFactory<C = any> extends FactoryBase<C> {
+  kind: 'receiver';
+  stability: Partial<Record<PipelineSignal, Stability>>;
+  /**
+   * One instance per receiver id, however many pipelines use it: `consumers` has one entry
+   * per signal of the pipelines that name it, each fanning out to those pipelines.
+   */
+  createReceiver(settings: CreateSettings, config: C, consumers: Partial<Record<PipelineSignal, Consumer>>): Receiver;
+  /** the signal the receiver really emits, when it is not the pipeline's (socket events) */
+  emits?: Signal;
+}
+
+export interface ProcessorFactory<C = any> extends FactoryBase<C> {
+  kind: 'processor';
+  stability: Partial<Record<PipelineSignal, Stability>>;
+  /** One instance per pipeline that names it. */
+  createProcessor(settings: CreateSettings, config: C, signal: PipelineSignal, pipelineId: string): Processor;
+  /** the signals it takes in, when not just the pipeline's (the l7 processor takes socket events) */
+  consumes?: Signal[];
+}
+
+export interface ExporterFactory<C = any> extends FactoryBase<C> {
+  kind: 'exporter';
+  stability: Partial<Record<PipelineSignal, Stability>>;
+  /** One instance per exporter id, shared by every pipeline that names it. */
+  createExporter(settings: CreateSettings, config: C, signals: PipelineSignal[]): Exporter;
+}
+
+export interface ConnectorFactory<C = any> extends FactoryBase<C> {
+  kind: 'connector';
+  /** stability per `from->to`, e.g. `traces->metrics` */
+  stability: Partial<Record<`${PipelineSignal}->${PipelineSignal}`, Stability>>;
+  createConnector(settings: CreateSettings, config: C, consumers: Partial<Record<PipelineSignal, Consumer>>): Connector;
+}
+
+export interface ExtensionFactory<C = any> extends FactoryBase<C> {
+  kind: 'extension';
+  stability: Stability;
+  createExtension(settings: CreateSettings, config: C): Extension;
+}
+
+export type Factory = ReceiverFactory | ProcessorFactory | ExporterFactory | ConnectorFactory | ExtensionFactory;

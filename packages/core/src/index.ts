@@ -1,0 +1,4 @@
+export * from './consumer.ts';
+export * from './component.ts';
+export * from './config/types.ts';
+export { z } from 'zod';

@@ -1,0 +1,4 @@
+export * from './model.ts';
+export * from './count.ts';
+export * from './create.ts';
+export * from './socket.ts';
