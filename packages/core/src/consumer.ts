@@ -117,6 +117,8 @@ interface BatchBase {
   items: number;
   ack: Ack;
   client?: ClientInfo;
+  /** how the receiver got it (grpc, http, ebpf, ...): the `transport` of its metrics */
+  transport?: string;
 }
 export interface TracesBatch extends BatchBase { signal: 'traces'; data: Traces }
 export interface MetricsBatch extends BatchBase { signal: 'metrics'; data: Metrics }
