@@ -82,6 +82,8 @@ export interface ProcessorFactory<C = any> extends FactoryBase<C> {
   createProcessor(settings: CreateSettings, config: C, signal: PipelineSignal, pipelineId: string): Processor;
   /** the signals it takes in, when not just the pipeline's (the l7 processor takes socket events) */
   consumes?: Signal[];
+  /** true when it changes batches in place: the host then gives each pipeline its own copy */
+  mutatesData?: boolean;
 }
 
 export interface ExporterFactory<C = any> extends FactoryBase<C> {

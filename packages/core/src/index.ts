@@ -1,6 +1,14 @@
 export * from './consumer.ts';
 export * from './component.ts';
 export * from './config/types.ts';
-export { z } from 'zod';
+export * from './config/errors.ts';
+export * from './config/source.ts';
+export * from './config/validate.ts';
 export * from './exporterhelper.ts';
+export * from './graph.ts';
+export * from './registry.ts';
+export * from './service.ts';
+export * from './telemetry/config.ts';
 export * from './telemetry/obs.ts';
+export * from './telemetry/telemetry.ts';
+export { z } from 'zod';

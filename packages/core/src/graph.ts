@@ -1,0 +1,241 @@
+// The running collector: components built from a resolved config and wired as RxJS pipelines.
+//
+//   receivers ──fan-out──▶ Subject per pipeline ──processors──▶ fan-out to exporters/connectors
+//
+// A receiver used by several pipelines runs once; each pipeline has its own processor
+// instances; exporters and connectors are shared. Every batch carries an Ack back to its
+// receiver. Start: extensions, exporters, connectors, processors, receivers; shutdown is the
+// reverse, and pipelines drain before their exporters stop.
+import { Subject, mergeMap, tap, type Observable } from 'rxjs';
+import type { Logger } from 'pino';
+import type { Component, Connector, CreateSettings, Exporter, Extension, Host, Kind, Processor, Receiver } from './component.ts';
+import { Ack, retryable, type Batch, type BatchInput, type Consumer, type PipelineSignal } from './consumer.ts';
+import type { PipelineConfig, ResolvedConfig } from './config/validate.ts';
+import { ProcessorObs, ReceiverObs } from './telemetry/obs.ts';
+import type { Telemetry } from './telemetry/telemetry.ts';
+
+/** Extensions that care about the collector's readiness (health_check). */
+interface ReadinessWatcher {
+  ready(): void;
+  notReady(): void;
+}
+const watchesReadiness = (e: Extension): e is Extension & ReadinessWatcher =>
+  typeof e.ready === 'function' && typeof e.notReady === 'function';
+
+/** How many batches a pipeline hands its exporters at once before buffering. */
+const EXPORT_CONCURRENCY = 256;
+
+interface Pipeline {
+  config: PipelineConfig;
+  input: Subject<Batch>;
+  processors: Processor[];
+  /** exporters and connectors it feeds */
+  sinks: Array<Exporter | Connector>;
+  /** resolves when the pipeline has drained after its input completed */
+  drained: Promise<void>;
+  closed: boolean;
+  /** whether any processor may change the data in place (then fan-out copies) */
+  mutates: boolean;
+}
+
+function copyBatch(batch: Batch): Batch {
+  // socket batches are read-only by contract; everything else is plain data
+  return batch.signal === 'socket' ? batch : ({ ...batch, data: structuredClone(batch.data) } as Batch);
+}
+
+export class Graph implements Host {
+  private readonly config: ResolvedConfig;
+  private readonly telemetry: Telemetry;
+  private readonly logger: Logger;
+  private readonly extensions = new Map<string, Extension>();
+  private readonly exporters = new Map<string, Exporter>();
+  private readonly connectors = new Map<string, Connector>();
+  private readonly receivers = new Map<string, Receiver>();
+  private readonly pipelines = new Map<string, Pipeline>();
+  private started = false;
+  private shutdownPromise?: Promise<void>;
+
+  constructor(config: ResolvedConfig, telemetry: Telemetry) {
+    this.config = config;
+    this.telemetry = telemetry;
+    this.logger = telemetry.logger;
+  }
+
+  getExtension(id: string): Extension | undefined {
+    return this.extensions.get(id);
+  }
+
+  private settings(kind: Kind, id: string, extra: Record<string, string> = {}): CreateSettings {
+    return {
+      id,
+      kind,
+      logger: this.logger.child({ 'otelcol.component.id': id, 'otelcol.component.kind': kind, ...extra }),
+      meter: this.telemetry.meter(`flowtel/${kind}/${id}`),
+      metricsLevel: this.telemetry.level,
+      configDir: this.config.baseDir,
+    };
+  }
+
+  private build(): void {
+    const c = this.config;
+    for (const id of c.service.extensions) {
+      const e = c.extensions.get(id)!;
+      this.extensions.set(id, e.factory.createExtension(this.settings('extension', id), e.config));
+    }
+    const used = (key: 'receivers' | 'exporters') => new Set(c.service.pipelines.flatMap((p) => p[key]));
+    for (const id of used('exporters')) {
+      const e = c.exporters.get(id);
+      if (!e) continue;
+      const signals = c.service.pipelines.filter((p) => p.exporters.includes(id)).map((p) => p.signal);
+      this.exporters.set(id, e.factory.createExporter(this.settings('exporter', id), e.config, [...new Set(signals)]));
+    }
+    for (const [id, e] of c.connectors) {
+      const downstream = c.service.pipelines.filter((p) => p.receivers.includes(id));
+      if (downstream.length === 0) continue;
+      this.connectors.set(id, e.factory.createConnector(this.settings('connector', id), e.config, this.consumersFor(id, downstream)));
+    }
+    for (const p of c.service.pipelines) {
+      const input = new Subject<Batch>();
+      const processors = p.processors.map((id) => {
+        const e = c.processors.get(id)!;
+        return e.factory.createProcessor(this.settings('processor', id, { 'otelcol.pipeline.id': p.id }), e.config, p.signal, p.id);
+      });
+      const sinks = p.exporters.map((id) => this.exporters.get(id) ?? this.connectors.get(id)!);
+      const mutates = p.processors.some((id) => c.processors.get(id)!.factory.mutatesData);
+      const pipeline: Pipeline = { config: p, input, processors, sinks, drained: Promise.resolve(), closed: false, mutates };
+      pipeline.drained = this.wire(pipeline);
+      this.pipelines.set(p.id, pipeline);
+    }
+    for (const id of used('receivers')) {
+      const e = c.receivers.get(id);
+      if (!e) continue;
+      const pipelines = c.service.pipelines.filter((p) => p.receivers.includes(id));
+      this.receivers.set(id, e.factory.createReceiver(this.settings('receiver', id), e.config, this.consumersFor(id, pipelines)));
+    }
+  }
+
+  /** Runs a pipeline: processors in order, then each batch handed to every sink. */
+  private wire(p: Pipeline): Promise<void> {
+    let stream: Observable<Batch> = p.input;
+    p.processors.forEach((processor, i) => {
+      const obs = new ProcessorObs(this.telemetry.meter(`flowtel/processor/${p.config.processors[i]}`), p.config.processors[i], p.config.id);
+      stream = stream.pipe(
+        tap((b) => obs.in(b.signal, b.items)),
+        processor.operator(),
+        tap((b) => obs.out(b.signal, b.items)),
+      );
+    });
+    return new Promise<void>((resolve) => {
+      stream.pipe(mergeMap((batch) => this.dispatch(p, batch), EXPORT_CONCURRENCY)).subscribe({
+        complete: resolve,
+        error: (err) => {
+          this.logger.error({ err: String(err), pipeline: p.config.id }, 'pipeline failed: a processor raised an error it did not handle');
+          p.closed = true;
+          resolve();
+        },
+      });
+    });
+  }
+
+  private async dispatch(p: Pipeline, batch: Batch): Promise<void> {
+    const acks = batch.ack.split(p.sinks.length);
+    await Promise.all(
+      p.sinks.map((sink, i) => {
+        const copy = i === p.sinks.length - 1 ? batch : copyBatch(batch);
+        return sink.consume({ ...copy, ack: acks[i] } as Batch).then(
+          () => acks[i].resolve(),
+          (err) => acks[i].reject(err),
+        );
+      }),
+    );
+  }
+
+  /** The consumers a receiver or connector pushes into: one per signal, fanning out to pipelines. */
+  private consumersFor(id: string, pipelines: PipelineConfig[]): Partial<Record<PipelineSignal, Consumer>> {
+    const obs = new ReceiverObs(this.telemetry.meter(`flowtel/receiver/${id}`), id);
+    const out: Partial<Record<PipelineSignal, Consumer>> = {};
+    for (const signal of new Set(pipelines.map((p) => p.signal))) {
+      const targets = pipelines.filter((p) => p.signal === signal).map((p) => p.id);
+      out[signal] = {
+        consume: (input: BatchInput) => {
+          const { ack, done } = Ack.withPromise();
+          const open = targets.map((t) => this.pipelines.get(t)!).filter((t) => t && !t.closed);
+          if (open.length < targets.length) {
+            ack.reject(retryable('the collector is shutting down'));
+          } else {
+            const acks = ack.split(open.length);
+            const copies = open.map((t, i) => (i > 0 && open.some((o) => o.mutates) ? copyBatch(input as Batch) : input));
+            open.forEach((t, i) => t.input.next({ ...copies[i], ack: acks[i] } as Batch));
+          }
+          done.then(
+            () => obs.record(input.signal, input.items, input.transport, true),
+            () => obs.record(input.signal, input.items, input.transport, false),
+          );
+          return done;
+        },
+      };
+    }
+    return out;
+  }
+
+  async start(): Promise<void> {
+    this.build();
+    const startAll = async (kind: string, components: Map<string, Component>) => {
+      for (const [id, c] of components) {
+        try {
+          await c.start(this);
+        } catch (err) {
+          throw new Error(`failed to start ${kind} "${id}": ${(err as Error).message}`, { cause: err });
+        }
+      }
+    };
+    await startAll('extension', this.extensions);
+    await startAll('exporter', this.exporters);
+    await startAll('connector', this.connectors);
+    for (const p of this.pipelines.values())
+      for (const [i, proc] of p.processors.entries()) await startAll('processor', new Map([[p.config.processors[i], proc]]));
+    await startAll('receiver', this.receivers);
+    this.started = true;
+    for (const e of this.extensions.values()) if (watchesReadiness(e)) e.ready();
+    this.logger.info('Everything is ready. Begin running and processing data.');
+  }
+
+  /** Graceful: receivers stop, pipelines drain in dependency order, exporters empty their queues. */
+  shutdown(): Promise<void> {
+    this.shutdownPromise ??= this.doShutdown();
+    return this.shutdownPromise;
+  }
+
+  private async doShutdown(): Promise<void> {
+    this.logger.info('Starting shutdown...');
+    for (const e of this.extensions.values()) if (watchesReadiness(e)) e.notReady();
+    const stopAll = async (components: Iterable<Component>) => {
+      await Promise.all([...components].map((c) => c.shutdown().catch((err) => this.logger.error({ err: String(err) }, 'shutdown failed'))));
+    };
+    await stopAll(this.receivers.values());
+    // A pipeline can close once nothing feeds it: its receivers are stopped and every
+    // pipeline feeding its connectors has drained.
+    const remaining = new Set(this.pipelines.values());
+    const feeders = (p: Pipeline) =>
+      [...this.pipelines.values()].filter((q) => q !== p && q.config.exporters.some((id) => this.connectors.has(id) && p.config.receivers.includes(id)));
+    while (remaining.size) {
+      const ready = [...remaining].filter((p) => feeders(p).every((f) => !remaining.has(f)));
+      const wave = ready.length ? ready : [...remaining];
+      for (const p of wave) {
+        p.closed = true;
+        p.input.complete();
+      }
+      await Promise.all(wave.map((p) => p.drained));
+      for (const p of wave) remaining.delete(p);
+    }
+    await stopAll([...this.pipelines.values()].flatMap((p) => p.processors));
+    await stopAll(this.connectors.values());
+    await stopAll(this.exporters.values());
+    await stopAll(this.extensions.values());
+    this.logger.info('Shutdown complete.');
+  }
+
+  get isStarted(): boolean {
+    return this.started;
+  }
+}

@@ -1,0 +1,90 @@
+// The collector's life: load and validate the config, run the graph, and answer signals
+// (SIGTERM/SIGINT shut down gracefully, SIGHUP reloads without losing queued data).
+import { loadConfig } from './config/source.ts';
+import { resolveConfig, type ResolvedConfig } from './config/validate.ts';
+import { Graph } from './graph.ts';
+import type { Registry } from './registry.ts';
+import { createTelemetry, type BuildInfo, type Telemetry } from './telemetry/telemetry.ts';
+
+export interface ServiceOptions {
+  configUris: string[];
+  sets: string[];
+  registry: Registry;
+  build: BuildInfo;
+  /** extra lines to log at start (feature gates, plugins) */
+  notes?: string[];
+}
+
+export function loadAndResolve(opts: Pick<ServiceOptions, 'configUris' | 'sets' | 'registry'>): ResolvedConfig {
+  return resolveConfig(loadConfig(opts.configUris, opts.sets), opts.registry);
+}
+
+export class Service {
+  private readonly opts: ServiceOptions;
+  private graph?: Graph;
+  private telemetry?: Telemetry;
+  private stopped?: () => void;
+  private reloading = Promise.resolve();
+
+  constructor(opts: ServiceOptions) {
+    this.opts = opts;
+  }
+
+  /** Starts the collector; throws on a bad config or a component that cannot start. */
+  async start(config = loadAndResolve(this.opts)): Promise<void> {
+    this.telemetry = createTelemetry(config.service.telemetry, this.opts.build);
+    const log = this.telemetry.logger;
+    log.info({ version: this.opts.build.version }, 'Starting flowtel...');
+    for (const w of config.warnings) log.warn(w);
+    for (const note of this.opts.notes ?? []) log.info(note);
+    this.graph = new Graph(config, this.telemetry);
+    try {
+      await this.graph.start();
+    } catch (err) {
+      await this.graph.shutdown();
+      await this.telemetry.shutdown();
+      throw err;
+    }
+  }
+
+  async shutdown(): Promise<void> {
+    await this.reloading;
+    await this.graph?.shutdown();
+    await this.telemetry?.shutdown();
+  }
+
+  /** Validates the new config first: a bad one is logged and the running pipelines stay. */
+  reload(): Promise<void> {
+    this.reloading = this.reloading.then(async () => {
+      const log = this.telemetry?.logger;
+      let config: ResolvedConfig;
+      try {
+        config = loadAndResolve(this.opts);
+      } catch (err) {
+        log?.error({ err: (err as Error).message }, 'config reload rejected; keeping the running configuration');
+        return;
+      }
+      log?.info('Config changed: restarting the pipelines');
+      await this.graph?.shutdown();
+      await this.telemetry?.shutdown();
+      await this.start(config);
+    });
+    return this.reloading;
+  }
+
+  /** Runs until SIGTERM or SIGINT; resolves once shut down. */
+  async runUntilSignalled(): Promise<void> {
+    const done = new Promise<void>((resolve) => (this.stopped = resolve));
+    const stop = (signal: string) => {
+      this.telemetry?.logger.info({ signal }, 'Received signal from OS');
+      process.removeAllListeners('SIGTERM');
+      process.removeAllListeners('SIGINT');
+      this.shutdown().finally(() => this.stopped?.());
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.on('SIGHUP', () => void this.reload().catch((err) => this.telemetry?.logger.error({ err: String(err) }, 'reload failed')));
+    await done;
+    process.removeAllListeners('SIGHUP');
+  }
+}
