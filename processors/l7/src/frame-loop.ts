@@ -1,0 +1,56 @@
+// The loop every stream parser shares: append the chunk, cut as many whole frames as the
+// buffer holds, keep the rest for the next call. Protocol modules only say how to read one
+// frame from the front of the buffer.
+
+import type { L7Message } from './message.ts';
+import { NEED_MORE_DATA, failure, type ParseFailure, type ParseResult } from './parser.ts';
+import type { StreamBuffer } from './stream-buffer.ts';
+
+export interface FrameRead {
+  /** Bytes of the buffer this frame used (must be > 0 unless skip is set). */
+  consumed: number;
+  messages?: L7Message[];
+  /** Further bytes to drop after `consumed`, for example a body the parser does not read. */
+  skip?: number;
+}
+
+/** A whole frame, MORE when the buffer holds only part of one, or a failure. */
+export type FrameStep = FrameRead | typeof MORE | ParseFailure;
+export const MORE = 'more' as const;
+
+export function readFrames(buffer: StreamBuffer, chunk: Uint8Array, readFrame: (bytes: Uint8Array) => FrameStep): ParseResult {
+  const messages: L7Message[] = [];
+  try {
+    if (!buffer.append(chunk)) return failure(`message larger than the ${buffer.maxBytes}-byte buffer bound`);
+    while (buffer.length > 0) {
+      const step = readFrame(buffer.view());
+      if (step === MORE) break;
+      if ('kind' in step) {
+        buffer.clear();
+        return messages.length > 0 ? messages : step;
+      }
+      if (step.consumed <= 0 && !step.skip) {
+        buffer.clear();
+        return failure('parser made no progress');
+      }
+      buffer.consume(step.consumed);
+      if (step.skip) buffer.skip(step.skip);
+      if (step.messages) messages.push(...step.messages);
+    }
+    buffer.detach();
+  } catch (err) {
+    buffer.clear();
+    return messages.length > 0 ? messages : failure(`parser error: ${(err as Error).message}`);
+  }
+  if (messages.length > 0) return messages;
+  return buffer.length > 0 || buffer.skipping > 0 ? NEED_MORE_DATA : messages;
+}
+
+/** For datagram protocols and infer(): run, and turn any exception into a failure. */
+export function guarded(run: () => ParseResult): ParseResult {
+  try {
+    return run();
+  } catch (err) {
+    return failure(`parser error: ${(err as Error).message}`);
+  }
+}

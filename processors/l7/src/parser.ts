@@ -1,0 +1,60 @@
+// The contract between the l7 processor and one protocol parser. A parser is a plain object:
+// no I/O, no timers, no global state. Everything a connection needs between two calls lives in
+// the state object the parser created for it, so the processor owns the lifetime (and the
+// memory budget) of every connection.
+
+import type { L7Message } from './message.ts';
+
+/** Which way the bytes travelled: from the side that opened the connection, or back to it. */
+export type Direction = 'toServer' | 'toClient';
+
+export const NEED_MORE_DATA = Object.freeze({ kind: 'need-more-data' as const });
+export type NeedMoreData = typeof NEED_MORE_DATA;
+
+/** The bytes could not be parsed as this protocol. The parser has dropped what it buffered for that direction. */
+export interface ParseFailure {
+  readonly kind: 'error';
+  readonly reason: string;
+}
+
+/**
+ * Complete messages found in this and earlier calls (possibly none when the call only
+ * finished a frame that carries nothing to report), NEED_MORE_DATA when the bytes are kept for
+ * the next call, or a failure.
+ */
+export type ParseResult = L7Message[] | NeedMoreData | ParseFailure;
+
+export interface ParseOptions {
+  /** Hide secrets (credentials, cookies, SQL literals). On unless the user turns it off. */
+  redact: boolean;
+  /** Lower-case header names (HTTP/1, HTTP/2) recorded as http.request.header.<name> / http.response.header.<name>. */
+  captureHeaders: readonly string[];
+}
+
+export interface ProtocolParser<State = unknown> {
+  /** Stable protocol name, as DeepFlow's l7_protocol_str spells it (HTTP, DNS, MySQL, ...). */
+  readonly name: string;
+  readonly l4: 'tcp' | 'udp' | 'both';
+  /** Server ports where the protocol is usual; inference still runs on other ports. */
+  readonly defaultPorts: readonly number[];
+  /** Is this payload (the first the processor saw on a connection, either direction) this protocol? Cheap, never throws. */
+  infer(payload: Uint8Array, direction: Direction): boolean;
+  /** Fresh per-connection state. */
+  createState(options?: Partial<ParseOptions>): State;
+  /** Feed the next bytes of one direction, in order. Never throws. */
+  parse(payload: Uint8Array, direction: Direction, state: State): ParseResult;
+}
+
+export function isFailure(result: ParseResult): result is ParseFailure {
+  return !Array.isArray(result) && result.kind === 'error';
+}
+
+export function failure(reason: string): ParseFailure {
+  return { kind: 'error', reason };
+}
+
+export const DEFAULT_PARSE_OPTIONS: ParseOptions = { redact: true, captureHeaders: [] };
+
+export function parseOptions(options?: Partial<ParseOptions>): ParseOptions {
+  return { ...DEFAULT_PARSE_OPTIONS, ...options };
+}

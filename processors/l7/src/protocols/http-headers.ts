@@ -1,0 +1,59 @@
+// What HTTP/1 and HTTP/2 do alike with a header once it is decoded: trace context, captured
+// headers (redacted), the request's host and path split into semantic-convention attributes.
+
+import type { AttributeValue, TraceContextHeaders } from '../message.ts';
+import type { ParseOptions } from '../parser.ts';
+import { REDACTED, isSecretHeader } from '../redact.ts';
+
+const TRACE_HEADERS: Record<string, keyof TraceContextHeaders> = {
+  traceparent: 'traceparent',
+  tracestate: 'tracestate',
+  b3: 'b3',
+  'x-b3-traceid': 'x_b3_traceid',
+  'x-b3-spanid': 'x_b3_spanid',
+  'uber-trace-id': 'uber_trace_id',
+  sw8: 'sw8',
+  'x-request-id': 'x_request_id',
+};
+
+/** Collects the parts of a header block that become message fields. */
+export class HeaderSink {
+  trace: TraceContextHeaders | undefined;
+  readonly attributes: Record<string, AttributeValue> = {};
+
+  constructor(
+    private readonly options: ParseOptions,
+    private readonly side: 'request' | 'response',
+  ) {}
+
+  /** `name` must be lower case. */
+  add(name: string, value: string): void {
+    const traceKey = TRACE_HEADERS[name];
+    if (traceKey) (this.trace ??= {})[traceKey] = value;
+    if (this.options.captureHeaders.length > 0 && this.options.captureHeaders.includes(name)) {
+      const shown = this.options.redact && isSecretHeader(name) ? REDACTED : value;
+      const key = `http.${this.side}.header.${name}`;
+      const before = this.attributes[key];
+      this.attributes[key] = before === undefined ? shown : `${before}, ${shown}`;
+    }
+  }
+}
+
+/** server.address / server.port from a Host header or :authority. */
+export function hostAttributes(host: string, attributes: Record<string, AttributeValue>): void {
+  if (!host) return;
+  const bracket = host.startsWith('[') ? host.indexOf(']') : -1;
+  const colon = bracket >= 0 ? host.indexOf(':', bracket) : host.lastIndexOf(':');
+  if (colon > 0 && /^\d+$/.test(host.slice(colon + 1))) {
+    attributes['server.address'] = host.slice(0, colon);
+    attributes['server.port'] = Number(host.slice(colon + 1));
+  } else {
+    attributes['server.address'] = host;
+  }
+}
+
+/** Splits a request target into path and query. */
+export function splitTarget(target: string): { path: string; query: string | undefined } {
+  const q = target.indexOf('?');
+  return q < 0 ? { path: target, query: undefined } : { path: target.slice(0, q), query: target.slice(q + 1) };
+}

@@ -1,0 +1,218 @@
+// HTTP/1.0 and 1.1 (RFC 9112): request and status lines, headers, and enough of the body
+// framing (Content-Length, chunked, read-until-close) to find where the next message starts on
+// keep-alive and pipelined connections. Bodies are skipped, never buffered.
+
+import { ascii, indexOfCrlf, startsWithAscii } from '../bytes.ts';
+import { MORE, readFrames, type FrameStep } from '../frame-loop.ts';
+import { statusFromHttpCode, type L7Message } from '../message.ts';
+import { failure, parseOptions, type Direction, type ParseOptions, type ProtocolParser } from '../parser.ts';
+import { StreamBuffer } from '../stream-buffer.ts';
+import { HeaderSink, hostAttributes, splitTarget } from './http-headers.ts';
+
+const METHODS = ['GET', 'POST', 'PUT', 'DELETE', 'HEAD', 'OPTIONS', 'PATCH', 'CONNECT', 'TRACE', 'PROPFIND', 'PROPPATCH', 'MKCOL', 'COPY', 'MOVE', 'LOCK', 'UNLOCK'];
+const MAX_HEADER_BYTES = 64 * 1024;
+/** Methods of requests still waiting for a response; bounded so a one-way capture cannot grow it. */
+const MAX_PENDING_METHODS = 256;
+
+type BodyPhase =
+  | { kind: 'headers' }
+  | { kind: 'chunk-size' }
+  | { kind: 'chunk-end' }
+  | { kind: 'trailers' }
+  | { kind: 'until-close' };
+
+interface Side {
+  buffer: StreamBuffer;
+  phase: BodyPhase;
+}
+
+export interface Http1State {
+  options: ParseOptions;
+  toServer: Side;
+  toClient: Side;
+  pendingMethods: string[];
+}
+
+function startsWithMethod(b: Uint8Array): string | undefined {
+  for (const m of METHODS) {
+    if (startsWithAscii(b, m) && b[m.length] === 0x20) return m;
+  }
+  return undefined;
+}
+
+/** Index just past the blank line ending the header block, or -1. */
+function headerEnd(b: Uint8Array): number {
+  const limit = Math.min(b.length, MAX_HEADER_BYTES);
+  for (let i = 0; i + 3 < limit; i++) {
+    if (b[i] === 13 && b[i + 1] === 10 && b[i + 2] === 13 && b[i + 3] === 10) return i + 4;
+  }
+  return -1;
+}
+
+interface HeaderBlock {
+  startLine: string;
+  contentLength: number | undefined;
+  chunked: boolean;
+  host: string;
+  userAgent: string | undefined;
+  sink: HeaderSink;
+}
+
+function readHeaderBlock(b: Uint8Array, end: number, sink: HeaderSink): HeaderBlock {
+  const lines = ascii(b, 0, end - 4).split('\r\n');
+  const block: HeaderBlock = { startLine: lines[0], contentLength: undefined, chunked: false, host: '', userAgent: undefined, sink };
+  for (let i = 1; i < lines.length; i++) {
+    const line = lines[i];
+    const colon = line.indexOf(':');
+    if (colon <= 0) continue;
+    const name = line.slice(0, colon).trim().toLowerCase();
+    const value = line.slice(colon + 1).trim();
+    if (name === 'content-length') block.contentLength = /^\d+$/.test(value) ? Number(value) : undefined;
+    else if (name === 'transfer-encoding') block.chunked = value.toLowerCase().includes('chunked');
+    else if (name === 'host') block.host = value;
+    else if (name === 'user-agent') block.userAgent = value;
+    sink.add(name, value);
+  }
+  return block;
+}
+
+function readRequest(state: Http1State, side: Side, b: Uint8Array): FrameStep {
+  const end = headerEnd(b);
+  if (end < 0) return b.length >= MAX_HEADER_BYTES ? failure('request header block too large') : MORE;
+  const block = readHeaderBlock(b, end, new HeaderSink(state.options, 'request'));
+  const parts = block.startLine.split(' ');
+  if (parts.length < 3 || !parts[2].startsWith('HTTP/1.')) return failure(`not an HTTP/1 request line: ${block.startLine.slice(0, 64)}`);
+  const [method, target, version] = parts;
+  const { path, query } = splitTarget(target);
+  if (state.pendingMethods.length < MAX_PENDING_METHODS) state.pendingMethods.push(method);
+  const attributes = block.sink.attributes;
+  attributes['http.request.method'] = method;
+  attributes['url.path'] = path;
+  if (query !== undefined) attributes['url.query'] = query;
+  attributes['network.protocol.name'] = 'http';
+  attributes['network.protocol.version'] = version.slice(5);
+  hostAttributes(block.host, attributes);
+  if (block.userAgent !== undefined) attributes['user_agent.original'] = block.userAgent;
+  if (block.contentLength !== undefined) attributes['http.request.body.size'] = block.contentLength;
+  const message: L7Message = {
+    protocol: 'HTTP',
+    kind: 'request',
+    request_type: method,
+    request_domain: block.host || undefined,
+    request_resource: target,
+    endpoint: path,
+    size: end + (block.contentLength ?? 0),
+    attributes,
+  };
+  if (block.sink.trace) message.trace_context = block.sink.trace;
+  if (block.chunked) side.phase = { kind: 'chunk-size' };
+  return { consumed: end, messages: [message], skip: block.chunked ? 0 : block.contentLength ?? 0 };
+}
+
+function readResponse(state: Http1State, side: Side, b: Uint8Array): FrameStep {
+  const end = headerEnd(b);
+  if (end < 0) return b.length >= MAX_HEADER_BYTES ? failure('response header block too large') : MORE;
+  const block = readHeaderBlock(b, end, new HeaderSink(state.options, 'response'));
+  const match = /^HTTP\/1\.([01]) (\d{3})(?: (.*))?$/.exec(block.startLine);
+  if (!match) return failure(`not an HTTP/1 status line: ${block.startLine.slice(0, 64)}`);
+  const code = Number(match[2]);
+  const reason = match[3] ?? '';
+  // An interim response (100 Continue) leaves the request waiting for its final answer.
+  const interim = code >= 100 && code < 200 && code !== 101;
+  const method = interim ? state.pendingMethods[0] : state.pendingMethods.shift();
+  const attributes = block.sink.attributes;
+  attributes['http.response.status_code'] = code;
+  attributes['network.protocol.name'] = 'http';
+  attributes['network.protocol.version'] = `1.${match[1]}`;
+  if (block.contentLength !== undefined) attributes['http.response.body.size'] = block.contentLength;
+  const status = statusFromHttpCode(code);
+  const message: L7Message = {
+    protocol: 'HTTP',
+    kind: 'response',
+    response_code: code,
+    response_status: status,
+    size: end + (block.contentLength ?? 0),
+    attributes,
+  };
+  if (code >= 400 && reason) message.response_exception = reason;
+  if (block.sink.trace) message.trace_context = block.sink.trace;
+  const noBody = method === 'HEAD' || code < 200 || code === 204 || code === 304;
+  if (noBody) return { consumed: end, messages: interim ? [] : [message] };
+  if (block.chunked) {
+    side.phase = { kind: 'chunk-size' };
+    return { consumed: end, messages: [message] };
+  }
+  if (block.contentLength !== undefined) return { consumed: end, messages: [message], skip: block.contentLength };
+  side.phase = { kind: 'until-close' };
+  return { consumed: end, messages: [message] };
+}
+
+function readChunkFraming(side: Side, b: Uint8Array): FrameStep {
+  const phase = side.phase;
+  if (phase.kind === 'chunk-end') {
+    if (b.length < 2) return MORE;
+    side.phase = { kind: 'chunk-size' };
+    return { consumed: 2 };
+  }
+  const eol = indexOfCrlf(b);
+  if (eol < 0) return b.length > 1024 ? failure('chunk line too long') : MORE;
+  if (phase.kind === 'trailers') {
+    if (eol === 0) side.phase = { kind: 'headers' };
+    return { consumed: eol + 2 };
+  }
+  const sizeText = ascii(b, 0, eol).split(';')[0].trim();
+  if (!/^[0-9a-fA-F]{1,8}$/.test(sizeText)) return failure(`bad chunk size: ${sizeText.slice(0, 16)}`);
+  const size = parseInt(sizeText, 16);
+  if (size === 0) {
+    side.phase = { kind: 'trailers' };
+    return { consumed: eol + 2 };
+  }
+  side.phase = { kind: 'chunk-end' };
+  return { consumed: eol + 2, skip: size };
+}
+
+function readFrame(state: Http1State, direction: Direction, b: Uint8Array): FrameStep {
+  const side = state[direction];
+  switch (side.phase.kind) {
+    case 'headers':
+      return direction === 'toServer' ? readRequest(state, side, b) : readResponse(state, side, b);
+    case 'until-close':
+      // A server that did frame its body after all: the next status line starts a new response.
+      if (startsWithAscii(b, 'HTTP/1.')) {
+        side.phase = { kind: 'headers' };
+        return readResponse(state, side, b);
+      }
+      return { consumed: b.length };
+    default:
+      return readChunkFraming(side, b);
+  }
+}
+
+export const http1: ProtocolParser<Http1State> = {
+  name: 'HTTP',
+  l4: 'tcp',
+  defaultPorts: [80, 8080, 8000, 8081, 3000, 5000, 9000],
+  infer(payload, direction) {
+    if (direction === 'toClient') return startsWithAscii(payload, 'HTTP/1.') && payload[8] === 0x20;
+    const method = startsWithMethod(payload);
+    if (!method) return false;
+    const eol = indexOfCrlf(payload, 0, 8192);
+    // No line end in sight: a capture cut short after the method; the method alone decides.
+    if (eol < 0) return true;
+    return eol >= method.length + 10 && ascii(payload, eol - 9, eol).startsWith(' HTTP/1.');
+  },
+  createState(options) {
+    return {
+      options: parseOptions(options),
+      toServer: { buffer: new StreamBuffer(), phase: { kind: 'headers' } },
+      toClient: { buffer: new StreamBuffer(), phase: { kind: 'headers' } },
+      pendingMethods: [],
+    };
+  },
+  parse(payload, direction, state) {
+    const side = state[direction];
+    const result = readFrames(side.buffer, payload, (b) => readFrame(state, direction, b));
+    if (!Array.isArray(result) && result.kind === 'error') side.phase = { kind: 'headers' };
+    return result;
+  },
+};

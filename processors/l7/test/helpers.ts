@@ -1,0 +1,28 @@
+// Shared by the parser tests: feed chunks and collect the messages, failing on parse errors.
+import assert from 'node:assert/strict';
+import type { L7Message } from '../src/message.ts';
+import type { Direction, ProtocolParser } from '../src/parser.ts';
+
+export const bytes = (s: string): Uint8Array => new TextEncoder().encode(s);
+
+export function hex(h: string): Uint8Array {
+  return Uint8Array.from(Buffer.from(h.replace(/\s+/g, ''), 'hex'));
+}
+
+/** Feeds each [direction, chunk] in order and returns every message; a parse failure fails the test. */
+export function feed<S>(parser: ProtocolParser<S>, state: S, chunks: Array<[Direction, Uint8Array]>): L7Message[] {
+  const out: L7Message[] = [];
+  for (const [direction, chunk] of chunks) {
+    const result = parser.parse(chunk, direction, state);
+    if (Array.isArray(result)) out.push(...result);
+    else assert.notEqual(result.kind, 'error', `parse failed: ${'reason' in result ? result.reason : ''}`);
+  }
+  return out;
+}
+
+/** Splits bytes into pieces of the given size, to test reassembly across calls. */
+export function pieces(b: Uint8Array, size: number): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  for (let i = 0; i < b.length; i += size) out.push(b.slice(i, i + size));
+  return out;
+}

@@ -1,0 +1,88 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { http1 } from '../src/protocols/http1.ts';
+import { REDACTED } from '../src/redact.ts';
+import { bytes, feed, pieces } from './helpers.ts';
+
+test('http1: infers requests and responses, rejects other protocols', () => {
+  assert.equal(http1.infer(bytes('GET /a HTTP/1.1\r\nHost: x\r\n\r\n'), 'toServer'), true);
+  assert.equal(http1.infer(bytes('HTTP/1.1 200 OK\r\n\r\n'), 'toClient'), true);
+  assert.equal(http1.infer(bytes('*1\r\n$4\r\nPING\r\n'), 'toServer'), false);
+  assert.equal(http1.infer(bytes('GETX / HTTP/1.1\r\n'), 'toServer'), false);
+});
+
+test('http1: request and response fields follow DeepFlow and the semantic conventions', () => {
+  const state = http1.createState();
+  const [req, resp] = feed(http1, state, [
+    ['toServer', bytes('POST /query?1590632942 HTTP/1.1\r\nHost: example.com:8080\r\nContent-Length: 4\r\nTraceparent: 00-abc-def-01\r\n\r\nbody')],
+    ['toClient', bytes('HTTP/1.1 404 Not Found\r\nContent-Length: 3\r\n\r\nnop')],
+  ]);
+  assert.equal(req.kind, 'request');
+  assert.equal(req.request_type, 'POST');
+  assert.equal(req.request_resource, '/query?1590632942');
+  assert.equal(req.endpoint, '/query');
+  assert.equal(req.request_domain, 'example.com:8080');
+  assert.equal(req.attributes['server.address'], 'example.com');
+  assert.equal(req.attributes['server.port'], 8080);
+  assert.equal(req.attributes['url.query'], '1590632942');
+  assert.equal(req.trace_context?.traceparent, '00-abc-def-01');
+  assert.equal(resp.response_code, 404);
+  assert.equal(resp.response_status, 'client_error');
+  assert.equal(resp.response_exception, 'Not Found');
+  assert.equal(resp.attributes['http.response.status_code'], 404);
+});
+
+test('http1: keep-alive and pipelining with bodies split at every byte', () => {
+  const requests = bytes(
+    'POST /a HTTP/1.1\r\nContent-Length: 5\r\n\r\nhelloGET /b HTTP/1.1\r\nHost: h\r\n\r\nHEAD /c HTTP/1.1\r\n\r\n' +
+      'PUT /d HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n',
+  );
+  const responses = bytes(
+    'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokHTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 500 Oops\r\nTransfer-Encoding: chunked\r\n\r\n' +
+      '4;x=y\r\nGET \r\n0\r\nX-Trailer: 1\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 99\r\n\r\nHTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\n',
+  );
+  for (const size of [1, 3, 7, 1000]) {
+    const state = http1.createState();
+    const out = feed(http1, state, [
+      ...pieces(requests, size).map((c) => ['toServer', c] as const),
+      ...pieces(responses, size).map((c) => ['toClient', c] as const),
+    ] as Array<['toServer' | 'toClient', Uint8Array]>);
+    assert.deepEqual(
+      out.filter((m) => m.kind === 'request').map((m) => `${m.request_type} ${m.request_resource}`),
+      ['POST /a', 'GET /b', 'HEAD /c', 'PUT /d'],
+      `piece size ${size}`,
+    );
+    assert.deepEqual(
+      out.filter((m) => m.kind === 'response').map((m) => m.response_code),
+      [200, 500, 200, 201],
+      `piece size ${size}: the HEAD response has no body even with Content-Length, 100 Continue is not a response`,
+    );
+  }
+});
+
+test('http1: a response without length is read until close, a bad status line is an error', () => {
+  const state = http1.createState();
+  const out = feed(http1, state, [
+    ['toServer', bytes('GET / HTTP/1.0\r\n\r\n')],
+    ['toClient', bytes('HTTP/1.0 200 OK\r\n\r\n<html>')],
+    ['toClient', bytes('more body HTTP/1.1 not a response start')],
+  ]);
+  assert.equal(out.length, 2);
+  const bad = http1.parse(bytes('HTTP/1.1 2000 ???\r\n\r\n'), 'toClient', http1.createState());
+  assert.ok(!Array.isArray(bad) && bad.kind === 'error');
+});
+
+test('http1: captured secret headers are redacted by default, kept when redaction is off', () => {
+  const request = bytes('GET / HTTP/1.1\r\nAuthorization: Bearer s3cret\r\nCookie: sid=1\r\nUser-Agent: curl\r\n\r\n');
+  const captureHeaders = ['authorization', 'cookie', 'user-agent'];
+  const [redacted] = feed(http1, http1.createState({ captureHeaders }), [['toServer', request]]);
+  assert.equal(redacted.attributes['http.request.header.authorization'], REDACTED);
+  assert.equal(redacted.attributes['http.request.header.cookie'], REDACTED);
+  assert.equal(redacted.attributes['http.request.header.user-agent'], 'curl');
+  const [plain] = feed(http1, http1.createState({ captureHeaders, redact: false }), [['toServer', request]]);
+  assert.equal(plain.attributes['http.request.header.authorization'], 'Bearer s3cret');
+  const [setCookie] = feed(http1, http1.createState({ captureHeaders: ['set-cookie'] }), [
+    ['toClient', bytes('HTTP/1.1 204 No Content\r\nSet-Cookie: a=1\r\n\r\n')],
+  ]);
+  assert.equal(setCookie.attributes['http.response.header.set-cookie'], REDACTED);
+});
