@@ -1,4 +1,110 @@
+// The `flowtel` command, flag for flag as `otelcol`.
+import { readFileSync } from 'node:fs';
+import { Command, Option } from 'commander';
+import { Service, loadAndResolve, type Registry } from '@flowtel/core';
+import { builtinRegistry } from './components.ts';
+import { componentsYaml } from './components-yaml.ts';
+import { resolveFeatureGates } from './featuregates.ts';
+import { loadPlugins } from './plugins.ts';
+
+const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+export const BUILD = {
+  command: 'flowtel',
+  description: 'flowtel: an OpenTelemetry Collector in TypeScript with zero-code eBPF capture',
+  version: pkg.version,
+};
+
+interface CommonOptions {
+  config: string[];
+  set: string[];
+  featureGates: string[];
+  plugin: string[];
+}
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+function withCommonOptions(cmd: Command): Command {
+  return cmd
+    .addOption(new Option('--config <uri>', 'a config file (path, file:path, env:VAR or yaml:key::path: value); repeat to merge').argParser(collect).default([]))
+    .addOption(new Option('--set <key=value>', 'override a config value, applied after every --config (e.g. processors::batch::timeout=2s)').argParser(collect).default([]))
+    .addOption(new Option('--feature-gates <gates>', 'comma-separated feature gates: `gate` or `+gate` enables, `-gate` disables').argParser(collect).default([]))
+    .addOption(new Option('--plugin <module>', 'load component factories from an npm package or a local folder; repeatable').argParser(collect).default([]));
+}
+
+async function registryFor(opts: CommonOptions): Promise<{ registry: Registry; notes: string[] }> {
+  const registry = builtinRegistry();
+  const fromEnv = (process.env.FLOWTEL_PLUGINS ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const notes = (await loadPlugins([...fromEnv, ...opts.plugin], registry)).map((p) => `plugin loaded: ${p}`);
+  const { gates, unknown } = resolveFeatureGates(opts.featureGates);
+  if (opts.featureGates.length) notes.push(`feature gates: ${gates.map((g) => `${g.enabled ? '+' : '-'}${g.id}`).join(', ')}`);
+  for (const id of unknown) notes.push(`feature gate "${id}" is not known to flowtel and has no effect`);
+  return { registry, notes };
+}
+
+function configUris(opts: CommonOptions): string[] {
+  if (opts.config.length) return opts.config;
+  throw new Error('at least one --config flag must be provided (e.g. --config pipeline.config.yaml)');
+}
+
+/** Runs the CLI; returns the process exit code. */
 export async function main(argv: string[]): Promise<number> {
-  console.log('flowtel', argv.slice(2).join(' '));
-  return 0;
+  let exitCode = 0;
+  const fail = (err: unknown) => {
+    process.stderr.write(`Error: ${err instanceof Error ? err.message : String(err)}\n`);
+    exitCode = 1;
+  };
+
+  const program = withCommonOptions(new Command('flowtel'))
+    .description(BUILD.description)
+    .version(BUILD.version, '-v, --version')
+    .enablePositionalOptions()
+    .action(async (opts: CommonOptions) => {
+      try {
+        const { registry, notes } = await registryFor(opts);
+        const service = new Service({ configUris: configUris(opts), sets: opts.set, registry, build: BUILD, notes });
+        await service.start();
+        await service.runUntilSignalled();
+      } catch (err) {
+        fail(err);
+      }
+    });
+
+  withCommonOptions(program.command('validate'))
+    .description('validate the config and exit: 0 when valid, 1 with every problem on stderr')
+    .action(async (opts: CommonOptions) => {
+      try {
+        const { registry } = await registryFor(opts);
+        const config = loadAndResolve({ configUris: configUris(opts), sets: opts.set, registry });
+        for (const w of config.warnings) process.stderr.write(`Warning: ${w}\n`);
+      } catch (err) {
+        fail(err);
+      }
+    });
+
+  withCommonOptions(program.command('components'))
+    .description('list the available components and their stability, as YAML')
+    .action(async (opts: CommonOptions) => {
+      try {
+        const { registry } = await registryFor(opts);
+        process.stdout.write(componentsYaml(registry, BUILD));
+      } catch (err) {
+        fail(err);
+      }
+    });
+
+  program
+    .command('featuregate')
+    .description('list the feature gates and their state')
+    .action(() => {
+      for (const g of resolveFeatureGates([]).gates) process.stdout.write(`${g.id}\t${g.stage}\t${g.enabled}\t${g.description}\n`);
+    });
+
+  program.exitOverride();
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    const code = (err as { exitCode?: number }).exitCode;
+    return code ?? 1;
+  }
+  return exitCode;
 }

@@ -71,7 +71,12 @@ export function parseYamlSource(name: string, text: string, dir: string): Loaded
       }
       return out;
     }
-    if (isSeq(node)) return node.items.map((item, i) => convert(item, [...path, String(i)]));
+    if (isSeq(node))
+      return node.items.map((item, i) => {
+        const range = (item as YamlNode | null)?.range;
+        if (range) positions.set([...path, String(i)].join(KEY_SEPARATOR), at(range[0]));
+        return convert(item, [...path, String(i)]);
+      });
     if (isScalar(node)) {
       if (typeof node.value !== 'string') return node.value;
       try {

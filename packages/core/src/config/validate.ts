@@ -72,6 +72,8 @@ function objectSchemaAt(schema: z.ZodTypeAny, path: (string | number)[]): z.AnyZ
 class Validator {
   readonly problems: ConfigProblem[] = [];
   readonly warnings: string[] = [];
+  /** ids written in each section, valid or not, so a bad one is reported once, not at every reference */
+  readonly written = new Set<string>();
   private readonly loaded: LoadedConfig;
   private readonly registry: Registry;
   constructor(loaded: LoadedConfig, registry: Registry) {
@@ -132,6 +134,7 @@ class Validator {
     }
     for (const [id, value] of Object.entries(raw)) {
       const path = [section, id];
+      this.written.add(`${section}::${id}`);
       const slash = id.indexOf('/');
       const type = slash >= 0 ? id.slice(0, slash) : id;
       if (!/^[A-Za-z0-9_.-]+$/.test(type) || (slash >= 0 && id.length === slash + 1)) {
@@ -197,7 +200,7 @@ export function resolveConfig(loaded: LoadedConfig, registry: Registry): Resolve
     v.checkKeys(service, SERVICE_KEYS, ['service']);
     serviceExtensions = v.idList(service.extensions, ['service', 'extensions']);
     serviceExtensions.forEach((id, i) => {
-      if (!extensions.has(id)) v.problem(['service', 'extensions', String(i)], `references extension "${id}" which is not configured (configured: [${[...extensions.keys()].join(' ')}])`);
+      if (!extensions.has(id) && !v.written.has(`extensions::${id}`)) v.problem(['service', 'extensions', String(i)], `references extension "${id}" which is not configured (configured: [${[...extensions.keys()].join(' ')}])`);
     });
     const parsedTelemetry = telemetrySchema.safeParse(service.telemetry ?? undefined);
     if (parsedTelemetry.success) telemetry = parsedTelemetry.data;
@@ -243,6 +246,7 @@ export function resolveConfig(loaded: LoadedConfig, registry: Registry): Resolve
       const at = [...path, 'receivers', String(i)];
       const connector = connectors.get(id);
       if (connector) connectorUse.get(id)!.asReceiver.push(p);
+      else if (v.written.has(`receivers::${id}`) && !receivers.has(id)) return;
       else if (!receivers.has(id)) v.problem(at, `references receiver "${id}" which is not configured (configured: [${[...receivers.keys(), ...connectors.keys()].join(' ')}])`);
       else if (!(p.signal in receivers.get(id)!.factory.stability))
         v.problem(at, `receiver "${id}" does not support ${p.signal} (it supports: ${Object.keys(receivers.get(id)!.factory.stability).join(', ')})`);
@@ -252,6 +256,7 @@ export function resolveConfig(loaded: LoadedConfig, registry: Registry): Resolve
       const at = [...path, 'processors', String(i)];
       if (seen.has(id)) v.problem(at, `references processor "${id}" multiple times`);
       seen.add(id);
+      if (v.written.has(`processors::${id}`) && !processors.has(id)) return;
       if (!processors.has(id)) v.problem(at, `references processor "${id}" which is not configured (configured: [${[...processors.keys()].join(' ')}])`);
       else if (!(p.signal in processors.get(id)!.factory.stability))
         v.problem(at, `processor "${id}" does not support ${p.signal}`);
@@ -260,6 +265,7 @@ export function resolveConfig(loaded: LoadedConfig, registry: Registry): Resolve
       const at = [...path, 'exporters', String(i)];
       const connector = connectors.get(id);
       if (connector) connectorUse.get(id)!.asExporter.push(p);
+      else if (v.written.has(`exporters::${id}`) && !exporters.has(id)) return;
       else if (!exporters.has(id)) v.problem(at, `references exporter "${id}" which is not configured (configured: [${[...exporters.keys(), ...connectors.keys()].join(' ')}])`);
       else if (!(p.signal in exporters.get(id)!.factory.stability))
         v.problem(at, `exporter "${id}" does not support ${p.signal}`);

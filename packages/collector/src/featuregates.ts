@@ -1,0 +1,29 @@
+// Feature gates, as otelcol's --feature-gates: `gate` or `+gate` enables, `-gate` disables.
+export interface FeatureGate {
+  id: string;
+  stage: 'alpha' | 'beta' | 'stable' | 'deprecated';
+  enabled: boolean;
+  description: string;
+}
+
+const KNOWN: FeatureGate[] = [
+  {
+    id: 'telemetry.newPipelineTelemetry',
+    stage: 'alpha',
+    enabled: false,
+    description: 'Accepted for otelcol compatibility; flowtel always reports per-pipeline processor metrics.',
+  },
+];
+
+export function resolveFeatureGates(flags: string[]): { gates: FeatureGate[]; unknown: string[] } {
+  const gates = KNOWN.map((g) => ({ ...g }));
+  const unknown: string[] = [];
+  for (const item of flags.flatMap((f) => f.split(',')).map((s) => s.trim()).filter(Boolean)) {
+    const enable = !item.startsWith('-');
+    const id = item.replace(/^[+-]/, '');
+    const gate = gates.find((g) => g.id === id);
+    if (gate) gate.enabled = enable;
+    else unknown.push(id);
+  }
+  return { gates, unknown };
+}

@@ -1,0 +1,47 @@
+// Components from outside the repo: any npm package or local folder whose module exports
+// `factories` (an array) or `factory`, loaded with `--plugin <package|path>` (repeatable) or
+// the FLOWTEL_PLUGINS environment variable (comma-separated).
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { isAbsolute, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Factory, Registry } from '@flowtel/core';
+
+const KINDS = new Set(['receiver', 'processor', 'exporter', 'connector', 'extension']);
+
+function isFactory(value: unknown): value is Factory {
+  const f = value as Partial<Factory> | null;
+  return !!f && typeof f.type === 'string' && KINDS.has(f.kind as string) && typeof f.configSchema === 'object';
+}
+
+function locate(spec: string, cwd: string): string {
+  const asPath = isAbsolute(spec) ? spec : resolve(cwd, spec);
+  if (spec.startsWith('.') || isAbsolute(spec) || existsSync(asPath)) {
+    return createRequire(pathToFileURL(resolve(cwd, 'noop.js'))).resolve(asPath);
+  }
+  return createRequire(pathToFileURL(resolve(cwd, 'noop.js'))).resolve(spec);
+}
+
+export async function loadPlugins(specs: string[], registry: Registry, cwd = process.cwd()): Promise<string[]> {
+  const loaded: string[] = [];
+  for (const spec of specs) {
+    let mod: Record<string, unknown>;
+    try {
+      mod = await import(pathToFileURL(locate(spec, cwd)).href);
+    } catch (err) {
+      throw new Error(`plugin "${spec}" could not be loaded: ${(err as Error).message}`);
+    }
+    const found = [
+      ...(Array.isArray(mod.factories) ? mod.factories : []),
+      ...(mod.factory ? [mod.factory] : []),
+      ...(mod.default && typeof mod.default === 'object' && Array.isArray((mod.default as { factories?: unknown }).factories)
+        ? (mod.default as { factories: unknown[] }).factories
+        : []),
+    ];
+    const factories = found.filter(isFactory);
+    if (factories.length === 0) throw new Error(`plugin "${spec}" exports no component factories (expected \`factories\` or \`factory\`)`);
+    for (const f of factories) registry.add(f);
+    loaded.push(`${spec}: ${factories.map((f) => `${f.kind} ${f.type}`).join(', ')}`);
+  }
+  return loaded;
+}
