@@ -29,6 +29,8 @@ export interface ParseOptions {
   redact: boolean;
   /** Lower-case header names (HTTP/1, HTTP/2) recorded as http.request.header.<name> / http.response.header.<name>. */
   captureHeaders: readonly string[];
+  /** The connection's transport, for parsers that speak both (DNS frames differ). */
+  l4: 'tcp' | 'udp';
 }
 
 export interface ProtocolParser<State = unknown> {
@@ -53,7 +55,7 @@ export function failure(reason: string): ParseFailure {
   return { kind: 'error', reason };
 }
 
-export const DEFAULT_PARSE_OPTIONS: ParseOptions = { redact: true, captureHeaders: [] };
+export const DEFAULT_PARSE_OPTIONS: ParseOptions = { redact: true, captureHeaders: [], l4: 'tcp' };
 
 export function parseOptions(options?: Partial<ParseOptions>): ParseOptions {
   return { ...DEFAULT_PARSE_OPTIONS, ...options };
