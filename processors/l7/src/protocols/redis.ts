@@ -1,0 +1,168 @@
+// Redis RESP2 and RESP3: commands are arrays of bulk strings (or inline text), replies any RESP
+// type. Replies pair with commands in order; RESP3 pushes stand alone.
+
+import { ascii, indexOfCrlf, text } from '../bytes.ts';
+import { MORE, readFrames, type FrameStep } from '../frame-loop.ts';
+import type { L7Message } from '../message.ts';
+import { failure, parseOptions, type ParseOptions, type ProtocolParser } from '../parser.ts';
+import { redactRedisCommand } from '../redact.ts';
+import { duplexBuffers, type DuplexBuffers } from '../stream-buffer.ts';
+
+const MAX_DEPTH = 16;
+const MAX_ELEMENTS = 1 << 20;
+/** Redis' own proto-max-bulk-len default. */
+const MAX_BULK_BYTES = 512 * 1024 * 1024;
+/** Arguments kept for db.query.text; the rest of a long MSET is summarised. */
+const MAX_QUERY_ARGS = 32;
+const MAX_ARG_CHARS = 256;
+const LENGTH_PREFIXED = new Set([0x24 /* $ */, 0x21 /* ! */, 0x3d /* = */]);
+const AGGREGATES = new Set([0x2a /* * */, 0x25 /* % */, 0x7e /* ~ */, 0x7c /* | */, 0x3e /* > */]);
+const LINE_TYPES = new Set([0x2b /* + */, 0x2d /* - */, 0x3a /* : */, 0x5f /* _ */, 0x23 /* # */, 0x2c /* , */, 0x28 /* ( */]);
+
+export interface RedisState {
+  options: ParseOptions;
+  buffers: DuplexBuffers;
+}
+
+const INCOMPLETE = -1;
+
+/** End offset of the RESP value at `at`, INCOMPLETE, or throws on malformed input. */
+function valueEnd(b: Uint8Array, at: number, depth: number): number {
+  if (depth > MAX_DEPTH) throw new Error('RESP nesting too deep');
+  if (at >= b.length) return INCOMPLETE;
+  const type = b[at];
+  const eol = indexOfCrlf(b, at + 1);
+  if (eol < 0) {
+    if (b.length - at > 64 * 1024) throw new Error('RESP line too long');
+    return INCOMPLETE;
+  }
+  if (LINE_TYPES.has(type)) return eol + 2;
+  const n = Number(ascii(b, at + 1, eol));
+  if (!Number.isInteger(n) || n < -1 || n > MAX_BULK_BYTES) throw new Error(`bad RESP length ${ascii(b, at + 1, Math.min(eol, at + 20))}`);
+  if (LENGTH_PREFIXED.has(type)) {
+    if (n < 0) return eol + 2;
+    const end = eol + 2 + n + 2;
+    return end <= b.length ? end : INCOMPLETE;
+  }
+  if (!AGGREGATES.has(type)) throw new Error(`unknown RESP type byte ${type}`);
+  if (n > MAX_ELEMENTS) throw new Error('RESP aggregate too large');
+  const count = type === 0x25 || type === 0x7c ? n * 2 : n;
+  let pos = eol + 2;
+  for (let i = 0; i < count; i++) {
+    pos = valueEnd(b, pos, depth + 1);
+    if (pos === INCOMPLETE) return INCOMPLETE;
+  }
+  return pos;
+}
+
+/** The bulk strings of a command array, or the words of an inline command. */
+function commandArgs(b: Uint8Array, end: number): string[] {
+  const args: string[] = [];
+  if (b[0] !== 0x2a) return ascii(b, 0, end - 2).trim().split(/\s+/).slice(0, MAX_QUERY_ARGS);
+  let pos = indexOfCrlf(b, 1) + 2;
+  while (pos < end && args.length < MAX_QUERY_ARGS) {
+    const eol = indexOfCrlf(b, pos + 1);
+    if (b[pos] !== 0x24) {
+      args.push(ascii(b, pos + 1, eol));
+      pos = eol + 2;
+      continue;
+    }
+    const n = Number(ascii(b, pos + 1, eol));
+    const start = eol + 2;
+    args.push(text(b, start, start + Math.min(Math.max(n, 0), MAX_ARG_CHARS)));
+    pos = start + Math.max(n, 0) + 2;
+  }
+  return args;
+}
+
+function readCommand(state: RedisState, b: Uint8Array): FrameStep {
+  let end: number;
+  if (b[0] === 0x2a) {
+    end = valueEnd(b, 0, 0);
+    if (end === INCOMPLETE) return MORE;
+  } else {
+    // Inline commands (telnet style) are one text line.
+    const eol = indexOfCrlf(b);
+    if (eol < 0) return b.length > 64 * 1024 ? failure('inline command too long') : MORE;
+    end = eol + 2;
+  }
+  const raw = commandArgs(b, end);
+  if (raw.length === 0 || raw[0] === '') return { consumed: end };
+  const args = state.options.redact ? redactRedisCommand(raw) : raw;
+  const command = args[0];
+  const query = args.join(' ');
+  return {
+    consumed: end,
+    messages: [
+      {
+        protocol: 'Redis',
+        kind: 'request',
+        request_type: command,
+        request_resource: query,
+        endpoint: command.toUpperCase(),
+        size: end,
+        attributes: { 'db.system.name': 'redis', 'db.operation.name': command.toUpperCase(), 'db.query.text': query },
+      },
+    ],
+  };
+}
+
+const RESULT_TYPES: Record<number, string> = {
+  0x2b: 'SimpleString', 0x2d: 'Error', 0x3a: 'Integer', 0x24: 'BulkString', 0x2a: 'Array', 0x5f: 'Null',
+  0x23: 'Boolean', 0x2c: 'Double', 0x28: 'BigNumber', 0x21: 'BulkError', 0x3d: 'VerbatimString', 0x25: 'Map',
+  0x7e: 'Set', 0x7c: 'Attribute', 0x3e: 'Push',
+};
+
+function readReply(b: Uint8Array): FrameStep {
+  const type = b[0];
+  if (!RESULT_TYPES[type]) return failure(`not a RESP reply (first byte ${type})`);
+  let end: number;
+  let skip = 0;
+  const eol = indexOfCrlf(b, 1);
+  const bulkLength = type === 0x24 && eol > 0 ? Number(ascii(b, 1, eol)) : 0;
+  if (bulkLength > 4096 && bulkLength <= MAX_BULK_BYTES) {
+    // A large value: report it now and drop its bytes as they come instead of buffering them.
+    end = eol + 2;
+    skip = bulkLength + 2;
+  } else {
+    end = valueEnd(b, 0, 0);
+    if (end === INCOMPLETE) return MORE;
+  }
+  const message: L7Message = {
+    protocol: 'Redis',
+    kind: type === 0x3e ? 'session' : 'response',
+    response_status: 'ok',
+    response_result: RESULT_TYPES[type],
+    size: end + skip,
+    attributes: { 'db.system.name': 'redis' },
+  };
+  if (type === 0x2d || type === 0x21) {
+    const errorText = type === 0x2d ? ascii(b, 0, end - 2) : ascii(b, eol + 2, end - 2);
+    message.response_status = 'server_error';
+    message.response_exception = errorText;
+    const prefix = /^-?([A-Z]+)/.exec(errorText);
+    if (prefix) message.attributes['db.response.status_code'] = prefix[1];
+  }
+  return { consumed: end, skip, messages: [message] };
+}
+
+export const redis: ProtocolParser<RedisState> = {
+  name: 'Redis',
+  l4: 'tcp',
+  defaultPorts: [6379, 6380, 26379],
+  infer(payload, direction) {
+    if (payload.length < 4) return false;
+    const eol = indexOfCrlf(payload, 1, 16);
+    if (eol < 0) return false;
+    if (direction === 'toServer') {
+      return payload[0] === 0x2a && /^\d+$/.test(ascii(payload, 1, eol)) && payload[eol + 2] === 0x24;
+    }
+    return RESULT_TYPES[payload[0]] !== undefined && payload[0] !== 0x3e;
+  },
+  createState(options) {
+    return { options: parseOptions(options), buffers: duplexBuffers() };
+  },
+  parse(payload, direction, state) {
+    return readFrames(state.buffers[direction], payload, (b) => (direction === 'toServer' ? readCommand(state, b) : readReply(b)));
+  },
+};

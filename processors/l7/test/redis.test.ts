@@ -1,0 +1,66 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { redis } from '../src/protocols/redis.ts';
+import { REDACTED } from '../src/redact.ts';
+import { bytes, feed, pieces } from './helpers.ts';
+
+const cmd = (...args: string[]) => bytes(`*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('')}`);
+
+test('redis: infers commands and replies', () => {
+  assert.equal(redis.infer(cmd('GET', 'k'), 'toServer'), true);
+  assert.equal(redis.infer(bytes('+OK\r\n'), 'toClient'), true);
+  assert.equal(redis.infer(bytes('GET / HTTP/1.1\r\n'), 'toServer'), false);
+});
+
+test('redis: pipelined commands and RESP2/RESP3 replies, split at every byte', () => {
+  const commands = new Uint8Array([...cmd('SET', 'k', 'v'), ...cmd('GET', 'k'), ...bytes('PING\r\n'), ...cmd('HGETALL', 'h'), ...cmd('INCR', 'n')]);
+  const replies = bytes('+OK\r\n$1\r\nv\r\n+PONG\r\n%1\r\n$1\r\nf\r\n*2\r\n:1\r\n,1.5\r\n-WRONGTYPE Operation against a key\r\n');
+  for (const size of [1, 4, 100]) {
+    const out = feed(redis, redis.createState(), [
+      ...pieces(commands, size).map((c) => ['toServer', c] as ['toServer', Uint8Array]),
+      ...pieces(replies, size).map((c) => ['toClient', c] as ['toClient', Uint8Array]),
+    ]);
+    assert.deepEqual(out.filter((m) => m.kind === 'request').map((m) => m.request_resource), ['SET k v', 'GET k', 'PING', 'HGETALL h', 'INCR n']);
+    assert.deepEqual(out.filter((m) => m.kind === 'response').map((m) => m.response_result), ['SimpleString', 'BulkString', 'SimpleString', 'Map', 'Error']);
+    const error = out.at(-1)!;
+    assert.equal(error.response_status, 'server_error');
+    assert.equal(error.response_exception, '-WRONGTYPE Operation against a key');
+    assert.equal(error.attributes['db.response.status_code'], 'WRONGTYPE');
+  }
+});
+
+test('redis: attributes follow the database semantic conventions', () => {
+  const [m] = feed(redis, redis.createState(), [['toServer', cmd('get', 'user:1')]]);
+  assert.equal(m.request_type, 'get');
+  assert.equal(m.attributes['db.system.name'], 'redis');
+  assert.equal(m.attributes['db.operation.name'], 'GET');
+  assert.equal(m.attributes['db.query.text'], 'get user:1');
+});
+
+test('redis: large values are skipped, not buffered', () => {
+  const big = 'x'.repeat(300_000);
+  const state = redis.createState();
+  const out = feed(redis, state, [
+    ...pieces(bytes(`$${big.length}\r\n${big}\r\n:5\r\n`), 1400).map((c) => ['toClient', c] as ['toClient', Uint8Array]),
+  ]);
+  assert.deepEqual(out.map((m) => m.response_result), ['BulkString', 'Integer']);
+  assert.equal(out[0].size, `$${big.length}\r\n`.length + big.length + 2);
+});
+
+test('redis: AUTH and HELLO AUTH arguments are redacted by default', () => {
+  const [auth, hello] = feed(redis, redis.createState(), [
+    ['toServer', cmd('AUTH', 'user', 'pa55')],
+    ['toServer', cmd('HELLO', '3', 'AUTH', 'user', 'pa55')],
+  ]);
+  assert.equal(auth.request_resource, `AUTH ${REDACTED} ${REDACTED}`);
+  assert.equal(hello.request_resource, `HELLO 3 AUTH ${REDACTED} ${REDACTED}`);
+  const [plain] = feed(redis, redis.createState({ redact: false }), [['toServer', cmd('AUTH', 'pa55')]]);
+  assert.equal(plain.request_resource, 'AUTH pa55');
+});
+
+test('redis: malformed input is an error', () => {
+  const result = redis.parse(bytes('*2\r\n$x\r\n'), 'toServer', redis.createState());
+  assert.ok(!Array.isArray(result) && result.kind === 'error');
+  const deep = redis.parse(bytes('*1\r\n'.repeat(100)), 'toClient', redis.createState());
+  assert.ok(!Array.isArray(deep) && deep.kind === 'error');
+});
