@@ -1,0 +1,58 @@
+// A flowtel collector in a child process, as a user runs it: the real CLI on a real config.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const REPO_ROOT = resolve(fileURLToPath(import.meta.url), '../../../..');
+export const FLOWTEL_BIN = join(REPO_ROOT, 'packages/collector/bin/flowtel.mjs');
+
+export interface RunningCollector {
+  process: ChildProcess;
+  /** everything written to stdout and stderr so far */
+  output(): string;
+  /** resolves with the exit code (or the signal name) */
+  exited: Promise<number | string>;
+  /** SIGTERM, then the exit code */
+  stop(): Promise<number | string>;
+}
+
+/** Writes `yaml` to a temp file (or takes a path) and starts `flowtel --config` on it. */
+export function startCollector(config: string, args: string[] = [], env: NodeJS.ProcessEnv = {}): RunningCollector {
+  let path = config;
+  if (config.includes('\n')) {
+    path = join(mkdtempSync(join(tmpdir(), 'flowtel-test-')), 'config.yaml');
+    writeFileSync(path, config);
+  }
+  const child = spawn(process.execPath, [FLOWTEL_BIN, '--config', path, ...args], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (out += d));
+  const exited = new Promise<number | string>((resolve) => child.on('exit', (code, signal) => resolve(code ?? signal ?? -1)));
+  return {
+    process: child,
+    output: () => out,
+    exited,
+    stop: () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      return exited;
+    },
+  };
+}
+
+/** Runs the CLI to completion: exit code, stdout and stderr. */
+export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [FLOWTEL_BIN, ...args], { cwd: REPO_ROOT, env: { ...process.env, ...env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('exit', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
+}
