@@ -208,13 +208,14 @@ class QueuedExporter implements Exporter {
       try {
         await this.send(batch);
       } catch (err) {
+        // cut short by shutdown: a persistent queue keeps it for the next run
+        if (this.stopping.signal.aborted) continue;
         this.opts.settings.logger.error(
           { err: (err as Error).message, dropped_items: batch.items },
           'Exporting failed. Dropping data.',
         );
-      } finally {
-        await queue.done(batch);
       }
+      await queue.done(batch);
     }
   }
 

@@ -1,0 +1,14 @@
+import { z, duration } from '@flowtel/core';
+
+export const configSchema = z
+  .object({
+    directory: z.string().default('./data/file_storage'),
+    create_directory: z.boolean().default(true),
+    /** fsync every write: survives a power cut, not just a crash; slower */
+    fsync: z.boolean().default(false),
+    timeout: duration().default('1s'),
+    compaction: z.record(z.unknown()).optional(),
+  })
+  .strict();
+
+export type FileStorageConfig = z.output<typeof configSchema>;

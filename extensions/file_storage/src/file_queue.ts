@@ -1,0 +1,132 @@
+// A sending queue on disk: one file per batch, named by a sequence number, written to a
+// temporary name and renamed so a crash never leaves half a batch. A batch's file is removed
+// only once the exporter is done with it, so what was accepted before a `kill -9` is sent
+// after the restart: at least once.
+import { closeSync, fsyncSync, openSync, readFileSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { deserialize, serialize } from 'node:v8';
+import type { Batch, SendingQueue } from '@flowtel/core';
+import { Ack } from '@flowtel/core';
+
+const SUFFIX = '.batch';
+
+interface Stored {
+  signal: Batch['signal'];
+  items: number;
+  data: unknown;
+}
+
+export class FileQueue implements SendingQueue {
+  readonly capacity: number;
+  private readonly dir: string;
+  private readonly weigh: (b: Batch) => number;
+  private readonly fsync: boolean;
+  /** sequence numbers waiting, oldest first */
+  private readonly waiting: number[] = [];
+  private readonly weights = new Map<number, number>();
+  private readonly inFlight = new Map<Batch, number>();
+  private used = 0;
+  private nextSeq = 0;
+  private closed = false;
+  private takers: Array<(b: Batch | undefined) => void> = [];
+  private roomWaiters: Array<() => void> = [];
+
+  constructor(dir: string, capacity: number, weigh: (b: Batch) => number, fsync: boolean) {
+    this.dir = dir;
+    this.capacity = capacity;
+    this.weigh = weigh;
+    this.fsync = fsync;
+    for (const name of readdirSync(dir)) {
+      if (name.endsWith('.tmp')) rmSync(join(dir, name), { force: true });
+      if (!name.endsWith(SUFFIX)) continue;
+      const seq = Number(name.slice(0, -SUFFIX.length));
+      if (!Number.isSafeInteger(seq)) continue;
+      this.waiting.push(seq);
+      this.nextSeq = Math.max(this.nextSeq, seq + 1);
+    }
+    this.waiting.sort((a, b) => a - b);
+    for (const seq of this.waiting) {
+      const w = this.weigh(this.read(seq));
+      this.weights.set(seq, w);
+      this.used += w;
+    }
+  }
+
+  /** batches recovered from a previous run, still to send */
+  get recovered(): number {
+    return this.waiting.length;
+  }
+
+  size(): number {
+    return this.used;
+  }
+
+  private path(seq: number): string {
+    return join(this.dir, `${String(seq).padStart(16, '0')}${SUFFIX}`);
+  }
+
+  private read(seq: number): Batch {
+    const stored = deserialize(readFileSync(this.path(seq))) as Stored;
+    return { signal: stored.signal, items: stored.items, data: stored.data, ack: Ack.none() } as Batch;
+  }
+
+  async offer(batch: Batch): Promise<boolean> {
+    if (this.closed) return false;
+    const w = this.weigh(batch);
+    if (this.used + w > this.capacity) return false;
+    const seq = this.nextSeq++;
+    const bytes = serialize({ signal: batch.signal, items: batch.items, data: batch.data } satisfies Stored);
+    const tmp = `${this.path(seq)}.tmp`;
+    const fd = openSync(tmp, 'w');
+    try {
+      writeSync(fd, bytes);
+      if (this.fsync) fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, this.path(seq));
+    this.used += w;
+    this.weights.set(seq, w);
+    const taker = this.takers.shift();
+    if (taker) this.hand(seq, taker);
+    else this.waiting.push(seq);
+    return true;
+  }
+
+  private hand(seq: number, to: (b: Batch) => void): void {
+    const batch = this.read(seq);
+    this.inFlight.set(batch, seq);
+    to(batch);
+  }
+
+  take(): Promise<Batch | undefined> {
+    const seq = this.waiting.shift();
+    if (seq !== undefined) return new Promise((resolve) => this.hand(seq, resolve));
+    if (this.closed) return Promise.resolve(undefined);
+    return new Promise((resolve) => this.takers.push(resolve));
+  }
+
+  async done(batch: Batch): Promise<void> {
+    const seq = this.inFlight.get(batch);
+    if (seq === undefined) return;
+    this.inFlight.delete(batch);
+    rmSync(this.path(seq), { force: true });
+    this.used -= this.weights.get(seq) ?? 0;
+    this.weights.delete(seq);
+    for (const wake of this.roomWaiters.splice(0)) wake();
+  }
+
+  /**
+   * No more offers. What is still waiting stays on disk for the next run rather than being
+   * drained now: consumers stop at once, and the batches in flight keep their files.
+   */
+  async close(): Promise<void> {
+    this.closed = true;
+    this.waiting.length = 0;
+    for (const taker of this.takers.splice(0)) taker(undefined);
+  }
+
+  waitForRoom(): Promise<void> {
+    return new Promise((resolve) => this.roomWaiters.push(resolve));
+  }
+}

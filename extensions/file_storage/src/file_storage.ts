@@ -1,0 +1,37 @@
+import { mkdirSync, existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Batch, CreateSettings, Extension, PipelineSignal, QueueStorage, SendingQueue } from '@flowtel/core';
+import type { FileStorageConfig } from './config.ts';
+import { FileQueue } from './file_queue.ts';
+
+export class FileStorage implements QueueStorage {
+  private readonly directory: string;
+  private readonly config: FileStorageConfig;
+  private readonly settings: CreateSettings;
+  constructor(settings: CreateSettings, config: FileStorageConfig) {
+    this.settings = settings;
+    this.config = config;
+    this.directory = resolve(settings.configDir, config.directory);
+  }
+
+  async start(): Promise<void> {
+    if (!existsSync(this.directory)) {
+      if (!this.config.create_directory)
+        throw new Error(`directory ${this.directory} does not exist (set create_directory: true to create it)`);
+      mkdirSync(this.directory, { recursive: true });
+    }
+  }
+
+  async shutdown(): Promise<void> {}
+
+  async createQueue(owner: string, signal: PipelineSignal, capacity: number, weigh: (b: Batch) => number): Promise<SendingQueue> {
+    const name = `exporter_${owner}_${signal}`.replace(/[^A-Za-z0-9_.-]/g, '~');
+    const dir = join(this.directory, name);
+    mkdirSync(dir, { recursive: true });
+    const queue = new FileQueue(dir, capacity, weigh, this.config.fsync);
+    if (queue.recovered) this.settings.logger.info({ batches: queue.recovered, directory: dir }, 'sending queue recovered batches from a previous run');
+    return queue;
+  }
+}
+
+export const asExtension = (s: FileStorage): Extension => s as unknown as Extension;

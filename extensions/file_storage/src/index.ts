@@ -1,0 +1,2 @@
+export { factory } from './factory.ts';
+export { FileQueue } from './file_queue.ts';
