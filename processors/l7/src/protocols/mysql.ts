@@ -1,0 +1,221 @@
+// MySQL / MariaDB client-server protocol: the login (HandshakeResponse41), commands (text
+// queries, prepared statements, init db, ...) and the first packet of each answer (OK, ERR,
+// EOF or a result set header). The rest of a result set is skipped packet by packet.
+
+import { ascii, text, u16le, u24le, u32le } from '../bytes.ts';
+import { MORE, readFrames, type FrameStep } from '../frame-loop.ts';
+import type { L7Message } from '../message.ts';
+import { parseOptions, type ParseOptions, type ProtocolParser } from '../parser.ts';
+import { MYSQL_DIALECT, redactSql } from '../redact.ts';
+import { duplexBuffers, type DuplexBuffers } from '../stream-buffer.ts';
+import { sqlEndpoint, sqlShape } from './sql-shape.ts';
+
+const HEADER = 4;
+/** Of a command packet, this much is read; the rest (a huge INSERT) is skipped. */
+const MAX_COMMAND_BYTES = 64 * 1024;
+const MAX_STATEMENTS = 256;
+
+const COMMANDS: Record<number, string> = {
+  1: 'COM_QUIT', 2: 'COM_INIT_DB', 3: 'COM_QUERY', 4: 'COM_FIELD_LIST', 5: 'COM_CREATE_DB', 6: 'COM_DROP_DB',
+  7: 'COM_REFRESH', 8: 'COM_SHUTDOWN', 9: 'COM_STATISTICS', 10: 'COM_PROCESS_INFO', 12: 'COM_PROCESS_KILL',
+  13: 'COM_DEBUG', 14: 'COM_PING', 17: 'COM_CHANGE_USER', 22: 'COM_STMT_PREPARE', 23: 'COM_STMT_EXECUTE',
+  24: 'COM_STMT_SEND_LONG_DATA', 25: 'COM_STMT_CLOSE', 26: 'COM_STMT_RESET', 27: 'COM_SET_OPTION', 28: 'COM_STMT_FETCH',
+  31: 'COM_RESET_CONNECTION',
+};
+/** Commands the server never answers. */
+const NO_RESPONSE = new Set([1, 24, 25]);
+
+const CLIENT_CONNECT_WITH_DB = 0x8;
+const CLIENT_SSL = 0x800;
+const CLIENT_SECURE_CONNECTION = 0x8000;
+const CLIENT_PLUGIN_AUTH_LENENC = 0x200000;
+
+interface PendingRequest {
+  command: number;
+  sql: string | undefined;
+}
+
+export interface MysqlState {
+  options: ParseOptions;
+  buffers: DuplexBuffers;
+  /** The server greeting was seen; the next client packet is the login. */
+  greeted: boolean;
+  tls: boolean;
+  pending: PendingRequest | undefined;
+  /** SQL of prepared statements by id, so an execute names its statement. */
+  statements: Map<number, string>;
+}
+
+function lenencInt(b: Uint8Array, at: number): { value: number; next: number } {
+  const first = b[at];
+  if (first < 0xfb) return { value: first, next: at + 1 };
+  if (first === 0xfc) return { value: u16le(b, at + 1), next: at + 3 };
+  if (first === 0xfd) return { value: u24le(b, at + 1), next: at + 4 };
+  if (first === 0xfe) return { value: u32le(b, at + 1) + u32le(b, at + 5) * 2 ** 32, next: at + 9 };
+  return { value: 0, next: at + 1 };
+}
+
+function cString(b: Uint8Array, at: number, end: number): { value: string; next: number } {
+  let i = at;
+  while (i < end && b[i] !== 0) i++;
+  return { value: text(b, at, i), next: i + 1 };
+}
+
+function dbAttributes(operation: string | undefined): L7Message['attributes'] {
+  const attributes: L7Message['attributes'] = { 'db.system.name': 'mysql' };
+  if (operation) attributes['db.operation.name'] = operation;
+  return attributes;
+}
+
+function readLogin(state: MysqlState, p: Uint8Array, size: number): L7Message[] {
+  const caps = u32le(p, 0);
+  if (p.length === 32 && caps & CLIENT_SSL) {
+    state.tls = true;
+    return [];
+  }
+  const user = cString(p, 32, p.length);
+  let at = user.next;
+  if (caps & CLIENT_PLUGIN_AUTH_LENENC) {
+    const len = lenencInt(p, at);
+    at = len.next + len.value;
+  } else if (caps & CLIENT_SECURE_CONNECTION) {
+    at = at + 1 + p[at];
+  } else {
+    at = cString(p, at, p.length).next;
+  }
+  const db = caps & CLIENT_CONNECT_WITH_DB && at < p.length ? cString(p, at, p.length).value : '';
+  const resource = db ? `Login username: ${user.value} db: ${db}` : `Login username: ${user.value}`;
+  state.pending = { command: 0, sql: undefined };
+  const attributes = dbAttributes('Login');
+  if (db) attributes['db.namespace'] = db;
+  return [{ protocol: 'MySQL', kind: 'request', request_type: 'Login', request_resource: resource, endpoint: resource, size, attributes }];
+}
+
+function readCommand(state: MysqlState, p: Uint8Array, size: number): L7Message[] {
+  const command = p[0];
+  const name = COMMANDS[command];
+  if (!name) return [];
+  let sql: string | undefined;
+  let resource: string | undefined;
+  const attributes = dbAttributes(undefined);
+  if (command === 3 || command === 22) {
+    sql = text(p, 1);
+    const shape = sqlShape(sql);
+    resource = state.options.redact ? redactSql(sql, MYSQL_DIALECT) : sql;
+    attributes['db.query.text'] = resource;
+    if (shape.operation) attributes['db.operation.name'] = shape.operation;
+    if (shape.table) attributes['db.collection.name'] = shape.table;
+  } else if (command === 2) {
+    resource = text(p, 1);
+    attributes['db.namespace'] = resource;
+    attributes['db.operation.name'] = 'USE';
+  } else if (command === 23 || command === 25 || command === 26 || command === 28) {
+    const id = p.length >= 5 ? u32le(p, 1) : -1;
+    const statement = state.statements.get(id);
+    if (command === 25) state.statements.delete(id);
+    if (statement !== undefined) {
+      resource = state.options.redact ? redactSql(statement, MYSQL_DIALECT) : statement;
+      attributes['db.query.text'] = resource;
+      const shape = sqlShape(statement);
+      if (shape.operation) attributes['db.operation.name'] = shape.operation;
+    }
+    attributes['db.mysql.statement_id'] = id;
+  } else {
+    attributes['db.operation.name'] = name;
+  }
+  const message: L7Message = { protocol: 'MySQL', kind: NO_RESPONSE.has(command) ? 'session' : 'request', request_type: name, size, attributes };
+  if (resource !== undefined) message.request_resource = resource;
+  const endpoint = sql !== undefined ? sqlEndpoint(sqlShape(sql)) : undefined;
+  if (endpoint) message.endpoint = endpoint;
+  state.pending = NO_RESPONSE.has(command) ? undefined : { command, sql };
+  return [message];
+}
+
+function readResponse(state: MysqlState, p: Uint8Array, size: number): L7Message[] {
+  const pending = state.pending;
+  state.pending = undefined;
+  if (!pending || p.length === 0) return [];
+  const first = p[0];
+  const message: L7Message = { protocol: 'MySQL', kind: 'response', response_status: 'ok', size, attributes: { 'db.system.name': 'mysql' } };
+  if (first === 0xff) {
+    const code = p.length >= 3 ? u16le(p, 1) : 0;
+    const hasState = p[3] === 0x23; // '#': a SQLSTATE follows
+    const sqlState = hasState ? ascii(p, 4, 9) : '';
+    message.response_code = code;
+    message.response_exception = text(p, hasState ? 9 : 3);
+    // SQLSTATE class 42 (syntax, access), 23 (constraint), 22 (data), 28 (auth) and 08004 (refused) are the client's fault.
+    message.response_status = /^(42|23|22|28|21|01|02|0A|3D)/.test(sqlState) || code === 1045 ? 'client_error' : 'server_error';
+    message.attributes['db.response.status_code'] = String(code);
+    if (sqlState) message.attributes['db.mysql.sqlstate'] = sqlState;
+  } else if (first === 0x00 && p.length >= 3) {
+    const affected = lenencInt(p, 1);
+    if (pending.command === 22 && p.length >= 5) {
+      const id = u32le(p, 1);
+      if (pending.sql !== undefined && state.statements.size < MAX_STATEMENTS) state.statements.set(id, pending.sql);
+      message.attributes['db.mysql.statement_id'] = id;
+    } else {
+      message.attributes['db.response.affected_rows'] = affected.value;
+    }
+  } else if (first !== 0xfe) {
+    message.response_result = `${lenencInt(p, 0).value} columns`;
+  }
+  return [message];
+}
+
+function readPacket(state: MysqlState, direction: 'toServer' | 'toClient', b: Uint8Array): FrameStep {
+  if (b.length < HEADER) return MORE;
+  const length = u24le(b, 0);
+  const seq = b[3];
+  const wanted = Math.min(length, direction === 'toServer' ? MAX_COMMAND_BYTES : 1024);
+  if (b.length < HEADER + wanted) return MORE;
+  const p = b.subarray(HEADER, HEADER + wanted);
+  const size = HEADER + length;
+  let messages: L7Message[] = [];
+  if (state.tls) {
+    messages = [];
+  } else if (direction === 'toClient') {
+    if (seq === 0 && p[0] === 10 && !state.pending) state.greeted = true;
+    else messages = readResponse(state, p, size);
+  } else if (seq === 1 && state.greeted) {
+    state.greeted = false;
+    messages = readLogin(state, p, size);
+  } else if (seq === 0 && length > 0) {
+    messages = readCommand(state, p, size);
+  }
+  return { consumed: HEADER + wanted, skip: length - wanted, messages };
+}
+
+function plausibleHeader(b: Uint8Array): boolean {
+  return b.length >= 5 && u24le(b, 0) > 0 && u24le(b, 0) <= b.length - 4 + 16 * 1024 * 1024;
+}
+
+export const mysql: ProtocolParser<MysqlState> = {
+  name: 'MySQL',
+  l4: 'tcp',
+  defaultPorts: [3306, 3307, 33060],
+  infer(payload, direction) {
+    if (!plausibleHeader(payload)) return false;
+    const length = u24le(payload, 0);
+    const seq = payload[3];
+    if (direction === 'toClient') {
+      // Server greeting: protocol 10 and a NUL-terminated printable version string.
+      if (seq !== 0 || payload[4] !== 10) return false;
+      const nul = payload.indexOf(0, 5);
+      return nul > 5 && nul < 64 && /^[\w.\-+~]+$/.test(ascii(payload, 5, nul));
+    }
+    if (length !== payload.length - 4) return false;
+    if (seq === 0) {
+      const command = payload[4];
+      if (command !== 3 && command !== 22 && command !== 2) return COMMANDS[command] !== undefined && length <= 9;
+      return length > 1 && /^[\x09\x0a\x0d\x20-\x7e]/.test(String.fromCharCode(payload[5])) && /^\s*[A-Za-z(/]/.test(ascii(payload, 5, Math.min(payload.length, 40)));
+    }
+    // Login: capabilities with CLIENT_PROTOCOL_41 and a 23-byte zero filler.
+    return seq === 1 && length >= 32 && (u32le(payload, 4) & 0x200) !== 0 && payload.subarray(13, 36).every((x) => x === 0);
+  },
+  createState(options) {
+    return { options: parseOptions(options), buffers: duplexBuffers(), greeted: false, tls: false, pending: undefined, statements: new Map() };
+  },
+  parse(payload, direction, state) {
+    return readFrames(state.buffers[direction], payload, (b) => readPacket(state, direction, b));
+  },
+};

@@ -1,0 +1,36 @@
+// The operation and main table of a SQL statement, for db.operation.name, db.collection.name
+// and an endpoint like DeepFlow's ("SELECT users").
+
+export interface SqlShape {
+  operation: string;
+  table: string | undefined;
+}
+
+const TABLE_AFTER: Record<string, RegExp> = {
+  SELECT: /\bFROM\s+([`"\w.$]+)/i,
+  DELETE: /\bFROM\s+([`"\w.$]+)/i,
+  INSERT: /\bINTO\s+([`"\w.$]+)/i,
+  REPLACE: /\bINTO\s+([`"\w.$]+)/i,
+  UPDATE: /^\s*UPDATE\s+(?:LOW_PRIORITY\s+|IGNORE\s+)*([`"\w.$]+)/i,
+  CREATE: /\bTABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?([`"\w.$]+)/i,
+  DROP: /\bTABLE\s+(?:IF\s+EXISTS\s+)?([`"\w.$]+)/i,
+  ALTER: /\bTABLE\s+([`"\w.$]+)/i,
+  TRUNCATE: /^\s*TRUNCATE\s+(?:TABLE\s+)?([`"\w.$]+)/i,
+  DESC: /^\s*DESC\s+([`"\w.$]+)/i,
+  DESCRIBE: /^\s*DESCRIBE\s+([`"\w.$]+)/i,
+};
+
+/** Leading comments and whitespace skipped; the first keyword upper-cased. */
+export function sqlShape(sql: string): SqlShape {
+  const stripped = sql.replace(/^(\s|\/\*[\s\S]*?\*\/|--[^\n]*\n)+/, '');
+  const keyword = /^[A-Za-z]+/.exec(stripped);
+  const operation = keyword ? keyword[0].toUpperCase() : '';
+  const pattern = TABLE_AFTER[operation];
+  const table = pattern?.exec(stripped)?.[1]?.replace(/[`"]/g, '');
+  return { operation, table };
+}
+
+export function sqlEndpoint(shape: SqlShape): string | undefined {
+  if (!shape.operation) return undefined;
+  return shape.table ? `${shape.operation} ${shape.table}` : shape.operation;
+}
