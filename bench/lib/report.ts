@@ -1,0 +1,32 @@
+// What every benchmark reports besides its own figures: the measured process's CPU time and
+// peak RSS. A script calls `report(name, figures)` once at the end.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export interface Measured {
+  cpu_seconds: number;
+  peak_rss_mib: number;
+}
+
+/** CPU seconds and peak RSS of this process so far. */
+export function selfUsage(): Measured {
+  const { user, system } = process.cpuUsage();
+  return { cpu_seconds: (user + system) / 1e6, peak_rss_mib: process.resourceUsage().maxRSS / 1024 };
+}
+
+/** CPU seconds and peak RSS of another process, from /proc (Linux). */
+export async function processUsage(pid: number): Promise<Measured> {
+  const { readFile } = await import('node:fs/promises');
+  const stat = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1].split(' ');
+  const ticks = Number(stat[11]) + Number(stat[12]);
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  const hwm = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  return { cpu_seconds: ticks / 100, peak_rss_mib: hwm / 1024 };
+}
+
+export function report(name: string, figures: Record<string, unknown>): void {
+  const line = JSON.stringify({ benchmark: name, ...figures });
+  mkdirSync(join(process.cwd(), 'bench-results'), { recursive: true });
+  writeFileSync(join(process.cwd(), 'bench-results', `${name}.json`), `${line}\n`);
+  process.stdout.write(`${line}\n`);
+}
