@@ -1,8 +1,10 @@
 // The components built into flowtel. A new component is a workspace package exporting a
 // `factory`; add it here.
 import { Registry, type Factory } from '@flowtel/core';
+import { factory as forwardConnector } from '@flowtel/connector-forward';
+import { factory as fileStorageExtension } from '@flowtel/extension-file-storage';
 
-export const builtinFactories: Factory[] = [];
+export const builtinFactories: Factory[] = [forwardConnector, fileStorageExtension];
 
 export function builtinRegistry(): Registry {
   const registry = new Registry();

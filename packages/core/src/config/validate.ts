@@ -172,6 +172,31 @@ function signalsEmitted(factory: ReceiverFactory, pipelineSignal: PipelineSignal
   return factory.emits ?? pipelineSignal;
 }
 
+/** A path pipeline -> connector -> pipeline ... that comes back to where it started. */
+function findConnectorCycle(pipelines: PipelineConfig[], connectorIds: Set<string>): string[] | undefined {
+  const next = (p: PipelineConfig) =>
+    p.exporters
+      .filter((id) => connectorIds.has(id))
+      .flatMap((c) => pipelines.filter((q) => q.receivers.includes(c)).map((q) => [c, q] as const));
+  const state = new Map<PipelineConfig, 'visiting' | 'done'>();
+  const walk = (p: PipelineConfig, path: string[]): string[] | undefined => {
+    if (state.get(p) === 'visiting') return [...path.slice(path.indexOf(p.id)), p.id];
+    if (state.get(p) === 'done') return undefined;
+    state.set(p, 'visiting');
+    for (const [c, q] of next(p)) {
+      const found = walk(q, [...path, p.id, c]);
+      if (found) return found;
+    }
+    state.set(p, 'done');
+    return undefined;
+  };
+  for (const p of pipelines) {
+    const found = walk(p, []);
+    if (found) return found;
+  }
+  return undefined;
+}
+
 export function resolveConfig(loaded: LoadedConfig, registry: Registry): ResolvedConfig {
   const v = new Validator(loaded, registry);
   const tree = loaded.tree;
@@ -296,6 +321,9 @@ export function resolveConfig(loaded: LoadedConfig, registry: Registry): Resolve
             v.problem(path, `connector "${id}" cannot connect from ${from.signal} to ${to.signal} (supported: ${Object.keys(factory.stability).join(', ')})`);
     }
   }
+
+  const cycle = findConnectorCycle(pipelines, new Set(connectors.keys()));
+  if (cycle) v.problem(['service', 'pipelines'], `cycle detected: ${cycle.join(' -> ')}; connectors must not feed a pipeline back into itself`);
 
   if (v.problems.length) throw new ConfigError(v.problems);
   return {
