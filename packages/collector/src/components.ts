@@ -3,8 +3,15 @@
 import { Registry, type Factory } from '@flowtel/core';
 import { factory as forwardConnector } from '@flowtel/connector-forward';
 import { factory as fileStorageExtension } from '@flowtel/extension-file-storage';
+import { factory as healthCheckExtension } from '@flowtel/extension-health-check';
+import { factory as batchProcessor } from '@flowtel/processor-batch';
 
-export const builtinFactories: Factory[] = [forwardConnector, fileStorageExtension];
+export const builtinFactories: Factory[] = [
+  batchProcessor,
+  forwardConnector,
+  fileStorageExtension,
+  healthCheckExtension,
+];
 
 export function builtinRegistry(): Registry {
   const registry = new Registry();
