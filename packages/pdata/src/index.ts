@@ -2,3 +2,5 @@ export * from './model.ts';
 export * from './count.ts';
 export * from './create.ts';
 export * from './socket.ts';
+export * from './decode-error.ts';
+export * from './proto/index.ts';

@@ -270,3 +270,9 @@ export interface PartialSuccess {
   rejected: bigint;
   errorMessage: string;
 }
+
+/** ExportTraceServiceResponse / ExportMetricsServiceResponse / ExportLogsServiceResponse:
+ * the three share one shape (the rejected count names spans, data points or log records). */
+export interface ExportResponse {
+  partialSuccess?: PartialSuccess;
+}

@@ -1,0 +1,2 @@
+export { decodeTraces, encodeTraces } from './traces.ts';
+export { decodeExportResponse, encodeExportResponse } from './response.ts';
