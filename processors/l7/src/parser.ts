@@ -45,6 +45,11 @@ export interface ProtocolParser<State = unknown> {
   createState(options?: Partial<ParseOptions>): State;
   /** Feed the next bytes of one direction, in order. Never throws. */
   parse(payload: Uint8Array, direction: Direction, state: State): ParseResult;
+  /**
+   * The connection closed or went idle: report what the buffered, incomplete bytes still tell
+   * (a request whose header block was never completed). Optional; never throws.
+   */
+  flush?(state: State): L7Message[];
 }
 
 export function isFailure(result: ParseResult): result is ParseFailure {

@@ -40,7 +40,7 @@ test('mysql: login, queries, result sets skipped, errors with code and SQLSTATE'
   ]);
   assert.deepEqual(
     out.map((m) => [m.kind, m.request_type ?? m.response_status]),
-    [['request', 'Login'], ['response', 'ok'], ['request', 'COM_QUERY'], ['response', 'ok'], ['request', 'COM_INIT_DB'], ['response', 'client_error'], ['session', 'COM_QUIT']],
+    [['request', 'Login'], ['response', 'ok'], ['request', 'COM_QUERY'], ['response', 'ok'], ['request', 'COM_INIT_DB'], ['response', 'server_error'], ['session', 'COM_QUIT']],
   );
   assert.equal(out[0].request_resource, 'Login username: root db: deepflow');
   assert.equal(out[2].endpoint, 'SELECT users');

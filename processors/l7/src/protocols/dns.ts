@@ -166,7 +166,9 @@ export const dns: ProtocolParser<DnsState> = {
   l4: 'both',
   defaultPorts: [53, 5353],
   infer(payload) {
-    return looksLikeDns(payload) || (payload.length > 2 && u16be(payload, 0) === payload.length - 2 && looksLikeDns(payload.subarray(2)));
+    if (looksLikeDns(payload)) return true;
+    const framed = payload.length > 2 ? u16be(payload, 0) : 0;
+    return framed > 0 && framed <= payload.length - 2 && looksLikeDns(payload.subarray(2, 2 + framed));
   },
   createState(options) {
     return { options: parseOptions(options), buffers: duplexBuffers(64 * 1024) };

@@ -171,6 +171,24 @@ function readChunkFraming(side: Side, b: Uint8Array): FrameStep {
   return { consumed: eol + 2, skip: size };
 }
 
+/**
+ * A message whose header block never completed (the capture lost or cut the rest): what its
+ * start line and the headers seen so far say. Empty when not even the start line is there.
+ */
+function partialMessage(state: Http1State, direction: Direction): L7Message[] {
+  const side = state[direction];
+  const b = side.buffer.view();
+  if (side.phase.kind !== 'headers' || indexOfCrlf(b) < 0) return [];
+  const lastLine = b.lastIndexOf(10);
+  const complete = new Uint8Array(lastLine + 3);
+  complete.set(b.subarray(0, lastLine + 1));
+  complete.set([13, 10], lastLine + 1);
+  side.buffer.clear();
+  const step = direction === 'toServer' ? readRequest(state, side, complete) : readResponse(state, side, complete);
+  side.phase = { kind: 'headers' };
+  return step !== MORE && !('kind' in step) ? step.messages ?? [] : [];
+}
+
 function readFrame(state: Http1State, direction: Direction, b: Uint8Array): FrameStep {
   const side = state[direction];
   switch (side.phase.kind) {
@@ -210,9 +228,24 @@ export const http1: ProtocolParser<Http1State> = {
     };
   },
   parse(payload, direction, state) {
-    const side = state[direction];
-    const result = readFrames(side.buffer, payload, (b) => readFrame(state, direction, b));
-    if (!Array.isArray(result) && result.kind === 'error') side.phase = { kind: 'headers' };
-    return result;
+    try {
+      // The server answering means the request is over, complete or not. (Not the other way
+      // round: a pipelining client sends while a response is still arriving.)
+      const cut = direction === 'toClient' ? partialMessage(state, 'toServer') : [];
+      const side = state[direction];
+      const result = readFrames(side.buffer, payload, (b) => readFrame(state, direction, b));
+      if (!Array.isArray(result) && result.kind === 'error') side.phase = { kind: 'headers' };
+      if (cut.length === 0) return result;
+      return Array.isArray(result) ? [...cut, ...result] : cut;
+    } catch (err) {
+      return failure(`parser error: ${(err as Error).message}`);
+    }
+  },
+  flush(state) {
+    try {
+      return [...partialMessage(state, 'toServer'), ...partialMessage(state, 'toClient')];
+    } catch {
+      return [];
+    }
   },
 };

@@ -2,15 +2,17 @@
 // queries, prepared statements, init db, ...) and the first packet of each answer (OK, ERR,
 // EOF or a result set header). The rest of a result set is skipped packet by packet.
 
+import { inflateSync } from 'node:zlib';
 import { ascii, text, u16le, u24le, u32le } from '../bytes.ts';
 import { MORE, readFrames, type FrameStep } from '../frame-loop.ts';
 import type { L7Message } from '../message.ts';
-import { parseOptions, type ParseOptions, type ProtocolParser } from '../parser.ts';
+import { parseOptions, type Direction, type ParseOptions, type ParseResult, type ProtocolParser } from '../parser.ts';
 import { MYSQL_DIALECT, redactSql } from '../redact.ts';
 import { duplexBuffers, type DuplexBuffers } from '../stream-buffer.ts';
 import { sqlEndpoint, sqlShape } from './sql-shape.ts';
 
 const HEADER = 4;
+const COMPRESSED_HEADER = 7;
 /** Of a command packet, this much is read; the rest (a huge INSERT) is skipped. */
 const MAX_COMMAND_BYTES = 64 * 1024;
 const MAX_STATEMENTS = 256;
@@ -26,6 +28,7 @@ const COMMANDS: Record<number, string> = {
 const NO_RESPONSE = new Set([1, 24, 25]);
 
 const CLIENT_CONNECT_WITH_DB = 0x8;
+const CLIENT_COMPRESS = 0x20;
 const CLIENT_SSL = 0x800;
 const CLIENT_SECURE_CONNECTION = 0x8000;
 const CLIENT_PLUGIN_AUTH_LENENC = 0x200000;
@@ -41,6 +44,11 @@ export interface MysqlState {
   /** The server greeting was seen; the next client packet is the login. */
   greeted: boolean;
   tls: boolean;
+  /** Packets travel inside zlib frames (CLIENT_COMPRESS), from the login's answer on. */
+  compressed: boolean;
+  compressionAfterLogin: boolean;
+  /** Decompressed bytes not yet cut into packets, per direction (compressed connections only). */
+  inner: DuplexBuffers;
   pending: PendingRequest | undefined;
   /** SQL of prepared statements by id, so an execute names its statement. */
   statements: Map<number, string>;
@@ -83,6 +91,7 @@ function readLogin(state: MysqlState, p: Uint8Array, size: number): L7Message[] 
   } else {
     at = cString(p, at, p.length).next;
   }
+  state.compressionAfterLogin = (caps & CLIENT_COMPRESS) !== 0;
   const db = caps & CLIENT_CONNECT_WITH_DB && at < p.length ? cString(p, at, p.length).value : '';
   const resource = db ? `Login username: ${user.value} db: ${db}` : `Login username: ${user.value}`;
   state.pending = { command: 0, sql: undefined };
@@ -99,7 +108,8 @@ function readCommand(state: MysqlState, p: Uint8Array, size: number): L7Message[
   let resource: string | undefined;
   const attributes = dbAttributes(undefined);
   if (command === 3 || command === 22) {
-    sql = text(p, 1);
+    // With CLIENT_QUERY_ATTRIBUTES a query starts with the attribute count (0) and set count (1).
+    sql = text(p, command === 3 && p[1] === 0 && p[2] === 1 ? 3 : 1);
     const shape = sqlShape(sql);
     resource = state.options.redact ? redactSql(sql, MYSQL_DIALECT) : sql;
     attributes['db.query.text'] = resource;
@@ -135,6 +145,7 @@ function readResponse(state: MysqlState, p: Uint8Array, size: number): L7Message
   const pending = state.pending;
   state.pending = undefined;
   if (!pending || p.length === 0) return [];
+  if (pending.command === 0 && p[0] === 0x00 && state.compressionAfterLogin) state.compressed = true;
   const first = p[0];
   const message: L7Message = { protocol: 'MySQL', kind: 'response', response_status: 'ok', size, attributes: { 'db.system.name': 'mysql' } };
   if (first === 0xff) {
@@ -143,8 +154,8 @@ function readResponse(state: MysqlState, p: Uint8Array, size: number): L7Message
     const sqlState = hasState ? ascii(p, 4, 9) : '';
     message.response_code = code;
     message.response_exception = text(p, hasState ? 9 : 3);
-    // SQLSTATE class 42 (syntax, access), 23 (constraint), 22 (data), 28 (auth) and 08004 (refused) are the client's fault.
-    message.response_status = /^(42|23|22|28|21|01|02|0A|3D)/.test(sqlState) || code === 1045 ? 'client_error' : 'server_error';
+    // Codes 2000-2999 are raised by the client library; everything the server refuses is its error (DeepFlow's rule).
+    message.response_status = code >= 2000 && code < 3000 ? 'client_error' : 'server_error';
     message.attributes['db.response.status_code'] = String(code);
     if (sqlState) message.attributes['db.mysql.sqlstate'] = sqlState;
   } else if (first === 0x00 && p.length >= 3) {
@@ -185,6 +196,24 @@ function readPacket(state: MysqlState, direction: 'toServer' | 'toClient', b: Ui
   return { consumed: HEADER + wanted, skip: length - wanted, messages };
 }
 
+function readCompressedFrame(state: MysqlState, direction: Direction, b: Uint8Array): FrameStep {
+  if (b.length < COMPRESSED_HEADER) return MORE;
+  const length = u24le(b, 0);
+  const uncompressedLength = u24le(b, 4);
+  if (b.length < COMPRESSED_HEADER + length) return MORE;
+  const body = b.subarray(COMPRESSED_HEADER, COMPRESSED_HEADER + length);
+  const packets = uncompressedLength === 0 ? body : inflateSync(body, { maxOutputLength: 16 * 1024 * 1024 });
+  const inner = readFrames(state.inner[direction], packets, (p) => readPacket(state, direction, p));
+  return { consumed: COMPRESSED_HEADER + length, messages: Array.isArray(inner) ? inner : [] };
+}
+
+/** A compressed frame (7-byte header) holding one whole, uncompressed command packet. */
+function looksCompressed(b: Uint8Array): boolean {
+  if (b.length < COMPRESSED_HEADER + HEADER + 1 || u24le(b, 0) !== b.length - COMPRESSED_HEADER) return false;
+  const uncompressed = u24le(b, 4);
+  return uncompressed === 0 ? u24le(b, COMPRESSED_HEADER) === b.length - COMPRESSED_HEADER - HEADER && b[COMPRESSED_HEADER + 3] === 0 : b[COMPRESSED_HEADER] === 0x78;
+}
+
 function plausibleHeader(b: Uint8Array): boolean {
   return b.length >= 5 && u24le(b, 0) > 0 && u24le(b, 0) <= b.length - 4 + 16 * 1024 * 1024;
 }
@@ -194,6 +223,7 @@ export const mysql: ProtocolParser<MysqlState> = {
   l4: 'tcp',
   defaultPorts: [3306, 3307, 33060],
   infer(payload, direction) {
+    if (direction === 'toServer' && looksCompressed(payload)) return true;
     if (!plausibleHeader(payload)) return false;
     const length = u24le(payload, 0);
     const seq = payload[3];
@@ -213,9 +243,22 @@ export const mysql: ProtocolParser<MysqlState> = {
     return seq === 1 && length >= 32 && (u32le(payload, 4) & 0x200) !== 0 && payload.subarray(13, 36).every((x) => x === 0);
   },
   createState(options) {
-    return { options: parseOptions(options), buffers: duplexBuffers(), greeted: false, tls: false, pending: undefined, statements: new Map() };
+    return {
+      options: parseOptions(options),
+      buffers: duplexBuffers(),
+      greeted: false,
+      tls: false,
+      compressed: false,
+      compressionAfterLogin: false,
+      inner: duplexBuffers(),
+      pending: undefined,
+      statements: new Map(),
+    };
   },
-  parse(payload, direction, state) {
+  parse(payload, direction, state): ParseResult {
+    // A capture that starts after the login shows compression by the first command's framing.
+    if (!state.compressed && !state.greeted && direction === 'toServer' && state.buffers.toServer.length === 0 && looksCompressed(payload)) state.compressed = true;
+    if (state.compressed) return readFrames(state.buffers[direction], payload, (b) => readCompressedFrame(state, direction, b));
     return readFrames(state.buffers[direction], payload, (b) => readPacket(state, direction, b));
   },
 };

@@ -1,0 +1,12 @@
+// Every protocol parser, in the order inference tries them: the most specific signatures
+// first, so a loose check (a text line, a length prefix) does not claim another protocol's bytes.
+
+import type { ProtocolParser } from '../parser.ts';
+import { dns } from './dns.ts';
+import { http1 } from './http1.ts';
+import { mysql } from './mysql.ts';
+import { redis } from './redis.ts';
+
+export const PROTOCOL_PARSERS: readonly ProtocolParser<any>[] = [http1, redis, mysql, dns];
+
+export { dns, http1, mysql, redis };

@@ -1,0 +1,112 @@
+// Conformance on recorded traffic: every DeepFlow capture that has an expected .result goes
+// through the pcap reader and the parsers (protocol inferred per connection, as the processor
+// does); the requests and responses found are compared with DeepFlow's on protocol, request
+// type and resource, response status and code. Prints the match count per protocol.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { readCaptureFile } from '@flowtel/receiver-pcap';
+import { Direction as SocketDirection, SocketEventKind, SocketRole, L4Protocol } from '@flowtel/pdata';
+import { inferProtocol } from '../src/infer.ts';
+import type { L7Message } from '../src/message.ts';
+import type { ProtocolParser } from '../src/parser.ts';
+import { PROTOCOL_PARSERS } from '../src/protocols/index.ts';
+import { comparableOf, expectedFromLine, matchCount, type Comparable } from './deepflow-expected.ts';
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+const captures = resolve(repoRoot, '..', 'shared', 'testdata', 'deepflow', 'flow_generator');
+const verbose = process.env.L7_CONFORMANCE_VERBOSE === '1';
+
+/** The lowest match ratio per protocol this suite achieves today; a regression below it fails. */
+const MIN_RATIO: Record<string, number> = {
+  HTTP: 0.9,
+  DNS: 0.9,
+  Redis: 0.9,
+  MySQL: 0.9,
+};
+
+interface Connection {
+  parser: ProtocolParser<any> | undefined;
+  state: unknown;
+}
+
+/** Every request and response the parsers find in one capture, in capture order. */
+function parseCapture(path: string): L7Message[] {
+  const events = readCaptureFile(path, { perspective: 'client', roles: 'first-packet' });
+  const connections = new Map<bigint, Connection>();
+  const out: L7Message[] = [];
+  for (const e of events) {
+    if (e.kind !== SocketEventKind.DATA || e.payload.length === 0 || e.role !== SocketRole.CLIENT) continue;
+    const direction = e.direction === SocketDirection.EGRESS ? 'toServer' : 'toClient';
+    const l4 = e.l4Protocol === L4Protocol.UDP ? 'udp' : 'tcp';
+    let conn = connections.get(e.socketId);
+    if (!conn) connections.set(e.socketId, (conn = { parser: undefined, state: undefined }));
+    if (!conn.parser) {
+      conn.parser = inferProtocol(PROTOCOL_PARSERS, e.payload, direction, l4, e.remotePort);
+      if (!conn.parser) continue;
+      conn.state = conn.parser.createState({ l4, redact: false });
+    }
+    const result = conn.parser.parse(e.payload, direction, conn.state);
+    if (Array.isArray(result)) out.push(...result);
+  }
+  for (const conn of connections.values()) if (conn.parser?.flush) out.push(...conn.parser.flush(conn.state));
+  return out;
+}
+
+function expectedOf(dir: string, resultPath: string): Comparable[] {
+  return readFileSync(resultPath, 'utf8')
+    .split('\n')
+    .map((line) => expectedFromLine(dir, line))
+    .filter((c): c is Comparable => c !== undefined);
+}
+
+test('conformance: DeepFlow captures parse as DeepFlow expects, per protocol', (t) => {
+  if (!existsSync(captures)) {
+    assert.notEqual(process.env.CI, 'true', `DeepFlow captures missing at ${captures}`);
+    t.skip(`DeepFlow captures not found at ${captures}`);
+    return;
+  }
+  const totals = new Map<string, { expected: number; matched: number; captures: number }>();
+  for (const dir of readdirSync(captures, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort()) {
+    for (const file of readdirSync(join(captures, dir)).filter((f) => f.endsWith('.pcap')).sort()) {
+      const resultPath = join(captures, dir, file.replace(/\.pcap$/, '.result'));
+      if (!existsSync(resultPath)) continue;
+      const expected = expectedOf(dir, resultPath);
+      if (expected.length === 0) continue;
+      const actual = parseCapture(join(captures, dir, file))
+        .map(comparableOf)
+        .filter((c): c is Comparable => c !== undefined);
+      for (const protocol of new Set(expected.map((e) => e.protocol))) {
+        const mine = expected.filter((e) => e.protocol === protocol);
+        const matched = matchCount(mine, actual.filter((a) => a.protocol === protocol));
+        const total = totals.get(protocol) ?? { expected: 0, matched: 0, captures: 0 };
+        total.expected += mine.length;
+        total.matched += matched;
+        total.captures++;
+        totals.set(protocol, total);
+        if (verbose && matched < mine.length) {
+          console.log(`\n${dir}/${file} ${protocol}: ${matched}/${mine.length}`);
+          console.log(' expected:', JSON.stringify(mine));
+          console.log(' actual:  ', JSON.stringify(actual.filter((a) => a.protocol === protocol)));
+        }
+      }
+    }
+  }
+  const table = [...totals].sort().map(([protocol, s]) => ({
+    protocol,
+    captures: s.captures,
+    expected: s.expected,
+    matched: s.matched,
+    ratio: Number((s.matched / s.expected).toFixed(3)),
+  }));
+  console.log('DeepFlow conformance (requests and responses matched on type, resource, status, code):');
+  console.table(table);
+  for (const [protocol, minimum] of Object.entries(MIN_RATIO)) {
+    const row = table.find((r) => r.protocol === protocol);
+    assert.ok(row, `no DeepFlow expectations found for ${protocol}`);
+    assert.ok(row.ratio >= minimum, `${protocol}: ${row.matched}/${row.expected} matched, below ${minimum}`);
+  }
+});

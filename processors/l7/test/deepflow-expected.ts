@@ -1,0 +1,133 @@
+// DeepFlow's expected parse (a .result file beside each capture) reduced to the fields the
+// conformance test compares: protocol, request or response, request type and resource,
+// response status and code. Lines that are not a request or a response (DeepFlow's Session and
+// Other records, "parse failed" lines) are left out. See ../shared/testdata/deepflow/README.md.
+
+import type { L7Message } from '../src/message.ts';
+import { parseLeadingJson, parseRustDebug, type DebugValue } from './rust-debug.ts';
+
+export interface Comparable {
+  protocol: string;
+  kind: 'request' | 'response';
+  type?: string;
+  resource?: string;
+  status?: string;
+  code?: number;
+}
+
+type Fields = Record<string, DebugValue>;
+
+const STATUS: Record<string, string> = {
+  Ok: 'ok', ClientError: 'client_error', ServerError: 'server_error', Unknown: 'unknown', Timeout: 'timeout', ParseFailed: 'error',
+};
+
+const MYSQL_COMMANDS: Record<number, string> = {
+  0: 'Login', 1: 'COM_QUIT', 2: 'COM_INIT_DB', 3: 'COM_QUERY', 4: 'COM_FIELD_LIST', 14: 'COM_PING',
+  22: 'COM_STMT_PREPARE', 23: 'COM_STMT_EXECUTE', 25: 'COM_STMT_CLOSE', 26: 'COM_STMT_RESET',
+};
+
+const POSTGRES_TYPES: Record<string, string> = { Q: 'Query', P: 'Parse', B: 'Bind', E: 'Execute' };
+
+function kindOf(msgType: DebugValue): 'request' | 'response' | undefined {
+  if (msgType === 'Request') return 'request';
+  if (msgType === 'Response') return 'response';
+  return undefined;
+}
+
+function str(v: DebugValue | undefined): string | undefined {
+  return typeof v === 'string' && v !== '' ? v : undefined;
+}
+
+function num(v: DebugValue | undefined): number | undefined {
+  return typeof v === 'number' ? v : undefined;
+}
+
+function fromHttp(f: Fields): Comparable | undefined {
+  const kind = kindOf(f.msg_type);
+  if (!kind) return undefined;
+  const protocol = f.proto === 'Http1' ? 'HTTP' : f.proto === 'Grpc' ? 'gRPC' : 'HTTP2';
+  if (kind === 'request') {
+    const method = str(f.method);
+    return { protocol, kind, type: method && !method.startsWith('_') ? method.toUpperCase() : undefined, resource: str(f.path) };
+  }
+  return { protocol, kind, status: STATUS[f.status as string], code: num(f.grpc_status_code) ?? num(f.status_code) };
+}
+
+function fromRedis(f: Fields): Comparable | undefined {
+  if (str(f.request) !== undefined) return { protocol: 'Redis', kind: 'request', type: str(f.request_type), resource: str(f.request) };
+  // DeepFlow prints a record for every packet; continuation packets of a large value come out as
+  // replies of type Unknown. They are not replies.
+  if (f.response_result === 'Unknown') return undefined;
+  return { protocol: 'Redis', kind: 'response', status: f.response_result === 'Error' ? 'server_error' : 'ok' };
+}
+
+function fromMysql(j: Record<string, any>): Comparable | undefined {
+  const kind = kindOf(j.msg_type);
+  if (!kind) return undefined;
+  if (kind === 'request') return { protocol: 'MySQL', kind, type: MYSQL_COMMANDS[j.request_type] ?? String(j.request_type), resource: j.request_resource };
+  return { protocol: 'MySQL', kind, status: j.response_status };
+}
+
+function fromDns(j: Record<string, any>): Comparable | undefined {
+  const kind = kindOf(j.msg_type);
+  if (!kind) return undefined;
+  if (kind === 'request') return { protocol: 'DNS', kind, type: j.request_type, resource: j.request_resource };
+  return { protocol: 'DNS', kind, status: j.response_status, code: j.response_code };
+}
+
+function fromPostgres(j: Record<string, any>): Comparable | undefined {
+  const kind = kindOf(j.msg_type);
+  if (!kind) return undefined;
+  if (kind === 'request') return { protocol: 'PostgreSQL', kind, type: POSTGRES_TYPES[j.request_type] ?? j.request_type, resource: j.request_resource };
+  return { protocol: 'PostgreSQL', kind, status: j.status };
+}
+
+/** The comparable record of one .result line, or undefined for lines that are neither request nor response. */
+export function expectedFromLine(dir: string, line: string): Comparable | undefined {
+  if (line.startsWith('parse failed') || line.trim() === '') return undefined;
+  if (line.startsWith('{')) {
+    const j = parseLeadingJson(line);
+    if (dir === 'mysql') return fromMysql(j);
+    if (dir === 'dns') return fromDns(j);
+    if (dir === 'postgre') return fromPostgres(j);
+    return undefined;
+  }
+  const typeName = /^\w+/.exec(line)?.[0];
+  switch (typeName) {
+    case 'HttpInfo':
+      return fromHttp(parseRustDebug(line) as Fields);
+    case 'RedisInfo':
+      return fromRedis(parseRustDebug(line) as Fields);
+    default:
+      return undefined;
+  }
+}
+
+/** A parsed message reduced to the same fields. */
+export function comparableOf(m: L7Message): Comparable | undefined {
+  if (m.kind === 'session') return undefined;
+  if (m.kind === 'request') return { protocol: m.protocol, kind: 'request', type: m.request_type, resource: m.request_resource };
+  return { protocol: m.protocol, kind: 'response', status: m.response_status, code: m.response_code };
+}
+
+/** Every field the expected record states must be equal; fields it leaves out are not compared. */
+export function matches(expected: Comparable, actual: Comparable): boolean {
+  if (expected.protocol !== actual.protocol || expected.kind !== actual.kind) return false;
+  for (const key of ['type', 'resource', 'status', 'code'] as const) {
+    if (expected[key] !== undefined && expected[key] !== actual[key]) return false;
+  }
+  return true;
+}
+
+/** Length of the longest common subsequence under `matches`: the expected records found, in order. */
+export function matchCount(expected: Comparable[], actual: Comparable[]): number {
+  let prev = new Array<number>(actual.length + 1).fill(0);
+  for (let i = 1; i <= expected.length; i++) {
+    const row = new Array<number>(actual.length + 1).fill(0);
+    for (let j = 1; j <= actual.length; j++) {
+      row[j] = matches(expected[i - 1], actual[j - 1]) ? prev[j - 1] + 1 : Math.max(prev[j], row[j - 1]);
+    }
+    prev = row;
+  }
+  return prev[actual.length];
+}
