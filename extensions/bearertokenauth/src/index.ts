@@ -1,0 +1,3 @@
+export { factory } from './factory.ts';
+export { BearerTokenAuth } from './bearertokenauth.ts';
+export { bearerTokenAuthConfigSchema, type BearerTokenAuthConfig } from './config.ts';
