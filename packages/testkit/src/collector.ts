@@ -1,73 +1,58 @@
-// A flowtel collector in a child process, run from a YAML config the test writes.
+// A flowtel collector in a child process, as a user runs it: the real CLI on a real config.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-export const FLOWTEL_BIN = join(repoRoot, 'packages/collector/bin/flowtel.mjs');
+export const REPO_ROOT = resolve(fileURLToPath(import.meta.url), '../../../..');
+export const FLOWTEL_BIN = join(REPO_ROOT, 'packages/collector/bin/flowtel.mjs');
 
-export interface ChildCollector {
+export interface RunningCollector {
   process: ChildProcess;
-  /** the config file it runs */
-  configPath: string;
-  /** stdout and stderr so far */
+  /** everything written to stdout and stderr so far */
   output(): string;
-  /** resolves once the output contains `text`; rejects on exit or after `timeoutMs` */
-  waitForOutput(text: string | RegExp, timeoutMs?: number): Promise<void>;
-  /** SIGTERM (or `signal`), then the exit code; SIGKILL if it has not exited after 10 s */
-  stop(signal?: NodeJS.Signals): Promise<number | null>;
+  /** resolves with the exit code (or the signal name) */
+  exited: Promise<number | string>;
+  /** SIGTERM, then the exit code */
+  stop(): Promise<number | string>;
 }
 
-export function startCollector(configYaml: string, opts: { args?: string[]; env?: NodeJS.ProcessEnv; dir?: string } = {}): ChildCollector {
-  const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'flowtel-'));
-  const configPath = join(dir, 'config.yaml');
-  writeFileSync(configPath, configYaml);
-  const child = spawn(process.execPath, [FLOWTEL_BIN, '--config', configPath, ...(opts.args ?? [])], {
-    cwd: dir,
-    env: { ...process.env, ...opts.env },
+/** Writes `yaml` to a temp file (or takes a path) and starts `flowtel --config` on it. */
+export function startCollector(config: string, args: string[] = [], env: NodeJS.ProcessEnv = {}): RunningCollector {
+  let path = config;
+  if (config.includes('\n')) {
+    path = join(mkdtempSync(join(tmpdir(), 'flowtel-test-')), 'config.yaml');
+    writeFileSync(path, config);
+  }
+  const child = spawn(process.execPath, [FLOWTEL_BIN, '--config', path, ...args], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
-  const watchers = new Set<() => void>();
-  const onData = (chunk: Buffer) => {
-    out += chunk.toString();
-    for (const w of watchers) w();
-  };
-  child.stdout!.on('data', onData);
-  child.stderr!.on('data', onData);
-  const exited = new Promise<number | null>((r) => child.once('exit', (code) => (watchers.forEach((w) => w()), r(code))));
-
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (out += d));
+  const exited = new Promise<number | string>((resolve) => child.on('exit', (code, signal) => resolve(code ?? signal ?? -1)));
   return {
     process: child,
-    configPath,
     output: () => out,
-    waitForOutput(text, timeoutMs = 15_000) {
-      const seen = () => (typeof text === 'string' ? out.includes(text) : text.test(out));
-      return new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => done(new Error(`collector did not print ${text} within ${timeoutMs}ms; output:\n${out}`)), timeoutMs);
-        const done = (err?: Error) => {
-          clearTimeout(timer);
-          watchers.delete(check);
-          if (err) reject(err);
-          else resolve();
-        };
-        const check = () => {
-          if (seen()) done();
-          else if (child.exitCode !== null || child.signalCode !== null) done(new Error(`collector exited (${child.exitCode ?? child.signalCode}) before printing ${text}; output:\n${out}`));
-        };
-        watchers.add(check);
-        check();
-      });
-    },
-    async stop(signal = 'SIGTERM') {
-      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
-      child.kill(signal);
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      const code = await exited;
-      clearTimeout(timer);
-      return code;
+    exited,
+    stop: () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      return exited;
     },
   };
+}
+
+/** Runs the CLI to completion: exit code, stdout and stderr. */
+export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [FLOWTEL_BIN, ...args], { cwd: REPO_ROOT, env: { ...process.env, ...env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('exit', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
 }

@@ -1,4 +1,4 @@
-export * from './collector.ts';
 export * from './ports.ts';
+export * from './collector.ts';
 export * from './settings.ts';
-export * from './cli.ts';
+export * from './wait.ts';

@@ -1,10 +1,11 @@
-import { createServer, connect } from 'node:net';
+import { createServer } from 'node:net';
 
-/** A TCP port that was free a moment ago on `host`. */
+/** A TCP port free on loopback right now (the kernel picks it). */
 export function freePort(host = '127.0.0.1'): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
-    server.once('error', reject);
+    server.unref();
+    server.on('error', reject);
     server.listen(0, host, () => {
       const { port } = server.address() as { port: number };
       server.close(() => resolve(port));
@@ -12,36 +13,26 @@ export function freePort(host = '127.0.0.1'): Promise<number> {
   });
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Resolves once something accepts TCP connections on host:port; rejects after `timeoutMs`. */
-export async function waitForPort(port: number, host = '127.0.0.1', timeoutMs = 10_000): Promise<void> {
+/** Polls until `probe` resolves truthy, or fails after `timeoutMs` with `what` in the message. */
+export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 15_000, everyMs = 50): Promise<T> {
   const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
   for (;;) {
-    const open = await new Promise<boolean>((resolve) => {
-      const socket = connect(port, host);
-      socket.once('connect', () => (socket.destroy(), resolve(true)));
-      socket.once('error', () => resolve(false));
-    });
-    if (open) return;
-    if (Date.now() > deadline) throw new Error(`nothing listens on ${host}:${port} after ${timeoutMs}ms`);
-    await sleep(50);
+    try {
+      const value = await probe();
+      if (value) return value;
+    } catch (err) {
+      lastError = err;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs}ms waiting for ${what}${lastError ? `: ${lastError}` : ''}`);
+    await new Promise((r) => setTimeout(r, everyMs));
   }
 }
 
-/** Resolves with the first response of `url` whose status `accept` takes; rejects after `timeoutMs`. */
-export async function waitForUrl(url: string, accept = (status: number) => status < 500, timeoutMs = 10_000): Promise<Response> {
-  const deadline = Date.now() + timeoutMs;
-  let last = 'no answer';
-  for (;;) {
-    try {
-      const res = await fetch(url);
-      if (accept(res.status)) return res;
-      last = `HTTP ${res.status}`;
-    } catch (err) {
-      last = (err as Error).message;
-    }
-    if (Date.now() > deadline) throw new Error(`${url} not ready after ${timeoutMs}ms (${last})`);
-    await sleep(50);
-  }
+/** Resolves with the response once `url` answers with `status`. */
+export function waitForHttp(url: string, status = 200, timeoutMs = 15_000): Promise<Response> {
+  return waitFor(`${url} to answer ${status}`, async () => {
+    const res = await fetch(url);
+    return res.status === status ? res : undefined;
+  }, timeoutMs);
 }
