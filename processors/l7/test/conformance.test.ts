@@ -26,6 +26,7 @@ const MIN_RATIO: Record<string, number> = {
   DNS: 0.9,
   Redis: 0.9,
   MySQL: 0.9,
+  PostgreSQL: 0.9,
 };
 
 interface Connection {
