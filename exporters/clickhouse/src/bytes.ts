@@ -1,0 +1,140 @@
+// A growable little-endian byte buffer: the one place bytes are written for ClickHouse's
+// binary formats.
+
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+const HEX_CODES = HEX.map((h) => [h.charCodeAt(0), h.charCodeAt(1)] as const);
+
+export class ByteWriter {
+  buf: Buffer;
+  pos = 0;
+
+  constructor(initial = 4096) {
+    this.buf = Buffer.allocUnsafe(initial);
+  }
+
+  ensure(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < this.pos + n) size *= 2;
+    const next = Buffer.allocUnsafe(size);
+    this.buf.copy(next, 0, 0, this.pos);
+    this.buf = next;
+  }
+
+  u8(v: number): void {
+    this.ensure(1);
+    this.buf[this.pos++] = v;
+  }
+
+  u16(v: number): void {
+    this.ensure(2);
+    this.buf.writeUInt16LE(v, this.pos);
+    this.pos += 2;
+  }
+
+  u32(v: number): void {
+    this.ensure(4);
+    this.buf.writeUInt32LE(v >>> 0, this.pos);
+    this.pos += 4;
+  }
+
+  i32(v: number): void {
+    this.ensure(4);
+    this.buf.writeInt32LE(v | 0, this.pos);
+    this.pos += 4;
+  }
+
+  /** a non-negative integer below 2^53 as UInt64 */
+  u64n(v: number): void {
+    this.ensure(8);
+    this.buf.writeUInt32LE(v % 0x1_0000_0000, this.pos);
+    this.buf.writeUInt32LE(Math.floor(v / 0x1_0000_0000), this.pos + 4);
+    this.pos += 8;
+  }
+
+  u64(v: bigint): void {
+    this.ensure(8);
+    this.buf.writeBigUInt64LE(BigInt.asUintN(64, v), this.pos);
+    this.pos += 8;
+  }
+
+  i64(v: bigint): void {
+    this.ensure(8);
+    this.buf.writeBigInt64LE(BigInt.asIntN(64, v), this.pos);
+    this.pos += 8;
+  }
+
+  f64(v: number): void {
+    this.ensure(8);
+    this.buf.writeDoubleLE(v, this.pos);
+    this.pos += 8;
+  }
+
+  varint(v: number): void {
+    this.ensure(10);
+    while (v >= 0x80) {
+      this.buf[this.pos++] = (v & 0x7f) | 0x80;
+      v = Math.floor(v / 128);
+    }
+    this.buf[this.pos++] = v;
+  }
+
+  raw(bytes: Uint8Array): void {
+    this.ensure(bytes.length);
+    this.buf.set(bytes, this.pos);
+    this.pos += bytes.length;
+  }
+
+  /** A String: varint byte length, then UTF-8. */
+  string(s: string): void {
+    const n = s.length;
+    if (n < 43) {
+      // at most 126 UTF-8 bytes: the length fits the one byte reserved for it
+      this.ensure(1 + n * 3);
+      const written = this.buf.write(s, this.pos + 1, 'utf8');
+      this.buf[this.pos] = written;
+      this.pos += 1 + written;
+      return;
+    }
+    const len = Buffer.byteLength(s, 'utf8');
+    this.varint(len);
+    this.ensure(len);
+    this.pos += this.buf.write(s, this.pos, 'utf8');
+  }
+
+  bytesString(bytes: Uint8Array): void {
+    this.varint(bytes.length);
+    this.raw(bytes);
+  }
+
+  /** An id as lowercase hex, or '' when it is empty or all zero (contrib's TraceIDToHexOrEmptyString). */
+  hexId(id: Uint8Array): void {
+    let zero = true;
+    for (let i = 0; i < id.length; i++) if (id[i] !== 0) { zero = false; break; }
+    if (zero) {
+      this.u8(0);
+      return;
+    }
+    const n = id.length * 2;
+    this.ensure(1 + n);
+    this.buf[this.pos++] = n;
+    for (let i = 0; i < id.length; i++) {
+      const [a, b] = HEX_CODES[id[i]];
+      this.buf[this.pos++] = a;
+      this.buf[this.pos++] = b;
+    }
+  }
+
+  bytes(): Buffer {
+    return this.buf.subarray(0, this.pos);
+  }
+}
+
+export function hexOf(id: Uint8Array): string {
+  let zero = true;
+  for (let i = 0; i < id.length; i++) if (id[i] !== 0) { zero = false; break; }
+  if (zero) return '';
+  let s = '';
+  for (let i = 0; i < id.length; i++) s += HEX[id[i]];
+  return s;
+}

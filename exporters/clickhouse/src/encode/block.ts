@@ -1,0 +1,93 @@
+// Rows of one table gathered into Native blocks, cut where a block reaches the row or byte
+// bound so that no INSERT grows without limit.
+import type { KeyValue } from '@flowtel/pdata';
+import { ByteWriter } from '../bytes.ts';
+import { writeAttributes } from '../anyvalue.ts';
+import { encodeBlock, type NativeColumn, type StringMapColumn } from '../native.ts';
+
+export interface Block {
+  table: string;
+  columns: string[];
+  rows: number;
+  data: Buffer;
+}
+
+export interface Limits {
+  maxRows: number;
+  maxBytes: number;
+}
+
+/** The columns of one table for one block; `rows` counts appended rows. */
+export interface TableColumns {
+  readonly columns: NativeColumn[];
+  rows: number;
+}
+
+/** How often the byte size is summed: every row would cost more than it saves. */
+const SIZE_CHECK_EVERY = 512;
+
+export class BlockSink<C extends TableColumns> {
+  private readonly table: string;
+  private readonly create: (rowsHint: number) => C;
+  private readonly limits: Limits;
+  private readonly done: Block[] = [];
+  private rowsHint: number;
+  current: C;
+
+  constructor(table: string, create: (rowsHint: number) => C, limits: Limits, rowsHint: number) {
+    this.table = table;
+    this.create = create;
+    this.limits = limits;
+    this.rowsHint = Math.min(rowsHint, limits.maxRows);
+    this.current = create(this.rowsHint);
+  }
+
+  /** Call after each row appended to `current`. */
+  rowDone(): void {
+    const c = this.current;
+    c.rows++;
+    if (c.rows >= this.limits.maxRows || (c.rows % SIZE_CHECK_EVERY === 0 && sizeOf(c) >= this.limits.maxBytes)) this.cut();
+  }
+
+  private cut(): void {
+    const c = this.current;
+    this.done.push({ table: this.table, columns: c.columns.map((col) => col.name), rows: c.rows, data: encodeBlock(c.columns, c.rows) });
+    this.current = this.create(this.rowsHint);
+  }
+
+  blocks(): Block[] {
+    if (this.current.rows > 0) this.cut();
+    return this.done.splice(0);
+  }
+}
+
+function sizeOf(c: TableColumns): number {
+  let n = 0;
+  for (const col of c.columns) n += col.size();
+  return n;
+}
+
+/** An attribute map encoded once and copied into every row that shares it (resource, scope). */
+export class EncodedMap {
+  readonly count: number;
+  private readonly keys: Buffer;
+  private readonly values: Buffer;
+
+  constructor(attrs: KeyValue[]) {
+    const k = new ByteWriter(256);
+    const v = new ByteWriter(256);
+    this.count = writeAttributes(attrs, k, v);
+    this.keys = Buffer.from(k.bytes());
+    this.values = Buffer.from(v.bytes());
+  }
+
+  writeTo(col: StringMapColumn): void {
+    col.keys.raw(this.keys);
+    col.values.raw(this.values);
+    col.endRow(this.count);
+  }
+}
+
+export function writeMap(col: StringMapColumn, attrs: KeyValue[]): void {
+  col.endRow(writeAttributes(attrs, col.keys, col.values));
+}

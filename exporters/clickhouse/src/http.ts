@@ -1,0 +1,115 @@
+// A ClickHouse server over its HTTP interface (port 8123, 8443 with TLS): the statement in the
+// `query` parameter, an INSERT's payload as the request body, settings as parameters, the
+// credentials in X-ClickHouse-User / X-ClickHouse-Key. Also reaches a running flowtel's query
+// socket (a Unix socket serving the same interface).
+import { request as httpRequest, type IncomingMessage, type RequestOptions } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { promisify } from 'node:util';
+import { brotliCompress, deflate, gzip } from 'node:zlib';
+import { ClickHouseError, codeOf, type ClickHouseClient } from './client.ts';
+
+/** What request bodies are compressed with: Content-Encoding values ClickHouse accepts. */
+export type BodyEncoding = 'none' | 'gzip' | 'deflate' | 'br';
+
+const COMPRESS: Record<Exclude<BodyEncoding, 'none'>, (b: Buffer) => Promise<Buffer>> = {
+  gzip: promisify(gzip) as (b: Buffer) => Promise<Buffer>,
+  deflate: promisify(deflate) as (b: Buffer) => Promise<Buffer>,
+  br: promisify(brotliCompress) as (b: Buffer) => Promise<Buffer>,
+};
+
+/**
+ * contrib's `compress` values as a request encoding. Node 20 has no lz4 or zstd codec, so those
+ * (lz4 is contrib's default) are sent as gzip, which every ClickHouse server decodes.
+ */
+export function bodyEncoding(compress: string): BodyEncoding {
+  switch (compress) {
+    case 'none':
+    case 'false':
+      return 'none';
+    case 'deflate':
+    case 'br':
+    case 'gzip':
+      return compress;
+    default:
+      return 'gzip';
+  }
+}
+
+export interface HttpClientOptions {
+  /** http(s)://host:port; or, with socketPath, the base URL used for the path only */
+  url: string;
+  socketPath?: string;
+  database?: string;
+  username?: string;
+  password?: string;
+  /** settings sent as query parameters with every request */
+  settings?: Record<string, string | number | boolean>;
+  /** settings for INSERTs only (async_insert) */
+  insertSettings?: Record<string, string | number | boolean>;
+  encoding?: BodyEncoding;
+  timeoutMs?: number;
+}
+
+export class HttpClient implements ClickHouseClient {
+  private readonly opts: HttpClientOptions;
+  private readonly base: URL;
+
+  constructor(opts: HttpClientOptions) {
+    this.opts = opts;
+    this.base = new URL(opts.url);
+    if (!/^https?:$/.test(this.base.protocol)) throw new Error(`endpoint ${opts.url}: must be http:// or https://`);
+  }
+
+  query(sql: string, format = 'TabSeparated', signal?: AbortSignal): Promise<Buffer> {
+    return this.send({ default_format: format }, Buffer.from(sql), 'none', signal);
+  }
+
+  async insertRaw(insert: string, data: Buffer, signal?: AbortSignal): Promise<void> {
+    const encoding = this.opts.encoding ?? 'none';
+    const body = encoding === 'none' ? data : await COMPRESS[encoding](data);
+    await this.send({ query: insert, ...this.opts.insertSettings }, body, encoding, signal);
+  }
+
+  async close(): Promise<void> {}
+
+  private send(params: Record<string, string | number | boolean>, body: Buffer, encoding: BodyEncoding, signal?: AbortSignal): Promise<Buffer> {
+    const url = new URL(this.base);
+    const search = new URLSearchParams(url.search);
+    if (this.opts.database) search.set('database', this.opts.database);
+    for (const [k, v] of Object.entries({ ...this.opts.settings, ...params })) search.set(k, String(v));
+    const headers: Record<string, string | number> = { 'Content-Length': body.length, 'Content-Type': 'application/octet-stream' };
+    if (this.opts.username) headers['X-ClickHouse-User'] = this.opts.username;
+    if (this.opts.password) headers['X-ClickHouse-Key'] = this.opts.password;
+    if (encoding !== 'none') headers['Content-Encoding'] = encoding;
+    const options: RequestOptions = {
+      method: 'POST',
+      path: `${url.pathname}?${search}`,
+      headers,
+      signal,
+      timeout: this.opts.timeoutMs,
+      ...(this.opts.socketPath ? { socketPath: this.opts.socketPath } : { hostname: url.hostname.replace(/^\[|\]$/g, ''), port: url.port || (url.protocol === 'https:' ? 443 : 80) }),
+    };
+    const doRequest = url.protocol === 'https:' && !this.opts.socketPath ? httpsRequest : httpRequest;
+    return new Promise((resolve, reject) => {
+      const req = doRequest(options, (res: IncomingMessage) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('error', (err) => reject(new ClickHouseError(`ClickHouse ${this.where()}: ${err.message}`, undefined, { cause: err })));
+        res.on('end', () => {
+          const out = Buffer.concat(chunks);
+          if (res.statusCode === 200) return resolve(out);
+          const text = out.toString('utf8').trim();
+          const code = Number(res.headers['x-clickhouse-exception-code']) || codeOf(text);
+          reject(new ClickHouseError(`ClickHouse ${this.where()} answered ${res.statusCode}: ${text}`, code));
+        });
+      });
+      req.on('timeout', () => req.destroy(new Error(`no answer within ${this.opts.timeoutMs}ms`)));
+      req.on('error', (err) => reject(new ClickHouseError(`ClickHouse ${this.where()}: ${err.message}`, undefined, { cause: err })));
+      req.end(body);
+    });
+  }
+
+  private where(): string {
+    return this.opts.socketPath ?? this.base.origin;
+  }
+}
