@@ -38,6 +38,8 @@ export interface PostgresState {
   options: ParseOptions;
   buffers: DuplexBuffers;
   started: boolean;
+  /** The startup's own ReadyForQuery is still to come; it answers no request. */
+  startupPending: boolean;
   tls: boolean;
   awaitingSslAnswer: boolean;
   database: string | undefined;
@@ -97,6 +99,7 @@ function readStartup(state: PostgresState, b: Uint8Array): FrameStep {
   }
   state.started = true;
   if (code === CANCEL_REQUEST) return { consumed: length };
+  state.startupPending = true;
   if (code !== PROTOCOL_3) return failure(`unsupported protocol version ${code}`);
   let at = 8;
   const params: Record<string, string> = {};
@@ -176,6 +179,10 @@ function readErrorFields(body: Uint8Array): { code: string; message: string; sev
 function finishResponse(state: PostgresState): L7Message[] {
   const pending = state.response;
   state.response = emptyResponse();
+  if (state.startupPending) {
+    state.startupPending = false;
+    return [];
+  }
   const request = state.requests.shift();
   if (!request) return [];
   const message: L7Message = {
@@ -250,6 +257,7 @@ export const postgresql: ProtocolParser<PostgresState> = {
       options: parseOptions(options),
       buffers: duplexBuffers(),
       started: false,
+      startupPending: false,
       tls: false,
       awaitingSslAnswer: false,
       database: undefined,
