@@ -1,2 +1,3 @@
 export { decodeTraces, encodeTraces } from './traces.ts';
+export { decodeMetrics, encodeMetrics } from './metrics.ts';
 export { decodeExportResponse, encodeExportResponse } from './response.ts';

@@ -127,3 +127,154 @@ export function sampleTraces(): Traces {
     ],
   };
 }
+
+export function sampleMetrics(): Metrics {
+  const attrs = [{ key: 'route', value: { stringValue: '/checkout' } }];
+  const exemplars = [
+    { filteredAttributes: attrs, timeUnixNano: MAX_U64, asDouble: -0.5, spanId: SPAN_ID, traceId: TRACE_ID },
+    { filteredAttributes: [], timeUnixNano: 1n, asInt: MIN_I64, spanId: new Uint8Array(0), traceId: new Uint8Array(0) },
+    { filteredAttributes: [], timeUnixNano: 0n, asInt: 0n, spanId: new Uint8Array(0), traceId: new Uint8Array(0) },
+    { filteredAttributes: [], timeUnixNano: 0n, spanId: new Uint8Array(0), traceId: new Uint8Array(0) },
+  ];
+  const t0 = 1_700_000_000_000_000_000n;
+  return {
+    resourceMetrics: [
+      {
+        resource: sampleResource(),
+        schemaUrl: 'https://opentelemetry.io/schemas/1.26.0',
+        scopeMetrics: [
+          {
+            scope: { name: 'meter', version: '2', attributes: [], droppedAttributesCount: 0 },
+            schemaUrl: 'https://scope',
+            metrics: [
+              {
+                name: 'gauge',
+                description: 'every number point',
+                unit: '1',
+                gauge: {
+                  dataPoints: [
+                    { attributes: everyValueKind(), startTimeUnixNano: t0, timeUnixNano: MAX_U64, asDouble: NaN, exemplars, flags: 1 },
+                    { attributes: [], startTimeUnixNano: 0n, timeUnixNano: 1n, asInt: 0n, exemplars: [], flags: 0 },
+                    { attributes: [], startTimeUnixNano: 0n, timeUnixNano: 2n, asInt: -7n, exemplars: [], flags: 0 },
+                    { attributes: [], startTimeUnixNano: 0n, timeUnixNano: 3n, asDouble: 0, exemplars: [], flags: 0 },
+                    { attributes: [], startTimeUnixNano: 0n, timeUnixNano: 4n, asDouble: -Infinity, exemplars: [], flags: 0 },
+                    { attributes: [], startTimeUnixNano: 0n, timeUnixNano: 5n, exemplars: [], flags: 0 },
+                  ],
+                },
+                metadata: [{ key: 'prometheus.type', value: { stringValue: 'gauge' } }],
+              },
+              {
+                name: 'sum',
+                description: '',
+                unit: '',
+                sum: {
+                  dataPoints: [{ attributes: attrs, startTimeUnixNano: t0, timeUnixNano: t0 + 1n, asInt: MAX_I64, exemplars: [], flags: 0 }],
+                  aggregationTemporality: 2,
+                  isMonotonic: true,
+                },
+                metadata: [],
+              },
+              {
+                name: 'sum.delta',
+                description: '',
+                unit: '',
+                sum: { dataPoints: [], aggregationTemporality: 1, isMonotonic: false },
+                metadata: [],
+              },
+              {
+                name: 'histogram',
+                description: '',
+                unit: 'ms',
+                histogram: {
+                  aggregationTemporality: 1,
+                  dataPoints: [
+                    {
+                      attributes: attrs,
+                      startTimeUnixNano: t0,
+                      timeUnixNano: t0 + 10n,
+                      count: MAX_U64,
+                      sum: 0,
+                      bucketCounts: [1n, 0n, MAX_U64, 3n],
+                      explicitBounds: [-Infinity, 0, 2.5],
+                      exemplars,
+                      flags: 0,
+                      min: -1.5,
+                      max: 0,
+                    },
+                    { attributes: [], startTimeUnixNano: 0n, timeUnixNano: 0n, count: 0n, bucketCounts: [], explicitBounds: [], exemplars: [], flags: 1 },
+                  ],
+                },
+                metadata: [],
+              },
+              {
+                name: 'exponential',
+                description: '',
+                unit: 's',
+                exponentialHistogram: {
+                  aggregationTemporality: 2,
+                  dataPoints: [
+                    {
+                      attributes: attrs,
+                      startTimeUnixNano: t0,
+                      timeUnixNano: MAX_U64,
+                      count: 17n,
+                      sum: 123.5,
+                      scale: -3,
+                      zeroCount: 2n,
+                      positive: { offset: -5, bucketCounts: [1n, 0n, 2n ** 40n, MAX_U64] },
+                      negative: { offset: 7, bucketCounts: [] },
+                      flags: 0,
+                      exemplars,
+                      min: -10,
+                      max: 1e300,
+                      zeroThreshold: 1e-9,
+                    },
+                    {
+                      attributes: [],
+                      startTimeUnixNano: 0n,
+                      timeUnixNano: 0n,
+                      count: 0n,
+                      scale: 20,
+                      zeroCount: 0n,
+                      positive: { offset: 0, bucketCounts: [] },
+                      negative: { offset: 0, bucketCounts: [5n] },
+                      flags: 0,
+                      exemplars: [],
+                      zeroThreshold: 0,
+                    },
+                  ],
+                },
+                metadata: [],
+              },
+              {
+                name: 'summary',
+                description: '',
+                unit: '',
+                summary: {
+                  dataPoints: [
+                    {
+                      attributes: attrs,
+                      startTimeUnixNano: t0,
+                      timeUnixNano: t0 + 5n,
+                      count: 10n,
+                      sum: -0,
+                      quantileValues: [
+                        { quantile: 0, value: 1 },
+                        { quantile: 0.99, value: 0 },
+                        { quantile: 1, value: Infinity },
+                      ],
+                      flags: 0,
+                    },
+                  ],
+                },
+                metadata: [],
+              },
+              { name: 'no.data', description: 'a metric whose data oneof is unset', unit: '', metadata: [] },
+              { name: 'gauge.empty', description: '', unit: '', gauge: { dataPoints: [] }, metadata: [] },
+            ],
+          },
+        ],
+      },
+    ],
+  };
+}
