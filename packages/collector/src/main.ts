@@ -1,5 +1,6 @@
 // The `flowtel` command, flag for flag as `otelcol`.
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { Service, loadAndResolve, type Registry } from '@flowtel/core';
 import { builtinRegistry } from './components.ts';
@@ -41,8 +42,11 @@ async function registryFor(opts: CommonOptions): Promise<{ registry: Registry; n
   return { registry, notes };
 }
 
+/** `npx flowtel` runs from the package's folder; paths on its command line mean the caller's. */
+const callerDir = () => (process.env.npm_command === 'exec' && process.env.INIT_CWD) || process.cwd();
+
 function configUris(opts: CommonOptions): string[] {
-  if (opts.config.length) return opts.config;
+  if (opts.config.length) return opts.config.map((uri) => (/^(env|yaml):/.test(uri) ? uri : resolve(callerDir(), uri.replace(/^file:/, ''))));
   throw new Error('at least one --config flag must be provided (e.g. --config pipeline.config.yaml)');
 }
 
