@@ -1,0 +1,73 @@
+// The engine side of `flowtel query`: the store named by an exporter's config, embedded or
+// remote, queried with SQL or a named view, the result formatted. A collector running on an
+// embedded store holds its folder; the query then goes through that collector's query socket.
+import { existsSync } from 'node:fs';
+import { ClickHouseError, quoteIdent, type ClickHouseClient } from './client.ts';
+import { isEmbedded, openClient, querySocketPath } from './clickhouse.ts';
+import { configSchema, type ClickHouseConfig } from './config.ts';
+import { EmbeddedClient, FOLDER_LOCKED, embeddedFolder } from './embedded.ts';
+import { formatResult, parseJsonCompact, type QueryFormat, type ResultSet } from './format.ts';
+import { HttpClient } from './http.ts';
+import { servicesSql, traceJson, traceSql, traceTree } from './views.ts';
+
+export { QUERY_FORMATS, type QueryFormat } from './format.ts';
+
+/** SQL, or one of the named views. */
+export type QueryRequest = string | { services: true } | { trace: string };
+
+export interface QueryOptions {
+  /** where relative paths in the config resolve from: the config file's directory */
+  configDir?: string;
+}
+
+/** Connects to the store the config names; the caller closes the client. */
+export async function connect(cfg: ClickHouseConfig, configDir: string): Promise<ClickHouseClient> {
+  if (!isEmbedded(cfg)) return openClient(cfg, configDir);
+  const socketPath = querySocketPath(cfg, configDir);
+  if (existsSync(socketPath)) {
+    const viaCollector = new HttpClient({ url: 'http://localhost/', socketPath, database: cfg.database });
+    try {
+      await viaCollector.query('SELECT 1');
+      return viaCollector;
+    } catch {
+      // a socket left by a collector that is gone: open the folder ourselves
+    }
+  }
+  const folder = embeddedFolder(cfg.endpoint, configDir);
+  if (!existsSync(folder)) throw new Error(`no data yet: the embedded store ${folder} does not exist (start the collector first)`);
+  let client: EmbeddedClient;
+  try {
+    client = EmbeddedClient.open(folder);
+  } catch (err) {
+    if (err instanceof ClickHouseError && err.code === FOLDER_LOCKED) {
+      throw new Error(`the embedded store ${folder} is open in another process that does not answer on ${socketPath}`, { cause: err });
+    }
+    throw err;
+  }
+  await client.query(`USE ${quoteIdent(cfg.database)}`).catch(() => {});
+  return client;
+}
+
+async function select(client: ClickHouseClient, sql: string): Promise<ResultSet> {
+  return parseJsonCompact((await client.query(sql, 'JSONCompact')).toString('utf8'));
+}
+
+/**
+ * Runs SQL or a named view against the store of a ClickHouse exporter config (the object under
+ * `exporters: clickhouse:`, defaults applied here) and returns the formatted result.
+ */
+export async function runQuery(config: unknown, request: QueryRequest, format: QueryFormat, options: QueryOptions = {}): Promise<string> {
+  const parsed = configSchema.safeParse(config ?? {});
+  if (!parsed.success) throw new Error(`invalid clickhouse exporter config: ${parsed.error.issues.map((i) => `${i.path.join('::')}: ${i.message}`).join('; ')}`);
+  const cfg = parsed.data;
+  const client = await connect(cfg, options.configDir ?? process.cwd());
+  try {
+    if (typeof request === 'string') return formatResult(await select(client, request), format);
+    if ('services' in request) return formatResult(await select(client, servicesSql(cfg)), format);
+    const spans = await select(client, traceSql(cfg, request.trace));
+    if (spans.rows.length === 0) throw new Error(`trace ${request.trace} not found in ${cfg.database}.${cfg.traces_table_name}`);
+    return format === 'json' ? traceJson(spans) : formatResult(traceTree(spans), format);
+  } finally {
+    await client.close();
+  }
+}
