@@ -278,3 +278,47 @@ export function sampleMetrics(): Metrics {
     ],
   };
 }
+
+export function sampleLogs(): Logs {
+  const record = {
+    timeUnixNano: MAX_U64,
+    observedTimeUnixNano: 1_700_000_000_000_000_001n,
+    severityNumber: 17,
+    severityText: 'ERROR',
+    body: { kvlistValue: { values: everyValueKind() } },
+    attributes: [{ key: 'log.file', value: { stringValue: 'a.log' } }],
+    droppedAttributesCount: 2,
+    flags: 0x01,
+    traceId: TRACE_ID,
+    spanId: SPAN_ID,
+    eventName: 'browser.page_view',
+  };
+  const bare = {
+    timeUnixNano: 0n,
+    observedTimeUnixNano: 0n,
+    severityNumber: 0,
+    severityText: '',
+    body: {},
+    attributes: [],
+    droppedAttributesCount: 0,
+    flags: 0,
+    traceId: new Uint8Array(0),
+    spanId: new Uint8Array(0),
+    eventName: '',
+  };
+  return {
+    resourceLogs: [
+      {
+        resource: sampleResource(),
+        schemaUrl: 'https://opentelemetry.io/schemas/1.26.0',
+        scopeLogs: [
+          {
+            scope: { name: 'logger', version: '', attributes: [], droppedAttributesCount: 0 },
+            schemaUrl: '',
+            logRecords: [record, bare, { ...bare, body: { stringValue: '' }, severityNumber: 24 }, { ...bare, body: { intValue: -1n } }],
+          },
+        ],
+      },
+    ],
+  };
+}
