@@ -4,10 +4,11 @@
 import type { ProtocolParser } from '../parser.ts';
 import { dns } from './dns.ts';
 import { http1 } from './http1.ts';
+import { http2 } from './http2.ts';
 import { mysql } from './mysql.ts';
 import { postgresql } from './postgresql.ts';
 import { redis } from './redis.ts';
 
-export const PROTOCOL_PARSERS: readonly ProtocolParser<any>[] = [http1, redis, mysql, postgresql, dns];
+export const PROTOCOL_PARSERS: readonly ProtocolParser<any>[] = [http1, redis, mysql, postgresql, http2, dns];
 
-export { dns, http1, mysql, postgresql, redis };
+export { dns, http1, http2, mysql, postgresql, redis };

@@ -1,0 +1,161 @@
+// HPACK (RFC 7541) decoding for a passive observer: integers, Huffman strings, the static and
+// dynamic tables. An observer that joined the connection late does not know the dynamic table
+// the peers built before; references into that unknown part decode as empty fields rather than
+// failing the whole header block, and indices stay aligned because every insertion is kept.
+
+import { HUFFMAN_CODES, STATIC_TABLE } from './hpack-tables.ts';
+
+export class HpackError extends Error {}
+
+/** Upper bound on a dynamic table an observer accepts, whatever size updates the peers send. */
+const MAX_DYNAMIC_TABLE_BYTES = 1024 * 1024;
+const MAX_STRING_BYTES = 256 * 1024;
+const ENTRY_OVERHEAD = 32;
+const EOS = 256;
+
+/** Huffman decoding trie: node i's children are at child[2i] (bit 0) and child[2i + 1] (bit 1); a leaf holds symbol + 1 as a negative. */
+const trie = buildTrie();
+
+function buildTrie(): Int32Array {
+  const child = new Int32Array(2 * 1024).fill(0);
+  let nodes = 1;
+  HUFFMAN_CODES.forEach(([code, length], symbol) => {
+    let node = 0;
+    for (let bit = length - 1; bit >= 0; bit--) {
+      const slot = 2 * node + ((code >>> bit) & 1);
+      if (bit === 0) {
+        child[slot] = -(symbol + 1);
+      } else {
+        if (child[slot] === 0) child[slot] = nodes++;
+        node = child[slot];
+      }
+    }
+  });
+  return child;
+}
+
+const latin1 = new TextDecoder('latin1');
+
+export function huffmanDecode(bytes: Uint8Array): string {
+  const out = new Uint8Array(Math.ceil((bytes.length * 8) / 5));
+  let n = 0;
+  let node = 0;
+  let bitsSinceSymbol = 0;
+  let allOnes = true;
+  for (const byte of bytes) {
+    for (let bit = 7; bit >= 0; bit--) {
+      const b = (byte >> bit) & 1;
+      const next = trie[2 * node + b];
+      bitsSinceSymbol++;
+      allOnes &&= b === 1;
+      if (next < 0) {
+        const symbol = -next - 1;
+        if (symbol === EOS) throw new HpackError('EOS inside a Huffman string');
+        out[n++] = symbol;
+        node = 0;
+        bitsSinceSymbol = 0;
+        allOnes = true;
+      } else if (next === 0) {
+        throw new HpackError('invalid Huffman code');
+      } else {
+        node = next;
+      }
+    }
+  }
+  if (bitsSinceSymbol > 7 || !allOnes) throw new HpackError('invalid Huffman padding');
+  return latin1.decode(out.subarray(0, n));
+}
+
+class Cursor {
+  constructor(
+    readonly b: Uint8Array,
+    public pos = 0,
+  ) {}
+
+  integer(prefixBits: number): number {
+    if (this.pos >= this.b.length) throw new HpackError('truncated integer');
+    const max = (1 << prefixBits) - 1;
+    let value = this.b[this.pos++] & max;
+    if (value < max) return value;
+    for (let shift = 0; ; shift += 7) {
+      if (this.pos >= this.b.length) throw new HpackError('truncated integer');
+      if (shift > 28) throw new HpackError('integer overflow');
+      const byte = this.b[this.pos++];
+      value += (byte & 0x7f) * 2 ** shift;
+      if ((byte & 0x80) === 0) return value;
+    }
+  }
+
+  string(): string {
+    if (this.pos >= this.b.length) throw new HpackError('truncated string');
+    const huffman = (this.b[this.pos] & 0x80) !== 0;
+    const length = this.integer(7);
+    if (length > MAX_STRING_BYTES) throw new HpackError(`string of ${length} bytes`);
+    if (this.pos + length > this.b.length) throw new HpackError('truncated string');
+    const raw = this.b.subarray(this.pos, this.pos + length);
+    this.pos += length;
+    return huffman ? huffmanDecode(raw) : latin1.decode(raw);
+  }
+}
+
+export type HeaderField = [name: string, value: string];
+
+export class HpackDecoder {
+  /** Newest first, as HPACK indexes it. */
+  private dynamic: HeaderField[] = [];
+  private dynamicBytes = 0;
+  private maxBytes = 4096;
+  /** Indices that pointed past what this observer knows of the dynamic table. */
+  unknownReferences = 0;
+
+  private lookup(index: number): HeaderField {
+    if (index === 0) throw new HpackError('index 0');
+    if (index <= STATIC_TABLE.length) return STATIC_TABLE[index - 1] as HeaderField;
+    const entry = this.dynamic[index - STATIC_TABLE.length - 1];
+    if (entry) return entry;
+    this.unknownReferences++;
+    return ['', ''];
+  }
+
+  private insert(field: HeaderField): void {
+    const size = field[0].length + field[1].length + ENTRY_OVERHEAD;
+    this.dynamic.unshift(field);
+    this.dynamicBytes += size;
+    this.evict();
+  }
+
+  private evict(): void {
+    while (this.dynamicBytes > this.maxBytes && this.dynamic.length > 0) {
+      const gone = this.dynamic.pop()!;
+      this.dynamicBytes -= gone[0].length + gone[1].length + ENTRY_OVERHEAD;
+    }
+  }
+
+  /** Decodes one complete header block; throws HpackError on malformed input. */
+  decode(block: Uint8Array): HeaderField[] {
+    const c = new Cursor(block);
+    const fields: HeaderField[] = [];
+    while (c.pos < block.length) {
+      const first = block[c.pos];
+      if (first & 0x80) {
+        fields.push(this.lookup(c.integer(7)));
+      } else if (first & 0x40) {
+        const index = c.integer(6);
+        const name = index === 0 ? c.string() : this.lookup(index)[0];
+        const field: HeaderField = [name, c.string()];
+        this.insert(field);
+        fields.push(field);
+      } else if (first & 0x20) {
+        const size = c.integer(5);
+        if (size > MAX_DYNAMIC_TABLE_BYTES) throw new HpackError(`dynamic table size ${size}`);
+        this.maxBytes = size;
+        this.evict();
+      } else {
+        const index = c.integer(4);
+        const name = index === 0 ? c.string() : this.lookup(index)[0];
+        fields.push([name, c.string()]);
+      }
+    }
+    return fields;
+  }
+}

@@ -1,0 +1,135 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import http2 from 'node:http2';
+import type { AddressInfo } from 'node:net';
+import * as grpc from '@grpc/grpc-js';
+import { http2 as parser } from '../src/protocols/http2.ts';
+import { HpackDecoder, huffmanDecode } from '../src/protocols/hpack.ts';
+import { feed, hex, pieces } from './helpers.ts';
+import { tapProxy } from './tap-proxy.ts';
+
+test('hpack: RFC 7541 C.4 requests with Huffman coding and the dynamic table', () => {
+  const decoder = new HpackDecoder();
+  assert.deepEqual(decoder.decode(hex('8286 8441 8cf1 e3c2 e5f2 3a6b a0ab 90f4 ff')), [
+    [':method', 'GET'], [':scheme', 'http'], [':path', '/'], [':authority', 'www.example.com'],
+  ]);
+  assert.deepEqual(decoder.decode(hex('8286 84be 5886 a8eb 1064 9cbf')), [
+    [':method', 'GET'], [':scheme', 'http'], [':path', '/'], [':authority', 'www.example.com'], ['cache-control', 'no-cache'],
+  ]);
+  assert.deepEqual(decoder.decode(hex('8287 85bf 400a 6375 7374 6f6d 2d6b 6579 8925 a849 e95b b8e8 b4bf')), [
+    [':method', 'GET'], [':scheme', 'https'], [':path', '/index.html'], [':authority', 'www.example.com'], ['custom-key', 'custom-value'],
+  ]);
+  assert.throws(() => huffmanDecode(hex('ff ff ff ff')), /EOS|padding|invalid/);
+  assert.throws(() => new HpackDecoder().decode(hex('3fe1ffffff0f')), /dynamic table size|overflow/);
+});
+
+async function withTap<T>(targetPort: number, run: (port: number) => Promise<T>) {
+  const tap = await tapProxy(targetPort);
+  try {
+    await run(tap.port);
+  } finally {
+    await tap.close();
+  }
+  return tap.chunks;
+}
+
+test('http2: node http2 client and server through a tap: requests, responses, HPACK state across streams', async () => {
+  const server = http2.createServer();
+  server.on('stream', (stream, headers) => {
+    const notFound = headers[':path']!.startsWith('/missing');
+    stream.respond({ ':status': notFound ? 404 : 200, 'content-type': 'text/plain' });
+    stream.end('x'.repeat(notFound ? 3 : 40_000));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const chunks = await withTap((server.address() as AddressInfo).port, async (port) => {
+    const client = http2.connect(`http://127.0.0.1:${port}`);
+    const get = (path: string, extra: Record<string, string> = {}) =>
+      new Promise<void>((resolve, reject) => {
+        const req = client.request({ ':path': path, traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01', ...extra });
+        req.on('error', reject);
+        req.resume();
+        req.on('end', () => resolve());
+        req.end();
+      });
+    await get('/hello?x=1');
+    await get('/missing/thing');
+    await get('/hello?x=2');
+    client.close();
+  });
+  server.close();
+  const out = feed(parser, parser.createState(), chunks);
+  const requests = out.filter((m) => m.kind === 'request');
+  const responses = out.filter((m) => m.kind === 'response');
+  assert.deepEqual(requests.map((m) => [m.protocol, m.request_type, m.request_resource]), [
+    ['HTTP2', 'GET', '/hello?x=1'], ['HTTP2', 'GET', '/missing/thing'], ['HTTP2', 'GET', '/hello?x=2'],
+  ]);
+  assert.equal(requests[0].attributes['url.path'], '/hello');
+  assert.equal(requests[0].attributes['server.address'], '127.0.0.1');
+  assert.equal(requests[2].trace_context?.traceparent, '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01');
+  assert.deepEqual(responses.map((m) => [m.response_code, m.response_status, m.pair_key]), [
+    [200, 'ok', requests[0].pair_key], [404, 'client_error', requests[1].pair_key], [200, 'ok', requests[2].pair_key],
+  ]);
+  // Same bytes, cut into 7-byte pieces: reassembly gives the same result.
+  const split = feed(parser, parser.createState(), chunks.flatMap(([d, c]) => pieces(c, 7).map((p) => [d, p] as [typeof d, Uint8Array])));
+  assert.deepEqual(split.map((m) => m.request_resource ?? m.response_code), out.map((m) => m.request_resource ?? m.response_code));
+});
+
+const echoService: grpc.ServiceDefinition = {
+  say: {
+    path: '/demo.v1.Echo/Say',
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: (b: Buffer) => b,
+    requestDeserialize: (b: Buffer) => b,
+    responseSerialize: (b: Buffer) => b,
+    responseDeserialize: (b: Buffer) => b,
+    originalName: 'say',
+  },
+};
+
+test('grpc: grpc-js unary calls through a tap: service, method, grpc-status', async () => {
+  const server = new grpc.Server();
+  server.addService(echoService, {
+    say: (call: grpc.ServerUnaryCall<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>) => {
+      if (call.request.toString() === 'fail') callback({ code: grpc.status.NOT_FOUND, details: 'no such greeting' });
+      else if (call.request.toString() === 'crash') callback({ code: grpc.status.INTERNAL, details: 'boom' });
+      else callback(null, call.request);
+    },
+  });
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+  );
+  const chunks = await withTap(port, async (tapPort) => {
+    const Client = grpc.makeGenericClientConstructor(echoService, 'Echo');
+    const client = new Client(`127.0.0.1:${tapPort}`, grpc.credentials.createInsecure());
+    const call = (text: string) => new Promise<void>((resolve) => client.say(Buffer.from(text), () => resolve()));
+    await call('hello');
+    await call('fail');
+    await call('crash');
+    client.close();
+  });
+  server.forceShutdown();
+  const out = feed(parser, parser.createState(), chunks);
+  const requests = out.filter((m) => m.kind === 'request');
+  const responses = out.filter((m) => m.kind === 'response');
+  assert.equal(requests.length, 3);
+  for (const r of requests) {
+    assert.equal(r.protocol, 'gRPC');
+    assert.equal(r.request_resource, '/demo.v1.Echo/Say');
+    assert.equal(r.attributes['rpc.system'], 'grpc');
+    assert.equal(r.attributes['rpc.service'], 'demo.v1.Echo');
+    assert.equal(r.attributes['rpc.method'], 'Say');
+  }
+  assert.deepEqual(responses.map((m) => [m.response_code, m.response_status, m.attributes['rpc.grpc.status_code']]), [
+    [0, 'ok', 0], [5, 'client_error', 5], [13, 'server_error', 13],
+  ]);
+  assert.equal(responses[1].response_exception, 'no such greeting');
+});
+
+test('http2: a corrupt header block is dropped, an oversized header frame is an error', () => {
+  const state = parser.createState();
+  const corrupt = parser.parse(hex('505249202a20485454502f322e300d0a0d0a534d0d0a0d0a 000004 01 05 00000001 ffffffff'), 'toServer', state);
+  assert.deepEqual(corrupt, []);
+  const oversized = parser.parse(hex('ffffff 09 00 00000001'), 'toServer', state);
+  assert.ok(!Array.isArray(oversized) && oversized.kind === 'error');
+});
