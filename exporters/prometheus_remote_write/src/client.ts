@@ -1,0 +1,107 @@
+// One remote write POST, with the status mapping of the contrib exporter: 2xx is done, 5xx
+// and 429 are worth another try, any other status is a permanent refusal.
+import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
+import type { SecureVersion } from 'node:tls';
+import type { z } from '@flowtel/core';
+import { permanent, retryable, type tlsClientSchema } from '@flowtel/core';
+
+export type TlsConfig = z.output<typeof tlsClientSchema>;
+
+/** An auth extension that gives each request its credentials (basicauth, bearertokenauth, ...). */
+export interface ClientAuthenticator {
+  requestHeaders(): Record<string, string> | Promise<Record<string, string>>;
+}
+
+export interface ClientOptions {
+  endpoint: string;
+  headers: Record<string, string>;
+  tls: TlsConfig;
+  userAgent: string;
+  /** concurrent connections kept open */
+  maxSockets: number;
+  auth?: ClientAuthenticator;
+}
+
+/** how much of an error response is quoted in the error */
+const ERROR_BODY_LIMIT = 256;
+
+const tlsVersion = (v: string | undefined): SecureVersion | undefined => (v ? (`TLSv${v}` as SecureVersion) : undefined);
+
+function retryAfterMs(header: string | undefined): number | undefined {
+  if (!header) return undefined;
+  const seconds = Number(header);
+  if (Number.isFinite(seconds)) return seconds * 1000;
+  const at = Date.parse(header);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
+}
+
+export class RemoteWriteClient {
+  private readonly url: URL;
+  private readonly opts: ClientOptions;
+  private readonly agent: http.Agent;
+  private readonly transport: typeof http | typeof https;
+
+  constructor(opts: ClientOptions) {
+    this.opts = opts;
+    this.url = new URL(opts.endpoint);
+    const secure = this.url.protocol === 'https:';
+    this.transport = secure ? https : http;
+    const { tls } = opts;
+    this.agent = secure
+      ? new https.Agent({
+          keepAlive: true,
+          maxSockets: opts.maxSockets,
+          ca: tls.ca_file ? readFileSync(tls.ca_file) : undefined,
+          cert: tls.cert_file ? readFileSync(tls.cert_file) : undefined,
+          key: tls.key_file ? readFileSync(tls.key_file) : undefined,
+          rejectUnauthorized: !tls.insecure_skip_verify,
+          servername: tls.server_name_override,
+          minVersion: tlsVersion(tls.min_version),
+          maxVersion: tlsVersion(tls.max_version),
+        })
+      : new http.Agent({ keepAlive: true, maxSockets: opts.maxSockets });
+  }
+
+  /** POSTs one snappy-compressed WriteRequest; throws a ConsumerError when it is not taken. */
+  async send(body: Uint8Array, signal: AbortSignal): Promise<void> {
+    const headers: Record<string, string> = {
+      ...this.opts.headers,
+      ...(this.opts.auth ? await this.opts.auth.requestHeaders() : {}),
+      'Content-Encoding': 'snappy',
+      'Content-Type': 'application/x-protobuf',
+      'X-Prometheus-Remote-Write-Version': '0.1.0',
+      'User-Agent': this.opts.userAgent,
+      'Content-Length': String(body.byteLength),
+    };
+    await new Promise<void>((resolve, reject) => {
+      const req = this.transport.request(this.url, { method: 'POST', headers, agent: this.agent, signal }, (res) => {
+        const status = res.statusCode ?? 0;
+        const chunks: Buffer[] = [];
+        let size = 0;
+        res.on('data', (chunk: Buffer) => {
+          if (size < ERROR_BODY_LIMIT) chunks.push(chunk);
+          size += chunk.length;
+        });
+        res.on('error', (err) => reject(retryable(`remote write response failed: ${err.message}`, { cause: err })));
+        res.on('end', () => {
+          if (status >= 200 && status < 300) return resolve();
+          const text = Buffer.concat(chunks).subarray(0, ERROR_BODY_LIMIT).toString('utf8').trim();
+          const message = `remote write returned HTTP status ${status} ${res.statusMessage ?? ''}: ${text}`;
+          if (status >= 500 || status === 429) reject(retryable(message, { retryAfterMs: retryAfterMs(res.headers['retry-after']) }));
+          else reject(permanent(message));
+        });
+      });
+      req.on('error', (err) => {
+        const reason = signal.aborted ? 'timed out or was cancelled' : err.message;
+        reject(retryable(`remote write to ${this.url.host} failed: ${reason}`, { cause: err }));
+      });
+      req.end(body);
+    });
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+}

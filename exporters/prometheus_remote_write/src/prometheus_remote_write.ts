@@ -1,0 +1,136 @@
+// The exporter's `push`: translate a batch once, encode and compress it into requests of at
+// most max_batch_size_bytes, and send them num_consumers at a time. The exporter helper
+// retries a failed push; requests already taken are remembered per batch and not sent twice.
+import type { Batch, CreateSettings, Host } from '@flowtel/core';
+import { permanent } from '@flowtel/core';
+import type { Metrics } from '@flowtel/pdata';
+import type { ClientAuthenticator } from './client.ts';
+import { RemoteWriteClient } from './client.ts';
+import { snappyCodec } from './compress.ts';
+import type { Config } from './config.ts';
+import { LabelNamer, shouldEscape, type TranslationStrategy } from './naming.ts';
+import { ProtoWriter } from './proto-writer.ts';
+import type { Label } from './series.ts';
+import { RemoteWriteTelemetry } from './telemetry.ts';
+import type { TranslateSettings } from './translate.ts';
+import { Translator } from './translate.ts';
+import type { EncodedRequest } from './write-request.ts';
+import { encodeWriteRequests } from './write-request.ts';
+
+export const USER_AGENT = 'flowtel/0.1.0';
+
+interface PendingRequest extends Omit<EncodedRequest, 'body'> {
+  compressed: Uint8Array;
+  sent: boolean;
+}
+
+export function translationStrategy(config: Config): TranslationStrategy {
+  return config.translation_strategy ?? (config.add_metric_suffixes ? 'UnderscoreEscapingWithSuffixes' : 'UnderscoreEscapingWithoutSuffixes');
+}
+
+/** External label names are sanitized like attribute keys, except reserved `__x__` ones. */
+function externalLabels(config: Config, strategy: TranslationStrategy): Label[] {
+  const namer = new LabelNamer(strategy);
+  return Object.entries(config.external_labels).map(([name, value]) => ({
+    name: name.startsWith('__') && shouldEscape(strategy) ? name.replace(/[^a-zA-Z0-9_]/g, '_') : namer.build(name),
+    value,
+  }));
+}
+
+export function translateSettings(config: Config): TranslateSettings {
+  const strategy = translationStrategy(config);
+  return {
+    strategy,
+    namespace: config.namespace,
+    externalLabels: externalLabels(config, strategy),
+    targetInfo: config.target_info.enabled,
+    exportCreatedMetric: config.export_created_metric.enabled,
+    resourceToTelemetry: config.resource_to_telemetry_conversion.enabled,
+    excludeServiceAttributes: config.resource_to_telemetry_conversion.exclude_service_attributes,
+    sendMetadata: config.send_metadata,
+  };
+}
+
+export class RemoteWriteExporter {
+  private readonly settings: CreateSettings;
+  private readonly config: Config;
+  private readonly translator: Translator;
+  private readonly telemetry: RemoteWriteTelemetry;
+  private readonly writer = new ProtoWriter();
+  private readonly codec = snappyCodec();
+  private readonly pending = new WeakMap<Batch, PendingRequest[]>();
+  private client?: RemoteWriteClient;
+
+  constructor(settings: CreateSettings, config: Config) {
+    this.settings = settings;
+    this.config = config;
+    this.translator = new Translator(translateSettings(config));
+    this.telemetry = new RemoteWriteTelemetry(settings.meter, settings.id);
+  }
+
+  readonly start = async (host: Host): Promise<void> => {
+    let auth: ClientAuthenticator | undefined;
+    if (this.config.auth) {
+      const ext = host.getExtension(this.config.auth.authenticator) as Partial<ClientAuthenticator> | undefined;
+      if (typeof ext?.requestHeaders !== 'function') {
+        throw new Error(`auth::authenticator: extension "${this.config.auth.authenticator}" is not configured or is not a client authenticator`);
+      }
+      auth = ext as ClientAuthenticator;
+    }
+    this.client = new RemoteWriteClient({
+      endpoint: this.config.endpoint,
+      headers: this.config.headers,
+      tls: this.config.tls,
+      userAgent: USER_AGENT,
+      maxSockets: this.config.remote_write_queue.num_consumers,
+      auth,
+    });
+    this.telemetry.consumersStarted(this.config.remote_write_queue.num_consumers);
+  };
+
+  readonly shutdown = async (): Promise<void> => {
+    this.client?.close();
+  };
+
+  /** One attempt at sending a batch: what an earlier attempt got through is not sent again. */
+  readonly push = async (batch: Batch, signal: AbortSignal): Promise<void> => {
+    if (batch.signal !== 'metrics') throw permanent(`prometheus_remote_write exports metrics, not ${batch.signal}`);
+    const client = this.client;
+    if (!client) throw new Error('exporter not started');
+    let requests = this.pending.get(batch);
+    if (!requests) {
+      requests = this.prepare(batch.data);
+      this.pending.set(batch, requests);
+    }
+    const todo = requests.filter((r) => !r.sent);
+    let failure: unknown;
+    let next = 0;
+    const worker = async () => {
+      while (next < todo.length) {
+        const request = todo[next++];
+        try {
+          await client.send(request.compressed, signal);
+          request.sent = true;
+          this.telemetry.sent(true, request);
+        } catch (err) {
+          this.telemetry.sent(false, request);
+          failure ??= err;
+        }
+      }
+    };
+    const workers = Math.min(this.config.remote_write_queue.num_consumers, todo.length);
+    await Promise.all(Array.from({ length: workers }, worker));
+    if (failure !== undefined) throw failure;
+  };
+
+  /** Translates, encodes and compresses a batch into its requests. */
+  prepare(metrics: Metrics): PendingRequest[] {
+    const t = this.translator.translate(metrics);
+    this.telemetry.translated(t.series.size, t.errors.length > 0, t.droppedPoints);
+    if (t.errors.length > 0) {
+      this.settings.logger.debug({ errors: t.errors, dropped_points: t.droppedPoints, translated: t.series.size }, 'failed to translate metrics, exporting remaining metrics');
+    }
+    const encoded = encodeWriteRequests(t.series.values(), t.metadata, this.config.max_batch_size_bytes, this.writer);
+    return encoded.map(({ body, ...counts }) => ({ ...counts, compressed: this.codec.compress(body), sent: false }));
+  }
+}

@@ -1,0 +1,128 @@
+// A real Prometheus (Debian's package) for the tests: loopback only, a free port, its own
+// data directory, the remote write receiver on, native histograms and exemplars stored.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from '@flowtel/testkit';
+
+export const prometheusBinary = (): string | undefined => {
+  const r = spawnSync('sh', ['-c', 'command -v prometheus'], { encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.trim() : undefined;
+};
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export interface QueryResult {
+  metric: Record<string, string>;
+  value?: [number, string];
+  values?: Array<[number, string]>;
+  histogram?: [number, { count: string; sum: string; buckets?: Array<[number, string, string, string]> }];
+}
+
+export class Prometheus {
+  readonly port: number;
+  readonly dataDir: string;
+  private readonly configFile: string;
+  private child?: ChildProcess;
+  private stderr = '';
+
+  private constructor(port: number, dataDir: string) {
+    this.port = port;
+    this.dataDir = dataDir;
+    this.configFile = join(dataDir, 'prometheus.yml');
+    // no scrape jobs: everything in the TSDB came through remote write
+    writeFileSync(this.configFile, 'global:\n  scrape_interval: 1h\n');
+  }
+
+  static async start(): Promise<Prometheus> {
+    const p = new Prometheus(await freePort(), mkdtempSync(join(tmpdir(), 'flowtel-prometheus-')));
+    await p.startProcess();
+    return p;
+  }
+
+  get writeUrl(): string {
+    return `http://127.0.0.1:${this.port}/api/v1/write`;
+  }
+
+  /** Starts (again) on the same port and data directory; resolves once it is ready. */
+  async startProcess(): Promise<void> {
+    this.stderr = '';
+    const child = spawn(
+      prometheusBinary() ?? 'prometheus',
+      [
+        `--config.file=${this.configFile}`,
+        `--storage.tsdb.path=${join(this.dataDir, 'data')}`,
+        `--web.listen-address=127.0.0.1:${this.port}`,
+        '--web.enable-remote-write-receiver',
+        '--enable-feature=native-histograms,exemplar-storage',
+        '--storage.tsdb.retention.time=1d',
+      ],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    child.stderr!.on('data', (d: Buffer) => {
+      this.stderr = (this.stderr + d.toString()).slice(-20_000);
+    });
+    this.child = child;
+    const deadline = Date.now() + 30_000;
+    while (Date.now() < deadline) {
+      if (child.exitCode !== null) throw new Error(`prometheus exited with ${child.exitCode}: ${this.stderr}`);
+      try {
+        const res = await fetch(`http://127.0.0.1:${this.port}/-/ready`);
+        if (res.ok) return;
+      } catch {
+        // not listening yet
+      }
+      await sleep(100);
+    }
+    throw new Error(`prometheus did not become ready: ${this.stderr}`);
+  }
+
+  /** Stops the process (SIGTERM, as a service manager would) and waits for it to exit. */
+  async stopProcess(): Promise<void> {
+    const child = this.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    await exited;
+    clearTimeout(timer);
+  }
+
+  async stop(): Promise<void> {
+    await this.stopProcess();
+    rmSync(this.dataDir, { recursive: true, force: true });
+  }
+
+  get log(): string {
+    return this.stderr;
+  }
+
+  private async api<T>(path: string, params: Record<string, string | string[]>): Promise<T> {
+    const search = new URLSearchParams();
+    for (const [k, v] of Object.entries(params)) for (const one of Array.isArray(v) ? v : [v]) search.append(k, one);
+    const res = await fetch(`http://127.0.0.1:${this.port}${path}?${search}`);
+    const body = (await res.json()) as { status: string; data: T; error?: string };
+    if (body.status !== 'success') throw new Error(`${path} failed: ${body.error}`);
+    return body.data;
+  }
+
+  /** An instant query at `time` (seconds). */
+  async query(expr: string, time: number): Promise<QueryResult[]> {
+    const data = await this.api<{ result: QueryResult[] }>('/api/v1/query', { query: expr, time: String(time) });
+    return data.result;
+  }
+
+  /** A range selector's raw samples, e.g. `up[10m]` evaluated at `time`. */
+  async rawSamples(selector: string, time: number): Promise<QueryResult[]> {
+    return this.query(selector, time);
+  }
+
+  async series(match: string, start: number, end: number): Promise<Record<string, string>[]> {
+    return this.api<Record<string, string>[]>('/api/v1/series', { 'match[]': match, start: String(start), end: String(end) });
+  }
+
+  async exemplars(expr: string, start: number, end: number): Promise<Array<{ seriesLabels: Record<string, string>; exemplars: Array<{ labels: Record<string, string>; value: string; timestamp: number }> }>> {
+    return this.api('/api/v1/query_exemplars', { query: expr, start: String(start), end: String(end) });
+  }
+}
