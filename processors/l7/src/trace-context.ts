@@ -1,5 +1,6 @@
 // Trace context carried in payloads, as the propagators write it: W3C traceparent, B3 (single
 // and multi header), Jaeger's uber-trace-id and SkyWalking's sw8.
+import { createHash } from 'node:crypto';
 import type { TraceContextHeaders } from './message.ts';
 
 export interface PropagatedContext {
@@ -40,20 +41,21 @@ function uberTraceId(value: string): PropagatedContext | undefined {
   return traceId && spanId ? { traceId, spanId, traceState: '' } : undefined;
 }
 
-/** sw8: sample-traceId(base64)-segmentId(base64)-spanIndex-...; SkyWalking ids are not hex. */
+/** A stable id of `bytes` bytes for an id that is not hex, so every hop maps it the same way. */
+function digestId(text: string, bytes: number): Uint8Array {
+  return new Uint8Array(createHash('sha256').update(text).digest().subarray(0, bytes));
+}
+
+/** sw8: sample-traceId-segmentId-spanIndex-... with base64 ids that are not hex. */
 function sw8(value: string): PropagatedContext | undefined {
   const parts = value.trim().split('-');
   if (parts.length < 8) return undefined;
   const decode = (s: string) => Buffer.from(s, 'base64').toString('utf8');
-  const digest = (s: string, n: number) => new Uint8Array(require_sha256(s).subarray(0, n));
   const trace = decode(parts[1]);
   const segment = decode(parts[2]);
   if (!trace || !segment) return undefined;
-  return { traceId: digest(trace, 16), spanId: digest(`${segment}.${parts[3]}`, 8), traceState: '' };
+  return { traceId: digestId(trace, 16), spanId: digestId(`${segment}.${parts[3]}`, 8), traceState: '' };
 }
-
-import { createHash } from 'node:crypto';
-const require_sha256 = (s: string) => createHash('sha256').update(s).digest();
 
 /** The first context found, in the order a mixed deployment is most likely to mean. */
 export function propagatedContext(h: TraceContextHeaders | undefined): PropagatedContext | undefined {

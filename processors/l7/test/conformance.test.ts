@@ -27,6 +27,8 @@ const MIN_RATIO: Record<string, number> = {
   Redis: 0.9,
   MySQL: 0.9,
   PostgreSQL: 0.9,
+  HTTP2: 0.9,
+  gRPC: 0.9,
 };
 
 interface Connection {

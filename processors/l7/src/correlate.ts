@@ -1,0 +1,102 @@
+// Zero-code trace correlation. A request gets its ids when it is seen, before its response,
+// so a server span's id exists when the client calls it makes are parented to it:
+//  1. trace context in the payload continues the application's trace;
+//  2. a client request sent by a thread that is serving a request joins that server span
+//     (DeepFlow's syscall trace id: the thread's ingress, then its egress);
+//  3. a server request whose connection's other end was seen as a client on this host joins
+//     that client span (both ends of a loopback or same-host connection);
+//  4. an x-request-id seen before links the hop to the span that carried it.
+import { randomBytes } from 'node:crypto';
+import type { L7Message } from './message.ts';
+import type { ConnectionInfo, SpanIds } from './record.ts';
+import { propagatedContext } from './trace-context.ts';
+
+const EMPTY = new Uint8Array(0);
+
+/** Bounded insertion-ordered map: the oldest entries go first. */
+class BoundedMap<K, V> extends Map<K, V> {
+  private readonly limit: number;
+  constructor(limit: number) {
+    super();
+    this.limit = limit;
+  }
+  override set(key: K, value: V): this {
+    this.delete(key);
+    super.set(key, value);
+    if (this.size > this.limit) this.delete(this.keys().next().value as K);
+    return this;
+  }
+}
+
+interface Active {
+  traceId: Uint8Array;
+  spanId: Uint8Array;
+}
+
+export interface CorrelationOptions {
+  syscall: boolean;
+  request_id: boolean;
+}
+
+export class Correlator {
+  private readonly options: CorrelationOptions;
+  /** pid:tid → the server span that thread is serving */
+  private readonly threads = new BoundedMap<string, Active>(65536);
+  /** client-side flow (client addr:port>server addr:port) → its client spans, oldest first */
+  private readonly flows = new BoundedMap<string, Active[]>(65536);
+  private readonly requestIds = new BoundedMap<string, Active>(65536);
+
+  constructor(options: CorrelationOptions) {
+    this.options = options;
+  }
+
+  private static flowKey(clientAddr: string, clientPort: number, serverAddr: string, serverPort: number): string {
+    return `${clientAddr}:${clientPort}>${serverAddr}:${serverPort}`;
+  }
+
+  /** Ids for a request just seen. */
+  onRequest(conn: ConnectionInfo, request: L7Message, tid: number): SpanIds {
+    const propagated = propagatedContext(request.trace_context);
+    const requestId = this.options.request_id ? request.trace_context?.x_request_id : undefined;
+    const thread = `${conn.pid}:${tid}`;
+    let ids: SpanIds;
+    if (conn.role === 'server') {
+      const flow = Correlator.flowKey(conn.remoteAddr, conn.remotePort, conn.localAddr, conn.localPort);
+      const caller = this.flows.get(flow)?.shift();
+      const linked = propagated ?? caller ?? (requestId ? this.requestIds.get(requestId) : undefined);
+      ids = {
+        traceId: linked?.traceId ?? randomBytes(16),
+        spanId: randomBytes(8),
+        parentSpanId: linked?.spanId ?? EMPTY,
+        traceState: propagated?.traceState ?? '',
+      };
+      if (this.options.syscall) this.threads.set(thread, { traceId: ids.traceId, spanId: ids.spanId });
+    } else {
+      const serving = this.options.syscall ? this.threads.get(thread) : undefined;
+      ids = {
+        traceId: propagated?.traceId ?? serving?.traceId ?? randomBytes(16),
+        // the id the next hop sees as its parent, when the payload says it
+        spanId: propagated?.spanId ?? randomBytes(8),
+        parentSpanId: serving?.spanId ?? EMPTY,
+        traceState: propagated?.traceState ?? '',
+      };
+      const flow = Correlator.flowKey(conn.localAddr, conn.localPort, conn.remoteAddr, conn.remotePort);
+      const waiting = this.flows.get(flow) ?? [];
+      waiting.push({ traceId: ids.traceId, spanId: ids.spanId });
+      if (waiting.length > 64) waiting.shift();
+      this.flows.set(flow, waiting);
+    }
+    if (requestId) this.requestIds.set(requestId, { traceId: ids.traceId, spanId: ids.spanId });
+    return ids;
+  }
+
+  /** The server answered: its thread no longer serves that span. */
+  onServerResponse(conn: ConnectionInfo, tid: number, spanId: Uint8Array): void {
+    const thread = `${conn.pid}:${tid}`;
+    if (this.threads.get(thread)?.spanId === spanId) this.threads.delete(thread);
+  }
+
+  forgetConnection(conn: ConnectionInfo): void {
+    if (conn.role === 'client') this.flows.delete(Correlator.flowKey(conn.localAddr, conn.localPort, conn.remoteAddr, conn.remotePort));
+  }
+}

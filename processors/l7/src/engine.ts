@@ -1,0 +1,181 @@
+// The parsing core of the l7 processor: socket events in, request logs (L7Record) out. One
+// engine serves every pipeline that names the same l7 processor, so a capture is parsed once
+// however many signals it feeds; it hands each record to every pipeline's sink.
+import { Direction as SocketDirection, L4Protocol, SocketEventKind, SocketRole, type SocketEventBatch } from '@flowtel/pdata';
+import { Correlator, type CorrelationOptions } from './correlate.ts';
+import { inferProtocol } from './infer.ts';
+import type { Direction, ParseOptions, ProtocolParser } from './parser.ts';
+import type { ConnectionInfo, L7Record } from './record.ts';
+import { Session, type SessionCounters } from './session.ts';
+
+export interface EngineOptions {
+  parsers: readonly ProtocolParser<any>[];
+  parse: Partial<ParseOptions>;
+  correlation: CorrelationOptions;
+  requestTimeoutNs: bigint;
+  idleTimeoutNs: bigint;
+  maxSessions: number;
+  maxPendingPerSession: number;
+}
+
+export interface EngineCounters extends SessionCounters {
+  events: number;
+  records: number;
+  /** sessions dropped to stay under max_sessions, with what they were waiting for */
+  evictedSessions: number;
+  /** connections whose protocol none of the parsers recognised */
+  unknownProtocol: number;
+}
+
+export type RecordSink = (records: L7Record[]) => void;
+
+const NS_PER_MS = 1_000_000n;
+const MAX_INFERENCE_TRIES = 4;
+
+export class L7Engine {
+  private readonly options: EngineOptions;
+  private readonly sessions = new Map<string, Session>();
+  /** connections not recognised yet: how often inference failed, and when last seen */
+  private readonly unknown = new Map<string, { tries: number; lastNs: bigint }>();
+  private readonly correlator: Correlator;
+  private readonly sinks = new Set<RecordSink>();
+  private readonly seen = new WeakSet<SocketEventBatch>();
+  readonly counters: EngineCounters = { events: 0, records: 0, evictedSessions: 0, unknownProtocol: 0, pendingOverflow: 0, parseErrors: 0 };
+  /** the capture's clock: the newest event time, and the wall time it was seen at */
+  private clockNs = 0n;
+  private clockWallMs = 0;
+
+  constructor(options: EngineOptions) {
+    this.options = options;
+    this.correlator = new Correlator(options.correlation);
+  }
+
+  addSink(sink: RecordSink): void {
+    this.sinks.add(sink);
+  }
+
+  removeSink(sink: RecordSink): void {
+    this.sinks.delete(sink);
+  }
+
+  get sinkCount(): number {
+    return this.sinks.size;
+  }
+
+  get sessionCount(): number {
+    return this.sessions.size;
+  }
+
+  /** Parses a batch unless another pipeline's instance already did. */
+  ingest(batch: SocketEventBatch): void {
+    if (this.seen.has(batch)) return;
+    this.seen.add(batch);
+    const out: L7Record[] = [];
+    for (let i = 0; i < batch.count; i++) this.event(batch, i, out);
+    this.emit(out);
+  }
+
+  private event(b: SocketEventBatch, i: number, out: L7Record[]): void {
+    this.counters.events++;
+    const ns = b.timestampNs[i];
+    if (ns > this.clockNs) {
+      this.clockNs = ns;
+      this.clockWallMs = Date.now();
+    }
+    const role = b.role[i] === SocketRole.SERVER ? 'server' : b.role[i] === SocketRole.CLIENT ? 'client' : undefined;
+    const key = `${b.source}:${b.socketId[i]}:${b.role[i]}`;
+    if (b.kind[i] === SocketEventKind.CLOSE) {
+      this.unknown.delete(key);
+      const s = this.sessions.get(key);
+      if (s) {
+        s.close(ns, out);
+        this.sessions.delete(key);
+      }
+      return;
+    }
+    if (b.kind[i] !== SocketEventKind.DATA || b.payloadLength[i] === 0 || !role) return;
+    const unrecognised = this.unknown.get(key);
+    if (unrecognised && unrecognised.tries >= MAX_INFERENCE_TRIES) return;
+    // client writes and server reads travel towards the server
+    const egress = b.direction[i] === SocketDirection.EGRESS;
+    const direction: Direction = (role === 'client') === egress ? 'toServer' : 'toClient';
+    const payload = b.payloadOf(i);
+    let session = this.sessions.get(key);
+    if (!session) {
+      const l4 = b.l4Protocol[i] === L4Protocol.UDP ? 'udp' : 'tcp';
+      const serverPort = role === 'client' ? b.remotePort[i] : b.localPort[i];
+      const parser = inferProtocol(this.options.parsers, payload, direction, l4, serverPort);
+      if (!parser) {
+        // a capture that starts mid-stream may begin inside a message: try a few more payloads
+        const tries = (unrecognised?.tries ?? 0) + 1;
+        if (tries === MAX_INFERENCE_TRIES) this.counters.unknownProtocol++;
+        this.unknown.set(key, { tries, lastNs: ns });
+        return;
+      }
+      this.unknown.delete(key);
+      const conn: ConnectionInfo = {
+        key,
+        pid: b.pid[i],
+        comm: b.comm[i],
+        role,
+        l4,
+        localAddr: b.localAddr[i],
+        localPort: b.localPort[i],
+        remoteAddr: b.remoteAddr[i],
+        remotePort: b.remotePort[i],
+        source: b.source,
+      };
+      if (this.sessions.size >= this.options.maxSessions) this.evictOldest(out);
+      session = new Session(conn, parser, parser.createState({ ...this.options.parse, l4 }), this.correlator,
+        { maxPending: this.options.maxPendingPerSession, maxFailures: 8 }, this.counters);
+      this.sessions.set(key, session);
+    } else {
+      // Map order is least recently used first
+      this.sessions.delete(key);
+      this.sessions.set(key, session);
+    }
+    session.feed(payload, direction, ns, b.tid[i], out);
+  }
+
+  private evictOldest(out: L7Record[]): void {
+    const [key, oldest] = this.sessions.entries().next().value as [string, Session];
+    this.counters.evictedSessions++;
+    oldest.close(oldest.lastSeenNs, out);
+    this.sessions.delete(key);
+  }
+
+  /** The capture's notion of now: the newest event time plus the wall time since. */
+  nowNs(): bigint {
+    return this.clockNs === 0n ? 0n : this.clockNs + BigInt(Date.now() - this.clockWallMs) * NS_PER_MS;
+  }
+
+  /** Requests that waited too long, and connections idle too long, become records. */
+  expire(nowNs = this.nowNs()): void {
+    const out: L7Record[] = [];
+    for (const [key, s] of this.sessions) {
+      if (nowNs - s.lastSeenNs > this.options.idleTimeoutNs) {
+        s.close(nowNs, out);
+        this.sessions.delete(key);
+      } else {
+        s.expire(nowNs, this.options.requestTimeoutNs, out);
+      }
+    }
+    for (const [key, u] of this.unknown) if (nowNs - u.lastNs > this.options.idleTimeoutNs) this.unknown.delete(key);
+    this.emit(out);
+  }
+
+  /** Everything still held becomes a record: shutdown, or the end of a replayed file. */
+  flushAll(): void {
+    const out: L7Record[] = [];
+    for (const s of this.sessions.values()) s.close(this.nowNs(), out);
+    this.sessions.clear();
+    this.unknown.clear();
+    this.emit(out);
+  }
+
+  private emit(records: L7Record[]): void {
+    if (records.length === 0) return;
+    this.counters.records += records.length;
+    for (const sink of this.sinks) sink(records);
+  }
+}
