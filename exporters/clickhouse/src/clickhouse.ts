@@ -30,11 +30,15 @@ export function querySocketPath(cfg: ClickHouseConfig, configDir: string): strin
   return cfg.query_socket || join(embeddedFolder(cfg.endpoint, configDir), 'flowtel-query.sock');
 }
 
-export function openClient(cfg: ClickHouseConfig, configDir: string): ClickHouseClient {
+/**
+ * The exporter's statements name their database, which may not exist yet when they start;
+ * `database` is the default for unqualified names (`flowtel query`).
+ */
+export function openClient(cfg: ClickHouseConfig, configDir: string, database?: string): ClickHouseClient {
   if (isEmbedded(cfg)) return EmbeddedClient.open(embeddedFolder(cfg.endpoint, configDir));
   return new HttpClient({
     url: cfg.endpoint,
-    database: cfg.database,
+    database,
     username: cfg.username,
     password: cfg.password,
     settings: cfg.connection_params,

@@ -22,7 +22,7 @@ export interface QueryOptions {
 
 /** Connects to the store the config names; the caller closes the client. */
 export async function connect(cfg: ClickHouseConfig, configDir: string): Promise<ClickHouseClient> {
-  if (!isEmbedded(cfg)) return openClient(cfg, configDir);
+  if (!isEmbedded(cfg)) return openClient(cfg, configDir, cfg.database);
   const socketPath = querySocketPath(cfg, configDir);
   if (existsSync(socketPath)) {
     const viaCollector = new HttpClient({ url: 'http://localhost/', socketPath, database: cfg.database });
