@@ -1,0 +1,23 @@
+{
+  "targets": [
+    {
+      "target_name": "flowtel_ebpf",
+      "sources": [
+        "src/addon.cc",
+        "src/capture.cc",
+        "src/diagnostics.cc",
+        "src/js_options.cc",
+        "src/socket_capture.cc"
+      ],
+      "include_dirs": [
+        "<!(node -p \"require('node-addon-api').include_dir\")",
+        "bpf",
+        "build/bpf"
+      ],
+      "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],
+      "cflags_cc!": ["-fno-exceptions", "-std=gnu++17"],
+      "cflags_cc": ["-fexceptions", "-std=c++17", "-Wall", "-Wextra"],
+      "libraries": ["-lbpf", "-lelf", "-lz"]
+    }
+  ]
+}

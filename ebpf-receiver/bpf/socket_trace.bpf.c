@@ -1,0 +1,609 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Socket data capture on syscall tracepoints. The enter side remembers the call's arguments
+ * per thread, the exit side (once the kernel says how many bytes moved) reads the socket's
+ * 5-tuple and the first bytes of the payload and writes one record into a ring buffer.
+ * Only AF_INET/AF_INET6 TCP and UDP sockets are reported. */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_endian.h>
+#include "socket_trace.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+#define AF_INET 2
+#define AF_INET6 10
+#define S_IFMT 00170000
+#define S_IFSOCK 0140000
+#define MSG_PEEK 2
+#define EINPROGRESS 115
+/* iovecs read per syscall, messages per sendmmsg/recvmmsg: the verifier needs bounds */
+#define MAX_IOVECS 16
+#define MAX_MMSG_MESSAGES 4
+
+/* Set by user space before load. */
+const volatile __u32 self_pid = 0;
+const volatile __u32 payload_limit = 1024;
+const volatile __u32 filter_flags = 0;
+/* ring buffer fill (bytes) above which a submit wakes the consumer early */
+const volatile __u64 wakeup_threshold = 1 << 22;
+
+__u64 next_socket_id = 0;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 1 << 24);
+} events SEC(".maps");
+
+/* ring buffer reservations that failed: events the consumer never saw */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} lost_events SEC(".maps");
+
+enum payload_layout {
+	LAYOUT_BUFFER,
+	LAYOUT_IOVEC,
+	LAYOUT_MSGHDR,
+	LAYOUT_MMSGHDR,
+	LAYOUT_CONNECT,
+};
+
+struct pending_call {
+	__u64 sk;
+	/* buffer, iovec array, msghdr or mmsghdr array, by layout */
+	__u64 data;
+	/* sendto/recvfrom peer address, for unconnected UDP */
+	__u64 peer;
+	__u32 count;
+	__s32 fd;
+	__u8 layout;
+	__u8 direction;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u64);
+	__type(value, struct pending_call);
+} pending_calls SEC(".maps");
+
+struct socket_tuple {
+	__u8 local_addr[16];
+	__u8 remote_addr[16];
+	__u16 local_port;
+	__u16 remote_port;
+	__u8 ip_version;
+	__u8 l4_protocol;
+};
+
+/* The tuple is kept because TCP forgets the local port once the connection is closed, before
+ * the process calls close(). */
+struct socket_info {
+	__u64 id;
+	struct socket_tuple tuple;
+	__u8 role;
+};
+
+/* keyed by struct sock address; LRU so sockets released without close() age out */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 131072);
+	__type(key, __u64);
+	__type(value, struct socket_info);
+} sockets SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u32);
+	__type(value, __u8);
+} pid_allow SEC(".maps"), pid_deny SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, char[SOCKET_TRACE_COMM_LEN]);
+	__type(value, __u8);
+} comm_allow SEC(".maps"), comm_deny SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u16);
+	__type(value, __u8);
+} port_allow SEC(".maps"), port_deny SEC(".maps");
+
+/* One event under construction per CPU. The payload area is twice the largest payload so the
+ * verifier can prove every copy (offset < max, length <= max) stays inside it; that is more than
+ * a per-CPU map value may hold, so it is a plain array with one slot per CPU (user space sets
+ * max_entries to the number of possible CPUs). */
+struct event_buffer {
+	struct socket_event header;
+	__u8 payload[2 * SOCKET_TRACE_MAX_PAYLOAD];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct event_buffer);
+} event_buffers SEC(".maps");
+
+static __always_inline bool in_map(void *map, const void *key)
+{
+	return bpf_map_lookup_elem(map, key) != NULL;
+}
+
+static __always_inline void process_comm(char comm[SOCKET_TRACE_COMM_LEN])
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct task_struct *leader = BPF_CORE_READ(task, group_leader);
+	bpf_core_read(comm, SOCKET_TRACE_COMM_LEN, &leader->comm);
+}
+
+static __always_inline bool process_wanted(__u32 pid)
+{
+	if (pid == self_pid)
+		return false;
+	if ((filter_flags & FILTER_PID_DENY) && in_map(&pid_deny, &pid))
+		return false;
+	if ((filter_flags & FILTER_PID_ALLOW) && !in_map(&pid_allow, &pid))
+		return false;
+	if (filter_flags & (FILTER_COMM_ALLOW | FILTER_COMM_DENY)) {
+		char comm[SOCKET_TRACE_COMM_LEN] = {};
+		process_comm(comm);
+		if ((filter_flags & FILTER_COMM_DENY) && in_map(&comm_deny, comm))
+			return false;
+		if ((filter_flags & FILTER_COMM_ALLOW) && !in_map(&comm_allow, comm))
+			return false;
+	}
+	return true;
+}
+
+static __always_inline bool ports_wanted(__u16 local, __u16 remote)
+{
+	if ((filter_flags & FILTER_PORT_DENY) && (in_map(&port_deny, &local) || in_map(&port_deny, &remote)))
+		return false;
+	if ((filter_flags & FILTER_PORT_ALLOW) && !in_map(&port_allow, &local) && !in_map(&port_allow, &remote))
+		return false;
+	return true;
+}
+
+/* The TCP/UDP inet socket behind a descriptor of the current process, or NULL. */
+static __always_inline struct sock *inet_socket_of_fd(__s32 fd)
+{
+	if (fd < 0)
+		return NULL;
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	if (!fdt || (__u32)fd >= BPF_CORE_READ(fdt, max_fds))
+		return NULL;
+	struct file **fds = BPF_CORE_READ(fdt, fd);
+	struct file *file = NULL;
+	bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]);
+	if (!file)
+		return NULL;
+	if ((BPF_CORE_READ(file, f_inode, i_mode) & S_IFMT) != S_IFSOCK)
+		return NULL;
+	struct socket *socket = BPF_CORE_READ(file, private_data);
+	struct sock *sk = BPF_CORE_READ(socket, sk);
+	if (!sk)
+		return NULL;
+	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	if (family != AF_INET && family != AF_INET6)
+		return NULL;
+	__u16 protocol = BPF_CORE_READ(sk, sk_protocol);
+	if (protocol != IPPROTO_TCP && protocol != IPPROTO_UDP)
+		return NULL;
+	return sk;
+}
+
+/* Fills the 5-tuple; false when the port filters reject it. */
+static __always_inline bool read_tuple(struct socket_event *e, struct sock *sk)
+{
+	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	e->l4_protocol = BPF_CORE_READ(sk, sk_protocol);
+	e->local_port = BPF_CORE_READ(sk, __sk_common.skc_num);
+	e->remote_port = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	__builtin_memset(e->local_addr, 0, sizeof(e->local_addr));
+	__builtin_memset(e->remote_addr, 0, sizeof(e->remote_addr));
+	if (family == AF_INET) {
+		e->ip_version = 4;
+		BPF_CORE_READ_INTO((__u32 *)e->local_addr, sk, __sk_common.skc_rcv_saddr);
+		BPF_CORE_READ_INTO((__u32 *)e->remote_addr, sk, __sk_common.skc_daddr);
+	} else {
+		e->ip_version = 6;
+		BPF_CORE_READ_INTO((struct in6_addr *)e->local_addr, sk, __sk_common.skc_v6_rcv_saddr);
+		BPF_CORE_READ_INTO((struct in6_addr *)e->remote_addr, sk, __sk_common.skc_v6_daddr);
+	}
+	return ports_wanted(e->local_port, e->remote_port);
+}
+
+/* The peer of an unconnected UDP socket, from the user's sockaddr. */
+static __always_inline void read_peer(struct socket_event *e, __u64 user_sockaddr)
+{
+	if (!user_sockaddr || e->remote_port != 0)
+		return;
+	__u16 family = 0;
+	bpf_probe_read_user(&family, sizeof(family), (void *)user_sockaddr);
+	if (family == AF_INET) {
+		struct sockaddr_in in = {};
+		bpf_probe_read_user(&in, sizeof(in), (void *)user_sockaddr);
+		e->remote_port = bpf_ntohs(in.sin_port);
+		__builtin_memcpy(e->remote_addr, &in.sin_addr, 4);
+	} else if (family == AF_INET6) {
+		struct sockaddr_in6 in6 = {};
+		bpf_probe_read_user(&in6, sizeof(in6), (void *)user_sockaddr);
+		e->remote_port = bpf_ntohs(in6.sin6_port);
+		__builtin_memcpy(e->remote_addr, &in6.sin6_addr, 16);
+	}
+}
+
+static __always_inline __u64 new_socket_id(void)
+{
+	return __sync_fetch_and_add(&next_socket_id, 1) + 1;
+}
+
+static __always_inline void save_tuple(struct socket_tuple *t, const struct socket_event *e)
+{
+	__builtin_memcpy(t->local_addr, e->local_addr, sizeof(t->local_addr));
+	__builtin_memcpy(t->remote_addr, e->remote_addr, sizeof(t->remote_addr));
+	t->local_port = e->local_port;
+	t->remote_port = e->remote_port;
+	t->ip_version = e->ip_version;
+	t->l4_protocol = e->l4_protocol;
+}
+
+static __always_inline void restore_tuple(struct socket_event *e, const struct socket_tuple *t)
+{
+	__builtin_memcpy(e->local_addr, t->local_addr, sizeof(e->local_addr));
+	__builtin_memcpy(e->remote_addr, t->remote_addr, sizeof(e->remote_addr));
+	e->local_port = t->local_port;
+	e->remote_port = t->remote_port;
+	e->ip_version = t->ip_version;
+	e->l4_protocol = t->l4_protocol;
+}
+
+/* The socket's identity: created on first sight (role unknown: it predates the capture or
+ * never connected/accepted), replaced when a connect or accept starts a new connection. */
+static __always_inline struct socket_info *socket_identity(struct sock *sk, __u8 new_role, const struct socket_event *e)
+{
+	__u64 key = (__u64)sk;
+	if (new_role == SOCKET_ROLE_UNKNOWN) {
+		struct socket_info *known = bpf_map_lookup_elem(&sockets, &key);
+		if (known)
+			return known;
+	}
+	struct socket_info fresh = { .id = new_socket_id(), .role = new_role };
+	save_tuple(&fresh.tuple, e);
+	bpf_map_update_elem(&sockets, &key, &fresh, BPF_ANY);
+	return bpf_map_lookup_elem(&sockets, &key);
+}
+
+static __always_inline struct event_buffer *event_buffer(void)
+{
+	__u32 cpu = bpf_get_smp_processor_id();
+	return bpf_map_lookup_elem(&event_buffers, &cpu);
+}
+
+/* Header fields every event has; false when the event is filtered out. A close is reported
+ * only for sockets seen before, with the tuple they had. */
+static __always_inline bool begin_event(struct event_buffer *b, struct sock *sk, __s32 fd, __u8 kind, __u8 new_role)
+{
+	struct socket_event *e = &b->header;
+	struct socket_info *info;
+	if (kind == SOCKET_EVENT_CLOSE) {
+		__u64 key = (__u64)sk;
+		info = bpf_map_lookup_elem(&sockets, &key);
+		if (!info)
+			return false;
+		restore_tuple(e, &info->tuple);
+		if (!ports_wanted(e->local_port, e->remote_port))
+			return false;
+	} else {
+		if (!read_tuple(e, sk))
+			return false;
+		info = socket_identity(sk, new_role, e);
+		if (!info)
+			return false;
+	}
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	e->timestamp_ns = bpf_ktime_get_ns();
+	e->socket_id = info->id;
+	e->role = info->role;
+	e->pid = pid_tgid >> 32;
+	e->tid = (__u32)pid_tgid;
+	e->fd = fd;
+	e->kind = kind;
+	e->direction = SOCKET_DIRECTION_EGRESS;
+	e->byte_count = 0;
+	e->payload_length = 0;
+	process_comm(e->comm);
+	return true;
+}
+
+/* A length the verifier knows is at most SOCKET_TRACE_MAX_PAYLOAD. The empty asm keeps clang from
+ * using the unbounded copy of the value after the comparison, which the verifier would reject. */
+static __always_inline __u32 bounded_length(__u64 length)
+{
+	if (length > SOCKET_TRACE_MAX_PAYLOAD)
+		length = SOCKET_TRACE_MAX_PAYLOAD;
+	asm volatile("" : "+r"(length));
+	return length;
+}
+
+static __always_inline void submit(struct event_buffer *b)
+{
+	__u32 length = bounded_length(b->header.payload_length);
+	/* Polling consumers batch well; a wake-up per event costs more than the capture itself.
+	 * Only a filling ring buffer wakes the consumer early. */
+	__u64 flags = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_threshold ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+	if (bpf_ringbuf_output(&events, b, sizeof(struct socket_event) + length, flags) != 0) {
+		__u32 zero = 0;
+		__u64 *lost = bpf_map_lookup_elem(&lost_events, &zero);
+		if (lost)
+			*lost += 1;
+	}
+}
+
+static __always_inline __u32 payload_wanted(__u32 moved)
+{
+	return bounded_length(moved > payload_limit ? payload_limit : moved);
+}
+
+static __always_inline __u32 copy_buffer(struct event_buffer *b, __u64 user_buffer, __u32 want)
+{
+	__u32 length = bounded_length(want);
+	if (bpf_probe_read_user(b->payload, length, (void *)user_buffer) != 0)
+		return 0;
+	return length;
+}
+
+static __always_inline __u32 copy_iovecs(struct event_buffer *b, __u64 user_iovecs, __u64 count, __u32 want)
+{
+	__u32 copied = 0;
+	for (int i = 0; i < MAX_IOVECS; i++) {
+		if (i >= count || copied >= want)
+			break;
+		struct iovec iov = {};
+		if (bpf_probe_read_user(&iov, sizeof(iov), (void *)(user_iovecs + i * sizeof(struct iovec))) != 0)
+			break;
+		__u32 offset = copied & (SOCKET_TRACE_MAX_PAYLOAD - 1);
+		__u32 length = bounded_length(iov.iov_len > want - copied ? want - copied : iov.iov_len);
+		if (bpf_probe_read_user(&b->payload[offset], length, iov.iov_base) != 0)
+			break;
+		copied += length;
+	}
+	return copied;
+}
+
+static __always_inline int enter_call(__s32 fd, __u8 layout, __u8 direction, __u64 data, __u64 count, __u64 peer, __u64 flags)
+{
+	if (direction == SOCKET_DIRECTION_INGRESS && (flags & MSG_PEEK))
+		return 0;
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	if (!process_wanted(pid_tgid >> 32))
+		return 0;
+	struct sock *sk = inet_socket_of_fd(fd);
+	if (!sk)
+		return 0;
+	struct pending_call call = {
+		.sk = (__u64)sk,
+		.data = data,
+		.peer = peer,
+		.count = count,
+		.fd = fd,
+		.layout = layout,
+		.direction = direction,
+	};
+	bpf_map_update_elem(&pending_calls, &pid_tgid, &call, BPF_ANY);
+	return 0;
+}
+
+/* The pending call of this thread, removed from the map. */
+static __always_inline bool take_call(struct pending_call *call)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct pending_call *stored = bpf_map_lookup_elem(&pending_calls, &pid_tgid);
+	if (!stored)
+		return false;
+	*call = *stored;
+	bpf_map_delete_elem(&pending_calls, &pid_tgid);
+	return true;
+}
+
+static __always_inline void emit_data(struct event_buffer *b, struct pending_call *call, __u64 data, __u64 count, __u64 peer, __u32 moved)
+{
+	if (!begin_event(b, (struct sock *)call->sk, call->fd, SOCKET_EVENT_DATA, SOCKET_ROLE_UNKNOWN))
+		return;
+	b->header.direction = call->direction;
+	b->header.byte_count = moved;
+	read_peer(&b->header, peer);
+	__u32 want = payload_wanted(moved);
+	b->header.payload_length = call->layout == LAYOUT_BUFFER ? copy_buffer(b, data, want) : copy_iovecs(b, data, count, want);
+	submit(b);
+}
+
+static __always_inline void exit_msghdr(struct event_buffer *b, struct pending_call *call, __u64 user_msghdr, __u32 moved)
+{
+	struct user_msghdr msg = {};
+	if (bpf_probe_read_user(&msg, sizeof(msg), (void *)user_msghdr) != 0)
+		return;
+	call->layout = LAYOUT_IOVEC;
+	emit_data(b, call, (__u64)msg.msg_iov, msg.msg_iovlen, (__u64)msg.msg_name, moved);
+}
+
+static __always_inline int exit_call(long ret)
+{
+	struct pending_call call;
+	if (!take_call(&call))
+		return 0;
+	struct event_buffer *b = event_buffer();
+	if (!b)
+		return 0;
+	if (call.layout == LAYOUT_CONNECT) {
+		if (ret == 0 || ret == -EINPROGRESS) {
+			if (begin_event(b, (struct sock *)call.sk, call.fd, SOCKET_EVENT_CONNECT, SOCKET_ROLE_CLIENT))
+				submit(b);
+		}
+		return 0;
+	}
+	if (ret <= 0)
+		return 0;
+	switch (call.layout) {
+	case LAYOUT_BUFFER:
+	case LAYOUT_IOVEC:
+		emit_data(b, &call, call.data, call.count, call.peer, ret);
+		break;
+	case LAYOUT_MSGHDR:
+		exit_msghdr(b, &call, call.data, ret);
+		break;
+	case LAYOUT_MMSGHDR:
+		for (int i = 0; i < MAX_MMSG_MESSAGES; i++) {
+			if (i >= ret)
+				break;
+			__u64 message = call.data + i * sizeof(struct mmsghdr);
+			__u32 length = 0;
+			if (bpf_probe_read_user(&length, sizeof(length), (void *)(message + offsetof(struct mmsghdr, msg_len))) != 0)
+				break;
+			struct pending_call one = call;
+			exit_msghdr(b, &one, message, length);
+		}
+		break;
+	}
+	return 0;
+}
+
+#define ARG(ctx, n) ((ctx)->args[n])
+
+SEC("tracepoint/syscalls/sys_enter_read")
+int enter_read(struct trace_event_raw_sys_enter *ctx)
+{
+	return enter_call(ARG(ctx, 0), LAYOUT_BUFFER, SOCKET_DIRECTION_INGRESS, ARG(ctx, 1), 0, 0, 0);
+}
+
+SEC("tracepoint/syscalls/sys_enter_write")
+int enter_write(struct trace_event_raw_sys_enter *ctx)
+{
+	return enter_call(ARG(ctx, 0), LAYOUT_BUFFER, SOCKET_DIRECTION_EGRESS, ARG(ctx, 1), 0, 0, 0);
+}
+
+SEC("tracepoint/syscalls/sys_enter_readv")
+int enter_readv(struct trace_event_raw_sys_enter *ctx)
+{
+	return enter_call(ARG(ctx, 0), LAYOUT_IOVEC, SOCKET_DIRECTION_INGRESS, ARG(ctx, 1), ARG(ctx, 2), 0, 0);
+}
+
+SEC("tracepoint/syscalls/sys_enter_writev")
+int enter_writev(struct trace_event_raw_sys_enter *ctx)
+{
+	return enter_call(ARG(ctx, 0), LAYOUT_IOVEC, SOCKET_DIRECTION_EGRESS, ARG(ctx, 1), ARG(ctx, 2), 0, 0);
+}
+
+SEC("tracepoint/syscalls/sys_enter_sendto")
+int enter_sendto(struct trace_event_raw_sys_enter *ctx)
+{
+	return enter_call(ARG(ctx, 0), LAYOUT_BUFFER, SOCKET_DIRECTION_EGRESS, ARG(ctx, 1), 0, ARG(ctx, 4), ARG(ctx, 3));
+}
+
+SEC("tracepoint/syscalls/sys_enter_recvfrom")
+int enter_recvfrom(struct trace_event_raw_sys_enter *ctx)
+{
+	return enter_call(ARG(ctx, 0), LAYOUT_BUFFER, SOCKET_DIRECTION_INGRESS, ARG(ctx, 1), 0, ARG(ctx, 4), ARG(ctx, 3));
+}
+
+SEC("tracepoint/syscalls/sys_enter_sendmsg")
+int enter_sendmsg(struct trace_event_raw_sys_enter *ctx)
+{
+	return enter_call(ARG(ctx, 0), LAYOUT_MSGHDR, SOCKET_DIRECTION_EGRESS, ARG(ctx, 1), 0, 0, ARG(ctx, 2));
+}
+
+SEC("tracepoint/syscalls/sys_enter_recvmsg")
+int enter_recvmsg(struct trace_event_raw_sys_enter *ctx)
+{
+	return enter_call(ARG(ctx, 0), LAYOUT_MSGHDR, SOCKET_DIRECTION_INGRESS, ARG(ctx, 1), 0, 0, ARG(ctx, 2));
+}
+
+SEC("tracepoint/syscalls/sys_enter_sendmmsg")
+int enter_sendmmsg(struct trace_event_raw_sys_enter *ctx)
+{
+	return enter_call(ARG(ctx, 0), LAYOUT_MMSGHDR, SOCKET_DIRECTION_EGRESS, ARG(ctx, 1), ARG(ctx, 2), 0, ARG(ctx, 3));
+}
+
+SEC("tracepoint/syscalls/sys_enter_recvmmsg")
+int enter_recvmmsg(struct trace_event_raw_sys_enter *ctx)
+{
+	return enter_call(ARG(ctx, 0), LAYOUT_MMSGHDR, SOCKET_DIRECTION_INGRESS, ARG(ctx, 1), ARG(ctx, 2), 0, ARG(ctx, 3));
+}
+
+SEC("tracepoint/syscalls/sys_enter_connect")
+int enter_connect(struct trace_event_raw_sys_enter *ctx)
+{
+	return enter_call(ARG(ctx, 0), LAYOUT_CONNECT, SOCKET_DIRECTION_EGRESS, 0, 0, 0, 0);
+}
+
+#define EXIT_PROGRAM(name)                                        \
+	SEC("tracepoint/syscalls/sys_exit_" #name)                \
+	int exit_##name(struct trace_event_raw_sys_exit *ctx)     \
+	{                                                         \
+		return exit_call(ctx->ret);                       \
+	}
+
+EXIT_PROGRAM(read)
+EXIT_PROGRAM(write)
+EXIT_PROGRAM(readv)
+EXIT_PROGRAM(writev)
+EXIT_PROGRAM(sendto)
+EXIT_PROGRAM(recvfrom)
+EXIT_PROGRAM(sendmsg)
+EXIT_PROGRAM(recvmsg)
+EXIT_PROGRAM(sendmmsg)
+EXIT_PROGRAM(recvmmsg)
+EXIT_PROGRAM(connect)
+
+/* accept needs no enter side: the new descriptor is the return value. */
+static __always_inline int exit_accept_call(long ret)
+{
+	if (ret < 0 || !process_wanted(bpf_get_current_pid_tgid() >> 32))
+		return 0;
+	struct sock *sk = inet_socket_of_fd(ret);
+	struct event_buffer *b = event_buffer();
+	if (!sk || !b)
+		return 0;
+	if (begin_event(b, sk, ret, SOCKET_EVENT_ACCEPT, SOCKET_ROLE_SERVER))
+		submit(b);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_accept")
+int exit_accept(struct trace_event_raw_sys_exit *ctx)
+{
+	return exit_accept_call(ctx->ret);
+}
+
+SEC("tracepoint/syscalls/sys_exit_accept4")
+int exit_accept4(struct trace_event_raw_sys_exit *ctx)
+{
+	return exit_accept_call(ctx->ret);
+}
+
+/* close reports and forgets the sockets it saw; before the call, while the socket exists. */
+SEC("tracepoint/syscalls/sys_enter_close")
+int enter_close(struct trace_event_raw_sys_enter *ctx)
+{
+	__s32 fd = ARG(ctx, 0);
+	if (!process_wanted(bpf_get_current_pid_tgid() >> 32))
+		return 0;
+	struct sock *sk = inet_socket_of_fd(fd);
+	struct event_buffer *b = event_buffer();
+	if (!sk || !b)
+		return 0;
+	if (begin_event(b, sk, fd, SOCKET_EVENT_CLOSE, SOCKET_ROLE_UNKNOWN))
+		submit(b);
+	__u64 key = (__u64)sk;
+	bpf_map_delete_elem(&sockets, &key);
+	return 0;
+}

@@ -1,0 +1,48 @@
+// flowtel's eBPF capture addon: SocketCapture and the event layout the JS decoder reads.
+#include <napi.h>
+
+#include <linux/types.h>
+
+#include <cstddef>
+
+#include "socket_capture.h"
+#include "socket_trace.h"
+
+namespace {
+
+Napi::Object event_layout(Napi::Env env) {
+  Napi::Object layout = Napi::Object::New(env);
+#define FIELD(name) layout.Set(#name, Napi::Number::New(env, offsetof(struct socket_event, name)))
+  FIELD(timestamp_ns);
+  FIELD(socket_id);
+  FIELD(pid);
+  FIELD(tid);
+  FIELD(fd);
+  FIELD(byte_count);
+  FIELD(payload_length);
+  FIELD(local_port);
+  FIELD(remote_port);
+  FIELD(local_addr);
+  FIELD(remote_addr);
+  FIELD(kind);
+  FIELD(ip_version);
+  FIELD(l4_protocol);
+  FIELD(role);
+  FIELD(direction);
+  FIELD(comm);
+#undef FIELD
+  layout.Set("header_size", Napi::Number::New(env, sizeof(struct socket_event)));
+  layout.Set("comm_length", Napi::Number::New(env, SOCKET_TRACE_COMM_LEN));
+  layout.Set("max_payload", Napi::Number::New(env, SOCKET_TRACE_MAX_PAYLOAD));
+  return layout;
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("SocketCapture", flowtel::SocketCapture::Define(env));
+  exports.Set("eventLayout", event_layout(env));
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(flowtel_ebpf, Init)

@@ -1,0 +1,123 @@
+#include "capture.h"
+
+#include <linux/types.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "diagnostics.h"
+#include "socket_trace.h"
+#include "socket_trace.skel.h"
+
+namespace flowtel {
+
+namespace {
+
+const size_t kLogTailLines = 30;
+
+void put_all(struct bpf_map *map, const void *keys, size_t key_size, size_t count, const char *what) {
+  const uint8_t present = 1;
+  for (size_t i = 0; i < count; i++) {
+    const void *key = static_cast<const uint8_t *>(keys) + i * key_size;
+    if (bpf_map__update_elem(map, key, key_size, &present, sizeof(present), BPF_ANY) != 0)
+      throw CaptureError("FILTER", std::string("cannot fill the ") + what + " filter: " + strerror(errno));
+  }
+}
+
+bool is_power_of_two(uint32_t n) { return n != 0 && (n & (n - 1)) == 0; }
+
+}  // namespace
+
+Capture::Capture(const CaptureOptions &options, RecordHandler on_record) : on_record_(std::move(on_record)) {
+  if (std::string why = missing_privileges(); !why.empty()) throw CaptureError("NOT_PERMITTED", why);
+  if (std::string why = missing_btf(); !why.empty()) throw CaptureError("NO_BTF", why);
+  if (std::string why = ensure_tracefs(); !why.empty()) throw CaptureError("NO_TRACEFS", why);
+  if (!is_power_of_two(options.ring_buffer_bytes) || options.ring_buffer_bytes < 4096)
+    throw CaptureError("BAD_OPTION", "the ring buffer size must be a power of two of at least 4096 bytes");
+
+  LibbpfLog log;
+  skeleton_ = socket_trace__open();
+  if (!skeleton_) throw CaptureError("OPEN", "libbpf could not open the capture programs:\n" + log.tail(kLogTailLines));
+  try {
+    configure(options);
+    if (int err = socket_trace__load(skeleton_); err != 0)
+      throw CaptureError("VERIFIER",
+                         std::string("the kernel refused the capture programs (") + strerror(-err) +
+                             "). This kernel may be older than the programs support (5.8+ with BTF). The verifier said:\n" +
+                             log.tail(kLogTailLines));
+    fill_filters(options);
+    if (int err = socket_trace__attach(skeleton_); err != 0)
+      throw CaptureError("ATTACH", std::string("attaching to the syscall tracepoints failed (") + strerror(-err) +
+                                       "): the kernel needs CONFIG_FTRACE_SYSCALLS.\n" + log.tail(kLogTailLines));
+    ring_ = ring_buffer__new(bpf_map__fd(skeleton_->maps.events), &Capture::on_sample, this, nullptr);
+    if (!ring_) throw CaptureError("RING", std::string("cannot map the ring buffer: ") + strerror(errno));
+  } catch (...) {
+    socket_trace__destroy(skeleton_);
+    throw;
+  }
+}
+
+Capture::~Capture() {
+  if (ring_) ring_buffer__free(ring_);
+  socket_trace__destroy(skeleton_);
+}
+
+void Capture::configure(const CaptureOptions &options) {
+  auto *rodata = skeleton_->rodata;
+  rodata->self_pid = options.self_pid;
+  rodata->payload_limit = options.payload_limit;
+  // Half full: early enough that a burst between two polls does not overflow the ring.
+  rodata->wakeup_threshold = options.ring_buffer_bytes / 2;
+  rodata->filter_flags = (options.pid_allow.empty() ? 0 : FILTER_PID_ALLOW) | (options.pid_deny.empty() ? 0 : FILTER_PID_DENY) |
+                         (options.comm_allow.empty() ? 0 : FILTER_COMM_ALLOW) | (options.comm_deny.empty() ? 0 : FILTER_COMM_DENY) |
+                         (options.port_allow.empty() ? 0 : FILTER_PORT_ALLOW) | (options.port_deny.empty() ? 0 : FILTER_PORT_DENY);
+  int cpus = libbpf_num_possible_cpus();
+  if (cpus <= 0) throw CaptureError("OPEN", "cannot count the possible CPUs");
+  bpf_map__set_max_entries(skeleton_->maps.event_buffers, cpus);
+  bpf_map__set_max_entries(skeleton_->maps.events, options.ring_buffer_bytes);
+}
+
+void Capture::fill_filters(const CaptureOptions &options) {
+  auto comm_keys = [](const std::vector<std::string> &names) {
+    std::vector<char> keys(names.size() * SOCKET_TRACE_COMM_LEN, 0);
+    for (size_t i = 0; i < names.size(); i++)
+      memcpy(&keys[i * SOCKET_TRACE_COMM_LEN], names[i].data(), std::min<size_t>(names[i].size(), SOCKET_TRACE_COMM_LEN - 1));
+    return keys;
+  };
+  auto &maps = skeleton_->maps;
+  put_all(maps.pid_allow, options.pid_allow.data(), sizeof(uint32_t), options.pid_allow.size(), "pid allow");
+  put_all(maps.pid_deny, options.pid_deny.data(), sizeof(uint32_t), options.pid_deny.size(), "pid deny");
+  std::vector<char> comms = comm_keys(options.comm_allow);
+  put_all(maps.comm_allow, comms.data(), SOCKET_TRACE_COMM_LEN, options.comm_allow.size(), "comm allow");
+  comms = comm_keys(options.comm_deny);
+  put_all(maps.comm_deny, comms.data(), SOCKET_TRACE_COMM_LEN, options.comm_deny.size(), "comm deny");
+  put_all(maps.port_allow, options.port_allow.data(), sizeof(uint16_t), options.port_allow.size(), "port allow");
+  put_all(maps.port_deny, options.port_deny.data(), sizeof(uint16_t), options.port_deny.size(), "port deny");
+}
+
+int Capture::on_sample(void *self, void *data, size_t size) {
+  static_cast<Capture *>(self)->on_record_(data, size);
+  return 0;
+}
+
+int Capture::ring_fd() const { return bpf_map__fd(skeleton_->maps.events); }
+
+int Capture::drain() { return ring_buffer__consume(ring_); }
+
+uint64_t Capture::lost() const {
+  int cpus = libbpf_num_possible_cpus();
+  std::vector<uint64_t> per_cpu(cpus > 0 ? cpus : 1, 0);
+  const uint32_t zero = 0;
+  if (bpf_map__lookup_elem(skeleton_->maps.lost_events, &zero, sizeof(zero), per_cpu.data(), per_cpu.size() * sizeof(uint64_t), 0) != 0)
+    return 0;
+  uint64_t total = 0;
+  for (uint64_t n : per_cpu) total += n;
+  return total;
+}
+
+void Capture::detach() { socket_trace__detach(skeleton_); }
+
+}  // namespace flowtel

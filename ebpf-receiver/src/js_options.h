@@ -1,0 +1,19 @@
+// Options from the JS object the receiver passes, checked: a wrong type is a TypeError naming
+// the key, not a silent default.
+#pragma once
+
+#include <napi.h>
+
+#include "capture.h"
+
+namespace flowtel {
+
+struct PollOptions {
+  uint32_t batch_size = 1024;
+  uint32_t poll_interval_ms = 10;
+};
+
+CaptureOptions capture_options_from(const Napi::Object &options);
+PollOptions poll_options_from(const Napi::Object &options);
+
+}  // namespace flowtel

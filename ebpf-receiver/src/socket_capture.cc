@@ -1,0 +1,166 @@
+#include "socket_capture.h"
+
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "js_options.h"
+
+namespace flowtel {
+
+namespace {
+
+// Batches waiting for the JS thread; beyond this the poller waits, the ring fills and the
+// kernel side counts what it cannot store, so backpressure ends in the lost-events counter.
+const size_t kMaxQueuedBatches = 16;
+
+int64_t nanoseconds(clockid_t clock) {
+  timespec ts{};
+  clock_gettime(clock, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
+}
+
+Napi::Error capture_error(Napi::Env env, const CaptureError &err) {
+  Napi::Error error = Napi::Error::New(env, err.what());
+  error.Set("code", Napi::String::New(env, err.code));
+  return error;
+}
+
+}  // namespace
+
+void deliver_batch(Napi::Env env, Napi::Function on_batch, SocketCapture *, EventBatch *batch) {
+  if (env == nullptr) {
+    delete batch;
+    return;
+  }
+  size_t length = batch->bytes.size();
+  void *data = batch->bytes.data();
+  auto buffer = Napi::ArrayBuffer::New(env, data, length, [](Napi::Env, void *, EventBatch *owner) { delete owner; }, batch);
+  on_batch.Call({buffer, Napi::Number::New(env, batch->count), Napi::BigInt::New(env, batch->realtime_offset_ns)});
+}
+
+Napi::Function SocketCapture::Define(Napi::Env env) {
+  return DefineClass(env, "SocketCapture",
+                     {InstanceMethod<&SocketCapture::Stop>("stop"), InstanceMethod<&SocketCapture::Stats>("stats")});
+}
+
+SocketCapture::SocketCapture(const Napi::CallbackInfo &info) : Napi::ObjectWrap<SocketCapture>(info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 2 || !info[0].IsObject() || !info[1].IsFunction())
+    throw Napi::TypeError::New(env, "new SocketCapture(options, onBatch): options object and callback expected");
+  Napi::Object options = info[0].As<Napi::Object>();
+  PollOptions poll = poll_options_from(options);
+  batch_size_ = poll.batch_size;
+  poll_interval_ms_ = poll.poll_interval_ms;
+  batch_ = std::make_unique<EventBatch>();
+
+  try {
+    capture_ = std::make_unique<Capture>(capture_options_from(options), [this](const void *record, size_t size) {
+      batch_->append(record, size);
+      if (batch_->count >= batch_size_) Flush();
+    });
+  } catch (const CaptureError &err) {
+    throw capture_error(env, err);
+  }
+
+  wake_fd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
+  // Edge-triggered: the ring's descriptor reports readable as long as it holds data, but only
+  // the kernel side's deliberate wake-ups (ring half full) should end a poll interval early.
+  epoll_event ring_ready{EPOLLIN | EPOLLET, {.fd = capture_->ring_fd()}};
+  epoll_event wake{EPOLLIN, {.fd = wake_fd_}};
+  if (wake_fd_ < 0 || epoll_fd_ < 0 || epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, capture_->ring_fd(), &ring_ready) != 0 ||
+      epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, wake_fd_, &wake) != 0) {
+    capture_.reset();
+    throw Napi::Error::New(env, "cannot set up the poll thread's wait (eventfd/epoll)");
+  }
+
+  channel_ = BatchChannel::New(env, info[1].As<Napi::Function>(), "flowtel ebpf capture", kMaxQueuedBatches, 1, this,
+                               &SocketCapture::OnChannelClosed, static_cast<void *>(nullptr));
+  // A running capture neither keeps the process alive nor gets collected: stop() ends both.
+  channel_.Unref(env);
+  Ref();
+  poller_ = std::thread(&SocketCapture::Poll, this);
+}
+
+SocketCapture::~SocketCapture() {
+  if (wake_fd_ >= 0) close(wake_fd_);
+  if (epoll_fd_ >= 0) close(epoll_fd_);
+}
+
+void SocketCapture::Poll() {
+  epoll_event ready[2];
+  for (;;) {
+    bool last_round = stopping_.load();
+    capture_->drain();
+    Flush();
+    lost_ = capture_->lost();
+    if (last_round || channel_closed_) break;
+    epoll_wait(epoll_fd_, ready, 2, static_cast<int>(poll_interval_ms_));
+    // Reset the stop signal so the next wait sleeps; stopping_ says what it meant.
+    uint64_t signals;
+    [[maybe_unused]] ssize_t ignored = read(wake_fd_, &signals, sizeof(signals));
+  }
+  channel_.Release();
+}
+
+void SocketCapture::Flush() {
+  if (batch_->count == 0 || channel_closed_) {
+    batch_->bytes.clear();
+    batch_->count = 0;
+    return;
+  }
+  batch_->realtime_offset_ns = nanoseconds(CLOCK_REALTIME) - nanoseconds(CLOCK_MONOTONIC);
+  uint32_t count = batch_->count;
+  EventBatch *full = batch_.release();
+  batch_ = std::make_unique<EventBatch>();
+  batch_->bytes.reserve(full->bytes.capacity());
+  napi_status status = channel_.BlockingCall(full);
+  if (status == napi_ok) {
+    delivered_ += count;
+  } else {
+    delete full;
+    channel_closed_ = true;
+  }
+}
+
+void SocketCapture::WakePoller() {
+  uint64_t one = 1;
+  // Fails only when the counter is full, that is when a wake-up is pending already.
+  [[maybe_unused]] ssize_t ignored = write(wake_fd_, &one, sizeof(one));
+}
+
+Napi::Value SocketCapture::Stop(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  if (!stopped_) {
+    stopped_.emplace(Napi::Promise::Deferred::New(env));
+    // Detach first so the poller's last drain sees every event there will be.
+    capture_->detach();
+    channel_.Ref(env);
+    stopping_ = true;
+    WakePoller();
+  }
+  return stopped_->Promise();
+}
+
+// On the JS thread once the poller released the channel (or Node is tearing the environment
+// down, which closes the channel and so ends the poller too).
+void SocketCapture::OnChannelClosed(Napi::Env env, void *, SocketCapture *self) {
+  self->stopping_ = true;
+  self->WakePoller();
+  if (self->poller_.joinable()) self->poller_.join();
+  self->capture_.reset();
+  if (self->stopped_) self->stopped_->Resolve(env.Undefined());
+  self->Unref();
+}
+
+Napi::Value SocketCapture::Stats(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  Napi::Object stats = Napi::Object::New(env);
+  stats.Set("delivered", Napi::Number::New(env, static_cast<double>(delivered_.load())));
+  stats.Set("lost", Napi::Number::New(env, static_cast<double>(lost_.load())));
+  return stats;
+}
+
+}  // namespace flowtel
