@@ -61,6 +61,15 @@ function fromRedis(f: Fields): Comparable | undefined {
   return { protocol: 'Redis', kind: 'response', status: f.response_result === 'Error' ? 'server_error' : 'ok' };
 }
 
+function fromKafka(f: Fields): Comparable | undefined {
+  const kind = kindOf(f.msg_type);
+  if (!kind) return undefined;
+  if (kind === 'request') return { protocol: 'Kafka', kind, type: str(f.command), resource: str(f.endpoint) };
+  // -2 is DeepFlow's "error code not read" marker, not a Kafka error code.
+  const code = num(f.status_code);
+  return { protocol: 'Kafka', kind, status: STATUS[f.status as string], code: code === -2 ? undefined : code };
+}
+
 function fromMysql(j: Record<string, any>): Comparable | undefined {
   const kind = kindOf(j.msg_type);
   if (!kind) return undefined;
@@ -98,6 +107,8 @@ export function expectedFromLine(dir: string, line: string): Comparable | undefi
       return fromHttp(parseRustDebug(line) as Fields);
     case 'RedisInfo':
       return fromRedis(parseRustDebug(line) as Fields);
+    case 'KafkaInfo':
+      return fromKafka(parseRustDebug(line) as Fields);
     default:
       return undefined;
   }
@@ -106,7 +117,9 @@ export function expectedFromLine(dir: string, line: string): Comparable | undefi
 /** A parsed message reduced to the same fields. */
 export function comparableOf(m: L7Message): Comparable | undefined {
   if (m.kind === 'session') return undefined;
-  if (m.kind === 'request') return { protocol: m.protocol, kind: 'request', type: m.request_type, resource: m.request_resource };
+  // DeepFlow's Kafka resource is topic-partition, which this parser reports as the endpoint.
+  const resource = m.protocol === 'Kafka' ? m.endpoint : m.request_resource;
+  if (m.kind === 'request') return { protocol: m.protocol, kind: 'request', type: m.request_type, resource };
   return { protocol: m.protocol, kind: 'response', status: m.response_status, code: m.response_code };
 }
 

@@ -1,0 +1,117 @@
+// The l7 processor: socket events in, the pipeline's own signal out (spans, request logs or
+// RED metrics). Other batches pass through untouched, so a traces pipeline can take OTLP and
+// eBPF capture side by side.
+import { Observable, type OperatorFunction } from 'rxjs';
+import { dataPointCount, logRecordCount, spanCount } from '@flowtel/pdata';
+import { Ack, type Batch, type CreateSettings, type PipelineSignal, type Processor } from '@flowtel/core';
+import type { L7Config } from './config.ts';
+import type { L7Engine, RecordSink } from './engine.ts';
+import { recordsToLogs } from './output/logs.ts';
+import { RedAggregator } from './output/red.ts';
+import { recordsToTraces } from './output/spans.ts';
+import type { L7Record } from './record.ts';
+
+export interface SharedEngine {
+  engine: L7Engine;
+  acquire(): void;
+  release(): void;
+}
+
+export class L7Processor implements Processor {
+  private readonly settings: CreateSettings;
+  private readonly config: L7Config;
+  private readonly signal: PipelineSignal;
+  private readonly shared: SharedEngine;
+  private started = false;
+
+  constructor(settings: CreateSettings, config: L7Config, signal: PipelineSignal, shared: SharedEngine) {
+    this.settings = settings;
+    this.config = config;
+    this.signal = signal;
+    this.shared = shared;
+  }
+
+  async start(): Promise<void> {
+    if (this.started) return;
+    this.started = true;
+    this.shared.acquire();
+  }
+
+  async shutdown(): Promise<void> {
+    if (!this.started) return;
+    this.started = false;
+    this.shared.release();
+  }
+
+  /** Records become a batch of the pipeline's signal; undefined when there is nothing to send. */
+  private toBatch(records: L7Record[], ack: Ack): Batch | undefined {
+    if (this.signal === 'traces') {
+      const data = recordsToTraces(records);
+      return { signal: 'traces', data, items: spanCount(data), ack };
+    }
+    if (this.signal === 'logs') {
+      const data = recordsToLogs(records);
+      return { signal: 'logs', data, items: logRecordCount(data), ack };
+    }
+    return undefined;
+  }
+
+  /** An Ack for output that no input batch is waiting on: refusals are logged, not lost silently. */
+  private detachedAck(what: string): Ack {
+    return new Ack((err) => {
+      if (err) this.settings.logger.warn({ err: err.message }, `${what} refused downstream`);
+    });
+  }
+
+  operator(): OperatorFunction<Batch, Batch> {
+    return (source) =>
+      new Observable<Batch>((subscriber) => {
+        const { engine } = this.shared;
+        const red = this.signal === 'metrics' ? new RedAggregator(this.config.metrics.max_series) : undefined;
+        let currentAck: Ack | undefined;
+        const sink: RecordSink = (records) => {
+          if (red) return red.add(records);
+          const ack = currentAck ?? this.detachedAck('request records');
+          currentAck = undefined;
+          const batch = this.toBatch(records, ack);
+          if (batch) subscriber.next(batch);
+        };
+        engine.addSink(sink);
+        const emitMetrics = () => {
+          if (!red || red.isEmpty) return;
+          const data = red.snapshot();
+          subscriber.next({ signal: 'metrics', data, items: dataPointCount(data), ack: this.detachedAck('RED metrics') });
+        };
+        const metricsTimer = red ? setInterval(emitMetrics, this.config.metrics.interval) : undefined;
+        metricsTimer?.unref();
+
+        const subscription = source.subscribe({
+          next: (batch) => {
+            if (batch.signal !== 'socket') return subscriber.next(batch);
+            currentAck = batch.ack;
+            try {
+              engine.ingest(batch.data);
+            } catch (err) {
+              this.settings.logger.error({ err: String(err) }, 'l7: a capture batch could not be parsed');
+            }
+            // nothing of ours was emitted with it: the capture is accepted either way
+            if (currentAck === batch.ack) batch.ack.resolve();
+            currentAck = undefined;
+          },
+          error: (err) => subscriber.error(err),
+          complete: () => {
+            engine.flushAll();
+            emitMetrics();
+            engine.removeSink(sink);
+            clearInterval(metricsTimer);
+            subscriber.complete();
+          },
+        });
+        return () => {
+          engine.removeSink(sink);
+          clearInterval(metricsTimer);
+          subscription.unsubscribe();
+        };
+      });
+  }
+}
