@@ -4,3 +4,4 @@ export * from './create.ts';
 export * from './socket.ts';
 export * from './decode-error.ts';
 export * from './proto/index.ts';
+export * from './json/index.ts';

@@ -37,6 +37,7 @@ test('logs: we read protobufjs bytes', () => {
 
 test('logs: the OpenTelemetry JS SDK serializer output decodes field by field', async () => {
   const sdkRecords = await sdkLogRecords();
+  assert.equal(sdkRecords.length, 3);
   const bytes = ProtobufLogsSerializer.serializeRequest(sdkRecords)!;
   const logs = decodeLogs(bytes);
   assert.deepEqual(normalize(logs), normalize(pbjsDecode(types.logsRequest, bytes)));

@@ -33,6 +33,7 @@ test('traces: we read protobufjs bytes, explicit defaults and empty messages inc
 
 test('traces: the OpenTelemetry JS SDK serializer output decodes field by field', async () => {
   const spans = await sdkSpans();
+  assert.equal(spans.length, 3);
   const bytes = ProtobufTraceSerializer.serializeRequest(spans)!;
   const traces = decodeTraces(bytes);
   assert.deepEqual(normalize(traces), normalize(pbjsDecode(types.traceRequest, bytes)));

@@ -131,7 +131,7 @@ function decodeLogRecord(r: ProtoReader, end: number): LogRecord {
 
 // ---- encoding: fields last-first (see ProtoWriter) ----
 
-export function encodeLogs(logs: Logs): Uint8Array {
+export function encodeLogs(logs: Logs): Uint8Array<ArrayBuffer> {
   const w = new ProtoWriter();
   const list = logs.resourceLogs;
   for (let i = list.length - 1; i >= 0; i--) {

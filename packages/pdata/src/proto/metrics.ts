@@ -457,7 +457,7 @@ function decodeExemplar(r: ProtoReader, end: number): Exemplar {
 
 // ---- encoding: fields last-first (see ProtoWriter) ----
 
-export function encodeMetrics(metrics: Metrics): Uint8Array {
+export function encodeMetrics(metrics: Metrics): Uint8Array<ArrayBuffer> {
   const w = new ProtoWriter();
   const list = metrics.resourceMetrics;
   for (let i = list.length - 1; i >= 0; i--) {

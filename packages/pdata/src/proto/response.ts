@@ -28,7 +28,7 @@ function decodePartialSuccess(r: ProtoReader, end: number): PartialSuccess {
   return { rejected, errorMessage };
 }
 
-export function encodeExportResponse(response: ExportResponse): Uint8Array {
+export function encodeExportResponse(response: ExportResponse): Uint8Array<ArrayBuffer> {
   const w = new ProtoWriter(64);
   const partial = response.partialSuccess;
   if (partial) {

@@ -237,7 +237,7 @@ function decodeStatus(r: ProtoReader, end: number): Status {
 
 // ---- encoding: fields last-first (see ProtoWriter) ----
 
-export function encodeTraces(traces: Traces): Uint8Array {
+export function encodeTraces(traces: Traces): Uint8Array<ArrayBuffer> {
   const w = new ProtoWriter();
   const list = traces.resourceSpans;
   for (let i = list.length - 1; i >= 0; i--) {

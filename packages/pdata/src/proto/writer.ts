@@ -8,7 +8,7 @@ const encoder = new TextEncoder();
 const SHORT_STRING = 32;
 
 export class ProtoWriter {
-  private buf: Uint8Array;
+  private buf: Uint8Array<ArrayBuffer>;
   private view: DataView;
   /** first written byte; everything from here to the end is output */
   pos: number;
@@ -19,7 +19,7 @@ export class ProtoWriter {
     this.pos = capacity;
   }
 
-  finish(): Uint8Array {
+  finish(): Uint8Array<ArrayBuffer> {
     return this.buf.subarray(this.pos);
   }
 

@@ -41,7 +41,8 @@ export async function sdkSpans(): Promise<ReadableSpan[]> {
   const lone = other.startSpan('lone', { kind: SpanKind.PRODUCER, startTime: [1_700_000_003, 1] });
   lone.end([1_700_000_003, 2]);
   await provider.forceFlush();
+  const spans = exporter.getFinishedSpans();
   await provider.shutdown();
-  return exporter.getFinishedSpans();
+  return spans;
 }
 
