@@ -46,7 +46,8 @@ interface SpanNode {
 
 /**
  * Orders spans depth-first under their parents. A span whose parent is not stored (still in
- * flight, or sampled away) starts a tree of its own.
+ * flight, or sampled away) starts a tree of its own; a span stored twice (a retried insert)
+ * shows once.
  */
 function buildTree(rs: ResultSet): SpanNode[] {
   const rows = rs.rows.map((r) => Object.fromEntries(rs.columns.map((c, i) => [c.name, r[i]])));
