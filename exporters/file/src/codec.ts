@@ -1,0 +1,38 @@
+// How one batch becomes one record in the file: an ExportXServiceRequest as OTLP/JSON or as
+// protobuf, framed as fileexporter frames it (a JSON line, or a 4-byte big-endian length and
+// the bytes), compressed per record when asked.
+import * as zlib from 'node:zlib';
+import { permanent } from '@flowtel/core';
+import type { Batch } from '@flowtel/core';
+import { encodeLogs, encodeMetrics, encodeTraces, logsToJson, metricsToJson, tracesToJson } from '@flowtel/pdata';
+
+export type Encode = (batch: Batch) => Uint8Array;
+
+function payload(batch: Batch, format: 'json' | 'proto'): Uint8Array {
+  switch (batch.signal) {
+    case 'traces':
+      return format === 'json' ? Buffer.from(tracesToJson(batch.data)) : encodeTraces(batch.data);
+    case 'metrics':
+      return format === 'json' ? Buffer.from(metricsToJson(batch.data)) : encodeMetrics(batch.data);
+    case 'logs':
+      return format === 'json' ? Buffer.from(logsToJson(batch.data)) : encodeLogs(batch.data);
+    case 'socket':
+      throw permanent('the file exporter writes OTLP data only: socket events need the l7 processor before it');
+  }
+}
+
+function lengthPrefixed(bytes: Uint8Array): Uint8Array {
+  const framed = Buffer.allocUnsafe(4 + bytes.length);
+  framed.writeUInt32BE(bytes.length, 0);
+  framed.set(bytes, 4);
+  return framed;
+}
+
+const zstd = (bytes: Uint8Array): Uint8Array =>
+  (zlib as unknown as { zstdCompressSync(b: Uint8Array): Buffer }).zstdCompressSync(bytes);
+
+export function recordEncoder(format: 'json' | 'proto', compression: '' | 'zstd'): Encode {
+  if (compression === 'zstd') return (batch) => lengthPrefixed(zstd(payload(batch, format)));
+  if (format === 'proto') return (batch) => lengthPrefixed(payload(batch, 'proto'));
+  return (batch) => Buffer.concat([payload(batch, 'json'), Buffer.from('\n')]);
+}
