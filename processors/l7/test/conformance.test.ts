@@ -30,6 +30,7 @@ const MIN_RATIO: Record<string, number> = {
   HTTP2: 0.9,
   gRPC: 0.9,
   Kafka: 0.9,
+  MQTT: 0.9,
 };
 
 interface Connection {

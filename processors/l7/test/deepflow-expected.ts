@@ -70,6 +70,20 @@ function fromKafka(f: Fields): Comparable | undefined {
   return { protocol: 'Kafka', kind, status: STATUS[f.status as string], code: code === -2 ? undefined : code };
 }
 
+const MQTT_REQUESTS = new Set(['Connect', 'Publish', 'Subscribe', 'Unsubscribe', 'Pingreq', 'Pubrel']);
+const MQTT_RESPONSES = new Set(['Connack', 'Puback', 'Pubrec', 'Pubcomp', 'Suback', 'Unsuback', 'Pingresp']);
+
+/** DeepFlow's MQTT test prints msg_type Other for every packet; the packet type says which it is. */
+function fromMqtt(f: Fields): Comparable | undefined {
+  const packet = f.pkt_type as DebugValue;
+  const name = typeof packet === 'string' ? packet : (packet as Fields).__type as string;
+  // A QoS 0 publish is never answered: a one-way message, not a request.
+  if (name === 'Publish' && (packet as Fields).qos === 'AtMostOnce') return undefined;
+  if (MQTT_REQUESTS.has(name)) return { protocol: 'MQTT', kind: 'request', type: name.toUpperCase(), resource: str(f.endpoint) };
+  if (MQTT_RESPONSES.has(name)) return { protocol: 'MQTT', kind: 'response', status: STATUS[f.status as string], code: num(f.code) };
+  return undefined;
+}
+
 function fromMysql(j: Record<string, any>): Comparable | undefined {
   const kind = kindOf(j.msg_type);
   if (!kind) return undefined;
@@ -109,6 +123,8 @@ export function expectedFromLine(dir: string, line: string): Comparable | undefi
       return fromRedis(parseRustDebug(line) as Fields);
     case 'KafkaInfo':
       return fromKafka(parseRustDebug(line) as Fields);
+    case 'MqttInfo':
+      return fromMqtt(parseRustDebug(line) as Fields);
     default:
       return undefined;
   }

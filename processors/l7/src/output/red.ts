@@ -53,7 +53,7 @@ interface ServiceSeries {
   requests: Map<string, CounterCell>;
 }
 
-const cellKey = (kvs: KeyValue[]) => JSON.stringify(kvs.map((kv) => [kv.key, Object.values(kv.value)[0]]));
+const cellKey = (kvs: KeyValue[]) => kvs.map((kv) => `${kv.key}=${String(Object.values(kv.value)[0])}`).join('\u0000');
 
 export class RedAggregator {
   private readonly series = new Map<string, ServiceSeries>();

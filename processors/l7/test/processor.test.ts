@@ -1,0 +1,177 @@
+// The l7 processor as a pipeline stage: socket events in, spans / request logs / RED metrics
+// out, with request pairing, timeouts and zero-code trace correlation.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { firstValueFrom, from, toArray, Subject } from 'rxjs';
+import { Direction, L4Protocol, SocketEventBatch, SocketEventKind, SocketRole, SpanKind, StatusCode, getAttr, type Logs, type Metrics, type SocketEvent, type Traces } from '@flowtel/pdata';
+import { Ack, type Batch, type PipelineSignal } from '@flowtel/core';
+import { testSettings } from '@flowtel/testkit';
+import { factory } from '../src/index.ts';
+
+const enc = new TextEncoder();
+let nextId = 0;
+
+interface Side { pid: number; tid: number; comm: string; role: number; local: [string, number]; remote: [string, number]; socketId: bigint }
+
+function event(side: Side, direction: number, ms: number, text: string): SocketEvent {
+  const payload = enc.encode(text);
+  return {
+    kind: SocketEventKind.DATA, timestampNs: 1_700_000_000_000_000_000n + BigInt(ms) * 1_000_000n,
+    pid: side.pid, tid: side.tid, comm: side.comm, fd: 5, socketId: side.socketId, l4Protocol: L4Protocol.TCP,
+    role: side.role, direction, localAddr: side.local[0], localPort: side.local[1], remoteAddr: side.remote[0], remotePort: side.remote[1],
+    byteCount: payload.length, payload,
+  };
+}
+
+/** Both ends of one loopback connection, as eBPF sees them: the client process and the server process. */
+function connection(client: { pid: number; tid: number; comm: string }, server: { pid: number; tid: number; comm: string }, port: number) {
+  const ephemeral = 40000 + nextId;
+  const c: Side = { ...client, role: SocketRole.CLIENT, local: ['127.0.0.1', ephemeral], remote: ['127.0.0.1', port], socketId: BigInt(++nextId) };
+  const s: Side = { ...server, role: SocketRole.SERVER, local: ['127.0.0.1', port], remote: ['127.0.0.1', ephemeral], socketId: BigInt(++nextId) };
+  return {
+    request: (ms: number, text: string) => [event(c, Direction.EGRESS, ms, text), event(s, Direction.INGRESS, ms + 1, text)],
+    response: (ms: number, text: string) => [event(s, Direction.EGRESS, ms, text), event(c, Direction.INGRESS, ms + 1, text)],
+  };
+}
+
+const httpRequest = (path: string, headers = '') => `GET ${path} HTTP/1.1\r\nHost: shop.local\r\n${headers}\r\n`;
+const httpResponse = (code: number, body = 'ok') => `HTTP/1.1 ${code} X\r\nContent-Length: ${body.length}\r\n\r\n${body}`;
+
+async function run(id: string, signal: PipelineSignal, events: SocketEvent[], config: Record<string, unknown> = {}): Promise<Batch[]> {
+  const processor = factory.createProcessor(testSettings(id, 'processor'), factory.configSchema.parse(config), signal, signal);
+  await processor.start({ getExtension: () => undefined });
+  const batch: Batch = { signal: 'socket', data: SocketEventBatch.from('ebpf', events), items: events.length, ack: Ack.none() };
+  const out = await firstValueFrom(from([batch]).pipe(processor.operator(), toArray()));
+  await processor.shutdown();
+  return out;
+}
+
+const spansOf = (batches: Batch[]) => batches.flatMap((b) => (b.signal === 'traces' ? (b.data as Traces).resourceSpans.flatMap((rs) => rs.scopeSpans.flatMap((ss) => ss.spans)) : []));
+const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
+
+test('both ends of an HTTP exchange become a client span and a server span of one trace, parent and child', async () => {
+  const conn = connection({ pid: 10, tid: 10, comm: 'curl' }, { pid: 20, tid: 21, comm: 'nginx' }, 8080);
+  const spans = spansOf(await run('l7/a', 'traces', [...conn.request(0, httpRequest('/cart')), ...conn.response(5, httpResponse(200))]));
+  assert.equal(spans.length, 2);
+  const client = spans.find((s) => s.kind === SpanKind.CLIENT)!;
+  const server = spans.find((s) => s.kind === SpanKind.SERVER)!;
+  assert.equal(client.name, 'GET /cart');
+  assert.equal(server.name, 'GET /cart');
+  assert.equal(hex(server.traceId), hex(client.traceId));
+  assert.equal(hex(server.parentSpanId), hex(client.spanId));
+  assert.equal(getAttr(server.attributes, 'http.response.status_code'), 200n);
+  assert.equal(getAttr(server.attributes, 'server.port'), 8080n);
+  assert.equal(server.endTimeUnixNano - server.startTimeUnixNano, 4_000_000n);
+});
+
+test('a request carrying traceparent continues the application\'s trace', async () => {
+  const conn = connection({ pid: 11, tid: 11, comm: 'app' }, { pid: 21, tid: 22, comm: 'api' }, 8081);
+  const tp = 'traceparent: 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01\r\n';
+  const spans = spansOf(await run('l7/b', 'traces', [...conn.request(0, httpRequest('/x', tp)), ...conn.response(2, httpResponse(200))]));
+  for (const s of spans) assert.equal(hex(s.traceId), '4bf92f3577b34da6a3ce929d0e0e4736');
+  assert.equal(hex(spans.find((s) => s.kind === SpanKind.SERVER)!.parentSpanId), '00f067aa0ba902b7');
+  assert.equal(hex(spans.find((s) => s.kind === SpanKind.CLIENT)!.spanId), '00f067aa0ba902b7');
+});
+
+test('a call a server thread makes while serving a request is that request\'s child (syscall trace)', async () => {
+  const front = connection({ pid: 12, tid: 12, comm: 'curl' }, { pid: 30, tid: 31, comm: 'gateway' }, 8082);
+  const back = connection({ pid: 30, tid: 31, comm: 'gateway' }, { pid: 40, tid: 41, comm: 'backend' }, 8083);
+  const events = [
+    ...front.request(0, httpRequest('/order')),
+    ...back.request(2, httpRequest('/stock')),
+    ...back.response(4, httpResponse(200)),
+    ...front.response(6, httpResponse(200)),
+  ];
+  const spans = spansOf(await run('l7/c', 'traces', events));
+  assert.equal(spans.length, 4);
+  const span = (name: string, kind: number) => spans.find((s) => s.kind === kind && s.name === name)!;
+  const gatewayServer = span('GET /order', SpanKind.SERVER);
+  const gatewayClient = span('GET /stock', SpanKind.CLIENT);
+  const backendServer = span('GET /stock', SpanKind.SERVER);
+  assert.equal(new Set(spans.map((s) => hex(s.traceId))).size, 1, 'one trace');
+  assert.equal(hex(gatewayClient.parentSpanId), hex(gatewayServer.spanId));
+  assert.equal(hex(backendServer.parentSpanId), hex(gatewayClient.spanId));
+});
+
+test('pipelined requests pair in order; an unanswered one times out as an error span', async () => {
+  const conn = connection({ pid: 13, tid: 13, comm: 'wrk' }, { pid: 50, tid: 51, comm: 'nginx' }, 8084);
+  const events = [
+    ...conn.request(0, httpRequest('/a') + httpRequest('/b') + httpRequest('/c')),
+    ...conn.response(3, httpResponse(200) + httpResponse(404)),
+  ];
+  const processor = factory.createProcessor(testSettings('l7/d', 'processor'), factory.configSchema.parse({ request_timeout: '50ms' }), 'traces', 'traces');
+  await processor.start({ getExtension: () => undefined });
+  const input = new Subject<Batch>();
+  const out: Batch[] = [];
+  input.pipe(processor.operator()).subscribe((b) => out.push(b));
+  input.next({ signal: 'socket', data: SocketEventBatch.from('ebpf', events), items: events.length, ack: Ack.none() });
+  const server = () => spansOf(out).filter((s) => s.kind === SpanKind.SERVER);
+  assert.deepEqual(server().map((s) => [s.name, getAttr(s.attributes, 'http.response.status_code')]), [['GET /a', 200n], ['GET /b', 404n]]);
+  await new Promise((r) => setTimeout(r, 1500));
+  const timedOut = server().find((s) => s.name === 'GET /c');
+  assert.ok(timedOut, 'the unanswered request is reported after the timeout');
+  assert.equal(timedOut.status.code, StatusCode.ERROR);
+  assert.equal(timedOut.status.message, 'no response');
+  input.complete();
+  await processor.shutdown();
+});
+
+test('request logs carry DeepFlow\'s l7_flow_log fields; RED metrics count by route and status', async () => {
+  const conn = connection({ pid: 14, tid: 14, comm: 'curl' }, { pid: 60, tid: 61, comm: 'nginx' }, 8085);
+  const events = [...conn.request(0, httpRequest('/pay')), ...conn.response(20, httpResponse(503))];
+  const logs = (await run('l7/e', 'logs', events)).flatMap((b) => (b.data as Logs).resourceLogs.flatMap((rl) => rl.scopeLogs.flatMap((sl) => sl.logRecords)));
+  const server = logs.find((l) => getAttr(l.attributes, 'tap_side') === 's-p')!;
+  assert.equal(getAttr(server.attributes, 'l7_protocol_str'), 'HTTP');
+  assert.equal(getAttr(server.attributes, 'request_type'), 'GET');
+  assert.equal(getAttr(server.attributes, 'request_resource'), '/pay');
+  assert.equal(getAttr(server.attributes, 'response_code'), 503n);
+  assert.equal(getAttr(server.attributes, 'response_status'), 5n);
+  assert.equal(getAttr(server.attributes, 'server_port'), 8085n);
+  assert.equal(getAttr(server.attributes, 'process_kname_1'), 'nginx');
+  assert.equal(server.severityText, 'ERROR');
+
+  const metrics = (await run('l7/f', 'metrics', events)).flatMap((b) => (b.data as Metrics).resourceMetrics);
+  const nginx = metrics.find((rm) => getAttr(rm.resource.attributes, 'service.name') === 'nginx')!;
+  const duration = nginx.scopeMetrics[0].metrics.find((m) => m.name === 'http.server.request.duration')!;
+  const point = duration.histogram!.dataPoints[0];
+  assert.equal(point.count, 1n);
+  assert.equal(getAttr(point.attributes, 'http.route'), '/pay');
+  assert.equal(getAttr(point.attributes, 'error.type'), '503');
+  assert.ok(Math.abs(point.sum! - 0.019) < 1e-9);
+  const requests = nginx.scopeMetrics[0].metrics.find((m) => m.name === 'flowtel.l7.requests')!;
+  assert.equal(getAttr(requests.sum!.dataPoints[0].attributes, 'flowtel.l7.response_status'), 'server_error');
+});
+
+test('pipelines naming the same l7 processor share one parse of each capture batch', async () => {
+  const conn = connection({ pid: 15, tid: 15, comm: 'curl' }, { pid: 70, tid: 71, comm: 'nginx' }, 8086);
+  const events = [...conn.request(0, httpRequest('/')), ...conn.response(1, httpResponse(200))];
+  const settings = testSettings('l7/shared', 'processor');
+  const config = factory.configSchema.parse({});
+  const tracesP = factory.createProcessor(settings, config, 'traces', 'traces');
+  const logsP = factory.createProcessor(settings, config, 'logs', 'logs');
+  await tracesP.start({ getExtension: () => undefined });
+  await logsP.start({ getExtension: () => undefined });
+  const data = SocketEventBatch.from('ebpf', events);
+  const a = new Subject<Batch>();
+  const b = new Subject<Batch>();
+  const out: Batch[] = [];
+  a.pipe(tracesP.operator()).subscribe((x) => out.push(x));
+  b.pipe(logsP.operator()).subscribe((x) => out.push(x));
+  const acks = [Ack.withPromise(), Ack.withPromise()];
+  a.next({ signal: 'socket', data, items: data.count, ack: acks[0].ack });
+  b.next({ signal: 'socket', data, items: data.count, ack: acks[1].ack });
+  assert.deepEqual(out.map((x) => [x.signal, x.items]), [['traces', 2], ['logs', 2]]);
+  out[0].ack.resolve();
+  await Promise.all(acks.map((x) => x.done));
+  a.complete();
+  b.complete();
+  await tracesP.shutdown();
+  await logsP.shutdown();
+});
+
+test('unknown and garbage traffic is skipped and counted, never thrown', async () => {
+  const conn = connection({ pid: 16, tid: 16, comm: 'x' }, { pid: 80, tid: 81, comm: 'y' }, 9999);
+  const garbage = String.fromCharCode(...Array.from({ length: 300 }, (_, i) => (i * 7919) % 256));
+  const out = await run('l7/g', 'traces', [...conn.request(0, garbage), ...conn.response(1, garbage)]);
+  assert.equal(spansOf(out).length, 0);
+});
