@@ -31,6 +31,7 @@ const MIN_RATIO: Record<string, number> = {
   gRPC: 0.9,
   Kafka: 0.9,
   MQTT: 0.9,
+  Memcached: 0.9,
 };
 
 interface Connection {
