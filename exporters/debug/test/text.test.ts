@@ -209,44 +209,26 @@ test('normal verbosity: one line per span, log record and data point', () => {
 
 test('socket events: one line per event, and a field list with a hex dump in detail', () => {
   const payload = Buffer.from('GET /index.html HTTP/1.1\r\nHost: example\r\n\r\n');
-  const batch = SocketEventBatch.from('ebpf', [
-    {
-      kind: SocketEventKind.DATA,
-      timestampNs: 123456789n,
-      pid: 4242,
-      tid: 4243,
-      comm: 'curl',
-      fd: 5,
-      socketId: 77n,
-      l4Protocol: L4Protocol.TCP,
-      role: SocketRole.CLIENT,
-      direction: Direction.EGRESS,
-      localAddr: '10.0.0.1',
-      localPort: 50000,
-      remoteAddr: '10.0.0.2',
-      remotePort: 80,
-      byteCount: payload.length + 100,
-      payload,
-    },
-    {
-      kind: SocketEventKind.DATA,
-      timestampNs: 123456999n,
-      pid: 4242,
-      tid: 4243,
-      comm: 'curl',
-      fd: 5,
-      socketId: 77n,
-      l4Protocol: L4Protocol.TCP,
-      role: SocketRole.CLIENT,
-      direction: Direction.INGRESS,
-      localAddr: '::1',
-      localPort: 50000,
-      remoteAddr: '::1',
-      remotePort: 80,
-      byteCount: 0,
-      payload: new Uint8Array(0),
-    },
-  ]);
+  const sent = {
+    kind: SocketEventKind.DATA,
+    timestampNs: 123456789n,
+    pid: 4242,
+    tid: 4243,
+    comm: 'curl',
+    fd: 5,
+    socketId: 77n,
+    l4Protocol: L4Protocol.TCP,
+    role: SocketRole.CLIENT,
+    direction: Direction.EGRESS,
+    localAddr: '10.0.0.1',
+    localPort: 50000,
+    remoteAddr: '10.0.0.2',
+    remotePort: 80,
+    byteCount: payload.length + 100,
+    payload,
+  };
+  const received = { ...sent, timestampNs: 123456999n, direction: Direction.INGRESS, localAddr: '::1', remoteAddr: '::1', byteCount: 0, payload: new Uint8Array(0) };
+  const batch = SocketEventBatch.from('ebpf', [sent, received]);
   assert.equal(
     socketNormal(batch),
     'curl pid=4242 tid=4243 fd=5 client egress TCP 10.0.0.1:50000 -> 10.0.0.2:80 data bytes=143\n' +

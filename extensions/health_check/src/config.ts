@@ -23,6 +23,11 @@ export const healthCheckConfigSchema = z
       .strict()
       .default({}),
   })
-  .strict();
+  .strict()
+  .superRefine((c, ctx) => {
+    if (c.tls && !(c.tls.cert_file && c.tls.key_file)) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['tls'], message: 'tls needs both cert_file and key_file to serve HTTPS' });
+    }
+  });
 
 export type HealthCheckConfig = z.output<typeof healthCheckConfigSchema>;

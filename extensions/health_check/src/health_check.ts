@@ -3,6 +3,7 @@ import { createServer as createHttpServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { resolve } from 'node:path';
 import type { CreateSettings, Extension, Host } from '@flowtel/core';
 import { splitEndpoint } from '@flowtel/core';
 import type { HealthCheckConfig } from './config.ts';
@@ -19,6 +20,7 @@ export class HealthCheckExtension implements Extension {
   [key: string]: unknown;
   private readonly config: HealthCheckConfig;
   private readonly logger: Logger;
+  private readonly configDir: string;
   private server?: Server;
   /** when the collector last became ready, as wall clock and monotonic time */
   private upSince?: { date: Date; hr: bigint };
@@ -26,6 +28,7 @@ export class HealthCheckExtension implements Extension {
   constructor(settings: CreateSettings, config: HealthCheckConfig) {
     this.config = config;
     this.logger = settings.logger;
+    this.configDir = settings.configDir;
   }
 
   async start(_host?: Host): Promise<void> {
@@ -38,7 +41,7 @@ export class HealthCheckExtension implements Extension {
     const tls = this.config.tls;
     const server =
       tls?.cert_file && tls.key_file
-        ? createHttpsServer({ cert: readFileSync(tls.cert_file), key: readFileSync(tls.key_file) }, handler)
+        ? createHttpsServer({ cert: readFileSync(resolve(this.configDir, tls.cert_file)), key: readFileSync(resolve(this.configDir, tls.key_file)) }, handler)
         : createHttpServer(handler);
     const { host, port } = splitEndpoint(this.config.endpoint);
     await new Promise<void>((resolve, reject) => {

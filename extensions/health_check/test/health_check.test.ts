@@ -1,5 +1,10 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { request } from 'node:https';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { createNoopMeter } from '@opentelemetry/api';
 import { pino } from 'pino';
@@ -126,4 +131,32 @@ test('uptime is printed as Go prints a duration', () => {
   assert.equal(goDuration(8_418_674_300n), '8.4186743s');
   assert.equal(goDuration(62_500_000_000n), '1m2.5s');
   assert.equal(goDuration(3_600_000_000_000n), '1h0m0s');
+});
+
+test('tls serves the same answers over HTTPS, with paths relative to the config', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'flowtel-hc-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=localhost', '-keyout', 'key.pem', '-out', 'cert.pem'], {
+    cwd: dir,
+    stdio: 'ignore',
+  });
+  const parsed = factory.configSchema.parse({ endpoint: '127.0.0.1:0', tls: { cert_file: 'cert.pem', key_file: 'key.pem' } });
+  const ext = factory.createExtension({ ...settings, configDir: dir }, parsed) as HealthCheckExtension;
+  t.after(() => ext.shutdown());
+  await ext.start({ getExtension: () => undefined });
+  ext.ready();
+  const { status, body } = await new Promise<{ status?: number; body: string }>((resolve, reject) => {
+    request({ host: '127.0.0.1', port: ext.port, path: '/', rejectUnauthorized: false }, (res) => {
+      let body = '';
+      res.on('data', (c) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode, body }));
+    })
+      .on('error', reject)
+      .end();
+  });
+  assert.equal(status, 200);
+  assert.equal(JSON.parse(body).status, 'Server available');
+  const half = factory.configSchema.safeParse({ tls: { cert_file: 'cert.pem' } });
+  assert.equal(half.success, false);
+  assert.match(half.error!.issues[0].message, /cert_file and key_file/);
 });
