@@ -2,3 +2,5 @@ export * from './ports.ts';
 export * from './collector.ts';
 export * from './settings.ts';
 export * from './wait.ts';
+export * from './certs.ts';
+export * from './cli.ts';

@@ -1,0 +1,104 @@
+// OTLP/gRPC: the Export methods of the three collector services, bytes in and bytes out.
+import {
+  Server, ServerCredentials, type Metadata, type ServerUnaryCall, type sendUnaryData, type ServiceDefinition, type UntypedServiceImplementation,
+} from '@grpc/grpc-js';
+import { splitEndpoint, type PipelineSignal } from '@flowtel/core';
+import { GrpcCode, codecFor, exportMethod, readPem, refusalStatus, statusMetadata, type RequestHeaders, type RpcStatus } from '@flowtel/otlp';
+import type { GrpcConfig } from './config.ts';
+import { Ingest } from './ingest.ts';
+
+const MIB = 1024 * 1024;
+
+function metadataHeaders(md: Metadata): RequestHeaders {
+  const out: RequestHeaders = {};
+  for (const [key, values] of Object.entries(md.toJSON())) {
+    if (!key.endsWith('-bin')) out[key] = values.map(String);
+  }
+  return out;
+}
+
+export class OtlpGrpcServer {
+  private readonly config: GrpcConfig;
+  private readonly ingest: Ingest;
+  private readonly baseDir: string;
+  private server?: Server;
+  private boundPort?: number;
+
+  constructor(config: GrpcConfig, ingest: Ingest, baseDir: string) {
+    this.config = config;
+    this.ingest = ingest;
+    this.baseDir = baseDir;
+  }
+
+  private credentials(): ServerCredentials {
+    const tls = this.config.tls;
+    if (!tls) return ServerCredentials.createInsecure();
+    const cert = readPem(this.baseDir, tls.cert_file, 'cert_file');
+    const key = readPem(this.baseDir, tls.key_file, 'key_file');
+    if (!cert || !key) throw new Error('otlp receiver: tls needs cert_file and key_file');
+    const clientCa = readPem(this.baseDir, tls.client_ca_file, 'client_ca_file');
+    return ServerCredentials.createSsl(clientCa ?? null, [{ cert_chain: cert, private_key: key }], clientCa !== undefined);
+  }
+
+  async start(): Promise<void> {
+    const server = new Server({
+      'grpc.max_receive_message_length': Math.floor(this.config.max_recv_msg_size_mib * MIB),
+      ...(this.config.max_concurrent_streams > 0 ? { 'grpc.max_concurrent_streams': this.config.max_concurrent_streams } : {}),
+    });
+    for (const signal of this.ingest.signals) {
+      const definition = { Export: exportMethod(signal) } as ServiceDefinition;
+      const implementation: UntypedServiceImplementation = {
+        Export: (call: ServerUnaryCall<Buffer, Buffer>, callback: sendUnaryData<Uint8Array>) => void this.export(signal, call, callback),
+      };
+      server.addService(definition, implementation);
+    }
+    const { host, port } = splitEndpoint(this.config.endpoint);
+    const address = `${host.includes(':') ? `[${host}]` : host}:${port}`;
+    const credentials = this.credentials();
+    this.boundPort = await new Promise<number>((resolve, reject) =>
+      server.bindAsync(address, credentials, (err, bound) =>
+        err ? reject(new Error(`otlp receiver: failed to listen on ${this.config.endpoint}: ${err.message}`)) : resolve(bound),
+      ),
+    );
+    this.server = server;
+  }
+
+  get port(): number | undefined {
+    return this.boundPort;
+  }
+
+  private async export(signal: PipelineSignal, call: ServerUnaryCall<Buffer, Buffer>, callback: sendUnaryData<Uint8Array>): Promise<void> {
+    const fail = (status: RpcStatus) => callback({ code: status.code, details: status.message, metadata: statusMetadata(status) });
+    const headers = metadataHeaders(call.metadata);
+    let auth;
+    try {
+      auth = await this.ingest.authenticate(headers);
+    } catch (err) {
+      return fail({ code: GrpcCode.UNAUTHENTICATED, message: (err as Error).message });
+    }
+    const codec = codecFor(signal);
+    let data;
+    try {
+      data = codec.decode(call.request);
+    } catch (err) {
+      return fail({ code: GrpcCode.INVALID_ARGUMENT, message: `failed to unmarshal request: ${(err as Error).message}` });
+    }
+    try {
+      await this.ingest.consume(signal, data, this.ingest.client(call.getPeer(), headers, auth));
+    } catch (err) {
+      return fail(refusalStatus(err));
+    }
+    callback(null, codec.encodeResponse({}));
+  }
+
+  async shutdown(): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    this.server = undefined;
+    // in-flight calls wait for their pipelines' answer; a client that never finishes is cut off
+    await new Promise<void>((resolve) => {
+      const force = setTimeout(() => server.forceShutdown(), 5000);
+      server.tryShutdown(() => (clearTimeout(force), resolve()));
+    });
+  }
+}

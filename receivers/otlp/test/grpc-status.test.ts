@@ -1,0 +1,130 @@
+// Every answer of the OTLP/gRPC receiver, over real gRPC.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { credentials } from '@grpc/grpc-js';
+import { readFileSync } from 'node:fs';
+import { request } from 'node:https';
+import { encodeTraces, encodeLogs, newLogRecord, newResource, newScope } from '@flowtel/pdata';
+import { GrpcCode, decodeRpcStatus, retryDelayFromMetadata } from '@flowtel/otlp';
+import { permanent, retryable } from '@flowtel/core';
+import { factory as basic } from '@flowtel/extension-basicauth';
+import { makeTestCerts, testSettings } from '@flowtel/testkit';
+import { firstSpanNames, grpcExport, sampleTraces, startReceiver } from './helpers.ts';
+
+test('gRPC: an Export is answered once the pipeline accepts it; data, items, transport and peer arrive', async () => {
+  const r = await startReceiver({ grpc: { include_metadata: true } });
+  try {
+    const { error, response } = await grpcExport(r.grpcPort, 'traces', encodeTraces(sampleTraces(4)), { metadata: { 'x-tenant': 'acme' } });
+    assert.equal(error, undefined);
+    assert.equal(response!.length, 0);
+    const got = r.consumer.received[0];
+    assert.equal(got.items, 4);
+    assert.equal(got.transport, 'grpc');
+    assert.deepEqual(firstSpanNames(got), ['span-0', 'span-1', 'span-2', 'span-3']);
+    assert.deepEqual(got.client?.metadata?.['x-tenant'], ['acme']);
+    assert.match(got.client?.address ?? '', /127\.0\.0\.1/);
+
+    const logs = { resourceLogs: [{ resource: newResource(), schemaUrl: '', scopeLogs: [{ scope: newScope(), schemaUrl: '', logRecords: [newLogRecord(), newLogRecord()] }] }] };
+    assert.equal((await grpcExport(r.grpcPort, 'logs', encodeLogs(logs))).error, undefined);
+    assert.equal(r.consumer.received[1].items, 2);
+  } finally {
+    await r.stop();
+  }
+});
+
+test('gRPC: gzip-compressed calls are accepted', async () => {
+  const r = await startReceiver();
+  try {
+    const { error } = await grpcExport(r.grpcPort, 'traces', encodeTraces(sampleTraces(2)), { channelOptions: { 'grpc.default_compression_algorithm': 2 } });
+    assert.equal(error, undefined);
+    assert.equal(r.consumer.received[0].items, 2);
+  } finally {
+    await r.stop();
+  }
+});
+
+test('gRPC: INVALID_ARGUMENT for a bad payload, UNIMPLEMENTED for a signal no pipeline takes, RESOURCE_EXHAUSTED past max_recv_msg_size_mib', async () => {
+  const r = await startReceiver({ grpc: { max_recv_msg_size_mib: 0.001 } }, { signals: ['traces'] });
+  try {
+    const bad = await grpcExport(r.grpcPort, 'traces', Uint8Array.from([0x0a, 0xff, 0xff, 0x01]));
+    assert.equal(bad.error?.code, GrpcCode.INVALID_ARGUMENT);
+    assert.match(bad.error!.details, /unmarshal/);
+    assert.equal((await grpcExport(r.grpcPort, 'metrics', new Uint8Array())).error?.code, GrpcCode.UNIMPLEMENTED);
+    const big = encodeTraces(sampleTraces(50));
+    assert.ok(big.length > 1049);
+    assert.equal((await grpcExport(r.grpcPort, 'traces', big)).error?.code, GrpcCode.RESOURCE_EXHAUSTED);
+    assert.equal(r.consumer.received.length, 0);
+  } finally {
+    await r.stop();
+  }
+});
+
+test('gRPC: a retryable refusal is UNAVAILABLE with RetryInfo when a delay is known; permanent is INTERNAL', async () => {
+  const r = await startReceiver();
+  try {
+    const body = encodeTraces(sampleTraces(1));
+    r.consumer.answer = async () => { throw retryable('sending queue is full', { retryAfterMs: 1500 }); };
+    const full = await grpcExport(r.grpcPort, 'traces', body);
+    assert.equal(full.error?.code, GrpcCode.UNAVAILABLE);
+    assert.equal(full.error?.details, 'sending queue is full');
+    assert.equal(retryDelayFromMetadata(full.error?.metadata), 1500);
+    const raw = full.error?.metadata.get('grpc-status-details-bin')[0] as Buffer;
+    assert.equal(decodeRpcStatus(raw).code, GrpcCode.UNAVAILABLE);
+
+    r.consumer.answer = async () => { throw permanent('bad things'); };
+    assert.equal((await grpcExport(r.grpcPort, 'traces', body)).error?.code, GrpcCode.INTERNAL);
+  } finally {
+    await r.stop();
+  }
+});
+
+test('gRPC: basicauth refuses with UNAUTHENTICATED and passes the username on', async () => {
+  const auth = basic.createExtension(testSettings('basicauth', 'extension'), basic.configSchema.parse({ htpasswd: { inline: 'ann:pw' } }));
+  await auth.start({ getExtension: () => undefined });
+  const r = await startReceiver({ grpc: { auth: { authenticator: 'basicauth' } } }, { extensions: { basicauth: auth } });
+  try {
+    const body = encodeTraces(sampleTraces(1));
+    assert.equal((await grpcExport(r.grpcPort, 'traces', body)).error?.code, GrpcCode.UNAUTHENTICATED);
+    const wrong = `Basic ${Buffer.from('ann:nope').toString('base64')}`;
+    assert.equal((await grpcExport(r.grpcPort, 'traces', body, { metadata: { authorization: wrong } })).error?.code, GrpcCode.UNAUTHENTICATED);
+    const right = `Basic ${Buffer.from('ann:pw').toString('base64')}`;
+    assert.equal((await grpcExport(r.grpcPort, 'traces', body, { metadata: { authorization: right } })).error, undefined);
+    assert.equal(r.consumer.received.length, 1);
+    assert.equal(r.consumer.received[0].client?.auth?.username, 'ann');
+  } finally {
+    await r.stop();
+  }
+});
+
+test('TLS with client_ca_file: both servers require a client certificate signed by the CA', async (t) => {
+  const certs = makeTestCerts();
+  if (!certs) {
+    if (process.env.CI === 'true') throw new Error('openssl is missing');
+    return t.skip('openssl is not installed');
+  }
+  const tls = { cert_file: certs.serverCertFile, key_file: certs.serverKeyFile, client_ca_file: certs.caFile };
+  const r = await startReceiver({ grpc: { tls }, http: { tls } }, { scheme: 'https' });
+  try {
+    const ca = readFileSync(certs.caFile);
+    const body = encodeTraces(sampleTraces(1));
+    const mtls = credentials.createSsl(ca, readFileSync(certs.clientKeyFile), readFileSync(certs.clientCertFile));
+    assert.equal((await grpcExport(r.grpcPort, 'traces', body, { credentials: mtls, channelOptions: { 'grpc.ssl_target_name_override': 'localhost' } })).error, undefined);
+    const noClientCert = await grpcExport(r.grpcPort, 'traces', body, { credentials: credentials.createSsl(ca), channelOptions: { 'grpc.ssl_target_name_override': 'localhost' } });
+    assert.equal(noClientCert.error?.code, GrpcCode.UNAVAILABLE);
+
+    const post = (withCert: boolean) =>
+      new Promise<number>((resolve, reject) => {
+        const req = request(r.url('/v1/traces'), {
+          method: 'POST', ca, headers: { 'content-type': 'application/x-protobuf' },
+          ...(withCert ? { cert: readFileSync(certs.clientCertFile), key: readFileSync(certs.clientKeyFile) } : {}),
+        }, (res) => (res.resume(), resolve(res.statusCode!)));
+        req.on('error', reject);
+        req.end(body);
+      });
+    assert.equal(await post(true), 200);
+    await assert.rejects(post(false));
+    assert.equal(r.consumer.received.length, 2);
+  } finally {
+    await r.stop();
+  }
+});
