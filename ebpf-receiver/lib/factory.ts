@@ -1,0 +1,13 @@
+import type { ReceiverFactory } from '@flowtel/core';
+import { configSchema, type EbpfConfig } from './config.ts';
+import { EbpfReceiver } from './ebpf.ts';
+
+export const factory: ReceiverFactory<EbpfConfig> = {
+  kind: 'receiver',
+  type: 'ebpf',
+  description: 'socket events of every process on the host from eBPF syscall tracepoints (needs root and BTF)',
+  stability: { traces: 'development', metrics: 'development', logs: 'development' },
+  emits: 'socket',
+  configSchema,
+  createReceiver: (settings, config, consumers) => new EbpfReceiver(settings, config, consumers),
+};

@@ -1,0 +1,99 @@
+// The compiled addon (src/, built by build-native.mjs) and why it may be missing.
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+
+const packageDir = fileURLToPath(new URL('..', import.meta.url));
+const addonPath = `${packageDir}build/Release/flowtel_ebpf.node`;
+const unavailablePath = `${packageDir}build/unavailable.txt`;
+
+/** Byte offsets of struct socket_event's fields (bpf/socket_trace.h), from the compiler. */
+export interface EventLayout {
+  timestamp_ns: number;
+  socket_id: number;
+  pid: number;
+  tid: number;
+  fd: number;
+  byte_count: number;
+  payload_length: number;
+  local_port: number;
+  remote_port: number;
+  local_addr: number;
+  remote_addr: number;
+  kind: number;
+  ip_version: number;
+  l4_protocol: number;
+  role: number;
+  direction: number;
+  comm: number;
+  header_size: number;
+  comm_length: number;
+  max_payload: number;
+}
+
+export interface NativeCaptureOptions {
+  selfPid: number;
+  payloadLimit: number;
+  ringBufferBytes: number;
+  batchSize: number;
+  pollIntervalMs: number;
+  pidAllow: number[];
+  pidDeny: number[];
+  commAllow: string[];
+  commDeny: string[];
+  portAllow: number[];
+  portDeny: number[];
+}
+
+/** Records back to back (8-byte aligned), their count, and realtime minus monotonic clock. */
+export type BatchHandler = (records: ArrayBuffer, count: number, realtimeOffsetNs: bigint) => void;
+
+export interface NativeCapture {
+  /** Detaches, delivers what the ring still holds, then resolves. */
+  stop(): Promise<void>;
+  /** events handed to JS, events the kernel side could not store */
+  stats(): { delivered: number; lost: number };
+}
+
+interface Addon {
+  SocketCapture: new (options: NativeCaptureOptions, onBatch: BatchHandler) => NativeCapture;
+  eventLayout: EventLayout;
+}
+
+/** Capture cannot start here: `code` for programs, the message says why and what to do. */
+export class CaptureUnavailableError extends Error {
+  readonly code: string;
+  constructor(code: string, message: string) {
+    super(message);
+    this.name = 'CaptureUnavailableError';
+    this.code = code;
+  }
+}
+
+let addon: Addon | undefined;
+
+export function loadAddon(): Addon {
+  if (addon) return addon;
+  if (process.platform !== 'linux') throw new CaptureUnavailableError('NOT_LINUX', 'eBPF capture runs on Linux only');
+  if (!existsSync(addonPath)) {
+    const why = existsSync(unavailablePath) ? readFileSync(unavailablePath, 'utf8').trim() : 'its build has not run';
+    throw new CaptureUnavailableError(
+      'NOT_BUILT',
+      `the eBPF capture addon is not built (${why}). As root, run \`npm start\` or \`npm run setup -w @flowtel/ebpf-receiver\` to build it.`,
+    );
+  }
+  addon = createRequire(import.meta.url)(addonPath) as Addon;
+  return addon;
+}
+
+/** Loads and attaches the kernel programs; throws CaptureUnavailableError when it cannot. */
+export function startNativeCapture(options: NativeCaptureOptions, onBatch: BatchHandler): NativeCapture {
+  const { SocketCapture } = loadAddon();
+  try {
+    return new SocketCapture(options, onBatch);
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    if (typeof code === 'string') throw new CaptureUnavailableError(code, (err as Error).message);
+    throw err;
+  }
+}
