@@ -4,10 +4,18 @@ import { Registry, type Factory } from '@flowtel/core';
 import { factory as forwardConnector } from '@flowtel/connector-forward';
 import { factory as fileStorageExtension } from '@flowtel/extension-file-storage';
 import { factory as healthCheckExtension } from '@flowtel/extension-health-check';
+import { factory as debugExporter } from '@flowtel/exporter-debug';
+import { factory as fileExporter } from '@flowtel/exporter-file';
 import { factory as batchProcessor } from '@flowtel/processor-batch';
+import { factory as l7Processor } from '@flowtel/processor-l7';
+import { factory as memoryLimiterProcessor } from '@flowtel/processor-memory-limiter';
 
 export const builtinFactories: Factory[] = [
   batchProcessor,
+  memoryLimiterProcessor,
+  l7Processor,
+  debugExporter,
+  fileExporter,
   forwardConnector,
   fileStorageExtension,
   healthCheckExtension,

@@ -7,6 +7,7 @@
 // receiver. Start: extensions, exporters, connectors, processors, receivers; shutdown is the
 // reverse, and pipelines drain before their exporters stop.
 import { Subject, mergeMap, tap, type Observable } from 'rxjs';
+import type { Meter } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import type { Component, Connector, CreateSettings, Exporter, Extension, Host, Kind, Processor, Receiver } from './component.ts';
 import { Ack, retryable, type Batch, type BatchInput, type Consumer, type PipelineSignal } from './consumer.ts';
@@ -54,11 +55,14 @@ export class Graph implements Host {
   private readonly pipelines = new Map<string, Pipeline>();
   private started = false;
   private shutdownPromise?: Promise<void>;
+  /** One meter for every component: Prometheus serves one family per metric name. */
+  private readonly meter: Meter;
 
   constructor(config: ResolvedConfig, telemetry: Telemetry) {
     this.config = config;
     this.telemetry = telemetry;
     this.logger = telemetry.logger;
+    this.meter = telemetry.meter('flowtel');
   }
 
   getExtension(id: string): Extension | undefined {
@@ -70,7 +74,7 @@ export class Graph implements Host {
       id,
       kind,
       logger: this.logger.child({ 'otelcol.component.id': id, 'otelcol.component.kind': kind, ...extra }),
-      meter: this.telemetry.meter(`flowtel/${kind}/${id}`),
+      meter: this.meter,
       metricsLevel: this.telemetry.level,
       configDir: this.config.baseDir,
     };
@@ -118,7 +122,7 @@ export class Graph implements Host {
   private wire(p: Pipeline): Promise<void> {
     let stream: Observable<Batch> = p.input;
     p.processors.forEach((processor, i) => {
-      const obs = new ProcessorObs(this.telemetry.meter(`flowtel/processor/${p.config.processors[i]}`), p.config.processors[i], p.config.id);
+      const obs = new ProcessorObs(this.meter, p.config.processors[i], p.config.id);
       stream = stream.pipe(
         tap((b) => obs.in(b.signal, b.items)),
         processor.operator(),
@@ -152,7 +156,7 @@ export class Graph implements Host {
 
   /** The consumers a receiver or connector pushes into: one per signal, fanning out to pipelines. */
   private consumersFor(id: string, pipelines: PipelineConfig[]): Partial<Record<PipelineSignal, Consumer>> {
-    const obs = new ReceiverObs(this.telemetry.meter(`flowtel/receiver/${id}`), id);
+    const obs = new ReceiverObs(this.meter, id);
     const out: Partial<Record<PipelineSignal, Consumer>> = {};
     for (const signal of new Set(pipelines.map((p) => p.signal))) {
       const targets = pipelines.filter((p) => p.signal === signal).map((p) => p.id);
