@@ -32,6 +32,7 @@ const MIN_RATIO: Record<string, number> = {
   Kafka: 0.9,
   MQTT: 0.9,
   Memcached: 0.9,
+  MongoDB: 0.9,
 };
 
 interface Connection {

@@ -96,6 +96,13 @@ function fromMemcached(line: string): Comparable | undefined {
   return { protocol: 'Memcached', kind, status };
 }
 
+function fromMongo(f: Fields): Comparable | undefined {
+  const kind = kindOf(f.msg_type);
+  if (kind === 'request') return { protocol: 'MongoDB', kind, type: str(f.op_code_name), resource: str(f.request) };
+  if (kind === 'response') return { protocol: 'MongoDB', kind, status: STATUS[f.status as string], code: num(f.response_code) };
+  return undefined;
+}
+
 function fromMysql(j: Record<string, any>): Comparable | undefined {
   const kind = kindOf(j.msg_type);
   if (!kind) return undefined;
@@ -137,6 +144,8 @@ export function expectedFromLine(dir: string, line: string): Comparable | undefi
       return fromKafka(parseRustDebug(line) as Fields);
     case 'MemcachedInfo':
       return fromMemcached(line);
+    case 'MongoDBInfo':
+      return fromMongo(parseRustDebug(line) as Fields);
     case 'MqttInfo':
       return fromMqtt(parseRustDebug(line) as Fields);
     default:

@@ -7,11 +7,12 @@ import { http1 } from './http1.ts';
 import { http2 } from './http2.ts';
 import { kafka } from './kafka.ts';
 import { memcached } from './memcached.ts';
+import { mongodb } from './mongodb.ts';
 import { mqtt } from './mqtt.ts';
 import { mysql } from './mysql.ts';
 import { postgresql } from './postgresql.ts';
 import { redis } from './redis.ts';
 
-export const PROTOCOL_PARSERS: readonly ProtocolParser<any>[] = [http1, redis, memcached, mysql, postgresql, kafka, mqtt, http2, dns];
+export const PROTOCOL_PARSERS: readonly ProtocolParser<any>[] = [http1, redis, memcached, mysql, postgresql, mongodb, kafka, mqtt, http2, dns];
 
-export { dns, http1, http2, kafka, memcached, mqtt, mysql, postgresql, redis };
+export { dns, http1, http2, kafka, memcached, mongodb, mqtt, mysql, postgresql, redis };
