@@ -21,6 +21,16 @@ test('traces: model → proto → model keeps every value, and re-encoding is by
   assert.deepEqual(encodeTraces(decoded), bytes);
 });
 
+test('traces: a request far larger than the encoder\'s first buffer round-trips', () => {
+  const model = sampleTraces();
+  const spans = model.resourceSpans[0].scopeSpans[0].spans;
+  for (let i = 0; i < 12; i++) spans.push(...spans);
+  const bytes = encodeTraces(model);
+  assert.ok(bytes.length > 1_000_000, `${bytes.length} bytes`);
+  assert.deepEqual(decodeTraces(bytes), model);
+  assert.deepEqual(normalize(pbjsDecode(types.traceRequest, bytes)), normalize(model));
+});
+
 test('traces: protobufjs reads our bytes as we wrote them', () => {
   const model = sampleTraces();
   assert.deepEqual(normalize(pbjsDecode(types.traceRequest, encodeTraces(model))), normalize(model));

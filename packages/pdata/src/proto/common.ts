@@ -202,12 +202,12 @@ export function encodeAnyValue(w: ProtoWriter, v: AnyValue): void {
     w.double(o.doubleValue);
     w.tag(4, 1);
   } else if (o.arrayValue !== undefined) {
-    const end = w.pos;
+    const end = w.written;
     const values = o.arrayValue.values;
     for (let i = values.length - 1; i >= 0; i--) encodeAnyValueField(w, 1, values[i], true);
     w.closeMessage(5, end);
   } else if (o.kvlistValue !== undefined) {
-    const end = w.pos;
+    const end = w.written;
     encodeKeyValues(w, 1, o.kvlistValue.values);
     w.closeMessage(6, end);
   } else if (o.bytesValue !== undefined) {
@@ -218,15 +218,15 @@ export function encodeAnyValue(w: ProtoWriter, v: AnyValue): void {
 
 /** An AnyValue as a message field; an empty value is left out unless `always` (array items). */
 export function encodeAnyValueField(w: ProtoWriter, field: number, v: AnyValue, always: boolean): void {
-  const end = w.pos;
+  const end = w.written;
   encodeAnyValue(w, v);
-  if (always || w.pos !== end) w.closeMessage(field, end);
+  if (always || w.written !== end) w.closeMessage(field, end);
 }
 
 export function encodeKeyValues(w: ProtoWriter, field: number, attributes: KeyValue[]): void {
   for (let i = attributes.length - 1; i >= 0; i--) {
     const kv = attributes[i];
-    const end = w.pos;
+    const end = w.written;
     encodeAnyValueField(w, 2, kv.value, false);
     w.stringField(1, kv.key);
     w.closeMessage(field, end);
@@ -242,14 +242,14 @@ function encodeStrings(w: ProtoWriter, field: number, values: string[]): void {
 
 /** A message field left out when the whole message is empty (all defaults). */
 function closeUnlessEmpty(w: ProtoWriter, field: number, end: number): void {
-  if (w.pos !== end) w.closeMessage(field, end);
+  if (w.written !== end) w.closeMessage(field, end);
 }
 
 export function encodeResourceField(w: ProtoWriter, field: number, resource: Resource): void {
-  const end = w.pos;
+  const end = w.written;
   for (let i = resource.entityRefs.length - 1; i >= 0; i--) {
     const ref = resource.entityRefs[i];
-    const refEnd = w.pos;
+    const refEnd = w.written;
     encodeStrings(w, 4, ref.descriptionKeys);
     encodeStrings(w, 3, ref.idKeys);
     w.stringField(2, ref.type);
@@ -262,7 +262,7 @@ export function encodeResourceField(w: ProtoWriter, field: number, resource: Res
 }
 
 export function encodeScopeField(w: ProtoWriter, field: number, scope: InstrumentationScope): void {
-  const end = w.pos;
+  const end = w.written;
   w.uint32Field(4, scope.droppedAttributesCount);
   encodeKeyValues(w, 3, scope.attributes);
   w.stringField(2, scope.version);

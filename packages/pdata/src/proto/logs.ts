@@ -136,11 +136,11 @@ export function encodeLogs(logs: Logs): Uint8Array<ArrayBuffer> {
   const list = logs.resourceLogs;
   for (let i = list.length - 1; i >= 0; i--) {
     const rl = list[i];
-    const end = w.pos;
+    const end = w.written;
     w.stringField(3, rl.schemaUrl);
     for (let j = rl.scopeLogs.length - 1; j >= 0; j--) {
       const sl = rl.scopeLogs[j];
-      const scopeEnd = w.pos;
+      const scopeEnd = w.written;
       w.stringField(3, sl.schemaUrl);
       for (let k = sl.logRecords.length - 1; k >= 0; k--) encodeLogRecord(w, sl.logRecords[k]);
       encodeScopeField(w, 1, sl.scope);
@@ -153,7 +153,7 @@ export function encodeLogs(logs: Logs): Uint8Array<ArrayBuffer> {
 }
 
 function encodeLogRecord(w: ProtoWriter, log: LogRecord): void {
-  const end = w.pos;
+  const end = w.written;
   w.stringField(12, log.eventName);
   w.fixed64Field(11, log.observedTimeUnixNano);
   w.bytesField(10, log.spanId);

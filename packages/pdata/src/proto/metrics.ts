@@ -462,11 +462,11 @@ export function encodeMetrics(metrics: Metrics): Uint8Array<ArrayBuffer> {
   const list = metrics.resourceMetrics;
   for (let i = list.length - 1; i >= 0; i--) {
     const rm = list[i];
-    const end = w.pos;
+    const end = w.written;
     w.stringField(3, rm.schemaUrl);
     for (let j = rm.scopeMetrics.length - 1; j >= 0; j--) {
       const sm = rm.scopeMetrics[j];
-      const scopeEnd = w.pos;
+      const scopeEnd = w.written;
       w.stringField(3, sm.schemaUrl);
       for (let k = sm.metrics.length - 1; k >= 0; k--) encodeMetric(w, sm.metrics[k]);
       encodeScopeField(w, 1, sm.scope);
@@ -479,7 +479,7 @@ export function encodeMetrics(metrics: Metrics): Uint8Array<ArrayBuffer> {
 }
 
 function encodeMetric(w: ProtoWriter, metric: Metric): void {
-  const end = w.pos;
+  const end = w.written;
   encodeKeyValues(w, 12, metric.metadata);
   if (metric.summary) encodePoints(w, 11, metric.summary.dataPoints, encodeSummaryPoint);
   else if (metric.exponentialHistogram) {
@@ -507,14 +507,14 @@ function encodePoints<P>(
   temporality = 0,
   monotonic = false,
 ): void {
-  const end = w.pos;
+  const end = w.written;
   if (monotonic) {
     w.bool(true);
     w.tag(3, WireType.VARINT);
   }
   w.enumField(2, temporality);
   for (let i = points.length - 1; i >= 0; i--) {
-    const pointEnd = w.pos;
+    const pointEnd = w.written;
     encodePoint(w, points[i]);
     w.closeMessage(1, pointEnd);
   }
@@ -570,7 +570,7 @@ function encodeExponentialPoint(w: ProtoWriter, p: ExponentialHistogramDataPoint
 
 function encodeBuckets(w: ProtoWriter, field: number, buckets: ExponentialHistogramBuckets): void {
   if (buckets.offset === 0 && buckets.bucketCounts.length === 0) return;
-  const end = w.pos;
+  const end = w.written;
   w.packedUint64(2, buckets.bucketCounts);
   if (buckets.offset !== 0) {
     w.sint32(buckets.offset);
@@ -584,7 +584,7 @@ function encodeSummaryPoint(w: ProtoWriter, p: SummaryDataPoint): void {
   encodeKeyValues(w, 7, p.attributes);
   for (let i = p.quantileValues.length - 1; i >= 0; i--) {
     const q = p.quantileValues[i];
-    const end = w.pos;
+    const end = w.written;
     w.doubleField(2, q.value);
     w.doubleField(1, q.quantile);
     w.closeMessage(6, end);
@@ -598,7 +598,7 @@ function encodeSummaryPoint(w: ProtoWriter, p: SummaryDataPoint): void {
 function encodeExemplars(w: ProtoWriter, field: number, exemplars: Exemplar[]): void {
   for (let i = exemplars.length - 1; i >= 0; i--) {
     const e = exemplars[i];
-    const end = w.pos;
+    const end = w.written;
     encodeKeyValues(w, 7, e.filteredAttributes);
     if (e.asInt !== undefined) {
       w.sfixed64(e.asInt);

@@ -32,7 +32,7 @@ export function encodeExportResponse(response: ExportResponse): Uint8Array<Array
   const w = new ProtoWriter(64);
   const partial = response.partialSuccess;
   if (partial) {
-    const end = w.pos;
+    const end = w.written;
     w.stringField(2, partial.errorMessage);
     if (partial.rejected !== 0n) {
       w.int64(partial.rejected);

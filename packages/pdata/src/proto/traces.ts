@@ -242,7 +242,7 @@ export function encodeTraces(traces: Traces): Uint8Array<ArrayBuffer> {
   const list = traces.resourceSpans;
   for (let i = list.length - 1; i >= 0; i--) {
     const rs = list[i];
-    const end = w.pos;
+    const end = w.written;
     w.stringField(3, rs.schemaUrl);
     for (let j = rs.scopeSpans.length - 1; j >= 0; j--) encodeScopeSpans(w, rs.scopeSpans[j]);
     encodeResourceField(w, 1, rs.resource);
@@ -252,7 +252,7 @@ export function encodeTraces(traces: Traces): Uint8Array<ArrayBuffer> {
 }
 
 function encodeScopeSpans(w: ProtoWriter, ss: ScopeSpans): void {
-  const end = w.pos;
+  const end = w.written;
   w.stringField(3, ss.schemaUrl);
   for (let i = ss.spans.length - 1; i >= 0; i--) encodeSpan(w, ss.spans[i]);
   encodeScopeField(w, 1, ss.scope);
@@ -260,11 +260,11 @@ function encodeScopeSpans(w: ProtoWriter, ss: ScopeSpans): void {
 }
 
 function encodeSpan(w: ProtoWriter, span: Span): void {
-  const end = w.pos;
+  const end = w.written;
   w.fixed32Field(16, span.flags);
   const status = span.status;
   if (status.code !== 0 || status.message.length !== 0) {
-    const statusEnd = w.pos;
+    const statusEnd = w.written;
     w.enumField(3, status.code);
     w.stringField(2, status.message);
     w.closeMessage(15, statusEnd);
@@ -287,7 +287,7 @@ function encodeSpan(w: ProtoWriter, span: Span): void {
 }
 
 function encodeEvent(w: ProtoWriter, event: SpanEvent): void {
-  const end = w.pos;
+  const end = w.written;
   w.uint32Field(4, event.droppedAttributesCount);
   encodeKeyValues(w, 3, event.attributes);
   w.stringField(2, event.name);
@@ -296,7 +296,7 @@ function encodeEvent(w: ProtoWriter, event: SpanEvent): void {
 }
 
 function encodeLink(w: ProtoWriter, link: SpanLink): void {
-  const end = w.pos;
+  const end = w.written;
   w.fixed32Field(6, link.flags);
   w.uint32Field(5, link.droppedAttributesCount);
   encodeKeyValues(w, 4, link.attributes);

@@ -11,12 +11,20 @@ export class ProtoWriter {
   private buf: Uint8Array<ArrayBuffer>;
   private view: DataView;
   /** first written byte; everything from here to the end is output */
-  pos: number;
+  private pos: number;
 
   constructor(capacity = 8192) {
     this.buf = new Uint8Array(capacity);
     this.view = new DataView(this.buf.buffer);
     this.pos = capacity;
+  }
+
+  /**
+   * Bytes written so far. Marks taken from it stay valid when the buffer grows (positions
+   * would not: growing moves the output to the end of a larger buffer).
+   */
+  get written(): number {
+    return this.buf.length - this.pos;
   }
 
   finish(): Uint8Array<ArrayBuffer> {
@@ -55,9 +63,9 @@ export class ProtoWriter {
     this.uint32(((field << 3) | wireType) >>> 0);
   }
 
-  /** Close a nested message whose body was written since `end` was taken from `pos`. */
+  /** Close a nested message whose body was written since `end` was taken from `written`. */
   closeMessage(field: number, end: number): void {
-    this.uint32(end - this.pos);
+    this.uint32(this.written - end);
     this.tag(field, WireType.LEN);
   }
 
@@ -183,7 +191,7 @@ export class ProtoWriter {
 
   packedUint64(field: number, values: bigint[]): void {
     if (values.length === 0) return;
-    const end = this.pos;
+    const end = this.written;
     for (let i = values.length - 1; i >= 0; i--) this.int64(values[i]);
     this.closeMessage(field, end);
   }
