@@ -1,0 +1,79 @@
+// One lifecycle test over every built-in component, as otelcol runs over its own: create from
+// its defaults (or the least config it requires), start, shut down, shut down again.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Component, Factory, PipelineSignal } from '@flowtel/core';
+import { testHost, testSettings } from '@flowtel/testkit';
+import { builtinFactories } from '../src/components.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'flowtel-lifecycle-'));
+
+/** What components that have no usable defaults need, and free ports for the ones that listen. */
+const REQUIRED: Record<string, Record<string, unknown>> = {
+  file: { path: join(dir, 'out.jsonl') },
+  memory_limiter: { check_interval: '1s', limit_mib: 4000 },
+  health_check: { endpoint: '127.0.0.1:0' },
+  file_storage: { directory: join(dir, 'storage') },
+  otlp: { protocols: { grpc: { endpoint: '127.0.0.1:0' }, http: { endpoint: '127.0.0.1:0' } } },
+  otlp_grpc: { endpoint: '127.0.0.1:1', tls: { insecure: true } },
+  otlp_http: { endpoint: 'http://127.0.0.1:1' },
+  prometheus_remote_write: { endpoint: 'http://127.0.0.1:1/api/v1/write' },
+  clickhouse: { endpoint: 'http://127.0.0.1:1', create_schema: false },
+  bearertokenauth: { token: 't' },
+  basicauth: { client_auth: { username: 'u', password: 'p' } },
+  pcap: { file: '/dev/null' },
+};
+
+function create(factory: Factory, signal: PipelineSignal): Component {
+  const config = factory.configSchema.parse(REQUIRED[factory.type] ?? {});
+  const settings = testSettings(factory.type, factory.kind, dir);
+  switch (factory.kind) {
+    case 'receiver':
+      return factory.createReceiver(settings, config, { [signal]: { consume: async () => {} } });
+    case 'processor':
+      return factory.createProcessor(settings, config, signal, signal);
+    case 'exporter':
+      return factory.createExporter(settings, config, [signal]);
+    case 'connector':
+      return factory.createConnector(settings, config, { [signal]: { consume: async () => {} } });
+    case 'extension':
+      return factory.createExtension(settings, config);
+  }
+}
+
+const signalsOf = (f: Factory): PipelineSignal[] =>
+  f.kind === 'extension'
+    ? ['traces']
+    : f.kind === 'connector'
+      ? [...new Set(Object.keys(f.stability).map((k) => k.split('->')[0] as PipelineSignal))]
+      : (Object.keys(f.stability) as PipelineSignal[]);
+
+for (const factory of builtinFactories) {
+  for (const signal of signalsOf(factory)) {
+    test(`${factory.kind} ${factory.type} (${signal}): create, start, shutdown, shutdown again`, async (t) => {
+      if (factory.type === 'ebpf' && process.getuid?.() !== 0) return t.skip('capture needs root');
+      const component = create(factory, signal);
+      await component.start(testHost());
+      await component.shutdown();
+      await component.shutdown();
+    });
+  }
+  test(`${factory.kind} ${factory.type}: shutdown before start is safe`, async () => {
+    const component = create(factory, signalsOf(factory)[0]);
+    await component.shutdown();
+  });
+}
+
+test('every built-in type has a unique name, a description and a stability', () => {
+  const names = new Set<string>();
+  for (const f of builtinFactories) {
+    const key = `${f.kind}/${f.type}`;
+    assert.ok(!names.has(key), `${key} registered twice`);
+    names.add(key);
+    assert.ok(f.description, `${key} has a description`);
+    assert.ok(typeof f.stability === 'string' || Object.keys(f.stability).length > 0, `${key} declares its stability`);
+  }
+});
