@@ -1,5 +1,5 @@
 import type { Writable } from 'node:stream';
-import { createQueuedExporter, retrySchema, sendingQueueSchema } from '@flowtel/core';
+import { DIRECT_EXPORT, createQueuedExporter } from '@flowtel/core';
 import type { Batch, CreateSettings, Exporter, PipelineSignal } from '@flowtel/core';
 import { dataPointCount, logRecordCount, spanCount } from '@flowtel/pdata';
 import type { DebugConfig } from './config.ts';
@@ -72,11 +72,7 @@ export function createDebugExporter(settings: CreateSettings, config: DebugConfi
     settings,
     signals,
     // otelcol's debug exporter has no queue, no retry and no timeout
-    config: {
-      timeout: 0,
-      sending_queue: sendingQueueSchema.parse({ enabled: false }),
-      retry_on_failure: retrySchema.parse({ enabled: false }),
-    },
+    config: DIRECT_EXPORT,
     push: async (batch) => {
       const { message, fields } = summary(batch);
       write(message, fields);

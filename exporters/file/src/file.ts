@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { createQueuedExporter, retrySchema, sendingQueueSchema } from '@flowtel/core';
+import { DIRECT_EXPORT, createQueuedExporter } from '@flowtel/core';
 import type { CreateSettings, Exporter, PipelineSignal } from '@flowtel/core';
 import { recordEncoder } from './codec.ts';
 import type { FileConfig } from './config.ts';
@@ -28,11 +28,7 @@ export function createFileExporter(settings: CreateSettings, config: FileConfig,
     settings,
     signals,
     // fileexporter has no queue and no retry: a failed write is reported at once
-    config: {
-      timeout: 0,
-      sending_queue: sendingQueueSchema.parse({ enabled: false }),
-      retry_on_failure: retrySchema.parse({ enabled: false }),
-    },
+    config: DIRECT_EXPORT,
     start: async () => {
       if (config.create_directory) mkdirSync(dirname(path), { recursive: true, mode: config.directory_permissions });
       try {

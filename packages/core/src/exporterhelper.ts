@@ -45,6 +45,13 @@ export interface ExporterHelperConfig {
   retry_on_failure: z.output<typeof retrySchema>;
 }
 
+/** For exporters that otelcol gives no queue, no retry and no timeout (debug, file). */
+export const DIRECT_EXPORT: ExporterHelperConfig = Object.freeze({
+  timeout: 0,
+  sending_queue: sendingQueueSchema.parse({ enabled: false }),
+  retry_on_failure: retrySchema.parse({ enabled: false }),
+});
+
 /** One attempt at sending. Throw a ConsumerError: permanent ones are not retried. */
 export type Push = (batch: Batch, signal: AbortSignal) => Promise<void>;
 
