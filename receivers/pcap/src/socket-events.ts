@@ -146,9 +146,9 @@ export class SocketEventAssembler {
         connection.acceptSeen = true;
         this.lifecycle(SocketEventKind.ACCEPT, connection.server, connection.client, Direction.INGRESS, ts);
       }
-    } else if (packet.payloadLength === 0) {
-      sender.stream.anchor(packet.seq);
     }
+    // the peer's ACK says where this stream stood when a capture began mid-way
+    if (ackFlag) receiver.stream.anchor(packet.ack);
 
     if (this.reassemble) {
       const dataSeq = syn ? (packet.seq + 1) >>> 0 : packet.seq;

@@ -32,6 +32,8 @@ export class TcpStream {
   private nextSeq: number | undefined;
   /** the sequence number of the FIN, once seen */
   private finSeq: number | undefined;
+  /** nextSeq came from the peer's ACK, no data has been delivered yet */
+  private anchoredOnly = false;
   private pending: Segment[] = [];
   private pendingBytes = 0;
   private readonly maxPendingBytes: number;
@@ -58,9 +60,11 @@ export class TcpStream {
     return this.synSeq === seq >>> 0;
   }
 
-  /** A segment without data still says where the stream stands when it began mid-way. */
+  /** Where the stream stands when the capture began mid-way: the peer's ACK number. */
   anchor(seq: number): void {
-    if (this.nextSeq === undefined) this.nextSeq = seq;
+    if (this.nextSeq !== undefined) return;
+    this.nextSeq = seq >>> 0;
+    this.anchoredOnly = true;
   }
 
   fin(seq: number): void {
@@ -81,6 +85,13 @@ export class TcpStream {
     if (length === 0) return [];
     this.nextSeq ??= seq;
     const out: StreamChunk[] = [];
+    if (this.anchoredOnly && seqDiff(seq, this.nextSeq) > 0) {
+      // bytes between the peer's ACK and the first data the capture saw were sent before it
+      // began: nothing was delivered yet whose order a wait could protect
+      this.stats.missingBytes += seqDiff(seq, this.nextSeq);
+      this.nextSeq = seq >>> 0;
+    }
+    this.anchoredOnly = false;
     if (seqDiff(seq, this.nextSeq) > 0) {
       this.hold({ seq, bytes, length });
       if (this.pendingBytes > this.maxPendingBytes) this.skipHole(out);

@@ -1,0 +1,56 @@
+// tshark as the independent reader the tests compare against.
+
+import { execFileSync, spawnSync } from 'node:child_process';
+
+export function hasTshark(): boolean {
+  return spawnSync('tshark', ['--version'], { stdio: 'ignore' }).status === 0;
+}
+
+function tshark(args: string[]): string {
+  return execFileSync('tshark', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 256 * 1024 * 1024 });
+}
+
+/** frame numbers of the frames tshark decodes as TCP or UDP at the outer level (not inside ICMP errors or tunnels) */
+export function tsharkTransportFrames(path: string): number[] {
+  return tshark(['-r', path, '-T', 'fields', '-e', 'frame.number', '-Y', '(tcp or udp) and not icmp and not icmpv6'])
+    .split('\n')
+    .filter(Boolean)
+    .map(Number);
+}
+
+const GAP_MARKER = /^\[\d+ bytes? missing in capture file\]\0$/;
+
+/** `addr:port>addr:port` → the bytes that direction carried, per TCP stream, by `-z follow,tcp,raw` */
+export function tsharkFollowTcp(path: string): Map<string, Buffer> {
+  const streams = new Set(
+    tshark(['-r', path, '-T', 'fields', '-e', 'tcp.stream', '-Y', 'tcp']).split('\n').filter(Boolean),
+  );
+  const flows = new Map<string, Buffer>();
+  if (streams.size === 0) return flows;
+  const args = ['-r', path, '-q'];
+  for (const s of streams) args.push('-z', `follow,tcp,raw,${s}`);
+  const blocks = tshark(args).split(/^={10,}$/m);
+  for (const block of blocks) {
+    const node0 = /^Node 0: (.+)$/m.exec(block)?.[1];
+    const node1 = /^Node 1: (.+)$/m.exec(block)?.[1];
+    if (!node0 || !node1) continue;
+    const parts: Record<string, Buffer[]> = { [`${node0}>${node1}`]: [], [`${node1}>${node0}`]: [] };
+    for (const line of block.split('\n')) {
+      if (!/^\t?[0-9a-f]+$/.test(line)) continue;
+      const key = line.startsWith('\t') ? `${node1}>${node0}` : `${node0}>${node1}`;
+      parts[key].push(Buffer.from(line.trim(), 'hex'));
+    }
+    for (const [key, list] of Object.entries(parts)) {
+      // tshark writes a marker where the capture lacks bytes; a socket never read those
+      for (let i = 0; i < list.length; i++) if (GAP_MARKER.test(list[i].toString('latin1'))) list[i] = Buffer.alloc(0);
+      const joined = Buffer.concat([flows.get(key) ?? Buffer.alloc(0), ...list]);
+      if (joined.length > 0) flows.set(key, joined);
+    }
+  }
+  return flows;
+}
+
+/** The endpoint as tshark's follow output prints it. */
+export function endpointText(addr: string, port: number): string {
+  return addr.includes(":") ? `[${addr}]:${port}` : `${addr}:${port}`;
+}
