@@ -33,6 +33,7 @@ const MIN_RATIO: Record<string, number> = {
   MQTT: 0.9,
   Memcached: 0.9,
   MongoDB: 0.9,
+  AMQP: 0.9,
 };
 
 interface Connection {

@@ -103,6 +103,14 @@ function fromMongo(f: Fields): Comparable | undefined {
   return undefined;
 }
 
+function fromAmqp(f: Fields): Comparable | undefined {
+  const kind = kindOf(f.msg_type);
+  if (kind === 'request') return { protocol: 'AMQP', kind, type: str(f.req_type), resource: str(f.endpoint) };
+  // resp_code is printed as a name (NotAllowed), not the numeric reply code: left out.
+  if (kind === 'response') return { protocol: 'AMQP', kind, status: STATUS[f.resp_status as string] };
+  return undefined;
+}
+
 function fromMysql(j: Record<string, any>): Comparable | undefined {
   const kind = kindOf(j.msg_type);
   if (!kind) return undefined;
@@ -144,6 +152,8 @@ export function expectedFromLine(dir: string, line: string): Comparable | undefi
       return fromKafka(parseRustDebug(line) as Fields);
     case 'MemcachedInfo':
       return fromMemcached(line);
+    case 'AmqpInfo':
+      return fromAmqp(parseRustDebug(line) as Fields);
     case 'MongoDBInfo':
       return fromMongo(parseRustDebug(line) as Fields);
     case 'MqttInfo':

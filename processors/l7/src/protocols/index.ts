@@ -2,6 +2,7 @@
 // first, so a loose check (a text line, a length prefix) does not claim another protocol's bytes.
 
 import type { ProtocolParser } from '../parser.ts';
+import { amqp } from './amqp.ts';
 import { dns } from './dns.ts';
 import { http1 } from './http1.ts';
 import { http2 } from './http2.ts';
@@ -13,6 +14,6 @@ import { mysql } from './mysql.ts';
 import { postgresql } from './postgresql.ts';
 import { redis } from './redis.ts';
 
-export const PROTOCOL_PARSERS: readonly ProtocolParser<any>[] = [http1, redis, memcached, mysql, postgresql, mongodb, kafka, mqtt, http2, dns];
+export const PROTOCOL_PARSERS: readonly ProtocolParser<any>[] = [http1, redis, memcached, mysql, postgresql, mongodb, kafka, mqtt, amqp, http2, dns];
 
-export { dns, http1, http2, kafka, memcached, mongodb, mqtt, mysql, postgresql, redis };
+export { amqp, dns, http1, http2, kafka, memcached, mongodb, mqtt, mysql, postgresql, redis };
