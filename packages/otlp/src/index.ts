@@ -5,3 +5,4 @@ export * from './rpc-status.ts';
 export * from './signals.ts';
 export * from './status.ts';
 export * from './tls.ts';
+export * from './exporting.ts';

@@ -37,7 +37,7 @@ test('HTTP: gzip, deflate, zstd and snappy bodies are decoded', async () => {
     const body = encodeTraces(sampleTraces(2));
     for (const encoding of ['gzip', 'deflate', 'zstd', 'snappy'] as const) {
       const res = await fetch(r.url('/v1/traces'), {
-        method: 'POST', headers: { ...PROTO, 'content-encoding': encoding }, body: await compress(encoding, body),
+        method: 'POST', headers: { ...PROTO, 'content-encoding': encoding }, body: new Uint8Array(await compress(encoding, body)),
       });
       assert.equal(res.status, 200, encoding);
     }

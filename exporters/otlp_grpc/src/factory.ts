@@ -1,0 +1,13 @@
+import type { ExporterFactory } from '@flowtel/core';
+import { otlpGrpcExporterConfigSchema, type OtlpGrpcExporterConfig } from './config.ts';
+import { createOtlpGrpcExporter } from './otlp_grpc.ts';
+
+export const factory: ExporterFactory<OtlpGrpcExporterConfig> = {
+  kind: 'exporter',
+  type: 'otlp_grpc',
+  aliases: ['otlp'],
+  stability: { traces: 'stable', metrics: 'stable', logs: 'stable' },
+  description: 'sends traces, metrics and logs over OTLP/gRPC',
+  configSchema: otlpGrpcExporterConfigSchema,
+  createExporter: createOtlpGrpcExporter,
+};

@@ -1,0 +1,2 @@
+export { factory } from './factory.ts';
+export { otlpGrpcExporterConfigSchema, type OtlpGrpcExporterConfig } from './config.ts';

@@ -1,0 +1,109 @@
+// The otlp_grpc exporter: one unary Export call per batch over a long-lived grpc-js channel,
+// with otelcol's retry classification of the answer.
+import { Client, Metadata, credentials as grpcCredentials, type ChannelCredentials, type ChannelOptions, type ServiceError } from '@grpc/grpc-js';
+import { createQueuedExporter, parseDuration, retryable, type Batch, type CreateSettings, type Exporter, type Host, type PipelineSignal } from '@flowtel/core';
+import {
+  RequestHeaderSource, codecFor, exportMethod, grpcRefusal, readPem, retryDelayFromMetadata, warnOnPartialSuccess, type RawExportMethod,
+} from '@flowtel/otlp';
+import type { OtlpGrpcExporterConfig } from './config.ts';
+
+const COMPRESSION_ALGORITHM: Record<string, number> = { deflate: 1, gzip: 2 };
+
+/** The target and whether the scheme asked for plaintext. */
+function target(endpoint: string): { address: string; plaintext: boolean } {
+  if (endpoint.startsWith('http://')) return { address: endpoint.slice(7), plaintext: true };
+  if (endpoint.startsWith('https://')) return { address: endpoint.slice(8), plaintext: false };
+  return { address: endpoint, plaintext: false };
+}
+
+export class OtlpGrpcSender {
+  private readonly settings: CreateSettings;
+  private readonly config: OtlpGrpcExporterConfig;
+  private readonly headers: RequestHeaderSource;
+  private readonly methods = new Map<PipelineSignal, RawExportMethod>();
+  private client?: Client;
+
+  constructor(settings: CreateSettings, config: OtlpGrpcExporterConfig) {
+    this.settings = settings;
+    this.config = config;
+    this.headers = new RequestHeaderSource(config.headers, config.auth);
+  }
+
+  private credentials(plaintext: boolean): ChannelCredentials {
+    const tls = this.config.tls;
+    if (plaintext || tls.insecure) return grpcCredentials.createInsecure();
+    const dir = this.settings.configDir;
+    return grpcCredentials.createSsl(
+      readPem(dir, tls.ca_file, 'ca_file') ?? null,
+      readPem(dir, tls.key_file, 'key_file') ?? null,
+      readPem(dir, tls.cert_file, 'cert_file') ?? null,
+      tls.insecure_skip_verify ? { checkServerIdentity: () => undefined, rejectUnauthorized: false } : undefined,
+    );
+  }
+
+  async start(host: Host): Promise<void> {
+    this.headers.start(host);
+    const { address, plaintext } = target(this.config.endpoint);
+    const c = this.config;
+    const options: ChannelOptions = {
+      'grpc.max_send_message_length': -1,
+      'grpc.max_receive_message_length': -1,
+    };
+    if (COMPRESSION_ALGORITHM[c.compression]) options['grpc.default_compression_algorithm'] = COMPRESSION_ALGORITHM[c.compression];
+    if (c.tls.server_name_override) options['grpc.ssl_target_name_override'] = c.tls.server_name_override;
+    if (c.authority) options['grpc.default_authority'] = c.authority;
+    const keepaliveTime = c.keepalive?.time ? parseDuration(c.keepalive.time) : undefined;
+    if (keepaliveTime) options['grpc.keepalive_time_ms'] = keepaliveTime;
+    const keepaliveTimeout = c.keepalive?.timeout ? parseDuration(c.keepalive.timeout) : undefined;
+    if (keepaliveTimeout) options['grpc.keepalive_timeout_ms'] = keepaliveTimeout;
+    if (c.keepalive?.permit_without_stream) options['grpc.keepalive_permit_without_calls'] = 1;
+    this.client = new Client(address, this.credentials(plaintext), options);
+  }
+
+  private method(signal: PipelineSignal): RawExportMethod {
+    let m = this.methods.get(signal);
+    if (!m) this.methods.set(signal, (m = exportMethod(signal)));
+    return m;
+  }
+
+  async push(batch: Batch, abort: AbortSignal): Promise<void> {
+    if (batch.signal === 'socket') return;
+    const client = this.client;
+    if (!client) throw retryable('otlp_grpc exporter is not started');
+    const codec = codecFor(batch.signal);
+    const body = (codec.encode as (d: typeof batch.data) => Uint8Array)(batch.data);
+    const md = new Metadata({ waitForReady: this.config.wait_for_ready });
+    for (const [k, v] of Object.entries(await this.headers.headers())) md.set(k, v);
+    const m = this.method(batch.signal);
+    const response = await new Promise<Buffer>((resolve, reject) => {
+      const call = client.makeUnaryRequest(m.path, m.requestSerialize, m.responseDeserialize, body, md, {}, (err: ServiceError | null, res?: Uint8Array) => {
+        abort.removeEventListener('abort', cancel);
+        if (err) {
+          reject(grpcRefusal({ code: err.code, message: err.details || err.message, retryDelayMs: retryDelayFromMetadata(err.metadata) }));
+        } else resolve(res as Buffer);
+      });
+      const cancel = () => call.cancel();
+      if (abort.aborted) call.cancel();
+      else abort.addEventListener('abort', cancel, { once: true });
+    });
+    if (response.length > 0) warnOnPartialSuccess(this.settings.logger, codec, codec.decodeResponse(response));
+  }
+
+  async shutdown(): Promise<void> {
+    this.client?.close();
+    this.client = undefined;
+  }
+}
+
+export function createOtlpGrpcExporter(settings: CreateSettings, config: OtlpGrpcExporterConfig, signals: PipelineSignal[]): Exporter {
+  const sender = new OtlpGrpcSender(settings, config);
+  return createQueuedExporter({
+    settings,
+    config,
+    signals,
+    push: (batch, abort) => sender.push(batch, abort),
+    start: (host) => sender.start(host),
+    shutdown: () => sender.shutdown(),
+  });
+}
+

@@ -1,0 +1,147 @@
+// The otlp_grpc exporter against real gRPC servers: our otlp receiver, and a scripted server
+// that answers with the codes otelcol's retry rules distinguish.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
+import { Server, ServerCredentials, Metadata, type ServiceDefinition } from '@grpc/grpc-js';
+import { pino } from 'pino';
+import { Ack, ConsumerError, type Batch, type BatchInput } from '@flowtel/core';
+import { attr, encodeExportResponse, newResource, newScope, newSpan, type Traces } from '@flowtel/pdata';
+import { GrpcCode, encodeRpcStatus, exportMethod } from '@flowtel/otlp';
+import { factory as receiverFactory } from '@flowtel/receiver-otlp';
+import { factory as bearer } from '@flowtel/extension-bearertokenauth';
+import { makeTestCerts, testHost, testSettings } from '@flowtel/testkit';
+import { factory } from '../src/index.ts';
+
+function traces(n: number): Traces {
+  return {
+    resourceSpans: [{
+      resource: newResource([attr('service.name', 'svc')]), schemaUrl: '',
+      scopeSpans: [{ scope: newScope('s'), schemaUrl: '', spans: Array.from({ length: n }, (_, i) => newSpan({ name: `op${i}`, startTimeUnixNano: 1_700_000_000_000_000_001n })) }],
+    }],
+  };
+}
+const batch = (n = 2): Batch => ({ signal: 'traces', data: traces(n), items: n, ack: Ack.none() });
+
+/** A receiver that records batches, on a free port, with optional config. */
+async function receiver(grpc: Record<string, unknown> = {}, extensions = {}) {
+  const got: BatchInput[] = [];
+  const r = receiverFactory.createReceiver(testSettings('otlp', 'receiver'), receiverFactory.configSchema.parse({ protocols: { grpc: { endpoint: '127.0.0.1:0', ...grpc } } }), {
+    traces: { consume: async (b) => void got.push(b) },
+  });
+  await r.start(testHost(extensions));
+  return { got, port: (r as unknown as { grpc: { port: number } }).grpc.port, stop: () => r.shutdown() };
+}
+
+/** A gRPC server answering each call with the next scripted outcome. */
+async function scripted(outcomes: Array<{ code: number; retryDelayMs?: number } | { partial: [bigint, string] } | 'ok'>) {
+  const server = new Server();
+  const calls: number[] = [];
+  server.addService({ Export: exportMethod('traces') } as ServiceDefinition, {
+    Export: (_call: unknown, cb: (err: unknown, res?: Uint8Array) => void) => {
+      calls.push(Date.now());
+      const o = outcomes.shift() ?? 'ok';
+      if (o === 'ok') return cb(null, new Uint8Array());
+      if ('partial' in o) return cb(null, encodeExportResponse({ partialSuccess: { rejected: o.partial[0], errorMessage: o.partial[1] } }));
+      const md = new Metadata();
+      if (o.retryDelayMs !== undefined) md.set('grpc-status-details-bin', Buffer.from(encodeRpcStatus({ code: o.code, message: 'x', retryDelayMs: o.retryDelayMs })));
+      cb({ code: o.code, details: `scripted ${o.code}`, metadata: md });
+    },
+  });
+  const port = await new Promise<number>((res, rej) => server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (e, p) => (e ? rej(e) : res(p))));
+  return { calls, port, stop: () => new Promise<void>((r) => server.tryShutdown(() => r())) };
+}
+
+function exporter(config: Record<string, unknown>, logs?: string[]) {
+  const settings = testSettings('otlp', 'exporter');
+  if (logs) settings.logger = pino({ level: 'warn' }, new Writable({ write: (c, _e, cb) => (logs.push(c.toString()), cb()) }));
+  return factory.createExporter(settings, factory.configSchema.parse(config), ['traces']);
+}
+
+test('sends batches to an otlp receiver: data intact, headers and bearer auth carried', async () => {
+  const auth = bearer.createExtension(testSettings('bearertokenauth', 'extension'), bearer.configSchema.parse({ token: 'tok' }));
+  await auth.start(testHost());
+  const r = await receiver({ include_metadata: true, auth: { authenticator: 'bearertokenauth' } }, { bearertokenauth: auth });
+  const exp = exporter({ endpoint: `127.0.0.1:${r.port}`, tls: { insecure: true }, headers: { 'X-Scope-OrgID': 'acme' }, auth: { authenticator: 'bearertokenauth' }, sending_queue: { enabled: false } });
+  await exp.start(testHost({ bearertokenauth: auth }));
+  try {
+    await exp.consume(batch(3));
+    assert.equal(r.got.length, 1);
+    assert.deepEqual(r.got[0].data, traces(3));
+    assert.deepEqual(r.got[0].client?.metadata?.['x-scope-orgid'], ['acme']);
+  } finally {
+    await exp.shutdown();
+    await r.stop();
+  }
+});
+
+test('retries UNAVAILABLE, honours RetryInfo on RESOURCE_EXHAUSTED, gives up at once on INVALID_ARGUMENT and on RESOURCE_EXHAUSTED without RetryInfo', async () => {
+  const retry = { initial_interval: '10ms', max_interval: '20ms', max_elapsed_time: '5s' };
+  const s = await scripted([
+    { code: GrpcCode.UNAVAILABLE }, 'ok',
+    { code: GrpcCode.RESOURCE_EXHAUSTED, retryDelayMs: 300 }, 'ok',
+    { code: GrpcCode.INVALID_ARGUMENT },
+    { code: GrpcCode.RESOURCE_EXHAUSTED },
+  ]);
+  const exp = exporter({ endpoint: `http://127.0.0.1:${s.port}`, retry_on_failure: retry, sending_queue: { enabled: false } });
+  await exp.start(testHost());
+  try {
+    await exp.consume(batch());
+    assert.equal(s.calls.length, 2);
+    await exp.consume(batch());
+    assert.equal(s.calls.length, 4);
+    assert.ok(s.calls[3] - s.calls[2] >= 280, `waited ${s.calls[3] - s.calls[2]}ms for a 300ms RetryInfo`);
+    const invalid = await exp.consume(batch()).catch((e: ConsumerError) => e);
+    assert.ok(invalid instanceof ConsumerError && !invalid.retryable);
+    assert.match(invalid.message, /INVALID_ARGUMENT/);
+    const exhausted = await exp.consume(batch()).catch((e: ConsumerError) => e);
+    assert.ok(exhausted instanceof ConsumerError && !exhausted.retryable);
+    assert.equal(s.calls.length, 6);
+  } finally {
+    await exp.shutdown();
+    await s.stop();
+  }
+});
+
+test('a partial success is logged as a warning; an unreachable endpoint is a retryable error', async () => {
+  const s = await scripted([{ partial: [2n, 'two spans too old'] }]);
+  const logs: string[] = [];
+  const exp = exporter({ endpoint: `http://127.0.0.1:${s.port}`, sending_queue: { enabled: false } }, logs);
+  await exp.start(testHost());
+  await exp.consume(batch());
+  await exp.shutdown();
+  await s.stop();
+  const warning = JSON.parse(logs.find((l) => l.includes('Partial success'))!);
+  assert.equal(warning.rejected_spans, 2);
+  assert.equal(warning.message, 'two spans too old');
+
+  const down = exporter({ endpoint: `http://127.0.0.1:${s.port}`, timeout: '500ms', retry_on_failure: { enabled: false }, sending_queue: { enabled: false } });
+  await down.start(testHost());
+  const err = await down.consume(batch()).catch((e: ConsumerError) => e);
+  await down.shutdown();
+  assert.ok(err instanceof ConsumerError && err.retryable, String(err));
+});
+
+test('TLS: verifies the server against ca_file; refuses snappy and zstd in the config', async (t) => {
+  assert.throws(() => factory.configSchema.parse({ compression: 'zstd' }), /not available over gRPC/);
+  const certs = makeTestCerts();
+  if (!certs) {
+    if (process.env.CI === 'true') throw new Error('openssl is missing');
+    return t.skip('openssl is not installed');
+  }
+  const r = await receiver({ tls: { cert_file: certs.serverCertFile, key_file: certs.serverKeyFile } });
+  const exp = exporter({ endpoint: `localhost:${r.port}`, tls: { ca_file: certs.caFile }, sending_queue: { enabled: false } });
+  await exp.start(testHost());
+  const untrusted = exporter({ endpoint: `localhost:${r.port}`, timeout: '1s', retry_on_failure: { enabled: false }, sending_queue: { enabled: false } });
+  await untrusted.start(testHost());
+  try {
+    await exp.consume(batch(1));
+    assert.equal(r.got.length, 1);
+    await assert.rejects(untrusted.consume(batch(1)));
+    assert.equal(r.got.length, 1);
+  } finally {
+    await exp.shutdown();
+    await untrusted.shutdown();
+    await r.stop();
+  }
+});

@@ -1,0 +1,31 @@
+import { duration, exporterHelperShape, tlsClientSchema, z } from '@flowtel/core';
+import { authConfigSchema } from '@flowtel/otlp';
+
+const url = () => z.string().url();
+
+export const otlpHttpExporterConfigSchema = z
+  .object({
+    ...exporterHelperShape,
+    timeout: duration().default('30s'),
+    /** the base URL; /v1/traces, /v1/metrics and /v1/logs are appended */
+    endpoint: url().default('http://localhost:4318'),
+    /** full URLs that replace endpoint + /v1/<signal> */
+    traces_endpoint: url().optional(),
+    metrics_endpoint: url().optional(),
+    logs_endpoint: url().optional(),
+    encoding: z.enum(['proto', 'json']).default('proto'),
+    compression: z.enum(['gzip', 'deflate', 'zstd', 'snappy', 'none', '']).default('gzip'),
+    headers: z.record(z.string()).default({}),
+    tls: tlsClientSchema.default({}),
+    auth: authConfigSchema.optional(),
+    max_conns_per_host: z.number().int().nonnegative().default(0),
+    max_idle_conns: z.number().int().nonnegative().optional(),
+    max_idle_conns_per_host: z.number().int().nonnegative().optional(),
+    idle_conn_timeout: duration().default('90s'),
+    disable_keep_alives: z.boolean().default(false),
+    read_buffer_size: z.number().int().nonnegative().optional(),
+    write_buffer_size: z.number().int().nonnegative().optional(),
+  })
+  .strict();
+
+export type OtlpHttpExporterConfig = z.output<typeof otlpHttpExporterConfigSchema>;

@@ -1,0 +1,13 @@
+import type { ExporterFactory } from '@flowtel/core';
+import { otlpHttpExporterConfigSchema, type OtlpHttpExporterConfig } from './config.ts';
+import { createOtlpHttpExporter } from './otlp_http.ts';
+
+export const factory: ExporterFactory<OtlpHttpExporterConfig> = {
+  kind: 'exporter',
+  type: 'otlp_http',
+  aliases: ['otlphttp'],
+  stability: { traces: 'stable', metrics: 'stable', logs: 'stable' },
+  description: 'sends traces, metrics and logs over OTLP/HTTP (protobuf or JSON)',
+  configSchema: otlpHttpExporterConfigSchema,
+  createExporter: createOtlpHttpExporter,
+};

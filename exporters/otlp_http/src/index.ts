@@ -1,0 +1,2 @@
+export { factory } from './factory.ts';
+export { otlpHttpExporterConfigSchema, type OtlpHttpExporterConfig } from './config.ts';

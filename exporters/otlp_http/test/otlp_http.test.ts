@@ -1,0 +1,103 @@
+// The otlp_http exporter against real HTTP servers: our otlp receiver, and a scripted server
+// answering with the statuses otelcol's retry rules distinguish.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Ack, ConsumerError, type Batch, type BatchInput } from '@flowtel/core';
+import { attr, newResource, newScope, newSpan, type Traces } from '@flowtel/pdata';
+import { encodeRpcStatus, GrpcCode, OtlpStatusError } from '@flowtel/otlp';
+import { factory as receiverFactory } from '@flowtel/receiver-otlp';
+import { factory as basic } from '@flowtel/extension-basicauth';
+import { testHost, testSettings } from '@flowtel/testkit';
+import { factory } from '../src/index.ts';
+import { signalUrl } from '../src/otlp_http.ts';
+
+function traces(n: number): Traces {
+  return {
+    resourceSpans: [{
+      resource: newResource([attr('service.name', 'svc')]), schemaUrl: '',
+      scopeSpans: [{ scope: newScope('s'), schemaUrl: '', spans: Array.from({ length: n }, (_, i) => newSpan({ name: `op${i}`, endTimeUnixNano: 1_700_000_000_000_000_009n })) }],
+    }],
+  };
+}
+const batch = (n = 2): Batch => ({ signal: 'traces', data: traces(n), items: n, ack: Ack.none() });
+const exporter = (config: Record<string, unknown>) => factory.createExporter(testSettings('otlphttp', 'exporter'), factory.configSchema.parse(config), ['traces']);
+
+async function receiver(http: Record<string, unknown> = {}, extensions = {}) {
+  const got: BatchInput[] = [];
+  const r = receiverFactory.createReceiver(testSettings('otlp', 'receiver'), receiverFactory.configSchema.parse({ protocols: { http: { endpoint: '127.0.0.1:0', ...http } } }), {
+    traces: { consume: async (b) => void got.push(b) },
+  });
+  await r.start(testHost(extensions));
+  return { got, port: (r as unknown as { http: { port: number } }).http.port, stop: () => r.shutdown() };
+}
+
+/** A server answering each request with the next scripted status, headers and body. */
+async function scripted(outcomes: Array<{ status: number; headers?: Record<string, string>; body?: Uint8Array | string }>) {
+  const seen: Array<{ at: number; req: IncomingMessage }> = [];
+  const server = createServer((req, res) => {
+    req.resume();
+    seen.push({ at: Date.now(), req });
+    const o = outcomes.shift() ?? { status: 200 };
+    res.writeHead(o.status, o.headers).end(o.body);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { seen, port: (server.address() as AddressInfo).port, stop: () => new Promise<void>((r) => (server.closeAllConnections(), server.close(() => r()))) };
+}
+
+test('sends to an otlp receiver with every compression, basic auth and headers; data intact', async () => {
+  const auth = basic.createExtension(testSettings('basicauth', 'extension'), basic.configSchema.parse({ htpasswd: { inline: 'u:p' }, client_auth: { username: 'u', password: 'p' } }));
+  await auth.start(testHost());
+  const r = await receiver({ include_metadata: true, auth: { authenticator: 'basicauth' } }, { basicauth: auth });
+  try {
+    for (const compression of ['gzip', 'deflate', 'zstd', 'snappy', 'none']) {
+      const exp = exporter({ endpoint: `http://127.0.0.1:${r.port}/`, compression, headers: { 'X-Tenant': 't1' }, auth: { authenticator: 'basicauth' }, sending_queue: { enabled: false } });
+      await exp.start(testHost({ basicauth: auth }));
+      await exp.consume(batch(3));
+      await exp.shutdown();
+      const got = r.got.at(-1)!;
+      assert.deepEqual(got.data, traces(3), compression);
+      assert.deepEqual(got.client?.metadata?.['content-encoding'], compression === 'none' ? undefined : [compression]);
+      assert.deepEqual(got.client?.metadata?.['x-tenant'], ['t1']);
+      assert.equal(got.client?.auth?.username, 'u');
+    }
+    assert.equal(r.got.length, 5);
+  } finally {
+    await r.stop();
+  }
+});
+
+test('retries 503 honouring Retry-After, 429 and 502; 400 is permanent and carries the rpc.Status message', async () => {
+  const bad = encodeRpcStatus({ code: GrpcCode.INVALID_ARGUMENT, message: 'span name too long' });
+  const s = await scripted([
+    { status: 503, headers: { 'retry-after': '1' } }, { status: 200 },
+    { status: 429 }, { status: 502 }, { status: 200 },
+    { status: 400, headers: { 'content-type': 'application/x-protobuf' }, body: bad },
+  ]);
+  const exp = exporter({ endpoint: `http://127.0.0.1:${s.port}`, retry_on_failure: { initial_interval: '10ms', max_interval: '20ms' }, sending_queue: { enabled: false } });
+  await exp.start(testHost());
+  try {
+    await exp.consume(batch());
+    assert.equal(s.seen.length, 2);
+    assert.ok(s.seen[1].at - s.seen[0].at >= 950, `waited ${s.seen[1].at - s.seen[0].at}ms for Retry-After: 1`);
+    assert.equal(s.seen[0].req.url, '/v1/traces');
+    assert.equal(s.seen[0].req.headers['content-type'], 'application/x-protobuf');
+    await exp.consume(batch());
+    assert.equal(s.seen.length, 5);
+    const err = await exp.consume(batch()).catch((e: ConsumerError) => e);
+    assert.ok(err instanceof ConsumerError && !err.retryable);
+    assert.match(err.message, /HTTP 400.*span name too long/);
+    assert.equal((err.cause as OtlpStatusError).status.code, GrpcCode.INVALID_ARGUMENT);
+    assert.equal(s.seen.length, 6);
+  } finally {
+    await exp.shutdown();
+    await s.stop();
+  }
+});
+
+test('per-signal endpoints replace endpoint + /v1/<signal>', () => {
+  const c = factory.configSchema.parse({ endpoint: 'https://otlp.example.com/base/', logs_endpoint: 'https://logs.example.com/ingest' });
+  assert.equal(signalUrl(c, 'traces').href, 'https://otlp.example.com/base/v1/traces');
+  assert.equal(signalUrl(c, 'logs').href, 'https://logs.example.com/ingest');
+});
