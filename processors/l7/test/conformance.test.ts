@@ -34,6 +34,7 @@ const MIN_RATIO: Record<string, number> = {
   Memcached: 0.9,
   MongoDB: 0.9,
   AMQP: 0.9,
+  NATS: 0.9,
 };
 
 interface Connection {

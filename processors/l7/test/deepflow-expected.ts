@@ -111,6 +111,16 @@ function fromAmqp(f: Fields): Comparable | undefined {
   return undefined;
 }
 
+/** NatsInfo(NatsInfo { msg_type, message: Info(..) | Ping(Ping) | ... }): the message variant is the operation. */
+function fromNats(value: DebugValue): Comparable | undefined {
+  const f = ((value as Fields).__items as DebugValue[])[0] as Fields;
+  const kind = kindOf(f.msg_type);
+  if (!kind) return undefined;
+  const op = ((f.message as Fields).__type as string).toUpperCase();
+  if (kind === 'request') return { protocol: 'NATS', kind, type: op, resource: str(f.endpoint) };
+  return { protocol: 'NATS', kind };
+}
+
 function fromMysql(j: Record<string, any>): Comparable | undefined {
   const kind = kindOf(j.msg_type);
   if (!kind) return undefined;
@@ -154,6 +164,8 @@ export function expectedFromLine(dir: string, line: string): Comparable | undefi
       return fromMemcached(line);
     case 'AmqpInfo':
       return fromAmqp(parseRustDebug(line) as Fields);
+    case 'NatsInfo':
+      return fromNats(parseRustDebug(line));
     case 'MongoDBInfo':
       return fromMongo(parseRustDebug(line) as Fields);
     case 'MqttInfo':

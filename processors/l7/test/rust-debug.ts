@@ -2,7 +2,7 @@
 // conformance test can compare fields instead of whole strings.
 //   Struct { a: 1, b: "x" }  -> { __type: 'Struct', a: 1, b: 'x' }
 //   Some(x) -> x, None -> null, Tuple(a, b) -> { __type: 'Tuple', __items: [a, b] }
-//   Ident -> 'Ident', [a, b] -> [a, b]
+//   Ident -> 'Ident', [a, b] -> [a, b], {"k": v} -> { k: v }
 
 export type DebugValue = null | string | number | boolean | DebugValue[] | { [key: string]: DebugValue };
 
@@ -77,6 +77,19 @@ class Reader {
     if (c === '(') {
       this.pos++;
       return { __type: '', __items: this.list(')') };
+    }
+    if (c === '{') {
+      // A map: {"key": value, ...}
+      this.pos++;
+      const map: { [key: string]: DebugValue } = {};
+      while (this.peek() !== '}') {
+        const key = this.value();
+        this.expect(':');
+        map[String(key)] = this.value();
+        if (this.peek() === ',') this.pos++;
+      }
+      this.pos++;
+      return map;
     }
     const num = /^-?\d+(\.\d+)?(e-?\d+)?/.exec(this.s.slice(this.pos, this.pos + 40));
     if (num) {

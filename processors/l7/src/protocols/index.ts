@@ -11,9 +11,10 @@ import { memcached } from './memcached.ts';
 import { mongodb } from './mongodb.ts';
 import { mqtt } from './mqtt.ts';
 import { mysql } from './mysql.ts';
+import { nats } from './nats.ts';
 import { postgresql } from './postgresql.ts';
 import { redis } from './redis.ts';
 
-export const PROTOCOL_PARSERS: readonly ProtocolParser<any>[] = [http1, redis, memcached, mysql, postgresql, mongodb, kafka, mqtt, amqp, http2, dns];
+export const PROTOCOL_PARSERS: readonly ProtocolParser<any>[] = [http1, redis, memcached, mysql, postgresql, mongodb, kafka, mqtt, amqp, nats, http2, dns];
 
-export { amqp, dns, http1, http2, kafka, memcached, mongodb, mqtt, mysql, postgresql, redis };
+export { amqp, dns, http1, http2, kafka, memcached, mongodb, mqtt, mysql, nats, postgresql, redis };
