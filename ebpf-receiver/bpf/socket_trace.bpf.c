@@ -80,14 +80,17 @@ struct socket_tuple {
 };
 
 /* The tuple is kept because TCP forgets the local port once the connection is closed, before
- * the process calls close(). */
+ * the process calls close(); the owner, for connections that end without a close() (the
+ * process exited, the peer reset). */
 struct socket_info {
 	__u64 id;
 	struct socket_tuple tuple;
+	__u32 pid;
+	__s32 fd;
+	char comm[SOCKET_TRACE_COMM_LEN];
 	__u8 role;
 };
 
-/* keyed by struct sock address; LRU so sockets released without close() age out */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 131072);
@@ -247,14 +250,18 @@ static __always_inline __u64 new_socket_id(void)
 	return __sync_fetch_and_add(&next_socket_id, 1) + 1;
 }
 
-static __always_inline void save_tuple(struct socket_tuple *t, const struct socket_event *e)
+static __always_inline void remember(struct socket_info *info, const struct socket_event *e)
 {
+	struct socket_tuple *t = &info->tuple;
 	__builtin_memcpy(t->local_addr, e->local_addr, sizeof(t->local_addr));
 	__builtin_memcpy(t->remote_addr, e->remote_addr, sizeof(t->remote_addr));
 	t->local_port = e->local_port;
 	t->remote_port = e->remote_port;
 	t->ip_version = e->ip_version;
 	t->l4_protocol = e->l4_protocol;
+	info->pid = e->pid;
+	info->fd = e->fd;
+	__builtin_memcpy(info->comm, e->comm, sizeof(info->comm));
 }
 
 static __always_inline void restore_tuple(struct socket_event *e, const struct socket_tuple *t)
@@ -267,18 +274,27 @@ static __always_inline void restore_tuple(struct socket_event *e, const struct s
 	e->l4_protocol = t->l4_protocol;
 }
 
+static __always_inline bool same_tuple(const struct socket_tuple *t, const struct socket_event *e)
+{
+	const __u64 *known_local = (const __u64 *)t->local_addr, *known_remote = (const __u64 *)t->remote_addr;
+	const __u64 *local = (const __u64 *)e->local_addr, *remote = (const __u64 *)e->remote_addr;
+	return t->local_port == e->local_port && t->remote_port == e->remote_port && known_local[0] == local[0] &&
+	       known_local[1] == local[1] && known_remote[0] == remote[0] && known_remote[1] == remote[1];
+}
+
 /* The socket's identity: created on first sight (role unknown: it predates the capture or
- * never connected/accepted), replaced when a connect or accept starts a new connection. */
-static __always_inline struct socket_info *socket_identity(struct sock *sk, __u8 new_role, const struct socket_event *e)
+ * never connected/accepted), replaced when a connect or accept starts a new connection. A
+ * connect() repeated on the connection it made (how non-blocking connects learn they are done)
+ * sets `repeated` instead. */
+static __always_inline struct socket_info *socket_identity(struct sock *sk, __u8 new_role, const struct socket_event *e, bool *repeated)
 {
 	__u64 key = (__u64)sk;
-	if (new_role == SOCKET_ROLE_UNKNOWN) {
-		struct socket_info *known = bpf_map_lookup_elem(&sockets, &key);
-		if (known)
-			return known;
-	}
+	struct socket_info *known = bpf_map_lookup_elem(&sockets, &key);
+	*repeated = known && new_role != SOCKET_ROLE_UNKNOWN && known->role == new_role && same_tuple(&known->tuple, e);
+	if (known && (new_role == SOCKET_ROLE_UNKNOWN || *repeated))
+		return known;
 	struct socket_info fresh = { .id = new_socket_id(), .role = new_role };
-	save_tuple(&fresh.tuple, e);
+	remember(&fresh, e);
 	bpf_map_update_elem(&sockets, &key, &fresh, BPF_ANY);
 	return bpf_map_lookup_elem(&sockets, &key);
 }
@@ -289,11 +305,21 @@ static __always_inline struct event_buffer *event_buffer(void)
 	return bpf_map_lookup_elem(&event_buffers, &cpu);
 }
 
-/* Header fields every event has; false when the event is filtered out. A close is reported
- * only for sockets seen before, with the tuple they had. */
+/* Header fields every event has; false when the event is filtered out or repeats a connect. A
+ * close is reported only for sockets seen before, with the tuple they had. */
 static __always_inline bool begin_event(struct event_buffer *b, struct sock *sk, __s32 fd, __u8 kind, __u8 new_role)
 {
 	struct socket_event *e = &b->header;
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	e->timestamp_ns = bpf_ktime_get_ns();
+	e->pid = pid_tgid >> 32;
+	e->tid = (__u32)pid_tgid;
+	e->fd = fd;
+	e->kind = kind;
+	e->direction = SOCKET_DIRECTION_EGRESS;
+	e->byte_count = 0;
+	e->payload_length = 0;
+	process_comm(e->comm);
 	struct socket_info *info;
 	if (kind == SOCKET_EVENT_CLOSE) {
 		__u64 key = (__u64)sk;
@@ -304,25 +330,31 @@ static __always_inline bool begin_event(struct event_buffer *b, struct sock *sk,
 		if (!ports_wanted(e->local_port, e->remote_port))
 			return false;
 	} else {
+		bool repeated;
 		if (!read_tuple(e, sk))
 			return false;
-		info = socket_identity(sk, new_role, e);
-		if (!info)
+		info = socket_identity(sk, new_role, e, &repeated);
+		if (!info || repeated)
 			return false;
 	}
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	e->timestamp_ns = bpf_ktime_get_ns();
 	e->socket_id = info->id;
 	e->role = info->role;
-	e->pid = pid_tgid >> 32;
-	e->tid = (__u32)pid_tgid;
-	e->fd = fd;
-	e->kind = kind;
-	e->direction = SOCKET_DIRECTION_EGRESS;
-	e->byte_count = 0;
-	e->payload_length = 0;
-	process_comm(e->comm);
 	return true;
+}
+
+static __always_inline void count_lost(void)
+{
+	__u32 zero = 0;
+	__u64 *lost = bpf_map_lookup_elem(&lost_events, &zero);
+	if (lost)
+		__sync_fetch_and_add(lost, 1);
+}
+
+/* Polling consumers batch well; a wake-up per event costs more than the capture itself. Only a
+ * filling ring buffer wakes the consumer early. */
+static __always_inline __u64 wakeup_flags(void)
+{
+	return bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_threshold ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
 }
 
 /* A length the verifier knows is at most SOCKET_TRACE_MAX_PAYLOAD. The empty asm keeps clang from
@@ -338,15 +370,8 @@ static __always_inline __u32 bounded_length(__u64 length)
 static __always_inline void submit(struct event_buffer *b)
 {
 	__u32 length = bounded_length(b->header.payload_length);
-	/* Polling consumers batch well; a wake-up per event costs more than the capture itself.
-	 * Only a filling ring buffer wakes the consumer early. */
-	__u64 flags = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_threshold ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
-	if (bpf_ringbuf_output(&events, b, sizeof(struct socket_event) + length, flags) != 0) {
-		__u32 zero = 0;
-		__u64 *lost = bpf_map_lookup_elem(&lost_events, &zero);
-		if (lost)
-			*lost += 1;
-	}
+	if (bpf_ringbuf_output(&events, b, sizeof(struct socket_event) + length, wakeup_flags()) != 0)
+		count_lost();
 }
 
 static __always_inline __u32 payload_wanted(__u32 moved)
@@ -605,5 +630,41 @@ int enter_close(struct trace_event_raw_sys_enter *ctx)
 		submit(b);
 	__u64 key = (__u64)sk;
 	bpf_map_delete_elem(&sockets, &key);
+	return 0;
+}
+
+#define TCP_CLOSE 7
+
+/* A connection that ends without close() (its process exited, the peer reset it) is reported
+ * when TCP closes it. This can run in softirq on top of a syscall program, so it builds its
+ * event in the ring buffer itself rather than in the CPU's event buffer. */
+SEC("tracepoint/sock/inet_sock_set_state")
+int tcp_closed(struct trace_event_raw_inet_sock_set_state *ctx)
+{
+	if (ctx->newstate != TCP_CLOSE || ctx->protocol != IPPROTO_TCP)
+		return 0;
+	__u64 key = (__u64)ctx->skaddr;
+	struct socket_info *known = bpf_map_lookup_elem(&sockets, &key);
+	if (!known)
+		return 0;
+	struct socket_info info = *known;
+	bpf_map_delete_elem(&sockets, &key);
+	if (!ports_wanted(info.tuple.local_port, info.tuple.remote_port))
+		return 0;
+	struct socket_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		count_lost();
+		return 0;
+	}
+	__builtin_memset(e, 0, sizeof(*e));
+	restore_tuple(e, &info.tuple);
+	e->timestamp_ns = bpf_ktime_get_ns();
+	e->socket_id = info.id;
+	e->pid = info.pid;
+	e->fd = info.fd;
+	e->kind = SOCKET_EVENT_CLOSE;
+	e->role = info.role;
+	__builtin_memcpy(e->comm, info.comm, sizeof(e->comm));
+	bpf_ringbuf_submit(e, wakeup_flags());
 	return 0;
 }

@@ -1,0 +1,135 @@
+// Live capture, for real: servers and clients from apt in their own processes on loopback, and
+// the events the ebpf receiver delivered must be exactly their requests and responses.
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { test } from 'node:test';
+import { Direction, SocketEventKind, SocketRole } from '@flowtel/pdata';
+import { testHost, waitFor } from '@flowtel/testkit';
+import { collectingReceiver, skipUnlessCapture } from './capture-support.ts';
+import { assertTcpConversation, total } from './conversation.ts';
+import { runClient, startNginx, startNodeHttp, startRedis } from './servers.ts';
+
+const nowNs = () => BigInt(Date.now()) * 1_000_000n;
+
+/** curl printing the raw response (headers then body) and, on stderr, its byte counts and local port. */
+async function curl(url: string) {
+  const run = await runClient('curl', ['-sS', '-D', '-', '-o', '-', '-w', '%{stderr}%{size_request} %{local_port}', url]);
+  assert.equal(run.code, 0, run.stderr);
+  const [sizeRequest, localPort] = run.stderr.trim().split(' ').map(Number);
+  return { pid: run.pid, response: run.stdout, sizeRequest, localPort };
+}
+
+const resp = (...args: string[]) => Buffer.from(`*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('')}`);
+
+test('nginx and curl: each request and response from both ends, with pids, ports and roles', async (t) => {
+  if (skipUnlessCapture(t)) return;
+  const body = `hello ${randomUUID()}\n`;
+  const nginx = await startNginx({ 'flowtel.txt': body });
+  t.after(() => nginx.stop());
+  const { receiver, events } = collectingReceiver({ payload_size: 16384, filters: { ports: { allow: [nginx.port] } } });
+  const startedNs = nowNs();
+  await receiver.start(testHost());
+  t.after(() => receiver.shutdown());
+  assert.equal(receiver.unavailable, undefined);
+
+  const runs = [];
+  for (let i = 0; i < 3; i++) runs.push(await curl(`http://127.0.0.1:${nginx.port}/flowtel.txt`));
+  const closedByNginx = () => events.filter((e) => e.kind === SocketEventKind.CLOSE && nginx.servingPids.includes(e.pid)).length;
+  await waitFor('nginx to close the three connections', async () => closedByNginx() >= 3);
+  await receiver.shutdown();
+  const endedNs = nowNs();
+
+  const pids = new Set([...runs.map((r) => r.pid), ...nginx.servingPids]);
+  assert.deepEqual(events.filter((e) => !pids.has(e.pid)), [], 'no process but curl and the nginx worker');
+  assert.equal(new Set(events.map((e) => `${e.pid} ${e.socketId}`)).size, 6, 'one socket per connection end');
+  for (const run of runs) {
+    const client = { pids: [run.pid], comm: 'curl', role: SocketRole.CLIENT, port: run.localPort };
+    const server = { pids: nginx.servingPids, comm: 'nginx', role: SocketRole.SERVER, port: nginx.port };
+    const { request, response } = assertTcpConversation(events, client, server);
+    assert.equal(request.length, run.sizeRequest);
+    assert.match(request.toString(), new RegExp(`^GET /flowtel.txt HTTP/1.1\r\nHost: 127.0.0.1:${nginx.port}\r\n`));
+    assert.deepEqual(response, run.response);
+    assert.ok(response.toString().startsWith('HTTP/1.1 200 OK\r\n') && response.toString().endsWith(body));
+  }
+  for (const e of events) assert.ok(e.timestampNs >= startedNs && e.timestampNs <= endedNs, 'wall-clock timestamps within the test');
+});
+
+test('redis-server and redis-cli: commands and replies from both ends', async (t) => {
+  if (skipUnlessCapture(t)) return;
+  const redis = await startRedis();
+  t.after(() => redis.stop());
+  const { receiver, events } = collectingReceiver({ filters: { ports: { allow: [redis.port] } } });
+  await receiver.start(testHost());
+  t.after(() => receiver.shutdown());
+
+  const value = randomUUID();
+  const set = await runClient('redis-cli', ['-p', String(redis.port), 'SET', 'flowtel-key', value]);
+  const get = await runClient('redis-cli', ['-p', String(redis.port), 'GET', 'flowtel-key']);
+  assert.equal(get.stdout.toString().trim(), value);
+  const closedByRedis = () => events.filter((e) => e.kind === SocketEventKind.CLOSE && e.pid === redis.servingPids[0]).length;
+  await waitFor('redis to close both connections', async () => closedByRedis() >= 2);
+  await receiver.shutdown();
+
+  assert.deepEqual(events.filter((e) => ![set.pid, get.pid, ...redis.servingPids].includes(e.pid)), []);
+  const exchanges = [
+    [set, resp('SET', 'flowtel-key', value), Buffer.from('+OK\r\n')],
+    [get, resp('GET', 'flowtel-key'), Buffer.from(`$${value.length}\r\n${value}\r\n`)],
+  ] as const;
+  for (const [run, request, response] of exchanges) {
+    const localPort = events.find((e) => e.pid === run.pid)!.localPort;
+    const client = { pids: [run.pid], comm: 'redis-cli', role: SocketRole.CLIENT, port: localPort };
+    const server = { pids: redis.servingPids, comm: 'redis-server', role: SocketRole.SERVER, port: redis.port };
+    const seen = assertTcpConversation(events, client, server);
+    assert.deepEqual(seen.request, request);
+    assert.deepEqual(seen.response, response);
+  }
+});
+
+test('a Node HTTP server and curl', async (t) => {
+  if (skipUnlessCapture(t)) return;
+  const body = `node says ${randomUUID()}`;
+  const node = await startNodeHttp(body);
+  t.after(() => node.stop());
+  const { receiver, events } = collectingReceiver({ filters: { ports: { allow: [node.port] } } });
+  await receiver.start(testHost());
+  t.after(() => receiver.shutdown());
+
+  const run = await curl(`http://127.0.0.1:${node.port}/node`);
+  await waitFor('node to close the connection', async () => events.some((e) => e.kind === SocketEventKind.CLOSE && e.pid === node.servingPids[0]));
+  await receiver.shutdown();
+
+  assert.deepEqual(events.filter((e) => e.pid !== run.pid && e.pid !== node.servingPids[0]), []);
+  const client = { pids: [run.pid], comm: 'curl', role: SocketRole.CLIENT, port: run.localPort };
+  const server = { pids: node.servingPids, comm: 'node', role: SocketRole.SERVER, port: node.port };
+  const { request, response } = assertTcpConversation(events, client, server);
+  assert.equal(request.length, run.sizeRequest);
+  assert.deepEqual(response, run.response);
+  assert.ok(response.toString().endsWith(body));
+});
+
+test('large transfers: byte counts are whole, payloads are the first payload_size bytes at their stream offset', async (t) => {
+  if (skipUnlessCapture(t)) return;
+  const redis = await startRedis();
+  t.after(() => redis.stop());
+  const payloadSize = 100;
+  const { receiver, events } = collectingReceiver({ payload_size: payloadSize, filters: { ports: { allow: [redis.port] }, pids: { allow: redis.servingPids } } });
+  await receiver.start(testHost());
+  t.after(() => receiver.shutdown());
+
+  const value = randomUUID().repeat(4000);
+  const set = await runClient('redis-cli', ['-p', String(redis.port), '-x', 'SET', 'big'], value);
+  assert.equal(set.stdout.toString().trim(), 'OK');
+  await waitFor('redis to close the connection', async () => events.some((e) => e.kind === SocketEventKind.CLOSE));
+  await receiver.shutdown();
+
+  const request = resp('SET', 'big', value);
+  const reads = events.filter((e) => e.kind === SocketEventKind.DATA && e.direction === Direction.INGRESS);
+  assert.ok(reads.length > 1, 'a request this large takes several reads');
+  assert.equal(total(reads), request.length);
+  let offset = 0;
+  for (const e of reads) {
+    assert.equal(e.payload.length, Math.min(payloadSize, e.byteCount));
+    assert.deepEqual(Buffer.from(e.payload), request.subarray(offset, offset + e.payload.length));
+    offset += e.byteCount;
+  }
+});

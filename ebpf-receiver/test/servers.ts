@@ -1,0 +1,112 @@
+// Real servers and clients for the capture tests, each in its own process on a free loopback
+// port, with the process ids the captured events must carry.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync, mkdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort, waitFor, waitForPort } from '@flowtel/testkit';
+
+export interface RunningServer {
+  port: number;
+  /** the processes that serve connections (nginx: its workers) */
+  servingPids: number[];
+  stop(): Promise<void>;
+}
+
+function exited(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) resolve();
+    else child.once('exit', () => resolve());
+  });
+}
+
+function stopper(child: ChildProcess, dir?: string): () => Promise<void> {
+  return async () => {
+    child.kill('SIGTERM');
+    await exited(child);
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  };
+}
+
+function childPids(pid: number): number[] {
+  const text = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim();
+  return text ? text.split(/\s+/).map(Number) : [];
+}
+
+/** nginx serving `files` from a temp root: one worker, no sendfile (its payload is not a syscall buffer). */
+export async function startNginx(files: Record<string, string>): Promise<RunningServer> {
+  const dir = mkdtempSync(join(tmpdir(), 'flowtel-nginx-'));
+  const port = await freePort();
+  mkdirSync(join(dir, 'www'));
+  for (const [name, content] of Object.entries(files)) writeFileSync(join(dir, 'www', name), content);
+  writeFileSync(
+    join(dir, 'nginx.conf'),
+    `user root;
+worker_processes 1;
+daemon off;
+pid ${dir}/nginx.pid;
+error_log ${dir}/error.log warn;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  sendfile off;
+  client_body_temp_path ${dir}/client_body;
+  proxy_temp_path ${dir}/proxy;
+  fastcgi_temp_path ${dir}/fastcgi;
+  uwsgi_temp_path ${dir}/uwsgi;
+  scgi_temp_path ${dir}/scgi;
+  server {
+    listen 127.0.0.1:${port};
+    root ${dir}/www;
+  }
+}
+`,
+  );
+  const child = spawn('nginx', ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'error.log')], { stdio: 'ignore' });
+  await waitForPort(port);
+  const servingPids = await waitFor('the nginx worker', async () => {
+    const workers = childPids(child.pid!);
+    return workers.length > 0 ? workers : undefined;
+  });
+  return { port, servingPids, stop: stopper(child, dir) };
+}
+
+export async function startRedis(): Promise<RunningServer> {
+  const dir = mkdtempSync(join(tmpdir(), 'flowtel-redis-'));
+  const port = await freePort();
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], {
+    stdio: 'ignore',
+  });
+  await waitForPort(port);
+  return { port, servingPids: [child.pid!], stop: stopper(child, dir) };
+}
+
+/** A Node HTTP server answering every request with `body`. */
+export async function startNodeHttp(body: string): Promise<RunningServer> {
+  const port = await freePort();
+  const script = `require('node:http').createServer((req, res) => { req.resume(); req.on('end', () => res.end(${JSON.stringify(body)})); }).listen(${port}, '127.0.0.1');`;
+  const child = spawn(process.execPath, ['-e', script], { stdio: 'ignore' });
+  await waitForPort(port);
+  return { port, servingPids: [child.pid!], stop: stopper(child) };
+}
+
+export interface Finished {
+  pid: number;
+  code: number | null;
+  stdout: Buffer;
+  stderr: string;
+}
+
+/** Runs a client to completion, with `input` on its stdin; its pid is the one its events carry. */
+export function runClient(command: string, args: string[], input?: string): Promise<Finished> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+    const stdout: Buffer[] = [];
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => stdout.push(d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('exit', (code) => resolve({ pid: child.pid!, code, stdout: Buffer.concat(stdout), stderr }));
+    if (input !== undefined) child.stdin!.end(input);
+  });
+}
