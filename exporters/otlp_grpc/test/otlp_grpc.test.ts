@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
-import { Server, ServerCredentials, Metadata, type ServiceDefinition } from '@grpc/grpc-js';
+import { Server, ServerCredentials, Metadata, type sendUnaryData, type ServerUnaryCall, type ServiceDefinition } from '@grpc/grpc-js';
 import { pino } from 'pino';
 import { Ack, ConsumerError, type Batch, type BatchInput } from '@flowtel/core';
 import { attr, encodeExportResponse, newResource, newScope, newSpan, type Traces } from '@flowtel/pdata';
@@ -38,14 +38,14 @@ async function scripted(outcomes: Array<{ code: number; retryDelayMs?: number } 
   const server = new Server();
   const calls: number[] = [];
   server.addService({ Export: exportMethod('traces') } as ServiceDefinition, {
-    Export: (_call: unknown, cb: (err: unknown, res?: Uint8Array) => void) => {
+    Export: (_call: ServerUnaryCall<Buffer, Buffer>, cb: sendUnaryData<Uint8Array>): void => {
       calls.push(Date.now());
       const o = outcomes.shift() ?? 'ok';
       if (o === 'ok') return cb(null, new Uint8Array());
       if ('partial' in o) return cb(null, encodeExportResponse({ partialSuccess: { rejected: o.partial[0], errorMessage: o.partial[1] } }));
       const md = new Metadata();
       if (o.retryDelayMs !== undefined) md.set('grpc-status-details-bin', Buffer.from(encodeRpcStatus({ code: o.code, message: 'x', retryDelayMs: o.retryDelayMs })));
-      cb({ code: o.code, details: `scripted ${o.code}`, metadata: md });
+      cb({ code: o.code, details: `scripted ${o.code}`, metadata: md, name: 'scripted', message: 'scripted' });
     },
   });
   const port = await new Promise<number>((res, rej) => server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (e, p) => (e ? rej(e) : res(p))));

@@ -46,13 +46,13 @@ async function scripted(outcomes: Array<{ status: number; headers?: Record<strin
   return { seen, port: (server.address() as AddressInfo).port, stop: () => new Promise<void>((r) => (server.closeAllConnections(), server.close(() => r()))) };
 }
 
-test('sends to an otlp receiver with every compression, basic auth and headers; data intact', async () => {
+test('sends to an otlp receiver as protobuf and JSON with every compression, basic auth and headers; data intact', async () => {
   const auth = basic.createExtension(testSettings('basicauth', 'extension'), basic.configSchema.parse({ htpasswd: { inline: 'u:p' }, client_auth: { username: 'u', password: 'p' } }));
   await auth.start(testHost());
   const r = await receiver({ include_metadata: true, auth: { authenticator: 'basicauth' } }, { basicauth: auth });
   try {
-    for (const compression of ['gzip', 'deflate', 'zstd', 'snappy', 'none']) {
-      const exp = exporter({ endpoint: `http://127.0.0.1:${r.port}/`, compression, headers: { 'X-Tenant': 't1' }, auth: { authenticator: 'basicauth' }, sending_queue: { enabled: false } });
+    for (const [compression, encoding] of [['gzip', 'proto'], ['deflate', 'proto'], ['zstd', 'proto'], ['snappy', 'proto'], ['none', 'proto'], ['gzip', 'json'], ['none', 'json']]) {
+      const exp = exporter({ endpoint: `http://127.0.0.1:${r.port}/`, compression, encoding, headers: { 'X-Tenant': 't1' }, auth: { authenticator: 'basicauth' }, sending_queue: { enabled: false } });
       await exp.start(testHost({ basicauth: auth }));
       await exp.consume(batch(3));
       await exp.shutdown();
@@ -60,9 +60,10 @@ test('sends to an otlp receiver with every compression, basic auth and headers; 
       assert.deepEqual(got.data, traces(3), compression);
       assert.deepEqual(got.client?.metadata?.['content-encoding'], compression === 'none' ? undefined : [compression]);
       assert.deepEqual(got.client?.metadata?.['x-tenant'], ['t1']);
+      assert.deepEqual(got.client?.metadata?.['content-type'], [encoding === 'json' ? 'application/json' : 'application/x-protobuf']);
       assert.equal(got.client?.auth?.username, 'u');
     }
-    assert.equal(r.got.length, 5);
+    assert.equal(r.got.length, 7);
   } finally {
     await r.stop();
   }

@@ -1,8 +1,11 @@
 // The three OTLP signals side by side: where they are served and how their requests and
 // responses are coded. Receivers and exporters look everything up here by signal.
 import type { PipelineSignal } from '@flowtel/core';
-import * as pdata from '@flowtel/pdata';
-import type { ExportResponse, Logs, Metrics, Traces } from '@flowtel/pdata';
+import {
+  dataPointCount, decodeExportResponse, decodeLogs, decodeMetrics, decodeTraces, encodeExportResponse, encodeLogs, encodeMetrics,
+  encodeTraces, exportResponseFromJson, exportResponseToJson, logRecordCount, logsFromJson, logsToJson, metricsFromJson,
+  metricsToJson, spanCount, tracesFromJson, tracesToJson, type ExportResponse, type Logs, type Metrics, type Traces,
+} from '@flowtel/pdata';
 
 export type OtlpSignal = PipelineSignal;
 export const OTLP_SIGNALS: readonly OtlpSignal[] = ['traces', 'metrics', 'logs'];
@@ -34,8 +37,8 @@ export interface SignalCodec<S extends OtlpSignal = OtlpSignal> {
 const service = (pkg: string, name: string) => `/opentelemetry.proto.collector.${pkg}.v1.${name}/Export`;
 
 const shared = {
-  decodeResponse: pdata.decodeExportResponse,
-  encodeResponse: pdata.encodeExportResponse,
+  decodeResponse: decodeExportResponse,
+  encodeResponse: encodeExportResponse,
 };
 
 export const CODECS: { [S in OtlpSignal]: SignalCodec<S> } = {
@@ -43,40 +46,40 @@ export const CODECS: { [S in OtlpSignal]: SignalCodec<S> } = {
     signal: 'traces',
     grpcPath: service('trace', 'TraceService'),
     httpPath: '/v1/traces',
-    decode: pdata.decodeTraces,
-    encode: pdata.encodeTraces,
-    fromJson: pdata.tracesFromJson,
-    toJson: pdata.tracesToJson,
-    count: pdata.spanCount,
+    decode: decodeTraces,
+    encode: encodeTraces,
+    fromJson: tracesFromJson,
+    toJson: tracesToJson,
+    count: spanCount,
     ...shared,
-    responseFromJson: (text) => pdata.exportResponseFromJson('traces', text),
-    responseToJson: (r) => pdata.exportResponseToJson('traces', r),
+    responseFromJson: (text) => exportResponseFromJson('traces', text),
+    responseToJson: (r) => exportResponseToJson('traces', r),
   },
   metrics: {
     signal: 'metrics',
     grpcPath: service('metrics', 'MetricsService'),
     httpPath: '/v1/metrics',
-    decode: pdata.decodeMetrics,
-    encode: pdata.encodeMetrics,
-    fromJson: pdata.metricsFromJson,
-    toJson: pdata.metricsToJson,
-    count: pdata.dataPointCount,
+    decode: decodeMetrics,
+    encode: encodeMetrics,
+    fromJson: metricsFromJson,
+    toJson: metricsToJson,
+    count: dataPointCount,
     ...shared,
-    responseFromJson: (text) => pdata.exportResponseFromJson('metrics', text),
-    responseToJson: (r) => pdata.exportResponseToJson('metrics', r),
+    responseFromJson: (text) => exportResponseFromJson('metrics', text),
+    responseToJson: (r) => exportResponseToJson('metrics', r),
   },
   logs: {
     signal: 'logs',
     grpcPath: service('logs', 'LogsService'),
     httpPath: '/v1/logs',
-    decode: pdata.decodeLogs,
-    encode: pdata.encodeLogs,
-    fromJson: pdata.logsFromJson,
-    toJson: pdata.logsToJson,
-    count: pdata.logRecordCount,
+    decode: decodeLogs,
+    encode: encodeLogs,
+    fromJson: logsFromJson,
+    toJson: logsToJson,
+    count: logRecordCount,
     ...shared,
-    responseFromJson: (text) => pdata.exportResponseFromJson('logs', text),
-    responseToJson: (r) => pdata.exportResponseToJson('logs', r),
+    responseFromJson: (text) => exportResponseFromJson('logs', text),
+    responseToJson: (r) => exportResponseToJson('logs', r),
   },
 };
 

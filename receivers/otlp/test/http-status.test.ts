@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { gzipSync, deflateSync } from 'node:zlib';
-import { encodeTraces, decodeTraces } from '@flowtel/pdata';
+import { encodeTraces, decodeTraces, tracesToJson } from '@flowtel/pdata';
 import { compress, decodeRpcStatus, GrpcCode, OtlpStatusError } from '@flowtel/otlp';
 import { permanent, retryable } from '@flowtel/core';
 import { factory as bearer } from '@flowtel/extension-bearertokenauth';
@@ -208,6 +208,26 @@ test('HTTP: CORS preflight and simple requests follow allowed_origins, allowed_h
     });
     assert.equal(simple.status, 200);
     assert.equal(simple.headers.get('access-control-allow-origin'), 'https://app.example.com');
+  } finally {
+    await r.stop();
+  }
+});
+
+test('HTTP: OTLP/JSON in, JSON out: 200 with "{}", and a 400 with a JSON google.rpc.Status for bad JSON', async () => {
+  const r = await startReceiver();
+  try {
+    const sent = sampleTraces(2);
+    const res = await fetch(r.url('/v1/traces'), { method: 'POST', headers: { 'content-type': 'application/json' }, body: tracesToJson(sent) });
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get('content-type'), 'application/json');
+    assert.deepEqual(await res.json(), {});
+    assert.deepEqual(r.consumer.received[0].data, sent);
+    const bad = await fetch(r.url('/v1/traces'), { method: 'POST', headers: { 'content-type': 'application/json; charset=utf-8' }, body: '{"resourceSpans": 7}' });
+    assert.equal(bad.status, 400);
+    assert.equal(bad.headers.get('content-type'), 'application/json');
+    const status = await bad.json() as { code: number; message: string };
+    assert.equal(status.code, GrpcCode.INVALID_ARGUMENT);
+    assert.match(status.message, /resourceSpans/);
   } finally {
     await r.stop();
   }
