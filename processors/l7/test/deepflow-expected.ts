@@ -121,6 +121,13 @@ function fromNats(value: DebugValue): Comparable | undefined {
   return { protocol: 'NATS', kind };
 }
 
+function fromDubbo(f: Fields): Comparable | undefined {
+  const kind = kindOf(f.msg_type);
+  if (kind === 'request') return { protocol: 'Dubbo', kind, type: str(f.method_name), resource: str(f.service_name) };
+  if (kind === 'response') return { protocol: 'Dubbo', kind, code: num(f.status_code) };
+  return undefined;
+}
+
 function fromMysql(j: Record<string, any>): Comparable | undefined {
   const kind = kindOf(j.msg_type);
   if (!kind) return undefined;
@@ -166,6 +173,8 @@ export function expectedFromLine(dir: string, line: string): Comparable | undefi
       return fromAmqp(parseRustDebug(line) as Fields);
     case 'NatsInfo':
       return fromNats(parseRustDebug(line));
+    case 'DubboInfo':
+      return fromDubbo(parseRustDebug(line) as Fields);
     case 'MongoDBInfo':
       return fromMongo(parseRustDebug(line) as Fields);
     case 'MqttInfo':

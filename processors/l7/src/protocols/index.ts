@@ -4,6 +4,7 @@
 import type { ProtocolParser } from '../parser.ts';
 import { amqp } from './amqp.ts';
 import { dns } from './dns.ts';
+import { dubbo } from './dubbo.ts';
 import { http1 } from './http1.ts';
 import { http2 } from './http2.ts';
 import { kafka } from './kafka.ts';
@@ -15,6 +16,6 @@ import { nats } from './nats.ts';
 import { postgresql } from './postgresql.ts';
 import { redis } from './redis.ts';
 
-export const PROTOCOL_PARSERS: readonly ProtocolParser<any>[] = [http1, redis, memcached, mysql, postgresql, mongodb, kafka, mqtt, amqp, nats, http2, dns];
+export const PROTOCOL_PARSERS: readonly ProtocolParser<any>[] = [http1, redis, memcached, mysql, postgresql, mongodb, kafka, mqtt, amqp, nats, dubbo, http2, dns];
 
-export { amqp, dns, http1, http2, kafka, memcached, mongodb, mqtt, mysql, nats, postgresql, redis };
+export { amqp, dns, dubbo, http1, http2, kafka, memcached, mongodb, mqtt, mysql, nats, postgresql, redis };
