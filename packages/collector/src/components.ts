@@ -9,16 +9,26 @@ import { factory as fileExporter } from '@flowtel/exporter-file';
 import { factory as batchProcessor } from '@flowtel/processor-batch';
 import { factory as l7Processor } from '@flowtel/processor-l7';
 import { factory as memoryLimiterProcessor } from '@flowtel/processor-memory-limiter';
+import { factory as otlpReceiver } from '@flowtel/receiver-otlp';
+import { factory as otlpGrpcExporter } from '@flowtel/exporter-otlp-grpc';
+import { factory as otlpHttpExporter } from '@flowtel/exporter-otlp-http';
+import { factory as bearerTokenAuthExtension } from '@flowtel/extension-bearertokenauth';
+import { factory as basicAuthExtension } from '@flowtel/extension-basicauth';
 
 export const builtinFactories: Factory[] = [
+  otlpReceiver,
   batchProcessor,
   memoryLimiterProcessor,
   l7Processor,
+  otlpGrpcExporter,
+  otlpHttpExporter,
   debugExporter,
   fileExporter,
   forwardConnector,
   fileStorageExtension,
   healthCheckExtension,
+  bearerTokenAuthExtension,
+  basicAuthExtension,
 ];
 
 export function builtinRegistry(): Registry {
