@@ -19,3 +19,6 @@ export {
   type CaptureSource,
   type CaptureStats,
 } from './read-capture.ts';
+export { factory } from './factory.ts';
+export { pcapReceiverConfigSchema, type PcapReceiverConfig } from './config.ts';
+export { PcapReceiver, type PcapReceiverOptions, type ReplaySummary, type ShutdownRequester } from './pcap.ts';
