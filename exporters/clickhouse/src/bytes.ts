@@ -2,7 +2,7 @@
 // binary formats.
 
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
-const HEX_CODES = HEX.map((h) => [h.charCodeAt(0), h.charCodeAt(1)] as const);
+const HEX_DIGITS = Uint8Array.from('0123456789abcdef', (c) => c.charCodeAt(0));
 
 export class ByteWriter {
   buf: Buffer;
@@ -47,9 +47,19 @@ export class ByteWriter {
   /** a non-negative integer below 2^53 as UInt64 */
   u64n(v: number): void {
     this.ensure(8);
-    this.buf.writeUInt32LE(v % 0x1_0000_0000, this.pos);
-    this.buf.writeUInt32LE(Math.floor(v / 0x1_0000_0000), this.pos + 4);
-    this.pos += 8;
+    const buf = this.buf;
+    const p = this.pos;
+    const lo = v >>> 0;
+    const hi = (v / 0x1_0000_0000) >>> 0;
+    buf[p] = lo;
+    buf[p + 1] = lo >>> 8;
+    buf[p + 2] = lo >>> 16;
+    buf[p + 3] = lo >>> 24;
+    buf[p + 4] = hi;
+    buf[p + 5] = hi >>> 8;
+    buf[p + 6] = hi >>> 16;
+    buf[p + 7] = hi >>> 24;
+    this.pos = p + 8;
   }
 
   u64(v: bigint): void {
@@ -91,9 +101,18 @@ export class ByteWriter {
     if (n < 43) {
       // at most 126 UTF-8 bytes: the length fits the one byte reserved for it
       this.ensure(1 + n * 3);
-      const written = this.buf.write(s, this.pos + 1, 'utf8');
-      this.buf[this.pos] = written;
-      this.pos += 1 + written;
+      const buf = this.buf;
+      const start = this.pos + 1;
+      // short ASCII strings are copied here: cheaper than a call into Buffer.write
+      let i = 0;
+      for (; i < n; i++) {
+        const c = s.charCodeAt(i);
+        if (c >= 0x80) break;
+        buf[start + i] = c;
+      }
+      const written = i === n ? n : buf.write(s, start, 'utf8');
+      buf[this.pos] = written;
+      this.pos = start + written;
       return;
     }
     const len = Buffer.byteLength(s, 'utf8');
@@ -118,11 +137,14 @@ export class ByteWriter {
     const n = id.length * 2;
     this.ensure(1 + n);
     this.buf[this.pos++] = n;
+    const buf = this.buf;
+    let p = this.pos;
     for (let i = 0; i < id.length; i++) {
-      const [a, b] = HEX_CODES[id[i]];
-      this.buf[this.pos++] = a;
-      this.buf[this.pos++] = b;
+      const v = id[i];
+      buf[p++] = HEX_DIGITS[v >> 4];
+      buf[p++] = HEX_DIGITS[v & 15];
     }
+    this.pos = p;
   }
 
   bytes(): Buffer {

@@ -3,8 +3,8 @@
 export interface ClickHouseClient {
   /** Runs one statement; the result in `format` (TabSeparated when not given). */
   query(sql: string, format?: string, signal?: AbortSignal): Promise<Buffer>;
-  /** Runs `INSERT ... FORMAT <fmt>` with `data` as its payload. */
-  insertRaw(insert: string, data: Buffer, signal?: AbortSignal): Promise<void>;
+  /** Runs `INSERT ... FORMAT <fmt>` with `data` (one buffer or pieces in order) as its payload. */
+  insertRaw(insert: string, data: Buffer | Buffer[], signal?: AbortSignal): Promise<void>;
   close(): Promise<void>;
 }
 

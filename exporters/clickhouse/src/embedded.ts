@@ -2,23 +2,20 @@
 // an optional dependency of half a gigabyte, loaded only here, only when an embedded endpoint
 // is configured.
 import { createRequire } from 'node:module';
-import { mkdirSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { closeSync, existsSync, mkdirSync, openSync, rmSync, writevSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { ClickHouseError, codeOf, type ClickHouseClient } from './client.ts';
 
 interface ChdbResult {
   bytes(): Uint8Array;
 }
 interface ChdbSession {
-  connection: unknown;
   queryAsync(sql: string, opts?: { format?: string; signal?: AbortSignal }): Promise<ChdbResult>;
   close(): void;
 }
 interface ChdbModule {
   Session: new (path: string) => ChdbSession;
-}
-interface ChdbNative {
-  InsertRawAsyncConnection(connection: unknown, prefix: string, data: Buffer, countLines: boolean): Promise<unknown>;
 }
 
 export const CHDB_MISSING =
@@ -30,18 +27,58 @@ export const FOLDER_LOCKED = 76;
 
 const require = createRequire(import.meta.url);
 
-function loadChdb(): { chdb: ChdbModule; native: ChdbNative } {
-  let chdb: ChdbModule;
+function loadChdb(): ChdbModule {
   try {
-    chdb = require('chdb') as ChdbModule;
+    return require('chdb') as ChdbModule;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND') throw new Error(CHDB_MISSING, { cause: err });
     throw err;
   }
-  // The raw insert of the addon takes binary payloads (Native); chdb's public insert() accepts
-  // only text formats, so the addon is reached through chdb's own loader.
-  const loader = require(join(dirname(require.resolve('chdb/package.json')), 'dist', 'loader.js')) as { loadNative(): ChdbNative };
-  return { chdb, native: loader.loadNative() };
+}
+
+/** RAM-backed where the machine has it: payloads are written once and read once. */
+const PAYLOAD_DIR = existsSync('/dev/shm') ? '/dev/shm' : tmpdir();
+
+const INSERT_FORMAT = /^([\s\S]*?)\s+FORMAT\s+(\w+)\s*$/i;
+
+/**
+ * chdb takes an INSERT's payload inline only in text formats, and its inline path misreads
+ * large binary blocks (a 10,000-row Native block fails with CANNOT_READ_ALL_DATA that the same
+ * bytes read through file() do not). A payload is therefore handed over as a file:
+ * `INSERT INTO t (...) FORMAT Native` + bytes becomes `INSERT INTO t (...) SELECT * FROM
+ * file('<payload>', 'Native')`.
+ */
+export function insertFromFile(insert: string, path: string): string {
+  const m = INSERT_FORMAT.exec(insert);
+  if (!m || !/^\s*INSERT\s+INTO\s/i.test(m[1])) throw new ClickHouseError(`Code: 62. DB::Exception: expected INSERT INTO ... FORMAT <format>, got: ${insert.slice(0, 120)}. (SYNTAX_ERROR)`, 62);
+  return `${m[1]} SELECT * FROM file('${path}', '${m[2]}') SETTINGS schema_inference_use_cache_for_file = 0`;
+}
+
+let payloadSeq = 0;
+
+function writeAll(path: string, parts: Buffer[]): void {
+  const fd = openSync(path, 'w', 0o600);
+  try {
+    // writev takes at most IOV_MAX (1024) buffers at once and may write less than asked
+    for (let i = 0; i < parts.length; i += 1024) {
+      const chunk = parts.slice(i, i + 1024);
+      let written = writevSync(fd, chunk);
+      for (const b of chunk) {
+        if (written >= b.length) written -= b.length;
+        else {
+          writeRest(fd, b.subarray(written));
+          written = 0;
+        }
+      }
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function writeRest(fd: number, b: Buffer): void {
+  let off = 0;
+  while (off < b.length) off += writevSync(fd, [b.subarray(off)]);
 }
 
 /** `chdb://./data/clickhouse` → the absolute folder, relative paths from `baseDir`. */
@@ -54,21 +91,19 @@ export function embeddedFolder(endpoint: string, baseDir: string): string {
 export class EmbeddedClient implements ClickHouseClient {
   readonly folder: string;
   private readonly session: ChdbSession;
-  private readonly native: ChdbNative;
   // one engine connection: its statements run one after another
   private tail: Promise<unknown> = Promise.resolve();
 
-  private constructor(folder: string, session: ChdbSession, native: ChdbNative) {
+  private constructor(folder: string, session: ChdbSession) {
     this.folder = folder;
     this.session = session;
-    this.native = native;
   }
 
   static open(folder: string): EmbeddedClient {
-    const { chdb, native } = loadChdb();
+    const chdb = loadChdb();
     mkdirSync(folder, { recursive: true });
     try {
-      return new EmbeddedClient(folder, new chdb.Session(folder), native);
+      return new EmbeddedClient(folder, new chdb.Session(folder));
     } catch (err) {
       const message = (err as Error).message;
       throw new ClickHouseError(`cannot open the embedded store in ${folder}: ${message}`, codeOf(message), { cause: err });
@@ -82,9 +117,16 @@ export class EmbeddedClient implements ClickHouseClient {
     });
   }
 
-  insertRaw(insert: string, data: Buffer): Promise<void> {
+  insertRaw(insert: string, data: Buffer | Buffer[]): Promise<void> {
     return this.serial(async () => {
-      await this.native.InsertRawAsyncConnection(this.session.connection, insert, data, false);
+      const path = join(PAYLOAD_DIR, `flowtel-insert-${process.pid}-${payloadSeq++}`);
+      const sql = insertFromFile(insert, path);
+      writeAll(path, Array.isArray(data) ? data : [data]);
+      try {
+        await this.session.queryAsync(sql, { format: 'TabSeparated' });
+      } finally {
+        rmSync(path, { force: true });
+      }
     });
   }
 

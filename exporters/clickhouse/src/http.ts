@@ -61,23 +61,25 @@ export class HttpClient implements ClickHouseClient {
   }
 
   query(sql: string, format = 'TabSeparated', signal?: AbortSignal): Promise<Buffer> {
-    return this.send({ default_format: format }, Buffer.from(sql), 'none', signal);
+    return this.send({ default_format: format }, [Buffer.from(sql)], 'none', signal);
   }
 
-  async insertRaw(insert: string, data: Buffer, signal?: AbortSignal): Promise<void> {
+  async insertRaw(insert: string, data: Buffer | Buffer[], signal?: AbortSignal): Promise<void> {
     const encoding = this.opts.encoding ?? 'none';
-    const body = encoding === 'none' ? data : await COMPRESS[encoding](data);
+    const parts = Array.isArray(data) ? data : [data];
+    const body = encoding === 'none' ? parts : [await COMPRESS[encoding](Buffer.concat(parts))];
     await this.send({ query: insert, ...this.opts.insertSettings }, body, encoding, signal);
   }
 
   async close(): Promise<void> {}
 
-  private send(params: Record<string, string | number | boolean>, body: Buffer, encoding: BodyEncoding, signal?: AbortSignal): Promise<Buffer> {
+  private send(params: Record<string, string | number | boolean>, body: Buffer[], encoding: BodyEncoding, signal?: AbortSignal): Promise<Buffer> {
     const url = new URL(this.base);
     const search = new URLSearchParams(url.search);
     if (this.opts.database) search.set('database', this.opts.database);
     for (const [k, v] of Object.entries({ ...this.opts.settings, ...params })) search.set(k, String(v));
-    const headers: Record<string, string | number> = { 'Content-Length': body.length, 'Content-Type': 'application/octet-stream' };
+    const length = body.reduce((n, b) => n + b.length, 0);
+    const headers: Record<string, string | number> = { 'Content-Length': length, 'Content-Type': 'application/octet-stream' };
     if (this.opts.username) headers['X-ClickHouse-User'] = this.opts.username;
     if (this.opts.password) headers['X-ClickHouse-Key'] = this.opts.password;
     if (encoding !== 'none') headers['Content-Encoding'] = encoding;
@@ -105,7 +107,8 @@ export class HttpClient implements ClickHouseClient {
       });
       req.on('timeout', () => req.destroy(new Error(`no answer within ${this.opts.timeoutMs}ms`)));
       req.on('error', (err) => reject(new ClickHouseError(`ClickHouse ${this.where()}: ${err.message}`, undefined, { cause: err })));
-      req.end(body);
+      for (const b of body) req.write(b);
+      req.end();
     });
   }
 

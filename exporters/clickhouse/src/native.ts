@@ -49,7 +49,7 @@ export class StringColumn extends Base {
   readonly w: ByteWriter;
   constructor(name: string, rowsHint: number) {
     super(name);
-    this.w = new ByteWriter(Math.max(64, rowsHint * 16));
+    this.w = new ByteWriter(Math.max(64, rowsHint * 40));
   }
   streams(): ByteWriter[] {
     return [this.w];
@@ -94,8 +94,8 @@ export class StringMapColumn extends Base {
   constructor(name: string, rowsHint: number) {
     super(name);
     this.offsets = new Offsets(rowsHint);
-    this.keys = new ByteWriter(Math.max(64, rowsHint * 32));
-    this.values = new ByteWriter(Math.max(64, rowsHint * 32));
+    this.keys = new ByteWriter(Math.max(64, rowsHint * 64));
+    this.values = new ByteWriter(Math.max(64, rowsHint * 64));
   }
   /** after writing `count` keys and values for this row */
   endRow(count: number): void {
@@ -143,26 +143,21 @@ export class MapArrayColumn extends Base {
   }
 }
 
-/** One Native block: the header and every column, as one buffer. */
-export function encodeBlock(columns: NativeColumn[], rows: number): Buffer {
+/** One Native block: the header and every column, as buffers to be written in order. */
+export function encodeBlock(columns: NativeColumn[], rows: number): Buffer[] {
   const head = new ByteWriter(256 + columns.length * 64);
   head.varint(columns.length);
   head.varint(rows);
   const parts: Buffer[] = [];
-  let total = 0;
-  const push = (b: Buffer) => {
-    parts.push(b);
-    total += b.length;
-  };
   let mark = 0;
   for (const c of columns) {
     head.string(c.name);
     head.string(c.type);
-    push(Buffer.from(head.bytes().subarray(mark)));
+    parts.push(Buffer.from(head.bytes().subarray(mark)));
     mark = head.pos;
-    for (const s of c.streams()) push(s.bytes());
+    for (const s of c.streams()) parts.push(s.bytes());
   }
-  return Buffer.concat(parts, total);
+  return parts;
 }
 
 export const u8 = (name: string, rows: number) => new FixedColumn(name, 'UInt8', rows, 1);

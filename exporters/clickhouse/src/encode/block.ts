@@ -9,7 +9,8 @@ export interface Block {
   table: string;
   columns: string[];
   rows: number;
-  data: Buffer;
+  /** the Native block in pieces, written one after another (joining them would cost a copy) */
+  data: Buffer[];
 }
 
 export interface Limits {

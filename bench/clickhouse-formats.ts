@@ -1,0 +1,92 @@
+// Which insert format the engine takes fastest: the same spans as Native, RowBinary and
+// ArrowStream (payloads produced by the engine itself from one table), each inserted into an
+// empty otel_traces table, CPU of this process (the embedded engine) per row.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { metrics } from '@opentelemetry/api';
+import { pino } from 'pino';
+import { Ack, type Batch, type CreateSettings } from '@flowtel/core';
+import { attr, newResource, newScope, newSpan, type Traces } from '@flowtel/pdata';
+import { ClickHouseExporter } from '../exporters/clickhouse/src/clickhouse.ts';
+import { configSchema } from '../exporters/clickhouse/src/config.ts';
+import { EmbeddedClient } from '../exporters/clickhouse/src/embedded.ts';
+import { schemaStatements } from '../exporters/clickhouse/src/schema.ts';
+import { report, selfUsage } from './lib/report.ts';
+
+const ROWS = 50_000;
+const REPEAT = Number(process.env.REPEAT ?? 5);
+const FORMATS = ['Native', 'RowBinary', 'ArrowStream'] as const;
+const COLUMNS = [
+  'Timestamp', 'TraceId', 'SpanId', 'ParentSpanId', 'TraceState', 'SpanName', 'SpanKind', 'ServiceName', 'ResourceAttributes',
+  'ScopeName', 'ScopeVersion', 'SpanAttributes', 'Duration', 'StatusCode', 'StatusMessage', 'Events.Timestamp', 'Events.Name',
+  'Events.Attributes', 'Links.TraceId', 'Links.SpanId', 'Links.TraceState', 'Links.Attributes',
+];
+
+function spans(): Traces {
+  const id = (n: number) => Uint8Array.from({ length: n }, () => (Math.random() * 256) | 0);
+  const t0 = BigInt(Date.now()) * 1_000_000n;
+  return {
+    resourceSpans: Array.from({ length: 20 }, (_, s) => ({
+      resource: newResource([attr('service.name', `service-${s}`), attr('host.name', `node-${s % 4}`), attr('k8s.namespace.name', 'shop')]),
+      schemaUrl: '',
+      scopeSpans: [
+        {
+          scope: newScope('flowtel.l7', '0.1.0'),
+          schemaUrl: '',
+          spans: Array.from({ length: ROWS / 20 }, (_, i) =>
+            newSpan({
+              traceId: id(16),
+              spanId: id(8),
+              parentSpanId: id(8),
+              name: `GET /api/${i % 50}`,
+              kind: 2,
+              startTimeUnixNano: t0 + BigInt(i) * 1000n,
+              endTimeUnixNano: t0 + BigInt(i) * 1000n + 250_000n,
+              attributes: [attr('http.request.method', 'GET'), attr('http.route', `/api/${i % 50}`), attr('http.response.status_code', 200), attr('client.address', `10.0.${s}.${i % 250}`)],
+            }),
+          ),
+        },
+      ],
+    })),
+  };
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'flowtel-bench-fmt-'));
+try {
+  const settings: CreateSettings = { id: 'clickhouse', kind: 'exporter', logger: pino({ level: 'warn' }), meter: metrics.getMeter('bench'), metricsLevel: 'none', configDir: dir };
+  const cfg = configSchema.parse({ endpoint: 'chdb://./store' });
+  const exporter = new ClickHouseExporter(settings, cfg, ['traces']);
+  await exporter.start();
+  await exporter.push({ signal: 'traces', data: spans(), items: ROWS, ack: Ack.none() } as Batch);
+  await exporter.stop();
+
+  const client = EmbeddedClient.open(join(dir, 'store'));
+  const figures: Record<string, number> = {};
+  try {
+    const ddl = schemaStatements(configSchema.parse({ database: 'fmt' }), ['traces']).filter((s) => !s.includes('MATERIALIZED VIEW'));
+    for (const s of ddl) await client.query(s);
+    const cols = COLUMNS.map((c) => `\`${c}\``).join(', ');
+    for (const format of FORMATS) {
+      const payload = await client.query(`SELECT ${cols} FROM otel.otel_traces`, format);
+      let cpu = 0;
+      for (let r = 0; r < REPEAT; r++) {
+        await client.query('TRUNCATE TABLE fmt.otel_traces');
+        const start = process.cpuUsage();
+        await client.insertRaw(`INSERT INTO fmt.otel_traces (${cols}) FORMAT ${format}`, payload);
+        const d = process.cpuUsage(start);
+        cpu += (d.user + d.system) / 1e6;
+      }
+      const count = Number((await client.query('SELECT count() FROM fmt.otel_traces')).toString().trim());
+      if (count !== ROWS) throw new Error(`${format}: ${count} rows arrived of ${ROWS}`);
+      figures[`${format.toLowerCase()}_rows_per_cpu_second`] = Math.round((ROWS * REPEAT) / cpu);
+      figures[`${format.toLowerCase()}_payload_bytes_per_row`] = Number((payload.length / ROWS).toFixed(1));
+      process.stderr.write(`[clickhouse-formats] ${format}: ${(cpu / REPEAT).toFixed(3)} cpu s per ${ROWS} rows, ${payload.length} bytes\n`);
+    }
+  } finally {
+    await client.close();
+  }
+  report('clickhouse-formats', { rows: ROWS, repeat: REPEAT, ...figures, ...selfUsage() });
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}

@@ -1,0 +1,165 @@
+// ClickHouse exporter throughput: spans and log records inserted per CPU second of the flowtel
+// process into the embedded engine (encoding to Native plus the engine's own insert work, both
+// in this process), the encoding alone (what remote mode costs flowtel), and bytes per row on
+// disk. The telemetry is generated before the measured sections; the CPU of the engine's own
+// threads counts, since they run in this process.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { metrics } from '@opentelemetry/api';
+import { pino } from 'pino';
+import { Ack, type Batch, type CreateSettings } from '@flowtel/core';
+import { attr, newLogRecord, newResource, newScope, newSpan, type Logs, type Traces } from '@flowtel/pdata';
+import { ClickHouseExporter } from '../exporters/clickhouse/src/clickhouse.ts';
+import { configSchema } from '../exporters/clickhouse/src/config.ts';
+import { EmbeddedClient } from '../exporters/clickhouse/src/embedded.ts';
+import { report, selfUsage } from './lib/report.ts';
+
+const BATCH = 10_000;
+/** batches pushed per measurement; a few distinct ones are cycled so that the heap holds what a pipeline holds in flight */
+const ROUNDS = Number(process.env.ROUNDS ?? 40);
+const DISTINCT = 4;
+
+const SERVICES = Array.from({ length: 20 }, (_, i) => `service-${i}`);
+const ROUTES = Array.from({ length: 50 }, (_, i) => `/api/v1/resource-${i}/{id}`);
+let seq = 1;
+const randomId = (n: number) => {
+  const b = new Uint8Array(n);
+  for (let i = 0; i < n; i++) b[i] = (Math.random() * 256) | 0;
+  b[0] = seq++ & 0xff;
+  return b;
+};
+
+function tracesBatch(t0: bigint): Traces {
+  const perResource = BATCH / SERVICES.length;
+  return {
+    resourceSpans: SERVICES.map((service, s) => ({
+      resource: newResource([attr('service.name', service), attr('service.version', '1.4.2'), attr('host.name', `node-${s % 4}`), attr('k8s.pod.name', `${service}-7d9f-${s}`), attr('k8s.namespace.name', 'shop')]),
+      schemaUrl: '',
+      scopeSpans: [
+        {
+          scope: newScope('flowtel.l7', '0.1.0'),
+          schemaUrl: '',
+          spans: Array.from({ length: perResource }, (_, i) => {
+            const start = t0 + BigInt(i) * 1_000_000n;
+            const route = ROUTES[(i * 7 + s) % ROUTES.length];
+            return newSpan({
+              traceId: randomId(16),
+              spanId: randomId(8),
+              parentSpanId: i % 3 === 0 ? new Uint8Array(0) : randomId(8),
+              name: `GET ${route}`,
+              kind: i % 2 === 0 ? 2 : 3,
+              startTimeUnixNano: start,
+              endTimeUnixNano: start + BigInt(200_000 + ((i * 7919) % 5_000_000)),
+              attributes: [
+                attr('http.request.method', 'GET'),
+                attr('http.route', route),
+                attr('url.path', route.replace('{id}', String(i))),
+                attr('http.response.status_code', i % 50 === 0 ? 500 : 200),
+                attr('server.address', '10.1.2.3'),
+                attr('server.port', 8080),
+                attr('client.address', `10.9.${s}.${i % 250}`),
+                attr('user_agent.original', 'Mozilla/5.0 (X11; Linux x86_64) flowtel-bench'),
+              ],
+              events: i % 10 === 0 ? [{ timeUnixNano: start + 1000n, name: 'exception', attributes: [attr('exception.type', 'Timeout')], droppedAttributesCount: 0 }] : [],
+              status: { code: i % 50 === 0 ? 2 : 0, message: i % 50 === 0 ? 'Internal Server Error' : '' },
+            });
+          }),
+        },
+      ],
+    })),
+  };
+}
+
+function logsBatch(t0: bigint): Logs {
+  const perResource = BATCH / SERVICES.length;
+  return {
+    resourceLogs: SERVICES.map((service, s) => ({
+      resource: newResource([attr('service.name', service), attr('host.name', `node-${s % 4}`), attr('k8s.namespace.name', 'shop')]),
+      schemaUrl: '',
+      scopeLogs: [
+        {
+          scope: newScope('app', '1.0'),
+          schemaUrl: '',
+          logRecords: Array.from({ length: perResource }, (_, i) =>
+            newLogRecord({
+              timeUnixNano: t0 + BigInt(i) * 1_000_000n,
+              severityNumber: i % 20 === 0 ? 17 : 9,
+              severityText: i % 20 === 0 ? 'ERROR' : 'INFO',
+              body: { stringValue: `request ${i} for ${ROUTES[i % ROUTES.length]} served in ${(i * 37) % 900} ms by worker ${i % 16}` },
+              attributes: [attr('http.route', ROUTES[i % ROUTES.length]), attr('worker', i % 16), attr('duration_ms', (i * 37) % 900), attr('tenant', `t-${i % 40}`)],
+              traceId: randomId(16),
+              spanId: randomId(8),
+            }),
+          ),
+        },
+      ],
+    })),
+  };
+}
+
+const batchOf = (signal: 'traces' | 'logs', data: Traces | Logs): Batch => ({ signal, data, items: BATCH, ack: Ack.none() }) as Batch;
+
+function cpuSince(start: NodeJS.CpuUsage): number {
+  const d = process.cpuUsage(start);
+  return (d.user + d.system) / 1e6;
+}
+
+async function measure(label: string, batches: Batch[], run: (b: Batch) => Promise<unknown> | unknown) {
+  for (const b of batches) await run(b);
+  const cpu = process.cpuUsage();
+  const t = process.hrtime.bigint();
+  for (let i = 0; i < ROUNDS; i++) await run(batches[i % batches.length]);
+  const wall = Number(process.hrtime.bigint() - t) / 1e9;
+  const cpuSeconds = cpuSince(cpu);
+  const items = ROUNDS * BATCH;
+  process.stderr.write(`[clickhouse-insert] ${label}: ${items} items, ${cpuSeconds.toFixed(2)} cpu s, ${wall.toFixed(2)} s\n`);
+  return { items, per_cpu_second: Math.round(items / cpuSeconds), per_second: Math.round(items / wall) };
+}
+
+async function bytesPerRow(folder: string, table: string) {
+  const client = EmbeddedClient.open(folder);
+  try {
+    await client.query(`OPTIMIZE TABLE otel.${table} FINAL`);
+    const text = (await client.query(`SELECT sum(rows), sum(bytes_on_disk), sum(data_uncompressed_bytes) FROM system.parts WHERE database = 'otel' AND table = '${table}' AND active`)).toString().trim();
+    const [rows, disk, raw] = text.split('\t').map(Number);
+    return { rows, bytes_per_row_on_disk: Number((disk / rows).toFixed(1)), uncompressed_bytes_per_row: Number((raw / rows).toFixed(1)) };
+  } finally {
+    await client.close();
+  }
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'flowtel-bench-ch-'));
+try {
+  const t0 = BigInt(Date.now()) * 1_000_000n;
+  const spanBatches = Array.from({ length: DISTINCT }, (_, i) => batchOf('traces', tracesBatch(t0 + BigInt(i) * 10_000_000_000n)));
+  const logBatches = Array.from({ length: DISTINCT }, (_, i) => batchOf('logs', logsBatch(t0 + BigInt(i) * 10_000_000_000n)));
+  const settings: CreateSettings = { id: 'clickhouse', kind: 'exporter', logger: pino({ level: 'warn' }), meter: metrics.getMeter('bench'), metricsLevel: 'none', configDir: dir };
+  const cfg = configSchema.parse({ endpoint: 'chdb://./store' });
+  const exporter = new ClickHouseExporter(settings, cfg, ['traces', 'logs']);
+  await exporter.start();
+  const encodeSpans = await measure('encode spans', spanBatches, (b) => exporter.encode(b));
+  const insertSpans = await measure('encode+insert spans (embedded)', spanBatches, (b) => exporter.push(b));
+  const encodeLogs = await measure('encode logs', logBatches, (b) => exporter.encode(b));
+  const insertLogs = await measure('encode+insert logs (embedded)', logBatches, (b) => exporter.push(b));
+  await exporter.stop();
+  const traces = await bytesPerRow(join(dir, 'store'), 'otel_traces');
+  const logs = await bytesPerRow(join(dir, 'store'), 'otel_logs');
+  report('clickhouse-insert', {
+    batch_size: BATCH,
+    spans_per_cpu_second_embedded: insertSpans.per_cpu_second,
+    spans_per_second_embedded: insertSpans.per_second,
+    spans_per_cpu_second_encode_only: encodeSpans.per_cpu_second,
+    log_records_per_cpu_second_embedded: insertLogs.per_cpu_second,
+    log_records_per_second_embedded: insertLogs.per_second,
+    log_records_per_cpu_second_encode_only: encodeLogs.per_cpu_second,
+    otel_traces_bytes_per_row_on_disk: traces.bytes_per_row_on_disk,
+    otel_traces_uncompressed_bytes_per_row: traces.uncompressed_bytes_per_row,
+    otel_logs_bytes_per_row_on_disk: logs.bytes_per_row_on_disk,
+    otel_logs_uncompressed_bytes_per_row: logs.uncompressed_bytes_per_row,
+    target_spans_per_cpu_second: 200_000,
+    ...selfUsage(),
+  });
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
