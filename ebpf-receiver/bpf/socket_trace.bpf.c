@@ -204,8 +204,7 @@ static __always_inline struct sock *inet_socket_of_fd(__s32 fd)
 	return sk;
 }
 
-/* Fills the 5-tuple; false when the port filters reject it. */
-static __always_inline bool read_tuple(struct socket_event *e, struct sock *sk)
+static __always_inline void read_tuple(struct socket_event *e, struct sock *sk)
 {
 	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
 	e->l4_protocol = BPF_CORE_READ(sk, sk_protocol);
@@ -222,10 +221,9 @@ static __always_inline bool read_tuple(struct socket_event *e, struct sock *sk)
 		BPF_CORE_READ_INTO((struct in6_addr *)e->local_addr, sk, __sk_common.skc_v6_rcv_saddr);
 		BPF_CORE_READ_INTO((struct in6_addr *)e->remote_addr, sk, __sk_common.skc_v6_daddr);
 	}
-	return ports_wanted(e->local_port, e->remote_port);
 }
 
-/* The peer of an unconnected UDP socket, from the user's sockaddr. */
+/* The peer of an unconnected UDP socket, from the user's sockaddr (0 when there is none). */
 static __always_inline void read_peer(struct socket_event *e, __u64 user_sockaddr)
 {
 	if (!user_sockaddr || e->remote_port != 0)
@@ -305,9 +303,10 @@ static __always_inline struct event_buffer *event_buffer(void)
 	return bpf_map_lookup_elem(&event_buffers, &cpu);
 }
 
-/* Header fields every event has; false when the event is filtered out or repeats a connect. A
- * close is reported only for sockets seen before, with the tuple they had. */
-static __always_inline bool begin_event(struct event_buffer *b, struct sock *sk, __s32 fd, __u8 kind, __u8 new_role)
+/* Header fields every event has; false when the event is filtered out or repeats a connect.
+ * `peer` is the user's sockaddr of a sendto/recvfrom/msghdr, for unconnected UDP. A close is
+ * reported only for sockets seen before, with the tuple of their first event. */
+static __always_inline bool begin_event(struct event_buffer *b, struct sock *sk, __s32 fd, __u8 kind, __u8 new_role, __u64 peer)
 {
 	struct socket_event *e = &b->header;
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
@@ -331,7 +330,9 @@ static __always_inline bool begin_event(struct event_buffer *b, struct sock *sk,
 			return false;
 	} else {
 		bool repeated;
-		if (!read_tuple(e, sk))
+		read_tuple(e, sk);
+		read_peer(e, peer);
+		if (!ports_wanted(e->local_port, e->remote_port))
 			return false;
 		info = socket_identity(sk, new_role, e, &repeated);
 		if (!info || repeated)
@@ -442,11 +443,10 @@ static __always_inline bool take_call(struct pending_call *call)
 
 static __always_inline void emit_data(struct event_buffer *b, struct pending_call *call, __u64 data, __u64 count, __u64 peer, __u32 moved)
 {
-	if (!begin_event(b, (struct sock *)call->sk, call->fd, SOCKET_EVENT_DATA, SOCKET_ROLE_UNKNOWN))
+	if (!begin_event(b, (struct sock *)call->sk, call->fd, SOCKET_EVENT_DATA, SOCKET_ROLE_UNKNOWN, peer))
 		return;
 	b->header.direction = call->direction;
 	b->header.byte_count = moved;
-	read_peer(&b->header, peer);
 	__u32 want = payload_wanted(moved);
 	b->header.payload_length = call->layout == LAYOUT_BUFFER ? copy_buffer(b, data, want) : copy_iovecs(b, data, count, want);
 	submit(b);
@@ -471,7 +471,7 @@ static __always_inline int exit_call(long ret)
 		return 0;
 	if (call.layout == LAYOUT_CONNECT) {
 		if (ret == 0 || ret == -EINPROGRESS) {
-			if (begin_event(b, (struct sock *)call.sk, call.fd, SOCKET_EVENT_CONNECT, SOCKET_ROLE_CLIENT))
+			if (begin_event(b, (struct sock *)call.sk, call.fd, SOCKET_EVENT_CONNECT, SOCKET_ROLE_CLIENT, 0))
 				submit(b);
 		}
 		return 0;
@@ -598,7 +598,7 @@ static __always_inline int exit_accept_call(long ret)
 	struct event_buffer *b = event_buffer();
 	if (!sk || !b)
 		return 0;
-	if (begin_event(b, sk, ret, SOCKET_EVENT_ACCEPT, SOCKET_ROLE_SERVER))
+	if (begin_event(b, sk, ret, SOCKET_EVENT_ACCEPT, SOCKET_ROLE_SERVER, 0))
 		submit(b);
 	return 0;
 }
@@ -626,7 +626,7 @@ int enter_close(struct trace_event_raw_sys_enter *ctx)
 	struct event_buffer *b = event_buffer();
 	if (!sk || !b)
 		return 0;
-	if (begin_event(b, sk, fd, SOCKET_EVENT_CLOSE, SOCKET_ROLE_UNKNOWN))
+	if (begin_event(b, sk, fd, SOCKET_EVENT_CLOSE, SOCKET_ROLE_UNKNOWN, 0))
 		submit(b);
 	__u64 key = (__u64)sk;
 	bpf_map_delete_elem(&sockets, &key);

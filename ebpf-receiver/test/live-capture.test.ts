@@ -3,11 +3,11 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { test } from 'node:test';
-import { Direction, SocketEventKind, SocketRole } from '@flowtel/pdata';
+import { Direction, L4Protocol, SocketEventKind, SocketRole } from '@flowtel/pdata';
 import { testHost, waitFor } from '@flowtel/testkit';
 import { collectingReceiver, skipUnlessCapture } from './capture-support.ts';
 import { assertTcpConversation, total } from './conversation.ts';
-import { runClient, startNginx, startNodeHttp, startRedis } from './servers.ts';
+import { runClient, startNginx, startNodeHttp, startRedis, startUdpEcho, udpClient } from './servers.ts';
 
 const nowNs = () => BigInt(Date.now()) * 1_000_000n;
 
@@ -132,4 +132,37 @@ test('large transfers: byte counts are whole, payloads are the first payload_siz
     assert.deepEqual(Buffer.from(e.payload), request.subarray(offset, offset + e.payload.length));
     offset += e.byteCount;
   }
+});
+
+test('UDP without connect: each datagram with the peer it went to or came from', async (t) => {
+  if (skipUnlessCapture(t)) return;
+  const echo = await startUdpEcho();
+  t.after(() => echo.stop());
+  const { receiver, events } = collectingReceiver({ filters: { ports: { allow: [echo.port] } } });
+  await receiver.start(testHost());
+  t.after(() => receiver.shutdown());
+
+  const ping = `ping-${randomUUID()}`;
+  const run = await udpClient(echo.port, ping);
+  const [clientPort, answer] = run.stdout.toString().trim().split(' ');
+  assert.equal(answer, `pong:${ping}`);
+  await waitFor('the client to close its socket', async () => events.some((e) => e.kind === SocketEventKind.CLOSE));
+  await receiver.shutdown();
+
+  const data = events.filter((e) => e.kind === SocketEventKind.DATA);
+  const seen = data.map((e) => [e.pid, e.direction, e.localPort, e.remotePort, Buffer.from(e.payload).toString(), e.byteCount]);
+  const server = echo.servingPids[0];
+  assert.deepEqual(seen, [
+    [run.pid, Direction.EGRESS, Number(clientPort), echo.port, ping, ping.length],
+    [server, Direction.INGRESS, echo.port, Number(clientPort), ping, ping.length],
+    [server, Direction.EGRESS, echo.port, Number(clientPort), `pong:${ping}`, ping.length + 5],
+    [run.pid, Direction.INGRESS, Number(clientPort), echo.port, `pong:${ping}`, ping.length + 5],
+  ]);
+  for (const e of data) {
+    assert.equal(e.l4Protocol, L4Protocol.UDP);
+    assert.equal(e.role, SocketRole.UNKNOWN, 'no connect, no accept: the role is unknown');
+    assert.equal(e.remoteAddr, '127.0.0.1');
+  }
+  const closes = events.filter((e) => e.kind === SocketEventKind.CLOSE);
+  assert.deepEqual(closes.map((e) => [e.pid, e.socketId]), [[run.pid, data[0].socketId]]);
 });

@@ -110,3 +110,22 @@ export function runClient(command: string, args: string[], input?: string): Prom
     if (input !== undefined) child.stdin!.end(input);
   });
 }
+
+/** A Node UDP server answering each datagram `m` with `pong:m`. */
+export async function startUdpEcho(): Promise<RunningServer> {
+  const port = await freePort();
+  const script = `const s = require('node:dgram').createSocket('udp4');
+s.on('message', (m, r) => s.send(Buffer.concat([Buffer.from('pong:'), m]), r.port, r.address));
+s.bind(${port}, '127.0.0.1', () => console.log('ready'));`;
+  const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'ignore'] });
+  await new Promise((resolve) => child.stdout!.once('data', resolve));
+  return { port, servingPids: [child.pid!], stop: stopper(child) };
+}
+
+/** Sends `message` from an unconnected UDP socket and prints its own port and the answer. */
+export function udpClient(port: number, message: string): Promise<Finished> {
+  const script = `const c = require('node:dgram').createSocket('udp4');
+c.on('message', (m) => { console.log(c.address().port + ' ' + m); c.close(); });
+c.bind(0, '127.0.0.1', () => c.send(${JSON.stringify(message)}, ${port}, '127.0.0.1'));`;
+  return runClient(process.execPath, ['-e', script]);
+}
