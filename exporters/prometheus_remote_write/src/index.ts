@@ -3,6 +3,6 @@ export type { Config } from './config.ts';
 export { configSchema } from './config.ts';
 export { Translator } from './translate.ts';
 export type { TranslateSettings, Translation } from './translate.ts';
-export { encodeWriteRequests } from './write-request.ts';
+export { WriteRequestEncoder } from './write-request.ts';
 export { snappyCodec } from './compress.ts';
 export type { ClientAuthenticator } from './client.ts';

@@ -51,12 +51,98 @@ export function serviceIdentity(resourceAttributes: KeyValue[]): ServiceIdentity
   return { job, instance };
 }
 
-const byKey = (a: KeyValue, b: KeyValue) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
-const byName = (a: Label, b: Label) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+/** A point's labels before the translator's own: sorted by name, and their hash. */
+export interface BaseLabels {
+  labels: Label[];
+  hash: number;
+}
+
+/**
+ * Labels of one series and a 30-bit hash of them: equal sets, equal hashes. Small enough to
+ * stay an unboxed integer in V8's maps; collisions are resolved by comparing the labels.
+ */
+export interface SeriesLabels {
+  labels: Label[];
+  hash: number;
+}
+
+const FNV_OFFSET = 0x811c9dc5;
+const FNV_PRIME = 16777619;
+
+/** 32-bit FNV-1a over the strings, each followed by a separator no character can fake. */
+class LabelHash {
+  h = FNV_OFFSET;
+
+  add(s: string): this {
+    let h = this.h;
+    for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), FNV_PRIME);
+    this.h = Math.imul(h ^ 0x1ffff, FNV_PRIME);
+    return this;
+  }
+
+  seed(hash: number): this {
+    this.h = Math.imul(hash ^ FNV_OFFSET, FNV_PRIME);
+    return this;
+  }
+
+  get value(): number {
+    return (this.h ^ (this.h >>> 30)) & 0x3fffffff;
+  }
+}
+
+/** The hash of a sorted label set, from scratch. */
+export function hashLabels(labels: Label[]): number {
+  const h = new LabelHash();
+  for (const l of labels) h.add(l.name).add(l.value);
+  return h.value;
+}
+
+export function sameLabels(a: Label[], b: Label[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i].name !== b[i].name || a[i].value !== b[i].value) return false;
+  return true;
+}
+
+/**
+ * Inserts keeping `labels` sorted by name, then by attribute key (insertion sort: attributes
+ * mostly come sorted already). Returns true when the name was there already.
+ */
+function insertSorted(labels: Label[], keys: string[], label: Label, key: string): boolean {
+  let i = labels.length;
+  labels.push(label);
+  keys.push(key);
+  let collided = false;
+  while (i > 0) {
+    const prev = labels[i - 1];
+    if (prev.name < label.name) break;
+    if (prev.name === label.name) {
+      collided = true;
+      if (keys[i - 1] <= key) break;
+    }
+    labels[i] = prev;
+    keys[i] = keys[i - 1];
+    labels[i - 1] = label;
+    keys[i - 1] = key;
+    i--;
+  }
+  return collided;
+}
+
+/** Labels whose names collided after sanitizing become one, values joined with ';'. */
+function joinCollisions(labels: Label[]): Label[] {
+  const out: Label[] = [];
+  for (const l of labels) {
+    const last = out[out.length - 1];
+    if (last !== undefined && last.name === l.name) last.value = `${last.value};${l.value}`;
+    else out.push({ name: l.name, value: l.value });
+  }
+  return out;
+}
 
 export class LabelBuilder {
   private readonly namer: LabelNamer;
   private readonly externalLabels: Label[];
+  private readonly keys: string[] = [];
 
   constructor(namer: LabelNamer, externalLabels: Label[]) {
     this.namer = namer;
@@ -67,39 +153,55 @@ export class LabelBuilder {
    * The labels of a point, without the translator's own; `ignore` leaves attributes out
    * (target_info leaves out the ones that became job and instance).
    */
-  base(attributes: KeyValue[], identity: ServiceIdentity, ignore?: ReadonlySet<string>): Map<string, string> {
-    const out = new Map<string, string>();
-    const sorted = attributes.length > 1 ? [...attributes].sort(byKey) : attributes;
-    for (const kv of sorted) {
+  base(attributes: KeyValue[], identity: ServiceIdentity, ignore?: ReadonlySet<string>): BaseLabels {
+    const labels: Label[] = [];
+    // the attribute key behind each label: colliding names join their values in key order
+    const keys = this.keys;
+    keys.length = 0;
+    let collided = false;
+    for (const kv of attributes) {
       if (ignore?.has(kv.key)) continue;
       const name = this.namer.build(kv.key);
-      if (name === '') continue;
-      const value = anyValueToString(kv.value);
-      const existing = out.get(name);
-      out.set(name, existing === undefined ? value : `${existing};${value}`);
+      if (name === '' || (name === 'job' && identity.job !== undefined) || (name === 'instance' && identity.instance !== undefined)) continue;
+      collided = insertSorted(labels, keys, { name, value: anyValueToString(kv.value) }, kv.key) || collided;
     }
-    if (identity.job !== undefined) out.set('job', identity.job);
-    if (identity.instance !== undefined) out.set('instance', identity.instance);
-    for (const l of this.externalLabels) if (!out.has(l.name)) out.set(l.name, l.value);
-    return out;
+    if (identity.job !== undefined) insertSorted(labels, keys, { name: 'job', value: identity.job }, '');
+    if (identity.instance !== undefined) insertSorted(labels, keys, { name: 'instance', value: identity.instance }, '');
+    for (const l of this.externalLabels) {
+      if (!labels.some((x) => x.name === l.name)) insertSorted(labels, keys, { name: l.name, value: l.value }, '');
+    }
+    const joined = collided ? joinCollisions(labels) : labels;
+    return { labels: joined, hash: hashLabels(joined) };
   }
 
-  /** The sorted label set of one series: `base` plus `__name__` and extra pairs over it. */
-  finish(base: Map<string, string>, metricName: string, extraName?: string, extraValue?: string): Label[] {
+  /** The sorted label set of one series: `base` with `__name__` and an extra pair put in their places. */
+  finish(base: BaseLabels, metricName: string, extraName?: string, extraValue = ''): SeriesLabels {
     const labels: Label[] = [];
-    for (const [name, value] of base) {
-      if (name === '__name__' || name === extraName) continue;
-      labels.push({ name, value });
+    let placedName = false;
+    let placedExtra = extraName === undefined;
+    let shadowed = false;
+    for (const l of base.labels) {
+      if (!placedName && l.name >= '__name__') {
+        labels.push({ name: '__name__', value: metricName });
+        placedName = true;
+      }
+      if (!placedExtra && l.name >= extraName!) {
+        labels.push({ name: extraName!, value: extraValue });
+        placedExtra = true;
+      }
+      if (l.name === '__name__' || l.name === extraName) {
+        shadowed = true;
+        continue;
+      }
+      labels.push(l);
     }
-    labels.push({ name: '__name__', value: metricName });
-    if (extraName !== undefined) labels.push({ name: extraName, value: extraValue ?? '' });
-    return labels.sort(byName);
+    if (!placedName) labels.push({ name: '__name__', value: metricName });
+    if (!placedExtra) labels.push({ name: extraName!, value: extraValue });
+    if (!placedName || !placedExtra) labels.sort(byName);
+    // the base's hash stands for the rest of the set, unless a base label was replaced
+    const hash = shadowed ? hashLabels(labels) : new LabelHash().seed(base.hash).add(metricName).add(extraName ?? '').add(extraValue).value;
+    return { labels, hash };
   }
 }
 
-/** A key that identifies a label set (labels sorted): series with equal keys merge. */
-export function seriesKey(labels: Label[]): string {
-  let key = '';
-  for (const l of labels) key += `${l.name}\u00ff${l.value}\u00fe`;
-  return key;
-}
+const byName = (a: Label, b: Label) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);

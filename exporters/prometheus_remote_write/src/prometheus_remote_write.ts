@@ -6,21 +6,18 @@ import { permanent } from '@flowtel/core';
 import type { Metrics } from '@flowtel/pdata';
 import type { ClientAuthenticator } from './client.ts';
 import { RemoteWriteClient } from './client.ts';
-import { snappyCodec } from './compress.ts';
 import type { Config } from './config.ts';
 import { LabelNamer, shouldEscape, type TranslationStrategy } from './naming.ts';
-import { ProtoWriter } from './proto-writer.ts';
 import type { Label } from './series.ts';
 import { RemoteWriteTelemetry } from './telemetry.ts';
 import type { TranslateSettings } from './translate.ts';
 import { Translator } from './translate.ts';
 import type { EncodedRequest } from './write-request.ts';
-import { encodeWriteRequests } from './write-request.ts';
+import { WriteRequestEncoder } from './write-request.ts';
 
 export const USER_AGENT = 'flowtel/0.1.0';
 
 interface PendingRequest extends Omit<EncodedRequest, 'body'> {
-  compressed: Uint8Array;
   sent: boolean;
 }
 
@@ -56,8 +53,7 @@ export class RemoteWriteExporter {
   private readonly config: Config;
   private readonly translator: Translator;
   private readonly telemetry: RemoteWriteTelemetry;
-  private readonly writer = new ProtoWriter();
-  private readonly codec = snappyCodec();
+  private readonly encoder: WriteRequestEncoder;
   private readonly pending = new WeakMap<Batch, PendingRequest[]>();
   private client?: RemoteWriteClient;
 
@@ -65,6 +61,7 @@ export class RemoteWriteExporter {
     this.settings = settings;
     this.config = config;
     this.translator = new Translator(translateSettings(config));
+    this.encoder = new WriteRequestEncoder(config.max_batch_size_bytes, 'label-aware');
     this.telemetry = new RemoteWriteTelemetry(settings.meter, settings.id);
   }
 
@@ -126,11 +123,11 @@ export class RemoteWriteExporter {
   /** Translates, encodes and compresses a batch into its requests. */
   prepare(metrics: Metrics): PendingRequest[] {
     const t = this.translator.translate(metrics);
-    this.telemetry.translated(t.series.size, t.errors.length > 0, t.droppedPoints);
+    this.telemetry.translated(t.series.length, t.errors.length > 0, t.droppedPoints);
     if (t.errors.length > 0) {
-      this.settings.logger.debug({ errors: t.errors, dropped_points: t.droppedPoints, translated: t.series.size }, 'failed to translate metrics, exporting remaining metrics');
+      this.settings.logger.debug({ errors: t.errors, dropped_points: t.droppedPoints, translated: t.series.length }, 'failed to translate metrics, exporting remaining metrics');
     }
-    const encoded = encodeWriteRequests(t.series.values(), t.metadata, this.config.max_batch_size_bytes, this.writer);
-    return encoded.map(({ body, ...counts }) => ({ ...counts, compressed: this.codec.compress(body), sent: false }));
+    // the bodies are views into the encoder's buffer: only the compressed bytes are kept
+    return this.encoder.encode(t.series, t.metadata).map(({ body, ...rest }) => ({ ...rest, sent: false }));
   }
 }

@@ -93,6 +93,13 @@ export class ProtoWriter {
     this.pos += 8;
   }
 
+  /** Raw bytes, already encoded. */
+  bytes(b: Uint8Array): void {
+    this.ensure(b.length);
+    this.buf.set(b, this.pos);
+    this.pos += b.length;
+  }
+
   /** A length-prefixed UTF-8 string. */
   string(s: string): void {
     const n = s.length;

@@ -47,6 +47,8 @@ export interface NativeHistogram {
 export interface TimeSeries {
   /** sorted by name, `__name__` among them */
   labels: Label[];
+  /** hash of the label set (labels.ts); lets the encoder reuse its bytes from one batch to the next */
+  hash?: number;
   samples: Sample[];
   exemplars: Exemplar[];
   histograms: NativeHistogram[];

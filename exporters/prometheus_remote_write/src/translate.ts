@@ -13,8 +13,8 @@ import type {
 } from '@flowtel/pdata';
 import { AggregationTemporality, metricDataPoints } from '@flowtel/pdata';
 import { formatFloat } from './format.ts';
-import type { ServiceIdentity } from './labels.ts';
-import { anyValueToString, LabelBuilder, SERVICE_INSTANCE_ID, SERVICE_NAME, SERVICE_NAMESPACE, seriesKey, serviceIdentity } from './labels.ts';
+import type { BaseLabels, SeriesLabels, ServiceIdentity } from './labels.ts';
+import { anyValueToString, LabelBuilder, SERVICE_INSTANCE_ID, SERVICE_NAME, SERVICE_NAMESPACE, sameLabels, serviceIdentity } from './labels.ts';
 import { toNativeHistogram } from './native-histogram.ts';
 import type { NamedKind, TranslationStrategy } from './naming.ts';
 import { LabelNamer, MetricNamer } from './naming.ts';
@@ -35,7 +35,8 @@ export interface TranslateSettings {
 }
 
 export interface Translation {
-  series: Map<string, TimeSeries>;
+  /** one per label set, samples merged */
+  series: TimeSeries[];
   metadata: MetricMetadata[];
   /** why points were dropped, one entry per metric (or per point, for histogram scales) */
   errors: string[];
@@ -48,7 +49,16 @@ const IDENTIFYING_ATTRIBUTES: ReadonlySet<string> = new Set([SERVICE_NAMESPACE, 
 /** contrib's cap on the runes of an exemplar's labels; past it the filtered attributes are left off */
 const MAX_EXEMPLAR_RUNES = 128;
 
-const toMs = (ns: bigint): number => Number(ns / 1_000_000n);
+let lastNs = -1n;
+let lastMs = 0;
+/** Nanoseconds to milliseconds, exactly; the points of a batch mostly share a timestamp. */
+const toMs = (ns: bigint): number => {
+  if (ns !== lastNs) {
+    lastNs = ns;
+    lastMs = Number(ns / 1_000_000n);
+  }
+  return lastMs;
+};
 const pointValue = (p: { asDouble?: number; asInt?: bigint }) => p.asDouble ?? (p.asInt !== undefined ? Number(p.asInt) : 0);
 const hex = (id: Uint8Array) => Buffer.from(id.buffer, id.byteOffset, id.byteLength).toString('hex');
 const isEmptyId = (id: Uint8Array) => id.length === 0 || id.every((b) => b === 0);
@@ -107,32 +117,43 @@ function toExemplars(exemplars: OtlpExemplar[]): Exemplar[] {
 
 /** One translation run: the series it builds up, merged by label set. */
 class Conversion {
-  readonly series = new Map<string, TimeSeries>();
+  readonly series: TimeSeries[] = [];
+  /** by hash; a rare hash collision chains to an array */
+  private readonly byHash = new Map<number, TimeSeries | TimeSeries[]>();
   readonly errors: string[] = [];
   droppedPoints = 0;
 
-  seriesFor(labels: Label[]): TimeSeries {
-    const key = seriesKey(labels);
-    let ts = this.series.get(key);
-    if (!ts) {
-      ts = { labels, samples: [], exemplars: [], histograms: [] };
-      this.series.set(key, ts);
-    }
+  find({ labels, hash }: SeriesLabels): TimeSeries | undefined {
+    const found = this.byHash.get(hash);
+    if (found === undefined) return undefined;
+    if (!Array.isArray(found)) return sameLabels(found.labels, labels) ? found : undefined;
+    return found.find((ts) => sameLabels(ts.labels, labels));
+  }
+
+  private create({ labels, hash }: SeriesLabels): TimeSeries {
+    const ts: TimeSeries = { labels, hash, samples: [], exemplars: [], histograms: [] };
+    const found = this.byHash.get(hash);
+    if (found === undefined) this.byHash.set(hash, ts);
+    else if (Array.isArray(found)) found.push(ts);
+    else this.byHash.set(hash, [found, ts]);
+    this.series.push(ts);
     return ts;
   }
 
-  addSample(labels: Label[], sample: Sample): TimeSeries {
+  seriesFor(labels: SeriesLabels): TimeSeries {
+    return this.find(labels) ?? this.create(labels);
+  }
+
+  addSample(labels: SeriesLabels, sample: Sample): TimeSeries {
     const ts = this.seriesFor(labels);
     ts.samples.push(sample);
     return ts;
   }
 
   /** A `_created` series, only when no series has these labels yet (contrib's addTimeSeriesIfNeeded). */
-  addCreated(labels: Label[], startNs: bigint, timeNs: bigint): void {
-    if (startNs === 0n) return;
-    const key = seriesKey(labels);
-    if (this.series.has(key)) return;
-    this.series.set(key, { labels, samples: [{ value: toMs(startNs), timestamp: toMs(timeNs) }], exemplars: [], histograms: [] });
+  addCreated(labels: SeriesLabels, startNs: bigint, timeNs: bigint): void {
+    if (startNs === 0n || this.find(labels)) return;
+    this.create(labels).samples.push({ value: toMs(startNs), timestamp: toMs(timeNs) });
   }
 
   drop(points: number, reason: string): void {
@@ -202,14 +223,14 @@ export class Translator {
     return (a) => [...promoted, ...a.filter((kv) => !keys.has(kv.key))];
   }
 
-  private addGauge(c: Conversion, points: NumberDataPoint[], name: string, attrs: (a: KeyValue[]) => Map<string, string>): void {
+  private addGauge(c: Conversion, points: NumberDataPoint[], name: string, attrs: (a: KeyValue[]) => BaseLabels): void {
     for (const p of points) {
       const stale = (p.flags & FLAG_NO_RECORDED_VALUE) !== 0;
       c.addSample(this.labels.finish(attrs(p.attributes), name), { value: pointValue(p), timestamp: toMs(p.timeUnixNano), stale });
     }
   }
 
-  private addSum(c: Conversion, points: NumberDataPoint[], name: string, monotonic: boolean, attrs: (a: KeyValue[]) => Map<string, string>): void {
+  private addSum(c: Conversion, points: NumberDataPoint[], name: string, monotonic: boolean, attrs: (a: KeyValue[]) => BaseLabels): void {
     for (const p of points) {
       const stale = (p.flags & FLAG_NO_RECORDED_VALUE) !== 0;
       const base = attrs(p.attributes);
@@ -221,7 +242,7 @@ export class Translator {
     }
   }
 
-  private addHistogram(c: Conversion, points: HistogramDataPoint[], name: string, attrs: (a: KeyValue[]) => Map<string, string>): void {
+  private addHistogram(c: Conversion, points: HistogramDataPoint[], name: string, attrs: (a: KeyValue[]) => BaseLabels): void {
     for (const p of points) {
       const stale = (p.flags & FLAG_NO_RECORDED_VALUE) !== 0;
       const timestamp = toMs(p.timeUnixNano);
@@ -250,7 +271,7 @@ export class Translator {
     }
   }
 
-  private addExponentialHistogram(c: Conversion, metric: Metric, name: string, attrs: (a: KeyValue[]) => Map<string, string>): void {
+  private addExponentialHistogram(c: Conversion, metric: Metric, name: string, attrs: (a: KeyValue[]) => BaseLabels): void {
     for (const p of metric.exponentialHistogram!.dataPoints) {
       let histogram;
       try {
@@ -265,7 +286,7 @@ export class Translator {
     }
   }
 
-  private addSummary(c: Conversion, points: SummaryDataPoint[], name: string, attrs: (a: KeyValue[]) => Map<string, string>): void {
+  private addSummary(c: Conversion, points: SummaryDataPoint[], name: string, attrs: (a: KeyValue[]) => BaseLabels): void {
     for (const p of points) {
       const stale = (p.flags & FLAG_NO_RECORDED_VALUE) !== 0;
       const timestamp = toMs(p.timeUnixNano);
@@ -284,7 +305,7 @@ export class Translator {
     if (!this.settings.targetInfo || latest === 0n) return;
     if (!attributes.some((kv) => !IDENTIFYING_ATTRIBUTES.has(kv.key))) return;
     const base = this.labels.base(attributes, identity, IDENTIFYING_ATTRIBUTES);
-    if (!base.has('job') && !base.has('instance')) return;
+    if (!base.labels.some((l) => l.name === 'job' || l.name === 'instance')) return;
     const name = this.settings.namespace !== '' ? `${this.settings.namespace}_target_info` : 'target_info';
     c.addSample(this.labels.finish(base, name), { value: 1, timestamp: toMs(latest) });
   }

@@ -1,5 +1,8 @@
-// prometheus.WriteRequest (remote write 1.0) encoding, cut into requests no larger than
-// max_batch_size_bytes as the contrib exporter cuts them: whole series, never split.
+// prometheus.WriteRequest (remote write 1.0) encoding and compression, cut into requests no
+// larger than max_batch_size_bytes.
+import type { SnappyCodec } from './compress.ts';
+import { LabelBytesCache } from './label-bytes.ts';
+import { compressWithLabels, Segments } from './label-snappy.ts';
 import { ProtoWriter } from './proto-writer.ts';
 import type { Exemplar, Label, MetricMetadata, NativeHistogram, Sample, TimeSeries } from './series.ts';
 import { STALE_NAN_BITS } from './series.ts';
@@ -89,13 +92,23 @@ function inOrder(items: { timestamp: number }[]): boolean {
   return true;
 }
 
-/** One `timeseries` entry (field 1 of WriteRequest); samples go out in timestamp order. */
-export function writeTimeSeries(w: ProtoWriter, ts: TimeSeries): void {
+/**
+ * One `timeseries` entry (field 1 of WriteRequest); samples go out in timestamp order. With a
+ * cache, label pairs are copied from it and their places noted in `segments`.
+ */
+export function writeTimeSeries(w: ProtoWriter, ts: TimeSeries, cache?: LabelBytesCache, segments?: Segments): void {
   if (!inOrder(ts.samples)) ts.samples.sort(byTimestamp);
   if (!inOrder(ts.histograms)) ts.histograms.sort(byTimestamp);
   w.tag(1, BYTES);
   const at = w.fork(2);
-  writeLabels(w, 1, ts.labels);
+  if (cache && segments) {
+    const cached = cache.forSeries(ts);
+    // noted where the guess put it; moved once `join` has settled the length prefix
+    segments.push(w.pos, cached);
+    w.bytes(cached.block);
+  } else {
+    writeLabels(w, 1, ts.labels);
+  }
   for (const s of ts.samples) writeSample(w, s);
   for (const e of ts.exemplars) writeExemplar(w, e);
   for (const h of ts.histograms) writeHistogram(w, h);
@@ -122,48 +135,90 @@ export function writeMetadata(w: ProtoWriter, m: MetricMetadata): void {
 }
 
 export interface EncodedRequest {
-  /** the uncompressed WriteRequest */
+  /** the uncompressed WriteRequest: a view into the encoder's buffer, valid until its next encode */
   body: Uint8Array;
+  /** snappy block of the body */
+  compressed: Uint8Array;
   samples: number;
   histograms: number;
   exemplars: number;
 }
 
+export type Compression = 'label-aware' | SnappyCodec;
+
 /**
- * Encodes series and metadata into WriteRequests of at most `maxBytes` each (one series
- * larger than that goes alone). Metadata travels in requests of its own, after the series.
+ * Encodes series and metadata into snappy-compressed WriteRequests of at most `maxBytes`
+ * uncompressed each (one series larger than that goes alone), as contrib cuts them: whole
+ * series, never split. Metadata travels in requests of its own, after the series.
  */
-export function encodeWriteRequests(
-  series: Iterable<TimeSeries>,
-  metadata: MetricMetadata[],
-  maxBytes: number,
-  writer = new ProtoWriter(),
-): EncodedRequest[] {
-  writer.reset();
-  const requests: EncodedRequest[] = [];
-  let start = 0;
-  let current: EncodedRequest = { body: new Uint8Array(0), samples: 0, histograms: 0, exemplars: 0 };
-  const cut = (end: number) => {
-    if (end === start) return;
-    current.body = writer.buf.slice(start, end);
-    requests.push(current);
-    current = { body: new Uint8Array(0), samples: 0, histograms: 0, exemplars: 0 };
-    start = end;
-  };
-  for (const ts of series) {
-    const before = writer.pos;
-    writeTimeSeries(writer, ts);
-    if (writer.pos - start >= maxBytes && before > start) cut(before);
-    current.samples += ts.samples.length;
-    current.histograms += ts.histograms.length;
-    current.exemplars += ts.exemplars.length;
+export class WriteRequestEncoder {
+  private readonly maxBytes: number;
+  private readonly compression: Compression;
+  private readonly writer = new ProtoWriter(1 << 20);
+  private readonly cache?: LabelBytesCache;
+  private readonly segments = new Segments();
+
+  constructor(maxBytes: number, compression: Compression) {
+    this.maxBytes = maxBytes;
+    this.compression = compression;
+    if (compression === 'label-aware') this.cache = new LabelBytesCache();
   }
-  cut(writer.pos);
-  for (const m of metadata) {
-    const before = writer.pos;
-    writeMetadata(writer, m);
-    if (writer.pos - start >= maxBytes && before > start) cut(before);
+
+  encode(series: Iterable<TimeSeries>, metadata: MetricMetadata[] = []): EncodedRequest[] {
+    const w = this.writer;
+    const segments = this.segments;
+    w.reset();
+    segments.clear();
+    const requests: EncodedRequest[] = [];
+    let start = 0;
+    let firstSegment = 0;
+    let counts = { samples: 0, histograms: 0, exemplars: 0 };
+    const cut = (end: number, lastSegment: number) => {
+      if (end === start) return;
+      const body = w.buf.subarray(start, end);
+      const compressed =
+        this.compression === 'label-aware'
+          ? compressWithLabels(w.buf, start, end, segments, firstSegment, lastSegment)
+          : this.compression.compress(body);
+      requests.push({ body, compressed, ...counts });
+      counts = { samples: 0, histograms: 0, exemplars: 0 };
+      start = end;
+      firstSegment = lastSegment;
+    };
+    for (const ts of series) {
+      const before = w.pos;
+      const segmentsBefore = segments.length;
+      writeTimeSeries(w, ts, this.cache, this.cache ? segments : undefined);
+      if (this.cache) {
+        // the labels start after the tag and the length prefix, whose size is known only now
+        segments.at[segmentsBefore] = w.pos - seriesContentLength(w, before);
+      }
+      if (w.pos - start >= this.maxBytes && before > start) cut(before, segmentsBefore);
+      counts.samples += ts.samples.length;
+      counts.histograms += ts.histograms.length;
+      counts.exemplars += ts.exemplars.length;
+    }
+    cut(w.pos, segments.length);
+    for (const m of metadata) {
+      const before = w.pos;
+      writeMetadata(w, m);
+      if (w.pos - start >= this.maxBytes && before > start) cut(before, segments.length);
+    }
+    cut(w.pos, segments.length);
+    return requests;
   }
-  cut(writer.pos);
-  return requests;
+}
+
+/** The content length of the length-delimited field written at `fieldStart` (tag, varint length, content). */
+function seriesContentLength(w: ProtoWriter, fieldStart: number): number {
+  let p = fieldStart + 1;
+  let length = 0;
+  let shift = 1;
+  for (;;) {
+    const b = w.buf[p++];
+    length += (b & 0x7f) * shift;
+    if (b < 0x80) break;
+    shift *= 128;
+  }
+  return length;
 }
