@@ -1,0 +1,140 @@
+// The state the smartencoding processors of one directory share: the dictionary, what /proc
+// said per pid, the Kubernetes cache, and the memo of resources already resolved. Started by
+// the first processor that starts, stopped (and the dictionary saved) by the last to stop.
+import { resolve } from 'node:path';
+import type { CreateSettings } from '@flowtel/core';
+import type { KeyValue } from '@flowtel/pdata';
+import type { SmartEncodingConfig } from './config.ts';
+import { TagDictionary } from './dictionary.ts';
+import { localHost, type LocalHost } from './host.ts';
+import { KubeApi } from './kubernetes/api.ts';
+import { KubeCache } from './kubernetes/cache.ts';
+import { readProc, type ProcInfo } from './proc.ts';
+import { resolveTags, type ResolverSources, type TagSet } from './resolve.ts';
+
+const MEMO_LIMIT = 10_000;
+
+interface Memo<T> {
+  value: T;
+  at: number;
+  generation: number;
+}
+
+export class SharedTagging {
+  readonly dictionary: TagDictionary;
+  readonly host: LocalHost = localHost();
+  kube?: KubeCache;
+  private readonly settings: CreateSettings;
+  private readonly config: SmartEncodingConfig;
+  private readonly procs = new Map<number, { info: ProcInfo | undefined; at: number }>();
+  private readonly sources: ResolverSources;
+  private saveTimer?: NodeJS.Timeout;
+  private users = 0;
+
+  constructor(settings: CreateSettings, config: SmartEncodingConfig) {
+    this.settings = settings;
+    this.config = config;
+    this.dictionary = new TagDictionary({ directory: resolve(settings.configDir, config.directory), maxEntriesPerKind: config.max_entries_per_kind });
+    this.sources = {
+      host: this.host,
+      agentTags: config.tags,
+      proc: (pid) => this.proc(pid),
+      labels: config.kubernetes.labels,
+      annotations: config.kubernetes.annotations,
+    };
+  }
+
+  async acquire(): Promise<void> {
+    if (this.users++ > 0) return;
+    this.saveTimer = setInterval(() => this.save(), Math.max(this.config.save_interval, 10));
+    this.saveTimer.unref();
+    const api = kubeApi(this.config);
+    if (!api) return;
+    const kube = new KubeCache(api, {
+      nodeName: this.config.kubernetes.node_name || undefined,
+      maxBackoffMs: this.config.kubernetes.max_backoff,
+      onError: (err) => this.settings.logger.warn({ err: err.message }, 'smartencoding: Kubernetes API request failed; retrying'),
+    });
+    kube.start();
+    this.kube = kube;
+    this.sources.kube = kube;
+    if (!(await kube.waitForSync(this.config.kubernetes.sync_timeout))) {
+      this.settings.logger.warn(`smartencoding: the Kubernetes API did not answer within ${this.config.kubernetes.sync_timeout} ms; pods are tagged once it does`);
+    }
+  }
+
+  release(): boolean {
+    if (this.users === 0 || --this.users > 0) return false;
+    clearInterval(this.saveTimer);
+    this.kube?.stop();
+    this.save();
+    return true;
+  }
+
+  /** The tag sets of a resource, memoised until /proc or the API server may say otherwise. */
+  resolve(resource: KeyValue[], clientAddress: string | undefined, memo: Map<string, Memo<unknown>>, build: (set: TagSet) => unknown): unknown {
+    const key = memoKey(resource, clientAddress);
+    const now = Date.now();
+    const generation = this.kube?.generation ?? 0;
+    const hit = memo.get(key);
+    if (hit && hit.generation === generation && now - hit.at < this.config.process_refresh) return hit.value;
+    const value = build(resolveTags(resource, clientAddress, this.sources));
+    if (memo.size >= MEMO_LIMIT) memo.clear();
+    memo.set(key, { value, at: now, generation });
+    return value;
+  }
+
+  save(): void {
+    try {
+      this.dictionary.save();
+    } catch (err) {
+      this.settings.logger.error({ err: (err as Error).message }, 'smartencoding: cannot save the dictionary');
+    }
+  }
+
+  private proc(pid: number): ProcInfo | undefined {
+    const now = Date.now();
+    const cached = this.procs.get(pid);
+    if (cached && now - cached.at < this.config.process_refresh) return cached.info;
+    const info = readProc(pid);
+    if (this.procs.size >= MEMO_LIMIT) this.procs.clear();
+    this.procs.set(pid, { info, at: now });
+    return info;
+  }
+}
+
+export type MemoMap = Map<string, Memo<unknown>>;
+
+function memoKey(resource: KeyValue[], clientAddress: string | undefined): string {
+  return JSON.stringify([clientAddress ?? '', resource], (_, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v instanceof Uint8Array ? Buffer.from(v).toString('base64') : v));
+}
+
+function kubeApi(config: SmartEncodingConfig): KubeApi | undefined {
+  const k = config.kubernetes;
+  const inCluster = Boolean(process.env.KUBERNETES_SERVICE_HOST);
+  if (k.enabled === false || (k.enabled === 'auto' && !inCluster && !k.api_url)) return undefined;
+  let baseUrl = k.api_url;
+  if (!baseUrl) {
+    const host = process.env.KUBERNETES_SERVICE_HOST;
+    if (!host) throw new Error('kubernetes.enabled is true but neither kubernetes.api_url nor KUBERNETES_SERVICE_HOST is set');
+    baseUrl = `https://${host.includes(':') ? `[${host}]` : host}:${process.env.KUBERNETES_SERVICE_PORT ?? '443'}`;
+  }
+  return new KubeApi({ baseUrl, tokenFile: k.token_file, caFile: k.ca_file, timeoutMs: k.request_timeout });
+}
+
+const shared = new Map<string, SharedTagging>();
+
+/** The shared state of the directory a config names: one per resolved directory. */
+export function sharedTagging(settings: CreateSettings, config: SmartEncodingConfig): SharedTagging {
+  const directory = resolve(settings.configDir, config.directory);
+  let s = shared.get(directory);
+  if (!s) {
+    s = new SharedTagging(settings, config);
+    shared.set(directory, s);
+  }
+  return s;
+}
+
+export function forgetTagging(s: SharedTagging): void {
+  for (const [dir, v] of shared) if (v === s) shared.delete(dir);
+}

@@ -1,0 +1,110 @@
+// The processor: every resource of every batch gets its tag sets interned, then leaves with
+// ids (encode) or with the full decoded attributes (enrich). Resources are few per batch and
+// repeat from batch to batch, so the work is a memo lookup per resource, not per record.
+import { map, type OperatorFunction } from 'rxjs';
+import type { Batch, CreateSettings, Processor } from '@flowtel/core';
+import type { KeyValue, Resource } from '@flowtel/pdata';
+import type { SmartEncodingConfig } from './config.ts';
+import { decodeAttributes } from './decode.ts';
+import { DictionaryFullError } from './dictionary.ts';
+import { encodeResource, encodedAttributes } from './encode.ts';
+import { registerDictionary, unregisterDictionary } from './registry.ts';
+import { forgetTagging, sharedTagging, type MemoMap, type SharedTagging } from './shared.ts';
+import { TAG_KINDS } from './tags.ts';
+
+export class SmartEncodingProcessor implements Processor {
+  private readonly settings: CreateSettings;
+  private readonly config: SmartEncodingConfig;
+  private readonly keep: ReadonlySet<string>;
+  private readonly memo: MemoMap = new Map();
+  private shared?: SharedTagging;
+  private started = false;
+  /** resources left unencoded because a dictionary kind was full */
+  unencoded = 0;
+
+  constructor(settings: CreateSettings, config: SmartEncodingConfig) {
+    this.settings = settings;
+    this.config = config;
+    this.keep = new Set(config.keep);
+  }
+
+  get tagging(): SharedTagging {
+    this.shared ??= sharedTagging(this.settings, this.config);
+    return this.shared;
+  }
+
+  async start(): Promise<void> {
+    const tagging = this.tagging;
+    await tagging.acquire();
+    this.started = true;
+    registerDictionary(this.settings.id, tagging.dictionary);
+    this.observe(tagging);
+  }
+
+  async shutdown(): Promise<void> {
+    if (!this.started || !this.shared) return;
+    this.started = false;
+    unregisterDictionary(this.settings.id, this.shared.dictionary);
+    if (this.shared.release()) forgetTagging(this.shared);
+  }
+
+  operator(): OperatorFunction<Batch, Batch> {
+    return map((batch) => {
+      try {
+        this.process(batch);
+      } catch (err) {
+        this.settings.logger.error({ err: (err as Error).message }, 'smartencoding failed on a batch; it passes unencoded');
+      }
+      return batch;
+    });
+  }
+
+  /** Rewrites the resources of the batch in place (the host gives each pipeline its own copy). */
+  process(batch: Batch): void {
+    const client = batch.client?.address;
+    switch (batch.signal) {
+      case 'traces':
+        for (const r of batch.data.resourceSpans) this.rewrite(r.resource, client);
+        break;
+      case 'logs':
+        for (const r of batch.data.resourceLogs) this.rewrite(r.resource, client);
+        break;
+      case 'metrics':
+        for (const r of batch.data.resourceMetrics) this.rewrite(r.resource, client);
+        break;
+    }
+  }
+
+  private rewrite(resource: Resource, client: string | undefined): void {
+    const tagging = this.tagging;
+    const dictionary = tagging.dictionary;
+    const original = resource.attributes;
+    try {
+      resource.attributes = tagging.resolve(original, client, this.memo, (set) => {
+        const ids = encodeResource(original, set, this.keep, dictionary);
+        const encoded = encodedAttributes(original, ids, this.keep, this.settings.id, dictionary.version);
+        return this.config.mode === 'encode' ? encoded : decodeAttributes(encoded, dictionary);
+      }) as KeyValue[];
+    } catch (err) {
+      if (!(err instanceof DictionaryFullError)) throw err;
+      this.unencoded++;
+    }
+  }
+
+  private observe(tagging: SharedTagging): void {
+    if (this.settings.metricsLevel === 'none') return;
+    const attributes = { processor: this.settings.id };
+    const meter = this.settings.meter;
+    meter
+      .createObservableGauge('flowtel_smartencoding_dictionary_entries', { description: 'Entries in the SmartEncoding dictionary, per tag kind.' })
+      .addCallback((r) => {
+        for (const kind of TAG_KINDS) r.observe(tagging.dictionary.size(kind), { ...attributes, kind });
+      });
+    meter
+      .createObservableGauge('flowtel_smartencoding_dictionary_version', { description: 'The SmartEncoding dictionary version.' })
+      .addCallback((r) => r.observe(tagging.dictionary.version, attributes));
+    meter
+      .createObservableCounter('flowtel_smartencoding_unencoded_resources', { description: 'Resources passed on unencoded because a dictionary kind was full.' })
+      .addCallback((r) => r.observe(this.unencoded, attributes));
+  }
+}

@@ -1,0 +1,55 @@
+// Attribute values the dictionary stores: the primitive AnyValues, kept lossless in JSON
+// (64-bit ints as decimal strings) so a decoded record has the very values it was encoded from.
+import type { AnyValue, KeyValue } from '@flowtel/pdata';
+
+export type TagValue = { s: string } | { i: string } | { d: number } | { b: boolean };
+export type TagAttributes = Array<[string, TagValue]>;
+
+/** The stored form of a primitive AnyValue; undefined for arrays, maps, bytes and empty values. */
+export function tagValueOf(v: AnyValue): TagValue | undefined {
+  if ('stringValue' in v) return { s: v.stringValue };
+  if ('intValue' in v) return { i: v.intValue.toString() };
+  if ('doubleValue' in v) return { d: v.doubleValue };
+  if ('boolValue' in v) return { b: v.boolValue };
+  return undefined;
+}
+
+export function anyValueOf(v: TagValue): AnyValue {
+  if ('s' in v) return { stringValue: v.s };
+  if ('i' in v) return { intValue: BigInt(v.i) };
+  if ('d' in v) return { doubleValue: v.d };
+  return { boolValue: v.b };
+}
+
+/** A tag value from a plain JS value: integers become ints, as pdata's attr() does. */
+export function tagValue(v: string | number | boolean | bigint): TagValue {
+  switch (typeof v) {
+    case 'string':
+      return { s: v };
+    case 'boolean':
+      return { b: v };
+    case 'bigint':
+      return { i: v.toString() };
+    default:
+      return Number.isInteger(v) ? { i: String(v) } : { d: v };
+  }
+}
+
+/** The value as text, for names, ClickHouse dictionary rows and SQL filters. */
+export function tagValueText(v: TagValue): string {
+  if ('s' in v) return v.s;
+  if ('i' in v) return v.i;
+  if ('d' in v) return String(v.d);
+  return String(v.b);
+}
+
+export const sameTagValue = (a: TagValue, b: TagValue) => JSON.stringify(a) === JSON.stringify(b);
+
+export const toKeyValues = (attrs: TagAttributes): KeyValue[] => attrs.map(([key, v]) => ({ key, value: anyValueOf(v) }));
+
+/** Attributes from plain values, skipping the ones that are unknown or empty. */
+export function tagAttributes(values: Record<string, string | number | boolean | bigint | undefined>): TagAttributes {
+  const out: TagAttributes = [];
+  for (const [k, v] of Object.entries(values)) if (v !== undefined && v !== '') out.push([k, tagValue(v)]);
+  return out;
+}

@@ -1,0 +1,47 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createNoopMeter } from '@opentelemetry/api';
+import { pino } from 'pino';
+import { Ack } from '@flowtel/core';
+import type { CreateSettings, LogsBatch } from '@flowtel/core';
+import { attr, newLogRecord, newResource, newScope, type KeyValue, type Logs } from '@flowtel/pdata';
+import { factory } from '../src/index.ts';
+import type { SmartEncodingProcessor } from '../src/smartencoding.ts';
+
+export const tempDir = (name: string) => mkdtempSync(join(tmpdir(), `flowtel-se-${name}-`));
+
+export function settings(id = 'smartencoding'): CreateSettings {
+  return { id, kind: 'processor', logger: pino({ level: 'silent' }), meter: createNoopMeter(), metricsLevel: 'basic', configDir: process.cwd() };
+}
+
+export function processor(config: Record<string, unknown>, id = 'smartencoding'): SmartEncodingProcessor {
+  return factory.createProcessor(settings(id), factory.configSchema.parse(config), 'logs', 'logs') as SmartEncodingProcessor;
+}
+
+export function logs(resources: KeyValue[][]): Logs {
+  return {
+    resourceLogs: resources.map((attributes) => ({
+      resource: newResource(attributes),
+      schemaUrl: '',
+      scopeLogs: [{ scope: newScope('flowtel.l7', '0.1.0'), schemaUrl: '', logRecords: [newLogRecord({ body: { stringValue: 'GET /' }, attributes: [attr('response_code', 200)] })] }],
+    })),
+  };
+}
+
+export function logsBatch(resources: KeyValue[][], clientAddress?: string): LogsBatch {
+  return { signal: 'logs', data: logs(resources), items: resources.length, ack: Ack.none(), ...(clientAddress ? { client: { address: clientAddress } } : {}) };
+}
+
+/** Attributes as a plain object, ints as numbers: what a test compares. */
+export function plain(attributes: KeyValue[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const { key, value } of attributes) {
+    if ('stringValue' in value) out[key] = value.stringValue;
+    else if ('intValue' in value) out[key] = Number(value.intValue);
+    else if ('doubleValue' in value) out[key] = value.doubleValue;
+    else if ('boolValue' in value) out[key] = value.boolValue;
+    else out[key] = value;
+  }
+  return out;
+}
