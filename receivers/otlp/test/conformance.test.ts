@@ -141,7 +141,7 @@ async function makeMetrics(): Promise<ResourceMetrics> {
 
 function makeLogs(): ReadableLogRecord[] {
   const memory = new InMemoryLogRecordExporter();
-  const provider = new LoggerProvider({ resource, processors: [new SimpleLogRecordProcessor(memory)] });
+  const provider = new LoggerProvider({ resource, processors: [new SimpleLogRecordProcessor({ exporter: memory })] });
   const logger = provider.getLogger('conformance-logger', '4.5.6');
   logger.emit({ severityNumber: SeverityNumber.WARN, severityText: 'WARN', body: 'disk almost full', attributes: { 'disk.free': 1024 }, timestamp: [1_700_000_000, 999_999_999] });
   logger.emit({ severityNumber: SeverityNumber.INFO, body: { structured: { nested: [1, 'two', true] } }, eventName: 'app.started' });
@@ -205,7 +205,7 @@ for (const signal of ['traces', 'metrics', 'logs'] as const) {
   }
 }
 
-test('conformance covers sums, gauges, histograms and exponential histograms with exact timestamps', async () => {
+test('conformance data covers sums, gauges, histograms, exponential histograms, links, events, log event names, exact timestamps', async () => {
   const rm = await makeMetrics();
   const metrics = decodeMetrics(ProtobufMetricsSerializer.serializeRequest(rm)!);
   const kinds = metrics.resourceMetrics[0].scopeMetrics[0].metrics.map((m) => Object.keys(m).find((k) => ['sum', 'gauge', 'histogram', 'exponentialHistogram', 'summary'].includes(k)));
@@ -215,4 +215,8 @@ test('conformance covers sums, gauges, histograms and exponential histograms wit
   assert.equal(child.startTimeUnixNano, 1_700_000_000_200_000_001n);
   assert.equal(child.events[0].timeUnixNano, 1_700_000_000_250_000_999n);
   assert.equal(child.links.length, 1);
+  const logs = decodeLogs(ProtobufLogsSerializer.serializeRequest(makeLogs())!);
+  const records = logs.resourceLogs[0].scopeLogs[0].logRecords;
+  assert.deepEqual(records.map((r) => r.eventName), ['', 'app.started']);
+  assert.equal(records[0].timeUnixNano, 1_700_000_000_999_999_999n);
 });
