@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { SocketEventKind } from '@flowtel/pdata';
-import { testHost, waitFor } from '@flowtel/testkit';
+import { waitFor } from '@flowtel/testkit';
 import { collectingReceiver, skipUnlessCapture, type CollectingReceiver } from './capture-support.ts';
 import { runClient, startNginx, startNodeHttp, type RunningServer } from './servers.ts';
 
@@ -21,7 +21,7 @@ async function curl(port: number) {
 /** Starts capture, runs `traffic`, waits until `done` holds, stops capture. */
 async function capture(t: import('node:test').TestContext, config: unknown, traffic: () => Promise<unknown>, done: (c: CollectingReceiver) => boolean) {
   const collected = collectingReceiver(config);
-  await collected.receiver.start(testHost());
+  await collected.receiver.start();
   t.after(() => collected.receiver.shutdown());
   await traffic();
   await waitFor('the expected events', async () => done(collected));

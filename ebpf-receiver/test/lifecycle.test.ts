@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { testHost } from '@flowtel/testkit';
 import { collectingReceiver, skipUnlessCapture } from './capture-support.ts';
 
 test('shutdown before start, and twice after start, is safe; a stopped receiver stays stopped', async (t) => {
@@ -10,10 +9,10 @@ test('shutdown before start, and twice after start, is safe; a stopped receiver 
   if (skipUnlessCapture(t)) return;
 
   const { receiver } = collectingReceiver({ filters: { comms: { allow: ['flowtel-none'] } } });
-  await receiver.start(testHost());
+  await receiver.start();
   assert.equal(receiver.unavailable, undefined);
   await Promise.all([receiver.shutdown(), receiver.shutdown()]);
   await receiver.shutdown();
-  await receiver.start(testHost());
+  await receiver.start();
   assert.deepEqual(receiver.stats(), { delivered: 0, lost: 0, dropped: 0, refused: 0 });
 });

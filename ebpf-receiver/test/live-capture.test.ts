@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { test } from 'node:test';
 import { Direction, L4Protocol, SocketEventKind, SocketRole } from '@flowtel/pdata';
-import { testHost, waitFor } from '@flowtel/testkit';
+import { waitFor } from '@flowtel/testkit';
 import { collectingReceiver, skipUnlessCapture } from './capture-support.ts';
 import { assertTcpConversation, total } from './conversation.ts';
 import { runClient, startNginx, startNodeHttp, startRedis, startUdpEcho, udpClient } from './servers.ts';
@@ -28,7 +28,7 @@ test('nginx and curl: each request and response from both ends, with pids, ports
   t.after(() => nginx.stop());
   const { receiver, events } = collectingReceiver({ payload_size: 16384, filters: { ports: { allow: [nginx.port] } } });
   const startedNs = nowNs();
-  await receiver.start(testHost());
+  await receiver.start();
   t.after(() => receiver.shutdown());
   assert.equal(receiver.unavailable, undefined);
 
@@ -59,7 +59,7 @@ test('redis-server and redis-cli: commands and replies from both ends', async (t
   const redis = await startRedis();
   t.after(() => redis.stop());
   const { receiver, events } = collectingReceiver({ filters: { ports: { allow: [redis.port] } } });
-  await receiver.start(testHost());
+  await receiver.start();
   t.after(() => receiver.shutdown());
 
   const value = randomUUID();
@@ -91,7 +91,7 @@ test('a Node HTTP server and curl', async (t) => {
   const node = await startNodeHttp(body);
   t.after(() => node.stop());
   const { receiver, events } = collectingReceiver({ filters: { ports: { allow: [node.port] } } });
-  await receiver.start(testHost());
+  await receiver.start();
   t.after(() => receiver.shutdown());
 
   const run = await curl(`http://127.0.0.1:${node.port}/node`);
@@ -113,7 +113,7 @@ test('large transfers: byte counts are whole, payloads are the first payload_siz
   t.after(() => redis.stop());
   const payloadSize = 100;
   const { receiver, events } = collectingReceiver({ payload_size: payloadSize, filters: { ports: { allow: [redis.port] }, pids: { allow: redis.servingPids } } });
-  await receiver.start(testHost());
+  await receiver.start();
   t.after(() => receiver.shutdown());
 
   const value = randomUUID().repeat(4000);
@@ -139,7 +139,7 @@ test('UDP without connect: each datagram with the peer it went to or came from',
   const echo = await startUdpEcho();
   t.after(() => echo.stop());
   const { receiver, events } = collectingReceiver({ filters: { ports: { allow: [echo.port] } } });
-  await receiver.start(testHost());
+  await receiver.start();
   t.after(() => receiver.shutdown());
 
   const ping = `ping-${randomUUID()}`;

@@ -103,8 +103,8 @@ export function runClient(command: string, args: string[], input?: string): Prom
     const child = spawn(command, args, { stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
     const stdout: Buffer[] = [];
     let stderr = '';
-    child.stdout.on('data', (d: Buffer) => stdout.push(d));
-    child.stderr.on('data', (d) => (stderr += d));
+    child.stdout!.on('data', (d: Buffer) => stdout.push(d));
+    child.stderr!.on('data', (d) => (stderr += d));
     child.on('error', reject);
     child.on('exit', (code) => resolve({ pid: child.pid!, code, stdout: Buffer.concat(stdout), stderr }));
     if (input !== undefined) child.stdin!.end(input);
