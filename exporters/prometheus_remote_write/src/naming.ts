@@ -143,9 +143,9 @@ export class MetricNamer {
       out = this.suffixes ? utf8NameWithSuffixes(prefixed, unit, kind) : prefixed;
     } else {
       out = this.suffixes ? escapedNameWithSuffixes(name, unit, kind, this.namespace) : escapedName(name, this.namespace);
-      if (out !== name && /^_*$/.test(out)) return new Error(`normalization for metric "${name}" resulted in invalid name "${out}"`);
     }
     if (out === '') return new Error(`normalization for metric "${name}" resulted in empty name`);
+    if (this.escape && out !== name && /^_*$/.test(out)) return new Error(`normalization for metric "${name}" resulted in invalid name "${out}"`);
     return out;
   }
 }
