@@ -3,6 +3,8 @@
 // in this process), the encoding alone (what remote mode costs flowtel), and bytes per row on
 // disk. The telemetry is generated before the measured sections; the CPU of the engine's own
 // threads counts, since they run in this process.
+import { spawn } from 'node:child_process';
+import { randomFillSync } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +15,7 @@ import { attr, newLogRecord, newResource, newScope, newSpan, type Logs, type Tra
 import { ClickHouseExporter } from '../exporters/clickhouse/src/clickhouse.ts';
 import { configSchema } from '../exporters/clickhouse/src/config.ts';
 import { EmbeddedClient } from '../exporters/clickhouse/src/embedded.ts';
-import { report, selfUsage } from './lib/report.ts';
+import { processUsage, report, selfUsage } from './lib/report.ts';
 
 const BATCH = 10_000;
 /** batches pushed per measurement; a few distinct ones are cycled so that the heap holds what a pipeline holds in flight */
@@ -105,16 +107,47 @@ function cpuSince(start: NodeJS.CpuUsage): number {
   return (d.user + d.system) / 1e6;
 }
 
+/** New ids, so that cycled batches are not repeats the engine compresses away (outside the timing). */
+function refreshIds(batch: Batch): void {
+  if (batch.signal === 'traces') {
+    for (const rs of batch.data.resourceSpans) for (const ss of rs.scopeSpans) for (const span of ss.spans) {
+      randomFillSync(span.traceId);
+      randomFillSync(span.spanId);
+    }
+  } else if (batch.signal === 'logs') {
+    for (const rl of batch.data.resourceLogs) for (const sl of rl.scopeLogs) for (const r of sl.logRecords) randomFillSync(r.traceId);
+  }
+}
+
 async function measure(label: string, batches: Batch[], run: (b: Batch) => Promise<unknown> | unknown) {
   for (const b of batches) await run(b);
-  const cpu = process.cpuUsage();
-  const t = process.hrtime.bigint();
-  for (let i = 0; i < ROUNDS; i++) await run(batches[i % batches.length]);
-  const wall = Number(process.hrtime.bigint() - t) / 1e9;
-  const cpuSeconds = cpuSince(cpu);
+  let cpuSeconds = 0;
+  let wall = 0;
+  for (let i = 0; i < ROUNDS; i++) {
+    const batch = batches[i % batches.length];
+    refreshIds(batch);
+    const cpu = process.cpuUsage();
+    const t = process.hrtime.bigint();
+    await run(batch);
+    wall += Number(process.hrtime.bigint() - t) / 1e9;
+    cpuSeconds += cpuSince(cpu);
+  }
   const items = ROUNDS * BATCH;
   process.stderr.write(`[clickhouse-insert] ${label}: ${items} items, ${cpuSeconds.toFixed(2)} cpu s, ${wall.toFixed(2)} s\n`);
   return { items, per_cpu_second: Math.round(items / cpuSeconds), per_second: Math.round(items / wall) };
+}
+
+/** A ClickHouse HTTP endpoint served by chdb in a child process: remote mode without a server package. */
+async function startRemoteEngine(folder: string): Promise<{ port: number; pid: number; stop: () => void }> {
+  const script = join(import.meta.dirname, '../exporters/clickhouse/test/serve-chdb.ts');
+  const child = spawn(process.execPath, ['--import', 'tsx', script, folder], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  for await (const chunk of child.stdout!) {
+    out += String(chunk);
+    const m = /listening (\d+)/.exec(out);
+    if (m) return { port: Number(m[1]), pid: child.pid!, stop: () => child.kill('SIGTERM') };
+  }
+  throw new Error(`the chdb HTTP server did not start: ${out}`);
 }
 
 async function bytesPerRow(folder: string, table: string) {
@@ -143,6 +176,25 @@ try {
   const encodeLogs = await measure('encode logs', logBatches, (b) => exporter.encode(b));
   const insertLogs = await measure('encode+insert logs (embedded)', logBatches, (b) => exporter.push(b));
   await exporter.stop();
+
+  const remote = await startRemoteEngine(join(dir, 'remote'));
+  const remoteFigures: Record<string, number> = {};
+  try {
+    for (const compress of ['none', 'gzip'] as const) {
+      const remoteCfg = configSchema.parse({ endpoint: `http://127.0.0.1:${remote.port}`, database: `otel_${compress}`, compress, async_insert: false, timeout: '60s' });
+      const remoteExporter = new ClickHouseExporter(settings, remoteCfg, ['traces']);
+      await remoteExporter.start();
+      const before = await processUsage(remote.pid);
+      const spansRemote = await measure(`encode+send spans over HTTP (compress ${compress})`, spanBatches, (b) => remoteExporter.push(b));
+      const after = await processUsage(remote.pid);
+      await remoteExporter.stop();
+      remoteFigures[`spans_per_cpu_second_remote_${compress}`] = spansRemote.per_cpu_second;
+      remoteFigures[`remote_engine_spans_per_cpu_second_${compress}`] = Math.round(spansRemote.items / (after.cpu_seconds - before.cpu_seconds));
+    }
+  } finally {
+    remote.stop();
+  }
+
   const traces = await bytesPerRow(join(dir, 'store'), 'otel_traces');
   const logs = await bytesPerRow(join(dir, 'store'), 'otel_logs');
   report('clickhouse-insert', {
@@ -150,6 +202,7 @@ try {
     spans_per_cpu_second_embedded: insertSpans.per_cpu_second,
     spans_per_second_embedded: insertSpans.per_second,
     spans_per_cpu_second_encode_only: encodeSpans.per_cpu_second,
+    ...remoteFigures,
     log_records_per_cpu_second_embedded: insertLogs.per_cpu_second,
     log_records_per_second_embedded: insertLogs.per_second,
     log_records_per_cpu_second_encode_only: encodeLogs.per_cpu_second,
