@@ -2,9 +2,10 @@
 // Bounded: a peer that never finishes a message cannot make the processor grow without end.
 
 export const DEFAULT_MAX_BUFFERED_BYTES = 256 * 1024;
+const EMPTY = new Uint8Array(0);
 
 export class StreamBuffer {
-  private bytes: Uint8Array = new Uint8Array(0);
+  private bytes: Uint8Array = EMPTY;
   private start = 0;
   private end = 0;
   /** Bytes still to be dropped as they arrive (a body the parser has no use for). */
@@ -80,7 +81,7 @@ export class StreamBuffer {
   }
 
   clear(): void {
-    this.bytes = new Uint8Array(0);
+    this.bytes = EMPTY;
     this.start = 0;
     this.end = 0;
     this.skipRemaining = 0;
