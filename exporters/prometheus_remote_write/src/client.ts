@@ -6,13 +6,9 @@ import https from 'node:https';
 import type { SecureVersion } from 'node:tls';
 import type { z } from '@flowtel/core';
 import { permanent, retryable, type tlsClientSchema } from '@flowtel/core';
+import type { ClientAuthenticator } from '@flowtel/otlp';
 
 export type TlsConfig = z.output<typeof tlsClientSchema>;
-
-/** An auth extension that gives each request its credentials (basicauth, bearertokenauth, ...). */
-export interface ClientAuthenticator {
-  requestHeaders(): Record<string, string> | Promise<Record<string, string>>;
-}
 
 export interface ClientOptions {
   endpoint: string;
@@ -21,6 +17,7 @@ export interface ClientOptions {
   userAgent: string;
   /** concurrent connections kept open */
   maxSockets: number;
+  /** an auth extension (basicauth, bearertokenauth, ...) that gives each request its credentials */
   auth?: ClientAuthenticator;
 }
 
@@ -68,7 +65,7 @@ export class RemoteWriteClient {
   async send(body: Uint8Array, signal: AbortSignal): Promise<void> {
     const headers: Record<string, string> = {
       ...this.opts.headers,
-      ...(this.opts.auth ? await this.opts.auth.requestHeaders() : {}),
+      ...(this.opts.auth ? await this.opts.auth.headers() : {}),
       'Content-Encoding': 'snappy',
       'Content-Type': 'application/x-protobuf',
       'X-Prometheus-Remote-Write-Version': '0.1.0',

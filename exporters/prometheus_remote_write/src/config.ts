@@ -1,4 +1,5 @@
 import { duration, retrySchema, tlsClientSchema, z } from '@flowtel/core';
+import { authConfigSchema } from '@flowtel/otlp';
 import { TRANSLATION_STRATEGIES } from './naming.ts';
 
 /** Set by the exporter on every request, so `headers` may not change them. */
@@ -55,7 +56,7 @@ export const configSchema = z
       .default({}),
     timeout: duration().default('5s'),
     tls: tlsClientSchema.default({}),
-    auth: z.object({ authenticator: z.string().min(1) }).strict().optional(),
+    auth: authConfigSchema.optional(),
   })
   .strict();
 

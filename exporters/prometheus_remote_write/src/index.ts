@@ -5,4 +5,3 @@ export { Translator } from './translate.ts';
 export type { TranslateSettings, Translation } from './translate.ts';
 export { WriteRequestEncoder } from './write-request.ts';
 export { snappyCodec } from './compress.ts';
-export type { ClientAuthenticator } from './client.ts';

@@ -4,7 +4,7 @@
 import type { Batch, CreateSettings, Host } from '@flowtel/core';
 import { permanent } from '@flowtel/core';
 import type { Metrics } from '@flowtel/pdata';
-import type { ClientAuthenticator } from './client.ts';
+import { clientAuthenticator } from '@flowtel/otlp';
 import { RemoteWriteClient } from './client.ts';
 import type { Config } from './config.ts';
 import { LabelNamer, shouldEscape, type TranslationStrategy } from './naming.ts';
@@ -66,14 +66,7 @@ export class RemoteWriteExporter {
   }
 
   readonly start = async (host: Host): Promise<void> => {
-    let auth: ClientAuthenticator | undefined;
-    if (this.config.auth) {
-      const ext = host.getExtension(this.config.auth.authenticator) as Partial<ClientAuthenticator> | undefined;
-      if (typeof ext?.requestHeaders !== 'function') {
-        throw new Error(`auth::authenticator: extension "${this.config.auth.authenticator}" is not configured or is not a client authenticator`);
-      }
-      auth = ext as ClientAuthenticator;
-    }
+    const auth = this.config.auth ? clientAuthenticator(host, this.config.auth) : undefined;
     this.client = new RemoteWriteClient({
       endpoint: this.config.endpoint,
       headers: this.config.headers,

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import { MeterProvider, MetricReader, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
+import { factory as bearerTokenAuth } from '@flowtel/extension-bearertokenauth';
 import { testHost, testSettings } from '@flowtel/testkit';
 import { snappyCodec } from '../src/compress.ts';
 import { factory } from '../src/index.ts';
@@ -80,10 +81,12 @@ describe('over HTTP', () => {
 
   test('each request carries the headers remote write 1.0 requires, the configured ones and the authenticator\'s', async () => {
     receiver.reset();
-    const auth = { start: async () => {}, shutdown: async () => {}, requestHeaders: () => ({ Authorization: 'Bearer s3cret' }) };
+    const auth = bearerTokenAuth.createExtension(testSettings('bearertokenauth', 'extension'), bearerTokenAuth.configSchema.parse({ token: 's3cret' }));
+    await auth.start(testHost());
     const e = await exporterFor({ headers: { 'X-Scope-OrgID': 'tenant-1' }, auth: { authenticator: 'bearertokenauth' } }, { bearertokenauth: auth });
     await e.consume(simpleBatch());
     await e.shutdown();
+    await auth.shutdown();
     assert.equal(receiver.received.length, 1);
     const { headers, request } = receiver.received[0];
     assert.equal(headers['content-encoding'], 'snappy');
@@ -100,6 +103,7 @@ describe('over HTTP', () => {
 
   test('an auth id that names no authenticator fails start with a clear error', async () => {
     await assert.rejects(exporterFor({ auth: { authenticator: 'oauth2client' } }), /auth::authenticator: extension "oauth2client" is not configured/);
+    await assert.rejects(exporterFor({ auth: { authenticator: 'health_check' } }, { health_check: {} }), /"health_check" is not a client authenticator/);
   });
 
   test('5xx and 429 are retried (429 after its Retry-After); other 4xx are permanent and not retried', async () => {
