@@ -1,5 +1,6 @@
 // tshark as the independent reader the tests compare against.
 
+import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 
 export function hasTshark(): boolean {
@@ -53,4 +54,11 @@ export function tsharkFollowTcp(path: string): Map<string, Buffer> {
 /** The endpoint as tshark's follow output prints it. */
 export function endpointText(addr: string, port: number): string {
   return addr.includes(":") ? `[${addr}]:${port}` : `${addr}:${port}`;
+}
+
+/** A missing tool skips the check outside CI and fails it in CI, where set-up installs it. */
+export function requireTool(t: { skip(msg: string): void }, tool: string): void {
+  const message = `${tool} is not installed (apt-get install ${tool === 'dumpcap' ? 'tshark' : tool})`;
+  if (process.env.CI === 'true') assert.fail(message);
+  t.skip(message);
 }
