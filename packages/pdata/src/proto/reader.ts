@@ -3,6 +3,7 @@
 // each loop iteration consumes at least one byte, and a length prefix is checked against the
 // bytes that remain before anything is sliced or allocated.
 import { DecodeError } from '../decode-error.ts';
+import { Utf8Reader } from './utf8.ts';
 
 export const WireType = { VARINT: 0, I64: 1, LEN: 2, SGROUP: 3, EGROUP: 4, I32: 5 } as const;
 
@@ -10,8 +11,6 @@ export const WireType = { VARINT: 0, I64: 1, LEN: 2, SGROUP: 3, EGROUP: 4, I32: 
 export const MAX_VALUE_DEPTH = 64;
 
 export const EMPTY_BYTES: Uint8Array = new Uint8Array(0);
-const SHORT_STRING = 16;
-const utf8 = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });
 
 export class ProtoReader {
   readonly buf: Uint8Array;
@@ -19,10 +18,12 @@ export class ProtoReader {
   /** current AnyValue nesting, guarded by MAX_VALUE_DEPTH */
   depth = 0;
   private readonly view: DataView;
+  private readonly utf8: Utf8Reader;
 
   constructor(buf: Uint8Array) {
     this.buf = buf;
     this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    this.utf8 = new Utf8Reader(buf);
   }
 
   error(message: string, at = this.pos): DecodeError {
@@ -181,21 +182,12 @@ export class ProtoReader {
     return start === end ? EMPTY_BYTES : new Uint8Array(this.buf.buffer, this.buf.byteOffset + start, end - start);
   }
 
+  /** Invalid UTF-8 becomes U+FFFD, as in every protobuf runtime that does not reject it. */
   string(): string {
     const end = this.len();
     const start = this.pos;
     this.pos = end;
-    if (end - start <= SHORT_STRING) {
-      const buf = this.buf;
-      let s = '';
-      for (let i = start; i < end; i++) {
-        const c = buf[i];
-        if (c >= 0x80) return utf8.decode(buf.subarray(start, end));
-        s += String.fromCharCode(c);
-      }
-      return s;
-    }
-    return utf8.decode(this.buf.subarray(start, end));
+    return this.utf8.decode(start, end);
   }
 
   /** Packed or unpacked, a repeated field's elements are appended to `out`. */
