@@ -33,8 +33,15 @@ function childPids(pid: number): number[] {
   return text ? text.split(/\s+/).map(Number) : [];
 }
 
-/** nginx serving `files` from a temp root: one worker, no sendfile (its payload is not a syscall buffer). */
-export async function startNginx(files: Record<string, string>): Promise<RunningServer> {
+export interface NginxOptions {
+  /** `worker_processes` (default 1) */
+  workers?: number | 'auto';
+  /** default off: capture does not trace sendfile, so a body sent with it is not seen */
+  sendfile?: boolean;
+}
+
+/** nginx serving `files` from a temp root. */
+export async function startNginx(files: Record<string, string>, options: NginxOptions = {}): Promise<RunningServer> {
   const dir = mkdtempSync(join(tmpdir(), 'flowtel-nginx-'));
   const port = await freePort();
   mkdirSync(join(dir, 'www'));
@@ -42,14 +49,14 @@ export async function startNginx(files: Record<string, string>): Promise<Running
   writeFileSync(
     join(dir, 'nginx.conf'),
     `user root;
-worker_processes 1;
+worker_processes ${options.workers ?? 1};
 daemon off;
 pid ${dir}/nginx.pid;
 error_log ${dir}/error.log warn;
 events { worker_connections 1024; }
 http {
   access_log off;
-  sendfile off;
+  sendfile ${options.sendfile ? 'on' : 'off'};
   client_body_temp_path ${dir}/client_body;
   proxy_temp_path ${dir}/proxy;
   fastcgi_temp_path ${dir}/fastcgi;
@@ -64,9 +71,9 @@ http {
   );
   const child = spawn('nginx', ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'error.log')], { stdio: 'ignore' });
   await waitForPort(port);
-  const servingPids = await waitFor('the nginx worker', async () => {
+  const servingPids = await waitFor('the nginx workers', async () => {
     const workers = childPids(child.pid!);
-    return workers.length > 0 ? workers : undefined;
+    return workers.length > 0 && (options.workers === 'auto' || workers.length === (options.workers ?? 1)) ? workers : undefined;
   });
   return { port, servingPids, stop: stopper(child, dir) };
 }

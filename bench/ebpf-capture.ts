@@ -1,0 +1,159 @@
+// What eBPF capture costs the traffic it watches (issue 4, item 7): nginx on loopback serving
+// a small page, with and without the ebpf receiver capturing every socket's payload heads.
+// (a) 10,000 requests/s offered by `hey -z 10s -c 20 -q 500`: p50/p99 latency, events/s
+//     delivered, events lost, and the capture process's CPU.
+// (b) saturated by `wrk -t2 -c50 -d10s`: requests/s lost with flowtel capturing, beside the
+//     floor: the same kernel programs drained by a C consumer that only counts events.
+// The capture process (ebpf-receiver/bench/capture-process.ts) is flowtel's receiver with a
+// pipeline that only counts; cpu_seconds/peak_rss_mib are its figures during run (a).
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { processUsage, report } from './lib/report.ts';
+import { startNginx } from '../ebpf-receiver/test/servers.ts';
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+const receiverDir = join(here, '..', 'ebpf-receiver');
+const floorBinary = join(receiverDir, 'build', 'bpf', 'floor_consumer');
+const SECONDS = Number(process.env.EBPF_BENCH_SECONDS ?? 10);
+const PAYLOAD_SIZE = 1024;
+const PAGE = `<!DOCTYPE html><html><head><title>Welcome to nginx!</title></head><body>${'<p>flowtel capture benchmark page.</p>'.repeat(14)}</body></html>\n`;
+
+function unavailable(): string | undefined {
+  if (process.getuid?.() !== 0) return 'needs root';
+  if (!existsSync(join(receiverDir, 'build', 'Release', 'flowtel_ebpf.node')) || !existsSync(floorBinary)) return 'capture is not built (npm run setup -w @flowtel/ebpf-receiver)';
+  for (const tool of ['hey', 'wrk', 'nginx']) if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0) return `${tool} is not installed`;
+  return undefined;
+}
+
+function run(cmd: string, args: string[]): string {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 1 << 26 });
+  if (r.status !== 0) throw new Error(`${cmd} failed: ${r.stderr}`);
+  return r.stdout;
+}
+
+const seconds = (text: string, re: RegExp) => Number(re.exec(text)?.[1] ?? Number.NaN);
+
+function hey(url: string) {
+  const out = run('hey', ['-z', `${SECONDS}s`, '-c', '20', '-q', '500', url]);
+  return {
+    requests_per_second: seconds(out, /Requests\/sec:\s+([\d.]+)/),
+    p50_us: Math.round(seconds(out, /50% in ([\d.]+) secs/) * 1e6),
+    p99_us: Math.round(seconds(out, /99% in ([\d.]+) secs/) * 1e6),
+    ok_responses: Number(/\[200\]\s+(\d+) responses/.exec(out)?.[1] ?? 0),
+  };
+}
+
+function wrk(url: string) {
+  const out = run('wrk', ['-t2', '-c50', `-d${SECONDS}s`, url]);
+  return { requests_per_second: seconds(out, /Requests\/sec:\s+([\d.]+)/) };
+}
+
+function lines(child: ChildProcess): AsyncIterator<string> {
+  let buffered = '';
+  const queue: string[] = [];
+  let wake: (() => void) | undefined;
+  child.stdout!.on('data', (d) => {
+    buffered += d;
+    const parts = buffered.split('\n');
+    buffered = parts.pop()!;
+    queue.push(...parts.filter(Boolean));
+    wake?.();
+  });
+  return {
+    next: async () => {
+      while (queue.length === 0) {
+        if (child.exitCode !== null) throw new Error(`${child.spawnfile} exited early`);
+        await new Promise<void>((resolve) => (wake = resolve));
+      }
+      return { value: queue.shift()!, done: false };
+    },
+  };
+}
+
+/** Runs `load` while the flowtel capture process captures; its CPU counts from ready to stop. */
+async function withFlowtel<T>(load: () => T) {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(receiverDir, 'bench', 'capture-process.ts'), JSON.stringify({ payload_size: PAYLOAD_SIZE })], {
+    cwd: receiverDir,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const out = lines(child);
+  await out.next();
+  const before = await processUsage(child.pid!);
+  const started = performance.now();
+  const result = load();
+  const wall = (performance.now() - started) / 1000;
+  const after = await processUsage(child.pid!);
+  child.kill('SIGTERM');
+  const counts = JSON.parse((await out.next()).value);
+  const cpu = after.cpu_seconds - before.cpu_seconds;
+  return {
+    result,
+    flowtel: {
+      events_per_second: Math.round(counts.delivered / wall),
+      events_delivered: counts.delivered,
+      events_lost: counts.lost,
+      events_dropped: counts.dropped,
+      batches: counts.batches,
+      cpu_seconds: cpu,
+      cpu_percent_of_one_core: Math.round((cpu / wall) * 1000) / 10,
+      peak_rss_mib: after.peak_rss_mib,
+    },
+  };
+}
+
+async function withFloor<T>(load: () => T) {
+  const child = spawn(floorBinary, [String(PAYLOAD_SIZE), '10'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  await new Promise<void>((resolve, reject) => {
+    child.stderr!.on('data', (d) => String(d).includes('attached') && resolve());
+    child.once('exit', () => reject(new Error('floor_consumer could not attach')));
+  });
+  const result = load();
+  child.kill('SIGINT');
+  const counts = JSON.parse((await lines(child).next()).value);
+  return { result, floor: counts };
+}
+
+const why = unavailable();
+if (why) {
+  report('ebpf-capture', { skipped: why });
+} else {
+  const nginx = await startNginx({ 'index.html': PAGE }, { workers: 'auto', sendfile: true });
+  try {
+    const url = `http://127.0.0.1:${nginx.port}/`;
+    const fixedBaseline = hey(url);
+    const fixedCaptured = await withFlowtel(() => hey(url));
+    const saturatedBaseline = wrk(url);
+    const saturatedCaptured = await withFlowtel(() => wrk(url));
+    const saturatedFloor = await withFloor(() => wrk(url));
+    const lossPercent = (rps: number) => Math.round((1 - rps / saturatedBaseline.requests_per_second) * 1000) / 10;
+    report('ebpf-capture', {
+      seconds_per_run: SECONDS,
+      payload_size: PAYLOAD_SIZE,
+      /** hey prints latencies in steps of 0.1 ms */
+      latency_resolution_us: 100,
+      fixed_rate: {
+        baseline: fixedBaseline,
+        captured: fixedCaptured.result,
+        p50_change_us: fixedCaptured.result.p50_us - fixedBaseline.p50_us,
+        p99_change_us: fixedCaptured.result.p99_us - fixedBaseline.p99_us,
+        ...fixedCaptured.flowtel,
+      },
+      saturated: {
+        baseline_rps: saturatedBaseline.requests_per_second,
+        flowtel_rps: saturatedCaptured.result.requests_per_second,
+        floor_rps: saturatedFloor.result.requests_per_second,
+        flowtel_loss_percent: lossPercent(saturatedCaptured.result.requests_per_second),
+        floor_loss_percent: lossPercent(saturatedFloor.result.requests_per_second),
+        points_above_floor: Math.round((lossPercent(saturatedCaptured.result.requests_per_second) - lossPercent(saturatedFloor.result.requests_per_second)) * 10) / 10,
+        flowtel: saturatedCaptured.flowtel,
+        floor: saturatedFloor.floor,
+      },
+      cpu_seconds: fixedCaptured.flowtel.cpu_seconds,
+      peak_rss_mib: fixedCaptured.flowtel.peak_rss_mib,
+    });
+  } finally {
+    await nginx.stop();
+  }
+}

@@ -1,0 +1,28 @@
+// The measured process of bench/ebpf-capture.ts: an ebpf receiver (config as JSON in argv[2])
+// whose pipeline only counts socket events. Prints `{"ready":true}` once capturing; on SIGTERM
+// stops (delivering what the kernel still holds) and prints its counts as one JSON line.
+import type { BatchInput } from '@flowtel/core';
+import { testSettings } from '@flowtel/testkit';
+import { factory, type EbpfReceiver } from '../lib/index.ts';
+
+let events = 0;
+let batches = 0;
+const consumer = {
+  consume: async (batch: BatchInput) => {
+    events += batch.items;
+    batches++;
+  },
+};
+const config = factory.configSchema.parse({ ...JSON.parse(process.argv[2] ?? '{}'), required: true });
+const receiver = factory.createReceiver(testSettings('ebpf', 'receiver'), config, { traces: consumer }) as EbpfReceiver;
+await receiver.start();
+process.stdout.write(`${JSON.stringify({ ready: true })}\n`);
+
+// A capture does not keep Node alive by itself (the collector's servers do): this timer does.
+const keepAlive = setInterval(() => {}, 1 << 30);
+process.once('SIGTERM', async () => {
+  await receiver.shutdown();
+  clearInterval(keepAlive);
+  process.stdout.write(`${JSON.stringify({ events, batches, ...receiver.stats() })}\n`);
+  process.exit(0);
+});
