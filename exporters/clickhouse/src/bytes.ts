@@ -12,6 +12,11 @@ export class ByteWriter {
     this.buf = Buffer.allocUnsafe(initial);
   }
 
+  /** Empties the writer and keeps its buffer: a reused writer does not grow again. */
+  reset(): void {
+    this.pos = 0;
+  }
+
   ensure(n: number): void {
     if (this.pos + n <= this.buf.length) return;
     let size = this.buf.length * 2;

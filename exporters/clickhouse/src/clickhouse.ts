@@ -9,7 +9,7 @@ import type { Logs, ScopeLogs } from '@flowtel/pdata';
 import { isPermanent, quoteIdent, type ClickHouseClient } from './client.ts';
 import type { ClickHouseConfig } from './config.ts';
 import { EmbeddedClient, embeddedFolder } from './embedded.ts';
-import type { Block, Limits } from './encode/block.ts';
+import { Pools, type Block, type Limits } from './encode/block.ts';
 import { L7_SCOPE_NAME, encodeL7 } from './encode/l7.ts';
 import { encodeLogs, type LogsTableFeatures } from './encode/logs.ts';
 import { METRIC_KINDS, encodeMetrics, type MetricKind } from './encode/metrics.ts';
@@ -73,6 +73,7 @@ export class ClickHouseExporter {
   private querySocket?: { server: Server; path: string };
   private logsFeatures: LogsTableFeatures = { eventName: true };
   private readonly metricTables: Record<MetricKind, string>;
+  private readonly pools = new Pools();
 
   constructor(settings: CreateSettings, cfg: ClickHouseConfig, signals: PipelineSignal[]) {
     this.settings = settings;
@@ -125,14 +126,19 @@ export class ClickHouseExporter {
   async push(batch: Batch): Promise<void> {
     const client = this.client;
     if (!client) throw retryable('the ClickHouse exporter is not started');
-    for (const block of this.encode(batch)) {
-      const insert = `INSERT INTO ${quoteIdent(this.cfg.database)}.${quoteIdent(block.table)} (${block.columns.map(quoteIdent).join(', ')}) FORMAT Native`;
-      try {
-        await client.insertRaw(insert, block.data);
-      } catch (err) {
-        const message = `insert into ${this.cfg.database}.${block.table} failed: ${(err as Error).message}`;
-        throw isPermanent(err) ? permanent(message, { cause: err }) : retryable(message, { cause: err });
+    const blocks = this.encode(batch);
+    try {
+      for (const block of blocks) {
+        const insert = `INSERT INTO ${quoteIdent(this.cfg.database)}.${quoteIdent(block.table)} (${block.columns.map(quoteIdent).join(', ')}) FORMAT Native`;
+        try {
+          await client.insertRaw(insert, block.data);
+        } catch (err) {
+          const message = `insert into ${this.cfg.database}.${block.table} failed: ${(err as Error).message}`;
+          throw isPermanent(err) ? permanent(message, { cause: err }) : retryable(message, { cause: err });
+        }
       }
+    } finally {
+      for (const block of blocks) block.release();
     }
   }
 
@@ -140,11 +146,11 @@ export class ClickHouseExporter {
     const rows = batch.items;
     switch (batch.signal) {
       case 'traces':
-        return encodeTraces(batch.data, tableName(this.cfg, 'traces'), this.limits, rows);
+        return encodeTraces(batch.data, tableName(this.cfg, 'traces'), this.limits, rows, this.pools);
       case 'logs':
         return this.encodeLogs(batch.data, rows);
       case 'metrics':
-        return encodeMetrics(batch.data, this.metricTables, this.limits, rows);
+        return encodeMetrics(batch.data, this.metricTables, this.limits, rows, this.pools);
       default:
         throw permanent(`the ClickHouse exporter takes traces, metrics and logs, not ${batch.signal}`);
     }
@@ -153,8 +159,8 @@ export class ClickHouseExporter {
   /** Request logs of the l7 processor go to l7_flow_log only, every other log to otel_logs. */
   private encodeLogs(logs: Logs, rows: number): Block[] {
     const hasL7 = logs.resourceLogs.some((rl) => rl.scopeLogs.some(isL7Scope));
-    const blocks = encodeLogs(logs, tableName(this.cfg, 'logs'), this.logsFeatures, this.limits, rows, notL7Scope);
-    if (hasL7) blocks.push(...encodeL7(logs, tableName(this.cfg, 'l7'), this.limits, rows, isL7Scope));
+    const blocks = encodeLogs(logs, tableName(this.cfg, 'logs'), this.logsFeatures, this.limits, rows, notL7Scope, this.pools);
+    if (hasL7) blocks.push(...encodeL7(logs, tableName(this.cfg, 'l7'), this.limits, rows, isL7Scope, this.pools));
     return blocks;
   }
 

@@ -14,6 +14,8 @@ export interface NativeColumn {
   streams(): ByteWriter[];
   /** bytes written so far, for batch bounds */
   size(): number;
+  /** empties the column, keeping its buffers for the next block */
+  reset(): void;
 }
 
 abstract class Base implements NativeColumn {
@@ -27,6 +29,9 @@ abstract class Base implements NativeColumn {
     let n = 0;
     for (const s of this.streams()) n += s.pos;
     return n;
+  }
+  reset(): void {
+    for (const s of this.streams()) s.reset();
   }
 }
 
@@ -79,6 +84,10 @@ class Offsets {
   constructor(rowsHint: number) {
     this.w = new ByteWriter(Math.max(64, rowsHint * 8));
   }
+  reset(): void {
+    this.total = 0;
+    this.w.reset();
+  }
   end(count: number): void {
     this.total += count;
     this.w.u64n(this.total);
@@ -104,6 +113,11 @@ export class StringMapColumn extends Base {
   streams(): ByteWriter[] {
     return [this.offsets.w, this.keys, this.values];
   }
+  override reset(): void {
+    this.offsets.reset();
+    this.keys.reset();
+    this.values.reset();
+  }
 }
 
 /** Array(T) of a fixed-width or String element. */
@@ -123,6 +137,10 @@ export class ArrayColumn extends Base {
   streams(): ByteWriter[] {
     return [this.offsets.w, this.items];
   }
+  override reset(): void {
+    this.offsets.reset();
+    this.items.reset();
+  }
 }
 
 /** Array(Map(String, String)): the attributes of Nested events, links and exemplars. */
@@ -140,6 +158,10 @@ export class MapArrayColumn extends Base {
   }
   streams(): ByteWriter[] {
     return [this.offsets.w, ...this.maps.streams()];
+  }
+  override reset(): void {
+    this.offsets.reset();
+    this.maps.reset();
   }
 }
 

@@ -21,7 +21,7 @@ import {
   u8,
   type NativeColumn,
 } from '../native.ts';
-import { BlockSink, type Block, type Limits, type TableColumns } from './block.ts';
+import { BlockSink, Pools, type Block, type Limits, type TableColumns } from './block.ts';
 
 /** The instrumentation scope of the l7 processor's request logs: these go to l7_flow_log. */
 export const L7_SCOPE_NAME = 'flowtel.l7';
@@ -218,8 +218,8 @@ function writeNullable<T extends bigint | number>(col: NullableColumn, value: T 
 
 const US = 1000n;
 
-export function encodeL7(logs: Logs, table: string, limits: Limits, rowsHint: number, keep: (scope: ScopeLogs) => boolean): Block[] {
-  const sink = new BlockSink(table, (n) => new L7Columns(n), limits, rowsHint);
+export function encodeL7(logs: Logs, table: string, limits: Limits, rowsHint: number, keep: (scope: ScopeLogs) => boolean, pools = new Pools()): Block[] {
+  const sink = new BlockSink(table, pools.get(`l7:${table}`, (n) => new L7Columns(n)), limits, rowsHint);
   for (const rl of logs.resourceLogs) {
     const service = serviceNameOf(rl.resource.attributes);
     const instance = rl.resource.attributes.find((kv) => kv.key === 'service.instance.id');

@@ -3,7 +3,7 @@
 import type { ScopeLogs, Logs } from '@flowtel/pdata';
 import { anyValueString, serviceNameOf } from '../anyvalue.ts';
 import { StringColumn, StringMapColumn, dateTime64, u8, type FixedColumn, type NativeColumn } from '../native.ts';
-import { BlockSink, EncodedMap, writeMap, type Block, type Limits, type TableColumns } from './block.ts';
+import { BlockSink, EncodedMap, Pools, writeMap, type Block, type Limits, type TableColumns } from './block.ts';
 
 class LogColumns implements TableColumns {
   rows = 0;
@@ -59,8 +59,10 @@ export function encodeLogs(
   limits: Limits,
   rowsHint: number,
   keep: (scope: ScopeLogs) => boolean,
+  pools = new Pools(),
 ): Block[] {
-  const sink = new BlockSink(table, (n) => new LogColumns(n, features.eventName), limits, rowsHint);
+  const pool = pools.get(`logs:${table}:${features.eventName}`, (n) => new LogColumns(n, features.eventName));
+  const sink = new BlockSink(table, pool, limits, rowsHint);
   for (const rl of logs.resourceLogs) {
     const resource = new EncodedMap(rl.resource.attributes);
     const service = serviceNameOf(rl.resource.attributes);

@@ -23,7 +23,7 @@ import {
   type FixedColumn,
   type NativeColumn,
 } from '../native.ts';
-import { BlockSink, EncodedMap, writeMap, type Block, type Limits, type TableColumns } from './block.ts';
+import { BlockSink, EncodedMap, Pools, writeMap, type Block, type Limits, type TableColumns } from './block.ts';
 
 export type MetricKind = 'gauge' | 'sum' | 'histogram' | 'exponential_histogram' | 'summary';
 
@@ -225,11 +225,14 @@ function writeOwn(c: MetricColumns, kind: MetricKind, p: unknown, temporality: n
 
 export const METRIC_KINDS: MetricKind[] = ['gauge', 'sum', 'histogram', 'exponential_histogram', 'summary'];
 
-export function encodeMetrics(metrics: Metrics, tables: Record<MetricKind, string>, limits: Limits, rowsHint: number): Block[] {
+export function encodeMetrics(metrics: Metrics, tables: Record<MetricKind, string>, limits: Limits, rowsHint: number, pools = new Pools()): Block[] {
   const sinks = new Map<MetricKind, BlockSink<MetricColumns>>();
   const sinkFor = (kind: MetricKind) => {
     let s = sinks.get(kind);
-    if (!s) sinks.set(kind, (s = new BlockSink(tables[kind], (n) => new MetricColumns(n, kind), limits, rowsHint)));
+    if (!s) {
+      const pool = pools.get(`${kind}:${tables[kind]}`, (n) => new MetricColumns(n, kind));
+      sinks.set(kind, (s = new BlockSink(tables[kind], pool, limits, rowsHint)));
+    }
     return s;
   };
   for (const rm of metrics.resourceMetrics) {

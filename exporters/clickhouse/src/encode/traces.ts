@@ -2,7 +2,7 @@
 import type { Traces } from '@flowtel/pdata';
 import { serviceNameOf } from '../anyvalue.ts';
 import { ArrayColumn, MapArrayColumn, StringColumn, StringMapColumn, dateTime64, u64, type FixedColumn, type NativeColumn } from '../native.ts';
-import { BlockSink, EncodedMap, writeMap, type Block, type Limits, type TableColumns } from './block.ts';
+import { BlockSink, EncodedMap, Pools, writeMap, type Block, type Limits, type TableColumns } from './block.ts';
 
 /** pdata's SpanKind.String() and StatusCode.String(), what contrib stores and dashboards filter on. */
 export const SPAN_KIND_NAMES = ['Unspecified', 'Internal', 'Server', 'Client', 'Producer', 'Consumer'];
@@ -62,8 +62,8 @@ class SpanColumns implements TableColumns {
   }
 }
 
-export function encodeTraces(traces: Traces, table: string, limits: Limits, rowsHint: number): Block[] {
-  const sink = new BlockSink(table, (n) => new SpanColumns(n), limits, rowsHint);
+export function encodeTraces(traces: Traces, table: string, limits: Limits, rowsHint: number, pools = new Pools()): Block[] {
+  const sink = new BlockSink(table, pools.get(`traces:${table}`, (n) => new SpanColumns(n)), limits, rowsHint);
   for (const rs of traces.resourceSpans) {
     const resource = new EncodedMap(rs.resource.attributes);
     const service = serviceNameOf(rs.resource.attributes);
