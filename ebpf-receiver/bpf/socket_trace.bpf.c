@@ -589,47 +589,42 @@ EXIT_PROGRAM(sendmmsg)
 EXIT_PROGRAM(recvmmsg)
 EXIT_PROGRAM(connect)
 
-/* accept needs no enter side: the new descriptor is the return value. */
-static __always_inline int exit_accept_call(long ret)
+/* An accept or close of the current process's descriptor; returns its socket, or NULL. */
+static __always_inline struct sock *report_lifecycle(__s32 fd, __u8 kind, __u8 new_role)
 {
-	if (ret < 0 || !process_wanted(bpf_get_current_pid_tgid() >> 32))
-		return 0;
-	struct sock *sk = inet_socket_of_fd(ret);
+	if (!process_wanted(bpf_get_current_pid_tgid() >> 32))
+		return NULL;
+	struct sock *sk = inet_socket_of_fd(fd);
 	struct event_buffer *b = event_buffer();
 	if (!sk || !b)
-		return 0;
-	if (begin_event(b, sk, ret, SOCKET_EVENT_ACCEPT, SOCKET_ROLE_SERVER, 0))
+		return NULL;
+	if (begin_event(b, sk, fd, kind, new_role, 0))
 		submit(b);
-	return 0;
+	return sk;
 }
 
-SEC("tracepoint/syscalls/sys_exit_accept")
-int exit_accept(struct trace_event_raw_sys_exit *ctx)
-{
-	return exit_accept_call(ctx->ret);
-}
+/* accept needs no enter side: the new descriptor is the return value. */
+#define ACCEPT_PROGRAM(name)                                                       \
+	SEC("tracepoint/syscalls/sys_exit_" #name)                                 \
+	int exit_##name(struct trace_event_raw_sys_exit *ctx)                      \
+	{                                                                          \
+		if (ctx->ret >= 0)                                                 \
+			report_lifecycle(ctx->ret, SOCKET_EVENT_ACCEPT, SOCKET_ROLE_SERVER); \
+		return 0;                                                          \
+	}
 
-SEC("tracepoint/syscalls/sys_exit_accept4")
-int exit_accept4(struct trace_event_raw_sys_exit *ctx)
-{
-	return exit_accept_call(ctx->ret);
-}
+ACCEPT_PROGRAM(accept)
+ACCEPT_PROGRAM(accept4)
 
 /* close reports and forgets the sockets it saw; before the call, while the socket exists. */
 SEC("tracepoint/syscalls/sys_enter_close")
 int enter_close(struct trace_event_raw_sys_enter *ctx)
 {
-	__s32 fd = ARG(ctx, 0);
-	if (!process_wanted(bpf_get_current_pid_tgid() >> 32))
-		return 0;
-	struct sock *sk = inet_socket_of_fd(fd);
-	struct event_buffer *b = event_buffer();
-	if (!sk || !b)
-		return 0;
-	if (begin_event(b, sk, fd, SOCKET_EVENT_CLOSE, SOCKET_ROLE_UNKNOWN, 0))
-		submit(b);
-	__u64 key = (__u64)sk;
-	bpf_map_delete_elem(&sockets, &key);
+	struct sock *sk = report_lifecycle(ARG(ctx, 0), SOCKET_EVENT_CLOSE, SOCKET_ROLE_UNKNOWN);
+	if (sk) {
+		__u64 key = (__u64)sk;
+		bpf_map_delete_elem(&sockets, &key);
+	}
 	return 0;
 }
 
