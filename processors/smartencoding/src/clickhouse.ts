@@ -1,0 +1,172 @@
+// SmartEncoding in ClickHouse: integer id columns on the tables, one dictionary table of
+// entries (ReplacingMergeTree on the entry's version, so re-sent or changed entries collapse),
+// and a DICTIONARY object per tag kind over it, which dictGet reads at query time. The SQL
+// rewrite that lets a query name tags (`pod = 'x'`) lives in ./translate.ts.
+import type { KeyValue } from '@flowtel/pdata';
+import type { TagDictionary, TagEntry } from './dictionary.ts';
+import { DICT_VERSION_ATTRIBUTE, TAG_KINDS, idAttribute, type TagKind } from './tags.ts';
+import { tagValueText } from './value.ts';
+
+import { DICTIONARY_TABLE, dictionaryObject, idColumn } from './storage-names.ts';
+
+export { DICTIONARY_TABLE, dictionaryObject, idColumn } from './storage-names.ts';
+export { translateTagNames, TAG_NAMES } from './translate.ts';
+
+const q = (name: string) => `"${name.replace(/"/g, '""')}"`;
+const sqlString = (s: string) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+
+/** Kinds whose ids go on rows; `resource` too, so a decoded row has every attribute back. */
+export const ROW_KINDS: readonly TagKind[] = TAG_KINDS;
+
+/** The id columns of an otel_* table: `host_id UInt32`, ... (0 = none). */
+export function idColumnDefinitions(): string[] {
+  return ROW_KINDS.map((k) => `${idColumn(k)} UInt32 CODEC(ZSTD(1))`);
+}
+
+/** The id columns of l7_flow_log: both ends of each request, as DeepFlow's _0 / _1 columns. */
+export function l7IdColumnDefinitions(): string[] {
+  return ROW_KINDS.flatMap((k) => [0, 1].map((side) => `${idColumn(k, side as 0 | 1)} UInt32 CODEC(ZSTD(1))`));
+}
+
+/** ALTERs that add the id columns to an existing table (rows already there read 0). */
+export function addIdColumnStatements(database: string, table: string, l7: boolean): string[] {
+  const columns = l7 ? l7IdColumnDefinitions() : idColumnDefinitions();
+  return [`ALTER TABLE ${q(database)}.${q(table)} ${columns.map((c) => `ADD COLUMN IF NOT EXISTS ${c}`).join(', ')}`];
+}
+
+export interface DictionarySchemaOptions {
+  database: string;
+  /** seconds between dictionary refreshes; the exporter also reloads after writing entries */
+  lifetime?: number;
+  /** ClickHouse credentials the DICTIONARY's CLICKHOUSE source uses on a server that needs them */
+  user?: string;
+  password?: string;
+}
+
+/** The dictionary table and one DICTIONARY object per kind. */
+export function dictionarySchemaStatements(o: DictionarySchemaOptions): string[] {
+  const db = q(o.database);
+  const lifetime = o.lifetime ?? 60;
+  const credentials = o.user ? ` USER ${sqlString(o.user)} PASSWORD ${sqlString(o.password ?? '')}` : '';
+  const statements = [
+    `CREATE TABLE IF NOT EXISTS ${db}.${q(DICTIONARY_TABLE)} (
+    kind LowCardinality(String),
+    id UInt32,
+    version UInt64,
+    name String,
+    attributes Map(LowCardinality(String), String),
+    updated_at DateTime DEFAULT now()
+) ENGINE = ReplacingMergeTree(version)
+ORDER BY (kind, id)`,
+  ];
+  for (const kind of TAG_KINDS) {
+    const source = `SELECT id, name, attributes FROM ${db}.${q(DICTIONARY_TABLE)} FINAL WHERE kind = '${kind}'`;
+    statements.push(`CREATE DICTIONARY IF NOT EXISTS ${db}.${q(dictionaryObject(kind))} (
+    id UInt64,
+    name String,
+    attributes Map(String, String)
+) PRIMARY KEY id
+SOURCE(CLICKHOUSE(QUERY ${sqlString(source)}${credentials}))
+LAYOUT(HASHED())
+LIFETIME(MIN 0 MAX ${lifetime})`);
+  }
+  return statements;
+}
+
+/** Entries as JSONEachRow for `INSERT INTO <db>.flowtel_tag_dictionary (kind, id, version, name, attributes) FORMAT JSONEachRow`. */
+export function dictionaryRows(entries: TagEntry[]): Buffer {
+  const lines = entries.map((e) =>
+    JSON.stringify({ kind: e.kind, id: e.id, version: e.version, name: e.name, attributes: Object.fromEntries(e.attributes.map(([k, v]) => [k, tagValueText(v)])) }),
+  );
+  return Buffer.from(lines.length ? `${lines.join('\n')}\n` : '');
+}
+
+export const dictionaryInsert = (database: string) =>
+  `INSERT INTO ${q(database)}.${q(DICTIONARY_TABLE)} (kind, id, version, name, attributes) FORMAT JSONEachRow`;
+
+/** The ids of an encoded resource, 0 where it has none. */
+export function resourceIds(attributes: KeyValue[]): Record<TagKind, number> {
+  const ids = Object.fromEntries(ROW_KINDS.map((k) => [k, 0])) as Record<TagKind, number>;
+  for (const kind of ROW_KINDS) {
+    const key = idAttribute(kind);
+    const kv = attributes.find((a) => a.key === key);
+    if (kv && 'intValue' in kv.value) ids[kind] = Number(kv.value.intValue);
+  }
+  return ids;
+}
+
+/** The `<kind>_id` column values of a row of an otel_* table. */
+export function idColumnValues(resourceAttributes: KeyValue[]): Record<string, number> {
+  const ids = resourceIds(resourceAttributes);
+  return Object.fromEntries(ROW_KINDS.map((k) => [idColumn(k), ids[k]]));
+}
+
+/**
+ * The `<kind>_id_0` / `<kind>_id_1` values of an l7_flow_log row: the resource is the
+ * process that captured the request, the client (side 0) when tap_side is `c-p`, the server
+ * (side 1) otherwise; the other side's columns are 0.
+ */
+export function l7IdColumnValues(resourceAttributes: KeyValue[], tapSide: string | undefined): Record<string, number> {
+  const ids = resourceIds(resourceAttributes);
+  const side = tapSide?.startsWith('c') ? 0 : 1;
+  const out: Record<string, number> = {};
+  for (const k of ROW_KINDS) {
+    out[idColumn(k, 0)] = side === 0 ? ids[k] : 0;
+    out[idColumn(k, 1)] = side === 1 ? ids[k] : 0;
+  }
+  return out;
+}
+
+/** The dictionary version an encoded resource needs in storage before its rows are queried. */
+export function requiredVersion(resourceAttributes: KeyValue[]): number {
+  const kv = resourceAttributes.find((a) => a.key === DICT_VERSION_ATTRIBUTE);
+  return kv && 'intValue' in kv.value ? Number(kv.value.intValue) : 0;
+}
+
+/** What the exporter needs from its ClickHouse client (embedded or HTTP). */
+export interface StatementRunner {
+  query(sql: string): Promise<unknown>;
+  insertRaw(insert: string, data: Buffer): Promise<void>;
+}
+
+/**
+ * Keeps a store's dictionary table in step with a TagDictionary: `ensure` writes the entries
+ * changed since the last write (at most once per version) and reloads the DICTIONARY objects
+ * of the kinds it touched, so queries see new ids at once.
+ */
+export class DictionarySync {
+  private written = 0;
+  private inflight?: Promise<void>;
+  private readonly database: string;
+  private readonly runner: StatementRunner;
+
+  constructor(runner: StatementRunner, database: string) {
+    this.runner = runner;
+    this.database = database;
+  }
+
+  /** Creates the dictionary table and DICTIONARY objects. */
+  async createSchema(options: Omit<DictionarySchemaOptions, 'database'> = {}): Promise<void> {
+    for (const s of dictionarySchemaStatements({ ...options, database: this.database })) await this.runner.query(s);
+  }
+
+  /** Writes what the store lacks of `dictionary`, up to at least `version`. */
+  async ensure(dictionary: TagDictionary, version = dictionary.version): Promise<void> {
+    while (this.written < version) {
+      if (!this.inflight) {
+        this.inflight = this.write(dictionary).finally(() => (this.inflight = undefined));
+      }
+      await this.inflight;
+    }
+  }
+
+  private async write(dictionary: TagDictionary): Promise<void> {
+    const upTo = dictionary.version;
+    const entries = dictionary.changedSince(this.written);
+    if (entries.length > 0) {
+      await this.runner.insertRaw(dictionaryInsert(this.database), dictionaryRows(entries));
+      for (const kind of new Set(entries.map((e) => e.kind))) await this.runner.query(`SYSTEM RELOAD DICTIONARY ${q(this.database)}.${q(dictionaryObject(kind))}`);
+    }
+    this.written = upTo;
+  }
+}
