@@ -80,17 +80,38 @@ class LabelHash {
     return this;
   }
 
-  seed(hash: number): this {
-    this.h = Math.imul(hash ^ FNV_OFFSET, FNV_PRIME);
-    return this;
-  }
-
   get value(): number {
-    return (this.h ^ (this.h >>> 30)) & 0x3fffffff;
+    return fold(this.h);
   }
 }
 
-/** The hash of a sorted label set, from scratch. */
+const mix = (h: number, n: number) => Math.imul(h ^ n, FNV_PRIME);
+const fold = (h: number) => (h ^ (h >>> 30)) & 0x3fffffff;
+
+/**
+ * Small integers for strings, so a label set hashes in integer steps: the map's own string
+ * hash is native and cached on the string. Ids live for one translation run at least; the
+ * table starts over when it grows large (hashes then change, which costs cache misses only).
+ */
+class StringIds {
+  private ids = new Map<string, number>();
+
+  id(s: string): number {
+    let id = this.ids.get(s);
+    if (id === undefined) {
+      id = this.ids.size + 1;
+      this.ids.set(s, id);
+    }
+    return id;
+  }
+
+  /** Called between runs, never during one. */
+  trim(limit: number): void {
+    if (this.ids.size > limit) this.ids = new Map();
+  }
+}
+
+/** The hash of a sorted label set, from scratch (for series built without the translator). */
 export function hashLabels(labels: Label[]): number {
   const h = new LabelHash();
   for (const l of labels) h.add(l.name).add(l.value);
@@ -139,10 +160,14 @@ function joinCollisions(labels: Label[]): Label[] {
   return out;
 }
 
+/** distinct strings remembered before the id table starts over */
+const MAX_STRING_IDS = 1_000_000;
+
 export class LabelBuilder {
   private readonly namer: LabelNamer;
   private readonly externalLabels: Label[];
   private readonly keys: string[] = [];
+  private readonly ids = new StringIds();
 
   constructor(namer: LabelNamer, externalLabels: Label[]) {
     this.namer = namer;
@@ -171,7 +196,7 @@ export class LabelBuilder {
       if (!labels.some((x) => x.name === l.name)) insertSorted(labels, keys, { name: l.name, value: l.value }, '');
     }
     const joined = collided ? joinCollisions(labels) : labels;
-    return { labels: joined, hash: hashLabels(joined) };
+    return { labels: joined, hash: this.hash(joined) };
   }
 
   /** The sorted label set of one series: `base` with `__name__` and an extra pair put in their places. */
@@ -199,8 +224,24 @@ export class LabelBuilder {
     if (!placedExtra) labels.push({ name: extraName!, value: extraValue });
     if (!placedName || !placedExtra) labels.sort(byName);
     // the base's hash stands for the rest of the set, unless a base label was replaced
-    const hash = shadowed ? hashLabels(labels) : new LabelHash().seed(base.hash).add(metricName).add(extraName ?? '').add(extraValue).value;
-    return { labels, hash };
+    let hash: number;
+    if (shadowed) hash = this.hash(labels);
+    else {
+      const ids = this.ids;
+      hash = mix(mix(mix(mix(FNV_OFFSET, base.hash), ids.id(metricName)), ids.id(extraName ?? '')), ids.id(extraValue));
+    }
+    return { labels, hash: fold(hash) };
+  }
+
+  /** Starts a translation run: the only moment the string ids may start over. */
+  startRun(): void {
+    this.ids.trim(MAX_STRING_IDS);
+  }
+
+  private hash(labels: Label[]): number {
+    let h = FNV_OFFSET;
+    for (const l of labels) h = mix(mix(h, this.ids.id(l.name)), this.ids.id(l.value));
+    return fold(h);
   }
 }
 

@@ -176,6 +176,7 @@ export class Translator {
   translate(metrics: Metrics): Translation {
     const c = new Conversion();
     const metadata: MetricMetadata[] = [];
+    this.labels.startRun();
     for (const rm of metrics.resourceMetrics) {
       const resourceAttributes = rm.resource.attributes;
       const identity = serviceIdentity(resourceAttributes);
