@@ -50,6 +50,12 @@ export interface ProtocolParser<State = unknown> {
    * (a request whose header block was never completed). Optional; never throws.
    */
   flush?(state: State): L7Message[];
+  /**
+   * `bytes` of one direction were lost between two parse calls (eBPF keeps the first N bytes of
+   * a syscall: byteCount > payload length). A gap inside a body the parser skips costs nothing;
+   * elsewhere the parser drops its partial message and resynchronises. Optional; never throws.
+   */
+  gap?(state: State, direction: Direction, bytes: number): void;
 }
 
 export function isFailure(result: ParseResult): result is ParseFailure {

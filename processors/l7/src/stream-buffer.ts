@@ -76,6 +76,20 @@ export class StreamBuffer {
     this.skipRemaining += n - now;
   }
 
+  /**
+   * `n` bytes of this direction were never seen (the capture kept only the head of a payload).
+   * True when they fell inside bytes the parser meant to skip anyway; otherwise what was
+   * buffered is dropped and parsing restarts at the next chunk.
+   */
+  gap(n: number): boolean {
+    if (n <= this.skipRemaining) {
+      this.skipRemaining -= n;
+      return true;
+    }
+    this.clear();
+    return false;
+  }
+
   get skipping(): number {
     return this.skipRemaining;
   }

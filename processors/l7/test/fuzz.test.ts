@@ -1,5 +1,5 @@
 // Fuzzing: every parser gets random, truncated and mutated payloads (seeded from the DeepFlow
-// captures when they are present) in both directions. None may throw, hang, or keep more state
+// captures when they are present) in both directions, with lost bytes (gaps) in between. None may throw, hang, or keep more state
 // than its bounds allow. The PRNG is seeded, so a failure replays with the printed seed.
 
 import { test } from 'node:test';
@@ -126,6 +126,7 @@ for (const parser of PROTOCOL_PARSERS) {
       call('infer', parser, () => parser.infer(payload, direction));
       const result = call('parse', parser, () => parser.parse(payload, direction, state));
       assert.ok(Array.isArray(result) || result.kind === 'need-more-data' || result.kind === 'error');
+      if (rand() < 0.05) call('gap', parser, () => parser.gap?.(state, direction, Math.floor(rand() * 100_000)));
       if (i % 50 === 0) peak = Math.max(peak, retainedBytes(state));
       if (rand() < 0.02) {
         call('flush', parser, () => parser.flush?.(state));

@@ -86,3 +86,21 @@ test('http1: captured secret headers are redacted by default, kept when redactio
   ]);
   assert.equal(setCookie.attributes['http.response.header.set-cookie'], REDACTED);
 });
+
+test('http1: bytes lost inside a skipped body (eBPF keeps only the head of a payload) keep the framing', () => {
+  const state = http1.createState();
+  const head = bytes(`HTTP/1.1 200 OK\r\nContent-Length: 5000\r\n\r\n${'b'.repeat(60)}`);
+  const out = feed(http1, state, [
+    ['toServer', bytes('GET /big HTTP/1.1\r\n\r\n')],
+    ['toServer', bytes('GET /next HTTP/1.1\r\n\r\n')],
+    ['toClient', head],
+  ]);
+  http1.gap!(state, 'toClient', 5000 - 60);
+  out.push(...feed(http1, state, [['toClient', bytes('HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n')]]));
+  assert.deepEqual(out.map((m) => m.request_resource ?? m.response_code), ['/big', '/next', 200, 404]);
+  // A gap where the parser expected a message start: it drops the partial header and resynchronises.
+  feed(http1, state, [['toClient', bytes('HTTP/1.1 200 OK\r\nContent-')]]);
+  http1.gap!(state, 'toClient', 100);
+  const after = feed(http1, state, [['toClient', bytes('HTTP/1.1 204 No Content\r\n\r\n')]]);
+  assert.deepEqual(after.map((m) => m.response_code), [204]);
+});

@@ -173,6 +173,9 @@ export const amqp: ProtocolParser<AmqpState> = {
   createState(options) {
     return { options: parseOptions(options), buffers: duplexBuffers(), headerSeen: false, vhost: undefined, pending: new Map() };
   },
+  gap(state, direction, bytes) {
+    state.buffers[direction].gap(bytes);
+  },
   parse(payload, direction, state) {
     return readFrames(state.buffers[direction], payload, (b) => readFrame(state, direction, b));
   },

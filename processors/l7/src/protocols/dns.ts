@@ -173,6 +173,9 @@ export const dns: ProtocolParser<DnsState> = {
   createState(options) {
     return { options: parseOptions(options), buffers: duplexBuffers(64 * 1024) };
   },
+  gap(state, direction, bytes) {
+    state.buffers[direction].gap(bytes);
+  },
   parse(payload, direction: Direction, state) {
     if (state.options.l4 === 'udp') return parseDatagram(payload);
     return readFrames(state.buffers[direction], payload, readTcpFrame);

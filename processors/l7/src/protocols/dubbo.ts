@@ -171,6 +171,9 @@ export const dubbo: ProtocolParser<DubboState> = {
   createState(options) {
     return { options: parseOptions(options), buffers: duplexBuffers() };
   },
+  gap(state, direction, bytes) {
+    state.buffers[direction].gap(bytes);
+  },
   parse(payload, direction: Direction, state) {
     return readFrames(state.buffers[direction], payload, readPacket);
   },

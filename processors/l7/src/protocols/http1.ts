@@ -241,6 +241,12 @@ export const http1: ProtocolParser<Http1State> = {
       return failure(`parser error: ${(err as Error).message}`);
     }
   },
+  gap(state, direction, bytes) {
+    const side = state[direction];
+    // A response read until close swallows anything; otherwise a gap outside a skipped body loses the framing.
+    if (side.phase.kind === 'until-close') return;
+    if (!side.buffer.gap(bytes)) side.phase = { kind: 'headers' };
+  },
   flush(state) {
     try {
       return [...partialMessage(state, 'toServer'), ...partialMessage(state, 'toClient')];

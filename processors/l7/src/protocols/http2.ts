@@ -321,6 +321,10 @@ export const http2: ProtocolParser<Http2State> = {
   parse(payload, direction, state) {
     return readFrames(state[direction].buffer, payload, (b) => readFrame(state, direction, b));
   },
+  gap(state, direction, bytes) {
+    const side = state[direction];
+    if (!side.buffer.gap(bytes)) side.block = undefined;
+  },
   flush(state) {
     const out: L7Message[] = [];
     for (const [id, stream] of [...state.streams]) {

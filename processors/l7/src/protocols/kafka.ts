@@ -233,6 +233,9 @@ export const kafka: ProtocolParser<KafkaState> = {
   createState(options) {
     return { options: parseOptions(options), buffers: duplexBuffers(), pending: new Map() };
   },
+  gap(state, direction, bytes) {
+    state.buffers[direction].gap(bytes);
+  },
   parse(payload, direction: Direction, state) {
     return readFrames(state.buffers[direction], payload, (b) => (direction === 'toServer' ? readRequest(state, b) : readResponse(state, b)));
   },

@@ -115,6 +115,9 @@ export const memcached: ProtocolParser<MemcachedState> = {
   createState(options) {
     return { options: parseOptions(options), buffers: duplexBuffers(), block: undefined };
   },
+  gap(state, direction, bytes) {
+    if (!state.buffers[direction].gap(bytes) && direction === 'toClient') state.block = undefined;
+  },
   parse(payload, direction: Direction, state) {
     const result = readFrames(state.buffers[direction], payload, (b) => (direction === 'toServer' ? readRequest(b) : readResponse(state, b)));
     if (!Array.isArray(result) && result.kind === 'error' && direction === 'toClient') state.block = undefined;

@@ -158,6 +158,9 @@ export const mongodb: ProtocolParser<MongoState> = {
   createState(options) {
     return { options: parseOptions(options), buffers: duplexBuffers() };
   },
+  gap(state, direction, bytes) {
+    state.buffers[direction].gap(bytes);
+  },
   parse(payload, direction, state) {
     return readFrames(state.buffers[direction], payload, (b) => readMessage(state, direction, b));
   },

@@ -225,6 +225,9 @@ export const mqtt: ProtocolParser<MqttState> = {
   createState(options) {
     return { options: parseOptions(options), buffers: duplexBuffers(), version: 4 };
   },
+  gap(state, direction, bytes) {
+    state.buffers[direction].gap(bytes);
+  },
   parse(payload, direction, state) {
     return readFrames(state.buffers[direction], payload, (b) => readPacket(state, direction, b));
   },

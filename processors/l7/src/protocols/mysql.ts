@@ -255,6 +255,10 @@ export const mysql: ProtocolParser<MysqlState> = {
       statements: new Map(),
     };
   },
+  gap(state, direction, bytes) {
+    // Compressed: the gap is in the frames, so the packets inside them are lost as well.
+    if (!state.buffers[direction].gap(bytes) && state.compressed) state.inner[direction].clear();
+  },
   parse(payload, direction, state): ParseResult {
     // A capture that starts after the login shows compression by the first command's framing.
     if (!state.compressed && !state.greeted && direction === 'toServer' && state.buffers.toServer.length === 0 && looksCompressed(payload)) state.compressed = true;

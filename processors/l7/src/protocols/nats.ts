@@ -130,6 +130,9 @@ export const nats: ProtocolParser<NatsState> = {
   createState(options) {
     return { options: parseOptions(options), buffers: duplexBuffers(), replies: new Set() };
   },
+  gap(state, direction, bytes) {
+    state.buffers[direction].gap(bytes);
+  },
   parse(payload, direction, state) {
     return readFrames(state.buffers[direction], payload, (b) => readOp(state, direction, b));
   },

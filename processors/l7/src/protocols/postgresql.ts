@@ -267,6 +267,9 @@ export const postgresql: ProtocolParser<PostgresState> = {
       statements: new Map(),
     };
   },
+  gap(state, direction, bytes) {
+    state.buffers[direction].gap(bytes);
+  },
   parse(payload, direction: Direction, state) {
     if (state.tls) return [];
     // Joined mid-connection: the first client bytes are a regular message, not the startup.

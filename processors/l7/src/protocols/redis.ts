@@ -162,6 +162,9 @@ export const redis: ProtocolParser<RedisState> = {
   createState(options) {
     return { options: parseOptions(options), buffers: duplexBuffers() };
   },
+  gap(state, direction, bytes) {
+    state.buffers[direction].gap(bytes);
+  },
   parse(payload, direction, state) {
     return readFrames(state.buffers[direction], payload, (b) => (direction === 'toServer' ? readCommand(state, b) : readReply(b)));
   },
