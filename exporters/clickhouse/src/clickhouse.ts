@@ -123,7 +123,7 @@ export class ClickHouseExporter {
     this.querySocket = { server, path };
   }
 
-  async push(batch: Batch): Promise<void> {
+  async push(batch: Batch, signal?: AbortSignal): Promise<void> {
     const client = this.client;
     if (!client) throw retryable('the ClickHouse exporter is not started');
     const blocks = this.encode(batch);
@@ -131,7 +131,7 @@ export class ClickHouseExporter {
       for (const block of blocks) {
         const insert = `INSERT INTO ${quoteIdent(this.cfg.database)}.${quoteIdent(block.table)} (${block.columns.map(quoteIdent).join(', ')}) FORMAT Native`;
         try {
-          await client.insertRaw(insert, block.data);
+          await client.insertRaw(insert, block.data, signal);
         } catch (err) {
           const message = `insert into ${this.cfg.database}.${block.table} failed: ${(err as Error).message}`;
           throw isPermanent(err) ? permanent(message, { cause: err }) : retryable(message, { cause: err });
@@ -183,7 +183,7 @@ export function createClickHouseExporter(settings: CreateSettings, cfg: ClickHou
     settings,
     config: cfg,
     signals,
-    push: (batch) => exporter.push(batch),
+    push: (batch, signal) => exporter.push(batch, signal),
     start: () => exporter.start(),
     shutdown: () => exporter.stop(),
   });

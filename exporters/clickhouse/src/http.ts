@@ -2,8 +2,8 @@
 // `query` parameter, an INSERT's payload as the request body, settings as parameters, the
 // credentials in X-ClickHouse-User / X-ClickHouse-Key. Also reaches a running flowtel's query
 // socket (a Unix socket serving the same interface).
-import { request as httpRequest, type IncomingMessage, type RequestOptions } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage, type RequestOptions } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { promisify } from 'node:util';
 import { brotliCompress, deflate, gzip } from 'node:zlib';
 import { ClickHouseError, codeOf, type ClickHouseClient } from './client.ts';
@@ -53,11 +53,14 @@ export interface HttpClientOptions {
 export class HttpClient implements ClickHouseClient {
   private readonly opts: HttpClientOptions;
   private readonly base: URL;
+  /** connections kept open between inserts */
+  private readonly agent: HttpAgent;
 
   constructor(opts: HttpClientOptions) {
     this.opts = opts;
     this.base = new URL(opts.url);
     if (!/^https?:$/.test(this.base.protocol)) throw new Error(`endpoint ${opts.url}: must be http:// or https://`);
+    this.agent = this.base.protocol === 'https:' && !opts.socketPath ? new HttpsAgent({ keepAlive: true }) : new HttpAgent({ keepAlive: true });
   }
 
   query(sql: string, format = 'TabSeparated', signal?: AbortSignal): Promise<Buffer> {
@@ -71,7 +74,9 @@ export class HttpClient implements ClickHouseClient {
     await this.send({ query: insert, ...this.opts.insertSettings }, body, encoding, signal);
   }
 
-  async close(): Promise<void> {}
+  async close(): Promise<void> {
+    this.agent.destroy();
+  }
 
   private send(params: Record<string, string | number | boolean>, body: Buffer[], encoding: BodyEncoding, signal?: AbortSignal): Promise<Buffer> {
     const url = new URL(this.base);
@@ -88,6 +93,7 @@ export class HttpClient implements ClickHouseClient {
       path: `${url.pathname}?${search}`,
       headers,
       signal,
+      agent: this.agent,
       timeout: this.opts.timeoutMs,
       ...(this.opts.socketPath ? { socketPath: this.opts.socketPath } : { hostname: url.hostname.replace(/^\[|\]$/g, ''), port: url.port || (url.protocol === 'https:' ? 443 : 80) }),
     };

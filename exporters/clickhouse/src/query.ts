@@ -53,6 +53,22 @@ async function select(client: ClickHouseClient, sql: string): Promise<ResultSet>
 }
 
 /**
+ * The clickhouse exporter's config in a collector config (its `exporters` map): the one with id
+ * `id`, or the only one when no id is given.
+ */
+export function findClickHouseExporter(collectorConfig: unknown, id?: string): unknown {
+  const exporters = (collectorConfig as { exporters?: Record<string, unknown> } | undefined)?.exporters ?? {};
+  const ids = Object.keys(exporters).filter((key) => key === 'clickhouse' || key.startsWith('clickhouse/'));
+  if (id !== undefined) {
+    if (!ids.includes(id)) throw new Error(`no exporter "${id}" in the config${ids.length ? ` (clickhouse exporters: ${ids.join(', ')})` : ''}`);
+    return exporters[id] ?? {};
+  }
+  if (ids.length === 0) throw new Error('the config has no clickhouse exporter to query');
+  if (ids.length > 1) throw new Error(`the config has several clickhouse exporters (${ids.join(', ')}): name one`);
+  return exporters[ids[0]] ?? {};
+}
+
+/**
  * Runs SQL or a named view against the store of a ClickHouse exporter config (the object under
  * `exporters: clickhouse:`, defaults applied here) and returns the formatted result.
  */
