@@ -2,7 +2,12 @@
 // the receiver: the headers remote write requires, retries for 5xx and 429, none for other
 // 4xx, no request sent twice when a batch is retried, and the exporter's own metrics.
 import assert from 'node:assert/strict';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type IncomingMessage, type RequestListener, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { MeterProvider, MetricReader, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import { factory as bearerTokenAuth } from '@flowtel/extension-bearertokenauth';
@@ -23,9 +28,14 @@ class Receiver {
   answers: Array<{ status: number; headers?: Record<string, string> }> = [];
   private server!: Server;
   url = '';
+  private readonly tls?: { cert: Buffer; key: Buffer };
+
+  constructor(tls?: { cert: Buffer; key: Buffer }) {
+    this.tls = tls;
+  }
 
   async start(): Promise<void> {
-    this.server = createServer((req, res) => {
+    const handler: RequestListener = (req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
@@ -33,9 +43,11 @@ class Receiver {
         const answer = this.answers.shift() ?? { status: 204 };
         res.writeHead(answer.status, answer.headers).end(answer.status >= 400 ? `status ${answer.status}` : undefined);
       });
-    });
+    };
+    this.server = this.tls ? createHttpsServer(this.tls, handler) : createServer(handler);
     await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', r));
-    this.url = `http://127.0.0.1:${(this.server.address() as { port: number }).port}/api/v1/write`;
+    const port = (this.server.address() as { port: number }).port;
+    this.url = this.tls ? `https://localhost:${port}/api/v1/write` : `http://127.0.0.1:${port}/api/v1/write`;
   }
 
   reset(): void {
@@ -169,5 +181,42 @@ describe('over HTTP', () => {
     const logs = { signal: 'logs' as const, items: 0, data: { resourceLogs: [] }, ack: simpleBatch().ack };
     await assert.rejects(e.consume(logs), (err: Error & { retryable?: boolean }) => err.retryable === false && /exports metrics, not logs/.test(err.message));
     await e.shutdown();
+  });
+});
+
+describe('over HTTPS', () => {
+  const hasOpenssl = spawnSync('sh', ['-c', 'command -v openssl']).status === 0;
+  const skip = !hasOpenssl && process.env.CI !== 'true' ? 'openssl is not installed (apt-get install openssl)' : false;
+
+  test('tls.ca_file trusts the receiver\'s certificate; without it the handshake fails and is retried, not dropped', { skip }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'flowtel-prw-tls-'));
+    try {
+      const r = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost',
+        '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { encoding: 'utf8' });
+      assert.equal(r.status, 0, r.stderr);
+      const receiver = new Receiver({ cert: readFileSync(join(dir, 'cert.pem')), key: readFileSync(join(dir, 'key.pem')) });
+      await receiver.start();
+      try {
+        const create = async (tls: Record<string, unknown>) => {
+          const config = factory.configSchema.parse({ endpoint: receiver.url, tls, remote_write_queue: { enabled: false }, retry_on_failure: { max_elapsed_time: '300ms', initial_interval: '50ms' } });
+          const e = factory.createExporter(testSettings('prometheusremotewrite/tls', 'exporter'), config, ['metrics']);
+          await e.start(testHost());
+          return e;
+        };
+        const trusted = await create({ ca_file: join(dir, 'cert.pem') });
+        await trusted.consume(simpleBatch());
+        await trusted.shutdown();
+        assert.equal(receiver.received.length, 1);
+
+        const untrusted = await create({});
+        await assert.rejects(untrusted.consume(simpleBatch()), (err: Error & { retryable?: boolean }) => err.retryable === true && /certificate/.test(err.message));
+        await untrusted.shutdown();
+        assert.equal(receiver.received.length, 1, 'nothing got through without trust');
+      } finally {
+        await receiver.stop();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -153,6 +153,30 @@ describe('into a real Prometheus', { skip: skipReason }, () => {
     assert.deepEqual(await prom.query('stale_hist_count', t2 / 1000 + 1), []);
   });
 
+  test('exemplars of counters and histogram buckets are stored with their trace and span ids', async () => {
+    const t = Date.now() - 2_000;
+    const e = await exporterFor({ endpoint: prom.writeUrl });
+    const exemplar = (value: number, trace: number) => ({
+      filteredAttributes: attrs({ user: 'alice' }),
+      timeUnixNano: BigInt(t) * 1_000_000n,
+      asDouble: value,
+      traceId: new Uint8Array(16).fill(trace),
+      spanId: new Uint8Array(8).fill(0xab),
+    });
+    const sum = numberPoint(t, 10);
+    sum.exemplars = [exemplar(1, 0x11)];
+    const hist = histogramPoint(t, [1, 5], [1, 1, 0], 4);
+    hist.exemplars = [exemplar(3, 0x22)];
+    await e.consume(batchOf(metricsOf(attrs({ 'service.name': 'ex' }), [counter('ex.calls', '', [sum]), histogram('ex.size', '', [hist])])));
+    await e.shutdown();
+    const stored = await prom.exemplars('{job="ex"}', t / 1000 - 60, t / 1000 + 60);
+    const byName = Object.fromEntries(stored.map((s) => [`${s.seriesLabels.__name__}${s.seriesLabels.le ? `{le=${s.seriesLabels.le}}` : ''}`, s.exemplars]));
+    assert.deepEqual(Object.keys(byName).sort(), ['ex_calls_total', 'ex_size_bucket{le=5}']);
+    assert.deepEqual(byName.ex_calls_total[0].labels, { trace_id: '11'.repeat(16), span_id: 'ab'.repeat(8), user: 'alice' });
+    assert.equal(byName.ex_calls_total[0].value, '1');
+    assert.equal(byName['ex_size_bucket{le=5}'][0].labels.trace_id, '22'.repeat(16), 'on the first bucket that holds 3');
+  });
+
   test('namespace and resource_to_telemetry_conversion', async () => {
     const t = Date.now() - 3_000;
     const e = await exporterFor({ endpoint: prom.writeUrl, namespace: 'app', resource_to_telemetry_conversion: { enabled: true } });
