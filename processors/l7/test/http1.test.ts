@@ -104,3 +104,14 @@ test('http1: bytes lost inside a skipped body (eBPF keeps only the head of a pay
   const after = feed(http1, state, [['toClient', bytes('HTTP/1.1 204 No Content\r\n\r\n')]]);
   assert.deepEqual(after.map((m) => m.response_code), [204]);
 });
+
+test('http1: after 101 Switching Protocols the connection carries another protocol, quietly', () => {
+  const state = http1.createState();
+  const out = feed(http1, state, [
+    ['toServer', bytes('GET /ws HTTP/1.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n')],
+    ['toClient', bytes('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n\x81\x05hello')],
+    ['toServer', Uint8Array.from([0x81, 0x85, 1, 2, 3, 4, 5, 6, 7, 8, 9])],
+    ['toClient', bytes('HTTP/1.1 200 looks like http but is websocket payload\r\n\r\n')],
+  ]);
+  assert.deepEqual(out.map((m) => m.request_resource ?? m.response_code), ['/ws', 101]);
+});

@@ -64,3 +64,16 @@ test('redis: malformed input is an error', () => {
   const deep = redis.parse(bytes('*1\r\n'.repeat(100)), 'toClient', redis.createState());
   assert.ok(!Array.isArray(deep) && deep.kind === 'error');
 });
+
+test('redis: in subscribed mode, published messages and extra confirmations answer no command', () => {
+  const out = feed(redis, redis.createState(), [
+    ['toServer', cmd('SUBSCRIBE', 'news', 'sport')],
+    ['toClient', bytes('*3\r\n$9\r\nsubscribe\r\n$4\r\nnews\r\n:1\r\n*3\r\n$9\r\nsubscribe\r\n$5\r\nsport\r\n:2\r\n')],
+    ['toClient', bytes('*3\r\n$7\r\nmessage\r\n$4\r\nnews\r\n$5\r\nhello\r\n')],
+    ['toServer', cmd('PING')],
+    ['toClient', bytes('*2\r\n$4\r\npong\r\n$0\r\n\r\n')],
+  ]);
+  assert.deepEqual(out.map((m) => [m.kind, m.request_type ?? m.response_result]), [
+    ['request', 'SUBSCRIBE'], ['response', 'Array'], ['session', 'Array'], ['session', 'Array'], ['request', 'PING'], ['response', 'Array'],
+  ]);
+});

@@ -19,7 +19,9 @@ type BodyPhase =
   | { kind: 'chunk-size' }
   | { kind: 'chunk-end' }
   | { kind: 'trailers' }
-  | { kind: 'until-close' };
+  | { kind: 'until-close' }
+  /** After 101 Switching Protocols or a CONNECT tunnel: the bytes are another protocol's. */
+  | { kind: 'tunnel' };
 
 interface Side {
   buffer: StreamBuffer;
@@ -136,6 +138,12 @@ function readResponse(state: Http1State, side: Side, b: Uint8Array): FrameStep {
   };
   if (code >= 400 && reason) message.response_exception = reason;
   if (block.sink.trace) message.trace_context = block.sink.trace;
+  if (code === 101 || (method === 'CONNECT' && code >= 200 && code < 300)) {
+    state.toServer.phase = { kind: 'tunnel' };
+    state.toServer.buffer.clear();
+    side.phase = { kind: 'tunnel' };
+    return { consumed: end, messages: [message] };
+  }
   const noBody = method === 'HEAD' || code < 200 || code === 204 || code === 304;
   if (noBody) return { consumed: end, messages: interim ? [] : [message] };
   if (block.chunked) {
@@ -194,6 +202,8 @@ function readFrame(state: Http1State, direction: Direction, b: Uint8Array): Fram
   switch (side.phase.kind) {
     case 'headers':
       return direction === 'toServer' ? readRequest(state, side, b) : readResponse(state, side, b);
+    case 'tunnel':
+      return { consumed: b.length };
     case 'until-close':
       // A server that did frame its body after all: the next status line starts a new response.
       if (startsWithAscii(b, 'HTTP/1.')) {
@@ -244,7 +254,7 @@ export const http1: ProtocolParser<Http1State> = {
   gap(state, direction, bytes) {
     const side = state[direction];
     // A response read until close swallows anything; otherwise a gap outside a skipped body loses the framing.
-    if (side.phase.kind === 'until-close') return;
+    if (side.phase.kind === 'until-close' || side.phase.kind === 'tunnel') return;
     if (!side.buffer.gap(bytes)) side.phase = { kind: 'headers' };
   },
   flush(state) {

@@ -22,7 +22,17 @@ const LINE_TYPES = new Set([0x2b /* + */, 0x2d /* - */, 0x3a /* : */, 0x5f /* _ 
 export interface RedisState {
   options: ParseOptions;
   buffers: DuplexBuffers;
+  /**
+   * Per (P|S)(UN)SUBSCRIBE sent, the confirmations still to come: one per channel. The first
+   * answers the command; the others answer nothing.
+   */
+  confirmations: Array<{ left: number; answered: boolean }>;
 }
+
+const SUBSCRIBE_COMMANDS = new Set(['SUBSCRIBE', 'PSUBSCRIBE', 'SSUBSCRIBE', 'UNSUBSCRIBE', 'PUNSUBSCRIBE', 'SUNSUBSCRIBE']);
+const CONFIRMATIONS = new Set(['subscribe', 'psubscribe', 'ssubscribe', 'unsubscribe', 'punsubscribe', 'sunsubscribe']);
+/** Messages a subscribed connection receives unasked (RESP2 has no push type for them). */
+const PUBSUB_MESSAGES = new Set(['message', 'pmessage', 'smessage']);
 
 const INCOMPLETE = -1;
 
@@ -90,6 +100,9 @@ function readCommand(state: RedisState, b: Uint8Array): FrameStep {
   if (raw.length === 0 || raw[0] === '') return { consumed: end };
   const args = state.options.redact ? redactRedisCommand(raw) : raw;
   const command = args[0];
+  if (SUBSCRIBE_COMMANDS.has(command.toUpperCase()) && state.confirmations.length < 256) {
+    state.confirmations.push({ left: Math.max(1, raw.length - 1), answered: false });
+  }
   const query = args.join(' ');
   return {
     consumed: end,
@@ -113,7 +126,17 @@ const RESULT_TYPES: Record<number, string> = {
   0x7e: 'Set', 0x7c: 'Attribute', 0x3e: 'Push',
 };
 
-function readReply(b: Uint8Array): FrameStep {
+/** The first element of an array reply when it is a short bulk string ("message", "subscribe", ...). */
+function firstWord(b: Uint8Array): string | undefined {
+  const eol = indexOfCrlf(b, 1);
+  if (b[0] !== 0x2a || eol < 0 || b[eol + 2] !== 0x24) return undefined;
+  const lengthEnd = indexOfCrlf(b, eol + 3);
+  const n = lengthEnd < 0 ? -1 : Number(ascii(b, eol + 3, lengthEnd));
+  if (n < 0 || n > 16 || lengthEnd + 2 + n > b.length) return undefined;
+  return ascii(b, lengthEnd + 2, lengthEnd + 2 + n);
+}
+
+function readReply(state: RedisState, b: Uint8Array): FrameStep {
   const type = b[0];
   if (!RESULT_TYPES[type]) return failure(`not a RESP reply (first byte ${type})`);
   let end: number;
@@ -128,9 +151,18 @@ function readReply(b: Uint8Array): FrameStep {
     end = valueEnd(b, 0, 0);
     if (end === INCOMPLETE) return MORE;
   }
+  let kind: L7Message['kind'] = type === 0x3e ? 'session' : 'response';
+  const word = type === 0x2a ? firstWord(b) : undefined;
+  if (word !== undefined && PUBSUB_MESSAGES.has(word)) kind = 'session';
+  else if (word !== undefined && CONFIRMATIONS.has(word) && state.confirmations.length > 0) {
+    const head = state.confirmations[0];
+    if (head.answered) kind = 'session';
+    head.answered = true;
+    if (--head.left === 0) state.confirmations.shift();
+  }
   const message: L7Message = {
     protocol: 'Redis',
-    kind: type === 0x3e ? 'session' : 'response',
+    kind,
     response_status: 'ok',
     response_result: RESULT_TYPES[type],
     size: end + skip,
@@ -160,12 +192,12 @@ export const redis: ProtocolParser<RedisState> = {
     return RESULT_TYPES[payload[0]] !== undefined && payload[0] !== 0x3e;
   },
   createState(options) {
-    return { options: parseOptions(options), buffers: duplexBuffers() };
+    return { options: parseOptions(options), buffers: duplexBuffers(), confirmations: [] };
   },
   gap(state, direction, bytes) {
     state.buffers[direction].gap(bytes);
   },
   parse(payload, direction, state) {
-    return readFrames(state.buffers[direction], payload, (b) => (direction === 'toServer' ? readCommand(state, b) : readReply(b)));
+    return readFrames(state.buffers[direction], payload, (b) => (direction === 'toServer' ? readCommand(state, b) : readReply(state, b)));
   },
 };
