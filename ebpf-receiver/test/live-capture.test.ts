@@ -1,7 +1,12 @@
 // Live capture, for real: servers and clients from apt in their own processes on loopback, and
 // the events the ebpf receiver delivered must be exactly their requests and responses.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import { Direction, L4Protocol, SocketEventKind, SocketRole } from '@flowtel/pdata';
 import { waitFor } from '@flowtel/testkit';
@@ -165,4 +170,53 @@ test('UDP without connect: each datagram with the peer it went to or came from',
   }
   const closes = events.filter((e) => e.kind === SocketEventKind.CLOSE);
   assert.deepEqual(closes.map((e) => [e.pid, e.socketId]), [[run.pid, data[0].socketId]]);
+});
+
+test('sendmmsg and recvmmsg: one event per message', async (t) => {
+  if (skipUnlessCapture(t)) return;
+  const client = join(mkdtempSync(join(tmpdir(), 'flowtel-mmsg-')), 'mmsg_client');
+  const cc = spawnSync('cc', ['-O2', '-o', client, fileURLToPath(new URL('./fixtures/mmsg_client.c', import.meta.url))], { encoding: 'utf8' });
+  assert.equal(cc.status, 0, cc.stderr);
+  const echo = await startUdpEcho();
+  t.after(() => echo.stop());
+  const { receiver, events } = collectingReceiver({ filters: { ports: { allow: [echo.port] } } });
+  await receiver.start();
+  t.after(() => receiver.shutdown());
+
+  const messages = [`alpha-${randomUUID()}`, `beta-${randomUUID()}`];
+  const run = await runClient(client, [String(echo.port), ...messages]);
+  assert.equal(run.code, 0, run.stderr);
+  const clientPort = Number(run.stdout.toString().trim());
+  await waitFor('the client to close its socket', async () => events.some((e) => e.kind === SocketEventKind.CLOSE && e.pid === run.pid));
+  await receiver.shutdown();
+
+  const mine = events.filter((e) => e.pid === run.pid && e.kind === SocketEventKind.DATA);
+  const text = (direction: number) => mine.filter((e) => e.direction === direction).map((e) => Buffer.from(e.payload).toString());
+  assert.deepEqual(text(Direction.EGRESS), messages);
+  assert.deepEqual(text(Direction.INGRESS).sort(), messages.map((m) => `pong:${m}`).sort());
+  for (const e of mine) {
+    assert.equal(e.localPort, clientPort);
+    assert.equal(e.remotePort, echo.port, 'each message\'s peer from its msg_name');
+    assert.equal(e.byteCount, e.payload.length);
+  }
+});
+
+test('IPv6, and IPv4 on a dual-stack socket as plain IPv4', async (t) => {
+  if (skipUnlessCapture(t)) return;
+  const node = await startNodeHttp('dual', '::');
+  t.after(() => node.stop());
+  const { receiver, events } = collectingReceiver({ filters: { ports: { allow: [node.port] } } });
+  await receiver.start();
+  t.after(() => receiver.shutdown());
+
+  const v6 = await curl(`http://[::1]:${node.port}/`);
+  const v4 = await curl(`http://127.0.0.1:${node.port}/`);
+  await waitFor('node to close both connections', async () => events.filter((e) => e.kind === SocketEventKind.CLOSE && e.pid === node.servingPids[0]).length >= 2);
+  await receiver.shutdown();
+
+  const addresses = (pid: number, port: number) => new Set(events.filter((e) => e.pid === pid && (e.localPort === port || e.remotePort === port)).map((e) => `${e.localAddr} ${e.remoteAddr}`));
+  assert.deepEqual(addresses(v6.pid, v6.localPort), new Set(['::1 ::1']));
+  assert.deepEqual(addresses(v4.pid, v4.localPort), new Set(['127.0.0.1 127.0.0.1']));
+  assert.deepEqual(addresses(node.servingPids[0], v6.localPort), new Set(['::1 ::1']));
+  assert.deepEqual(addresses(node.servingPids[0], v4.localPort), new Set(['127.0.0.1 127.0.0.1']), 'the server socket is AF_INET6, the peer IPv4-mapped');
 });

@@ -88,10 +88,10 @@ export async function startRedis(): Promise<RunningServer> {
   return { port, servingPids: [child.pid!], stop: stopper(child, dir) };
 }
 
-/** A Node HTTP server answering every request with `body`. */
-export async function startNodeHttp(body: string): Promise<RunningServer> {
-  const port = await freePort();
-  const script = `require('node:http').createServer((req, res) => { req.resume(); req.on('end', () => res.end(${JSON.stringify(body)})); }).listen(${port}, '127.0.0.1');`;
+/** A Node HTTP server answering every request with `body`; on `::` it takes IPv6 and IPv4. */
+export async function startNodeHttp(body: string, host = '127.0.0.1'): Promise<RunningServer> {
+  const port = await freePort(host === '::' ? '::1' : host);
+  const script = `require('node:http').createServer((req, res) => { req.resume(); req.on('end', () => res.end(${JSON.stringify(body)})); }).listen(${port}, '${host}');`;
   const child = spawn(process.execPath, ['-e', script], { stdio: 'ignore' });
   await waitForPort(port);
   return { port, servingPids: [child.pid!], stop: stopper(child) };
