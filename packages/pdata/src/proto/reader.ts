@@ -11,6 +11,7 @@ export const WireType = { VARINT: 0, I64: 1, LEN: 2, SGROUP: 3, EGROUP: 4, I32: 
 export const MAX_VALUE_DEPTH = 64;
 
 export const EMPTY_BYTES: Uint8Array = new Uint8Array(0);
+const COPY_BYTES_UP_TO = 32;
 
 export class ProtoReader {
   readonly buf: Uint8Array;
@@ -36,24 +37,26 @@ export class ProtoReader {
     let pos = this.pos;
     if (pos + 10 > buf.length) return this.uint32Checked();
     let b = buf[pos++];
+    if (b < 0x80) {
+      this.pos = pos;
+      return b;
+    }
     let v = b & 0x7f;
+    b = buf[pos++];
+    v |= (b & 0x7f) << 7;
     if (b >= 0x80) {
       b = buf[pos++];
-      v |= (b & 0x7f) << 7;
+      v |= (b & 0x7f) << 14;
       if (b >= 0x80) {
         b = buf[pos++];
-        v |= (b & 0x7f) << 14;
+        v |= (b & 0x7f) << 21;
         if (b >= 0x80) {
           b = buf[pos++];
-          v |= (b & 0x7f) << 21;
+          v |= b << 28;
+          // bytes 6..10 only carry bits above 32: skip them, but they must end
           if (b >= 0x80) {
-            b = buf[pos++];
-            v |= b << 28;
-            // bytes 6..10 only carry bits above 32: skip them, but they must end
-            if (b >= 0x80) {
-              let n = 0;
-              while (buf[pos++] >= 0x80) if (++n === 5) throw this.error('varint longer than 10 bytes', this.pos);
-            }
+            let n = 0;
+            while (buf[pos++] >= 0x80) if (++n === 5) throw this.error('varint longer than 10 bytes', this.pos);
           }
         }
       }
@@ -164,6 +167,12 @@ export class ProtoReader {
   /** A length prefix, checked against the bytes that remain; returns the end offset. */
   len(): number {
     const at = this.pos;
+    // one-byte lengths (under 128) are most of them: ids, keys, short values, small messages
+    const first = this.buf[at];
+    if (first < 0x80 && at + 1 + first <= this.buf.length) {
+      this.pos = at + 1;
+      return at + 1 + first;
+    }
     const n = this.uint32();
     const end = this.pos + n;
     if (end > this.buf.length || n > 0x7fffffff)
@@ -172,14 +181,22 @@ export class ProtoReader {
   }
 
   /**
-   * Bytes fields are views into the input, not copies: the input must not be reused. Always a
-   * plain Uint8Array, even when the input is a Buffer (whose subarray would be a Buffer).
+   * Short bytes fields (ids) are copied: a small typed array is cheaper to make than a view,
+   * and a span kept for long does not pin its whole request in memory. Longer ones are views
+   * into the input, which must then not be reused. Always a plain Uint8Array, even when the
+   * input is a Buffer (whose subarray would be a Buffer).
    */
   bytes(): Uint8Array {
     const end = this.len();
     const start = this.pos;
     this.pos = end;
-    return start === end ? EMPTY_BYTES : new Uint8Array(this.buf.buffer, this.buf.byteOffset + start, end - start);
+    const len = end - start;
+    if (len === 0) return EMPTY_BYTES;
+    const buf = this.buf;
+    if (len > COPY_BYTES_UP_TO) return new Uint8Array(buf.buffer, buf.byteOffset + start, len);
+    const copy = new Uint8Array(len);
+    for (let i = 0; i < len; i++) copy[i] = buf[start + i];
+    return copy;
   }
 
   /** Invalid UTF-8 becomes U+FFFD, as in every protobuf runtime that does not reject it. */

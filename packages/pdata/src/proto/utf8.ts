@@ -32,10 +32,11 @@ export class Utf8Reader {
       (len * 0x9e37 + buf[start] * 0x3b + buf[end - 1] * 0x1f3 + buf[start + (len >> 1)] * 0x5d + buf[start + (len >> 2)]) &
       (CACHE_SIZE - 1);
     if (cachedLength[slot] === len) {
+      // compared from the end: values that differ (ids, counters, paths) mostly differ there
       const base = slot * CACHE_MAX_LENGTH;
-      let i = 0;
-      while (i < len && cachedBytes[base + i] === buf[start + i]) i++;
-      if (i === len) return cachedString[slot];
+      let i = len - 1;
+      while (i >= 0 && cachedBytes[base + i] === buf[start + i]) i--;
+      if (i < 0) return cachedString[slot];
     }
     const s = this.native.utf8Slice(start, end);
     const base = slot * CACHE_MAX_LENGTH;
