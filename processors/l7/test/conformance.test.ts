@@ -122,3 +122,47 @@ test('conformance: DeepFlow captures parse as DeepFlow expects, per protocol', (
     assert.ok(row.ratio >= minimum, `${protocol}: ${row.matched}/${row.expected} matched, below ${minimum}`);
   }
 });
+
+/** Captures that DeepFlow's tests check with inline assertions instead of a .result file: what their bytes hold. */
+const INLINE_CHECKED: Array<[string, Array<Partial<Record<'protocol' | 'kind' | 'request_type' | 'request_resource' | 'response_status' | 'response_code', string | number>>>]> = [
+  ['postgre/error.pcap', [
+    { protocol: 'PostgreSQL', kind: 'request', request_type: 'Query', request_resource: 'asdsdfdsf;' },
+    { protocol: 'PostgreSQL', kind: 'response', response_status: 'client_error' },
+  ]],
+  ['postgre/prepare_stat.pcap', [
+    { protocol: 'PostgreSQL', kind: 'request', request_type: 'Parse', request_resource: 'delete from test where id=$1 returning id' },
+    { protocol: 'PostgreSQL', kind: 'response', response_status: 'ok' },
+  ]],
+  ['postgre/simple_query.pcap', [
+    { protocol: 'PostgreSQL', kind: 'request', request_type: 'Query', request_resource: 'delete  from test;' },
+    { protocol: 'PostgreSQL', kind: 'response', response_status: 'ok' },
+  ]],
+  ['mqtt/mqtt_sub.pcap', [
+    { protocol: 'MQTT', kind: 'request', request_type: 'SUBSCRIBE', request_resource: 'hello/+/world' },
+    { protocol: 'MQTT', kind: 'response', request_type: 'SUBACK', response_status: 'ok' },
+  ]],
+  ['kafka/01-fetch-v12-perf.pcap', [
+    { protocol: 'Kafka', kind: 'request', request_type: 'Fetch' },
+    { protocol: 'Kafka', kind: 'response', response_status: 'ok', response_code: 0 },
+  ]],
+];
+
+test('conformance: captures DeepFlow checks inline parse to what their bytes hold', (t) => {
+  if (!existsSync(captures)) {
+    assert.notEqual(process.env.CI, 'true', `DeepFlow captures missing at ${captures}`);
+    t.skip(`DeepFlow captures not found at ${captures}`);
+    return;
+  }
+  for (const [file, expected] of INLINE_CHECKED) {
+    const actual = parseCapture(join(captures, file));
+    assert.equal(actual.length, expected.length, `${file}: ${actual.length} messages`);
+    expected.forEach((fields, i) => {
+      for (const [key, value] of Object.entries(fields)) assert.equal(actual[i][key as keyof L7Message], value, `${file} message ${i} ${key}`);
+    });
+  }
+  // A long MySQL capture (780 messages): every request answered, in order.
+  const mysql = parseCapture(join(captures, 'mysql/171-mysql.pcap'));
+  const requests = mysql.filter((m) => m.kind === 'request').length;
+  assert.ok(requests > 300, `${requests} MySQL requests`);
+  assert.equal(mysql.filter((m) => m.kind === 'response').length, requests);
+});

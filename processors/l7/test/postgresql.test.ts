@@ -73,3 +73,15 @@ test('postgresql: SSL accepted means the rest is opaque', () => {
   feed(postgresql, state, [['toServer', Uint8Array.from([0, 0, 0, 8, 4, 210, 22, 47])], ['toClient', bytes('S')]]);
   assert.deepEqual(feed(postgresql, state, [['toServer', Uint8Array.from([22, 3, 1, 0, 5, 1, 2, 3, 4, 5])]]), []);
 });
+
+test('postgresql: an answer cut before ReadyForQuery still reports at flush', () => {
+  const state = postgresql.createState();
+  feed(postgresql, state, [
+    ['toServer', Uint8Array.from(msg('Q', cstr('asdsdfdsf;')))],
+    ['toClient', Uint8Array.from(msg('E', [...bytes('SERROR'), 0, ...bytes('C42601'), 0, ...bytes('Msyntax error'), 0, 0]))],
+  ]);
+  const [response] = postgresql.flush!(state);
+  assert.equal(response.response_status, 'client_error');
+  assert.equal(response.attributes['db.response.status_code'], '42601');
+  assert.deepEqual(postgresql.flush!(state), []);
+});

@@ -267,6 +267,10 @@ export const postgresql: ProtocolParser<PostgresState> = {
       statements: new Map(),
     };
   },
+  flush(state) {
+    // The server's answer began but its ReadyForQuery never came (closed, or not captured).
+    return state.response.size > 0 && state.requests.length > 0 ? finishResponse(state) : [];
+  },
   gap(state, direction, bytes) {
     state.buffers[direction].gap(bytes);
   },
