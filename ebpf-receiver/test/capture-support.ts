@@ -30,17 +30,18 @@ export function skipUnlessCapture(t: TestContext): boolean {
 export interface CollectingReceiver {
   receiver: EbpfReceiver;
   events: SocketEvent[];
-  batches: number;
+  /** events per batch, in arrival order */
+  batchSizes: number[];
 }
 
 /** An ebpf receiver built from `config` (checked by the schema) that keeps every event it emits. */
 export function collectingReceiver(config: unknown, id = 'ebpf'): CollectingReceiver {
-  const out: CollectingReceiver = { receiver: undefined as unknown as EbpfReceiver, events: [], batches: 0 };
+  const out: CollectingReceiver = { receiver: undefined as unknown as EbpfReceiver, events: [], batchSizes: [] };
   const consumer = {
     consume: async (batch: BatchInput) => {
       const socket = batch as Omit<SocketBatch, 'ack'>;
       if (socket.signal !== 'socket') throw new Error(`expected socket events, got ${batch.signal}`);
-      out.batches++;
+      out.batchSizes.push(socket.data.count);
       for (const e of socket.data) out.events.push({ ...e, payload: e.payload.slice() });
     },
   };
