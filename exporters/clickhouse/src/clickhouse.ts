@@ -71,7 +71,8 @@ export class ClickHouseExporter {
   private readonly limits: Limits;
   private client?: ClickHouseClient;
   private querySocket?: { server: Server; path: string };
-  private logsFeatures: LogsTableFeatures = { eventName: true };
+  /** learnt at start, or at the first logs batch when the server was away at start */
+  private logsFeatures?: LogsTableFeatures;
   private readonly metricTables: Record<MetricKind, string>;
   private readonly pools = new Pools();
 
@@ -91,19 +92,31 @@ export class ClickHouseExporter {
         for (const statement of schemaStatements(this.cfg, rolesFor(this.signals))) await client.query(statement);
       }
       if (this.signals.includes('logs')) {
-        this.logsFeatures = await logsTableFeatures(client, this.cfg);
-        if (!this.logsFeatures.eventName) {
-          this.settings.logger.warn(
-            `table ${this.cfg.database}.${tableName(this.cfg, 'logs')} has no EventName column: log event names are not stored. ` +
-              `Add it with: ALTER TABLE ${this.cfg.database}.${tableName(this.cfg, 'logs')} ADD COLUMN IF NOT EXISTS EventName String CODEC(ZSTD(1))`,
-          );
-        }
+        await this.detectLogsFeatures(client).catch((err: Error) => {
+          // without DDL to run, an unreachable server need not stop the collector: the first
+          // logs batch looks again, and is retried until it can
+          if (this.cfg.create_schema) throw err;
+          this.settings.logger.warn(`cannot read the logs table's columns yet: ${err.message}`);
+        });
       }
       if (client instanceof EmbeddedClient) await this.serveQueries(client);
     } catch (err) {
       await this.stop();
       throw err;
     }
+  }
+
+  private async detectLogsFeatures(client: ClickHouseClient): Promise<LogsTableFeatures> {
+    const features = await logsTableFeatures(client, this.cfg);
+    if (!features.eventName) {
+      const table = `${this.cfg.database}.${tableName(this.cfg, 'logs')}`;
+      this.settings.logger.warn(
+        `table ${table} has no EventName column: log event names are not stored. ` +
+          `Add it with: ALTER TABLE ${table} ADD COLUMN IF NOT EXISTS EventName String CODEC(ZSTD(1))`,
+      );
+    }
+    this.logsFeatures = features;
+    return features;
   }
 
   /** chdb locks its folder: `flowtel query` asks this process through a Unix socket instead. */
@@ -126,6 +139,11 @@ export class ClickHouseExporter {
   async push(batch: Batch, signal?: AbortSignal): Promise<void> {
     const client = this.client;
     if (!client) throw retryable('the ClickHouse exporter is not started');
+    if (batch.signal === 'logs' && !this.logsFeatures) {
+      await this.detectLogsFeatures(client).catch((err: Error) => {
+        throw retryable(`cannot read the columns of ${this.cfg.database}.${tableName(this.cfg, 'logs')}: ${err.message}`, { cause: err });
+      });
+    }
     const blocks = this.encode(batch);
     try {
       for (const block of blocks) {
@@ -159,7 +177,8 @@ export class ClickHouseExporter {
   /** Request logs of the l7 processor go to l7_flow_log only, every other log to otel_logs. */
   private encodeLogs(logs: Logs, rows: number): Block[] {
     const hasL7 = logs.resourceLogs.some((rl) => rl.scopeLogs.some(isL7Scope));
-    const blocks = encodeLogs(logs, tableName(this.cfg, 'logs'), this.logsFeatures, this.limits, rows, notL7Scope, this.pools);
+    const features = this.logsFeatures ?? { eventName: true };
+    const blocks = encodeLogs(logs, tableName(this.cfg, 'logs'), features, this.limits, rows, notL7Scope, this.pools);
     if (hasL7) blocks.push(...encodeL7(logs, tableName(this.cfg, 'l7'), this.limits, rows, isL7Scope, this.pools));
     return blocks;
   }

@@ -92,6 +92,13 @@ describe('remote mode over HTTP on loopback', () => {
     await assert.rejects(client.insertRaw('INSERT INTO bad.nope (x) FORMAT Native', truncated), (err: ClickHouseError) => err.code === 60 && !isPermanent(err));
   });
 
+  test('without create_schema, a server away at start delays the column check to the first logs batch', async () => {
+    const away = new ClickHouseExporter(testSettings('clickhouse', 'exporter', dir), configSchema.parse({ endpoint: 'http://127.0.0.1:1', create_schema: false }), ['logs']);
+    await away.start();
+    await assert.rejects(away.push(batchOf('logs', sampleLogs(), 2)), (err: Error & { retryable?: boolean }) => err.retryable === true && /cannot read the columns/.test(err.message));
+    await away.stop();
+  });
+
   test('the factory builds a queued exporter from config that starts and stops twice', async () => {
     const cfg = configSchema.parse({ endpoint: `http://127.0.0.1:${server.port}`, database: 'lifecycle', username: user, password });
     const exporter = factory.createExporter(testSettings('clickhouse', 'exporter', dir), cfg, ['traces']);
