@@ -68,11 +68,17 @@ function parseCapture(path: string): L7Message[] {
   return out;
 }
 
+/** Protocols where one request gets exactly one response, in order. */
+const ONE_RESPONSE_EACH = new Set(['MySQL']);
+
 function expectedOf(dir: string, resultPath: string): Comparable[] {
-  return readFileSync(resultPath, 'utf8')
+  const all = readFileSync(resultPath, 'utf8')
     .split('\n')
     .map((line) => expectedFromLine(dir, line))
     .filter((c): c is Comparable => c !== undefined);
+  // DeepFlow prints a record per packet: a result set in several (compressed) frames comes out as
+  // several "responses" to one query. Only the first answers it.
+  return all.filter((c, i) => !(ONE_RESPONSE_EACH.has(c.protocol) && c.kind === 'response' && all[i - 1]?.kind === 'response' && all[i - 1]?.protocol === c.protocol));
 }
 
 test('conformance: DeepFlow captures parse as DeepFlow expects, per protocol', (t) => {
