@@ -47,15 +47,24 @@ export class ProtoWriter {
     this.ensure(10);
     const buf = this.buf;
     let pos = this.pos;
-    while (n >= 0x80000000) {
-      buf[pos++] = (n % 128) | 0x80;
-      n = Math.floor(n / 128);
+    if (n <= 0xffffffff) {
+      let v = n >>> 0;
+      while (v > 127) {
+        buf[pos++] = (v & 0x7f) | 0x80;
+        v >>>= 7;
+      }
+      buf[pos++] = v;
+    } else {
+      // millisecond timestamps land here: low and high 32-bit halves, as protobufjs does
+      let lo = n >>> 0;
+      let hi = (n - lo) / 4294967296;
+      while (hi > 0 || lo > 127) {
+        buf[pos++] = (lo & 0x7f) | 0x80;
+        lo = ((lo >>> 7) | (hi << 25)) >>> 0;
+        hi >>>= 7;
+      }
+      buf[pos++] = lo;
     }
-    while (n >= 128) {
-      buf[pos++] = (n & 0x7f) | 0x80;
-      n >>>= 7;
-    }
-    buf[pos++] = n;
     this.pos = pos;
   }
 

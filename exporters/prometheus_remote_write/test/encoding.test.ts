@@ -9,6 +9,8 @@ import type { TimeSeries } from '../src/series.ts';
 import { STALE_NAN_BITS } from '../src/series.ts';
 import { Translator } from '../src/translate.ts';
 import { WriteRequestEncoder } from '../src/write-request.ts';
+import { ProtoWriter } from '../src/proto-writer.ts';
+import protobuf from 'protobufjs';
 import { attrs, exponentialHistogram, exponentialPoint, gauge, histogram, histogramPoint, metricsOf, numberPoint, counter } from './support/metrics.ts';
 import { decodeWriteRequest, sampleValueBits } from './support/prompb.ts';
 
@@ -30,6 +32,22 @@ function series(n: number, labelsPerSeries: number, valueLength = 8): TimeSeries
 }
 
 describe('WriteRequest encoding', () => {
+  test('varints, zigzag and negative int64 are written byte for byte as protobufjs writes them', () => {
+    for (const n of [0, 1, 127, 128, 300, 2 ** 31 - 1, 2 ** 31, 2 ** 32 - 1, 2 ** 32, 1_700_000_000_123, 2 ** 53 - 1]) {
+      const w = new ProtoWriter(16);
+      w.varint(n);
+      assert.deepEqual(Buffer.from(w.finish()), Buffer.from(protobuf.Writer.create().uint64(n).finish()), `varint ${n}`);
+    }
+    for (const n of [0, -1, 1, -64, 64, -(2 ** 40), 2 ** 40]) {
+      const w = new ProtoWriter(16);
+      w.sint(n);
+      assert.deepEqual(Buffer.from(w.finish()), Buffer.from(protobuf.Writer.create().sint64(n).finish()), `sint ${n}`);
+    }
+    const w = new ProtoWriter(16);
+    w.int64(-5);
+    assert.deepEqual(Buffer.from(w.finish()), Buffer.from(protobuf.Writer.create().int64(-5).finish()));
+  });
+
   test('protobufjs reads back labels sorted by name, samples in time order, exemplars and metadata', () => {
     const t = 1_700_000_000_000;
     const data = metricsOf(attrs({ 'service.name': 'svc', 'service.instance.id': 'i', zone: 'z' }), [
