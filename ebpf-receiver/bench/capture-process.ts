@@ -18,11 +18,8 @@ const receiver = factory.createReceiver(testSettings('ebpf', 'receiver'), config
 await receiver.start();
 process.stdout.write(`${JSON.stringify({ ready: true })}\n`);
 
-// A capture does not keep Node alive by itself (the collector's servers do): this timer does.
-const keepAlive = setInterval(() => {}, 1 << 30);
 process.once('SIGTERM', async () => {
   await receiver.shutdown();
-  clearInterval(keepAlive);
   process.stdout.write(`${JSON.stringify({ events, batches, ...receiver.stats() })}\n`);
   process.exit(0);
 });

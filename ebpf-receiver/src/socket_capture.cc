@@ -78,8 +78,8 @@ SocketCapture::SocketCapture(const Napi::CallbackInfo &info) : Napi::ObjectWrap<
 
   channel_ = BatchChannel::New(env, info[1].As<Napi::Function>(), "flowtel ebpf capture", kMaxQueuedBatches, 1, this,
                                &SocketCapture::OnChannelClosed, static_cast<void *>(nullptr));
-  // A running capture neither keeps the process alive nor gets collected: stop() ends both.
-  channel_.Unref(env);
+  // Like a listening server, a running capture keeps the process alive, and it is not collected
+  // while it runs: stop() ends both.
   Ref();
   poller_ = std::thread(&SocketCapture::Poll, this);
 }
@@ -137,7 +137,6 @@ Napi::Value SocketCapture::Stop(const Napi::CallbackInfo &info) {
     stopped_.emplace(Napi::Promise::Deferred::New(env));
     // Detach first so the poller's last drain sees every event there will be.
     capture_->detach();
-    channel_.Ref(env);
     stopping_ = true;
     WakePoller();
   }
