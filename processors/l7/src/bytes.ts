@@ -20,10 +20,6 @@ export function indexOfCrlf(bytes: Uint8Array, from = 0, limit = bytes.length): 
   return -1;
 }
 
-export function indexOfByte(bytes: Uint8Array, value: number, from = 0): number {
-  return bytes.indexOf(value, from);
-}
-
 export function u16be(b: Uint8Array, o: number): number {
   return (b[o] << 8) | b[o + 1];
 }
@@ -54,16 +50,6 @@ export function u32le(b: Uint8Array, o: number): number {
 
 export function i32le(b: Uint8Array, o: number): number {
   return b[o] | (b[o + 1] << 8) | (b[o + 2] << 16) | (b[o + 3] << 24);
-}
-
-/** True when every byte is printable ASCII or common whitespace. */
-export function isPrintable(bytes: Uint8Array, start = 0, end = bytes.length): boolean {
-  for (let i = start; i < end; i++) {
-    const c = bytes[i];
-    if (c < 0x20 && c !== 9 && c !== 10 && c !== 13) return false;
-    if (c > 0x7e) return false;
-  }
-  return true;
 }
 
 export function startsWithAscii(bytes: Uint8Array, prefix: string, at = 0): boolean {

@@ -8,7 +8,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readCaptureFile } from '@flowtel/receiver-pcap';
-import { SocketEventKind, Direction as SocketDirection } from '@flowtel/pdata';
+import { SocketEventKind } from '@flowtel/pdata';
 import type { Direction, ProtocolParser } from '../src/parser.ts';
 import { PROTOCOL_PARSERS } from '../src/protocols/index.ts';
 

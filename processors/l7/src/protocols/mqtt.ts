@@ -54,7 +54,7 @@ function reasonStatus(code: number, v3Connack: boolean): ResponseStatus {
   return SERVER_REASONS.has(code) ? 'server_error' : 'client_error';
 }
 
-function base(state: MqttState, kind: L7Message['kind'], type: number, size: number): L7Message {
+function base(kind: L7Message['kind'], type: number, size: number): L7Message {
   return { protocol: 'MQTT', kind, request_type: NAMES[type], size, attributes: { 'messaging.system': 'mqtt' } };
 }
 
@@ -86,7 +86,7 @@ function readPacket(state: MqttState, direction: Direction, b: Uint8Array): Fram
       r.skip(2);
       skipProperties(r, state);
       const clientId = readString(r);
-      const m = base(state, 'request', type, size);
+      const m = base('request', type, size);
       m.pair_key = key(direction, 'connect', 0);
       m.attributes['network.protocol.name'] = protocolName.toLowerCase();
       m.attributes['network.protocol.version'] = state.version === 5 ? '5' : state.version === 4 ? '3.1.1' : '3.1';
@@ -97,7 +97,7 @@ function readPacket(state: MqttState, direction: Direction, b: Uint8Array): Fram
     case CONNACK: {
       r.skip(1);
       const code = r.u8();
-      const m = base(state, 'response', type, size);
+      const m = base('response', type, size);
       m.pair_key = key(other, 'connect', 0);
       m.response_code = code;
       m.response_status = reasonStatus(code, state.version !== 5);
@@ -107,7 +107,7 @@ function readPacket(state: MqttState, direction: Direction, b: Uint8Array): Fram
       const qos = (flags >> 1) & 3;
       const topic = readString(r);
       const id = qos > 0 ? r.u16() : undefined;
-      const m = base(state, id === undefined ? 'session' : 'request', type, size);
+      const m = base(id === undefined ? 'session' : 'request', type, size);
       m.request_resource = topic;
       m.endpoint = topic;
       m.attributes['messaging.destination.name'] = topic;
@@ -124,7 +124,7 @@ function readPacket(state: MqttState, direction: Direction, b: Uint8Array): Fram
     case SUBSCRIBE:
     case UNSUBSCRIBE: {
       const id = r.u16();
-      const m = base(state, 'request', type, size);
+      const m = base('request', type, size);
       m.request_id = id;
       m.pair_key = key(direction, type === PUBREL ? 'rel' : type === SUBSCRIBE ? 'sub' : 'unsub', id);
       if (type !== PUBREL) {
@@ -146,7 +146,7 @@ function readPacket(state: MqttState, direction: Direction, b: Uint8Array): Fram
     case SUBACK:
     case UNSUBACK: {
       const id = r.u16();
-      const m = base(state, 'response', type, size);
+      const m = base('response', type, size);
       m.request_id = id;
       const answers = type === PUBACK || type === PUBREC ? 'pub' : type === PUBCOMP ? 'rel' : type === SUBACK ? 'sub' : 'unsub';
       m.pair_key = key(other, answers, id);
@@ -164,11 +164,11 @@ function readPacket(state: MqttState, direction: Direction, b: Uint8Array): Fram
       return step([m]);
     }
     case PINGREQ:
-      return step([{ ...base(state, 'request', type, size), pair_key: key(direction, 'ping', 0) }]);
+      return step([{ ...base('request', type, size), pair_key: key(direction, 'ping', 0) }]);
     case PINGRESP:
-      return step([{ ...base(state, 'response', type, size), pair_key: key(other, 'ping', 0), response_status: 'ok' }]);
+      return step([{ ...base('response', type, size), pair_key: key(other, 'ping', 0), response_status: 'ok' }]);
     default:
-      return step([base(state, 'session', type, size)]);
+      return step([base('session', type, size)]);
   }
 }
 
