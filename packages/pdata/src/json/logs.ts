@@ -1,7 +1,9 @@
 // logs.proto in OTLP/JSON.
-import type { LogRecord, Logs, ResourceLogs, ScopeLogs } from '../model.ts';
-import { anyValueFromJson, anyValueToJson, attributesFromJson, keyValueToJson, resourceFromJson, resourceToJson, scopeFromJson, scopeToJson } from './common.ts';
-import { arrayField, asObject, enumField, field, idField, int64Field, JsonOut, parseJson, stringField, uint32Field, type JsonObject } from './values.ts';
+import type { LogRecord, Logs } from '../model.ts';
+import { LOGS_LAYOUT } from '../signal-layout.ts';
+import { anyValueFromJson, anyValueToJson, attributesFromJson, keyValueToJson } from './common.ts';
+import { envelopeFromJson, envelopeToJsonObject, type JsonSignal } from './envelope.ts';
+import { asObject, enumField, field, idField, int64Field, JsonOut, stringField, uint32Field, type JsonObject } from './values.ts';
 
 const LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'FATAL'];
 /** SEVERITY_NUMBER_UNSPECIFIED, then SEVERITY_NUMBER_TRACE, _TRACE2.._TRACE4, _DEBUG, ... _FATAL4 */
@@ -10,27 +12,18 @@ const SEVERITY_NUMBERS = [
   ...LEVELS.flatMap((level) => [1, 2, 3, 4].map((n) => `SEVERITY_NUMBER_${level}${n === 1 ? '' : n}`)),
 ];
 
+const LOGS: JsonSignal<LogRecord> = { layout: LOGS_LAYOUT, itemFromJson: logRecordFromJson, itemToJson: logRecordToJson };
+
 export function logsFromJson(input: string | object): Logs {
-  const o = parseJson(input, 'logs');
-  return { resourceLogs: arrayField(o, 'resourceLogs', '$', resourceLogsFromJson) };
+  return envelopeFromJson(input, LOGS, 'logs') as unknown as Logs;
 }
 
-function resourceLogsFromJson(value: unknown, path: string): ResourceLogs {
-  const o = asObject(value, path);
-  return {
-    resource: resourceFromJson(field(o, 'resource'), `${path}.resource`),
-    scopeLogs: arrayField(o, 'scopeLogs', path, scopeLogsFromJson),
-    schemaUrl: stringField(o, 'schemaUrl', path),
-  };
+export function logsToJson(data: Logs): string {
+  return JSON.stringify(logsToJsonObject(data));
 }
 
-function scopeLogsFromJson(value: unknown, path: string): ScopeLogs {
-  const o = asObject(value, path);
-  return {
-    scope: scopeFromJson(field(o, 'scope'), `${path}.scope`),
-    logRecords: arrayField(o, 'logRecords', path, logRecordFromJson),
-    schemaUrl: stringField(o, 'schemaUrl', path),
-  };
+export function logsToJsonObject(data: Logs): JsonObject {
+  return envelopeToJsonObject(data, LOGS);
 }
 
 function logRecordFromJson(value: unknown, path: string): LogRecord {
@@ -52,26 +45,6 @@ function logRecordFromJson(value: unknown, path: string): LogRecord {
 }
 
 // ---- output ----
-
-export function logsToJson(logs: Logs): string {
-  return JSON.stringify(logsToJsonObject(logs));
-}
-
-export function logsToJsonObject(logs: Logs): JsonObject {
-  return {
-    resourceLogs: logs.resourceLogs.map(
-      (rl) =>
-        new JsonOut()
-          .message('resource', resourceToJson(rl.resource))
-          .list('scopeLogs', rl.scopeLogs, scopeLogsToJson)
-          .str('schemaUrl', rl.schemaUrl).o,
-    ),
-  };
-}
-
-function scopeLogsToJson(sl: ScopeLogs): JsonObject {
-  return new JsonOut().message('scope', scopeToJson(sl.scope)).list('logRecords', sl.logRecords, logRecordToJson).str('schemaUrl', sl.schemaUrl).o;
-}
 
 function logRecordToJson(r: LogRecord): JsonObject {
   return new JsonOut()

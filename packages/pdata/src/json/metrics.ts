@@ -7,11 +7,11 @@ import type {
   Metric,
   Metrics,
   NumberDataPoint,
-  ResourceMetrics,
-  ScopeMetrics,
   SummaryDataPoint,
 } from '../model.ts';
-import { attributesFromJson, keyValueToJson, resourceFromJson, resourceToJson, scopeFromJson, scopeToJson } from './common.ts';
+import { METRICS_LAYOUT } from '../signal-layout.ts';
+import { attributesFromJson, keyValueToJson } from './common.ts';
+import { envelopeFromJson, envelopeToJsonObject, type JsonSignal } from './envelope.ts';
 import {
   arrayField,
   asObject,
@@ -25,7 +25,6 @@ import {
   intField,
   JsonOut,
   optionalDoubleField,
-  parseJson,
   stringField,
   toBigInt,
   toDouble,
@@ -35,27 +34,18 @@ import {
 
 const TEMPORALITIES = ['AGGREGATION_TEMPORALITY_UNSPECIFIED', 'AGGREGATION_TEMPORALITY_DELTA', 'AGGREGATION_TEMPORALITY_CUMULATIVE'];
 
+const METRICS: JsonSignal<Metric> = { layout: METRICS_LAYOUT, itemFromJson: metricFromJson, itemToJson: metricToJson };
+
 export function metricsFromJson(input: string | object): Metrics {
-  const o = parseJson(input, 'metrics');
-  return { resourceMetrics: arrayField(o, 'resourceMetrics', '$', resourceMetricsFromJson) };
+  return envelopeFromJson(input, METRICS, 'metrics') as unknown as Metrics;
 }
 
-function resourceMetricsFromJson(value: unknown, path: string): ResourceMetrics {
-  const o = asObject(value, path);
-  return {
-    resource: resourceFromJson(field(o, 'resource'), `${path}.resource`),
-    scopeMetrics: arrayField(o, 'scopeMetrics', path, scopeMetricsFromJson),
-    schemaUrl: stringField(o, 'schemaUrl', path),
-  };
+export function metricsToJson(data: Metrics): string {
+  return JSON.stringify(metricsToJsonObject(data));
 }
 
-function scopeMetricsFromJson(value: unknown, path: string): ScopeMetrics {
-  const o = asObject(value, path);
-  return {
-    scope: scopeFromJson(field(o, 'scope'), `${path}.scope`),
-    metrics: arrayField(o, 'metrics', path, metricFromJson),
-    schemaUrl: stringField(o, 'schemaUrl', path),
-  };
+export function metricsToJsonObject(data: Metrics): JsonObject {
+  return envelopeToJsonObject(data, METRICS);
 }
 
 function metricFromJson(value: unknown, path: string): Metric {
@@ -195,26 +185,6 @@ function summaryPointFromJson(value: unknown, path: string): SummaryDataPoint {
 }
 
 // ---- output ----
-
-export function metricsToJson(metrics: Metrics): string {
-  return JSON.stringify(metricsToJsonObject(metrics));
-}
-
-export function metricsToJsonObject(metrics: Metrics): JsonObject {
-  return {
-    resourceMetrics: metrics.resourceMetrics.map(
-      (rm) =>
-        new JsonOut()
-          .message('resource', resourceToJson(rm.resource))
-          .list('scopeMetrics', rm.scopeMetrics, scopeMetricsToJson)
-          .str('schemaUrl', rm.schemaUrl).o,
-    ),
-  };
-}
-
-function scopeMetricsToJson(sm: ScopeMetrics): JsonObject {
-  return new JsonOut().message('scope', scopeToJson(sm.scope)).list('metrics', sm.metrics, metricToJson).str('schemaUrl', sm.schemaUrl).o;
-}
 
 function metricToJson(m: Metric): JsonObject {
   const out = new JsonOut().str('name', m.name).str('description', m.description).str('unit', m.unit);

@@ -1,32 +1,25 @@
 // trace.proto in OTLP/JSON.
-import type { ResourceSpans, ScopeSpans, Span, SpanEvent, SpanLink, Traces } from '../model.ts';
-import { attributesFromJson, keyValueToJson, resourceFromJson, resourceToJson, scopeFromJson, scopeToJson } from './common.ts';
-import { arrayField, asObject, enumField, field, idField, int64Field, JsonOut, parseJson, stringField, uint32Field, type JsonObject } from './values.ts';
+import type { Span, SpanEvent, SpanLink, Traces } from '../model.ts';
+import { TRACES_LAYOUT } from '../signal-layout.ts';
+import { attributesFromJson, keyValueToJson } from './common.ts';
+import { envelopeFromJson, envelopeToJsonObject, type JsonSignal } from './envelope.ts';
+import { arrayField, asObject, enumField, field, idField, int64Field, JsonOut, stringField, uint32Field, type JsonObject } from './values.ts';
 
 const SPAN_KINDS = ['SPAN_KIND_UNSPECIFIED', 'SPAN_KIND_INTERNAL', 'SPAN_KIND_SERVER', 'SPAN_KIND_CLIENT', 'SPAN_KIND_PRODUCER', 'SPAN_KIND_CONSUMER'];
 const STATUS_CODES = ['STATUS_CODE_UNSET', 'STATUS_CODE_OK', 'STATUS_CODE_ERROR'];
 
+const TRACES: JsonSignal<Span> = { layout: TRACES_LAYOUT, itemFromJson: spanFromJson, itemToJson: spanToJson };
+
 export function tracesFromJson(input: string | object): Traces {
-  const o = parseJson(input, 'traces');
-  return { resourceSpans: arrayField(o, 'resourceSpans', '$', resourceSpansFromJson) };
+  return envelopeFromJson(input, TRACES, 'traces') as unknown as Traces;
 }
 
-function resourceSpansFromJson(value: unknown, path: string): ResourceSpans {
-  const o = asObject(value, path);
-  return {
-    resource: resourceFromJson(field(o, 'resource'), `${path}.resource`),
-    scopeSpans: arrayField(o, 'scopeSpans', path, scopeSpansFromJson),
-    schemaUrl: stringField(o, 'schemaUrl', path),
-  };
+export function tracesToJson(data: Traces): string {
+  return JSON.stringify(tracesToJsonObject(data));
 }
 
-function scopeSpansFromJson(value: unknown, path: string): ScopeSpans {
-  const o = asObject(value, path);
-  return {
-    scope: scopeFromJson(field(o, 'scope'), `${path}.scope`),
-    spans: arrayField(o, 'spans', path, spanFromJson),
-    schemaUrl: stringField(o, 'schemaUrl', path),
-  };
+export function tracesToJsonObject(data: Traces): JsonObject {
+  return envelopeToJsonObject(data, TRACES);
 }
 
 function spanFromJson(value: unknown, path: string): Span {
@@ -76,26 +69,6 @@ function linkFromJson(value: unknown, path: string): SpanLink {
 }
 
 // ---- output ----
-
-export function tracesToJson(traces: Traces): string {
-  return JSON.stringify(tracesToJsonObject(traces));
-}
-
-export function tracesToJsonObject(traces: Traces): JsonObject {
-  return {
-    resourceSpans: traces.resourceSpans.map(
-      (rs) =>
-        new JsonOut()
-          .message('resource', resourceToJson(rs.resource))
-          .list('scopeSpans', rs.scopeSpans, scopeSpansToJson)
-          .str('schemaUrl', rs.schemaUrl).o,
-    ),
-  };
-}
-
-function scopeSpansToJson(ss: ScopeSpans): JsonObject {
-  return new JsonOut().message('scope', scopeToJson(ss.scope)).list('spans', ss.spans, spanToJson).str('schemaUrl', ss.schemaUrl).o;
-}
 
 function spanToJson(span: Span): JsonObject {
   return new JsonOut()

@@ -1,61 +1,19 @@
 // logs.proto and logs_service.proto (ExportLogsServiceRequest has LogsData's shape).
-import type { AnyValue, KeyValue, LogRecord, Logs, ResourceLogs, ScopeLogs } from '../model.ts';
-import {
-  decodeAnyValue,
-  decodeKeyValue,
-  decodeResource,
-  decodeScope,
-  emptyResource,
-  emptyScope,
-  encodeAnyValueField,
-  encodeKeyValues,
-  encodeResourceField,
-  encodeScopeField,
-} from './common.ts';
-import { EMPTY_BYTES, ProtoReader } from './reader.ts';
-import { ProtoWriter } from './writer.ts';
+import type { AnyValue, KeyValue, LogRecord, Logs } from '../model.ts';
+import { decodeAnyValue, decodeKeyValue, encodeAnyValueField, encodeKeyValues } from './common.ts';
+import { decodeEnvelope, encodeEnvelope, type ProtoSignal } from './envelope.ts';
+import { LOGS_LAYOUT } from '../signal-layout.ts';
+import { EMPTY_BYTES, type ProtoReader } from './reader.ts';
+import type { ProtoWriter } from './writer.ts';
+
+const LOG_RECORDS: ProtoSignal<LogRecord> = { layout: LOGS_LAYOUT, decodeItem: decodeLogRecord, encodeItem: encodeLogRecord };
 
 export function decodeLogs(bytes: Uint8Array): Logs {
-  const r = new ProtoReader(bytes);
-  const resourceLogs: ResourceLogs[] = [];
-  while (r.pos < bytes.length) {
-    const tag = r.uint32();
-    if (tag === 10) resourceLogs.push(decodeResourceLogs(r, r.len()));
-    else r.skip(tag);
-  }
-  return { resourceLogs };
+  return decodeEnvelope(bytes, LOG_RECORDS) as unknown as Logs;
 }
 
-// ResourceLogs: resource 1, scope_logs 2, schema_url 3
-function decodeResourceLogs(r: ProtoReader, end: number): ResourceLogs {
-  let resource = emptyResource();
-  const scopeLogs: ScopeLogs[] = [];
-  let schemaUrl = '';
-  while (r.pos < end) {
-    const tag = r.uint32();
-    if (tag === 18) scopeLogs.push(decodeScopeLogs(r, r.len()));
-    else if (tag === 10) resource = decodeResource(r, r.len());
-    else if (tag === 26) schemaUrl = r.string();
-    else r.skip(tag);
-  }
-  r.expectEnd(end, 'ResourceLogs');
-  return { resource, scopeLogs, schemaUrl };
-}
-
-// ScopeLogs: scope 1, log_records 2, schema_url 3
-function decodeScopeLogs(r: ProtoReader, end: number): ScopeLogs {
-  let scope = emptyScope();
-  const logRecords: LogRecord[] = [];
-  let schemaUrl = '';
-  while (r.pos < end) {
-    const tag = r.uint32();
-    if (tag === 18) logRecords.push(decodeLogRecord(r, r.len()));
-    else if (tag === 10) scope = decodeScope(r, r.len());
-    else if (tag === 26) schemaUrl = r.string();
-    else r.skip(tag);
-  }
-  r.expectEnd(end, 'ScopeLogs');
-  return { scope, logRecords, schemaUrl };
+export function encodeLogs(logs: Logs): Uint8Array<ArrayBuffer> {
+  return encodeEnvelope(logs, LOG_RECORDS);
 }
 
 // LogRecord: time_unix_nano 1 (fixed64), severity_number 2, severity_text 3, body 5,
@@ -130,27 +88,6 @@ function decodeLogRecord(r: ProtoReader, end: number): LogRecord {
 }
 
 // ---- encoding: fields last-first (see ProtoWriter) ----
-
-export function encodeLogs(logs: Logs): Uint8Array<ArrayBuffer> {
-  const w = new ProtoWriter();
-  const list = logs.resourceLogs;
-  for (let i = list.length - 1; i >= 0; i--) {
-    const rl = list[i];
-    const end = w.written;
-    w.stringField(3, rl.schemaUrl);
-    for (let j = rl.scopeLogs.length - 1; j >= 0; j--) {
-      const sl = rl.scopeLogs[j];
-      const scopeEnd = w.written;
-      w.stringField(3, sl.schemaUrl);
-      for (let k = sl.logRecords.length - 1; k >= 0; k--) encodeLogRecord(w, sl.logRecords[k]);
-      encodeScopeField(w, 1, sl.scope);
-      w.closeMessage(2, scopeEnd);
-    }
-    encodeResourceField(w, 1, rl.resource);
-    w.closeMessage(1, end);
-  }
-  return w.finish();
-}
 
 function encodeLogRecord(w: ProtoWriter, log: LogRecord): void {
   const end = w.written;

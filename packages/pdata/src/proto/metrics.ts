@@ -8,65 +8,23 @@ import type {
   Metric,
   Metrics,
   NumberDataPoint,
-  ResourceMetrics,
-  ScopeMetrics,
   SummaryDataPoint,
   ValueAtQuantile,
 } from '../model.ts';
-import {
-  decodeKeyValue,
-  decodeResource,
-  decodeScope,
-  emptyResource,
-  emptyScope,
-  encodeKeyValues,
-  encodeResourceField,
-  encodeScopeField,
-} from './common.ts';
-import { EMPTY_BYTES, ProtoReader, WireType } from './reader.ts';
-import { ProtoWriter } from './writer.ts';
+import { decodeKeyValue, encodeKeyValues } from './common.ts';
+import { decodeEnvelope, encodeEnvelope, type ProtoSignal } from './envelope.ts';
+import { METRICS_LAYOUT } from '../signal-layout.ts';
+import { EMPTY_BYTES, WireType, type ProtoReader } from './reader.ts';
+import type { ProtoWriter } from './writer.ts';
+
+const METRICS: ProtoSignal<Metric> = { layout: METRICS_LAYOUT, decodeItem: decodeMetric, encodeItem: encodeMetric };
 
 export function decodeMetrics(bytes: Uint8Array): Metrics {
-  const r = new ProtoReader(bytes);
-  const resourceMetrics: ResourceMetrics[] = [];
-  while (r.pos < bytes.length) {
-    const tag = r.uint32();
-    if (tag === 10) resourceMetrics.push(decodeResourceMetrics(r, r.len()));
-    else r.skip(tag);
-  }
-  return { resourceMetrics };
+  return decodeEnvelope(bytes, METRICS) as unknown as Metrics;
 }
 
-// ResourceMetrics: resource 1, scope_metrics 2, schema_url 3
-function decodeResourceMetrics(r: ProtoReader, end: number): ResourceMetrics {
-  let resource = emptyResource();
-  const scopeMetrics: ScopeMetrics[] = [];
-  let schemaUrl = '';
-  while (r.pos < end) {
-    const tag = r.uint32();
-    if (tag === 18) scopeMetrics.push(decodeScopeMetrics(r, r.len()));
-    else if (tag === 10) resource = decodeResource(r, r.len());
-    else if (tag === 26) schemaUrl = r.string();
-    else r.skip(tag);
-  }
-  r.expectEnd(end, 'ResourceMetrics');
-  return { resource, scopeMetrics, schemaUrl };
-}
-
-// ScopeMetrics: scope 1, metrics 2, schema_url 3
-function decodeScopeMetrics(r: ProtoReader, end: number): ScopeMetrics {
-  let scope = emptyScope();
-  const metrics: Metric[] = [];
-  let schemaUrl = '';
-  while (r.pos < end) {
-    const tag = r.uint32();
-    if (tag === 18) metrics.push(decodeMetric(r, r.len()));
-    else if (tag === 10) scope = decodeScope(r, r.len());
-    else if (tag === 26) schemaUrl = r.string();
-    else r.skip(tag);
-  }
-  r.expectEnd(end, 'ScopeMetrics');
-  return { scope, metrics, schemaUrl };
+export function encodeMetrics(metrics: Metrics): Uint8Array<ArrayBuffer> {
+  return encodeEnvelope(metrics, METRICS);
 }
 
 // Metric: name 1, description 2, unit 3, oneof data { gauge 5, sum 7, histogram 9,
@@ -456,27 +414,6 @@ function decodeExemplar(r: ProtoReader, end: number): Exemplar {
 }
 
 // ---- encoding: fields last-first (see ProtoWriter) ----
-
-export function encodeMetrics(metrics: Metrics): Uint8Array<ArrayBuffer> {
-  const w = new ProtoWriter();
-  const list = metrics.resourceMetrics;
-  for (let i = list.length - 1; i >= 0; i--) {
-    const rm = list[i];
-    const end = w.written;
-    w.stringField(3, rm.schemaUrl);
-    for (let j = rm.scopeMetrics.length - 1; j >= 0; j--) {
-      const sm = rm.scopeMetrics[j];
-      const scopeEnd = w.written;
-      w.stringField(3, sm.schemaUrl);
-      for (let k = sm.metrics.length - 1; k >= 0; k--) encodeMetric(w, sm.metrics[k]);
-      encodeScopeField(w, 1, sm.scope);
-      w.closeMessage(2, scopeEnd);
-    }
-    encodeResourceField(w, 1, rm.resource);
-    w.closeMessage(1, end);
-  }
-  return w.finish();
-}
 
 function encodeMetric(w: ProtoWriter, metric: Metric): void {
   const end = w.written;

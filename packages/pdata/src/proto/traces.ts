@@ -1,60 +1,19 @@
 // trace.proto and trace_service.proto (ExportTraceServiceRequest has TracesData's shape).
-import type { KeyValue, ResourceSpans, ScopeSpans, Span, SpanEvent, SpanLink, Status, Traces } from '../model.ts';
-import {
-  decodeKeyValue,
-  decodeResource,
-  decodeScope,
-  emptyResource,
-  emptyScope,
-  encodeKeyValues,
-  encodeResourceField,
-  encodeScopeField,
-} from './common.ts';
-import { EMPTY_BYTES, ProtoReader } from './reader.ts';
-import { ProtoWriter } from './writer.ts';
+import type { KeyValue, Span, SpanEvent, SpanLink, Status, Traces } from '../model.ts';
+import { decodeKeyValue, encodeKeyValues } from './common.ts';
+import { decodeEnvelope, encodeEnvelope, type ProtoSignal } from './envelope.ts';
+import { TRACES_LAYOUT } from '../signal-layout.ts';
+import { EMPTY_BYTES, type ProtoReader } from './reader.ts';
+import type { ProtoWriter } from './writer.ts';
+
+const SPANS: ProtoSignal<Span> = { layout: TRACES_LAYOUT, decodeItem: decodeSpan, encodeItem: encodeSpan };
 
 export function decodeTraces(bytes: Uint8Array): Traces {
-  const r = new ProtoReader(bytes);
-  const resourceSpans: ResourceSpans[] = [];
-  const end = bytes.length;
-  while (r.pos < end) {
-    const tag = r.uint32();
-    if (tag === 10) resourceSpans.push(decodeResourceSpans(r, r.len()));
-    else r.skip(tag);
-  }
-  return { resourceSpans };
+  return decodeEnvelope(bytes, SPANS) as unknown as Traces;
 }
 
-// ResourceSpans: resource 1, scope_spans 2, schema_url 3
-function decodeResourceSpans(r: ProtoReader, end: number): ResourceSpans {
-  let resource = emptyResource();
-  const scopeSpans: ScopeSpans[] = [];
-  let schemaUrl = '';
-  while (r.pos < end) {
-    const tag = r.uint32();
-    if (tag === 18) scopeSpans.push(decodeScopeSpans(r, r.len()));
-    else if (tag === 10) resource = decodeResource(r, r.len());
-    else if (tag === 26) schemaUrl = r.string();
-    else r.skip(tag);
-  }
-  r.expectEnd(end, 'ResourceSpans');
-  return { resource, scopeSpans, schemaUrl };
-}
-
-// ScopeSpans: scope 1, spans 2, schema_url 3
-function decodeScopeSpans(r: ProtoReader, end: number): ScopeSpans {
-  let scope = emptyScope();
-  const spans: Span[] = [];
-  let schemaUrl = '';
-  while (r.pos < end) {
-    const tag = r.uint32();
-    if (tag === 18) spans.push(decodeSpan(r, r.len()));
-    else if (tag === 10) scope = decodeScope(r, r.len());
-    else if (tag === 26) schemaUrl = r.string();
-    else r.skip(tag);
-  }
-  r.expectEnd(end, 'ScopeSpans');
-  return { scope, spans, schemaUrl };
+export function encodeTraces(traces: Traces): Uint8Array<ArrayBuffer> {
+  return encodeEnvelope(traces, SPANS);
 }
 
 // Span: trace_id 1, span_id 2, trace_state 3, parent_span_id 4, name 5, kind 6,
@@ -236,28 +195,6 @@ function decodeStatus(r: ProtoReader, end: number): Status {
 }
 
 // ---- encoding: fields last-first (see ProtoWriter) ----
-
-export function encodeTraces(traces: Traces): Uint8Array<ArrayBuffer> {
-  const w = new ProtoWriter();
-  const list = traces.resourceSpans;
-  for (let i = list.length - 1; i >= 0; i--) {
-    const rs = list[i];
-    const end = w.written;
-    w.stringField(3, rs.schemaUrl);
-    for (let j = rs.scopeSpans.length - 1; j >= 0; j--) encodeScopeSpans(w, rs.scopeSpans[j]);
-    encodeResourceField(w, 1, rs.resource);
-    w.closeMessage(1, end);
-  }
-  return w.finish();
-}
-
-function encodeScopeSpans(w: ProtoWriter, ss: ScopeSpans): void {
-  const end = w.written;
-  w.stringField(3, ss.schemaUrl);
-  for (let i = ss.spans.length - 1; i >= 0; i--) encodeSpan(w, ss.spans[i]);
-  encodeScopeField(w, 1, ss.scope);
-  w.closeMessage(2, end);
-}
 
 function encodeSpan(w: ProtoWriter, span: Span): void {
   const end = w.written;

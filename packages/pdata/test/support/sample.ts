@@ -1,5 +1,6 @@
 // Hand-built model values that reach every field, with the values codecs get wrong: 2^64-1
 // nanoseconds, negative and extreme integers, NaN, infinities, -0, non-ASCII text, nested values.
+import { newLogRecord } from '../../src/create.ts';
 import type { AnyValue, KeyValue, Logs, Metrics, Resource, Traces } from '../../src/model.ts';
 
 export const MAX_U64 = 2n ** 64n - 1n;
@@ -293,19 +294,7 @@ export function sampleLogs(): Logs {
     spanId: SPAN_ID,
     eventName: 'browser.page_view',
   };
-  const bare = {
-    timeUnixNano: 0n,
-    observedTimeUnixNano: 0n,
-    severityNumber: 0,
-    severityText: '',
-    body: {},
-    attributes: [],
-    droppedAttributesCount: 0,
-    flags: 0,
-    traceId: new Uint8Array(0),
-    spanId: new Uint8Array(0),
-    eventName: '',
-  };
+  const bare = newLogRecord();
   return {
     resourceLogs: [
       {
