@@ -171,9 +171,9 @@ try {
   const cfg = configSchema.parse({ endpoint: 'chdb://./store' });
   const exporter = new ClickHouseExporter(settings, cfg, ['traces', 'logs']);
   await exporter.start();
-  const encodeSpans = await measure('encode spans', spanBatches, (b) => exporter.encode(b));
+  const encodeSpans = await measure('encode spans', spanBatches, (b) => exporter.encode(b).forEach((block) => block.release()));
   const insertSpans = await measure('encode+insert spans (embedded)', spanBatches, (b) => exporter.push(b));
-  const encodeLogs = await measure('encode logs', logBatches, (b) => exporter.encode(b));
+  const encodeLogs = await measure('encode logs', logBatches, (b) => exporter.encode(b).forEach((block) => block.release()));
   const insertLogs = await measure('encode+insert logs (embedded)', logBatches, (b) => exporter.push(b));
   await exporter.stop();
 
