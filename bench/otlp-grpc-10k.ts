@@ -2,7 +2,7 @@
 // shape of otelcol's load tests. Figures: flowtel's CPU as % of one core and its peak RSS.
 // Target: ≤ 10% of a core and ≤ 100 MiB (otelcol's own ceiling in that test: 20%, 100 MiB).
 import { processUsage, report } from './lib/report.ts';
-import { drain, runLoad, sleep, startFlowtel, startSink } from './lib/otlp-rig.ts';
+import { drain, loadFigures, runLoad, sleep, startFlowtel, startSink } from './lib/otlp-rig.ts';
 
 const RATE = 10_000;
 const SPANS_PER_REQUEST = 100;
@@ -26,14 +26,7 @@ try {
     spans_per_request: SPANS_PER_REQUEST,
     seconds: SECONDS,
     sent_spans_per_second: Math.round(load.accepted_spans / load.elapsed_seconds),
-    accepted_spans: load.accepted_spans,
-    received_spans: received,
-    lost_spans: load.accepted_spans - received,
-    refused_calls: load.refused_calls,
-    failed_calls: load.failed_calls,
-    flowtel_cpu_percent_of_one_core: Math.round(((after.cpu_seconds - before.cpu_seconds) / load.elapsed_seconds) * 1000) / 10,
-    cpu_seconds: after.cpu_seconds - before.cpu_seconds,
-    peak_rss_mib: Math.round(after.peak_rss_mib * 10) / 10,
+    ...loadFigures(load, received, before, after),
     batch_processor: true,
     targets: { cpu_percent: 10, peak_rss_mib: 100 },
   });

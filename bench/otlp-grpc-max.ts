@@ -4,7 +4,7 @@
 // "Nothing lost": every span flowtel accepted reaches the sink. Target: ≥ 100,000 spans/s.
 import { execFileSync } from 'node:child_process';
 import { processUsage, report } from './lib/report.ts';
-import { drain, runLoad, sleep, startFlowtel, startSink } from './lib/otlp-rig.ts';
+import { drain, loadFigures, runLoad, startFlowtel, startSink } from './lib/otlp-rig.ts';
 
 const SPANS_PER_REQUEST = Number(process.env.BENCH_SPANS_PER_REQUEST ?? 100);
 // more than send_batch_size (8192) spans in flight, so batches leave by size rather than by timeout
@@ -25,21 +25,13 @@ try {
   const receivedInWindow = sink.spans - sinkBefore;
   await drain(sink, sinkBefore + load.accepted_spans, 5000);
   const received = sink.spans - sinkBefore;
-  await sleep(100);
   report('otlp-grpc-max', {
     spans_per_request: SPANS_PER_REQUEST,
     concurrency: CONCURRENCY,
     seconds: load.elapsed_seconds,
     max_spans_per_second: Math.round(load.accepted_spans / load.elapsed_seconds),
     sink_spans_per_second_during_load: Math.round(receivedInWindow / load.elapsed_seconds),
-    accepted_spans: load.accepted_spans,
-    received_spans: received,
-    lost_spans: load.accepted_spans - received,
-    refused_calls: load.refused_calls,
-    failed_calls: load.failed_calls,
-    flowtel_cpu_percent_of_one_core: Math.round(((after.cpu_seconds - before.cpu_seconds) / load.elapsed_seconds) * 1000) / 10,
-    cpu_seconds: after.cpu_seconds - before.cpu_seconds,
-    peak_rss_mib: Math.round(after.peak_rss_mib * 10) / 10,
+    ...loadFigures(load, received, before, after),
     batch_processor: true,
     target_spans_per_second: 100_000,
   });

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Server, ServerCredentials, type sendUnaryData, type ServerUnaryCall, type ServiceDefinition } from '@grpc/grpc-js';
 import { decodeTraces, spanCount } from '@flowtel/pdata';
+import type { Measured } from './report.ts';
 import { exportMethod } from '@flowtel/otlp';
 import { freePort, startCollector, waitForPort, type RunningCollector } from '@flowtel/testkit';
 
@@ -98,4 +99,19 @@ export async function drain(sink: Sink, expected: number, quietMs = 3000): Promi
     if (sink.spans !== last) (last = sink.spans), (lastChange = Date.now());
     await sleep(50);
   }
+}
+
+/** The figures both otlp benchmarks report about one load run. */
+export function loadFigures(load: LoadResult, received: number, before: Measured, after: Measured) {
+  const cpu = after.cpu_seconds - before.cpu_seconds;
+  return {
+    accepted_spans: load.accepted_spans,
+    received_spans: received,
+    lost_spans: load.accepted_spans - received,
+    refused_calls: load.refused_calls,
+    failed_calls: load.failed_calls,
+    flowtel_cpu_percent_of_one_core: Math.round((cpu / load.elapsed_seconds) * 1000) / 10,
+    cpu_seconds: Math.round(cpu * 100) / 100,
+    peak_rss_mib: Math.round(after.peak_rss_mib * 10) / 10,
+  };
 }

@@ -1,6 +1,7 @@
 import type { ExporterFactory } from '@flowtel/core';
 import { otlpGrpcExporterConfigSchema, type OtlpGrpcExporterConfig } from './config.ts';
-import { createOtlpGrpcExporter } from './otlp_grpc.ts';
+import { queuedSenderExporter } from '@flowtel/otlp';
+import { OtlpGrpcSender } from './otlp_grpc.ts';
 
 export const factory: ExporterFactory<OtlpGrpcExporterConfig> = {
   kind: 'exporter',
@@ -9,5 +10,5 @@ export const factory: ExporterFactory<OtlpGrpcExporterConfig> = {
   stability: { traces: 'stable', metrics: 'stable', logs: 'stable' },
   description: 'sends traces, metrics and logs over OTLP/gRPC',
   configSchema: otlpGrpcExporterConfigSchema,
-  createExporter: createOtlpGrpcExporter,
+  createExporter: (settings, config, signals) => queuedSenderExporter(settings, config, signals, new OtlpGrpcSender(settings, config)),
 };

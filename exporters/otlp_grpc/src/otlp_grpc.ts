@@ -1,9 +1,9 @@
 // The otlp_grpc exporter: one unary Export call per batch over a long-lived grpc-js channel,
 // with otelcol's retry classification of the answer.
 import { Client, Metadata, credentials as grpcCredentials, type ChannelCredentials, type ChannelOptions, type ServiceError } from '@grpc/grpc-js';
-import { createQueuedExporter, parseDuration, retryable, type Batch, type CreateSettings, type Exporter, type Host, type PipelineSignal } from '@flowtel/core';
+import { parseDuration, retryable, type Batch, type CreateSettings, type Host, type PipelineSignal } from '@flowtel/core';
 import {
-  RequestHeaderSource, codecFor, exportMethod, grpcRefusal, readPem, retryDelayFromMetadata, warnOnPartialSuccess, type RawExportMethod,
+  RequestHeaderSource, codecFor, exportMethod, grpcRefusal, readPem, retryDelayFromMetadata, warnOnPartialSuccess, type OtlpSender, type RawExportMethod,
 } from '@flowtel/otlp';
 import type { OtlpGrpcExporterConfig } from './config.ts';
 
@@ -16,7 +16,7 @@ function target(endpoint: string): { address: string; plaintext: boolean } {
   return { address: endpoint, plaintext: false };
 }
 
-export class OtlpGrpcSender {
+export class OtlpGrpcSender implements OtlpSender {
   private readonly settings: CreateSettings;
   private readonly config: OtlpGrpcExporterConfig;
   private readonly headers: RequestHeaderSource;
@@ -94,16 +94,3 @@ export class OtlpGrpcSender {
     this.client = undefined;
   }
 }
-
-export function createOtlpGrpcExporter(settings: CreateSettings, config: OtlpGrpcExporterConfig, signals: PipelineSignal[]): Exporter {
-  const sender = new OtlpGrpcSender(settings, config);
-  return createQueuedExporter({
-    settings,
-    config,
-    signals,
-    push: (batch, abort) => sender.push(batch, abort),
-    start: (host) => sender.start(host),
-    shutdown: () => sender.shutdown(),
-  });
-}
-

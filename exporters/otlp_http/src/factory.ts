@@ -1,6 +1,7 @@
 import type { ExporterFactory } from '@flowtel/core';
 import { otlpHttpExporterConfigSchema, type OtlpHttpExporterConfig } from './config.ts';
-import { createOtlpHttpExporter } from './otlp_http.ts';
+import { queuedSenderExporter } from '@flowtel/otlp';
+import { OtlpHttpSender } from './otlp_http.ts';
 
 export const factory: ExporterFactory<OtlpHttpExporterConfig> = {
   kind: 'exporter',
@@ -9,5 +10,5 @@ export const factory: ExporterFactory<OtlpHttpExporterConfig> = {
   stability: { traces: 'stable', metrics: 'stable', logs: 'stable' },
   description: 'sends traces, metrics and logs over OTLP/HTTP (protobuf or JSON)',
   configSchema: otlpHttpExporterConfigSchema,
-  createExporter: createOtlpHttpExporter,
+  createExporter: (settings, config, signals) => queuedSenderExporter(settings, config, signals, new OtlpHttpSender(settings, config)),
 };

@@ -2,10 +2,10 @@
 // compressed, with otelcol's retry classification of the answer.
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import { createQueuedExporter, retryable, type Batch, type CreateSettings, type Exporter, type Host, type PipelineSignal } from '@flowtel/core';
+import { retryable, type Batch, type CreateSettings, type Host, type PipelineSignal } from '@flowtel/core';
 import {
   RequestHeaderSource, codecFor, compress, decodeRpcStatus, httpRefusal, parseRetryAfter, readPem, rpcStatusFromJson, warnOnPartialSuccess,
-  type Compression, type RpcStatus,
+  type Compression, type OtlpSender, type RpcStatus,
 } from '@flowtel/otlp';
 import type { OtlpHttpExporterConfig } from './config.ts';
 
@@ -37,7 +37,7 @@ function errorStatus(body: Buffer, contentType: string | undefined): RpcStatus {
   }
 }
 
-export class OtlpHttpSender {
+export class OtlpHttpSender implements OtlpSender {
   private readonly settings: CreateSettings;
   private readonly config: OtlpHttpExporterConfig;
   private readonly headers: RequestHeaderSource;
@@ -123,16 +123,4 @@ export class OtlpHttpSender {
     this.httpAgent?.destroy();
     this.httpsAgent?.destroy();
   }
-}
-
-export function createOtlpHttpExporter(settings: CreateSettings, config: OtlpHttpExporterConfig, signals: PipelineSignal[]): Exporter {
-  const sender = new OtlpHttpSender(settings, config);
-  return createQueuedExporter({
-    settings,
-    config,
-    signals,
-    push: (batch, abort) => sender.push(batch, abort),
-    start: (host) => sender.start(host),
-    shutdown: () => sender.shutdown(),
-  });
 }

@@ -1,5 +1,5 @@
 // What the otlp_grpc and otlp_http exporters share around the wire call.
-import type { CreateSettings, Host } from '@flowtel/core';
+import { createQueuedExporter, type Batch, type CreateSettings, type Exporter, type ExporterHelperConfig, type Host, type PipelineSignal } from '@flowtel/core';
 import { clientAuthenticator, type AuthConfig, type ClientAuthenticator } from './auth.ts';
 import type { SignalCodec } from './signals.ts';
 import type { ExportResponse } from '@flowtel/pdata';
@@ -37,4 +37,23 @@ export class RequestHeaderSource {
     const extra = await this.authenticator.headers();
     return { ...this.fixed, ...Object.fromEntries(Object.entries(extra).map(([k, v]) => [k.toLowerCase(), v])) };
   }
+}
+
+/** One exporter's wire: what the exporter helper's queue and retries drive. */
+export interface OtlpSender {
+  start(host: Host): Promise<void>;
+  /** one attempt; throws a ConsumerError */
+  push(batch: Batch, abort: AbortSignal): Promise<void>;
+  shutdown(): Promise<void>;
+}
+
+export function queuedSenderExporter(settings: CreateSettings, config: ExporterHelperConfig, signals: PipelineSignal[], sender: OtlpSender): Exporter {
+  return createQueuedExporter({
+    settings,
+    config,
+    signals,
+    push: (batch, abort) => sender.push(batch, abort),
+    start: (host) => sender.start(host),
+    shutdown: () => sender.shutdown(),
+  });
 }

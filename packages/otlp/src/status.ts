@@ -39,18 +39,17 @@ export function refusalStatus(err: unknown): RpcStatus {
   return { code: ce.retryable ? GrpcCode.UNAVAILABLE : GrpcCode.INTERNAL, message: ce.message, retryDelayMs };
 }
 
+/** The codes OTLP calls retryable; RESOURCE_EXHAUSTED is retryable only with RetryInfo. */
+const RETRYABLE_CODES: ReadonlySet<number> = new Set([
+  GrpcCode.CANCELLED, GrpcCode.DEADLINE_EXCEEDED, GrpcCode.ABORTED, GrpcCode.OUT_OF_RANGE, GrpcCode.UNAVAILABLE, GrpcCode.DATA_LOSS,
+]);
+
 /** otelcol's GetHTTPStatusCodeFromStatus. */
 export function httpStatusFromGrpc(code: number): number {
+  if (RETRYABLE_CODES.has(code)) return 503;
   switch (code) {
     case GrpcCode.OK:
       return 200;
-    case GrpcCode.CANCELLED:
-    case GrpcCode.DEADLINE_EXCEEDED:
-    case GrpcCode.ABORTED:
-    case GrpcCode.OUT_OF_RANGE:
-    case GrpcCode.UNAVAILABLE:
-    case GrpcCode.DATA_LOSS:
-      return 503;
     case GrpcCode.RESOURCE_EXHAUSTED:
       return 429;
     case GrpcCode.INVALID_ARGUMENT:
@@ -90,22 +89,7 @@ export function grpcFromHttpStatus(httpStatus: number): number {
 
 /** otelcol's otlpexporter shouldRetry: RESOURCE_EXHAUSTED only when the server says when. */
 export function grpcRefusal(status: RpcStatus): ConsumerError {
-  let retry: boolean;
-  switch (status.code) {
-    case GrpcCode.CANCELLED:
-    case GrpcCode.DEADLINE_EXCEEDED:
-    case GrpcCode.ABORTED:
-    case GrpcCode.OUT_OF_RANGE:
-    case GrpcCode.UNAVAILABLE:
-    case GrpcCode.DATA_LOSS:
-      retry = true;
-      break;
-    case GrpcCode.RESOURCE_EXHAUSTED:
-      retry = status.retryDelayMs !== undefined;
-      break;
-    default:
-      retry = false;
-  }
+  const retry = RETRYABLE_CODES.has(status.code) || (status.code === GrpcCode.RESOURCE_EXHAUSTED && status.retryDelayMs !== undefined);
   const name = GrpcCode[status.code] ?? String(status.code);
   return new ConsumerError(`rpc error: code = ${name} desc = ${status.message}`, retry, {
     cause: new OtlpStatusError(status),
