@@ -6,6 +6,8 @@
 //     floor: the same kernel programs drained by a C consumer that only counts events.
 // The capture process (ebpf-receiver/bench/capture-process.ts) is flowtel's receiver with a
 // pipeline that only counts; cpu_seconds/peak_rss_mib are its figures during run (a).
+// The variants run interleaved REPEAT times (default 3) and each figure is the median, so a
+// neighbour's burst on a shared machine moves one sample, not a whole variant.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,6 +19,7 @@ const here = fileURLToPath(new URL('.', import.meta.url));
 const receiverDir = join(here, '..', 'ebpf-receiver');
 const floorBinary = join(receiverDir, 'build', 'bpf', 'floor_consumer');
 const SECONDS = Number(process.env.EBPF_BENCH_SECONDS ?? 10);
+const REPEAT = Number(process.env.REPEAT ?? 3);
 const PAYLOAD_SIZE = 1024;
 const PAGE = `<!DOCTYPE html><html><head><title>Welcome to nginx!</title></head><body>${'<p>flowtel capture benchmark page.</p>'.repeat(14)}</body></html>\n`;
 
@@ -72,8 +75,22 @@ function lines(child: ChildProcess): AsyncIterator<string> {
   };
 }
 
+interface FlowtelFigures {
+  events_per_second: number;
+  events_delivered: number;
+  events_lost: number;
+  events_dropped: number;
+  batches: number;
+  cpu_seconds: number;
+  cpu_percent_of_one_core: number;
+  peak_rss_mib: number;
+}
+
+type HeyFigures = ReturnType<typeof hey>;
+type WrkFigures = ReturnType<typeof wrk>;
+
 /** Runs `load` while the flowtel capture process captures; its CPU counts from ready to stop. */
-async function withFlowtel<T>(load: () => T) {
+async function withFlowtel<T>(load: () => T): Promise<{ result: T; flowtel: FlowtelFigures }> {
   const child = spawn(process.execPath, ['--import', 'tsx', join(receiverDir, 'bench', 'capture-process.ts'), JSON.stringify({ payload_size: PAYLOAD_SIZE })], {
     cwd: receiverDir,
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -103,7 +120,7 @@ async function withFlowtel<T>(load: () => T) {
   };
 }
 
-async function withFloor<T>(load: () => T) {
+async function withFloor<T>(load: () => T): Promise<{ result: T; floor: { events: number; lost: number } }> {
   const child = spawn(floorBinary, [String(PAYLOAD_SIZE), '10'], { stdio: ['ignore', 'pipe', 'pipe'] });
   await new Promise<void>((resolve, reject) => {
     child.stderr!.on('data', (d) => String(d).includes('attached') && resolve());
@@ -115,6 +132,24 @@ async function withFloor<T>(load: () => T) {
   return { result, floor: counts };
 }
 
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/** The median of every numeric field across samples of the same shape. */
+function medians<T extends object>(samples: T[]): T {
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(samples[0])) {
+    const values = samples.map((s) => (s as Record<string, unknown>)[key]);
+    out[key] = typeof values[0] === 'number' ? median(values as number[]) : typeof values[0] === 'object' ? medians(values as object[]) : values[0];
+  }
+  return out as T;
+}
+
+const round1 = (n: number) => Math.round(n * 10) / 10;
+
 const why = unavailable();
 if (why) {
   report('ebpf-capture', { skipped: why });
@@ -122,36 +157,52 @@ if (why) {
   const nginx = await startNginx({ 'index.html': PAGE }, { workers: 'auto', sendfile: true });
   try {
     const url = `http://127.0.0.1:${nginx.port}/`;
-    const fixedBaseline = hey(url);
-    const fixedCaptured = await withFlowtel(() => hey(url));
-    const saturatedBaseline = wrk(url);
-    const saturatedCaptured = await withFlowtel(() => wrk(url));
-    const saturatedFloor = await withFloor(() => wrk(url));
-    const lossPercent = (rps: number) => Math.round((1 - rps / saturatedBaseline.requests_per_second) * 1000) / 10;
+    const fixed = { baseline: [] as HeyFigures[], captured: [] as { result: HeyFigures; flowtel: FlowtelFigures }[] };
+    const saturated = {
+      baseline: [] as number[],
+      flowtel: [] as { result: WrkFigures; flowtel: FlowtelFigures }[],
+      floor: [] as { result: WrkFigures; floor: { events: number; lost: number } }[],
+    };
+    for (let i = 0; i < REPEAT; i++) {
+      fixed.baseline.push(hey(url));
+      fixed.captured.push(await withFlowtel(() => hey(url)));
+      saturated.baseline.push(wrk(url).requests_per_second);
+      saturated.flowtel.push(await withFlowtel(() => wrk(url)));
+      saturated.floor.push(await withFloor(() => wrk(url)));
+    }
+    const fixedBaseline = medians(fixed.baseline);
+    const fixedCaptured = medians(fixed.captured.map((c) => c.result));
+    const fixedFlowtel = medians(fixed.captured.map((c) => c.flowtel));
+    const baselineRps = median(saturated.baseline);
+    const flowtelRps = median(saturated.flowtel.map((c) => c.result.requests_per_second));
+    const floorRps = median(saturated.floor.map((c) => c.result.requests_per_second));
+    const lossPercent = (rps: number) => round1((1 - rps / baselineRps) * 100);
     report('ebpf-capture', {
       seconds_per_run: SECONDS,
+      repeats: REPEAT,
       payload_size: PAYLOAD_SIZE,
       /** hey prints latencies in steps of 0.1 ms */
       latency_resolution_us: 100,
       fixed_rate: {
         baseline: fixedBaseline,
-        captured: fixedCaptured.result,
-        p50_change_us: fixedCaptured.result.p50_us - fixedBaseline.p50_us,
-        p99_change_us: fixedCaptured.result.p99_us - fixedBaseline.p99_us,
-        ...fixedCaptured.flowtel,
+        captured: fixedCaptured,
+        p50_change_us: fixedCaptured.p50_us - fixedBaseline.p50_us,
+        p99_change_us: fixedCaptured.p99_us - fixedBaseline.p99_us,
+        ...fixedFlowtel,
       },
       saturated: {
-        baseline_rps: saturatedBaseline.requests_per_second,
-        flowtel_rps: saturatedCaptured.result.requests_per_second,
-        floor_rps: saturatedFloor.result.requests_per_second,
-        flowtel_loss_percent: lossPercent(saturatedCaptured.result.requests_per_second),
-        floor_loss_percent: lossPercent(saturatedFloor.result.requests_per_second),
-        points_above_floor: Math.round((lossPercent(saturatedCaptured.result.requests_per_second) - lossPercent(saturatedFloor.result.requests_per_second)) * 10) / 10,
-        flowtel: saturatedCaptured.flowtel,
-        floor: saturatedFloor.floor,
+        baseline_rps: baselineRps,
+        flowtel_rps: flowtelRps,
+        floor_rps: floorRps,
+        flowtel_loss_percent: lossPercent(flowtelRps),
+        floor_loss_percent: lossPercent(floorRps),
+        points_above_floor: round1(lossPercent(flowtelRps) - lossPercent(floorRps)),
+        flowtel: medians(saturated.flowtel.map((c) => c.flowtel)),
+        floor: medians(saturated.floor.map((c) => c.floor)),
+        samples_rps: { baseline: saturated.baseline, flowtel: saturated.flowtel.map((c) => c.result.requests_per_second), floor: saturated.floor.map((c) => c.result.requests_per_second) },
       },
-      cpu_seconds: fixedCaptured.flowtel.cpu_seconds,
-      peak_rss_mib: fixedCaptured.flowtel.peak_rss_mib,
+      cpu_seconds: fixedFlowtel.cpu_seconds,
+      peak_rss_mib: fixedFlowtel.peak_rss_mib,
     });
   } finally {
     await nginx.stop();
