@@ -1,61 +1,23 @@
 // prometheus_remote_write throughput: samples per CPU second for WriteRequest encoding with
 // each compressor (the exporter's label-aware snappy, the native `snappy` package, the pure-JS
 // `snappyjs`), the whole path from pdata (translate + encode + compress), and exported into a
-// real Prometheus through the exporter with its queue.
-import { metrics as otelMetrics } from '@opentelemetry/api';
-import { Ack, type Batch } from '@flowtel/core';
-import type { Metrics, NumberDataPoint } from '@flowtel/pdata';
-import { attr, newResource, newScope } from '@flowtel/pdata';
-import { testHost, testSettings } from '@flowtel/testkit';
+// real Prometheus: the flowtel CLI fed OTLP/HTTP by a load generator in its own process.
+import { spawn } from 'node:child_process';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
+import { freePort, startCollector, waitFor, waitForPort } from '@flowtel/testkit';
 import { factory } from '../exporters/prometheus_remote_write/src/index.ts';
 import { pureJsSnappy, snappyCodec } from '../exporters/prometheus_remote_write/src/compress.ts';
 import { Translator } from '../exporters/prometheus_remote_write/src/translate.ts';
 import { translateSettings } from '../exporters/prometheus_remote_write/src/prometheus_remote_write.ts';
 import { WriteRequestEncoder } from '../exporters/prometheus_remote_write/src/write-request.ts';
 import { Prometheus, prometheusBinary } from '../exporters/prometheus_remote_write/test/support/prometheus.ts';
-import { report, selfUsage } from './lib/report.ts';
+import { loadMetrics, type PrwLoadOptions } from './lib/prw-load.ts';
+import { processUsage, report, selfUsage } from './lib/report.ts';
 
 const SERIES_PER_BATCH = 2_000;
 const PHASE_SECONDS = 3;
 const MAX_BATCH_BYTES = 3_000_000;
-
-/** A batch like a busy service's: a few metrics, each with several attributes, one point per series. */
-function makeBatch(timeMs: number, value: number): Metrics {
-  const points: NumberDataPoint[] = [];
-  for (let i = 0; i < SERIES_PER_BATCH; i++) {
-    points.push({
-      attributes: [
-        attr('http.request.method', i % 2 ? 'GET' : 'POST'),
-        attr('http.route', `/api/v1/items/${i % 50}`),
-        attr('http.response.status_code', 200 + (i % 5)),
-        attr('server.address', 'checkout.internal'),
-        attr('network.protocol.version', '1.1'),
-        attr('pod', `checkout-${i % 40}`),
-        attr('series', i),
-      ],
-      startTimeUnixNano: BigInt(timeMs - 60_000) * 1_000_000n,
-      timeUnixNano: BigInt(timeMs) * 1_000_000n,
-      asDouble: value + i,
-      exemplars: [],
-      flags: 0,
-    });
-  }
-  return {
-    resourceMetrics: [
-      {
-        resource: newResource([attr('service.name', 'checkout'), attr('service.instance.id', 'bench-1'), attr('host.name', 'bench')]),
-        schemaUrl: '',
-        scopeMetrics: [
-          {
-            scope: newScope('bench'),
-            schemaUrl: '',
-            metrics: [{ name: 'http.server.requests', unit: '{request}', description: '', metadata: [], sum: { dataPoints: points, aggregationTemporality: 2, isMonotonic: true } }],
-          },
-        ],
-      },
-    ],
-  };
-}
 
 const config = factory.configSchema.parse({});
 
@@ -76,7 +38,7 @@ function measure(samplesPerCall: number, work: () => void) {
 
 function encodeFigures() {
   const translator = new Translator(translateSettings(config));
-  const batch = makeBatch(Date.now(), 1);
+  const batch = loadMetrics(0, 0, SERIES_PER_BATCH, Date.now());
   const series = translator.translate(batch).series;
   const samples = series.reduce((n, s) => n + s.samples.length, 0);
   const native = snappyCodec();
@@ -101,43 +63,91 @@ function encodeFigures() {
   return figures;
 }
 
+/** flowtel (otlp receiver → prometheusremotewrite) as a child process, fed by the load generator, into Prometheus. */
 async function exportFigures(): Promise<Record<string, unknown>> {
   if (!prometheusBinary()) return { skipped: 'prometheus is not installed' };
   const prom = await Prometheus.start();
+  const port = await freePort();
+  const collector = startCollector(`receivers:
+  otlp:
+    protocols:
+      http:
+        endpoint: 127.0.0.1:${port}
+exporters:
+  prometheusremotewrite:
+    endpoint: ${prom.writeUrl}
+service:
+  telemetry:
+    metrics:
+      level: none
+  pipelines:
+    metrics:
+      receivers: [otlp]
+      exporters: [prometheusremotewrite]
+`);
   try {
-    const batches = 100;
-    const base = Date.now() - 60_000;
-    // built before the clock starts: data arrives from a receiver, it is not the exporter's work
-    const data: Batch[] = Array.from({ length: batches }, (_, i) => ({ signal: 'metrics', items: SERIES_PER_BATCH, data: makeBatch(base + i * 10, i), ack: Ack.none() }));
-    const settings = { ...testSettings('prometheus_remote_write', 'exporter'), meter: otelMetrics.getMeter('bench') };
-    const exporter = factory.createExporter(settings, factory.configSchema.parse({ endpoint: prom.writeUrl }), ['metrics']);
-    await exporter.start(testHost());
-    const start = process.cpuUsage();
-    const wallStart = performance.now();
-    for (const b of data) await exporter.consume(b);
-    await exporter.shutdown(); // drains the queue
-    const cpu = process.cpuUsage(start);
-    const wallSeconds = (performance.now() - wallStart) / 1000;
-    const cpuSeconds = (cpu.user + cpu.system) / 1e6;
-    const samples = batches * (SERIES_PER_BATCH + 1); // + target_info per batch
-    const stored = await prom.query(`count(count_over_time(http_server_requests_total[5m]))`, (base + batches * 10) / 1000 + 1);
+    await waitForPort(port, '127.0.0.1', 60_000);
+    const pid = collector.process.pid!;
+    const load: PrwLoadOptions = { url: `http://127.0.0.1:${port}/v1/metrics`, streams: 4, requestsPerStream: 40, pointsPerRequest: SERIES_PER_BATCH, startMs: Date.now() - 120_000 };
+    const expected = load.streams * load.requestsPerStream * load.pointsPerRequest;
+    const before = await processUsage(pid);
+    const started = performance.now();
+    const sent = await runLoadGenerator(load);
+    // every sample of the counter, counted by Prometheus itself
+    const end = (load.startMs + load.requestsPerStream * 10) / 1000 + 1;
+    const stored = await waitFor(
+      `all ${expected} samples in Prometheus`,
+      async () => {
+        const r = await prom.query('sum(count_over_time(http_server_requests_total[10m]))', end);
+        const n = Number(r[0]?.value?.[1] ?? 0);
+        return n >= expected ? n : undefined;
+      },
+      120_000,
+      200,
+    );
+    const wallSeconds = (performance.now() - started) / 1000;
+    const after = await processUsage(pid);
+    const cpuSeconds = after.cpu_seconds - before.cpu_seconds;
+    // target_info adds one sample per request
+    const samples = expected + load.streams * load.requestsPerStream;
     return {
+      path: 'OTLP/HTTP protobuf → flowtel (otlp receiver, prometheusremotewrite) → Prometheus 2.42',
       samples,
-      series_stored: Number(stored[0]?.value?.[1] ?? 0),
+      samples_stored: stored,
+      load_seconds: +sent.seconds.toFixed(2),
       wall_seconds: +wallSeconds.toFixed(2),
-      exporter_cpu_seconds: +cpuSeconds.toFixed(2),
+      flowtel_cpu_seconds: +cpuSeconds.toFixed(2),
+      flowtel_peak_rss_mib: +after.peak_rss_mib.toFixed(1),
       samples_per_second: Math.round(samples / wallSeconds),
-      samples_per_cpu_second: Math.round(samples / cpuSeconds),
+      samples_per_flowtel_cpu_second: Math.round(samples / cpuSeconds),
     };
   } finally {
+    await collector.stop();
     await prom.stop();
   }
+}
+
+function runLoadGenerator(options: PrwLoadOptions): Promise<{ points: number; seconds: number }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'lib', 'prw-load.ts'), JSON.stringify(options)]);
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (err += d));
+  return new Promise((resolve, reject) =>
+    child.on('exit', (code) => {
+      const line = out.trim().split('\n').pop();
+      if (code !== 0 || !line) reject(new Error(`load generator failed (${code}): ${err.slice(-2000)}`));
+      else resolve(JSON.parse(line));
+    }),
+  );
 }
 
 const encode = encodeFigures();
 const exported = await exportFigures();
 report('prw-encode', {
   target_samples_per_cpu_second: 1_000_000,
+  // CPU seconds stretch when other work shares the cores: read the figures with this beside them
+  load_average_1m: +loadavg()[0].toFixed(2),
   encode,
   export_to_prometheus: exported,
   ...selfUsage(),
