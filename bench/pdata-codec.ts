@@ -245,7 +245,8 @@ function main(): void {
     cpu_seconds: Math.round((cpuSeconds(cpuStart) + children.reduce((sum, r) => sum + r.cpu_seconds, 0)) * 100) / 100,
     peak_rss_mib: Math.round(Math.max(process.resourceUsage().maxRSS / 1024, ...children.map((r) => r.peak_rss_mib)) * 10) / 10,
   };
-  const json = JSON.stringify(result, null, 2);
+  // one line: bench/run.mjs takes the last line of stdout that is a JSON object
+  const json = JSON.stringify(result);
   mkdirSync(new URL('../bench-results/', import.meta.url), { recursive: true });
   writeFileSync(new URL('../bench-results/pdata-codec.json', import.meta.url), `${json}\n`);
   console.log(json);
