@@ -172,6 +172,16 @@ function writeF64s(col: ArrayColumn, values: number[]): void {
   col.endRow(values.length);
 }
 
+/** The columns both histogram tables have. */
+function writeHistogramShared(c: MetricColumns, dp: HistogramDataPoint | ExponentialHistogramDataPoint, temporality: number): void {
+  fixed(c, 'Count').w.u64(dp.count);
+  fixed(c, 'Sum').w.f64(dp.sum ?? 0);
+  fixed(c, 'Min').w.f64(dp.min ?? 0);
+  fixed(c, 'Max').w.f64(dp.max ?? 0);
+  fixed(c, 'AggregationTemporality').w.i32(temporality);
+  c.exemplars!.write(dp.exemplars);
+}
+
 function writeOwn(c: MetricColumns, kind: MetricKind, p: unknown, temporality: number, monotonic: boolean): void {
   switch (kind) {
     case 'gauge':
@@ -187,30 +197,20 @@ function writeOwn(c: MetricColumns, kind: MetricKind, p: unknown, temporality: n
     }
     case 'histogram': {
       const dp = p as HistogramDataPoint;
-      fixed(c, 'Count').w.u64(dp.count);
-      fixed(c, 'Sum').w.f64(dp.sum ?? 0);
       writeU64s(array(c, 'BucketCounts'), dp.bucketCounts);
       writeF64s(array(c, 'ExplicitBounds'), dp.explicitBounds);
-      fixed(c, 'Min').w.f64(dp.min ?? 0);
-      fixed(c, 'Max').w.f64(dp.max ?? 0);
-      fixed(c, 'AggregationTemporality').w.i32(temporality);
-      c.exemplars!.write(dp.exemplars);
+      writeHistogramShared(c, dp, temporality);
       return;
     }
     case 'exponential_histogram': {
       const dp = p as ExponentialHistogramDataPoint;
-      fixed(c, 'Count').w.u64(dp.count);
-      fixed(c, 'Sum').w.f64(dp.sum ?? 0);
       fixed(c, 'Scale').w.i32(dp.scale);
       fixed(c, 'ZeroCount').w.u64(dp.zeroCount);
       fixed(c, 'PositiveOffset').w.i32(dp.positive.offset);
       writeU64s(array(c, 'PositiveBucketCounts'), dp.positive.bucketCounts);
       fixed(c, 'NegativeOffset').w.i32(dp.negative.offset);
       writeU64s(array(c, 'NegativeBucketCounts'), dp.negative.bucketCounts);
-      fixed(c, 'Min').w.f64(dp.min ?? 0);
-      fixed(c, 'Max').w.f64(dp.max ?? 0);
-      fixed(c, 'AggregationTemporality').w.i32(temporality);
-      c.exemplars!.write(dp.exemplars);
+      writeHistogramShared(c, dp, temporality);
       return;
     }
     case 'summary': {
