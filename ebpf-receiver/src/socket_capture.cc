@@ -135,8 +135,9 @@ Napi::Value SocketCapture::Stop(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
   if (!stopped_) {
     stopped_.emplace(Napi::Promise::Deferred::New(env));
-    // Detach first so the poller's last drain sees every event there will be.
-    capture_->detach();
+    // Detach first so the poller's last drain sees every event there will be. (No capture left
+    // means Node closed the channel already, tearing the environment down.)
+    if (capture_) capture_->detach();
     stopping_ = true;
     WakePoller();
   }
