@@ -100,6 +100,15 @@ test('export responses: partial success round-trips and matches protobufjs', () 
   });
 });
 
+test('traces: input that is a view into a larger buffer (a Buffer slice) decodes the same', () => {
+  const model = sampleTraces();
+  const bytes = encodeTraces(model);
+  const larger = Buffer.alloc(bytes.length + 64, 0xee);
+  larger.set(bytes, 29);
+  assert.deepEqual(decodeTraces(larger.subarray(29, 29 + bytes.length)), model);
+  assert.deepEqual(decodeTraces(new Uint8Array(larger.buffer, larger.byteOffset + 29, bytes.length)), model);
+});
+
 test('unknown fields of every wire type are skipped', () => {
   const model = sampleTraces();
   const known = encodeTraces(model);
