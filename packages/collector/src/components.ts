@@ -2,21 +2,27 @@
 // `factory`; add it here.
 import { Registry, type Factory } from '@flowtel/core';
 import { factory as forwardConnector } from '@flowtel/connector-forward';
-import { factory as fileStorageExtension } from '@flowtel/extension-file-storage';
-import { factory as healthCheckExtension } from '@flowtel/extension-health-check';
+import { factory as ebpfReceiver } from '@flowtel/ebpf-receiver';
+import { factory as clickhouseExporter } from '@flowtel/exporter-clickhouse';
 import { factory as debugExporter } from '@flowtel/exporter-debug';
 import { factory as fileExporter } from '@flowtel/exporter-file';
+import { factory as otlpGrpcExporter } from '@flowtel/exporter-otlp-grpc';
+import { factory as otlpHttpExporter } from '@flowtel/exporter-otlp-http';
+import { factory as prometheusRemoteWriteExporter } from '@flowtel/exporter-prometheus-remote-write';
+import { factory as basicAuthExtension } from '@flowtel/extension-basicauth';
+import { factory as bearerTokenAuthExtension } from '@flowtel/extension-bearertokenauth';
+import { factory as fileStorageExtension } from '@flowtel/extension-file-storage';
+import { factory as healthCheckExtension } from '@flowtel/extension-health-check';
 import { factory as batchProcessor } from '@flowtel/processor-batch';
 import { factory as l7Processor } from '@flowtel/processor-l7';
 import { factory as memoryLimiterProcessor } from '@flowtel/processor-memory-limiter';
 import { factory as otlpReceiver } from '@flowtel/receiver-otlp';
-import { factory as otlpGrpcExporter } from '@flowtel/exporter-otlp-grpc';
-import { factory as otlpHttpExporter } from '@flowtel/exporter-otlp-http';
-import { factory as bearerTokenAuthExtension } from '@flowtel/extension-bearertokenauth';
-import { factory as basicAuthExtension } from '@flowtel/extension-basicauth';
+import { factory as pcapReceiver } from '@flowtel/receiver-pcap';
 
 export const builtinFactories: Factory[] = [
   otlpReceiver,
+  ebpfReceiver,
+  pcapReceiver,
   batchProcessor,
   memoryLimiterProcessor,
   l7Processor,
@@ -24,6 +30,8 @@ export const builtinFactories: Factory[] = [
   otlpHttpExporter,
   debugExporter,
   fileExporter,
+  clickhouseExporter,
+  prometheusRemoteWriteExporter,
   forwardConnector,
   fileStorageExtension,
   healthCheckExtension,
