@@ -18,14 +18,20 @@ const sqlString = (s: string) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'
 /** Kinds whose ids go on rows; `resource` too, so a decoded row has every attribute back. */
 export const ROW_KINDS: readonly TagKind[] = TAG_KINDS;
 
+/**
+ * T64 drops the high bits small ids never use before ZSTD sees them: a quarter smaller than
+ * ZSTD alone on skewed ids of a few hundred values, measured on chdb.
+ */
+const ID_TYPE = 'UInt32 CODEC(T64, ZSTD(1))';
+
 /** The id columns of an otel_* table: `host_id UInt32`, ... (0 = none). */
 export function idColumnDefinitions(): string[] {
-  return ROW_KINDS.map((k) => `${idColumn(k)} UInt32 CODEC(ZSTD(1))`);
+  return ROW_KINDS.map((k) => `${idColumn(k)} ${ID_TYPE}`);
 }
 
 /** The id columns of l7_flow_log: both ends of each request, as DeepFlow's _0 / _1 columns. */
 export function l7IdColumnDefinitions(): string[] {
-  return ROW_KINDS.flatMap((k) => [0, 1].map((side) => `${idColumn(k, side as 0 | 1)} UInt32 CODEC(ZSTD(1))`));
+  return ROW_KINDS.flatMap((k) => [0, 1].map((side) => `${idColumn(k, side as 0 | 1)} ${ID_TYPE}`));
 }
 
 /** ALTERs that add the id columns to an existing table (rows already there read 0). */

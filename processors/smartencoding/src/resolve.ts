@@ -39,6 +39,7 @@ const OWNED_PREFIXES: Array<[TagKind, string[]]> = [
   ['namespace', ['k8s.namespace.']],
   ['node', ['k8s.node.']],
   ['workload', ['k8s.deployment.', 'k8s.statefulset.', 'k8s.daemonset.', 'k8s.cronjob.', 'k8s.job.', 'k8s.replicaset.']],
+  ['service', ['k8s.service.']],
 ];
 
 /** The attribute that names the entry of a kind built from resource attributes. */
@@ -50,6 +51,7 @@ const NAME_ATTRIBUTES: Partial<Record<TagKind, string[]>> = {
   namespace: ['k8s.namespace.name'],
   node: ['k8s.node.name'],
   workload: Object.values(WORKLOAD_ATTRIBUTE),
+  service: ['k8s.service.name'],
 };
 
 type Attrs = Map<string, AnyValue>;
