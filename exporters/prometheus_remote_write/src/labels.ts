@@ -51,20 +51,17 @@ export function serviceIdentity(resourceAttributes: KeyValue[]): ServiceIdentity
   return { job, instance };
 }
 
-/** A point's labels before the translator's own: sorted by name, and their hash. */
-export interface BaseLabels {
-  labels: Label[];
-  hash: number;
-}
-
 /**
- * Labels of one series and a 30-bit hash of them: equal sets, equal hashes. Small enough to
+ * Labels sorted by name and a 30-bit hash of them: equal sets, equal hashes. Small enough to
  * stay an unboxed integer in V8's maps; collisions are resolved by comparing the labels.
  */
 export interface SeriesLabels {
   labels: Label[];
   hash: number;
 }
+
+/** A point's labels before the translator's own (`__name__`, `le`, `quantile`). */
+export type BaseLabels = SeriesLabels;
 
 const FNV_OFFSET = 0x811c9dc5;
 const FNV_PRIME = 16777619;

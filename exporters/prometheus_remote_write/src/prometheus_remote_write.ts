@@ -1,8 +1,9 @@
 // The exporter's `push`: translate a batch once, encode and compress it into requests of at
 // most max_batch_size_bytes, and send them num_consumers at a time. The exporter helper
 // retries a failed push; requests already taken are remembered per batch and not sent twice.
+import { readFileSync } from 'node:fs';
 import type { Batch, CreateSettings, Host } from '@flowtel/core';
-import { permanent } from '@flowtel/core';
+import { ConsumerError, permanent } from '@flowtel/core';
 import type { Metrics } from '@flowtel/pdata';
 import { clientAuthenticator } from '@flowtel/otlp';
 import { RemoteWriteClient } from './client.ts';
@@ -15,7 +16,9 @@ import { Translator } from './translate.ts';
 import type { EncodedRequest } from './write-request.ts';
 import { WriteRequestEncoder } from './write-request.ts';
 
-export const USER_AGENT = 'flowtel/0.1.0';
+const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+export const USER_AGENT = `flowtel/${version}`;
+const MAX_REMEMBERED_REASONS = 1000;
 
 interface PendingRequest extends Omit<EncodedRequest, 'body'> {
   sent: boolean;
@@ -55,6 +58,7 @@ export class RemoteWriteExporter {
   private readonly telemetry: RemoteWriteTelemetry;
   private readonly encoder: WriteRequestEncoder;
   private readonly pending = new WeakMap<Batch, PendingRequest[]>();
+  private readonly warned = new Set<string>();
   private client?: RemoteWriteClient;
 
   constructor(settings: CreateSettings, config: Config) {
@@ -104,7 +108,8 @@ export class RemoteWriteExporter {
           this.telemetry.sent(true, request);
         } catch (err) {
           this.telemetry.sent(false, request);
-          failure ??= err;
+          // a permanent refusal decides: retrying the batch would not change it
+          if (failure === undefined || (err instanceof ConsumerError && !err.retryable)) failure = err;
         }
       }
     };
@@ -113,13 +118,21 @@ export class RemoteWriteExporter {
     if (failure !== undefined) throw failure;
   };
 
+  /** Each new reason is a warning once (a delta metric would otherwise vanish without a word); repeats go to debug. */
+  private reportDropped(errors: string[], droppedPoints: number, translated: number): void {
+    const fresh = errors.filter((e) => !this.warned.has(e));
+    if (this.warned.size > MAX_REMEMBERED_REASONS) this.warned.clear();
+    for (const e of fresh) this.warned.add(e);
+    const fields = { errors: (fresh.length > 0 ? fresh : errors).slice(0, 10), dropped_points: droppedPoints, translated };
+    if (fresh.length > 0) this.settings.logger.warn(fields, 'failed to translate metrics, exporting remaining metrics');
+    else this.settings.logger.debug(fields, 'failed to translate metrics, exporting remaining metrics');
+  }
+
   /** Translates, encodes and compresses a batch into its requests. */
   prepare(metrics: Metrics): PendingRequest[] {
     const t = this.translator.translate(metrics);
     this.telemetry.translated(t.series.length, t.errors.length > 0, t.droppedPoints);
-    if (t.errors.length > 0) {
-      this.settings.logger.debug({ errors: t.errors, dropped_points: t.droppedPoints, translated: t.series.length }, 'failed to translate metrics, exporting remaining metrics');
-    }
+    if (t.errors.length > 0) this.reportDropped(t.errors, t.droppedPoints, t.series.length);
     // the bodies are views into the encoder's buffer: only the compressed bytes are kept
     return this.encoder.encode(t.series, t.metadata).map(({ body, ...rest }) => ({ ...rest, sent: false }));
   }
