@@ -16,8 +16,9 @@ const OUTAGE_MS = 30_000;
 test('a 30 s outage under load loses no sample', { skip: skipReason, timeout: 180_000 }, async () => {
   const prom = await Prometheus.start();
   try {
-    // contrib's defaults: the queue on, retries every 50-200 ms for up to a minute
-    const config = factory.configSchema.parse({ endpoint: prom.writeUrl });
+    // contrib's defaults (the queue on, retries every 50-200 ms), with room past its one minute
+    // for a slow restart on a busy machine
+    const config = factory.configSchema.parse({ endpoint: prom.writeUrl, retry_on_failure: { max_elapsed_time: '3m' } });
     const e = factory.createExporter(testSettings('prometheus_remote_write', 'exporter'), config, ['metrics']);
     await e.start(testHost());
 

@@ -64,7 +64,7 @@ export class Prometheus {
       this.stderr = (this.stderr + d.toString()).slice(-20_000);
     });
     this.child = child;
-    const deadline = Date.now() + 30_000;
+    const deadline = Date.now() + 90_000;
     while (Date.now() < deadline) {
       if (child.exitCode !== null) throw new Error(`prometheus exited with ${child.exitCode}: ${this.stderr}`);
       try {
