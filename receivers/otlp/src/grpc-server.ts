@@ -69,7 +69,7 @@ export class OtlpGrpcServer {
 
   private async export(signal: PipelineSignal, call: ServerUnaryCall<Buffer, Buffer>, callback: sendUnaryData<Uint8Array>): Promise<void> {
     const fail = (status: RpcStatus) => callback({ code: status.code, details: status.message, metadata: statusMetadata(status) });
-    const headers = metadataHeaders(call.metadata);
+    const headers = this.ingest.needsHeaders ? metadataHeaders(call.metadata) : {};
     let auth;
     try {
       auth = await this.ingest.authenticate(headers);

@@ -103,7 +103,7 @@ export class OtlpHttpServer {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     for (const [k, v] of Object.entries(this.config.response_headers)) res.setHeader(k, v);
     if (this.cors?.handle(req, res)) return;
-    const headers = requestHeaders(req);
+    const headers = this.ingest.needsHeaders ? requestHeaders(req) : {};
     const encoding = CONTENT_TYPES[mediaType(req.headers['content-type'])];
     let auth;
     try {

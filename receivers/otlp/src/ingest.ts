@@ -27,6 +27,11 @@ export class Ingest {
     return (Object.keys(this.consumers) as PipelineSignal[]).filter((s) => this.consumers[s]);
   }
 
+  /** Whether anything looks at request headers: when not, the transports skip collecting them. */
+  get needsHeaders(): boolean {
+    return this.includeMetadata || this.authenticator !== undefined;
+  }
+
   /** Runs the authenticator, if any; rejects with Unauthenticated. */
   async authenticate(headers: RequestHeaders): Promise<AuthData | undefined> {
     if (!this.authenticator) return undefined;
