@@ -36,7 +36,15 @@ void deliver_batch(Napi::Env env, Napi::Function on_batch, SocketCapture *, Even
   }
   size_t length = batch->bytes.size();
   void *data = batch->bytes.data();
-  auto buffer = Napi::ArrayBuffer::New(env, data, length, [](Napi::Env, void *, EventBatch *owner) { delete owner; }, batch);
+  // The batch's memory is outside V8's heap: say how much, so the collector frees it in time.
+  Napi::MemoryManagement::AdjustExternalMemory(env, static_cast<int64_t>(length));
+  auto buffer = Napi::ArrayBuffer::New(
+      env, data, length,
+      [length](Napi::Env env, void *, EventBatch *owner) {
+        Napi::MemoryManagement::AdjustExternalMemory(env, -static_cast<int64_t>(length));
+        delete owner;
+      },
+      batch);
   on_batch.Call({buffer, Napi::Number::New(env, batch->count), Napi::BigInt::New(env, batch->realtime_offset_ns)});
 }
 
