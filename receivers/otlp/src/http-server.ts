@@ -170,8 +170,10 @@ export class OtlpHttpServer {
     const server = this.server;
     if (!server) return;
     this.server = undefined;
+    // in-flight requests wait for their pipelines' answer; a request still open after that is cut off
     await new Promise<void>((resolve) => {
-      server.close(() => resolve());
+      const force = setTimeout(() => server.closeAllConnections(), 5000);
+      server.close(() => (clearTimeout(force), resolve()));
       server.closeIdleConnections();
     });
   }
