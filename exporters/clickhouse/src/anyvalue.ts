@@ -54,7 +54,7 @@ export function anyValueString(v: AnyValue): string {
  * wrote. Keys are unique in valid OTLP, so they are not checked here: that check cost 15% of
  * span encoding.
  */
-export function writeAttributes(attrs: KeyValue[], keys: ByteWriter, values: ByteWriter): number {
+export function writeAttributes(attrs: KeyValue[], keys: { string(s: string): void }, values: ByteWriter): number {
   for (let i = 0; i < attrs.length; i++) {
     const kv = attrs[i];
     keys.string(kv.key);

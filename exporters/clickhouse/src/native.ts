@@ -2,9 +2,9 @@
 // counts), then per column its name, its type and its values, column after column. Columns are
 // built here stream by stream as rows are appended, so a batch never exists as row objects.
 //
-// LowCardinality(String) columns are sent as String and Map(LowCardinality(String), String)
-// as Map(String, String): Native input converts to the table's type
-// (input_format_native_allow_types_conversion, on by default since ClickHouse 23.3).
+// LowCardinality(String) columns, the keys of attribute maps among them, are sent as
+// LowCardinality: a dictionary of the block's distinct strings and an index per value, so the
+// engine converts nothing and repeated names cross the wire once per block.
 import { ByteWriter } from './bytes.ts';
 
 export interface NativeColumn {
@@ -77,6 +77,99 @@ export class NullableColumn extends Base {
   }
 }
 
+/**
+ * The values of a LowCardinality(String) column or sub-column for one block, serialized as one
+ * granule: flags (index width, "has additional keys", "update dictionary"), the dictionary
+ * (the default value '' first, as ClickHouse writes it), the value count, the indexes.
+ */
+export class LowCardinalityStrings {
+  private readonly dict = new Map<string, number>();
+  private readonly keys = new ByteWriter(4096);
+  private indexes: Uint32Array;
+  private count = 0;
+  private readonly head = new ByteWriter(64);
+  private readonly tail = new ByteWriter(64);
+
+  constructor(rowsHint: number) {
+    this.indexes = new Uint32Array(Math.max(64, rowsHint));
+    this.reset();
+  }
+
+  /** Appends a value (named like ByteWriter.string so writers of either kind serve). */
+  string(s: string): void {
+    let i = this.dict.get(s);
+    if (i === undefined) {
+      i = this.dict.size;
+      this.dict.set(s, i);
+      this.keys.string(s);
+    }
+    if (this.count === this.indexes.length) {
+      const grown = new Uint32Array(this.indexes.length * 2);
+      grown.set(this.indexes);
+      this.indexes = grown;
+    }
+    this.indexes[this.count++] = i;
+  }
+
+  size(): number {
+    return this.keys.pos + this.count * 4 + 32;
+  }
+
+  reset(): void {
+    this.dict.clear();
+    this.keys.reset();
+    this.count = 0;
+    this.dict.set('', 0);
+    this.keys.string('');
+  }
+
+  streams(): ByteWriter[] {
+    // ClickHouse writes nothing for no values (all arrays of a block empty), and reads so
+    if (this.count === 0) return [];
+    const keys = this.dict.size;
+    const width = keys <= 0x100 ? 1 : keys <= 0x10000 ? 2 : 4;
+    const HAS_ADDITIONAL_KEYS = 1 << 9;
+    const NEED_UPDATE_DICTIONARY = 1 << 10;
+    this.head.reset();
+    this.head.u64n((width === 1 ? 0 : width === 2 ? 1 : 2) | HAS_ADDITIONAL_KEYS | NEED_UPDATE_DICTIONARY);
+    this.head.u64n(keys);
+    const t = this.tail;
+    t.reset();
+    t.u64n(this.count);
+    t.ensure(this.count * width);
+    const idx = this.indexes;
+    if (width === 1) for (let i = 0; i < this.count; i++) t.buf[t.pos++] = idx[i];
+    else if (width === 2) for (let i = 0; i < this.count; i++) t.u16(idx[i]);
+    else for (let i = 0; i < this.count; i++) t.u32(idx[i]);
+    return [this.head, this.keys, t];
+  }
+}
+
+/** What a column with LowCardinality inside writes before its data: the serialization version. */
+const LOW_CARDINALITY_PREFIX = (() => {
+  const w = new ByteWriter(8);
+  w.u64n(1); // SharedDictionariesWithAdditionalKeys
+  return w;
+})();
+
+export class LowCardinalityColumn extends Base {
+  readonly type = 'LowCardinality(String)';
+  readonly w: LowCardinalityStrings;
+  constructor(name: string, rowsHint: number) {
+    super(name);
+    this.w = new LowCardinalityStrings(rowsHint);
+  }
+  streams(): ByteWriter[] {
+    return [LOW_CARDINALITY_PREFIX, ...this.w.streams()];
+  }
+  override size(): number {
+    return this.w.size();
+  }
+  override reset(): void {
+    this.w.reset();
+  }
+}
+
 /** Array offsets are cumulative element counts, one UInt64 per row. */
 class Offsets {
   readonly w: ByteWriter;
@@ -94,24 +187,31 @@ class Offsets {
   }
 }
 
-/** Map(String, String): offsets, then every key, then every value. */
+/** Map(LowCardinality(String), String): offsets, then every key, then every value. */
 export class StringMapColumn extends Base {
-  readonly type = 'Map(String, String)';
+  readonly type = 'Map(LowCardinality(String), String)';
   private readonly offsets: Offsets;
-  readonly keys: ByteWriter;
+  readonly keys: LowCardinalityStrings;
   readonly values: ByteWriter;
   constructor(name: string, rowsHint: number) {
     super(name);
     this.offsets = new Offsets(rowsHint);
-    this.keys = new ByteWriter(Math.max(64, rowsHint * 64));
+    this.keys = new LowCardinalityStrings(rowsHint * 8);
     this.values = new ByteWriter(Math.max(64, rowsHint * 64));
   }
   /** after writing `count` keys and values for this row */
   endRow(count: number): void {
     this.offsets.end(count);
   }
+  /** the streams without the LowCardinality prefix, for a column that nests this one */
+  dataStreams(): ByteWriter[] {
+    return [this.offsets.w, ...this.keys.streams(), this.values];
+  }
   streams(): ByteWriter[] {
-    return [this.offsets.w, this.keys, this.values];
+    return [LOW_CARDINALITY_PREFIX, ...this.dataStreams()];
+  }
+  override size(): number {
+    return this.offsets.w.pos + this.keys.size() + this.values.pos;
   }
   override reset(): void {
     this.offsets.reset();
@@ -143,9 +243,9 @@ export class ArrayColumn extends Base {
   }
 }
 
-/** Array(Map(String, String)): the attributes of Nested events, links and exemplars. */
+/** Array(Map(LowCardinality(String), String)): the attributes of Nested events, links and exemplars. */
 export class MapArrayColumn extends Base {
-  readonly type = 'Array(Map(String, String))';
+  readonly type = 'Array(Map(LowCardinality(String), String))';
   private readonly offsets: Offsets;
   readonly maps: StringMapColumn;
   constructor(name: string, rowsHint: number) {
@@ -157,11 +257,39 @@ export class MapArrayColumn extends Base {
     this.offsets.end(count);
   }
   streams(): ByteWriter[] {
-    return [this.offsets.w, ...this.maps.streams()];
+    return [LOW_CARDINALITY_PREFIX, this.offsets.w, ...this.maps.dataStreams()];
+  }
+  override size(): number {
+    return this.offsets.w.pos + this.maps.size();
   }
   override reset(): void {
     this.offsets.reset();
     this.maps.reset();
+  }
+}
+
+/** Array(LowCardinality(String)): the names of Nested events. */
+export class LowCardinalityArrayColumn extends Base {
+  readonly type = 'Array(LowCardinality(String))';
+  private readonly offsets: Offsets;
+  readonly items: LowCardinalityStrings;
+  constructor(name: string, rowsHint: number) {
+    super(name);
+    this.offsets = new Offsets(rowsHint);
+    this.items = new LowCardinalityStrings(rowsHint);
+  }
+  endRow(count: number): void {
+    this.offsets.end(count);
+  }
+  streams(): ByteWriter[] {
+    return [LOW_CARDINALITY_PREFIX, this.offsets.w, ...this.items.streams()];
+  }
+  override size(): number {
+    return this.offsets.w.pos + this.items.size();
+  }
+  override reset(): void {
+    this.offsets.reset();
+    this.items.reset();
   }
 }
 

@@ -306,6 +306,30 @@ describe('embedded store: tables and round trips', () => {
     assert.equal(afterCount[0].n, before[0].n, 'otel_logs did not get the request log');
   });
 
+  test('LowCardinality dictionaries of every index width, and blocks whose arrays are all empty', async () => {
+    for (const distinct of [300, 70_000]) {
+      const traces = sampleTraces();
+      const proto = traces.resourceSpans[0].scopeSpans[0].spans[1];
+      traces.resourceSpans = [traces.resourceSpans[0]];
+      traces.resourceSpans[0].scopeSpans[0].spans = Array.from({ length: distinct }, (_, i) => ({
+        ...proto,
+        name: `op-${distinct}-${i}`,
+        attributes: [attr(`key-${i}`, i)],
+        events: [],
+        links: [],
+      }));
+      await exporter.push(batchOf('traces', traces, distinct));
+      const [row] = await rowsOf(
+        client,
+        `SELECT count(DISTINCT SpanName) AS names, countIf(SpanAttributes[concat('key-', toString(toUInt32(substring(SpanName, ${String(distinct).length + 5})) ))] = substring(SpanName, ${String(distinct).length + 5})) AS matching, sum(length(Events.Name)) AS events
+         FROM otel.otel_traces WHERE startsWith(SpanName, 'op-${distinct}-')`,
+      );
+      assert.equal(Number(row.names), distinct);
+      assert.equal(Number(row.matching), distinct, 'each span keeps its own attribute key and value');
+      assert.equal(Number(row.events), 0);
+    }
+  });
+
   test('an INSERT is cut at max_insert_rows and max_insert_bytes', () => {
     const spans = sampleTraces();
     const byRows = new ClickHouseExporter(testSettings('clickhouse', 'exporter', dir), configSchema.parse({ max_insert_rows: 2 }), ['traces']);

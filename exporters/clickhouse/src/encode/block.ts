@@ -114,19 +114,19 @@ function sizeOf(c: TableColumns): number {
 /** An attribute map encoded once and copied into every row that shares it (resource, scope). */
 export class EncodedMap {
   readonly count: number;
-  private readonly keys: Buffer;
+  private readonly keys: string[];
   private readonly values: Buffer;
 
   constructor(attrs: KeyValue[]) {
-    const k = new ByteWriter(256);
+    const keys: string[] = [];
     const v = new ByteWriter(256);
-    this.count = writeAttributes(attrs, k, v);
-    this.keys = Buffer.from(k.bytes());
+    this.count = writeAttributes(attrs, { string: (k) => void keys.push(k) }, v);
+    this.keys = keys;
     this.values = Buffer.from(v.bytes());
   }
 
   writeTo(col: StringMapColumn): void {
-    col.keys.raw(this.keys);
+    for (const k of this.keys) col.keys.string(k);
     col.values.raw(this.values);
     col.endRow(this.count);
   }

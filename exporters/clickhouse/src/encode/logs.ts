@@ -2,7 +2,7 @@
 // column: it is sent only when the table has it (contrib detects it with DESC TABLE).
 import type { ScopeLogs, Logs } from '@flowtel/pdata';
 import { anyValueString, serviceNameOf } from '../anyvalue.ts';
-import { StringColumn, StringMapColumn, dateTime64, u8, type FixedColumn, type NativeColumn } from '../native.ts';
+import { LowCardinalityColumn, StringColumn, StringMapColumn, dateTime64, u8, type FixedColumn, type NativeColumn } from '../native.ts';
 import { BlockSink, EncodedMap, Pools, writeMap, type Block, type Limits, type TableColumns } from './block.ts';
 
 class LogColumns implements TableColumns {
@@ -11,15 +11,15 @@ class LogColumns implements TableColumns {
   readonly traceId: StringColumn;
   readonly spanId: StringColumn;
   readonly traceFlags: FixedColumn;
-  readonly severityText: StringColumn;
+  readonly severityText: LowCardinalityColumn;
   readonly severityNumber: FixedColumn;
-  readonly serviceName: StringColumn;
+  readonly serviceName: LowCardinalityColumn;
   readonly body: StringColumn;
-  readonly resourceSchemaUrl: StringColumn;
+  readonly resourceSchemaUrl: LowCardinalityColumn;
   readonly resourceAttributes: StringMapColumn;
-  readonly scopeSchemaUrl: StringColumn;
+  readonly scopeSchemaUrl: LowCardinalityColumn;
   readonly scopeName: StringColumn;
-  readonly scopeVersion: StringColumn;
+  readonly scopeVersion: LowCardinalityColumn;
   readonly scopeAttributes: StringMapColumn;
   readonly logAttributes: StringMapColumn;
   readonly eventName?: StringColumn;
@@ -31,15 +31,15 @@ class LogColumns implements TableColumns {
       (this.traceId = new StringColumn('TraceId', n)),
       (this.spanId = new StringColumn('SpanId', n)),
       (this.traceFlags = u8('TraceFlags', n)),
-      (this.severityText = new StringColumn('SeverityText', n)),
+      (this.severityText = new LowCardinalityColumn('SeverityText', n)),
       (this.severityNumber = u8('SeverityNumber', n)),
-      (this.serviceName = new StringColumn('ServiceName', n)),
+      (this.serviceName = new LowCardinalityColumn('ServiceName', n)),
       (this.body = new StringColumn('Body', n)),
-      (this.resourceSchemaUrl = new StringColumn('ResourceSchemaUrl', n)),
+      (this.resourceSchemaUrl = new LowCardinalityColumn('ResourceSchemaUrl', n)),
       (this.resourceAttributes = new StringMapColumn('ResourceAttributes', n)),
-      (this.scopeSchemaUrl = new StringColumn('ScopeSchemaUrl', n)),
+      (this.scopeSchemaUrl = new LowCardinalityColumn('ScopeSchemaUrl', n)),
       (this.scopeName = new StringColumn('ScopeName', n)),
-      (this.scopeVersion = new StringColumn('ScopeVersion', n)),
+      (this.scopeVersion = new LowCardinalityColumn('ScopeVersion', n)),
       (this.scopeAttributes = new StringMapColumn('ScopeAttributes', n)),
       (this.logAttributes = new StringMapColumn('LogAttributes', n)),
     ];

@@ -11,6 +11,7 @@ import type {
 import { serviceNameOf } from '../anyvalue.ts';
 import {
   ArrayColumn,
+  LowCardinalityColumn,
   MapArrayColumn,
   StringColumn,
   StringMapColumn,
@@ -42,7 +43,7 @@ class Shared {
   readonly scopeAttributes: StringMapColumn;
   readonly scopeDroppedAttrCount: FixedColumn;
   readonly scopeSchemaUrl: StringColumn;
-  readonly serviceName: StringColumn;
+  readonly serviceName: LowCardinalityColumn;
   readonly metricName: StringColumn;
   readonly metricDescription: StringColumn;
   readonly metricUnit: StringColumn;
@@ -61,7 +62,7 @@ class Shared {
       (this.scopeAttributes = new StringMapColumn('ScopeAttributes', n)),
       (this.scopeDroppedAttrCount = u32('ScopeDroppedAttrCount', n)),
       (this.scopeSchemaUrl = new StringColumn('ScopeSchemaUrl', n)),
-      (this.serviceName = new StringColumn('ServiceName', n)),
+      (this.serviceName = new LowCardinalityColumn('ServiceName', n)),
       (this.metricName = new StringColumn('MetricName', n)),
       (this.metricDescription = new StringColumn('MetricDescription', n)),
       (this.metricUnit = new StringColumn('MetricUnit', n)),

@@ -1,7 +1,18 @@
 // Spans as rows of otel_traces, column for column as the contrib exporter inserts them.
 import type { Traces } from '@flowtel/pdata';
 import { serviceNameOf } from '../anyvalue.ts';
-import { ArrayColumn, MapArrayColumn, StringColumn, StringMapColumn, dateTime64, u64, type FixedColumn, type NativeColumn } from '../native.ts';
+import {
+  ArrayColumn,
+  LowCardinalityArrayColumn,
+  LowCardinalityColumn,
+  MapArrayColumn,
+  StringColumn,
+  StringMapColumn,
+  dateTime64,
+  u64,
+  type FixedColumn,
+  type NativeColumn,
+} from '../native.ts';
 import { BlockSink, EncodedMap, Pools, writeMap, type Block, type Limits, type TableColumns } from './block.ts';
 
 /** pdata's SpanKind.String() and StatusCode.String(), what contrib stores and dashboards filter on. */
@@ -15,18 +26,18 @@ class SpanColumns implements TableColumns {
   readonly spanId: StringColumn;
   readonly parentSpanId: StringColumn;
   readonly traceState: StringColumn;
-  readonly spanName: StringColumn;
-  readonly spanKind: StringColumn;
-  readonly serviceName: StringColumn;
+  readonly spanName: LowCardinalityColumn;
+  readonly spanKind: LowCardinalityColumn;
+  readonly serviceName: LowCardinalityColumn;
   readonly resourceAttributes: StringMapColumn;
   readonly scopeName: StringColumn;
   readonly scopeVersion: StringColumn;
   readonly spanAttributes: StringMapColumn;
   readonly duration: FixedColumn;
-  readonly statusCode: StringColumn;
+  readonly statusCode: LowCardinalityColumn;
   readonly statusMessage: StringColumn;
   readonly eventsTimestamp: ArrayColumn;
-  readonly eventsName: ArrayColumn;
+  readonly eventsName: LowCardinalityArrayColumn;
   readonly eventsAttributes: MapArrayColumn;
   readonly linksTraceId: ArrayColumn;
   readonly linksSpanId: ArrayColumn;
@@ -41,18 +52,18 @@ class SpanColumns implements TableColumns {
       (this.spanId = new StringColumn('SpanId', n)),
       (this.parentSpanId = new StringColumn('ParentSpanId', n)),
       (this.traceState = new StringColumn('TraceState', n)),
-      (this.spanName = new StringColumn('SpanName', n)),
-      (this.spanKind = new StringColumn('SpanKind', n)),
-      (this.serviceName = new StringColumn('ServiceName', n)),
+      (this.spanName = new LowCardinalityColumn('SpanName', n)),
+      (this.spanKind = new LowCardinalityColumn('SpanKind', n)),
+      (this.serviceName = new LowCardinalityColumn('ServiceName', n)),
       (this.resourceAttributes = new StringMapColumn('ResourceAttributes', n)),
       (this.scopeName = new StringColumn('ScopeName', n)),
       (this.scopeVersion = new StringColumn('ScopeVersion', n)),
       (this.spanAttributes = new StringMapColumn('SpanAttributes', n)),
       (this.duration = u64('Duration', n)),
-      (this.statusCode = new StringColumn('StatusCode', n)),
+      (this.statusCode = new LowCardinalityColumn('StatusCode', n)),
       (this.statusMessage = new StringColumn('StatusMessage', n)),
       (this.eventsTimestamp = new ArrayColumn('Events.Timestamp', 'DateTime64(9)', n)),
-      (this.eventsName = new ArrayColumn('Events.Name', 'String', n)),
+      (this.eventsName = new LowCardinalityArrayColumn('Events.Name', n)),
       (this.eventsAttributes = new MapArrayColumn('Events.Attributes', n)),
       (this.linksTraceId = new ArrayColumn('Links.TraceId', 'String', n)),
       (this.linksSpanId = new ArrayColumn('Links.SpanId', 'String', n)),
