@@ -2,7 +2,8 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
-import { Service, loadAndResolve, type Registry } from '@flowtel/core';
+import { Service, loadAndResolve, loadConfig, type Registry } from '@flowtel/core';
+import { QUERY_FORMATS, findClickHouseExporter, runQuery, type QueryFormat } from '@flowtel/exporter-clickhouse';
 import { builtinRegistry } from './components.ts';
 import { componentsYaml } from './components-yaml.ts';
 import { resolveFeatureGates } from './featuregates.ts';
@@ -91,6 +92,27 @@ export async function main(argv: string[]): Promise<number> {
       try {
         const { registry } = await registryFor(opts);
         process.stdout.write(componentsYaml(registry, BUILD));
+      } catch (err) {
+        fail(err);
+      }
+    });
+
+  program
+    .command('query')
+    .description('query the ClickHouse store a config names (embedded or remote), also while that collector runs')
+    .argument('[sql]', 'the SQL to run')
+    .addOption(new Option('--config <uri>', 'the collector config whose clickhouse exporter names the store').argParser(collect).default([]))
+    .option('--exporter <id>', 'which clickhouse exporter, when the config has several')
+    .addOption(new Option('--format <format>', 'output format').choices([...QUERY_FORMATS]).default('table'))
+    .option('--services', 'RED per service (requests, errors, durations)')
+    .option('--trace <trace_id>', 'the spans of one trace, as a tree')
+    .action(async (sql: string | undefined, opts: { config: string[]; exporter?: string; format: QueryFormat; services?: boolean; trace?: string }) => {
+      try {
+        const request = opts.trace ? { trace: opts.trace } : opts.services ? { services: true as const } : sql;
+        if (!request) throw new Error('give SQL, --services or --trace <trace_id>');
+        const loaded = loadConfig(configUris({ ...opts, set: [], featureGates: [], plugin: [] }));
+        const exporter = findClickHouseExporter(loaded.tree, opts.exporter);
+        process.stdout.write(await runQuery(exporter, request, opts.format, { configDir: loaded.baseDir }));
       } catch (err) {
         fail(err);
       }
