@@ -2,7 +2,7 @@
 // process running a config, and the load generator (bench/lib/otlp-load.ts) as another child.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Server, ServerCredentials, type sendUnaryData, type ServerUnaryCall, type ServiceDefinition } from '@grpc/grpc-js';
 import { decodeTraces, spanCount } from '@flowtel/pdata';
@@ -113,5 +113,7 @@ export function loadFigures(load: LoadResult, received: number, before: Measured
     flowtel_cpu_percent_of_one_core: Math.round((cpu / load.elapsed_seconds) * 1000) / 10,
     cpu_seconds: Math.round(cpu * 100) / 100,
     peak_rss_mib: Math.round(after.peak_rss_mib * 10) / 10,
+    // the machine is shared: a busy one makes every figure worse
+    machine_load_1m: Math.round(loadavg()[0] * 10) / 10,
   };
 }
