@@ -93,6 +93,11 @@ export class PcapReceiver implements Receiver {
     }
   }
 
+  /** what the capture held so far: frames, packets, skipped frames by reason, connections */
+  get stats(): CaptureStats | undefined {
+    return this.reader?.stats;
+  }
+
   async shutdown(): Promise<void> {
     if (!this.stop.signal.aborted) {
       this.stop.abort();
