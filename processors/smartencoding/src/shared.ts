@@ -105,8 +105,19 @@ export class SharedTagging {
 
 export type MemoMap = Map<string, Memo<unknown>>;
 
+/** A resource's identity as text: every part length-prefixed, so no two resources share a key. */
 function memoKey(resource: KeyValue[], clientAddress: string | undefined): string {
-  return JSON.stringify([clientAddress ?? '', resource], (_, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v instanceof Uint8Array ? Buffer.from(v).toString('base64') : v));
+  const part = (type: string, text: string) => `${type}${text.length}:${text}`;
+  let key = part('c', clientAddress ?? '');
+  for (const { key: k, value: v } of resource) {
+    key += part('k', k);
+    if ('stringValue' in v) key += part('s', v.stringValue);
+    else if ('intValue' in v) key += part('i', String(v.intValue));
+    else if ('doubleValue' in v) key += part('d', String(v.doubleValue));
+    else if ('boolValue' in v) key += part('b', String(v.boolValue));
+    else key += part('j', JSON.stringify(v, (_, x: unknown) => (typeof x === 'bigint' ? `${x}n` : x instanceof Uint8Array ? Buffer.from(x).toString('base64') : x)));
+  }
+  return key;
 }
 
 function kubeApi(config: SmartEncodingConfig): KubeApi | undefined {
