@@ -31,6 +31,9 @@ try {
     seconds: load.elapsed_seconds,
     max_spans_per_second: Math.round(load.accepted_spans / load.elapsed_seconds),
     sink_spans_per_second_during_load: Math.round(receivedInWindow / load.elapsed_seconds),
+    // what one fully busy core would carry at this cost per span: the figure to read when the
+    // load generator, not flowtel, was the limit (flowtel's CPU well under 100%)
+    spans_per_flowtel_cpu_second: Math.round(received / (after.cpu_seconds - before.cpu_seconds)),
     ...loadFigures(load, received, before, after),
     batch_processor: true,
     target_spans_per_second: 100_000,
