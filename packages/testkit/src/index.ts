@@ -4,3 +4,4 @@ export * from './settings.ts';
 export * from './wait.ts';
 export * from './certs.ts';
 export * from './cli.ts';
+export * from './servers.ts';
