@@ -159,12 +159,14 @@ function joinCollisions(labels: Label[]): Label[] {
 
 /** distinct strings remembered before the id table starts over */
 const MAX_STRING_IDS = 1_000_000;
+const MAX_NAME_LABELS = 10_000;
 
 export class LabelBuilder {
   private readonly namer: LabelNamer;
   private readonly externalLabels: Label[];
   private readonly keys: string[] = [];
   private readonly ids = new StringIds();
+  private readonly nameLabels = new Map<string, Label>();
 
   constructor(namer: LabelNamer, externalLabels: Label[]) {
     this.namer = namer;
@@ -185,7 +187,9 @@ export class LabelBuilder {
       if (ignore?.has(kv.key)) continue;
       const name = this.namer.build(kv.key);
       if (name === '' || (name === 'job' && identity.job !== undefined) || (name === 'instance' && identity.instance !== undefined)) continue;
-      collided = insertSorted(labels, keys, { name, value: anyValueToString(kv.value) }, kv.key) || collided;
+      // string attributes are the common case: read them without the general conversion
+      const value = (kv.value as { stringValue?: string }).stringValue ?? anyValueToString(kv.value);
+      collided = insertSorted(labels, keys, { name, value }, kv.key) || collided;
     }
     if (identity.job !== undefined) insertSorted(labels, keys, { name: 'job', value: identity.job }, '');
     if (identity.instance !== undefined) insertSorted(labels, keys, { name: 'instance', value: identity.instance }, '');
@@ -199,12 +203,13 @@ export class LabelBuilder {
   /** The sorted label set of one series: `base` with `__name__` and an extra pair put in their places. */
   finish(base: BaseLabels, metricName: string, extraName?: string, extraValue = ''): SeriesLabels {
     const labels: Label[] = [];
+    const nameLabel = this.nameLabel(metricName);
     let placedName = false;
     let placedExtra = extraName === undefined;
     let shadowed = false;
     for (const l of base.labels) {
       if (!placedName && l.name >= '__name__') {
-        labels.push({ name: '__name__', value: metricName });
+        labels.push(nameLabel);
         placedName = true;
       }
       if (!placedExtra && l.name >= extraName!) {
@@ -217,17 +222,25 @@ export class LabelBuilder {
       }
       labels.push(l);
     }
-    if (!placedName) labels.push({ name: '__name__', value: metricName });
+    if (!placedName) labels.push(nameLabel);
     if (!placedExtra) labels.push({ name: extraName!, value: extraValue });
     if (!placedName || !placedExtra) labels.sort(byName);
     // the base's hash stands for the rest of the set, unless a base label was replaced
-    let hash: number;
-    if (shadowed) hash = this.hash(labels);
-    else {
-      const ids = this.ids;
-      hash = mix(mix(mix(mix(FNV_OFFSET, base.hash), ids.id(metricName)), ids.id(extraName ?? '')), ids.id(extraValue));
-    }
+    if (shadowed) return { labels, hash: this.hash(labels) };
+    let hash = mix(mix(FNV_OFFSET, base.hash), this.ids.id(metricName));
+    if (extraName !== undefined) hash = mix(mix(hash, this.ids.id(extraName)), this.ids.id(extraValue));
     return { labels, hash: fold(hash) };
+  }
+
+  /** One `__name__` label per metric name, shared by its series (labels are never changed in place). */
+  private nameLabel(metricName: string): Label {
+    let label = this.nameLabels.get(metricName);
+    if (label === undefined) {
+      if (this.nameLabels.size > MAX_NAME_LABELS) this.nameLabels.clear();
+      label = { name: '__name__', value: metricName };
+      this.nameLabels.set(metricName, label);
+    }
+    return label;
   }
 
   /** Starts a translation run: the only moment the string ids may start over. */
