@@ -20,7 +20,7 @@ export interface ServeOptions {
 }
 
 const INSERT_WITH_FORMAT = /^\s*INSERT\s+INTO\s+[\s\S]*\bFORMAT\s+\w+\s*$/i;
-const UNKNOWN_SETTING_PARAMS = new Set(['query', 'database', 'default_format', 'user', 'password']);
+const NOT_SETTINGS = new Set(['query', 'database', 'default_format', 'user', 'password']);
 
 export function createClickHouseHttpServer(client: ClickHouseClient, options: ServeOptions = {}): Server {
   // One engine session: statements run one at a time so `USE <database>` stays theirs.
@@ -48,7 +48,7 @@ export function createClickHouseHttpServer(client: ClickHouseClient, options: Se
     const param = url.searchParams.get('query') ?? '';
     const format = url.searchParams.get('default_format') ?? 'TabSeparated';
     const database = url.searchParams.get('database') ?? '';
-    const settings = [...url.searchParams].filter(([k]) => !UNKNOWN_SETTING_PARAMS.has(k));
+    const settings = [...url.searchParams].filter(([k]) => !NOT_SETTINGS.has(k));
     const result = await serial(async () => {
       if (database && database !== currentDatabase) {
         await client.query(`USE "${database.replace(/"/g, '""')}"`);
