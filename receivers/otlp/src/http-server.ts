@@ -101,6 +101,8 @@ export class OtlpHttpServer {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    // shutting down: answer, then close the connection, as Go's Server.Shutdown stops keep-alives
+    if (!this.server) res.setHeader('Connection', 'close');
     for (const [k, v] of Object.entries(this.config.response_headers)) res.setHeader(k, v);
     if (this.cors?.handle(req, res)) return;
     const headers = this.ingest.needsHeaders ? requestHeaders(req) : {};
