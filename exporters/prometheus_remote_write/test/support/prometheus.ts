@@ -94,10 +94,6 @@ export class Prometheus {
     rmSync(this.dataDir, { recursive: true, force: true });
   }
 
-  get log(): string {
-    return this.stderr;
-  }
-
   private async api<T>(path: string, params: Record<string, string | string[]>): Promise<T> {
     const search = new URLSearchParams();
     for (const [k, v] of Object.entries(params)) for (const one of Array.isArray(v) ? v : [v]) search.append(k, one);
@@ -107,15 +103,10 @@ export class Prometheus {
     return body.data;
   }
 
-  /** An instant query at `time` (seconds). */
+  /** An instant query at `time` (seconds); a range selector (`x[5m]`) gives raw samples in `values`. */
   async query(expr: string, time: number): Promise<QueryResult[]> {
     const data = await this.api<{ result: QueryResult[] }>('/api/v1/query', { query: expr, time: String(time) });
     return data.result;
-  }
-
-  /** A range selector's raw samples, e.g. `up[10m]` evaluated at `time`. */
-  async rawSamples(selector: string, time: number): Promise<QueryResult[]> {
-    return this.query(selector, time);
   }
 
   async series(match: string, start: number, end: number): Promise<Record<string, string>[]> {
