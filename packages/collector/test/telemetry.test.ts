@@ -1,0 +1,97 @@
+// service::telemetry as otelcol reads it: the deprecated metrics address, level none, and
+// metrics pushed over OTLP into another collector.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort, startCollector, waitFor, waitForHttp, waitForOutput } from '@flowtel/testkit';
+
+const pipeline = (port: number) => `
+receivers:
+  otlp:
+    protocols:
+      http: {endpoint: 127.0.0.1:${port}}
+exporters:
+  debug:
+`;
+
+test('the older metrics::address still serves the metrics, with a deprecation warning', async () => {
+  const metrics = await freePort();
+  const collector = startCollector(`${pipeline(await freePort())}
+service:
+  telemetry:
+    metrics:
+      address: 127.0.0.1:${metrics}
+  pipelines:
+    traces: {receivers: [otlp], exporters: [debug]}
+`);
+  try {
+    const text = await (await waitForHttp(`http://127.0.0.1:${metrics}/metrics`)).text();
+    assert.match(text, /otelcol_process_uptime_total/);
+    await waitForOutput(collector, 'service::telemetry::metrics::address is deprecated');
+  } finally {
+    assert.equal(await collector.stop(), 0);
+  }
+});
+
+test('level none serves no metrics', async () => {
+  const metrics = await freePort();
+  const collector = startCollector(`${pipeline(await freePort())}
+service:
+  telemetry:
+    metrics:
+      level: none
+      readers: [{pull: {exporter: {prometheus: {host: 127.0.0.1, port: ${metrics}}}}}]
+  pipelines:
+    traces: {receivers: [otlp], exporters: [debug]}
+`);
+  try {
+    await waitForOutput(collector, 'Everything is ready');
+    await assert.rejects(fetch(`http://127.0.0.1:${metrics}/metrics`));
+  } finally {
+    assert.equal(await collector.stop(), 0);
+  }
+});
+
+test('a periodic OTLP reader pushes the otelcol metrics into another collector', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'flowtel-telemetry-'));
+  const out = join(dir, 'metrics.jsonl');
+  const sinkPort = await freePort();
+  const sink = startCollector(`
+receivers:
+  otlp:
+    protocols:
+      http: {endpoint: 127.0.0.1:${sinkPort}}
+exporters:
+  file: {path: ${out}}
+service:
+  telemetry: {metrics: {level: none}}
+  pipelines:
+    metrics: {receivers: [otlp], exporters: [file]}
+`);
+  const source = startCollector(`${pipeline(await freePort())}
+service:
+  telemetry:
+    metrics:
+      readers:
+        - periodic:
+            interval: 500
+            exporter:
+              otlp: {protocol: http/protobuf, endpoint: 'http://127.0.0.1:${sinkPort}'}
+  pipelines:
+    traces: {receivers: [otlp], exporters: [debug]}
+`);
+  try {
+    const names = () => {
+      if (!existsSync(out)) return new Set<string>();
+      const lines = readFileSync(out, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+      return new Set<string>(lines.flatMap((l) => l.resourceMetrics.flatMap((rm: any) => rm.scopeMetrics.flatMap((sm: any) => sm.metrics.map((m: any) => m.name)))));
+    };
+    await waitFor('otelcol metrics pushed over OTLP', async () => names().has('otelcol_process_memory_rss'), 20_000);
+    assert.ok(names().has('otelcol_process_cpu_seconds'));
+  } finally {
+    assert.equal(await source.stop(), 0);
+    assert.equal(await sink.stop(), 0);
+  }
+});
