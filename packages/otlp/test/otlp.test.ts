@@ -1,0 +1,56 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { permanent, retryable } from '@flowtel/core';
+import {
+  BodyTooLargeError, ContentEncodingError, GrpcCode, compress, decodeRpcStatus, decompress, encodeRpcStatus, grpcRefusal, httpRefusal,
+  httpStatusFromGrpc, parseContentEncoding, parseRetryAfter, refusalStatus, rpcStatusFromJson, rpcStatusToJson, OtlpStatusError,
+} from '../src/index.ts';
+
+test('google.rpc.Status with RetryInfo round-trips in protobuf and JSON', () => {
+  for (const s of [{ code: 14, message: 'queue full', retryDelayMs: 1500 }, { code: 3, message: 'bad' }, { code: 8, message: '', retryDelayMs: 250 }]) {
+    assert.deepEqual(decodeRpcStatus(encodeRpcStatus(s)), s);
+    assert.deepEqual(rpcStatusFromJson(rpcStatusToJson(s)), s);
+  }
+  assert.throws(() => decodeRpcStatus(Uint8Array.from([0x12, 0x05, 0x61])), /truncated/);
+});
+
+test('receiver mapping: retryable → UNAVAILABLE/503, permanent → INTERNAL/500, a carried status wins', () => {
+  assert.deepEqual(refusalStatus(retryable('full', { retryAfterMs: 10 })), { code: GrpcCode.UNAVAILABLE, message: 'full', retryDelayMs: 10 });
+  assert.equal(refusalStatus(permanent('x')).code, GrpcCode.INTERNAL);
+  assert.equal(refusalStatus(new Error('unknown failure')).code, GrpcCode.UNAVAILABLE);
+  assert.equal(refusalStatus(retryable('t', { cause: new OtlpStatusError({ code: GrpcCode.RESOURCE_EXHAUSTED, message: 'm' }) })).code, GrpcCode.RESOURCE_EXHAUSTED);
+  const http = Object.fromEntries(Object.entries(GrpcCode).filter(([, v]) => typeof v === 'number').map(([k, v]) => [k, httpStatusFromGrpc(v as number)]));
+  assert.deepEqual(http, {
+    OK: 200, CANCELLED: 503, UNKNOWN: 500, INVALID_ARGUMENT: 400, DEADLINE_EXCEEDED: 503, NOT_FOUND: 500, ALREADY_EXISTS: 500, PERMISSION_DENIED: 403,
+    RESOURCE_EXHAUSTED: 429, FAILED_PRECONDITION: 500, ABORTED: 503, OUT_OF_RANGE: 503, UNIMPLEMENTED: 404, INTERNAL: 500, UNAVAILABLE: 503,
+    DATA_LOSS: 503, UNAUTHENTICATED: 401,
+  });
+});
+
+test('exporter rules: gRPC codes and HTTP statuses otelcol retries, with their delays', () => {
+  const retried = Object.entries(GrpcCode).filter(([, v]) => typeof v === 'number' && v !== 0 && grpcRefusal({ code: v as number, message: '' }).retryable).map(([k]) => k);
+  assert.deepEqual(retried.sort(), ['ABORTED', 'CANCELLED', 'DATA_LOSS', 'DEADLINE_EXCEEDED', 'OUT_OF_RANGE', 'UNAVAILABLE']);
+  const throttled = grpcRefusal({ code: GrpcCode.RESOURCE_EXHAUSTED, message: '', retryDelayMs: 700 });
+  assert.equal(throttled.retryable, true);
+  assert.equal(throttled.retryAfterMs, 700);
+  for (const s of [429, 502, 503, 504]) assert.equal(httpRefusal(s, { code: 0, message: '' }, undefined).retryable, true, String(s));
+  for (const s of [400, 401, 403, 404, 413, 500]) assert.equal(httpRefusal(s, { code: 0, message: '' }, undefined).retryable, false, String(s));
+  assert.equal(httpRefusal(503, { code: 0, message: '' }, 3000).retryAfterMs, 3000);
+  assert.equal(parseRetryAfter('7'), 7000);
+  assert.equal(parseRetryAfter(new Date(10_000).toUTCString(), 4000), 6000);
+  assert.equal(parseRetryAfter('soon'), undefined);
+});
+
+test('compression: every encoding round-trips; limits and bad input are errors, not crashes', async () => {
+  const body = Buffer.from('otlp '.repeat(2000));
+  for (const enc of ['gzip', 'deflate', 'zstd', 'snappy'] as const) {
+    assert.deepEqual(await decompress(enc, await compress(enc, body), 1 << 20), body, enc);
+    await assert.rejects(decompress(enc, await compress(enc, body), 100), BodyTooLargeError, enc);
+    await assert.rejects(decompress(enc, Buffer.from('definitely not compressed'), 1 << 20), ContentEncodingError, enc);
+  }
+  assert.equal(parseContentEncoding(undefined), undefined);
+  assert.equal(parseContentEncoding('identity'), undefined);
+  assert.equal(parseContentEncoding('GZIP'), 'gzip');
+  assert.equal(parseContentEncoding('zlib'), 'deflate');
+  assert.throws(() => parseContentEncoding('br'), ContentEncodingError);
+});
