@@ -177,6 +177,18 @@ describe('into a real Prometheus', { skip: skipReason }, () => {
     assert.equal(byName['ex_size_bucket{le=5}'][0].labels.trace_id, '22'.repeat(16), 'on the first bucket that holds 3');
   });
 
+  test('a batch cut into many small requests arrives whole', async () => {
+    const t = Date.now() - 1_000;
+    const e = await exporterFor({ endpoint: prom.writeUrl, max_batch_size_bytes: 16_384 });
+    const points = Array.from({ length: 3000 }, (_, i) => numberPoint(t, i, attrs({ shard: String(i % 30), item: `item-${i}`, zone: 'eu-west-1a' })));
+    await e.consume(batchOf(metricsOf(attrs({ 'service.name': 'many' }), [gauge('many.items', '', points)])));
+    await e.shutdown();
+    const [count] = await prom.query('count(many_items)', t / 1000);
+    assert.equal(count?.value?.[1], '3000');
+    const [sum] = await prom.query('sum(many_items)', t / 1000);
+    assert.equal(sum?.value?.[1], String((2999 * 3000) / 2));
+  });
+
   test('namespace and resource_to_telemetry_conversion', async () => {
     const t = Date.now() - 3_000;
     const e = await exporterFor({ endpoint: prom.writeUrl, namespace: 'app', resource_to_telemetry_conversion: { enabled: true } });
