@@ -44,6 +44,8 @@ struct {
 } lost_events SEC(".maps");
 
 enum payload_layout {
+	/* no call pending */
+	LAYOUT_NONE,
 	LAYOUT_BUFFER,
 	LAYOUT_IOVEC,
 	LAYOUT_MSGHDR,
@@ -63,10 +65,12 @@ struct pending_call {
 	__u8 direction;
 };
 
+/* The call each thread is in, kept with the thread (freed when it exits): cheaper than a hash
+ * map keyed by thread id, and nothing leaks when a thread dies inside a syscall. */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 65536);
-	__type(key, __u64);
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
 	__type(value, struct pending_call);
 } pending_calls SEC(".maps");
 
@@ -140,11 +144,18 @@ static __always_inline bool in_map(void *map, const void *key)
 	return bpf_map_lookup_elem(map, key) != NULL;
 }
 
+/* Kernel pointers are followed with plain loads on BTF-typed pointers (the verifier makes them
+ * fault-safe) rather than a bpf_probe_read_kernel() call per field: the capture runs on every
+ * read and write on the host, and the helper calls were most of its cost. bpf_rdonly_cast gives
+ * a type back to a pointer that came from untyped memory. */
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
+
+#define TYPED(type, pointer) ((type *)bpf_rdonly_cast((const void *)(pointer), bpf_core_type_id_kernel(type)))
+
 static __always_inline void process_comm(char comm[SOCKET_TRACE_COMM_LEN])
 {
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-	struct task_struct *leader = BPF_CORE_READ(task, group_leader);
-	bpf_core_read(comm, SOCKET_TRACE_COMM_LEN, &leader->comm);
+	struct task_struct *task = bpf_get_current_task_btf();
+	__builtin_memcpy(comm, task->group_leader->comm, SOCKET_TRACE_COMM_LEN);
 }
 
 static __always_inline bool process_wanted(__u32 pid)
@@ -180,48 +191,49 @@ static __always_inline struct sock *inet_socket_of_fd(__s32 fd)
 {
 	if (fd < 0)
 		return NULL;
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
-	if (!fdt || (__u32)fd >= BPF_CORE_READ(fdt, max_fds))
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct fdtable *fdt = task->files->fdt;
+	if (!fdt || (__u32)fd >= fdt->max_fds)
 		return NULL;
-	struct file **fds = BPF_CORE_READ(fdt, fd);
-	struct file *file = NULL;
-	bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]);
-	if (!file)
+	struct file *untyped = NULL;
+	bpf_probe_read_kernel(&untyped, sizeof(untyped), &fdt->fd[fd]);
+	if (!untyped)
 		return NULL;
-	if ((BPF_CORE_READ(file, f_inode, i_mode) & S_IFMT) != S_IFSOCK)
+	struct file *file = TYPED(struct file, untyped);
+	if ((file->f_inode->i_mode & S_IFMT) != S_IFSOCK)
 		return NULL;
-	struct socket *socket = BPF_CORE_READ(file, private_data);
-	struct sock *sk = BPF_CORE_READ(socket, sk);
+	struct sock *sk = TYPED(struct socket, file->private_data)->sk;
 	if (!sk)
 		return NULL;
-	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	__u16 family = sk->__sk_common.skc_family;
 	if (family != AF_INET && family != AF_INET6)
 		return NULL;
-	__u16 protocol = BPF_CORE_READ(sk, sk_protocol);
-	if (protocol != IPPROTO_TCP && protocol != IPPROTO_UDP)
+	if (sk->sk_protocol != IPPROTO_TCP && sk->sk_protocol != IPPROTO_UDP)
 		return NULL;
 	return sk;
 }
 
-static __always_inline void read_tuple(struct socket_event *e, struct sock *sk)
+/* Fills the 5-tuple from a socket that inet_socket_of_fd returned (kept as an address). */
+static __always_inline void read_tuple(struct socket_event *e, __u64 address)
 {
-	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
-	e->l4_protocol = BPF_CORE_READ(sk, sk_protocol);
-	e->local_port = BPF_CORE_READ(sk, __sk_common.skc_num);
-	e->remote_port = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	struct sock *sk = TYPED(struct sock, address);
+	struct sock_common *common = &sk->__sk_common;
+	e->l4_protocol = sk->sk_protocol;
+	e->local_port = common->skc_num;
+	e->remote_port = bpf_ntohs(common->skc_dport);
 	__builtin_memset(e->local_addr, 0, sizeof(e->local_addr));
 	__builtin_memset(e->remote_addr, 0, sizeof(e->remote_addr));
-	if (family == AF_INET) {
+	if (common->skc_family == AF_INET) {
 		e->ip_version = 4;
-		BPF_CORE_READ_INTO((__u32 *)e->local_addr, sk, __sk_common.skc_rcv_saddr);
-		BPF_CORE_READ_INTO((__u32 *)e->remote_addr, sk, __sk_common.skc_daddr);
+		*(__u32 *)e->local_addr = common->skc_rcv_saddr;
+		*(__u32 *)e->remote_addr = common->skc_daddr;
 	} else {
 		e->ip_version = 6;
-		BPF_CORE_READ_INTO((struct in6_addr *)e->local_addr, sk, __sk_common.skc_v6_rcv_saddr);
-		BPF_CORE_READ_INTO((struct in6_addr *)e->remote_addr, sk, __sk_common.skc_v6_daddr);
+		__builtin_memcpy(e->local_addr, &common->skc_v6_rcv_saddr, sizeof(e->local_addr));
+		__builtin_memcpy(e->remote_addr, &common->skc_v6_daddr, sizeof(e->remote_addr));
 	}
 }
+
 
 /* The peer of an unconnected UDP socket, from the user's sockaddr (0 when there is none). */
 static __always_inline void read_peer(struct socket_event *e, __u64 user_sockaddr)
@@ -330,7 +342,7 @@ static __always_inline bool begin_event(struct event_buffer *b, struct sock *sk,
 			return false;
 	} else {
 		bool repeated;
-		read_tuple(e, sk);
+		read_tuple(e, (__u64)sk);
 		read_peer(e, peer);
 		if (!ports_wanted(e->local_port, e->remote_port))
 			return false;
@@ -410,34 +422,32 @@ static __always_inline int enter_call(__s32 fd, __u8 layout, __u8 direction, __u
 {
 	if (direction == SOCKET_DIRECTION_INGRESS && (flags & MSG_PEEK))
 		return 0;
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	if (!process_wanted(pid_tgid >> 32))
+	if (!process_wanted(bpf_get_current_pid_tgid() >> 32))
 		return 0;
 	struct sock *sk = inet_socket_of_fd(fd);
 	if (!sk)
 		return 0;
-	struct pending_call call = {
-		.sk = (__u64)sk,
-		.data = data,
-		.peer = peer,
-		.count = count,
-		.fd = fd,
-		.layout = layout,
-		.direction = direction,
-	};
-	bpf_map_update_elem(&pending_calls, &pid_tgid, &call, BPF_ANY);
+	struct pending_call *call = bpf_task_storage_get(&pending_calls, bpf_get_current_task_btf(), 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!call)
+		return 0;
+	call->sk = (__u64)sk;
+	call->data = data;
+	call->peer = peer;
+	call->count = count;
+	call->fd = fd;
+	call->layout = layout;
+	call->direction = direction;
 	return 0;
 }
 
-/* The pending call of this thread, removed from the map. */
+/* The pending call of this thread, which is then no longer pending. */
 static __always_inline bool take_call(struct pending_call *call)
 {
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	struct pending_call *stored = bpf_map_lookup_elem(&pending_calls, &pid_tgid);
-	if (!stored)
+	struct pending_call *stored = bpf_task_storage_get(&pending_calls, bpf_get_current_task_btf(), 0, 0);
+	if (!stored || stored->layout == LAYOUT_NONE)
 		return false;
 	*call = *stored;
-	bpf_map_delete_elem(&pending_calls, &pid_tgid);
+	stored->layout = LAYOUT_NONE;
 	return true;
 }
 
@@ -468,7 +478,7 @@ static __noinline void emit_msghdr(struct event_buffer *b, const struct pending_
 static __always_inline int exit_call(long ret, const __u8 layout)
 {
 	struct pending_call call;
-	/* a different layout is left over from a call that never returned (its thread died) */
+	/* another layout is left from a call whose exit this capture missed */
 	if (!take_call(&call) || call.layout != layout)
 		return 0;
 	struct event_buffer *b = event_buffer();
