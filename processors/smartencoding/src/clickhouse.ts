@@ -4,6 +4,7 @@
 // rewrite that lets a query name tags (`pod = 'x'`) lives in ./translate.ts.
 import type { KeyValue } from '@flowtel/pdata';
 import type { TagDictionary, TagEntry } from './dictionary.ts';
+import { kindOfPeerAttribute } from './peer.ts';
 import { DICT_VERSION_ATTRIBUTE, TAG_KINDS, idAttribute, type TagKind } from './tags.ts';
 import { tagValueText } from './value.ts';
 
@@ -108,17 +109,25 @@ export function idColumnValues(resourceAttributes: KeyValue[]): Record<string, n
 }
 
 /**
- * The `<kind>_id_0` / `<kind>_id_1` values of an l7_flow_log row: the resource is the
- * process that captured the request, the client (side 0) when tap_side is `c-p`, the server
- * (side 1) otherwise; the other side's columns are 0.
+ * The `<kind>_id_0` / `<kind>_id_1` values of an l7_flow_log row. The resource is the process
+ * that captured the request: the client (side 0) when the record's tap_side is `c-p`, the
+ * server (side 1) otherwise. The other side takes the record's peer ids (a pod found by the
+ * peer's IP), 0 where there are none.
  */
-export function l7IdColumnValues(resourceAttributes: KeyValue[], tapSide: string | undefined): Record<string, number> {
-  const ids = resourceIds(resourceAttributes);
-  const side = tapSide?.startsWith('c') ? 0 : 1;
+export function l7IdColumnValues(resourceAttributes: KeyValue[], recordAttributes: KeyValue[]): Record<string, number> {
+  const own = resourceIds(resourceAttributes);
+  const peer: Partial<Record<TagKind, number>> = {};
+  let tapSide = '';
+  for (const kv of recordAttributes) {
+    if (kv.key === 'tap_side' && 'stringValue' in kv.value) tapSide = kv.value.stringValue;
+    const kind = kindOfPeerAttribute(kv.key);
+    if (kind && 'intValue' in kv.value) peer[kind] = Number(kv.value.intValue);
+  }
+  const side = tapSide.startsWith('c') ? 0 : 1;
   const out: Record<string, number> = {};
   for (const k of ROW_KINDS) {
-    out[idColumn(k, 0)] = side === 0 ? ids[k] : 0;
-    out[idColumn(k, 1)] = side === 1 ? ids[k] : 0;
+    out[idColumn(k, side)] = own[k];
+    out[idColumn(k, side === 0 ? 1 : 0)] = peer[k] ?? 0;
   }
   return out;
 }

@@ -3,9 +3,10 @@
 // said that no other entry reproduced) comes last and wins, so every attribute the resource
 // arrived with is restored with its value; the entries add what /proc and the API server knew.
 import type { Batch } from '@flowtel/core';
-import type { KeyValue, Resource } from '@flowtel/pdata';
+import type { KeyValue, Resource, ResourceLogs } from '@flowtel/pdata';
 import type { TagDictionary } from './dictionary.ts';
 import { DICT_NAME_ATTRIBUTE, DICT_VERSION_ATTRIBUTE, TAG_KINDS, kindOfIdAttribute, type TagKind } from './tags.ts';
+import { DECODED_PEER_PREFIX, L7_SCOPE, kindOfPeerAttribute } from './peer.ts';
 import { anyValueOf } from './value.ts';
 
 const intOf = (kv: KeyValue): number | undefined => ('intValue' in kv.value ? Number(kv.value.intValue) : undefined);
@@ -35,6 +36,32 @@ export function decodeAttributes(attributes: KeyValue[], dictionary: TagDictiona
 
 const decodedResource = (r: Resource, d: TagDictionary): Resource => ({ ...r, attributes: decodeAttributes(r.attributes, d) });
 
+/** A request log's peer ids as `flowtel.peer.<attribute>`; unknown ids stay as they are. */
+export function decodePeerAttributes(attributes: KeyValue[], dictionary: TagDictionary): KeyValue[] {
+  if (!attributes.some((kv) => kindOfPeerAttribute(kv.key))) return attributes;
+  const out: KeyValue[] = [];
+  for (const kv of attributes) {
+    const kind = kindOfPeerAttribute(kv.key);
+    const entry = kind ? dictionary.get(kind, intOf(kv) ?? 0) : undefined;
+    if (!entry) {
+      out.push(kv);
+      continue;
+    }
+    for (const [key, value] of entry.attributes) out.push({ key: DECODED_PEER_PREFIX + key, value: anyValueOf(value) });
+  }
+  return out;
+}
+
+function decodedResourceLogs(r: ResourceLogs, d: TagDictionary): ResourceLogs {
+  return {
+    ...r,
+    resource: decodedResource(r.resource, d),
+    scopeLogs: r.scopeLogs.map((s) =>
+      s.scope.name !== L7_SCOPE ? s : { ...s, logRecords: s.logRecords.map((l) => ({ ...l, attributes: decodePeerAttributes(l.attributes, d) })) },
+    ),
+  };
+}
+
 /**
  * A copy of the batch with full attributes in place of ids; the input is not changed, so an
  * exporter may decode a batch other exporters share.
@@ -44,7 +71,7 @@ export function decodeBatch<B extends Batch>(batch: B, dictionary: TagDictionary
     case 'traces':
       return { ...batch, data: { resourceSpans: batch.data.resourceSpans.map((r) => ({ ...r, resource: decodedResource(r.resource, dictionary) })) } };
     case 'logs':
-      return { ...batch, data: { resourceLogs: batch.data.resourceLogs.map((r) => ({ ...r, resource: decodedResource(r.resource, dictionary) })) } };
+      return { ...batch, data: { resourceLogs: batch.data.resourceLogs.map((r) => decodedResourceLogs(r, dictionary)) } };
     case 'metrics':
       return { ...batch, data: { resourceMetrics: batch.data.resourceMetrics.map((r) => ({ ...r, resource: decodedResource(r.resource, dictionary) })) } };
     default:

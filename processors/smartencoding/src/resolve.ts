@@ -145,7 +145,7 @@ export function resolveTags(resource: KeyValue[], clientAddress: string | undefi
   return set;
 }
 
-function podTags(pod: Pod, kube: KubeCache, src: ResolverSources): TagSet {
+export function podTags(pod: Pod, kube: KubeCache, src: ResolverSources): TagSet {
   const meta = pod.metadata;
   const namespace = meta.namespace ?? '';
   const owner = meta.ownerReferences?.find((o) => o.controller);

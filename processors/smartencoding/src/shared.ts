@@ -10,7 +10,7 @@ import { localHost, type LocalHost } from './host.ts';
 import { KubeApi } from './kubernetes/api.ts';
 import { KubeCache } from './kubernetes/cache.ts';
 import { readProc, type ProcInfo } from './proc.ts';
-import { resolveTags, type ResolverSources, type TagSet } from './resolve.ts';
+import { podTags, resolveTags, type ResolverSources, type TagSet } from './resolve.ts';
 
 const MEMO_LIMIT = 10_000;
 
@@ -81,6 +81,19 @@ export class SharedTagging {
     const value = build(resolveTags(resource, clientAddress, this.sources));
     if (memo.size >= MEMO_LIMIT) memo.clear();
     memo.set(key, { value, at: now, generation });
+    return value;
+  }
+
+  /** The Kubernetes tag sets of the pod that has `ip`, memoised until the cache changes. */
+  peerTags(ip: string, memo: Map<string, Memo<unknown>>, build: (set: TagSet) => unknown): unknown {
+    const kube = this.kube;
+    if (!kube) return undefined;
+    const hit = memo.get(ip);
+    if (hit && hit.generation === kube.generation) return hit.value;
+    const pod = kube.podByIp(ip);
+    const value = pod ? build(podTags(pod, kube, this.sources)) : undefined;
+    if (memo.size >= MEMO_LIMIT) memo.clear();
+    memo.set(ip, { value, at: 0, generation: kube.generation });
     return value;
   }
 

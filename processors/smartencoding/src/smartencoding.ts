@@ -3,11 +3,12 @@
 // repeat from batch to batch, so the work is a memo lookup per resource, not per record.
 import { map, type OperatorFunction } from 'rxjs';
 import type { Batch, CreateSettings, Processor } from '@flowtel/core';
-import type { KeyValue, Resource } from '@flowtel/pdata';
+import type { KeyValue, Resource, ResourceLogs } from '@flowtel/pdata';
 import type { SmartEncodingConfig } from './config.ts';
-import { decodeAttributes } from './decode.ts';
+import { decodeAttributes, decodePeerAttributes } from './decode.ts';
 import { DictionaryFullError } from './dictionary.ts';
 import { encodeResource, encodedAttributes } from './encode.ts';
+import { L7_SCOPE, peerAddress, peerIdAttributes } from './peer.ts';
 import { registerDictionary, unregisterDictionary } from './registry.ts';
 import { forgetTagging, sharedTagging, type MemoMap, type SharedTagging } from './shared.ts';
 import { TAG_KINDS } from './tags.ts';
@@ -17,6 +18,7 @@ export class SmartEncodingProcessor implements Processor {
   private readonly config: SmartEncodingConfig;
   private readonly keep: ReadonlySet<string>;
   private readonly memo: MemoMap = new Map();
+  private readonly peerMemo: MemoMap = new Map();
   private shared?: SharedTagging;
   private started = false;
   /** resources left unencoded because a dictionary kind was full */
@@ -67,7 +69,10 @@ export class SmartEncodingProcessor implements Processor {
         for (const r of batch.data.resourceSpans) this.rewrite(r.resource, client);
         break;
       case 'logs':
-        for (const r of batch.data.resourceLogs) this.rewrite(r.resource, client);
+        for (const r of batch.data.resourceLogs) {
+          this.rewrite(r.resource, client);
+          this.tagPeers(r);
+        }
         break;
       case 'metrics':
         for (const r of batch.data.resourceMetrics) this.rewrite(r.resource, client);
@@ -88,6 +93,25 @@ export class SmartEncodingProcessor implements Processor {
     } catch (err) {
       if (!(err instanceof DictionaryFullError)) throw err;
       this.unencoded++;
+    }
+  }
+
+  /** Request logs whose peer IP is a pod's get that pod's ids (or, in enrich mode, its attributes). */
+  private tagPeers(r: ResourceLogs): void {
+    const tagging = this.tagging;
+    if (!tagging.kube) return;
+    const dictionary = tagging.dictionary;
+    for (const scope of r.scopeLogs) {
+      if (scope.scope.name !== L7_SCOPE) continue;
+      for (const record of scope.logRecords) {
+        const ip = peerAddress(record.attributes);
+        if (!ip) continue;
+        const extra = tagging.peerTags(ip, this.peerMemo, (set) => {
+          const ids = peerIdAttributes(set, dictionary);
+          return this.config.mode === 'encode' ? ids : decodePeerAttributes(ids, dictionary);
+        }) as KeyValue[] | undefined;
+        if (extra) record.attributes.push(...extra);
+      }
     }
   }
 

@@ -1,6 +1,6 @@
 // Attribute values the dictionary stores: the primitive AnyValues, kept lossless in JSON
 // (64-bit ints as decimal strings) so a decoded record has the very values it was encoded from.
-import type { AnyValue, KeyValue } from '@flowtel/pdata';
+import { toAnyValue, type AnyValue, type KeyValue } from '@flowtel/pdata';
 
 export type TagValue = { s: string } | { i: string } | { d: number } | { b: boolean };
 export type TagAttributes = Array<[string, TagValue]>;
@@ -22,18 +22,7 @@ export function anyValueOf(v: TagValue): AnyValue {
 }
 
 /** A tag value from a plain JS value: integers become ints, as pdata's attr() does. */
-export function tagValue(v: string | number | boolean | bigint): TagValue {
-  switch (typeof v) {
-    case 'string':
-      return { s: v };
-    case 'boolean':
-      return { b: v };
-    case 'bigint':
-      return { i: v.toString() };
-    default:
-      return Number.isInteger(v) ? { i: String(v) } : { d: v };
-  }
-}
+export const tagValue = (v: string | number | boolean | bigint): TagValue => tagValueOf(toAnyValue(v))!;
 
 /** The value as text, for names, ClickHouse dictionary rows and SQL filters. */
 export function tagValueText(v: TagValue): string {

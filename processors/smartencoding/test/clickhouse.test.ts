@@ -115,10 +115,11 @@ test('a changed entry reaches the DICTIONARY objects on the next ensure; l7 rows
     p.process(batch);
     const resource = batch.data.resourceLogs[0].resource.attributes;
     await sync.ensure(dictionary);
-    const server = l7IdColumnValues(resource, 's-p');
-    const client = l7IdColumnValues(resource, 'c-p');
+    const server = l7IdColumnValues(resource, [attr('tap_side', 's-p')]);
+    const client = l7IdColumnValues(resource, [attr('tap_side', 'c-p'), attr('flowtel.tag.peer.pod_id', 7)]);
     assert.ok(server.pod_id_1 > 0 && server.pod_id_0 === 0);
-    assert.ok(client.pod_id_0 > 0 && client.pod_id_1 === 0);
+    assert.ok(client.pod_id_0 > 0 && client.pod_id_1 === 7, 'the peer pod on the server side');
+    client.pod_id_1 = 0;
     await engine.insertRaw(`INSERT INTO ${DB}.l7 FORMAT JSONEachRow`, Buffer.from([{ time: 1, tap_side: 's-p', ...server }, { time: 2, tap_side: 'c-p', ...client }].map((r) => JSON.stringify(r)).join('\n')));
     assert.deepEqual(await engine.rows(translateTagNames(`SELECT tap_side FROM ${DB}.l7 WHERE pod_1 = 'api-0'`, { database: DB })), [{ tap_side: 's-p' }]);
     assert.deepEqual(await engine.rows(translateTagNames(`SELECT pod_0, pod_1 FROM ${DB}.l7 ORDER BY time`, { database: DB })), [

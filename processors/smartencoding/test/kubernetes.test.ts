@@ -172,3 +172,26 @@ test('node_name lists only that node\'s pods; a wrong token is retried and the p
     await api.close();
   }
 });
+
+test('request logs get the peer pod by IP on the other side: ids in encode mode, attributes when decoded', async (t) => {
+  await withCluster(t, {}, async (_api, p) => {
+    const batch = logsBatch([[attr('service.name', 'checkout'), attr('container.id', CHECKOUT_CONTAINER)]]);
+    const records = batch.data.resourceLogs[0].scopeLogs[0].logRecords;
+    records[0].attributes.push(attr('tap_side', 'c-p'), attr('ip_0', '10.244.1.17'), attr('ip_1', '10.244.1.23'));
+    records.push({ ...records[0], attributes: [attr('tap_side', 's-p'), attr('ip_0', '10.9.9.9'), attr('ip_1', '10.244.1.17')] });
+    p.process(batch);
+    const [toRedis, fromOutside] = records.map((r) => plain(r.attributes));
+    assert.equal(typeof toRedis['flowtel.tag.peer.pod_id'], 'number');
+    assert.equal(typeof toRedis['flowtel.tag.peer.workload_id'], 'number');
+    assert.equal(fromOutside['flowtel.tag.peer.pod_id'], undefined, 'an address outside the cluster has no pod');
+    const decoded = plain(decodeBatch(batch, dictionaryOf('smartencoding')!).data.resourceLogs[0].scopeLogs[0].logRecords[0].attributes);
+    assert.equal(decoded['flowtel.peer.k8s.pod.name'], 'redis-0');
+    assert.equal(decoded['flowtel.peer.k8s.statefulset.name'], 'redis');
+    assert.equal(decoded['flowtel.peer.k8s.service.name'], 'redis');
+    assert.equal(decoded['flowtel.tag.peer.pod_id'], undefined);
+    const { l7IdColumnValues } = await import('../src/clickhouse.ts');
+    const columns = l7IdColumnValues(batch.data.resourceLogs[0].resource.attributes, records[0].attributes);
+    assert.equal(columns.pod_id_1, toRedis['flowtel.tag.peer.pod_id']);
+    assert.ok(columns.pod_id_0 > 0 && columns.pod_id_0 !== columns.pod_id_1);
+  });
+});
