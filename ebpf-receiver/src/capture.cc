@@ -46,7 +46,7 @@ Capture::Capture(const CaptureOptions &options, RecordHandler on_record) : on_re
     if (int err = socket_trace__load(skeleton_); err != 0)
       throw CaptureError("VERIFIER",
                          std::string("the kernel refused to load the capture programs or their maps (") + strerror(-err) +
-                             "); they need Linux 5.8+ with BTF. The last lines of libbpf's and the verifier's log:\n" +
+                             "); they need Linux 6.2+ with BTF. The last lines of libbpf's and the verifier's log:\n" +
                              log.tail(kLogTailLines));
     fill_filters(options);
     if (int err = socket_trace__attach(skeleton_); err != 0)
