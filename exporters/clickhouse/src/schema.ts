@@ -219,6 +219,7 @@ const L7_COLUMNS = `
     protocol UInt8,
     l7_protocol UInt8,
     l7_protocol_str LowCardinality(String),
+    tap_side LowCardinality(String),
     version LowCardinality(String),
     type UInt8,
     request_type LowCardinality(String),

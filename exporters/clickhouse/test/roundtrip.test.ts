@@ -248,26 +248,32 @@ describe('embedded store: tables and round trips', () => {
         attr('process_kname_0', 'curl'),
         attr('parent_span_id', '0909090909090909'),
         attr('http.user_agent', 'curl/8'),
+        attr('tap_side', 's-p'),
       ],
+    });
+    // as the l7 processor writes it: codes as numbers, the protocol under l7_protocol_str
+    const asProcessorWrites = newLogRecord({
+      timeUnixNano: T0 + 10_000n,
+      attributes: [attr('l7_protocol_str', 'DNS'), attr('response_status', 4), attr('x_request_id', 'rid-1'), attr('protocol', 17)],
     });
     const logs: Logs = {
       resourceLogs: [
         {
           resource: newResource([attr('service.name', 'edge')]),
           schemaUrl: '',
-          scopeLogs: [{ scope: { name: L7_SCOPE_NAME, version: '', attributes: [], droppedAttributesCount: 0 }, schemaUrl: '', logRecords: [record] }],
+          scopeLogs: [{ scope: { name: L7_SCOPE_NAME, version: '', attributes: [], droppedAttributesCount: 0 }, schemaUrl: '', logRecords: [record, asProcessorWrites] }],
         },
       ],
     };
-    await exporter.push(batchOf('logs', logs, 1));
-    const [row] = await rowsOf(
+    await exporter.push(batchOf('logs', logs, 2));
+    const [row, second] = await rowsOf(
       client,
       `SELECT toUnixTimestamp(time) AS time, toString(toUnixTimestamp64Micro(start_time)) AS st, toString(toUnixTimestamp64Micro(end_time)) AS et,
          is_ipv4, toString(ip4_0) AS ip4_0, toString(ip6_1) AS ip6_1, client_port, server_port, protocol, l7_protocol, l7_protocol_str, version, type,
          request_type, request_domain, request_resource, endpoint, toString(request_id) AS request_id, response_status, response_code,
          response_exception, trace_id, span_id, parent_span_id, app_service, toString(response_duration) AS rd, toString(request_length) AS rl,
-         response_length, process_id_0, process_kname_0, attribute_names, attribute_values
-       FROM otel.l7_flow_log`,
+         response_length, process_id_0, process_kname_0, attribute_names, attribute_values, tap_side, x_request_id_0
+       FROM otel.l7_flow_log ORDER BY start_time`,
     );
     const startUs = T0 / 1000n;
     assert.equal(row.st, startUs.toString());
@@ -300,7 +306,15 @@ describe('embedded store: tables and round trips', () => {
     assert.equal(row.response_length, null);
     assert.equal(row.process_id_0, 4242);
     assert.equal(row.process_kname_0, 'curl');
+    assert.equal(row.tap_side, 's-p');
     assert.deepEqual(row.attribute_names, ['http.user_agent']);
+    assert.equal(second.l7_protocol, 120);
+    assert.equal(second.l7_protocol_str, 'DNS');
+    assert.equal(second.response_status, 4);
+    assert.equal(second.x_request_id_0, 'rid-1');
+    assert.equal(second.protocol, 17);
+    assert.equal(second.type, 2, 'a request log is a session: request and response');
+    assert.equal(second.response_code, null);
     assert.deepEqual(row.attribute_values, ['curl/8']);
     const afterCount = await rowsOf(client, 'SELECT count() AS n FROM otel.otel_logs');
     assert.equal(afterCount[0].n, before[0].n, 'otel_logs did not get the request log');

@@ -33,9 +33,11 @@ const L7_PROTOCOLS: Record<string, number> = {
   nats: 104, pulsar: 105, zmtp: 106, rocketmq: 107, dns: 120, tls: 121,
 };
 
-/** DeepFlow's response_status codes. */
-const RESPONSE_STATUS: Record<string, number> = { ok: 0, error: 1, server_error: 3, client_error: 4, unknown: 5, timeout: 6 };
+/** DeepFlow's response_status codes (a generic error counts as the server's). */
+const RESPONSE_STATUS: Record<string, number> = { ok: 0, timeout: 2, server_error: 3, error: 3, client_error: 4, unknown: 5, parse_failed: 6 };
+/** DeepFlow's type: a request log pairs a request with its response, a session. */
 const MESSAGE_TYPE: Record<string, number> = { request: 0, response: 1, session: 2 };
+const SESSION = 2;
 const IP_PROTOCOL: Record<string, number> = { tcp: 6, udp: 17 };
 
 /** DeepFlow column name → the semantic-convention attributes that can stand in for it. */
@@ -45,7 +47,7 @@ const FALLBACKS: Record<string, string[]> = {
   client_port: ['client.port', 'network.peer.port'],
   server_port: ['server.port', 'network.local.port'],
   protocol: ['network.transport'],
-  l7_protocol: ['network.protocol.name'],
+  l7_protocol: ['l7_protocol_str', 'network.protocol.name'],
   version: ['network.protocol.version'],
   request_type: ['http.request.method', 'db.operation.name', 'rpc.method'],
   request_domain: ['url.domain', 'http.request.header.host'],
@@ -53,7 +55,7 @@ const FALLBACKS: Record<string, string[]> = {
   endpoint: ['http.route', 'rpc.service'],
   response_code: ['http.response.status_code', 'rpc.grpc.status_code', 'dns.response_code'],
   response_exception: ['error.type', 'exception.message'],
-  x_request_id_0: ['http.request.header.x-request-id'],
+  x_request_id_0: ['x_request_id', 'http.request.header.x-request-id'],
   process_id_0: ['process.pid'],
   process_kname_0: ['process.executable.name'],
 };
@@ -64,7 +66,7 @@ export const L7_FIELDS = [
   'response_code', 'response_exception', 'response_result', 'x_request_id_0', 'x_request_id_1', 'parent_span_id',
   'span_kind', 'response_duration', 'request_length', 'response_length', 'process_id_0', 'process_id_1',
   'process_kname_0', 'process_kname_1', 'syscall_trace_id_request', 'syscall_trace_id_response', 'syscall_thread_0',
-  'syscall_thread_1',
+  'syscall_thread_1', 'tap_side',
 ] as const;
 const CONSUMED = new Set<string>([...L7_FIELDS, ...Object.values(FALLBACKS).flat()]);
 
@@ -88,6 +90,7 @@ class L7Columns implements TableColumns {
       add(u8('protocol', n)),
       add(u8('l7_protocol', n)),
       add(new StringColumn('l7_protocol_str', n)),
+      add(new StringColumn('tap_side', n)),
       add(new StringColumn('version', n)),
       add(u8('type', n)),
       add(new StringColumn('request_type', n)),
@@ -245,14 +248,15 @@ export function encodeL7(logs: Logs, table: string, limits: Limits, rowsHint: nu
         const proto = f.str('l7_protocol');
         c.w('l7_protocol').u8(L7_PROTOCOLS[proto.toLowerCase()] ?? 0);
         c.w('l7_protocol_str').string(proto);
+        c.w('tap_side').string(f.str('tap_side'));
         c.w('version').string(f.str('version'));
-        c.w('type').u8(MESSAGE_TYPE[f.str('type')] ?? 0);
+        c.w('type').u8(MESSAGE_TYPE[f.str('type')] ?? f.num('type') ?? SESSION);
         c.w('request_type').string(f.str('request_type'));
         c.w('request_domain').string(f.str('request_domain'));
         c.w('request_resource').string(f.str('request_resource'));
         c.w('endpoint').string(f.str('endpoint'));
         writeNullable(c.nullable('request_id'), f.big('request_id'), 0n, (w, v) => w.u64(v));
-        c.w('response_status').u8(RESPONSE_STATUS[f.str('response_status')] ?? RESPONSE_STATUS.unknown);
+        c.w('response_status').u8(RESPONSE_STATUS[f.str('response_status')] ?? f.num('response_status') ?? RESPONSE_STATUS.unknown);
         writeNullable(c.nullable('response_code'), f.num('response_code'), 0, (w, v) => w.i32(v));
         c.w('response_exception').string(f.str('response_exception'));
         c.w('response_result').string(f.str('response_result'));
