@@ -1,9 +1,9 @@
 // Components from outside the repo: any npm package or local folder whose module exports
 // `factories` (an array) or `factory`, loaded with `--plugin <package|path>` (repeatable) or
 // the FLOWTEL_PLUGINS environment variable (comma-separated).
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { isAbsolute, resolve } from 'node:path';
+import { isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Factory, Registry } from '@flowtel/core';
 
@@ -14,11 +14,19 @@ function isFactory(value: unknown): value is Factory {
   return !!f && typeof f.type === 'string' && KINDS.has(f.kind as string) && typeof f.configSchema === 'object';
 }
 
+/** A folder's entry point as its package.json names it (exports ".", then main). */
+function folderEntry(dir: string): string {
+  const manifest = join(dir, 'package.json');
+  if (!existsSync(manifest)) return join(dir, 'index.js');
+  const pkg = JSON.parse(readFileSync(manifest, 'utf8')) as { exports?: unknown; main?: string };
+  const dot = typeof pkg.exports === 'string' ? pkg.exports : (pkg.exports as Record<string, unknown> | undefined)?.['.'];
+  const entry = typeof dot === 'string' ? dot : (dot as { import?: string; default?: string } | undefined)?.import ?? (dot as { default?: string } | undefined)?.default;
+  return join(dir, entry ?? pkg.main ?? 'index.js');
+}
+
 function locate(spec: string, cwd: string): string {
   const asPath = isAbsolute(spec) ? spec : resolve(cwd, spec);
-  if (spec.startsWith('.') || isAbsolute(spec) || existsSync(asPath)) {
-    return createRequire(pathToFileURL(resolve(cwd, 'noop.js'))).resolve(asPath);
-  }
+  if (existsSync(asPath)) return statSync(asPath).isDirectory() ? folderEntry(asPath) : asPath;
   return createRequire(pathToFileURL(resolve(cwd, 'noop.js'))).resolve(spec);
 }
 

@@ -57,6 +57,12 @@ test('--set overrides a value after every --config, and a bad --feature-gates en
   assert.match(r.stderr, /--set receivers::example_counter::count:1:1: receivers::example_counter::count: expected number, got string/);
 });
 
+test('a plugin can be a local folder, named by its path', async () => {
+  const { code, stdout, stderr } = await runCli(['components', '--plugin', './examples/plugin-example']);
+  assert.equal(code, 0, stderr);
+  assert.match(stdout, /name: example_counter/);
+});
+
 test('a plugin that cannot be loaded or exports no factories is a clear error', async () => {
   const empty = join(dir, 'empty-plugin.mjs');
   writeFileSync(empty, 'export const nothing = 1;\n');
