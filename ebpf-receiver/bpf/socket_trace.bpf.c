@@ -146,7 +146,7 @@ static __always_inline bool in_map(void *map, const void *key)
 
 /* Kernel pointers are followed with plain loads on BTF-typed pointers (the verifier makes them
  * fault-safe) rather than a bpf_probe_read_kernel() call per field: the capture runs on every
- * read and write on the host, and the helper calls were most of its cost. bpf_rdonly_cast gives
+ * read and write on the host, and the helper calls were much of its cost. bpf_rdonly_cast gives
  * a type back to a pointer that came from untyped memory. */
 extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
 
