@@ -75,8 +75,8 @@ function installNodeModules() {
   const inputs = [join(root, 'package.json'), join(root, 'package-lock.json'), ...workspaceDirs().map((d) => join(d, 'package.json'))];
   if (existsSync(stamp) && statSync(stamp).mtimeMs >= newest(inputs)) return;
   log('installing npm dependencies');
-  const args = existsSync(join(root, 'package-lock.json')) && process.env.CI ? ['ci'] : ['install'];
-  if (!run('npm', [...args, '--no-audit', '--no-fund'])) {
+  // `npm install`, not `npm ci`: the lock records only this platform's optional binaries
+  if (!run('npm', ['install', '--no-audit', '--no-fund'])) {
     log('npm install failed');
     process.exit(1);
   }
