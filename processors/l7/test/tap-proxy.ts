@@ -6,14 +6,25 @@ import type { Direction } from '../src/parser.ts';
 
 export interface TapProxy {
   port: number;
+  /** Everything, all connections interleaved in arrival order. */
   chunks: Array<[Direction, Uint8Array]>;
+  /** The same, one list per connection in the order they were accepted. */
+  connections: Array<Array<[Direction, Uint8Array]>>;
   close(): Promise<void>;
 }
 
 export async function tapProxy(targetPort: number): Promise<TapProxy> {
   const chunks: Array<[Direction, Uint8Array]> = [];
+  const connections: Array<Array<[Direction, Uint8Array]>> = [];
   const sockets = new Set<net.Socket>();
   const server = net.createServer((client) => {
+    const mine: Array<[Direction, Uint8Array]> = [];
+    connections.push(mine);
+    const record = (direction: Direction, d: Buffer) => {
+      const chunk: [Direction, Uint8Array] = [direction, Uint8Array.from(d)];
+      chunks.push(chunk);
+      mine.push(chunk);
+    };
     const upstream = net.connect(targetPort, '127.0.0.1');
     for (const s of [client, upstream]) {
       sockets.add(s);
@@ -21,11 +32,11 @@ export async function tapProxy(targetPort: number): Promise<TapProxy> {
       s.on('close', () => sockets.delete(s));
     }
     client.on('data', (d) => {
-      chunks.push(['toServer', Uint8Array.from(d)]);
+      record('toServer', d);
       upstream.write(d);
     });
     upstream.on('data', (d) => {
-      chunks.push(['toClient', Uint8Array.from(d)]);
+      record('toClient', d);
       client.write(d);
     });
     client.on('end', () => upstream.end());
@@ -35,6 +46,7 @@ export async function tapProxy(targetPort: number): Promise<TapProxy> {
   return {
     port: (server.address() as AddressInfo).port,
     chunks,
+    connections,
     close: () =>
       new Promise<void>((resolve) => {
         for (const s of sockets) s.destroy();
