@@ -1,10 +1,11 @@
 // A real collector (the flowtel CLI in a child process) receives OTLP over HTTP and stores it in
-// the embedded engine; `flowtel query` reads it back while the collector runs and after it stops.
+// the embedded engine; `flowtel query` (the CLI and runQuery) reads it back while the collector
+// runs and after it stops.
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { freePort, startCollector, waitFor, waitForPort } from '@flowtel/testkit';
+import { freePort, runCli, startCollector, waitFor, waitForPort } from '@flowtel/testkit';
 import { runQuery } from '../src/query.ts';
 import { tempDir } from './fixtures.ts';
 
@@ -69,13 +70,16 @@ service:
     { SpanName: 'GET /orders', StatusCode: 'Error', ParentSpanId: '' },
     { SpanName: 'SELECT orders', StatusCode: 'Unset', ParentSpanId: 'eee19b7ec3c1b174' },
   ]);
+  const cli = await runCli(['query', '--config', config, '--format', 'csv', 'SELECT count() AS n FROM otel_traces']);
+  assert.equal(cli.code, 0, cli.stderr);
+  assert.equal(cli.stdout, `n\n${spans.length}\n`, '`flowtel query` reaches the running collector');
   const services = JSON.parse(await runQuery(raw, { services: true }, 'json', { configDir: dir })) as Array<{ service: string; requests: string | number; errors: string | number }>;
   assert.deepEqual(services.map((s) => [s.service, Number(s.requests), Number(s.errors)]), [['orders', 1, 1]]);
 
   assert.equal(await collector.stop(), 0, collector.output());
   const afterStop = await runQuery(raw, 'SELECT Body, SeverityText FROM otel_logs', 'csv', { configDir: dir });
   assert.equal(afterStop, 'Body,SeverityText\nslow query,WARN\n');
-  const tree = await runQuery(raw, { trace: traceId }, 'table', { configDir: dir });
+  const tree = (await runCli(['query', '--config', config, '--trace', traceId])).stdout;
   assert.match(tree, /0 {2}GET \/orders\s+orders\s+Server\s+Error/);
   assert.match(tree, /1 {4}SELECT orders\s+orders\s+Client\s+Unset/);
 });
