@@ -58,6 +58,9 @@ const IPV6_DEST_OPTS = 60;
 // IP-in-IP inside IP-in-IP is legal; deeper nesting is an attack, not a network
 const MAX_TUNNEL_DEPTH = 4;
 
+const u16 = (b: Uint8Array, at: number): number => (b[at] << 8) | b[at + 1];
+const u32 = (b: Uint8Array, at: number): number => ((b[at] << 24) | (b[at + 1] << 16) | (b[at + 2] << 8) | b[at + 3]) >>> 0;
+
 interface IpPayload {
   ipVersion: 4 | 6;
   protocol: number;
@@ -196,48 +199,47 @@ export class PacketDecoder {
 
   private decodeTransport(ip: IpPayload, frame: CaptureFrame): DecodedPacket | undefined {
     const { bytes } = ip;
-    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
-    const common = {
+    if (ip.protocol === PROTO_TCP) {
+      if (bytes.length < 20) return this.malformed();
+      const headerLength = (bytes[12] >> 4) * 4;
+      if (headerLength < 20 || headerLength > bytes.length || headerLength > ip.length) return this.malformed();
+      return this.packet(ip, frame, u32(bytes, 4), u32(bytes, 8), bytes[13], bytes.subarray(headerLength), ip.length - headerLength);
+    }
+    if (ip.protocol === PROTO_UDP) {
+      if (bytes.length < 8 || ip.length < 8) return this.malformed();
+      const udpLength = u16(bytes, 4);
+      // 0 means "look at the IP length" (offloaded or IPv6 jumbo datagrams)
+      const payloadLength = udpLength >= 8 && udpLength <= ip.length ? udpLength - 8 : ip.length - 8;
+      return this.packet(ip, frame, 0, 0, 0, bytes.subarray(8, 8 + payloadLength), payloadLength);
+    }
+    this.stats.notTcpOrUdp++;
+    return undefined;
+  }
+
+  private packet(
+    ip: IpPayload,
+    frame: CaptureFrame,
+    seq: number,
+    ack: number,
+    flags: number,
+    payload: Uint8Array,
+    payloadLength: number,
+  ): DecodedPacket {
+    return {
       frameIndex: frame.index,
       timestampNs: frame.timestampNs,
       ipVersion: ip.ipVersion,
       protocol: ip.protocol,
       srcAddr: ip.srcAddr,
+      srcPort: u16(ip.bytes, 0),
       dstAddr: ip.dstAddr,
+      dstPort: u16(ip.bytes, 2),
+      seq,
+      ack,
+      flags,
+      payload,
+      payloadLength,
     };
-    if (ip.protocol === PROTO_TCP) {
-      if (bytes.length < 20) return this.malformed();
-      const headerLength = (bytes[12] >> 4) * 4;
-      if (headerLength < 20 || headerLength > bytes.length || headerLength > ip.length) return this.malformed();
-      return {
-        ...common,
-        srcPort: view.getUint16(0),
-        dstPort: view.getUint16(2),
-        seq: view.getUint32(4),
-        ack: view.getUint32(8),
-        flags: bytes[13],
-        payload: bytes.subarray(headerLength),
-        payloadLength: ip.length - headerLength,
-      };
-    }
-    if (ip.protocol === PROTO_UDP) {
-      if (bytes.length < 8 || ip.length < 8) return this.malformed();
-      const udpLength = view.getUint16(4);
-      // 0 means "look at the IP length" (offloaded or IPv6 jumbo datagrams)
-      const payloadLength = udpLength >= 8 && udpLength <= ip.length ? udpLength - 8 : ip.length - 8;
-      return {
-        ...common,
-        srcPort: view.getUint16(0),
-        dstPort: view.getUint16(2),
-        seq: 0,
-        ack: 0,
-        flags: 0,
-        payload: bytes.subarray(8, 8 + payloadLength),
-        payloadLength,
-      };
-    }
-    this.stats.notTcpOrUdp++;
-    return undefined;
   }
 
   private malformed(): undefined {
