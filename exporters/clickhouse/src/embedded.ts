@@ -37,7 +37,7 @@ function loadChdb(): ChdbModule {
 }
 
 /** RAM-backed where the machine has it: payloads are written once and read once. */
-const PAYLOAD_DIR = existsSync('/dev/shm') ? '/dev/shm' : tmpdir();
+const RAM_DIR = existsSync('/dev/shm') ? '/dev/shm' : tmpdir();
 
 const INSERT_FORMAT = /^([\s\S]*?)\s+FORMAT\s+(\w+)\s*$/i;
 
@@ -91,6 +91,7 @@ export function embeddedFolder(endpoint: string, baseDir: string): string {
 export class EmbeddedClient implements ClickHouseClient {
   readonly folder: string;
   private readonly session: ChdbSession;
+  private payloadOnDisk = false;
   // one engine connection: its statements run one after another
   private tail: Promise<unknown> = Promise.resolve();
 
@@ -119,15 +120,36 @@ export class EmbeddedClient implements ClickHouseClient {
 
   insertRaw(insert: string, data: Buffer | Buffer[]): Promise<void> {
     return this.serial(async () => {
-      const path = join(PAYLOAD_DIR, `flowtel-insert-${process.pid}-${payloadSeq++}`);
+      const path = this.writePayload(Array.isArray(data) ? data : [data]);
       const sql = insertFromFile(insert, path);
-      writeAll(path, Array.isArray(data) ? data : [data]);
       try {
         await this.session.queryAsync(sql, { format: 'TabSeparated' });
       } finally {
         rmSync(path, { force: true });
       }
     });
+  }
+
+  /**
+   * Into RAM when it has room (a container's /dev/shm is often 64 MB), else into the store's
+   * folder, which then serves from there on.
+   */
+  private writePayload(parts: Buffer[]): string {
+    const name = `flowtel-insert-${process.pid}-${payloadSeq++}`;
+    if (!this.payloadOnDisk) {
+      const path = join(RAM_DIR, name);
+      try {
+        writeAll(path, parts);
+        return path;
+      } catch (err) {
+        rmSync(path, { force: true });
+        if ((err as NodeJS.ErrnoException).code !== 'ENOSPC') throw err;
+        this.payloadOnDisk = true;
+      }
+    }
+    const path = join(this.folder, name);
+    writeAll(path, parts);
+    return path;
   }
 
   async close(): Promise<void> {
