@@ -4,12 +4,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
 import { Ack, ConsumerError, type Batch, type BatchInput } from '@flowtel/core';
 import { attr, newResource, newScope, newSpan, type Traces } from '@flowtel/pdata';
 import { encodeRpcStatus, GrpcCode, OtlpStatusError } from '@flowtel/otlp';
 import { factory as receiverFactory } from '@flowtel/receiver-otlp';
 import { factory as basic } from '@flowtel/extension-basicauth';
-import { testHost, testSettings } from '@flowtel/testkit';
+import { makeTestCerts, testHost, testSettings } from '@flowtel/testkit';
 import { factory } from '../src/index.ts';
 import { signalUrl } from '../src/otlp_http.ts';
 
@@ -101,4 +103,48 @@ test('per-signal endpoints replace endpoint + /v1/<signal>', () => {
   const c = factory.configSchema.parse({ endpoint: 'https://otlp.example.com/base/', logs_endpoint: 'https://logs.example.com/ingest' });
   assert.equal(signalUrl(c, 'traces').href, 'https://otlp.example.com/base/v1/traces');
   assert.equal(signalUrl(c, 'logs').href, 'https://logs.example.com/ingest');
+});
+
+test('a JSON partial success is logged as a warning', async () => {
+  const s = await scripted([{ status: 200, headers: { 'content-type': 'application/json' }, body: '{"partialSuccess":{"rejectedSpans":"3","errorMessage":"too old"}}' }]);
+  const logs: string[] = [];
+  const settings = testSettings('otlphttp', 'exporter');
+  settings.logger = pino({ level: 'warn' }, new Writable({ write: (c, _e, cb) => (logs.push(c.toString()), cb()) }));
+  const exp = factory.createExporter(settings, factory.configSchema.parse({ endpoint: `http://127.0.0.1:${s.port}`, encoding: 'json', sending_queue: { enabled: false } }), ['traces']);
+  await exp.start(testHost());
+  try {
+    await exp.consume(batch());
+    assert.equal(s.seen[0].req.headers['content-type'], 'application/json');
+    const warning = JSON.parse(logs.find((l) => l.includes('Partial success'))!);
+    assert.equal(warning.rejected_spans, 3);
+    assert.equal(warning.message, 'too old');
+  } finally {
+    await exp.shutdown();
+    await s.stop();
+  }
+});
+
+test('https: verifies the receiver against tls.ca_file; an unknown CA is a retryable failure', async (t) => {
+  const certs = makeTestCerts();
+  if (!certs) {
+    if (process.env.CI === 'true') throw new Error('openssl is missing');
+    return t.skip('openssl is not installed');
+  }
+  const r = await receiver({ tls: { cert_file: certs.serverCertFile, key_file: certs.serverKeyFile } });
+  const trusted = exporter({ endpoint: `https://localhost:${r.port}`, tls: { ca_file: certs.caFile }, sending_queue: { enabled: false } });
+  const untrusted = exporter({ endpoint: `https://localhost:${r.port}`, retry_on_failure: { enabled: false }, sending_queue: { enabled: false } });
+  await trusted.start(testHost());
+  await untrusted.start(testHost());
+  try {
+    await trusted.consume(batch(2));
+    assert.equal(r.got.length, 1);
+    const err = await untrusted.consume(batch(2)).catch((e: ConsumerError) => e);
+    assert.ok(err instanceof ConsumerError && err.retryable, String(err));
+    assert.match(err.message, /certificate/);
+    assert.equal(r.got.length, 1);
+  } finally {
+    await trusted.shutdown();
+    await untrusted.shutdown();
+    await r.stop();
+  }
 });
