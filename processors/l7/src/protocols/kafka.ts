@@ -226,7 +226,10 @@ export const kafka: ProtocolParser<KafkaState> = {
     const apiKey = u16be(payload, 4);
     const version = u16be(payload, 6);
     const clientIdLength = (u16be(payload, 12) << 16) >> 16;
-    if (size < 10 || size + 4 < payload.length || apiKey >= API_NAMES.length || version > 20 || i32be(payload, 8) < 0) return false;
+    // The first request on a connection (ApiVersions, Metadata) is small; a size far past the
+    // payload is more likely another protocol's header (FastCGI's starts 01 01 00 01).
+    if (size < 10 || size + 4 < payload.length || size > payload.length + (1 << 20)) return false;
+    if (apiKey >= API_NAMES.length || version > 20 || i32be(payload, 8) < 0) return false;
     if (clientIdLength === -1) return true;
     return clientIdLength >= 0 && 14 + clientIdLength <= payload.length && /^[\x20-\x7e]*$/.test(ascii(payload, 14, 14 + clientIdLength));
   },
