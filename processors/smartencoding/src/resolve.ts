@@ -42,6 +42,11 @@ const OWNED_PREFIXES: Array<[TagKind, string[]]> = [
   ['service', ['k8s.service.']],
 ];
 
+function ownerOf(key: string): TagKind | undefined {
+  for (const [kind, prefixes] of OWNED_PREFIXES) for (const p of prefixes) if (key.startsWith(p)) return kind;
+  return undefined;
+}
+
 /** The attribute that names the entry of a kind built from resource attributes. */
 const NAME_ATTRIBUTES: Partial<Record<TagKind, string[]>> = {
   host: ['host.name', 'host.id'],
@@ -130,17 +135,19 @@ export function resolveTags(resource: KeyValue[], clientAddress: string | undefi
   if (pod && kube) Object.assign(set, podTags(pod, kube, src));
 
   // what /proc and the API server did not explain, the resource's own attributes describe
-  for (const [kind, prefixes] of OWNED_PREFIXES) {
-    if (set[kind]) continue;
-    const own: TagAttributes = [];
-    for (const [key, value] of attrs) {
-      const v = prefixes.some((p) => key.startsWith(p)) ? tagValueOf(value) : undefined;
-      if (v) own.push([key, v]);
-    }
-    if (own.length === 0) continue;
-    const names = NAME_ATTRIBUTES[kind] ?? [];
-    const name = names.map((n) => text(attrs, n)).find((n) => n !== undefined) ?? '';
-    set[kind] = { key: `attributes:${JSON.stringify(own)}`, name, attributes: own };
+  const own = new Map<TagKind, TagAttributes>();
+  for (const [key, value] of attrs) {
+    const kind = ownerOf(key);
+    if (!kind || set[kind]) continue;
+    const v = tagValueOf(value);
+    if (!v) continue;
+    let list = own.get(kind);
+    if (!list) own.set(kind, (list = []));
+    list.push([key, v]);
+  }
+  for (const [kind, attributes] of own) {
+    const name = (NAME_ATTRIBUTES[kind] ?? []).map((n) => text(attrs, n)).find((n) => n !== undefined) ?? '';
+    set[kind] = { key: `attributes:${JSON.stringify(attributes)}`, name, attributes };
   }
   return set;
 }

@@ -16,7 +16,8 @@ const MEMO_LIMIT = 10_000;
 
 interface Memo<T> {
   value: T;
-  at: number;
+  /** when /proc must be asked again; never for resources /proc says nothing about */
+  expires: number;
   generation: number;
 }
 
@@ -29,6 +30,8 @@ export class SharedTagging {
   private readonly procs = new Map<number, { info: ProcInfo | undefined; at: number }>();
   private readonly sources: ResolverSources;
   private saveTimer?: NodeJS.Timeout;
+  /** counts /proc lookups, so a memo entry knows whether it depends on them */
+  private procLookups = 0;
   private users = 0;
 
   constructor(settings: CreateSettings, config: SmartEncodingConfig) {
@@ -77,10 +80,11 @@ export class SharedTagging {
     const now = Date.now();
     const generation = this.kube?.generation ?? 0;
     const hit = memo.get(key);
-    if (hit && hit.generation === generation && now - hit.at < this.config.process_refresh) return hit.value;
+    if (hit && hit.generation === generation && now < hit.expires) return hit.value;
+    const lookups = this.procLookups;
     const value = build(resolveTags(resource, clientAddress, this.sources));
     if (memo.size >= MEMO_LIMIT) memo.clear();
-    memo.set(key, { value, at: now, generation });
+    memo.set(key, { value, expires: this.procLookups === lookups ? Infinity : now + this.config.process_refresh, generation });
     return value;
   }
 
@@ -93,7 +97,7 @@ export class SharedTagging {
     const pod = kube.podByIp(ip);
     const value = pod ? build(podTags(pod, kube, this.sources)) : undefined;
     if (memo.size >= MEMO_LIMIT) memo.clear();
-    memo.set(ip, { value, at: 0, generation: kube.generation });
+    memo.set(ip, { value, expires: Infinity, generation: kube.generation });
     return value;
   }
 
@@ -106,6 +110,7 @@ export class SharedTagging {
   }
 
   private proc(pid: number): ProcInfo | undefined {
+    this.procLookups++;
     const now = Date.now();
     const cached = this.procs.get(pid);
     if (cached && now - cached.at < this.config.process_refresh) return cached.info;

@@ -32,7 +32,12 @@ export function tagValueText(v: TagValue): string {
   return String(v.b);
 }
 
-export const sameTagValue = (a: TagValue, b: TagValue) => JSON.stringify(a) === JSON.stringify(b);
+export function sameTagValue(a: TagValue, b: TagValue): boolean {
+  if ('s' in a) return 's' in b && a.s === b.s;
+  if ('i' in a) return 'i' in b && a.i === b.i;
+  if ('d' in a) return 'd' in b && Object.is(a.d, b.d);
+  return 'b' in b && a.b === b.b;
+}
 
 export const toKeyValues = (attrs: TagAttributes): KeyValue[] => attrs.map(([key, v]) => ({ key, value: anyValueOf(v) }));
 
