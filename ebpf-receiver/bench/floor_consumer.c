@@ -69,6 +69,7 @@ int main(int argc, char **argv)
 	struct timespec interval = { .tv_sec = poll_ms / 1000, .tv_nsec = (poll_ms % 1000) * 1000000L };
 	while (!stopping) {
 		ring_buffer__consume(ring);
+		skel->bss->early_wakeup_sent = 0;
 		nanosleep(&interval, NULL);
 	}
 	ring_buffer__consume(ring);

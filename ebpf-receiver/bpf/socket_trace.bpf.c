@@ -29,6 +29,10 @@ const volatile __u32 filter_flags = 0;
 const volatile __u64 wakeup_threshold = 1 << 22;
 
 __u64 next_socket_id = 0;
+/* Set by the submit that woke the reader early; the reader clears it once it has drained (it is
+ * mapped into user space). Without it every submit above the threshold would raise its own
+ * interrupt while the reader catches up. */
+__u32 early_wakeup_sent = 0;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -367,7 +371,10 @@ static __always_inline void count_lost(void)
  * filling ring buffer wakes the consumer early. */
 static __always_inline __u64 wakeup_flags(void)
 {
-	return bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_threshold ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+	if (early_wakeup_sent || bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) < wakeup_threshold)
+		return BPF_RB_NO_WAKEUP;
+	early_wakeup_sent = 1;
+	return BPF_RB_FORCE_WAKEUP;
 }
 
 /* A length the verifier knows is at most SOCKET_TRACE_MAX_PAYLOAD. The empty asm keeps clang from

@@ -105,7 +105,11 @@ int Capture::on_sample(void *self, void *data, size_t size) {
 
 int Capture::ring_fd() const { return bpf_map__fd(skeleton_->maps.events); }
 
-int Capture::drain() { return ring_buffer__consume(ring_); }
+int Capture::drain() {
+  int drained = ring_buffer__consume(ring_);
+  skeleton_->bss->early_wakeup_sent = 0;
+  return drained;
+}
 
 uint64_t Capture::lost() const {
   int cpus = libbpf_num_possible_cpus();
