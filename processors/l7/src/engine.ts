@@ -135,6 +135,9 @@ export class L7Engine {
       this.sessions.set(key, session);
     }
     session.feed(payload, direction, ns, b.tid[i], out);
+    // eBPF copies the head of a syscall's bytes: the parser must know the rest of a stream went by
+    const lost = b.byteCount[i] - payload.length;
+    if (lost > 0 && b.l4Protocol[i] !== L4Protocol.UDP) session.gap(direction, lost, ns, out);
   }
 
   private evictOldest(out: L7Record[]): void {

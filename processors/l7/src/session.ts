@@ -38,6 +38,8 @@ export class Session {
   /** when and on which thread the bytes of the message in progress began, per direction */
   private readonly began: Partial<Record<Direction, { ns: bigint; tid: number }>> = {};
   private failures = 0;
+  /** per direction: bytes were lost and no message has parsed since, so errors are expected */
+  private readonly resyncing: Partial<Record<Direction, boolean>> = {};
   lastSeenNs = 0n;
 
   constructor(conn: ConnectionInfo, parser: ProtocolParser<any>, state: unknown, correlator: Correlator, limits: SessionLimits, counters: SessionCounters) {
@@ -60,7 +62,8 @@ export class Session {
     this.began[direction] ??= { ns, tid };
     const result = this.parser.parse(payload, direction, this.state);
     if (isFailure(result)) {
-      this.failures++;
+      // the middle of a message whose bytes the capture lost is no sign of another protocol
+      if (!this.resyncing[direction]) this.failures++;
       this.counters.parseErrors++;
       delete this.began[direction];
       return;
@@ -69,10 +72,28 @@ export class Session {
     this.failures = 0;
     const began = this.began[direction]!;
     delete this.began[direction];
-    for (const message of result) this.take(message, began, ns, out);
+    for (const message of result) this.take(message, direction, began, ns, out);
   }
 
-  private take(message: L7Message, began: { ns: bigint; tid: number }, ns: bigint, out: L7Record[]): void {
+  /** `bytes` more of this direction went by without being captured. */
+  gap(direction: Direction, bytes: number, ns: bigint, out: L7Record[]): void {
+    if (this.givenUp || !this.parser.gap) return;
+    this.parser.gap(this.state, direction, bytes);
+    this.resyncing[direction] = true;
+    // nothing in progress: the lost bytes were between messages or in a body already reported
+    if (!this.began[direction]) return;
+    delete this.began[direction];
+    // A response lost its middle (a large Redis array, a MySQL result set): it still answers
+    // the oldest request, or every later one would take its predecessor's answer.
+    const oldest = this.pending[0];
+    if (direction === 'toClient' && oldest?.request && oldest.request.pair_key === undefined) {
+      this.pending.shift();
+      this.answer(oldest, { protocol: this.parser.name, kind: 'response', response_status: 'unknown', size: bytes, attributes: {} }, ns, out);
+    }
+  }
+
+  private take(message: L7Message, direction: Direction, began: { ns: bigint; tid: number }, ns: bigint, out: L7Record[]): void {
+    if (message.kind !== 'response') this.resyncing[direction] = false;
     if (message.kind === 'request') {
       const ids = this.correlator.onRequest(this.conn, message, began.tid);
       this.pending.push({ request: message, startNs: began.ns, endNs: ns, tid: began.tid, ids });
@@ -90,13 +111,21 @@ export class Session {
     const i = message.pair_key === undefined ? 0 : this.pending.findIndex((p) => p.request?.pair_key === message.pair_key);
     const matched = i >= 0 ? this.pending.splice(i, 1)[0] : undefined;
     if (matched) {
-      out.push(this.record(matched, message, ns, false));
-      if (this.conn.role === 'server') this.correlator.onServerResponse(this.conn, matched.tid, matched.ids.spanId);
+      this.resyncing[direction] = false;
+      this.answer(matched, message, ns, out);
+    } else if (this.resyncing[direction]) {
+      // the rest of a response whose middle the capture lost, read as if it were a new one
+      this.counters.parseErrors++;
     } else {
       // a response to a request sent before capture started: still a request log
       const ids = this.correlator.onRequest(this.conn, message, began.tid);
       out.push(this.record({ startNs: began.ns, endNs: ns, tid: began.tid, ids }, message, ns, false));
     }
+  }
+
+  private answer(p: Pending, response: L7Message, ns: bigint, out: L7Record[]): void {
+    out.push(this.record(p, response, ns, false));
+    if (this.conn.role === 'server') this.correlator.onServerResponse(this.conn, p.tid, p.ids.spanId);
   }
 
   private record(p: Pending, response: L7Message | undefined, endNs: bigint, unanswered: boolean): L7Record {
@@ -131,7 +160,8 @@ export class Session {
       } catch {
         this.counters.parseErrors++;
       }
-      for (const m of flushed) this.take(m, { ns: this.lastSeenNs, tid: 0 }, nowNs, out);
+      // what a flush reports ends the connection: a response there is the answer side's
+      for (const m of flushed) this.take(m, 'toClient', { ns: this.lastSeenNs, tid: 0 }, nowNs, out);
     }
     for (const p of this.pending.splice(0)) out.push(this.unanswered(p));
     this.correlator.forgetConnection(this.conn);

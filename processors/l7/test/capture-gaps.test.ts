@@ -1,0 +1,69 @@
+// eBPF keeps only the head of each syscall's bytes. The engine tells the parser how much went
+// by unseen; a response cut that way still answers its request, and what follows it on the
+// connection pairs as it should (redis-cli's first command, COMMAND DOCS, is answered by ~170 KB).
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { Direction, L4Protocol, SocketEventBatch, SocketEventKind, SocketRole, type SocketEvent } from '@flowtel/pdata';
+import { L7Engine, PROTOCOL_PARSERS, type L7Record } from '../src/index.ts';
+
+const enc = new TextEncoder();
+
+/** One client-side event: `text` is what capture kept, `byteCount` what the syscall moved. */
+function clientEvent(direction: number, ms: number, text: string, byteCount = text.length): SocketEvent {
+  return {
+    kind: SocketEventKind.DATA, timestampNs: 1_700_000_000_000_000_000n + BigInt(ms) * 1_000_000n,
+    pid: 7, tid: 7, comm: 'redis-cli', fd: 3, socketId: 1n, l4Protocol: L4Protocol.TCP, role: SocketRole.CLIENT, direction,
+    localAddr: '127.0.0.1', localPort: 50000, remoteAddr: '127.0.0.1', remotePort: 6379, byteCount, payload: enc.encode(text),
+  };
+}
+
+function engine(): { engine: L7Engine; records: L7Record[] } {
+  const records: L7Record[] = [];
+  const e = new L7Engine({
+    parsers: PROTOCOL_PARSERS, parse: {}, correlation: { syscall: true, request_id: true },
+    requestTimeoutNs: 30_000_000_000n, idleTimeoutNs: 120_000_000_000n, maxSessions: 100, maxPendingPerSession: 100,
+  });
+  e.addSink((r) => records.push(...r));
+  return { engine: e, records };
+}
+
+const docsHead = `*480\r\n$7\r\nunwatch\r\n*8\r\n$7\r\nsummary\r\n$29\r\nForget about all watched keys\r\n$5\r\nsince\r\n`;
+
+test('a Redis reply cut by the capture answers its command; the commands after it pair with their own replies', () => {
+  const { engine: e, records } = engine();
+  const events = [
+    clientEvent(Direction.EGRESS, 0, '*2\r\n$7\r\nCOMMAND\r\n$4\r\nDOCS\r\n'),
+    clientEvent(Direction.INGRESS, 1, docsHead, 16384),
+    // the following reads start mid-reply; one looks like a reply of its own
+    clientEvent(Direction.INGRESS, 2, 'ata.\r\n$9\r\narguments\r\n', 16384),
+    clientEvent(Direction.INGRESS, 3, '$5\r\nCOUNT\r\n*1\r\n+optional\r\n', 16384),
+    clientEvent(Direction.INGRESS, 4, '`, `BYLEX` and `LIMIT`.\r\n', 8458),
+    clientEvent(Direction.EGRESS, 5, '*3\r\n$3\r\nSET\r\n$8\r\ngreeting\r\n$5\r\nhello\r\n'),
+    clientEvent(Direction.INGRESS, 6, '+OK\r\n'),
+    clientEvent(Direction.EGRESS, 7, '*2\r\n$3\r\nGET\r\n$6\r\nabsent\r\n'),
+    clientEvent(Direction.INGRESS, 8, '$-1\r\n'),
+  ];
+  e.ingest(SocketEventBatch.from('ebpf', events));
+  const seen = records.map((r) => [r.request?.request_type, r.response?.response_result ?? r.response?.response_status, r.unanswered]);
+  assert.deepEqual(seen, [
+    ['COMMAND', 'unknown', false],
+    ['SET', records[1]?.response?.response_result, false],
+    ['GET', records[2]?.response?.response_result, false],
+  ]);
+  assert.notEqual(records[1].response?.response_result, records[2].response?.response_result, 'SET and GET got different replies');
+  assert.equal(e.sessionCount, 1, 'the connection was not given up on');
+});
+
+test('bytes lost inside a body the parser skips change nothing', () => {
+  const { engine: e, records } = engine();
+  const body = 'x'.repeat(100_000);
+  const reply = `$${body.length}\r\n${body}\r\n`;
+  e.ingest(SocketEventBatch.from('ebpf', [
+    clientEvent(Direction.EGRESS, 0, '*2\r\n$3\r\nGET\r\n$3\r\nbig\r\n'),
+    clientEvent(Direction.INGRESS, 1, reply.slice(0, 1024), reply.length),
+    clientEvent(Direction.EGRESS, 2, '*1\r\n$4\r\nPING\r\n'),
+    clientEvent(Direction.INGRESS, 3, '+PONG\r\n'),
+  ]));
+  assert.deepEqual(records.map((r) => [r.request?.request_type, r.response?.response_status]), [['GET', 'ok'], ['PING', 'ok']]);
+  assert.equal(e.counters.parseErrors, 0);
+});
