@@ -133,3 +133,60 @@ test('http2: a corrupt header block is dropped, an oversized header frame is an 
   const oversized = parser.parse(hex('ffffff 09 00 00000001'), 'toServer', state);
   assert.ok(!Array.isArray(oversized) && oversized.kind === 'error');
 });
+
+const streamService: grpc.ServiceDefinition = {
+  watch: {
+    path: '/demo.v1.Feed/Watch',
+    requestStream: false,
+    responseStream: true,
+    requestSerialize: (b: Buffer) => b,
+    requestDeserialize: (b: Buffer) => b,
+    responseSerialize: (b: Buffer) => b,
+    responseDeserialize: (b: Buffer) => b,
+    originalName: 'watch',
+  },
+};
+
+test('grpc: a server stream is one request and one response, ended by the trailers; a cancelled call by RST_STREAM', async () => {
+  const server = new grpc.Server();
+  server.addService(streamService, {
+    watch: (call: grpc.ServerWritableStream<Buffer, Buffer>) => {
+      if (call.request.toString() === 'forever') return; // never ends: the client cancels
+      for (let i = 0; i < 5; i++) call.write(Buffer.from(`event ${i}`));
+      call.end();
+    },
+  });
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+  );
+  const chunks = await withTap(port, async (tapPort) => {
+    const Client = grpc.makeGenericClientConstructor(streamService, 'Feed');
+    const client = new Client(`127.0.0.1:${tapPort}`, grpc.credentials.createInsecure());
+    const events = await new Promise<number>((resolve, reject) => {
+      let n = 0;
+      const call = client.watch(Buffer.from('five'));
+      call.on('data', () => n++);
+      call.on('end', () => resolve(n));
+      call.on('error', reject);
+    });
+    assert.equal(events, 5);
+    await new Promise<void>((resolve) => {
+      const call = client.watch(Buffer.from('forever'));
+      call.on('error', () => resolve());
+      setTimeout(() => call.cancel(), 50);
+    });
+    await new Promise((r) => setTimeout(r, 50));
+    client.close();
+  });
+  server.forceShutdown();
+  const out = feed(parser, parser.createState(), chunks);
+  assert.deepEqual(out.map((m) => [m.kind, m.protocol, m.request_resource, m.response_code, m.response_status]), [
+    ['request', 'gRPC', '/demo.v1.Feed/Watch', undefined, undefined],
+    ['response', 'gRPC', undefined, 0, 'ok'],
+    ['request', 'gRPC', '/demo.v1.Feed/Watch', undefined, undefined],
+    ['response', 'gRPC', undefined, undefined, 'client_error'],
+  ]);
+  assert.equal(out[1].pair_key, out[0].pair_key);
+  assert.ok((out[1].size ?? 0) > 5 * 5, 'the streamed messages count in the response size');
+  assert.equal(out[3].response_exception, 'RST_STREAM CANCEL');
+});

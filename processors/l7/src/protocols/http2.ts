@@ -129,7 +129,8 @@ function requestMessage(state: Http2State, streamId: number, fields: HeaderField
   return message;
 }
 
-function responseMessage(state: Http2State, streamId: number, stream: StreamInfo, reset?: number): L7Message {
+/** `reset`: the RST_STREAM error code and who sent it, when a reset ended the stream. */
+function responseMessage(state: Http2State, streamId: number, stream: StreamInfo, reset?: { code: number; by: Direction }): L7Message {
   stream.responded = true;
   const sink = stream.responseHeaders ?? new HeaderSink(state.options, 'response');
   const attributes = sink.attributes;
@@ -153,11 +154,14 @@ function responseMessage(state: Http2State, streamId: number, stream: StreamInfo
   } else if (stream.status !== undefined) {
     message.response_code = stream.status;
     message.response_status = statusFromHttpCode(stream.status);
+  } else if (reset !== undefined && reset.code !== 0) {
+    // No answer before the reset: the side that gave up is the one to blame.
+    message.response_status = reset.by === 'toServer' ? 'client_error' : 'server_error';
   } else {
-    message.response_status = reset !== undefined && reset !== 0 && reset !== 8 ? 'server_error' : 'unknown';
+    message.response_status = 'unknown';
   }
-  if (reset !== undefined && reset !== 0) {
-    message.response_exception ??= `RST_STREAM ${RST_CODES[reset] ?? reset}`;
+  if (reset !== undefined && reset.code !== 0) {
+    message.response_exception ??= `RST_STREAM ${RST_CODES[reset.code] ?? reset.code}`;
     if (message.response_status === 'ok') message.response_status = 'error';
   }
   if (sink.trace) message.trace_context = sink.trace;
@@ -250,7 +254,7 @@ function readFrame(state: Http2State, direction: Direction, b: Uint8Array): Fram
   if (type === RST_STREAM) {
     const stream = state.streams.get(streamId);
     if (!stream || stream.responded || length < 4) return { consumed };
-    return { consumed, messages: [responseMessage(state, streamId, stream, u32be(payload, 0))] };
+    return { consumed, messages: [responseMessage(state, streamId, stream, { code: u32be(payload, 0), by: direction })] };
   }
   if (type === PUSH_PROMISE) {
     // Its header block still feeds the HPACK table, whose state later blocks depend on.
