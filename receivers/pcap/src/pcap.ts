@@ -10,6 +10,7 @@ import type { Consumer, CreateSettings, Host, PipelineSignal, Receiver } from '@
 import type { SocketEvent } from '@flowtel/pdata';
 import { CaptureParser, CaptureFormatError } from './capture-format.ts';
 import type { PcapReceiverConfig } from './config.ts';
+import { observeCapture } from './capture-metrics.ts';
 import { EventSender } from './event-sender.ts';
 import { LiveCapture } from './live-capture.ts';
 import { Pacer } from './pacer.ts';
@@ -68,6 +69,7 @@ export class PcapReceiver implements Receiver {
     this.consumers = consumers;
     this.options = options;
     this.finished = new Promise((resolve) => (this.resolveFinished = resolve));
+    observeCapture(settings, () => this.stats);
   }
 
   async start(host: Host): Promise<void> {

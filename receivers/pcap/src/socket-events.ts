@@ -227,7 +227,7 @@ export class SocketEventAssembler {
       endpoint,
       role,
       socketId,
-      stream: new TcpStream(this.maxOutOfOrderBytes),
+      stream: new TcpStream(this.maxOutOfOrderBytes, this.stats),
       closed: false,
     });
     const connection: Connection = {
@@ -244,8 +244,6 @@ export class SocketEventAssembler {
 
   private forget(connection: Connection): void {
     const { client, server } = connection;
-    this.stats.duplicateBytes += client.stream.stats.duplicateBytes + server.stream.stats.duplicateBytes;
-    this.stats.missingBytes += client.stream.stats.missingBytes + server.stream.stats.missingBytes;
     const forward = flowKey(connection.protocol, client.endpoint.addr, client.endpoint.port, server.endpoint.addr, server.endpoint.port);
     const backward = flowKey(connection.protocol, server.endpoint.addr, server.endpoint.port, client.endpoint.addr, client.endpoint.port);
     if (this.connections.get(forward) === connection) this.connections.delete(forward);

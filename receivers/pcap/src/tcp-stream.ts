@@ -27,7 +27,8 @@ export interface TcpStreamStats {
 const seqDiff = (a: number, b: number): number => (a - b) | 0;
 
 export class TcpStream {
-  readonly stats: TcpStreamStats = { duplicateBytes: 0, missingBytes: 0 };
+  /** counters this stream adds to; several streams may share one */
+  readonly stats: TcpStreamStats;
   /** the next sequence number the reader expects; undefined until the stream's start is known */
   private nextSeq: number | undefined;
   /** the sequence number of the FIN, once seen */
@@ -38,8 +39,9 @@ export class TcpStream {
   private pendingBytes = 0;
   private readonly maxPendingBytes: number;
 
-  constructor(maxPendingBytes: number) {
+  constructor(maxPendingBytes: number, stats: TcpStreamStats = { duplicateBytes: 0, missingBytes: 0 }) {
     this.maxPendingBytes = maxPendingBytes;
+    this.stats = stats;
   }
 
   get started(): boolean {

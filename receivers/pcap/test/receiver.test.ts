@@ -8,6 +8,7 @@ import { test } from 'node:test';
 import { permanent, retryable, type BatchInput, type Consumer } from '@flowtel/core';
 import type { SocketEvent, SocketEventBatch } from '@flowtel/pdata';
 import { testHost, testSettings } from '@flowtel/testkit';
+import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
 import { CaptureParser, factory, PcapReceiver, readCaptureFile } from '../src/index.ts';
 import { writePcapng } from './support/capture-writer.ts';
 
@@ -176,4 +177,31 @@ test('shutdown twice and before start is safe', async () => {
   const r = receiver({ file: FIXTURE }, { consume: async () => {} });
   await r.shutdown();
   await r.shutdown();
+});
+
+test('the capture\'s own metrics: frames, skipped frames by reason, connections, TCP bytes missing or repeated', async () => {
+  class Collect extends MetricReader {
+    protected async onForceFlush(): Promise<void> {}
+    protected async onShutdown(): Promise<void> {}
+  }
+  const reader = new Collect();
+  const provider = new MeterProvider({ readers: [reader] });
+  const settings = { ...testSettings('pcap/metrics', 'receiver', FIXTURES), meter: provider.getMeter('test'), metricsLevel: 'normal' as const };
+  const r = new PcapReceiver(settings, factory.configSchema.parse({ file: 'http-lo.pcapng' }), { traces: { consume: async () => {} } });
+  await r.start(testHost());
+  await r.finished;
+  await r.shutdown();
+  const { resourceMetrics } = await reader.collect();
+  const points = new Map<string, { value: unknown; attributes: Record<string, unknown> }[]>();
+  for (const m of resourceMetrics.scopeMetrics.flatMap((s) => s.metrics)) {
+    points.set(m.descriptor.name, m.dataPoints.map((p) => ({ value: p.value, attributes: p.attributes })));
+  }
+  assert.deepEqual(points.get('flowtel_pcap_frames'), [{ value: 22, attributes: { receiver: 'pcap/metrics' } }]);
+  assert.equal(points.get('flowtel_pcap_connections')?.[0].value, 1);
+  assert.equal(points.get('flowtel_pcap_tcp_missing_bytes')?.[0].value, 0);
+  assert.deepEqual(
+    points.get('flowtel_pcap_skipped_frames')?.map((p) => p.attributes.reason).sort(),
+    ['fragment_incomplete', 'malformed', 'not_ip', 'not_tcp_or_udp', 'unsupported_link_type'],
+  );
+  await provider.shutdown();
 });
