@@ -189,3 +189,22 @@ describe('live capture on lo', { skip: missing }, () => {
     assert.ok(Math.max(...skewNs) < 5_000_000, `timestamps differ by up to ${Math.max(...skewNs)} ns`);
   });
 });
+
+describe('live capture that cannot start', { skip: missing }, () => {
+  const start = async (config: Record<string, unknown>) => {
+    const receiver = new PcapReceiver(testSettings('pcap/bad', 'receiver'), factory.configSchema.parse(config), { traces: collector([]) });
+    try {
+      await receiver.start(testHost());
+    } finally {
+      await receiver.shutdown();
+    }
+  };
+
+  test('an unknown interface: start() rejects with the capture tool\'s own words', async () => {
+    await assert.rejects(start({ interface: 'nosuchif0' }), /dumpcap could not capture on nosuchif0 \(exit \d+\): .*nosuchif0/s);
+  });
+
+  test('a bad filter: start() rejects and says so', async () => {
+    await assert.rejects(start({ interface: 'lo', bpf_filter: 'tcp port banana(' }), /could not capture on lo .*filter/is);
+  });
+});
