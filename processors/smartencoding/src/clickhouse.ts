@@ -35,10 +35,14 @@ export function l7IdColumnDefinitions(): string[] {
   return ROW_KINDS.flatMap((k) => [0, 1].map((side) => `${idColumn(k, side as 0 | 1)} ${ID_TYPE}`));
 }
 
-/** ALTERs that add the id columns to an existing table (rows already there read 0). */
-export function addIdColumnStatements(database: string, table: string, l7: boolean): string[] {
+/**
+ * ALTERs that add the id columns to an existing table (rows already there read 0). With a
+ * cluster, run it for the `<table>_local` tables and the Distributed ones alike.
+ */
+export function addIdColumnStatements(database: string, table: string, l7: boolean, clusterName?: string): string[] {
   const columns = l7 ? l7IdColumnDefinitions() : idColumnDefinitions();
-  return [`ALTER TABLE ${q(database)}.${q(table)} ${columns.map((c) => `ADD COLUMN IF NOT EXISTS ${c}`).join(', ')}`];
+  const cluster = clusterName ? ` ON CLUSTER ${q(clusterName)}` : '';
+  return [`ALTER TABLE ${q(database)}.${q(table)}${cluster} ${columns.map((c) => `ADD COLUMN IF NOT EXISTS ${c}`).join(', ')}`];
 }
 
 export interface DictionarySchemaOptions {

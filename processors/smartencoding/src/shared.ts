@@ -34,9 +34,13 @@ export class SharedTagging {
   private procLookups = 0;
   private users = 0;
 
+  /** the settings every processor on this directory must share */
+  readonly settingsKey: string;
+
   constructor(settings: CreateSettings, config: SmartEncodingConfig) {
     this.settings = settings;
     this.config = config;
+    this.settingsKey = sharedSettings(config);
     this.dictionary = new TagDictionary({ directory: resolve(settings.configDir, config.directory), maxEntriesPerKind: config.max_entries_per_kind });
     this.sources = {
       host: this.host,
@@ -153,6 +157,10 @@ function kubeApi(config: SmartEncodingConfig): KubeApi | undefined {
 
 const shared = new Map<string, SharedTagging>();
 
+/** What processors sharing a directory must agree on: it decides which entries exist. */
+const sharedSettings = (c: SmartEncodingConfig) =>
+  JSON.stringify({ tags: c.tags, kubernetes: c.kubernetes, max_entries_per_kind: c.max_entries_per_kind, process_refresh: c.process_refresh });
+
 /** The shared state of the directory a config names: one per resolved directory. */
 export function sharedTagging(settings: CreateSettings, config: SmartEncodingConfig): SharedTagging {
   const directory = resolve(settings.configDir, config.directory);
@@ -160,6 +168,11 @@ export function sharedTagging(settings: CreateSettings, config: SmartEncodingCon
   if (!s) {
     s = new SharedTagging(settings, config);
     shared.set(directory, s);
+  } else if (s.settingsKey !== sharedSettings(config)) {
+    throw new Error(
+      `processor ${settings.id}: smartencoding processors sharing the directory ${directory} must have the same tags, kubernetes, ` +
+        `max_entries_per_kind and process_refresh (they share one dictionary); only mode and keep may differ`,
+    );
   }
   return s;
 }

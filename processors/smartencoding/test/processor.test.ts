@@ -106,6 +106,19 @@ test('enrich mode leaves with decoded attributes, and ids agree with an encode p
   }
 });
 
+test('processors sharing a directory must agree on what decides the entries', async () => {
+  const directory = tempDir('disagree');
+  const a = processor({ directory, tags: { env: 'prod' } }, 'smartencoding/a');
+  const b = processor({ directory, tags: { env: 'staging' }, mode: 'enrich' }, 'smartencoding/b');
+  await a.start();
+  try {
+    await assert.rejects(b.start(), /smartencoding\/b: .*sharing the directory .* must have the same tags/);
+  } finally {
+    await a.shutdown();
+    await b.shutdown();
+  }
+});
+
 test('ids are stable across a restart and the version only grows when something is new', async () => {
   const directory = tempDir('restart');
   const ids = async () => {
