@@ -6,8 +6,10 @@ import { promisify } from 'node:util';
 import { brotliDecompress, gunzip, inflate } from 'node:zlib';
 import type { ClickHouseClient } from './client.ts';
 import { ClickHouseError } from './client.ts';
+import { lz4Unframe } from './lz4.ts';
 
 const DECOMPRESS: Record<string, (b: Buffer) => Promise<Buffer>> = {
+  lz4: async (b) => lz4Unframe(b),
   gzip: promisify(gunzip) as (b: Buffer) => Promise<Buffer>,
   deflate: promisify(inflate) as (b: Buffer) => Promise<Buffer>,
   br: promisify(brotliDecompress) as (b: Buffer) => Promise<Buffer>,
