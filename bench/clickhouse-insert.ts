@@ -180,7 +180,7 @@ try {
   const remote = await startRemoteEngine(join(dir, 'remote'));
   const remoteFigures: Record<string, number> = {};
   try {
-    for (const compress of ['none', 'gzip'] as const) {
+    for (const compress of ['none', 'lz4', 'gzip'] as const) {
       const remoteCfg = configSchema.parse({ endpoint: `http://127.0.0.1:${remote.port}`, database: `otel_${compress}`, compress, async_insert: false, timeout: '60s' });
       const remoteExporter = new ClickHouseExporter(settings, remoteCfg, ['traces']);
       await remoteExporter.start();
