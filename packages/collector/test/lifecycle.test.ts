@@ -2,7 +2,7 @@
 // its defaults (or the least config it requires), start, shut down, shut down again.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Component, Factory, PipelineSignal } from '@flowtel/core';
@@ -10,6 +10,9 @@ import { testHost, testSettings } from '@flowtel/testkit';
 import { builtinFactories } from '../src/components.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'flowtel-lifecycle-'));
+/** A pcap file with its global header and no packets: little-endian, v2.4, snaplen 65535, Ethernet. */
+const emptyCapture = join(dir, 'empty.pcap');
+writeFileSync(emptyCapture, Buffer.from('d4c3b2a1020004000000000000000000ffff000001000000', 'hex'));
 
 /** What components that have no usable defaults need, and free ports for the ones that listen. */
 const REQUIRED: Record<string, Record<string, unknown>> = {
@@ -24,7 +27,7 @@ const REQUIRED: Record<string, Record<string, unknown>> = {
   clickhouse: { endpoint: 'http://127.0.0.1:1', create_schema: false },
   bearertokenauth: { token: 't' },
   basicauth: { client_auth: { username: 'u', password: 'p' } },
-  pcap: { file: '/dev/null' },
+  pcap: { file: emptyCapture },
 };
 
 function create(factory: Factory, signal: PipelineSignal): Component {
