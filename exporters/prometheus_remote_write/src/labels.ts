@@ -196,7 +196,9 @@ export class LabelBuilder {
     for (const l of this.externalLabels) {
       if (!labels.some((x) => x.name === l.name)) insertSorted(labels, keys, { name: l.name, value: l.value }, '');
     }
-    const joined = collided ? joinCollisions(labels) : labels;
+    let joined = collided ? joinCollisions(labels) : labels;
+    // remote write 1.0 allows no empty label values (Prometheus reads one as an absent label)
+    if (joined.some((l) => l.value === '')) joined = joined.filter((l) => l.value !== '');
     return { labels: joined, hash: this.hash(joined) };
   }
 

@@ -36,6 +36,11 @@ test('job and instance win over attributes of those names; attributes win over e
   assert.deepEqual(labelsOf(byName(t.series).g), { __name__: 'g', job: 'api', instance: 'i-9', region: 'eu', team: 'edge' });
 });
 
+test('labels with empty values are left out, as remote write 1.0 requires', () => {
+  const t = translate({}, attrs({ 'service.name': 'api' }), [gauge('g', '', [numberPoint(T, 1, attrs({ empty: '', full: 'x' }))])]);
+  assert.deepEqual(labelsOf(byName(t.series).g), { __name__: 'g', job: 'api', full: 'x' });
+});
+
 test('resource_to_telemetry_conversion with exclude_service_attributes keeps job and instance only', () => {
   const t = translate(
     { resource_to_telemetry_conversion: { enabled: true, exclude_service_attributes: true }, target_info: { enabled: false } },
