@@ -82,7 +82,6 @@ export class L7Engine {
       this.clockNs = ns;
       this.clockWallMs = Date.now();
     }
-    const role = b.role[i] === SocketRole.SERVER ? 'server' : b.role[i] === SocketRole.CLIENT ? 'client' : undefined;
     const key = `${b.source}:${b.socketId[i]}:${b.role[i]}`;
     if (b.kind[i] === SocketEventKind.CLOSE) {
       this.unknown.delete(key);
@@ -93,19 +92,16 @@ export class L7Engine {
       }
       return;
     }
-    if (b.kind[i] !== SocketEventKind.DATA || b.payloadLength[i] === 0 || !role) return;
+    if (b.kind[i] !== SocketEventKind.DATA || b.payloadLength[i] === 0) return;
     const unrecognised = this.unknown.get(key);
     if (unrecognised && unrecognised.tries >= MAX_INFERENCE_TRIES) return;
-    // client writes and server reads travel towards the server
     const egress = b.direction[i] === SocketDirection.EGRESS;
-    const direction: Direction = (role === 'client') === egress ? 'toServer' : 'toClient';
     const payload = b.payloadOf(i);
     let session = this.sessions.get(key);
     if (!session) {
       const l4 = b.l4Protocol[i] === L4Protocol.UDP ? 'udp' : 'tcp';
-      const serverPort = role === 'client' ? b.remotePort[i] : b.localPort[i];
-      const parser = inferProtocol(this.options.parsers, payload, direction, l4, serverPort);
-      if (!parser) {
+      const found = this.recognise(b, i, payload, egress, l4);
+      if (!found) {
         // a capture that starts mid-stream may begin inside a message: try a few more payloads
         const tries = (unrecognised?.tries ?? 0) + 1;
         if (tries === MAX_INFERENCE_TRIES) this.counters.unknownProtocol++;
@@ -117,7 +113,7 @@ export class L7Engine {
         key,
         pid: b.pid[i],
         comm: b.comm[i],
-        role,
+        role: found.role,
         l4,
         localAddr: b.localAddr[i],
         localPort: b.localPort[i],
@@ -126,7 +122,7 @@ export class L7Engine {
         source: b.source,
       };
       if (this.sessions.size >= this.options.maxSessions) this.evictOldest(out);
-      session = new Session(conn, parser, parser.createState({ ...this.options.parse, l4 }), this.correlator,
+      session = new Session(conn, found.parser, found.parser.createState({ ...this.options.parse, l4 }), this.correlator,
         { maxPending: this.options.maxPendingPerSession, maxFailures: 8 }, this.counters);
       this.sessions.set(key, session);
     } else {
@@ -134,10 +130,31 @@ export class L7Engine {
       this.sessions.delete(key);
       this.sessions.set(key, session);
     }
+    // client writes and server reads travel towards the server
+    const direction: Direction = (session.conn.role === 'client') === egress ? 'toServer' : 'toClient';
     session.feed(payload, direction, ns, b.tid[i], out);
     // eBPF copies the head of a syscall's bytes: the parser must know the rest of a stream went by
     const lost = b.byteCount[i] - payload.length;
     if (lost > 0 && b.l4Protocol[i] !== L4Protocol.UDP) session.gap(direction, lost, ns, out);
+  }
+
+  /**
+   * The protocol of a new connection, and which end of it this socket is. Capture cannot tell
+   * the end of a socket opened before it started, handed to a forked child (PostgreSQL's
+   * backends) or used without connect (a UDP server): there the first payload that reads as a
+   * request, or else as a response, says it.
+   */
+  private recognise(b: SocketEventBatch, i: number, payload: Uint8Array, egress: boolean, l4: 'tcp' | 'udp'): { parser: ProtocolParser<any>; role: 'client' | 'server' } | undefined {
+    type Role = 'client' | 'server';
+    const known: Role | undefined = b.role[i] === SocketRole.SERVER ? 'server' : b.role[i] === SocketRole.CLIENT ? 'client' : undefined;
+    const roles: Role[] = known ? [known] : egress ? ['client', 'server'] : ['server', 'client'];
+    for (const role of roles) {
+      const direction: Direction = (role === 'client') === egress ? 'toServer' : 'toClient';
+      const serverPort = role === 'client' ? b.remotePort[i] : b.localPort[i];
+      const parser = inferProtocol(this.options.parsers, payload, direction, l4, serverPort);
+      if (parser) return { parser, role };
+    }
+    return undefined;
   }
 
   private evictOldest(out: L7Record[]): void {

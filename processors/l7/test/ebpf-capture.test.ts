@@ -1,6 +1,9 @@
-// eBPF keeps only the head of each syscall's bytes. The engine tells the parser how much went
-// by unseen; a response cut that way still answers its request, and what follows it on the
-// connection pairs as it should (redis-cli's first command, COMMAND DOCS, is answered by ~170 KB).
+// What eBPF capture hands the engine that a packet capture does not.
+// * Only the head of each syscall's bytes: the engine tells the parser how much went by unseen;
+//   a response cut that way still answers its request, and what follows it on the connection
+//   pairs as it should (redis-cli's first command, COMMAND DOCS, is answered by ~170 KB).
+// * Sockets whose end capture cannot tell (role UNKNOWN): opened before capture started, handed
+//   to a forked child (every PostgreSQL backend), UDP without connect (dnsmasq).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Direction, L4Protocol, SocketEventBatch, SocketEventKind, SocketRole, type SocketEvent } from '@flowtel/pdata';
@@ -9,12 +12,18 @@ import { L7Engine, PROTOCOL_PARSERS, type L7Record } from '../src/index.ts';
 const enc = new TextEncoder();
 
 /** One client-side event: `text` is what capture kept, `byteCount` what the syscall moved. */
-function clientEvent(direction: number, ms: number, text: string, byteCount = text.length): SocketEvent {
+function clientEvent(direction: number, ms: number, text: string, byteCount = text.length, role: number = SocketRole.CLIENT): SocketEvent {
   return {
     kind: SocketEventKind.DATA, timestampNs: 1_700_000_000_000_000_000n + BigInt(ms) * 1_000_000n,
-    pid: 7, tid: 7, comm: 'redis-cli', fd: 3, socketId: 1n, l4Protocol: L4Protocol.TCP, role: SocketRole.CLIENT, direction,
+    pid: 7, tid: 7, comm: 'redis-cli', fd: 3, socketId: 1n, l4Protocol: L4Protocol.TCP, role, direction,
     localAddr: '127.0.0.1', localPort: 50000, remoteAddr: '127.0.0.1', remotePort: 6379, byteCount, payload: enc.encode(text),
   };
+}
+
+/** The other end of the same connection, a forked server process capture could not place. */
+function unplacedServerEvent(direction: number, ms: number, text: string): SocketEvent {
+  return { ...clientEvent(direction, ms, text, text.length, SocketRole.UNKNOWN), comm: 'postgres', pid: 9, tid: 9, socketId: 2n,
+    localPort: 5432, remotePort: 50000 };
 }
 
 function engine(): { engine: L7Engine; records: L7Record[] } {
@@ -66,4 +75,32 @@ test('bytes lost inside a body the parser skips change nothing', () => {
   ]));
   assert.deepEqual(records.map((r) => [r.request?.request_type, r.response?.response_status]), [['GET', 'ok'], ['PING', 'ok']]);
   assert.equal(e.counters.parseErrors, 0);
+});
+
+test('a socket of unknown role is the server when the first bytes it reads are a request, the client when it writes one', () => {
+  const { engine: e, records } = engine();
+  const query = 'Q\u0000\u0000\u0000\rselect 1\u0000';
+  const answer = 'C\u0000\u0000\u0000\rSELECT 1\u0000Z\u0000\u0000\u0000\u0005I';
+  e.ingest(SocketEventBatch.from('ebpf', [
+    unplacedServerEvent(Direction.INGRESS, 0, query),
+    unplacedServerEvent(Direction.EGRESS, 1, answer),
+    { ...clientEvent(Direction.EGRESS, 2, query, query.length, SocketRole.UNKNOWN), socketId: 3n },
+    { ...clientEvent(Direction.INGRESS, 3, answer, answer.length, SocketRole.UNKNOWN), socketId: 3n },
+  ]));
+  assert.deepEqual(records.map((r) => [r.conn.comm, r.conn.role, r.protocol, r.request?.request_type, r.response?.response_status]), [
+    ['postgres', 'server', 'PostgreSQL', 'Query', 'ok'],
+    ['redis-cli', 'client', 'PostgreSQL', 'Query', 'ok'],
+  ]);
+});
+
+test('a socket of unknown role whose first bytes are a response is the end that answers', () => {
+  const { engine: e, records } = engine();
+  e.ingest(SocketEventBatch.from('ebpf', [
+    clientEvent(Direction.EGRESS, 0, 'HTTP/1.1 204 No Content\r\n\r\n', 25, SocketRole.UNKNOWN),
+    clientEvent(Direction.INGRESS, 1, 'GET /next HTTP/1.1\r\nHost: a\r\n\r\n', 33, SocketRole.UNKNOWN),
+    clientEvent(Direction.EGRESS, 2, 'HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n', 38, SocketRole.UNKNOWN),
+  ]));
+  assert.ok(records.every((r) => r.conn.role === 'server'));
+  assert.deepEqual(records.at(-1)?.request?.request_resource, '/next');
+  assert.equal(records.at(-1)?.response?.response_code, 200);
 });
