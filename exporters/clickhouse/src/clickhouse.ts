@@ -99,7 +99,8 @@ export class ClickHouseExporter {
           this.settings.logger.warn(`cannot read the logs table's columns yet: ${err.message}`);
         });
       }
-      if (client instanceof EmbeddedClient) await this.serveQueries(client);
+      // the first exporter on a folder serves its queries
+      if (client instanceof EmbeddedClient && client.users === 1) await this.serveQueries(client);
     } catch (err) {
       await this.stop();
       throw err;

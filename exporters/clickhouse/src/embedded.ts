@@ -88,9 +88,17 @@ export function embeddedFolder(endpoint: string, baseDir: string): string {
   return resolve(baseDir, path);
 }
 
+/**
+ * chdb opens one folder per process: exporters that name the same folder (one per signal, say)
+ * share its session, which closes with the last of them.
+ */
+const openFolders = new Map<string, EmbeddedClient>();
+
 export class EmbeddedClient implements ClickHouseClient {
   readonly folder: string;
   private readonly session: ChdbSession;
+  /** how many opened this folder and have not closed it yet */
+  users = 1;
   private payloadOnDisk = false;
   // one engine connection: its statements run one after another
   private tail: Promise<unknown> = Promise.resolve();
@@ -101,10 +109,17 @@ export class EmbeddedClient implements ClickHouseClient {
   }
 
   static open(folder: string): EmbeddedClient {
+    const shared = openFolders.get(folder);
+    if (shared) {
+      shared.users++;
+      return shared;
+    }
     const chdb = loadChdb();
     mkdirSync(folder, { recursive: true });
     try {
-      return new EmbeddedClient(folder, new chdb.Session(folder));
+      const client = new EmbeddedClient(folder, new chdb.Session(folder));
+      openFolders.set(folder, client);
+      return client;
     } catch (err) {
       const message = (err as Error).message;
       throw new ClickHouseError(`cannot open the embedded store in ${folder}: ${message}`, codeOf(message), { cause: err });
@@ -153,6 +168,8 @@ export class EmbeddedClient implements ClickHouseClient {
   }
 
   async close(): Promise<void> {
+    if (--this.users > 0) return;
+    openFolders.delete(this.folder);
     await this.tail;
     this.session.close();
   }

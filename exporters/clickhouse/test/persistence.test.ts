@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { testSettings } from '@flowtel/testkit';
 import { ClickHouseExporter, querySocketPath } from '../src/clickhouse.ts';
 import { configSchema } from '../src/config.ts';
-import { batchOf, sampleTraces, tempDir } from './fixtures.ts';
+import { batchOf, sampleLogs, sampleTraces, tempDir } from './fixtures.ts';
 
 const RUN_QUERY = fileURLToPath(new URL('./run-query.ts', import.meta.url));
 
@@ -57,4 +57,20 @@ test('a trace id that is not one, and a store that does not exist, are clear err
   const dir = tempDir(t);
   await assert.rejects(queryInOtherProcess({ endpoint: 'chdb://./none' }, dir, 'table', 'SELECT 1'), /does not exist \(start the collector first\)/);
   await assert.rejects(queryInOtherProcess({ endpoint: 'chdb://./none' }, dir, 'table', '--trace', 'xyz'), /"xyz" is not a trace id|does not exist/);
+});
+
+test('exporters naming the same folder share one engine session', async (t) => {
+  const dir = tempDir(t);
+  const traces = configSchema.parse({ endpoint: 'chdb://./shared' });
+  const logs = configSchema.parse({ endpoint: 'chdb://./shared/' });
+  const a = new ClickHouseExporter(testSettings('clickhouse', 'exporter', dir), traces, ['traces']);
+  const b = new ClickHouseExporter(testSettings('clickhouse/logs', 'exporter', dir), logs, ['logs']);
+  await a.start();
+  await b.start();
+  await b.push(batchOf('logs', sampleLogs(), 2));
+  await b.stop();
+  await a.push(batchOf('traces', sampleTraces(), 3));
+  const counts = await queryInOtherProcess({ endpoint: 'chdb://./shared' }, dir, 'csv', 'SELECT (SELECT count() FROM otel_traces) AS spans, (SELECT count() FROM otel_logs) AS logs');
+  await a.stop();
+  assert.equal(counts, 'spans,logs\n3,2\n', 'both wrote through one session, still served after the other stopped');
 });
