@@ -53,6 +53,7 @@ export class PcapReceiver implements Receiver {
   private reader?: CaptureReader;
   private capture?: LiveCapture;
   private flushTimer?: NodeJS.Timeout;
+  private keepAlive?: NodeJS.Timeout;
   private running?: Promise<void>;
   private readonly stop = new AbortController();
   private readonly pacedQueue: SocketEvent[] = [];
@@ -93,6 +94,9 @@ export class PcapReceiver implements Receiver {
     } else {
       await this.startLive(this.config.interface!);
     }
+    // Signal listeners do not keep node running: once a replay is done nothing else might, and
+    // the collector would end before it heard the shutdown request, or while it should idle.
+    if (!this.stopping) this.keepAlive = setInterval(() => {}, 1 << 30);
   }
 
   /** what the capture held so far: frames, packets, skipped frames by reason, connections */
@@ -103,6 +107,7 @@ export class PcapReceiver implements Receiver {
   async shutdown(): Promise<void> {
     if (!this.stop.signal.aborted) {
       this.stop.abort();
+      clearInterval(this.keepAlive);
       clearInterval(this.flushTimer);
       this.capture?.stop();
       this.sender?.stop();
