@@ -176,6 +176,11 @@ export class PcapReceiver implements Receiver {
   private async startLive(iface: string): Promise<void> {
     const { capture, header } = await LiveCapture.start({ interface: iface, bpfFilter: this.config.bpf_filter, snaplen: this.config.snaplen });
     this.capture = capture;
+    if (this.stopping) {
+      // shut down while the capture was starting
+      capture.stop();
+      return;
+    }
     const reader = this.reader!;
     const sender = this.sender!;
     const logger = this.settings.logger;
