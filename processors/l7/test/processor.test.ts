@@ -169,9 +169,44 @@ test('pipelines naming the same l7 processor share one parse of each capture bat
   await logsP.shutdown();
 });
 
+test('a response whose body the capture cut short does not put the next exchange out of step', async () => {
+  const conn = connection({ pid: 17, tid: 17, comm: 'curl' }, { pid: 90, tid: 91, comm: 'nginx' }, 8087);
+  const body = 'x'.repeat(5000);
+  const cut = (events: SocketEvent[], keep: number) =>
+    events.map((e) => ({ ...e, payload: e.payload.subarray(0, keep), byteCount: e.payload.length }));
+  const events = [
+    ...conn.request(0, httpRequest('/big')),
+    ...cut(conn.response(2, httpResponse(200, body)), 256),
+    ...conn.request(4, httpRequest('/next')),
+    ...conn.response(6, httpResponse(201)),
+  ];
+  const server = spansOf(await run('l7/h', 'traces', events)).filter((s) => s.kind === SpanKind.SERVER);
+  assert.deepEqual(server.map((s) => [s.name, getAttr(s.attributes, 'http.response.status_code')]), [['GET /big', 200n], ['GET /next', 201n]]);
+});
+
 test('unknown and garbage traffic is skipped and counted, never thrown', async () => {
   const conn = connection({ pid: 16, tid: 16, comm: 'x' }, { pid: 80, tid: 81, comm: 'y' }, 9999);
   const garbage = String.fromCharCode(...Array.from({ length: 300 }, (_, i) => (i * 7919) % 256));
   const out = await run('l7/g', 'traces', [...conn.request(0, garbage), ...conn.response(1, garbage)]);
   assert.equal(spansOf(out).length, 0);
+});
+
+test('the engine tells the parser how many bytes of a syscall the capture did not keep', async () => {
+  const { L7Engine } = await import('../src/engine.ts');
+  const gaps: Array<[string, number]> = [];
+  const recorder = {
+    name: 'Recorder', l4: 'tcp' as const, defaultPorts: [7000],
+    infer: () => true,
+    createState: () => ({}),
+    parse: () => [],
+    gap: (_state: unknown, direction: string, bytes: number) => void gaps.push([direction, bytes]),
+  };
+  const engine = new L7Engine({
+    parsers: [recorder], parse: {}, correlation: { syscall: true, request_id: true },
+    requestTimeoutNs: 10n ** 9n, idleTimeoutNs: 10n ** 10n, maxSessions: 10, maxPendingPerSession: 10,
+  });
+  const conn = connection({ pid: 18, tid: 18, comm: 'c' }, { pid: 19, tid: 19, comm: 's' }, 7000);
+  const [clientWrite] = conn.request(0, 'head');
+  engine.ingest(SocketEventBatch.from('ebpf', [{ ...clientWrite, byteCount: 4096 }, conn.request(1, 'whole')[0]]));
+  assert.deepEqual(gaps, [['toServer', 4092]]);
 });
