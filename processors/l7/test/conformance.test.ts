@@ -9,7 +9,9 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readCaptureFile } from '@flowtel/receiver-pcap';
-import { Direction as SocketDirection, SocketEventKind, SocketRole, L4Protocol } from '@flowtel/pdata';
+import { Direction as SocketDirection, SocketEventBatch, SocketEventKind, SocketRole, L4Protocol } from '@flowtel/pdata';
+import { L7Engine } from '../src/engine.ts';
+import type { L7Record } from '../src/record.ts';
 import { inferProtocol } from '../src/infer.ts';
 import type { L7Message } from '../src/message.ts';
 import type { ProtocolParser } from '../src/parser.ts';
@@ -81,7 +83,36 @@ function expectedOf(dir: string, resultPath: string): Comparable[] {
   return all.filter((c, i) => !(ONE_RESPONSE_EACH.has(c.protocol) && c.kind === 'response' && all[i - 1]?.kind === 'response' && all[i - 1]?.protocol === c.protocol));
 }
 
-test('conformance: DeepFlow captures parse as DeepFlow expects, per protocol', (t) => {
+/**
+ * The same captures through the l7 processor's engine, as the pcap receiver feeds it: the
+ * requests and responses of the request logs it produces, in capture order.
+ */
+function parseCaptureThroughProcessor(path: string): L7Message[] {
+  const events = readCaptureFile(path, { perspective: 'client', roles: 'first-packet' }).filter((e) => e.role === SocketRole.CLIENT);
+  const forever = 10n ** 18n;
+  const engine = new L7Engine({
+    parsers: PROTOCOL_PARSERS,
+    parse: { redact: false },
+    correlation: { syscall: false, request_id: false },
+    requestTimeoutNs: forever,
+    idleTimeoutNs: forever,
+    maxSessions: 1_000_000,
+    maxPendingPerSession: 1_000_000,
+  });
+  const records: L7Record[] = [];
+  engine.addSink((r) => records.push(...r));
+  engine.ingest(SocketEventBatch.from('pcap', events));
+  engine.flushAll();
+  const timed: Array<[bigint, number, L7Message]> = records.flatMap((r) => [
+    ...(r.request ? [[r.startNs, 0, r.request] as [bigint, number, L7Message]] : []),
+    ...(r.response ? [[r.endNs, 1, r.response] as [bigint, number, L7Message]] : []),
+  ]);
+  timed.sort((a, b) => (a[0] === b[0] ? a[1] - b[1] : a[0] < b[0] ? -1 : 1));
+  return timed.map(([, , m]) => m);
+}
+
+for (const [through, parse] of [['the parsers', parseCapture], ['the l7 processor', parseCaptureThroughProcessor]] as const)
+test(`conformance: DeepFlow captures parse as DeepFlow expects, per protocol, through ${through}`, (t) => {
   if (!existsSync(captures)) {
     assert.notEqual(process.env.CI, 'true', `DeepFlow captures missing at ${captures}`);
     t.skip(`DeepFlow captures not found at ${captures}`);
@@ -94,7 +125,7 @@ test('conformance: DeepFlow captures parse as DeepFlow expects, per protocol', (
       if (!existsSync(resultPath)) continue;
       const expected = expectedOf(dir, resultPath);
       if (expected.length === 0) continue;
-      const actual = parseCapture(join(captures, dir, file))
+      const actual = parse(join(captures, dir, file))
         .map(comparableOf)
         .filter((c): c is Comparable => c !== undefined);
       for (const protocol of new Set(expected.map((e) => e.protocol))) {
@@ -120,7 +151,7 @@ test('conformance: DeepFlow captures parse as DeepFlow expects, per protocol', (
     matched: s.matched,
     ratio: Number((s.matched / s.expected).toFixed(3)),
   }));
-  console.log('DeepFlow conformance (requests and responses matched on type, resource, status, code):');
+  console.log(`DeepFlow conformance through ${through} (requests and responses matched on type, resource, status, code):`);
   console.table(table);
   for (const [protocol, minimum] of Object.entries(MIN_RATIO)) {
     const row = table.find((r) => r.protocol === protocol);
