@@ -4,6 +4,9 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include <pthread.h>
+#include <signal.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
@@ -43,7 +46,7 @@ Capture::Capture(const CaptureOptions &options, RecordHandler on_record) : on_re
   if (!skeleton_) throw CaptureError("OPEN", "libbpf could not open the capture programs:\n" + log.tail(kLogTailLines));
   try {
     configure(options);
-    if (int err = socket_trace__load(skeleton_); err != 0)
+    if (int err = load_without_profiler_signals(); err != 0)
       throw CaptureError("VERIFIER",
                          std::string("the kernel refused to load the capture programs or their maps (") + strerror(-err) +
                              "); they need Linux 6.2+ with BTF. The last lines of libbpf's and the verifier's log:\n" +
@@ -63,6 +66,18 @@ Capture::Capture(const CaptureOptions &options, RecordHandler on_record) : on_re
 Capture::~Capture() {
   if (ring_) ring_buffer__free(ring_);
   socket_trace__destroy(skeleton_);
+}
+
+// The verifier gives up (EAGAIN) when a signal is pending, and V8's CPU profiler (--cpu-prof)
+// signals the JS thread every millisecond: hold SIGPROF back while the programs load.
+int Capture::load_without_profiler_signals() {
+  sigset_t profiler, previous;
+  sigemptyset(&profiler);
+  sigaddset(&profiler, SIGPROF);
+  pthread_sigmask(SIG_BLOCK, &profiler, &previous);
+  int err = socket_trace__load(skeleton_);
+  pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+  return err;
 }
 
 void Capture::configure(const CaptureOptions &options) {

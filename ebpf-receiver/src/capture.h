@@ -52,6 +52,7 @@ class Capture {
 
  private:
   void configure(const CaptureOptions &options);
+  int load_without_profiler_signals();
   void fill_filters(const CaptureOptions &options);
   static int on_sample(void *self, void *data, size_t size);
 
