@@ -180,7 +180,9 @@ export class SocketEventAssembler {
     if (connection.client.closed || connection.server.closed) return true;
     const client = connection.client;
     if (client.endpoint.addr !== packet.srcAddr || client.endpoint.port !== packet.srcPort) return true;
-    return connection.connectSeen && !client.stream.isSyn(packet.seq);
+    // after traffic whose start the capture missed, a SYN starts anew (unless a SYN-ACK came first)
+    if (!connection.connectSeen) return !connection.acceptSeen;
+    return !client.stream.isSyn(packet.seq);
   }
 
   private clientIsSource(packet: DecodedPacket): boolean {

@@ -225,3 +225,17 @@ test('a capture that starts mid-stream: roles from the first packet, no CONNECT/
   assert.equal(request.role, SocketRole.CLIENT);
   assert.match(Buffer.from(request.payload).toString('latin1'), /^POST/);
 });
+
+test('a SYN on the ports of a connection seen mid-stream starts a new connection', () => {
+  const all = segments();
+  const midStreamOpen = all.filter((s) => (s.flags & (SYN | FIN)) === 0).slice(0, 8);
+  const later = all.map((s) => ({ ...s, frame: { ...s.frame, timestampNs: s.frame.timestampNs + 1_000_000_000n } }));
+  const events = decodeCapture(write('reuse', [...midStreamOpen, ...later]).bytes, { perspective: 'client' });
+  const connect = events.find((e) => e.kind === SocketEventKind.CONNECT);
+  assert.ok(connect, 'the second connection has its CONNECT');
+  assert.equal(connect.socketId, 4n, 'and its own socket');
+  const secondRequest = Buffer.concat(
+    events.filter((e) => e.socketId === 4n && e.kind === SocketEventKind.DATA && e.direction === Direction.EGRESS).map((e) => Buffer.from(e.payload)),
+  );
+  assert.deepEqual(secondRequest, [...expected.values()][0], 'its request bytes, whole');
+});
