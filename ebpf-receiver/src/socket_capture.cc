@@ -81,6 +81,9 @@ SocketCapture::SocketCapture(const Napi::CallbackInfo &info) : Napi::ObjectWrap<
   if (wake_fd_ < 0 || epoll_fd_ < 0 || epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, capture_->ring_fd(), &ring_ready) != 0 ||
       epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, wake_fd_, &wake) != 0) {
     capture_.reset();
+    // a throwing constructor gets no destructor call
+    if (wake_fd_ >= 0) close(wake_fd_);
+    if (epoll_fd_ >= 0) close(epoll_fd_);
     throw Napi::Error::New(env, "cannot set up the poll thread's wait (eventfd/epoll)");
   }
 
