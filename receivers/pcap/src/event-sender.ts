@@ -100,7 +100,7 @@ export class EventSender {
     let delay = FIRST_RETRY_MS;
     for (;;) {
       try {
-        await consumer.consume({ signal: 'socket', data: batch, items: batch.count });
+        await consumer.consume({ signal: 'socket', data: batch, items: batch.count, transport: 'pcap' });
         return true;
       } catch (err) {
         const retryable = (err as { retryable?: boolean }).retryable !== false;
