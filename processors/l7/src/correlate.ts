@@ -45,6 +45,8 @@ export class Correlator {
   /** client-side flow (client addr:port>server addr:port) → its client spans, oldest first */
   private readonly flows = new BoundedMap<string, Active[]>(65536);
   private readonly requestIds = new BoundedMap<string, Active>(65536);
+  /** server spans whose caller on this host was not seen yet, by flow */
+  private readonly orphans = new BoundedMap<string, SpanIds>(65536);
 
   constructor(options: CorrelationOptions) {
     this.options = options;
@@ -70,7 +72,12 @@ export class Correlator {
         parentSpanId: linked?.spanId ?? EMPTY,
         traceState: propagated?.traceState ?? '',
       };
-      if (this.options.syscall) this.threads.set(thread, { traceId: ids.traceId, spanId: ids.spanId });
+      // The server can read a request, even answer it, before the client's write returns (a
+      // busy host): its caller may still come, and these ids are the ones its span is recorded
+      // with. The next request on the flow replaces it.
+      if (linked) this.orphans.delete(flow);
+      else this.orphans.set(flow, ids);
+      if (this.options.syscall) this.threads.set(thread, ids);
     } else {
       const serving = this.options.syscall ? this.threads.get(thread) : undefined;
       ids = {
@@ -81,11 +88,22 @@ export class Correlator {
         traceState: propagated?.traceState ?? '',
       };
       const flow = Correlator.flowKey(conn.localAddr, conn.localPort, conn.remoteAddr, conn.remotePort);
+      const callee = this.orphans.get(flow);
+      if (callee) {
+        this.orphans.delete(flow);
+        callee.traceId = ids.traceId;
+        callee.parentSpanId = ids.spanId;
+        return this.remember(requestId, ids);
+      }
       const waiting = this.flows.get(flow) ?? [];
       waiting.push({ traceId: ids.traceId, spanId: ids.spanId });
       if (waiting.length > 64) waiting.shift();
       this.flows.set(flow, waiting);
     }
+    return this.remember(requestId, ids);
+  }
+
+  private remember(requestId: string | undefined, ids: SpanIds): SpanIds {
     if (requestId) this.requestIds.set(requestId, { traceId: ids.traceId, spanId: ids.spanId });
     return ids;
   }

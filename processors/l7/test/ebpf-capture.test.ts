@@ -4,6 +4,8 @@
 //   pairs as it should (redis-cli's first command, COMMAND DOCS, is answered by ~170 KB).
 // * Sockets whose end capture cannot tell (role UNKNOWN): opened before capture started, handed
 //   to a forked child (every PostgreSQL backend), UDP without connect (dnsmasq).
+// * Events of two processes in the order their syscalls returned: a server can read a request
+//   before the client's write returns.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Direction, L4Protocol, SocketEventBatch, SocketEventKind, SocketRole, type SocketEvent } from '@flowtel/pdata';
@@ -103,4 +105,33 @@ test('a socket of unknown role whose first bytes are a response is the end that 
   assert.ok(records.every((r) => r.conn.role === 'server'));
   assert.deepEqual(records.at(-1)?.request?.request_resource, '/next');
   assert.equal(records.at(-1)?.response?.response_code, 200);
+});
+
+test("a server that reads and answers the request before the client's write returns still gets that client as parent", () => {
+  const { engine: e, records } = engine();
+  const request = 'GET /early HTTP/1.1\r\nHost: a\r\n\r\n';
+  const response = 'HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n';
+  const server = (direction: number, ms: number, text: string) => ({ ...unplacedServerEvent(direction, ms, text), role: SocketRole.SERVER, comm: 'nginx' });
+  const client = (direction: number, ms: number, text: string) => ({ ...clientEvent(direction, ms, text), comm: 'curl', remotePort: 5432 });
+  e.ingest(SocketEventBatch.from('ebpf', [
+    server(Direction.INGRESS, 0, request),
+    server(Direction.EGRESS, 1, response),
+    client(Direction.EGRESS, 2, request),
+    client(Direction.INGRESS, 3, response),
+    // the next request on the same connection, in the usual order, has its own parent
+    client(Direction.EGRESS, 4, request),
+    server(Direction.INGRESS, 5, request),
+    server(Direction.EGRESS, 6, response),
+    client(Direction.INGRESS, 7, response),
+  ]));
+  const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
+  const servers = records.filter((r) => r.conn.role === 'server');
+  const clients = records.filter((r) => r.conn.role === 'client');
+  assert.equal(servers.length, 2);
+  assert.equal(clients.length, 2);
+  for (const [i, s] of servers.entries()) {
+    assert.equal(hex(s.ids.parentSpanId), hex(clients[i].ids.spanId), `server span ${i} has client span ${i} as parent`);
+    assert.equal(hex(s.ids.traceId), hex(clients[i].ids.traceId));
+  }
+  assert.notEqual(hex(servers[0].ids.traceId), hex(servers[1].ids.traceId));
 });
