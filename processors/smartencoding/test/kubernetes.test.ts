@@ -11,17 +11,22 @@ import { logsBatch, plain, processor, tempDir } from './helpers.ts';
 
 const CHECKOUT_CONTAINER = 'a3c2b1f0e9d8c7b6a5f4e3d2c1b0a9f8e7d6c5b4a3f2e1d0c9b8a7f6e5d4c3b2';
 
-async function withCluster(t: TestContext, extra: Record<string, unknown>, body: (api: FakeApiServer, p: SmartEncodingProcessor) => Promise<void>) {
+async function withCluster(
+  t: TestContext,
+  extra: Record<string, unknown>,
+  body: (api: FakeApiServer, p: SmartEncodingProcessor, config: Record<string, unknown>) => Promise<void>,
+) {
   const api = await startFakeApiServer();
   if (!api) {
     if (process.env.CI === 'true') assert.fail('openssl is needed to make the test CA');
     t.skip('openssl is not installed: cannot make the test CA');
     return;
   }
-  const p = processor({ directory: tempDir('k8s'), kubernetes: { api_url: api.url, token_file: api.tokenFile, ca_file: api.caFile, max_backoff: '200ms', ...extra } });
+  const config = { directory: tempDir('k8s'), kubernetes: { api_url: api.url, token_file: api.tokenFile, ca_file: api.caFile, max_backoff: '200ms', ...extra } };
+  const p = processor(config);
   try {
     await p.start();
-    await body(api, p);
+    await body(api, p, config);
   } finally {
     await p.shutdown();
     await api.close();
@@ -174,11 +179,15 @@ test('node_name lists only that node\'s pods; a wrong token is retried and the p
 });
 
 test('request logs get the peer pod by IP on the other side: ids in encode mode, attributes when decoded', async (t) => {
-  await withCluster(t, {}, async (_api, p) => {
-    const batch = logsBatch([[attr('service.name', 'checkout'), attr('container.id', CHECKOUT_CONTAINER)]]);
-    const records = batch.data.resourceLogs[0].scopeLogs[0].logRecords;
-    records[0].attributes.push(attr('tap_side', 'c-p'), attr('ip_0', '10.244.1.17'), attr('ip_1', '10.244.1.23'));
-    records.push({ ...records[0], attributes: [attr('tap_side', 's-p'), attr('ip_0', '10.9.9.9'), attr('ip_1', '10.244.1.17')] });
+  await withCluster(t, {}, async (_api, p, config) => {
+    const requestLogs = () => {
+      const batch = logsBatch([[attr('service.name', 'checkout'), attr('container.id', CHECKOUT_CONTAINER)]]);
+      const records = batch.data.resourceLogs[0].scopeLogs[0].logRecords;
+      records[0].attributes.push(attr('tap_side', 'c-p'), attr('ip_0', '10.244.1.17'), attr('ip_1', '10.244.1.23'));
+      records.push({ ...records[0], attributes: [attr('tap_side', 's-p'), attr('ip_0', '10.9.9.9'), attr('ip_1', '10.244.1.17')] });
+      return { batch, records };
+    };
+    const { batch, records } = requestLogs();
     p.process(batch);
     const [toRedis, fromOutside] = records.map((r) => plain(r.attributes));
     assert.equal(typeof toRedis['flowtel.tag.peer.pod_id'], 'number');
@@ -193,5 +202,15 @@ test('request logs get the peer pod by IP on the other side: ids in encode mode,
     const columns = l7IdColumnValues(batch.data.resourceLogs[0].resource.attributes, records[0].attributes);
     assert.equal(columns.pod_id_1, toRedis['flowtel.tag.peer.pod_id']);
     assert.ok(columns.pod_id_0 > 0 && columns.pod_id_0 !== columns.pod_id_1);
+
+    const enrich = processor({ ...config, mode: 'enrich' }, 'smartencoding/otlp');
+    await enrich.start();
+    try {
+      const enriched = requestLogs();
+      enrich.process(enriched.batch);
+      assert.deepEqual(plain(enriched.records[0].attributes), decoded, 'enrich mode emits what decoding the encoded record gives');
+    } finally {
+      await enrich.shutdown();
+    }
   });
 });
