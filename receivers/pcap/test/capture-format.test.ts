@@ -74,6 +74,20 @@ for (const source of haveDeepflowCaptures ? SOURCES : []) {
     });
   }
 
+  for (const packetBlock of ['simple', 'obsolete'] as const) {
+    test(`${source} as pcapng ${packetBlock} packet blocks`, (t) => {
+      const bytes = writePcapng(written, { interfaces: [{ linkType: 1 }], packetBlock });
+      const path = join(dir, `${name}-${packetBlock}.pcapng`);
+      writeFileSync(path, bytes);
+      const packets = decodePackets(bytes);
+      // a simple packet block has no timestamp: each packet keeps the previous one's (none here)
+      const precision = 1000n;
+      const expect = packetBlock === 'simple' ? essence(expected, precision).map((p) => ({ ...p, ts: 0n })) : essence(expected, precision);
+      assert.deepEqual(essence(packets, precision), expect);
+      checkWithTshark(t, path, expected.length);
+    });
+  }
+
   test(`${source} as pcapng with two interfaces (Ethernet in µs, Linux cooked v2 in 2^-30 s)`, (t) => {
     const mixed: WrittenFrame[] = written.map((f, i) =>
       i % 2 === 0 ? f : { ...f, data: wrapIp(ipOfEthernet(f.data), 'sll2'), interfaceId: 1, originalLength: undefined },

@@ -43,7 +43,13 @@ export interface WrittenInterface {
   tsresol?: number;
 }
 
-export function writePcapng(frames: WrittenFrame[], options: { interfaces: WrittenInterface[]; littleEndian?: boolean }): Buffer {
+/** `simple` packet blocks carry no timestamp nor interface (interface 0); `obsolete` is pcapng 1.0's packet block */
+export type PacketBlock = 'enhanced' | 'simple' | 'obsolete';
+
+export function writePcapng(
+  frames: WrittenFrame[],
+  options: { interfaces: WrittenInterface[]; littleEndian?: boolean; packetBlock?: PacketBlock },
+): Buffer {
   const le = options.littleEndian ?? true;
   const block = (type: number, body: Buffer) => {
     const padded = Buffer.concat([body, Buffer.alloc((4 - (body.length % 4)) % 4)]);
@@ -84,22 +90,16 @@ export function writePcapng(frames: WrittenFrame[], options: { interfaces: Writt
     parts.push(block(1, Buffer.concat([u16(iface.linkType), u16(0), u32(262144), ...options])));
     unitsPerSecond.push((resolution & 0x80) !== 0 ? 1n << BigInt(resolution & 0x7f) : 10n ** BigInt(resolution));
   }
+  const packetBlock = options.packetBlock ?? 'enhanced';
   for (const f of frames) {
     const id = f.interfaceId ?? 0;
     const units = (f.timestampNs * unitsPerSecond[id]) / 1_000_000_000n;
-    parts.push(
-      block(
-        6,
-        Buffer.concat([
-          u32(id),
-          u32(Number(units >> 32n)),
-          u32(Number(units & 0xffffffffn)),
-          u32(f.data.length),
-          u32(f.originalLength ?? f.data.length),
-          Buffer.from(f.data),
-        ]),
-      ),
-    );
+    const original = f.originalLength ?? f.data.length;
+    const time = [u32(Number(units >> 32n)), u32(Number(units & 0xffffffffn))];
+    if (packetBlock === 'simple') parts.push(block(3, Buffer.concat([u32(original), Buffer.from(f.data)])));
+    else if (packetBlock === 'obsolete') {
+      parts.push(block(2, Buffer.concat([u16(id), u16(0), ...time, u32(f.data.length), u32(original), Buffer.from(f.data)])));
+    } else parts.push(block(6, Buffer.concat([u32(id), ...time, u32(f.data.length), u32(original), Buffer.from(f.data)])));
   }
   return Buffer.concat(parts);
 }
