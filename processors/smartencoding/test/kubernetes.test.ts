@@ -153,6 +153,11 @@ test('an expired watch (410 Gone) and a closed watch lead to a fresh list and a 
     await until(() => api.requests.filter((r) => r.startsWith('/api/v1/pods?watch=true')).length > watchesBefore, 'the watch resumed');
     assert.match(api.requests.at(-1)!, /resourceVersion=185000/, 'resumed from the last version seen');
     assert.equal(lists(), first + 1, 'a closed watch resumes without listing again');
+    await until(() => api.openWatches('/api/v1/pods') === 1, 'the resumed watch');
+    api.event('/api/v1/pods', 'ADDED', { spec: {} });
+    api.event('/api/v1/pods', 'ADDED', null);
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(lists(), first + 1, 'objects without metadata are skipped, not a reason to start over');
   });
 });
 

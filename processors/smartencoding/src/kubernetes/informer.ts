@@ -87,6 +87,7 @@ export class Informer<T extends { metadata: ObjectMeta }> {
     if (!Array.isArray(list.items)) throw new Error(`GET ${this.options.path}: the answer has no items`);
     const seen = new Set<string>();
     for (const item of list.items) {
+      if (!item?.metadata?.uid) continue;
       seen.add(item.metadata.uid);
       this.upsert(item);
     }
@@ -108,7 +109,8 @@ export class Informer<T extends { metadata: ObjectMeta }> {
         throw new Error(`watch ${this.options.path}: ${status.message ?? 'error event'}`);
       }
       const object = event.object as T;
-      if (object.metadata?.resourceVersion) last = object.metadata.resourceVersion;
+      if (object?.metadata?.resourceVersion) last = object.metadata.resourceVersion;
+      if (!object?.metadata?.uid) continue;
       if (event.type === 'ADDED' || event.type === 'MODIFIED') this.upsert(object);
       else if (event.type === 'DELETED') this.remove(object);
     }
