@@ -64,6 +64,7 @@ for (const source of haveDeepflowCaptures ? SOURCES : []) {
     ['pcap big-endian nanoseconds', writePcap(written, { linkType: 1, littleEndian: false, nanos: true }), 1n],
     ['pcapng little-endian, nanosecond interface', writePcapng(written, { interfaces: [{ linkType: 1, tsresol: 9 }] }), 1n],
     ['pcapng big-endian, default microsecond interface', writePcapng(written, { interfaces: [{ linkType: 1 }], littleEndian: false }), 1000n],
+    ['pcapng with a timestamp offset', writePcapng(written, { interfaces: [{ linkType: 1, tsresol: 9, tsoffsetSeconds: 1_500_000_000 }] }), 1n],
   ];
   for (const [label, bytes, precision] of containers) {
     test(`${source} as ${label}`, (t) => {

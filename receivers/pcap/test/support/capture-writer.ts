@@ -41,6 +41,8 @@ export interface WrittenInterface {
   linkType: number;
   /** if_tsresol byte: 6 = microseconds (the default), 9 = nanoseconds, 0x80|n = 2^-n */
   tsresol?: number;
+  /** if_tsoffset: seconds added to every timestamp of the interface */
+  tsoffsetSeconds?: number;
 }
 
 /** `simple` packet blocks carry no timestamp nor interface (interface 0); `obsolete` is pcapng 1.0's packet block */
@@ -86,6 +88,12 @@ export function writePcapng(
     const options: Buffer[] = [];
     const resolution = iface.tsresol ?? 6;
     if (iface.tsresol !== undefined) options.push(u16(9), u16(1), Buffer.from([resolution, 0, 0, 0]));
+    if (iface.tsoffsetSeconds !== undefined) {
+      const offset = Buffer.alloc(8);
+      if (le) offset.writeBigInt64LE(BigInt(iface.tsoffsetSeconds));
+      else offset.writeBigInt64BE(BigInt(iface.tsoffsetSeconds));
+      options.push(u16(14), u16(8), offset);
+    }
     options.push(u16(0), u16(0));
     parts.push(block(1, Buffer.concat([u16(iface.linkType), u16(0), u32(262144), ...options])));
     unitsPerSecond.push((resolution & 0x80) !== 0 ? 1n << BigInt(resolution & 0x7f) : 10n ** BigInt(resolution));
@@ -93,7 +101,8 @@ export function writePcapng(
   const packetBlock = options.packetBlock ?? 'enhanced';
   for (const f of frames) {
     const id = f.interfaceId ?? 0;
-    const units = (f.timestampNs * unitsPerSecond[id]) / 1_000_000_000n;
+    const offsetNs = BigInt(options.interfaces[id].tsoffsetSeconds ?? 0) * 1_000_000_000n;
+    const units = ((f.timestampNs - offsetNs) * unitsPerSecond[id]) / 1_000_000_000n;
     const original = f.originalLength ?? f.data.length;
     const time = [u32(Number(units >> 32n)), u32(Number(units & 0xffffffffn))];
     if (packetBlock === 'simple') parts.push(block(3, Buffer.concat([u32(original), Buffer.from(f.data)])));
