@@ -2,7 +2,8 @@
 // responses are coded. Receivers and exporters look everything up here by signal.
 import type { PipelineSignal } from '@flowtel/core';
 import {
-  dataPointCount, decodeExportResponse, decodeLogs, decodeMetrics, decodeTraces, encodeExportResponse, encodeLogs, encodeMetrics,
+  dataPointCount, decodeExportResponse, decodeLogs, decodeLogsPassThrough, decodeMetrics, decodeMetricsPassThrough, decodeTraces,
+  decodeTracesPassThrough, encodeExportResponse, encodeLogs, encodeMetrics,
   encodeTraces, exportResponseFromJson, exportResponseToJson, logRecordCount, logsFromJson, logsToJson, metricsFromJson,
   metricsToJson, spanCount, tracesFromJson, tracesToJson, type ExportResponse, type Logs, type Metrics, type Traces,
 } from '@flowtel/pdata';
@@ -23,6 +24,8 @@ export interface SignalCodec<S extends OtlpSignal = OtlpSignal> {
   /** the default OTLP/HTTP path */
   httpPath: string;
   decode(bytes: Uint8Array): DataOf[S];
+  /** decode's check, keeping the bytes to send on unchanged while nothing looks at the data */
+  decodePassThrough(bytes: Uint8Array): DataOf[S];
   encode(data: DataOf[S]): Uint8Array;
   fromJson(text: string): DataOf[S];
   toJson(data: DataOf[S]): string;
@@ -47,6 +50,7 @@ export const CODECS: { [S in OtlpSignal]: SignalCodec<S> } = {
     grpcPath: service('trace', 'TraceService'),
     httpPath: '/v1/traces',
     decode: decodeTraces,
+    decodePassThrough: decodeTracesPassThrough,
     encode: encodeTraces,
     fromJson: tracesFromJson,
     toJson: tracesToJson,
@@ -60,6 +64,7 @@ export const CODECS: { [S in OtlpSignal]: SignalCodec<S> } = {
     grpcPath: service('metrics', 'MetricsService'),
     httpPath: '/v1/metrics',
     decode: decodeMetrics,
+    decodePassThrough: decodeMetricsPassThrough,
     encode: encodeMetrics,
     fromJson: metricsFromJson,
     toJson: metricsToJson,
@@ -73,6 +78,7 @@ export const CODECS: { [S in OtlpSignal]: SignalCodec<S> } = {
     grpcPath: service('logs', 'LogsService'),
     httpPath: '/v1/logs',
     decode: decodeLogs,
+    decodePassThrough: decodeLogsPassThrough,
     encode: encodeLogs,
     fromJson: logsFromJson,
     toJson: logsToJson,

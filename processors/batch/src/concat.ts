@@ -1,7 +1,9 @@
 // Merging batches of one signal is concatenation of their resource lists, as otelcol's
-// batch processor does (MoveAndAppendTo): equal resources are not folded together.
+// batch processor does (MoveAndAppendTo): equal resources are not folded together. Requests
+// nothing has looked at are joined as bytes, which is the same list without a decode.
+import { concatLogsPassThrough, concatMetricsPassThrough, concatTracesPassThrough } from '@flowtel/pdata';
 import type { Logs, Metrics, Traces } from '@flowtel/pdata';
 
-export const concatTraces = (parts: Traces[]): Traces => ({ resourceSpans: parts.flatMap((p) => p.resourceSpans) });
-export const concatMetrics = (parts: Metrics[]): Metrics => ({ resourceMetrics: parts.flatMap((p) => p.resourceMetrics) });
-export const concatLogs = (parts: Logs[]): Logs => ({ resourceLogs: parts.flatMap((p) => p.resourceLogs) });
+export const concatTraces = (parts: Traces[]): Traces => concatTracesPassThrough(parts) ?? { resourceSpans: parts.flatMap((p) => p.resourceSpans) };
+export const concatMetrics = (parts: Metrics[]): Metrics => concatMetricsPassThrough(parts) ?? { resourceMetrics: parts.flatMap((p) => p.resourceMetrics) };
+export const concatLogs = (parts: Logs[]): Logs => concatLogsPassThrough(parts) ?? { resourceLogs: parts.flatMap((p) => p.resourceLogs) };

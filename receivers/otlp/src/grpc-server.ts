@@ -79,7 +79,7 @@ export class OtlpGrpcServer {
     const codec = codecFor(signal);
     let data;
     try {
-      data = codec.decode(call.request);
+      data = codec.decodePassThrough(call.request);
     } catch (err) {
       return fail({ code: GrpcCode.INVALID_ARGUMENT, message: `failed to unmarshal request: ${(err as Error).message}` });
     }

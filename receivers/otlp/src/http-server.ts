@@ -139,7 +139,7 @@ export class OtlpHttpServer {
     const codec = codecFor(signal);
     let data;
     try {
-      data = encoding === 'json' ? codec.fromJson(body.toString('utf8')) : codec.decode(body);
+      data = encoding === 'json' ? codec.fromJson(body.toString('utf8')) : codec.decodePassThrough(body);
     } catch (err) {
       return this.fail(res, encoding, { code: GrpcCode.INVALID_ARGUMENT, message: `failed to unmarshal request: ${(err as Error).message}` });
     }

@@ -2,6 +2,8 @@
 import type { AnyValue, KeyValue, LogRecord, Logs } from '../model.ts';
 import { decodeAnyValue, decodeKeyValue, encodeAnyValueField, encodeKeyValues } from './common.ts';
 import { decodeEnvelope, encodeEnvelope, type ProtoSignal } from './envelope.ts';
+import { logRecordCount } from '../count.ts';
+import { concatPassThrough, passThrough, passThroughBytes } from './pass-through.ts';
 import { LOGS_LAYOUT } from '../signal-layout.ts';
 import { EMPTY_BYTES, type ProtoReader } from './reader.ts';
 import type { ProtoWriter } from './writer.ts';
@@ -12,8 +14,16 @@ export function decodeLogs(bytes: Uint8Array): Logs {
   return decodeEnvelope(bytes, LOG_RECORDS) as unknown as Logs;
 }
 
+/** Decodes to check, then keeps only the bytes and the item count (see pass-through.ts). */
+export function decodeLogsPassThrough(bytes: Uint8Array): Logs {
+  return passThrough(LOGS_LAYOUT, decodeLogs, bytes, logRecordCount(decodeLogs(bytes)));
+}
+
+/** The parts joined without decoding when none has been looked at, else undefined. */
+export const concatLogsPassThrough = (parts: readonly Logs[]): Logs | undefined => concatPassThrough(LOGS_LAYOUT, decodeLogs, parts);
+
 export function encodeLogs(logs: Logs): Uint8Array<ArrayBuffer> {
-  return encodeEnvelope(logs, LOG_RECORDS);
+  return (passThroughBytes(logs) as Uint8Array<ArrayBuffer> | undefined) ?? encodeEnvelope(logs, LOG_RECORDS);
 }
 
 // LogRecord: time_unix_nano 1 (fixed64), severity_number 2, severity_text 3, body 5,

@@ -13,6 +13,8 @@ import type {
 } from '../model.ts';
 import { decodeKeyValue, encodeKeyValues } from './common.ts';
 import { decodeEnvelope, encodeEnvelope, type ProtoSignal } from './envelope.ts';
+import { dataPointCount } from '../count.ts';
+import { concatPassThrough, passThrough, passThroughBytes } from './pass-through.ts';
 import { METRICS_LAYOUT } from '../signal-layout.ts';
 import { EMPTY_BYTES, WireType, type ProtoReader } from './reader.ts';
 import type { ProtoWriter } from './writer.ts';
@@ -23,8 +25,16 @@ export function decodeMetrics(bytes: Uint8Array): Metrics {
   return decodeEnvelope(bytes, METRICS) as unknown as Metrics;
 }
 
+/** Decodes to check, then keeps only the bytes and the item count (see pass-through.ts). */
+export function decodeMetricsPassThrough(bytes: Uint8Array): Metrics {
+  return passThrough(METRICS_LAYOUT, decodeMetrics, bytes, dataPointCount(decodeMetrics(bytes)));
+}
+
+/** The parts joined without decoding when none has been looked at, else undefined. */
+export const concatMetricsPassThrough = (parts: readonly Metrics[]): Metrics | undefined => concatPassThrough(METRICS_LAYOUT, decodeMetrics, parts);
+
 export function encodeMetrics(metrics: Metrics): Uint8Array<ArrayBuffer> {
-  return encodeEnvelope(metrics, METRICS);
+  return (passThroughBytes(metrics) as Uint8Array<ArrayBuffer> | undefined) ?? encodeEnvelope(metrics, METRICS);
 }
 
 // Metric: name 1, description 2, unit 3, oneof data { gauge 5, sum 7, histogram 9,

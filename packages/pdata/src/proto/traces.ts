@@ -2,6 +2,8 @@
 import type { KeyValue, Span, SpanEvent, SpanLink, Status, Traces } from '../model.ts';
 import { decodeKeyValue, encodeKeyValues } from './common.ts';
 import { decodeEnvelope, encodeEnvelope, type ProtoSignal } from './envelope.ts';
+import { spanCount } from '../count.ts';
+import { concatPassThrough, passThrough, passThroughBytes } from './pass-through.ts';
 import { TRACES_LAYOUT } from '../signal-layout.ts';
 import { EMPTY_BYTES, type ProtoReader } from './reader.ts';
 import type { ProtoWriter } from './writer.ts';
@@ -12,8 +14,16 @@ export function decodeTraces(bytes: Uint8Array): Traces {
   return decodeEnvelope(bytes, SPANS) as unknown as Traces;
 }
 
+/** Decodes to check, then keeps only the bytes and the item count (see pass-through.ts). */
+export function decodeTracesPassThrough(bytes: Uint8Array): Traces {
+  return passThrough(TRACES_LAYOUT, decodeTraces, bytes, spanCount(decodeTraces(bytes)));
+}
+
+/** The parts joined without decoding when none has been looked at, else undefined. */
+export const concatTracesPassThrough = (parts: readonly Traces[]): Traces | undefined => concatPassThrough(TRACES_LAYOUT, decodeTraces, parts);
+
 export function encodeTraces(traces: Traces): Uint8Array<ArrayBuffer> {
-  return encodeEnvelope(traces, SPANS);
+  return (passThroughBytes(traces) as Uint8Array<ArrayBuffer> | undefined) ?? encodeEnvelope(traces, SPANS);
 }
 
 // Span: trace_id 1, span_id 2, trace_state 3, parent_span_id 4, name 5, kind 6,
