@@ -31,12 +31,30 @@ export type RecordSink = (records: L7Record[]) => void;
 
 const NS_PER_MS = 1_000_000n;
 const MAX_INFERENCE_TRIES = 4;
+/** reads this short are a header read on its own (mosquitto reads one byte, then the length) */
+const SHORT_READ = 16;
+
+interface Unrecognised {
+  tries: number;
+  lastNs: bigint;
+  /** short payloads not recognised yet, inferred again together with what follows them */
+  head?: Uint8Array;
+  headEgress?: boolean;
+  headNs?: bigint;
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}
 
 export class L7Engine {
   private readonly options: EngineOptions;
   private readonly sessions = new Map<string, Session>();
   /** connections not recognised yet: how often inference failed, and when last seen */
-  private readonly unknown = new Map<string, { tries: number; lastNs: bigint }>();
+  private readonly unknown = new Map<string, Unrecognised>();
   private readonly correlator: Correlator;
   private readonly sinks = new Set<RecordSink>();
   private readonly seen = new WeakSet<SocketEventBatch>();
@@ -96,16 +114,22 @@ export class L7Engine {
     const unrecognised = this.unknown.get(key);
     if (unrecognised && unrecognised.tries >= MAX_INFERENCE_TRIES) return;
     const egress = b.direction[i] === SocketDirection.EGRESS;
-    const payload = b.payloadOf(i);
+    let payload = b.payloadOf(i);
+    let startNs = ns;
     let session = this.sessions.get(key);
     if (!session) {
       const l4 = b.l4Protocol[i] === L4Protocol.UDP ? 'udp' : 'tcp';
+      if (l4 === 'tcp' && unrecognised?.head && unrecognised.headEgress === egress) {
+        payload = concat(unrecognised.head, payload);
+        startNs = unrecognised.headNs!;
+      }
       const found = this.recognise(b, i, payload, egress, l4);
       if (!found) {
         // a capture that starts mid-stream may begin inside a message: try a few more payloads
-        const tries = (unrecognised?.tries ?? 0) + 1;
+        const head = l4 === 'tcp' && payload.length < SHORT_READ ? payload.slice() : undefined;
+        const tries = (unrecognised?.tries ?? 0) + (head ? 0 : 1);
         if (tries === MAX_INFERENCE_TRIES) this.counters.unknownProtocol++;
-        this.unknown.set(key, { tries, lastNs: ns });
+        this.unknown.set(key, { tries, lastNs: ns, head, headEgress: egress, headNs: startNs });
         return;
       }
       this.unknown.delete(key);
@@ -132,9 +156,9 @@ export class L7Engine {
     }
     // client writes and server reads travel towards the server
     const direction: Direction = (session.conn.role === 'client') === egress ? 'toServer' : 'toClient';
-    session.feed(payload, direction, ns, b.tid[i], out);
+    session.feed(payload, direction, ns, b.tid[i], out, startNs);
     // eBPF copies the head of a syscall's bytes: the parser must know the rest of a stream went by
-    const lost = b.byteCount[i] - payload.length;
+    const lost = b.byteCount[i] - b.payloadLength[i];
     if (lost > 0 && b.l4Protocol[i] !== L4Protocol.UDP) session.gap(direction, lost, ns, out);
   }
 

@@ -55,11 +55,11 @@ export class Session {
     return this.failures >= this.limits.maxFailures;
   }
 
-  /** Feeds one event's payload; returns the records it completed. */
-  feed(payload: Uint8Array, direction: Direction, ns: bigint, tid: number, out: L7Record[]): void {
+  /** Feeds one event's payload (whose first bytes were seen at `startNs`); adds the records it completed to `out`. */
+  feed(payload: Uint8Array, direction: Direction, ns: bigint, tid: number, out: L7Record[], startNs = ns): void {
     this.lastSeenNs = ns;
     if (this.givenUp) return;
-    this.began[direction] ??= { ns, tid };
+    this.began[direction] ??= { ns: startNs, tid };
     const result = this.parser.parse(payload, direction, this.state);
     if (isFailure(result)) {
       // the middle of a message whose bytes the capture lost is no sign of another protocol

@@ -4,6 +4,7 @@
 //   pairs as it should (redis-cli's first command, COMMAND DOCS, is answered by ~170 KB).
 // * Sockets whose end capture cannot tell (role UNKNOWN): opened before capture started, handed
 //   to a forked child (every PostgreSQL backend), UDP without connect (dnsmasq).
+// * Servers that read a header on its own (mosquitto: one byte, then the length, then the rest).
 // * Events of two processes in the order their syscalls returned: a server can read a request
 //   before the client's write returns.
 import assert from 'node:assert/strict';
@@ -134,4 +135,19 @@ test("a server that reads and answers the request before the client's write retu
     assert.equal(hex(s.ids.traceId), hex(clients[i].ids.traceId));
   }
   assert.notEqual(hex(servers[0].ids.traceId), hex(servers[1].ids.traceId));
+});
+
+test('a request read a byte at a time is recognised once its bytes are together', () => {
+  const { engine: e, records } = engine();
+  const body = '\u0000\u0004MQTT\u0004\u0002\u0000\u003c\u0000\u0004live';
+  const server = (direction: number, ms: number, text: string) => ({ ...unplacedServerEvent(direction, ms, text), role: SocketRole.SERVER, comm: 'mosquitto' });
+  e.ingest(SocketEventBatch.from('ebpf', [
+    server(Direction.INGRESS, 0, '\u0010'),
+    server(Direction.INGRESS, 1, String.fromCharCode(body.length)),
+    server(Direction.INGRESS, 2, body),
+    server(Direction.EGRESS, 3, '\u0020\u0002\u0000\u0000'),
+  ]));
+  assert.deepEqual(records.map((r) => [r.protocol, r.request?.request_type, r.response?.request_type ?? r.response?.response_status]), [['MQTT', 'CONNECT', records[0]?.response?.request_type ?? 'ok']]);
+  assert.equal(records[0].request?.attributes['messaging.client.id'], 'live');
+  assert.equal(records[0].startNs, 1_700_000_000_000_000_000n, 'the request began with its first byte');
 });
