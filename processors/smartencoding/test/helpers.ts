@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createNoopMeter } from '@opentelemetry/api';
@@ -9,7 +9,17 @@ import { attr, newLogRecord, newResource, newScope, type KeyValue, type Logs } f
 import { factory } from '../src/index.ts';
 import type { SmartEncodingProcessor } from '../src/smartencoding.ts';
 
-export const tempDir = (name: string) => mkdtempSync(join(tmpdir(), `flowtel-se-${name}-`));
+const made: string[] = [];
+process.once('exit', () => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A fresh folder, removed when the test process exits. */
+export function tempDir(name: string): string {
+  const dir = mkdtempSync(join(tmpdir(), `flowtel-se-${name}-`));
+  made.push(dir);
+  return dir;
+}
 
 export function settings(id = 'smartencoding'): CreateSettings {
   return { id, kind: 'processor', logger: pino({ level: 'silent' }), meter: createNoopMeter(), metricsLevel: 'basic', configDir: process.cwd() };
