@@ -16,6 +16,7 @@ import { factory as healthCheckExtension } from '@flowtel/extension-health-check
 import { factory as batchProcessor } from '@flowtel/processor-batch';
 import { factory as l7Processor } from '@flowtel/processor-l7';
 import { factory as memoryLimiterProcessor } from '@flowtel/processor-memory-limiter';
+import { factory as smartEncodingProcessor } from '@flowtel/processor-smartencoding';
 import { factory as otlpReceiver } from '@flowtel/receiver-otlp';
 import { factory as pcapReceiver } from '@flowtel/receiver-pcap';
 
@@ -26,6 +27,7 @@ export const builtinFactories: Factory[] = [
   batchProcessor,
   memoryLimiterProcessor,
   l7Processor,
+  smartEncodingProcessor,
   otlpGrpcExporter,
   otlpHttpExporter,
   debugExporter,
