@@ -1,0 +1,87 @@
+// A persistent sending queue across kill -9: spans a collector acknowledged while its backend
+// was down are delivered once it comes back, after the collector itself was killed and
+// restarted. At least once, never lost.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort, startCollector, waitFor, waitForOutput } from '@flowtel/testkit';
+
+function request(id: number): string {
+  const spans = Array.from({ length: 10 }, (_, i) => ({
+    traceId: id.toString(16).padStart(32, '0'),
+    spanId: (i + 1).toString(16).padStart(16, '0'),
+    name: `r${id}s${i}`,
+    startTimeUnixNano: '1700000000000000000',
+    endTimeUnixNano: '1700000000000001000',
+  }));
+  return JSON.stringify({ resourceSpans: [{ resource: { attributes: [] }, scopeSpans: [{ scope: { name: 'q' }, spans }] }] });
+}
+
+function spanNames(path: string): Set<string> {
+  const names = new Set<string>();
+  if (!existsSync(path)) return names;
+  for (const line of readFileSync(path, 'utf8').split('\n').filter(Boolean))
+    for (const rs of JSON.parse(line).resourceSpans ?? []) for (const ss of rs.scopeSpans) for (const s of ss.spans) names.add(s.name);
+  return names;
+}
+
+test('kill -9 with a persistent queue: everything acknowledged is delivered after the restart', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'flowtel-pq-'));
+  const [edgePort, backendPort] = [await freePort(), await freePort()];
+  const out = join(dir, 'backend.jsonl');
+  const edgeConfig = join(dir, 'edge.yaml');
+  writeFileSync(edgeConfig, `
+extensions:
+  file_storage: {directory: ${join(dir, 'queue')}}
+receivers:
+  otlp:
+    protocols:
+      http: {endpoint: 127.0.0.1:${edgePort}}
+exporters:
+  otlp_http:
+    endpoint: http://127.0.0.1:${backendPort}
+    compression: none
+    sending_queue: {storage: file_storage, num_consumers: 2}
+    retry_on_failure: {initial_interval: 100ms, max_interval: 500ms, max_elapsed_time: 0}
+service:
+  extensions: [file_storage]
+  telemetry: {metrics: {level: none}}
+  pipelines:
+    traces: {receivers: [otlp], exporters: [otlp_http]}
+`);
+  let edge = startCollector(edgeConfig);
+  await waitForOutput(edge, 'Everything is ready');
+  const acknowledged = new Set<string>();
+  for (let id = 1; id <= 30; id++) {
+    const res = await fetch(`http://127.0.0.1:${edgePort}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: request(id) });
+    await res.arrayBuffer();
+    if (res.status === 200) for (let i = 0; i < 10; i++) acknowledged.add(`r${id}s${i}`);
+  }
+  assert.equal(acknowledged.size, 300, 'the edge acknowledged every request while its backend was down');
+  edge.process.kill('SIGKILL');
+  await edge.exited;
+
+  const backend = startCollector(`
+receivers:
+  otlp:
+    protocols:
+      http: {endpoint: 127.0.0.1:${backendPort}}
+exporters:
+  file: {path: ${out}}
+service:
+  telemetry: {metrics: {level: none}}
+  pipelines:
+    traces: {receivers: [otlp], exporters: [file]}
+`);
+  await waitForOutput(backend, 'Everything is ready');
+  edge = startCollector(edgeConfig);
+  try {
+    await waitForOutput(edge, 'recovered batches from a previous run');
+    await waitFor('every acknowledged span at the backend', async () => [...acknowledged].every((n) => spanNames(out).has(n)), 30_000);
+  } finally {
+    assert.equal(await edge.stop(), 0);
+    assert.equal(await backend.stop(), 0);
+  }
+});
