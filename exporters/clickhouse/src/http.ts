@@ -7,7 +7,7 @@ import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { promisify } from 'node:util';
 import { brotliCompress, constants, deflate, gzip } from 'node:zlib';
 import { ClickHouseError, codeOf, type ClickHouseClient } from './client.ts';
-import { lz4Frame } from './lz4.ts';
+import { Lz4Scratch, lz4Frame } from './lz4.ts';
 
 /** What request bodies are compressed with: Content-Encoding values ClickHouse accepts. */
 export type BodyEncoding = 'none' | 'lz4' | 'gzip' | 'deflate' | 'br';
@@ -19,8 +19,7 @@ type Compress = (b: Buffer, options: object) => Promise<Buffer>;
  * encoding the block, for a few percent less on the wire (Native blocks compress well at any
  * level).
  */
-const COMPRESS: Record<Exclude<BodyEncoding, 'none'>, (parts: Buffer[]) => Promise<Buffer>> = {
-  lz4: async (parts) => lz4Frame(parts),
+const COMPRESS: Record<'gzip' | 'deflate' | 'br', (parts: Buffer[]) => Promise<Buffer>> = {
   gzip: (parts) => (promisify(gzip) as Compress)(Buffer.concat(parts), { level: 1 }),
   deflate: (parts) => (promisify(deflate) as Compress)(Buffer.concat(parts), { level: 1 }),
   br: (parts) => (promisify(brotliCompress) as Compress)(Buffer.concat(parts), { params: { [constants.BROTLI_PARAM_QUALITY]: 1 } }),
@@ -61,6 +60,7 @@ export class HttpClient implements ClickHouseClient {
   private readonly base: URL;
   /** connections kept open between inserts */
   private readonly agent: HttpAgent;
+  private readonly lz4Scratch: Lz4Scratch[] = [];
 
   constructor(opts: HttpClientOptions) {
     this.opts = opts;
@@ -76,6 +76,16 @@ export class HttpClient implements ClickHouseClient {
   async insertRaw(insert: string, data: Buffer | Buffer[], signal?: AbortSignal): Promise<void> {
     const encoding = this.opts.encoding ?? 'none';
     const parts = Array.isArray(data) ? data : [data];
+    if (encoding === 'lz4') {
+      // LZ4 runs here, on this thread, into buffers kept for the next insert
+      const scratch = this.lz4Scratch.pop() ?? new Lz4Scratch();
+      try {
+        await this.send({ query: insert, ...this.opts.insertSettings }, [lz4Frame(parts, scratch)], encoding, signal);
+      } finally {
+        this.lz4Scratch.push(scratch);
+      }
+      return;
+    }
     const body = encoding === 'none' ? parts : [await COMPRESS[encoding](parts)];
     await this.send({ query: insert, ...this.opts.insertSettings }, body, encoding, signal);
   }

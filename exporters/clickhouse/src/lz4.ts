@@ -112,17 +112,37 @@ function compressBlock(src: Uint8Array, start: number, end: number, dst: Uint8Ar
   return pos + literals;
 }
 
-/** One LZ4 frame holding `parts` in order. */
-export function lz4Frame(parts: Buffer[]): Buffer {
-  const src = parts.length === 1 ? parts[0] : Buffer.concat(parts);
+/**
+ * Buffers a compressor reuses from frame to frame: fresh multi-megabyte ones for every batch
+ * make V8 collect garbage far more often (it counts them as external memory).
+ */
+export class Lz4Scratch {
+  input = Buffer.allocUnsafe(0);
+  output = Buffer.allocUnsafe(0);
+  readonly table = new Int32Array(1 << HASH_LOG);
+}
+
+/** One LZ4 frame holding `parts` in order; the result is a view of `scratch.output`. */
+export function lz4Frame(parts: Buffer[], scratch = new Lz4Scratch()): Buffer {
+  let src: Buffer;
+  if (parts.length === 1) src = parts[0];
+  else {
+    const length = parts.reduce((n, p) => n + p.length, 0);
+    if (scratch.input.length < length) scratch.input = Buffer.allocUnsafe(length);
+    let at = 0;
+    for (const p of parts) at += p.copy(scratch.input, at);
+    src = scratch.input.subarray(0, length);
+  }
   const blocks = Math.max(1, Math.ceil(src.length / BLOCK_MAX));
-  const out = Buffer.allocUnsafe(7 + src.length + blocks * 4 + 4);
+  const size = 7 + src.length + blocks * 4 + 4;
+  if (scratch.output.length < size) scratch.output = Buffer.allocUnsafe(size);
+  const out = scratch.output;
   out.writeUInt32LE(MAGIC, 0);
   out[4] = FLG;
   out[5] = BD;
   out[6] = (xxh32Small(out.subarray(4, 6)) >>> 8) & 0xff;
   let pos = 7;
-  const table = new Int32Array(1 << HASH_LOG);
+  const table = scratch.table;
   for (let start = 0; start < src.length; start += BLOCK_MAX) {
     const end = Math.min(src.length, start + BLOCK_MAX);
     const size = end - start;
