@@ -23,6 +23,11 @@ export interface CreateSettings {
 export interface Host {
   /** a started extension by id, for auth and storage lookups */
   getExtension(id: string): Extension | undefined;
+  /**
+   * Asks the collector to shut down gracefully, as SIGTERM does: for components whose work
+   * has an end (a replayed capture with exit_on_eof). Hosts built for tests may lack it.
+   */
+  requestShutdown?(reason: string): void;
 }
 
 export interface Component {

@@ -58,15 +58,24 @@ export class Graph implements Host {
   /** One meter for every component: Prometheus serves one family per metric name. */
   private readonly meter: Meter;
 
-  constructor(config: ResolvedConfig, telemetry: Telemetry) {
+  private readonly onShutdownRequest: (reason: string) => void;
+
+  /** `onShutdownRequest` is how a component's `requestShutdown` reaches whoever runs the graph. */
+  constructor(config: ResolvedConfig, telemetry: Telemetry, onShutdownRequest: (reason: string) => void = () => void this.shutdown()) {
     this.config = config;
     this.telemetry = telemetry;
     this.logger = telemetry.logger;
     this.meter = telemetry.meter('flowtel');
+    this.onShutdownRequest = onShutdownRequest;
   }
 
   getExtension(id: string): Extension | undefined {
     return this.extensions.get(id);
+  }
+
+  requestShutdown(reason: string): void {
+    this.logger.info({ reason }, 'A component asked the collector to shut down');
+    this.onShutdownRequest(reason);
   }
 
   private settings(kind: Kind, id: string, extra: Record<string, string> = {}): CreateSettings {

@@ -23,7 +23,9 @@ export class Service {
   private readonly opts: ServiceOptions;
   private graph?: Graph;
   private telemetry?: Telemetry;
-  private stopped?: () => void;
+  private resolveDone?: () => void;
+  /** set while runUntilSignalled runs: shuts down and lets it return */
+  private stop?: () => void;
   private reloading = Promise.resolve();
 
   constructor(opts: ServiceOptions) {
@@ -37,7 +39,7 @@ export class Service {
     log.info({ version: this.opts.build.version }, 'Starting flowtel...');
     for (const w of config.warnings) log.warn(w);
     for (const note of this.opts.notes ?? []) log.info(note);
-    this.graph = new Graph(config, this.telemetry);
+    this.graph = new Graph(config, this.telemetry, () => this.stop?.());
     try {
       await this.graph.start();
     } catch (err) {
@@ -72,19 +74,29 @@ export class Service {
     return this.reloading;
   }
 
-  /** Runs until SIGTERM or SIGINT; resolves once shut down. */
+  /** Runs until SIGTERM, SIGINT or a component's shutdown request; resolves once shut down. */
   async runUntilSignalled(): Promise<void> {
-    const done = new Promise<void>((resolve) => (this.stopped = resolve));
-    const stop = (signal: string) => {
-      this.telemetry?.logger.info({ signal }, 'Received signal from OS');
+    const done = new Promise<void>((resolve) => (this.resolveDone = resolve));
+    // signal listeners alone do not keep node running: a pipeline with no server would end early
+    const keepAlive = setInterval(() => {}, 1 << 30);
+    let stopping = false;
+    this.stop = () => {
+      if (stopping) return;
+      stopping = true;
       process.removeAllListeners('SIGTERM');
       process.removeAllListeners('SIGINT');
-      this.shutdown().finally(() => this.stopped?.());
+      this.shutdown().finally(() => this.resolveDone?.());
     };
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
+    const onSignal = (signal: string) => {
+      this.telemetry?.logger.info({ signal }, 'Received signal from OS');
+      this.stop?.();
+    };
+    process.once('SIGTERM', () => onSignal('SIGTERM'));
+    process.once('SIGINT', () => onSignal('SIGINT'));
     process.on('SIGHUP', () => void this.reload().catch((err) => this.telemetry?.logger.error({ err: String(err) }, 'reload failed')));
     await done;
+    clearInterval(keepAlive);
+    this.stop = undefined;
     process.removeAllListeners('SIGHUP');
   }
 }

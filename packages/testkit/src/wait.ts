@@ -3,7 +3,7 @@ import type { RunningCollector } from './collector.ts';
 import { waitFor } from './ports.ts';
 
 /** Resolves once something accepts TCP connections on host:port. */
-export function waitForPort(port: number, host = '127.0.0.1', timeoutMs = 15_000): Promise<true> {
+export function waitForPort(port: number, host = '127.0.0.1', timeoutMs = 30_000): Promise<true> {
   return waitFor(`${host}:${port} to accept connections`, () =>
     new Promise<boolean>((resolve) => {
       const socket = connect(port, host);
@@ -13,7 +13,7 @@ export function waitForPort(port: number, host = '127.0.0.1', timeoutMs = 15_000
 }
 
 /** Resolves once the collector's output contains `text`; rejects if it exits first or after `timeoutMs`. */
-export async function waitForOutput(collector: RunningCollector, text: string | RegExp, timeoutMs = 15_000): Promise<void> {
+export async function waitForOutput(collector: RunningCollector, text: string | RegExp, timeoutMs = 30_000): Promise<void> {
   const seen = () => (typeof text === 'string' ? collector.output().includes(text) : text.test(collector.output()));
   let exited = false;
   void collector.exited.then(() => (exited = true));
