@@ -55,6 +55,7 @@ function wrk(url: string) {
 
 function lines(child: ChildProcess): AsyncIterator<string> {
   let buffered = '';
+  let ended = false;
   const queue: string[] = [];
   let wake: (() => void) | undefined;
   child.stdout!.on('data', (d) => {
@@ -64,10 +65,14 @@ function lines(child: ChildProcess): AsyncIterator<string> {
     queue.push(...parts.filter(Boolean));
     wake?.();
   });
+  child.stdout!.on('end', () => {
+    ended = true;
+    wake?.();
+  });
   return {
     next: async () => {
       while (queue.length === 0) {
-        if (child.exitCode !== null) throw new Error(`${child.spawnfile} exited early`);
+        if (ended) throw new Error(`${child.spawnfile} ended its output early`);
         await new Promise<void>((resolve) => (wake = resolve));
       }
       return { value: queue.shift()!, done: false };
@@ -102,8 +107,10 @@ async function withFlowtel<T>(load: () => T): Promise<{ result: T; flowtel: Flow
   const result = load();
   const wall = (performance.now() - started) / 1000;
   const after = await processUsage(child.pid!);
+  const exited = new Promise((resolve) => child.once('exit', resolve));
   child.kill('SIGTERM');
   const counts = JSON.parse((await out.next()).value);
+  await exited;
   const cpu = after.cpu_seconds - before.cpu_seconds;
   return {
     result,
@@ -127,8 +134,12 @@ async function withFloor<T>(load: () => T): Promise<{ result: T; floor: { events
     child.once('exit', () => reject(new Error('floor_consumer could not attach')));
   });
   const result = load();
+  const out = lines(child);
+  // the next run must not start while the floor's programs are still detaching
+  const exited = new Promise((resolve) => child.once('exit', resolve));
   child.kill('SIGINT');
-  const counts = JSON.parse((await lines(child).next()).value);
+  const counts = JSON.parse((await out.next()).value);
+  await exited;
   return { result, floor: counts };
 }
 

@@ -23,7 +23,7 @@ export class RecordDecoder {
     this.source = source;
   }
 
-  decode(records: ArrayBuffer, count: number, realtimeOffsetNs: bigint): SocketEventBatch {
+  decode(records: ArrayBuffer, count: number): SocketEventBatch {
     const L = this.layout;
     const view = new DataView(records);
     const bytes = new Uint8Array(records);
@@ -37,7 +37,7 @@ export class RecordDecoder {
       const payloadLength = view.getUint32(at + L.payload_length, true);
       const v6 = bytes[at + L.ip_version] === 6;
       event.kind = bytes[at + L.kind];
-      event.timestampNs = view.getBigUint64(at + L.timestamp_ns, true) + realtimeOffsetNs;
+      event.timestampNs = view.getBigUint64(at + L.timestamp_ns, true);
       event.pid = view.getUint32(at + L.pid, true);
       event.tid = view.getUint32(at + L.tid, true);
       event.comm = this.comm(view, bytes, at + L.comm, event.pid);

@@ -60,7 +60,7 @@ export class EbpfReceiver implements Receiver {
           portAllow: filters.ports.allow,
           portDeny: filters.ports.deny,
         },
-        (records, count, offset) => this.onBatch(records, count, offset),
+        (records, count) => this.onBatch(records, count),
       );
     } catch (err) {
       if (!(err instanceof CaptureUnavailableError)) throw err;
@@ -95,14 +95,14 @@ export class EbpfReceiver implements Receiver {
     this.capture = undefined;
   }
 
-  private onBatch(records: ArrayBuffer, count: number, realtimeOffsetNs: bigint): void {
+  private onBatch(records: ArrayBuffer, count: number): void {
     if (this.pending >= MAX_PENDING_BATCHES) {
       this.dropped += count;
       return;
     }
     let batch: SocketEventBatch;
     try {
-      batch = this.decoder!.decode(records, count, realtimeOffsetNs);
+      batch = this.decoder!.decode(records, count);
     } catch (err) {
       // an exception must not reach the addon's callback: Node would treat it as uncaught
       this.settings.logger.error({ err }, `${this.settings.id}: dropped ${count} socket events that could not be decoded`);

@@ -1,9 +1,11 @@
 // The compiled addon (src/, built by build-native.mjs) and why it may be missing.
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
+import { dirname } from 'node:path';
 
-const packageDir = fileURLToPath(new URL('..', import.meta.url));
+// through the package, not import.meta.url: bundled into the collector this file has moved
+const require = createRequire(import.meta.url);
+const packageDir = `${dirname(dirname(require.resolve('@flowtel/ebpf-receiver')))}/`;
 const addonPath = `${packageDir}build/Release/flowtel_ebpf.node`;
 const unavailablePath = `${packageDir}build/unavailable.txt`;
 
@@ -45,8 +47,8 @@ export interface NativeCaptureOptions {
   portDeny: number[];
 }
 
-/** Records back to back (8-byte aligned), their count, and realtime minus monotonic clock. */
-export type BatchHandler = (records: ArrayBuffer, count: number, realtimeOffsetNs: bigint) => void;
+/** Records back to back (8-byte aligned, timestamps already wall-clock) and their count. */
+export type BatchHandler = (records: ArrayBuffer, count: number) => void;
 
 export interface NativeCapture {
   /** Detaches, delivers what the ring still holds, then resolves. */
@@ -82,7 +84,7 @@ export function loadAddon(): Addon {
       `the eBPF capture addon is not built (${why}). As root, run \`npm start\` or \`npm run setup -w @flowtel/ebpf-receiver\` to build it.`,
     );
   }
-  addon = createRequire(import.meta.url)(addonPath) as Addon;
+  addon = require(addonPath) as Addon;
   return addon;
 }
 

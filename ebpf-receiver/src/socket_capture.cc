@@ -2,7 +2,6 @@
 
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "js_options.h"
@@ -14,12 +13,6 @@ namespace {
 // Batches waiting for the JS thread; beyond this the poller waits, the ring fills and the
 // kernel side counts what it cannot store, so backpressure ends in the lost-events counter.
 const size_t kMaxQueuedBatches = 16;
-
-int64_t nanoseconds(clockid_t clock) {
-  timespec ts{};
-  clock_gettime(clock, &ts);
-  return static_cast<int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
-}
 
 Napi::Error capture_error(Napi::Env env, const CaptureError &err) {
   Napi::Error error = Napi::Error::New(env, err.what());
@@ -36,16 +29,10 @@ void deliver_batch(Napi::Env env, Napi::Function on_batch, SocketCapture *, Even
   }
   size_t length = batch->bytes.size();
   void *data = batch->bytes.data();
-  // The batch's memory is outside V8's heap: say how much, so the collector frees it in time.
-  Napi::MemoryManagement::AdjustExternalMemory(env, static_cast<int64_t>(length));
-  auto buffer = Napi::ArrayBuffer::New(
-      env, data, length,
-      [length](Napi::Env env, void *, EventBatch *owner) {
-        Napi::MemoryManagement::AdjustExternalMemory(env, -static_cast<int64_t>(length));
-        delete owner;
-      },
-      batch);
-  on_batch.Call({buffer, Napi::Number::New(env, batch->count), Napi::BigInt::New(env, batch->realtime_offset_ns)});
+  // V8 accounts an external backing store's size itself: no AdjustExternalMemory on top, which
+  // would count it twice and force extra full collections.
+  auto buffer = Napi::ArrayBuffer::New(env, data, length, [](Napi::Env, void *, EventBatch *owner) { delete owner; }, batch);
+  on_batch.Call({buffer, Napi::Number::New(env, batch->count)});
 }
 
 Napi::Function SocketCapture::Define(Napi::Env env) {
@@ -122,7 +109,6 @@ void SocketCapture::Flush() {
     batch_->count = 0;
     return;
   }
-  batch_->realtime_offset_ns = nanoseconds(CLOCK_REALTIME) - nanoseconds(CLOCK_MONOTONIC);
   uint32_t count = batch_->count;
   EventBatch *full = batch_.release();
   batch_ = std::make_unique<EventBatch>();
