@@ -8,7 +8,10 @@ import { Server, ServerCredentials, type sendUnaryData, type ServerUnaryCall, ty
 import { decodeTraces, spanCount } from '@flowtel/pdata';
 import type { Measured } from './report.ts';
 import { exportMethod } from '@flowtel/otlp';
-import { freePort, startCollector, waitForPort, type RunningCollector } from '@flowtel/testkit';
+import { REPO_ROOT, freePort, waitForPort } from '@flowtel/testkit';
+
+const BUILD_SCRIPT = join(REPO_ROOT, 'scripts', 'build.mjs');
+const BUNDLE = join(REPO_ROOT, 'packages', 'collector', 'dist', 'flowtel.mjs');
 
 export interface Sink {
   port: number;
@@ -32,7 +35,7 @@ export async function startSink(): Promise<Sink> {
 }
 
 /** flowtel: otlp/grpc in → batch → otlp_grpc out to the sink, pinned to `cpus` when given. */
-export async function startFlowtel(sinkPort: number, opts: { cpus?: string; batch?: boolean } = {}): Promise<{ collector: RunningCollector; pid: number; port: number }> {
+export async function startFlowtel(sinkPort: number, opts: { cpus?: string; batch?: boolean } = {}): Promise<{ collector: BundledCollector; pid: number; port: number }> {
   const port = await freePort();
   const metricsPort = await freePort();
   const yaml = `
@@ -55,12 +58,37 @@ service:
 `;
   const path = join(mkdtempSync(join(tmpdir(), 'flowtel-bench-')), 'config.yaml');
   writeFileSync(path, yaml);
-  // FLOWTEL_NODE_OPTIONS reaches only the collector (e.g. --cpu-prof to see where time goes)
-  const collector = startCollector(path, [], { NODE_OPTIONS: process.env.FLOWTEL_NODE_OPTIONS ?? '' });
+  const collector = startBundle(path);
   // every thread, including the ones node starts later, inherits the main thread's affinity
-  if (opts.cpus) execFileSync('taskset', ['-a', '-p', '-c', opts.cpus, String(collector.process.pid)], { stdio: 'ignore' });
+  if (opts.cpus) execFileSync('taskset', ['-a', '-p', '-c', opts.cpus, String(collector.pid)], { stdio: 'ignore' });
   await waitForPort(port, '127.0.0.1', 60_000);
-  return { collector, pid: collector.process.pid!, port };
+  return { collector, pid: collector.pid, port };
+}
+
+export interface BundledCollector {
+  pid: number;
+  stop(): Promise<void>;
+}
+
+/**
+ * flowtel as `npm start` runs it: the bundle of scripts/build.mjs, rebuilt here when a source
+ * changed. FLOWTEL_NODE_OPTIONS reaches only the collector (e.g. --import of a profiler).
+ */
+function startBundle(configPath: string): BundledCollector {
+  execFileSync(process.execPath, [BUILD_SCRIPT], { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = spawn(process.execPath, [BUNDLE, '--config', configPath], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, NODE_OPTIONS: process.env.FLOWTEL_NODE_OPTIONS ?? '' },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+  return {
+    pid: child.pid!,
+    stop: () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      return exited;
+    },
+  };
 }
 
 export interface LoadResult {

@@ -2,6 +2,8 @@
 // most max_batch_size_bytes, and send them num_consumers at a time. The exporter helper
 // retries a failed push; requests already taken are remembered per batch and not sent twice.
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import type { Batch, CreateSettings, Host } from '@flowtel/core';
 import { ConsumerError, permanent } from '@flowtel/core';
 import type { Metrics } from '@flowtel/pdata';
@@ -16,7 +18,9 @@ import { Translator } from './translate.ts';
 import type { EncodedRequest } from './write-request.ts';
 import { WriteRequestEncoder } from './write-request.ts';
 
-const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+// through the package, not import.meta.url: bundled into the collector this file has moved
+const packageJson = join(dirname(dirname(createRequire(import.meta.url).resolve('@flowtel/exporter-prometheus-remote-write'))), 'package.json');
+const { version } = JSON.parse(readFileSync(packageJson, 'utf8')) as { version: string };
 export const USER_AGENT = `flowtel/${version}`;
 const MAX_REMEMBERED_REASONS = 1000;
 
