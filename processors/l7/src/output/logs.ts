@@ -5,8 +5,8 @@ import { attr, newLogRecord, newResource, newScope, type KeyValue, type Logs, ty
 import { clientSide, isServer, serverSide, type L7Record } from '../record.ts';
 import { SCOPE_NAME, SCOPE_VERSION, resourceAttributes, resourceKey, spanAttributes, spanName } from './describe.ts';
 
-/** DeepFlow's response_status values. */
-const RESPONSE_STATUS: Record<string, number> = { ok: 0, error: 3, unknown: 2, client_error: 4, server_error: 5 };
+/** DeepFlow's response_status codes (a protocol's generic error counts as the server's). */
+const RESPONSE_STATUS: Record<string, number> = { ok: 0, timeout: 2, server_error: 3, error: 3, client_error: 4, unknown: 5 };
 /** DeepFlow's tap_side: the client process or the server process. */
 const TAP_SIDE = { client: 'c-p', server: 's-p' } as const;
 
@@ -15,7 +15,7 @@ function l7FlowLogFields(r: L7Record): KeyValue[] {
   const res = r.response;
   const client = clientSide(r);
   const server = serverSide(r);
-  const status = r.unanswered ? 'unknown' : res?.response_status ?? (res ? 'ok' : 'unknown');
+  const status = r.unanswered ? 'timeout' : res?.response_status ?? (res ? 'ok' : 'unknown');
   const fields: Array<[string, string | number | undefined]> = [
     ['l7_protocol_str', r.protocol],
     ['request_type', req?.request_type ?? res?.request_type],
