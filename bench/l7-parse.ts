@@ -1,148 +1,183 @@
-// Benchmark (part of issue 5, item 9): L7 requests parsed per second on one core, per protocol,
-// replaying DeepFlow's recorded captures (../shared/testdata/deepflow) through protocol
-// inference and the parsers, one fresh parser state per connection per replay. HTTP/1 also gets
-// a keep-alive stream shaped like curl against nginx's default page, closer to the 10k req/s
-// end-to-end scenario than the handful of requests in DeepFlow's HTTP captures.
-//   node --import tsx bench/l7-parse.ts
+// Benchmark (issue 5, item 9): L7 requests parsed per second on one core, through the l7
+// processor's engine (`L7Engine`: connection table, protocol inference, parsing, pairing, trace
+// correlation) fed the SocketEventBatches capture produces.
+// (a) Real traffic recorded with the ebpf receiver (root): nginx under hey (HTTP/1 keep-alive),
+//     redis-server under redis-benchmark, MariaDB answering one client's stream of queries.
+//     Both ends of each connection are captured, so every request is two records (client and
+//     server side), as in a real host; `requests_per_second` counts records.
+// (b) DeepFlow's captures (../shared/testdata/deepflow), per protocol, for reference: few
+//     requests per connection, so connection set-up weighs more.
+// Each replay runs into a fresh engine until SECONDS of this process's CPU time are spent;
+// rates are per CPU second of this single thread. `with_spans` also turns the records into
+// OTLP spans, as a traces pipeline does.
+//   node --import tsx bench/l7-parse.ts          (BENCH_SECONDS=3, BENCH_REQUESTS=4000)
 import { existsSync, readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { SocketEventBatch, type SocketEvent } from '@flowtel/pdata';
+import { L7Engine, PROTOCOL_PARSERS, recordsToTraces, type L7Record } from '@flowtel/processor-l7';
+import { configSchema } from '../processors/l7/src/config.ts';
 import { readCaptureFile } from '@flowtel/receiver-pcap';
-import { Direction as SocketDirection, L4Protocol, SocketEventKind, SocketRole } from '@flowtel/pdata';
-import { inferProtocol, PROTOCOL_PARSERS, type Direction, type ProtocolParser } from '@flowtel/processor-l7';
+import { startMariadb, startNginx, startRedis, type RunningServer } from '@flowtel/testkit';
+import { captureUnavailable, collectingReceiver } from '../ebpf-receiver/test/capture-support.ts';
+import { runClient } from '../ebpf-receiver/test/servers.ts';
 import { report, selfUsage } from './lib/report.ts';
 
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 1.5);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
+const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 4000);
+const BATCH = 1024;
+const NS_PER_MS = 1_000_000n;
 const captures = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'shared', 'testdata', 'deepflow', 'flow_generator');
 
-interface Chunk {
-  direction: Direction;
-  payload: Uint8Array;
-}
-interface Connection {
-  parser: ProtocolParser<any>;
-  l4: 'tcp' | 'udp';
-  chunks: Chunk[];
-}
-
-/** Every connection of every capture, with the protocol inference picked, grouped by protocol. */
-function loadConnections(): Map<string, Connection[]> {
-  const byProtocol = new Map<string, Connection[]>();
-  for (const dir of readdirSync(captures, { withFileTypes: true }).filter((d) => d.isDirectory())) {
-    for (const file of readdirSync(join(captures, dir.name)).filter((f) => f.endsWith('.pcap'))) {
-      const open = new Map<bigint, Connection | null>();
-      let events;
-      try {
-        events = readCaptureFile(join(captures, dir.name, file), { perspective: 'client', roles: 'first-packet' });
-      } catch {
-        continue;
-      }
-      for (const e of events) {
-        if (e.kind !== SocketEventKind.DATA || e.role !== SocketRole.CLIENT || e.payload.length === 0) continue;
-        const direction: Direction = e.direction === SocketDirection.EGRESS ? 'toServer' : 'toClient';
-        const l4 = e.l4Protocol === L4Protocol.UDP ? 'udp' : 'tcp';
-        let conn = open.get(e.socketId);
-        if (conn === undefined) {
-          const parser = inferProtocol(PROTOCOL_PARSERS, e.payload, direction, l4, e.remotePort);
-          if (!parser) continue;
-          conn = { parser, l4, chunks: [] };
-          open.set(e.socketId, conn);
-          const list = byProtocol.get(parser.name) ?? [];
-          list.push(conn);
-          byProtocol.set(parser.name, list);
-        }
-        conn?.chunks.push({ direction, payload: Uint8Array.from(e.payload) });
-      }
-    }
-  }
-  return byProtocol;
+function engine(): L7Engine {
+  const c = configSchema.parse({});
+  return new L7Engine({
+    parsers: PROTOCOL_PARSERS,
+    parse: { redact: c.redaction.enabled, captureHeaders: c.capture_headers },
+    correlation: c.trace_correlation,
+    requestTimeoutNs: BigInt(Math.round(c.request_timeout)) * NS_PER_MS,
+    idleTimeoutNs: BigInt(Math.round(c.idle_timeout)) * NS_PER_MS,
+    maxSessions: c.max_connections,
+    maxPendingPerSession: c.max_pending_per_connection,
+  });
 }
 
-/** curl against nginx: the request and the 200 with the default page, repeated on one keep-alive connection. */
-function nginxKeepAlive(requests: number): Connection {
-  const request = new TextEncoder().encode('GET /index.html HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nUser-Agent: curl/7.88.1\r\nAccept: */*\r\n\r\n');
-  const body = 'x'.repeat(615);
-  const response = new TextEncoder().encode(
-    'HTTP/1.1 200 OK\r\nServer: nginx/1.22.1\r\nDate: Tue, 24 Nov 2026 03:00:00 GMT\r\nContent-Type: text/html\r\n' +
-      `Content-Length: ${body.length}\r\nLast-Modified: Mon, 23 Nov 2026 10:00:00 GMT\r\nConnection: keep-alive\r\nETag: "6560-267"\r\nAccept-Ranges: bytes\r\n\r\n${body}`,
-  );
-  const chunks: Chunk[] = [];
-  for (let i = 0; i < requests; i++) chunks.push({ direction: 'toServer', payload: request }, { direction: 'toClient', payload: response });
-  return { parser: PROTOCOL_PARSERS.find((p) => p.name === 'HTTP')!, l4: 'tcp', chunks };
+function batches(source: string, events: SocketEvent[]): SocketEventBatch[] {
+  const out: SocketEventBatch[] = [];
+  for (let i = 0; i < events.length; i += BATCH) out.push(SocketEventBatch.from(source, events.slice(i, i + BATCH)));
+  return out;
 }
 
-interface Figures {
-  connections: number;
-  requests_per_replay: number;
-  requests_per_second: number;
-  messages_per_second: number;
-  mib_per_second: number;
-}
-
-/** CPU seconds this process has used: rates per CPU second stay meaningful on a shared, busy machine. */
-function cpuSeconds(): number {
+const cpuSeconds = () => {
   const { user, system } = process.cpuUsage();
   return (user + system) / 1e6;
+};
+
+interface Figures {
+  events: number;
+  records_per_replay: number;
+  requests_per_second: number;
+  mib_per_second: number;
+  /** the same, with the records turned into OTLP spans */
+  with_spans_requests_per_second: number;
 }
 
-/** Replays the connections until SECONDS of this process's CPU time are spent; rates are per CPU second. */
-function measure(connections: Connection[]): Figures {
-  let requests = 0;
-  let messages = 0;
-  let bytes = 0;
-  let replays = 0;
+/** Replays the batches into fresh engines for SECONDS of CPU; requests (records) per CPU second. */
+function rate(recorded: SocketEventBatch[], spans: boolean): { perSecond: number; perReplay: number; mibPerSecond: number } {
+  let records = 0;
   let perReplay = 0;
+  let replays = 0;
+  const bytesPerReplay = recorded.reduce((n, b) => n + b.payloadLength.subarray(0, b.count).reduce((m, x) => m + x, 0), 0);
   const start = cpuSeconds();
   while (cpuSeconds() - start < SECONDS) {
-    let thisReplay = 0;
-    for (const conn of connections) {
-      conn.parser.infer(conn.chunks[0].payload, conn.chunks[0].direction);
-      const state = conn.parser.createState({ l4: conn.l4 });
-      for (const chunk of conn.chunks) {
-        bytes += chunk.payload.length;
-        const result = conn.parser.parse(chunk.payload, chunk.direction, state);
-        if (!Array.isArray(result)) continue;
-        messages += result.length;
-        for (const m of result) if (m.kind === 'request') thisReplay++;
-      }
-      if (conn.parser.flush) messages += conn.parser.flush(state).length;
-    }
-    requests += thisReplay;
-    perReplay = thisReplay;
+    const e = engine();
+    let replay = 0;
+    e.addSink((r: L7Record[]) => {
+      replay += r.length;
+      if (spans) recordsToTraces(r);
+    });
+    // a batch object is parsed once per engine: the same recorded batches serve every replay
+    for (const b of recorded) e.ingest(b);
+    e.flushAll();
     replays++;
+    records += replay;
+    perReplay = replay;
   }
   const seconds = cpuSeconds() - start;
+  return { perSecond: Math.round(records / seconds), perReplay, mibPerSecond: Number(((bytesPerReplay * replays) / seconds / 1048576).toFixed(1)) };
+}
+
+function measure(recorded: SocketEventBatch[]): Figures {
+  const plain = rate(recorded, false);
+  const withSpans = rate(recorded, true);
   return {
-    connections: connections.length,
-    requests_per_replay: perReplay,
-    requests_per_second: Math.round(requests / seconds),
-    messages_per_second: Math.round(messages / seconds),
-    mib_per_second: Number((bytes / seconds / 1024 / 1024).toFixed(1)),
+    events: recorded.reduce((n, b) => n + b.count, 0),
+    records_per_replay: plain.perReplay,
+    requests_per_second: plain.perSecond,
+    mib_per_second: plain.mibPerSecond,
+    with_spans_requests_per_second: withSpans.perSecond,
   };
 }
 
-if (!existsSync(captures)) {
-  process.stderr.write(`DeepFlow captures not found at ${captures}\n`);
-  process.exit(1);
+/** Runs `load` against `server` while the ebpf receiver records its port's traffic. */
+async function record(server: RunningServer, load: () => Promise<void>): Promise<SocketEventBatch[]> {
+  const capture = collectingReceiver({ payload_size: 1024, filters: { ports: { allow: [server.port] } } });
+  await capture.receiver.start();
+  try {
+    await load();
+    await new Promise((r) => setTimeout(r, 500));
+  } finally {
+    await capture.receiver.shutdown();
+    await server.stop();
+  }
+  return batches('ebpf', capture.events);
 }
-// The keep-alive stream first, while the shared parse loop has seen one protocol only, and
-// again at the end, after every parser went through the same call sites (as in a processor
-// that sees many protocols), which costs V8 its monomorphic fast paths.
-const httpKeepAlive = measure([nginxKeepAlive(1000)]);
-const byProtocol = loadConnections();
-const protocols: Record<string, Figures> = {};
-// The three the issue names first, then the rest for reference.
-const order = ['HTTP', 'Redis', 'MySQL', ...[...byProtocol.keys()].filter((p) => !['HTTP', 'Redis', 'MySQL'].includes(p)).sort()];
-for (const name of order) {
-  const connections = byProtocol.get(name);
-  if (connections) protocols[name] = measure(connections);
+
+async function check(run: Promise<{ code: number | null; stderr: string }>, what: string): Promise<void> {
+  const r = await run;
+  if (r.code !== 0) throw new Error(`${what} failed: ${r.stderr}`);
 }
-const httpKeepAliveAfterAll = measure([nginxKeepAlive(1000)]);
+
+async function recordLive(): Promise<Record<string, SocketEventBatch[]>> {
+  const page = `<!DOCTYPE html><html><head><title>Welcome to nginx!</title></head><body>${'<p>flowtel parse benchmark page.</p>'.repeat(16)}</body></html>\n`;
+  const nginx = await startNginx({ files: { 'index.html': page } });
+  const http = await record(nginx, () => check(runClient('hey', ['-n', String(REQUESTS), '-c', '4', `http://127.0.0.1:${nginx.port}/index.html`]), 'hey'));
+
+  const redis = await startRedis();
+  const redisTraffic = await record(redis, () =>
+    check(runClient('redis-benchmark', ['-p', String(redis.port), '-n', String(REQUESTS / 2), '-c', '4', '-t', 'set,get', '-q']), 'redis-benchmark'),
+  );
+
+  const db = await startMariadb();
+  const login = ['--no-defaults', '--protocol=TCP', '-h', '127.0.0.1', '-P', String(db.port), '-u', db.user, `-p${db.password}`, db.database];
+  await check(runClient('mariadb', login, "CREATE TABLE items (id INT PRIMARY KEY, name VARCHAR(40)); INSERT INTO items VALUES (1, 'one'), (2, 'two'), (3, 'three');"), 'mariadb');
+  let queries = '';
+  for (let i = 0; i < REQUESTS; i++) queries += `SELECT id, name FROM items WHERE id = ${(i % 3) + 1};\n`;
+  const mysql = await record(db, () => check(runClient('mariadb', login, queries), 'mariadb'));
+  return { HTTP: http, Redis: redisTraffic, MySQL: mysql };
+}
+
+/** Every DeepFlow capture's events, grouped by the protocol the engine recognised in them. */
+function deepflowByProtocol(): Record<string, SocketEventBatch[]> {
+  const out: Record<string, SocketEventBatch[]> = {};
+  for (const dir of readdirSync(captures, { withFileTypes: true }).filter((d) => d.isDirectory())) {
+    for (const file of readdirSync(join(captures, dir.name)).filter((f) => f.endsWith('.pcap'))) {
+      let events: SocketEvent[];
+      try {
+        events = [...readCaptureFile(join(captures, dir.name, file), { perspective: 'client', roles: 'first-packet' })];
+      } catch {
+        continue;
+      }
+      const probe = engine();
+      const seen = new Set<string>();
+      probe.addSink((r) => r.forEach((x) => seen.add(x.protocol)));
+      const recorded = batches('pcap', events);
+      recorded.forEach((b) => probe.ingest(b));
+      probe.flushAll();
+      if (seen.size !== 1) continue;
+      const protocol = [...seen][0];
+      (out[protocol] ??= []).push(...recorded);
+    }
+  }
+  return out;
+}
+
+const live: Record<string, Figures> = {};
+const unavailable = captureUnavailable();
+if (unavailable) process.stderr.write(`live recording skipped: ${unavailable}\n`);
+else for (const [protocol, recorded] of Object.entries(await recordLive())) live[protocol] = measure(recorded);
+
+const deepflow: Record<string, Figures> = {};
+if (existsSync(captures)) {
+  const byProtocol = deepflowByProtocol();
+  for (const protocol of Object.keys(byProtocol).sort()) deepflow[protocol] = measure(byProtocol[protocol]);
+} else process.stderr.write(`DeepFlow captures not found at ${captures}\n`);
+
 report('l7-parse', {
-  description: 'L7 requests parsed per CPU second (one thread): DeepFlow captures replayed (inference + parse, fresh state per connection), and an nginx-like HTTP/1 keep-alive stream',
-  cpu_seconds_per_protocol: SECONDS,
-  protocols,
-  http1_nginx_keepalive: httpKeepAlive,
-  http1_nginx_keepalive_after_all_protocols: httpKeepAliveAfterAll,
+  description: 'L7 requests (records) parsed per CPU second of one thread through L7Engine: real traffic recorded by the ebpf receiver (both ends), and DeepFlow captures',
+  cpu_seconds_per_figure: SECONDS,
+  target_http1_requests_per_second: 100_000,
+  live_recorded: live,
+  deepflow_captures: deepflow,
   ...selfUsage(),
 });
