@@ -1,0 +1,141 @@
+// Benchmark (issue 5, item 9): the l7 pipeline end to end. nginx on loopback at a fixed
+// 10,000 requests/s offered (`hey -z 10s -c 20 -q 500`), first alone, then with the real
+// collector (`flowtel --config`) running ebpf → l7 → batch → file exporter on nginx's port:
+// flowtel's CPU (% of one core, from /proc, ready to stop), the p99 latency it adds, and spans
+// lost (requests hey made vs nginx server spans written). Both ends are on this host, so every
+// request is captured twice (hey's client span and nginx's server span).
+//   node --import tsx bench/l7-e2e.ts          (L7_E2E_SECONDS=10)
+import { spawnSync } from 'node:child_process';
+import { createReadStream, mkdtempSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { freePort, hasCommand, startCollector, startNginx, waitForOutput } from '@flowtel/testkit';
+import { captureUnavailable } from '../ebpf-receiver/test/capture-support.ts';
+import { processUsage, report } from './lib/report.ts';
+
+const SECONDS = Number(process.env.L7_E2E_SECONDS ?? 10);
+const PAGE = `<!DOCTYPE html><html><head><title>Welcome to nginx!</title></head><body>${'<p>flowtel end-to-end benchmark page.</p>'.repeat(14)}</body></html>\n`;
+
+const number = (text: string, re: RegExp) => Number(re.exec(text)?.[1] ?? Number.NaN);
+
+/** hey at 20 × 500 requests/s for SECONDS: its own request count and latency percentiles. */
+function hey(url: string) {
+  const r = spawnSync('hey', ['-z', `${SECONDS}s`, '-c', '20', '-q', '500', url], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  if (r.status !== 0) throw new Error(`hey failed: ${r.stderr}`);
+  const out = r.stdout;
+  const statuses = [...out.matchAll(/\[(\d+)\]\s+(\d+) responses/g)];
+  return {
+    requests: statuses.reduce((n, m) => n + Number(m[2]), 0),
+    ok_responses: Number(statuses.find((m) => m[1] === '200')?.[2] ?? 0),
+    requests_per_second: number(out, /Requests\/sec:\s+([\d.]+)/),
+    p50_us: Math.round(number(out, /50% in ([\d.]+) secs/) * 1e6),
+    p99_us: Math.round(number(out, /99% in ([\d.]+) secs/) * 1e6),
+  };
+}
+
+/** Spans in an OTLP/JSON lines file, counted by service.name and kind. */
+async function countSpans(path: string): Promise<Record<string, number>> {
+  const counts: Record<string, number> = {};
+  for await (const line of createInterface({ input: createReadStream(path) })) {
+    if (!line) continue;
+    for (const rs of JSON.parse(line).resourceSpans ?? []) {
+      const service = rs.resource?.attributes?.find((a: { key: string }) => a.key === 'service.name')?.value?.stringValue ?? '';
+      for (const ss of rs.scopeSpans ?? [])
+        for (const s of ss.spans ?? []) {
+          const key = `${service}/${s.kind === 2 ? 'server' : s.kind === 3 ? 'client' : s.kind}`;
+          counts[key] = (counts[key] ?? 0) + 1;
+        }
+    }
+  }
+  return counts;
+}
+
+/** flowtel's own counters of what capture and parsing lost, from its Prometheus endpoint. */
+async function losses(port: number): Promise<Record<string, number>> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  const out: Record<string, number> = {};
+  for (const line of text.split('\n')) {
+    const m = /^(flowtel_(?:ebpf|l7)_[a-z_]+?)(?:_total)?(?:\{[^}]*\})? ([\d.e+]+)$/.exec(line);
+    if (m) out[m[1]] = (out[m[1]] ?? 0) + Number(m[2]);
+  }
+  return out;
+}
+
+const why = captureUnavailable() ?? ['hey', 'nginx'].find((tool) => !hasCommand(tool));
+if (why) {
+  process.stderr.write(`l7-e2e cannot run: ${why}\n`);
+  process.exit(1);
+}
+
+const nginx = await startNginx({ files: { 'index.html': PAGE } });
+const url = `http://127.0.0.1:${nginx.port}/index.html`;
+const dir = mkdtempSync(join(tmpdir(), 'flowtel-l7-e2e-'));
+const output = join(dir, 'spans.json');
+try {
+  const baseline = hey(url);
+  const metricsPort = await freePort();
+  const collector = startCollector(`receivers:
+  ebpf:
+    filters:
+      ports:
+        allow: [${nginx.port}]
+processors:
+  l7:
+  batch:
+exporters:
+  file:
+    path: ${output}
+service:
+  telemetry:
+    metrics:
+      readers:
+        - pull: {exporter: {prometheus: {host: 127.0.0.1, port: ${metricsPort}}}}
+  pipelines:
+    traces:
+      receivers: [ebpf]
+      processors: [l7, batch]
+      exporters: [file]
+`);
+  await waitForOutput(collector, 'Everything is ready', 60_000);
+  const pid = collector.process.pid!;
+  const before = await processUsage(pid);
+  const started = performance.now();
+  const captured = hey(url);
+  // what the pipeline still holds (batch timeout, file flush) is written before it exits
+  await new Promise((r) => setTimeout(r, 1500));
+  const after = await processUsage(pid);
+  const internal = await losses(metricsPort);
+  const wall = (performance.now() - started) / 1000;
+  const code = await collector.stop();
+  if (code !== 0) throw new Error(`flowtel exited with ${code}:\n${collector.output().slice(-2000)}`);
+  const spans = await countSpans(output);
+  const serverSpans = spans['nginx/server'] ?? 0;
+  const clientSpans = spans['hey/client'] ?? 0;
+  const cpu = after.cpu_seconds - before.cpu_seconds;
+  report('l7-e2e', {
+    description: 'nginx at 10,000 requests/s offered (hey -z 10s -c 20 -q 500), alone and with flowtel ebpf -> l7 -> batch -> file capturing both ends',
+    seconds: SECONDS,
+    baseline,
+    captured,
+    p99_added_us: captured.p99_us - baseline.p99_us,
+    p50_added_us: captured.p50_us - baseline.p50_us,
+    flowtel: {
+      cpu_seconds: cpu,
+      cpu_percent_of_one_core: Math.round((cpu / wall) * 1000) / 10,
+      peak_rss_mib: after.peak_rss_mib,
+      spans,
+      server_spans: serverSpans,
+      client_spans: clientSpans,
+      server_spans_lost: captured.requests - serverSpans,
+      client_spans_lost: captured.requests - clientSpans,
+      internal_metrics: internal,
+    },
+    cpu_seconds: cpu,
+    peak_rss_mib: after.peak_rss_mib,
+    load_average: loadavg(),
+  });
+} finally {
+  await nginx.stop();
+  rmSync(dir, { recursive: true, force: true });
+}
