@@ -5,7 +5,7 @@ import type { Server } from 'node:http';
 import { join } from 'node:path';
 import type { Batch, CreateSettings, Exporter, PipelineSignal } from '@flowtel/core';
 import { createQueuedExporter, permanent, retryable } from '@flowtel/core';
-import type { Logs, ScopeLogs } from '@flowtel/pdata';
+import type { KeyValue, Logs, ScopeLogs } from '@flowtel/pdata';
 import { isPermanent, quoteIdent, type ClickHouseClient } from './client.ts';
 import type { ClickHouseConfig } from './config.ts';
 import { EmbeddedClient, embeddedFolder } from './embedded.ts';
@@ -17,6 +17,7 @@ import { encodeTraces } from './encode/traces.ts';
 import { HttpClient, bodyEncoding } from './http.ts';
 import { schemaStatements, tableName, type TableRole } from './schema.ts';
 import { createClickHouseHttpServer } from './server.ts';
+import { TagStore, UnknownDictionaryError } from './tag-store.ts';
 
 export const isL7Scope = (scope: ScopeLogs) => scope.scope.name === L7_SCOPE_NAME;
 const notL7Scope = (scope: ScopeLogs) => scope.scope.name !== L7_SCOPE_NAME;
@@ -70,6 +71,7 @@ export class ClickHouseExporter {
   private readonly signals: PipelineSignal[];
   private readonly limits: Limits;
   private client?: ClickHouseClient;
+  private tags?: TagStore;
   private querySocket?: { server: Server; path: string };
   /** learnt at start, or at the first logs batch when the server was away at start */
   private logsFeatures?: LogsTableFeatures;
@@ -87,6 +89,7 @@ export class ClickHouseExporter {
   async start(): Promise<void> {
     const client = openClient(this.cfg, this.settings.configDir);
     this.client = client;
+    this.tags = new TagStore(client, this.cfg, rolesFor(this.signals));
     try {
       if (this.cfg.create_schema) {
         for (const statement of schemaStatements(this.cfg, rolesFor(this.signals))) await client.query(statement);
@@ -145,7 +148,8 @@ export class ClickHouseExporter {
         throw retryable(`cannot read the columns of ${this.cfg.database}.${tableName(this.cfg, 'logs')}: ${err.message}`, { cause: err });
       });
     }
-    const blocks = this.encode(batch);
+    const withIds = await this.prepareTags(batch);
+    const blocks = this.encode(batch, withIds);
     try {
       for (const block of blocks) {
         const insert = `INSERT INTO ${quoteIdent(this.cfg.database)}.${quoteIdent(block.table)} (${block.columns.map(quoteIdent).join(', ')}) FORMAT Native`;
@@ -161,26 +165,37 @@ export class ClickHouseExporter {
     }
   }
 
-  encode(batch: Batch): Block[] {
+  /** SmartEncoding: the id columns and dictionary entries the batch's encoded resources need. */
+  private async prepareTags(batch: Batch): Promise<boolean> {
+    try {
+      return await this.tags!.prepare(resourcesOf(batch));
+    } catch (err) {
+      const message = `storing SmartEncoding tags in ${this.cfg.database} failed: ${(err as Error).message}`;
+      throw err instanceof UnknownDictionaryError || isPermanent(err) ? permanent(message, { cause: err }) : retryable(message, { cause: err });
+    }
+  }
+
+  /** `withIds`: some resource carries SmartEncoding ids, so the blocks get the id columns. */
+  encode(batch: Batch, withIds = false): Block[] {
     const rows = batch.items;
     switch (batch.signal) {
       case 'traces':
-        return encodeTraces(batch.data, tableName(this.cfg, 'traces'), this.limits, rows, this.pools);
+        return encodeTraces(batch.data, tableName(this.cfg, 'traces'), this.limits, rows, this.pools, withIds);
       case 'logs':
-        return this.encodeLogs(batch.data, rows);
+        return this.encodeLogs(batch.data, rows, withIds);
       case 'metrics':
-        return encodeMetrics(batch.data, this.metricTables, this.limits, rows, this.pools);
+        return encodeMetrics(batch.data, this.metricTables, this.limits, rows, this.pools, withIds);
       default:
         throw permanent(`the ClickHouse exporter takes traces, metrics and logs, not ${batch.signal}`);
     }
   }
 
   /** Request logs of the l7 processor go to l7_flow_log only, every other log to otel_logs. */
-  private encodeLogs(logs: Logs, rows: number): Block[] {
+  private encodeLogs(logs: Logs, rows: number, withIds: boolean): Block[] {
     const hasL7 = logs.resourceLogs.some((rl) => rl.scopeLogs.some(isL7Scope));
     const features = this.logsFeatures ?? { eventName: true };
-    const blocks = encodeLogs(logs, tableName(this.cfg, 'logs'), features, this.limits, rows, notL7Scope, this.pools);
-    if (hasL7) blocks.push(...encodeL7(logs, tableName(this.cfg, 'l7'), this.limits, rows, isL7Scope, this.pools));
+    const blocks = encodeLogs(logs, tableName(this.cfg, 'logs'), features, this.limits, rows, notL7Scope, this.pools, withIds);
+    if (hasL7) blocks.push(...encodeL7(logs, tableName(this.cfg, 'l7'), this.limits, rows, isL7Scope, this.pools, withIds));
     return blocks;
   }
 
@@ -193,7 +208,21 @@ export class ClickHouseExporter {
     }
     const client = this.client;
     this.client = undefined;
+    this.tags = undefined;
     await client?.close();
+  }
+}
+
+function resourcesOf(batch: Batch): Array<{ resource: { attributes: KeyValue[] } }> {
+  switch (batch.signal) {
+    case 'traces':
+      return batch.data.resourceSpans;
+    case 'logs':
+      return batch.data.resourceLogs;
+    case 'metrics':
+      return batch.data.resourceMetrics;
+    default:
+      return [];
   }
 }
 

@@ -2,12 +2,14 @@
 // remote, queried with SQL or a named view, the result formatted. A collector running on an
 // embedded store holds its folder; the query then goes through that collector's query socket.
 import { existsSync } from 'node:fs';
+import { idColumn, translateTagNames } from '@flowtel/processor-smartencoding/clickhouse';
 import { ClickHouseError, quoteIdent, type ClickHouseClient } from './client.ts';
 import { isEmbedded, openClient, querySocketPath } from './clickhouse.ts';
 import { configSchema, type ClickHouseConfig } from './config.ts';
 import { EmbeddedClient, FOLDER_LOCKED, embeddedFolder } from './embedded.ts';
 import { formatResult, parseJsonCompact, type QueryFormat, type ResultSet } from './format.ts';
 import { HttpClient } from './http.ts';
+import { tableName } from './schema.ts';
 import { servicesSql, traceJson, traceSql, traceTree } from './views.ts';
 
 export { QUERY_FORMATS, type QueryFormat } from './format.ts';
@@ -52,6 +54,13 @@ async function select(client: ClickHouseClient, sql: string): Promise<ResultSet>
   return parseJsonCompact((await client.query(sql, 'JSONCompact')).toString('utf8'));
 }
 
+/** Whether the traces table has SmartEncoding's id columns (added with the first encoded span). */
+async function tracesHaveIds(client: ClickHouseClient, cfg: ClickHouseConfig): Promise<boolean> {
+  const table = `${quoteIdent(cfg.database)}.${quoteIdent(tableName(cfg, 'traces'))}`;
+  const desc = await client.query(`DESC TABLE ${table}`, 'TabSeparated').catch(() => Buffer.alloc(0));
+  return desc.toString('utf8').split('\n').some((line) => line.split('\t')[0] === idColumn('resource'));
+}
+
 /**
  * The clickhouse exporter's config in a collector config (its `exporters` map): the one with id
  * `id`, or the only one when no id is given.
@@ -78,9 +87,11 @@ export async function runQuery(config: unknown, request: QueryRequest, format: Q
   const cfg = parsed.data;
   const client = await connect(cfg, options.configDir ?? process.cwd());
   try {
-    if (typeof request === 'string') return formatResult(await select(client, request), format);
-    if ('services' in request) return formatResult(await select(client, servicesSql(cfg)), format);
-    const spans = await select(client, traceSql(cfg, request.trace));
+    // SmartEncoding's tag names (`pod = 'x'`, `process_1`) become id filters and dictionary lookups
+    if (typeof request === 'string') return formatResult(await select(client, translateTagNames(request, { database: cfg.database })), format);
+    const withIds = await tracesHaveIds(client, cfg);
+    if ('services' in request) return formatResult(await select(client, servicesSql(cfg, withIds)), format);
+    const spans = await select(client, traceSql(cfg, request.trace, withIds));
     if (spans.rows.length === 0) throw new Error(`trace ${request.trace} not found in ${cfg.database}.${cfg.traces_table_name}`);
     return format === 'json' ? traceJson(spans) : formatResult(traceTree(spans), format);
   } finally {

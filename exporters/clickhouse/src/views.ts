@@ -1,14 +1,26 @@
 // The named views of `flowtel query`: RED per service, and one trace as a tree of spans.
+import { dictionaryObject, idColumn } from '@flowtel/processor-smartencoding/clickhouse';
 import type { ClickHouseConfig } from './config.ts';
 import { quoteIdent } from './client.ts';
 import type { ResultSet } from './format.ts';
 import { tableName } from './schema.ts';
 
+/**
+ * The service of a span. SmartEncoding keeps service.name on encoded records (its `keep`
+ * list), so ServiceName holds it; when a `keep` list left it out, it is in the record's
+ * `resource` dictionary entry. `withIds`: the table has SmartEncoding's id columns.
+ */
+export function serviceNameSql(cfg: ClickHouseConfig, withIds: boolean): string {
+  if (!withIds) return 'ServiceName';
+  const dictionary = `${cfg.database}.${dictionaryObject('resource')}`.replace(/'/g, "\\'");
+  return `if(ServiceName != '', ServiceName, dictGet('${dictionary}', 'attributes', toUInt64(${idColumn('resource')}))['service.name'])`;
+}
+
 /** Rate, errors and duration per service, from the spans that serve a request. */
-export function servicesSql(cfg: ClickHouseConfig): string {
+export function servicesSql(cfg: ClickHouseConfig, withIds = false): string {
   const traces = `${quoteIdent(cfg.database)}.${quoteIdent(tableName(cfg, 'traces'))}`;
   return `SELECT
-    ServiceName AS service,
+    ${serviceNameSql(cfg, withIds)} AS service,
     count() AS requests,
     round(requests / greatest(1, dateDiff('second', min(Timestamp), max(Timestamp))), 3) AS requests_per_s,
     countIf(StatusCode = 'Error') AS errors,
@@ -19,12 +31,12 @@ export function servicesSql(cfg: ClickHouseConfig): string {
     max(Timestamp) AS last_seen
 FROM ${traces}
 WHERE SpanKind IN ('Server', 'Consumer') OR ParentSpanId = ''
-GROUP BY ServiceName
+GROUP BY service
 ORDER BY requests DESC`;
 }
 
 /** The spans of one trace, narrowed by the trace-id lookup table as contrib's README does. */
-export function traceSql(cfg: ClickHouseConfig, traceId: string): string {
+export function traceSql(cfg: ClickHouseConfig, traceId: string, withIds = false): string {
   if (!/^[0-9a-f]{32}$/i.test(traceId)) throw new Error(`"${traceId}" is not a trace id (32 hex digits)`);
   const db = quoteIdent(cfg.database);
   const traces = tableName(cfg, 'traces');
@@ -32,7 +44,7 @@ export function traceSql(cfg: ClickHouseConfig, traceId: string): string {
   return `WITH
     (SELECT min(Start) FROM ${db}.${quoteIdent(`${traces}_trace_id_ts`)} WHERE TraceId = '${id}') AS start,
     (SELECT max(End) + 1 FROM ${db}.${quoteIdent(`${traces}_trace_id_ts`)} WHERE TraceId = '${id}') AS end
-SELECT SpanId, ParentSpanId, SpanName, ServiceName, SpanKind, StatusCode,
+SELECT SpanId, ParentSpanId, SpanName, ${serviceNameSql(cfg, withIds)} AS ServiceName, SpanKind, StatusCode,
     toString(Timestamp) AS start_time, round(Duration / 1e6, 3) AS duration_ms
 FROM ${db}.${quoteIdent(traces)}
 WHERE TraceId = '${id}' AND Timestamp >= start AND Timestamp <= end

@@ -12,6 +12,9 @@ import { DICTIONARY_TABLE, dictionaryObject, idColumn } from './storage-names.ts
 
 export { DICTIONARY_TABLE, dictionaryObject, idColumn } from './storage-names.ts';
 export { translateTagNames, TAG_NAMES } from './translate.ts';
+// what an exporter needs besides the SQL, without loading the processor itself
+export { dictionaryOf } from './registry.ts';
+export { DICT_NAME_ATTRIBUTE, isTagAttribute } from './tags.ts';
 
 const q = (name: string) => `"${name.replace(/"/g, '""')}"`;
 const sqlString = (s: string) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
@@ -25,14 +28,24 @@ export const ROW_KINDS: readonly TagKind[] = TAG_KINDS;
  */
 const ID_TYPE = 'UInt32 CODEC(T64, ZSTD(1))';
 
+/** The id column names of an otel_* table, in the order of idColumnDefinitions(). */
+export function idColumnNames(): string[] {
+  return ROW_KINDS.map((k) => idColumn(k));
+}
+
+/** The id column names of l7_flow_log, in the order of l7IdColumnDefinitions(). */
+export function l7IdColumnNames(): string[] {
+  return ROW_KINDS.flatMap((k) => [idColumn(k, 0), idColumn(k, 1)]);
+}
+
 /** The id columns of an otel_* table: `host_id UInt32`, ... (0 = none). */
 export function idColumnDefinitions(): string[] {
-  return ROW_KINDS.map((k) => `${idColumn(k)} ${ID_TYPE}`);
+  return idColumnNames().map((c) => `${c} ${ID_TYPE}`);
 }
 
 /** The id columns of l7_flow_log: both ends of each request, as DeepFlow's _0 / _1 columns. */
 export function l7IdColumnDefinitions(): string[] {
-  return ROW_KINDS.flatMap((k) => [0, 1].map((side) => `${idColumn(k, side as 0 | 1)} ${ID_TYPE}`));
+  return l7IdColumnNames().map((c) => `${c} ${ID_TYPE}`);
 }
 
 /**

@@ -22,6 +22,8 @@ import {
   type NativeColumn,
 } from '../native.ts';
 import { BlockSink, Pools, type Block, type Limits, type TableColumns } from './block.ts';
+import { IdColumns, L7_ID_COLUMNS, l7IdRow } from './tag-ids.ts';
+import { isTagAttribute } from '@flowtel/processor-smartencoding/clickhouse';
 
 /** The instrumentation scope of the l7 processor's request logs: these go to l7_flow_log. */
 export const L7_SCOPE_NAME = 'flowtel.l7';
@@ -73,8 +75,9 @@ const CONSUMED = new Set<string>([...L7_FIELDS, ...Object.values(FALLBACKS).flat
 class L7Columns implements TableColumns {
   rows = 0;
   readonly c: Record<string, NativeColumn> = {};
+  readonly ids?: IdColumns;
   readonly columns: NativeColumn[];
-  constructor(n: number) {
+  constructor(n: number, withIds: boolean) {
     const add = <T extends NativeColumn>(col: T): T => ((this.c[col.name] = col), col);
     this.columns = [
       add(dateTime('time', n)),
@@ -124,6 +127,7 @@ class L7Columns implements TableColumns {
       add(new ArrayColumn('attribute_names', 'String', n)),
       add(new ArrayColumn('attribute_values', 'String', n)),
     ];
+    if (withIds) this.columns.push(...(this.ids = new IdColumns(L7_ID_COLUMNS, n)).columns);
   }
   w(name: string): ByteWriter {
     return (this.c[name] as FixedColumn | StringColumn).w;
@@ -170,9 +174,10 @@ class Fields {
     const n = this.num(field);
     return n === undefined ? undefined : BigInt(Math.trunc(n));
   }
+  /** What no column takes; SmartEncoding's peer ids have columns of their own. */
   rest(): KeyValue[] {
     const out: KeyValue[] = [];
-    for (const [key, value] of this.byKey) if (!CONSUMED.has(key)) out.push({ key, value });
+    for (const [key, value] of this.byKey) if (!CONSUMED.has(key) && !isTagAttribute(key)) out.push({ key, value });
     return out;
   }
 }
@@ -221,8 +226,17 @@ function writeNullable<T extends bigint | number>(col: NullableColumn, value: T 
 
 const US = 1000n;
 
-export function encodeL7(logs: Logs, table: string, limits: Limits, rowsHint: number, keep: (scope: ScopeLogs) => boolean, pools = new Pools()): Block[] {
-  const sink = new BlockSink(table, pools.get(`l7:${table}`, (n) => new L7Columns(n)), limits, rowsHint);
+/** `withIds`: the block has SmartEncoding's id columns of both ends (some resource of the batch is encoded). */
+export function encodeL7(
+  logs: Logs,
+  table: string,
+  limits: Limits,
+  rowsHint: number,
+  keep: (scope: ScopeLogs) => boolean,
+  pools = new Pools(),
+  withIds = false,
+): Block[] {
+  const sink = new BlockSink(table, pools.get(`l7:${table}:${withIds}`, (n) => new L7Columns(n, withIds)), limits, rowsHint);
   for (const rl of logs.resourceLogs) {
     const service = serviceNameOf(rl.resource.attributes);
     const instance = rl.resource.attributes.find((kv) => kv.key === 'service.instance.id');
@@ -288,6 +302,7 @@ export function encodeL7(logs: Logs, table: string, limits: Limits, rowsHint: nu
         }
         names.endRow(rest.length);
         values.endRow(rest.length);
+        if (withIds) c.ids!.write(l7IdRow(rl.resource.attributes, r.attributes));
         sink.rowDone();
       }
     }

@@ -4,6 +4,7 @@ import type { ScopeLogs, Logs } from '@flowtel/pdata';
 import { anyValueString, serviceNameOf } from '../anyvalue.ts';
 import { LowCardinalityColumn, StringColumn, StringMapColumn, dateTime64, u8, type FixedColumn, type NativeColumn } from '../native.ts';
 import { BlockSink, EncodedMap, Pools, writeMap, type Block, type Limits, type TableColumns } from './block.ts';
+import { IdColumns, OTEL_ID_COLUMNS, isEncoded, resourceIdRow, withoutTagAttributes } from './tag-ids.ts';
 
 class LogColumns implements TableColumns {
   rows = 0;
@@ -23,9 +24,10 @@ class LogColumns implements TableColumns {
   readonly scopeAttributes: StringMapColumn;
   readonly logAttributes: StringMapColumn;
   readonly eventName?: StringColumn;
+  readonly ids?: IdColumns;
   readonly columns: NativeColumn[];
 
-  constructor(n: number, withEventName: boolean) {
+  constructor(n: number, withEventName: boolean, withIds: boolean) {
     this.columns = [
       (this.timestamp = dateTime64('Timestamp', n)),
       (this.traceId = new StringColumn('TraceId', n)),
@@ -44,6 +46,7 @@ class LogColumns implements TableColumns {
       (this.logAttributes = new StringMapColumn('LogAttributes', n)),
     ];
     if (withEventName) this.columns.push((this.eventName = new StringColumn('EventName', n)));
+    if (withIds) this.columns.push(...(this.ids = new IdColumns(OTEL_ID_COLUMNS, n)).columns);
   }
 }
 
@@ -51,7 +54,7 @@ export interface LogsTableFeatures {
   eventName: boolean;
 }
 
-/** Encodes the scopes `keep` accepts. */
+/** Encodes the scopes `keep` accepts; `withIds`: the block has SmartEncoding's id columns. */
 export function encodeLogs(
   logs: Logs,
   table: string,
@@ -60,11 +63,15 @@ export function encodeLogs(
   rowsHint: number,
   keep: (scope: ScopeLogs) => boolean,
   pools = new Pools(),
+  withIds = false,
 ): Block[] {
-  const pool = pools.get(`logs:${table}:${features.eventName}`, (n) => new LogColumns(n, features.eventName));
+  const pool = pools.get(`logs:${table}:${features.eventName}:${withIds}`, (n) => new LogColumns(n, features.eventName, withIds));
   const sink = new BlockSink(table, pool, limits, rowsHint);
   for (const rl of logs.resourceLogs) {
-    const resource = new EncodedMap(rl.resource.attributes);
+    const attributes = rl.resource.attributes;
+    const encoded = withIds && isEncoded(attributes);
+    const resource = new EncodedMap(encoded ? withoutTagAttributes(attributes) : attributes);
+    const ids = withIds ? resourceIdRow(attributes) : undefined;
     const service = serviceNameOf(rl.resource.attributes);
     for (const sl of rl.scopeLogs) {
       if (!keep(sl)) continue;
@@ -85,8 +92,9 @@ export function encodeLogs(
         c.scopeName.w.string(sl.scope.name);
         c.scopeVersion.w.string(sl.scope.version);
         scopeAttributes.writeTo(c.scopeAttributes);
-        writeMap(c.logAttributes, r.attributes);
+        writeMap(c.logAttributes, encoded ? withoutTagAttributes(r.attributes) : r.attributes);
         c.eventName?.w.string(r.eventName);
+        if (ids) c.ids!.write(ids);
         sink.rowDone();
       }
     }

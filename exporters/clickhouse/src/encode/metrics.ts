@@ -25,6 +25,7 @@ import {
   type NativeColumn,
 } from '../native.ts';
 import { BlockSink, EncodedMap, Pools, writeMap, type Block, type Limits, type TableColumns } from './block.ts';
+import { IdColumns, OTEL_ID_COLUMNS, isEncoded, resourceIdRow, withoutTagAttributes } from './tag-ids.ts';
 
 export type MetricKind = 'gauge' | 'sum' | 'histogram' | 'exponential_histogram' | 'summary';
 
@@ -110,13 +111,15 @@ class MetricColumns implements TableColumns {
   readonly shared: Shared;
   readonly own: Record<string, FixedColumn | ArrayColumn>;
   readonly exemplars?: Exemplars;
+  readonly ids?: IdColumns;
   readonly columns: NativeColumn[];
 
-  constructor(n: number, kind: MetricKind) {
+  constructor(n: number, kind: MetricKind, withIds: boolean) {
     this.shared = new Shared(n);
     this.own = ownColumns(kind, n);
     if (kind !== 'summary') this.exemplars = new Exemplars(n);
-    this.columns = [...this.shared.columns, ...Object.values(this.own), ...(this.exemplars?.columns ?? [])];
+    if (withIds) this.ids = new IdColumns(OTEL_ID_COLUMNS, n);
+    this.columns = [...this.shared.columns, ...Object.values(this.own), ...(this.exemplars?.columns ?? []), ...(this.ids?.columns ?? [])];
   }
 }
 
@@ -226,19 +229,29 @@ function writeOwn(c: MetricColumns, kind: MetricKind, p: unknown, temporality: n
 
 export const METRIC_KINDS: MetricKind[] = ['gauge', 'sum', 'histogram', 'exponential_histogram', 'summary'];
 
-export function encodeMetrics(metrics: Metrics, tables: Record<MetricKind, string>, limits: Limits, rowsHint: number, pools = new Pools()): Block[] {
+/** `withIds`: the blocks have SmartEncoding's id columns (some resource of the batch is encoded). */
+export function encodeMetrics(
+  metrics: Metrics,
+  tables: Record<MetricKind, string>,
+  limits: Limits,
+  rowsHint: number,
+  pools = new Pools(),
+  withIds = false,
+): Block[] {
   const sinks = new Map<MetricKind, BlockSink<MetricColumns>>();
   const sinkFor = (kind: MetricKind) => {
     let s = sinks.get(kind);
     if (!s) {
-      const pool = pools.get(`${kind}:${tables[kind]}`, (n) => new MetricColumns(n, kind));
+      const pool = pools.get(`${kind}:${tables[kind]}:${withIds}`, (n) => new MetricColumns(n, kind, withIds));
       sinks.set(kind, (s = new BlockSink(tables[kind], pool, limits, rowsHint)));
     }
     return s;
   };
   for (const rm of metrics.resourceMetrics) {
-    const resource = new EncodedMap(rm.resource.attributes);
-    const service = serviceNameOf(rm.resource.attributes);
+    const attributes = rm.resource.attributes;
+    const resource = new EncodedMap(withIds && isEncoded(attributes) ? withoutTagAttributes(attributes) : attributes);
+    const ids = withIds ? resourceIdRow(attributes) : undefined;
+    const service = serviceNameOf(attributes);
     for (const sm of rm.scopeMetrics) {
       const scopeAttributes = new EncodedMap(sm.scope.attributes);
       for (const m of sm.metrics) {
@@ -266,6 +279,7 @@ export function encodeMetrics(metrics: Metrics, tables: Record<MetricKind, strin
           s.timeUnix.w.i64(p.timeUnixNano);
           s.flags.w.u32(p.flags);
           writeOwn(c, kind, p, temporality, monotonic);
+          if (ids) c.ids!.write(ids);
           sink.rowDone();
         }
       }

@@ -14,6 +14,7 @@ import {
   type NativeColumn,
 } from '../native.ts';
 import { BlockSink, EncodedMap, Pools, writeMap, type Block, type Limits, type TableColumns } from './block.ts';
+import { IdColumns, OTEL_ID_COLUMNS, isEncoded, resourceIdRow, withoutTagAttributes } from './tag-ids.ts';
 
 /** pdata's SpanKind.String() and StatusCode.String(), what contrib stores and dashboards filter on. */
 export const SPAN_KIND_NAMES = ['Unspecified', 'Internal', 'Server', 'Client', 'Producer', 'Consumer'];
@@ -43,9 +44,10 @@ class SpanColumns implements TableColumns {
   readonly linksSpanId: ArrayColumn;
   readonly linksTraceState: ArrayColumn;
   readonly linksAttributes: MapArrayColumn;
+  readonly ids?: IdColumns;
   readonly columns: NativeColumn[];
 
-  constructor(n: number) {
+  constructor(n: number, withIds: boolean) {
     this.columns = [
       (this.timestamp = dateTime64('Timestamp', n)),
       (this.traceId = new StringColumn('TraceId', n)),
@@ -70,13 +72,17 @@ class SpanColumns implements TableColumns {
       (this.linksTraceState = new ArrayColumn('Links.TraceState', 'String', n)),
       (this.linksAttributes = new MapArrayColumn('Links.Attributes', n)),
     ];
+    if (withIds) this.columns.push(...(this.ids = new IdColumns(OTEL_ID_COLUMNS, n)).columns);
   }
 }
 
-export function encodeTraces(traces: Traces, table: string, limits: Limits, rowsHint: number, pools = new Pools()): Block[] {
-  const sink = new BlockSink(table, pools.get(`traces:${table}`, (n) => new SpanColumns(n)), limits, rowsHint);
+/** `withIds`: the block has SmartEncoding's id columns (some resource of the batch is encoded). */
+export function encodeTraces(traces: Traces, table: string, limits: Limits, rowsHint: number, pools = new Pools(), withIds = false): Block[] {
+  const sink = new BlockSink(table, pools.get(`traces:${table}:${withIds}`, (n) => new SpanColumns(n, withIds)), limits, rowsHint);
   for (const rs of traces.resourceSpans) {
-    const resource = new EncodedMap(rs.resource.attributes);
+    const attributes = rs.resource.attributes;
+    const resource = new EncodedMap(withIds && isEncoded(attributes) ? withoutTagAttributes(attributes) : attributes);
+    const ids = withIds ? resourceIdRow(attributes) : undefined;
     const service = serviceNameOf(rs.resource.attributes);
     for (const ss of rs.scopeSpans) {
       const { name: scopeName, version: scopeVersion } = ss.scope;
@@ -116,6 +122,7 @@ export function encodeTraces(traces: Traces, table: string, limits: Limits, rows
         c.linksSpanId.endRow(span.links.length);
         c.linksTraceState.endRow(span.links.length);
         c.linksAttributes.endRow(span.links.length);
+        if (ids) c.ids!.write(ids);
         sink.rowDone();
       }
     }

@@ -1,0 +1,59 @@
+// SmartEncoding's integer tag columns in a block. A resource the smartencoding processor
+// encoded carries `flowtel.tag.*` ids instead of its tags: those become the `<kind>_id`
+// columns (`<kind>_id_0/1` in l7_flow_log) and stay out of every attribute map. A resource
+// without them is written as contrib writes it, with 0 ids when its block has id columns.
+import type { KeyValue } from '@flowtel/pdata';
+import {
+  DICT_NAME_ATTRIBUTE,
+  idColumnNames,
+  idColumnValues,
+  isTagAttribute,
+  l7IdColumnNames,
+  l7IdColumnValues,
+} from '@flowtel/processor-smartencoding/clickhouse';
+import { u32, type FixedColumn } from '../native.ts';
+
+/** The dictionary an encoded resource's ids index, or undefined for a plain resource. */
+export function dictionaryNameOf(attributes: KeyValue[]): string | undefined {
+  for (const kv of attributes) if (kv.key === DICT_NAME_ATTRIBUTE && 'stringValue' in kv.value) return kv.value.stringValue;
+  return undefined;
+}
+
+export const isEncoded = (attributes: KeyValue[]) => dictionaryNameOf(attributes) !== undefined;
+
+export const withoutTagAttributes = (attributes: KeyValue[]) => attributes.filter((kv) => !isTagAttribute(kv.key));
+
+export const OTEL_ID_COLUMNS = idColumnNames();
+export const L7_ID_COLUMNS = l7IdColumnNames();
+const NO_IDS = new Array<number>(L7_ID_COLUMNS.length).fill(0);
+
+/** The id columns of one block, UInt32 each (the table adds the codec). */
+export class IdColumns {
+  readonly columns: FixedColumn[];
+  constructor(names: string[], rowsHint: number) {
+    this.columns = names.map((name) => u32(name, rowsHint));
+  }
+  write(values: readonly number[]): void {
+    for (let i = 0; i < this.columns.length; i++) this.columns[i].w.u32(values[i]);
+  }
+}
+
+/** An otel_* row's ids, in OTEL_ID_COLUMNS order. */
+export function resourceIdRow(attributes: KeyValue[]): readonly number[] {
+  if (!isEncoded(attributes)) return NO_IDS;
+  const values = idColumnValues(attributes);
+  return OTEL_ID_COLUMNS.map((c) => values[c] ?? 0);
+}
+
+/** An l7_flow_log row's ids (both ends), in L7_ID_COLUMNS order. */
+export function l7IdRow(resourceAttributes: KeyValue[], recordAttributes: KeyValue[]): readonly number[] {
+  if (!isEncoded(resourceAttributes)) return NO_IDS;
+  const values = l7IdColumnValues(resourceAttributes, recordAttributes);
+  return L7_ID_COLUMNS.map((c) => values[c] ?? 0);
+}
+
+/** Whether any resource of a batch carries SmartEncoding ids. */
+export function anyEncoded(resources: Iterable<{ resource: { attributes: KeyValue[] } }>): boolean {
+  for (const r of resources) if (isEncoded(r.resource.attributes)) return true;
+  return false;
+}
