@@ -6,7 +6,7 @@
 //  3. a server request whose connection's other end was seen as a client on this host joins
 //     that client span (both ends of a loopback or same-host connection);
 //  4. an x-request-id seen before links the hop to the span that carried it.
-import { randomBytes } from 'node:crypto';
+import { newSpanId, newTraceId } from './ids.ts';
 import type { L7Message } from './message.ts';
 import type { ConnectionInfo, SpanIds } from './record.ts';
 import { propagatedContext } from './trace-context.ts';
@@ -67,8 +67,8 @@ export class Correlator {
       const caller = this.flows.get(flow)?.shift();
       const linked = propagated ?? caller ?? (requestId ? this.requestIds.get(requestId) : undefined);
       ids = {
-        traceId: linked?.traceId ?? randomBytes(16),
-        spanId: randomBytes(8),
+        traceId: linked?.traceId ?? newTraceId(),
+        spanId: newSpanId(),
         parentSpanId: linked?.spanId ?? EMPTY,
         traceState: propagated?.traceState ?? '',
       };
@@ -81,9 +81,9 @@ export class Correlator {
     } else {
       const serving = this.options.syscall ? this.threads.get(thread) : undefined;
       ids = {
-        traceId: propagated?.traceId ?? serving?.traceId ?? randomBytes(16),
+        traceId: propagated?.traceId ?? serving?.traceId ?? newTraceId(),
         // the id the next hop sees as its parent, when the payload says it
-        spanId: propagated?.spanId ?? randomBytes(8),
+        spanId: propagated?.spanId ?? newSpanId(),
         parentSpanId: serving?.spanId ?? EMPTY,
         traceState: propagated?.traceState ?? '',
       };
