@@ -48,6 +48,8 @@ export class OtlpGrpcSender implements OtlpSender {
     const options: ChannelOptions = {
       'grpc.max_send_message_length': -1,
       'grpc.max_receive_message_length': -1,
+      // channelz bookkeeping costs on every call and nothing serves it
+      'grpc.enable_channelz': 0,
     };
     if (COMPRESSION_ALGORITHM[c.compression]) options['grpc.default_compression_algorithm'] = COMPRESSION_ALGORITHM[c.compression];
     if (c.tls.server_name_override) options['grpc.ssl_target_name_override'] = c.tls.server_name_override;

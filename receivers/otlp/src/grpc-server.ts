@@ -43,6 +43,8 @@ export class OtlpGrpcServer {
   async start(): Promise<void> {
     const server = new Server({
       'grpc.max_receive_message_length': Math.floor(this.config.max_recv_msg_size_mib * MIB),
+      // channelz bookkeeping costs on every call and nothing serves it
+      'grpc.enable_channelz': 0,
       ...(this.config.max_concurrent_streams > 0 ? { 'grpc.max_concurrent_streams': this.config.max_concurrent_streams } : {}),
     });
     for (const signal of this.ingest.signals) {
