@@ -337,6 +337,21 @@ GROUP BY TraceId`,
   ];
 }
 
+/**
+ * l7_flow_log is flowtel's own table and gains columns as the l7 processor learns fields: a
+ * table an older flowtel created gets the missing ones (existing rows read their defaults).
+ */
+function l7ColumnUpgrade(cfg: ClickHouseConfig, spec: TableSpec): string[] {
+  const columns = spec.columns
+    .split('\n')
+    .map((line) => line.trim().replace(/,$/, ''))
+    .filter((line) => line !== '' && !line.startsWith('INDEX '));
+  const add = columns.map((c) => `ADD COLUMN IF NOT EXISTS ${c}`).join(', ');
+  const tables = cfg.cluster_name ? [`${spec.name}_local`, spec.name] : [spec.name];
+  const cluster = cfg.cluster_name ? ` ${onCluster(cfg)}` : '';
+  return tables.map((t) => `ALTER TABLE ${q(cfg.database)}.${q(t)}${cluster} ${add}`);
+}
+
 /** Every DDL statement, in order: the database, then the tables of the given roles. */
 export function schemaStatements(cfg: ClickHouseConfig, roles: TableRole[]): string[] {
   const all = specs(cfg);
@@ -344,6 +359,7 @@ export function schemaStatements(cfg: ClickHouseConfig, roles: TableRole[]): str
   for (const role of roles) {
     out.push(...createTable(cfg, all[role]));
     if (role === 'traces') out.push(...traceIdTs(cfg, all.traces));
+    if (role === 'l7') out.push(...l7ColumnUpgrade(cfg, all.l7));
   }
   return out;
 }
