@@ -10,7 +10,8 @@
 // Each replay runs into a fresh engine until SECONDS of this process's CPU time are spent;
 // rates are per CPU second of this single thread. `with_spans` also turns the records into
 // OTLP spans, as a traces pipeline does.
-//   node --import tsx bench/l7-parse.ts          (BENCH_SECONDS=3, BENCH_REQUESTS=4000)
+//   node --import tsx bench/l7-parse.ts          (BENCH_SECONDS=3, BENCH_REQUESTS=4000,
+//                                                  BENCH_PROTOCOLS=HTTP,Redis to measure only those)
 import { existsSync, readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,6 +27,8 @@ import { report, selfUsage } from './lib/report.ts';
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 4000);
 const BATCH = 1024;
+const ONLY = process.env.BENCH_PROTOCOLS?.split(',');
+const wanted = (protocol: string) => !ONLY || ONLY.includes(protocol);
 const NS_PER_MS = 1_000_000n;
 const captures = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'shared', 'testdata', 'deepflow', 'flow_generator');
 
@@ -119,22 +122,27 @@ async function check(run: Promise<{ code: number | null; stderr: string }>, what
 }
 
 async function recordLive(): Promise<Record<string, SocketEventBatch[]>> {
-  const page = `<!DOCTYPE html><html><head><title>Welcome to nginx!</title></head><body>${'<p>flowtel parse benchmark page.</p>'.repeat(16)}</body></html>\n`;
-  const nginx = await startNginx({ files: { 'index.html': page } });
-  const http = await record(nginx, () => check(runClient('hey', ['-n', String(REQUESTS), '-c', '4', `http://127.0.0.1:${nginx.port}/index.html`]), 'hey'));
-
-  const redis = await startRedis();
-  const redisTraffic = await record(redis, () =>
-    check(runClient('redis-benchmark', ['-p', String(redis.port), '-n', String(REQUESTS / 2), '-c', '4', '-t', 'set,get', '-q']), 'redis-benchmark'),
-  );
-
-  const db = await startMariadb();
-  const login = ['--no-defaults', '--protocol=TCP', '-h', '127.0.0.1', '-P', String(db.port), '-u', db.user, `-p${db.password}`, db.database];
-  await check(runClient('mariadb', login, "CREATE TABLE items (id INT PRIMARY KEY, name VARCHAR(40)); INSERT INTO items VALUES (1, 'one'), (2, 'two'), (3, 'three');"), 'mariadb');
-  let queries = '';
-  for (let i = 0; i < REQUESTS; i++) queries += `SELECT id, name FROM items WHERE id = ${(i % 3) + 1};\n`;
-  const mysql = await record(db, () => check(runClient('mariadb', login, queries), 'mariadb'));
-  return { HTTP: http, Redis: redisTraffic, MySQL: mysql };
+  const out: Record<string, SocketEventBatch[]> = {};
+  if (wanted('HTTP')) {
+    const page = `<!DOCTYPE html><html><head><title>Welcome to nginx!</title></head><body>${'<p>flowtel parse benchmark page.</p>'.repeat(16)}</body></html>\n`;
+    const nginx = await startNginx({ files: { 'index.html': page } });
+    out.HTTP = await record(nginx, () => check(runClient('hey', ['-n', String(REQUESTS), '-c', '4', `http://127.0.0.1:${nginx.port}/index.html`]), 'hey'));
+  }
+  if (wanted('Redis')) {
+    const redis = await startRedis();
+    out.Redis = await record(redis, () =>
+      check(runClient('redis-benchmark', ['-p', String(redis.port), '-n', String(REQUESTS / 2), '-c', '4', '-t', 'set,get', '-q']), 'redis-benchmark'),
+    );
+  }
+  if (wanted('MySQL')) {
+    const db = await startMariadb();
+    const login = ['--no-defaults', '--protocol=TCP', '-h', '127.0.0.1', '-P', String(db.port), '-u', db.user, `-p${db.password}`, db.database];
+    await check(runClient('mariadb', login, "CREATE TABLE items (id INT PRIMARY KEY, name VARCHAR(40)); INSERT INTO items VALUES (1, 'one'), (2, 'two'), (3, 'three');"), 'mariadb');
+    let queries = '';
+    for (let i = 0; i < REQUESTS; i++) queries += `SELECT id, name FROM items WHERE id = ${(i % 3) + 1};\n`;
+    out.MySQL = await record(db, () => check(runClient('mariadb', login, queries), 'mariadb'));
+  }
+  return out;
 }
 
 /** Every DeepFlow capture's events, grouped by the protocol the engine recognised in them. */
@@ -170,7 +178,7 @@ else for (const [protocol, recorded] of Object.entries(await recordLive())) live
 const deepflow: Record<string, Figures> = {};
 if (existsSync(captures)) {
   const byProtocol = deepflowByProtocol();
-  for (const protocol of Object.keys(byProtocol).sort()) deepflow[protocol] = measure(byProtocol[protocol]);
+  for (const protocol of Object.keys(byProtocol).sort()) if (wanted(protocol)) deepflow[protocol] = measure(byProtocol[protocol]);
 } else process.stderr.write(`DeepFlow captures not found at ${captures}\n`);
 
 report('l7-parse', {
