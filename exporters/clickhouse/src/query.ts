@@ -2,7 +2,7 @@
 // remote, queried with SQL or a named view, the result formatted. A collector running on an
 // embedded store holds its folder; the query then goes through that collector's query socket.
 import { existsSync } from 'node:fs';
-import { idColumn, translateTagNames } from '@flowtel/processor-smartencoding/clickhouse';
+import { DICTIONARY_TABLE, idColumn, translateTagNames } from '@flowtel/processor-smartencoding/clickhouse';
 import { ClickHouseError, quoteIdent, type ClickHouseClient } from './client.ts';
 import { isEmbedded, openClient, querySocketPath } from './clickhouse.ts';
 import { configSchema, type ClickHouseConfig } from './config.ts';
@@ -61,6 +61,12 @@ async function tracesHaveIds(client: ClickHouseClient, cfg: ClickHouseConfig): P
   return desc.toString('utf8').split('\n').some((line) => line.split('\t')[0] === idColumn('resource'));
 }
 
+/** Whether SmartEncoding ever stored tags here: only then are tag names in queries translated. */
+async function hasTagDictionary(client: ClickHouseClient, cfg: ClickHouseConfig): Promise<boolean> {
+  const exists = await client.query(`EXISTS TABLE ${quoteIdent(cfg.database)}.${quoteIdent(DICTIONARY_TABLE)}`, 'TabSeparated').catch(() => Buffer.from('0'));
+  return exists.toString('utf8').trim() === '1';
+}
+
 /**
  * The clickhouse exporter's config in a collector config (its `exporters` map): the one with id
  * `id`, or the only one when no id is given.
@@ -87,8 +93,11 @@ export async function runQuery(config: unknown, request: QueryRequest, format: Q
   const cfg = parsed.data;
   const client = await connect(cfg, options.configDir ?? process.cwd());
   try {
-    // SmartEncoding's tag names (`pod = 'x'`, `process_1`) become id filters and dictionary lookups
-    if (typeof request === 'string') return formatResult(await select(client, translateTagNames(request, { database: cfg.database })), format);
+    if (typeof request === 'string') {
+      // SmartEncoding's tag names (`pod = 'x'`, `process_1`) become id filters and dictionary lookups
+      const sql = (await hasTagDictionary(client, cfg)) ? translateTagNames(request, { database: cfg.database }) : request;
+      return formatResult(await select(client, sql), format);
+    }
     const withIds = await tracesHaveIds(client, cfg);
     if ('services' in request) return formatResult(await select(client, servicesSql(cfg, withIds)), format);
     const spans = await select(client, traceSql(cfg, request.trace, withIds));

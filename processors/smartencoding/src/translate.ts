@@ -65,6 +65,7 @@ export function translateTagNames(sql: string, options: TranslateOptions): strin
   const tokens = tokenize(sql);
   const out: string[] = [];
   const significant = tokens.map((t, i) => (t.type === 'space' || t.type === 'comment' ? -1 : i)).filter((i) => i >= 0);
+  const aliases = aliasesOf(tokens, significant);
   const clauseAtDepth: string[] = [''];
   let depth = 0;
   let previous: Token | undefined;
@@ -83,7 +84,7 @@ export function translateTagNames(sql: string, options: TranslateOptions): strin
     const name = token.type === 'ident' ? token.text : token.type === 'quoted' ? unquote(token) : undefined;
     const next = tokens[significant[s + 1]];
     const ref =
-      name !== undefined && next?.text !== '(' && previous?.text !== '.' && previous?.text.toUpperCase() !== 'AS'
+      name !== undefined && next?.text !== '(' && previous?.text !== '.' && previous?.text.toUpperCase() !== 'AS' && !aliases.has(name)
         ? tagRef(name)
         : undefined;
     if (!ref) {
@@ -110,6 +111,22 @@ export function translateTagNames(sql: string, options: TranslateOptions): strin
   }
   for (let i = (significant.at(-1) ?? -1) + 1; i < tokens.length; i++) out.push(tokens[i].text);
   return out.join('');
+}
+
+/**
+ * Names the query defines itself (`... AS pod`): a query written for contrib's tables, such as
+ * `ResourceAttributes['k8s.pod.name'] AS pod ... GROUP BY pod`, means its own column there.
+ */
+function aliasesOf(tokens: Token[], significant: number[]): Set<string> {
+  const out = new Set<string>();
+  for (let s = 1; s < significant.length; s++) {
+    const before = tokens[significant[s - 1]];
+    const token = tokens[significant[s]];
+    if (before.type !== 'ident' || before.text.toUpperCase() !== 'AS') continue;
+    if (token.type === 'ident') out.add(token.text);
+    else if (token.type === 'quoted') out.add(unquote(token));
+  }
+  return out;
 }
 
 /** `op rhs` after a tag, where rhs is a string or a list of strings: the filter form. */

@@ -31,6 +31,15 @@ test('strings, comments, qualified names, functions and aliases are left alone',
   assert.throws(() => tr(`SELECT 'open`), /unterminated string/);
 });
 
+test('a name the query defines as an alias means that alias everywhere, as contrib queries use it', () => {
+  for (const sql of [
+    `SELECT ServiceName AS service, count() FROM otel_traces GROUP BY service ORDER BY service`,
+    `SELECT ResourceAttributes['k8s.pod.name'] AS pod, count() FROM otel_traces WHERE pod != '' GROUP BY pod`,
+    `SELECT host FROM (SELECT ResourceAttributes['host.name'] AS "host" FROM otel_logs) WHERE host = 'x'`,
+  ]) assert.equal(tr(sql), sql, sql);
+  assert.match(tr(`SELECT ServiceName AS service FROM t WHERE pod = 'x'`), /pod_id IN/, 'other tag names are still translated');
+});
+
 test('the tokenizer gives back the text it was given', () => {
   const sql = "SELECT a.b, `x``y`, 'it\\'s', 1.5e3, x<>y, /* c */ -- d\n FROM t";
   assert.equal(tokenize(sql).map((t) => t.text).join(''), sql);
