@@ -4,7 +4,7 @@
 // about 20 MB smaller. Tests keep running the sources through tsx (packages/collector/bin/
 // flowtel.mjs), so they never see a bundle. A build is skipped while the bundle is newer than
 // every file that went into it.
-import { existsSync, readFileSync, renameSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, renameSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -14,6 +14,12 @@ export const BUNDLE = join(collectorDir, 'dist', 'flowtel.mjs');
 const INPUTS = `${BUNDLE}.inputs.json`;
 // optional native packages, loaded with require where they are used
 const EXTERNAL = ['chdb', 'snappy', '@mongodb-js/zstd', '*.node'];
+/**
+ * V8 settings for the collector process, in the bundle's shebang (run it as a program). Batched
+ * requests wait long enough to outlive a scavenge or two; a small young generation keeps the
+ * heap from growing past that. It does not cap the heap: memory_limiter bounds the live data.
+ */
+export const NODE_FLAGS = ['--max-semi-space-size=1'];
 
 /** Whether the bundle exists and no file it was built from changed since. */
 export function bundleIsFresh() {
@@ -46,13 +52,16 @@ export async function buildCollector() {
     metafile: true,
     logLevel: 'warning',
     // bundled CommonJS dependencies call require
-    banner: { js: "import { createRequire as __flowtelCreateRequire } from 'node:module'; const require = __flowtelCreateRequire(import.meta.url);" },
+    banner: {
+      js: `#!/usr/bin/env -S node ${NODE_FLAGS.join(' ')}\nimport { createRequire as __flowtelCreateRequire } from 'node:module'; const require = __flowtelCreateRequire(import.meta.url);`,
+    },
   });
   const inputs = Object.keys(result.metafile.inputs)
     .map((p) => resolve(root, p))
     .filter((p) => existsSync(p));
   inputs.push(join(root, 'package-lock.json'), fileURLToPath(import.meta.url));
   writeFileSync(INPUTS, JSON.stringify(inputs));
+  chmodSync(tmp, 0o755);
   utimesSync(tmp, startedAt, startedAt);
   renameSync(tmp, BUNDLE);
   return true;

@@ -76,7 +76,8 @@ export interface BundledCollector {
  */
 function startBundle(configPath: string): BundledCollector {
   execFileSync(process.execPath, [BUILD_SCRIPT], { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
-  const child = spawn(process.execPath, [BUNDLE, '--config', configPath], {
+  // run as a program, so that the node flags of its shebang apply
+  const child = spawn(BUNDLE, ['--config', configPath], {
     cwd: REPO_ROOT,
     env: { ...process.env, NODE_OPTIONS: process.env.FLOWTEL_NODE_OPTIONS ?? '' },
     stdio: ['ignore', 'ignore', 'inherit'],
