@@ -4,7 +4,7 @@
 // flowtel's CPU (% of one core, from /proc, ready to stop), the p99 latency it adds, and spans
 // lost (requests hey made vs nginx server spans written). Both ends are on this host, so every
 // request is captured twice (hey's client span and nginx's server span).
-//   node --import tsx bench/l7-e2e.ts          (L7_E2E_SECONDS=10)
+//   node --import tsx bench/l7-e2e.ts          (L7_E2E_SECONDS=10, L7_E2E_RING_BYTES=67108864)
 import { spawnSync } from 'node:child_process';
 import { createReadStream, mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -15,6 +15,8 @@ import { captureUnavailable } from '../ebpf-receiver/test/capture-support.ts';
 import { processUsage, report } from './lib/report.ts';
 
 const SECONDS = Number(process.env.L7_E2E_SECONDS ?? 10);
+/** the ebpf receiver's ring_buffer_size; unset: its default (16 MiB) */
+const RING = process.env.L7_E2E_RING_BYTES;
 const PAGE = `<!DOCTYPE html><html><head><title>Welcome to nginx!</title></head><body>${'<p>flowtel end-to-end benchmark page.</p>'.repeat(14)}</body></html>\n`;
 
 const number = (text: string, re: RegExp) => Number(re.exec(text)?.[1] ?? Number.NaN);
@@ -76,7 +78,7 @@ try {
   const baseline = hey(url);
   const metricsPort = await freePort();
   const collector = startCollector(`receivers:
-  ebpf:
+  ebpf:${RING ? `\n    ring_buffer_size: ${RING}` : ''}
     filters:
       ports:
         allow: [${nginx.port}]
@@ -116,6 +118,7 @@ service:
   report('l7-e2e', {
     description: 'nginx at 10,000 requests/s offered (hey -z 10s -c 20 -q 500), alone and with flowtel ebpf -> l7 -> batch -> file capturing both ends',
     seconds: SECONDS,
+    ring_buffer_size: RING ? Number(RING) : 'default',
     baseline,
     captured,
     p99_added_us: captured.p99_us - baseline.p99_us,
