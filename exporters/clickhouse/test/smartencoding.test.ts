@@ -201,6 +201,18 @@ describe('SmartEncoding ids in the embedded store', () => {
     assert.deepEqual(labelled, want);
   });
 
+  test('the README recipe restores ResourceAttributes as decoded', async () => {
+    // every kind's attributes over what stayed on the row, the `resource` entry last (it wins on decode)
+    const kinds = ['agent', 'host', 'process', 'container', 'pod', 'namespace', 'node', 'workload', 'service', 'resource'];
+    const restored = kinds.reduce((map, k) => `mapUpdate(${map}, dictGet('otel.flowtel_tag_${k}', 'attributes', toUInt64(${k}_id)))`, 'ResourceAttributes');
+    const rows = await rowsOf(client, `SELECT DISTINCT ${restored} AS attributes FROM otel.otel_traces WHERE pod_id != 0`);
+    const sorted = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).sort(([a], [b]) => a.localeCompare(b)));
+    const want = decodedTraces.resourceSpans.map((rs) => sorted(Object.fromEntries(rs.resource.attributes.map((kv) => [kv.key, get(rs.resource.attributes, kv.key)]))));
+    const got = rows.map((r) => sorted(r.attributes as Record<string, unknown>));
+    const key = (o: Record<string, unknown>) => JSON.stringify(o);
+    assert.deepEqual(got.map(key).sort(), want.map(key).sort());
+  });
+
   test('the services view shows the services by name', async () => {
     const out = JSON.parse(await runQuery(cfg, { services: true }, 'json', { configDir: dir })) as Array<{ service: string; requests: string }>;
     assert.deepEqual(
