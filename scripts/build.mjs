@@ -16,10 +16,12 @@ const INPUTS = `${BUNDLE}.inputs.json`;
 const EXTERNAL = ['chdb', 'snappy', '@mongodb-js/zstd', '*.node'];
 /**
  * V8 settings for the collector process, in the bundle's shebang (run it as a program). Batched
- * requests wait long enough to outlive a scavenge or two; a small young generation keeps the
- * heap from growing past that. It does not cap the heap: memory_limiter bounds the live data.
+ * requests outlive a scavenge or two, so their Buffers reach the old generation, which V8 lets
+ * grow 2-4x past the live data before a full GC: with a small young generation and 20% growth
+ * the full GCs come early and cheap (the live heap is ~25 MB). No cap: memory_limiter bounds
+ * the live data. Measured with bench/otlp-grpc-10k.ts: peak RSS 178 -> 103 MiB.
  */
-export const NODE_FLAGS = ['--max-semi-space-size=1'];
+export const NODE_FLAGS = ['--max-semi-space-size=1', '--heap-growing-percent=20'];
 
 /** Whether the bundle exists and no file it was built from changed since. */
 export function bundleIsFresh() {
