@@ -13,6 +13,8 @@ import { factory } from '../src/factory.ts';
 import { HttpClient } from '../src/http.ts';
 import { runQuery } from '../src/query.ts';
 import { batchOf, rowsOf, sampleLogs, sampleMetrics, sampleTraces, tempDir } from './fixtures.ts';
+import type { Batch } from '@flowtel/core';
+import { factory as smartencoding } from '@flowtel/processor-smartencoding';
 
 const SERVER = fileURLToPath(new URL('./serve-chdb.ts', import.meta.url));
 
@@ -78,6 +80,40 @@ describe('remote mode over HTTP on loopback', () => {
       assert.equal(Number(services.find((s) => s.service === 'checkout')?.errors), 1, 'the span with status Error counts');
     });
   }
+
+  test('SmartEncoding ids and their dictionary go over HTTP too, and tag names are queried back', async (t) => {
+    // The DICTIONARY objects read their table as the exporter's user. chdb's engine knows only
+    // `default` and cannot create users, so this server asks for no credentials.
+    const open = await startServer(`${dir}/open-server`, '', '');
+    t.after(async () => {
+      open.child.kill('SIGTERM');
+      if (open.child.exitCode === null) await once(open.child, 'exit');
+    });
+    const raw = { endpoint: `http://127.0.0.1:${open.port}`, database: 'remote_smartencoding', compress: 'lz4' };
+    const encoder = smartencoding.createProcessor(
+      testSettings('smartencoding/remote', 'processor', dir),
+      smartencoding.configSchema.parse({ directory: './remote-dictionary' }),
+      'traces',
+      'traces',
+    ) as unknown as { start(): Promise<void>; shutdown(): Promise<void>; process(batch: Batch): void };
+    await encoder.start();
+    const exporter = new ClickHouseExporter(testSettings('clickhouse', 'exporter', dir), configSchema.parse(raw), ['traces']);
+    await exporter.start();
+    try {
+      const batch = batchOf('traces', sampleTraces(), 3);
+      encoder.process(batch);
+      await exporter.push(batch);
+    } finally {
+      await exporter.stop();
+      await encoder.shutdown();
+    }
+    // the fixtures' resources name their hosts; the dictionary has them, the rows only ids
+    const hosts = sampleTraces().resourceSpans.map((rs) => rs.resource.attributes.find((kv) => kv.key === 'host.name')?.value);
+    const expected = hosts.flatMap((v, i) => (v && 'stringValue' in v ? Array(sampleTraces().resourceSpans[i].scopeSpans.flatMap((ss) => ss.spans).length).fill(v.stringValue) : []));
+    const out = JSON.parse(await runQuery(raw, 'SELECT host FROM otel_traces WHERE host_id != 0 ORDER BY host', 'json')) as Array<{ host: string }>;
+    assert.deepEqual(out.map((r) => r.host), expected.sort());
+    assert.ok(expected.length > 0, 'the fixtures carry host names');
+  });
 
   test('wrong credentials fail start; malformed data is a permanent error, a missing table a retryable one', async () => {
     const cfg = configSchema.parse({ endpoint: `http://127.0.0.1:${server.port}`, username: user, password: 'wrong' });
