@@ -5,7 +5,7 @@
 import type { KeyValue } from '@flowtel/pdata';
 import type { TagDictionary, TagEntry } from './dictionary.ts';
 import { kindOfPeerAttribute } from './peer.ts';
-import { DICT_VERSION_ATTRIBUTE, TAG_KINDS, idAttribute, type TagKind } from './tags.ts';
+import { DICT_VERSION_ATTRIBUTE, TAG_KINDS, kindOfIdAttribute, type TagKind } from './tags.ts';
 import { tagValueText } from './value.ts';
 
 import { DICTIONARY_TABLE, dictionaryObject, idColumn } from './storage-names.ts';
@@ -111,10 +111,9 @@ export const dictionaryInsert = (database: string) =>
 /** The ids of an encoded resource, 0 where it has none. */
 export function resourceIds(attributes: KeyValue[]): Record<TagKind, number> {
   const ids = Object.fromEntries(ROW_KINDS.map((k) => [k, 0])) as Record<TagKind, number>;
-  for (const kind of ROW_KINDS) {
-    const key = idAttribute(kind);
-    const kv = attributes.find((a) => a.key === key);
-    if (kv && 'intValue' in kv.value) ids[kind] = Number(kv.value.intValue);
+  for (const kv of attributes) {
+    const kind = kindOfIdAttribute(kv.key);
+    if (kind && 'intValue' in kv.value) ids[kind] = Number(kv.value.intValue);
   }
   return ids;
 }
@@ -125,28 +124,40 @@ export function idColumnValues(resourceAttributes: KeyValue[]): Record<string, n
   return Object.fromEntries(ROW_KINDS.map((k) => [idColumn(k), ids[k]]));
 }
 
+/** An otel_* row's ids in idColumnNames() order, from the resource's `resourceIds`. */
+export function idRow(own: Record<TagKind, number>): number[] {
+  return ROW_KINDS.map((k) => own[k]);
+}
+
 /**
- * The `<kind>_id_0` / `<kind>_id_1` values of an l7_flow_log row. The resource is the process
- * that captured the request: the client (side 0) when the record's tap_side is `c-p`, the
- * server (side 1) otherwise. The other side takes the record's peer ids (a pod found by the
- * peer's IP), 0 where there are none.
+ * An l7_flow_log row's ids in l7IdColumnNames() order, from the resource's `resourceIds` (once
+ * per resource) and the record's attributes. The resource is the process that captured the
+ * request: the client (side 0) when the record's tap_side is `c-p`, the server (side 1)
+ * otherwise. The other side takes the record's peer ids (a pod found by the peer's IP), 0
+ * where there are none.
  */
-export function l7IdColumnValues(resourceAttributes: KeyValue[], recordAttributes: KeyValue[]): Record<string, number> {
-  const own = resourceIds(resourceAttributes);
-  const peer: Partial<Record<TagKind, number>> = {};
+export function l7IdRow(own: Record<TagKind, number>, recordAttributes: KeyValue[]): number[] {
+  let peer: Partial<Record<TagKind, number>> | undefined;
   let tapSide = '';
   for (const kv of recordAttributes) {
     if (kv.key === 'tap_side' && 'stringValue' in kv.value) tapSide = kv.value.stringValue;
     const kind = kindOfPeerAttribute(kv.key);
-    if (kind && 'intValue' in kv.value) peer[kind] = Number(kv.value.intValue);
+    if (kind && 'intValue' in kv.value) (peer ??= {})[kind] = Number(kv.value.intValue);
   }
   const side = tapSide.startsWith('c') ? 0 : 1;
-  const out: Record<string, number> = {};
-  for (const k of ROW_KINDS) {
-    out[idColumn(k, side)] = own[k];
-    out[idColumn(k, side === 0 ? 1 : 0)] = peer[k] ?? 0;
+  const row = new Array<number>(ROW_KINDS.length * 2);
+  for (let i = 0; i < ROW_KINDS.length; i++) {
+    const kind = ROW_KINDS[i];
+    row[2 * i + side] = own[kind];
+    row[2 * i + 1 - side] = peer?.[kind] ?? 0;
   }
-  return out;
+  return row;
+}
+
+/** The `<kind>_id_0` / `<kind>_id_1` values of an l7_flow_log row, by column name (see l7IdRow). */
+export function l7IdColumnValues(resourceAttributes: KeyValue[], recordAttributes: KeyValue[]): Record<string, number> {
+  const row = l7IdRow(resourceIds(resourceAttributes), recordAttributes);
+  return Object.fromEntries(l7IdColumnNames().map((c, i) => [c, row[i]]));
 }
 
 /** The dictionary version an encoded resource needs in storage before its rows are queried. */

@@ -22,7 +22,7 @@ import {
   type NativeColumn,
 } from '../native.ts';
 import { BlockSink, Pools, type Block, type Limits, type TableColumns } from './block.ts';
-import { IdColumns, L7_ID_COLUMNS, l7IdRow } from './tag-ids.ts';
+import { IdColumns, L7_ID_COLUMNS, l7ResourceIds, l7RowIds } from './tag-ids.ts';
 import { isTagAttribute } from '@flowtel/processor-smartencoding/clickhouse';
 
 /** The instrumentation scope of the l7 processor's request logs: these go to l7_flow_log. */
@@ -239,6 +239,7 @@ export function encodeL7(
   const sink = new BlockSink(table, pools.get(`l7:${table}:${withIds}`, (n) => new L7Columns(n, withIds)), limits, rowsHint);
   for (const rl of logs.resourceLogs) {
     const service = serviceNameOf(rl.resource.attributes);
+    const ids = withIds ? l7ResourceIds(rl.resource.attributes) : undefined;
     const instance = rl.resource.attributes.find((kv) => kv.key === 'service.instance.id');
     for (const sl of rl.scopeLogs) {
       if (!keep(sl)) continue;
@@ -302,7 +303,7 @@ export function encodeL7(
         }
         names.endRow(rest.length);
         values.endRow(rest.length);
-        if (withIds) c.ids!.write(l7IdRow(rl.resource.attributes, r.attributes));
+        if (withIds) c.ids!.write(l7RowIds(ids, r.attributes));
         sink.rowDone();
       }
     }

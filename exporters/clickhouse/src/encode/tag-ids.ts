@@ -6,10 +6,11 @@ import type { KeyValue } from '@flowtel/pdata';
 import {
   DICT_NAME_ATTRIBUTE,
   idColumnNames,
-  idColumnValues,
+  idRow,
   isTagAttribute,
   l7IdColumnNames,
-  l7IdColumnValues,
+  l7IdRow,
+  resourceIds,
 } from '@flowtel/processor-smartencoding/clickhouse';
 import { u32, type FixedColumn } from '../native.ts';
 
@@ -38,18 +39,21 @@ export class IdColumns {
   }
 }
 
-/** An otel_* row's ids, in OTEL_ID_COLUMNS order. */
+/** An otel_* row's ids, in OTEL_ID_COLUMNS order: once per resource. */
 export function resourceIdRow(attributes: KeyValue[]): readonly number[] {
-  if (!isEncoded(attributes)) return NO_IDS;
-  const values = idColumnValues(attributes);
-  return OTEL_ID_COLUMNS.map((c) => values[c] ?? 0);
+  return isEncoded(attributes) ? idRow(resourceIds(attributes)) : NO_IDS;
+}
+
+/** The ids of an l7 resource, once per resource; `l7RowIds` then adds each record's peer. */
+export type L7ResourceIds = ReturnType<typeof resourceIds> | undefined;
+
+export function l7ResourceIds(attributes: KeyValue[]): L7ResourceIds {
+  return isEncoded(attributes) ? resourceIds(attributes) : undefined;
 }
 
 /** An l7_flow_log row's ids (both ends), in L7_ID_COLUMNS order. */
-export function l7IdRow(resourceAttributes: KeyValue[], recordAttributes: KeyValue[]): readonly number[] {
-  if (!isEncoded(resourceAttributes)) return NO_IDS;
-  const values = l7IdColumnValues(resourceAttributes, recordAttributes);
-  return L7_ID_COLUMNS.map((c) => values[c] ?? 0);
+export function l7RowIds(own: L7ResourceIds, recordAttributes: KeyValue[]): readonly number[] {
+  return own ? l7IdRow(own, recordAttributes) : NO_IDS;
 }
 
 /** Whether any resource of a batch carries SmartEncoding ids. */
