@@ -52,6 +52,9 @@ export async function buildCollector() {
     target: 'node20',
     external: EXTERNAL,
     metafile: true,
+    // the source stays in memory for lazy compilation: no whitespace, names kept for stack traces
+    minifyWhitespace: true,
+    legalComments: 'none',
     logLevel: 'warning',
     // bundled CommonJS dependencies call require
     banner: {
