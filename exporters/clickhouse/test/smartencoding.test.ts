@@ -12,7 +12,7 @@ import type { ClickHouseClient } from '../src/client.ts';
 import { configSchema } from '../src/config.ts';
 import { L7_SCOPE_NAME } from '../src/encode/l7.ts';
 import { connect, runQuery } from '../src/query.ts';
-import { T0, batchOf, rowsOf, tempDir } from './fixtures.ts';
+import { T0, batchOf, rowsOf, sampleMetrics, tempDir } from './fixtures.ts';
 
 interface Pod {
   pod: string;
@@ -116,7 +116,7 @@ describe('SmartEncoding ids in the embedded store', () => {
     const settings = testSettings('smartencoding/store', 'processor', dir);
     encoder = smartencoding.createProcessor(settings, smartencoding.configSchema.parse({ directory: './dictionary', tags: { cluster: 'eu-1' } }), 'logs', 'logs') as unknown as typeof encoder;
     await encoder.start();
-    exporter = new ClickHouseExporter(testSettings('clickhouse', 'exporter', dir), cfg, ['traces', 'logs']);
+    exporter = new ClickHouseExporter(testSettings('clickhouse', 'exporter', dir), cfg, ['traces', 'logs', 'metrics']);
     await exporter.start();
     client = await connect(cfg, dir);
 
@@ -211,6 +211,27 @@ describe('SmartEncoding ids in the embedded store', () => {
     const got = rows.map((r) => sorted(r.attributes as Record<string, unknown>));
     const key = (o: Record<string, unknown>) => JSON.stringify(o);
     assert.deepEqual(got.map(key).sort(), want.map(key).sort());
+  });
+
+  test('metric data points get the id columns of every metric table', async () => {
+    const metrics = sampleMetrics();
+    metrics.resourceMetrics[0].resource.attributes.push(...podResource(PODS[2]).filter((kv) => kv.key !== 'service.name'));
+    const batch = batchOf('metrics', metrics, 5);
+    encoder.process(batch);
+    await exporter.push(batch);
+    const out = JSON.parse(
+      await runQuery(
+        cfg,
+        "SELECT * FROM (SELECT 'gauge' AS t, pod, namespace, MetricName FROM otel_metrics_gauge WHERE pod = 'db-0' UNION ALL SELECT 'sum', pod, namespace, MetricName FROM otel_metrics_sum WHERE pod = 'db-0') ORDER BY t, MetricName",
+        'json',
+        { configDir: dir },
+      ),
+    ) as Array<Record<string, string>>;
+    const names = (kind: 'gauge' | 'sum') => metrics.resourceMetrics[0].scopeMetrics[0].metrics.filter((m) => m[kind]).map((m) => m.name).sort();
+    assert.deepEqual(out, [
+      ...names('gauge').map((MetricName) => ({ t: 'gauge', pod: 'db-0', namespace: 'shop', MetricName })),
+      ...names('sum').map((MetricName) => ({ t: 'sum', pod: 'db-0', namespace: 'shop', MetricName })),
+    ]);
   });
 
   test('the services view shows the services by name', async () => {
