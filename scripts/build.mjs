@@ -22,6 +22,11 @@ const EXTERNAL = ['chdb', 'snappy', '@mongodb-js/zstd', '*.node'];
  * the live data. Measured with bench/otlp-grpc-10k.ts: peak RSS 178 -> 103 MiB.
  */
 export const NODE_FLAGS = ['--max-semi-space-size=1', '--heap-growing-percent=20'];
+/**
+ * glibc gives each thread that allocates (libuv's pool compressing, V8's GC helpers) an arena
+ * of its own, and freed memory stays in it: two arenas hold ~10 MB less at peak (bench (a)).
+ */
+const ENVIRONMENT = ['MALLOC_ARENA_MAX=2'];
 
 /** Whether the bundle exists and no file it was built from changed since. */
 export function bundleIsFresh() {
@@ -58,7 +63,7 @@ export async function buildCollector() {
     logLevel: 'warning',
     // bundled CommonJS dependencies call require
     banner: {
-      js: `#!/usr/bin/env -S node ${NODE_FLAGS.join(' ')}\nimport { createRequire as __flowtelCreateRequire } from 'node:module'; const require = __flowtelCreateRequire(import.meta.url);`,
+      js: `#!/usr/bin/env -S ${ENVIRONMENT.join(' ')} node ${NODE_FLAGS.join(' ')}\nimport { createRequire as __flowtelCreateRequire } from 'node:module'; const require = __flowtelCreateRequire(import.meta.url);`,
     },
   });
   const inputs = Object.keys(result.metafile.inputs)
