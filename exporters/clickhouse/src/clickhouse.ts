@@ -17,7 +17,7 @@ import { encodeTraces } from './encode/traces.ts';
 import { HttpClient, bodyEncoding } from './http.ts';
 import { schemaStatements, tableName, type TableRole } from './schema.ts';
 import { createClickHouseHttpServer } from './server.ts';
-import { TagStore, UnknownDictionaryError } from './tag-store.ts';
+import { TagStore, UndecodableIdsError } from './tag-store.ts';
 
 export const isL7Scope = (scope: ScopeLogs) => scope.scope.name === L7_SCOPE_NAME;
 const notL7Scope = (scope: ScopeLogs) => scope.scope.name !== L7_SCOPE_NAME;
@@ -171,7 +171,7 @@ export class ClickHouseExporter {
       return await this.tags!.prepare(resourcesOf(batch));
     } catch (err) {
       const message = `storing SmartEncoding tags in ${this.cfg.database} failed: ${(err as Error).message}`;
-      throw err instanceof UnknownDictionaryError || isPermanent(err) ? permanent(message, { cause: err }) : retryable(message, { cause: err });
+      throw err instanceof UndecodableIdsError || isPermanent(err) ? permanent(message, { cause: err }) : retryable(message, { cause: err });
     }
   }
 

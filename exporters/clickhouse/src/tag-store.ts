@@ -9,8 +9,11 @@ import type { ClickHouseConfig } from './config.ts';
 import { tableName, type TableRole } from './schema.ts';
 import { dictionaryNameOf } from './encode/tag-ids.ts';
 
-/** A resource whose ids name a dictionary this process does not hold: its rows cannot be decoded. */
-export class UnknownDictionaryError extends Error {}
+/**
+ * Ids no dictionary of this process can decode: their dictionary is not here, or it never
+ * reached the version they were encoded against. Retrying cannot help.
+ */
+export class UndecodableIdsError extends Error {}
 
 export class TagStore {
   private readonly cfg: ClickHouseConfig;
@@ -42,9 +45,12 @@ export class TagStore {
     for (const [name, version] of needed) {
       const dictionary = dictionaryOf(name);
       if (!dictionary) {
-        throw new UnknownDictionaryError(
+        throw new UndecodableIdsError(
           `records carry SmartEncoding ids of "${name}", a dictionary no smartencoding processor of this collector holds: put the processor in this collector's pipeline, or decode before exporting`,
         );
+      }
+      if (version > dictionary.version) {
+        throw new UndecodableIdsError(`records carry ids of version ${version} of the "${name}" dictionary, which is at version ${dictionary.version}: they were encoded against another dictionary`);
       }
       // processors sharing a directory share one dictionary: one sync each
       let sync = this.syncs.get(dictionary);

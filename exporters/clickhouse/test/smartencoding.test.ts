@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import { testSettings } from '@flowtel/testkit';
 import { attr, newLogRecord, newResource, newScope, newSpan, SpanKind, type KeyValue, type Logs, type Traces } from '@flowtel/pdata';
 import { decodeBatch, dictionaryOf, factory as smartencoding } from '@flowtel/processor-smartencoding';
-import type { Batch } from '@flowtel/core';
+import type { Batch, ConsumerError } from '@flowtel/core';
 import { ClickHouseExporter } from '../src/clickhouse.ts';
 import type { ClickHouseClient } from '../src/client.ts';
 import { configSchema } from '../src/config.ts';
@@ -232,6 +232,16 @@ describe('SmartEncoding ids in the embedded store', () => {
       ...names('gauge').map((MetricName) => ({ t: 'gauge', pod: 'db-0', namespace: 'shop', MetricName })),
       ...names('sum').map((MetricName) => ({ t: 'sum', pod: 'db-0', namespace: 'shop', MetricName })),
     ]);
+  });
+
+  test('ids nothing here can decode are refused for good, not retried', async () => {
+    const foreign = spans();
+    foreign.resourceSpans = foreign.resourceSpans.slice(0, 1);
+    foreign.resourceSpans[0].resource.attributes = [attr('flowtel.tag.dictionary', 'smartencoding/elsewhere'), attr('flowtel.tag.dict_version', 1), attr('flowtel.tag.pod_id', 1)];
+    await assert.rejects(exporter.push(batchOf('traces', foreign, 1)), (err: ConsumerError) => !err.retryable && /no smartencoding processor of this collector holds/.test(err.message));
+    const version = dictionaryOf('smartencoding/store')!.version;
+    foreign.resourceSpans[0].resource.attributes = [attr('flowtel.tag.dictionary', 'smartencoding/store'), attr('flowtel.tag.dict_version', version + 5), attr('flowtel.tag.pod_id', 1)];
+    await assert.rejects(exporter.push(batchOf('traces', foreign, 1)), (err: ConsumerError) => !err.retryable && /encoded against another dictionary/.test(err.message));
   });
 
   test('the services view shows the services by name', async () => {

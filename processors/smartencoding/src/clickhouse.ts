@@ -195,6 +195,10 @@ export class DictionarySync {
 
   /** Writes what the store lacks of `dictionary`, up to at least `version`. */
   async ensure(dictionary: TagDictionary, version = dictionary.version): Promise<void> {
+    // waiting for a version this dictionary never reached would never end
+    if (version > dictionary.version) {
+      throw new Error(`the records need version ${version} of the tag dictionary, which is at ${dictionary.version}: they were encoded against another dictionary`);
+    }
     while (this.written < version) {
       if (!this.inflight) {
         this.inflight = this.write(dictionary).finally(() => (this.inflight = undefined));
