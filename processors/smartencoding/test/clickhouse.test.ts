@@ -12,6 +12,8 @@ import {
   translateTagNames,
 } from '../src/clickhouse.ts';
 import { decodeAttributes, dictionaryOf } from '../src/index.ts';
+import { TagDictionary } from '../src/dictionary.ts';
+import { tagAttributes } from '../src/value.ts';
 import { openEngine, type Engine } from './chdb.ts';
 import { logsBatch, plain, processor, tempDir } from './helpers.ts';
 
@@ -135,6 +137,23 @@ test('a changed entry reaches the DICTIONARY objects on the next ensure; l7 rows
     assert.deepEqual(stored, [{ name: 'api-0-renamed', version: dictionary.version }]);
   } finally {
     await p.shutdown();
+    engine.close();
+  }
+});
+
+test('ensure refuses a version its dictionary never reached instead of waiting for it', async (t) => {
+  const engine = engineOr(t);
+  if (!engine) return;
+  try {
+    await engine.query(`CREATE DATABASE ${DB}`);
+    const sync = new DictionarySync(engine, DB);
+    await sync.createSchema();
+    const dictionary = new TagDictionary();
+    dictionary.intern('pod', 'uid-web', 'web', tagAttributes({ 'k8s.pod.name': 'web' }));
+    await assert.rejects(sync.ensure(dictionary, dictionary.version + 1), /need version 2 of the tag dictionary, which is at 1/);
+    await sync.ensure(dictionary, dictionary.version);
+    assert.deepEqual(await engine.rows(`SELECT name FROM ${DB}.flowtel_tag_dictionary`), [{ name: 'web' }]);
+  } finally {
     engine.close();
   }
 });
