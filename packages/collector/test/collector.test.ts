@@ -2,24 +2,12 @@
 // processor, the file exporter, health_check and the internal metrics, then signals.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, startCollector, waitFor, waitForHttp, waitForOutput } from '@flowtel/testkit';
+import { freePort, spansInFile, startCollector, waitFor, waitForHttp, waitForOutput, type JsonSpan } from '@flowtel/testkit';
 
-interface JsonSpan { name: string; attributes: Array<{ key: string; value: Record<string, unknown> }> }
-
-/** The spans in an OTLP/JSON-lines file. */
-function spansIn(path: string): JsonSpan[] {
-  if (!existsSync(path)) return [];
-  return readFileSync(path, 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .flatMap((line) => JSON.parse(line).resourceSpans ?? [])
-    .flatMap((rs: { scopeSpans: Array<{ spans: JsonSpan[] }> }) => rs.scopeSpans.flatMap((ss) => ss.spans));
-}
-
-const stampOf = (s: JsonSpan) => s.attributes.find((a) => a.key === 'example.stamp')?.value.stringValue;
+const stampOf = (s: JsonSpan) => s.attributes?.find((a) => a.key === 'example.stamp')?.value.stringValue;
 
 async function config(opts: { count: number; interval: string; stamp: string; out: string }) {
   const health = await freePort();
@@ -64,8 +52,8 @@ test('a pipeline through a plugin: data flows, health answers, otelcol metrics a
   try {
     const healthy = await waitForHttp(`http://127.0.0.1:${health}/`, 200);
     assert.equal((await healthy.json()).status, 'Server available');
-    await waitFor('20 spans in the file', async () => spansIn(out).length === 20);
-    const spans = spansIn(out);
+    await waitFor('20 spans in the file', async () => spansInFile(out).length === 20);
+    const spans = spansInFile(out);
     assert.deepEqual(spans.map((s) => s.name).sort(), Array.from({ length: 20 }, (_, i) => `count ${i + 1}`).sort());
     assert.ok(spans.every((s) => stampOf(s) === 'one'));
 
@@ -98,13 +86,13 @@ test('SIGHUP reloads the config: the new value applies and nothing accepted is l
   writeFileSync(configPath, first.yaml);
   const collector = startCollector(configPath, ['--plugin', '@flowtel/plugin-example']);
   try {
-    await waitFor('spans stamped "before"', async () => spansIn(out).some((s) => stampOf(s) === 'before'));
+    await waitFor('spans stamped "before"', async () => spansInFile(out).some((s) => stampOf(s) === 'before'));
     writeFileSync(configPath, first.yaml.replace('value: before', 'value: after'));
     collector.process.kill('SIGHUP');
-    await waitFor('spans stamped "after"', async () => spansIn(out).some((s) => stampOf(s) === 'after'), 20_000);
+    await waitFor('spans stamped "after"', async () => spansInFile(out).some((s) => stampOf(s) === 'after'), 20_000);
     await waitForOutput(collector, 'Config changed');
     // the counter restarts at 1 with the new pipelines; every number sent before is there once
-    const before = spansIn(out).filter((s) => stampOf(s) === 'before').map((s) => Number(s.name.split(' ')[1]));
+    const before = spansInFile(out).filter((s) => stampOf(s) === 'before').map((s) => Number(s.name.split(' ')[1]));
     const max = Math.max(...before);
     assert.equal(new Set(before).size, before.length);
     assert.equal(before.length, max, 'a gap in the numbers means a span accepted before the reload was lost');
@@ -121,13 +109,13 @@ test('a bad config on SIGHUP is logged and the running pipelines stay', async ()
   writeFileSync(configPath, yaml);
   const collector = startCollector(configPath, ['--plugin', '@flowtel/plugin-example']);
   try {
-    await waitFor('first spans', async () => spansIn(out).length > 0);
+    await waitFor('first spans', async () => spansInFile(out).length > 0);
     writeFileSync(configPath, yaml.replace('interval: 5ms', 'intervall: 5ms'));
     collector.process.kill('SIGHUP');
     await waitForOutput(collector, 'config reload rejected');
     assert.match(collector.output(), /receivers::example_counter::intervall: has invalid keys/);
-    const n = spansIn(out).length;
-    await waitFor('more spans after the rejected reload', async () => spansIn(out).length > n + 5);
+    const n = spansInFile(out).length;
+    await waitFor('more spans after the rejected reload', async () => spansInFile(out).length > n + 5);
   } finally {
     assert.equal(await collector.stop(), 0);
   }

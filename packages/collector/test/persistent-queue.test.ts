@@ -3,29 +3,10 @@
 // restarted. At least once, never lost.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, startCollector, waitFor, waitForOutput } from '@flowtel/testkit';
-
-function request(id: number): string {
-  const spans = Array.from({ length: 10 }, (_, i) => ({
-    traceId: id.toString(16).padStart(32, '0'),
-    spanId: (i + 1).toString(16).padStart(16, '0'),
-    name: `r${id}s${i}`,
-    startTimeUnixNano: '1700000000000000000',
-    endTimeUnixNano: '1700000000000001000',
-  }));
-  return JSON.stringify({ resourceSpans: [{ resource: { attributes: [] }, scopeSpans: [{ scope: { name: 'q' }, spans }] }] });
-}
-
-function spanNames(path: string): Set<string> {
-  const names = new Set<string>();
-  if (!existsSync(path)) return names;
-  for (const line of readFileSync(path, 'utf8').split('\n').filter(Boolean))
-    for (const rs of JSON.parse(line).resourceSpans ?? []) for (const ss of rs.scopeSpans) for (const s of ss.spans) names.add(s.name);
-  return names;
-}
+import { freePort, spansInFile, startCollector, tracesRequestJson, waitFor, waitForOutput } from '@flowtel/testkit';
 
 test('kill -9 with a persistent queue: everything acknowledged is delivered after the restart', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'flowtel-pq-'));
@@ -55,7 +36,7 @@ service:
   await waitForOutput(edge, 'Everything is ready');
   const acknowledged = new Set<string>();
   for (let id = 1; id <= 30; id++) {
-    const res = await fetch(`http://127.0.0.1:${edgePort}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: request(id) });
+    const res = await fetch(`http://127.0.0.1:${edgePort}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: tracesRequestJson(id, 10) });
     await res.arrayBuffer();
     if (res.status === 200) for (let i = 0; i < 10; i++) acknowledged.add(`r${id}s${i}`);
   }
@@ -79,7 +60,7 @@ service:
   edge = startCollector(edgeConfig);
   try {
     await waitForOutput(edge, 'recovered batches from a previous run');
-    await waitFor('every acknowledged span at the backend', async () => [...acknowledged].every((n) => spanNames(out).has(n)), 30_000);
+    await waitFor('every acknowledged span at the backend', async () => (() => { const names = new Set(spansInFile(out).map((s) => s.name)); return [...acknowledged].every((n) => names.has(n)); })(), 30_000);
   } finally {
     assert.equal(await edge.stop(), 0);
     assert.equal(await backend.stop(), 0);

@@ -3,31 +3,10 @@
 // must be in its exporter's output.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, startCollector, waitFor, waitForOutput } from '@flowtel/testkit';
-
-/** One OTLP/JSON request of `n` spans, names carrying the request number. */
-function request(id: number, n: number): string {
-  const spans = Array.from({ length: n }, (_, i) => ({
-    traceId: id.toString(16).padStart(32, '0'),
-    spanId: (i + 1).toString(16).padStart(16, '0'),
-    name: `r${id}s${i}`,
-    kind: 2,
-    startTimeUnixNano: '1700000000000000000',
-    endTimeUnixNano: '1700000000000001000',
-  }));
-  return JSON.stringify({ resourceSpans: [{ resource: { attributes: [] }, scopeSpans: [{ scope: { name: 'load' }, spans }] }] });
-}
-
-function exportedSpanNames(path: string): Set<string> {
-  const names = new Set<string>();
-  if (!existsSync(path)) return names;
-  for (const line of readFileSync(path, 'utf8').split('\n').filter(Boolean))
-    for (const rs of JSON.parse(line).resourceSpans ?? []) for (const ss of rs.scopeSpans) for (const s of ss.spans) names.add(s.name);
-  return names;
-}
+import { freePort, spansInFile, startCollector, tracesRequestJson, waitFor, waitForOutput } from '@flowtel/testkit';
 
 test('SIGTERM under load: exits within 5 s and everything acknowledged was exported', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'flowtel-sigterm-'));
@@ -55,7 +34,7 @@ service:
     while (!stopped) {
       const id = ++next;
       try {
-        const res = await fetch(`http://127.0.0.1:${port}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: request(id, 20) });
+        const res = await fetch(`http://127.0.0.1:${port}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: tracesRequestJson(id, 20) });
         if (res.status === 200) for (let i = 0; i < 20; i++) acknowledged.add(`r${id}s${i}`);
         await res.arrayBuffer();
       } catch {
@@ -73,7 +52,7 @@ service:
   await Promise.all(clients);
   assert.equal(code, 0, collector.output());
   assert.ok(took < 5000, `took ${took} ms to exit`);
-  const exported = exportedSpanNames(out);
+  const exported = new Set(spansInFile(out).map((s) => s.name));
   const missing = [...acknowledged].filter((n) => !exported.has(n));
   assert.deepEqual(missing.slice(0, 10), [], `${missing.length} acknowledged spans were not exported`);
 });

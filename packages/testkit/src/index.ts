@@ -5,3 +5,4 @@ export * from './wait.ts';
 export * from './certs.ts';
 export * from './cli.ts';
 export * from './servers.ts';
+export * from './otlp-json.ts';

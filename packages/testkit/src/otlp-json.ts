@@ -1,0 +1,31 @@
+// OTLP/JSON written and read by hand, independently of flowtel's codec: what load generators
+// send and what tests read back from a file exporter.
+import { existsSync, readFileSync } from 'node:fs';
+
+export interface JsonSpan {
+  name: string;
+  attributes?: Array<{ key: string; value: Record<string, unknown> }>;
+}
+
+/** An ExportTraceServiceRequest of `count` spans named `r<request>s<i>`, one trace per request. */
+export function tracesRequestJson(request: number, count: number): string {
+  const spans = Array.from({ length: count }, (_, i) => ({
+    traceId: request.toString(16).padStart(32, '0'),
+    spanId: (i + 1).toString(16).padStart(16, '0'),
+    name: `r${request}s${i}`,
+    kind: 2,
+    startTimeUnixNano: '1700000000000000000',
+    endTimeUnixNano: '1700000000000001000',
+  }));
+  return JSON.stringify({ resourceSpans: [{ resource: { attributes: [] }, scopeSpans: [{ scope: { name: 'load' }, spans }] }] });
+}
+
+/** The spans in an OTLP/JSON-lines file (the file exporter's output); none when it is absent. */
+export function spansInFile(path: string): JsonSpan[] {
+  if (!existsSync(path)) return [];
+  return readFileSync(path, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .flatMap((line) => JSON.parse(line).resourceSpans ?? [])
+    .flatMap((rs: { scopeSpans: Array<{ spans: JsonSpan[] }> }) => rs.scopeSpans.flatMap((ss) => ss.spans));
+}
