@@ -6,11 +6,11 @@
 // every file that went into it.
 import { chmodSync, existsSync, readFileSync, renameSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const collectorDir = join(root, 'packages', 'collector');
-export const BUNDLE = join(collectorDir, 'dist', 'flowtel.mjs');
+const BUNDLE = join(collectorDir, 'dist', 'flowtel.mjs');
 const INPUTS = `${BUNDLE}.inputs.json`;
 // optional native packages, loaded with require where they are used
 const EXTERNAL = ['chdb', 'snappy', '@mongodb-js/zstd', '*.node'];
@@ -21,7 +21,7 @@ const EXTERNAL = ['chdb', 'snappy', '@mongodb-js/zstd', '*.node'];
  * the full GCs come early and cheap (the live heap is ~25 MB). No cap: memory_limiter bounds
  * the live data. Measured with bench/otlp-grpc-10k.ts: peak RSS 178 -> 103 MiB.
  */
-export const NODE_FLAGS = ['--max-semi-space-size=1', '--heap-growing-percent=20'];
+const NODE_FLAGS = ['--max-semi-space-size=1', '--heap-growing-percent=20'];
 /**
  * glibc gives each thread that allocates (libuv's pool compressing, V8's GC helpers) an arena
  * of its own, and freed memory stays in it: two arenas hold ~10 MB less at peak (bench (a)).
@@ -29,7 +29,7 @@ export const NODE_FLAGS = ['--max-semi-space-size=1', '--heap-growing-percent=20
 const ENVIRONMENT = ['MALLOC_ARENA_MAX=2'];
 
 /** Whether the bundle exists and no file it was built from changed since. */
-export function bundleIsFresh() {
+function bundleIsFresh() {
   if (!existsSync(BUNDLE) || !existsSync(INPUTS)) return false;
   const builtAt = statSync(BUNDLE).mtimeMs;
   const inputs = JSON.parse(readFileSync(INPUTS, 'utf8'));
@@ -37,7 +37,7 @@ export function bundleIsFresh() {
 }
 
 /** Builds the bundle unless it is fresh; returns whether it built. */
-export async function buildCollector() {
+async function buildCollector() {
   if (bundleIsFresh()) return false;
   const { build } = await import('esbuild');
   // an edit made while the build reads the sources must make the next check fail
@@ -77,7 +77,5 @@ export async function buildCollector() {
   return true;
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
-  const built = await buildCollector();
-  process.stderr.write(`[build] ${built ? 'built' : 'up to date:'} ${BUNDLE}\n`);
-}
+const built = await buildCollector();
+process.stderr.write(`[build] ${built ? 'built' : 'up to date:'} ${BUNDLE}\n`);
