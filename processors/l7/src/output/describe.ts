@@ -3,7 +3,7 @@
 import { hostname } from 'node:os';
 import { SpanKind, StatusCode, attr, type KeyValue } from '@flowtel/pdata';
 import type { AttributeValue } from '../message.ts';
-import { clientSide, isServer, serverSide, type L7Record } from '../record.ts';
+import { isServer, type L7Record } from '../record.ts';
 
 export const SCOPE_NAME = 'flowtel.l7';
 export const SCOPE_VERSION = '0.1.0';
@@ -30,26 +30,41 @@ export function spanKind(r: L7Record): number {
 }
 
 const message = (r: L7Record) => r.request ?? r.response!;
-const str = (v: AttributeValue | undefined) => (v === undefined ? undefined : String(v));
+
+/** A message attribute, the request's winning over the response's, read without merging the two. */
+function value(r: L7Record, key: string): AttributeValue | undefined {
+  const request = r.request?.attributes;
+  return request !== undefined && key in request ? request[key] : r.response?.attributes[key];
+}
+
+function text(r: L7Record, key: string): string | undefined {
+  const v = value(r, key);
+  return v === undefined ? undefined : String(v);
+}
+
+/** The parts that are there, joined by a space; undefined when none is. */
+function joined(a: string | undefined, b: string | undefined): string | undefined {
+  if (a && b) return `${a} ${b}`;
+  return a || b || undefined;
+}
 
 /** Span names as the semantic conventions give them: low cardinality, no ids or literals. */
 export function spanName(r: L7Record): string {
   const m = message(r);
-  const a = { ...r.response?.attributes, ...r.request?.attributes };
-  const method = str(a['http.request.method']) ?? m.request_type;
-  if (r.protocol.startsWith('HTTP') && !a['rpc.system']) return method ? `${method}${m.endpoint ? ` ${m.endpoint}` : ''}` : 'HTTP';
-  if (a['rpc.system']) return [str(a['rpc.service']), str(a['rpc.method'])].filter(Boolean).join('/') || r.protocol;
-  if (DATABASE.has(r.protocol)) {
-    const op = str(a['db.operation.name']) ?? m.request_type;
-    const target = str(a['db.collection.name']) ?? str(a['db.namespace']);
-    return [op, target].filter(Boolean).join(' ') || r.protocol;
+  const rpc = value(r, 'rpc.system');
+  if (r.protocol.startsWith('HTTP') && !rpc) {
+    const method = text(r, 'http.request.method') ?? m.request_type;
+    return method ? (m.endpoint ? `${method} ${m.endpoint}` : method) : 'HTTP';
   }
-  if (MESSAGING.has(r.protocol)) {
-    const op = str(a['messaging.operation.name']) ?? m.request_type;
-    return [op, str(a['messaging.destination.name'])].filter(Boolean).join(' ') || r.protocol;
+  if (rpc) {
+    const service = text(r, 'rpc.service');
+    const method = text(r, 'rpc.method');
+    return (service && method ? `${service}/${method}` : service || method) || r.protocol;
   }
-  if (r.protocol === 'DNS') return [m.request_type, m.request_domain ?? str(a['dns.question.name'])].filter(Boolean).join(' ') || 'DNS';
-  return [m.request_type, m.endpoint].filter(Boolean).join(' ') || r.protocol;
+  if (DATABASE.has(r.protocol)) return joined(text(r, 'db.operation.name') ?? m.request_type, text(r, 'db.collection.name') ?? text(r, 'db.namespace')) ?? r.protocol;
+  if (MESSAGING.has(r.protocol)) return joined(text(r, 'messaging.operation.name') ?? m.request_type, text(r, 'messaging.destination.name')) ?? r.protocol;
+  if (r.protocol === 'DNS') return joined(m.request_type, m.request_domain ?? text(r, 'dns.question.name')) ?? 'DNS';
+  return joined(m.request_type, m.endpoint) ?? r.protocol;
 }
 
 /** OTel status: errors the server made are errors on both sides; client errors only for clients. */
@@ -71,22 +86,46 @@ export function errorType(r: L7Record): string | undefined {
   return undefined;
 }
 
-/** The request's and response's semantic-convention attributes, and the network ones. */
-export function spanAttributes(r: L7Record): KeyValue[] {
-  const merged: Record<string, AttributeValue> = { ...r.request?.attributes, ...r.response?.attributes };
-  const client = clientSide(r);
-  const server = serverSide(r);
-  merged['network.transport'] = r.conn.l4;
-  merged['network.peer.address'] = r.conn.remoteAddr;
-  merged['network.peer.port'] = r.conn.remotePort;
-  merged['server.address'] ??= server.addr;
-  merged['server.port'] ??= server.port;
-  if (isServer(r)) {
-    merged['client.address'] ??= client.addr;
-    merged['client.port'] ??= client.port;
+/**
+ * Sets one of the attributes spanAttributes adds to the messages' own. Where a message already
+ * carries the key, the value goes in that key's place (`keep`: only when the message's is
+ * missing), as assigning into the merged messages would.
+ */
+function put(out: KeyValue[], r: L7Record, key: string, value: AttributeValue, keep: boolean): void {
+  const request = r.request?.attributes;
+  const response = r.response?.attributes;
+  if (!(request !== undefined && key in request) && !(response !== undefined && key in response)) {
+    out.push(attr(key, value));
+    return;
   }
-  merged['flowtel.l7.protocol'] = r.protocol;
+  const i = out.findIndex((kv) => kv.key === key);
+  const current = response !== undefined && key in response ? response[key] : request![key];
+  if (!keep || current === undefined || current === null) out[i] = attr(key, value);
+}
+
+/**
+ * The request's and response's semantic-convention attributes (the response's value where both
+ * have a key), and the network ones. Built straight into the KeyValue list: merging the
+ * messages into one object first cost more than the parse of the request itself.
+ */
+export function spanAttributes(r: L7Record): KeyValue[] {
+  const request = r.request?.attributes;
+  const response = r.response?.attributes;
+  const out: KeyValue[] = [];
+  if (request !== undefined) for (const key in request) out.push(attr(key, response !== undefined && key in response ? response[key] : request[key]));
+  if (response !== undefined) for (const key in response) if (request === undefined || !(key in request)) out.push(attr(key, response[key]));
+  const server = isServer(r);
+  put(out, r, 'network.transport', r.conn.l4, false);
+  put(out, r, 'network.peer.address', r.conn.remoteAddr, false);
+  put(out, r, 'network.peer.port', r.conn.remotePort, false);
+  put(out, r, 'server.address', server ? r.conn.localAddr : r.conn.remoteAddr, true);
+  put(out, r, 'server.port', server ? r.conn.localPort : r.conn.remotePort, true);
+  if (server) {
+    put(out, r, 'client.address', r.conn.remoteAddr, true);
+    put(out, r, 'client.port', r.conn.remotePort, true);
+  }
+  put(out, r, 'flowtel.l7.protocol', r.protocol, false);
   const type = errorType(r);
-  if (type) merged['error.type'] = type;
-  return Object.entries(merged).map(([k, v]) => attr(k, v));
+  if (type) put(out, r, 'error.type', type, false);
+  return out;
 }
