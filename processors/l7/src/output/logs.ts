@@ -10,39 +10,44 @@ const RESPONSE_STATUS: Record<string, number> = { ok: 0, timeout: 2, server_erro
 /** DeepFlow's tap_side: the client process or the server process. */
 const TAP_SIDE = { client: 'c-p', server: 's-p' } as const;
 
-function l7FlowLogFields(r: L7Record): KeyValue[] {
+/** Adds `key` to `out` unless the value is missing or empty. */
+function field(out: KeyValue[], key: string, value: string | number | undefined): void {
+  if (value !== undefined && value !== '') out.push(attr(key, value));
+}
+
+/** The l7_flow_log columns, pushed onto `out` as they come (no list of pairs to filter first). */
+function l7FlowLogFields(r: L7Record, out: KeyValue[]): KeyValue[] {
   const req = r.request;
   const res = r.response;
   const client = clientSide(r);
   const server = serverSide(r);
   const status = r.unanswered ? 'timeout' : res?.response_status ?? (res ? 'ok' : 'unknown');
-  const fields: Array<[string, string | number | undefined]> = [
-    ['l7_protocol_str', r.protocol],
-    ['request_type', req?.request_type ?? res?.request_type],
-    ['request_domain', req?.request_domain ?? res?.request_domain],
-    ['request_resource', req?.request_resource ?? res?.request_resource],
-    ['endpoint', req?.endpoint ?? res?.endpoint],
-    ['request_id', req?.request_id ?? res?.request_id],
-    ['response_status', RESPONSE_STATUS[status]],
-    ['response_code', res?.response_code],
-    ['response_exception', res?.response_exception],
-    ['response_result', res?.response_result],
-    ['response_duration', Number((r.endNs - r.startNs) / 1000n)],
-    ['request_length', req?.size],
-    ['response_length', res?.size],
-    ['ip_0', client.addr],
-    ['ip_1', server.addr],
-    ['client_port', client.port],
-    ['server_port', server.port],
-    ['protocol', r.conn.l4],
-    ['tap_side', TAP_SIDE[r.conn.role]],
-    [isServer(r) ? 'process_id_1' : 'process_id_0', r.conn.pid],
-    [isServer(r) ? 'process_kname_1' : 'process_kname_0', r.conn.comm],
-    [isServer(r) ? 'syscall_thread_1' : 'syscall_thread_0', r.tid],
-    ['x_request_id', req?.trace_context?.x_request_id],
-    ['capture_source', r.conn.source],
-  ];
-  return fields.filter(([, v]) => v !== undefined && v !== '').map(([k, v]) => attr(k, v!));
+  const serverSideProcess = isServer(r);
+  field(out, 'l7_protocol_str', r.protocol);
+  field(out, 'request_type', req?.request_type ?? res?.request_type);
+  field(out, 'request_domain', req?.request_domain ?? res?.request_domain);
+  field(out, 'request_resource', req?.request_resource ?? res?.request_resource);
+  field(out, 'endpoint', req?.endpoint ?? res?.endpoint);
+  field(out, 'request_id', req?.request_id ?? res?.request_id);
+  field(out, 'response_status', RESPONSE_STATUS[status]);
+  field(out, 'response_code', res?.response_code);
+  field(out, 'response_exception', res?.response_exception);
+  field(out, 'response_result', res?.response_result);
+  field(out, 'response_duration', Number((r.endNs - r.startNs) / 1000n));
+  field(out, 'request_length', req?.size);
+  field(out, 'response_length', res?.size);
+  field(out, 'ip_0', client.addr);
+  field(out, 'ip_1', server.addr);
+  field(out, 'client_port', client.port);
+  field(out, 'server_port', server.port);
+  field(out, 'protocol', r.conn.l4);
+  field(out, 'tap_side', TAP_SIDE[r.conn.role]);
+  field(out, serverSideProcess ? 'process_id_1' : 'process_id_0', r.conn.pid);
+  field(out, serverSideProcess ? 'process_kname_1' : 'process_kname_0', r.conn.comm);
+  field(out, serverSideProcess ? 'syscall_thread_1' : 'syscall_thread_0', r.tid);
+  field(out, 'x_request_id', req?.trace_context?.x_request_id);
+  field(out, 'capture_source', r.conn.source);
+  return out;
 }
 
 export function recordsToLogs(records: L7Record[]): Logs {
@@ -63,7 +68,7 @@ export function recordsToLogs(records: L7Record[]): Logs {
         severityText: error ? 'ERROR' : 'INFO',
         eventName: 'l7_flow_log',
         body: { stringValue: spanName(r) },
-        attributes: [...l7FlowLogFields(r), ...spanAttributes(r)],
+        attributes: l7FlowLogFields(r, []).concat(spanAttributes(r)),
         traceId: r.ids.traceId,
         spanId: r.ids.spanId,
       }),
