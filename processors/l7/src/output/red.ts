@@ -24,11 +24,22 @@ const FAMILIES: Record<string, Family> = {
   other: { server: 'flowtel.l7.server.duration', client: 'flowtel.l7.client.duration', keys: [] },
 };
 
-function family(r: L7Record, a: Record<string, AttributeValue>): Family {
-  if (a['rpc.system']) return FAMILIES.rpc;
+/**
+ * A record's attribute as the metrics see it: http.route from the request's endpoint over HTTP,
+ * otherwise the response's value over the request's. Read in place: merging the two messages
+ * into one object per record cost more than the rest of the aggregation.
+ */
+function metricAttribute(r: L7Record, key: string): AttributeValue | undefined {
+  if (key === 'http.route' && r.request?.endpoint && r.protocol.startsWith('HTTP')) return r.request.endpoint;
+  const response = r.response?.attributes;
+  return response !== undefined && key in response ? response[key] : r.request?.attributes[key];
+}
+
+function family(r: L7Record): Family {
+  if (metricAttribute(r, 'rpc.system')) return FAMILIES.rpc;
   if (r.protocol.startsWith('HTTP')) return FAMILIES.http;
-  if (a['db.system.name']) return FAMILIES.db;
-  if (a['messaging.system']) return FAMILIES.messaging;
+  if (metricAttribute(r, 'db.system.name')) return FAMILIES.db;
+  if (metricAttribute(r, 'messaging.system')) return FAMILIES.messaging;
   if (r.protocol === 'DNS') return FAMILIES.dns;
   return FAMILIES.other;
 }
@@ -75,12 +86,14 @@ export class RedAggregator {
     const key = resourceKey(r);
     let s = this.series.get(key);
     if (!s) this.series.set(key, (s = { resource: resourceAttributes(r), histograms: new Map(), requests: new Map() }));
-    const a: Record<string, AttributeValue> = { ...r.request?.attributes, ...r.response?.attributes };
-    if (r.request?.endpoint && r.protocol.startsWith('HTTP')) a['http.route'] = r.request.endpoint;
-    const fam = family(r, a);
+    const fam = family(r);
     const name = isServer(r) ? fam.server : fam.client;
     const error = errorType(r);
-    const histogramAttrs = fam.keys.filter((k) => a[k] !== undefined).map((k) => attr(k, a[k]));
+    const histogramAttrs: KeyValue[] = [];
+    for (const key of fam.keys) {
+      const value = metricAttribute(r, key);
+      if (value !== undefined) histogramAttrs.push(attr(key, value));
+    }
     if (fam === FAMILIES.other || fam === FAMILIES.dns) histogramAttrs.push(attr('flowtel.l7.protocol', r.protocol));
     if (error) histogramAttrs.push(attr('error.type', error));
 
