@@ -12,8 +12,9 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const collectorDir = join(root, 'packages', 'collector');
 const BUNDLE = join(collectorDir, 'dist', 'flowtel.mjs');
 const INPUTS = `${BUNDLE}.inputs.json`;
-// optional native packages, loaded with require where they are used
-const EXTERNAL = ['chdb', 'snappy', '@mongodb-js/zstd', '*.node'];
+// optional native packages, loaded with require where they are used, and tsx (its loader
+// thread finds its files next to it)
+const EXTERNAL = ['chdb', 'snappy', '@mongodb-js/zstd', '*.node', 'tsx'];
 /**
  * V8 settings for the collector process, in the bundle's shebang (run it as a program). Batched
  * requests outlive a scavenge or two, so their Buffers reach the old generation, which V8 lets
@@ -27,6 +28,22 @@ const NODE_FLAGS = ['--max-semi-space-size=1', '--heap-growing-percent=20'];
  * of its own, and freed memory stays in it: two arenas hold ~10 MB less at peak (bench (a)).
  */
 const ENVIRONMENT = ['MALLOC_ARENA_MAX=2'];
+
+// A plugin imports @flowtel/core and @flowtel/pdata from their sources, and may be TypeScript:
+// with plugins the bundle runs the sources through tsx, as bin/flowtel.mjs does, so that the
+// plugin and the collector share one copy of each package (instanceof ConsumerError holds).
+const ENTRY = `
+const withPlugins = Boolean(process.env.FLOWTEL_PLUGINS) || process.argv.some((a) => a === '--plugin' || a.startsWith('--plugin='));
+let main;
+if (withPlugins) {
+  (await import('tsx/esm/api')).register();
+  const sources = new URL('../src/main.ts', import.meta.url).href;
+  ({ main } = await import(sources));
+} else {
+  ({ main } = await import('./src/main.ts'));
+}
+process.exitCode = await main(process.argv);
+`;
 
 /** Whether the bundle exists and no file it was built from changed since. */
 function bundleIsFresh() {
@@ -45,7 +62,7 @@ async function buildCollector() {
   const tmp = `${BUNDLE}.${process.pid}.tmp`;
   const result = await build({
     stdin: {
-      contents: "import { main } from './src/main.ts';\nprocess.exitCode = await main(process.argv);\n",
+      contents: ENTRY,
       resolveDir: collectorDir,
       sourcefile: 'flowtel-entry.ts',
       loader: 'ts',
