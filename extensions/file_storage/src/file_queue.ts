@@ -6,7 +6,7 @@ import { closeSync, fsyncSync, openSync, readFileSync, readdirSync, renameSync, 
 import { join } from 'node:path';
 import { deserialize, serialize } from 'node:v8';
 import type { Batch, SendingQueue } from '@flowtel/core';
-import { Ack } from '@flowtel/core';
+import { Ack, QueueWaiters } from '@flowtel/core';
 
 const SUFFIX = '.batch';
 
@@ -28,8 +28,7 @@ export class FileQueue implements SendingQueue {
   private used = 0;
   private nextSeq = 0;
   private closed = false;
-  private takers: Array<(b: Batch | undefined) => void> = [];
-  private roomWaiters: Array<() => void> = [];
+  private readonly waiters = new QueueWaiters();
 
   constructor(dir: string, capacity: number, weigh: (b: Batch) => number, fsync: boolean) {
     this.dir = dir;
@@ -87,7 +86,7 @@ export class FileQueue implements SendingQueue {
     renameSync(tmp, this.path(seq));
     this.used += w;
     this.weights.set(seq, w);
-    const taker = this.takers.shift();
+    const taker = this.waiters.nextTaker();
     if (taker) this.hand(seq, taker);
     else this.waiting.push(seq);
     return true;
@@ -103,7 +102,7 @@ export class FileQueue implements SendingQueue {
     const seq = this.waiting.shift();
     if (seq !== undefined) return new Promise((resolve) => this.hand(seq, resolve));
     if (this.closed) return Promise.resolve(undefined);
-    return new Promise((resolve) => this.takers.push(resolve));
+    return this.waiters.waitToTake();
   }
 
   async done(batch: Batch): Promise<void> {
@@ -113,7 +112,7 @@ export class FileQueue implements SendingQueue {
     rmSync(this.path(seq), { force: true });
     this.used -= this.weights.get(seq) ?? 0;
     this.weights.delete(seq);
-    for (const wake of this.roomWaiters.splice(0)) wake();
+    this.waiters.roomFreed();
   }
 
   /**
@@ -123,10 +122,10 @@ export class FileQueue implements SendingQueue {
   async close(): Promise<void> {
     this.closed = true;
     this.waiting.length = 0;
-    for (const taker of this.takers.splice(0)) taker(undefined);
+    this.waiters.releaseTakers();
   }
 
   waitForRoom(): Promise<void> {
-    return new Promise((resolve) => this.roomWaiters.push(resolve));
+    return this.waiters.waitForRoom();
   }
 }

@@ -79,14 +79,44 @@ export interface QueueStorage {
   createQueue(owner: string, signal: PipelineSignal, capacity: number, weigh: (b: Batch) => number): Promise<SendingQueue>;
 }
 
+/**
+ * The consumers waiting for a batch and the producers waiting for room: what every
+ * SendingQueue keeps beside its storage.
+ */
+export class QueueWaiters {
+  private takers: Array<(b: Batch | undefined) => void> = [];
+  private roomWaiters: Array<() => void> = [];
+
+  /** A consumer already waiting, to hand a new batch to directly. */
+  nextTaker(): ((b: Batch) => void) | undefined {
+    return this.takers.shift();
+  }
+
+  waitToTake(): Promise<Batch | undefined> {
+    return new Promise((resolve) => this.takers.push(resolve));
+  }
+
+  /** The queue closed and is empty: every waiting consumer gets undefined. */
+  releaseTakers(): void {
+    for (const taker of this.takers.splice(0)) taker(undefined);
+  }
+
+  roomFreed(): void {
+    for (const wake of this.roomWaiters.splice(0)) wake();
+  }
+
+  waitForRoom(): Promise<void> {
+    return new Promise((resolve) => this.roomWaiters.push(resolve));
+  }
+}
+
 export class MemoryQueue implements SendingQueue {
   readonly capacity: number;
   private readonly items: Batch[] = [];
   private used = 0;
   private closed = false;
   private readonly weigh: (b: Batch) => number;
-  private takers: Array<(b: Batch | undefined) => void> = [];
-  private roomWaiters: Array<() => void> = [];
+  private readonly waiters = new QueueWaiters();
 
   constructor(capacity: number, weigh: (b: Batch) => number) {
     this.capacity = capacity;
@@ -99,7 +129,7 @@ export class MemoryQueue implements SendingQueue {
 
   async offer(batch: Batch): Promise<boolean> {
     if (this.closed) return false;
-    const taker = this.takers.shift();
+    const taker = this.waiters.nextTaker();
     if (taker) {
       taker(batch);
       return true;
@@ -115,22 +145,22 @@ export class MemoryQueue implements SendingQueue {
     const next = this.items.shift();
     if (next) {
       this.used -= this.weigh(next);
-      for (const wake of this.roomWaiters.splice(0)) wake();
+      this.waiters.roomFreed();
       return Promise.resolve(next);
     }
     if (this.closed) return Promise.resolve(undefined);
-    return new Promise((resolve) => this.takers.push(resolve));
+    return this.waiters.waitToTake();
   }
 
   async done(): Promise<void> {}
 
   async close(): Promise<void> {
     this.closed = true;
-    for (const taker of this.takers.splice(0)) taker(undefined);
+    this.waiters.releaseTakers();
   }
 
   waitForRoom(): Promise<void> {
-    return new Promise((resolve) => this.roomWaiters.push(resolve));
+    return this.waiters.waitForRoom();
   }
 }
 
