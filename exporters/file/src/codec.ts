@@ -4,18 +4,18 @@
 import * as zlib from 'node:zlib';
 import { permanent } from '@flowtel/core';
 import type { Batch } from '@flowtel/core';
-import { encodeLogs, encodeMetrics, encodeTraces, logsToJson, metricsToJson, tracesToJson } from '@flowtel/pdata';
+import { encodeLogs, encodeLogsJson, encodeMetrics, encodeMetricsJson, encodeTraces, encodeTracesJson } from '@flowtel/pdata';
 
 export type Encode = (batch: Batch) => Uint8Array;
 
 function payload(batch: Batch, format: 'json' | 'proto'): Uint8Array {
   switch (batch.signal) {
     case 'traces':
-      return format === 'json' ? Buffer.from(tracesToJson(batch.data)) : encodeTraces(batch.data);
+      return format === 'json' ? encodeTracesJson(batch.data) : encodeTraces(batch.data);
     case 'metrics':
-      return format === 'json' ? Buffer.from(metricsToJson(batch.data)) : encodeMetrics(batch.data);
+      return format === 'json' ? encodeMetricsJson(batch.data) : encodeMetrics(batch.data);
     case 'logs':
-      return format === 'json' ? Buffer.from(logsToJson(batch.data)) : encodeLogs(batch.data);
+      return format === 'json' ? encodeLogsJson(batch.data) : encodeLogs(batch.data);
     case 'socket':
       throw permanent('the file exporter writes OTLP data only: socket events need the l7 processor before it');
   }

@@ -84,11 +84,8 @@ export class OtlpHttpSender implements OtlpSender {
     if (batch.signal === 'socket') return;
     const codec = codecFor(batch.signal);
     const encoding = this.config.encoding;
-    const encoded: Uint8Array | string =
-      encoding === 'json'
-        ? (codec.toJson as (d: typeof batch.data) => string)(batch.data)
-        : (codec.encode as (d: typeof batch.data) => Uint8Array)(batch.data);
-    const raw = typeof encoded === 'string' ? Buffer.from(encoded) : encoded;
+    const encode = (encoding === 'json' ? codec.encodeJson : codec.encode) as (d: typeof batch.data) => Uint8Array;
+    const raw = encode(batch.data);
     const body = this.compression ? await compress(this.compression, raw) : raw;
     const headers: Record<string, string> = {
       ...(await this.headers.headers()),

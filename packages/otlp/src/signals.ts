@@ -4,8 +4,8 @@ import type { PipelineSignal } from '@flowtel/core';
 import {
   dataPointCount, decodeExportResponse, decodeLogs, decodeLogsPassThrough, decodeMetrics, decodeMetricsPassThrough, decodeTraces,
   decodeTracesPassThrough, encodeExportResponse, encodeLogs, encodeMetrics,
-  encodeTraces, exportResponseFromJson, exportResponseToJson, logRecordCount, logsFromJson, logsToJson, metricsFromJson,
-  metricsToJson, spanCount, tracesFromJson, tracesToJson, type ExportResponse, type Logs, type Metrics, type Traces,
+  encodeTraces, exportResponseFromJson, exportResponseToJson, logRecordCount, logsFromJson, encodeLogsJson, metricsFromJson,
+  encodeMetricsJson, spanCount, tracesFromJson, encodeTracesJson, type ExportResponse, type Logs, type Metrics, type Traces,
 } from '@flowtel/pdata';
 
 export type OtlpSignal = PipelineSignal;
@@ -28,7 +28,8 @@ export interface SignalCodec<S extends OtlpSignal = OtlpSignal> {
   decodePassThrough(bytes: Uint8Array): DataOf[S];
   encode(data: DataOf[S]): Uint8Array;
   fromJson(text: string): DataOf[S];
-  toJson(data: DataOf[S]): string;
+  /** OTLP/JSON, UTF-8 encoded */
+  encodeJson(data: DataOf[S]): Uint8Array;
   /** otelcol's item count: spans, data points or log records */
   count(data: DataOf[S]): number;
   decodeResponse(bytes: Uint8Array): ExportResponse;
@@ -53,7 +54,7 @@ export const CODECS: { [S in OtlpSignal]: SignalCodec<S> } = {
     decodePassThrough: decodeTracesPassThrough,
     encode: encodeTraces,
     fromJson: tracesFromJson,
-    toJson: tracesToJson,
+    encodeJson: encodeTracesJson,
     count: spanCount,
     ...shared,
     responseFromJson: (text) => exportResponseFromJson('traces', text),
@@ -67,7 +68,7 @@ export const CODECS: { [S in OtlpSignal]: SignalCodec<S> } = {
     decodePassThrough: decodeMetricsPassThrough,
     encode: encodeMetrics,
     fromJson: metricsFromJson,
-    toJson: metricsToJson,
+    encodeJson: encodeMetricsJson,
     count: dataPointCount,
     ...shared,
     responseFromJson: (text) => exportResponseFromJson('metrics', text),
@@ -81,7 +82,7 @@ export const CODECS: { [S in OtlpSignal]: SignalCodec<S> } = {
     decodePassThrough: decodeLogsPassThrough,
     encode: encodeLogs,
     fromJson: logsFromJson,
-    toJson: logsToJson,
+    encodeJson: encodeLogsJson,
     count: logRecordCount,
     ...shared,
     responseFromJson: (text) => exportResponseFromJson('logs', text),

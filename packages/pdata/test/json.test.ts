@@ -13,6 +13,7 @@ import {
   decodeLogs,
   decodeMetrics,
   decodeTraces,
+  encodeTracesJson,
   exportResponseFromJson,
   exportResponseToJson,
   logsFromJson,
@@ -150,4 +151,25 @@ test('json: the OpenTelemetry JS SDK JSON serializer output equals its protobuf 
   assert.deepEqual(metricsFromJson(text(JsonMetricsSerializer.serializeRequest(metrics))), decodeMetrics(ProtobufMetricsSerializer.serializeRequest(metrics)!));
   const logs = await sdkLogRecords();
   assert.deepEqual(logsFromJson(text(JsonLogsSerializer.serializeRequest(logs))), decodeLogs(ProtobufLogsSerializer.serializeRequest(logs)!));
+});
+
+test('json: strings are escaped as JSON.stringify escapes them, bytes are UTF-8, and large requests grow the buffer intact', () => {
+  const tricky = ['plain', '', 'quote " and \\ backslash', 'tab\tnew\nline\u0000nul\u001f', 'ünïcødé', '日本語', 'emoji 😀', 'lone \ud800 surrogate', '\u007f del', '</script>'];
+  const traces = sampleTraces();
+  const spans = traces.resourceSpans[0].scopeSpans[0].spans;
+  const template = spans[0];
+  spans.length = 0;
+  // enough spans to pass the writer's first buffer many times over
+  for (let i = 0; i < 3000; i++) spans.push({ ...template, name: tricky[i % tricky.length], attributes: tricky.map((s, j) => ({ key: `k${j}`, value: { stringValue: s } })) });
+  const text = tracesToJson(traces);
+  const bytes = encodeTracesJson(traces);
+  assert.equal(Buffer.from(bytes).toString('utf8'), text);
+  assert.equal(Buffer.byteLength(text), bytes.length);
+  const parsed = JSON.parse(text).resourceSpans[0].scopeSpans[0].spans;
+  assert.equal(parsed.length, 3000);
+  for (let i = 0; i < tricky.length; i++) {
+    if (tricky[i] !== '') assert.ok(text.includes(`"name":${JSON.stringify(tricky[i])}`), `${JSON.stringify(tricky[i])} written as JSON.stringify writes it`);
+    assert.equal(parsed[i].attributes[i].value.stringValue, tricky[i]);
+  }
+  assert.deepEqual(tracesFromJson(text).resourceSpans[0].scopeSpans[0].spans[2999].attributes[3], { key: 'k3', value: { stringValue: tricky[3] } });
 });

@@ -7,16 +7,14 @@ import {
   asObject,
   boolField,
   bytesField,
-  bytesJson,
-  doubleJson,
   field,
   int64Field,
-  JsonOut,
   stringField,
   toDouble,
   uint32Field,
   type JsonObject,
 } from './values.ts';
+import type { JsonWriter } from './writer.ts';
 
 export function anyValueFromJson(value: unknown, path: string, depth = 0): AnyValue {
   const o = asObject(value, path);
@@ -93,34 +91,66 @@ export function scopeFromJson(value: unknown, path: string): InstrumentationScop
 
 // ---- output ----
 
-export function anyValueToJson(v: AnyValue): JsonObject {
-  if ('stringValue' in v) return { stringValue: v.stringValue };
-  if ('intValue' in v) return { intValue: v.intValue.toString() };
-  if ('boolValue' in v) return { boolValue: v.boolValue };
-  if ('doubleValue' in v) return { doubleValue: doubleJson(v.doubleValue) };
-  if ('arrayValue' in v) return { arrayValue: { values: v.arrayValue.values.map(anyValueToJson) } };
-  if ('kvlistValue' in v) return { kvlistValue: { values: v.kvlistValue.values.map(keyValueToJson) } };
-  if ('bytesValue' in v) return { bytesValue: bytesJson(v.bytesValue) };
-  return {};
+export function writeAnyValue(w: JsonWriter, v: AnyValue): void {
+  w.open();
+  if ('stringValue' in v) {
+    w.key('stringValue');
+    w.stringValue(v.stringValue);
+  } else if ('intValue' in v) {
+    w.key('intValue');
+    w.int64Value(v.intValue);
+  } else if ('boolValue' in v) {
+    w.key('boolValue');
+    w.boolValue(v.boolValue);
+  } else if ('doubleValue' in v) {
+    w.key('doubleValue');
+    w.numberValue(v.doubleValue);
+  } else if ('arrayValue' in v) {
+    w.key('arrayValue');
+    w.open();
+    w.list('values', v.arrayValue.values, writeAnyValue);
+    w.close();
+  } else if ('kvlistValue' in v) {
+    w.key('kvlistValue');
+    w.open();
+    w.list('values', v.kvlistValue.values, writeKeyValue);
+    w.close();
+  } else if ('bytesValue' in v) {
+    w.key('bytesValue');
+    w.bytesValue(v.bytesValue);
+  }
+  w.close();
 }
 
-export function keyValueToJson(kv: KeyValue): JsonObject {
-  return { key: kv.key, value: anyValueToJson(kv.value) };
+export function writeKeyValue(w: JsonWriter, kv: KeyValue): void {
+  w.open();
+  w.key('key');
+  w.stringValue(kv.key);
+  w.key('value');
+  writeAnyValue(w, kv.value);
+  w.close();
 }
 
-export function resourceToJson(r: Resource): JsonObject {
-  return new JsonOut()
-    .list('attributes', r.attributes, keyValueToJson)
-    .num('droppedAttributesCount', r.droppedAttributesCount)
-    .list('entityRefs', r.entityRefs, (ref) =>
-      new JsonOut().str('schemaUrl', ref.schemaUrl).str('type', ref.type).list('idKeys', ref.idKeys, String).list('descriptionKeys', ref.descriptionKeys, String).o,
-    ).o;
+function writeEntityRef(w: JsonWriter, ref: EntityRef): void {
+  w.open();
+  w.str('schemaUrl', ref.schemaUrl);
+  w.str('type', ref.type);
+  w.list('idKeys', ref.idKeys, writeString);
+  w.list('descriptionKeys', ref.descriptionKeys, writeString);
+  w.close();
 }
 
-export function scopeToJson(s: InstrumentationScope): JsonObject {
-  return new JsonOut()
-    .str('name', s.name)
-    .str('version', s.version)
-    .list('attributes', s.attributes, keyValueToJson)
-    .num('droppedAttributesCount', s.droppedAttributesCount).o;
+const writeString = (w: JsonWriter, s: string) => w.stringValue(s);
+
+export function writeResource(w: JsonWriter, r: Resource): void {
+  w.list('attributes', r.attributes, writeKeyValue);
+  w.num('droppedAttributesCount', r.droppedAttributesCount);
+  w.list('entityRefs', r.entityRefs, writeEntityRef);
+}
+
+export function writeScope(w: JsonWriter, s: InstrumentationScope): void {
+  w.str('name', s.name);
+  w.str('version', s.version);
+  w.list('attributes', s.attributes, writeKeyValue);
+  w.num('droppedAttributesCount', s.droppedAttributesCount);
 }

@@ -1,12 +1,15 @@
 // The request → resource level → scope level nesting every signal shares, in OTLP/JSON.
 import type { SignalLayout } from '../signal-layout.ts';
-import { resourceFromJson, resourceToJson, scopeFromJson, scopeToJson } from './common.ts';
-import { arrayField, asObject, field, JsonOut, parseJson, stringField, type JsonObject } from './values.ts';
+import type { InstrumentationScope, Resource } from '../model.ts';
+import { resourceFromJson, scopeFromJson, writeResource, writeScope } from './common.ts';
+import { arrayField, asObject, field, parseJson, stringField, type JsonObject } from './values.ts';
+import { writeJson, type JsonWriter, type WriteValue } from './writer.ts';
 
 export interface JsonSignal<I> {
   layout: SignalLayout;
   itemFromJson(value: unknown, path: string): I;
-  itemToJson(item: I): JsonObject;
+  /** writes one item, a whole JSON object */
+  writeItem: WriteValue<I>;
 }
 
 export function envelopeFromJson<I>(input: string | object, signal: JsonSignal<I>, what: string): JsonObject {
@@ -33,20 +36,22 @@ export function envelopeFromJson<I>(input: string | object, signal: JsonSignal<I
 
 type Level = Record<string, unknown>;
 
-export function envelopeToJsonObject<I>(data: object, signal: JsonSignal<I>): JsonObject {
+/** The request, its resource-level and scope-level messages, and each item by the signal's writer. */
+export function writeEnvelope<I>(data: object, signal: JsonSignal<I>): JsonWriter {
   const { resources, scopes, items } = signal.layout;
-  return {
-    [resources]: ((data as Level)[resources] as Level[]).map(
-      (r) =>
-        new JsonOut()
-          .message('resource', resourceToJson(r.resource as Parameters<typeof resourceToJson>[0]))
-          .list(scopes, r[scopes] as Level[], (s) =>
-            new JsonOut()
-              .message('scope', scopeToJson(s.scope as Parameters<typeof scopeToJson>[0]))
-              .list(items, s[items] as I[], signal.itemToJson)
-              .str('schemaUrl', s.schemaUrl as string).o,
-          )
-          .str('schemaUrl', r.schemaUrl as string).o,
-    ),
+  const writeScopeLevel = (w: JsonWriter, s: Level) => {
+    w.open();
+    w.message('scope', s.scope as InstrumentationScope, writeScope);
+    w.list(items, s[items] as I[], signal.writeItem);
+    w.str('schemaUrl', s.schemaUrl as string);
+    w.close();
   };
+  const writeResourceLevel = (w: JsonWriter, r: Level) => {
+    w.open();
+    w.message('resource', r.resource as Resource, writeResource);
+    w.list(scopes, r[scopes] as Level[], writeScopeLevel);
+    w.str('schemaUrl', r.schemaUrl as string);
+    w.close();
+  };
+  return writeJson(data as Level, (w, request) => w.list(resources, request[resources] as Level[], writeResourceLevel));
 }

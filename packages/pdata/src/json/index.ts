@@ -1,4 +1,4 @@
-export { tracesFromJson, tracesToJson, tracesToJsonObject } from './traces.ts';
-export { metricsFromJson, metricsToJson, metricsToJsonObject } from './metrics.ts';
-export { logsFromJson, logsToJson, logsToJsonObject } from './logs.ts';
+export { encodeTracesJson, tracesFromJson, tracesToJson } from './traces.ts';
+export { encodeMetricsJson, metricsFromJson, metricsToJson } from './metrics.ts';
+export { encodeLogsJson, logsFromJson, logsToJson } from './logs.ts';
 export { exportResponseFromJson, exportResponseToJson, type OtlpSignalName } from './response.ts';

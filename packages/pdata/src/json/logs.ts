@@ -1,9 +1,10 @@
 // logs.proto in OTLP/JSON.
 import type { LogRecord, Logs } from '../model.ts';
 import { LOGS_LAYOUT } from '../signal-layout.ts';
-import { anyValueFromJson, anyValueToJson, attributesFromJson, keyValueToJson } from './common.ts';
-import { envelopeFromJson, envelopeToJsonObject, type JsonSignal } from './envelope.ts';
-import { asObject, enumField, field, idField, int64Field, JsonOut, stringField, uint32Field, type JsonObject } from './values.ts';
+import { anyValueFromJson, attributesFromJson, writeAnyValue, writeKeyValue } from './common.ts';
+import { envelopeFromJson, writeEnvelope, type JsonSignal } from './envelope.ts';
+import { asObject, enumField, field, idField, int64Field, stringField, uint32Field } from './values.ts';
+import type { JsonWriter } from './writer.ts';
 
 const LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'FATAL'];
 /** SEVERITY_NUMBER_UNSPECIFIED, then SEVERITY_NUMBER_TRACE, _TRACE2.._TRACE4, _DEBUG, ... _FATAL4 */
@@ -12,18 +13,19 @@ const SEVERITY_NUMBERS = [
   ...LEVELS.flatMap((level) => [1, 2, 3, 4].map((n) => `SEVERITY_NUMBER_${level}${n === 1 ? '' : n}`)),
 ];
 
-const LOGS: JsonSignal<LogRecord> = { layout: LOGS_LAYOUT, itemFromJson: logRecordFromJson, itemToJson: logRecordToJson };
+const LOGS: JsonSignal<LogRecord> = { layout: LOGS_LAYOUT, itemFromJson: logRecordFromJson, writeItem: writeLogRecord };
 
 export function logsFromJson(input: string | object): Logs {
   return envelopeFromJson(input, LOGS, 'logs') as unknown as Logs;
 }
 
-export function logsToJson(data: Logs): string {
-  return JSON.stringify(logsToJsonObject(data));
+/** An ExportLogsServiceRequest as OTLP/JSON, UTF-8 encoded. */
+export function encodeLogsJson(data: Logs): Uint8Array {
+  return writeEnvelope(data, LOGS).toBytes();
 }
 
-export function logsToJsonObject(data: Logs): JsonObject {
-  return envelopeToJsonObject(data, LOGS);
+export function logsToJson(data: Logs): string {
+  return writeEnvelope(data, LOGS).toText();
 }
 
 function logRecordFromJson(value: unknown, path: string): LogRecord {
@@ -46,17 +48,22 @@ function logRecordFromJson(value: unknown, path: string): LogRecord {
 
 // ---- output ----
 
-function logRecordToJson(r: LogRecord): JsonObject {
-  return new JsonOut()
-    .int64('timeUnixNano', r.timeUnixNano)
-    .int64('observedTimeUnixNano', r.observedTimeUnixNano)
-    .num('severityNumber', r.severityNumber)
-    .str('severityText', r.severityText)
-    .message('body', anyValueToJson(r.body))
-    .list('attributes', r.attributes, keyValueToJson)
-    .num('droppedAttributesCount', r.droppedAttributesCount)
-    .num('flags', r.flags)
-    .id('traceId', r.traceId)
-    .id('spanId', r.spanId)
-    .str('eventName', r.eventName).o;
+function writeLogRecord(w: JsonWriter, r: LogRecord): void {
+  w.open();
+  w.int64('timeUnixNano', r.timeUnixNano);
+  w.int64('observedTimeUnixNano', r.observedTimeUnixNano);
+  w.num('severityNumber', r.severityNumber);
+  w.str('severityText', r.severityText);
+  // an empty AnyValue is no body at all
+  if (Object.keys(r.body).length !== 0) {
+    w.key('body');
+    writeAnyValue(w, r.body);
+  }
+  w.list('attributes', r.attributes, writeKeyValue);
+  w.num('droppedAttributesCount', r.droppedAttributesCount);
+  w.num('flags', r.flags);
+  w.id('traceId', r.traceId);
+  w.id('spanId', r.spanId);
+  w.str('eventName', r.eventName);
+  w.close();
 }

@@ -10,20 +10,18 @@ import type {
   SummaryDataPoint,
 } from '../model.ts';
 import { METRICS_LAYOUT } from '../signal-layout.ts';
-import { attributesFromJson, keyValueToJson } from './common.ts';
-import { envelopeFromJson, envelopeToJsonObject, type JsonSignal } from './envelope.ts';
+import { attributesFromJson, writeKeyValue } from './common.ts';
+import { envelopeFromJson, writeEnvelope, type JsonSignal } from './envelope.ts';
 import {
   arrayField,
   asObject,
   boolField,
   doubleField,
-  doubleJson,
   enumField,
   field,
   idField,
   int64Field,
   intField,
-  JsonOut,
   optionalDoubleField,
   stringField,
   toBigInt,
@@ -31,21 +29,23 @@ import {
   uint32Field,
   type JsonObject,
 } from './values.ts';
+import type { JsonWriter } from './writer.ts';
 
 const TEMPORALITIES = ['AGGREGATION_TEMPORALITY_UNSPECIFIED', 'AGGREGATION_TEMPORALITY_DELTA', 'AGGREGATION_TEMPORALITY_CUMULATIVE'];
 
-const METRICS: JsonSignal<Metric> = { layout: METRICS_LAYOUT, itemFromJson: metricFromJson, itemToJson: metricToJson };
+const METRICS: JsonSignal<Metric> = { layout: METRICS_LAYOUT, itemFromJson: metricFromJson, writeItem: writeMetric };
 
 export function metricsFromJson(input: string | object): Metrics {
   return envelopeFromJson(input, METRICS, 'metrics') as unknown as Metrics;
 }
 
-export function metricsToJson(data: Metrics): string {
-  return JSON.stringify(metricsToJsonObject(data));
+/** An ExportMetricsServiceRequest as OTLP/JSON, UTF-8 encoded. */
+export function encodeMetricsJson(data: Metrics): Uint8Array {
+  return writeEnvelope(data, METRICS).toBytes();
 }
 
-export function metricsToJsonObject(data: Metrics): JsonObject {
-  return envelopeToJsonObject(data, METRICS);
+export function metricsToJson(data: Metrics): string {
+  return writeEnvelope(data, METRICS).toText();
 }
 
 function metricFromJson(value: unknown, path: string): Metric {
@@ -186,89 +186,140 @@ function summaryPointFromJson(value: unknown, path: string): SummaryDataPoint {
 
 // ---- output ----
 
-function metricToJson(m: Metric): JsonObject {
-  const out = new JsonOut().str('name', m.name).str('description', m.description).str('unit', m.unit);
-  if (m.gauge) out.set('gauge', new JsonOut().list('dataPoints', m.gauge.dataPoints, numberPointToJson).o);
-  else if (m.sum)
-    out.set(
-      'sum',
-      new JsonOut()
-        .list('dataPoints', m.sum.dataPoints, numberPointToJson)
-        .num('aggregationTemporality', m.sum.aggregationTemporality)
-        .bool('isMonotonic', m.sum.isMonotonic).o,
-    );
-  else if (m.histogram)
-    out.set(
-      'histogram',
-      new JsonOut().list('dataPoints', m.histogram.dataPoints, histogramPointToJson).num('aggregationTemporality', m.histogram.aggregationTemporality).o,
-    );
-  else if (m.exponentialHistogram)
-    out.set(
-      'exponentialHistogram',
-      new JsonOut()
-        .list('dataPoints', m.exponentialHistogram.dataPoints, exponentialPointToJson)
-        .num('aggregationTemporality', m.exponentialHistogram.aggregationTemporality).o,
-    );
-  else if (m.summary) out.set('summary', new JsonOut().list('dataPoints', m.summary.dataPoints, summaryPointToJson).o);
-  return out.list('metadata', m.metadata, keyValueToJson).o;
+function writeMetric(w: JsonWriter, m: Metric): void {
+  w.open();
+  w.str('name', m.name);
+  w.str('description', m.description);
+  w.str('unit', m.unit);
+  if (m.gauge) {
+    w.key('gauge');
+    w.open();
+    w.list('dataPoints', m.gauge.dataPoints, writeNumberPoint);
+    w.close();
+  } else if (m.sum) {
+    w.key('sum');
+    w.open();
+    w.list('dataPoints', m.sum.dataPoints, writeNumberPoint);
+    w.num('aggregationTemporality', m.sum.aggregationTemporality);
+    w.bool('isMonotonic', m.sum.isMonotonic);
+    w.close();
+  } else if (m.histogram) {
+    w.key('histogram');
+    w.open();
+    w.list('dataPoints', m.histogram.dataPoints, writeHistogramPoint);
+    w.num('aggregationTemporality', m.histogram.aggregationTemporality);
+    w.close();
+  } else if (m.exponentialHistogram) {
+    w.key('exponentialHistogram');
+    w.open();
+    w.list('dataPoints', m.exponentialHistogram.dataPoints, writeExponentialPoint);
+    w.num('aggregationTemporality', m.exponentialHistogram.aggregationTemporality);
+    w.close();
+  } else if (m.summary) {
+    w.key('summary');
+    w.open();
+    w.list('dataPoints', m.summary.dataPoints, writeSummaryPoint);
+    w.close();
+  }
+  w.list('metadata', m.metadata, writeKeyValue);
+  w.close();
 }
 
 /** Fields every data point kind shares. */
-function pointBase(p: { attributes: Metric['metadata']; startTimeUnixNano: bigint; timeUnixNano: bigint }): JsonOut {
-  return new JsonOut().list('attributes', p.attributes, keyValueToJson).int64('startTimeUnixNano', p.startTimeUnixNano).int64('timeUnixNano', p.timeUnixNano);
+function writePointBase(w: JsonWriter, p: { attributes: Metric['metadata']; startTimeUnixNano: bigint; timeUnixNano: bigint }): void {
+  w.list('attributes', p.attributes, writeKeyValue);
+  w.int64('startTimeUnixNano', p.startTimeUnixNano);
+  w.int64('timeUnixNano', p.timeUnixNano);
 }
 
-function numberValueToJson(out: JsonOut, v: { asDouble?: number; asInt?: bigint }): JsonOut {
-  if (v.asInt !== undefined) return out.set('asInt', v.asInt.toString());
-  return out.set('asDouble', v.asDouble === undefined ? undefined : doubleJson(v.asDouble));
+/** The value oneof: written whatever it holds, as it has presence. */
+function writeNumberValue(w: JsonWriter, v: { asDouble?: number; asInt?: bigint }): void {
+  if (v.asInt !== undefined) {
+    w.key('asInt');
+    w.int64Value(v.asInt);
+  } else if (v.asDouble !== undefined) {
+    w.key('asDouble');
+    w.numberValue(v.asDouble);
+  }
 }
 
-function numberPointToJson(p: NumberDataPoint): JsonObject {
-  return numberValueToJson(pointBase(p), p).list('exemplars', p.exemplars, exemplarToJson).num('flags', p.flags).o;
+function writeNumberPoint(w: JsonWriter, p: NumberDataPoint): void {
+  w.open();
+  writePointBase(w, p);
+  writeNumberValue(w, p);
+  w.list('exemplars', p.exemplars, writeExemplar);
+  w.num('flags', p.flags);
+  w.close();
 }
 
-function exemplarToJson(e: Exemplar): JsonObject {
-  return numberValueToJson(
-    new JsonOut().list('filteredAttributes', e.filteredAttributes, keyValueToJson).int64('timeUnixNano', e.timeUnixNano).id('spanId', e.spanId).id('traceId', e.traceId),
-    e,
-  ).o;
+function writeExemplar(w: JsonWriter, e: Exemplar): void {
+  w.open();
+  w.list('filteredAttributes', e.filteredAttributes, writeKeyValue);
+  w.int64('timeUnixNano', e.timeUnixNano);
+  w.id('spanId', e.spanId);
+  w.id('traceId', e.traceId);
+  writeNumberValue(w, e);
+  w.close();
 }
 
-function optionalsToJson(out: JsonOut, p: { sum?: number; min?: number; max?: number }): JsonOut {
+/** sum, min and max are optional: written whenever present, zero included. */
+function writeOptionals(w: JsonWriter, p: { sum?: number; min?: number; max?: number }): void {
   for (const key of ['sum', 'min', 'max'] as const) {
     const v = p[key];
-    if (v !== undefined) out.set(key, doubleJson(v));
+    if (v === undefined) continue;
+    w.key(key);
+    w.numberValue(v);
   }
-  return out;
 }
 
-function histogramPointToJson(p: HistogramDataPoint): JsonObject {
-  return optionalsToJson(pointBase(p).int64('count', p.count), p)
-    .list('bucketCounts', p.bucketCounts, String)
-    .list('explicitBounds', p.explicitBounds, doubleJson)
-    .list('exemplars', p.exemplars, exemplarToJson)
-    .num('flags', p.flags).o;
+const writeCount = (w: JsonWriter, count: bigint) => w.int64Value(count);
+const writeDouble = (w: JsonWriter, v: number) => w.numberValue(v);
+
+function writeHistogramPoint(w: JsonWriter, p: HistogramDataPoint): void {
+  w.open();
+  writePointBase(w, p);
+  w.int64('count', p.count);
+  writeOptionals(w, p);
+  w.list('bucketCounts', p.bucketCounts, writeCount);
+  w.list('explicitBounds', p.explicitBounds, writeDouble);
+  w.list('exemplars', p.exemplars, writeExemplar);
+  w.num('flags', p.flags);
+  w.close();
 }
 
-function bucketsToJson(b: ExponentialHistogramBuckets): JsonObject {
-  return new JsonOut().num('offset', b.offset).list('bucketCounts', b.bucketCounts, String).o;
+function writeBuckets(w: JsonWriter, b: ExponentialHistogramBuckets): void {
+  w.num('offset', b.offset);
+  w.list('bucketCounts', b.bucketCounts, writeCount);
 }
 
-function exponentialPointToJson(p: ExponentialHistogramDataPoint): JsonObject {
-  return optionalsToJson(pointBase(p).int64('count', p.count), p)
-    .num('scale', p.scale)
-    .int64('zeroCount', p.zeroCount)
-    .message('positive', bucketsToJson(p.positive))
-    .message('negative', bucketsToJson(p.negative))
-    .num('flags', p.flags)
-    .list('exemplars', p.exemplars, exemplarToJson)
-    .double('zeroThreshold', p.zeroThreshold).o;
+function writeExponentialPoint(w: JsonWriter, p: ExponentialHistogramDataPoint): void {
+  w.open();
+  writePointBase(w, p);
+  w.int64('count', p.count);
+  writeOptionals(w, p);
+  w.num('scale', p.scale);
+  w.int64('zeroCount', p.zeroCount);
+  w.message('positive', p.positive, writeBuckets);
+  w.message('negative', p.negative, writeBuckets);
+  w.num('flags', p.flags);
+  w.list('exemplars', p.exemplars, writeExemplar);
+  w.double('zeroThreshold', p.zeroThreshold);
+  w.close();
 }
 
-function summaryPointToJson(p: SummaryDataPoint): JsonObject {
-  return pointBase(p)
-    .int64('count', p.count)
-    .double('sum', p.sum)
-    .list('quantileValues', p.quantileValues, (q) => new JsonOut().double('quantile', q.quantile).double('value', q.value).o)
-    .num('flags', p.flags).o;
+function writeQuantile(w: JsonWriter, q: SummaryDataPoint['quantileValues'][number]): void {
+  w.open();
+  w.double('quantile', q.quantile);
+  w.double('value', q.value);
+  w.close();
+}
+
+function writeSummaryPoint(w: JsonWriter, p: SummaryDataPoint): void {
+  w.open();
+  writePointBase(w, p);
+  w.int64('count', p.count);
+  w.double('sum', p.sum);
+  w.list('quantileValues', p.quantileValues, writeQuantile);
+  w.num('flags', p.flags);
+  w.close();
 }

@@ -1,7 +1,8 @@
 // Export{Trace,Metrics,Logs}ServiceResponse in OTLP/JSON. The rejected count's name depends on
 // the signal: rejectedSpans, rejectedDataPoints, rejectedLogRecords.
 import type { ExportResponse } from '../model.ts';
-import { asObject, field, int64Field, JsonOut, parseJson, stringField } from './values.ts';
+import { asObject, field, int64Field, parseJson, stringField } from './values.ts';
+import { writeJson } from './writer.ts';
 
 export type OtlpSignalName = 'traces' | 'metrics' | 'logs';
 
@@ -25,9 +26,13 @@ export function exportResponseFromJson(signal: OtlpSignalName, input: string | o
 }
 
 export function exportResponseToJson(signal: OtlpSignalName, response: ExportResponse): string {
-  const partial = response.partialSuccess;
-  if (!partial) return '{}';
-  return JSON.stringify({
-    partialSuccess: new JsonOut().int64(REJECTED[signal], partial.rejected).str('errorMessage', partial.errorMessage).o,
-  });
+  return writeJson(response, (w, r) => {
+    const partial = r.partialSuccess;
+    if (!partial) return;
+    w.key('partialSuccess');
+    w.open();
+    w.int64(REJECTED[signal], partial.rejected);
+    w.str('errorMessage', partial.errorMessage);
+    w.close();
+  }).toText();
 }

@@ -1,25 +1,27 @@
 // trace.proto in OTLP/JSON.
 import type { Span, SpanEvent, SpanLink, Traces } from '../model.ts';
 import { TRACES_LAYOUT } from '../signal-layout.ts';
-import { attributesFromJson, keyValueToJson } from './common.ts';
-import { envelopeFromJson, envelopeToJsonObject, type JsonSignal } from './envelope.ts';
-import { arrayField, asObject, enumField, field, idField, int64Field, JsonOut, stringField, uint32Field, type JsonObject } from './values.ts';
+import { attributesFromJson, writeKeyValue } from './common.ts';
+import { envelopeFromJson, writeEnvelope, type JsonSignal } from './envelope.ts';
+import { arrayField, asObject, enumField, field, idField, int64Field, stringField, uint32Field } from './values.ts';
+import type { JsonWriter } from './writer.ts';
 
 const SPAN_KINDS = ['SPAN_KIND_UNSPECIFIED', 'SPAN_KIND_INTERNAL', 'SPAN_KIND_SERVER', 'SPAN_KIND_CLIENT', 'SPAN_KIND_PRODUCER', 'SPAN_KIND_CONSUMER'];
 const STATUS_CODES = ['STATUS_CODE_UNSET', 'STATUS_CODE_OK', 'STATUS_CODE_ERROR'];
 
-const TRACES: JsonSignal<Span> = { layout: TRACES_LAYOUT, itemFromJson: spanFromJson, itemToJson: spanToJson };
+const TRACES: JsonSignal<Span> = { layout: TRACES_LAYOUT, itemFromJson: spanFromJson, writeItem: writeSpan };
 
 export function tracesFromJson(input: string | object): Traces {
   return envelopeFromJson(input, TRACES, 'traces') as unknown as Traces;
 }
 
-export function tracesToJson(data: Traces): string {
-  return JSON.stringify(tracesToJsonObject(data));
+/** An ExportTraceServiceRequest as OTLP/JSON, UTF-8 encoded. */
+export function encodeTracesJson(data: Traces): Uint8Array {
+  return writeEnvelope(data, TRACES).toBytes();
 }
 
-export function tracesToJsonObject(data: Traces): JsonObject {
-  return envelopeToJsonObject(data, TRACES);
+export function tracesToJson(data: Traces): string {
+  return writeEnvelope(data, TRACES).toText();
 }
 
 function spanFromJson(value: unknown, path: string): Span {
@@ -70,40 +72,48 @@ function linkFromJson(value: unknown, path: string): SpanLink {
 
 // ---- output ----
 
-function spanToJson(span: Span): JsonObject {
-  return new JsonOut()
-    .id('traceId', span.traceId)
-    .id('spanId', span.spanId)
-    .str('traceState', span.traceState)
-    .id('parentSpanId', span.parentSpanId)
-    .num('flags', span.flags)
-    .str('name', span.name)
-    .num('kind', span.kind)
-    .int64('startTimeUnixNano', span.startTimeUnixNano)
-    .int64('endTimeUnixNano', span.endTimeUnixNano)
-    .list('attributes', span.attributes, keyValueToJson)
-    .num('droppedAttributesCount', span.droppedAttributesCount)
-    .list('events', span.events, eventToJson)
-    .num('droppedEventsCount', span.droppedEventsCount)
-    .list('links', span.links, linkToJson)
-    .num('droppedLinksCount', span.droppedLinksCount)
-    .message('status', new JsonOut().str('message', span.status.message).num('code', span.status.code).o).o;
+function writeSpan(w: JsonWriter, span: Span): void {
+  w.open();
+  w.id('traceId', span.traceId);
+  w.id('spanId', span.spanId);
+  w.str('traceState', span.traceState);
+  w.id('parentSpanId', span.parentSpanId);
+  w.num('flags', span.flags);
+  w.str('name', span.name);
+  w.num('kind', span.kind);
+  w.int64('startTimeUnixNano', span.startTimeUnixNano);
+  w.int64('endTimeUnixNano', span.endTimeUnixNano);
+  w.list('attributes', span.attributes, writeKeyValue);
+  w.num('droppedAttributesCount', span.droppedAttributesCount);
+  w.list('events', span.events, writeEvent);
+  w.num('droppedEventsCount', span.droppedEventsCount);
+  w.list('links', span.links, writeLink);
+  w.num('droppedLinksCount', span.droppedLinksCount);
+  w.message('status', span.status, writeStatus);
+  w.close();
 }
 
-function eventToJson(e: SpanEvent): JsonObject {
-  return new JsonOut()
-    .int64('timeUnixNano', e.timeUnixNano)
-    .str('name', e.name)
-    .list('attributes', e.attributes, keyValueToJson)
-    .num('droppedAttributesCount', e.droppedAttributesCount).o;
+function writeStatus(w: JsonWriter, status: Span['status']): void {
+  w.str('message', status.message);
+  w.num('code', status.code);
 }
 
-function linkToJson(l: SpanLink): JsonObject {
-  return new JsonOut()
-    .id('traceId', l.traceId)
-    .id('spanId', l.spanId)
-    .str('traceState', l.traceState)
-    .list('attributes', l.attributes, keyValueToJson)
-    .num('droppedAttributesCount', l.droppedAttributesCount)
-    .num('flags', l.flags).o;
+function writeEvent(w: JsonWriter, e: SpanEvent): void {
+  w.open();
+  w.int64('timeUnixNano', e.timeUnixNano);
+  w.str('name', e.name);
+  w.list('attributes', e.attributes, writeKeyValue);
+  w.num('droppedAttributesCount', e.droppedAttributesCount);
+  w.close();
+}
+
+function writeLink(w: JsonWriter, l: SpanLink): void {
+  w.open();
+  w.id('traceId', l.traceId);
+  w.id('spanId', l.spanId);
+  w.str('traceState', l.traceState);
+  w.list('attributes', l.attributes, writeKeyValue);
+  w.num('droppedAttributesCount', l.droppedAttributesCount);
+  w.num('flags', l.flags);
+  w.close();
 }

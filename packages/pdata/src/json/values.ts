@@ -1,4 +1,4 @@
-// OTLP/JSON scalar rules, both directions: the protobuf JSON mapping with OTLP's exceptions
+// OTLP/JSON scalar rules on input: the protobuf JSON mapping with OTLP's exceptions
 // (trace and span ids as hex, enums as integers). On input we also take what senders produce
 // in practice: snake_case keys, numbers for 64-bit integers, enum names, null for "unset".
 import { DecodeError } from '../decode-error.ts';
@@ -149,21 +149,6 @@ export function idField(o: JsonObject, key: string, path: string, size: number):
   return new Uint8Array(Buffer.from(v, 'hex'));
 }
 
-// ---- output ----
-
-/** A double as the protobuf JSON mapping writes it: non-finite values as strings. */
-export function doubleJson(v: number): number | string {
-  return Number.isFinite(v) ? v : String(v);
-}
-
-export function bytesJson(v: Uint8Array): string {
-  return Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64');
-}
-
-export function idJson(v: Uint8Array): string {
-  return Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('hex');
-}
-
 /** Parse JSON text, or take an already parsed object; the top level must be an object. */
 export function parseJson(input: string | object, what: string): JsonObject {
   let value: unknown = input;
@@ -175,63 +160,4 @@ export function parseJson(input: string | object, what: string): JsonObject {
     }
   }
   return asObject(value, what);
-}
-
-/**
- * A JSON object builder that leaves out default values, as OTLP/JSON senders do; `set`
- * writes a field that has presence (optional, oneof) whatever its value.
- */
-export class JsonOut {
-  readonly o: JsonObject = {};
-
-  str(key: string, v: string): this {
-    if (v !== '') this.o[key] = v;
-    return this;
-  }
-
-  num(key: string, v: number): this {
-    if (v !== 0) this.o[key] = v;
-    return this;
-  }
-
-  int64(key: string, v: bigint): this {
-    if (v !== 0n) this.o[key] = v.toString();
-    return this;
-  }
-
-  double(key: string, v: number): this {
-    if (v !== 0 || 1 / v < 0) this.o[key] = doubleJson(v);
-    return this;
-  }
-
-  bool(key: string, v: boolean): this {
-    if (v) this.o[key] = true;
-    return this;
-  }
-
-  id(key: string, v: Uint8Array): this {
-    if (v.length !== 0) this.o[key] = idJson(v);
-    return this;
-  }
-
-  bytes(key: string, v: Uint8Array): this {
-    if (v.length !== 0) this.o[key] = bytesJson(v);
-    return this;
-  }
-
-  list<T>(key: string, values: T[], encode: (v: T) => unknown): this {
-    if (values.length !== 0) this.o[key] = values.map(encode);
-    return this;
-  }
-
-  /** A nested message, left out when it has nothing but defaults. */
-  message(key: string, value: JsonObject): this {
-    if (Object.keys(value).length !== 0) this.o[key] = value;
-    return this;
-  }
-
-  set(key: string, value: unknown): this {
-    if (value !== undefined) this.o[key] = value;
-    return this;
-  }
 }
