@@ -16,6 +16,8 @@ const TRACE_HEADERS: Record<string, keyof TraceContextHeaders> = {
   'x-request-id': 'x_request_id',
 };
 
+export const TRACE_HEADER_NAMES = Object.keys(TRACE_HEADERS);
+
 /** Collects the parts of a header block that become message fields. */
 export class HeaderSink {
   trace: TraceContextHeaders | undefined;

@@ -7,7 +7,7 @@ import { MORE, readFrames, type FrameStep } from '../frame-loop.ts';
 import { statusFromHttpCode, type L7Message } from '../message.ts';
 import { failure, parseOptions, type Direction, type ParseOptions, type ProtocolParser } from '../parser.ts';
 import { StreamBuffer } from '../stream-buffer.ts';
-import { HeaderSink, hostAttributes, splitTarget } from './http-headers.ts';
+import { HeaderSink, TRACE_HEADER_NAMES, hostAttributes, splitTarget } from './http-headers.ts';
 
 const METHODS = ['GET', 'POST', 'PUT', 'DELETE', 'HEAD', 'OPTIONS', 'PATCH', 'CONNECT', 'TRACE', 'PROPFIND', 'PROPPATCH', 'MKCOL', 'COPY', 'MOVE', 'LOCK', 'UNLOCK'];
 const MAX_HEADER_BYTES = 64 * 1024;
@@ -30,6 +30,7 @@ interface Side {
 
 export interface Http1State {
   options: ParseOptions;
+  headerNames: HeaderNames;
   toServer: Side;
   toClient: Side;
   pendingMethods: string[];
@@ -52,7 +53,8 @@ function headerEnd(b: Uint8Array): number {
 }
 
 interface HeaderBlock {
-  startLine: string;
+  /** where the start line ends (its CR) */
+  startLineEnd: number;
   contentLength: number | undefined;
   chunked: boolean;
   host: string;
@@ -60,31 +62,106 @@ interface HeaderBlock {
   sink: HeaderSink;
 }
 
-function readHeaderBlock(b: Uint8Array, end: number, sink: HeaderSink): HeaderBlock {
-  const lines = ascii(b, 0, end - 4).split('\r\n');
-  const block: HeaderBlock = { startLine: lines[0], contentLength: undefined, chunked: false, host: '', userAgent: undefined, sink };
-  for (let i = 1; i < lines.length; i++) {
-    const line = lines[i];
-    const colon = line.indexOf(':');
-    if (colon <= 0) continue;
-    const name = line.slice(0, colon).trim().toLowerCase();
-    const value = line.slice(colon + 1).trim();
-    if (name === 'content-length') block.contentLength = /^\d+$/.test(value) ? Number(value) : undefined;
-    else if (name === 'transfer-encoding') block.chunked = value.toLowerCase().includes('chunked');
-    else if (name === 'host') block.host = value;
-    else if (name === 'user-agent') block.userAgent = value;
-    sink.add(name, value);
+/** Header names the parser reads itself, besides those the sink wants. */
+const FRAMING_HEADERS = ['content-length', 'transfer-encoding', 'host', 'user-agent'];
+
+/** The lower-case header names worth a string, by length: most headers are only skipped over. */
+type HeaderNames = Map<number, string[]>;
+const headerNameTables = new Map<string, HeaderNames>();
+
+function headerNames(captureHeaders: readonly string[]): HeaderNames {
+  const id = captureHeaders.join('\n');
+  let table = headerNameTables.get(id);
+  if (!table) {
+    table = new Map();
+    for (const name of new Set([...FRAMING_HEADERS, ...TRACE_HEADER_NAMES, ...captureHeaders])) {
+      const sameLength = table.get(name.length);
+      if (sameLength) sameLength.push(name);
+      else table.set(name.length, [name]);
+    }
+    headerNameTables.set(id, table);
+  }
+  return table;
+}
+
+/** The table's name that b[start, end) spells in any letter case, or undefined. */
+function knownName(table: HeaderNames, b: Uint8Array, start: number, end: number): string | undefined {
+  const candidates = table.get(end - start);
+  if (!candidates) return undefined;
+  next: for (const name of candidates) {
+    for (let i = 0; i < name.length; i++) {
+      const want = name.charCodeAt(i);
+      const got = b[start + i];
+      if (got !== want && !(want >= 0x61 && want <= 0x7a && got === want - 0x20)) continue next;
+    }
+    return name;
+  }
+  return undefined;
+}
+
+const isBlank = (c: number) => c === 0x20 || c === 0x09;
+
+/**
+ * The start line's end and the headers that matter, read in place: only the names in `names`
+ * become strings (decoding the whole block and splitting it into lines allocated more than
+ * the rest of the parse together).
+ */
+function readHeaderBlock(b: Uint8Array, end: number, sink: HeaderSink, names: HeaderNames): HeaderBlock {
+  const startLineEnd = indexOfCrlf(b, 0, end);
+  const block: HeaderBlock = { startLineEnd, contentLength: undefined, chunked: false, host: '', userAgent: undefined, sink };
+  // the block ends with the blank line at end - 2
+  for (let at = startLineEnd + 2; at < end - 2; ) {
+    const eol = indexOfCrlf(b, at, end);
+    let colon = at;
+    while (colon < eol && b[colon] !== 0x3a) colon++;
+    let nameEnd = colon;
+    while (nameEnd > at && isBlank(b[nameEnd - 1])) nameEnd--;
+    const name = colon < eol && nameEnd > at ? knownName(names, b, at, nameEnd) : undefined;
+    if (name !== undefined) {
+      let valueStart = colon + 1;
+      let valueEnd = eol;
+      while (valueStart < valueEnd && isBlank(b[valueStart])) valueStart++;
+      while (valueEnd > valueStart && isBlank(b[valueEnd - 1])) valueEnd--;
+      const value = ascii(b, valueStart, valueEnd);
+      if (name === 'content-length') block.contentLength = /^\d+$/.test(value) ? Number(value) : undefined;
+      else if (name === 'transfer-encoding') block.chunked = value.toLowerCase().includes('chunked');
+      else if (name === 'host') block.host = value;
+      else if (name === 'user-agent') block.userAgent = value;
+      sink.add(name, value);
+    }
+    at = eol + 2;
   }
   return block;
+}
+
+/** A known method read in place (no string made), or the token before the first space. */
+function requestMethod(b: Uint8Array, space: number): string {
+  for (const m of METHODS) if (m.length === space && startsWithAscii(b, m)) return m;
+  return ascii(b, 0, space);
+}
+
+/** The version after "HTTP/" in b[at, end), the usual two without making a string; undefined unless HTTP/1.x. */
+function httpVersion(b: Uint8Array, at: number, end: number): string | undefined {
+  if (end - at < 8 || !startsWithAscii(b, 'HTTP/1.', at)) return undefined;
+  if (end - at === 8) {
+    if (b[at + 7] === 0x31) return '1.1';
+    if (b[at + 7] === 0x30) return '1.0';
+  }
+  return ascii(b, at + 5, end);
 }
 
 function readRequest(state: Http1State, side: Side, b: Uint8Array): FrameStep {
   const end = headerEnd(b);
   if (end < 0) return b.length >= MAX_HEADER_BYTES ? failure('request header block too large') : MORE;
-  const block = readHeaderBlock(b, end, new HeaderSink(state.options, 'request'));
-  const parts = block.startLine.split(' ');
-  if (parts.length < 3 || !parts[2].startsWith('HTTP/1.')) return failure(`not an HTTP/1 request line: ${block.startLine.slice(0, 64)}`);
-  const [method, target, version] = parts;
+  const block = readHeaderBlock(b, end, new HeaderSink(state.options, 'request'), state.headerNames);
+  const lineEnd = block.startLineEnd;
+  const methodEnd = b.indexOf(0x20);
+  const targetEnd = methodEnd > 0 && methodEnd < lineEnd ? b.indexOf(0x20, methodEnd + 1) : -1;
+  const versionEnd = targetEnd > 0 && targetEnd < lineEnd ? b.indexOf(0x20, targetEnd + 1) : -1;
+  const version = targetEnd > 0 && targetEnd < lineEnd ? httpVersion(b, targetEnd + 1, versionEnd > 0 && versionEnd < lineEnd ? versionEnd : lineEnd) : undefined;
+  if (version === undefined) return failure(`not an HTTP/1 request line: ${ascii(b, 0, Math.min(lineEnd, 64))}`);
+  const method = requestMethod(b, methodEnd);
+  const target = ascii(b, methodEnd + 1, targetEnd);
   const { path, query } = splitTarget(target);
   if (state.pendingMethods.length < MAX_PENDING_METHODS) state.pendingMethods.push(method);
   const attributes = block.sink.attributes;
@@ -92,7 +169,7 @@ function readRequest(state: Http1State, side: Side, b: Uint8Array): FrameStep {
   attributes['url.path'] = path;
   if (query !== undefined) attributes['url.query'] = query;
   attributes['network.protocol.name'] = 'http';
-  attributes['network.protocol.version'] = version.slice(5);
+  attributes['network.protocol.version'] = version;
   hostAttributes(block.host, attributes);
   if (block.userAgent !== undefined) attributes['user_agent.original'] = block.userAgent;
   if (block.contentLength !== undefined) attributes['http.request.body.size'] = block.contentLength;
@@ -111,21 +188,25 @@ function readRequest(state: Http1State, side: Side, b: Uint8Array): FrameStep {
   return { consumed: end, messages: [message], skip: block.chunked ? 0 : block.contentLength ?? 0 };
 }
 
+const isDigit = (c: number) => c >= 0x30 && c <= 0x39;
+
 function readResponse(state: Http1State, side: Side, b: Uint8Array): FrameStep {
   const end = headerEnd(b);
   if (end < 0) return b.length >= MAX_HEADER_BYTES ? failure('response header block too large') : MORE;
-  const block = readHeaderBlock(b, end, new HeaderSink(state.options, 'response'));
-  const match = /^HTTP\/1\.([01]) (\d{3})(?: (.*))?$/.exec(block.startLine);
-  if (!match) return failure(`not an HTTP/1 status line: ${block.startLine.slice(0, 64)}`);
-  const code = Number(match[2]);
-  const reason = match[3] ?? '';
+  const block = readHeaderBlock(b, end, new HeaderSink(state.options, 'response'), state.headerNames);
+  const lineEnd = block.startLineEnd;
+  // HTTP/1.x SP 3DIGIT [SP reason]
+  const version = b[7] === 0x30 || b[7] === 0x31 ? httpVersion(b, 0, 8) : undefined;
+  const wellFormed = version !== undefined && b[8] === 0x20 && isDigit(b[9]) && isDigit(b[10]) && isDigit(b[11]) && (lineEnd === 12 || (lineEnd > 12 && b[12] === 0x20));
+  if (!wellFormed) return failure(`not an HTTP/1 status line: ${ascii(b, 0, Math.min(lineEnd, 64))}`);
+  const code = (b[9] - 0x30) * 100 + (b[10] - 0x30) * 10 + (b[11] - 0x30);
   // An interim response (100 Continue) leaves the request waiting for its final answer.
   const interim = code >= 100 && code < 200 && code !== 101;
   const method = interim ? state.pendingMethods[0] : state.pendingMethods.shift();
   const attributes = block.sink.attributes;
   attributes['http.response.status_code'] = code;
   attributes['network.protocol.name'] = 'http';
-  attributes['network.protocol.version'] = `1.${match[1]}`;
+  attributes['network.protocol.version'] = version;
   if (block.contentLength !== undefined) attributes['http.response.body.size'] = block.contentLength;
   const status = statusFromHttpCode(code);
   const message: L7Message = {
@@ -136,7 +217,7 @@ function readResponse(state: Http1State, side: Side, b: Uint8Array): FrameStep {
     size: end + (block.contentLength ?? 0),
     attributes,
   };
-  if (code >= 400 && reason) message.response_exception = reason;
+  if (code >= 400 && lineEnd > 13) message.response_exception = ascii(b, 13, lineEnd);
   if (block.sink.trace) message.trace_context = block.sink.trace;
   if (code === 101 || (method === 'CONNECT' && code >= 200 && code < 300)) {
     state.toServer.phase = { kind: 'tunnel' };
@@ -230,8 +311,10 @@ export const http1: ProtocolParser<Http1State> = {
     return eol >= method.length + 10 && ascii(payload, eol - 9, eol).startsWith(' HTTP/1.');
   },
   createState(options) {
+    const parsed = parseOptions(options);
     return {
-      options: parseOptions(options),
+      options: parsed,
+      headerNames: headerNames(parsed.captureHeaders),
       toServer: { buffer: new StreamBuffer(), phase: { kind: 'headers' } },
       toClient: { buffer: new StreamBuffer(), phase: { kind: 'headers' } },
       pendingMethods: [],
