@@ -1,21 +1,22 @@
 // Benchmark (issue 5, item 9): the l7 pipeline end to end. nginx on loopback at a fixed
-// 10,000 requests/s offered (`hey -z 10s -c 20 -q 500`), first alone, then with the real
-// collector (`flowtel --config`) running ebpf → l7 → batch → file exporter on nginx's port:
+// 10,000 requests/s offered (`hey -z 10s -c 20 -q 500`), first alone, then with the collector
+// as `npm start` runs it (the bundle) running ebpf → l7 → batch → file exporter on nginx's port:
 // flowtel's CPU (% of one core, from /proc, ready to stop), the p99 latency it adds, and spans
 // lost (requests hey made vs nginx server spans written). Both ends are on this host, so every
 // request is captured twice (hey's client span and nginx's server span).
 //   node --import tsx bench/l7-e2e.ts          (L7_E2E_SECONDS=10, L7_E2E_RING_BYTES=67108864)
 import { spawnSync } from 'node:child_process';
-import { createReadStream, mkdtempSync, rmSync } from 'node:fs';
+import { createReadStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { freePort, hasCommand, startCollector, startNginx, waitForOutput } from '@flowtel/testkit';
+import { freePort, hasCommand, startNginx } from '@flowtel/testkit';
 import { captureUnavailable } from '../ebpf-receiver/test/capture-support.ts';
+import { startBundle } from './lib/bundle.ts';
 import { processUsage, report } from './lib/report.ts';
 
 const SECONDS = Number(process.env.L7_E2E_SECONDS ?? 10);
-/** the ebpf receiver's ring_buffer_size; unset: its default (16 MiB) */
+/** the ebpf receiver's ring_buffer_size; unset: its default (64 MiB) */
 const RING = process.env.L7_E2E_RING_BYTES;
 const PAGE = `<!DOCTYPE html><html><head><title>Welcome to nginx!</title></head><body>${'<p>flowtel end-to-end benchmark page.</p>'.repeat(14)}</body></html>\n`;
 
@@ -77,7 +78,10 @@ const output = join(dir, 'spans.json');
 try {
   const baseline = hey(url);
   const metricsPort = await freePort();
-  const collector = startCollector(`receivers:
+  const configPath = join(dir, 'config.yaml');
+  writeFileSync(
+    configPath,
+    `receivers:
   ebpf:${RING ? `\n    ring_buffer_size: ${RING}` : ''}
     filters:
       ports:
@@ -98,9 +102,12 @@ service:
       receivers: [ebpf]
       processors: [l7, batch]
       exporters: [file]
-`);
-  await waitForOutput(collector, 'Everything is ready', 60_000);
-  const pid = collector.process.pid!;
+`,
+  );
+  // as `npm start` runs it: the bundle, with its V8 settings
+  const collector = startBundle(configPath);
+  await collector.ready();
+  const pid = collector.pid;
   const before = await processUsage(pid);
   const started = performance.now();
   const captured = hey(url);

@@ -6,12 +6,10 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Server, ServerCredentials, type sendUnaryData, type ServerUnaryCall, type ServiceDefinition } from '@grpc/grpc-js';
 import { decodeTraces, spanCount } from '@flowtel/pdata';
+import { startBundle, type BundledCollector } from './bundle.ts';
 import type { Measured } from './report.ts';
 import { exportMethod } from '@flowtel/otlp';
-import { REPO_ROOT, freePort, waitForPort } from '@flowtel/testkit';
-
-const BUILD_SCRIPT = join(REPO_ROOT, 'scripts', 'build.mjs');
-const BUNDLE = join(REPO_ROOT, 'packages', 'collector', 'dist', 'flowtel.mjs');
+import { freePort, waitForPort } from '@flowtel/testkit';
 
 export interface Sink {
   port: number;
@@ -63,33 +61,6 @@ service:
   if (opts.cpus) execFileSync('taskset', ['-a', '-p', '-c', opts.cpus, String(collector.pid)], { stdio: 'ignore' });
   await waitForPort(port, '127.0.0.1', 60_000);
   return { collector, pid: collector.pid, port };
-}
-
-export interface BundledCollector {
-  pid: number;
-  stop(): Promise<void>;
-}
-
-/**
- * flowtel as `npm start` runs it: the bundle of scripts/build.mjs, rebuilt here when a source
- * changed. FLOWTEL_NODE_OPTIONS reaches only the collector (e.g. --import of a profiler).
- */
-function startBundle(configPath: string): BundledCollector {
-  execFileSync(process.execPath, [BUILD_SCRIPT], { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
-  // run as a program, so that the node flags of its shebang apply
-  const child = spawn(BUNDLE, ['--config', configPath], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, NODE_OPTIONS: process.env.FLOWTEL_NODE_OPTIONS ?? '' },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
-  return {
-    pid: child.pid!,
-    stop: () => {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-      return exited;
-    },
-  };
 }
 
 export interface LoadResult {

@@ -96,7 +96,8 @@ export class Correlator {
         return this.remember(requestId, ids);
       }
       const waiting = this.flows.get(flow) ?? [];
-      waiting.push({ traceId: ids.traceId, spanId: ids.spanId });
+      // a client's ids are never changed afterwards, so the flow can hold them as they are
+      waiting.push(ids);
       if (waiting.length > 64) waiting.shift();
       this.flows.set(flow, waiting);
     }

@@ -6,6 +6,16 @@ import type { L7Message } from './message.ts';
 import { isFailure, type Direction, type ProtocolParser } from './parser.ts';
 import type { ConnectionInfo, L7Record, SpanIds } from './record.ts';
 
+/** One direction's message in progress. */
+class DirectionState {
+  /** whether a message's first bytes were seen and it is not complete yet */
+  inProgress = false;
+  beganNs = 0n;
+  beganTid = 0;
+  /** bytes were lost and no message has parsed since, so errors are expected */
+  resyncing = false;
+}
+
 interface Pending {
   /** absent for a response whose request was sent before capture started */
   request?: L7Message;
@@ -35,11 +45,10 @@ export class Session {
   private readonly limits: SessionLimits;
   private readonly counters: SessionCounters;
   private pending: Pending[] = [];
-  /** when and on which thread the bytes of the message in progress began, per direction */
-  private readonly began: Partial<Record<Direction, { ns: bigint; tid: number }>> = {};
+  /** when and on which thread the bytes of the message in progress began, per direction (fields, not a map: they change per message) */
+  private readonly toServer = new DirectionState();
+  private readonly toClient = new DirectionState();
   private failures = 0;
-  /** per direction: bytes were lost and no message has parsed since, so errors are expected */
-  private readonly resyncing: Partial<Record<Direction, boolean>> = {};
   lastSeenNs = 0n;
 
   constructor(conn: ConnectionInfo, parser: ProtocolParser<any>, state: unknown, correlator: Correlator, limits: SessionLimits, counters: SessionCounters) {
@@ -55,34 +64,43 @@ export class Session {
     return this.failures >= this.limits.maxFailures;
   }
 
+  private side(direction: Direction): DirectionState {
+    return direction === 'toServer' ? this.toServer : this.toClient;
+  }
+
   /** Feeds one event's payload (whose first bytes were seen at `startNs`); adds the records it completed to `out`. */
   feed(payload: Uint8Array, direction: Direction, ns: bigint, tid: number, out: L7Record[], startNs = ns): void {
     this.lastSeenNs = ns;
     if (this.givenUp) return;
-    this.began[direction] ??= { ns: startNs, tid };
+    const side = this.side(direction);
+    if (!side.inProgress) {
+      side.inProgress = true;
+      side.beganNs = startNs;
+      side.beganTid = tid;
+    }
     const result = this.parser.parse(payload, direction, this.state);
     if (isFailure(result)) {
       // the middle of a message whose bytes the capture lost is no sign of another protocol
-      if (!this.resyncing[direction]) this.failures++;
+      if (!side.resyncing) this.failures++;
       this.counters.parseErrors++;
-      delete this.began[direction];
+      side.inProgress = false;
       return;
     }
     if (!Array.isArray(result)) return;
     this.failures = 0;
-    const began = this.began[direction]!;
-    delete this.began[direction];
-    for (const message of result) this.take(message, direction, began, ns, out);
+    side.inProgress = false;
+    for (const message of result) this.take(message, direction, side.beganNs, side.beganTid, ns, out);
   }
 
   /** `bytes` more of this direction went by without being captured. */
   gap(direction: Direction, bytes: number, ns: bigint, out: L7Record[]): void {
     if (this.givenUp || !this.parser.gap) return;
     this.parser.gap(this.state, direction, bytes);
-    this.resyncing[direction] = true;
+    const side = this.side(direction);
+    side.resyncing = true;
     // nothing in progress: the lost bytes were between messages or in a body already reported
-    if (!this.began[direction]) return;
-    delete this.began[direction];
+    if (!side.inProgress) return;
+    side.inProgress = false;
     // A response lost its middle (a large Redis array, a MySQL result set): it still answers
     // the oldest request, or every later one would take its predecessor's answer.
     const oldest = this.pending[0];
@@ -92,11 +110,12 @@ export class Session {
     }
   }
 
-  private take(message: L7Message, direction: Direction, began: { ns: bigint; tid: number }, ns: bigint, out: L7Record[]): void {
-    if (message.kind !== 'response') this.resyncing[direction] = false;
+  private take(message: L7Message, direction: Direction, beganNs: bigint, tid: number, ns: bigint, out: L7Record[]): void {
+    const side = this.side(direction);
+    if (message.kind !== 'response') side.resyncing = false;
     if (message.kind === 'request') {
-      const ids = this.correlator.onRequest(this.conn, message, began.tid);
-      this.pending.push({ request: message, startNs: began.ns, endNs: ns, tid: began.tid, ids });
+      const ids = this.correlator.onRequest(this.conn, message, tid);
+      this.pending.push({ request: message, startNs: beganNs, endNs: ns, tid, ids });
       if (this.pending.length > this.limits.maxPending) {
         this.counters.pendingOverflow++;
         out.push(this.unanswered(this.pending.shift()!));
@@ -104,23 +123,29 @@ export class Session {
       return;
     }
     if (message.kind === 'session') {
-      const ids = this.correlator.onRequest(this.conn, message, began.tid);
-      out.push(this.record({ request: message, startNs: began.ns, endNs: ns, tid: began.tid, ids }, undefined, ns, false));
+      const ids = this.correlator.onRequest(this.conn, message, tid);
+      out.push(this.record({ request: message, startNs: beganNs, endNs: ns, tid, ids }, undefined, ns, false));
       return;
     }
-    const i = message.pair_key === undefined ? 0 : this.pending.findIndex((p) => p.request?.pair_key === message.pair_key);
-    const matched = i >= 0 ? this.pending.splice(i, 1)[0] : undefined;
+    const matched = this.matching(message);
     if (matched) {
-      this.resyncing[direction] = false;
+      side.resyncing = false;
       this.answer(matched, message, ns, out);
-    } else if (this.resyncing[direction]) {
+    } else if (side.resyncing) {
       // the rest of a response whose middle the capture lost, read as if it were a new one
       this.counters.parseErrors++;
     } else {
       // a response to a request sent before capture started: still a request log
-      const ids = this.correlator.onRequest(this.conn, message, began.tid);
-      out.push(this.record({ startNs: began.ns, endNs: ns, tid: began.tid, ids }, message, ns, false));
+      const ids = this.correlator.onRequest(this.conn, message, tid);
+      out.push(this.record({ startNs: beganNs, endNs: ns, tid, ids }, message, ns, false));
     }
+  }
+
+  /** The waiting request a response answers, taken off the list: by the protocol's id, else the oldest. */
+  private matching(response: L7Message): Pending | undefined {
+    if (response.pair_key === undefined) return this.pending.shift();
+    const i = this.pending.findIndex((p) => p.request?.pair_key === response.pair_key);
+    return i >= 0 ? this.pending.splice(i, 1)[0] : undefined;
   }
 
   private answer(p: Pending, response: L7Message, ns: bigint, out: L7Record[]): void {
@@ -161,7 +186,7 @@ export class Session {
         this.counters.parseErrors++;
       }
       // what a flush reports ends the connection: a response there is the answer side's
-      for (const m of flushed) this.take(m, 'toClient', { ns: this.lastSeenNs, tid: 0 }, nowNs, out);
+      for (const m of flushed) this.take(m, 'toClient', this.lastSeenNs, 0, nowNs, out);
     }
     for (const p of this.pending.splice(0)) out.push(this.unanswered(p));
     this.correlator.forgetConnection(this.conn);
