@@ -4,12 +4,14 @@
 // flowtel's CPU (% of one core, from /proc, ready to stop), the p99 latency it adds, and spans
 // lost (requests hey made vs nginx server spans written). Both ends are on this host, so every
 // request is captured twice (hey's client span and nginx's server span).
-//   node --import tsx bench/l7-e2e.ts          (L7_E2E_SECONDS=10, L7_E2E_RING_BYTES=67108864)
+//   node --import tsx bench/l7-e2e.ts          (L7_E2E_SECONDS=10, L7_E2E_RING_BYTES=67108864,
+//                                                L7_E2E_FORMAT=json|proto: the file exporter's format)
 import { spawnSync } from 'node:child_process';
-import { createReadStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createReadStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { decodeTraces, tracesFromJson, type Traces } from '@flowtel/pdata';
 import { freePort, hasCommand, startNginx } from '@flowtel/testkit';
 import { captureUnavailable } from '../ebpf-receiver/test/capture-support.ts';
 import { startBundle } from './lib/bundle.ts';
@@ -18,6 +20,8 @@ import { processUsage, report } from './lib/report.ts';
 const SECONDS = Number(process.env.L7_E2E_SECONDS ?? 10);
 /** the ebpf receiver's ring_buffer_size; unset: its default (64 MiB) */
 const RING = process.env.L7_E2E_RING_BYTES;
+/** the file exporter's format: json (its default) or proto */
+const FORMAT = process.env.L7_E2E_FORMAT ?? 'json';
 const PAGE = `<!DOCTYPE html><html><head><title>Welcome to nginx!</title></head><body>${'<p>flowtel end-to-end benchmark page.</p>'.repeat(14)}</body></html>\n`;
 
 const number = (text: string, re: RegExp) => Number(re.exec(text)?.[1] ?? Number.NaN);
@@ -37,16 +41,30 @@ function hey(url: string) {
   };
 }
 
-/** Spans in an OTLP/JSON lines file, counted by service.name and kind. */
+/** The requests in the file exporter's output: JSON lines, or length-prefixed protobuf. */
+async function* requestsIn(path: string): AsyncGenerator<Traces> {
+  if (FORMAT === 'json') {
+    for await (const line of createInterface({ input: createReadStream(path) })) if (line) yield tracesFromJson(line);
+    return;
+  }
+  const bytes = readFileSync(path);
+  for (let at = 0; at + 4 <= bytes.length; ) {
+    const length = bytes.readUInt32BE(at);
+    yield decodeTraces(bytes.subarray(at + 4, at + 4 + length));
+    at += 4 + length;
+  }
+}
+
+/** Spans in the file exporter's output, counted by service.name and kind. */
 async function countSpans(path: string): Promise<Record<string, number>> {
   const counts: Record<string, number> = {};
-  for await (const line of createInterface({ input: createReadStream(path) })) {
-    if (!line) continue;
-    for (const rs of JSON.parse(line).resourceSpans ?? []) {
-      const service = rs.resource?.attributes?.find((a: { key: string }) => a.key === 'service.name')?.value?.stringValue ?? '';
-      for (const ss of rs.scopeSpans ?? [])
-        for (const s of ss.spans ?? []) {
-          const key = `${service}/${s.kind === 2 ? 'server' : s.kind === 3 ? 'client' : s.kind}`;
+  for await (const request of requestsIn(path)) {
+    for (const rs of request.resourceSpans) {
+      const service = rs.resource.attributes.find((a) => a.key === 'service.name')?.value;
+      const name = service && 'stringValue' in service ? service.stringValue : '';
+      for (const ss of rs.scopeSpans)
+        for (const s of ss.spans) {
+          const key = `${name}/${s.kind === 2 ? 'server' : s.kind === 3 ? 'client' : s.kind}`;
           counts[key] = (counts[key] ?? 0) + 1;
         }
     }
@@ -92,6 +110,7 @@ processors:
 exporters:
   file:
     path: ${output}
+    format: ${FORMAT}
 service:
   telemetry:
     metrics:
@@ -126,6 +145,7 @@ service:
     description: 'nginx at 10,000 requests/s offered (hey -z 10s -c 20 -q 500), alone and with flowtel ebpf -> l7 -> batch -> file capturing both ends',
     seconds: SECONDS,
     ring_buffer_size: RING ? Number(RING) : 'default',
+    file_format: FORMAT,
     baseline,
     captured,
     p99_added_us: captured.p99_us - baseline.p99_us,

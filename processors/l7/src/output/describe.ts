@@ -9,6 +9,29 @@ export const SCOPE_NAME = 'flowtel.l7';
 export const SCOPE_VERSION = '0.1.0';
 const HOST = hostname();
 
+/** distinct values kept per attribute key before that key's cache starts over */
+const SHARED_VALUES_PER_KEY = 256;
+const sharedAttributes = new Map<string, Map<AttributeValue, KeyValue>>();
+
+/**
+ * The KeyValue for key and value, one object for every span and record that carries the pair.
+ * Captured traffic repeats a few values (methods, paths, addresses, status codes, ports of
+ * kept-alive connections), and spans wait in a batch processor long enough to be copied by a
+ * young-generation GC or two: two objects per attribute per span were most of what it copied.
+ * pdata values are never changed in place (an attribute is replaced, not edited), so sharing is safe.
+ */
+export function sharedAttr(key: string, value: AttributeValue): KeyValue {
+  let values = sharedAttributes.get(key);
+  if (values === undefined) sharedAttributes.set(key, (values = new Map()));
+  let kv = values.get(value);
+  if (kv === undefined) {
+    if (values.size >= SHARED_VALUES_PER_KEY) values.clear();
+    kv = attr(key, value);
+    values.set(value, kv);
+  }
+  return kv;
+}
+
 const MESSAGING = new Set(['Kafka', 'MQTT', 'AMQP', 'NATS']);
 const DATABASE = new Set(['MySQL', 'PostgreSQL', 'Redis', 'MongoDB', 'Memcached']);
 
@@ -95,12 +118,12 @@ function put(out: KeyValue[], r: L7Record, key: string, value: AttributeValue, k
   const request = r.request?.attributes;
   const response = r.response?.attributes;
   if (!(request !== undefined && key in request) && !(response !== undefined && key in response)) {
-    out.push(attr(key, value));
+    out.push(sharedAttr(key, value));
     return;
   }
   const i = out.findIndex((kv) => kv.key === key);
   const current = response !== undefined && key in response ? response[key] : request![key];
-  if (!keep || current === undefined || current === null) out[i] = attr(key, value);
+  if (!keep || current === undefined || current === null) out[i] = sharedAttr(key, value);
 }
 
 /**
@@ -112,8 +135,8 @@ export function spanAttributes(r: L7Record): KeyValue[] {
   const request = r.request?.attributes;
   const response = r.response?.attributes;
   const out: KeyValue[] = [];
-  if (request !== undefined) for (const key in request) out.push(attr(key, response !== undefined && key in response ? response[key] : request[key]));
-  if (response !== undefined) for (const key in response) if (request === undefined || !(key in request)) out.push(attr(key, response[key]));
+  if (request !== undefined) for (const key in request) out.push(sharedAttr(key, response !== undefined && key in response ? response[key] : request[key]));
+  if (response !== undefined) for (const key in response) if (request === undefined || !(key in request)) out.push(sharedAttr(key, response[key]));
   const server = isServer(r);
   put(out, r, 'network.transport', r.conn.l4, false);
   put(out, r, 'network.peer.address', r.conn.remoteAddr, false);
