@@ -6,7 +6,10 @@ import { permanent } from '@flowtel/core';
 import type { Batch } from '@flowtel/core';
 import { encodeLogs, encodeLogsJson, encodeMetrics, encodeMetricsJson, encodeTraces, encodeTracesJson } from '@flowtel/pdata';
 
-export type Encode = (batch: Batch) => Uint8Array;
+/** One record, as the pieces that are written one after the other (no copy to join them). */
+export type Encode = (batch: Batch) => Uint8Array[];
+
+const NEWLINE = new Uint8Array([0x0a]);
 
 function payload(batch: Batch, format: 'json' | 'proto'): Uint8Array {
   switch (batch.signal) {
@@ -21,11 +24,10 @@ function payload(batch: Batch, format: 'json' | 'proto'): Uint8Array {
   }
 }
 
-function lengthPrefixed(bytes: Uint8Array): Uint8Array {
-  const framed = Buffer.allocUnsafe(4 + bytes.length);
-  framed.writeUInt32BE(bytes.length, 0);
-  framed.set(bytes, 4);
-  return framed;
+function lengthPrefixed(bytes: Uint8Array): Uint8Array[] {
+  const length = Buffer.allocUnsafe(4);
+  length.writeUInt32BE(bytes.length, 0);
+  return [length, bytes];
 }
 
 const zstd = (bytes: Uint8Array): Uint8Array =>
@@ -34,5 +36,5 @@ const zstd = (bytes: Uint8Array): Uint8Array =>
 export function recordEncoder(format: 'json' | 'proto', compression: '' | 'zstd'): Encode {
   if (compression === 'zstd') return (batch) => lengthPrefixed(zstd(payload(batch, format)));
   if (format === 'proto') return (batch) => lengthPrefixed(payload(batch, 'proto'));
-  return (batch) => Buffer.concat([payload(batch, 'json'), Buffer.from('\n')]);
+  return (batch) => [payload(batch, 'json'), NEWLINE];
 }

@@ -5,7 +5,7 @@
 //
 // I/O is synchronous on purpose: writes land in the page cache in microseconds, the order of
 // records and rotations stays trivially right, and a flush on shutdown cannot be lost.
-import { closeSync, existsSync, fstatSync, openSync, readdirSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readdirSync, renameSync, statSync, unlinkSync, writevSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
 import { permanent } from '@flowtel/core';
 import type { RotationConfig } from './config.ts';
@@ -66,26 +66,37 @@ export class RotatingFile {
     this.size = fstatSync(this.fd).size;
   }
 
-  write(record: Uint8Array): void {
+  /** One record, given as its pieces; a record never spans two files. */
+  write(pieces: Uint8Array[]): void {
     if (this.fd === undefined) throw new Error(`file ${this.path} is not open`);
+    let length = 0;
+    for (const piece of pieces) length += piece.length;
     if (this.options.rotation) {
-      if (record.length > this.maxBytes) {
-        throw permanent(`write length ${record.length} exceeds maximum file size ${this.maxBytes}`);
+      if (length > this.maxBytes) {
+        throw permanent(`write length ${length} exceeds maximum file size ${this.maxBytes}`);
       }
-      if (this.size + record.length > this.maxBytes) this.rotate();
+      if (this.size + length > this.maxBytes) this.rotate();
     }
-    this.pending.push(record);
-    this.pendingBytes += record.length;
-    this.size += record.length;
+    this.pending.push(...pieces);
+    this.pendingBytes += length;
+    this.size += length;
     if (this.pendingBytes >= FLUSH_THRESHOLD) this.flush();
   }
 
+  /** Writes what is pending with writev: the pieces go out as they are, without a copy to join them. */
   flush(): void {
     if (this.fd === undefined || this.pendingBytes === 0) return;
-    const chunk = Buffer.concat(this.pending, this.pendingBytes);
+    let pieces = this.pending;
     this.pending = [];
     this.pendingBytes = 0;
-    for (let written = 0; written < chunk.length; ) written += writeSync(this.fd, chunk, written);
+    while (pieces.length > 0) {
+      let written = writevSync(this.fd, pieces);
+      // a short write (or more pieces than one writev takes) leaves the rest for the next call
+      let done = 0;
+      while (done < pieces.length && written >= pieces[done].length) written -= pieces[done++].length;
+      pieces = pieces.slice(done);
+      if (written > 0) pieces[0] = pieces[0].subarray(written);
+    }
   }
 
   close(): void {

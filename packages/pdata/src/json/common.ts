@@ -14,7 +14,7 @@ import {
   uint32Field,
   type JsonObject,
 } from './values.ts';
-import type { JsonWriter } from './writer.ts';
+import { syntax, type JsonWriter } from './writer.ts';
 
 export function anyValueFromJson(value: unknown, path: string, depth = 0): AnyValue {
   const o = asObject(value, path);
@@ -91,6 +91,13 @@ export function scopeFromJson(value: unknown, path: string): InstrumentationScop
 
 // ---- output ----
 
+const KEY = syntax('{"key":');
+const STRING_VALUE = syntax(',"value":{"stringValue":');
+const INT_VALUE = syntax(',"value":{"intValue":');
+const VALUE = syntax(',"value":');
+const CLOSE_VALUE = syntax('}}');
+const CLOSE = syntax('}');
+
 export function writeAnyValue(w: JsonWriter, v: AnyValue): void {
   w.open();
   if ('stringValue' in v) {
@@ -122,13 +129,24 @@ export function writeAnyValue(w: JsonWriter, v: AnyValue): void {
   w.close();
 }
 
+/** Attributes are most of a span's JSON: strings and integers take a path of pre-encoded syntax. */
 export function writeKeyValue(w: JsonWriter, kv: KeyValue): void {
-  w.open();
-  w.key('key');
+  w.syntax(KEY);
   w.stringValue(kv.key);
-  w.key('value');
-  writeAnyValue(w, kv.value);
-  w.close();
+  const v = kv.value;
+  if ('stringValue' in v) {
+    w.syntax(STRING_VALUE);
+    w.stringValue(v.stringValue);
+    w.syntax(CLOSE_VALUE);
+  } else if ('intValue' in v) {
+    w.syntax(INT_VALUE);
+    w.int64Value(v.intValue);
+    w.syntax(CLOSE_VALUE);
+  } else {
+    w.syntax(VALUE);
+    writeAnyValue(w, v);
+    w.syntax(CLOSE);
+  }
 }
 
 function writeEntityRef(w: JsonWriter, ref: EntityRef): void {

@@ -6,18 +6,27 @@
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
-const INITIAL_SIZE = 64 * 1024;
+const MIN_SIZE = 64 * 1024;
+/** the size of the last document written: the next starts with room for as much (no growing copies) */
+let lastSize = MIN_SIZE;
 const HEX_DIGITS = '0123456789abcdef';
 /** the two hex digit character codes of each byte value, high digit first */
 const HEX_PAIRS = Uint16Array.from({ length: 256 }, (_, b) => (HEX_DIGITS.charCodeAt(b >> 4) << 8) | HEX_DIGITS.charCodeAt(b & 15));
 
 export type WriteValue<T> = (w: JsonWriter, value: T) => void;
 
+/** A fixed piece of JSON syntax, encoded once, for JsonWriter.syntax. */
+export const syntax = (text: string): Uint8Array => Uint8Array.from(text, (c) => c.charCodeAt(0));
+
 export class JsonWriter {
-  private buf = Buffer.allocUnsafe(INITIAL_SIZE);
+  private buf = Buffer.allocUnsafe(Math.max(MIN_SIZE, lastSize + (lastSize >> 3)));
   private pos = 0;
   /** whether the object being written has no field yet, so the next needs no comma */
   private empty = true;
+
+  get length(): number {
+    return this.pos;
+  }
 
   /** The bytes written so far (a view of the writer's buffer). */
   toBytes(): Uint8Array {
@@ -38,6 +47,17 @@ export class JsonWriter {
   private byte(b: number): void {
     this.room(1);
     this.buf[this.pos++] = b;
+  }
+
+  /** Pre-encoded bytes of JSON syntax (see `syntax`): written as they are. */
+  syntax(bytes: Uint8Array): void {
+    const n = bytes.length;
+    this.room(n);
+    const buf = this.buf;
+    let p = this.pos;
+    for (let i = 0; i < n; i++) buf[p++] = bytes[i];
+    this.pos = p;
+    this.empty = false;
   }
 
   /** Text known to be ASCII with nothing to escape: key names, digits. */
@@ -220,5 +240,6 @@ export function writeJson<T>(value: T, write: WriteValue<T>): JsonWriter {
   w.open();
   write(w, value);
   w.close();
+  lastSize = w.length;
   return w;
 }
