@@ -3,6 +3,8 @@ import type { SignalLayout } from '../signal-layout.ts';
 import type { InstrumentationScope, Resource } from '../model.ts';
 import { resourceFromJson, scopeFromJson, writeResource, writeScope } from './common.ts';
 import { arrayField, asObject, field, parseJson, stringField, type JsonObject } from './values.ts';
+import { passThroughBytes } from '../proto/pass-through.ts';
+import { transcodeFields, type Message } from './transcode.ts';
 import { writeJson, type JsonWriter, type WriteValue } from './writer.ts';
 
 export interface JsonSignal<I> {
@@ -10,6 +12,8 @@ export interface JsonSignal<I> {
   itemFromJson(value: unknown, path: string): I;
   /** writes one item, a whole JSON object */
   writeItem: WriteValue<I>;
+  /** the request message, for transcoding pass-through bytes */
+  message: Message;
 }
 
 export function envelopeFromJson<I>(input: string | object, signal: JsonSignal<I>, what: string): JsonObject {
@@ -38,6 +42,13 @@ type Level = Record<string, unknown>;
 
 /** The request, its resource-level and scope-level messages, and each item by the signal's writer. */
 export function writeEnvelope<I>(data: object, signal: JsonSignal<I>): JsonWriter {
+  // data still as the bytes it came as is written from them, without decoding a model
+  const bytes = passThroughBytes(data);
+  if (bytes !== undefined) {
+    let canonical = true;
+    const w = writeJson(bytes, (w, b) => (canonical = transcodeFields(w, b, signal.message)));
+    if (canonical) return w;
+  }
   const { resources, scopes, items } = signal.layout;
   const writeScopeLevel = (w: JsonWriter, s: Level) => {
     w.open();

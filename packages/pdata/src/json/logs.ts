@@ -4,6 +4,7 @@ import { LOGS_LAYOUT } from '../signal-layout.ts';
 import { anyValueFromJson, attributesFromJson, writeAnyValue, writeKeyValue } from './common.ts';
 import { envelopeFromJson, writeEnvelope, type JsonSignal } from './envelope.ts';
 import { asObject, enumField, field, idField, int64Field, stringField, uint32Field } from './values.ts';
+import { LOGS_MESSAGE } from './transcode.ts';
 import type { JsonWriter } from './writer.ts';
 
 const LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'FATAL'];
@@ -13,7 +14,7 @@ const SEVERITY_NUMBERS = [
   ...LEVELS.flatMap((level) => [1, 2, 3, 4].map((n) => `SEVERITY_NUMBER_${level}${n === 1 ? '' : n}`)),
 ];
 
-const LOGS: JsonSignal<LogRecord> = { layout: LOGS_LAYOUT, itemFromJson: logRecordFromJson, writeItem: writeLogRecord };
+const LOGS: JsonSignal<LogRecord> = { layout: LOGS_LAYOUT, itemFromJson: logRecordFromJson, writeItem: writeLogRecord, message: LOGS_MESSAGE };
 
 export function logsFromJson(input: string | object): Logs {
   return envelopeFromJson(input, LOGS, 'logs') as unknown as Logs;

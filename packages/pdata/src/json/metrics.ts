@@ -29,11 +29,12 @@ import {
   uint32Field,
   type JsonObject,
 } from './values.ts';
+import { METRICS_MESSAGE } from './transcode.ts';
 import type { JsonWriter } from './writer.ts';
 
 const TEMPORALITIES = ['AGGREGATION_TEMPORALITY_UNSPECIFIED', 'AGGREGATION_TEMPORALITY_DELTA', 'AGGREGATION_TEMPORALITY_CUMULATIVE'];
 
-const METRICS: JsonSignal<Metric> = { layout: METRICS_LAYOUT, itemFromJson: metricFromJson, writeItem: writeMetric };
+const METRICS: JsonSignal<Metric> = { layout: METRICS_LAYOUT, itemFromJson: metricFromJson, writeItem: writeMetric, message: METRICS_MESSAGE };
 
 export function metricsFromJson(input: string | object): Metrics {
   return envelopeFromJson(input, METRICS, 'metrics') as unknown as Metrics;

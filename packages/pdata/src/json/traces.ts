@@ -4,12 +4,13 @@ import { TRACES_LAYOUT } from '../signal-layout.ts';
 import { attributesFromJson, writeKeyValue } from './common.ts';
 import { envelopeFromJson, writeEnvelope, type JsonSignal } from './envelope.ts';
 import { arrayField, asObject, enumField, field, idField, int64Field, stringField, uint32Field } from './values.ts';
+import { TRACES_MESSAGE } from './transcode.ts';
 import type { JsonWriter } from './writer.ts';
 
 const SPAN_KINDS = ['SPAN_KIND_UNSPECIFIED', 'SPAN_KIND_INTERNAL', 'SPAN_KIND_SERVER', 'SPAN_KIND_CLIENT', 'SPAN_KIND_PRODUCER', 'SPAN_KIND_CONSUMER'];
 const STATUS_CODES = ['STATUS_CODE_UNSET', 'STATUS_CODE_OK', 'STATUS_CODE_ERROR'];
 
-const TRACES: JsonSignal<Span> = { layout: TRACES_LAYOUT, itemFromJson: spanFromJson, writeItem: writeSpan };
+const TRACES: JsonSignal<Span> = { layout: TRACES_LAYOUT, itemFromJson: spanFromJson, writeItem: writeSpan, message: TRACES_MESSAGE };
 
 export function tracesFromJson(input: string | object): Traces {
   return envelopeFromJson(input, TRACES, 'traces') as unknown as Traces;

@@ -111,6 +111,22 @@ export class JsonWriter {
     this.pos = p;
   }
 
+  /** A string given as its UTF-8 bytes: written as they are when all are ASCII with nothing to escape; false (and nothing written) otherwise. */
+  asciiStringValue(bytes: Uint8Array, start: number, end: number): boolean {
+    for (let i = start; i < end; i++) {
+      const c = bytes[i];
+      if (c < 0x20 || c === QUOTE || c === BACKSLASH || c > 0x7e) return false;
+    }
+    this.room(end - start + 2);
+    const buf = this.buf;
+    let p = this.pos;
+    buf[p++] = QUOTE;
+    for (let i = start; i < end; i++) buf[p++] = bytes[i];
+    buf[p++] = QUOTE;
+    this.pos = p;
+    return true;
+  }
+
   private escapedString(s: string): void {
     const json = JSON.stringify(s);
     this.room(json.length * 3);
@@ -157,14 +173,26 @@ export class JsonWriter {
     this.byte(QUOTE);
   }
 
+  openArray(): void {
+    this.byte(0x5b);
+  }
+
+  arraySeparator(): void {
+    this.byte(0x2c);
+  }
+
+  closeArray(): void {
+    this.byte(0x5d);
+  }
+
   /** A JSON array of `values`, each written by `write`. */
   arrayValue<T>(values: readonly T[], write: WriteValue<T>): void {
-    this.byte(0x5b);
+    this.openArray();
     for (let i = 0; i < values.length; i++) {
-      if (i !== 0) this.byte(0x2c);
+      if (i !== 0) this.arraySeparator();
       write(this, values[i]);
     }
-    this.byte(0x5d);
+    this.closeArray();
   }
 
   // ---- fields, left out when they hold the default ----
@@ -220,14 +248,24 @@ export class JsonWriter {
 
   /** A nested message, left out when `write` gives it no field. */
   message<T>(key: string, value: T, write: WriteValue<T>): void {
-    const start = this.pos;
-    const wasEmpty = this.empty;
+    const mark = this.openOptional(key);
+    write(this, value);
+    this.closeOptional(mark);
+  }
+
+  /** Opens a nested message under `key`; closeOptional(mark) takes it back if no field was written into it. */
+  openOptional(key: string): number {
+    // where the field began, and whether it was the object's first, in one number
+    const mark = this.pos * 2 + (this.empty ? 1 : 0);
     this.key(key);
     this.open();
-    write(this, value);
+    return mark;
+  }
+
+  closeOptional(mark: number): void {
     if (this.empty) {
-      this.pos = start;
-      this.empty = wasEmpty;
+      this.pos = Math.floor(mark / 2);
+      this.empty = mark % 2 === 1;
     } else {
       this.close();
     }
