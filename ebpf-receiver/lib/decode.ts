@@ -1,7 +1,7 @@
 // Ring buffer records (bpf/socket_trace.h, offsets from the addon) into a SocketEventBatch.
-// Runs for every event on the JS thread, so it reuses one event object and caches the strings
-// that repeat: process names per pid and IPv4 addresses.
-import { SocketEventBatch, type SocketEvent } from '@flowtel/pdata';
+// Runs for every event on the JS thread, so it writes the batch's columns directly and caches
+// the strings that repeat: process names per pid and IPv4 addresses.
+import { SocketEventBatch } from '@flowtel/pdata';
 import { ipv4Text, ipv6Text } from './ip-text.ts';
 import type { EventLayout } from './native.ts';
 
@@ -23,38 +23,44 @@ export class RecordDecoder {
     this.source = source;
   }
 
+  /**
+   * The records as a batch that points into them: payloads are not copied, and the 64-bit
+   * columns are filled a 32-bit half at a time (no BigInt per event; both sides little-endian).
+   */
   decode(records: ArrayBuffer, count: number): SocketEventBatch {
     const L = this.layout;
     const view = new DataView(records);
     const bytes = new Uint8Array(records);
-    const batch = new SocketEventBatch(this.source, count, records.byteLength);
-    const event: SocketEvent = {
-      kind: 0, timestampNs: 0n, pid: 0, tid: 0, comm: '', fd: 0, socketId: 0n, l4Protocol: 0, role: 0, direction: 0,
-      localAddr: '', localPort: 0, remoteAddr: '', remotePort: 0, byteCount: 0, payload: bytes.subarray(0, 0),
-    };
+    const batch = SocketEventBatch.over(this.source, count, bytes);
+    const timestamps = new Uint32Array(batch.timestampNs.buffer);
+    const socketIds = new Uint32Array(batch.socketId.buffer);
     let at = 0;
     for (let i = 0; i < count; i++) {
       const payloadLength = view.getUint32(at + L.payload_length, true);
       const v6 = bytes[at + L.ip_version] === 6;
-      event.kind = bytes[at + L.kind];
-      event.timestampNs = view.getBigUint64(at + L.timestamp_ns, true);
-      event.pid = view.getUint32(at + L.pid, true);
-      event.tid = view.getUint32(at + L.tid, true);
-      event.comm = this.comm(view, bytes, at + L.comm, event.pid);
-      event.fd = view.getInt32(at + L.fd, true);
-      event.socketId = view.getBigUint64(at + L.socket_id, true);
-      event.l4Protocol = bytes[at + L.l4_protocol];
-      event.role = bytes[at + L.role];
-      event.direction = bytes[at + L.direction];
-      event.localAddr = v6 ? ipv6Text(bytes, at + L.local_addr) : this.ipv4Text(view, bytes, at + L.local_addr);
-      event.localPort = view.getUint16(at + L.local_port, true);
-      event.remoteAddr = v6 ? ipv6Text(bytes, at + L.remote_addr) : this.ipv4Text(view, bytes, at + L.remote_addr);
-      event.remotePort = view.getUint16(at + L.remote_port, true);
-      event.byteCount = view.getUint32(at + L.byte_count, true);
-      event.payload = bytes.subarray(at + L.header_size, at + L.header_size + payloadLength);
-      batch.push(event);
+      const pid = view.getUint32(at + L.pid, true);
+      batch.kind[i] = bytes[at + L.kind];
+      timestamps[2 * i] = view.getUint32(at + L.timestamp_ns, true);
+      timestamps[2 * i + 1] = view.getUint32(at + L.timestamp_ns + 4, true);
+      batch.pid[i] = pid;
+      batch.tid[i] = view.getUint32(at + L.tid, true);
+      batch.comm[i] = this.comm(view, bytes, at + L.comm, pid);
+      batch.fd[i] = view.getInt32(at + L.fd, true);
+      socketIds[2 * i] = view.getUint32(at + L.socket_id, true);
+      socketIds[2 * i + 1] = view.getUint32(at + L.socket_id + 4, true);
+      batch.l4Protocol[i] = bytes[at + L.l4_protocol];
+      batch.role[i] = bytes[at + L.role];
+      batch.direction[i] = bytes[at + L.direction];
+      batch.localAddr[i] = v6 ? ipv6Text(bytes, at + L.local_addr) : this.ipv4Text(view, bytes, at + L.local_addr);
+      batch.localPort[i] = view.getUint16(at + L.local_port, true);
+      batch.remoteAddr[i] = v6 ? ipv6Text(bytes, at + L.remote_addr) : this.ipv4Text(view, bytes, at + L.remote_addr);
+      batch.remotePort[i] = view.getUint16(at + L.remote_port, true);
+      batch.byteCount[i] = view.getUint32(at + L.byte_count, true);
+      batch.payloadOffset[i] = at + L.header_size;
+      batch.payloadLength[i] = payloadLength;
       at += (L.header_size + payloadLength + 7) & ~7;
     }
+    batch.count = count;
     return batch;
   }
 

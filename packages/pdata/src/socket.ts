@@ -131,6 +131,18 @@ export class SocketEventBatch {
     for (let i = 0; i < this.count; i++) yield this.get(i);
   }
 
+  /**
+   * A batch whose payloads are views into `payload` as it is, not copies: for capture records
+   * that carry header and payload side by side. The caller fills the columns (sized for
+   * `capacity` events), pointing payloadOffset and payloadLength into `payload`, then sets count.
+   */
+  static over(source: string, capacity: number, payload: Uint8Array): SocketEventBatch {
+    const batch = new SocketEventBatch(source, capacity, 0);
+    batch.payload = payload;
+    batch.payloadUsed = payload.length;
+    return batch;
+  }
+
   static from(source: string, events: Iterable<SocketEvent>): SocketEventBatch {
     const batch = new SocketEventBatch(source);
     for (const e of events) batch.push(e);

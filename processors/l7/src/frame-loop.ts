@@ -18,8 +18,16 @@ export interface FrameRead {
 export type FrameStep = FrameRead | typeof MORE | ParseFailure;
 export const MORE = 'more' as const;
 
+const NONE: L7Message[] = [];
+
 export function readFrames(buffer: StreamBuffer, chunk: Uint8Array, readFrame: (bytes: Uint8Array) => FrameStep): ParseResult {
-  const messages: L7Message[] = [];
+  // most chunks hold one frame: the list the parser made for it is the result (parsers make a
+  // fresh list per frame), and no list is made to collect into
+  let messages = NONE;
+  const collect = (found: L7Message[]) => {
+    if (messages === NONE) messages = found;
+    else for (const m of found) messages.push(m);
+  };
   try {
     if (!buffer.append(chunk)) return failure(`message larger than the ${buffer.maxBytes}-byte buffer bound`);
     while (buffer.length > 0) {
@@ -35,7 +43,7 @@ export function readFrames(buffer: StreamBuffer, chunk: Uint8Array, readFrame: (
       }
       buffer.consume(step.consumed);
       if (step.skip) buffer.skip(step.skip);
-      if (step.messages) messages.push(...step.messages);
+      if (step.messages !== undefined && step.messages.length > 0) collect(step.messages);
     }
     buffer.detach();
   } catch (err) {
@@ -43,7 +51,7 @@ export function readFrames(buffer: StreamBuffer, chunk: Uint8Array, readFrame: (
     return messages.length > 0 ? messages : failure(`parser error: ${(err as Error).message}`);
   }
   if (messages.length > 0) return messages;
-  return buffer.length > 0 || buffer.skipping > 0 ? NEED_MORE_DATA : messages;
+  return buffer.length > 0 || buffer.skipping > 0 ? NEED_MORE_DATA : [];
 }
 
 /** For datagram protocols and infer(): run, and turn any exception into a failure. */

@@ -266,8 +266,9 @@ function readChunkFraming(side: Side, b: Uint8Array): FrameStep {
  */
 function partialMessage(state: Http1State, direction: Direction): L7Message[] {
   const side = state[direction];
+  if (side.buffer.length === 0 || side.phase.kind !== 'headers') return [];
   const b = side.buffer.view();
-  if (side.phase.kind !== 'headers' || indexOfCrlf(b) < 0) return [];
+  if (indexOfCrlf(b) < 0) return [];
   const lastLine = b.lastIndexOf(10);
   const complete = new Uint8Array(lastLine + 3);
   complete.set(b.subarray(0, lastLine + 1));
