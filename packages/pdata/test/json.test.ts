@@ -9,6 +9,7 @@ import {
   ProtobufTraceSerializer,
 } from '@opentelemetry/otlp-transformer';
 import {
+  attr,
   DecodeError,
   decodeLogs,
   decodeMetrics,
@@ -16,10 +17,12 @@ import {
   encodeTracesJson,
   exportResponseFromJson,
   exportResponseToJson,
+  fromAnyValue,
   logsFromJson,
   logsToJson,
   metricsFromJson,
   metricsToJson,
+  sharedAttr,
   tracesFromJson,
   tracesToJson,
 } from '../src/index.ts';
@@ -172,4 +175,23 @@ test('json: strings are escaped as JSON.stringify escapes them, bytes are UTF-8,
     assert.equal(parsed[i].attributes[i].value.stringValue, tricky[i]);
   }
   assert.deepEqual(tracesFromJson(text).resourceSpans[0].scopeSpans[0].spans[2999].attributes[3], { key: 'k3', value: { stringValue: tricky[3] } });
+});
+
+test('json: shared attributes are one object per pair, written as any other attribute, and a copy of one is an ordinary attribute', () => {
+  assert.equal(sharedAttr('http.request.method', 'GET'), sharedAttr('http.request.method', 'GET'));
+  assert.notEqual(sharedAttr('server.port', 80), sharedAttr('server.port', 81));
+  const traces = sampleTraces();
+  const span = traces.resourceSpans[0].scopeSpans[0].spans[0];
+  const plain = [attr('url.path', '/a "quoted" ü'), attr('server.port', 8080), attr('ok', true), attr('ratio', 0.5)];
+  span.attributes = plain;
+  const expected = tracesToJson(traces);
+  span.attributes = plain.map((kv) => sharedAttr(kv.key, fromAnyValue(kv.value) as string));
+  span.attributes[1] = sharedAttr('server.port', 8080);
+  span.attributes[2] = sharedAttr('ok', true);
+  span.attributes[3] = sharedAttr('ratio', 0.5);
+  assert.equal(tracesToJson(traces), expected);
+  const copy = structuredClone(traces);
+  copy.resourceSpans[0].scopeSpans[0].spans[0].attributes[0].value = { stringValue: 'changed' };
+  assert.match(tracesToJson(copy), /"stringValue":"changed"/);
+  assert.equal(tracesToJson(traces), expected, 'the shared object is untouched');
 });

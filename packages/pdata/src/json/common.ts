@@ -129,8 +129,16 @@ export function writeAnyValue(w: JsonWriter, v: AnyValue): void {
   w.close();
 }
 
+/** The OTLP/JSON of a shared KeyValue (shared-attributes.ts), written when it was made. */
+export const ENCODED_JSON = Symbol('flowtel.pdata.encodedJson');
+
 /** Attributes are most of a span's JSON: strings and integers take a path of pre-encoded syntax. */
 export function writeKeyValue(w: JsonWriter, kv: KeyValue): void {
+  const encoded = (kv as { [ENCODED_JSON]?: Uint8Array })[ENCODED_JSON];
+  if (encoded !== undefined) {
+    w.syntax(encoded);
+    return;
+  }
   w.syntax(KEY);
   w.stringValue(kv.key);
   const v = kv.value;

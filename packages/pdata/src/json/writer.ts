@@ -19,10 +19,15 @@ export type WriteValue<T> = (w: JsonWriter, value: T) => void;
 export const syntax = (text: string): Uint8Array => Uint8Array.from(text, (c) => c.charCodeAt(0));
 
 export class JsonWriter {
-  private buf = Buffer.allocUnsafe(Math.max(MIN_SIZE, lastSize + (lastSize >> 3)));
+  private buf: Buffer;
   private pos = 0;
   /** whether the object being written has no field yet, so the next needs no comma */
   private empty = true;
+
+  /** Room for `size` bytes to start with; by default as much as the last document took. */
+  constructor(size = Math.max(MIN_SIZE, lastSize + (lastSize >> 3))) {
+    this.buf = Buffer.allocUnsafe(size);
+  }
 
   get length(): number {
     return this.pos;

@@ -1,36 +1,13 @@
 // What every output shares about a record: its resource (the process that made the call or
 // served it), its span kind, its name, its status and its attributes.
 import { hostname } from 'node:os';
-import { SpanKind, StatusCode, attr, type KeyValue } from '@flowtel/pdata';
+import { SpanKind, StatusCode, attr, sharedAttr, type KeyValue } from '@flowtel/pdata';
 import type { AttributeValue } from '../message.ts';
 import { isServer, type L7Record } from '../record.ts';
 
 export const SCOPE_NAME = 'flowtel.l7';
 export const SCOPE_VERSION = '0.1.0';
 const HOST = hostname();
-
-/** distinct values kept per attribute key before that key's cache starts over */
-const SHARED_VALUES_PER_KEY = 256;
-const sharedAttributes = new Map<string, Map<AttributeValue, KeyValue>>();
-
-/**
- * The KeyValue for key and value, one object for every span and record that carries the pair.
- * Captured traffic repeats a few values (methods, paths, addresses, status codes, ports of
- * kept-alive connections), and spans wait in a batch processor long enough to be copied by a
- * young-generation GC or two: two objects per attribute per span were most of what it copied.
- * pdata values are never changed in place (an attribute is replaced, not edited), so sharing is safe.
- */
-export function sharedAttr(key: string, value: AttributeValue): KeyValue {
-  let values = sharedAttributes.get(key);
-  if (values === undefined) sharedAttributes.set(key, (values = new Map()));
-  let kv = values.get(value);
-  if (kv === undefined) {
-    if (values.size >= SHARED_VALUES_PER_KEY) values.clear();
-    kv = attr(key, value);
-    values.set(value, kv);
-  }
-  return kv;
-}
 
 const MESSAGING = new Set(['Kafka', 'MQTT', 'AMQP', 'NATS']);
 const DATABASE = new Set(['MySQL', 'PostgreSQL', 'Redis', 'MongoDB', 'Memcached']);

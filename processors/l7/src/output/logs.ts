@@ -1,9 +1,9 @@
 // Request logs: one record per request/response pair, carrying the fields of DeepFlow's
 // flow_log.l7_flow_log under their column names (what the ClickHouse request-log table
 // stores), beside the semantic-convention attributes the spans have.
-import { newLogRecord, newResource, newScope, type KeyValue, type Logs, type ResourceLogs } from '@flowtel/pdata';
+import { newLogRecord, newResource, newScope, sharedAttr, type KeyValue, type Logs, type ResourceLogs } from '@flowtel/pdata';
 import { clientSide, isServer, serverSide, type L7Record } from '../record.ts';
-import { SCOPE_NAME, SCOPE_VERSION, resourceAttributes, resourceKey, sharedAttr, spanAttributes, spanName } from './describe.ts';
+import { SCOPE_NAME, SCOPE_VERSION, resourceAttributes, resourceKey, spanAttributes, spanName } from './describe.ts';
 
 /** DeepFlow's response_status codes (a protocol's generic error counts as the server's). */
 const RESPONSE_STATUS: Record<string, number> = { ok: 0, timeout: 2, server_error: 3, error: 3, client_error: 4, unknown: 5 };
