@@ -60,7 +60,13 @@ export class JsonWriter {
     this.room(n);
     const buf = this.buf;
     let p = this.pos;
-    for (let i = 0; i < n; i++) buf[p++] = bytes[i];
+    // a loop beats set()'s call for the few bytes of a key; a whole cached attribute is copied
+    if (n > 24) {
+      buf.set(bytes, p);
+      p += n;
+    } else {
+      for (let i = 0; i < n; i++) buf[p++] = bytes[i];
+    }
     this.pos = p;
     this.empty = false;
   }
