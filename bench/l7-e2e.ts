@@ -5,7 +5,8 @@
 // lost (requests hey made vs nginx server spans written). Both ends are on this host, so every
 // request is captured twice (hey's client span and nginx's server span).
 //   node --import tsx bench/l7-e2e.ts          (L7_E2E_SECONDS=10, L7_E2E_RING_BYTES=67108864,
-//                                                L7_E2E_FORMAT=json|proto: the file exporter's format)
+//                                                L7_E2E_FORMAT=json|proto: the file exporter's format,
+//                                                L7_E2E_REPEAT=3: runs, the median reported)
 import { spawnSync } from 'node:child_process';
 import { createReadStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -22,6 +23,8 @@ const SECONDS = Number(process.env.L7_E2E_SECONDS ?? 10);
 const RING = process.env.L7_E2E_RING_BYTES;
 /** the file exporter's format: json (its default) or proto */
 const FORMAT = process.env.L7_E2E_FORMAT ?? 'json';
+/** measurements, each with its own baseline and collector: the machine's noise is a few points */
+const REPEAT = Number(process.env.L7_E2E_REPEAT ?? 3);
 const PAGE = `<!DOCTYPE html><html><head><title>Welcome to nginx!</title></head><body>${'<p>flowtel end-to-end benchmark page.</p>'.repeat(14)}</body></html>\n`;
 
 const number = (text: string, re: RegExp) => Number(re.exec(text)?.[1] ?? Number.NaN);
@@ -92,8 +95,26 @@ if (why) {
 const nginx = await startNginx({ files: { 'index.html': PAGE } });
 const url = `http://127.0.0.1:${nginx.port}/index.html`;
 const dir = mkdtempSync(join(tmpdir(), 'flowtel-l7-e2e-'));
-const output = join(dir, 'spans.json');
-try {
+
+interface Run {
+  baseline: ReturnType<typeof hey>;
+  captured: ReturnType<typeof hey>;
+  p99_added_us: number;
+  p50_added_us: number;
+  cpu_seconds: number;
+  cpu_percent_of_one_core: number;
+  cpu_us_per_request: number;
+  peak_rss_mib: number;
+  spans: Record<string, number>;
+  /** requests hey counted minus spans written, per side (a request in flight when hey stops may have a span hey did not count: -1) */
+  server_spans_lost: number;
+  client_spans_lost: number;
+  internal_metrics: Record<string, number>;
+}
+
+/** hey alone, then hey with a fresh collector capturing: one measurement. */
+async function measure(run: number): Promise<Run> {
+  const output = join(dir, `spans-${run}.${FORMAT}`);
   const baseline = hey(url);
   const metricsPort = await freePort();
   const configPath = join(dir, 'config.yaml');
@@ -138,31 +159,43 @@ service:
   const code = await collector.stop();
   if (code !== 0) throw new Error(`flowtel exited with ${code}:\n${collector.output().slice(-2000)}`);
   const spans = await countSpans(output);
-  const serverSpans = spans['nginx/server'] ?? 0;
-  const clientSpans = spans['hey/client'] ?? 0;
+  rmSync(output, { force: true });
   const cpu = after.cpu_seconds - before.cpu_seconds;
+  return {
+    baseline,
+    captured,
+    p99_added_us: captured.p99_us - baseline.p99_us,
+    p50_added_us: captured.p50_us - baseline.p50_us,
+    cpu_seconds: cpu,
+    cpu_percent_of_one_core: Math.round((cpu / wall) * 1000) / 10,
+    cpu_us_per_request: Math.round((cpu / captured.requests) * 1e7) / 10,
+    peak_rss_mib: after.peak_rss_mib,
+    spans,
+    server_spans_lost: captured.requests - (spans['nginx/server'] ?? 0),
+    client_spans_lost: captured.requests - (spans['hey/client'] ?? 0),
+    internal_metrics: internal,
+  };
+}
+
+const median = (values: number[]) => [...values].sort((x, y) => x - y)[Math.floor(values.length / 2)];
+
+try {
+  const runs: Run[] = [];
+  for (let i = 0; i < REPEAT; i++) runs.push(await measure(i));
+  const cpu = runs.map((r) => r.cpu_seconds);
   report('l7-e2e', {
     description: 'nginx at 10,000 requests/s offered (hey -z 10s -c 20 -q 500), alone and with flowtel ebpf -> l7 -> batch -> file capturing both ends',
     seconds: SECONDS,
     ring_buffer_size: RING ? Number(RING) : 'default',
     file_format: FORMAT,
-    baseline,
-    captured,
-    p99_added_us: captured.p99_us - baseline.p99_us,
-    p50_added_us: captured.p50_us - baseline.p50_us,
-    flowtel: {
-      cpu_seconds: cpu,
-      cpu_percent_of_one_core: Math.round((cpu / wall) * 1000) / 10,
-      peak_rss_mib: after.peak_rss_mib,
-      spans,
-      server_spans: serverSpans,
-      client_spans: clientSpans,
-      server_spans_lost: captured.requests - serverSpans,
-      client_spans_lost: captured.requests - clientSpans,
-      internal_metrics: internal,
-    },
-    cpu_seconds: cpu,
-    peak_rss_mib: after.peak_rss_mib,
+    runs: runs.length,
+    median_cpu_percent_of_one_core: median(runs.map((r) => r.cpu_percent_of_one_core)),
+    median_cpu_us_per_request: median(runs.map((r) => r.cpu_us_per_request)),
+    median_p99_added_us: median(runs.map((r) => r.p99_added_us)),
+    most_spans_lost: Math.max(...runs.flatMap((r) => [r.server_spans_lost, r.client_spans_lost]), 0),
+    every_run: runs,
+    cpu_seconds: median(cpu),
+    peak_rss_mib: Math.max(...runs.map((r) => r.peak_rss_mib)),
     load_average: loadavg(),
   });
 } finally {
