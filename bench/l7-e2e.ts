@@ -13,7 +13,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { decodeTraces, tracesFromJson, type Traces } from '@flowtel/pdata';
-import { freePort, hasCommand, startNginx } from '@flowtel/testkit';
+import { freePort, hasCommand, startNginx, waitForOutput } from '@flowtel/testkit';
 import { captureUnavailable } from '../ebpf-receiver/test/capture-support.ts';
 import { startBundle } from './lib/bundle.ts';
 import { processUsage, report } from './lib/report.ts';
@@ -146,8 +146,8 @@ service:
   );
   // as `npm start` runs it: the bundle, with its V8 settings
   const collector = startBundle(configPath);
-  await collector.ready();
-  const pid = collector.pid;
+  await waitForOutput(collector, 'Everything is ready', 60_000);
+  const pid = collector.process.pid!;
   const before = await processUsage(pid);
   const started = performance.now();
   const captured = hey(url);

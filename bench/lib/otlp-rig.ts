@@ -6,10 +6,10 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Server, ServerCredentials, type sendUnaryData, type ServerUnaryCall, type ServiceDefinition } from '@grpc/grpc-js';
 import { decodeTraces, spanCount } from '@flowtel/pdata';
-import { startBundle, type BundledCollector } from './bundle.ts';
+import { startBundle } from './bundle.ts';
 import type { Measured } from './report.ts';
 import { exportMethod } from '@flowtel/otlp';
-import { freePort, waitForPort } from '@flowtel/testkit';
+import { freePort, waitForPort, type RunningCollector } from '@flowtel/testkit';
 
 export interface Sink {
   port: number;
@@ -33,7 +33,7 @@ export async function startSink(): Promise<Sink> {
 }
 
 /** flowtel: otlp/grpc in → batch → otlp_grpc out to the sink, pinned to `cpus` when given. */
-export async function startFlowtel(sinkPort: number, opts: { cpus?: string; batch?: boolean } = {}): Promise<{ collector: BundledCollector; pid: number; port: number }> {
+export async function startFlowtel(sinkPort: number, opts: { cpus?: string; batch?: boolean } = {}): Promise<{ collector: RunningCollector; pid: number; port: number }> {
   const port = await freePort();
   const metricsPort = await freePort();
   const yaml = `
@@ -58,9 +58,9 @@ service:
   writeFileSync(path, yaml);
   const collector = startBundle(path);
   // every thread, including the ones node starts later, inherits the main thread's affinity
-  if (opts.cpus) execFileSync('taskset', ['-a', '-p', '-c', opts.cpus, String(collector.pid)], { stdio: 'ignore' });
+  if (opts.cpus) execFileSync('taskset', ['-a', '-p', '-c', opts.cpus, String(collector.process.pid)], { stdio: 'ignore' });
   await waitForPort(port, '127.0.0.1', 60_000);
-  return { collector, pid: collector.pid, port };
+  return { collector, pid: collector.process.pid!, port };
 }
 
 export interface LoadResult {

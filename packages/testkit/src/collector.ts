@@ -25,11 +25,12 @@ export function startCollector(config: string, args: string[] = [], env: NodeJS.
     path = join(mkdtempSync(join(tmpdir(), 'flowtel-test-')), 'config.yaml');
     writeFileSync(path, config);
   }
-  const child = spawn(process.execPath, [FLOWTEL_BIN, '--config', path, ...args], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  return spawnCollector(process.execPath, [FLOWTEL_BIN, '--config', path, ...args], { ...process.env, ...env });
+}
+
+/** A collector started as `command args` from the repository root (the sources, or a bundle), its output kept. */
+export function spawnCollector(command: string, args: string[], env: NodeJS.ProcessEnv): RunningCollector {
+  const child = spawn(command, args, { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));
