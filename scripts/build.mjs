@@ -18,14 +18,15 @@ const EXTERNAL = ['chdb', 'snappy', '@mongodb-js/zstd', '*.node', 'tsx'];
 /**
  * V8 settings for the collector process, in the bundle's shebang (run it as a program). Batched
  * requests outlive a scavenge or two, so their Buffers reach the old generation, which V8 lets
- * grow 2-4x past the live data before a full GC: with 20% growth the full GCs come early and
+ * grow 2-4x past the live data before a full GC: with 50% growth the full GCs come early and
  * cheap (the live heap is ~25 MB). The young generation stays small, but not below the working
  * set of one capture batch (a 1 MiB semi-space promoted most of it: bench/l7-e2e.ts spent 40%
- * of its main thread in GC). No cap: memory_limiter bounds the live data. Measured, semi-space
- * 1 -> 4 MiB: bench/otlp-grpc-10k.ts peak RSS 91 -> 97 MiB (V8's defaults: 130 MiB), CPU the
- * same; bench/l7-e2e.ts 71-77% -> 52% of a core.
+ * of its main thread in GC). No cap: memory_limiter bounds the live data. Measured:
+ * bench/otlp-grpc-10k.ts peak RSS 91 MiB (1 MiB, 20%), 97-98 MiB (4 MiB, 20% or 50%), 130 MiB
+ * with V8's defaults; ebpf -> l7 -> batch -> file JSON 71-77% of a core (1 MiB, 20%), ~52%
+ * (4 MiB, 20%), and replayed in process 25 -> 21 us per record from 20% to 50% growth.
  */
-const NODE_FLAGS = ['--max-semi-space-size=4', '--heap-growing-percent=20'];
+const NODE_FLAGS = ['--max-semi-space-size=4', '--heap-growing-percent=50'];
 /**
  * glibc gives each thread that allocates (libuv's pool compressing, V8's GC helpers) an arena
  * of its own, and freed memory stays in it: two arenas hold ~10 MB less at peak (bench (a)).
