@@ -24,10 +24,6 @@ export function readFrames(buffer: StreamBuffer, chunk: Uint8Array, readFrame: (
   // most chunks hold one frame: the list the parser made for it is the result (parsers make a
   // fresh list per frame), and no list is made to collect into
   let messages = NONE;
-  const collect = (found: L7Message[]) => {
-    if (messages === NONE) messages = found;
-    else for (const m of found) messages.push(m);
-  };
   try {
     if (!buffer.append(chunk)) return failure(`message larger than the ${buffer.maxBytes}-byte buffer bound`);
     while (buffer.length > 0) {
@@ -43,7 +39,11 @@ export function readFrames(buffer: StreamBuffer, chunk: Uint8Array, readFrame: (
       }
       buffer.consume(step.consumed);
       if (step.skip) buffer.skip(step.skip);
-      if (step.messages !== undefined && step.messages.length > 0) collect(step.messages);
+      const found = step.messages;
+      if (found !== undefined && found.length > 0) {
+        if (messages === NONE) messages = found;
+        else for (const m of found) messages.push(m);
+      }
     }
     buffer.detach();
   } catch (err) {
