@@ -29,6 +29,9 @@ export interface EngineCounters extends SessionCounters {
 
 export type RecordSink = (records: L7Record[]) => void;
 
+/** One side of one connection: a number when the socket id fits in 32 bits (capture counts them), else a string. */
+type SessionKey = number | string;
+
 const NS_PER_MS = 1_000_000n;
 const MAX_INFERENCE_TRIES = 4;
 /** reads this short are a header read on its own (mosquitto reads one byte, then the length) */
@@ -52,9 +55,11 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
 
 export class L7Engine {
   private readonly options: EngineOptions;
-  private readonly sessions = new Map<string, Session>();
+  private readonly sessions = new Map<SessionKey, Session>();
   /** connections not recognised yet: how often inference failed, and when last seen */
-  private readonly unknown = new Map<string, Unrecognised>();
+  private readonly unknown = new Map<SessionKey, Unrecognised>();
+  /** a small number per capture source, for numeric session keys */
+  private readonly sources = new Map<string, number>();
   private readonly correlator: Correlator;
   private readonly sinks = new Set<RecordSink>();
   private readonly seen = new WeakSet<SocketEventBatch>();
@@ -89,18 +94,31 @@ export class L7Engine {
     if (this.seen.has(batch)) return;
     this.seen.add(batch);
     const out: L7Record[] = [];
-    for (let i = 0; i < batch.count; i++) this.event(batch, i, out);
+    const socketIds = new Uint32Array(batch.socketId.buffer, batch.socketId.byteOffset, batch.count * 2);
+    let source = this.sources.get(batch.source);
+    if (source === undefined) this.sources.set(batch.source, (source = this.sources.size));
+    for (let i = 0; i < batch.count; i++) this.event(batch, i, out, this.sessionKey(batch, i, socketIds, source));
     this.emit(out);
   }
 
-  private event(b: SocketEventBatch, i: number, out: L7Record[]): void {
+  /**
+   * Source, socket id and role in one key. Socket ids are counters, so nearly always a number
+   * built from the id's 32-bit halves: no BigInt and no string per event (little-endian halves).
+   */
+  private sessionKey(b: SocketEventBatch, i: number, socketIds: Uint32Array, source: number): SessionKey {
+    const low = socketIds[2 * i];
+    const high = socketIds[2 * i + 1];
+    if (high === 0 && source < 0x10000) return (source * 0x100000000 + low) * 4 + b.role[i];
+    return `${b.source}:${b.socketId[i]}:${b.role[i]}`;
+  }
+
+  private event(b: SocketEventBatch, i: number, out: L7Record[], key: SessionKey): void {
     this.counters.events++;
     const ns = b.timestampNs[i];
     if (ns > this.clockNs) {
       this.clockNs = ns;
       this.clockWallMs = Date.now();
     }
-    const key = `${b.source}:${b.socketId[i]}:${b.role[i]}`;
     if (b.kind[i] === SocketEventKind.CLOSE) {
       this.unknown.delete(key);
       const s = this.sessions.get(key);
@@ -134,7 +152,7 @@ export class L7Engine {
       }
       this.unknown.delete(key);
       const conn: ConnectionInfo = {
-        key,
+        key: `${b.source}:${b.socketId[i]}:${b.role[i]}`,
         pid: b.pid[i],
         comm: b.comm[i],
         role: found.role,
@@ -182,7 +200,7 @@ export class L7Engine {
   }
 
   private evictOldest(out: L7Record[]): void {
-    const [key, oldest] = this.sessions.entries().next().value as [string, Session];
+    const [key, oldest] = this.sessions.entries().next().value as [SessionKey, Session];
     this.counters.evictedSessions++;
     oldest.close(oldest.lastSeenNs, out);
     this.sessions.delete(key);

@@ -13,6 +13,8 @@ const METHODS = ['GET', 'POST', 'PUT', 'DELETE', 'HEAD', 'OPTIONS', 'PATCH', 'CO
 const MAX_HEADER_BYTES = 64 * 1024;
 /** Methods of requests still waiting for a response; bounded so a one-way capture cannot grow it. */
 const MAX_PENDING_METHODS = 256;
+/** what most calls find: shared, never added to */
+const NO_MESSAGES: L7Message[] = [];
 
 type BodyPhase =
   | { kind: 'headers' }
@@ -266,9 +268,9 @@ function readChunkFraming(side: Side, b: Uint8Array): FrameStep {
  */
 function partialMessage(state: Http1State, direction: Direction): L7Message[] {
   const side = state[direction];
-  if (side.buffer.length === 0 || side.phase.kind !== 'headers') return [];
+  if (side.buffer.length === 0 || side.phase.kind !== 'headers') return NO_MESSAGES;
   const b = side.buffer.view();
-  if (indexOfCrlf(b) < 0) return [];
+  if (indexOfCrlf(b) < 0) return NO_MESSAGES;
   const lastLine = b.lastIndexOf(10);
   const complete = new Uint8Array(lastLine + 3);
   complete.set(b.subarray(0, lastLine + 1));
@@ -325,7 +327,7 @@ export const http1: ProtocolParser<Http1State> = {
     try {
       // The server answering means the request is over, complete or not. (Not the other way
       // round: a pipelining client sends while a response is still arriving.)
-      const cut = direction === 'toClient' ? partialMessage(state, 'toServer') : [];
+      const cut = direction === 'toClient' ? partialMessage(state, 'toServer') : NO_MESSAGES;
       const side = state[direction];
       const result = readFrames(side.buffer, payload, (b) => readFrame(state, direction, b));
       if (!Array.isArray(result) && result.kind === 'error') side.phase = { kind: 'headers' };
