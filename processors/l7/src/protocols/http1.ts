@@ -67,20 +67,16 @@ interface HeaderBlock {
 /** Header names the parser reads itself, besides those the sink wants. */
 const FRAMING_HEADERS = ['content-length', 'transfer-encoding', 'host', 'user-agent'];
 
-/** The lower-case header names worth a string, by length: most headers are only skipped over. */
-type HeaderNames = Map<number, string[]>;
+/** The lower-case header names worth a string, indexed by length: most headers are only skipped over. */
+type HeaderNames = Array<string[] | undefined>;
 const headerNameTables = new Map<string, HeaderNames>();
 
 function headerNames(captureHeaders: readonly string[]): HeaderNames {
   const id = captureHeaders.join('\n');
   let table = headerNameTables.get(id);
   if (!table) {
-    table = new Map();
-    for (const name of new Set([...FRAMING_HEADERS, ...TRACE_HEADER_NAMES, ...captureHeaders])) {
-      const sameLength = table.get(name.length);
-      if (sameLength) sameLength.push(name);
-      else table.set(name.length, [name]);
-    }
+    table = [];
+    for (const name of new Set([...FRAMING_HEADERS, ...TRACE_HEADER_NAMES, ...captureHeaders])) (table[name.length] ??= []).push(name);
     headerNameTables.set(id, table);
   }
   return table;
@@ -88,7 +84,7 @@ function headerNames(captureHeaders: readonly string[]): HeaderNames {
 
 /** The table's name that b[start, end) spells in any letter case, or undefined. */
 function knownName(table: HeaderNames, b: Uint8Array, start: number, end: number): string | undefined {
-  const candidates = table.get(end - start);
+  const candidates = table[end - start];
   if (!candidates) return undefined;
   next: for (const name of candidates) {
     for (let i = 0; i < name.length; i++) {
@@ -113,12 +109,14 @@ function readHeaderBlock(b: Uint8Array, end: number, sink: HeaderSink, names: He
   const block: HeaderBlock = { startLineEnd, contentLength: undefined, chunked: false, host: '', userAgent: undefined, sink };
   // the block ends with the blank line at end - 2
   for (let at = startLineEnd + 2; at < end - 2; ) {
-    const eol = indexOfCrlf(b, at, end);
+    // one pass over the line: to the colon, then on to its CRLF
     let colon = at;
-    while (colon < eol && b[colon] !== 0x3a) colon++;
+    while (colon < end && b[colon] !== 0x3a && b[colon] !== 13) colon++;
+    let eol = colon;
+    while (eol < end && !(b[eol] === 13 && b[eol + 1] === 10)) eol++;
     let nameEnd = colon;
     while (nameEnd > at && isBlank(b[nameEnd - 1])) nameEnd--;
-    const name = colon < eol && nameEnd > at ? knownName(names, b, at, nameEnd) : undefined;
+    const name = b[colon] === 0x3a && colon < eol && nameEnd > at ? knownName(names, b, at, nameEnd) : undefined;
     if (name !== undefined) {
       let valueStart = colon + 1;
       let valueEnd = eol;
