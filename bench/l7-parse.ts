@@ -9,13 +9,15 @@
 //     requests per connection, so connection set-up weighs more.
 // Each replay runs into a fresh engine until SECONDS of this process's CPU time are spent;
 // rates are per CPU second of this single thread. `with_spans` also turns the records into
-// OTLP spans, as a traces pipeline does.
+// OTLP spans, as a traces pipeline does; `held_as_json` also holds them as a batch processor
+// does and writes them as OTLP/JSON, as bench/l7-e2e.ts's collector does, without the
+// machine's noise (GC included: run it with the bundle's V8 flags to see theirs).
 //   node --import tsx bench/l7-parse.ts          (BENCH_SECONDS=3, BENCH_REQUESTS=4000,
 //                                                  BENCH_PROTOCOLS=HTTP,Redis to measure only those)
 import { existsSync, readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SocketEventBatch, type SocketEvent } from '@flowtel/pdata';
+import { SocketEventBatch, encodeTracesJson, type SocketEvent, type Traces } from '@flowtel/pdata';
 import { L7Engine, PROTOCOL_PARSERS, recordsToTraces, type L7Record } from '@flowtel/processor-l7';
 import { configSchema } from '../processors/l7/src/config.ts';
 import { readCaptureFile } from '@flowtel/receiver-pcap';
@@ -63,13 +65,22 @@ interface Figures {
   mib_per_second: number;
   /** the same, with the records turned into OTLP spans */
   with_spans_requests_per_second: number;
+  /** the spans also held as a batch processor holds them (HELD_SPANS at a time) and written as OTLP/JSON: the e2e pipeline in one process */
+  held_as_json_requests_per_second: number;
 }
 
+/** What a replay does with the records: nothing, turn them into spans, or the spans a batch processor holds, written as OTLP/JSON. */
+type Output = 'records' | 'spans' | 'json';
+/** spans a batch processor holds at 10,000 requests/s (both ends) for its default 200 ms timeout */
+const HELD_SPANS = 3800;
+
 /** Replays the batches into fresh engines for SECONDS of CPU; requests (records) per CPU second. */
-function rate(recorded: SocketEventBatch[], spans: boolean): { perSecond: number; perReplay: number; mibPerSecond: number } {
+function rate(recorded: SocketEventBatch[], output: Output): { perSecond: number; perReplay: number; mibPerSecond: number } {
   let records = 0;
   let perReplay = 0;
   let replays = 0;
+  const held: Traces[] = [];
+  let heldSpans = 0;
   const bytesPerReplay = recorded.reduce((n, b) => n + b.payloadLength.subarray(0, b.count).reduce((m, x) => m + x, 0), 0);
   const start = cpuSeconds();
   while (cpuSeconds() - start < SECONDS) {
@@ -77,7 +88,15 @@ function rate(recorded: SocketEventBatch[], spans: boolean): { perSecond: number
     let replay = 0;
     e.addSink((r: L7Record[]) => {
       replay += r.length;
-      if (spans) recordsToTraces(r);
+      if (output === 'records') return;
+      const traces = recordsToTraces(r);
+      if (output === 'spans') return;
+      held.push(traces);
+      heldSpans += r.length;
+      if (heldSpans < HELD_SPANS) return;
+      encodeTracesJson({ resourceSpans: held.flatMap((t) => t.resourceSpans) });
+      held.length = 0;
+      heldSpans = 0;
     });
     // a batch object is parsed once per engine: the same recorded batches serve every replay
     for (const b of recorded) e.ingest(b);
@@ -91,14 +110,16 @@ function rate(recorded: SocketEventBatch[], spans: boolean): { perSecond: number
 }
 
 function measure(recorded: SocketEventBatch[]): Figures {
-  const plain = rate(recorded, false);
-  const withSpans = rate(recorded, true);
+  const plain = rate(recorded, 'records');
+  const withSpans = rate(recorded, 'spans');
+  const asJson = rate(recorded, 'json');
   return {
     events: recorded.reduce((n, b) => n + b.count, 0),
     records_per_replay: plain.perReplay,
     requests_per_second: plain.perSecond,
     mib_per_second: plain.mibPerSecond,
     with_spans_requests_per_second: withSpans.perSecond,
+    held_as_json_requests_per_second: asJson.perSecond,
   };
 }
 
