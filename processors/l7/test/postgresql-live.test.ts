@@ -7,7 +7,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, waitForPort } from '@flowtel/testkit';
+import { freePort, waitFor, waitForPort } from '@flowtel/testkit';
 import type { L7Message } from '../src/message.ts';
 import { postgresql } from '../src/protocols/postgresql.ts';
 import { feed } from './helpers.ts';
@@ -69,6 +69,8 @@ test('postgresql live: psql and pgbench -M prepared through a tap', async (t) =>
     const port = await freePort();
     server = spawn('runuser', ['-u', 'postgres', '--', `${BIN}/postgres`, '-D', join(dir, 'data'), '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off'], { stdio: 'ignore' });
     await waitForPort(port, '127.0.0.1', 30_000);
+    // the port opens before recovery ends ("the database system is starting up")
+    await waitFor('PostgreSQL to accept connections', async () => (await run(`${BIN}/pg_isready`, ['-h', '127.0.0.1', '-p', String(port)])).code === 0, 30_000);
     const pgbenchInit = await run(`${BIN}/pgbench`, ['-i', '-q', '-s', '1', '-h', '127.0.0.1', '-p', String(port), '-U', 'postgres', 'postgres']);
     assert.equal(pgbenchInit.code, 0, pgbenchInit.stderr);
 
