@@ -1,10 +1,8 @@
 // Real servers and clients for the capture tests, each in its own process on a free loopback
 // port, with the process ids the captured events must carry.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync, mkdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { freePort, waitFor, waitForPort } from '@flowtel/testkit';
+import { readFileSync } from 'node:fs';
+import { freePort, startNginx as startTestkitNginx, startRedis as startTestkitRedis, waitFor, waitForPort, type NginxOptions } from '@flowtel/testkit';
 
 export interface RunningServer {
   port: number;
@@ -20,11 +18,10 @@ function exited(child: ChildProcess): Promise<void> {
   });
 }
 
-function stopper(child: ChildProcess, dir?: string): () => Promise<void> {
+function stopper(child: ChildProcess): () => Promise<void> {
   return async () => {
     child.kill('SIGTERM');
     await exited(child);
-    if (dir) rmSync(dir, { recursive: true, force: true });
   };
 }
 
@@ -33,59 +30,19 @@ function childPids(pid: number): number[] {
   return text ? text.split(/\s+/).map(Number) : [];
 }
 
-export interface NginxOptions {
-  /** `worker_processes` (default 1) */
-  workers?: number | 'auto';
-  /** default off: capture does not trace sendfile, so a body sent with it is not seen */
-  sendfile?: boolean;
-}
-
-/** nginx serving `files` from a temp root. */
-export async function startNginx(files: Record<string, string>, options: NginxOptions = {}): Promise<RunningServer> {
-  const dir = mkdtempSync(join(tmpdir(), 'flowtel-nginx-'));
-  const port = await freePort();
-  mkdirSync(join(dir, 'www'));
-  for (const [name, content] of Object.entries(files)) writeFileSync(join(dir, 'www', name), content);
-  writeFileSync(
-    join(dir, 'nginx.conf'),
-    `user root;
-worker_processes ${options.workers ?? 1};
-daemon off;
-pid ${dir}/nginx.pid;
-error_log ${dir}/error.log warn;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  sendfile ${options.sendfile ? 'on' : 'off'};
-  client_body_temp_path ${dir}/client_body;
-  proxy_temp_path ${dir}/proxy;
-  fastcgi_temp_path ${dir}/fastcgi;
-  uwsgi_temp_path ${dir}/uwsgi;
-  scgi_temp_path ${dir}/scgi;
-  server {
-    listen 127.0.0.1:${port};
-    root ${dir}/www;
-  }
-}
-`,
-  );
-  const child = spawn('nginx', ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'error.log')], { stdio: 'ignore' });
-  await waitForPort(port);
+/** testkit's nginx serving `files`, with the pids of its workers (the processes capture sees serve). */
+export async function startNginx(files: Record<string, string>, options: Pick<NginxOptions, 'workers' | 'sendfile'> = {}): Promise<RunningServer> {
+  const nginx = await startTestkitNginx({ files, ...options });
   const servingPids = await waitFor('the nginx workers', async () => {
-    const workers = childPids(child.pid!);
+    const workers = childPids(nginx.pid);
     return workers.length > 0 && (options.workers === 'auto' || workers.length === (options.workers ?? 1)) ? workers : undefined;
   });
-  return { port, servingPids, stop: stopper(child, dir) };
+  return { port: nginx.port, servingPids, stop: nginx.stop };
 }
 
 export async function startRedis(): Promise<RunningServer> {
-  const dir = mkdtempSync(join(tmpdir(), 'flowtel-redis-'));
-  const port = await freePort();
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], {
-    stdio: 'ignore',
-  });
-  await waitForPort(port);
-  return { port, servingPids: [child.pid!], stop: stopper(child, dir) };
+  const redis = await startTestkitRedis();
+  return { port: redis.port, servingPids: [redis.pid], stop: redis.stop };
 }
 
 /** A Node HTTP server answering every request with `body`; on `::` it takes IPv6 and IPv4. */

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { freePort, runCli, startCollector, waitFor, waitForPort } from '@flowtel/testkit';
+import { freePort, runCli, startCollector, waitFor, waitForOutput } from '@flowtel/testkit';
 import { runQuery } from '../src/query.ts';
 import { tempDir } from './fixtures.ts';
 
@@ -51,9 +51,7 @@ service:
   );
   const collector = startCollector(config);
   t.after(() => collector.stop());
-  await waitForPort(port, '127.0.0.1', 60_000).catch((err: Error) => {
-    throw new Error(`${err.message}\n${collector.output()}`);
-  });
+  await waitForOutput(collector, 'Everything is ready', 60_000);
 
   const now = BigInt(Date.now()) * 1_000_000n;
   const traceId = '5b8efff798038103d269b633813fc60c';

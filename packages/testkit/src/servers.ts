@@ -72,10 +72,13 @@ export interface NginxOptions {
   files?: Record<string, string>;
   /** extra directives inside the `server` block (locations, `return`s) */
   serverBlock?: string;
-  workers?: number;
+  /** `worker_processes` (default 1) */
+  workers?: number | 'auto';
+  /** default off, so bodies travel through write calls that capture sees (it does not trace sendfile) */
+  sendfile?: boolean;
 }
 
-/** nginx with `sendfile off`, so bodies travel through write calls that capture sees. */
+/** nginx serving `files` from a temp root. */
 export async function startNginx(options: NginxOptions = {}): Promise<RunningServer> {
   const dir = tempDir('nginx');
   const port = await freePort();
@@ -92,7 +95,7 @@ error_log ${dir}/error.log warn;
 events { worker_connections 1024; }
 http {
   access_log off;
-  sendfile off;
+  sendfile ${options.sendfile ? 'on' : 'off'};
 ${temp}
   server {
     listen ${HOST}:${port};

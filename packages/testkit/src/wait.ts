@@ -12,7 +12,7 @@ export function waitForPort(port: number, host = '127.0.0.1', timeoutMs = 30_000
     }), timeoutMs);
 }
 
-/** Resolves once the collector's output contains `text`; rejects if it exits first or after `timeoutMs`. */
+/** Resolves once the collector's output contains `text`; rejects, with that output, if it exits first or after `timeoutMs`. */
 export async function waitForOutput(collector: RunningCollector, text: string | RegExp, timeoutMs = 30_000): Promise<void> {
   const seen = () => (typeof text === 'string' ? collector.output().includes(text) : text.test(collector.output()));
   let exited = false;
@@ -21,5 +21,7 @@ export async function waitForOutput(collector: RunningCollector, text: string | 
     if (seen()) return true;
     if (exited) throw new Error(`collector exited before printing ${text}; output:\n${collector.output()}`);
     return false;
-  }, timeoutMs, 20);
+  }, timeoutMs, 20).catch((err: Error) => {
+    throw exited ? err : new Error(`${err.message}; output:\n${collector.output()}`);
+  });
 }
