@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
-import { freePort, startCollector, waitFor, waitForPort, type RunningCollector } from '@flowtel/testkit';
+import { freePort, startCollector, waitFor, waitForOutput, type RunningCollector } from '@flowtel/testkit';
 import { Prometheus, prometheusBinary } from './support/prometheus.ts';
 
 const skipReason = prometheusBinary() === undefined && process.env.CI !== 'true' ? 'prometheus is not installed (apt-get install prometheus)' : false;
@@ -38,9 +38,7 @@ service:
       receivers: [otlp]
       exporters: [prometheusremotewrite]
 `);
-    await waitForPort(otlpPort, '127.0.0.1', 60_000).catch((err: Error) => {
-      throw new Error(`${err.message}\n${collector.output()}`);
-    });
+    await waitForOutput(collector, 'Everything is ready', 60_000);
   });
   after(async () => {
     await collector?.stop();
