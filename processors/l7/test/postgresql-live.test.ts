@@ -3,11 +3,9 @@
 // sent and their answers.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { freePort, waitFor, waitForPort } from '@flowtel/testkit';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { startPostgres } from '@flowtel/testkit';
 import type { L7Message } from '../src/message.ts';
 import { postgresql } from '../src/protocols/postgresql.ts';
 import { feed } from './helpers.ts';
@@ -26,26 +24,6 @@ function run(command: string, args: string[], input = ''): Promise<{ code: numbe
   });
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Fast shutdown of the postmaster named in its pid file (runuser does not pass signals on). */
-async function stopServer(dataDir: string): Promise<void> {
-  const pidFile = join(dataDir, 'postmaster.pid');
-  if (!existsSync(pidFile)) return;
-  const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
-  if (!pid || !alive(pid)) return;
-  process.kill(pid, 'SIGINT');
-  for (let i = 0; i < 100 && alive(pid); i++) await new Promise((r) => setTimeout(r, 100));
-  if (alive(pid)) process.kill(pid, 'SIGKILL');
-}
-
 function postgresUid(): number | undefined {
   const id = spawnSync('id', ['-u', 'postgres'], { encoding: 'utf8' });
   return id.status === 0 ? Number(id.stdout.trim()) : undefined;
@@ -59,18 +37,10 @@ test('postgresql live: psql and pgbench -M prepared through a tap', async (t) =>
     t.skip('needs PostgreSQL 15 server binaries, a postgres user, and root to run the server as postgres');
     return;
   }
-  const dir = mkdtempSync(join(tmpdir(), 'l7-pg-'));
-  chmodSync(dir, 0o700);
-  chownSync(dir, uid, uid);
-  let server: ChildProcess | undefined;
+  // testkit's cluster: pg_ctl -w returns once it accepts connections
+  const server = await startPostgres();
   try {
-    const init = spawnSync('runuser', ['-u', 'postgres', '--', `${BIN}/initdb`, '-D', join(dir, 'data'), '-U', 'postgres', '--auth=trust', '-E', 'UTF8'], { encoding: 'utf8' });
-    assert.equal(init.status, 0, init.stderr);
-    const port = await freePort();
-    server = spawn('runuser', ['-u', 'postgres', '--', `${BIN}/postgres`, '-D', join(dir, 'data'), '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off'], { stdio: 'ignore' });
-    await waitForPort(port, '127.0.0.1', 30_000);
-    // the port opens before recovery ends ("the database system is starting up")
-    await waitFor('PostgreSQL to accept connections', async () => (await run(`${BIN}/pg_isready`, ['-h', '127.0.0.1', '-p', String(port)])).code === 0, 30_000);
+    const port = server.port;
     const pgbenchInit = await run(`${BIN}/pgbench`, ['-i', '-q', '-s', '1', '-h', '127.0.0.1', '-p', String(port), '-U', 'postgres', 'postgres']);
     assert.equal(pgbenchInit.code, 0, pgbenchInit.stderr);
 
@@ -109,8 +79,6 @@ test('postgresql live: psql and pgbench -M prepared through a tap', async (t) =>
     assert.equal(benchAnswers.length, benchMessages.filter((m) => m.kind === 'request').length, 'every batch answered');
     assert.ok(benchAnswers.every((m) => m.response_status === 'ok'));
   } finally {
-    await stopServer(join(dir, 'data'));
-    server?.kill();
-    rmSync(dir, { recursive: true, force: true });
+    await server.stop();
   }
 });
