@@ -20,14 +20,23 @@ interface Field {
   presence?: boolean;
   /** members of one oneof share a number: only one may be set */
   oneof?: number;
+  /** a message field written as {} when the encoding has none, as the model writer does */
+  emptyWhenAbsent?: boolean;
 }
 
-/** A message's fields, by field number. */
-export type Message = Array<Field | undefined>;
+export interface Message {
+  /** by field number */
+  fields: Array<Field | undefined>;
+  /** bit set of the field numbers with emptyWhenAbsent */
+  emptyWhenAbsent: number;
+}
 
 function message(fields: Record<number, Field>): Message {
-  const out: Message = [];
-  for (const [number, field] of Object.entries(fields)) out[Number(number)] = field;
+  const out: Message = { fields: [], emptyWhenAbsent: 0 };
+  for (const [number, field] of Object.entries(fields)) {
+    out.fields[Number(number)] = field;
+    if (field.emptyWhenAbsent) out.emptyWhenAbsent |= 1 << Number(number);
+  }
   return out;
 }
 
@@ -36,10 +45,9 @@ const repeated = (name: string, type: Scalar | Message): Field => ({ name, type,
 const nested = (name: string, type: Message, extra: Partial<Field> = {}): Field => ({ name, type, ...extra });
 
 // common.proto, resource.proto
-const ANY_VALUE: Message = [];
+const ANY_VALUE: Message = { fields: [], emptyWhenAbsent: 0 };
 // the model writer gives every attribute a value, {} when it has none
-const KEY_VALUE = message({ 1: scalar('key', 'string'), 2: nested('value', ANY_VALUE, { presence: true }) });
-const KEY_VALUE_VALUE = 1 << 2;
+const KEY_VALUE = message({ 1: scalar('key', 'string'), 2: nested('value', ANY_VALUE, { presence: true, emptyWhenAbsent: true }) });
 const VALUE_ONEOF = { presence: true, oneof: 1 };
 Object.assign(
   ANY_VALUE,
@@ -274,7 +282,7 @@ function fields(w: JsonWriter, r: ProtoReader, end: number, spec: Message): void
   while (r.pos < end) {
     const tag = r.uint32();
     const number = tag >>> 3;
-    const field = spec[number];
+    const field = spec.fields[number];
     const type = field?.type;
     const scalarType = typeof type === 'string' ? type : undefined;
     const packed = field?.repeated === true && scalarType !== undefined && WIRE_TYPES[scalarType] !== WireType.LEN && (tag & 7) === WireType.LEN;
@@ -339,8 +347,9 @@ function fields(w: JsonWriter, r: ProtoReader, end: number, spec: Message): void
   }
   if (openArray !== 0) w.closeArray();
   if (r.pos !== end) throw r.error('a field overruns its message');
-  if (spec === KEY_VALUE && !(seen & KEY_VALUE_VALUE)) {
-    w.key('value');
+  for (let missing = spec.emptyWhenAbsent & ~seen, number = 0; missing !== 0; missing >>>= 1, number++) {
+    if (!(missing & 1)) continue;
+    w.key(spec.fields[number]!.name);
     w.open();
     w.close();
   }
