@@ -109,13 +109,15 @@ export class EbpfReceiver implements Receiver {
       this.dropped += count;
       return;
     }
+    // the closures keep the count, not the batch: they wait until the spans made of it are exported
+    const events = batch.count;
     for (const consumer of this.consumers) {
       this.pending++;
-      consumer.consume({ signal: 'socket', items: batch.count, data: batch, transport: 'ebpf' }).then(
+      consumer.consume({ signal: 'socket', items: events, data: batch, transport: 'ebpf' }).then(
         () => this.pending--,
         () => {
           this.pending--;
-          this.refused += batch.count;
+          this.refused += events;
         },
       );
     }

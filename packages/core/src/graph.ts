@@ -180,9 +180,12 @@ export class Graph implements Host {
             const copies = open.map((t, i) => (i > 0 && open.some((o) => o.mutates) ? copyBatch(input as Batch) : input));
             open.forEach((t, i) => t.input.next({ ...copies[i], ack: acks[i] } as Batch));
           }
+          // the counts, not the batch: the closures live until the batch is exported, and a
+          // capture batch kept that long is promoted to the old generation with all it holds
+          const { signal: batchSignal, items, transport } = input;
           done.then(
-            () => obs.record(input.signal, input.items, input.transport, true),
-            () => obs.record(input.signal, input.items, input.transport, false),
+            () => obs.record(batchSignal, items, transport, true),
+            () => obs.record(batchSignal, items, transport, false),
           );
           return done;
         },
