@@ -1,7 +1,7 @@
 export * from './model.ts';
 export * from './count.ts';
 export * from './create.ts';
-export { sharedAttr } from './shared-attributes.ts';
+export { NO_EVENTS, NO_LINKS, STATUS_UNSET, sharedAttr } from './shared.ts';
 export * from './socket.ts';
 export * from './decode-error.ts';
 export * from './proto/index.ts';

@@ -129,7 +129,7 @@ export function writeAnyValue(w: JsonWriter, v: AnyValue): void {
   w.close();
 }
 
-/** The OTLP/JSON of a shared KeyValue (shared-attributes.ts), written when it was made. */
+/** The OTLP/JSON of a shared KeyValue (shared.ts), written when it was made. */
 export const ENCODED_JSON = Symbol('flowtel.pdata.encodedJson');
 
 /** Attributes are most of a span's JSON: strings and integers take a path of pre-encoded syntax. */

@@ -1,7 +1,7 @@
 // What every output shares about a record: its resource (the process that made the call or
 // served it), its span kind, its name, its status and its attributes.
 import { hostname } from 'node:os';
-import { SpanKind, StatusCode, attr, sharedAttr, type KeyValue } from '@flowtel/pdata';
+import { STATUS_UNSET, SpanKind, StatusCode, attr, sharedAttr, type KeyValue } from '@flowtel/pdata';
 import type { AttributeValue } from '../message.ts';
 import { isServer, type L7Record } from '../record.ts';
 
@@ -42,9 +42,34 @@ function text(r: L7Record, key: string): string | undefined {
   return v === undefined ? undefined : String(v);
 }
 
+/** names made lately, per separator, first part and second part; each level bounded */
+const NAMES_PER_PART = 256;
+const namesBySeparator = new Map<string, Map<string, Map<string, string>>>();
+
+/**
+ * `${a}${separator}${b}`, the same string for every span with the same parts: span names repeat,
+ * and a span waiting in a batch holds its name that long.
+ */
+function pairName(a: string, separator: string, b: string): string {
+  let byFirst = namesBySeparator.get(separator);
+  if (byFirst === undefined) namesBySeparator.set(separator, (byFirst = new Map()));
+  let bySecond = byFirst.get(a);
+  if (bySecond === undefined) {
+    if (byFirst.size >= NAMES_PER_PART) byFirst.clear();
+    byFirst.set(a, (bySecond = new Map()));
+  }
+  let name = bySecond.get(b);
+  if (name === undefined) {
+    if (bySecond.size >= NAMES_PER_PART) bySecond.clear();
+    name = `${a}${separator}${b}`;
+    bySecond.set(b, name);
+  }
+  return name;
+}
+
 /** The parts that are there, joined by a space; undefined when none is. */
 function joined(a: string | undefined, b: string | undefined): string | undefined {
-  if (a && b) return `${a} ${b}`;
+  if (a && b) return pairName(a, ' ', b);
   return a || b || undefined;
 }
 
@@ -54,12 +79,12 @@ export function spanName(r: L7Record): string {
   const rpc = value(r, 'rpc.system');
   if (r.protocol.startsWith('HTTP') && !rpc) {
     const method = text(r, 'http.request.method') ?? m.request_type;
-    return method ? (m.endpoint ? `${method} ${m.endpoint}` : method) : 'HTTP';
+    return method ? (m.endpoint ? pairName(method, ' ', m.endpoint) : method) : 'HTTP';
   }
   if (rpc) {
     const service = text(r, 'rpc.service');
     const method = text(r, 'rpc.method');
-    return (service && method ? `${service}/${method}` : service || method) || r.protocol;
+    return (service && method ? pairName(service, '/', method) : service || method) || r.protocol;
   }
   if (DATABASE.has(r.protocol)) return joined(text(r, 'db.operation.name') ?? m.request_type, text(r, 'db.collection.name') ?? text(r, 'db.namespace')) ?? r.protocol;
   if (MESSAGING.has(r.protocol)) return joined(text(r, 'messaging.operation.name') ?? m.request_type, text(r, 'messaging.destination.name')) ?? r.protocol;
@@ -74,7 +99,7 @@ export function spanStatus(r: L7Record): { code: number; message: string } {
   if (r.unanswered) return { code: StatusCode.ERROR, message: 'no response' };
   if (status === 'server_error' || status === 'error') return { code: StatusCode.ERROR, message: exception };
   if (status === 'client_error' && !isServer(r)) return { code: StatusCode.ERROR, message: exception };
-  return { code: StatusCode.UNSET, message: '' };
+  return STATUS_UNSET;
 }
 
 export function errorType(r: L7Record): string | undefined {

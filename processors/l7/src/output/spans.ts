@@ -1,4 +1,4 @@
-import { newResource, newScope, type ResourceSpans, type Span, type Traces } from '@flowtel/pdata';
+import { NO_EVENTS, NO_LINKS, newResource, newScope, type ResourceSpans, type Span, type Traces } from '@flowtel/pdata';
 import type { ConnectionInfo, L7Record } from '../record.ts';
 import { SCOPE_NAME, SCOPE_VERSION, resourceAttributes, resourceKey, spanAttributes, spanKind, spanName, spanStatus } from './describe.ts';
 
@@ -32,9 +32,9 @@ export function recordsToTraces(records: L7Record[]): Traces {
       endTimeUnixNano: r.endNs,
       attributes: spanAttributes(r),
       droppedAttributesCount: 0,
-      events: [],
+      events: NO_EVENTS,
       droppedEventsCount: 0,
-      links: [],
+      links: NO_LINKS,
       droppedLinksCount: 0,
       status: spanStatus(r),
     });
