@@ -13,7 +13,10 @@ import { propagatedContext } from './trace-context.ts';
 
 const EMPTY = new Uint8Array(0);
 
-/** Bounded insertion-ordered map: the oldest entries go first. */
+/**
+ * Bounded map: past the limit the entry added first goes. An entry that is set again keeps its
+ * place (moving it would be a delete and an insert per request, and the map's rehashing).
+ */
 class BoundedMap<K, V> extends Map<K, V> {
   private readonly limit: number;
   constructor(limit: number) {
@@ -21,12 +24,20 @@ class BoundedMap<K, V> extends Map<K, V> {
     this.limit = limit;
   }
   override set(key: K, value: V): this {
-    this.delete(key);
+    const added = !this.has(key);
     super.set(key, value);
-    if (this.size > this.limit) this.delete(this.keys().next().value as K);
+    if (added && this.size > this.limit) this.delete(this.keys().next().value as K);
     return this;
   }
 }
+
+/** The client end > the server end: what the sessions of both ends of a connection share. */
+export function flowKey(clientAddr: string, clientPort: number, serverAddr: string, serverPort: number): string {
+  return `${clientAddr}:${clientPort}>${serverAddr}:${serverPort}`;
+}
+
+/** pid and tid in one number, not a string per request: Linux pids and tids are below 2^22. */
+const threadKey = (pid: number, tid: number) => pid * 0x400000 + tid;
 
 interface Active {
   traceId: Uint8Array;
@@ -40,8 +51,8 @@ export interface CorrelationOptions {
 
 export class Correlator {
   private readonly options: CorrelationOptions;
-  /** pid:tid → the server span that thread is serving */
-  private readonly threads = new BoundedMap<string, Active>(65536);
+  /** pid and tid (threadKey) → the server span that thread is serving, undefined once answered */
+  private readonly threads = new BoundedMap<number, Active | undefined>(65536);
   /** client-side flow (client addr:port>server addr:port) → its client spans, oldest first */
   private readonly flows = new BoundedMap<string, Active[]>(65536);
   private readonly requestIds = new BoundedMap<string, Active>(65536);
@@ -52,18 +63,14 @@ export class Correlator {
     this.options = options;
   }
 
-  private static flowKey(clientAddr: string, clientPort: number, serverAddr: string, serverPort: number): string {
-    return `${clientAddr}:${clientPort}>${serverAddr}:${serverPort}`;
-  }
-
   /** Ids for a request just seen. */
   onRequest(conn: ConnectionInfo, request: L7Message, tid: number): SpanIds {
     const propagated = propagatedContext(request.trace_context);
     const requestId = this.options.request_id ? request.trace_context?.x_request_id : undefined;
-    const thread = `${conn.pid}:${tid}`;
+    const thread = threadKey(conn.pid, tid);
     let ids: SpanIds;
     if (conn.role === 'server') {
-      const flow = Correlator.flowKey(conn.remoteAddr, conn.remotePort, conn.localAddr, conn.localPort);
+      const flow = conn.flow;
       const caller = this.flows.get(flow)?.shift();
       const linked = propagated ?? caller ?? (requestId ? this.requestIds.get(requestId) : undefined);
       ids = {
@@ -87,7 +94,7 @@ export class Correlator {
         parentSpanId: serving?.spanId ?? EMPTY,
         traceState: propagated?.traceState ?? '',
       };
-      const flow = Correlator.flowKey(conn.localAddr, conn.localPort, conn.remoteAddr, conn.remotePort);
+      const flow = conn.flow;
       const callee = this.orphans.get(flow);
       if (callee) {
         this.orphans.delete(flow);
@@ -95,11 +102,14 @@ export class Correlator {
         callee.parentSpanId = ids.spanId;
         return this.remember(requestId, ids);
       }
-      const waiting = this.flows.get(flow) ?? [];
       // a client's ids are never changed afterwards, so the flow can hold them as they are
-      waiting.push(ids);
-      if (waiting.length > 64) waiting.shift();
-      this.flows.set(flow, waiting);
+      const waiting = this.flows.get(flow);
+      if (waiting === undefined) {
+        this.flows.set(flow, [ids]);
+      } else {
+        waiting.push(ids);
+        if (waiting.length > 64) waiting.shift();
+      }
     }
     return this.remember(requestId, ids);
   }
@@ -109,13 +119,13 @@ export class Correlator {
     return ids;
   }
 
-  /** The server answered: its thread no longer serves that span. */
+  /** The server answered: its thread no longer serves that span (the entry stays for its next request). */
   onServerResponse(conn: ConnectionInfo, tid: number, spanId: Uint8Array): void {
-    const thread = `${conn.pid}:${tid}`;
-    if (this.threads.get(thread)?.spanId === spanId) this.threads.delete(thread);
+    const thread = threadKey(conn.pid, tid);
+    if (this.threads.get(thread)?.spanId === spanId) this.threads.set(thread, undefined);
   }
 
   forgetConnection(conn: ConnectionInfo): void {
-    if (conn.role === 'client') this.flows.delete(Correlator.flowKey(conn.localAddr, conn.localPort, conn.remoteAddr, conn.remotePort));
+    if (conn.role === 'client') this.flows.delete(conn.flow);
   }
 }

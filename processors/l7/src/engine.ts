@@ -2,7 +2,7 @@
 // engine serves every pipeline that names the same l7 processor, so a capture is parsed once
 // however many signals it feeds; it hands each record to every pipeline's sink.
 import { Direction as SocketDirection, L4Protocol, SocketEventKind, SocketRole, type SocketEventBatch } from '@flowtel/pdata';
-import { Correlator, type CorrelationOptions } from './correlate.ts';
+import { Correlator, flowKey, type CorrelationOptions } from './correlate.ts';
 import { inferProtocol } from './infer.ts';
 import type { Direction, ParseOptions, ProtocolParser } from './parser.ts';
 import type { ConnectionInfo, L7Record } from './record.ts';
@@ -151,26 +151,29 @@ export class L7Engine {
         return;
       }
       this.unknown.delete(key);
+      const localAddr = b.localAddr[i];
+      const localPort = b.localPort[i];
+      const remoteAddr = b.remoteAddr[i];
+      const remotePort = b.remotePort[i];
       const conn: ConnectionInfo = {
         key: `${b.source}:${b.socketId[i]}:${b.role[i]}`,
         pid: b.pid[i],
         comm: b.comm[i],
         role: found.role,
         l4,
-        localAddr: b.localAddr[i],
-        localPort: b.localPort[i],
-        remoteAddr: b.remoteAddr[i],
-        remotePort: b.remotePort[i],
+        localAddr,
+        localPort,
+        remoteAddr,
+        remotePort,
         source: b.source,
+        flow: found.role === 'client' ? flowKey(localAddr, localPort, remoteAddr, remotePort) : flowKey(remoteAddr, remotePort, localAddr, localPort),
       };
       if (this.sessions.size >= this.options.maxSessions) this.evictOldest(out);
       session = new Session(conn, found.parser, found.parser.createState({ ...this.options.parse, l4 }), this.correlator,
         { maxPending: this.options.maxPendingPerSession, maxFailures: 8 }, this.counters);
       this.sessions.set(key, session);
     } else {
-      // Map order is least recently used first
-      this.sessions.delete(key);
-      this.sessions.set(key, session);
+      session.usedSinceQueued = true;
     }
     // client writes and server reads travel towards the server
     const direction: Direction = (session.conn.role === 'client') === egress ? 'toServer' : 'toClient';
@@ -199,11 +202,23 @@ export class L7Engine {
     return undefined;
   }
 
+  /**
+   * Closes the least recently used connection (CLOCK): sessions wait in the map in the order
+   * they were queued, and one used since then goes to the back instead, with its mark cleared.
+   * Moving a session on every event instead cost a delete and an insert per event.
+   */
   private evictOldest(out: L7Record[]): void {
-    const [key, oldest] = this.sessions.entries().next().value as [SessionKey, Session];
-    this.counters.evictedSessions++;
-    oldest.close(oldest.lastSeenNs, out);
-    this.sessions.delete(key);
+    for (const [key, session] of this.sessions) {
+      this.sessions.delete(key);
+      if (session.usedSinceQueued) {
+        session.usedSinceQueued = false;
+        this.sessions.set(key, session);
+        continue;
+      }
+      this.counters.evictedSessions++;
+      session.close(session.lastSeenNs, out);
+      return;
+    }
   }
 
   /** The capture's notion of now: the newest event time plus the wall time since. */

@@ -15,6 +15,8 @@ export interface ConnectionInfo {
   remotePort: number;
   /** the receiver that captured it (ebpf, pcap) */
   source: string;
+  /** the client's address:port>the server's (correlate.ts flowKey), the same for both ends */
+  flow: string;
 }
 
 export interface SpanIds {

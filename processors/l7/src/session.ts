@@ -50,6 +50,8 @@ export class Session {
   private readonly toClient = new DirectionState();
   private failures = 0;
   lastSeenNs = 0n;
+  /** an event came since the engine queued it for eviction (see L7Engine.evictOldest) */
+  usedSinceQueued = false;
 
   constructor(conn: ConnectionInfo, parser: ProtocolParser<any>, state: unknown, correlator: Correlator, limits: SessionLimits, counters: SessionCounters) {
     this.conn = conn;

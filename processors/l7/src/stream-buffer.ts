@@ -61,6 +61,8 @@ export class StreamBuffer {
 
   /** The unconsumed bytes; a view valid until the next append or consume. */
   view(): Uint8Array {
+    // most often the whole of the caller's chunk: no view of a view
+    if (this.start === 0 && this.end === this.bytes.length) return this.bytes;
     return this.bytes.subarray(this.start, this.end);
   }
 

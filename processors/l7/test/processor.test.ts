@@ -210,3 +210,25 @@ test('the engine tells the parser how many bytes of a syscall the capture did no
   engine.ingest(SocketEventBatch.from('ebpf', [{ ...clientWrite, byteCount: 4096 }, conn.request(1, 'whole')[0]]));
   assert.deepEqual(gaps, [['toServer', 4092]]);
 });
+
+test('at max_connections the least recently used connection is closed, not one still in use', async () => {
+  const { L7Engine, PROTOCOL_PARSERS } = await import('../src/index.ts');
+  const records: import('../src/index.ts').L7Record[] = [];
+  const engine = new L7Engine({
+    parsers: PROTOCOL_PARSERS, parse: {}, correlation: { syscall: true, request_id: true },
+    requestTimeoutNs: 10n ** 12n, idleTimeoutNs: 10n ** 13n, maxSessions: 4, maxPendingPerSession: 10,
+  });
+  engine.addSink((r) => records.push(...r));
+  const a = connection({ pid: 30, tid: 30, comm: 'a' }, { pid: 40, tid: 40, comm: 'web' }, 8090);
+  const b = connection({ pid: 31, tid: 31, comm: 'b' }, { pid: 40, tid: 40, comm: 'web' }, 8090);
+  const c = connection({ pid: 32, tid: 32, comm: 'c' }, { pid: 40, tid: 40, comm: 'web' }, 8090);
+  // a and b fill the table (one session per end); a is used again after b opened
+  engine.ingest(SocketEventBatch.from('ebpf', [...a.request(0, httpRequest('/a1')), ...b.request(1, httpRequest('/b1')), ...a.response(2, httpResponse(200)), ...a.request(3, httpRequest('/a2'))]));
+  engine.ingest(SocketEventBatch.from('ebpf', c.request(4, httpRequest('/c1'))));
+  assert.equal(engine.counters.evictedSessions, 2);
+  const b1 = records.filter((r) => r.request?.endpoint === '/b1');
+  assert.deepEqual(b1.map((r) => r.unanswered), [true, true]);
+  engine.ingest(SocketEventBatch.from('ebpf', a.response(5, httpResponse(201))));
+  const a2 = records.filter((r) => r.request?.endpoint === '/a2');
+  assert.deepEqual(a2.map((r) => r.response?.response_code), [201, 201]);
+});

@@ -123,7 +123,9 @@ function put(out: KeyValue[], r: L7Record, key: string, value: AttributeValue, k
     out.push(sharedAttr(key, value));
     return;
   }
-  const i = out.findIndex((kv) => kv.key === key);
+  // the key is in the list: every key of the messages went in first
+  let i = 0;
+  while (out[i].key !== key) i++;
   const current = response !== undefined && key in response ? response[key] : request![key];
   if (!keep || current === undefined || current === null) out[i] = sharedAttr(key, value);
 }
