@@ -36,6 +36,11 @@ export interface Http1State {
   toServer: Side;
   toClient: Side;
   pendingMethods: string[];
+  /** what readHeaderBlock found in the block being read: one object per connection, not per message */
+  block: HeaderBlock;
+  /** readFrame for each direction, made once per connection instead of a closure per chunk */
+  readToServer: (b: Uint8Array) => FrameStep;
+  readToClient: (b: Uint8Array) => FrameStep;
 }
 
 function startsWithMethod(b: Uint8Array): string | undefined {
@@ -61,8 +66,9 @@ interface HeaderBlock {
   chunked: boolean;
   host: string;
   userAgent: string | undefined;
-  sink: HeaderSink;
 }
+
+const emptyBlock = (): HeaderBlock => ({ startLineEnd: 0, contentLength: undefined, chunked: false, host: '', userAgent: undefined });
 
 /** Header names the parser reads itself, besides those the sink wants. */
 const FRAMING_HEADERS = ['content-length', 'transfer-encoding', 'host', 'user-agent'];
@@ -104,9 +110,15 @@ const isBlank = (c: number) => c === 0x20 || c === 0x09;
  * become strings (decoding the whole block and splitting it into lines allocated more than
  * the rest of the parse together).
  */
-function readHeaderBlock(b: Uint8Array, end: number, sink: HeaderSink, names: HeaderNames): HeaderBlock {
+function readHeaderBlock(state: Http1State, b: Uint8Array, end: number, sink: HeaderSink): HeaderBlock {
+  const names = state.headerNames;
   const startLineEnd = indexOfCrlf(b, 0, end);
-  const block: HeaderBlock = { startLineEnd, contentLength: undefined, chunked: false, host: '', userAgent: undefined, sink };
+  const block = state.block;
+  block.startLineEnd = startLineEnd;
+  block.contentLength = undefined;
+  block.chunked = false;
+  block.host = '';
+  block.userAgent = undefined;
   // the block ends with the blank line at end - 2
   for (let at = startLineEnd + 2; at < end - 2; ) {
     // one pass over the line: to the colon, then on to its CRLF
@@ -153,7 +165,8 @@ function httpVersion(b: Uint8Array, at: number, end: number): string | undefined
 function readRequest(state: Http1State, side: Side, b: Uint8Array): FrameStep {
   const end = headerEnd(b);
   if (end < 0) return b.length >= MAX_HEADER_BYTES ? failure('request header block too large') : MORE;
-  const block = readHeaderBlock(b, end, new HeaderSink(state.options, 'request'), state.headerNames);
+  const sink = new HeaderSink(state.options, 'request');
+  const block = readHeaderBlock(state, b, end, sink);
   const lineEnd = block.startLineEnd;
   const methodEnd = b.indexOf(0x20);
   const targetEnd = methodEnd > 0 && methodEnd < lineEnd ? b.indexOf(0x20, methodEnd + 1) : -1;
@@ -164,7 +177,7 @@ function readRequest(state: Http1State, side: Side, b: Uint8Array): FrameStep {
   const target = ascii(b, methodEnd + 1, targetEnd);
   const { path, query } = splitTarget(target);
   if (state.pendingMethods.length < MAX_PENDING_METHODS) state.pendingMethods.push(method);
-  const attributes = block.sink.attributes;
+  const attributes = sink.attributes;
   attributes['http.request.method'] = method;
   attributes['url.path'] = path;
   if (query !== undefined) attributes['url.query'] = query;
@@ -183,7 +196,7 @@ function readRequest(state: Http1State, side: Side, b: Uint8Array): FrameStep {
     size: end + (block.contentLength ?? 0),
     attributes,
   };
-  if (block.sink.trace) message.trace_context = block.sink.trace;
+  if (sink.trace) message.trace_context = sink.trace;
   if (block.chunked) side.phase = { kind: 'chunk-size' };
   return { consumed: end, messages: [message], skip: block.chunked ? 0 : block.contentLength ?? 0 };
 }
@@ -193,7 +206,8 @@ const isDigit = (c: number) => c >= 0x30 && c <= 0x39;
 function readResponse(state: Http1State, side: Side, b: Uint8Array): FrameStep {
   const end = headerEnd(b);
   if (end < 0) return b.length >= MAX_HEADER_BYTES ? failure('response header block too large') : MORE;
-  const block = readHeaderBlock(b, end, new HeaderSink(state.options, 'response'), state.headerNames);
+  const sink = new HeaderSink(state.options, 'response');
+  const block = readHeaderBlock(state, b, end, sink);
   const lineEnd = block.startLineEnd;
   // HTTP/1.x SP 3DIGIT [SP reason]
   const version = b[7] === 0x30 || b[7] === 0x31 ? httpVersion(b, 0, 8) : undefined;
@@ -203,7 +217,7 @@ function readResponse(state: Http1State, side: Side, b: Uint8Array): FrameStep {
   // An interim response (100 Continue) leaves the request waiting for its final answer.
   const interim = code >= 100 && code < 200 && code !== 101;
   const method = interim ? state.pendingMethods[0] : state.pendingMethods.shift();
-  const attributes = block.sink.attributes;
+  const attributes = sink.attributes;
   attributes['http.response.status_code'] = code;
   attributes['network.protocol.name'] = 'http';
   attributes['network.protocol.version'] = version;
@@ -218,7 +232,7 @@ function readResponse(state: Http1State, side: Side, b: Uint8Array): FrameStep {
     attributes,
   };
   if (code >= 400 && lineEnd > 13) message.response_exception = ascii(b, 13, lineEnd);
-  if (block.sink.trace) message.trace_context = block.sink.trace;
+  if (sink.trace) message.trace_context = sink.trace;
   if (code === 101 || (method === 'CONNECT' && code >= 200 && code < 300)) {
     state.toServer.phase = { kind: 'tunnel' };
     state.toServer.buffer.clear();
@@ -313,13 +327,17 @@ export const http1: ProtocolParser<Http1State> = {
   },
   createState(options) {
     const parsed = parseOptions(options);
-    return {
+    const state: Http1State = {
       options: parsed,
       headerNames: headerNames(parsed.captureHeaders),
       toServer: { buffer: new StreamBuffer(), phase: { kind: 'headers' } },
       toClient: { buffer: new StreamBuffer(), phase: { kind: 'headers' } },
       pendingMethods: [],
+      block: emptyBlock(),
+      readToServer: (b) => readFrame(state, 'toServer', b),
+      readToClient: (b) => readFrame(state, 'toClient', b),
     };
+    return state;
   },
   parse(payload, direction, state) {
     try {
@@ -327,7 +345,7 @@ export const http1: ProtocolParser<Http1State> = {
       // round: a pipelining client sends while a response is still arriving.)
       const cut = direction === 'toClient' ? partialMessage(state, 'toServer') : NO_MESSAGES;
       const side = state[direction];
-      const result = readFrames(side.buffer, payload, (b) => readFrame(state, direction, b));
+      const result = readFrames(side.buffer, payload, direction === 'toServer' ? state.readToServer : state.readToClient);
       if (!Array.isArray(result) && result.kind === 'error') side.phase = { kind: 'headers' };
       if (cut.length === 0) return result;
       return Array.isArray(result) ? [...cut, ...result] : cut;
