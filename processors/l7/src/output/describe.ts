@@ -1,9 +1,9 @@
 // What every output shares about a record: its resource (the process that made the call or
 // served it), its span kind, its name, its status and its attributes.
 import { hostname } from 'node:os';
-import { STATUS_UNSET, SpanKind, StatusCode, attr, sharedAttr, type KeyValue } from '@flowtel/pdata';
+import { STATUS_UNSET, SpanKind, StatusCode, sharedAttr, type KeyValue } from '@flowtel/pdata';
 import type { AttributeValue } from '../message.ts';
-import { isServer, type L7Record } from '../record.ts';
+import { isServer, type ConnectionInfo, type L7Record } from '../record.ts';
 
 export const SCOPE_NAME = 'flowtel.l7';
 export const SCOPE_VERSION = '0.1.0';
@@ -16,10 +16,31 @@ export function resourceKey(r: L7Record): string {
   return `${r.conn.source}:${r.conn.pid}:${r.conn.comm}`;
 }
 
+/**
+ * The records grouped by the process that made or served them, the resource of their spans
+ * and log records: `newGroup` makes a process's group, `add` puts a record in it. The process
+ * is worked out once per connection, as a batch interleaves the records of many.
+ */
+export function byProcess<G>(records: L7Record[], newGroup: (r: L7Record) => G, add: (group: G, r: L7Record) => void): G[] {
+  const byKey = new Map<string, G>();
+  const byConnection = new Map<ConnectionInfo, G>();
+  for (const r of records) {
+    let group = byConnection.get(r.conn);
+    if (group === undefined) {
+      const key = resourceKey(r);
+      group = byKey.get(key);
+      if (group === undefined) byKey.set(key, (group = newGroup(r)));
+      byConnection.set(r.conn, group);
+    }
+    add(group, r);
+  }
+  return [...byKey.values()];
+}
+
 /** The process's attributes: service.name is the command name until SmartEncoding knows better. */
 export function resourceAttributes(r: L7Record): KeyValue[] {
-  const out = [attr('service.name', r.conn.comm || r.conn.source), attr('host.name', HOST)];
-  if (r.conn.pid) out.push(attr('process.pid', r.conn.pid), attr('process.executable.name', r.conn.comm));
+  const out = [sharedAttr('service.name', r.conn.comm || r.conn.source), sharedAttr('host.name', HOST)];
+  if (r.conn.pid) out.push(sharedAttr('process.pid', r.conn.pid), sharedAttr('process.executable.name', r.conn.comm));
   return out;
 }
 

@@ -3,7 +3,7 @@
 // stores), beside the semantic-convention attributes the spans have.
 import { newLogRecord, newResource, newScope, sharedAttr, type KeyValue, type Logs, type ResourceLogs } from '@flowtel/pdata';
 import { clientSide, isServer, serverSide, type L7Record } from '../record.ts';
-import { SCOPE_NAME, SCOPE_VERSION, resourceAttributes, resourceKey, spanAttributes, spanName } from './describe.ts';
+import { SCOPE_NAME, SCOPE_VERSION, byProcess, resourceAttributes, spanAttributes, spanName } from './describe.ts';
 
 /** DeepFlow's response_status codes (a protocol's generic error counts as the server's). */
 const RESPONSE_STATUS: Record<string, number> = { ok: 0, timeout: 2, server_error: 3, error: 3, client_error: 4, unknown: 5 };
@@ -51,28 +51,28 @@ function l7FlowLogFields(r: L7Record, out: KeyValue[]): KeyValue[] {
 }
 
 export function recordsToLogs(records: L7Record[]): Logs {
-  const byResource = new Map<string, ResourceLogs>();
-  for (const r of records) {
-    const key = resourceKey(r);
-    let rl = byResource.get(key);
-    if (!rl) {
-      rl = { resource: newResource(resourceAttributes(r)), schemaUrl: '', scopeLogs: [{ scope: newScope(SCOPE_NAME, SCOPE_VERSION), schemaUrl: '', logRecords: [] }] };
-      byResource.set(key, rl);
-    }
-    const error = r.unanswered || ['server_error', 'error'].includes(r.response?.response_status ?? '');
-    rl.scopeLogs[0].logRecords.push(
-      newLogRecord({
-        timeUnixNano: r.startNs,
-        observedTimeUnixNano: r.endNs,
-        severityNumber: error ? 17 : 9,
-        severityText: error ? 'ERROR' : 'INFO',
-        eventName: 'l7_flow_log',
-        body: { stringValue: spanName(r) },
-        attributes: l7FlowLogFields(r, []).concat(spanAttributes(r)),
-        traceId: r.ids.traceId,
-        spanId: r.ids.spanId,
-      }),
-    );
-  }
-  return { resourceLogs: [...byResource.values()] };
+  return { resourceLogs: byProcess(records, newResourceLogs, addLogRecord) };
+}
+
+const newResourceLogs = (r: L7Record): ResourceLogs => ({
+  resource: newResource(resourceAttributes(r)),
+  schemaUrl: '',
+  scopeLogs: [{ scope: newScope(SCOPE_NAME, SCOPE_VERSION), schemaUrl: '', logRecords: [] }],
+});
+
+function addLogRecord(rl: ResourceLogs, r: L7Record): void {
+  const error = r.unanswered || ['server_error', 'error'].includes(r.response?.response_status ?? '');
+  rl.scopeLogs[0].logRecords.push(
+    newLogRecord({
+      timeUnixNano: r.startNs,
+      observedTimeUnixNano: r.endNs,
+      severityNumber: error ? 17 : 9,
+      severityText: error ? 'ERROR' : 'INFO',
+      eventName: 'l7_flow_log',
+      body: { stringValue: spanName(r) },
+      attributes: l7FlowLogFields(r, []).concat(spanAttributes(r)),
+      traceId: r.ids.traceId,
+      spanId: r.ids.spanId,
+    }),
+  );
 }
