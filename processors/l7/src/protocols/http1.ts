@@ -2,7 +2,7 @@
 // framing (Content-Length, chunked, read-until-close) to find where the next message starts on
 // keep-alive and pipelined connections. Bodies are skipped, never buffered.
 
-import { ascii, indexOfCrlf, startsWithAscii } from '../bytes.ts';
+import { ascii, indexOfCrlf, indexOfSequence, startsWithAscii } from '../bytes.ts';
 import { MORE, readFrames, type FrameStep } from '../frame-loop.ts';
 import { statusFromHttpCode, type L7Message } from '../message.ts';
 import { failure, parseOptions, type Direction, type ParseOptions, type ProtocolParser } from '../parser.ts';
@@ -50,13 +50,12 @@ function startsWithMethod(b: Uint8Array): string | undefined {
   return undefined;
 }
 
-/** Index just past the blank line ending the header block, or -1. */
+const BLANK_LINE = Uint8Array.of(13, 10, 13, 10);
+
+/** Index just past the blank line ending the header block, or -1 (also when it ends past the bound). */
 function headerEnd(b: Uint8Array): number {
-  const limit = Math.min(b.length, MAX_HEADER_BYTES);
-  for (let i = 0; i + 3 < limit; i++) {
-    if (b[i] === 13 && b[i + 1] === 10 && b[i + 2] === 13 && b[i + 3] === 10) return i + 4;
-  }
-  return -1;
+  const at = indexOfSequence(b, BLANK_LINE);
+  return at < 0 || at + 4 > MAX_HEADER_BYTES ? -1 : at + 4;
 }
 
 interface HeaderBlock {
