@@ -7,8 +7,13 @@ import { REPO_ROOT, spawnCollector, type RunningCollector } from '@flowtel/testk
 const BUILD_SCRIPT = join(REPO_ROOT, 'scripts', 'build.mjs');
 const BUNDLE = join(REPO_ROOT, 'packages', 'collector', 'dist', 'flowtel.mjs');
 
-/** Starts the bundle on a config file. FLOWTEL_NODE_OPTIONS reaches only the collector (e.g. --import of a profiler). */
+/**
+ * Starts the bundle on a config file. FLOWTEL_NODE_OPTIONS reaches only the collector (e.g.
+ * --import of a profiler); FLOWTEL_BUNDLE runs that bundle file as it is instead (a copy of an
+ * earlier build, to alternate runs of two versions on a machine whose speed drifts).
+ */
 export function startBundle(configPath: string): RunningCollector {
-  execFileSync(process.execPath, [BUILD_SCRIPT], { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
-  return spawnCollector(BUNDLE, ['--config', configPath], { ...process.env, NODE_OPTIONS: process.env.FLOWTEL_NODE_OPTIONS ?? '' });
+  const bundle = process.env.FLOWTEL_BUNDLE;
+  if (!bundle) execFileSync(process.execPath, [BUILD_SCRIPT], { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+  return spawnCollector(bundle || BUNDLE, ['--config', configPath], { ...process.env, NODE_OPTIONS: process.env.FLOWTEL_NODE_OPTIONS ?? '' });
 }
