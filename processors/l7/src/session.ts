@@ -16,15 +16,6 @@ class DirectionState {
   resyncing = false;
 }
 
-interface Pending {
-  /** absent for a response whose request was sent before capture started */
-  request?: L7Message;
-  startNs: bigint;
-  endNs: bigint;
-  tid: number;
-  ids: SpanIds;
-}
-
 export interface SessionLimits {
   maxPending: number;
   /** parse failures in a row before the connection is given up on */
@@ -37,6 +28,12 @@ export interface SessionCounters {
   parseErrors: number;
 }
 
+/** A waiting request's record given up on: it ends where the request did. */
+function markUnanswered(p: L7Record): L7Record {
+  p.unanswered = true;
+  return p;
+}
+
 export class Session {
   readonly conn: ConnectionInfo;
   readonly parser: ProtocolParser<any>;
@@ -44,7 +41,8 @@ export class Session {
   private readonly correlator: Correlator;
   private readonly limits: SessionLimits;
   private readonly counters: SessionCounters;
-  private pending: Pending[] = [];
+  /** requests waiting for their responses: the records they become, completed when answered */
+  private pending: L7Record[] = [];
   /** when and on which thread the bytes of the message in progress began, per direction (fields, not a map: they change per message) */
   private readonly toServer = new DirectionState();
   private readonly toClient = new DirectionState();
@@ -117,16 +115,16 @@ export class Session {
     if (message.kind !== 'response') side.resyncing = false;
     if (message.kind === 'request') {
       const ids = this.correlator.onRequest(this.conn, message, tid);
-      this.pending.push({ request: message, startNs: beganNs, endNs: ns, tid, ids });
+      this.pending.push(this.record(message, undefined, beganNs, ns, tid, ids));
       if (this.pending.length > this.limits.maxPending) {
         this.counters.pendingOverflow++;
-        out.push(this.unanswered(this.pending.shift()!));
+        out.push(markUnanswered(this.pending.shift()!));
       }
       return;
     }
     if (message.kind === 'session') {
       const ids = this.correlator.onRequest(this.conn, message, tid);
-      out.push(this.record({ request: message, startNs: beganNs, endNs: ns, tid, ids }, undefined, ns, false));
+      out.push(this.record(message, undefined, beganNs, ns, tid, ids));
       return;
     }
     const matched = this.matching(message);
@@ -139,43 +137,32 @@ export class Session {
     } else {
       // a response to a request sent before capture started: still a request log
       const ids = this.correlator.onRequest(this.conn, message, tid);
-      out.push(this.record({ startNs: beganNs, endNs: ns, tid, ids }, message, ns, false));
+      out.push(this.record(undefined, message, beganNs, ns, tid, ids));
     }
   }
 
   /** The waiting request a response answers, taken off the list: by the protocol's id, else the oldest. */
-  private matching(response: L7Message): Pending | undefined {
+  private matching(response: L7Message): L7Record | undefined {
     if (response.pair_key === undefined) return this.pending.shift();
     const i = this.pending.findIndex((p) => p.request?.pair_key === response.pair_key);
     return i >= 0 ? this.pending.splice(i, 1)[0] : undefined;
   }
 
-  private answer(p: Pending, response: L7Message, ns: bigint, out: L7Record[]): void {
-    out.push(this.record(p, response, ns, false));
+  /** The waiting request's record gets its response and ends with it. */
+  private answer(p: L7Record, response: L7Message, ns: bigint, out: L7Record[]): void {
+    p.response = response;
+    p.endNs = ns;
+    out.push(p);
     if (this.conn.role === 'server') this.correlator.onServerResponse(this.conn, p.tid, p.ids.spanId);
   }
 
-  private record(p: Pending, response: L7Message | undefined, endNs: bigint, unanswered: boolean): L7Record {
-    return {
-      protocol: this.parser.name,
-      conn: this.conn,
-      request: p.request,
-      response,
-      startNs: p.startNs,
-      endNs: response ? endNs : p.endNs,
-      tid: p.tid,
-      unanswered,
-      ids: p.ids,
-    };
-  }
-
-  private unanswered(p: Pending): L7Record {
-    return this.record(p, undefined, p.endNs, true);
+  private record(request: L7Message | undefined, response: L7Message | undefined, startNs: bigint, endNs: bigint, tid: number, ids: SpanIds): L7Record {
+    return { protocol: this.parser.name, conn: this.conn, request, response, startNs, endNs, tid, unanswered: false, ids };
   }
 
   /** Requests waiting longer than `timeoutNs` before `nowNs` become unanswered records. */
   expire(nowNs: bigint, timeoutNs: bigint, out: L7Record[]): void {
-    while (this.pending.length && nowNs - this.pending[0].endNs > timeoutNs) out.push(this.unanswered(this.pending.shift()!));
+    while (this.pending.length && nowNs - this.pending[0].endNs > timeoutNs) out.push(markUnanswered(this.pending.shift()!));
   }
 
   /** The connection closed: what the parser still holds, then every waiting request. */
@@ -190,7 +177,7 @@ export class Session {
       // what a flush reports ends the connection: a response there is the answer side's
       for (const m of flushed) this.take(m, 'toClient', this.lastSeenNs, 0, nowNs, out);
     }
-    for (const p of this.pending.splice(0)) out.push(this.unanswered(p));
+    for (const p of this.pending.splice(0)) out.push(markUnanswered(p));
     this.correlator.forgetConnection(this.conn);
   }
 
