@@ -12,9 +12,13 @@
 // OTLP spans, as a traces pipeline does; `held_as_json` also holds them as a batch processor
 // does and writes them as OTLP/JSON, as bench/l7-e2e.ts's collector does, without the
 // machine's noise (GC included: run it with the bundle's V8 flags to see theirs).
+// `with_spans_bytes_allocated_per_request` is what one replay into spans allocates per record,
+// which a busy machine does not change.
 //   node --import tsx bench/l7-parse.ts          (BENCH_SECONDS=3, BENCH_REQUESTS=4000,
 //                                                  BENCH_PROTOCOLS=HTTP,Redis to measure only those)
 import { existsSync, readdirSync } from 'node:fs';
+import type { HeapProfiler } from 'node:inspector';
+import { Session } from 'node:inspector/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SocketEventBatch, encodeTracesJson, type SocketEvent, type Traces } from '@flowtel/pdata';
@@ -67,6 +71,8 @@ interface Figures {
   with_spans_requests_per_second: number;
   /** the spans also held as a batch processor holds them (HELD_SPANS at a time) and written as OTLP/JSON: the e2e pipeline in one process */
   held_as_json_requests_per_second: number;
+  /** heap bytes allocated per record, records to spans: what the young-generation GC has to keep up with */
+  with_spans_bytes_allocated_per_request: number;
 }
 
 /** What a replay does with the records: nothing, turn them into spans, or the spans a batch processor holds, written as OTLP/JSON. */
@@ -109,7 +115,31 @@ function rate(recorded: SocketEventBatch[], output: Output): { perSecond: number
   return { perSecond: Math.round(records / seconds), perReplay, mibPerSecond: Number(((bytesPerReplay * replays) / seconds / 1048576).toFixed(1)) };
 }
 
-function measure(recorded: SocketEventBatch[]): Figures {
+/**
+ * Heap bytes allocated per record by one replay into spans, from V8's sampling heap profiler
+ * (a sample every 256 bytes, objects the GC already took included). Unlike the rates, it reads
+ * the same on a busy machine.
+ */
+async function allocatedPerRecord(recorded: SocketEventBatch[]): Promise<number> {
+  const session = new Session();
+  session.connect();
+  await session.post('HeapProfiler.enable');
+  await session.post('HeapProfiler.startSampling', { samplingInterval: 256, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+  let records = 0;
+  const e = engine();
+  e.addSink((r: L7Record[]) => {
+    records += r.length;
+    recordsToTraces(r);
+  });
+  for (const b of recorded) e.ingest(b);
+  e.flushAll();
+  const { profile } = await session.post('HeapProfiler.stopSampling');
+  session.disconnect();
+  const bytes = (node: HeapProfiler.SamplingHeapProfileNode): number => node.children.reduce((sum, child) => sum + bytes(child), node.selfSize);
+  return records > 0 ? Math.round(bytes(profile.head) / records) : 0;
+}
+
+async function measure(recorded: SocketEventBatch[]): Promise<Figures> {
   const plain = rate(recorded, 'records');
   const withSpans = rate(recorded, 'spans');
   const asJson = rate(recorded, 'json');
@@ -120,6 +150,7 @@ function measure(recorded: SocketEventBatch[]): Figures {
     mib_per_second: plain.mibPerSecond,
     with_spans_requests_per_second: withSpans.perSecond,
     held_as_json_requests_per_second: asJson.perSecond,
+    with_spans_bytes_allocated_per_request: await allocatedPerRecord(recorded),
   };
 }
 
@@ -194,12 +225,12 @@ function deepflowByProtocol(): Record<string, SocketEventBatch[]> {
 const live: Record<string, Figures> = {};
 const unavailable = captureUnavailable();
 if (unavailable) process.stderr.write(`live recording skipped: ${unavailable}\n`);
-else for (const [protocol, recorded] of Object.entries(await recordLive())) live[protocol] = measure(recorded);
+else for (const [protocol, recorded] of Object.entries(await recordLive())) live[protocol] = await measure(recorded);
 
 const deepflow: Record<string, Figures> = {};
 if (existsSync(captures)) {
   const byProtocol = deepflowByProtocol();
-  for (const protocol of Object.keys(byProtocol).sort()) if (wanted(protocol)) deepflow[protocol] = measure(byProtocol[protocol]);
+  for (const protocol of Object.keys(byProtocol).sort()) if (wanted(protocol)) deepflow[protocol] = await measure(byProtocol[protocol]);
 } else process.stderr.write(`DeepFlow captures not found at ${captures}\n`);
 
 report('l7-parse', {
