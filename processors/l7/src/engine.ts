@@ -156,7 +156,6 @@ export class L7Engine {
       const remoteAddr = b.remoteAddr[i];
       const remotePort = b.remotePort[i];
       const conn: ConnectionInfo = {
-        key: `${b.source}:${b.socketId[i]}:${b.role[i]}`,
         pid: b.pid[i],
         comm: b.comm[i],
         role: found.role,

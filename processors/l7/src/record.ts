@@ -3,8 +3,6 @@
 import type { L7Message } from './message.ts';
 
 export interface ConnectionInfo {
-  /** unique per socket (eBPF) or per connection and side (pcap) */
-  key: string;
   pid: number;
   comm: string;
   role: 'client' | 'server';
