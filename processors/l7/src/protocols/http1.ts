@@ -167,10 +167,12 @@ function readRequest(state: Http1State, side: Side, b: Uint8Array): FrameStep {
   const sink = new HeaderSink(state.options, 'request');
   const block = readHeaderBlock(state, b, end, sink);
   const lineEnd = block.startLineEnd;
+  // METHOD SP target SP version: each space found within the start line, or the line is not a request
   const methodEnd = b.indexOf(0x20);
   const targetEnd = methodEnd > 0 && methodEnd < lineEnd ? b.indexOf(0x20, methodEnd + 1) : -1;
-  const versionEnd = targetEnd > 0 && targetEnd < lineEnd ? b.indexOf(0x20, targetEnd + 1) : -1;
-  const version = targetEnd > 0 && targetEnd < lineEnd ? httpVersion(b, targetEnd + 1, versionEnd > 0 && versionEnd < lineEnd ? versionEnd : lineEnd) : undefined;
+  const hasTarget = targetEnd > 0 && targetEnd < lineEnd;
+  const versionEnd = hasTarget ? b.indexOf(0x20, targetEnd + 1) : -1;
+  const version = hasTarget ? httpVersion(b, targetEnd + 1, versionEnd > 0 && versionEnd < lineEnd ? versionEnd : lineEnd) : undefined;
   if (version === undefined) return failure(`not an HTTP/1 request line: ${ascii(b, 0, Math.min(lineEnd, 64))}`);
   const method = requestMethod(b, methodEnd);
   const target = ascii(b, methodEnd + 1, targetEnd);
