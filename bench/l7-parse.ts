@@ -80,6 +80,15 @@ type Output = 'records' | 'spans' | 'json';
 /** spans a batch processor holds at 10,000 requests/s (both ends) for its default 200 ms timeout */
 const HELD_SPANS = 3800;
 
+/** One replay of the batches into a fresh engine, its records handed to `onRecords`. */
+function replay(recorded: SocketEventBatch[], onRecords: (records: L7Record[]) => void): void {
+  const e = engine();
+  e.addSink(onRecords);
+  // a batch object is parsed once per engine: the same recorded batches serve every replay
+  for (const b of recorded) e.ingest(b);
+  e.flushAll();
+}
+
 /** Replays the batches into fresh engines for SECONDS of CPU; requests (records) per CPU second. */
 function rate(recorded: SocketEventBatch[], output: Output): { perSecond: number; perReplay: number; mibPerSecond: number } {
   let records = 0;
@@ -90,10 +99,9 @@ function rate(recorded: SocketEventBatch[], output: Output): { perSecond: number
   const bytesPerReplay = recorded.reduce((n, b) => n + b.payloadLength.subarray(0, b.count).reduce((m, x) => m + x, 0), 0);
   const start = cpuSeconds();
   while (cpuSeconds() - start < SECONDS) {
-    const e = engine();
-    let replay = 0;
-    e.addSink((r: L7Record[]) => {
-      replay += r.length;
+    let inReplay = 0;
+    replay(recorded, (r) => {
+      inReplay += r.length;
       if (output === 'records') return;
       const traces = recordsToTraces(r);
       if (output === 'spans') return;
@@ -104,12 +112,9 @@ function rate(recorded: SocketEventBatch[], output: Output): { perSecond: number
       held.length = 0;
       heldSpans = 0;
     });
-    // a batch object is parsed once per engine: the same recorded batches serve every replay
-    for (const b of recorded) e.ingest(b);
-    e.flushAll();
     replays++;
-    records += replay;
-    perReplay = replay;
+    records += inReplay;
+    perReplay = inReplay;
   }
   const seconds = cpuSeconds() - start;
   return { perSecond: Math.round(records / seconds), perReplay, mibPerSecond: Number(((bytesPerReplay * replays) / seconds / 1048576).toFixed(1)) };
@@ -126,13 +131,10 @@ async function allocatedPerRecord(recorded: SocketEventBatch[]): Promise<number>
   await session.post('HeapProfiler.enable');
   await session.post('HeapProfiler.startSampling', { samplingInterval: 256, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
   let records = 0;
-  const e = engine();
-  e.addSink((r: L7Record[]) => {
+  replay(recorded, (r) => {
     records += r.length;
     recordsToTraces(r);
   });
-  for (const b of recorded) e.ingest(b);
-  e.flushAll();
   const { profile } = await session.post('HeapProfiler.stopSampling');
   session.disconnect();
   const bytes = (node: HeapProfiler.SamplingHeapProfileNode): number => node.children.reduce((sum, child) => sum + bytes(child), node.selfSize);
@@ -208,12 +210,9 @@ function deepflowByProtocol(): Record<string, SocketEventBatch[]> {
       } catch {
         continue;
       }
-      const probe = engine();
       const seen = new Set<string>();
-      probe.addSink((r) => r.forEach((x) => seen.add(x.protocol)));
       const recorded = batches('pcap', events);
-      recorded.forEach((b) => probe.ingest(b));
-      probe.flushAll();
+      replay(recorded, (r) => r.forEach((x) => seen.add(x.protocol)));
       if (seen.size !== 1) continue;
       const protocol = [...seen][0];
       (out[protocol] ??= []).push(...recorded);
