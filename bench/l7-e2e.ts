@@ -15,6 +15,7 @@ import { createInterface } from 'node:readline';
 import { decodeTraces, tracesFromJson, type Traces } from '@flowtel/pdata';
 import { freePort, hasCommand, startNginx, waitForOutput } from '@flowtel/testkit';
 import { captureUnavailable } from '../ebpf-receiver/test/capture-support.ts';
+import { lengthPrefixedRecords } from '@flowtel/exporter-file';
 import { startBundle } from './lib/bundle.ts';
 import { processUsage, report } from './lib/report.ts';
 
@@ -50,12 +51,7 @@ async function* requestsIn(path: string): AsyncGenerator<Traces> {
     for await (const line of createInterface({ input: createReadStream(path) })) if (line) yield tracesFromJson(line);
     return;
   }
-  const bytes = readFileSync(path);
-  for (let at = 0; at + 4 <= bytes.length; ) {
-    const length = bytes.readUInt32BE(at);
-    yield decodeTraces(bytes.subarray(at + 4, at + 4 + length));
-    at += 4 + length;
-  }
+  for (const message of lengthPrefixedRecords(readFileSync(path))) yield decodeTraces(message);
 }
 
 /** Spans in the file exporter's output, counted by service.name and kind. */

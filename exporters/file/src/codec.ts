@@ -24,6 +24,18 @@ function payload(batch: Batch, format: 'json' | 'proto'): Uint8Array {
   }
 }
 
+/** The messages of a length-prefixed file (`format: proto`, or zstd): each a view of `bytes`. */
+export function lengthPrefixedRecords(bytes: Uint8Array): Uint8Array[] {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const out: Uint8Array[] = [];
+  for (let at = 0; at + 4 <= bytes.length; ) {
+    const size = view.getUint32(at);
+    out.push(bytes.subarray(at + 4, at + 4 + size));
+    at += 4 + size;
+  }
+  return out;
+}
+
 function lengthPrefixed(bytes: Uint8Array): Uint8Array[] {
   const length = Buffer.allocUnsafe(4);
   length.writeUInt32BE(bytes.length, 0);

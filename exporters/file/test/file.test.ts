@@ -22,7 +22,7 @@ import {
   tracesFromJson,
 } from '@flowtel/pdata';
 import type { Logs, Metrics, Traces } from '@flowtel/pdata';
-import { factory } from '../src/index.ts';
+import { factory, lengthPrefixedRecords } from '../src/index.ts';
 
 const MIB = 1024 * 1024;
 const host = { getExtension: () => undefined };
@@ -117,17 +117,6 @@ const batch = (signal: 'traces' | 'metrics' | 'logs', data: Traces | Metrics | L
 
 const spanName = (t: Traces) => t.resourceSpans[0].scopeSpans[0].spans[0].name;
 
-/** Records of a length-prefixed file: 4-byte big-endian size, then the message. */
-function records(bytes: Buffer): Buffer[] {
-  const out: Buffer[] = [];
-  for (let at = 0; at < bytes.length; ) {
-    const size = bytes.readUInt32BE(at);
-    out.push(bytes.subarray(at + 4, at + 4 + size));
-    at += 4 + size;
-  }
-  return out;
-}
-
 test('json: one OTLP/JSON request per line that reads back to the same data', async (t) => {
   const dir = workdir(t);
   const exporter = create(dir, { path: 'out.json' });
@@ -155,7 +144,7 @@ test('proto: 4-byte big-endian length, then the protobuf request', async (t) => 
   await exporter.consume(batch('metrics', metrics()));
   await exporter.consume(batch('logs', logs()));
   await exporter.shutdown();
-  const [t1, m1, l1, ...rest] = records(readFileSync(join(dir, 'out.binpb')));
+  const [t1, m1, l1, ...rest] = lengthPrefixedRecords(readFileSync(join(dir, 'out.binpb')));
   assert.equal(rest.length, 0);
   assert.deepEqual(decodeTraces(t1), traces('a'));
   assert.deepEqual(decodeMetrics(m1), metrics());
@@ -300,7 +289,7 @@ test('compression zstd: per-record compressed and length-prefixed where node has
   await exporter.start(host);
   await exporter.consume(batch('traces', traces('z')));
   await exporter.shutdown();
-  const zlib = (await import('node:zlib')) as unknown as { zstdDecompressSync(b: Buffer): Buffer };
-  const [record] = records(readFileSync(join(dir, 'out.zst')));
+  const zlib = (await import('node:zlib')) as unknown as { zstdDecompressSync(b: Uint8Array): Buffer };
+  const [record] = lengthPrefixedRecords(readFileSync(join(dir, 'out.zst')));
   assert.equal(spanName(tracesFromJson(zlib.zstdDecompressSync(record).toString())), 'z');
 });
