@@ -1,24 +1,25 @@
 // How one batch becomes one record in the file: an ExportXServiceRequest as OTLP/JSON or as
 // protobuf, framed as fileexporter frames it (a JSON line, or a 4-byte big-endian length and
-// the bytes), compressed per record when asked.
+// the bytes), compressed per record when asked. Each encoder writes its records into one
+// EncodeBuffer: the file writes or copies a record before the next is encoded.
 import * as zlib from 'node:zlib';
 import { permanent } from '@flowtel/core';
 import type { Batch } from '@flowtel/core';
-import { encodeLogs, encodeLogsJson, encodeMetrics, encodeMetricsJson, encodeTraces, encodeTracesJson } from '@flowtel/pdata';
+import { EncodeBuffer, encodeLogs, encodeLogsJson, encodeMetrics, encodeMetricsJson, encodeTraces, encodeTracesJson } from '@flowtel/pdata';
 
-/** One record, as the pieces that are written one after the other (no copy to join them). */
+/** One record, as the pieces that are written one after the other (no copy to join them), valid until the next call. */
 export type Encode = (batch: Batch) => Uint8Array[];
 
 const NEWLINE = new Uint8Array([0x0a]);
 
-function payload(batch: Batch, format: 'json' | 'proto'): Uint8Array {
+function payload(batch: Batch, format: 'json' | 'proto', reused: EncodeBuffer): Uint8Array {
   switch (batch.signal) {
     case 'traces':
-      return format === 'json' ? encodeTracesJson(batch.data) : encodeTraces(batch.data);
+      return format === 'json' ? encodeTracesJson(batch.data, reused) : encodeTraces(batch.data, reused);
     case 'metrics':
-      return format === 'json' ? encodeMetricsJson(batch.data) : encodeMetrics(batch.data);
+      return format === 'json' ? encodeMetricsJson(batch.data, reused) : encodeMetrics(batch.data, reused);
     case 'logs':
-      return format === 'json' ? encodeLogsJson(batch.data) : encodeLogs(batch.data);
+      return format === 'json' ? encodeLogsJson(batch.data, reused) : encodeLogs(batch.data, reused);
     case 'socket':
       throw permanent('the file exporter writes OTLP data only: socket events need the l7 processor before it');
   }
@@ -46,7 +47,8 @@ const zstd = (bytes: Uint8Array): Uint8Array =>
   (zlib as unknown as { zstdCompressSync(b: Uint8Array): Buffer }).zstdCompressSync(bytes);
 
 export function recordEncoder(format: 'json' | 'proto', compression: '' | 'zstd'): Encode {
-  if (compression === 'zstd') return (batch) => lengthPrefixed(zstd(payload(batch, format)));
-  if (format === 'proto') return (batch) => lengthPrefixed(payload(batch, 'proto'));
-  return (batch) => [payload(batch, 'json'), NEWLINE];
+  const reused = new EncodeBuffer();
+  if (compression === 'zstd') return (batch) => lengthPrefixed(zstd(payload(batch, format, reused)));
+  if (format === 'proto') return (batch) => lengthPrefixed(payload(batch, 'proto', reused));
+  return (batch) => [payload(batch, 'json', reused), NEWLINE];
 }

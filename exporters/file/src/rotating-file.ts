@@ -12,8 +12,11 @@ import type { RotationConfig } from './config.ts';
 
 const MIB = 1024 * 1024;
 const DAY_MS = 24 * 60 * 60 * 1000;
-/** a pending buffer this large is written at once rather than on the next interval */
-const FLUSH_THRESHOLD = 256 * 1024;
+/**
+ * Records are copied into a buffer this large and written on the interval, or when the next
+ * would overflow it, as Go's bufio.Writer does; what does not fit is written at once.
+ */
+const BUFFER_BYTES = 256 * 1024;
 const STAMP = /^(\d{4})-(\d{2})-(\d{2})T(\d{2})-(\d{2})-(\d{2})\.(\d{3})$/;
 
 export interface FileOptions {
@@ -45,8 +48,9 @@ export class RotatingFile {
   private fd?: number;
   /** bytes in the current file, counting what is still buffered */
   private size = 0;
-  private pending: Uint8Array[] = [];
-  private pendingBytes = 0;
+  /** records waiting for the next flush: copies, so a caller may reuse the memory it wrote from */
+  private buffer?: Buffer;
+  private buffered = 0;
 
   constructor(path: string, options: FileOptions) {
     this.path = path;
@@ -66,7 +70,10 @@ export class RotatingFile {
     this.size = fstatSync(this.fd).size;
   }
 
-  /** One record, given as its pieces; a record never spans two files. */
+  /**
+   * One record, given as its pieces; a record never spans two files. The pieces are written or
+   * copied before this returns, so their memory can be reused for the next record.
+   */
   write(pieces: Uint8Array[]): void {
     if (this.fd === undefined) throw new Error(`file ${this.path} is not open`);
     let length = 0;
@@ -77,20 +84,39 @@ export class RotatingFile {
       }
       if (this.size + length > this.maxBytes) this.rotate();
     }
-    this.pending.push(...pieces);
-    this.pendingBytes += length;
     this.size += length;
-    if (this.pendingBytes >= FLUSH_THRESHOLD) this.flush();
+    if (this.buffered + length <= BUFFER_BYTES) {
+      this.buffer ??= Buffer.allocUnsafe(BUFFER_BYTES);
+      for (const piece of pieces) {
+        this.buffer.set(piece, this.buffered);
+        this.buffered += piece.length;
+      }
+      return;
+    }
+    // what is buffered goes first, then the record from the caller's memory, in one writev
+    const buffered = this.takeBuffered();
+    this.writeAll(buffered ? [buffered, ...pieces] : pieces);
   }
 
-  /** Writes what is pending with writev: the pieces go out as they are, without a copy to join them. */
+  /** Writes what is buffered. */
   flush(): void {
-    if (this.fd === undefined || this.pendingBytes === 0) return;
-    let pieces = this.pending;
-    this.pending = [];
-    this.pendingBytes = 0;
+    if (this.fd === undefined) return;
+    const buffered = this.takeBuffered();
+    if (buffered) this.writeAll([buffered]);
+  }
+
+  /** The buffered bytes, now counted as written (a failed write loses them, and says so). */
+  private takeBuffered(): Uint8Array | undefined {
+    if (this.buffered === 0) return undefined;
+    const bytes = this.buffer!.subarray(0, this.buffered);
+    this.buffered = 0;
+    return bytes;
+  }
+
+  /** writev until every piece is out: the pieces go as they are, without a copy to join them. */
+  private writeAll(pieces: Uint8Array[]): void {
     while (pieces.length > 0) {
-      let written = writevSync(this.fd, pieces);
+      let written = writevSync(this.fd!, pieces);
       // a short write (or more pieces than one writev takes) leaves the rest for the next call
       let done = 0;
       while (done < pieces.length && written >= pieces[done].length) written -= pieces[done++].length;

@@ -181,6 +181,31 @@ test('records are buffered and written every flush_interval', async (t) => {
   assert.equal(spanName(tracesFromJson(readFileSync(path, 'utf8').trim())), 'buffered');
 });
 
+test('records small enough to buffer and records too big to, in turn, all read back whole and in order', async (t) => {
+  const dir = workdir(t);
+  // the encoder reuses its memory: a buffered record must be a copy, not a view the next overwrites
+  const sizes = [10, 400_000, 20, 30, 300_000, 300_000, 40];
+  for (const format of ['json', 'proto'] as const) {
+    const path = join(dir, `out.${format}`);
+    const exporter = create(dir, { path, format });
+    await exporter.start(host);
+    for (const [i, padding] of sizes.entries()) await exporter.consume(batch('traces', traces(`record-${i}`, padding)));
+    await exporter.shutdown();
+    const bytes = readFileSync(path);
+    const records =
+      format === 'json'
+        ? bytes.toString('utf8').trimEnd().split('\n').map((line) => tracesFromJson(line))
+        : lengthPrefixedRecords(bytes).map((message) => decodeTraces(message));
+    assert.deepEqual(
+      records.map(spanName),
+      sizes.map((_, i) => `record-${i}`),
+      format,
+    );
+    assert.deepEqual(records[1], traces('record-1', 400_000), `${format}: a large record is exact`);
+    assert.deepEqual(records[6], traces('record-6', 40), `${format}: a small record after large ones is exact`);
+  }
+});
+
 test('rotation: full files are renamed with a timestamp, max_backups are kept, every record stays whole', async (t) => {
   const dir = workdir(t);
   const exporter = create(dir, { path: 'traces.json', rotation: { max_megabytes: 1, max_backups: 2 } });

@@ -1,4 +1,5 @@
 // The request → resource level → scope level nesting every signal shares, in OTLP/JSON.
+import type { EncodeBuffer } from '../encode-buffer.ts';
 import type { SignalLayout } from '../signal-layout.ts';
 import type { InstrumentationScope, Resource } from '../model.ts';
 import { resourceFromJson, scopeFromJson, writeResource, writeScope } from './common.ts';
@@ -41,12 +42,12 @@ export function envelopeFromJson<I>(input: string | object, signal: JsonSignal<I
 type Level = Record<string, unknown>;
 
 /** The request, its resource-level and scope-level messages, and each item by the signal's writer. */
-export function writeEnvelope<I>(data: object, signal: JsonSignal<I>): JsonWriter {
+export function writeEnvelope<I>(data: object, signal: JsonSignal<I>, reused?: EncodeBuffer): JsonWriter {
   // data still as the bytes it came as is written from them, without decoding a model
   const bytes = passThroughBytes(data);
   if (bytes !== undefined) {
     let canonical = true;
-    const w = writeJson(bytes, (w, b) => (canonical = transcodeFields(w, b, signal.message)));
+    const w = writeJson(bytes, (w, b) => (canonical = transcodeFields(w, b, signal.message)), reused);
     if (canonical) return w;
   }
   const { resources, scopes, items } = signal.layout;
@@ -64,5 +65,5 @@ export function writeEnvelope<I>(data: object, signal: JsonSignal<I>): JsonWrite
     w.str('schemaUrl', r.schemaUrl as string);
     w.close();
   };
-  return writeJson(data as Level, (w, request) => w.list(resources, request[resources] as Level[], writeResourceLevel));
+  return writeJson(data as Level, (w, request) => w.list(resources, request[resources] as Level[], writeResourceLevel), reused);
 }

@@ -1,5 +1,6 @@
 // logs.proto in OTLP/JSON.
 import type { LogRecord, Logs } from '../model.ts';
+import type { EncodeBuffer } from '../encode-buffer.ts';
 import { LOGS_LAYOUT } from '../signal-layout.ts';
 import { anyValueFromJson, attributesFromJson, writeAnyValue, writeKeyValue } from './common.ts';
 import { envelopeFromJson, writeEnvelope, type JsonSignal } from './envelope.ts';
@@ -20,9 +21,9 @@ export function logsFromJson(input: string | object): Logs {
   return envelopeFromJson(input, LOGS, 'logs') as unknown as Logs;
 }
 
-/** An ExportLogsServiceRequest as OTLP/JSON, UTF-8 encoded. */
-export function encodeLogsJson(data: Logs): Uint8Array {
-  return writeEnvelope(data, LOGS).toBytes();
+/** An ExportLogsServiceRequest as OTLP/JSON, UTF-8 encoded (into `reused`'s memory when given: valid until its next use). */
+export function encodeLogsJson(data: Logs, reused?: EncodeBuffer): Uint8Array {
+  return writeEnvelope(data, LOGS, reused).toBytes();
 }
 
 export function logsToJson(data: Logs): string {

@@ -9,6 +9,7 @@ import type {
   NumberDataPoint,
   SummaryDataPoint,
 } from '../model.ts';
+import type { EncodeBuffer } from '../encode-buffer.ts';
 import { METRICS_LAYOUT } from '../signal-layout.ts';
 import { attributesFromJson, writeKeyValue } from './common.ts';
 import { envelopeFromJson, writeEnvelope, type JsonSignal } from './envelope.ts';
@@ -40,9 +41,9 @@ export function metricsFromJson(input: string | object): Metrics {
   return envelopeFromJson(input, METRICS, 'metrics') as unknown as Metrics;
 }
 
-/** An ExportMetricsServiceRequest as OTLP/JSON, UTF-8 encoded. */
-export function encodeMetricsJson(data: Metrics): Uint8Array {
-  return writeEnvelope(data, METRICS).toBytes();
+/** An ExportMetricsServiceRequest as OTLP/JSON, UTF-8 encoded (into `reused`'s memory when given: valid until its next use). */
+export function encodeMetricsJson(data: Metrics, reused?: EncodeBuffer): Uint8Array {
+  return writeEnvelope(data, METRICS, reused).toBytes();
 }
 
 export function metricsToJson(data: Metrics): string {

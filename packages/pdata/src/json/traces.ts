@@ -1,5 +1,6 @@
 // trace.proto in OTLP/JSON.
 import type { Span, SpanEvent, SpanLink, Traces } from '../model.ts';
+import type { EncodeBuffer } from '../encode-buffer.ts';
 import { TRACES_LAYOUT } from '../signal-layout.ts';
 import { attributesFromJson, writeKeyValue } from './common.ts';
 import { envelopeFromJson, writeEnvelope, type JsonSignal } from './envelope.ts';
@@ -16,9 +17,9 @@ export function tracesFromJson(input: string | object): Traces {
   return envelopeFromJson(input, TRACES, 'traces') as unknown as Traces;
 }
 
-/** An ExportTraceServiceRequest as OTLP/JSON, UTF-8 encoded. */
-export function encodeTracesJson(data: Traces): Uint8Array {
-  return writeEnvelope(data, TRACES).toBytes();
+/** An ExportTraceServiceRequest as OTLP/JSON, UTF-8 encoded (into `reused`'s memory when given: valid until its next use). */
+export function encodeTracesJson(data: Traces, reused?: EncodeBuffer): Uint8Array {
+  return writeEnvelope(data, TRACES, reused).toBytes();
 }
 
 export function tracesToJson(data: Traces): string {

@@ -3,6 +3,7 @@
 // over its characters into a growing buffer (about 3x faster, and almost nothing for the GC).
 // Like OTLP/JSON senders, the field writers leave out proto3 default values; a value that has
 // presence (a oneof, an optional) is written with `key` and a value writer.
+import type { EncodeBuffer } from '../encode-buffer.ts';
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
@@ -23,10 +24,28 @@ export class JsonWriter {
   private pos = 0;
   /** whether the object being written has no field yet, so the next needs no comma */
   private empty = true;
+  /** where the memory comes from and where a grown one is left, when the caller reuses it */
+  private readonly reused?: EncodeBuffer;
 
-  /** Room for `size` bytes to start with; by default as much as the last document took. */
-  constructor(size = Math.max(MIN_SIZE, lastSize + (lastSize >> 3))) {
-    this.buf = Buffer.allocUnsafe(size);
+  /**
+   * Room for `size` bytes to start with; by default as much as the last document took. Given
+   * `reused`, the document is written into its memory once it has some (grown there when the
+   * document does not fit).
+   */
+  constructor(size = Math.max(MIN_SIZE, lastSize + (lastSize >> 3)), reused?: EncodeBuffer) {
+    this.reused = reused;
+    if (reused && reused.bytes.length > 0) {
+      const { buffer, byteOffset, byteLength } = reused.bytes;
+      this.buf = Buffer.from(buffer, byteOffset, byteLength);
+    } else {
+      this.buf = Buffer.allocUnsafe(size);
+      this.lend();
+    }
+  }
+
+  /** Leaves the writer's memory in the EncodeBuffer it came from, for the next document. */
+  private lend(): void {
+    if (this.reused) this.reused.bytes = new Uint8Array(this.buf.buffer as ArrayBuffer, this.buf.byteOffset, this.buf.length);
   }
 
   get length(): number {
@@ -47,6 +66,7 @@ export class JsonWriter {
     const grown = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + n));
     this.buf.copy(grown, 0, 0, this.pos);
     this.buf = grown;
+    this.lend();
   }
 
   private byte(b: number): void {
@@ -283,9 +303,9 @@ export class JsonWriter {
   }
 }
 
-/** One JSON document: an object whose fields `write` gives. */
-export function writeJson<T>(value: T, write: WriteValue<T>): JsonWriter {
-  const w = new JsonWriter();
+/** One JSON document: an object whose fields `write` gives (into `reused`'s memory, when given). */
+export function writeJson<T>(value: T, write: WriteValue<T>, reused?: EncodeBuffer): JsonWriter {
+  const w = new JsonWriter(undefined, reused);
   w.open();
   write(w, value);
   w.close();

@@ -1,5 +1,6 @@
 // Request → Resource<X> (resource 1, scope_<x> 2, schema_url 3) → Scope<X> (scope 1, items 2,
 // schema_url 3): identical field numbers for traces, metrics and logs.
+import type { EncodeBuffer } from '../encode-buffer.ts';
 import type { InstrumentationScope, Resource } from '../model.ts';
 import { messageName, type SignalLayout } from '../signal-layout.ts';
 import { decodeResource, decodeScope, emptyResource, emptyScope, encodeResourceField, encodeScopeField } from './common.ts';
@@ -56,10 +57,10 @@ function decodeScopeLevel<I>(r: ProtoReader, end: number, signal: ProtoSignal<I>
   return { scope, [signal.layout.items]: items, schemaUrl };
 }
 
-/** Fields last-first (see ProtoWriter). */
-export function encodeEnvelope<I>(data: object, signal: ProtoSignal<I>): Uint8Array<ArrayBuffer> {
+/** Fields last-first (see ProtoWriter); into `reused`'s memory when given. */
+export function encodeEnvelope<I>(data: object, signal: ProtoSignal<I>, reused?: EncodeBuffer): Uint8Array<ArrayBuffer> {
   const { resources: resourcesKey, scopes: scopesKey, items: itemsKey } = signal.layout;
-  const w = new ProtoWriter();
+  const w = new ProtoWriter(undefined, reused);
   const resources = (data as Level)[resourcesKey] as Level[];
   for (let i = resources.length - 1; i >= 0; i--) {
     const rl = resources[i];

@@ -1,4 +1,5 @@
 // logs.proto and logs_service.proto (ExportLogsServiceRequest has LogsData's shape).
+import type { EncodeBuffer } from '../encode-buffer.ts';
 import type { AnyValue, KeyValue, LogRecord, Logs } from '../model.ts';
 import { decodeAnyValue, decodeKeyValue, encodeAnyValueField, encodeKeyValues } from './common.ts';
 import { decodeEnvelope, encodeEnvelope, type ProtoSignal } from './envelope.ts';
@@ -22,8 +23,9 @@ export function decodeLogsPassThrough(bytes: Uint8Array): Logs {
 /** The parts joined without decoding when none has been looked at, else undefined. */
 export const concatLogsPassThrough = (parts: readonly Logs[]): Logs | undefined => concatPassThrough(LOGS_LAYOUT, decodeLogs, parts);
 
-export function encodeLogs(logs: Logs): Uint8Array<ArrayBuffer> {
-  return (passThroughBytes(logs) as Uint8Array<ArrayBuffer> | undefined) ?? encodeEnvelope(logs, LOG_RECORDS);
+/** An ExportLogsServiceRequest as protobuf (into `reused`'s memory when given: valid until its next use). */
+export function encodeLogs(logs: Logs, reused?: EncodeBuffer): Uint8Array<ArrayBuffer> {
+  return (passThroughBytes(logs) as Uint8Array<ArrayBuffer> | undefined) ?? encodeEnvelope(logs, LOG_RECORDS, reused);
 }
 
 // LogRecord: time_unix_nano 1 (fixed64), severity_number 2, severity_text 3, body 5,

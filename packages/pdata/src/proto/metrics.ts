@@ -1,4 +1,5 @@
 // metrics.proto and metrics_service.proto (ExportMetricsServiceRequest has MetricsData's shape).
+import type { EncodeBuffer } from '../encode-buffer.ts';
 import type {
   Exemplar,
   ExponentialHistogramBuckets,
@@ -33,8 +34,9 @@ export function decodeMetricsPassThrough(bytes: Uint8Array): Metrics {
 /** The parts joined without decoding when none has been looked at, else undefined. */
 export const concatMetricsPassThrough = (parts: readonly Metrics[]): Metrics | undefined => concatPassThrough(METRICS_LAYOUT, decodeMetrics, parts);
 
-export function encodeMetrics(metrics: Metrics): Uint8Array<ArrayBuffer> {
-  return (passThroughBytes(metrics) as Uint8Array<ArrayBuffer> | undefined) ?? encodeEnvelope(metrics, METRICS);
+/** An ExportMetricsServiceRequest as protobuf (into `reused`'s memory when given: valid until its next use). */
+export function encodeMetrics(metrics: Metrics, reused?: EncodeBuffer): Uint8Array<ArrayBuffer> {
+  return (passThroughBytes(metrics) as Uint8Array<ArrayBuffer> | undefined) ?? encodeEnvelope(metrics, METRICS, reused);
 }
 
 // Metric: name 1, description 2, unit 3, oneof data { gauge 5, sum 7, histogram 9,

@@ -1,4 +1,5 @@
 // trace.proto and trace_service.proto (ExportTraceServiceRequest has TracesData's shape).
+import type { EncodeBuffer } from '../encode-buffer.ts';
 import type { KeyValue, Span, SpanEvent, SpanLink, Status, Traces } from '../model.ts';
 import { decodeKeyValue, encodeKeyValues } from './common.ts';
 import { decodeEnvelope, encodeEnvelope, type ProtoSignal } from './envelope.ts';
@@ -22,8 +23,9 @@ export function decodeTracesPassThrough(bytes: Uint8Array): Traces {
 /** The parts joined without decoding when none has been looked at, else undefined. */
 export const concatTracesPassThrough = (parts: readonly Traces[]): Traces | undefined => concatPassThrough(TRACES_LAYOUT, decodeTraces, parts);
 
-export function encodeTraces(traces: Traces): Uint8Array<ArrayBuffer> {
-  return (passThroughBytes(traces) as Uint8Array<ArrayBuffer> | undefined) ?? encodeEnvelope(traces, SPANS);
+/** An ExportTraceServiceRequest as protobuf (into `reused`'s memory when given: valid until its next use). */
+export function encodeTraces(traces: Traces, reused?: EncodeBuffer): Uint8Array<ArrayBuffer> {
+  return (passThroughBytes(traces) as Uint8Array<ArrayBuffer> | undefined) ?? encodeEnvelope(traces, SPANS, reused);
 }
 
 // Span: trace_id 1, span_id 2, trace_state 3, parent_span_id 4, name 5, kind 6,

@@ -2,6 +2,7 @@
 // fields last-first means a nested message's length is known the moment its body is written,
 // so encoding is one pass with no size pre-computation and no byte shuffling; callers write
 // fields in descending field-number order and the output comes out in ascending order.
+import type { EncodeBuffer } from '../encode-buffer.ts';
 import { WireType } from './reader.ts';
 
 const encoder = new TextEncoder();
@@ -13,10 +14,16 @@ export class ProtoWriter {
   /** first written byte; everything from here to the end is output */
   private pos: number;
 
-  constructor(capacity = 8192) {
-    this.buf = new Uint8Array(capacity);
-    this.view = new DataView(this.buf.buffer);
-    this.pos = capacity;
+  /** where the memory comes from and where a grown one is left, when the caller reuses it */
+  private readonly reused?: EncodeBuffer;
+
+  /** Room for `capacity` bytes to start with; given `reused`, its memory once it has some (grown there when a message does not fit). */
+  constructor(capacity = 8192, reused?: EncodeBuffer) {
+    this.reused = reused;
+    this.buf = reused && reused.bytes.length > 0 ? reused.bytes : new Uint8Array(capacity);
+    if (reused) reused.bytes = this.buf;
+    this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
+    this.pos = this.buf.length;
   }
 
   /**
@@ -39,6 +46,7 @@ export class ProtoWriter {
     const next = new Uint8Array(capacity);
     next.set(this.buf.subarray(this.pos), capacity - used);
     this.buf = next;
+    if (this.reused) this.reused.bytes = next;
     this.view = new DataView(next.buffer);
     this.pos = capacity - used;
   }
