@@ -80,3 +80,20 @@ export function startsWithAscii(bytes: Uint8Array, prefix: string, at = 0): bool
   }
   return true;
 }
+
+/** `previous` when b[start, end) spells it, else a new string of those bytes: a connection repeats its header values. */
+export function asciiAgain(bytes: Uint8Array, start: number, end: number, previous: string): string {
+  return end - start === previous.length && startsWithAscii(bytes, previous, start) ? previous : ascii(bytes, start, end);
+}
+
+/** The unsigned decimal b[start, end) spells, or undefined when it is empty or holds anything but digits. */
+export function decimal(bytes: Uint8Array, start: number, end: number): number | undefined {
+  if (end <= start) return undefined;
+  let n = 0;
+  for (let i = start; i < end; i++) {
+    const digit = bytes[i] - 0x30;
+    if (digit < 0 || digit > 9) return undefined;
+    n = n * 10 + digit;
+  }
+  return n;
+}

@@ -21,12 +21,24 @@ export const TRACE_HEADER_NAMES = Object.keys(TRACE_HEADERS);
 /** Collects the parts of a header block that become message fields. */
 export class HeaderSink {
   trace: TraceContextHeaders | undefined;
-  readonly attributes: Record<string, AttributeValue> = {};
+  attributes: Record<string, AttributeValue> = {};
 
   constructor(
     private readonly options: ParseOptions,
-    private readonly side: 'request' | 'response',
+    private side: 'request' | 'response',
   ) {}
+
+  /** Empties the sink for another header block, so a connection can keep one sink instead of making one per message. */
+  restart(side: 'request' | 'response'): void {
+    this.side = side;
+    this.trace = undefined;
+    this.attributes = {};
+  }
+
+  /** Whether `add` would keep a header of this (lower-case) name: the parser can skip making its value's string. */
+  wants(name: string): boolean {
+    return TRACE_HEADERS[name] !== undefined || (this.options.captureHeaders.length > 0 && this.options.captureHeaders.includes(name));
+  }
 
   /** `name` must be lower case. */
   add(name: string, value: string): void {
@@ -41,17 +53,32 @@ export class HeaderSink {
   }
 }
 
+interface HostParts {
+  address: string;
+  port: number | undefined;
+}
+
+/** Host values seen lately, split: a connection sends the same one with every request. Bounded: starts over when full. */
+const HOSTS_KEPT = 1024;
+const hostParts = new Map<string, HostParts>();
+
+function splitHost(host: string): HostParts {
+  const bracket = host.startsWith('[') ? host.indexOf(']') : -1;
+  const colon = bracket >= 0 ? host.indexOf(':', bracket) : host.lastIndexOf(':');
+  if (colon > 0 && /^\d+$/.test(host.slice(colon + 1))) return { address: host.slice(0, colon), port: Number(host.slice(colon + 1)) };
+  return { address: host, port: undefined };
+}
+
 /** server.address / server.port from a Host header or :authority. */
 export function hostAttributes(host: string, attributes: Record<string, AttributeValue>): void {
   if (!host) return;
-  const bracket = host.startsWith('[') ? host.indexOf(']') : -1;
-  const colon = bracket >= 0 ? host.indexOf(':', bracket) : host.lastIndexOf(':');
-  if (colon > 0 && /^\d+$/.test(host.slice(colon + 1))) {
-    attributes['server.address'] = host.slice(0, colon);
-    attributes['server.port'] = Number(host.slice(colon + 1));
-  } else {
-    attributes['server.address'] = host;
+  let parts = hostParts.get(host);
+  if (parts === undefined) {
+    if (hostParts.size >= HOSTS_KEPT) hostParts.clear();
+    hostParts.set(host, (parts = splitHost(host)));
   }
+  attributes['server.address'] = parts.address;
+  if (parts.port !== undefined) attributes['server.port'] = parts.port;
 }
 
 /** Splits a request target into path and query. */

@@ -2,8 +2,8 @@
 // framing (Content-Length, chunked, read-until-close) to find where the next message starts on
 // keep-alive and pipelined connections. Bodies are skipped, never buffered.
 
-import { ascii, indexOfCrlf, indexOfSequence, startsWithAscii } from '../bytes.ts';
-import { MORE, readFrames, type FrameStep } from '../frame-loop.ts';
+import { ascii, asciiAgain, decimal, indexOfCrlf, indexOfSequence, startsWithAscii } from '../bytes.ts';
+import { MORE, readFrames, type FrameRead, type FrameStep } from '../frame-loop.ts';
 import { statusFromHttpCode, type L7Message } from '../message.ts';
 import { failure, parseOptions, type Direction, type ParseOptions, type ProtocolParser } from '../parser.ts';
 import { StreamBuffer } from '../stream-buffer.ts';
@@ -38,6 +38,13 @@ export interface Http1State {
   pendingMethods: string[];
   /** what readHeaderBlock found in the block being read: one object per connection, not per message */
   block: HeaderBlock;
+  /** the last request target and Host and User-Agent values: the next request's are usually the same strings */
+  lastTarget: RequestTarget;
+  lastHost: string;
+  lastUserAgent: string;
+  /** the header sink and the FrameRead of every message, refilled: each is read before the next message */
+  sink: HeaderSink;
+  step: FrameRead;
   /** readFrame for each direction, made once per connection instead of a closure per chunk */
   readToServer: (b: Uint8Array) => FrameStep;
   readToClient: (b: Uint8Array) => FrameStep;
@@ -57,6 +64,14 @@ function headerEnd(b: Uint8Array): number {
   const at = indexOfSequence(b, BLANK_LINE);
   return at < 0 || at + 4 > MAX_HEADER_BYTES ? -1 : at + 4;
 }
+
+interface RequestTarget {
+  text: string;
+  path: string;
+  query: string | undefined;
+}
+
+const NO_TARGET: RequestTarget = { text: '', path: '', query: undefined };
 
 interface HeaderBlock {
   /** where the start line ends (its CR) */
@@ -133,16 +148,26 @@ function readHeaderBlock(state: Http1State, b: Uint8Array, end: number, sink: He
       let valueEnd = eol;
       while (valueStart < valueEnd && isBlank(b[valueStart])) valueStart++;
       while (valueEnd > valueStart && isBlank(b[valueEnd - 1])) valueEnd--;
-      const value = ascii(b, valueStart, valueEnd);
-      if (name === 'content-length') block.contentLength = /^\d+$/.test(value) ? Number(value) : undefined;
-      else if (name === 'transfer-encoding') block.chunked = value.toLowerCase().includes('chunked');
-      else if (name === 'host') block.host = value;
-      else if (name === 'user-agent') block.userAgent = value;
-      sink.add(name, value);
+      // a string only for what keeps one: framing is read from the bytes
+      let value: string | undefined;
+      if (name === 'content-length') block.contentLength = decimal(b, valueStart, valueEnd);
+      else if (name === 'transfer-encoding') block.chunked = (value = ascii(b, valueStart, valueEnd)).toLowerCase().includes('chunked');
+      else if (name === 'host') block.host = value = state.lastHost = asciiAgain(b, valueStart, valueEnd, state.lastHost);
+      else if (name === 'user-agent') block.userAgent = value = state.lastUserAgent = asciiAgain(b, valueStart, valueEnd, state.lastUserAgent);
+      if (sink.wants(name)) sink.add(name, value ?? ascii(b, valueStart, valueEnd));
     }
     at = eol + 2;
   }
   return block;
+}
+
+/** The connection's FrameRead with these values: readFrames is done with it before it reads the next frame. */
+function frameRead(state: Http1State, consumed: number, messages: L7Message[], skip = 0): FrameRead {
+  const step = state.step;
+  step.consumed = consumed;
+  step.messages = messages;
+  step.skip = skip;
+  return step;
 }
 
 /** A known method read in place (no string made), or the token before the first space. */
@@ -164,7 +189,8 @@ function httpVersion(b: Uint8Array, at: number, end: number): string | undefined
 function readRequest(state: Http1State, side: Side, b: Uint8Array): FrameStep {
   const end = headerEnd(b);
   if (end < 0) return b.length >= MAX_HEADER_BYTES ? failure('request header block too large') : MORE;
-  const sink = new HeaderSink(state.options, 'request');
+  const sink = state.sink;
+  sink.restart('request');
   const block = readHeaderBlock(state, b, end, sink);
   const lineEnd = block.startLineEnd;
   // METHOD SP target SP version: each space found within the start line, or the line is not a request
@@ -175,8 +201,9 @@ function readRequest(state: Http1State, side: Side, b: Uint8Array): FrameStep {
   const version = hasTarget ? httpVersion(b, targetEnd + 1, versionEnd > 0 && versionEnd < lineEnd ? versionEnd : lineEnd) : undefined;
   if (version === undefined) return failure(`not an HTTP/1 request line: ${ascii(b, 0, Math.min(lineEnd, 64))}`);
   const method = requestMethod(b, methodEnd);
-  const target = ascii(b, methodEnd + 1, targetEnd);
-  const { path, query } = splitTarget(target);
+  const text = asciiAgain(b, methodEnd + 1, targetEnd, state.lastTarget.text);
+  if (text !== state.lastTarget.text) state.lastTarget = { text, ...splitTarget(text) };
+  const { path, query } = state.lastTarget;
   if (state.pendingMethods.length < MAX_PENDING_METHODS) state.pendingMethods.push(method);
   const attributes = sink.attributes;
   attributes['http.request.method'] = method;
@@ -192,14 +219,14 @@ function readRequest(state: Http1State, side: Side, b: Uint8Array): FrameStep {
     kind: 'request',
     request_type: method,
     request_domain: block.host || undefined,
-    request_resource: target,
+    request_resource: text,
     endpoint: path,
     size: end + (block.contentLength ?? 0),
     attributes,
   };
   if (sink.trace) message.trace_context = sink.trace;
   if (block.chunked) side.phase = { kind: 'chunk-size' };
-  return { consumed: end, messages: [message], skip: block.chunked ? 0 : block.contentLength ?? 0 };
+  return frameRead(state, end, [message], block.chunked ? 0 : block.contentLength ?? 0);
 }
 
 const isDigit = (c: number) => c >= 0x30 && c <= 0x39;
@@ -207,7 +234,8 @@ const isDigit = (c: number) => c >= 0x30 && c <= 0x39;
 function readResponse(state: Http1State, side: Side, b: Uint8Array): FrameStep {
   const end = headerEnd(b);
   if (end < 0) return b.length >= MAX_HEADER_BYTES ? failure('response header block too large') : MORE;
-  const sink = new HeaderSink(state.options, 'response');
+  const sink = state.sink;
+  sink.restart('response');
   const block = readHeaderBlock(state, b, end, sink);
   const lineEnd = block.startLineEnd;
   // HTTP/1.x SP 3DIGIT [SP reason]
@@ -238,17 +266,17 @@ function readResponse(state: Http1State, side: Side, b: Uint8Array): FrameStep {
     state.toServer.phase = { kind: 'tunnel' };
     state.toServer.buffer.clear();
     side.phase = { kind: 'tunnel' };
-    return { consumed: end, messages: [message] };
+    return frameRead(state, end, [message]);
   }
   const noBody = method === 'HEAD' || code < 200 || code === 204 || code === 304;
-  if (noBody) return { consumed: end, messages: interim ? [] : [message] };
+  if (noBody) return frameRead(state, end, interim ? NO_MESSAGES : [message]);
   if (block.chunked) {
     side.phase = { kind: 'chunk-size' };
-    return { consumed: end, messages: [message] };
+    return frameRead(state, end, [message]);
   }
-  if (block.contentLength !== undefined) return { consumed: end, messages: [message], skip: block.contentLength };
+  if (block.contentLength !== undefined) return frameRead(state, end, [message], block.contentLength);
   side.phase = { kind: 'until-close' };
-  return { consumed: end, messages: [message] };
+  return frameRead(state, end, [message]);
 }
 
 function readChunkFraming(side: Side, b: Uint8Array): FrameStep {
@@ -335,6 +363,11 @@ export const http1: ProtocolParser<Http1State> = {
       toClient: { buffer: new StreamBuffer(), phase: { kind: 'headers' } },
       pendingMethods: [],
       block: emptyBlock(),
+      lastTarget: NO_TARGET,
+      lastHost: '',
+      lastUserAgent: '',
+      sink: new HeaderSink(parsed, 'request'),
+      step: { consumed: 0, messages: NO_MESSAGES, skip: 0 },
       readToServer: (b) => readFrame(state, 'toServer', b),
       readToClient: (b) => readFrame(state, 'toClient', b),
     };
