@@ -32,6 +32,29 @@ test('http1: request and response fields follow DeepFlow and the semantic conven
   assert.equal(resp.attributes['http.response.status_code'], 404);
 });
 
+test('http1: on a keep-alive connection each request has its own target, Host and User-Agent, repeated or changed', () => {
+  const state = http1.createState();
+  const request = (target: string, host: string, agent: string) => bytes(`GET ${target} HTTP/1.1\r\nHost: ${host}\r\nUser-Agent: ${agent}\r\n\r\n`);
+  const out = feed(http1, state, [
+    ['toServer', request('/a?x=1', 'one:80', 'curl/8')],
+    ['toServer', request('/a?x=1', 'one:80', 'curl/8')],
+    ['toServer', request('/a?x=2', 'two', 'curl/9')],
+    ['toServer', request('/b', 'one:81', 'curl/9')],
+    ['toClient', bytes('HTTP/1.1 200 OK\r\nContent-Length: 12a\r\n\r\n')],
+  ]);
+  const seen = out
+    .filter((m) => m.kind === 'request')
+    .map((m) => [m.endpoint, m.attributes['url.query'], m.attributes['server.address'], m.attributes['server.port'], m.attributes['user_agent.original']]);
+  assert.deepEqual(seen, [
+    ['/a', 'x=1', 'one', 80, 'curl/8'],
+    ['/a', 'x=1', 'one', 80, 'curl/8'],
+    ['/a', 'x=2', 'two', undefined, 'curl/9'],
+    ['/b', undefined, 'one', 81, 'curl/9'],
+  ]);
+  const response = out.find((m) => m.kind === 'response')!;
+  assert.equal(response.attributes['http.response.body.size'], undefined, 'a Content-Length that is not a number is no length');
+});
+
 test('http1: keep-alive and pipelining with bodies split at every byte', () => {
   const requests = bytes(
     'POST /a HTTP/1.1\r\nContent-Length: 5\r\n\r\nhelloGET /b HTTP/1.1\r\nHost: h\r\n\r\nHEAD /c HTTP/1.1\r\n\r\n' +
