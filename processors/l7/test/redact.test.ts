@@ -12,6 +12,9 @@ test('redact: SQL string and number literals become ?, the statement shape stays
     ["SELECT 'unterminated", 'SELECT ?'],
   ];
   for (const [sql, expected] of cases) assert.equal(redactSql(sql, MYSQL_DIALECT), expected, sql);
+  assert.equal(redactSql("42 || 'x'"), '? || ?', 'a literal at the start');
+  const plain = ['SELECT a FROM b WHERE c = ?', 'x'].join(' ');
+  assert.equal(redactSql(plain), plain, 'a statement without literals is returned as it is');
 });
 
 test('redact: PostgreSQL keeps "identifiers" and hides dollar-quoted strings', () => {

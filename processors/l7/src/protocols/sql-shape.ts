@@ -20,11 +20,15 @@ const TABLE_AFTER: Record<string, RegExp> = {
   DESCRIBE: /^\s*DESCRIBE\s+([`"\w.$]+)/i,
 };
 
+const isLetter = (c: number) => (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
+
 /** Leading comments and whitespace skipped; the first keyword upper-cased. */
 export function sqlShape(sql: string): SqlShape {
-  const stripped = sql.replace(/^(\s|\/\*[\s\S]*?\*\/|--[^\n]*\n)+/, '');
-  const keyword = /^[A-Za-z]+/.exec(stripped);
-  const operation = keyword ? keyword[0].toUpperCase() : '';
+  // most statements start with their keyword: no comment or space to strip
+  const stripped = isLetter(sql.charCodeAt(0)) ? sql : sql.replace(/^(\s|\/\*[\s\S]*?\*\/|--[^\n]*\n)+/, '');
+  let keywordEnd = 0;
+  while (isLetter(stripped.charCodeAt(keywordEnd))) keywordEnd++;
+  const operation = stripped.slice(0, keywordEnd).toUpperCase();
   const pattern = TABLE_AFTER[operation];
   const table = pattern?.exec(stripped)?.[1]?.replace(/[`"]/g, '');
   return { operation, table };
