@@ -51,6 +51,27 @@ test('mysql: login, queries, result sets skipped, errors with code and SQLSTATE'
   assert.equal(out[5].response_exception, "Unknown database 'nope'");
 });
 
+test('mysql: a result set of many rows, split anywhere, leaves the next query paired', () => {
+  const rows = Array.from({ length: 40 }, (_, i) => packet(4 + i, [2, 0x31 + (i % 9), 0x41]));
+  const resultSet = [packet(1, [2]), packet(2, new Array(30).fill(3)), packet(3, new Array(30).fill(4)), packet(4 + rows.length, [0xfe, 0, 0, 2, 0])];
+  resultSet.splice(3, 0, ...rows);
+  const answer = new Uint8Array(Buffer.concat(resultSet));
+  for (const size of [1, 5, 64, answer.length]) {
+    const state = mysql.createState({ redact: false });
+    const out = feed(mysql, state, [
+      ['toServer', query('SELECT a, b FROM t')],
+      ...pieces(answer, size).map((c) => ['toClient', c] as ['toClient', Uint8Array]),
+      ['toServer', query('SELECT * FROM x')],
+      ['toClient', err(1146, '42S02', "Table 'x' doesn't exist")],
+    ]);
+    assert.deepEqual(
+      out.map((m) => [m.kind, m.request_resource ?? m.response_result ?? m.response_code]),
+      [['request', 'SELECT a, b FROM t'], ['response', '2 columns'], ['request', 'SELECT * FROM x'], ['response', 1146]],
+      `piece size ${size}`,
+    );
+  }
+});
+
 test('mysql: SQL literals are redacted by default; executes name their prepared statement', () => {
   const prepareOk = packet(1, [0, 7, 0, 0, 0, 1, 0, 1, 0, 0, 0]);
   const out = feed(mysql, mysql.createState(), [

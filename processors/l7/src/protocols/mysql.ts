@@ -9,7 +9,7 @@ import type { L7Message } from '../message.ts';
 import { parseOptions, type Direction, type ParseOptions, type ParseResult, type ProtocolParser } from '../parser.ts';
 import { MYSQL_DIALECT, redactSql } from '../redact.ts';
 import { duplexBuffers, type DuplexBuffers } from '../stream-buffer.ts';
-import { sqlEndpoint, sqlShape } from './sql-shape.ts';
+import { sqlEndpoint, sqlShape, type SqlShape } from './sql-shape.ts';
 
 const HEADER = 4;
 const COMPRESSED_HEADER = 7;
@@ -52,7 +52,13 @@ export interface MysqlState {
   pending: PendingRequest | undefined;
   /** SQL of prepared statements by id, so an execute names its statement. */
   statements: Map<number, string>;
+  /** readPacket for each direction, made once per connection instead of a closure per chunk */
+  readToServer: (b: Uint8Array) => FrameStep;
+  readToClient: (b: Uint8Array) => FrameStep;
 }
+
+/** what most packets give: shared, never added to */
+const NO_MESSAGES: L7Message[] = [];
 
 function lenencInt(b: Uint8Array, at: number): { value: number; next: number } {
   const first = b[at];
@@ -105,12 +111,13 @@ function readCommand(state: MysqlState, p: Uint8Array, size: number): L7Message[
   const name = COMMANDS[command];
   if (!name) return [];
   let sql: string | undefined;
+  let shape: SqlShape | undefined;
   let resource: string | undefined;
   const attributes = dbAttributes(undefined);
   if (command === 3 || command === 22) {
     // With CLIENT_QUERY_ATTRIBUTES a query starts with the attribute count (0) and set count (1).
     sql = text(p, command === 3 && p[1] === 0 && p[2] === 1 ? 3 : 1);
-    const shape = sqlShape(sql);
+    shape = sqlShape(sql);
     resource = state.options.redact ? redactSql(sql, MYSQL_DIALECT) : sql;
     attributes['db.query.text'] = resource;
     if (shape.operation) attributes['db.operation.name'] = shape.operation;
@@ -135,7 +142,7 @@ function readCommand(state: MysqlState, p: Uint8Array, size: number): L7Message[
   }
   const message: L7Message = { protocol: 'MySQL', kind: NO_RESPONSE.has(command) ? 'session' : 'request', request_type: name, size, attributes };
   if (resource !== undefined) message.request_resource = resource;
-  const endpoint = sql !== undefined ? sqlEndpoint(sqlShape(sql)) : undefined;
+  const endpoint = shape !== undefined ? sqlEndpoint(shape) : undefined;
   if (endpoint) message.endpoint = endpoint;
   state.pending = NO_RESPONSE.has(command) ? undefined : { command, sql };
   return [message];
@@ -144,7 +151,7 @@ function readCommand(state: MysqlState, p: Uint8Array, size: number): L7Message[
 function readResponse(state: MysqlState, p: Uint8Array, size: number): L7Message[] {
   const pending = state.pending;
   state.pending = undefined;
-  if (!pending || p.length === 0) return [];
+  if (!pending || p.length === 0) return NO_MESSAGES;
   if (pending.command === 0 && p[0] === 0x00 && state.compressionAfterLogin) state.compressed = true;
   const first = p[0];
   const message: L7Message = { protocol: 'MySQL', kind: 'response', response_status: 'ok', size, attributes: { 'db.system.name': 'mysql' } };
@@ -173,17 +180,35 @@ function readResponse(state: MysqlState, p: Uint8Array, size: number): L7Message
   return [message];
 }
 
+/**
+ * Bytes of the whole packets at the front of b that only continue an answered response (column
+ * definitions, rows, EOF: sequence numbers after 0), skipped in one step rather than a step each.
+ */
+function answeredPackets(b: Uint8Array): number {
+  let at = 0;
+  while (b.length - at >= HEADER && b[at + 3] !== 0) {
+    const end = at + HEADER + u24le(b, at);
+    if (end > b.length) break;
+    at = end;
+  }
+  return at;
+}
+
 function readPacket(state: MysqlState, direction: 'toServer' | 'toClient', b: Uint8Array): FrameStep {
   if (b.length < HEADER) return MORE;
+  if (direction === 'toClient' && !state.pending && !state.tls) {
+    const answered = answeredPackets(b);
+    if (answered > 0) return { consumed: answered, messages: NO_MESSAGES };
+  }
   const length = u24le(b, 0);
   const seq = b[3];
   const wanted = Math.min(length, direction === 'toServer' ? MAX_COMMAND_BYTES : 1024);
   if (b.length < HEADER + wanted) return MORE;
   const p = b.subarray(HEADER, HEADER + wanted);
   const size = HEADER + length;
-  let messages: L7Message[] = [];
+  let messages = NO_MESSAGES;
   if (state.tls) {
-    messages = [];
+    // encrypted: nothing to read
   } else if (direction === 'toClient') {
     if (seq === 0 && p[0] === 10 && !state.pending) state.greeted = true;
     else messages = readResponse(state, p, size);
@@ -243,7 +268,7 @@ export const mysql: ProtocolParser<MysqlState> = {
     return seq === 1 && length >= 32 && (u32le(payload, 4) & 0x200) !== 0 && payload.subarray(13, 36).every((x) => x === 0);
   },
   createState(options) {
-    return {
+    const state: MysqlState = {
       options: parseOptions(options),
       buffers: duplexBuffers(),
       greeted: false,
@@ -253,7 +278,10 @@ export const mysql: ProtocolParser<MysqlState> = {
       inner: duplexBuffers(),
       pending: undefined,
       statements: new Map(),
+      readToServer: (b) => readPacket(state, 'toServer', b),
+      readToClient: (b) => readPacket(state, 'toClient', b),
     };
+    return state;
   },
   gap(state, direction, bytes) {
     // Compressed: the gap is in the frames, so the packets inside them are lost as well.
@@ -263,6 +291,6 @@ export const mysql: ProtocolParser<MysqlState> = {
     // A capture that starts after the login shows compression by the first command's framing.
     if (!state.compressed && !state.greeted && direction === 'toServer' && state.buffers.toServer.length === 0 && looksCompressed(payload)) state.compressed = true;
     if (state.compressed) return readFrames(state.buffers[direction], payload, (b) => readCompressedFrame(state, direction, b));
-    return readFrames(state.buffers[direction], payload, (b) => readPacket(state, direction, b));
+    return readFrames(state.buffers[direction], payload, direction === 'toServer' ? state.readToServer : state.readToClient);
   },
 };
