@@ -1,7 +1,7 @@
 // Redis RESP2 and RESP3: commands are arrays of bulk strings (or inline text), replies any RESP
 // type. Replies pair with commands in order; RESP3 pushes stand alone.
 
-import { ascii, indexOfCrlf, text } from '../bytes.ts';
+import { ascii, decimal, indexOfCrlf, text } from '../bytes.ts';
 import { MORE, readFrames, type FrameStep } from '../frame-loop.ts';
 import type { L7Message } from '../message.ts';
 import { failure, parseOptions, type ParseOptions, type ProtocolParser } from '../parser.ts';
@@ -19,6 +19,9 @@ const LENGTH_PREFIXED = new Set([0x24 /* $ */, 0x21 /* ! */, 0x3d /* = */]);
 const AGGREGATES = new Set([0x2a /* * */, 0x25 /* % */, 0x7e /* ~ */, 0x7c /* | */, 0x3e /* > */]);
 const LINE_TYPES = new Set([0x2b /* + */, 0x2d /* - */, 0x3a /* : */, 0x5f /* _ */, 0x23 /* # */, 0x2c /* , */, 0x28 /* ( */]);
 
+/** A RESP length as Number reads its text: the usual plain digits read in place, without the text. */
+const lengthIn = (b: Uint8Array, start: number, end: number): number => decimal(b, start, end) ?? Number(ascii(b, start, end));
+
 export interface RedisState {
   options: ParseOptions;
   buffers: DuplexBuffers;
@@ -27,6 +30,9 @@ export interface RedisState {
    * answers the command; the others answer nothing.
    */
   confirmations: Array<{ left: number; answered: boolean }>;
+  /** the frame reader of each direction, made once per connection instead of a closure per chunk */
+  readToServer: (b: Uint8Array) => FrameStep;
+  readToClient: (b: Uint8Array) => FrameStep;
 }
 
 const SUBSCRIBE_COMMANDS = new Set(['SUBSCRIBE', 'PSUBSCRIBE', 'SSUBSCRIBE', 'UNSUBSCRIBE', 'PUNSUBSCRIBE', 'SUNSUBSCRIBE']);
@@ -47,7 +53,7 @@ function valueEnd(b: Uint8Array, at: number, depth: number): number {
     return INCOMPLETE;
   }
   if (LINE_TYPES.has(type)) return eol + 2;
-  const n = Number(ascii(b, at + 1, eol));
+  const n = lengthIn(b, at + 1, eol);
   if (!Number.isInteger(n) || n < -1 || n > MAX_BULK_BYTES) throw new Error(`bad RESP length ${ascii(b, at + 1, Math.min(eol, at + 20))}`);
   if (LENGTH_PREFIXED.has(type)) {
     if (n < 0) return eol + 2;
@@ -77,7 +83,7 @@ function commandArgs(b: Uint8Array, end: number): string[] {
       pos = eol + 2;
       continue;
     }
-    const n = Number(ascii(b, pos + 1, eol));
+    const n = lengthIn(b, pos + 1, eol);
     const start = eol + 2;
     args.push(text(b, start, start + Math.min(Math.max(n, 0), MAX_ARG_CHARS)));
     pos = start + Math.max(n, 0) + 2;
@@ -100,7 +106,8 @@ function readCommand(state: RedisState, b: Uint8Array): FrameStep {
   if (raw.length === 0 || raw[0] === '') return { consumed: end };
   const args = state.options.redact ? redactRedisCommand(raw) : raw;
   const command = args[0];
-  if (SUBSCRIBE_COMMANDS.has(command.toUpperCase()) && state.confirmations.length < 256) {
+  const operation = command.toUpperCase();
+  if (SUBSCRIBE_COMMANDS.has(operation) && state.confirmations.length < 256) {
     state.confirmations.push({ left: Math.max(1, raw.length - 1), answered: false });
   }
   const query = args.join(' ');
@@ -112,9 +119,9 @@ function readCommand(state: RedisState, b: Uint8Array): FrameStep {
         kind: 'request',
         request_type: command,
         request_resource: query,
-        endpoint: command.toUpperCase(),
+        endpoint: operation,
         size: end,
-        attributes: { 'db.system.name': 'redis', 'db.operation.name': command.toUpperCase(), 'db.query.text': query },
+        attributes: { 'db.system.name': 'redis', 'db.operation.name': operation, 'db.query.text': query },
       },
     ],
   };
@@ -131,7 +138,7 @@ function firstWord(b: Uint8Array): string | undefined {
   const eol = indexOfCrlf(b, 1);
   if (b[0] !== 0x2a || eol < 0 || b[eol + 2] !== 0x24) return undefined;
   const lengthEnd = indexOfCrlf(b, eol + 3);
-  const n = lengthEnd < 0 ? -1 : Number(ascii(b, eol + 3, lengthEnd));
+  const n = lengthEnd < 0 ? -1 : lengthIn(b, eol + 3, lengthEnd);
   if (n < 0 || n > 16 || lengthEnd + 2 + n > b.length) return undefined;
   return ascii(b, lengthEnd + 2, lengthEnd + 2 + n);
 }
@@ -142,7 +149,7 @@ function readReply(state: RedisState, b: Uint8Array): FrameStep {
   let end: number;
   let skip = 0;
   const eol = indexOfCrlf(b, 1);
-  const bulkLength = type === 0x24 && eol > 0 ? Number(ascii(b, 1, eol)) : 0;
+  const bulkLength = type === 0x24 && eol > 0 ? lengthIn(b, 1, eol) : 0;
   if (bulkLength > 4096 && bulkLength <= MAX_BULK_BYTES) {
     // A large value: report it now and drop its bytes as they come instead of buffering them.
     end = eol + 2;
@@ -192,12 +199,19 @@ export const redis: ProtocolParser<RedisState> = {
     return RESULT_TYPES[payload[0]] !== undefined && payload[0] !== 0x3e;
   },
   createState(options) {
-    return { options: parseOptions(options), buffers: duplexBuffers(), confirmations: [] };
+    const state: RedisState = {
+      options: parseOptions(options),
+      buffers: duplexBuffers(),
+      confirmations: [],
+      readToServer: (b) => readCommand(state, b),
+      readToClient: (b) => readReply(state, b),
+    };
+    return state;
   },
   gap(state, direction, bytes) {
     state.buffers[direction].gap(bytes);
   },
   parse(payload, direction, state) {
-    return readFrames(state.buffers[direction], payload, (b) => (direction === 'toServer' ? readCommand(state, b) : readReply(state, b)));
+    return readFrames(state.buffers[direction], payload, direction === 'toServer' ? state.readToServer : state.readToClient);
   },
 };
