@@ -91,6 +91,9 @@ void SocketCapture::Poll() {
   epoll_event ready[2];
   for (;;) {
     bool last_round = stopping_.load();
+    // Detached here, off the JS thread (releasing the links takes about a second), and before
+    // the last drain, so that drain sees every event there will be.
+    if (last_round) capture_->detach();
     capture_->drain();
     Flush();
     lost_ = capture_->lost();
@@ -132,9 +135,7 @@ Napi::Value SocketCapture::Stop(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
   if (!stopped_) {
     stopped_.emplace(Napi::Promise::Deferred::New(env));
-    // Detach first so the poller's last drain sees every event there will be. (No capture left
-    // means Node closed the channel already, tearing the environment down.)
-    if (capture_) capture_->detach();
+    // the poller detaches, drains once more and releases the channel
     stopping_ = true;
     WakePoller();
   }
