@@ -3,7 +3,7 @@
 // frame from the front of the buffer.
 
 import type { L7Message } from './message.ts';
-import { NEED_MORE_DATA, failure, type ParseFailure, type ParseResult } from './parser.ts';
+import { NEED_MORE_DATA, failure, type Direction, type ParseFailure, type ParseResult } from './parser.ts';
 import type { StreamBuffer } from './stream-buffer.ts';
 
 export interface FrameRead {
@@ -19,6 +19,13 @@ export type FrameStep = FrameRead | typeof MORE | ParseFailure;
 export const MORE = 'more' as const;
 
 const NONE: L7Message[] = [];
+
+/** A connection's frame reader for each direction: made once with its state, not as a closure per chunk (garbage per event). */
+export type FrameReaders = Record<Direction, (bytes: Uint8Array) => FrameStep>;
+
+export function frameReaders(read: (direction: Direction, bytes: Uint8Array) => FrameStep): FrameReaders {
+  return { toServer: (b) => read('toServer', b), toClient: (b) => read('toClient', b) };
+}
 
 export function readFrames(buffer: StreamBuffer, chunk: Uint8Array, readFrame: (bytes: Uint8Array) => FrameStep): ParseResult {
   // most chunks hold one frame: the list the parser made for it is the result (parsers make a

@@ -3,7 +3,7 @@
 // keep-alive and pipelined connections. Bodies are skipped, never buffered.
 
 import { ascii, asciiAgain, decimal, indexOfCrlf, indexOfSequence, startsWithAscii } from '../bytes.ts';
-import { MORE, readFrames, type FrameRead, type FrameStep } from '../frame-loop.ts';
+import { MORE, frameReaders, readFrames, type FrameRead, type FrameReaders, type FrameStep } from '../frame-loop.ts';
 import { statusFromHttpCode, type L7Message } from '../message.ts';
 import { failure, parseOptions, type Direction, type ParseOptions, type ProtocolParser } from '../parser.ts';
 import { StreamBuffer } from '../stream-buffer.ts';
@@ -45,9 +45,7 @@ export interface Http1State {
   /** the header sink and the FrameRead of every message, refilled: each is read before the next message */
   sink: HeaderSink;
   step: FrameRead;
-  /** readFrame for each direction, made once per connection instead of a closure per chunk */
-  readToServer: (b: Uint8Array) => FrameStep;
-  readToClient: (b: Uint8Array) => FrameStep;
+  read: FrameReaders;
 }
 
 function startsWithMethod(b: Uint8Array): string | undefined {
@@ -368,8 +366,7 @@ export const http1: ProtocolParser<Http1State> = {
       lastUserAgent: '',
       sink: new HeaderSink(parsed, 'request'),
       step: { consumed: 0, messages: NO_MESSAGES, skip: 0 },
-      readToServer: (b) => readFrame(state, 'toServer', b),
-      readToClient: (b) => readFrame(state, 'toClient', b),
+      read: frameReaders((direction, b) => readFrame(state, direction, b)),
     };
     return state;
   },
@@ -379,7 +376,7 @@ export const http1: ProtocolParser<Http1State> = {
       // round: a pipelining client sends while a response is still arriving.)
       const cut = direction === 'toClient' ? partialMessage(state, 'toServer') : NO_MESSAGES;
       const side = state[direction];
-      const result = readFrames(side.buffer, payload, direction === 'toServer' ? state.readToServer : state.readToClient);
+      const result = readFrames(side.buffer, payload, state.read[direction]);
       if (!Array.isArray(result) && result.kind === 'error') side.phase = { kind: 'headers' };
       if (cut.length === 0) return result;
       return Array.isArray(result) ? [...cut, ...result] : cut;

@@ -4,7 +4,7 @@
 
 import { inflateSync } from 'node:zlib';
 import { ascii, text, u16le, u24le, u32le } from '../bytes.ts';
-import { MORE, readFrames, type FrameStep } from '../frame-loop.ts';
+import { MORE, frameReaders, readFrames, type FrameReaders, type FrameStep } from '../frame-loop.ts';
 import type { L7Message } from '../message.ts';
 import { parseOptions, type Direction, type ParseOptions, type ParseResult, type ProtocolParser } from '../parser.ts';
 import { MYSQL_DIALECT, redactSql } from '../redact.ts';
@@ -52,9 +52,9 @@ export interface MysqlState {
   pending: PendingRequest | undefined;
   /** SQL of prepared statements by id, so an execute names its statement. */
   statements: Map<number, string>;
-  /** readPacket for each direction, made once per connection instead of a closure per chunk */
-  readToServer: (b: Uint8Array) => FrameStep;
-  readToClient: (b: Uint8Array) => FrameStep;
+  /** readPacket, and readCompressedFrame around it on compressed connections */
+  readPacket: FrameReaders;
+  readCompressedFrame: FrameReaders;
 }
 
 /** what most packets give: shared, never added to */
@@ -228,7 +228,7 @@ function readCompressedFrame(state: MysqlState, direction: Direction, b: Uint8Ar
   if (b.length < COMPRESSED_HEADER + length) return MORE;
   const body = b.subarray(COMPRESSED_HEADER, COMPRESSED_HEADER + length);
   const packets = uncompressedLength === 0 ? body : inflateSync(body, { maxOutputLength: 16 * 1024 * 1024 });
-  const inner = readFrames(state.inner[direction], packets, (p) => readPacket(state, direction, p));
+  const inner = readFrames(state.inner[direction], packets, state.readPacket[direction]);
   return { consumed: COMPRESSED_HEADER + length, messages: Array.isArray(inner) ? inner : [] };
 }
 
@@ -278,8 +278,8 @@ export const mysql: ProtocolParser<MysqlState> = {
       inner: duplexBuffers(),
       pending: undefined,
       statements: new Map(),
-      readToServer: (b) => readPacket(state, 'toServer', b),
-      readToClient: (b) => readPacket(state, 'toClient', b),
+      readPacket: frameReaders((direction, b) => readPacket(state, direction, b)),
+      readCompressedFrame: frameReaders((direction, b) => readCompressedFrame(state, direction, b)),
     };
     return state;
   },
@@ -290,7 +290,6 @@ export const mysql: ProtocolParser<MysqlState> = {
   parse(payload, direction, state): ParseResult {
     // A capture that starts after the login shows compression by the first command's framing.
     if (!state.compressed && !state.greeted && direction === 'toServer' && state.buffers.toServer.length === 0 && looksCompressed(payload)) state.compressed = true;
-    if (state.compressed) return readFrames(state.buffers[direction], payload, (b) => readCompressedFrame(state, direction, b));
-    return readFrames(state.buffers[direction], payload, direction === 'toServer' ? state.readToServer : state.readToClient);
+    return readFrames(state.buffers[direction], payload, (state.compressed ? state.readCompressedFrame : state.readPacket)[direction]);
   },
 };

@@ -2,7 +2,7 @@
 // type. Replies pair with commands in order; RESP3 pushes stand alone.
 
 import { ascii, decimal, indexOfCrlf, text } from '../bytes.ts';
-import { MORE, readFrames, type FrameStep } from '../frame-loop.ts';
+import { MORE, frameReaders, readFrames, type FrameReaders, type FrameStep } from '../frame-loop.ts';
 import type { L7Message } from '../message.ts';
 import { failure, parseOptions, type ParseOptions, type ProtocolParser } from '../parser.ts';
 import { redactRedisCommand } from '../redact.ts';
@@ -30,9 +30,7 @@ export interface RedisState {
    * answers the command; the others answer nothing.
    */
   confirmations: Array<{ left: number; answered: boolean }>;
-  /** the frame reader of each direction, made once per connection instead of a closure per chunk */
-  readToServer: (b: Uint8Array) => FrameStep;
-  readToClient: (b: Uint8Array) => FrameStep;
+  read: FrameReaders;
 }
 
 const SUBSCRIBE_COMMANDS = new Set(['SUBSCRIBE', 'PSUBSCRIBE', 'SSUBSCRIBE', 'UNSUBSCRIBE', 'PUNSUBSCRIBE', 'SUNSUBSCRIBE']);
@@ -203,8 +201,7 @@ export const redis: ProtocolParser<RedisState> = {
       options: parseOptions(options),
       buffers: duplexBuffers(),
       confirmations: [],
-      readToServer: (b) => readCommand(state, b),
-      readToClient: (b) => readReply(state, b),
+      read: frameReaders((direction, b) => (direction === 'toServer' ? readCommand(state, b) : readReply(state, b))),
     };
     return state;
   },
@@ -212,6 +209,6 @@ export const redis: ProtocolParser<RedisState> = {
     state.buffers[direction].gap(bytes);
   },
   parse(payload, direction, state) {
-    return readFrames(state.buffers[direction], payload, direction === 'toServer' ? state.readToServer : state.readToClient);
+    return readFrames(state.buffers[direction], payload, state.read[direction]);
   },
 };
