@@ -4,9 +4,7 @@
 // rewrite that lets a query name tags (`pod = 'x'`) lives in ./translate.ts.
 import type { KeyValue } from '@flowtel/pdata';
 import type { TagDictionary, TagEntry } from './dictionary.ts';
-import { kindOfPeerAttribute } from './peer.ts';
-import { DICT_VERSION_ATTRIBUTE, TAG_KINDS, kindOfIdAttribute, type TagKind } from './tags.ts';
-import { tagValueText } from './value.ts';
+import { DICT_VERSION_ATTRIBUTE, TAG_KINDS, kindOfIdAttribute, kindOfPeerAttribute, tagValueText, type TagKind } from '@flowtel/core/smartencoding';
 
 import { DICTIONARY_TABLE, dictionaryObject, idColumn } from './storage-names.ts';
 
@@ -14,7 +12,7 @@ export { DICTIONARY_TABLE, dictionaryObject, idColumn } from './storage-names.ts
 export { translateTagNames, TAG_NAMES } from './translate.ts';
 // what an exporter needs besides the SQL, without loading the processor itself
 export { dictionaryOf } from './registry.ts';
-export { DICT_NAME_ATTRIBUTE, isTagAttribute } from './tags.ts';
+export { DICT_NAME_ATTRIBUTE, isTagAttribute } from '@flowtel/core/smartencoding';
 
 const q = (name: string) => `"${name.replace(/"/g, '""')}"`;
 const sqlString = (s: string) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;

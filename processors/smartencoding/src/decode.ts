@@ -5,8 +5,8 @@
 import type { Batch } from '@flowtel/core';
 import type { KeyValue, Resource, ResourceLogs } from '@flowtel/pdata';
 import type { TagDictionary } from './dictionary.ts';
-import { DICT_NAME_ATTRIBUTE, DICT_VERSION_ATTRIBUTE, TAG_KINDS, kindOfIdAttribute, type TagKind } from './tags.ts';
-import { DECODED_PEER_PREFIX, L7_SCOPE, kindOfPeerAttribute } from './peer.ts';
+import { DICT_NAME_ATTRIBUTE, DICT_VERSION_ATTRIBUTE, L7_SCOPE_NAME, TAG_KINDS, kindOfIdAttribute, kindOfPeerAttribute, type TagKind } from '@flowtel/core/smartencoding';
+import { DECODED_PEER_PREFIX } from './peer.ts';
 import { anyValueOf } from './value.ts';
 
 const intOf = (kv: KeyValue): number | undefined => ('intValue' in kv.value ? Number(kv.value.intValue) : undefined);
@@ -57,7 +57,7 @@ function decodedResourceLogs(r: ResourceLogs, d: TagDictionary): ResourceLogs {
     ...r,
     resource: decodedResource(r.resource, d),
     scopeLogs: r.scopeLogs.map((s) =>
-      s.scope.name !== L7_SCOPE ? s : { ...s, logRecords: s.logRecords.map((l) => ({ ...l, attributes: decodePeerAttributes(l.attributes, d) })) },
+      s.scope.name !== L7_SCOPE_NAME ? s : { ...s, logRecords: s.logRecords.map((l) => ({ ...l, attributes: decodePeerAttributes(l.attributes, d) })) },
     ),
   };
 }

@@ -3,22 +3,10 @@
 // changed, and each entry remembers the version that last set it, so a store can take deltas).
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { TAG_KINDS, type TagKind } from './tags.ts';
-import { sameTagValue, type TagAttributes } from './value.ts';
+import { TAG_KINDS, type TagAttributes, type TagEntries, type TagEntry, type TagKind } from '@flowtel/core/smartencoding';
+import { sameTagValue } from './value.ts';
 
-export interface TagEntry {
-  kind: TagKind;
-  /** 1, 2, 3...: 0 means "none" in id columns */
-  id: number;
-  /** what identifies the thing: a pod's uid, a process's host, pid and start time */
-  key: string;
-  /** the display name a query filters and groups by: the pod name, the host name */
-  name: string;
-  /** the full tag set, under OpenTelemetry attribute names */
-  attributes: TagAttributes;
-  /** the dictionary version that last set this entry */
-  version: number;
-}
+export type { TagEntry };
 
 interface SavedDictionary {
   format: 1;
@@ -30,7 +18,7 @@ export const DICTIONARY_FILE = 'dictionary.json';
 
 export class DictionaryFullError extends Error {}
 
-export class TagDictionary {
+export class TagDictionary implements TagEntries {
   private currentVersion = 0;
   private readonly byKey = new Map<TagKind, Map<string, TagEntry>>();
   private readonly byId = new Map<TagKind, TagEntry[]>();

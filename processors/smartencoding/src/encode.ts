@@ -4,8 +4,8 @@
 import { attr, type KeyValue } from '@flowtel/pdata';
 import type { TagDictionary } from './dictionary.ts';
 import type { TagSet } from './resolve.ts';
-import { DICT_NAME_ATTRIBUTE, DICT_VERSION_ATTRIBUTE, TAG_KINDS, idAttribute, isTagAttribute, type TagKind } from './tags.ts';
-import { sameTagValue, tagValueOf, type TagAttributes, type TagValue } from './value.ts';
+import { DICT_NAME_ATTRIBUTE, DICT_VERSION_ATTRIBUTE, TAG_KINDS, idAttribute, isTagAttribute, type TagAttributes, type TagKind, type TagValue } from '@flowtel/core/smartencoding';
+import { sameTagValue, tagValueOf } from './value.ts';
 
 export type TagIds = Partial<Record<TagKind, number>>;
 

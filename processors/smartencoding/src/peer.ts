@@ -5,19 +5,10 @@
 import { attr, type KeyValue } from '@flowtel/pdata';
 import type { TagDictionary } from './dictionary.ts';
 import type { TagSet } from './resolve.ts';
-import { TAG_PREFIX, type TagKind } from './tags.ts';
+import { PEER_KINDS, peerIdAttribute } from '@flowtel/core/smartencoding';
 
-/** The scope of the l7 processor's request logs. */
-export const L7_SCOPE = 'flowtel.l7';
-export const PEER_KINDS = ['pod', 'namespace', 'node', 'workload', 'service'] as const satisfies readonly TagKind[];
-const PEER_PREFIX = `${TAG_PREFIX}peer.`;
-/** `flowtel.tag.peer.pod_id`: the peer's entry of a kind, on the request log record. */
-export const peerIdAttribute = (kind: TagKind) => `${PEER_PREFIX}${kind}_id`;
 /** Where decoded peer attributes go: `flowtel.peer.k8s.pod.name`. */
 export const DECODED_PEER_PREFIX = 'flowtel.peer.';
-
-const PEER_ATTRIBUTES = new Map<string, TagKind>(PEER_KINDS.map((k) => [peerIdAttribute(k), k]));
-export const kindOfPeerAttribute = (key: string): TagKind | undefined => PEER_ATTRIBUTES.get(key);
 
 const text = (kv: KeyValue | undefined) => (kv && 'stringValue' in kv.value ? kv.value.stringValue : undefined);
 

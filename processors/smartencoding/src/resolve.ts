@@ -8,8 +8,8 @@ import type { Pod } from './kubernetes/objects.ts';
 import { WORKLOAD_ATTRIBUTE } from './kubernetes/workload.ts';
 import type { LocalHost } from './host.ts';
 import type { ProcInfo } from './proc.ts';
-import type { TagKind } from './tags.ts';
-import { tagAttributes, tagValueOf, type TagAttributes } from './value.ts';
+import type { TagAttributes, TagKind } from '@flowtel/core/smartencoding';
+import { tagAttributes, tagValueOf } from './value.ts';
 
 export interface Candidate {
   key: string;

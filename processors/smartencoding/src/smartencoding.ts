@@ -8,10 +8,10 @@ import type { SmartEncodingConfig } from './config.ts';
 import { decodeAttributes, decodePeerAttributes } from './decode.ts';
 import { DictionaryFullError } from './dictionary.ts';
 import { encodeResource, encodedAttributes } from './encode.ts';
-import { L7_SCOPE, peerAddress, peerIdAttributes } from './peer.ts';
+import { peerAddress, peerIdAttributes } from './peer.ts';
 import { registerDictionary, unregisterDictionary } from './registry.ts';
 import { forgetTagging, sharedTagging, type MemoMap, type SharedTagging } from './shared.ts';
-import { TAG_KINDS } from './tags.ts';
+import { L7_SCOPE_NAME, TAG_KINDS } from '@flowtel/core/smartencoding';
 
 export class SmartEncodingProcessor implements Processor {
   private readonly settings: CreateSettings;
@@ -102,7 +102,7 @@ export class SmartEncodingProcessor implements Processor {
     if (!tagging.kube) return;
     const dictionary = tagging.dictionary;
     for (const scope of r.scopeLogs) {
-      if (scope.scope.name !== L7_SCOPE) continue;
+      if (scope.scope.name !== L7_SCOPE_NAME) continue;
       for (const record of scope.logRecords) {
         const ip = peerAddress(record.attributes);
         if (!ip) continue;

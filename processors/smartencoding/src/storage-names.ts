@@ -1,5 +1,5 @@
 // The names SmartEncoding's ClickHouse objects go by.
-import type { TagKind } from './tags.ts';
+import type { TagKind } from '@flowtel/core/smartencoding';
 
 export const DICTIONARY_TABLE = 'flowtel_tag_dictionary';
 /** The DICTIONARY object of a kind: `flowtel_tag_pod`. */

@@ -4,7 +4,7 @@
 // are reached the same way: `k8s.label.app = 'web'`, `tag.env`.
 import { DICTIONARY_TABLE, dictionaryObject, idColumn } from './storage-names.ts';
 import { tokenize, unquote, type Token } from './sql-tokens.ts';
-import type { TagKind } from './tags.ts';
+import type { TagKind } from '@flowtel/core/smartencoding';
 
 /** Tag names a query may use, with DeepFlow's spellings beside flowtel's. */
 export const TAG_NAMES: Record<string, TagKind> = {

@@ -1,9 +1,7 @@
 // Attribute values the dictionary stores: the primitive AnyValues, kept lossless in JSON
 // (64-bit ints as decimal strings) so a decoded record has the very values it was encoded from.
+import type { TagAttributes, TagValue } from '@flowtel/core/smartencoding';
 import { toAnyValue, type AnyValue, type KeyValue } from '@flowtel/pdata';
-
-export type TagValue = { s: string } | { i: string } | { d: number } | { b: boolean };
-export type TagAttributes = Array<[string, TagValue]>;
 
 /** The stored form of a primitive AnyValue; undefined for arrays, maps, bytes and empty values. */
 export function tagValueOf(v: AnyValue): TagValue | undefined {
@@ -23,14 +21,6 @@ export function anyValueOf(v: TagValue): AnyValue {
 
 /** A tag value from a plain JS value: integers become ints, as pdata's attr() does. */
 export const tagValue = (v: string | number | boolean | bigint): TagValue => tagValueOf(toAnyValue(v))!;
-
-/** The value as text, for names, ClickHouse dictionary rows and SQL filters. */
-export function tagValueText(v: TagValue): string {
-  if ('s' in v) return v.s;
-  if ('i' in v) return v.i;
-  if ('d' in v) return String(v.d);
-  return String(v.b);
-}
 
 export function sameTagValue(a: TagValue, b: TagValue): boolean {
   if ('s' in a) return 's' in b && a.s === b.s;

@@ -1,0 +1,75 @@
+// SmartEncoding's vocabulary, the contract between the processor that gives tag sets ids and
+// the stores and exporters that write or decode them: the tag kinds, the attribute names
+// records carry ids under, how a dictionary entry and its values look.
+
+/**
+ * Each kind is one dictionary namespace: ids are unique within a kind. `agent` is this
+ * collector with the user's `tags`; `resource` holds whatever resource attributes no other
+ * kind explains, so an encoded resource carries nothing but ids.
+ */
+export const TAG_KINDS = ['agent', 'host', 'process', 'container', 'pod', 'namespace', 'node', 'workload', 'service', 'resource'] as const;
+export type TagKind = (typeof TAG_KINDS)[number];
+
+export const TAG_PREFIX = 'flowtel.tag.';
+/** `flowtel.tag.pod_id` and so on: the id of the record's entry of that kind. */
+export const idAttribute = (kind: TagKind) => `${TAG_PREFIX}${kind}_id`;
+/** The dictionary version an encoded resource was written against. */
+export const DICT_VERSION_ATTRIBUTE = `${TAG_PREFIX}dict_version`;
+/** Which dictionary (the smartencoding processor id) the ids belong to. */
+export const DICT_NAME_ATTRIBUTE = `${TAG_PREFIX}dictionary`;
+
+const ID_ATTRIBUTES = new Map<string, TagKind>(TAG_KINDS.map((k) => [idAttribute(k), k]));
+
+/** The kind an id attribute names, e.g. `flowtel.tag.pod_id` → `pod`. */
+export const kindOfIdAttribute = (key: string): TagKind | undefined => ID_ATTRIBUTES.get(key);
+
+export const isTagAttribute = (key: string) => key.startsWith(TAG_PREFIX);
+
+/** The instrumentation scope of the l7 processor's request logs. */
+export const L7_SCOPE_NAME = 'flowtel.l7';
+
+/**
+ * A request log's other end, known by IP: when that IP is a pod's, the record carries the
+ * peer's pod-level ids too, as DeepFlow fills both the _0 and _1 tag columns.
+ */
+export const PEER_KINDS = ['pod', 'namespace', 'node', 'workload', 'service'] as const satisfies readonly TagKind[];
+const PEER_PREFIX = `${TAG_PREFIX}peer.`;
+/** `flowtel.tag.peer.pod_id`: the peer's entry of a kind, on the request log record. */
+export const peerIdAttribute = (kind: TagKind) => `${PEER_PREFIX}${kind}_id`;
+const PEER_ATTRIBUTES = new Map<string, TagKind>(PEER_KINDS.map((k) => [peerIdAttribute(k), k]));
+export const kindOfPeerAttribute = (key: string): TagKind | undefined => PEER_ATTRIBUTES.get(key);
+
+/** A stored attribute value: a primitive AnyValue, lossless in JSON (64-bit ints as decimal text). */
+export type TagValue = { s: string } | { i: string } | { d: number } | { b: boolean };
+export type TagAttributes = Array<[string, TagValue]>;
+
+/** The value as text, for names, dictionary rows in a store and SQL filters. */
+export function tagValueText(v: TagValue): string {
+  if ('s' in v) return v.s;
+  if ('i' in v) return v.i;
+  if ('d' in v) return String(v.d);
+  return String(v.b);
+}
+
+export interface TagEntry {
+  kind: TagKind;
+  /** 1, 2, 3...: 0 means "none" in id columns */
+  id: number;
+  /** what identifies the thing: a pod's uid, a process's host, pid and start time */
+  key: string;
+  /** the display name a query filters and groups by: the pod name, the host name */
+  name: string;
+  /** the full tag set, under OpenTelemetry attribute names */
+  attributes: TagAttributes;
+  /** the dictionary version that last set this entry */
+  version: number;
+}
+
+/**
+ * What a store needs of a dictionary to keep its copy in step: the version grows by one with
+ * every entry added or changed, and each entry remembers the version that last set it.
+ */
+export interface TagEntries {
+  readonly version: number;
+  changedSince(version: number): TagEntry[];
+}
