@@ -43,12 +43,17 @@ test('gRPC: gzip-compressed calls are accepted', async () => {
   }
 });
 
-test('gRPC: INVALID_ARGUMENT for a bad payload, UNIMPLEMENTED for a signal no pipeline takes, RESOURCE_EXHAUSTED past max_recv_msg_size_mib', async () => {
+test('gRPC: INVALID_ARGUMENT for a bad payload or an id of the wrong length, UNIMPLEMENTED for a signal no pipeline takes, RESOURCE_EXHAUSTED past max_recv_msg_size_mib', async () => {
   const r = await startReceiver({ grpc: { max_recv_msg_size_mib: 0.001 } }, { signals: ['traces'] });
   try {
     const bad = await grpcExport(r.grpcPort, 'traces', Uint8Array.from([0x0a, 0xff, 0xff, 0x01]));
     assert.equal(bad.error?.code, GrpcCode.INVALID_ARGUMENT);
     assert.match(bad.error!.details, /unmarshal/);
+    const shortId = sampleTraces(1);
+    shortId.resourceSpans[0].scopeSpans[0].spans[0].spanId = new Uint8Array(7).fill(1);
+    const wrongId = await grpcExport(r.grpcPort, 'traces', encodeTraces(shortId));
+    assert.equal(wrongId.error?.code, GrpcCode.INVALID_ARGUMENT);
+    assert.match(wrongId.error!.details, /invalid Span\.span_id length: 7 bytes/);
     assert.equal((await grpcExport(r.grpcPort, 'metrics', new Uint8Array())).error?.code, GrpcCode.UNIMPLEMENTED);
     const big = encodeTraces(sampleTraces(50));
     assert.ok(big.length > 1049);

@@ -70,6 +70,29 @@ test('HTTP: a bad payload is 400 with a google.rpc.Status INVALID_ARGUMENT body;
   }
 });
 
+test('HTTP: a trace or span id of the wrong length is a 400 INVALID_ARGUMENT, in protobuf and in JSON (as otelcol)', async () => {
+  const r = await startReceiver();
+  try {
+    const traces = sampleTraces(1);
+    traces.resourceSpans[0].scopeSpans[0].spans[0].traceId = new Uint8Array(15).fill(1);
+    const proto = await fetch(r.url('/v1/traces'), { method: 'POST', headers: PROTO, body: encodeTraces(traces) });
+    assert.equal(proto.status, 400);
+    const status = decodeRpcStatus(new Uint8Array(await proto.arrayBuffer()));
+    assert.equal(status.code, GrpcCode.INVALID_ARGUMENT);
+    assert.match(status.message, /invalid Span\.trace_id length: 15 bytes/);
+    const json = await fetch(r.url('/v1/traces'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"5b8efff798038103d269b633813fc6","spanId":"eee19b7ec3c1b174"}]}]}]}',
+    });
+    assert.equal(json.status, 400);
+    assert.match(((await json.json()) as { message: string }).message, /traceId: expected 32 hex digits/);
+    assert.equal(r.consumer.received.length, 0);
+  } finally {
+    await r.stop();
+  }
+});
+
 test('HTTP: 404 for an unknown path or a signal no pipeline takes, 405 with Allow for GET, 415 for text/plain', async () => {
   const r = await startReceiver({}, { signals: ['traces'] });
   try {

@@ -26,7 +26,9 @@ export function field(o: JsonObject, camel: string): unknown {
 }
 
 function fail(path: string, what: string, value: unknown): never {
-  const shown = typeof value === 'string' ? JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value) : typeof value;
+  const big = bigIntegerText(value);
+  const shown =
+    big !== undefined ? `the number ${big}` : typeof value === 'string' ? JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value) : typeof value;
   throw new DecodeError(`${path}: expected ${what}, got ${shown}`);
 }
 
@@ -66,11 +68,55 @@ export function boolField(o: JsonObject, key: string, path: string): boolean {
 
 const INTEGER = /^-?\d+$/;
 
+// JSON.parse reads every number as a double, so an integer above 2^53 given as a JSON number
+// (not as the decimal string protobuf's JSON mapping asks for) would come out rounded. Before
+// parsing, such literals are wrapped as {BIG_INTEGER: "digits"}: the int64 readers take the
+// digits exactly, the double readers as Number would, and a string field still refuses it.
+const BIG_INTEGER = '\u0000integer';
+const BIG_INTEGER_KEY = JSON.stringify(BIG_INTEGER);
+// a number token of 16 or more digits (2^53 has 16) where a value starts; a match inside a
+// string only costs the exact scan below
+const MAYBE_BIG_INTEGER = /[:,[]\s*-?\d{16}/;
+const DIGIT_0 = 48;
+const DIGIT_9 = 57;
+
+function bigIntegerText(v: unknown): string | undefined {
+  return typeof v === 'object' && v !== null && BIG_INTEGER in v ? (v as Record<string, string>)[BIG_INTEGER] : undefined;
+}
+
+/** The text with every integer literal of 16+ digits outside strings wrapped (see BIG_INTEGER). */
+function wrapBigIntegers(text: string): string {
+  const parts: string[] = [];
+  let copied = 0;
+  for (let i = 0; i < text.length; ) {
+    const c = text.charCodeAt(i);
+    if (c === 34 /* " */) {
+      for (i++; i < text.length && text.charCodeAt(i) !== 34; i++) if (text.charCodeAt(i) === 92 /* \ */) i++;
+      i++;
+    } else if (c === 45 /* - */ || (c >= DIGIT_0 && c <= DIGIT_9)) {
+      const start = i;
+      i++;
+      while (i < text.length && text.charCodeAt(i) >= DIGIT_0 && text.charCodeAt(i) <= DIGIT_9) i++;
+      const next = text.charCodeAt(i);
+      const fraction = next === 46 /* . */ || next === 101 /* e */ || next === 69; /* E */
+      if (!fraction && i - start - (c === 45 ? 1 : 0) >= 16) {
+        parts.push(text.slice(copied, start), `{${BIG_INTEGER_KEY}:"${text.slice(start, i)}"}`);
+        copied = i;
+      }
+      while (i < text.length && /[\d.eE+-]/.test(text[i])) i++;
+    } else i++;
+  }
+  if (copied === 0) return text;
+  parts.push(text.slice(copied));
+  return parts.join('');
+}
+
 /** uint32 and int32 fields: a JSON number or a decimal string. */
 export function intField(o: JsonObject, key: string, path: string, min: number, max: number): number {
   const v = field(o, key);
   if (v === undefined) return 0;
-  const n = typeof v === 'string' && INTEGER.test(v) ? Number(v) : v;
+  const text = typeof v === 'string' ? v : bigIntegerText(v);
+  const n = text !== undefined && INTEGER.test(text) ? Number(text) : v;
   if (typeof n !== 'number' || !Number.isInteger(n) || n < min || n > max) fail(`${path}.${key}`, `an integer in [${min}, ${max}]`, v);
   return n;
 }
@@ -90,10 +136,11 @@ export function enumField(o: JsonObject, key: string, path: string, names: reado
   return intField(o, key, path, -0x80000000, 0x7fffffff);
 }
 
-/** int64 / uint64 / fixed64: a decimal string (exact) or a JSON number (exact below 2^53). */
+/** int64 / uint64 / fixed64: a decimal string or a JSON number, both exact (see BIG_INTEGER). */
 export function toBigInt(v: unknown, path: string, signed: boolean): bigint {
   let n: bigint | undefined;
-  if (typeof v === 'string' && INTEGER.test(v)) n = BigInt(v);
+  const text = typeof v === 'string' ? v : bigIntegerText(v);
+  if (text !== undefined && INTEGER.test(text)) n = BigInt(text);
   else if (typeof v === 'number' && Number.isInteger(v)) n = BigInt(v);
   const lo = signed ? -(2n ** 63n) : 0n;
   const hi = signed ? 2n ** 63n - 1n : 2n ** 64n - 1n;
@@ -110,6 +157,8 @@ const SPECIAL_DOUBLES: Record<string, number> = { NaN: NaN, Infinity: Infinity, 
 
 export function toDouble(v: unknown, path: string): number {
   if (typeof v === 'number') return v;
+  const big = bigIntegerText(v);
+  if (big !== undefined) return Number(big);
   if (typeof v === 'string') {
     const special = SPECIAL_DOUBLES[v];
     if (special !== undefined) return special;
@@ -154,7 +203,7 @@ export function parseJson(input: string | object, what: string): JsonObject {
   let value: unknown = input;
   if (typeof input === 'string') {
     try {
-      value = JSON.parse(input);
+      value = JSON.parse(MAYBE_BIG_INTEGER.test(input) ? wrapBigIntegers(input) : input);
     } catch (e) {
       throw new DecodeError(`${what}: invalid JSON: ${(e as Error).message}`);
     }

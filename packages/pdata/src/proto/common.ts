@@ -8,8 +8,10 @@ const EMPTY_VALUE: AnyValue = Object.freeze({}) as AnyValue;
 
 // AnyValue: oneof { string_value 1, bool_value 2, int_value 3 (int64), double_value 4,
 // array_value 5 (ArrayValue{values 1}), kvlist_value 6 (KeyValueList{values 1}), bytes_value 7 }
-export function decodeAnyValue(r: ProtoReader, end: number): AnyValue {
-  let value: AnyValue = EMPTY_VALUE;
+// A value given again merges into the one before (protobuf's rule for a repeated non-repeated
+// message field): the same array or kvlist member appends its values, another member replaces.
+export function decodeAnyValue(r: ProtoReader, end: number, into: AnyValue = EMPTY_VALUE): AnyValue {
+  let value = into;
   while (r.pos < end) {
     const tag = r.uint32();
     switch (tag) {
@@ -26,10 +28,10 @@ export function decodeAnyValue(r: ProtoReader, end: number): AnyValue {
         value = { doubleValue: r.double() };
         break;
       case 42:
-        value = { arrayValue: { values: decodeArrayValue(r, r.len()) } };
+        value = { arrayValue: { values: decodeArrayValue(r, r.len(), 'arrayValue' in value ? value.arrayValue.values : []) } };
         break;
       case 50:
-        value = { kvlistValue: { values: decodeKeyValueList(r, r.len()) } };
+        value = { kvlistValue: { values: decodeKeyValueList(r, r.len(), 'kvlistValue' in value ? value.kvlistValue.values : []) } };
         break;
       case 58:
         value = { bytesValue: r.bytes() };
@@ -46,9 +48,8 @@ function enterValue(r: ProtoReader): void {
   if (++r.depth > MAX_VALUE_DEPTH) throw r.error(`values nest deeper than ${MAX_VALUE_DEPTH} levels`);
 }
 
-function decodeArrayValue(r: ProtoReader, end: number): AnyValue[] {
+function decodeArrayValue(r: ProtoReader, end: number, values: AnyValue[]): AnyValue[] {
   enterValue(r);
-  const values: AnyValue[] = [];
   while (r.pos < end) {
     const tag = r.uint32();
     if (tag === 10) values.push(decodeAnyValue(r, r.len()));
@@ -59,9 +60,8 @@ function decodeArrayValue(r: ProtoReader, end: number): AnyValue[] {
   return values;
 }
 
-function decodeKeyValueList(r: ProtoReader, end: number): KeyValue[] {
+function decodeKeyValueList(r: ProtoReader, end: number, values: KeyValue[]): KeyValue[] {
   enterValue(r);
-  const values: KeyValue[] = [];
   while (r.pos < end) {
     const tag = r.uint32();
     if (tag === 10) values.push(decodeKeyValue(r, r.len()));
@@ -79,7 +79,7 @@ export function decodeKeyValue(r: ProtoReader, end: number): KeyValue {
   while (r.pos < end) {
     const tag = r.uint32();
     if (tag === 10) key = r.string();
-    else if (tag === 18) value = decodeAnyValue(r, r.len());
+    else if (tag === 18) value = decodeAnyValue(r, r.len(), value);
     else r.skip(tag);
   }
   r.expectEnd(end, 'KeyValue');
@@ -115,11 +115,11 @@ function decodeEntityRef(r: ProtoReader, end: number): EntityRef {
   return { schemaUrl, type, idKeys, descriptionKeys };
 }
 
-// Resource: attributes 1, dropped_attributes_count 2, entity_refs 3
-export function decodeResource(r: ProtoReader, end: number): Resource {
-  const attributes: KeyValue[] = [];
-  let droppedAttributesCount = 0;
-  const entityRefs: EntityRef[] = [];
+// Resource: attributes 1, dropped_attributes_count 2, entity_refs 3. Decodes into `into`'s
+// fields, so a resource given twice merges (repeated fields appended, scalars last-wins).
+export function decodeResource(r: ProtoReader, end: number, into: Resource = emptyResource()): Resource {
+  const { attributes, entityRefs } = into;
+  let { droppedAttributesCount } = into;
   while (r.pos < end) {
     const tag = r.uint32();
     switch (tag) {
@@ -144,12 +144,11 @@ export function emptyResource(): Resource {
   return { attributes: [], droppedAttributesCount: 0, entityRefs: [] };
 }
 
-// InstrumentationScope: name 1, version 2, attributes 3, dropped_attributes_count 4
-export function decodeScope(r: ProtoReader, end: number): InstrumentationScope {
-  let name = '';
-  let version = '';
-  const attributes: KeyValue[] = [];
-  let droppedAttributesCount = 0;
+// InstrumentationScope: name 1, version 2, attributes 3, dropped_attributes_count 4; merges
+// into `into` as decodeResource does
+export function decodeScope(r: ProtoReader, end: number, into: InstrumentationScope = emptyScope()): InstrumentationScope {
+  const { attributes } = into;
+  let { name, version, droppedAttributesCount } = into;
   while (r.pos < end) {
     const tag = r.uint32();
     switch (tag) {

@@ -34,7 +34,7 @@ function decodeResourceLevel<I>(r: ProtoReader, end: number, signal: ProtoSignal
   while (r.pos < end) {
     const tag = r.uint32();
     if (tag === 18) scopes.push(decodeScopeLevel(r, r.len(), signal));
-    else if (tag === 10) resource = decodeResource(r, r.len());
+    else if (tag === 10) resource = decodeResource(r, r.len(), resource);
     else if (tag === 26) schemaUrl = r.string();
     else r.skip(tag);
   }
@@ -49,7 +49,7 @@ function decodeScopeLevel<I>(r: ProtoReader, end: number, signal: ProtoSignal<I>
   while (r.pos < end) {
     const tag = r.uint32();
     if (tag === 18) items.push(signal.decodeItem(r, r.len()));
-    else if (tag === 10) scope = decodeScope(r, r.len());
+    else if (tag === 10) scope = decodeScope(r, r.len(), scope);
     else if (tag === 26) schemaUrl = r.string();
     else r.skip(tag);
   }

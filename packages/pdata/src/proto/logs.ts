@@ -56,7 +56,7 @@ function decodeLogRecord(r: ProtoReader, end: number): LogRecord {
         severityText = r.string();
         break;
       case 42:
-        body = decodeAnyValue(r, r.len());
+        body = decodeAnyValue(r, r.len(), body);
         break;
       case 50:
         attributes.push(decodeKeyValue(r, r.len()));
@@ -68,10 +68,10 @@ function decodeLogRecord(r: ProtoReader, end: number): LogRecord {
         flags = r.fixed32();
         break;
       case 74:
-        traceId = r.bytes();
+        traceId = r.id(16, 'LogRecord.trace_id');
         break;
       case 82:
-        spanId = r.bytes();
+        spanId = r.id(8, 'LogRecord.span_id');
         break;
       case 89:
         observedTimeUnixNano = r.fixed64();

@@ -46,7 +46,8 @@ function decodeMetric(r: ProtoReader, end: number): Metric {
   let description = '';
   let unit = '';
   const metadata: KeyValue[] = [];
-  // the `data` oneof: a later member replaces an earlier one, as in every protobuf decoder
+  // the `data` oneof: a later member replaces an earlier one, and the same member again merges
+  // into it (points appended, scalars last-wins), as protobuf merges a repeated message field
   let data: Pick<Metric, 'gauge' | 'sum' | 'histogram' | 'exponentialHistogram' | 'summary'> | undefined;
   while (r.pos < end) {
     const tag = r.uint32();
@@ -61,25 +62,29 @@ function decodeMetric(r: ProtoReader, end: number): Metric {
         unit = r.string();
         break;
       case 42:
-        data = { gauge: { dataPoints: decodePoints(r, r.len(), 'Gauge', decodeNumberPoint).points } };
+        data = { gauge: { dataPoints: decodePoints(r, r.len(), 'Gauge', decodeNumberPoint, data?.gauge && { points: data.gauge.dataPoints }).points } };
         break;
       case 58: {
-        const { points, temporality, monotonic } = decodePoints(r, r.len(), 'Sum', decodeNumberPoint);
+        const { points, temporality, monotonic } = decodePoints(r, r.len(), 'Sum', decodeNumberPoint, data?.sum && {
+          points: data.sum.dataPoints, temporality: data.sum.aggregationTemporality, monotonic: data.sum.isMonotonic,
+        });
         data = { sum: { dataPoints: points, aggregationTemporality: temporality, isMonotonic: monotonic } };
         break;
       }
       case 74: {
-        const { points, temporality } = decodePoints(r, r.len(), 'Histogram', decodeHistogramPoint);
+        const h = data?.histogram;
+        const { points, temporality } = decodePoints(r, r.len(), 'Histogram', decodeHistogramPoint, h && { points: h.dataPoints, temporality: h.aggregationTemporality });
         data = { histogram: { dataPoints: points, aggregationTemporality: temporality } };
         break;
       }
       case 82: {
-        const { points, temporality } = decodePoints(r, r.len(), 'ExponentialHistogram', decodeExponentialPoint);
+        const e = data?.exponentialHistogram;
+        const { points, temporality } = decodePoints(r, r.len(), 'ExponentialHistogram', decodeExponentialPoint, e && { points: e.dataPoints, temporality: e.aggregationTemporality });
         data = { exponentialHistogram: { dataPoints: points, aggregationTemporality: temporality } };
         break;
       }
       case 90:
-        data = { summary: { dataPoints: decodePoints(r, r.len(), 'Summary', decodeSummaryPoint).points } };
+        data = { summary: { dataPoints: decodePoints(r, r.len(), 'Summary', decodeSummaryPoint, data?.summary && { points: data.summary.dataPoints }).points } };
         break;
       case 98:
         metadata.push(decodeKeyValue(r, r.len()));
@@ -94,10 +99,16 @@ function decodeMetric(r: ProtoReader, end: number): Metric {
 
 // Gauge, Sum, Histogram, ExponentialHistogram and Summary share their layout: data_points 1,
 // aggregation_temporality 2 (not in Gauge and Summary), is_monotonic 3 (Sum only).
-function decodePoints<P>(r: ProtoReader, end: number, message: string, decodePoint: (r: ProtoReader, end: number) => P) {
-  const points: P[] = [];
-  let temporality = 0;
-  let monotonic = false;
+function decodePoints<P>(
+  r: ProtoReader,
+  end: number,
+  message: string,
+  decodePoint: (r: ProtoReader, end: number) => P,
+  into?: { points: P[]; temporality?: number; monotonic?: boolean },
+) {
+  const points: P[] = into?.points ?? [];
+  let temporality = into?.temporality ?? 0;
+  let monotonic = into?.monotonic ?? false;
   while (r.pos < end) {
     const tag = r.uint32();
     if (tag === 10) points.push(decodePoint(r, r.len()));
@@ -268,10 +279,10 @@ function decodeExponentialPoint(r: ProtoReader, end: number): ExponentialHistogr
         zeroCount = r.fixed64();
         break;
       case 66:
-        positive = decodeBuckets(r, r.len());
+        positive = decodeBuckets(r, r.len(), positive);
         break;
       case 74:
-        negative = decodeBuckets(r, r.len());
+        negative = decodeBuckets(r, r.len(), negative);
         break;
       case 80:
         flags = r.uint32();
@@ -313,9 +324,9 @@ function decodeExponentialPoint(r: ProtoReader, end: number): ExponentialHistogr
 }
 
 // ExponentialHistogramDataPoint.Buckets: offset 1 (sint32), bucket_counts 2 (repeated uint64)
-function decodeBuckets(r: ProtoReader, end: number): ExponentialHistogramBuckets {
-  let offset = 0;
-  const bucketCounts: bigint[] = [];
+function decodeBuckets(r: ProtoReader, end: number, into: ExponentialHistogramBuckets): ExponentialHistogramBuckets {
+  let offset = into.offset;
+  const bucketCounts = into.bucketCounts;
   while (r.pos < end) {
     const tag = r.uint32();
     if (tag === 8) offset = r.sint32();
@@ -402,10 +413,10 @@ function decodeExemplar(r: ProtoReader, end: number): Exemplar {
         asInt = undefined;
         break;
       case 34:
-        spanId = r.bytes();
+        spanId = r.id(8, 'Exemplar.span_id');
         break;
       case 42:
-        traceId = r.bytes();
+        traceId = r.id(16, 'Exemplar.trace_id');
         break;
       case 49:
         asInt = r.sfixed64();

@@ -186,6 +186,17 @@ export class ProtoReader {
    * into the input, which must then not be reused. Always a plain Uint8Array, even when the
    * input is a Buffer (whose subarray would be a Buffer).
    */
+  /**
+   * A trace id (16 bytes) or span id (8 bytes): empty means "no id", any other length is an
+   * error, as otelcol's pdata refuses it (a 400 / INVALID_ARGUMENT at the receiver).
+   */
+  id(size: 8 | 16, what: string): Uint8Array {
+    const at = this.pos;
+    const b = this.bytes();
+    if (b.length !== 0 && b.length !== size) throw this.error(`invalid ${what} length: ${b.length} bytes, expected ${size}`, at);
+    return b;
+  }
+
   bytes(): Uint8Array {
     const end = this.len();
     const start = this.pos;

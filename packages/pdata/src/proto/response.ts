@@ -9,15 +9,15 @@ export function decodeExportResponse(bytes: Uint8Array): ExportResponse {
   const response: ExportResponse = {};
   while (r.pos < bytes.length) {
     const tag = r.uint32();
-    if (tag === 10) response.partialSuccess = decodePartialSuccess(r, r.len());
+    if (tag === 10) response.partialSuccess = decodePartialSuccess(r, r.len(), response.partialSuccess);
     else r.skip(tag);
   }
   return response;
 }
 
-function decodePartialSuccess(r: ProtoReader, end: number): PartialSuccess {
-  let rejected = 0n;
-  let errorMessage = '';
+// a second partial_success merges into the first (scalars last-wins), as protobuf says
+function decodePartialSuccess(r: ProtoReader, end: number, into: PartialSuccess = { rejected: 0n, errorMessage: '' }): PartialSuccess {
+  let { rejected, errorMessage } = into;
   while (r.pos < end) {
     const tag = r.uint32();
     if (tag === 8) rejected = r.int64();

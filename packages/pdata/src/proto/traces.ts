@@ -53,16 +53,16 @@ function decodeSpan(r: ProtoReader, end: number): Span {
     const tag = r.uint32();
     switch (tag) {
       case 10:
-        traceId = r.bytes();
+        traceId = r.id(16, 'Span.trace_id');
         break;
       case 18:
-        spanId = r.bytes();
+        spanId = r.id(8, 'Span.span_id');
         break;
       case 26:
         traceState = r.string();
         break;
       case 34:
-        parentSpanId = r.bytes();
+        parentSpanId = r.id(8, 'Span.parent_span_id');
         break;
       case 42:
         name = r.string();
@@ -95,7 +95,7 @@ function decodeSpan(r: ProtoReader, end: number): Span {
         droppedLinksCount = r.uint32();
         break;
       case 122:
-        status = decodeStatus(r, r.len());
+        status = decodeStatus(r, r.len(), status);
         break;
       case 133:
         flags = r.fixed32();
@@ -167,10 +167,10 @@ function decodeLink(r: ProtoReader, end: number): SpanLink {
     const tag = r.uint32();
     switch (tag) {
       case 10:
-        traceId = r.bytes();
+        traceId = r.id(16, 'Span.Link.trace_id');
         break;
       case 18:
-        spanId = r.bytes();
+        spanId = r.id(8, 'Span.Link.span_id');
         break;
       case 26:
         traceState = r.string();
@@ -192,10 +192,10 @@ function decodeLink(r: ProtoReader, end: number): SpanLink {
   return { traceId, spanId, traceState, attributes, droppedAttributesCount, flags };
 }
 
-// Status: message 2, code 3 (field 1 is reserved)
-function decodeStatus(r: ProtoReader, end: number): Status {
-  let message = '';
-  let code = 0;
+// Status: message 2, code 3 (field 1 is reserved). A second status in the same span merges
+// into the first, as protobuf merges a repeated non-repeated message field.
+function decodeStatus(r: ProtoReader, end: number, into: Status): Status {
+  let { message, code } = into;
   while (r.pos < end) {
     const tag = r.uint32();
     if (tag === 18) message = r.string();
