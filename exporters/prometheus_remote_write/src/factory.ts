@@ -21,6 +21,7 @@ export function helperConfig(config: Config): ExporterHelperConfig {
       sizer: 'requests',
       block_on_overflow: false,
       wait_for_result: false,
+      batch: undefined,
     },
   };
 }

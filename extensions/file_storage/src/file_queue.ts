@@ -18,6 +18,7 @@ interface Stored {
 
 export class FileQueue implements SendingQueue {
   readonly capacity: number;
+  readonly persistent = true;
   private readonly dir: string;
   private readonly weigh: (b: Batch) => number;
   private readonly fsync: boolean;
@@ -123,6 +124,7 @@ export class FileQueue implements SendingQueue {
     this.closed = true;
     this.waiting.length = 0;
     this.waiters.releaseTakers();
+    this.waiters.roomFreed();
   }
 
   waitForRoom(): Promise<void> {

@@ -58,7 +58,8 @@ test('a full queue refuses with a retryable error; block_on_overflow waits inste
     await gate;
     sent.push(b.items);
   };
-  const e = exporter({ sending_queue: { num_consumers: 1, queue_size: 2 } }, push);
+  // otelcol counts a request against queue_size until it is exported, not just while it waits
+  const e = exporter({ sending_queue: { num_consumers: 1, queue_size: 3 } }, push);
   await e.start({ getExtension: () => undefined });
   await e.consume(batch(1)); // taken by the consumer, blocked on the gate
   await e.consume(batch(2));
@@ -70,7 +71,7 @@ test('a full queue refuses with a retryable error; block_on_overflow waits inste
 
   let open!: () => void;
   const slow = new Promise<void>((r) => (open = r));
-  const blocking = exporter({ sending_queue: { num_consumers: 1, queue_size: 1, block_on_overflow: true } }, async () => slow);
+  const blocking = exporter({ sending_queue: { num_consumers: 1, queue_size: 2, block_on_overflow: true } }, async () => slow);
   await blocking.start({ getExtension: () => undefined });
   await blocking.consume(batch());
   await blocking.consume(batch());

@@ -7,3 +7,6 @@ export * from './decode-error.ts';
 export { EncodeBuffer } from './encode-buffer.ts';
 export * from './proto/index.ts';
 export * from './json/index.ts';
+export * from './split.ts';
+export * from './concat.ts';
+export * from './otlp-ops.ts';

@@ -1,41 +1,13 @@
 import { Ack } from '@flowtel/core';
 import type { Batch, ClientInfo, ConsumerError, LogsBatch, MetricsBatch, TracesBatch } from '@flowtel/core';
-import { dataPointCount, logRecordCount, spanCount } from '@flowtel/pdata';
-import type { Logs, Metrics, Traces } from '@flowtel/pdata';
-import { concatLogs, concatMetrics, concatTraces } from './concat.ts';
+import { OTLP_OPS, type OtlpData, type OtlpOps } from '@flowtel/pdata';
 import { PartialAck } from './partial-ack.ts';
-import { splitLogs, splitMetrics, splitTraces } from './split.ts';
 
 export type OtlpBatch = TracesBatch | MetricsBatch | LogsBatch;
-type OtlpData = OtlpBatch['data'];
 export type Trigger = 'size' | 'timeout' | 'flush';
 
-interface SignalOps {
-  count(data: OtlpData): number;
-  split(data: OtlpData, n: number): [OtlpData, OtlpData];
-  concat(parts: OtlpData[]): OtlpData;
-}
-
-const OPS: Record<OtlpBatch['signal'], SignalOps> = {
-  traces: {
-    count: (d) => spanCount(d as Traces),
-    split: (d, n) => splitTraces(d as Traces, n),
-    concat: (p) => concatTraces(p as Traces[]),
-  },
-  metrics: {
-    count: (d) => dataPointCount(d as Metrics),
-    split: (d, n) => splitMetrics(d as Metrics, n),
-    concat: (p) => concatMetrics(p as Metrics[]),
-  },
-  logs: {
-    count: (d) => logRecordCount(d as Logs),
-    split: (d, n) => splitLogs(d as Logs, n),
-    concat: (p) => concatLogs(p as Logs[]),
-  },
-};
-
 /** Items counted from the data itself, since splitting must agree with the data. */
-export const countItems = (batch: OtlpBatch): number => OPS[batch.signal].count(batch.data);
+export const countItems = (batch: OtlpBatch): number => OTLP_OPS[batch.signal].count(batch.data);
 
 interface Held {
   data: OtlpData;
@@ -56,7 +28,7 @@ export class Batcher {
   private readonly signal: OtlpBatch['signal'];
   private readonly client?: ClientInfo;
   private readonly options: BatcherOptions;
-  private readonly ops: SignalOps;
+  private readonly ops: OtlpOps;
   private held: Held[] = [];
   private count = 0;
   private timer?: NodeJS.Timeout;
@@ -65,7 +37,7 @@ export class Batcher {
     this.signal = signal;
     this.client = client;
     this.options = options;
-    this.ops = OPS[signal];
+    this.ops = OTLP_OPS[signal];
   }
 
   add(batch: OtlpBatch, items: number): void {

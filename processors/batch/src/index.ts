@@ -2,4 +2,3 @@ export { factory } from './factory.ts';
 export { BatchProcessor } from './batch.ts';
 export { batchConfigSchema } from './config.ts';
 export type { BatchConfig } from './config.ts';
-export { splitLogs, splitMetrics, splitTraces } from './split.ts';

@@ -1,8 +1,8 @@
 // Merging batches of one signal is concatenation of their resource lists, as otelcol's
 // batch processor does (MoveAndAppendTo): equal resources are not folded together. Requests
 // nothing has looked at are joined as bytes, which is the same list without a decode.
-import { concatLogsPassThrough, concatMetricsPassThrough, concatTracesPassThrough } from '@flowtel/pdata';
-import type { Logs, Metrics, Traces } from '@flowtel/pdata';
+import { concatLogsPassThrough, concatMetricsPassThrough, concatTracesPassThrough } from './proto/index.ts';
+import type { Logs, Metrics, Traces } from './model.ts';
 
 export const concatTraces = (parts: Traces[]): Traces => concatTracesPassThrough(parts) ?? { resourceSpans: parts.flatMap((p) => p.resourceSpans) };
 export const concatMetrics = (parts: Metrics[]): Metrics => concatMetricsPassThrough(parts) ?? { resourceMetrics: parts.flatMap((p) => p.resourceMetrics) };

@@ -1,7 +1,7 @@
 // Cuts OTLP data after N items (spans, data points, log records) without touching the input:
 // the resource and scope envelopes are shallow-copied into both halves, as otelcol's
 // splitTraces/splitMetrics/splitLogs do.
-import type { Logs, Metric, Metrics, Traces } from '@flowtel/pdata';
+import type { Logs, Metric, Metrics, Traces } from './model.ts';
 
 /** One level of the OTLP tree: how to read and replace a node's children. */
 interface Level {
