@@ -63,7 +63,7 @@ export class L7Engine {
   private readonly correlator: Correlator;
   private readonly sinks = new Set<RecordSink>();
   private readonly seen = new WeakSet<SocketEventBatch>();
-  readonly counters: EngineCounters = { events: 0, records: 0, evictedSessions: 0, unknownProtocol: 0, pendingOverflow: 0, parseErrors: 0 };
+  readonly counters: EngineCounters = { events: 0, records: 0, evictedSessions: 0, unknownProtocol: 0, pendingOverflow: 0, parseErrors: 0, messages: new Map() };
   /** the capture's clock: the newest event time, and the wall time it was seen at */
   private clockNs = 0n;
   private clockWallMs = 0;

@@ -38,6 +38,11 @@ export interface L7Message {
   pair_key?: string;
   /** Bytes of this message on the wire (headers and body, as far as seen). */
   size: number;
+  /**
+   * Set when the capture held only the first part of the message (it was read from that head):
+   * how many of its bytes were captured. See truncated().
+   */
+  captured?: number;
   trace_context?: TraceContextHeaders;
   attributes: Record<string, AttributeValue>;
 }
@@ -46,4 +51,19 @@ export function statusFromHttpCode(code: number): ResponseStatus {
   if (code >= 500) return 'server_error';
   if (code >= 400) return 'client_error';
   return 'ok';
+}
+
+/** Attribute names of a message read from the head the capture kept: the bytes of it that were captured. */
+export const CAPTURED_BYTES_ATTRIBUTE = { request: 'flowtel.l7.request.captured_bytes', response: 'flowtel.l7.response.captured_bytes', session: 'flowtel.l7.request.captured_bytes' } as const;
+
+/**
+ * Marks a message read from a head: `captured` of its `size` bytes were seen. The attribute
+ * tells a span or request log that fields after the cut (later headers, the rest of a URL) are
+ * missing.
+ */
+export function truncated<M extends L7Message>(message: M, captured: number, size: number): M {
+  message.captured = captured;
+  message.size = Math.max(size, captured);
+  message.attributes[CAPTURED_BYTES_ATTRIBUTE[message.kind]] = captured;
+  return message;
 }

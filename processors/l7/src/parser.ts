@@ -52,11 +52,25 @@ export interface ProtocolParser<State = unknown> {
   flush?(state: State): L7Message[];
   /**
    * `bytes` of one direction were lost between two parse calls (eBPF keeps the first N bytes of
-   * a syscall: byteCount > payload length). A gap inside a body the parser skips costs nothing;
-   * elsewhere the parser drops its partial message and resynchronises. Optional; never throws.
+   * a syscall: byteCount > payload length; a snap length cuts a packet). A gap inside a body the
+   * parser skips costs nothing. A message whose head was buffered is read from that head (marked
+   * with `truncated()`) and the parser skips the rest of it, so the next message parses.
+   * Returns the messages read that way (none when the loss was harmless), or LOST when the
+   * parser dropped a partial message it could not read and resynchronises. Optional; never throws.
    */
-  gap?(state: State, direction: Direction, bytes: number): void;
+  gap?(state: State, direction: Direction, bytes: number): GapResult;
 }
+
+/** gap(): the parser dropped a partial message it could not read anything from. */
+export const LOST = Object.freeze({ kind: 'lost' as const });
+export type GapResult = L7Message[] | typeof LOST;
+
+/** A StreamBuffer's gap as a GapResult, for parsers that read nothing from a head. */
+export function gapOf(harmless: boolean): GapResult {
+  return harmless ? NO_MESSAGES : LOST;
+}
+
+const NO_MESSAGES: L7Message[] = [];
 
 export function isFailure(result: ParseResult): result is ParseFailure {
   return !Array.isArray(result) && result.kind === 'error';

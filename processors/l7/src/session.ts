@@ -26,6 +26,21 @@ export interface SessionCounters {
   /** requests dropped unanswered because too many were waiting on one connection */
   pendingOverflow: number;
   parseErrors: number;
+  /** per protocol name: how its messages fared */
+  messages: Map<string, MessageCounts>;
+}
+
+/** One protocol's messages: read whole, read from the head the capture kept, or lost to a parse failure or a gap. */
+export interface MessageCounts {
+  whole: number;
+  truncated: number;
+  unparseable: number;
+}
+
+function messageCounts(counters: SessionCounters, protocol: string): MessageCounts {
+  let counts = counters.messages.get(protocol);
+  if (!counts) counters.messages.set(protocol, (counts = { whole: 0, truncated: 0, unparseable: 0 }));
+  return counts;
 }
 
 /** A waiting request's record given up on: it ends where the request did. */
@@ -41,6 +56,7 @@ export class Session {
   private readonly correlator: Correlator;
   private readonly limits: SessionLimits;
   private readonly counters: SessionCounters;
+  private readonly counts: MessageCounts;
   /** requests waiting for their responses: the records they become, completed when answered */
   private pending: L7Record[] = [];
   /** when and on which thread the bytes of the message in progress began, per direction (fields, not a map: they change per message) */
@@ -58,6 +74,7 @@ export class Session {
     this.correlator = correlator;
     this.limits = limits;
     this.counters = counters;
+    this.counts = messageCounts(counters, parser.name);
   }
 
   get givenUp(): boolean {
@@ -83,6 +100,7 @@ export class Session {
       // the middle of a message whose bytes the capture lost is no sign of another protocol
       if (!side.resyncing) this.failures++;
       this.counters.parseErrors++;
+      this.counts.unparseable++;
       side.inProgress = false;
       return;
     }
@@ -95,12 +113,22 @@ export class Session {
   /** `bytes` more of this direction went by without being captured. */
   gap(direction: Direction, bytes: number, ns: bigint, out: L7Record[]): void {
     if (this.givenUp || !this.parser.gap) return;
-    this.parser.gap(this.state, direction, bytes);
+    const result = this.parser.gap(this.state, direction, bytes);
     const side = this.side(direction);
+    if (Array.isArray(result)) {
+      // the parser stays in step: the loss fell in a body it skips, or it read the message's
+      // head and skips the rest
+      if (result.length === 0) return;
+      side.inProgress = false;
+      this.failures = 0;
+      for (const message of result) this.take(message, direction, side.beganNs, side.beganTid, ns, out);
+      return;
+    }
     side.resyncing = true;
     // nothing in progress: the lost bytes were between messages or in a body already reported
     if (!side.inProgress) return;
     side.inProgress = false;
+    this.counts.unparseable++;
     // A response lost its middle (a large Redis array, a MySQL result set): it still answers
     // the oldest request, or every later one would take its predecessor's answer.
     const oldest = this.pending[0];
@@ -112,7 +140,10 @@ export class Session {
 
   private take(message: L7Message, direction: Direction, beganNs: bigint, tid: number, ns: bigint, out: L7Record[]): void {
     const side = this.side(direction);
-    if (message.kind !== 'response') side.resyncing = false;
+    if (message.kind !== 'response') {
+      side.resyncing = false;
+      this.count(message);
+    }
     if (message.kind === 'request') {
       const ids = this.correlator.onRequest(this.conn, message, tid);
       this.pending.push(this.record(message, undefined, beganNs, ns, tid, ids));
@@ -128,17 +159,24 @@ export class Session {
       return;
     }
     const matched = this.matching(message);
+    if (matched || !side.resyncing) this.count(message);
     if (matched) {
       side.resyncing = false;
       this.answer(matched, message, ns, out);
     } else if (side.resyncing) {
       // the rest of a response whose middle the capture lost, read as if it were a new one
       this.counters.parseErrors++;
+      this.counts.unparseable++;
     } else {
       // a response to a request sent before capture started: still a request log
       const ids = this.correlator.onRequest(this.conn, message, tid);
       out.push(this.record(undefined, message, beganNs, ns, tid, ids));
     }
+  }
+
+  private count(message: L7Message): void {
+    if (message.captured === undefined) this.counts.whole++;
+    else this.counts.truncated++;
   }
 
   /** The waiting request a response answers, taken off the list: by the protocol's id, else the oldest. */
@@ -173,6 +211,7 @@ export class Session {
         flushed = this.parser.flush?.(this.state) ?? [];
       } catch {
         this.counters.parseErrors++;
+        this.counts.unparseable++;
       }
       // what a flush reports ends the connection: a response there is the answer side's
       for (const m of flushed) this.take(m, 'toClient', this.lastSeenNs, 0, nowNs, out);

@@ -26,3 +26,20 @@ export function pieces(b: Uint8Array, size: number): Uint8Array[] {
   for (let i = 0; i < b.length; i += size) out.push(b.slice(i, i + size));
   return out;
 }
+
+/**
+ * Feeds each [direction, chunk] as eBPF captures a syscall: only the first `head` bytes reach
+ * parse(), the rest is reported to gap(). Returns every message, from parse and from gap, in
+ * order; a parse failure or a LOST gap fails the test.
+ */
+export function feedHeads<S>(parser: ProtocolParser<S>, state: S, head: number, chunks: Array<[Direction, Uint8Array]>): L7Message[] {
+  const out: L7Message[] = [];
+  for (const [direction, chunk] of chunks) {
+    out.push(...feed(parser, state, [[direction, chunk.subarray(0, head)]]));
+    if (chunk.length <= head) continue;
+    const result = parser.gap!(state, direction, chunk.length - head);
+    assert.ok(Array.isArray(result), `gap lost a message (${direction}, ${chunk.length} bytes)`);
+    out.push(...result);
+  }
+  return out;
+}

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { http1 } from '../src/protocols/http1.ts';
 import { REDACTED } from '../src/redact.ts';
-import { bytes, feed, pieces } from './helpers.ts';
+import { bytes, feed, feedHeads, pieces } from './helpers.ts';
 
 test('http1: infers requests and responses, rejects other protocols', () => {
   assert.equal(http1.infer(bytes('GET /a HTTP/1.1\r\nHost: x\r\n\r\n'), 'toServer'), true);
@@ -137,4 +137,108 @@ test('http1: after 101 Switching Protocols the connection carries another protoc
     ['toClient', bytes('HTTP/1.1 200 looks like http but is websocket payload\r\n\r\n')],
   ]);
   assert.deepEqual(out.map((m) => m.request_resource ?? m.response_code), ['/ws', 101]);
+});
+
+// What eBPF keeps of each syscall by default: the first 1 KiB.
+const HEAD = 1024;
+const CAPTURED = 'flowtel.l7.request.captured_bytes';
+
+test('http1: a request whose header block outgrew the captured head is read from the head, and the connection stays in step', () => {
+  const state = http1.createState({ captureHeaders: ['user-agent', 'x-tail'] });
+  const cookie = `Cookie: session=${'c'.repeat(2048)}\r\n`;
+  const big = bytes(`GET /bigheader?x=1 HTTP/1.1\r\nHost: shop.local:8080\r\nUser-Agent: curl/8.5.0\r\ntraceparent: 00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01\r\n${cookie}X-Tail: after-the-cut\r\n\r\n`);
+  const out = feedHeads(http1, state, HEAD, [
+    ['toServer', bytes('GET /small HTTP/1.1\r\nHost: shop.local:8080\r\n\r\n')],
+    ['toClient', bytes('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok')],
+    ['toServer', big],
+    ['toClient', bytes('HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n')],
+    ['toServer', bytes('GET /next HTTP/1.1\r\nHost: shop.local:8080\r\n\r\n')],
+    ['toClient', bytes('HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n')],
+  ]);
+  assert.deepEqual(out.map((m) => m.request_resource ?? m.response_code), ['/small', 200, '/bigheader?x=1', 404, '/next', 200]);
+  const cut = out[2];
+  assert.equal(cut.request_type, 'GET');
+  assert.equal(cut.endpoint, '/bigheader');
+  assert.equal(cut.attributes['url.query'], 'x=1');
+  assert.equal(cut.attributes['network.protocol.version'], '1.1');
+  assert.equal(cut.attributes['server.address'], 'shop.local');
+  assert.equal(cut.attributes['http.request.header.user-agent'], 'curl/8.5.0', 'a header before the cut is kept');
+  assert.equal(cut.attributes['http.request.header.x-tail'], undefined, 'a header after the cut was never seen');
+  assert.equal(cut.trace_context?.traceparent, '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01');
+  assert.equal(cut.captured, HEAD);
+  assert.equal(cut.attributes[CAPTURED], HEAD);
+  assert.equal(cut.size, big.length, 'the syscall byte count gives the whole length');
+  for (const whole of [out[0], out[4]]) {
+    assert.equal(whole.captured, undefined);
+    assert.equal(whole.attributes[CAPTURED], undefined);
+  }
+});
+
+test('http1: a header cut inside its value is left out, and a cut secret header is still redacted', () => {
+  const token = `Bearer ${'t'.repeat(3000)}`;
+  const request = bytes(`GET /auth HTTP/1.1\r\nHost: a\r\nUser-Agent: ${'u'.repeat(900)}\r\nAuthorization: ${token}\r\n\r\n`);
+  const cutAt = Buffer.from(request).indexOf('Bearer ') + 20; // inside the token
+  for (const redact of [true, false]) {
+    const state = http1.createState({ redact, captureHeaders: ['authorization', 'user-agent'] });
+    const out = feedHeads(http1, state, cutAt, [['toServer', request], ['toClient', bytes('HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n')]]);
+    assert.equal(out.length, 2);
+    const [req] = out;
+    assert.equal(req.attributes['http.request.header.user-agent'], 'u'.repeat(900));
+    // redaction on: shown redacted whatever the cut left of it; off: a partial value would be a lie
+    assert.equal(req.attributes['http.request.header.authorization'], redact ? REDACTED : undefined);
+    assert.ok(!JSON.stringify(req).includes('tttttttttt'), 'no part of the token is kept');
+    assert.equal(req.captured, cutAt);
+  }
+});
+
+test('http1: a request line cut inside a long URL gives the method and the part of the target seen', () => {
+  const url = `/search?q=${'x'.repeat(4096)}`;
+  const request = bytes(`GET ${url} HTTP/1.1\r\nHost: a\r\n\r\n`);
+  const state = http1.createState();
+  const out = feedHeads(http1, state, HEAD, [
+    ['toServer', request],
+    ['toClient', bytes('HTTP/1.1 414 URI Too Long\r\nContent-Length: 0\r\n\r\n')],
+    ['toServer', bytes('GET /after HTTP/1.1\r\n\r\n')],
+    ['toClient', bytes('HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n')],
+  ]);
+  assert.deepEqual(out.map((m) => m.request_type ?? m.response_code), ['GET', 414, 'GET', 200]);
+  const [cut] = out;
+  assert.equal(cut.endpoint, '/search');
+  assert.equal(cut.request_resource, url.slice(0, HEAD - 4));
+  assert.equal(cut.attributes['network.protocol.version'], undefined, 'the version was past the cut');
+  assert.equal(cut.captured, HEAD);
+  assert.equal(cut.size, request.length);
+  assert.equal(out[2].request_resource, '/after');
+});
+
+test('http1: a large body past the head is skipped by its length; a response whose headers were cut is read from its head', () => {
+  const json = JSON.stringify({ items: Array.from({ length: 800 }, (_, i) => ({ id: i, name: `item-${i}` })) });
+  assert.ok(json.length > 16 * 1024);
+  const state = http1.createState();
+  const setCookie = `Set-Cookie: s=${'v'.repeat(3000)}\r\n`;
+  const out = feedHeads(http1, state, HEAD, [
+    ['toServer', bytes(`POST /orders HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\nContent-Length: ${json.length}\r\n\r\n${json}`)],
+    ['toClient', bytes(`HTTP/1.1 201 Created\r\n${setCookie}Content-Length: 2\r\n\r\nok`)],
+    ['toServer', bytes('GET /after HTTP/1.1\r\n\r\n')],
+    ['toClient', bytes('HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n')],
+  ]);
+  assert.deepEqual(out.map((m) => m.request_resource ?? m.response_code), ['/orders', 201, '/after', 200]);
+  assert.equal(out[0].captured, undefined, 'the header block was whole: the body is never read anyway');
+  assert.equal(out[0].attributes['http.request.body.size'], json.length);
+  assert.equal(out[1].captured, HEAD);
+  assert.equal(out[1].attributes['flowtel.l7.response.captured_bytes'], HEAD);
+  assert.equal(out[1].response_status, 'ok');
+});
+
+test('http1: a gap that cuts the framing of a chunked body resynchronises at the next message', () => {
+  const state = http1.createState();
+  const chunks = Array.from({ length: 40 }, () => `40\r\n${'d'.repeat(64)}\r\n`).join('');
+  const out = feedHeads(http1, state, HEAD, [
+    ['toServer', bytes('GET /stream HTTP/1.1\r\n\r\n')],
+    ['toClient', bytes(`HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n${chunks}`)],
+    ['toClient', bytes(`${chunks}0\r\n\r\n`)],
+    ['toServer', bytes('GET /after HTTP/1.1\r\n\r\n')],
+    ['toClient', bytes('HTTP/1.1 304 Not Modified\r\n\r\n')],
+  ]);
+  assert.deepEqual(out.map((m) => m.request_resource ?? m.response_code), ['/stream', 200, '/after', 304]);
 });

@@ -199,7 +199,10 @@ test('the engine tells the parser how many bytes of a syscall the capture did no
     infer: () => true,
     createState: () => ({}),
     parse: () => [],
-    gap: (_state: unknown, direction: string, bytes: number) => void gaps.push([direction, bytes]),
+    gap: (_state: unknown, direction: string, bytes: number) => {
+      gaps.push([direction, bytes]);
+      return [];
+    },
   };
   const engine = new L7Engine({
     parsers: [recorder], parse: {}, correlation: { syscall: true, request_id: true },

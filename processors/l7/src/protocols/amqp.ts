@@ -6,7 +6,7 @@
 import { ascii, startsWithAscii, u16be, u32be } from '../bytes.ts';
 import { MORE, readFrames, type FrameStep } from '../frame-loop.ts';
 import type { L7Message, ResponseStatus } from '../message.ts';
-import { failure, parseOptions, type Direction, type ParseOptions, type ProtocolParser } from '../parser.ts';
+import { failure, gapOf, parseOptions, type Direction, type ParseOptions, type ProtocolParser } from '../parser.ts';
 import { duplexBuffers, type DuplexBuffers } from '../stream-buffer.ts';
 import { ByteReader } from './byte-reader.ts';
 
@@ -174,7 +174,7 @@ export const amqp: ProtocolParser<AmqpState> = {
     return { options: parseOptions(options), buffers: duplexBuffers(), headerSeen: false, vhost: undefined, pending: new Map() };
   },
   gap(state, direction, bytes) {
-    state.buffers[direction].gap(bytes);
+    return gapOf(state.buffers[direction].gap(bytes));
   },
   parse(payload, direction, state) {
     return readFrames(state.buffers[direction], payload, (b) => readFrame(state, direction, b));

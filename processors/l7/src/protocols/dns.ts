@@ -4,7 +4,7 @@
 import { u16be, u32be } from '../bytes.ts';
 import { MORE, guarded, readFrames, type FrameStep } from '../frame-loop.ts';
 import type { L7Message, ResponseStatus } from '../message.ts';
-import { failure, parseOptions, type Direction, type ParseOptions, type ParseResult, type ProtocolParser } from '../parser.ts';
+import { failure, gapOf, parseOptions, type Direction, type ParseOptions, type ParseResult, type ProtocolParser } from '../parser.ts';
 import { duplexBuffers, type DuplexBuffers } from '../stream-buffer.ts';
 
 const HEADER = 12;
@@ -174,7 +174,7 @@ export const dns: ProtocolParser<DnsState> = {
     return { options: parseOptions(options), buffers: duplexBuffers(64 * 1024) };
   },
   gap(state, direction, bytes) {
-    state.buffers[direction].gap(bytes);
+    return gapOf(state.buffers[direction].gap(bytes));
   },
   parse(payload, direction: Direction, state) {
     if (state.options.l4 === 'udp') return parseDatagram(payload);

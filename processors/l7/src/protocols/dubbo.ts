@@ -6,7 +6,7 @@
 import { text, u16be, u32be } from '../bytes.ts';
 import { MORE, readFrames, type FrameStep } from '../frame-loop.ts';
 import type { L7Message, ResponseStatus, TraceContextHeaders } from '../message.ts';
-import { failure, parseOptions, type Direction, type ParseOptions, type ProtocolParser } from '../parser.ts';
+import { failure, gapOf, parseOptions, type Direction, type ParseOptions, type ProtocolParser } from '../parser.ts';
 import { duplexBuffers, type DuplexBuffers } from '../stream-buffer.ts';
 import { ByteReader } from './byte-reader.ts';
 
@@ -172,7 +172,7 @@ export const dubbo: ProtocolParser<DubboState> = {
     return { options: parseOptions(options), buffers: duplexBuffers() };
   },
   gap(state, direction, bytes) {
-    state.buffers[direction].gap(bytes);
+    return gapOf(state.buffers[direction].gap(bytes));
   },
   parse(payload, direction: Direction, state) {
     return readFrames(state.buffers[direction], payload, readPacket);

@@ -4,8 +4,9 @@
 
 import { ascii, asciiAgain, decimal, indexOfCrlf, indexOfSequence, startsWithAscii } from '../bytes.ts';
 import { MORE, frameReaders, readFrames, type FrameRead, type FrameReaders, type FrameStep } from '../frame-loop.ts';
-import { statusFromHttpCode, type L7Message } from '../message.ts';
-import { failure, parseOptions, type Direction, type ParseOptions, type ProtocolParser } from '../parser.ts';
+import { statusFromHttpCode, truncated, type L7Message } from '../message.ts';
+import { LOST, failure, parseOptions, type Direction, type ParseOptions, type ProtocolParser } from '../parser.ts';
+import { REDACTED, isSecretHeader } from '../redact.ts';
 import { StreamBuffer } from '../stream-buffer.ts';
 import { HeaderSink, TRACE_HEADER_NAMES, hostAttributes, splitTarget } from './http-headers.ts';
 
@@ -23,7 +24,12 @@ type BodyPhase =
   | { kind: 'trailers' }
   | { kind: 'until-close' }
   /** After 101 Switching Protocols or a CONNECT tunnel: the bytes are another protocol's. */
-  | { kind: 'tunnel' };
+  | { kind: 'tunnel' }
+  /**
+   * After a message whose header block the capture cut: where it ends is unknown, so chunks
+   * are skipped until one starts with a request or status line.
+   */
+  | { kind: 'resync' };
 
 interface Side {
   buffer: StreamBuffer;
@@ -198,33 +204,41 @@ function readRequest(state: Http1State, side: Side, b: Uint8Array): FrameStep {
   const versionEnd = hasTarget ? b.indexOf(0x20, targetEnd + 1) : -1;
   const version = hasTarget ? httpVersion(b, targetEnd + 1, versionEnd > 0 && versionEnd < lineEnd ? versionEnd : lineEnd) : undefined;
   if (version === undefined) return failure(`not an HTTP/1 request line: ${ascii(b, 0, Math.min(lineEnd, 64))}`);
-  const method = requestMethod(b, methodEnd);
-  const text = asciiAgain(b, methodEnd + 1, targetEnd, state.lastTarget.text);
+  const message = requestMessage(state, requestMethod(b, methodEnd), asciiAgain(b, methodEnd + 1, targetEnd, state.lastTarget.text), version, block);
+  message.size = end + (block.contentLength ?? 0);
+  if (block.chunked) side.phase = { kind: 'chunk-size' };
+  return frameRead(state, end, [message], block.chunked ? 0 : block.contentLength ?? 0);
+}
+
+/** A request from its start line's parts and what its header block said (the sink holds its headers). */
+function requestMessage(state: Http1State, method: string, text: string, version: string | undefined, block: HeaderBlock | undefined): L7Message {
   if (text !== state.lastTarget.text) state.lastTarget = { text, ...splitTarget(text) };
   const { path, query } = state.lastTarget;
   if (state.pendingMethods.length < MAX_PENDING_METHODS) state.pendingMethods.push(method);
+  const sink = state.sink;
   const attributes = sink.attributes;
   attributes['http.request.method'] = method;
   attributes['url.path'] = path;
   if (query !== undefined) attributes['url.query'] = query;
   attributes['network.protocol.name'] = 'http';
-  attributes['network.protocol.version'] = version;
-  hostAttributes(block.host, attributes);
-  if (block.userAgent !== undefined) attributes['user_agent.original'] = block.userAgent;
-  if (block.contentLength !== undefined) attributes['http.request.body.size'] = block.contentLength;
+  if (version !== undefined) attributes['network.protocol.version'] = version;
+  if (block !== undefined) {
+    hostAttributes(block.host, attributes);
+    if (block.userAgent !== undefined) attributes['user_agent.original'] = block.userAgent;
+    if (block.contentLength !== undefined) attributes['http.request.body.size'] = block.contentLength;
+  }
   const message: L7Message = {
     protocol: 'HTTP',
     kind: 'request',
     request_type: method,
-    request_domain: block.host || undefined,
+    request_domain: block?.host || undefined,
     request_resource: text,
     endpoint: path,
-    size: end + (block.contentLength ?? 0),
+    size: 0,
     attributes,
   };
   if (sink.trace) message.trace_context = sink.trace;
-  if (block.chunked) side.phase = { kind: 'chunk-size' };
-  return frameRead(state, end, [message], block.chunked ? 0 : block.contentLength ?? 0);
+  return message;
 }
 
 const isDigit = (c: number) => c >= 0x30 && c <= 0x39;
@@ -302,22 +316,64 @@ function readChunkFraming(side: Side, b: Uint8Array): FrameStep {
 }
 
 /**
- * A message whose header block never completed (the capture lost or cut the rest): what its
- * start line and the headers seen so far say. Empty when not even the start line is there.
+ * A message whose header block never completed (the capture cut or lost the rest): what its
+ * start line and the headers seen so far say, marked truncated (`size`: its bytes on the wire as
+ * far as known). A header cut inside its value is left out, except that a secret one that
+ * capture_headers asks for still shows as redacted. A request line cut inside its target gives
+ * the method and the part of the target seen. Empty when not even that is there.
  */
-function partialMessage(state: Http1State, direction: Direction): L7Message[] {
+function partialMessage(state: Http1State, direction: Direction, size = 0): L7Message[] {
   const side = state[direction];
-  if (side.buffer.length === 0 || side.phase.kind !== 'headers') return NO_MESSAGES;
+  const held = side.buffer.length;
+  if (held === 0 || side.phase.kind !== 'headers') return NO_MESSAGES;
   const b = side.buffer.view();
-  if (indexOfCrlf(b) < 0) return NO_MESSAGES;
-  const lastLine = b.lastIndexOf(10);
-  const complete = new Uint8Array(lastLine + 3);
-  complete.set(b.subarray(0, lastLine + 1));
-  complete.set([13, 10], lastLine + 1);
+  let messages = NO_MESSAGES;
+  if (indexOfCrlf(b) < 0) {
+    if (direction === 'toServer') messages = cutRequestLine(state, b);
+  } else {
+    const lastLine = b.lastIndexOf(10);
+    const complete = new Uint8Array(lastLine + 3);
+    complete.set(b.subarray(0, lastLine + 1));
+    complete.set([13, 10], lastLine + 1);
+    const step = direction === 'toServer' ? readRequest(state, side, complete) : readResponse(state, side, complete);
+    if (step !== MORE && !('kind' in step) && step.messages?.length) {
+      messages = step.messages;
+      // the sink's attributes are the message's: a cut secret header joins them
+      if (lastLine + 1 < b.length) redactCutHeader(state, b, lastLine + 1);
+    }
+  }
   side.buffer.clear();
-  const step = direction === 'toServer' ? readRequest(state, side, complete) : readResponse(state, side, complete);
-  side.phase = { kind: 'headers' };
-  return step !== MORE && !('kind' in step) ? step.messages ?? [] : [];
+  // readResponse may have opened a tunnel (101); anything else starts over at a header block
+  if ((side.phase as BodyPhase).kind !== 'tunnel') side.phase = { kind: 'headers' };
+  for (const m of messages) truncated(m, held, size);
+  return messages;
+}
+
+/** A request line that ends inside the captured bytes' end: its method and the part of the target seen. */
+function cutRequestLine(state: Http1State, b: Uint8Array): L7Message[] {
+  const method = startsWithMethod(b);
+  if (method === undefined) return NO_MESSAGES;
+  const targetEnd = b.indexOf(0x20, method.length + 1);
+  const text = ascii(b, method.length + 1, targetEnd < 0 ? b.length : targetEnd);
+  if (text.length === 0) return NO_MESSAGES;
+  state.sink.restart('request');
+  return [requestMessage(state, method, text, undefined, undefined)];
+}
+
+/** The header line cut at b[from, end): recorded as redacted when it is a secret the sink keeps (its value does not matter then). */
+function redactCutHeader(state: Http1State, b: Uint8Array, from: number): void {
+  if (!state.options.redact) return;
+  const colon = b.indexOf(0x3a, from);
+  if (colon < 0) return;
+  let nameEnd = colon;
+  while (nameEnd > from && isBlank(b[nameEnd - 1])) nameEnd--;
+  const name = knownName(state.headerNames, b, from, nameEnd);
+  if (name !== undefined && isSecretHeader(name) && state.sink.wants(name)) state.sink.add(name, REDACTED);
+}
+
+/** A chunk that starts a message in this direction: where a resync ends. */
+function startsMessage(direction: Direction, b: Uint8Array): boolean {
+  return direction === 'toServer' ? startsWithMethod(b) !== undefined : startsWithAscii(b, 'HTTP/1.') && b[8] === 0x20;
 }
 
 function readFrame(state: Http1State, direction: Direction, b: Uint8Array): FrameStep {
@@ -327,6 +383,10 @@ function readFrame(state: Http1State, direction: Direction, b: Uint8Array): Fram
       return direction === 'toServer' ? readRequest(state, side, b) : readResponse(state, side, b);
     case 'tunnel':
       return { consumed: b.length };
+    case 'resync':
+      if (!startsMessage(direction, b)) return { consumed: b.length };
+      side.phase = { kind: 'headers' };
+      return direction === 'toServer' ? readRequest(state, side, b) : readResponse(state, side, b);
     case 'until-close':
       // A server that did frame its body after all: the next status line starts a new response.
       if (startsWithAscii(b, 'HTTP/1.')) {
@@ -385,10 +445,22 @@ export const http1: ProtocolParser<Http1State> = {
     }
   },
   gap(state, direction, bytes) {
-    const side = state[direction];
-    // A response read until close swallows anything; otherwise a gap outside a skipped body loses the framing.
-    if (side.phase.kind === 'until-close' || side.phase.kind === 'tunnel') return;
-    if (!side.buffer.gap(bytes)) side.phase = { kind: 'headers' };
+    try {
+      const side = state[direction];
+      // a response read until close, a tunnel and a resync swallow anything
+      const phase = side.phase.kind;
+      if (phase === 'until-close' || phase === 'tunnel' || phase === 'resync') return NO_MESSAGES;
+      const held = side.buffer.length;
+      if (held === 0 && side.buffer.gap(bytes)) return NO_MESSAGES; // inside a body being skipped
+      // The loss cut a header block (read what it holds) or the framing of a body: where the
+      // next message starts is unknown, so skip to a chunk that starts one.
+      const head = phase === 'headers' && held > 0 ? partialMessage(state, direction, held + bytes) : NO_MESSAGES;
+      side.buffer.clear();
+      if ((side.phase as BodyPhase).kind !== 'tunnel') side.phase = { kind: 'resync' };
+      return held > 0 && head.length === 0 ? LOST : head;
+    } catch {
+      return LOST;
+    }
   },
   flush(state) {
     try {

@@ -6,7 +6,7 @@
 import { startsWithAscii, u24be, u32be } from '../bytes.ts';
 import { MORE, readFrames, type FrameStep } from '../frame-loop.ts';
 import { statusFromHttpCode, type L7Message, type ResponseStatus } from '../message.ts';
-import { failure, parseOptions, type Direction, type ParseOptions, type ProtocolParser } from '../parser.ts';
+import { failure, gapOf, parseOptions, type Direction, type ParseOptions, type ProtocolParser } from '../parser.ts';
 import { StreamBuffer } from '../stream-buffer.ts';
 import { HeaderSink, hostAttributes, splitTarget } from './http-headers.ts';
 import { HpackDecoder, HpackError, type HeaderField } from './hpack.ts';
@@ -327,7 +327,9 @@ export const http2: ProtocolParser<Http2State> = {
   },
   gap(state, direction, bytes) {
     const side = state[direction];
-    if (!side.buffer.gap(bytes)) side.block = undefined;
+    const harmless = side.buffer.gap(bytes);
+    if (!harmless) side.block = undefined;
+    return gapOf(harmless);
   },
   flush(state) {
     const out: L7Message[] = [];

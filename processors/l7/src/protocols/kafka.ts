@@ -5,7 +5,7 @@
 import { ascii, i32be, u16be } from '../bytes.ts';
 import { MORE, readFrames, type FrameStep } from '../frame-loop.ts';
 import type { L7Message } from '../message.ts';
-import { failure, parseOptions, type Direction, type ParseOptions, type ProtocolParser } from '../parser.ts';
+import { failure, gapOf, parseOptions, type Direction, type ParseOptions, type ProtocolParser } from '../parser.ts';
 import { duplexBuffers, type DuplexBuffers } from '../stream-buffer.ts';
 import { ByteReader } from './byte-reader.ts';
 
@@ -237,7 +237,7 @@ export const kafka: ProtocolParser<KafkaState> = {
     return { options: parseOptions(options), buffers: duplexBuffers(), pending: new Map() };
   },
   gap(state, direction, bytes) {
-    state.buffers[direction].gap(bytes);
+    return gapOf(state.buffers[direction].gap(bytes));
   },
   parse(payload, direction: Direction, state) {
     return readFrames(state.buffers[direction], payload, (b) => (direction === 'toServer' ? readRequest(state, b) : readResponse(state, b)));

@@ -5,7 +5,7 @@
 import { ascii, indexOfCrlf } from '../bytes.ts';
 import { MORE, readFrames, type FrameStep } from '../frame-loop.ts';
 import type { L7Message, ResponseStatus } from '../message.ts';
-import { failure, parseOptions, type Direction, type ParseOptions, type ProtocolParser } from '../parser.ts';
+import { failure, gapOf, parseOptions, type Direction, type ParseOptions, type ProtocolParser } from '../parser.ts';
 import { duplexBuffers, type DuplexBuffers } from '../stream-buffer.ts';
 
 const STORAGE = new Set(['set', 'add', 'replace', 'append', 'prepend', 'cas']);
@@ -116,7 +116,9 @@ export const memcached: ProtocolParser<MemcachedState> = {
     return { options: parseOptions(options), buffers: duplexBuffers(), block: undefined };
   },
   gap(state, direction, bytes) {
-    if (!state.buffers[direction].gap(bytes) && direction === 'toClient') state.block = undefined;
+    const harmless = state.buffers[direction].gap(bytes);
+    if (!harmless && direction === 'toClient') state.block = undefined;
+    return gapOf(harmless);
   },
   parse(payload, direction: Direction, state) {
     const result = readFrames(state.buffers[direction], payload, (b) => (direction === 'toServer' ? readRequest(b) : readResponse(state, b)));

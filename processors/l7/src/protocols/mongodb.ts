@@ -6,7 +6,7 @@ import { inflateSync } from 'node:zlib';
 import { i32le } from '../bytes.ts';
 import { MORE, readFrames, type FrameStep } from '../frame-loop.ts';
 import type { L7Message, ResponseStatus } from '../message.ts';
-import { failure, parseOptions, type Direction, type ParseOptions, type ProtocolParser } from '../parser.ts';
+import { failure, gapOf, parseOptions, type Direction, type ParseOptions, type ProtocolParser } from '../parser.ts';
 import { duplexBuffers, type DuplexBuffers } from '../stream-buffer.ts';
 import { ByteReader } from './byte-reader.ts';
 import { documentText, topLevelFields } from './bson-text.ts';
@@ -159,7 +159,7 @@ export const mongodb: ProtocolParser<MongoState> = {
     return { options: parseOptions(options), buffers: duplexBuffers() };
   },
   gap(state, direction, bytes) {
-    state.buffers[direction].gap(bytes);
+    return gapOf(state.buffers[direction].gap(bytes));
   },
   parse(payload, direction, state) {
     return readFrames(state.buffers[direction], payload, (b) => readMessage(state, direction, b));

@@ -5,7 +5,7 @@
 
 import { MORE, readFrames, type FrameStep } from '../frame-loop.ts';
 import type { L7Message, ResponseStatus } from '../message.ts';
-import { failure, parseOptions, type Direction, type ParseOptions, type ProtocolParser } from '../parser.ts';
+import { failure, gapOf, parseOptions, type Direction, type ParseOptions, type ProtocolParser } from '../parser.ts';
 import { duplexBuffers, type DuplexBuffers } from '../stream-buffer.ts';
 import { ByteReader } from './byte-reader.ts';
 
@@ -226,7 +226,7 @@ export const mqtt: ProtocolParser<MqttState> = {
     return { options: parseOptions(options), buffers: duplexBuffers(), version: 4 };
   },
   gap(state, direction, bytes) {
-    state.buffers[direction].gap(bytes);
+    return gapOf(state.buffers[direction].gap(bytes));
   },
   parse(payload, direction, state) {
     return readFrames(state.buffers[direction], payload, (b) => readPacket(state, direction, b));

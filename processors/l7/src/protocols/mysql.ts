@@ -6,7 +6,7 @@ import { inflateSync } from 'node:zlib';
 import { ascii, text, u16le, u24le, u32le } from '../bytes.ts';
 import { MORE, frameReaders, readFrames, type FrameReaders, type FrameStep } from '../frame-loop.ts';
 import type { L7Message } from '../message.ts';
-import { parseOptions, type Direction, type ParseOptions, type ParseResult, type ProtocolParser } from '../parser.ts';
+import { gapOf, parseOptions, type Direction, type ParseOptions, type ParseResult, type ProtocolParser } from '../parser.ts';
 import { MYSQL_DIALECT, redactSql } from '../redact.ts';
 import { duplexBuffers, type DuplexBuffers } from '../stream-buffer.ts';
 import { sqlEndpoint, sqlShape, type SqlShape } from './sql-shape.ts';
@@ -285,7 +285,9 @@ export const mysql: ProtocolParser<MysqlState> = {
   },
   gap(state, direction, bytes) {
     // Compressed: the gap is in the frames, so the packets inside them are lost as well.
-    if (!state.buffers[direction].gap(bytes) && state.compressed) state.inner[direction].clear();
+    const harmless = state.buffers[direction].gap(bytes);
+    if (!harmless && state.compressed) state.inner[direction].clear();
+    return gapOf(harmless);
   },
   parse(payload, direction, state): ParseResult {
     // A capture that starts after the login shows compression by the first command's framing.

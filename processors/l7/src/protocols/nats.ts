@@ -6,7 +6,7 @@
 import { ascii, indexOfCrlf } from '../bytes.ts';
 import { MORE, readFrames, type FrameStep } from '../frame-loop.ts';
 import type { L7Message } from '../message.ts';
-import { failure, parseOptions, type Direction, type ParseOptions, type ProtocolParser } from '../parser.ts';
+import { failure, gapOf, parseOptions, type Direction, type ParseOptions, type ProtocolParser } from '../parser.ts';
 import { duplexBuffers, type DuplexBuffers } from '../stream-buffer.ts';
 import { HeaderSink } from './http-headers.ts';
 
@@ -131,7 +131,7 @@ export const nats: ProtocolParser<NatsState> = {
     return { options: parseOptions(options), buffers: duplexBuffers(), replies: new Set() };
   },
   gap(state, direction, bytes) {
-    state.buffers[direction].gap(bytes);
+    return gapOf(state.buffers[direction].gap(bytes));
   },
   parse(payload, direction, state) {
     return readFrames(state.buffers[direction], payload, (b) => readOp(state, direction, b));

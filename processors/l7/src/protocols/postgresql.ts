@@ -5,7 +5,7 @@
 import { ascii, i32be, text, u32be } from '../bytes.ts';
 import { MORE, readFrames, type FrameStep } from '../frame-loop.ts';
 import type { L7Message, ResponseStatus } from '../message.ts';
-import { failure, parseOptions, type Direction, type ParseOptions, type ProtocolParser } from '../parser.ts';
+import { failure, gapOf, parseOptions, type Direction, type ParseOptions, type ProtocolParser } from '../parser.ts';
 import { POSTGRES_DIALECT, redactSql } from '../redact.ts';
 import { duplexBuffers, type DuplexBuffers } from '../stream-buffer.ts';
 import { sqlEndpoint, sqlShape } from './sql-shape.ts';
@@ -272,7 +272,7 @@ export const postgresql: ProtocolParser<PostgresState> = {
     return state.response.size > 0 && state.requests.length > 0 ? finishResponse(state) : [];
   },
   gap(state, direction, bytes) {
-    state.buffers[direction].gap(bytes);
+    return gapOf(state.buffers[direction].gap(bytes));
   },
   parse(payload, direction: Direction, state) {
     if (state.tls) return [];

@@ -4,7 +4,7 @@
 import { ascii, decimal, indexOfCrlf, text } from '../bytes.ts';
 import { MORE, frameReaders, readFrames, type FrameReaders, type FrameStep } from '../frame-loop.ts';
 import type { L7Message } from '../message.ts';
-import { failure, parseOptions, type ParseOptions, type ProtocolParser } from '../parser.ts';
+import { failure, gapOf, parseOptions, type ParseOptions, type ProtocolParser } from '../parser.ts';
 import { redactRedisCommand } from '../redact.ts';
 import { duplexBuffers, type DuplexBuffers } from '../stream-buffer.ts';
 
@@ -206,7 +206,7 @@ export const redis: ProtocolParser<RedisState> = {
     return state;
   },
   gap(state, direction, bytes) {
-    state.buffers[direction].gap(bytes);
+    return gapOf(state.buffers[direction].gap(bytes));
   },
   parse(payload, direction, state) {
     return readFrames(state.buffers[direction], payload, state.read[direction]);
