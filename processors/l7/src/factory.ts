@@ -3,6 +3,7 @@ import { configSchema, type L7Config } from './config.ts';
 import { L7Engine } from './engine.ts';
 import { L7Processor, type SharedEngine } from './l7.ts';
 import { PROTOCOL_PARSERS } from './protocols/index.ts';
+import type { MessageCounts } from './session.ts';
 
 const NS_PER_MS = 1_000_000n;
 
@@ -53,6 +54,14 @@ function observeCounters(settings: CreateSettings, engine: L7Engine): void {
   counter('flowtel_l7_unknown_connections', 'Connections whose protocol no parser recognised.', () => engine.counters.unknownProtocol);
   counter('flowtel_l7_dropped_requests', 'Requests dropped unanswered because too many waited on one connection.', () => engine.counters.pendingOverflow);
   counter('flowtel_l7_evicted_connections', 'Connections dropped to stay under max_connections.', () => engine.counters.evictedSessions);
+  // per protocol, as otelcol counts items by outcome: read whole, read from a capture head, lost
+  const messages = (name: string, description: string, read: (c: MessageCounts) => number) =>
+    settings.meter.createObservableCounter(name, { description }).addCallback((r) => {
+      for (const [protocol, counts] of engine.counters.messages) r.observe(read(counts), { ...attributes, protocol });
+    });
+  messages('flowtel_l7_whole_messages', 'Messages (requests, responses, one-way messages) parsed from all their bytes.', (c) => c.whole);
+  messages('flowtel_l7_truncated_messages', 'Messages parsed from the head the capture kept (payload_size, snap length); their records carry flowtel.l7.*.captured_bytes.', (c) => c.truncated);
+  messages('flowtel_l7_unparseable_messages', 'Messages lost: bytes a parser could not read, or a partial message a capture gap cut before anything could be read.', (c) => c.unparseable);
   settings.meter
     .createObservableGauge('flowtel_l7_connections', { description: 'Connections the l7 processor is tracking.' })
     .addCallback((r) => r.observe(engine.sessionCount, attributes));

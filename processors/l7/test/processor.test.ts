@@ -235,3 +235,38 @@ test('at max_connections the least recently used connection is closed, not one s
   const a2 = records.filter((r) => r.request?.endpoint === '/a2');
   assert.deepEqual(a2.map((r) => r.response?.response_code), [201, 201]);
 });
+
+test('the internal metrics count each protocol\'s messages read whole, read from a capture head, and lost', async () => {
+  const { MeterProvider, MetricReader } = await import('@opentelemetry/sdk-metrics');
+  class Collect extends MetricReader {
+    protected async onForceFlush(): Promise<void> {}
+    protected async onShutdown(): Promise<void> {}
+  }
+  const reader = new Collect();
+  const provider = new MeterProvider({ readers: [reader] });
+  const settings = { ...testSettings('l7/metrics', 'processor'), meter: provider.getMeter('test'), metricsLevel: 'normal' as const };
+  const processor = factory.createProcessor(settings, factory.configSchema.parse({}), 'traces', 'traces');
+  await processor.start({ getExtension: () => undefined });
+  const conn = connection({ pid: 19, tid: 19, comm: 'curl' }, { pid: 95, tid: 96, comm: 'nginx' }, 8090);
+  const head = (events: SocketEvent[], keep: number) => events.map((e) => ({ ...e, payload: e.payload.subarray(0, keep), byteCount: e.payload.length }));
+  const events = [
+    ...conn.request(0, httpRequest('/a')),
+    ...conn.response(2, httpResponse(200)),
+    ...head(conn.request(4, httpRequest('/big', `Cookie: ${'c'.repeat(2000)}\r\n`)), 256),
+    ...conn.response(6, httpResponse(200)),
+    ...conn.response(8, 'HTTP/1.1 2x0 broken\r\n\r\n'),
+  ];
+  const batch: Batch = { signal: 'socket', data: SocketEventBatch.from('ebpf', events), items: events.length, ack: Ack.none() };
+  await firstValueFrom(from([batch]).pipe(processor.operator(), toArray()));
+  const { resourceMetrics } = await reader.collect();
+  const value = (name: string) => {
+    const metric = resourceMetrics.scopeMetrics.flatMap((s) => s.metrics).find((m) => m.descriptor.name === name);
+    return metric?.dataPoints.filter((p) => p.attributes.protocol === 'HTTP' && p.attributes.processor === 'l7/metrics').map((p) => p.value);
+  };
+  // both ends: /a, its response and the second response whole; /big from its head; the broken status line lost
+  assert.deepEqual(value('flowtel_l7_whole_messages'), [6]);
+  assert.deepEqual(value('flowtel_l7_truncated_messages'), [2]);
+  assert.deepEqual(value('flowtel_l7_unparseable_messages'), [2]);
+  await processor.shutdown();
+  await provider.shutdown();
+});
