@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { testHost, testSettings } from '@flowtel/testkit';
 import { ClickHouseExporter } from '../src/clickhouse.ts';
-import { ClickHouseError, isPermanent } from '../src/client.ts';
+import { type ClickHouseError, isPermanent } from '../src/client.ts';
 import { configSchema } from '../src/config.ts';
 import { factory } from '../src/factory.ts';
 import { HttpClient } from '../src/http.ts';

@@ -8,7 +8,7 @@ import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { Ack, ConsumerError, type Batch, type BatchInput } from '@flowtel/core';
 import { attr, newResource, newScope, newSpan, type Traces } from '@flowtel/pdata';
-import { encodeRpcStatus, GrpcCode, OtlpStatusError } from '@flowtel/otlp';
+import { encodeRpcStatus, GrpcCode, type OtlpStatusError } from '@flowtel/otlp';
 import { factory as receiverFactory } from '@flowtel/receiver-otlp';
 import { factory as basic } from '@flowtel/extension-basicauth';
 import { makeTestCerts, testHost, testSettings } from '@flowtel/testkit';

@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import { createNoopMeter } from '@opentelemetry/api';
 import { pino } from 'pino';
 import type { CreateSettings } from '@flowtel/core';
-import { factory, HealthCheckExtension } from '../src/index.ts';
+import { factory, type HealthCheckExtension } from '../src/index.ts';
 import { goDuration } from '../src/go-format.ts';
 
 const settings: CreateSettings = {

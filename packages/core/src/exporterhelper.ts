@@ -10,7 +10,7 @@
 import { z } from 'zod';
 import { OTLP_OPS } from '@flowtel/pdata';
 import type { Batch, PipelineSignal } from './consumer.ts';
-import { ConsumerError, asConsumerError, permanent, retryable } from './consumer.ts';
+import { type ConsumerError, asConsumerError, permanent, retryable } from './consumer.ts';
 import type { CreateSettings, Exporter, Host } from './component.ts';
 import { duration } from './config/types.ts';
 import { ExporterObs } from './telemetry/obs.ts';

@@ -8,7 +8,7 @@ import { createNoopMeter } from '@opentelemetry/api';
 import { pino } from 'pino';
 import { Ack, ConsumerError } from '@flowtel/core';
 import type { Batch, CreateSettings } from '@flowtel/core';
-import { DATA_REFUSED, MemoryLimiterProcessor, MemoryMonitor, factory, totalMemory } from '../src/index.ts';
+import { DATA_REFUSED, type MemoryLimiterProcessor, MemoryMonitor, factory, totalMemory } from '../src/index.ts';
 
 const MIB = 1024 * 1024;
 const logs: Array<{ msg: string }> = [];

@@ -5,7 +5,7 @@ import {
 import { splitEndpoint, type PipelineSignal } from '@flowtel/core';
 import { GrpcCode, codecFor, exportMethod, readPem, refusalStatus, statusMetadata, type RequestHeaders, type RpcStatus } from '@flowtel/otlp';
 import type { GrpcConfig } from './config.ts';
-import { Ingest } from './ingest.ts';
+import { type Ingest } from './ingest.ts';
 
 const MIB = 1024 * 1024;
 

@@ -9,7 +9,7 @@ import {
 } from '@flowtel/otlp';
 import type { HttpConfig } from './config.ts';
 import { Cors } from './cors.ts';
-import { Ingest, Unauthenticated } from './ingest.ts';
+import { type Ingest, type Unauthenticated } from './ingest.ts';
 
 type Encoding = 'proto' | 'json';
 

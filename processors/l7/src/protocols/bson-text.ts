@@ -1,7 +1,7 @@
 // BSON documents rendered as text the way DeepFlow shows MongoDB commands (the Display format
 // of Rust's bson crate): { "find": "users", "filter": { "age": 42 }, "lsid": { "id": Binary(0x4, ...) } }.
 
-import { ByteReader } from './byte-reader.ts';
+import { type ByteReader } from './byte-reader.ts';
 import { REDACTED } from '../redact.ts';
 
 const MAX_DEPTH = 32;
