@@ -12,7 +12,7 @@ const common = {
   ],
   'no-restricted-syntax': [
     'error',
-    { selector: 'ExportAllDeclaration', message: 'Name what a module re-exports: `export *` hides a package\'s contract.' },
+    { selector: 'ExportAllDeclaration[exported=null]', message: 'Name what a module re-exports: `export *` hides a package\'s contract (`export * as ns` is fine).' },
   ],
 };
 

@@ -1,6 +1,6 @@
 // Assertions over captured events: one connection seen from both of its ends.
 import assert from 'node:assert/strict';
-import { Direction, L4Protocol, SocketEventKind, SocketRole, type SocketEvent } from '@flowtel/pdata';
+import { Direction, L4Protocol, SocketEventKind, type SocketEvent } from '@flowtel/pdata';
 
 export interface Side {
   pids: number[];

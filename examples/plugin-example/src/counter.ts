@@ -37,7 +37,7 @@ class CounterReceiver implements Receiver {
     const now = BigInt(Date.now()) * 1_000_000n;
     const resource = newResource([attr('service.name', this.config.service_name)]);
     const scope = newScope('example_counter', '0.1.0');
-    const done = (p: Promise<void> | undefined) => p?.catch(() => {});
+    const done = (p: Promise<void> | undefined): void => void p?.catch(() => {});
     done(this.consumers.traces?.consume({
       signal: 'traces',
       items: 1,

@@ -31,7 +31,7 @@ describe('embedded store: tables and round trips', () => {
   let client: ClickHouseClient;
   const cfg = configSchema.parse({ endpoint: 'chdb://./store' });
 
-  before(async (t) => {
+  before(async () => {
     dir = tempDir({ after });
     exporter = new ClickHouseExporter(testSettings('clickhouse', 'exporter', dir), cfg, ['traces', 'metrics', 'logs']);
     await exporter.start();

@@ -85,7 +85,8 @@ export class Service {
       stopping = true;
       process.removeAllListeners('SIGTERM');
       process.removeAllListeners('SIGINT');
-      this.shutdown().finally(() => this.resolveDone?.());
+      // not awaited: a signal handler cannot wait; runUntilSignalled resolves when this ends
+      void this.shutdown().finally(() => this.resolveDone?.());
     };
     const onSignal = (signal: string) => {
       this.telemetry?.logger.info({ signal }, 'Received signal from OS');

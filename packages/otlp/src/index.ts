@@ -1,8 +1,8 @@
-export * from './auth.ts';
-export * from './compression.ts';
-export * from './grpc.ts';
-export * from './rpc-status.ts';
-export * from './signals.ts';
-export * from './status.ts';
-export * from './tls.ts';
-export * from './exporting.ts';
+export { type AuthConfig, authConfigSchema, type AuthData, clientAuthenticator, type ClientAuthenticator, firstHeader, type RequestHeaders, serverAuthenticator, type ServerAuthenticator } from './auth.ts';
+export { BodyTooLargeError, compress, type Compression, COMPRESSIONS, ContentEncodingError, decompress, parseContentEncoding } from './compression.ts';
+export { exportMethod, type RawExportMethod, retryDelayFromMetadata, statusMetadata } from './grpc.ts';
+export { decodeRpcStatus, encodeRpcStatus, type RpcStatus, rpcStatusFromJson, rpcStatusToJson } from './rpc-status.ts';
+export { codecFor, CODECS, OTLP_SIGNALS, type OtlpSignal, type SignalCodec } from './signals.ts';
+export { GrpcCode, grpcFromHttpStatus, grpcRefusal, httpRefusal, httpStatusFromGrpc, OtlpStatusError, parseRetryAfter, refusalStatus } from './status.ts';
+export { readPem } from './tls.ts';
+export { type OtlpSender, queuedSenderExporter, RequestHeaderSource, warnOnPartialSuccess } from './exporting.ts';

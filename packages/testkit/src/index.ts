@@ -1,8 +1,8 @@
-export * from './ports.ts';
-export * from './collector.ts';
-export * from './settings.ts';
-export * from './wait.ts';
-export * from './certs.ts';
-export * from './cli.ts';
-export * from './servers.ts';
-export * from './otlp-json.ts';
+export { freePort, waitFor, waitForHttp } from './ports.ts';
+export { FLOWTEL_BIN, REPO_ROOT, type RunningCollector, spawnCollector, startCollector } from './collector.ts';
+export { testHost, testSettings } from './settings.ts';
+export { waitForOutput, waitForPort } from './wait.ts';
+export { makeTestCerts, type TestCerts } from './certs.ts';
+export { runCli } from './cli.ts';
+export { hasCommand, type MariadbServer, type NginxOptions, type PostgresServer, type RunningServer, startDnsmasq, startMariadb, startMemcached, startMosquitto, startNginx, startPostgres, startRedis } from './servers.ts';
+export { type JsonSpan, spansInFile, tracesRequestJson } from './otlp-json.ts';

@@ -90,7 +90,7 @@ test('a downstream refusal reaches every upstream ack, permanent winning over re
   for (const i of [a, b]) await assert.rejects(i.done, (e: Error & { retryable: boolean }) => e.message === 'bad data' && !e.retryable);
   assert.equal(await settled(c.done), false, 'c still has items waiting');
 
-  s.processor.shutdown();
+  await s.processor.shutdown();
   assert.equal(s.out.length, 2);
   s.out[1].batch.ack.reject(retryable('busy'));
   await assert.rejects(c.done, (e: Error & { retryable: boolean }) => e.message === 'bad data' && !e.retryable);
@@ -156,7 +156,7 @@ test('metrics are cut at data point granularity, each piece keeping the metric d
   };
   const batch: MetricsBatch = { signal: 'metrics', data, items: 5, ack: Ack.none() };
   s.input.next(batch);
-  s.processor.shutdown();
+  await s.processor.shutdown();
   assert.deepEqual(s.out.map((o) => o.batch.items), [2, 2, 1]);
   for (const o of s.out) {
     const metric = (o.batch.data as Metrics).resourceMetrics[0].scopeMetrics[0].metrics[0];
@@ -179,7 +179,7 @@ test('metadata_keys keep tenants apart and the merged batch carries their metada
   s.input.next(from('acme', 'a1'));
   s.input.next(from('globex', 'g1'));
   s.input.next(from('acme', 'a2'));
-  s.processor.shutdown();
+  await s.processor.shutdown();
   const byTenant = new Map(s.out.map((o) => [o.batch.client?.metadata?.['X-Tenant']?.[0], spanNames(o.batch.data as Traces)]));
   assert.deepEqual(Object.fromEntries(byTenant), { acme: ['a1-0', 'a2-0'], globex: ['g1-0'] });
 });

@@ -122,7 +122,7 @@ test('pacing: realtime keeps the capture\'s own gaps', async () => {
   writeFileSync(path, writePcapng(spread, { interfaces: [{ linkType: 1, tsresol: 9 }] }));
   const arrivals: number[] = [];
   const began = performance.now();
-  const r = receiver({ file: path, pacing: 'realtime' }, { consume: async (b: BatchInput) => void arrivals.push(performance.now() - began) });
+  const r = receiver({ file: path, pacing: 'realtime' }, { consume: async (_b: BatchInput) => void arrivals.push(performance.now() - began) });
   await r.start(testHost());
   await r.finished;
   await r.shutdown();
