@@ -1,0 +1,177 @@
+// Issue 14's "done when": an app instrumented with the OpenTelemetry JS SDK (its defaults:
+// BatchSpanProcessor, OTLP exporter) ending 10,000 spans/s, exporting over OTLP/gRPC,
+// HTTP/protobuf and HTTP/JSON in turn, through a relay flowtel `otlp -> batch -> otlp_grpc`
+// to a second flowtel. Figures per protocol: spans created / exported by the SDK / received by
+// the second flowtel (every span must arrive), the relay's CPU as % of one core over the
+// measured window and its peak RSS (targets: <= 10%, <= 100 MiB), and the SDK's export()
+// latency p50/p99. The SDK, the relay and the second flowtel are three processes.
+// The same is measured with the relay batching in the exporter's queue instead
+// (`otlp -> otlp_grpc{sending_queue::batch}`), the path current otelcol recommends.
+//   BENCH_SECONDS (default 30) measured seconds after a 5 s warm-up; BENCH_PROTOCOLS=grpc,...;
+//   BENCH_RELAYS=batch_processor,sending_queue_batch (both by default)
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { freePort, waitForPort, type RunningCollector } from '@flowtel/testkit';
+import { startBundle } from './lib/bundle.ts';
+import { processUsage, report, type Measured } from './lib/report.ts';
+import type { SdkLoadOptions, SdkLoadResult } from './lib/sdk-load.ts';
+
+const RATE = 10_000;
+const WARMUP_SECONDS = 5;
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 30);
+const PROTOCOLS = (process.env.BENCH_PROTOCOLS ?? 'grpc,http/protobuf,http/json').split(',') as SdkLoadOptions['protocol'][];
+/** the relay's pipeline after its receiver */
+const RELAYS: Record<string, { processors: string; exporter: string }> = {
+  batch_processor: { processors: '[batch]', exporter: '' },
+  sending_queue_batch: { processors: '[]', exporter: '\n    sending_queue: {batch: {}}' },
+};
+const RELAY_NAMES = (process.env.BENCH_RELAYS ?? Object.keys(RELAYS).join(',')).split(',');
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+interface Flowtel {
+  collector: RunningCollector;
+  pid: number;
+  metricsPort: number;
+}
+
+async function startFlowtel(name: string, body: string, waitPorts: number[]): Promise<Flowtel> {
+  const metricsPort = await freePort();
+  const yaml = `${body}
+  telemetry:
+    logs: {level: warn}
+    metrics:
+      readers:
+        - pull: {exporter: {prometheus: {host: 127.0.0.1, port: ${metricsPort}}}}
+`;
+  const path = join(mkdtempSync(join(tmpdir(), `flowtel-${name}-`)), 'config.yaml');
+  writeFileSync(path, yaml);
+  const collector = startBundle(path);
+  for (const port of [...waitPorts, metricsPort]) await waitForPort(port, '127.0.0.1', 60_000);
+  return { collector, pid: collector.process.pid!, metricsPort };
+}
+
+/** The sum of a counter over its series, from a flowtel's Prometheus endpoint. */
+async function counter(f: Flowtel, name: string): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${f.metricsPort}/metrics`)).text();
+  let sum = 0;
+  for (const line of text.split('\n')) if (line.startsWith(`${name}{`) || line.startsWith(`${name} `)) sum += Number(line.slice(line.lastIndexOf(' ') + 1));
+  return sum;
+}
+
+/** Runs the SDK process; samples the relay's usage when its measured window opens and closes. */
+function runSdk(options: SdkLoadOptions, relayPid: number): Promise<{ load: SdkLoadResult; before: Measured; after: Measured }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'lib', 'sdk-load.ts'), JSON.stringify(options)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let err = '';
+  child.stderr.on('data', (d) => (err += d));
+  let before: Promise<Measured> | undefined;
+  let after: Promise<Measured> | undefined;
+  let last = '';
+  createInterface({ input: child.stdout }).on('line', (line) => {
+    if (line === '{"phase":"measure"}') before = processUsage(relayPid);
+    else if (line === '{"phase":"end"}') after = processUsage(relayPid);
+    else if (line.startsWith('{')) last = line;
+  });
+  return new Promise((resolve, reject) =>
+    child.on('exit', async (code) => {
+      if (code !== 0 || !last || !before || !after) return reject(new Error(`sdk load failed (${code}): ${err.slice(-2000)}`));
+      resolve({ load: JSON.parse(last) as SdkLoadResult, before: await before, after: await after });
+    }),
+  );
+}
+
+const backendPort = await freePort();
+const backend = await startFlowtel(
+  'backend',
+  `
+receivers:
+  otlp:
+    protocols:
+      grpc: {endpoint: "127.0.0.1:${backendPort}"}
+exporters:
+  debug: {verbosity: basic}
+service:
+  pipelines:
+    traces: {receivers: [otlp], exporters: [debug]}`,
+  [backendPort],
+);
+
+const results: Record<string, unknown> = {};
+try {
+  for (const relayName of RELAY_NAMES)
+  for (const protocol of PROTOCOLS) {
+    const path = RELAYS[relayName];
+    const [grpcPort, httpPort] = [await freePort(), await freePort()];
+    const relay = await startFlowtel(
+      'relay',
+      `
+receivers:
+  otlp:
+    protocols:
+      grpc: {endpoint: "127.0.0.1:${grpcPort}"}
+      http: {endpoint: "127.0.0.1:${httpPort}"}
+processors:
+  batch: {}
+exporters:
+  otlp_grpc:
+    endpoint: "127.0.0.1:${backendPort}"
+    tls: {insecure: true}${path.exporter}
+service:
+  pipelines:
+    traces: {receivers: [otlp], processors: ${path.processors}, exporters: [otlp_grpc]}`,
+      [grpcPort, httpPort],
+    );
+    try {
+      const receivedBefore = await counter(backend, 'otelcol_receiver_accepted_spans_total');
+      const endpoint = `127.0.0.1:${protocol === 'grpc' ? grpcPort : httpPort}`;
+      const { load, before, after } = await runSdk({ protocol, endpoint, rate: RATE, warmupSeconds: WARMUP_SECONDS, seconds: SECONDS }, relay.pid);
+      // the relay's batch and queue hand on what they hold within their timeouts
+      let received = 0;
+      for (let last = -1, quietSince = Date.now(); Date.now() - quietSince < 3000; await sleep(200)) {
+        received = (await counter(backend, 'otelcol_receiver_accepted_spans_total')) - receivedBefore;
+        if (received >= load.created_spans) break;
+        if (received !== last) (last = received), (quietSince = Date.now());
+      }
+      const cpu = after.cpu_seconds - before.cpu_seconds;
+      const peak = await processUsage(relay.pid);
+      const key = `${relayName} ${protocol}`;
+      results[key] = {
+        created_spans: load.created_spans,
+        sdk_exported_spans: load.exported_spans,
+        sdk_failed_spans: load.failed_spans,
+        sdk_dropped_spans: load.created_spans - load.exported_spans - load.failed_spans,
+        received_spans: received,
+        lost_spans: load.created_spans - received,
+        export_calls: load.export_calls,
+        failed_calls: load.failed_calls,
+        errors: load.errors,
+        export_latency_ms: load.export_latency_ms,
+        sdk_cpu_percent_of_one_core: load.sdk_cpu_percent_of_one_core,
+        relay_cpu_percent_of_one_core: Math.round((cpu / load.elapsed_seconds) * 1000) / 10,
+        cpu_seconds: Math.round(cpu * 100) / 100,
+        peak_rss_mib: Math.round(peak.peak_rss_mib * 10) / 10,
+        // the machine is shared: a busy one makes every figure worse
+        machine_load_1m: Math.round(loadavg()[0] * 10) / 10,
+      };
+      process.stderr.write(`[otlp-sdk-relay] ${key}: ${JSON.stringify(results[key])}\n`);
+    } finally {
+      await relay.collector.stop();
+    }
+  }
+} finally {
+  await backend.collector.stop();
+}
+
+report('otlp-sdk-relay', {
+  target_spans_per_second: RATE,
+  seconds: SECONDS,
+  pipelines: {
+    batch_processor: 'otlp -> batch -> otlp_grpc -> second flowtel',
+    sending_queue_batch: 'otlp -> otlp_grpc (sending_queue: {batch: {}}) -> second flowtel',
+  },
+  ...results,
+  targets: { cpu_percent: 10, peak_rss_mib: 100, lost_spans: 0 },
+});
