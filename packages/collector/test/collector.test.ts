@@ -67,6 +67,7 @@ test('a pipeline through a plugin: data flows, health answers, otelcol metrics a
     assert.equal(value('otelcol_exporter_sent_spans_total', 'exporter="file"'), 20);
     assert.equal(value('otelcol_processor_incoming_items_total', 'processor="example_stamp"'), 20);
     assert.equal(value('otelcol_processor_outgoing_items_total', 'processor="batch"'), 20);
+    assert.equal(value('otelcol_processor_outgoing_items_total', 'otelcol_component_outcome="success"'), 20);
     assert.ok(value('otelcol_process_memory_rss', '') > 10_000_000);
     assert.ok(value('otelcol_process_uptime_total', '') > 0);
     assert.ok(value('otelcol_process_cpu_seconds_total', '') > 0);

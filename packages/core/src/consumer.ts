@@ -10,6 +10,11 @@ export class ConsumerError extends Error {
   readonly retryable: boolean;
   /** a hint for the client's Retry-After, when the refuser knows one */
   readonly retryAfterMs?: number;
+  /**
+   * The id of the exporter or connector that refused, set by the pipeline's fan-out: who to
+   * name when a refusal is logged after the data was acknowledged upstream.
+   */
+  origin?: string;
   constructor(message: string, retryable: boolean, options?: { cause?: unknown; retryAfterMs?: number }) {
     super(message, { cause: options?.cause });
     this.name = retryable ? 'RetryableError' : 'PermanentError';

@@ -6,11 +6,11 @@
 // instances; exporters and connectors are shared. Every batch carries an Ack back to its
 // receiver. Start: extensions, exporters, connectors, processors, receivers; shutdown is the
 // reverse, and pipelines drain before their exporters stop.
-import { Subject, mergeMap, tap, type Observable } from 'rxjs';
+import { Subject, map, mergeMap, tap, type Observable } from 'rxjs';
 import type { Meter } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import type { Component, Connector, CreateSettings, Exporter, Extension, Host, Kind, Processor, Receiver } from './component.ts';
-import { Ack, retryable, type Batch, type BatchInput, type Consumer, type PipelineSignal } from './consumer.ts';
+import { Ack, asConsumerError, retryable, type Batch, type BatchInput, type Consumer, type PipelineSignal } from './consumer.ts';
 import type { PipelineConfig, ResolvedConfig } from './config/validate.ts';
 import { ProcessorObs, ReceiverObs } from './telemetry/obs.ts';
 import type { Telemetry } from './telemetry/telemetry.ts';
@@ -135,7 +135,7 @@ export class Graph implements Host {
       stream = stream.pipe(
         tap((b) => obs.in(b.signal, b.items)),
         processor.operator(),
-        tap((b) => obs.out(b.signal, b.items)),
+        map((b) => obs.out(b)),
       );
     });
     return new Promise<void>((resolve) => {
@@ -157,7 +157,11 @@ export class Graph implements Host {
         const copy = i === p.sinks.length - 1 ? batch : copyBatch(batch);
         return sink.consume({ ...copy, ack: acks[i] } as Batch).then(
           () => acks[i].resolve(),
-          (err) => acks[i].reject(err),
+          (err) => {
+            const refusal = asConsumerError(err);
+            refusal.origin ??= p.config.exporters[i];
+            acks[i].settle(refusal);
+          },
         );
       }),
     );

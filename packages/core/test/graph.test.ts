@@ -109,6 +109,7 @@ service:
   await assert.rejects(drivers.get('source')!.traces!.consume({ signal: 'traces', data: traces(1), items: 1 }), (err: any) => {
     assert.equal(err.retryable, false);
     assert.equal(err.message, 'bad data');
+    assert.equal(err.origin, 'capture/perm', 'the refusal names the exporter that refused');
     return true;
   });
   assert.equal(exported.get('capture/ok')!.length, 1);

@@ -1,18 +1,26 @@
 import { Observable } from 'rxjs';
 import type { OperatorFunction, Subscriber } from 'rxjs';
 import { retryable } from '@flowtel/core';
-import type { Batch, ClientInfo, CreateSettings, Processor } from '@flowtel/core';
+import type { Batch, ClientInfo, ConsumerError, CreateSettings, Processor } from '@flowtel/core';
 import { Batcher, countItems } from './batcher.ts';
-import type { OtlpBatch, Trigger } from './batcher.ts';
+import type { Trigger } from './batcher.ts';
 import type { BatchConfig } from './config.ts';
 import { BatchObs } from './telemetry.ts';
+
+/** The shortest time accepts are refused after a retryable downstream refusal (timeout 0). */
+const MIN_REFUSAL_MS = 100;
 
 /**
  * otelcol's batch processor as an RxJS stage. Batches of one signal (and one set of
  * metadata values, with `metadata_keys`) are merged until send_batch_size items or the
- * timeout, and cut at send_batch_max_size. Every upstream Ack settles once all of its items
- * have been settled downstream, with the downstream error if any. Socket events pass
- * through untouched: their receivers already batch them.
+ * timeout, and cut at send_batch_max_size. As otelcol's, it acknowledges a batch upstream
+ * once it holds it, so a client never waits for the timeout or a backend; what fails
+ * downstream after that is logged once per outgoing batch (and counted by the pipeline's
+ * processor metrics). A retryable downstream refusal (a full sending queue, a stopping
+ * exporter) makes it refuse new data for a while, so back-pressure still reaches clients.
+ * With `wait_for_result` every upstream Ack instead settles once all of its items have
+ * settled downstream, with the downstream error if any. Socket events pass through
+ * untouched: their receivers already batch them.
  */
 export class BatchProcessor implements Processor {
   private readonly config: BatchConfig;
@@ -21,6 +29,10 @@ export class BatchProcessor implements Processor {
   /** one per running stage: sends what the stage holds */
   private readonly flushers = new Set<() => void>();
   private partitions = 0;
+  private stopping = false;
+  /** until when accepts are refused after a retryable downstream refusal, and why */
+  private refusingUntil = 0;
+  private refusal?: ConsumerError;
 
   constructor(settings: CreateSettings, config: BatchConfig) {
     this.settings = settings;
@@ -30,8 +42,9 @@ export class BatchProcessor implements Processor {
 
   async start(): Promise<void> {}
 
-  /** Sends whatever is held now; the stage stays usable. */
+  /** Sends whatever is held now and refuses what comes after. */
   async shutdown(): Promise<void> {
+    this.stopping = true;
     for (const flush of this.flushers) flush();
   }
 
@@ -65,8 +78,10 @@ export class BatchProcessor implements Processor {
           subscription.unsubscribe();
           this.flushers.delete(flushAll);
           const stopped = retryable('batch processor stopped before the data was sent');
-          for (const b of batchers.values()) b.dispose(stopped);
+          let lost = 0;
+          for (const b of batchers.values()) lost += b.dispose(stopped);
           this.partitions -= batchers.size;
+          if (lost > 0) this.settings.logger.error({ dropped_items: lost }, 'Batch processor stopped with data it had acknowledged. Dropping data.');
         };
       });
   }
@@ -81,12 +96,22 @@ export class BatchProcessor implements Processor {
       batch.ack.resolve();
       return;
     }
+    if (this.stopping) {
+      batch.ack.reject(retryable('the batch processor is shutting down'));
+      return;
+    }
+    if (this.refusal && Date.now() < this.refusingUntil) {
+      const { message, retryAfterMs } = this.refusal;
+      batch.ack.reject(retryable(`the pipeline is refusing data: ${message}`, { retryAfterMs }));
+      return;
+    }
     const partition = this.partitionOf(batch.client);
     const key = `${batch.signal}\u0000${partition.key}`;
     let batcher = batchers.get(key);
     if (!batcher) {
       if (this.config.metadata_keys.length > 0 && batchers.size >= this.config.metadata_cardinality_limit) {
-        throw retryable('too many batcher metadata-value combinations');
+        batch.ack.reject(retryable('too many batcher metadata-value combinations'));
+        return;
       }
       batcher = new Batcher(batch.signal, partition.client, {
         sendBatchSize: this.config.send_batch_size,
@@ -96,11 +121,32 @@ export class BatchProcessor implements Processor {
           this.obs?.sent(out.items, trigger);
           subscriber.next(out);
         },
+        settled: (sent, err) => {
+          if (err && !this.config.wait_for_result) this.dropped(sent, err);
+        },
       });
       batchers.set(key, batcher);
       this.partitions++;
     }
-    batcher.add(batch as OtlpBatch, items);
+    if (this.config.wait_for_result) {
+      batcher.add(batch.data, items, batch.ack);
+    } else {
+      batcher.add(batch.data, items);
+      batch.ack.resolve();
+    }
+  }
+
+  /**
+   * An outgoing batch failed after its data was acknowledged upstream: nobody else will say
+   * so. A retryable refusal means the pipeline cannot take more now, so accepts are refused
+   * for a while: the clients' retries are the back-pressure otelcol gets from blocking.
+   */
+  private dropped(items: number, err: ConsumerError): void {
+    this.settings.logger.error({ err: err.message, exporter: err.origin, dropped_items: items }, 'Sender failed. Dropping data.');
+    if (err.retryable) {
+      this.refusal = err;
+      this.refusingUntil = Date.now() + (err.retryAfterMs ?? Math.max(this.config.timeout, MIN_REFUSAL_MS));
+    }
   }
 
   /** The metadata_keys values of a client: the partition key and the client info the merged batch carries. */

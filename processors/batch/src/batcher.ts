@@ -12,7 +12,8 @@ export const countItems = (batch: OtlpBatch): number => OTLP_OPS[batch.signal].c
 interface Held {
   data: OtlpData;
   items: number;
-  owner: PartialAck;
+  /** with wait_for_result: the upstream Ack, settled once all of its items have settled downstream */
+  owner?: PartialAck;
 }
 
 export interface BatcherOptions {
@@ -21,6 +22,8 @@ export interface BatcherOptions {
   sendBatchMaxSize: number;
   timeoutMs: number;
   emit(batch: Batch, trigger: Trigger): void;
+  /** called once per outgoing batch when it has settled downstream */
+  settled(items: number, err: ConsumerError | undefined): void;
 }
 
 /** The data of one signal and one metadata partition, waiting to leave together. */
@@ -40,8 +43,9 @@ export class Batcher {
     this.ops = OTLP_OPS[signal];
   }
 
-  add(batch: OtlpBatch, items: number): void {
-    this.held.push({ data: batch.data, items, owner: new PartialAck(batch.ack, items) });
+  /** Takes `items` items of `data`; `upstream`, when given, settles as they settle downstream. */
+  add(data: OtlpData, items: number, upstream?: Ack): void {
+    this.held.push({ data, items, owner: upstream && new PartialAck(upstream, items) });
     this.count += items;
     const { sendBatchSize, timeoutMs } = this.options;
     while (this.count > 0 && (timeoutMs === 0 || this.count >= sendBatchSize)) this.sendOne('size');
@@ -54,12 +58,20 @@ export class Batcher {
     this.armTimer();
   }
 
-  /** Gives up on what is held: every waiting upstream Ack is refused with `err`. */
-  dispose(err: ConsumerError): void {
+  /**
+   * Gives up on what is held: every waiting upstream Ack is refused with `err`. Returns how
+   * many of the items given up were already acknowledged upstream (lost, not refused).
+   */
+  dispose(err: ConsumerError): number {
     clearTimeout(this.timer);
     this.timer = undefined;
-    for (const h of this.held.splice(0)) h.owner.settleItems(h.items, err);
+    let lost = 0;
+    for (const h of this.held.splice(0)) {
+      if (h.owner) h.owner.settleItems(h.items, err);
+      else lost += h.items;
+    }
     this.count = 0;
+    return lost;
   }
 
   private armTimer(): void {
@@ -86,12 +98,12 @@ export class Batcher {
       if (next.items <= room) {
         this.held.shift();
         parts.push(next.data);
-        owners.push([next.owner, next.items]);
+        if (next.owner) owners.push([next.owner, next.items]);
         taken += next.items;
       } else {
         const [head, rest] = this.ops.split(next.data, room);
         parts.push(head);
-        owners.push([next.owner, room]);
+        if (next.owner) owners.push([next.owner, room]);
         next.data = rest;
         next.items -= room;
         taken += room;
@@ -100,6 +112,7 @@ export class Batcher {
     this.count -= taken;
     const ack = new Ack((err) => {
       for (const [owner, items] of owners) owner.settleItems(items, err);
+      this.options.settled(taken, err);
     });
     const batch = { signal: this.signal, data: this.ops.concat(parts), items: taken, ack, client: this.client } as OtlpBatch;
     try {

@@ -12,6 +12,12 @@ export const batchConfigSchema = z
     metadata_keys: z.array(z.string()).default([]),
     /** the most distinct metadata value sets; data for one more is refused */
     metadata_cardinality_limit: z.number().int().nonnegative().default(1000),
+    /**
+     * flowtel's key, named after the exporter queue's: hold every upstream acknowledgement until
+     * the outgoing batches carrying its items have settled downstream (end-to-end), instead of
+     * answering as soon as the data is taken, as otelcol's batch processor does
+     */
+    wait_for_result: z.boolean().default(false),
   })
   .strict()
   .superRefine((c, ctx) => {

@@ -6,7 +6,7 @@ import { SocketEventBatch, attr, getAttr, newResource, newScope } from '@flowtel
 import type { Metrics, Traces } from '@flowtel/pdata';
 import { Ack } from '@flowtel/core';
 import { factory } from '../src/index.ts';
-import { settled, sleep, spanNames, stage, tracesBatch } from './helpers.ts';
+import { recordingLogger, settled, sleep, spanNames, stage, tracesBatch } from './helpers.ts';
 
 test('defaults are otelcol’s', () => {
   const c = factory.configSchema.parse({});
@@ -14,6 +14,7 @@ test('defaults are otelcol’s', () => {
   assert.equal(c.send_batch_max_size, 0);
   assert.equal(c.timeout, 200);
   assert.deepEqual(c.metadata_keys, []);
+  assert.equal(c.wait_for_result, false, 'acknowledged once taken, as otelcol');
 });
 
 test('send_batch_max_size below send_batch_size is rejected with the rule', () => {
@@ -25,8 +26,8 @@ test('send_batch_max_size below send_batch_size is rejected with the rule', () =
   assert.equal(factory.configSchema.safeParse({ send_batch_szie: 1 }).success, false);
 });
 
-test('small batches wait for the timeout, leave as one, and their acks follow the merged one', async (t) => {
-  const s = stage({ send_batch_size: 100, timeout: '150ms' });
+test('small batches wait for the timeout, leave as one, and with wait_for_result their acks follow the merged one', async (t) => {
+  const s = stage({ send_batch_size: 100, timeout: '150ms', wait_for_result: true });
   t.after(() => s.subscription.unsubscribe());
   const start = Date.now();
   const inputs = [tracesBatch('a', 2), tracesBatch('b', 2), tracesBatch('c', 2)];
@@ -46,6 +47,80 @@ test('small batches wait for the timeout, leave as one, and their acks follow th
   await Promise.all(inputs.map((i) => i.done));
 });
 
+test('a batch is acknowledged as soon as the processor holds it: the client never waits for the timeout', async (t) => {
+  const s = stage({ send_batch_size: 100, timeout: '1h' });
+  t.after(() => s.subscription.unsubscribe());
+  const a = tracesBatch('a', 3);
+  s.input.next(a.batch);
+  assert.equal(await settled(a.done), true, 'acknowledged on accept');
+  await a.done;
+  assert.equal(s.out.length, 0, 'while the data still waits for company');
+});
+
+test('a failed outgoing batch is logged once, naming the exporter and the items dropped', async (t) => {
+  const { logger, records } = recordingLogger();
+  const s = stage({ send_batch_size: 4, timeout: '1h' }, logger);
+  t.after(() => s.subscription.unsubscribe());
+  const inputs = [tracesBatch('a', 2), tracesBatch('b', 2)];
+  for (const i of inputs) s.input.next(i.batch);
+  await Promise.all(inputs.map((i) => i.done));
+  assert.equal(s.out.length, 1);
+  const refusal = permanent('backend said 400');
+  refusal.origin = 'otlp/backend';
+  s.out[0].batch.ack.reject(refusal);
+  s.out[0].batch.ack.reject(refusal);
+  const failures = records.filter((r) => r.msg === 'Sender failed. Dropping data.');
+  assert.equal(failures.length, 1, 'once per outgoing batch');
+  assert.equal(failures[0].level, 50, 'at error level');
+  assert.deepEqual([failures[0].exporter, failures[0].dropped_items, failures[0].err], ['otlp/backend', 4, 'backend said 400']);
+
+  const next = tracesBatch('c', 1);
+  s.input.next(next.batch);
+  await next.done; // a permanent refusal is about that data, not about the pipeline's room
+});
+
+test('after a retryable downstream refusal new data is refused on accept for a while, then taken again', async (t) => {
+  const s = stage({ send_batch_size: 1, timeout: '1h' });
+  t.after(() => s.subscription.unsubscribe());
+  s.input.next(tracesBatch('a', 1).batch);
+  s.out[0].batch.ack.reject(retryable('sending queue is full', { retryAfterMs: 50 }));
+  const refused = tracesBatch('b', 1);
+  s.input.next(refused.batch);
+  await assert.rejects(refused.done, (e: Error & { retryable: boolean; retryAfterMs?: number }) =>
+    e.retryable && /refusing data: sending queue is full/.test(e.message) && e.retryAfterMs === 50);
+  assert.equal(s.out.length, 1, 'the refused data never entered');
+  const deadline = Date.now() + 5000;
+  for (;;) {
+    const again = tracesBatch('c', 1);
+    s.input.next(again.batch);
+    const taken = await again.done.then(() => true, () => false);
+    if (taken) break;
+    assert.ok(Date.now() < deadline, 'accepts resume once the pause is over');
+    await sleep(10);
+  }
+  assert.equal(s.out.length, 2);
+});
+
+test('a stopping batch processor sends what it holds and refuses what comes after', async (t) => {
+  const s = stage({ send_batch_size: 100, timeout: '1h' });
+  t.after(() => s.subscription.unsubscribe());
+  s.input.next(tracesBatch('a', 2).batch);
+  await s.processor.shutdown();
+  assert.deepEqual(s.out.map((o) => o.batch.items), [2]);
+  const late = tracesBatch('b', 1);
+  s.input.next(late.batch);
+  await assert.rejects(late.done, (e: Error & { retryable: boolean }) => e.retryable && /shutting down/.test(e.message));
+});
+
+test('torn down with acknowledged data held, it logs what it drops', async () => {
+  const { logger, records } = recordingLogger();
+  const s = stage({ send_batch_size: 100, timeout: '1h' }, logger);
+  s.input.next(tracesBatch('a', 3).batch);
+  s.subscription.unsubscribe();
+  const lost = records.filter((r) => r.dropped_items === 3 && r.level === 50);
+  assert.equal(lost.length, 1);
+});
+
 test('reaching send_batch_size sends at once, without waiting for the timeout', async (t) => {
   const s = stage({ send_batch_size: 5, timeout: '10s' });
   t.after(() => s.subscription.unsubscribe());
@@ -56,8 +131,8 @@ test('reaching send_batch_size sends at once, without waiting for the timeout', 
   assert.equal(s.out[0].batch.items, 6, 'the whole batch goes, as otelcol does without a max size');
 });
 
-test('batches above send_batch_max_size are cut at span granularity and the ack waits for every piece', async (t) => {
-  const s = stage({ send_batch_size: 4, send_batch_max_size: 4, timeout: '100ms' });
+test('batches above send_batch_max_size are cut at span granularity and with wait_for_result the ack waits for every piece', async (t) => {
+  const s = stage({ send_batch_size: 4, send_batch_max_size: 4, timeout: '100ms', wait_for_result: true });
   t.after(() => s.subscription.unsubscribe());
   const big = tracesBatch('big', 10);
   s.input.next(big.batch);
@@ -78,8 +153,8 @@ test('batches above send_batch_max_size are cut at span granularity and the ack 
   await big.done;
 });
 
-test('a downstream refusal reaches every upstream ack, permanent winning over retryable', async (t) => {
-  const s = stage({ send_batch_size: 6, send_batch_max_size: 6, timeout: '1s' });
+test('with wait_for_result a downstream refusal reaches every upstream ack, permanent winning over retryable', async (t) => {
+  const s = stage({ send_batch_size: 6, send_batch_max_size: 6, timeout: '1s', wait_for_result: true });
   t.after(() => s.subscription.unsubscribe());
   const a = tracesBatch('a', 2);
   const b = tracesBatch('b', 2);
@@ -96,8 +171,8 @@ test('a downstream refusal reaches every upstream ack, permanent winning over re
   await assert.rejects(c.done, (e: Error & { retryable: boolean }) => e.message === 'bad data' && !e.retryable);
 });
 
-test('a retryable refusal stays retryable upstream', async (t) => {
-  const s = stage({ send_batch_size: 2, timeout: '1s' });
+test('with wait_for_result a retryable refusal stays retryable upstream', async (t) => {
+  const s = stage({ send_batch_size: 2, timeout: '1s', wait_for_result: true });
   t.after(() => s.subscription.unsubscribe());
   const a = tracesBatch('a', 1);
   const b = tracesBatch('b', 1);
@@ -108,7 +183,7 @@ test('a retryable refusal stays retryable upstream', async (t) => {
 });
 
 test('completion of the source flushes at once, then completes', async () => {
-  const s = stage({ send_batch_size: 1000, timeout: '10s' });
+  const s = stage({ send_batch_size: 1000, timeout: '10s', wait_for_result: true });
   const a = tracesBatch('a', 3);
   s.input.next(a.batch);
   s.input.complete();
@@ -127,8 +202,8 @@ test('timeout 0 sends every incoming batch as it comes', () => {
   s.subscription.unsubscribe();
 });
 
-test('unsubscribing with data held refuses it as retryable instead of hanging', async () => {
-  const s = stage({ send_batch_size: 1000, timeout: '10s' });
+test('with wait_for_result, unsubscribing with data held refuses it as retryable instead of hanging', async () => {
+  const s = stage({ send_batch_size: 1000, timeout: '10s', wait_for_result: true });
   const a = tracesBatch('a', 3);
   s.input.next(a.batch);
   s.subscription.unsubscribe();
@@ -194,7 +269,7 @@ test('metadata_cardinality_limit refuses a value set beyond it', async (t) => {
   s.input.next(first.batch);
   s.input.next(second.batch);
   await assert.rejects(second.done, /too many batcher metadata-value combinations/);
-  assert.equal(await settled(first.done), false);
+  await first.done;
 });
 
 test('socket events pass through untouched and an empty batch is acknowledged at once', async (t) => {

@@ -40,9 +40,16 @@ export function tracesBatch(service: string, spans: number): { batch: TracesBatc
   return { batch: { signal: 'traces', data: traces(service, spans), items: spans, ack }, done };
 }
 
+/** A logger whose records the test reads. */
+export function recordingLogger() {
+  const records: Array<Record<string, unknown>> = [];
+  const logger = pino({ level: 'info' }, { write: (line: string) => void records.push(JSON.parse(line)) });
+  return { logger, records };
+}
+
 /** A running batch stage: push into `input`, read what left from `out`. */
-export function stage(config: Record<string, unknown>) {
-  const processor = factory.createProcessor(settings, factory.configSchema.parse(config), 'traces', 'traces');
+export function stage(config: Record<string, unknown>, logger = settings.logger) {
+  const processor = factory.createProcessor({ ...settings, logger }, factory.configSchema.parse(config), 'traces', 'traces');
   const input = new Subject<Batch>();
   const out: Array<{ batch: Batch; at: number }> = [];
   let completed = false;

@@ -1,6 +1,9 @@
 // otelcol's component metrics, under its names, so dashboards written for otelcol work as is.
 import type { Attributes, Counter, Meter } from '@opentelemetry/api';
-import type { Signal } from '../consumer.ts';
+import { Ack, type Batch, type Signal } from '../consumer.ts';
+
+/** otelcol's attribute for how a handoff between components ended: success, failure or refused */
+const OUTCOME = 'otelcol.component.outcome';
 
 const ITEM: Record<Signal, string> = {
   traces: 'spans',
@@ -71,8 +74,18 @@ export class ProcessorObs {
   in(signal: Signal, n: number): void {
     this.incoming.add(n, { ...this.attributes, otel_signal: signal });
   }
-  out(signal: Signal, n: number): void {
-    this.outgoing.add(n, { ...this.attributes, otel_signal: signal });
+  /**
+   * The batch with an Ack that counts its items as outgoing once it settles downstream, with
+   * otelcol's `otelcol.component.outcome`: `refused` when the next component refused them.
+   * That count is where a failure after a processor acknowledged the data shows.
+   */
+  out(batch: Batch): Batch {
+    const { signal, items, ack } = batch;
+    const counted = new Ack((err) => {
+      this.outgoing.add(items, { ...this.attributes, otel_signal: signal, [OUTCOME]: err ? 'refused' : 'success' });
+      ack.settle(err);
+    });
+    return { ...batch, ack: counted } as Batch;
   }
 }
 
