@@ -8,11 +8,20 @@ import tseslint from 'typescript-eslint';
 const common = {
   '@typescript-eslint/no-unused-vars': [
     'error',
-    { args: 'after-used', argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none', ignoreRestSiblings: true },
+    {
+      args: 'after-used',
+      argsIgnorePattern: '^_',
+      varsIgnorePattern: '^_',
+      caughtErrors: 'none',
+      ignoreRestSiblings: true,
+    },
   ],
   'no-restricted-syntax': [
     'error',
-    { selector: 'ExportAllDeclaration[exported=null]', message: 'Name what a module re-exports: `export *` hides a package\'s contract (`export * as ns` is fine).' },
+    {
+      selector: 'ExportAllDeclaration[exported=null]',
+      message: "Name what a module re-exports: `export *` hides a package's contract (`export * as ns` is fine).",
+    },
   ],
 };
 
@@ -35,9 +44,16 @@ export default defineConfig(
       // node:test's test() and describe() return promises the runner itself awaits
       '@typescript-eslint/no-floating-promises': [
         'error',
-        { allowForKnownSafeCalls: [{ from: 'package', package: 'node:test', name: ['test', 'describe', 'it', 'suite'] }] },
+        {
+          allowForKnownSafeCalls: [
+            { from: 'package', package: 'node:test', name: ['test', 'describe', 'it', 'suite'] },
+          ],
+        },
       ],
-      '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports', disallowTypeAnnotations: false }],
+      '@typescript-eslint/consistent-type-imports': [
+        'error',
+        { fixStyle: 'inline-type-imports', disallowTypeAnnotations: false },
+      ],
     },
   },
   {

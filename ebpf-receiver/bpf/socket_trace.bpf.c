@@ -300,7 +300,8 @@ static __always_inline bool same_tuple(const struct socket_tuple *t, const struc
  * never connected/accepted), replaced when a connect or accept starts a new connection. A
  * connect() repeated on the connection it made (how non-blocking connects learn they are done)
  * sets `repeated` instead. */
-static __always_inline struct socket_info *socket_identity(struct sock *sk, __u8 new_role, const struct socket_event *e, bool *repeated)
+static __always_inline struct socket_info *socket_identity(struct sock *sk, __u8 new_role, const struct socket_event *e,
+							   bool *repeated)
 {
 	__u64 key = (__u64)sk;
 	struct socket_info *known = bpf_map_lookup_elem(&sockets, &key);
@@ -434,7 +435,8 @@ static __always_inline int enter_call(__s32 fd, __u8 layout, __u8 direction, __u
 	struct sock *sk = inet_socket_of_fd(fd);
 	if (!sk)
 		return 0;
-	struct pending_call *call = bpf_task_storage_get(&pending_calls, bpf_get_current_task_btf(), 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	struct pending_call *call =
+		bpf_task_storage_get(&pending_calls, bpf_get_current_task_btf(), 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (!call)
 		return 0;
 	call->sk = (__u64)sk;
@@ -510,7 +512,8 @@ static __always_inline int exit_call(long ret, const __u8 layout)
 				break;
 			__u64 message = call.data + i * sizeof(struct mmsghdr);
 			__u32 length = 0;
-			if (bpf_probe_read_user(&length, sizeof(length), (void *)(message + offsetof(struct mmsghdr, msg_len))) != 0)
+			if (bpf_probe_read_user(&length, sizeof(length), (void *)(message + offsetof(struct mmsghdr, msg_len))) !=
+			    0)
 				break;
 			emit_msghdr(b, &call, message, length);
 		}
@@ -586,11 +589,11 @@ int enter_connect(struct trace_event_raw_sys_enter *ctx)
 	return enter_call(ARG(ctx, 0), LAYOUT_CONNECT, SOCKET_DIRECTION_EGRESS, 0, 0, 0, 0);
 }
 
-#define EXIT_PROGRAM(name, layout)                                \
-	SEC("tracepoint/syscalls/sys_exit_" #name)                \
-	int exit_##name(struct trace_event_raw_sys_exit *ctx)     \
-	{                                                         \
-		return exit_call(ctx->ret, layout);               \
+#define EXIT_PROGRAM(name, layout)                            \
+	SEC("tracepoint/syscalls/sys_exit_" #name)            \
+	int exit_##name(struct trace_event_raw_sys_exit *ctx) \
+	{                                                     \
+		return exit_call(ctx->ret, layout);           \
 	}
 
 EXIT_PROGRAM(read, LAYOUT_BUFFER)
@@ -620,13 +623,13 @@ static __always_inline struct sock *report_lifecycle(__s32 fd, __u8 kind, __u8 n
 }
 
 /* accept needs no enter side: the new descriptor is the return value. */
-#define ACCEPT_PROGRAM(name)                                                       \
-	SEC("tracepoint/syscalls/sys_exit_" #name)                                 \
-	int exit_##name(struct trace_event_raw_sys_exit *ctx)                      \
-	{                                                                          \
-		if (ctx->ret >= 0)                                                 \
+#define ACCEPT_PROGRAM(name)                                                                 \
+	SEC("tracepoint/syscalls/sys_exit_" #name)                                           \
+	int exit_##name(struct trace_event_raw_sys_exit *ctx)                                \
+	{                                                                                    \
+		if (ctx->ret >= 0)                                                           \
 			report_lifecycle(ctx->ret, SOCKET_EVENT_ACCEPT, SOCKET_ROLE_SERVER); \
-		return 0;                                                          \
+		return 0;                                                                    \
 	}
 
 ACCEPT_PROGRAM(accept)

@@ -49,10 +49,10 @@ Capture::Capture(const CaptureOptions &options, RecordHandler on_record) : on_re
   try {
     configure(options);
     if (int err = load_without_profiler_signals(); err != 0)
-      throw CaptureError("VERIFIER",
-                         std::string("the kernel refused to load the capture programs or their maps (") + strerror(-err) +
-                             "); they need Linux 6.2+ with BTF. The last lines of libbpf's and the verifier's log:\n" +
-                             log.tail(kLogTailLines));
+      throw CaptureError("VERIFIER", std::string("the kernel refused to load the capture programs or their maps (") +
+                                         strerror(-err) +
+                                         "); they need Linux 6.2+ with BTF. The last lines of libbpf's and the verifier's log:\n" +
+                                         log.tail(kLogTailLines));
     fill_filters(options);
     if (int err = socket_trace__attach(skeleton_); err != 0)
       throw CaptureError("ATTACH", std::string("attaching to the syscall tracepoints failed (") + strerror(-err) +
@@ -132,7 +132,8 @@ uint64_t Capture::lost() const {
   int cpus = libbpf_num_possible_cpus();
   std::vector<uint64_t> per_cpu(cpus > 0 ? cpus : 1, 0);
   const uint32_t zero = 0;
-  if (bpf_map__lookup_elem(skeleton_->maps.lost_events, &zero, sizeof(zero), per_cpu.data(), per_cpu.size() * sizeof(uint64_t), 0) != 0)
+  if (bpf_map__lookup_elem(skeleton_->maps.lost_events, &zero, sizeof(zero), per_cpu.data(), per_cpu.size() * sizeof(uint64_t),
+                           0) != 0)
     return 0;
   uint64_t total = 0;
   for (uint64_t n : per_cpu) total += n;

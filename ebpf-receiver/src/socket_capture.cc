@@ -31,7 +31,8 @@ void deliver_batch(Napi::Env env, Napi::Function on_batch, SocketCapture *, Even
   void *data = batch->bytes.data();
   // V8 accounts an external backing store's size itself: no AdjustExternalMemory on top, which
   // would count it twice and force extra full collections.
-  auto buffer = Napi::ArrayBuffer::New(env, data, length, [](Napi::Env, void *, EventBatch *owner) { delete owner; }, batch);
+  auto buffer = Napi::ArrayBuffer::New(
+      env, data, length, [](Napi::Env, void *, EventBatch *owner) { delete owner; }, batch);
   on_batch.Call({buffer, Napi::Number::New(env, batch->count)});
 }
 
