@@ -8,10 +8,9 @@ import { metrics } from '@opentelemetry/api';
 import { pino } from 'pino';
 import { Ack, type Batch, type CreateSettings } from '@flowtel/core';
 import { attr, newResource, newScope, newSpan, type Traces } from '@flowtel/pdata';
-import { ClickHouseExporter } from '../exporters/clickhouse/src/clickhouse.ts';
+import { createStore } from '../exporters/clickhouse/src/clickhouse.ts';
 import { configSchema } from '../exporters/clickhouse/src/config.ts';
-import { EmbeddedClient } from '../exporters/clickhouse/src/embedded.ts';
-import { schemaStatements } from '../exporters/clickhouse/src/schema.ts';
+import { EmbeddedClient, schemaStatements } from '@flowtel/clickhouse';
 import { report, selfUsage } from './lib/report.ts';
 
 const ROWS = 50_000;
@@ -56,10 +55,10 @@ const dir = mkdtempSync(join(tmpdir(), 'flowtel-bench-fmt-'));
 try {
   const settings: CreateSettings = { id: 'clickhouse', kind: 'exporter', logger: pino({ level: 'warn' }), meter: metrics.getMeter('bench'), metricsLevel: 'none', configDir: dir };
   const cfg = configSchema.parse({ endpoint: 'chdb://./store' });
-  const exporter = new ClickHouseExporter(settings, cfg, ['traces']);
-  await exporter.start();
-  await exporter.push({ signal: 'traces', data: spans(), items: ROWS, ack: Ack.none() } as Batch);
-  await exporter.stop();
+  const exporter = createStore(settings, cfg, ['traces']);
+  await exporter.open();
+  await exporter.write({ signal: 'traces', data: spans(), items: ROWS, ack: Ack.none() } as Batch);
+  await exporter.close();
 
   const client = EmbeddedClient.open(join(dir, 'store'));
   const figures: Record<string, number> = {};

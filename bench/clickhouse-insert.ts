@@ -12,9 +12,9 @@ import { metrics } from '@opentelemetry/api';
 import { pino } from 'pino';
 import { Ack, type Batch, type CreateSettings } from '@flowtel/core';
 import { attr, newLogRecord, newResource, newScope, newSpan, type Logs, type Traces } from '@flowtel/pdata';
-import { ClickHouseExporter } from '../exporters/clickhouse/src/clickhouse.ts';
+import { createStore } from '../exporters/clickhouse/src/clickhouse.ts';
 import { configSchema } from '../exporters/clickhouse/src/config.ts';
-import { EmbeddedClient } from '../exporters/clickhouse/src/embedded.ts';
+import { EmbeddedClient } from '@flowtel/clickhouse';
 import { processUsage, report, selfUsage } from './lib/report.ts';
 
 const BATCH = 10_000;
@@ -139,7 +139,7 @@ async function measure(label: string, batches: Batch[], run: (b: Batch) => Promi
 
 /** A ClickHouse HTTP endpoint served by chdb in a child process: remote mode without a server package. */
 async function startRemoteEngine(folder: string): Promise<{ port: number; pid: number; stop: () => void }> {
-  const script = join(import.meta.dirname, '../exporters/clickhouse/test/serve-chdb.ts');
+  const script = join(import.meta.dirname, '../packages/clickhouse/test/serve-chdb.ts');
   const child = spawn(process.execPath, ['--import', 'tsx', script, folder], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   for await (const chunk of child.stdout!) {
@@ -169,25 +169,25 @@ try {
   const logBatches = Array.from({ length: DISTINCT }, (_, i) => batchOf('logs', logsBatch(t0 + BigInt(i) * 10_000_000_000n)));
   const settings: CreateSettings = { id: 'clickhouse', kind: 'exporter', logger: pino({ level: 'warn' }), meter: metrics.getMeter('bench'), metricsLevel: 'none', configDir: dir };
   const cfg = configSchema.parse({ endpoint: 'chdb://./store' });
-  const exporter = new ClickHouseExporter(settings, cfg, ['traces', 'logs']);
-  await exporter.start();
+  const exporter = createStore(settings, cfg, ['traces', 'logs']);
+  await exporter.open();
   const encodeSpans = await measure('encode spans', spanBatches, (b) => exporter.encode(b).forEach((block) => block.release()));
-  const insertSpans = await measure('encode+insert spans (embedded)', spanBatches, (b) => exporter.push(b));
+  const insertSpans = await measure('encode+insert spans (embedded)', spanBatches, (b) => exporter.write(b));
   const encodeLogs = await measure('encode logs', logBatches, (b) => exporter.encode(b).forEach((block) => block.release()));
-  const insertLogs = await measure('encode+insert logs (embedded)', logBatches, (b) => exporter.push(b));
-  await exporter.stop();
+  const insertLogs = await measure('encode+insert logs (embedded)', logBatches, (b) => exporter.write(b));
+  await exporter.close();
 
   const remote = await startRemoteEngine(join(dir, 'remote'));
   const remoteFigures: Record<string, number> = {};
   try {
     for (const compress of ['none', 'lz4', 'gzip'] as const) {
       const remoteCfg = configSchema.parse({ endpoint: `http://127.0.0.1:${remote.port}`, database: `otel_${compress}`, compress, async_insert: false, timeout: '60s' });
-      const remoteExporter = new ClickHouseExporter(settings, remoteCfg, ['traces']);
-      await remoteExporter.start();
+      const remoteExporter = createStore(settings, remoteCfg, ['traces']);
+      await remoteExporter.open();
       const before = await processUsage(remote.pid);
-      const spansRemote = await measure(`encode+send spans over HTTP (compress ${compress})`, spanBatches, (b) => remoteExporter.push(b));
+      const spansRemote = await measure(`encode+send spans over HTTP (compress ${compress})`, spanBatches, (b) => remoteExporter.write(b));
       const after = await processUsage(remote.pid);
-      await remoteExporter.stop();
+      await remoteExporter.close();
       remoteFigures[`spans_per_cpu_second_remote_${compress}`] = spansRemote.per_cpu_second;
       remoteFigures[`remote_engine_spans_per_cpu_second_${compress}`] = Math.round(spansRemote.items / (after.cpu_seconds - before.cpu_seconds));
     }

@@ -6,8 +6,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { freePort, runCli, startCollector, waitFor, waitForOutput } from '@flowtel/testkit';
-import { runQuery } from '../src/query.ts';
-import { tempDir } from './fixtures.ts';
+import { tempDir } from '../../../packages/clickhouse/test/fixtures.ts';
+import { runQuery } from '@flowtel/clickhouse';
 
 test('a collector stores OTLP traces and logs in the embedded store, and they are queried back', async (t) => {
   const dir = tempDir(t);

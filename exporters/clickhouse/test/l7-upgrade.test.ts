@@ -4,12 +4,11 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { testSettings } from '@flowtel/testkit';
 import { attr, newLogRecord, newResource, newScope, type Logs } from '@flowtel/pdata';
-import { ClickHouseExporter } from '../src/clickhouse.ts';
+import { T0, batchOf, rowsOf, tempDir } from '../../../packages/clickhouse/test/fixtures.ts';
+import { L7_SCOPE_NAME } from '@flowtel/core/smartencoding';
+import { EmbeddedClient, embeddedFolder, schemaStatements } from '@flowtel/clickhouse';
+import { createStore } from '../src/clickhouse.ts';
 import { configSchema } from '../src/config.ts';
-import { EmbeddedClient, embeddedFolder } from '../src/embedded.ts';
-import { L7_SCOPE_NAME } from '../src/encode/l7.ts';
-import { schemaStatements } from '../src/schema.ts';
-import { T0, batchOf, rowsOf, tempDir } from './fixtures.ts';
 
 const requestLog = (tapSide: string): Logs => ({
   resourceLogs: [
@@ -38,12 +37,12 @@ test('an l7_flow_log without newer columns gets them at start', async (t) => {
   await setup.query("INSERT INTO otel.l7_flow_log (time, endpoint) VALUES (now(), '/old')");
   await setup.close();
 
-  const exporter = new ClickHouseExporter(testSettings('clickhouse', 'exporter', dir), cfg, ['logs']);
-  await exporter.start();
+  const exporter = createStore(testSettings('clickhouse', 'exporter', dir), cfg, ['logs']);
+  await exporter.open();
   try {
-    await exporter.push(batchOf('logs', requestLog('s-p'), 1));
+    await exporter.write(batchOf('logs', requestLog('s-p'), 1));
   } finally {
-    await exporter.stop();
+    await exporter.close();
   }
   const client = EmbeddedClient.open(embeddedFolder(cfg.endpoint, dir));
   try {

@@ -7,11 +7,12 @@ import { test } from 'node:test';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { testSettings } from '@flowtel/testkit';
-import { ClickHouseExporter, querySocketPath } from '../src/clickhouse.ts';
+import { batchOf, sampleLogs, sampleTraces, tempDir } from '../../../packages/clickhouse/test/fixtures.ts';
+import { querySocketPath } from '@flowtel/clickhouse';
+import { createStore } from '../src/clickhouse.ts';
 import { configSchema } from '../src/config.ts';
-import { batchOf, sampleLogs, sampleTraces, tempDir } from './fixtures.ts';
 
-const RUN_QUERY = fileURLToPath(new URL('./run-query.ts', import.meta.url));
+const RUN_QUERY = fileURLToPath(new URL('../../../packages/clickhouse/test/run-query.ts', import.meta.url));
 
 async function queryInOtherProcess(raw: object, dir: string, format: string, ...request: string[]): Promise<string> {
   const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', RUN_QUERY, JSON.stringify(raw), dir, format, ...request]);
@@ -24,25 +25,25 @@ test('data survives a restart and is readable from another process, running or n
   const cfg = configSchema.parse(raw);
   const spans = sampleTraces().resourceSpans.flatMap((rs) => rs.scopeSpans.flatMap((ss) => ss.spans)).length;
 
-  const first = new ClickHouseExporter(testSettings('clickhouse', 'exporter', dir), cfg, ['traces']);
-  await first.start();
-  await first.push(batchOf('traces', sampleTraces(), spans));
+  const first = createStore(testSettings('clickhouse', 'exporter', dir), cfg, ['traces']);
+  await first.open();
+  await first.write(batchOf('traces', sampleTraces(), spans));
   assert.ok(existsSync(querySocketPath(cfg, dir)), 'a running embedded exporter serves queries');
   const whileRunning = await queryInOtherProcess(raw, dir, 'csv', 'SELECT count() AS n FROM otel_traces');
   assert.equal(whileRunning, `n\n${spans}\n`);
-  await first.stop();
+  await first.close();
   assert.ok(!existsSync(querySocketPath(cfg, dir)), 'the socket goes with the exporter');
 
   const stopped = await queryInOtherProcess(raw, dir, 'json', 'SELECT count() AS n FROM otel_traces');
   assert.equal(Number((JSON.parse(stopped) as Array<{ n: string }>)[0].n), spans, 'a new process opens the folder itself');
 
-  const second = new ClickHouseExporter(testSettings('clickhouse', 'exporter', dir), cfg, ['traces']);
-  await second.start();
-  await second.push(batchOf('traces', sampleTraces(), spans));
+  const second = createStore(testSettings('clickhouse', 'exporter', dir), cfg, ['traces']);
+  await second.open();
+  await second.write(batchOf('traces', sampleTraces(), spans));
   const total = await queryInOtherProcess(raw, dir, 'csv', 'SELECT count() AS n FROM otel_traces');
   assert.equal(total, `n\n${2 * spans}\n`, 'the restarted exporter adds to what was kept');
   const tree = await queryInOtherProcess(raw, dir, 'table', '--trace', 'ab'.repeat(16));
-  await second.stop();
+  await second.close();
   const lines = tree.trim().split('\n');
   assert.match(lines[0], /^depth\s+span\s+service/);
   // the trace was stored twice: each span shows once, the child indented under its parent
@@ -63,14 +64,14 @@ test('exporters naming the same folder share one engine session', async (t) => {
   const dir = tempDir(t);
   const traces = configSchema.parse({ endpoint: 'chdb://./shared' });
   const logs = configSchema.parse({ endpoint: 'chdb://./shared/' });
-  const a = new ClickHouseExporter(testSettings('clickhouse', 'exporter', dir), traces, ['traces']);
-  const b = new ClickHouseExporter(testSettings('clickhouse/logs', 'exporter', dir), logs, ['logs']);
-  await a.start();
-  await b.start();
-  await b.push(batchOf('logs', sampleLogs(), 2));
-  await b.stop();
-  await a.push(batchOf('traces', sampleTraces(), 3));
+  const a = createStore(testSettings('clickhouse', 'exporter', dir), traces, ['traces']);
+  const b = createStore(testSettings('clickhouse/logs', 'exporter', dir), logs, ['logs']);
+  await a.open();
+  await b.open();
+  await b.write(batchOf('logs', sampleLogs(), 2));
+  await b.close();
+  await a.write(batchOf('traces', sampleTraces(), 3));
   const counts = await queryInOtherProcess({ endpoint: 'chdb://./shared' }, dir, 'csv', 'SELECT (SELECT count() FROM otel_traces) AS spans, (SELECT count() FROM otel_logs) AS logs');
-  await a.stop();
+  await a.close();
   assert.equal(counts, 'spans,logs\n3,2\n', 'both wrote through one session, still served after the other stopped');
 });

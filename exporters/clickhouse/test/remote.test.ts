@@ -6,17 +6,15 @@ import { once } from 'node:events';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { testHost, testSettings } from '@flowtel/testkit';
-import { ClickHouseExporter } from '../src/clickhouse.ts';
-import { type ClickHouseError, isPermanent } from '../src/client.ts';
-import { configSchema } from '../src/config.ts';
-import { factory } from '../src/factory.ts';
-import { HttpClient } from '../src/http.ts';
-import { runQuery } from '../src/query.ts';
-import { batchOf, rowsOf, sampleLogs, sampleMetrics, sampleTraces, tempDir } from './fixtures.ts';
+import { batchOf, rowsOf, sampleLogs, sampleMetrics, sampleTraces, tempDir } from '../../../packages/clickhouse/test/fixtures.ts';
 import type { Batch } from '@flowtel/core';
 import { factory as smartencoding } from '@flowtel/processor-smartencoding';
+import { ClickHouseError, HttpClient, isPermanent, runQuery } from '@flowtel/clickhouse';
+import { createStore } from '../src/clickhouse.ts';
+import { configSchema } from '../src/config.ts';
+import { factory } from '../src/factory.ts';
 
-const SERVER = fileURLToPath(new URL('./serve-chdb.ts', import.meta.url));
+const SERVER = fileURLToPath(new URL('../../../packages/clickhouse/test/serve-chdb.ts', import.meta.url));
 
 async function startServer(folder: string, user: string, password: string): Promise<{ child: ChildProcess; port: number }> {
   const child = spawn(process.execPath, ['--import', 'tsx', SERVER, folder, user, password], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -32,12 +30,12 @@ async function startServer(folder: string, user: string, password: string): Prom
 
 describe('remote mode over HTTP on loopback', () => {
   let server: { child: ChildProcess; port: number };
-  let dir: string;
+  // made here: an after() registered inside before() runs as soon as before() ends
+  const dir = tempDir({ after });
   const user = 'flowtel';
   const password = 'secret';
 
   before(async () => {
-    dir = tempDir({ after });
     server = await startServer(`${dir}/server`, user, password);
   });
   after(async () => {
@@ -50,14 +48,14 @@ describe('remote mode over HTTP on loopback', () => {
       const database = `remote_${compress}`;
       const raw = { endpoint: `http://127.0.0.1:${server.port}`, database, username: user, password, compress };
       const cfg = configSchema.parse(raw);
-      const exporter = new ClickHouseExporter(testSettings('clickhouse', 'exporter', dir), cfg, ['traces', 'metrics', 'logs']);
-      await exporter.start();
+      const exporter = createStore(testSettings('clickhouse', 'exporter', dir), cfg, ['traces', 'metrics', 'logs']);
+      await exporter.open();
       try {
-        await exporter.push(batchOf('traces', sampleTraces(), 3));
-        await exporter.push(batchOf('logs', sampleLogs(), 2));
-        await exporter.push(batchOf('metrics', sampleMetrics(), 5));
+        await exporter.write(batchOf('traces', sampleTraces(), 3));
+        await exporter.write(batchOf('logs', sampleLogs(), 2));
+        await exporter.write(batchOf('metrics', sampleMetrics(), 5));
       } finally {
-        await exporter.stop();
+        await exporter.close();
       }
       const client = new HttpClient({ url: cfg.endpoint, username: user, password, database });
       const counts = await rowsOf(
@@ -97,14 +95,14 @@ describe('remote mode over HTTP on loopback', () => {
       'traces',
     ) as unknown as { start(): Promise<void>; shutdown(): Promise<void>; process(batch: Batch): void };
     await encoder.start();
-    const exporter = new ClickHouseExporter(testSettings('clickhouse', 'exporter', dir), configSchema.parse(raw), ['traces']);
-    await exporter.start();
+    const exporter = createStore(testSettings('clickhouse', 'exporter', dir), configSchema.parse(raw), ['traces']);
+    await exporter.open();
     try {
       const batch = batchOf('traces', sampleTraces(), 3);
       encoder.process(batch);
-      await exporter.push(batch);
+      await exporter.write(batch);
     } finally {
-      await exporter.stop();
+      await exporter.close();
       await encoder.shutdown();
     }
     // the fixtures' resources name their hosts; the dictionary has them, the rows only ids
@@ -117,8 +115,8 @@ describe('remote mode over HTTP on loopback', () => {
 
   test('wrong credentials fail start; malformed data is a permanent error, a missing table a retryable one', async () => {
     const cfg = configSchema.parse({ endpoint: `http://127.0.0.1:${server.port}`, username: user, password: 'wrong' });
-    const exporter = new ClickHouseExporter(testSettings('clickhouse', 'exporter', dir), cfg, ['traces']);
-    await assert.rejects(exporter.start(), (err: ClickHouseError) => err.code === 516 && /Authentication failed/.test(err.message));
+    const exporter = createStore(testSettings('clickhouse', 'exporter', dir), cfg, ['traces']);
+    await assert.rejects(exporter.open(), (err: ClickHouseError) => err.code === 516 && /Authentication failed/.test(err.message));
     const client = new HttpClient({ url: cfg.endpoint, username: user, password });
     await client.query('CREATE DATABASE IF NOT EXISTS bad');
     await client.query('CREATE TABLE IF NOT EXISTS bad.t (x UInt8) ENGINE = MergeTree ORDER BY x');
@@ -129,10 +127,10 @@ describe('remote mode over HTTP on loopback', () => {
   });
 
   test('without create_schema, a server away at start delays the column check to the first logs batch', async () => {
-    const away = new ClickHouseExporter(testSettings('clickhouse', 'exporter', dir), configSchema.parse({ endpoint: 'http://127.0.0.1:1', create_schema: false }), ['logs']);
-    await away.start();
-    await assert.rejects(away.push(batchOf('logs', sampleLogs(), 2)), (err: Error & { retryable?: boolean }) => err.retryable === true && /cannot read the columns/.test(err.message));
-    await away.stop();
+    const away = createStore(testSettings('clickhouse', 'exporter', dir), configSchema.parse({ endpoint: 'http://127.0.0.1:1', create_schema: false }), ['logs']);
+    await away.open();
+    await assert.rejects(away.write(batchOf('logs', sampleLogs(), 2)), (err: Error & { retryable?: boolean }) => err.retryable === true && /cannot read the columns/.test(err.message));
+    await away.close();
   });
 
   test('the factory builds a queued exporter from config that starts and stops twice', async () => {

@@ -3,13 +3,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { testSettings } from '@flowtel/testkit';
-import { ClickHouseExporter } from '../src/clickhouse.ts';
-import type { ClickHouseClient } from '../src/client.ts';
-import { configSchema } from '../src/config.ts';
-import { connect } from '../src/query.ts';
-import { L7_SCOPE_NAME } from '../src/encode/l7.ts';
 import { attr, newLogRecord, newResource, type Logs } from '@flowtel/pdata';
-import { T0, batchOf, rowsOf, sampleLogs, sampleMetrics, sampleTraces, tempDir } from './fixtures.ts';
+import { T0, batchOf, rowsOf, sampleLogs, sampleMetrics, sampleTraces, tempDir } from '../../../packages/clickhouse/test/fixtures.ts';
+import { L7_SCOPE_NAME } from '@flowtel/core/smartencoding';
+import { type ClickHouseClient, connect } from '@flowtel/clickhouse';
+import { createStore } from '../src/clickhouse.ts';
+import type { ClickHouseStore } from '@flowtel/clickhouse';
+import { configSchema } from '../src/config.ts';
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 
@@ -26,20 +26,21 @@ const RICH_AS_STRINGS = {
 };
 
 describe('embedded store: tables and round trips', () => {
-  let dir: string;
-  let exporter: ClickHouseExporter;
+  // made here, not in before(): an after() registered inside a hook runs when the hook ends,
+  // which removed the folder (and the query socket in it) while the tests still used it
+  const dir = tempDir({ after });
+  let exporter: ClickHouseStore;
   let client: ClickHouseClient;
   const cfg = configSchema.parse({ endpoint: 'chdb://./store' });
 
   before(async () => {
-    dir = tempDir({ after });
-    exporter = new ClickHouseExporter(testSettings('clickhouse', 'exporter', dir), cfg, ['traces', 'metrics', 'logs']);
-    await exporter.start();
+    exporter = createStore(testSettings('clickhouse', 'exporter', dir), cfg, ['traces', 'metrics', 'logs']);
+    await exporter.open();
     client = await connect(cfg, dir);
   });
   after(async () => {
     await client?.close();
-    await exporter?.stop();
+    await exporter?.close();
   });
 
   test('creates every contrib table, the trace-id lookup with its view, and l7_flow_log', async () => {
@@ -66,7 +67,7 @@ describe('embedded store: tables and round trips', () => {
 
   test('spans come back field by field, and the trace-id lookup is filled', async () => {
     const traces = sampleTraces();
-    await exporter.push(batchOf('traces', traces, 3));
+    await exporter.write(batchOf('traces', traces, 3));
     const rows = await rowsOf(
       client,
       `SELECT toString(toUnixTimestamp64Nano(Timestamp)) AS ts, TraceId, SpanId, ParentSpanId, TraceState, SpanName, SpanKind, ServiceName,
@@ -112,7 +113,7 @@ describe('embedded store: tables and round trips', () => {
 
   test('log records come back field by field, EventName included', async () => {
     const logs = sampleLogs();
-    await exporter.push(batchOf('logs', logs, 2));
+    await exporter.write(batchOf('logs', logs, 2));
     const rows = await rowsOf(
       client,
       `SELECT toString(toUnixTimestamp64Nano(Timestamp)) AS ts, toUnixTimestamp(TimestampTime) AS tt, TraceId, SpanId, TraceFlags,
@@ -149,7 +150,7 @@ describe('embedded store: tables and round trips', () => {
 
   test('data points of all five kinds come back in their tables', async () => {
     const metrics = sampleMetrics();
-    await exporter.push(batchOf('metrics', metrics, 5));
+    await exporter.write(batchOf('metrics', metrics, 5));
     const sm = metrics.resourceMetrics[0].scopeMetrics[0];
     const shared = `MetricName, MetricDescription, MetricUnit, ServiceName, ResourceSchemaUrl, ScopeName, ScopeVersion, ScopeAttributes,
       ScopeDroppedAttrCount, ScopeSchemaUrl, Attributes, toString(toUnixTimestamp64Nano(StartTimeUnix)) AS st,
@@ -265,7 +266,7 @@ describe('embedded store: tables and round trips', () => {
         },
       ],
     };
-    await exporter.push(batchOf('logs', logs, 2));
+    await exporter.write(batchOf('logs', logs, 2));
     const [row, second] = await rowsOf(
       client,
       `SELECT toUnixTimestamp(time) AS time, toString(toUnixTimestamp64Micro(start_time)) AS st, toString(toUnixTimestamp64Micro(end_time)) AS et,
@@ -332,7 +333,7 @@ describe('embedded store: tables and round trips', () => {
         events: [],
         links: [],
       }));
-      await exporter.push(batchOf('traces', traces, distinct));
+      await exporter.write(batchOf('traces', traces, distinct));
       const [row] = await rowsOf(
         client,
         `SELECT count(DISTINCT SpanName) AS names, countIf(SpanAttributes[concat('key-', toString(toUInt32(substring(SpanName, ${String(distinct).length + 5})) ))] = substring(SpanName, ${String(distinct).length + 5})) AS matching, sum(length(Events.Name)) AS events
@@ -346,13 +347,13 @@ describe('embedded store: tables and round trips', () => {
 
   test('an INSERT is cut at max_insert_rows and max_insert_bytes', () => {
     const spans = sampleTraces();
-    const byRows = new ClickHouseExporter(testSettings('clickhouse', 'exporter', dir), configSchema.parse({ max_insert_rows: 2 }), ['traces']);
+    const byRows = createStore(testSettings('clickhouse', 'exporter', dir), configSchema.parse({ max_insert_rows: 2 }), ['traces']);
     const blocks = byRows.encode(batchOf('traces', spans, 3));
     assert.deepEqual(blocks.map((b) => b.rows), [2, 1]);
     const many = sampleTraces();
     const proto = many.resourceSpans[0].scopeSpans[0].spans[1];
     many.resourceSpans[0].scopeSpans[0].spans = Array.from({ length: 1500 }, () => proto);
-    const byBytes = new ClickHouseExporter(testSettings('clickhouse', 'exporter', dir), configSchema.parse({ max_insert_bytes: 1 }), ['traces']);
+    const byBytes = createStore(testSettings('clickhouse', 'exporter', dir), configSchema.parse({ max_insert_bytes: 1 }), ['traces']);
     const cut = byBytes.encode(batchOf('traces', many, 1501));
     assert.ok(cut.length > 1, 'a byte bound smaller than a block cuts it');
     assert.equal(cut.reduce((n, b) => n + b.rows, 0), 1501);

@@ -6,11 +6,10 @@ import { Writable } from 'node:stream';
 import { test } from 'node:test';
 import { pino } from 'pino';
 import { testSettings } from '@flowtel/testkit';
-import { ClickHouseExporter } from '../src/clickhouse.ts';
+import { batchOf, rowsOf, sampleLogs, tempDir } from '../../../packages/clickhouse/test/fixtures.ts';
+import { EmbeddedClient, embeddedFolder, schemaStatements } from '@flowtel/clickhouse';
+import { createStore } from '../src/clickhouse.ts';
 import { configSchema } from '../src/config.ts';
-import { EmbeddedClient, embeddedFolder } from '../src/embedded.ts';
-import { schemaStatements } from '../src/schema.ts';
-import { batchOf, rowsOf, sampleLogs, tempDir } from './fixtures.ts';
 
 test('a logs table without EventName is detected and still written', async (t) => {
   const dir = tempDir(t);
@@ -24,12 +23,12 @@ test('a logs table without EventName is detected and still written', async (t) =
   const warnings: string[] = [];
   const sink = new Writable({ write: (chunk, _enc, done) => (warnings.push(String(chunk)), done()) });
   const settings = { ...testSettings('clickhouse', 'exporter', dir), logger: pino({ level: 'warn' }, sink) };
-  const exporter = new ClickHouseExporter(settings, cfg, ['logs']);
-  await exporter.start();
+  const exporter = createStore(settings, cfg, ['logs']);
+  await exporter.open();
   try {
-    await exporter.push(batchOf('logs', sampleLogs(), 2));
+    await exporter.write(batchOf('logs', sampleLogs(), 2));
   } finally {
-    await exporter.stop();
+    await exporter.close();
   }
   assert.equal(warnings.length, 1);
   assert.match(warnings[0], /ADD COLUMN IF NOT EXISTS EventName String/);
@@ -43,12 +42,12 @@ test('a logs table without EventName is detected and still written', async (t) =
     await client.close();
   }
 
-  const upgraded = new ClickHouseExporter(testSettings('clickhouse', 'exporter', dir), cfg, ['logs']);
-  await upgraded.start();
+  const upgraded = createStore(testSettings('clickhouse', 'exporter', dir), cfg, ['logs']);
+  await upgraded.open();
   try {
-    await upgraded.push(batchOf('logs', sampleLogs(), 2));
+    await upgraded.write(batchOf('logs', sampleLogs(), 2));
   } finally {
-    await upgraded.stop();
+    await upgraded.close();
   }
   const after = EmbeddedClient.open(embeddedFolder(cfg.endpoint, dir));
   try {

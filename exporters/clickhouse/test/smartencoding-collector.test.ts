@@ -6,8 +6,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { freePort, runCli, startCollector, waitFor, waitForOutput } from '@flowtel/testkit';
-import { runQuery } from '../src/query.ts';
-import { tempDir } from './fixtures.ts';
+import { tempDir } from '../../../packages/clickhouse/test/fixtures.ts';
+import { runQuery } from '@flowtel/clickhouse';
 
 const PODS = [
   { pod: 'checkout-7d9f-abcde', ns: 'shop', service: 'checkout', spans: 3 },

@@ -7,12 +7,12 @@ import { testSettings } from '@flowtel/testkit';
 import { attr, newLogRecord, newResource, newScope, newSpan, SpanKind, type KeyValue, type Logs, type Traces } from '@flowtel/pdata';
 import { decodeBatch, dictionaryOf, factory as smartencoding } from '@flowtel/processor-smartencoding';
 import type { Batch, ConsumerError } from '@flowtel/core';
-import { ClickHouseExporter } from '../src/clickhouse.ts';
-import type { ClickHouseClient } from '../src/client.ts';
+import { T0, batchOf, rowsOf, sampleMetrics, tempDir } from '../../../packages/clickhouse/test/fixtures.ts';
+import { L7_SCOPE_NAME } from '@flowtel/core/smartencoding';
+import { connect, runQuery, type ClickHouseClient } from '@flowtel/clickhouse';
+import { createStore } from '../src/clickhouse.ts';
+import type { ClickHouseStore } from '@flowtel/clickhouse';
 import { configSchema } from '../src/config.ts';
-import { L7_SCOPE_NAME } from '../src/encode/l7.ts';
-import { connect, runQuery } from '../src/query.ts';
-import { T0, batchOf, rowsOf, sampleMetrics, tempDir } from './fixtures.ts';
 
 interface Pod {
   pod: string;
@@ -100,7 +100,7 @@ const get = (attributes: KeyValue[], key: string) => {
 
 describe('SmartEncoding ids in the embedded store', () => {
   let dir: string;
-  let exporter: ClickHouseExporter;
+  let exporter: ClickHouseStore;
   /** the processor's own surface: start without a host, and rewrite a batch in place */
   let encoder: { start(): Promise<void>; shutdown(): Promise<void>; process(batch: Batch): void };
   let client: ClickHouseClient;
@@ -116,8 +116,8 @@ describe('SmartEncoding ids in the embedded store', () => {
     const settings = testSettings('smartencoding/store', 'processor', dir);
     encoder = smartencoding.createProcessor(settings, smartencoding.configSchema.parse({ directory: './dictionary', tags: { cluster: 'eu-1' } }), 'logs', 'logs') as unknown as typeof encoder;
     await encoder.start();
-    exporter = new ClickHouseExporter(testSettings('clickhouse', 'exporter', dir), cfg, ['traces', 'logs', 'metrics']);
-    await exporter.start();
+    exporter = createStore(testSettings('clickhouse', 'exporter', dir), cfg, ['traces', 'logs', 'metrics']);
+    await exporter.open();
     client = await connect(cfg, dir);
 
     const logs = batchOf('logs', requestLogs(), 45);
@@ -128,12 +128,12 @@ describe('SmartEncoding ids in the embedded store', () => {
     decodedLogs = decodeBatch(logs, dictionary).data as Logs;
     decodedTraces = decodeBatch(traces, dictionary).data as Traces;
     assert.ok(get((logs.data as Logs).resourceLogs[0].resource.attributes, 'k8s.pod.name') === undefined, 'the processor encoded the pods');
-    await exporter.push(logs);
-    await exporter.push(traces);
+    await exporter.write(logs);
+    await exporter.write(traces);
   });
   after(async () => {
     await client?.close();
-    await exporter?.stop();
+    await exporter?.close();
     await encoder?.shutdown();
     for (const fn of cleanups) fn();
   });
@@ -218,7 +218,7 @@ describe('SmartEncoding ids in the embedded store', () => {
     metrics.resourceMetrics[0].resource.attributes.push(...podResource(PODS[2]).filter((kv) => kv.key !== 'service.name'));
     const batch = batchOf('metrics', metrics, 5);
     encoder.process(batch);
-    await exporter.push(batch);
+    await exporter.write(batch);
     const out = JSON.parse(
       await runQuery(
         cfg,
@@ -238,10 +238,10 @@ describe('SmartEncoding ids in the embedded store', () => {
     const foreign = spans();
     foreign.resourceSpans = foreign.resourceSpans.slice(0, 1);
     foreign.resourceSpans[0].resource.attributes = [attr('flowtel.tag.dictionary', 'smartencoding/elsewhere'), attr('flowtel.tag.dict_version', 1), attr('flowtel.tag.pod_id', 1)];
-    await assert.rejects(exporter.push(batchOf('traces', foreign, 1)), (err: ConsumerError) => !err.retryable && /no smartencoding processor of this collector holds/.test(err.message));
+    await assert.rejects(exporter.write(batchOf('traces', foreign, 1)), (err: ConsumerError) => !err.retryable && /no smartencoding processor of this collector holds/.test(err.message));
     const version = dictionaryOf('smartencoding/store')!.version;
     foreign.resourceSpans[0].resource.attributes = [attr('flowtel.tag.dictionary', 'smartencoding/store'), attr('flowtel.tag.dict_version', version + 5), attr('flowtel.tag.pod_id', 1)];
-    await assert.rejects(exporter.push(batchOf('traces', foreign, 1)), (err: ConsumerError) => !err.retryable && /encoded against another dictionary/.test(err.message));
+    await assert.rejects(exporter.write(batchOf('traces', foreign, 1)), (err: ConsumerError) => !err.retryable && /encoded against another dictionary/.test(err.message));
   });
 
   test('the services view shows the services by name', async () => {
@@ -262,7 +262,7 @@ describe('SmartEncoding ids in the embedded store', () => {
     const encoded = spans().resourceSpans[3];
     const batch = batchOf('traces', { resourceSpans: [encoded] }, 4);
     encoder.process(batch);
-    await exporter.push(batchOf('traces', { resourceSpans: [plain, encoded] }, 7));
+    await exporter.write(batchOf('traces', { resourceSpans: [plain, encoded] }, 7));
     const rows = await rowsOf(client, "SELECT pod_id, ResourceAttributes FROM otel.otel_traces WHERE ResourceAttributes['marker'] = 'plain'");
     assert.equal(rows.length, 3);
     const asSent = Object.fromEntries(plain.resource.attributes.map((kv) => [kv.key, get(plain.resource.attributes, kv.key)]));

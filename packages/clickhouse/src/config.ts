@@ -1,6 +1,7 @@
-// The collector-contrib ClickHouse exporter's keys and defaults, plus the embedded endpoint
+// The store's settings: the collector-contrib ClickHouse exporter's keys and defaults (the
+// exporter's config is these plus its queue and retry), the embedded endpoint
 // (`chdb://<folder>`), the L7 request-log table and the insert batch bounds.
-import { duration, exporterHelperShape, z } from '@flowtel/core';
+import { duration, z } from '@flowtel/core';
 
 const tableName = (name: string) => z.object({ name: z.string().min(1).default(name) }).strict().default({});
 
@@ -10,56 +11,56 @@ const identifier = () =>
 
 export const COMPRESSIONS = ['none', 'lz4', 'zstd', 'gzip', 'deflate', 'br', 'true', 'false'] as const;
 
-export const configSchema = z
-  .object({
-    /** `chdb://<folder>` (embedded), `http://host:8123` or `https://host:8443` */
-    endpoint: z
-      .string()
-      .regex(/^(chdb|https?):\/\/.+/, 'must be chdb://<folder> (embedded) or http(s)://host:port (a ClickHouse server)')
-      .default('chdb://./data/clickhouse'),
-    database: identifier().default('otel'),
-    username: z.string().default(''),
-    password: z.string().default(''),
-    /** 0 keeps data forever */
-    ttl: duration().default(0),
-    create_schema: z.boolean().default(true),
-    logs_table_name: identifier().default('otel_logs'),
-    traces_table_name: identifier().default('otel_traces'),
-    /** where logs of the l7 processor's scope go (DeepFlow's flow_log.l7_flow_log) */
-    l7_flow_log_table_name: identifier().default('l7_flow_log'),
-    metrics_tables: z
-      .object({
-        gauge: tableName('otel_metrics_gauge'),
-        sum: tableName('otel_metrics_sum'),
-        summary: tableName('otel_metrics_summary'),
-        histogram: tableName('otel_metrics_histogram'),
-        exponential_histogram: tableName('otel_metrics_exp_histogram'),
-      })
-      .strict()
-      .default({}),
-    cluster_name: identifier().optional(),
-    table_engine: z
-      .object({
-        name: z.string().regex(/^[A-Za-z]+$/, 'must be a table engine name such as MergeTree or ReplicatedMergeTree').default('MergeTree'),
-        params: z.string().default(''),
-      })
-      .strict()
-      .default({}),
-    async_insert: z.boolean().default(true),
-    compress: z.enum(COMPRESSIONS).default('lz4'),
-    /** ClickHouse settings sent with every query (remote mode), as contrib's connection_params */
-    connection_params: z.record(z.union([z.string(), z.number(), z.boolean()])).default({}),
-    /** an INSERT carries at most this many rows ... */
-    max_insert_rows: z.number().int().positive().default(500_000),
-    /** ... and at most about this many bytes of encoded data */
-    max_insert_bytes: z.number().int().positive().default(64 * 1024 * 1024),
-    /**
-     * Embedded mode only: `flowtel query` reaches the running collector through this Unix
-     * socket, since the engine locks its folder. Empty: `<folder>/flowtel-query.sock`.
-     */
-    query_socket: z.string().default(''),
-    ...exporterHelperShape,
-  })
-  .strict();
+/** The store's keys, for a component config that embeds them. */
+export const storeShape = {
+  /** `chdb://<folder>` (embedded), `http://host:8123` or `https://host:8443` */
+  endpoint: z
+    .string()
+    .regex(/^(chdb|https?):\/\/.+/, 'must be chdb://<folder> (embedded) or http(s)://host:port (a ClickHouse server)')
+    .default('chdb://./data/clickhouse'),
+  database: identifier().default('otel'),
+  username: z.string().default(''),
+  password: z.string().default(''),
+  /** 0 keeps data forever */
+  ttl: duration().default(0),
+  create_schema: z.boolean().default(true),
+  logs_table_name: identifier().default('otel_logs'),
+  traces_table_name: identifier().default('otel_traces'),
+  /** where logs of the l7 processor's scope go (DeepFlow's flow_log.l7_flow_log) */
+  l7_flow_log_table_name: identifier().default('l7_flow_log'),
+  metrics_tables: z
+    .object({
+      gauge: tableName('otel_metrics_gauge'),
+      sum: tableName('otel_metrics_sum'),
+      summary: tableName('otel_metrics_summary'),
+      histogram: tableName('otel_metrics_histogram'),
+      exponential_histogram: tableName('otel_metrics_exp_histogram'),
+    })
+    .strict()
+    .default({}),
+  cluster_name: identifier().optional(),
+  table_engine: z
+    .object({
+      name: z.string().regex(/^[A-Za-z]+$/, 'must be a table engine name such as MergeTree or ReplicatedMergeTree').default('MergeTree'),
+      params: z.string().default(''),
+    })
+    .strict()
+    .default({}),
+  async_insert: z.boolean().default(true),
+  compress: z.enum(COMPRESSIONS).default('lz4'),
+  /** ClickHouse settings sent with every query (remote mode), as contrib's connection_params */
+  connection_params: z.record(z.union([z.string(), z.number(), z.boolean()])).default({}),
+  /** an INSERT carries at most this many rows ... */
+  max_insert_rows: z.number().int().positive().default(500_000),
+  /** ... and at most about this many bytes of encoded data */
+  max_insert_bytes: z.number().int().positive().default(64 * 1024 * 1024),
+  /**
+   * Embedded mode only: `flowtel query` reaches the running collector through this Unix
+   * socket, since the engine locks its folder. Empty: `<folder>/flowtel-query.sock`.
+   */
+  query_socket: z.string().default(''),
+};
 
-export type ClickHouseConfig = z.output<typeof configSchema>;
+export const storeConfigSchema = z.object(storeShape).strict();
+/** What the store reads of a config; an exporter's config has more (queue, retry). */
+export type StoreConfig = z.output<typeof storeConfigSchema>;

@@ -2,10 +2,12 @@
 // remote, queried with SQL or a named view, the result formatted. A collector running on an
 // embedded store holds its folder; the query then goes through that collector's query socket.
 import { existsSync } from 'node:fs';
-import { DICTIONARY_TABLE, idColumn, translateTagNames } from '@flowtel/processor-smartencoding/clickhouse';
+import { z } from '@flowtel/core';
+import { DICTIONARY_TABLE, idColumn } from './smartencoding/names.ts';
+import { translateTagNames } from './smartencoding/translate.ts';
 import { ClickHouseError, quoteIdent, type ClickHouseClient } from './client.ts';
-import { isEmbedded, openClient, querySocketPath } from './clickhouse.ts';
-import { configSchema, type ClickHouseConfig } from './config.ts';
+import { storeShape, type StoreConfig } from './config.ts';
+import { isEmbedded, openClient, querySocketPath } from './store.ts';
 import { EmbeddedClient, FOLDER_LOCKED, embeddedFolder } from './embedded.ts';
 import { formatResult, parseJsonCompact, type QueryFormat, type ResultSet } from './format.ts';
 import { HttpClient } from './http.ts';
@@ -23,7 +25,7 @@ export interface QueryOptions {
 }
 
 /** Connects to the store the config names; the caller closes the client. */
-export async function connect(cfg: ClickHouseConfig, configDir: string): Promise<ClickHouseClient> {
+export async function connect(cfg: StoreConfig, configDir: string): Promise<ClickHouseClient> {
   if (!isEmbedded(cfg)) return openClient(cfg, configDir, cfg.database);
   const socketPath = querySocketPath(cfg, configDir);
   if (existsSync(socketPath)) {
@@ -55,14 +57,14 @@ async function select(client: ClickHouseClient, sql: string): Promise<ResultSet>
 }
 
 /** Whether the traces table has SmartEncoding's id columns (added with the first encoded span). */
-async function tracesHaveIds(client: ClickHouseClient, cfg: ClickHouseConfig): Promise<boolean> {
+async function tracesHaveIds(client: ClickHouseClient, cfg: StoreConfig): Promise<boolean> {
   const table = `${quoteIdent(cfg.database)}.${quoteIdent(tableName(cfg, 'traces'))}`;
   const desc = await client.query(`DESC TABLE ${table}`, 'TabSeparated').catch(() => Buffer.alloc(0));
   return desc.toString('utf8').split('\n').some((line) => line.split('\t')[0] === idColumn('resource'));
 }
 
 /** Whether SmartEncoding ever stored tags here: only then are tag names in queries translated. */
-async function hasTagDictionary(client: ClickHouseClient, cfg: ClickHouseConfig): Promise<boolean> {
+async function hasTagDictionary(client: ClickHouseClient, cfg: StoreConfig): Promise<boolean> {
   const exists = await client.query(`EXISTS TABLE ${quoteIdent(cfg.database)}.${quoteIdent(DICTIONARY_TABLE)}`, 'TabSeparated').catch(() => Buffer.from('0'));
   return exists.toString('utf8').trim() === '1';
 }
@@ -83,12 +85,15 @@ export function findClickHouseExporter(collectorConfig: unknown, id?: string): u
   return exporters[ids[0]] ?? {};
 }
 
+/** The store's keys of an exporter's config: its queue and retry keys do not concern a query. */
+const queryConfigSchema = z.object(storeShape);
+
 /**
  * Runs SQL or a named view against the store of a ClickHouse exporter config (the object under
  * `exporters: clickhouse:`, defaults applied here) and returns the formatted result.
  */
 export async function runQuery(config: unknown, request: QueryRequest, format: QueryFormat, options: QueryOptions = {}): Promise<string> {
-  const parsed = configSchema.safeParse(config ?? {});
+  const parsed = queryConfigSchema.safeParse(config ?? {});
   if (!parsed.success) throw new Error(`invalid clickhouse exporter config: ${parsed.error.issues.map((i) => `${i.path.join('::')}: ${i.message}`).join('; ')}`);
   const cfg = parsed.data;
   const client = await connect(cfg, options.configDir ?? process.cwd());

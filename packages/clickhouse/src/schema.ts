@@ -3,7 +3,7 @@
 // l7_flow_log for request logs. With cluster_name every statement runs ON CLUSTER; each table
 // then is a Replicated* `<name>_local` on every node with a Distributed `<name>` over them, so
 // queries and inserts keep using the contrib names.
-import type { ClickHouseConfig } from './config.ts';
+import type { StoreConfig } from './config.ts';
 import type { MetricKind } from './encode/metrics.ts';
 
 const q = (name: string) => `"${name}"`;
@@ -263,7 +263,7 @@ const L7_STORAGE = `
 
 export type TableRole = 'traces' | 'logs' | 'l7' | MetricKind;
 
-function specs(cfg: ClickHouseConfig): Record<TableRole, TableSpec> {
+function specs(cfg: StoreConfig): Record<TableRole, TableSpec> {
   const metric = (kind: MetricKind): TableSpec => ({
     name: cfg.metrics_tables[kind].name,
     columns: METRIC_SHARED_COLUMNS + METRIC_OWN_COLUMNS[kind] + METRIC_INDEXES,
@@ -284,21 +284,21 @@ function specs(cfg: ClickHouseConfig): Record<TableRole, TableSpec> {
 }
 
 /** The table an INSERT or query names for a role: the Distributed one in cluster mode. */
-export function tableName(cfg: ClickHouseConfig, role: TableRole): string {
+export function tableName(cfg: StoreConfig, role: TableRole): string {
   return specs(cfg)[role].name;
 }
 
-function onCluster(cfg: ClickHouseConfig): string {
+function onCluster(cfg: StoreConfig): string {
   return cfg.cluster_name ? `ON CLUSTER ${q(cfg.cluster_name)}` : '';
 }
 
-function engine(cfg: ClickHouseConfig): string {
+function engine(cfg: StoreConfig): string {
   const { name, params } = cfg.table_engine;
   const replicated = cfg.cluster_name && !name.startsWith('Replicated') ? `Replicated${name}` : name;
   return `${replicated}(${params})`;
 }
 
-function createTable(cfg: ClickHouseConfig, spec: TableSpec): string[] {
+function createTable(cfg: StoreConfig, spec: TableSpec): string[] {
   const db = q(cfg.database);
   const storage = spec.storage.replace('%TTL%', ttlExpression(cfg.ttl, spec.ttlField));
   if (!cfg.cluster_name) {
@@ -312,7 +312,7 @@ function createTable(cfg: ClickHouseConfig, spec: TableSpec): string[] {
 }
 
 /** The lookup of a trace's time range, and the view that fills it from every span insert. */
-function traceIdTs(cfg: ClickHouseConfig, traces: TableSpec): string[] {
+function traceIdTs(cfg: StoreConfig, traces: TableSpec): string[] {
   const db = q(cfg.database);
   const lookup: TableSpec = {
     name: `${traces.name}_trace_id_ts`,
@@ -341,7 +341,7 @@ GROUP BY TraceId`,
  * l7_flow_log is flowtel's own table and gains columns as the l7 processor learns fields: a
  * table an older flowtel created gets the missing ones (existing rows read their defaults).
  */
-function l7ColumnUpgrade(cfg: ClickHouseConfig, spec: TableSpec): string[] {
+function l7ColumnUpgrade(cfg: StoreConfig, spec: TableSpec): string[] {
   const columns = spec.columns
     .split('\n')
     .map((line) => line.trim().replace(/,$/, ''))
@@ -353,7 +353,7 @@ function l7ColumnUpgrade(cfg: ClickHouseConfig, spec: TableSpec): string[] {
 }
 
 /** Every DDL statement, in order: the database, then the tables of the given roles. */
-export function schemaStatements(cfg: ClickHouseConfig, roles: TableRole[]): string[] {
+export function schemaStatements(cfg: StoreConfig, roles: TableRole[]): string[] {
   const all = specs(cfg);
   const out = [`CREATE DATABASE IF NOT EXISTS ${q(cfg.database)} ${onCluster(cfg)}`.trim()];
   for (const role of roles) {

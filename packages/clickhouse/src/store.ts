@@ -1,16 +1,20 @@
-// The exporter: opens the engine (embedded chdb or a server over HTTP), creates the tables,
-// learns which newer columns the tables have, and inserts each batch as Native blocks.
+// The store: opens the engine (embedded chdb or a server over HTTP), creates the tables,
+// learns which newer columns the tables have, and writes each batch as Native blocks. An
+// embedded store also answers `flowtel query` on a Unix socket, since its engine locks the
+// folder: the first store opened on a folder serves it, the last one closed stops it.
 import { chmodSync, existsSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { join } from 'node:path';
-import type { Batch, CreateSettings, Exporter, PipelineSignal } from '@flowtel/core';
-import { createQueuedExporter, permanent, retryable } from '@flowtel/core';
+import type { Batch, PipelineSignal } from '@flowtel/core';
+import { permanent, retryable } from '@flowtel/core';
+import type { TagEntries } from '@flowtel/core/smartencoding';
+import { L7_SCOPE_NAME } from '@flowtel/core/smartencoding';
 import type { KeyValue, Logs, ScopeLogs } from '@flowtel/pdata';
 import { isPermanent, quoteIdent, type ClickHouseClient } from './client.ts';
-import type { ClickHouseConfig } from './config.ts';
+import type { StoreConfig } from './config.ts';
 import { EmbeddedClient, embeddedFolder } from './embedded.ts';
 import { Pools, type Block, type Limits } from './encode/block.ts';
-import { L7_SCOPE_NAME, encodeL7 } from './encode/l7.ts';
+import { encodeL7 } from './encode/l7.ts';
 import { encodeLogs, type LogsTableFeatures } from './encode/logs.ts';
 import { METRIC_KINDS, encodeMetrics, type MetricKind } from './encode/metrics.ts';
 import { encodeTraces } from './encode/traces.ts';
@@ -22,20 +26,20 @@ import { TagStore, UndecodableIdsError } from './tag-store.ts';
 export const isL7Scope = (scope: ScopeLogs) => scope.scope.name === L7_SCOPE_NAME;
 const notL7Scope = (scope: ScopeLogs) => scope.scope.name !== L7_SCOPE_NAME;
 
-export function isEmbedded(cfg: ClickHouseConfig): boolean {
+export function isEmbedded(cfg: StoreConfig): boolean {
   return cfg.endpoint.startsWith('chdb://');
 }
 
 /** Where a running collector answers `flowtel query` for an embedded store. */
-export function querySocketPath(cfg: ClickHouseConfig, configDir: string): string {
+export function querySocketPath(cfg: StoreConfig, configDir: string): string {
   return cfg.query_socket || join(embeddedFolder(cfg.endpoint, configDir), 'flowtel-query.sock');
 }
 
 /**
- * The exporter's statements name their database, which may not exist yet when they start;
+ * The store's statements name their database, which may not exist yet when they start;
  * `database` is the default for unqualified names (`flowtel query`).
  */
-export function openClient(cfg: ClickHouseConfig, configDir: string, database?: string): ClickHouseClient {
+export function openClient(cfg: StoreConfig, configDir: string, database?: string, timeoutMs?: number): ClickHouseClient {
   if (isEmbedded(cfg)) return EmbeddedClient.open(embeddedFolder(cfg.endpoint, configDir));
   return new HttpClient({
     url: cfg.endpoint,
@@ -45,7 +49,7 @@ export function openClient(cfg: ClickHouseConfig, configDir: string, database?: 
     settings: cfg.connection_params,
     insertSettings: cfg.async_insert ? { async_insert: 1, wait_for_async_insert: 1 } : {},
     encoding: bodyEncoding(cfg.compress),
-    timeoutMs: cfg.timeout > 0 ? cfg.timeout : undefined,
+    timeoutMs,
   });
 }
 
@@ -58,54 +62,69 @@ export function rolesFor(signals: PipelineSignal[]): TableRole[] {
 }
 
 /** Reads the logs table's columns, as contrib does with DESC TABLE, for the newer ones. */
-export async function logsTableFeatures(client: ClickHouseClient, cfg: ClickHouseConfig): Promise<LogsTableFeatures> {
+export async function logsTableFeatures(client: ClickHouseClient, cfg: StoreConfig): Promise<LogsTableFeatures> {
   const table = `${quoteIdent(cfg.database)}.${quoteIdent(tableName(cfg, 'logs'))}`;
   const desc = (await client.query(`DESC TABLE ${table}`, 'TabSeparated')).toString('utf8');
   const columns = new Set(desc.split('\n').map((line) => line.split('\t')[0]));
   return { eventName: columns.has('EventName') };
 }
 
-export class ClickHouseExporter {
-  private readonly settings: CreateSettings;
-  private readonly cfg: ClickHouseConfig;
-  private readonly signals: PipelineSignal[];
+/** What the store needs of its user: where relative paths start, where warnings go. */
+export interface StoreOptions {
+  configDir: string;
+  logger: { warn(message: string): void };
+  /** the signals written: they decide which tables are created */
+  signals: PipelineSignal[];
+  /**
+   * The SmartEncoding dictionary an encoded resource names (`flowtel.tag.dictionary`): the
+   * store writes the entries its rows need before the rows.
+   */
+  dictionaries: (name: string) => TagEntries | undefined;
+  /** how long one request to a server may take (the exporter's `timeout`) */
+  timeoutMs?: number;
+}
+
+/** The query socket of each embedded folder, served while a store has the folder open. */
+const querySockets = new Map<EmbeddedClient, { server: Server; path: string }>();
+
+export class ClickHouseStore {
+  private readonly cfg: StoreConfig;
+  private readonly options: StoreOptions;
   private readonly limits: Limits;
   private client?: ClickHouseClient;
   private tags?: TagStore;
-  private querySocket?: { server: Server; path: string };
   /** learnt at start, or at the first logs batch when the server was away at start */
   private logsFeatures?: LogsTableFeatures;
   private readonly metricTables: Record<MetricKind, string>;
   private readonly pools = new Pools();
 
-  constructor(settings: CreateSettings, cfg: ClickHouseConfig, signals: PipelineSignal[]) {
-    this.settings = settings;
+  constructor(cfg: StoreConfig, options: StoreOptions) {
     this.cfg = cfg;
-    this.signals = signals;
+    this.options = options;
     this.limits = { maxRows: cfg.max_insert_rows, maxBytes: cfg.max_insert_bytes };
     this.metricTables = Object.fromEntries(METRIC_KINDS.map((k) => [k, tableName(cfg, k)])) as Record<MetricKind, string>;
   }
 
-  async start(): Promise<void> {
-    const client = openClient(this.cfg, this.settings.configDir);
+  async open(): Promise<void> {
+    const client = openClient(this.cfg, this.options.configDir, undefined, this.options.timeoutMs);
     this.client = client;
-    this.tags = new TagStore(client, this.cfg, rolesFor(this.signals));
+    const roles = rolesFor(this.options.signals);
+    this.tags = new TagStore(client, this.cfg, roles, this.options.dictionaries);
     try {
       if (this.cfg.create_schema) {
-        for (const statement of schemaStatements(this.cfg, rolesFor(this.signals))) await client.query(statement);
+        for (const statement of schemaStatements(this.cfg, roles)) await client.query(statement);
       }
-      if (this.signals.includes('logs')) {
+      if (this.options.signals.includes('logs')) {
         await this.detectLogsFeatures(client).catch((err: Error) => {
           // without DDL to run, an unreachable server need not stop the collector: the first
           // logs batch looks again, and is retried until it can
           if (this.cfg.create_schema) throw err;
-          this.settings.logger.warn(`cannot read the logs table's columns yet: ${err.message}`);
+          this.options.logger.warn(`cannot read the logs table's columns yet: ${err.message}`);
         });
       }
-      // the first exporter on a folder serves its queries
       if (client instanceof EmbeddedClient && client.users === 1) await this.serveQueries(client);
     } catch (err) {
-      await this.stop();
+      await this.close();
       throw err;
     }
   }
@@ -114,7 +133,7 @@ export class ClickHouseExporter {
     const features = await logsTableFeatures(client, this.cfg);
     if (!features.eventName) {
       const table = `${this.cfg.database}.${tableName(this.cfg, 'logs')}`;
-      this.settings.logger.warn(
+      this.options.logger.warn(
         `table ${table} has no EventName column: log event names are not stored. ` +
           `Add it with: ALTER TABLE ${table} ADD COLUMN IF NOT EXISTS EventName String CODEC(ZSTD(1))`,
       );
@@ -125,7 +144,7 @@ export class ClickHouseExporter {
 
   /** chdb locks its folder: `flowtel query` asks this process through a Unix socket instead. */
   private async serveQueries(client: EmbeddedClient): Promise<void> {
-    const path = querySocketPath(this.cfg, this.settings.configDir);
+    const path = querySocketPath(this.cfg, this.options.configDir);
     // a socket left by a collector that died: the engine's folder lock says none runs now
     if (existsSync(path)) rmSync(path);
     const server = createClickHouseHttpServer(client);
@@ -133,16 +152,17 @@ export class ClickHouseExporter {
       server.once('error', reject);
       server.listen(path, () => resolve());
     }).catch((err: Error) => {
-      this.settings.logger.warn(`flowtel query cannot reach this collector: listening on ${path} failed: ${err.message}`);
+      this.options.logger.warn(`flowtel query cannot reach this collector: listening on ${path} failed: ${err.message}`);
     });
     if (!server.listening) return;
     chmodSync(path, 0o600);
-    this.querySocket = { server, path };
+    querySockets.set(client, { server, path });
   }
 
-  async push(batch: Batch, signal?: AbortSignal): Promise<void> {
+  /** Writes a batch: retryable and permanent failures as the exporter helper knows them. */
+  async write(batch: Batch, signal?: AbortSignal): Promise<void> {
     const client = this.client;
-    if (!client) throw retryable('the ClickHouse exporter is not started');
+    if (!client) throw retryable('the ClickHouse store is not open');
     if (batch.signal === 'logs' && !this.logsFeatures) {
       await this.detectLogsFeatures(client).catch((err: Error) => {
         throw retryable(`cannot read the columns of ${this.cfg.database}.${tableName(this.cfg, 'logs')}: ${err.message}`, { cause: err });
@@ -186,7 +206,7 @@ export class ClickHouseExporter {
       case 'metrics':
         return encodeMetrics(batch.data, this.metricTables, this.limits, rows, this.pools, withIds);
       default:
-        throw permanent(`the ClickHouse exporter takes traces, metrics and logs, not ${batch.signal}`);
+        throw permanent(`the ClickHouse store takes traces, metrics and logs, not ${batch.signal}`);
     }
   }
 
@@ -199,17 +219,19 @@ export class ClickHouseExporter {
     return blocks;
   }
 
-  async stop(): Promise<void> {
-    const socket = this.querySocket;
-    this.querySocket = undefined;
-    if (socket) {
-      await new Promise<void>((resolve) => socket.server.close(() => resolve()));
-      rmSync(socket.path, { force: true });
-    }
+  async close(): Promise<void> {
     const client = this.client;
     this.client = undefined;
     this.tags = undefined;
-    await client?.close();
+    if (!client) return;
+    // the last store on a folder stops its query socket before the engine closes
+    const socket = client instanceof EmbeddedClient && client.users === 1 ? querySockets.get(client) : undefined;
+    if (socket) {
+      querySockets.delete(client as EmbeddedClient);
+      await new Promise<void>((resolve) => socket.server.close(() => resolve()));
+      rmSync(socket.path, { force: true });
+    }
+    await client.close();
   }
 }
 
@@ -224,16 +246,4 @@ function resourcesOf(batch: Batch): Array<{ resource: { attributes: KeyValue[] }
     default:
       return [];
   }
-}
-
-export function createClickHouseExporter(settings: CreateSettings, cfg: ClickHouseConfig, signals: PipelineSignal[]): Exporter {
-  const exporter = new ClickHouseExporter(settings, cfg, signals);
-  return createQueuedExporter({
-    settings,
-    config: cfg,
-    signals,
-    push: (batch, signal) => exporter.push(batch, signal),
-    start: () => exporter.start(),
-    shutdown: () => exporter.stop(),
-  });
 }

@@ -3,9 +3,10 @@
 // need. Nothing of this runs until the first encoded record arrives: a store that never sees
 // one keeps exactly contrib's tables.
 import type { KeyValue } from '@flowtel/pdata';
-import { DictionarySync, addIdColumnStatements, dictionaryOf, requiredVersion, type StatementRunner } from '@flowtel/processor-smartencoding/clickhouse';
+import type { TagEntries } from '@flowtel/core/smartencoding';
+import { DictionarySync, addIdColumnStatements, requiredVersion, type StatementRunner } from './smartencoding/ddl.ts';
 import type { ClickHouseClient } from './client.ts';
-import type { ClickHouseConfig } from './config.ts';
+import type { StoreConfig } from './config.ts';
 import { tableName, type TableRole } from './schema.ts';
 import { dictionaryNameOf } from './encode/tag-ids.ts';
 
@@ -16,15 +17,17 @@ import { dictionaryNameOf } from './encode/tag-ids.ts';
 export class UndecodableIdsError extends Error {}
 
 export class TagStore {
-  private readonly cfg: ClickHouseConfig;
+  private readonly cfg: StoreConfig;
   private readonly roles: TableRole[];
   private readonly runner: StatementRunner;
+  private readonly dictionaries: (name: string) => TagEntries | undefined;
   private readonly syncs = new Map<object, DictionarySync>();
   private schemaReady?: Promise<void>;
 
-  constructor(client: ClickHouseClient, cfg: ClickHouseConfig, roles: TableRole[]) {
+  constructor(client: ClickHouseClient, cfg: StoreConfig, roles: TableRole[], dictionaries: (name: string) => TagEntries | undefined) {
     this.cfg = cfg;
     this.roles = roles;
+    this.dictionaries = dictionaries;
     this.runner = { query: (sql) => client.query(sql), insertRaw: (insert, data) => client.insertRaw(insert, data) };
   }
 
@@ -43,7 +46,7 @@ export class TagStore {
     if (needed.size === 0) return false;
     await this.ensureSchema();
     for (const [name, version] of needed) {
-      const dictionary = dictionaryOf(name);
+      const dictionary = this.dictionaries(name);
       if (!dictionary) {
         throw new UndecodableIdsError(
           `records carry SmartEncoding ids of "${name}", a dictionary no smartencoding processor of this collector holds: put the processor in this collector's pipeline, or decode before exporting`,

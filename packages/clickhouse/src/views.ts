@@ -1,6 +1,6 @@
 // The named views of `flowtel query`: RED per service, and one trace as a tree of spans.
-import { dictionaryObject, idColumn } from '@flowtel/processor-smartencoding/clickhouse';
-import type { ClickHouseConfig } from './config.ts';
+import { dictionaryObject, idColumn } from './smartencoding/names.ts';
+import type { StoreConfig } from './config.ts';
 import { quoteIdent } from './client.ts';
 import type { ResultSet } from './format.ts';
 import { tableName } from './schema.ts';
@@ -10,14 +10,14 @@ import { tableName } from './schema.ts';
  * list), so ServiceName holds it; when a `keep` list left it out, it is in the record's
  * `resource` dictionary entry. `withIds`: the table has SmartEncoding's id columns.
  */
-export function serviceNameSql(cfg: ClickHouseConfig, withIds: boolean): string {
+export function serviceNameSql(cfg: StoreConfig, withIds: boolean): string {
   if (!withIds) return 'ServiceName';
   const dictionary = `${cfg.database}.${dictionaryObject('resource')}`.replace(/'/g, "\\'");
   return `if(ServiceName != '', ServiceName, dictGet('${dictionary}', 'attributes', toUInt64(${idColumn('resource')}))['service.name'])`;
 }
 
 /** Rate, errors and duration per service, from the spans that serve a request. */
-export function servicesSql(cfg: ClickHouseConfig, withIds = false): string {
+export function servicesSql(cfg: StoreConfig, withIds = false): string {
   const traces = `${quoteIdent(cfg.database)}.${quoteIdent(tableName(cfg, 'traces'))}`;
   return `SELECT
     ${serviceNameSql(cfg, withIds)} AS service,
@@ -36,7 +36,7 @@ ORDER BY requests DESC`;
 }
 
 /** The spans of one trace, narrowed by the trace-id lookup table as contrib's README does. */
-export function traceSql(cfg: ClickHouseConfig, traceId: string, withIds = false): string {
+export function traceSql(cfg: StoreConfig, traceId: string, withIds = false): string {
   if (!/^[0-9a-f]{32}$/i.test(traceId)) throw new Error(`"${traceId}" is not a trace id (32 hex digits)`);
   const db = quoteIdent(cfg.database);
   const traces = tableName(cfg, 'traces');

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import { formatCsv, formatJson, formatTable, type ResultSet } from '../src/format.ts';
 import { findClickHouseExporter } from '../src/query.ts';
 import { traceSql, traceTree } from '../src/views.ts';
-import { configSchema } from '../src/config.ts';
+import { storeConfigSchema as configSchema } from '../src/config.ts';
 
 test('the clickhouse exporter is found in a collector config, by id when there are several', () => {
   const one = { exporters: { debug: {}, clickhouse: { endpoint: 'chdb://./x' } } };

@@ -6,10 +6,10 @@ import { execFile } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { configSchema } from '../src/config.ts';
+import { storeConfigSchema as configSchema } from '../src/config.ts';
 import { EmbeddedClient, CHDB_MISSING } from '../src/embedded.ts';
 import { schemaStatements, ttlExpression } from '../src/schema.ts';
-import { rolesFor } from '../src/clickhouse.ts';
+import { rolesFor } from '../src/store.ts';
 import { tempDir } from './fixtures.ts';
 
 test('TTL takes the largest whole unit of the duration, as contrib renders it', () => {

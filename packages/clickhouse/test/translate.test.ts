@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { translateTagNames } from '../src/clickhouse.ts';
-import { tokenize } from '../src/sql-tokens.ts';
+import { translateTagNames } from '../src/smartencoding/translate.ts';
+import { tokenize } from '../src/smartencoding/sql-tokens.ts';
 
 const tr = (sql: string) => translateTagNames(sql, { database: 'otel' });
 

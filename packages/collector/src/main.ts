@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { Service, loadAndResolve, loadConfig, type Registry } from '@flowtel/core';
-import { QUERY_FORMATS, findClickHouseExporter, runQuery, type QueryFormat } from '@flowtel/exporter-clickhouse';
+import { QUERY_FORMATS, findClickHouseExporter, runQuery, type QueryFormat } from '@flowtel/clickhouse';
 import { builtinRegistry } from './components.ts';
 import { componentsYaml } from './components-yaml.ts';
 import { resolveFeatureGates } from './featuregates.ts';

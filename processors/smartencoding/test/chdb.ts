@@ -1,6 +1,6 @@
 // The embedded ClickHouse engine for tests and the benchmark, as a StatementRunner.
 import { createRequire } from 'node:module';
-import type { StatementRunner } from '../src/clickhouse.ts';
+import type { StatementRunner } from '@flowtel/clickhouse';
 
 interface ChdbSession {
   queryAsync(sql: string, opts?: { format?: string }): Promise<{ bytes(): Uint8Array; text(): string }>;

@@ -3,14 +3,7 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { attr, type KeyValue } from '@flowtel/pdata';
-import {
-  DictionarySync,
-  addIdColumnStatements,
-  idColumnDefinitions,
-  idColumnValues,
-  l7IdColumnValues,
-  translateTagNames,
-} from '../src/clickhouse.ts';
+import { DictionarySync, addIdColumnStatements, idColumnDefinitions, idColumnValues, l7IdColumnValues, translateTagNames } from '@flowtel/clickhouse';
 import { decodeAttributes, dictionaryOf } from '../src/index.ts';
 import { TagDictionary } from '../src/dictionary.ts';
 import { tagAttributes } from '../src/value.ts';

@@ -203,7 +203,7 @@ test('request logs get the peer pod by IP on the other side: ids in encode mode,
     assert.equal(decoded['flowtel.peer.k8s.statefulset.name'], 'redis');
     assert.equal(decoded['flowtel.peer.k8s.service.name'], 'redis');
     assert.equal(decoded['flowtel.tag.peer.pod_id'], undefined);
-    const { l7IdColumnValues } = await import('../src/clickhouse.ts');
+    const { l7IdColumnValues } = await import('@flowtel/clickhouse');
     const columns = l7IdColumnValues(batch.data.resourceLogs[0].resource.attributes, records[0].attributes);
     assert.equal(columns.pod_id_1, toRedis['flowtel.tag.peer.pod_id']);
     assert.ok(columns.pod_id_0 > 0 && columns.pod_id_0 !== columns.pod_id_1);

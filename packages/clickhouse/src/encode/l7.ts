@@ -4,6 +4,7 @@
 // semantic convention that carries the same fact; what no column takes is kept in
 // attribute_names / attribute_values, as DeepFlow does.
 import { isIPv4, isIPv6 } from 'node:net';
+import { isTagAttribute } from '@flowtel/core/smartencoding';
 import type { AnyValue, KeyValue, Logs, ScopeLogs } from '@flowtel/pdata';
 import { anyValueString, serviceNameOf } from '../anyvalue.ts';
 import type { ByteWriter } from '../bytes.ts';
@@ -23,10 +24,6 @@ import {
 } from '../native.ts';
 import { BlockSink, Pools, type Block, type Limits, type TableColumns } from './block.ts';
 import { IdColumns, L7_ID_COLUMNS, l7ResourceIds, l7RowIds } from './tag-ids.ts';
-import { isTagAttribute } from '@flowtel/processor-smartencoding/clickhouse';
-
-/** The instrumentation scope of the l7 processor's request logs: these go to l7_flow_log. */
-export const L7_SCOPE_NAME = 'flowtel.l7';
 
 /** DeepFlow's l7_protocol numbers; l7_protocol_str keeps the name for any protocol. */
 const L7_PROTOCOLS: Record<string, number> = {

@@ -3,15 +3,8 @@
 // columns (`<kind>_id_0/1` in l7_flow_log) and stay out of every attribute map. A resource
 // without them is written as contrib writes it, with 0 ids when its block has id columns.
 import type { KeyValue } from '@flowtel/pdata';
-import {
-  DICT_NAME_ATTRIBUTE,
-  idColumnNames,
-  idRow,
-  isTagAttribute,
-  l7IdColumnNames,
-  l7IdRow,
-  resourceIds,
-} from '@flowtel/processor-smartencoding/clickhouse';
+import { DICT_NAME_ATTRIBUTE, isTagAttribute } from '@flowtel/core/smartencoding';
+import { idColumnNames, idRow, l7IdColumnNames, l7IdRow, resourceIds } from '../smartencoding/ddl.ts';
 import { u32, type FixedColumn } from '../native.ts';
 
 /** The dictionary an encoded resource's ids index, or undefined for a plain resource. */

@@ -2,17 +2,9 @@
 // entries (ReplacingMergeTree on the entry's version, so re-sent or changed entries collapse),
 // and a DICTIONARY object per tag kind over it, which dictGet reads at query time. The SQL
 // rewrite that lets a query name tags (`pod = 'x'`) lives in ./translate.ts.
+import { DICT_VERSION_ATTRIBUTE, TAG_KINDS, kindOfIdAttribute, kindOfPeerAttribute, tagValueText, type TagEntries, type TagEntry, type TagKind } from '@flowtel/core/smartencoding';
 import type { KeyValue } from '@flowtel/pdata';
-import type { TagDictionary, TagEntry } from './dictionary.ts';
-import { DICT_VERSION_ATTRIBUTE, TAG_KINDS, kindOfIdAttribute, kindOfPeerAttribute, tagValueText, type TagKind } from '@flowtel/core/smartencoding';
-
-import { DICTIONARY_TABLE, dictionaryObject, idColumn } from './storage-names.ts';
-
-export { DICTIONARY_TABLE, dictionaryObject, idColumn } from './storage-names.ts';
-export { translateTagNames, TAG_NAMES } from './translate.ts';
-// what an exporter needs besides the SQL, without loading the processor itself
-export { dictionaryOf } from './registry.ts';
-export { DICT_NAME_ATTRIBUTE, isTagAttribute } from '@flowtel/core/smartencoding';
+import { DICTIONARY_TABLE, dictionaryObject, idColumn } from './names.ts';
 
 const q = (name: string) => `"${name.replace(/"/g, '""')}"`;
 const sqlString = (s: string) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
@@ -171,7 +163,7 @@ export interface StatementRunner {
 }
 
 /**
- * Keeps a store's dictionary table in step with a TagDictionary: `ensure` writes the entries
+ * Keeps a store's dictionary table in step with a TagEntries: `ensure` writes the entries
  * changed since the last write (at most once per version) and reloads the DICTIONARY objects
  * of the kinds it touched, so queries see new ids at once.
  */
@@ -192,7 +184,7 @@ export class DictionarySync {
   }
 
   /** Writes what the store lacks of `dictionary`, up to at least `version`. */
-  async ensure(dictionary: TagDictionary, version = dictionary.version): Promise<void> {
+  async ensure(dictionary: TagEntries, version = dictionary.version): Promise<void> {
     // waiting for a version this dictionary never reached would never end
     if (version > dictionary.version) {
       throw new Error(`the records need version ${version} of the tag dictionary, which is at ${dictionary.version}: they were encoded against another dictionary`);
@@ -205,7 +197,7 @@ export class DictionarySync {
     }
   }
 
-  private async write(dictionary: TagDictionary): Promise<void> {
+  private async write(dictionary: TagEntries): Promise<void> {
     const upTo = dictionary.version;
     const entries = dictionary.changedSince(this.written);
     if (entries.length > 0) {

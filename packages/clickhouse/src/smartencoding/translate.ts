@@ -2,7 +2,7 @@
 // filter on the id column through the dictionary table, and `pod` anywhere else (SELECT,
 // GROUP BY, ORDER BY) becomes dictGet on the kind's DICTIONARY object. Labels and user tags
 // are reached the same way: `k8s.label.app = 'web'`, `tag.env`.
-import { DICTIONARY_TABLE, dictionaryObject, idColumn } from './storage-names.ts';
+import { DICTIONARY_TABLE, dictionaryObject, idColumn } from './names.ts';
 import { tokenize, unquote, type Token } from './sql-tokens.ts';
 import type { TagKind } from '@flowtel/core/smartencoding';
 
