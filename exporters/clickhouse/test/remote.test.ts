@@ -9,7 +9,7 @@ import { testHost, testSettings } from '@flowtel/testkit';
 import { batchOf, rowsOf, sampleLogs, sampleMetrics, sampleTraces, tempDir } from '../../../packages/clickhouse/test/fixtures.ts';
 import type { Batch } from '@flowtel/core';
 import { factory as smartencoding } from '@flowtel/processor-smartencoding';
-import { ClickHouseError, HttpClient, isPermanent, runQuery } from '@flowtel/clickhouse';
+import { HttpClient, isPermanent, runQuery, type ClickHouseError } from '@flowtel/clickhouse';
 import { createStore } from '../src/clickhouse.ts';
 import { configSchema } from '../src/config.ts';
 import { factory } from '../src/factory.ts';
