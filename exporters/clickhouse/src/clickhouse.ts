@@ -6,7 +6,11 @@ import { ClickHouseStore } from '@flowtel/clickhouse';
 import { dictionaryOf } from '@flowtel/processor-smartencoding';
 import type { ClickHouseConfig } from './config.ts';
 
-export function createStore(settings: CreateSettings, cfg: ClickHouseConfig, signals: PipelineSignal[]): ClickHouseStore {
+export function createStore(
+  settings: CreateSettings,
+  cfg: ClickHouseConfig,
+  signals: PipelineSignal[],
+): ClickHouseStore {
   return new ClickHouseStore(cfg, {
     configDir: settings.configDir,
     logger: settings.logger,
@@ -16,7 +20,11 @@ export function createStore(settings: CreateSettings, cfg: ClickHouseConfig, sig
   });
 }
 
-export function createClickHouseExporter(settings: CreateSettings, cfg: ClickHouseConfig, signals: PipelineSignal[]): Exporter {
+export function createClickHouseExporter(
+  settings: CreateSettings,
+  cfg: ClickHouseConfig,
+  signals: PipelineSignal[],
+): Exporter {
   const store = createStore(settings, cfg, signals);
   return createQueuedExporter({
     settings,

@@ -4,7 +4,15 @@ export { ClickHouseError, isPermanent, type ClickHouseClient } from './client.ts
 export { EmbeddedClient, CHDB_MISSING, embeddedFolder } from './embedded.ts';
 export { HttpClient } from './http.ts';
 export { schemaStatements, tableName, type TableRole } from './schema.ts';
-export { runQuery, connect, findClickHouseExporter, QUERY_FORMATS, type QueryFormat, type QueryRequest, type QueryOptions } from './query.ts';
+export {
+  runQuery,
+  connect,
+  findClickHouseExporter,
+  QUERY_FORMATS,
+  type QueryFormat,
+  type QueryRequest,
+  type QueryOptions,
+} from './query.ts';
 export { createClickHouseHttpServer } from './server.ts';
 export {
   DictionarySync,

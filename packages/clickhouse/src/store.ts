@@ -39,7 +39,12 @@ export function querySocketPath(cfg: StoreConfig, configDir: string): string {
  * The store's statements name their database, which may not exist yet when they start;
  * `database` is the default for unqualified names (`flowtel query`).
  */
-export function openClient(cfg: StoreConfig, configDir: string, database?: string, timeoutMs?: number): ClickHouseClient {
+export function openClient(
+  cfg: StoreConfig,
+  configDir: string,
+  database?: string,
+  timeoutMs?: number,
+): ClickHouseClient {
   if (isEmbedded(cfg)) return EmbeddedClient.open(embeddedFolder(cfg.endpoint, configDir));
   return new HttpClient({
     url: cfg.endpoint,
@@ -102,7 +107,10 @@ export class ClickHouseStore {
     this.cfg = cfg;
     this.options = options;
     this.limits = { maxRows: cfg.max_insert_rows, maxBytes: cfg.max_insert_bytes };
-    this.metricTables = Object.fromEntries(METRIC_KINDS.map((k) => [k, tableName(cfg, k)])) as Record<MetricKind, string>;
+    this.metricTables = Object.fromEntries(METRIC_KINDS.map((k) => [k, tableName(cfg, k)])) as Record<
+      MetricKind,
+      string
+    >;
   }
 
   async open(): Promise<void> {
@@ -152,7 +160,9 @@ export class ClickHouseStore {
       server.once('error', reject);
       server.listen(path, () => resolve());
     }).catch((err: Error) => {
-      this.options.logger.warn(`flowtel query cannot reach this collector: listening on ${path} failed: ${err.message}`);
+      this.options.logger.warn(
+        `flowtel query cannot reach this collector: listening on ${path} failed: ${err.message}`,
+      );
     });
     if (!server.listening) return;
     chmodSync(path, 0o600);
@@ -165,7 +175,10 @@ export class ClickHouseStore {
     if (!client) throw retryable('the ClickHouse store is not open');
     if (batch.signal === 'logs' && !this.logsFeatures) {
       await this.detectLogsFeatures(client).catch((err: Error) => {
-        throw retryable(`cannot read the columns of ${this.cfg.database}.${tableName(this.cfg, 'logs')}: ${err.message}`, { cause: err });
+        throw retryable(
+          `cannot read the columns of ${this.cfg.database}.${tableName(this.cfg, 'logs')}: ${err.message}`,
+          { cause: err },
+        );
       });
     }
     const withIds = await this.prepareTags(batch);
@@ -191,7 +204,9 @@ export class ClickHouseStore {
       return await this.tags!.prepare(resourcesOf(batch));
     } catch (err) {
       const message = `storing SmartEncoding tags in ${this.cfg.database} failed: ${(err as Error).message}`;
-      throw err instanceof UndecodableIdsError || isPermanent(err) ? permanent(message, { cause: err }) : retryable(message, { cause: err });
+      throw err instanceof UndecodableIdsError || isPermanent(err)
+        ? permanent(message, { cause: err })
+        : retryable(message, { cause: err });
     }
   }
 
@@ -214,8 +229,18 @@ export class ClickHouseStore {
   private encodeLogs(logs: Logs, rows: number, withIds: boolean): Block[] {
     const hasL7 = logs.resourceLogs.some((rl) => rl.scopeLogs.some(isL7Scope));
     const features = this.logsFeatures ?? { eventName: true };
-    const blocks = encodeLogs(logs, tableName(this.cfg, 'logs'), features, this.limits, rows, notL7Scope, this.pools, withIds);
-    if (hasL7) blocks.push(...encodeL7(logs, tableName(this.cfg, 'l7'), this.limits, rows, isL7Scope, this.pools, withIds));
+    const blocks = encodeLogs(
+      logs,
+      tableName(this.cfg, 'logs'),
+      features,
+      this.limits,
+      rows,
+      notL7Scope,
+      this.pools,
+      withIds,
+    );
+    if (hasL7)
+      blocks.push(...encodeL7(logs, tableName(this.cfg, 'l7'), this.limits, rows, isL7Scope, this.pools, withIds));
     return blocks;
   }
 

@@ -7,7 +7,18 @@
  * collector with the user's `tags`; `resource` holds whatever resource attributes no other
  * kind explains, so an encoded resource carries nothing but ids.
  */
-export const TAG_KINDS = ['agent', 'host', 'process', 'container', 'pod', 'namespace', 'node', 'workload', 'service', 'resource'] as const;
+export const TAG_KINDS = [
+  'agent',
+  'host',
+  'process',
+  'container',
+  'pod',
+  'namespace',
+  'node',
+  'workload',
+  'service',
+  'resource',
+] as const;
 export type TagKind = (typeof TAG_KINDS)[number];
 
 export const TAG_PREFIX = 'flowtel.tag.';
