@@ -2,18 +2,66 @@
 // temporary name and renamed so a crash never leaves half a batch. A batch's file is removed
 // only once the exporter is done with it, so what was accepted before a `kill -9` is sent
 // after the restart: at least once.
+//
+// A file is the request as OTLP protobuf (as otelcol's persistent queue stores it) behind a
+// small header: a request nothing looked at is written as the bytes it came in, and read back
+// as pass-through bytes again, with no decode or encode on the way.
 import { closeSync, fsyncSync, openSync, readFileSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { deserialize, serialize } from 'node:v8';
+import { deserialize } from 'node:v8';
 import type { Batch, SendingQueue } from '@flowtel/core';
 import { Ack, QueueWaiters } from '@flowtel/core';
+import {
+  dataPointCount, decodeLogsPassThrough, decodeMetricsPassThrough, decodeTracesPassThrough, encodeLogs, encodeMetrics, encodeTraces, logRecordCount, spanCount,
+  type Logs, type Metrics, type Traces,
+} from '@flowtel/pdata';
 
 const SUFFIX = '.batch';
 
-interface Stored {
-  signal: Batch['signal'];
-  items: number;
-  data: unknown;
+/** "FTQ" and a format version, then the signal's code, then the OTLP request */
+const MAGIC = [0x46, 0x54, 0x51, 0x01];
+const SIGNALS = ['traces', 'metrics', 'logs'] as const;
+type StoredSignal = (typeof SIGNALS)[number];
+
+function encode(batch: Batch): Uint8Array[] {
+  const header = Uint8Array.from([...MAGIC, SIGNALS.indexOf(batch.signal as StoredSignal)]);
+  switch (batch.signal) {
+    case 'traces':
+      return [header, encodeTraces(batch.data)];
+    case 'metrics':
+      return [header, encodeMetrics(batch.data)];
+    case 'logs':
+      return [header, encodeLogs(batch.data)];
+    default:
+      throw new Error(`a persistent sending queue holds traces, metrics and logs, not ${batch.signal}`);
+  }
+}
+
+function decode(bytes: Uint8Array): Batch {
+  if (!MAGIC.every((b, i) => bytes[i] === b)) {
+    // written by a flowtel before this format: V8's structured serialization of the batch
+    const stored = deserialize(bytes) as { signal: StoredSignal; items: number; data: unknown };
+    return { signal: stored.signal, items: stored.items, data: stored.data, ack: Ack.none() } as Batch;
+  }
+  const signal = SIGNALS[bytes[MAGIC.length]];
+  const body = bytes.subarray(MAGIC.length + 1);
+  const ack = Ack.none();
+  switch (signal) {
+    case 'traces': {
+      const data: Traces = decodeTracesPassThrough(body);
+      return { signal, data, items: spanCount(data), ack };
+    }
+    case 'metrics': {
+      const data: Metrics = decodeMetricsPassThrough(body);
+      return { signal, data, items: dataPointCount(data), ack };
+    }
+    case 'logs': {
+      const data: Logs = decodeLogsPassThrough(body);
+      return { signal, data, items: logRecordCount(data), ack };
+    }
+    default:
+      throw new Error(`unknown signal code ${bytes[MAGIC.length]}`);
+  }
 }
 
 export class FileQueue implements SendingQueue {
@@ -66,8 +114,7 @@ export class FileQueue implements SendingQueue {
   }
 
   private read(seq: number): Batch {
-    const stored = deserialize(readFileSync(this.path(seq))) as Stored;
-    return { signal: stored.signal, items: stored.items, data: stored.data, ack: Ack.none() } as Batch;
+    return decode(readFileSync(this.path(seq)));
   }
 
   async offer(batch: Batch): Promise<boolean> {
@@ -75,11 +122,10 @@ export class FileQueue implements SendingQueue {
     const w = this.weigh(batch);
     if (this.used + w > this.capacity) return false;
     const seq = this.nextSeq++;
-    const bytes = serialize({ signal: batch.signal, items: batch.items, data: batch.data } satisfies Stored);
     const tmp = `${this.path(seq)}.tmp`;
     const fd = openSync(tmp, 'w');
     try {
-      writeSync(fd, bytes);
+      for (const part of encode(batch)) writeSync(fd, part);
       if (this.fsync) fsyncSync(fd);
     } finally {
       closeSync(fd);
@@ -88,8 +134,13 @@ export class FileQueue implements SendingQueue {
     this.used += w;
     this.weights.set(seq, w);
     const taker = this.waiters.nextTaker();
-    if (taker) this.hand(seq, taker);
-    else this.waiting.push(seq);
+    if (taker) {
+      // a consumer is waiting: it gets the batch in hand, the file is only the safety copy
+      this.inFlight.set(batch, seq);
+      taker(batch);
+    } else {
+      this.waiting.push(seq);
+    }
     return true;
   }
 

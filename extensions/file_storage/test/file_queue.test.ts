@@ -1,10 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Traces } from '@flowtel/pdata';
+import { serialize } from 'node:v8';
+import { Ack } from '@flowtel/core';
+import { decodeTracesPassThrough, encodeTraces, newLogRecord, newResource, newScope, newSpan, passThroughBytes, type Logs, type Traces } from '@flowtel/pdata';
 import { FileQueue } from '../src/file_queue.ts';
 
 const spanName = (b: { data: unknown }) => (b.data as Traces).resourceSpans[0].scopeSpans[0].spans[0].name;
@@ -43,4 +45,30 @@ test('a full queue refuses, and room comes back when a batch is done', async () 
   await room;
   assert.equal(await queue.offer(batch(3)), true);
   assert.equal(queue.size(), 3);
+});
+
+test('a request is stored as its OTLP protobuf: one nothing looked at comes back as the same bytes, without a decode', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'flowtel-fq-'));
+  const bytes = encodeTraces({ resourceSpans: [{ resource: newResource(), schemaUrl: '', scopeSpans: [{ scope: newScope(), schemaUrl: '', spans: [newSpan({ name: 'a' }), newSpan({ name: 'b' })] }] }] });
+  const queue = new FileQueue(dir, 10, () => 1, false);
+  await queue.offer({ signal: 'traces', items: 2, data: decodeTracesPassThrough(bytes), ack: Ack.none() });
+  await queue.close();
+  const restarted = new FileQueue(dir, 10, () => 1, false);
+  const b = (await restarted.take())!;
+  assert.equal(b.items, 2);
+  assert.ok(Buffer.from(passThroughBytes(b.data as object)!).equals(bytes), 'the request bytes, still pass-through');
+  assert.deepEqual(readdirSync(dir).map((f) => readFileSync(join(dir, f)).subarray(5)), [Buffer.from(bytes)]);
+});
+
+test('a queue written by an older flowtel (V8 serialization) is still read after the upgrade', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'flowtel-fq-'));
+  const data = { resourceLogs: [{ resource: newResource(), schemaUrl: '', scopeLogs: [{ scope: newScope(), schemaUrl: '', logRecords: [newLogRecord({ severityText: 'WARN' })] }] }] };
+  writeFileSync(join(dir, '0000000000000007.batch'), serialize({ signal: 'logs', items: 1, data }));
+  const queue = new FileQueue(dir, 10, () => 1, false);
+  assert.equal(queue.recovered, 1);
+  const b = (await queue.take())!;
+  assert.equal(b.signal, 'logs');
+  assert.equal((b.data as Logs).resourceLogs[0].scopeLogs[0].logRecords[0].severityText, 'WARN');
+  await queue.done(b);
+  assert.deepEqual(readdirSync(dir), []);
 });
