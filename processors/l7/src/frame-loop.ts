@@ -2,8 +2,8 @@
 // buffer holds, keep the rest for the next call. Protocol modules only say how to read one
 // frame from the front of the buffer.
 
-import type { L7Message } from './message.ts';
-import { NEED_MORE_DATA, failure, type Direction, type ParseFailure, type ParseResult } from './parser.ts';
+import { truncated, type L7Message } from './message.ts';
+import { LOST, NEED_MORE_DATA, failure, gapOf, type Direction, type GapResult, type ParseFailure, type ParseResult } from './parser.ts';
 import type { StreamBuffer } from './stream-buffer.ts';
 
 export interface FrameRead {
@@ -68,4 +68,33 @@ export function guarded(run: () => ParseResult): ParseResult {
   } catch (err) {
     return failure(`parser error: ${(err as Error).message}`);
   }
+}
+
+/**
+ * `bytes` of a length-prefixed protocol were lost after what `buffer` holds. A frame whose
+ * first bytes are held is read from them by `readHead` (the protocol's frame reader told that
+ * these bytes are all it will get of the frame; it reports the frame's whole length as
+ * consumed + skip, as it does for a frame past its read limit). Its messages are marked
+ * truncated and the rest of the frame, past the lost bytes, is skipped: the next frame parses.
+ * Nothing held: the loss fell between frames or inside a skipped body.
+ */
+export function gapInFrames(buffer: StreamBuffer, bytes: number, readHead: (held: Uint8Array) => FrameStep): GapResult {
+  const held = buffer.length;
+  if (held === 0) return gapOf(buffer.gap(bytes));
+  let step: FrameStep;
+  try {
+    step = readHead(buffer.view());
+  } catch {
+    step = MORE;
+  }
+  buffer.clear();
+  // not even the frame's header was held
+  if (step === MORE || 'kind' in step) return LOST;
+  const total = step.consumed + (step.skip ?? 0);
+  const rest = total - held - bytes;
+  // rest < 0: the loss ran on past this frame, and the next chunk starts where it ended
+  if (rest > 0) buffer.skip(rest);
+  const messages = step.messages ?? NONE;
+  for (const m of messages) truncated(m, held, total);
+  return messages;
 }

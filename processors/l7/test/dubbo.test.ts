@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { dubbo } from '../src/protocols/dubbo.ts';
-import { bytes, feed, pieces } from './helpers.ts';
+import { bytes, feed, feedHeads, pieces } from './helpers.ts';
 
 const hs = (s: string) => [s.length, ...bytes(s)];
 function packet(flags: number, status: number, id: number, body: number[]): Uint8Array {
@@ -36,4 +36,22 @@ test('dubbo: hessian2 request with trace attachment, responses pair by id with t
 test('dubbo: a packet without the magic is an error', () => {
   const result = dubbo.parse(Uint8Array.from(new Array(16).fill(1)), 'toServer', dubbo.createState());
   assert.ok(!Array.isArray(result) && result.kind === 'error');
+});
+
+test('dubbo: a request with a large argument cut by the capture is read from its head; the next request parses', () => {
+  const big = packet(0xc2, 0, 11, [...hs('2.0.2'), ...hs('demo.ItemService'), ...hs('1.0.0'), ...hs('bulkSave'), ...hs('[B'), 0x42, 0xff, 0xff, ...new Array(65_535).fill(1), 0x48, 0x5a]);
+  const out = feedHeads(dubbo, dubbo.createState(), 1024, [
+    ['toServer', big],
+    ['toServer', packet(0xc2, 0, 12, [...hs('2.0.2'), ...hs('demo.ItemService'), ...hs('1.0.0'), ...hs('ping')])],
+    ['toClient', packet(0x02, 20, 12, [0x91])],
+    ['toClient', packet(0x02, 20, 11, [0x91])],
+  ]);
+  assert.deepEqual(out.map((m) => [m.kind, m.request_type, m.endpoint, m.pair_key, m.response_status]), [
+    ['request', 'bulkSave', 'demo.ItemService/bulkSave', '11', undefined],
+    ['request', 'ping', 'demo.ItemService/ping', '12', undefined],
+    ['response', undefined, undefined, '12', 'ok'],
+    ['response', undefined, undefined, '11', 'ok'],
+  ]);
+  assert.equal(out[0].captured, 1024);
+  assert.equal(out[0].size, big.length);
 });

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { kafka } from '../src/protocols/kafka.ts';
-import { bytes, feed, pieces } from './helpers.ts';
+import { bytes, feed, feedHeads, pieces } from './helpers.ts';
 
 const i16 = (v: number) => [(v >> 8) & 255, v & 255];
 const i32 = (v: number) => [(v >>> 24) & 255, (v >> 16) & 255, (v >> 8) & 255, v & 255];
@@ -44,4 +44,26 @@ test('kafka: produce requests and responses pair by correlation id, out of order
 test('kafka: a negative size is an error', () => {
   const result = kafka.parse(Uint8Array.from([0xff, 0xff, 0xff, 0xff, 0, 0]), 'toServer', kafka.createState());
   assert.ok(!Array.isArray(result) && result.kind === 'error');
+});
+
+test('kafka: a produce request with a large batch cut by the capture is read from its head; the responses stay paired', () => {
+  const batch = new Array(40_000).fill(7);
+  const produce = sized([...i16(0), ...i16(2), ...i32(41), ...str('loader'), ...i16(1), ...i32(1000), ...i32(1), ...str('events'), ...i32(1), ...i32(3), ...i32(batch.length), ...batch]);
+  const out = feedHeads(kafka, kafka.createState(), 1024, [
+    ['toServer', produce.subarray(0, 16_384)],
+    ['toServer', produce.subarray(16_384)],
+    ['toServer', produceV2(42, 'small', 0, 1)],
+    ['toClient', produceResponseV2(42, 'small', 0)],
+    ['toClient', produceResponseV2(41, 'events', 0)],
+  ]);
+  assert.deepEqual(out.map((m) => [m.kind, m.request_type, m.endpoint, m.pair_key]), [
+    ['request', 'Produce', 'events-3', '41'],
+    ['request', 'Produce', 'small-0', '42'],
+    ['response', 'Produce', 'small-0', '42'],
+    ['response', 'Produce', 'events-3', '41'],
+  ]);
+  assert.equal(out[0].captured, 1024);
+  assert.equal(out[0].size, produce.length);
+  assert.equal(out[0].attributes['messaging.client.id'], 'loader');
+  assert.equal(out[1].captured, undefined);
 });

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mysql } from '../src/protocols/mysql.ts';
-import { bytes, feed, pieces } from './helpers.ts';
+import { bytes, feed, feedHeads, pieces } from './helpers.ts';
 
 function packet(seq: number, payload: Uint8Array | number[]): Uint8Array {
   const p = Uint8Array.from(payload);
@@ -92,4 +92,20 @@ test('mysql: a command larger than the read limit is reported and its tail skipp
   const big = query(`INSERT INTO t VALUES ('${'z'.repeat(200_000)}')`);
   const out = feed(mysql, mysql.createState(), [...pieces(big, 1460).map((c) => ['toServer', c] as ['toServer', Uint8Array]), ['toServer', query('SELECT 2')]]);
   assert.deepEqual(out.map((m) => m.request_resource?.slice(0, 23)), ['INSERT INTO t VALUES (?', 'SELECT ?']);
+});
+
+test('mysql: a long INSERT cut by the capture is read from its head, redacted, and the rest skipped by the packet length', () => {
+  const insert = query(`INSERT INTO orders (id, note) VALUES (1, '${'n'.repeat(20_000)}'), (2, 'secret-note')`);
+  const out = feedHeads(mysql, mysql.createState(), 1024, [
+    ['toServer', insert.subarray(0, 8192)],
+    ['toServer', insert.subarray(8192)],
+    ['toClient', ok(1)],
+    ['toServer', query('SELECT 1')],
+    ['toClient', ok(1)],
+  ]);
+  assert.deepEqual(out.map((m) => m.request_resource ?? m.response_status), ['INSERT INTO orders (id, note) VALUES (?, ?', 'ok', 'SELECT ?', 'ok']);
+  assert.equal(out[0].captured, 1024);
+  assert.equal(out[0].size, insert.length);
+  assert.equal(out[0].attributes['db.operation.name'], 'INSERT');
+  assert.ok(!JSON.stringify(out[0]).includes('nnnn'), 'the cut literal is redacted');
 });

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { redis } from '../src/protocols/redis.ts';
 import { REDACTED } from '../src/redact.ts';
-import { bytes, feed, pieces } from './helpers.ts';
+import { bytes, feed, feedHeads, pieces } from './helpers.ts';
 
 const cmd = (...args: string[]) => bytes(`*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('')}`);
 
@@ -76,4 +76,45 @@ test('redis: in subscribed mode, published messages and extra confirmations answ
   assert.deepEqual(out.map((m) => [m.kind, m.request_type ?? m.response_result]), [
     ['request', 'SUBSCRIBE'], ['response', 'Array'], ['session', 'Array'], ['session', 'Array'], ['request', 'PING'], ['response', 'Array'],
   ]);
+});
+
+test('redis: a command whose value outgrew the capture head is read from the head and the rest skipped by its length', () => {
+  const value = 'v'.repeat(64 * 1024);
+  const set = cmd('SET', 'big', value);
+  const state = redis.createState();
+  // split as redis-server reads it: 16 KiB reads, of which the capture keeps 1 KiB each
+  const reads = pieces(set, 16 * 1024).map((c) => ['toServer', c] as ['toServer', Uint8Array]);
+  const out = feedHeads(redis, state, 1024, [
+    ...reads,
+    ['toClient', bytes('+OK\r\n')],
+    ['toServer', cmd('GET', 'big')],
+    ['toClient', bytes(`$${value.length}\r\n${value}\r\n`)],
+    ['toServer', cmd('AUTH', 'secret-password-123')],
+    ['toClient', bytes('+OK\r\n')],
+  ]);
+  assert.deepEqual(out.map((m) => m.request_type ?? m.response_result), ['SET', 'SimpleString', 'GET', 'BulkString', 'AUTH', 'SimpleString']);
+  const [head] = out;
+  assert.equal(head.captured, 1024);
+  assert.equal(head.size, set.length, 'the length prefix of the value gives the whole command');
+  assert.equal(head.attributes['flowtel.l7.request.captured_bytes'], 1024);
+  assert.equal(head.attributes['db.query.text'], `SET big ${'v'.repeat(256)}`, 'as a whole SET reads: the value cut at 256 characters');
+  assert.equal(out[2].captured, undefined);
+  assert.equal(out[3].captured, undefined, 'a large reply is skipped by its length, whole');
+});
+
+test('redis: a cut AUTH is still redacted, a command cut before its last argument still reports what it holds', () => {
+  const state = redis.createState();
+  const auth = cmd('AUTH', 'user', `p${'w'.repeat(3000)}`);
+  const mset = cmd('MSET', 'k1', 'x'.repeat(3000), 'k2', 'y');
+  const out = feedHeads(redis, state, 100, [
+    ['toServer', auth],
+    ['toClient', bytes('+OK\r\n')],
+    ['toServer', mset],
+    ['toClient', bytes('+OK\r\n')],
+    ['toServer', cmd('PING')],
+    ['toClient', bytes('+PONG\r\n')],
+  ]);
+  assert.deepEqual(out.map((m) => m.request_resource ?? m.response_result), [`AUTH ${REDACTED} ${REDACTED}`, 'SimpleString', `MSET k1 ${'x'.repeat(100 - '*5\r\n$4\r\nMSET\r\n$2\r\nk1\r\n$3000\r\n'.length)}`, 'SimpleString', 'PING', 'SimpleString']);
+  assert.ok(!JSON.stringify(out[0]).includes('www'));
+  assert.equal(out[2].size, mset.length, 'the lengths after the cut are unknown: the syscall\'s byte count');
 });

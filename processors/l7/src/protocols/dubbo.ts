@@ -4,9 +4,9 @@
 // request id and carry the status byte.
 
 import { text, u16be, u32be } from '../bytes.ts';
-import { MORE, readFrames, type FrameStep } from '../frame-loop.ts';
+import { MORE, gapInFrames, readFrames, type FrameStep } from '../frame-loop.ts';
 import type { L7Message, ResponseStatus, TraceContextHeaders } from '../message.ts';
-import { failure, gapOf, parseOptions, type Direction, type ParseOptions, type ProtocolParser } from '../parser.ts';
+import { failure, parseOptions, type Direction, type ParseOptions, type ProtocolParser } from '../parser.ts';
 import { duplexBuffers, type DuplexBuffers } from '../stream-buffer.ts';
 import { ByteReader } from './byte-reader.ts';
 
@@ -121,7 +121,8 @@ function readRequestBody(message: L7Message, serialization: number, body: Uint8A
   }
 }
 
-function readPacket(b: Uint8Array): FrameStep {
+/** `head`: b is all the capture kept of this packet (see gapInFrames). */
+function readPacket(b: Uint8Array, head = false): FrameStep {
   if (b.length < HEADER) return MORE;
   if (u16be(b, 0) !== MAGIC) return failure('no Dubbo magic');
   const flags = b[2];
@@ -132,7 +133,7 @@ function readPacket(b: Uint8Array): FrameStep {
   const length = u32be(b, 12);
   if (length > 0x7fffffff) return failure('Dubbo body too large');
   const size = HEADER + length;
-  const wanted = Math.min(size, MAX_READ);
+  const wanted = Math.min(size, MAX_READ, head ? b.length : MAX_READ);
   if (b.length < wanted) return MORE;
   const isRequest = (flags & FLAG_REQUEST) !== 0;
   const step = (messages: L7Message[]): FrameStep => ({ consumed: wanted, skip: size - wanted, messages });
@@ -172,7 +173,7 @@ export const dubbo: ProtocolParser<DubboState> = {
     return { options: parseOptions(options), buffers: duplexBuffers() };
   },
   gap(state, direction, bytes) {
-    return gapOf(state.buffers[direction].gap(bytes));
+    return gapInFrames(state.buffers[direction], bytes, (b) => readPacket(b, true));
   },
   parse(payload, direction: Direction, state) {
     return readFrames(state.buffers[direction], payload, readPacket);

@@ -3,9 +3,9 @@
 // the error code is read where the response layout puts it for the APIs listed below.
 
 import { ascii, i32be, u16be } from '../bytes.ts';
-import { MORE, readFrames, type FrameStep } from '../frame-loop.ts';
+import { MORE, gapInFrames, readFrames, type FrameStep } from '../frame-loop.ts';
 import type { L7Message } from '../message.ts';
-import { failure, gapOf, parseOptions, type Direction, type ParseOptions, type ProtocolParser } from '../parser.ts';
+import { failure, parseOptions, type Direction, type ParseOptions, type ProtocolParser } from '../parser.ts';
 import { duplexBuffers, type DuplexBuffers } from '../stream-buffer.ts';
 import { ByteReader } from './byte-reader.ts';
 
@@ -91,11 +91,12 @@ function topicOfRequest(r: ByteReader, apiKey: number, version: number, compact:
   return { topic, partition: r.i32(), acks };
 }
 
-function readRequest(state: KafkaState, b: Uint8Array): FrameStep {
+/** `head`: b is all the capture kept of this request (see gapInFrames). */
+function readRequest(state: KafkaState, b: Uint8Array, head = false): FrameStep {
   if (b.length < 4) return MORE;
   const size = i32be(b, 0);
   if (size < 8 || size > 0x7fffffff - 4) return failure(`bad Kafka request size ${size}`);
-  const wanted = Math.min(4 + size, MAX_READ);
+  const wanted = Math.min(4 + size, MAX_READ, head ? b.length : MAX_READ);
   if (b.length < wanted) return MORE;
   const r = new ByteReader(b, 4, wanted);
   const apiKey = r.i16();
@@ -175,11 +176,11 @@ function errorCodeOf(r: ByteReader, request: PendingRequest, compact: boolean): 
   return undefined;
 }
 
-function readResponse(state: KafkaState, b: Uint8Array): FrameStep {
+function readResponse(state: KafkaState, b: Uint8Array, head = false): FrameStep {
   if (b.length < 4) return MORE;
   const size = i32be(b, 0);
   if (size < 4 || size > 0x7fffffff - 4) return failure(`bad Kafka response size ${size}`);
-  const wanted = Math.min(4 + size, MAX_READ);
+  const wanted = Math.min(4 + size, MAX_READ, head ? b.length : MAX_READ);
   if (b.length < wanted) return MORE;
   const r = new ByteReader(b, 4, wanted);
   const correlationId = r.i32();
@@ -237,7 +238,7 @@ export const kafka: ProtocolParser<KafkaState> = {
     return { options: parseOptions(options), buffers: duplexBuffers(), pending: new Map() };
   },
   gap(state, direction, bytes) {
-    return gapOf(state.buffers[direction].gap(bytes));
+    return gapInFrames(state.buffers[direction], bytes, (b) => (direction === 'toServer' ? readRequest(state, b, true) : readResponse(state, b, true)));
   },
   parse(payload, direction: Direction, state) {
     return readFrames(state.buffers[direction], payload, (b) => (direction === 'toServer' ? readRequest(state, b) : readResponse(state, b)));

@@ -4,7 +4,7 @@
 
 import { inflateSync } from 'node:zlib';
 import { ascii, text, u16le, u24le, u32le } from '../bytes.ts';
-import { MORE, frameReaders, readFrames, type FrameReaders, type FrameStep } from '../frame-loop.ts';
+import { MORE, frameReaders, gapInFrames, readFrames, type FrameReaders, type FrameStep } from '../frame-loop.ts';
 import type { L7Message } from '../message.ts';
 import { gapOf, parseOptions, type Direction, type ParseOptions, type ParseResult, type ProtocolParser } from '../parser.ts';
 import { MYSQL_DIALECT, redactSql } from '../redact.ts';
@@ -194,7 +194,8 @@ function answeredPackets(b: Uint8Array): number {
   return at;
 }
 
-function readPacket(state: MysqlState, direction: 'toServer' | 'toClient', b: Uint8Array): FrameStep {
+/** `head`: b is all the capture kept of this packet (see gapInFrames). */
+function readPacket(state: MysqlState, direction: 'toServer' | 'toClient', b: Uint8Array, head = false): FrameStep {
   if (b.length < HEADER) return MORE;
   if (direction === 'toClient' && !state.pending && !state.tls) {
     const answered = answeredPackets(b);
@@ -202,7 +203,7 @@ function readPacket(state: MysqlState, direction: 'toServer' | 'toClient', b: Ui
   }
   const length = u24le(b, 0);
   const seq = b[3];
-  const wanted = Math.min(length, direction === 'toServer' ? MAX_COMMAND_BYTES : 1024);
+  const wanted = Math.min(length, direction === 'toServer' ? MAX_COMMAND_BYTES : 1024, head ? b.length - HEADER : length);
   if (b.length < HEADER + wanted) return MORE;
   const p = b.subarray(HEADER, HEADER + wanted);
   const size = HEADER + length;
@@ -285,6 +286,9 @@ export const mysql: ProtocolParser<MysqlState> = {
   },
   gap(state, direction, bytes) {
     // Compressed: the gap is in the frames, so the packets inside them are lost as well.
+    // A command cut by the capture (a long INSERT) is read from its head. Responses are not: the
+    // rest of a result set is skipped by its packet lengths.
+    if (direction === 'toServer' && !state.compressed) return gapInFrames(state.buffers.toServer, bytes, (b) => readPacket(state, 'toServer', b, true));
     const harmless = state.buffers[direction].gap(bytes);
     if (!harmless && state.compressed) state.inner[direction].clear();
     return gapOf(harmless);

@@ -3,8 +3,8 @@
 
 import { ascii, decimal, indexOfCrlf, text } from '../bytes.ts';
 import { MORE, frameReaders, readFrames, type FrameReaders, type FrameStep } from '../frame-loop.ts';
-import type { L7Message } from '../message.ts';
-import { failure, gapOf, parseOptions, type ParseOptions, type ProtocolParser } from '../parser.ts';
+import { truncated, type L7Message } from '../message.ts';
+import { LOST, failure, gapOf, parseOptions, type ParseOptions, type ProtocolParser } from '../parser.ts';
 import { redactRedisCommand } from '../redact.ts';
 import { duplexBuffers, type DuplexBuffers } from '../stream-buffer.ts';
 
@@ -102,6 +102,11 @@ function readCommand(state: RedisState, b: Uint8Array): FrameStep {
   }
   const raw = commandArgs(b, end);
   if (raw.length === 0 || raw[0] === '') return { consumed: end };
+  return { consumed: end, messages: [commandMessage(state, raw, end)] };
+}
+
+/** The request for a command's arguments (as sent; redacted here). */
+function commandMessage(state: RedisState, raw: string[], size: number): L7Message {
   const args = state.options.redact ? redactRedisCommand(raw) : raw;
   const command = args[0];
   const operation = command.toUpperCase();
@@ -110,19 +115,38 @@ function readCommand(state: RedisState, b: Uint8Array): FrameStep {
   }
   const query = args.join(' ');
   return {
-    consumed: end,
-    messages: [
-      {
-        protocol: 'Redis',
-        kind: 'request',
-        request_type: command,
-        request_resource: query,
-        endpoint: operation,
-        size: end,
-        attributes: { 'db.system.name': 'redis', 'db.operation.name': operation, 'db.query.text': query },
-      },
-    ],
+    protocol: 'Redis',
+    kind: 'request',
+    request_type: command,
+    request_resource: query,
+    endpoint: operation,
+    size,
+    attributes: { 'db.system.name': 'redis', 'db.operation.name': operation, 'db.query.text': query },
   };
+}
+
+/**
+ * The arguments of a command array of which only `b` was captured (the last one cut), and the
+ * command's whole length when the bytes tell it: the cut fell inside the last argument, whose
+ * length prefix was captured (SET key <64 KiB value>). Undefined when not even one argument was.
+ */
+function commandHead(b: Uint8Array): { args: string[]; total: number | undefined } | undefined {
+  const eol = indexOfCrlf(b, 1);
+  const count = eol < 0 ? 0 : lengthIn(b, 1, eol);
+  if (!Number.isInteger(count) || count < 1) return undefined;
+  const args: string[] = [];
+  let pos = eol + 2;
+  for (let i = 0; i < count; i++) {
+    const lineEnd = pos < b.length && b[pos] === 0x24 ? indexOfCrlf(b, pos + 1) : -1;
+    const n = lineEnd < 0 ? -1 : lengthIn(b, pos + 1, lineEnd);
+    if (!Number.isInteger(n) || n < 0) break;
+    const start = lineEnd + 2;
+    const end = start + n + 2;
+    if (args.length < MAX_QUERY_ARGS) args.push(text(b, start, Math.min(start + Math.min(n, MAX_ARG_CHARS), b.length)));
+    if (end > b.length) return { args, total: i === count - 1 ? end : undefined };
+    pos = end;
+  }
+  return args.length > 0 ? { args, total: undefined } : undefined;
 }
 
 const RESULT_TYPES: Record<number, string> = {
@@ -206,7 +230,22 @@ export const redis: ProtocolParser<RedisState> = {
     return state;
   },
   gap(state, direction, bytes) {
-    return gapOf(state.buffers[direction].gap(bytes));
+    const buffer = state.buffers[direction];
+    // Replies: a large value is skipped by its length already; a large array is not read.
+    if (direction === 'toClient' || buffer.length === 0 || buffer.view()[0] !== 0x2a) return gapOf(buffer.gap(bytes));
+    try {
+      const held = buffer.length;
+      const head = commandHead(buffer.view());
+      buffer.clear();
+      if (head === undefined) return LOST;
+      const message = truncated(commandMessage(state, head.args, 0), held, head.total ?? held + bytes);
+      // the rest of the command past the lost bytes; unknown: the next chunk starts a command
+      if (head.total !== undefined && head.total > held + bytes) buffer.skip(head.total - held - bytes);
+      return [message];
+    } catch {
+      buffer.clear();
+      return LOST;
+    }
   },
   parse(payload, direction, state) {
     return readFrames(state.buffers[direction], payload, state.read[direction]);
