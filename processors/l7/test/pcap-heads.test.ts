@@ -60,7 +60,11 @@ const CASES: Array<[string, number]> = [
 ];
 
 test('Kafka produce and Dubbo requests cut by a snap length give the records of the whole capture, marked', (t) => {
-  const missing = !existsSync(captures) ? `DeepFlow captures not found at ${captures}` : !hasCommand('editcap') ? 'editcap (tshark) not installed' : undefined;
+  const missing = !existsSync(captures)
+    ? `DeepFlow captures not found at ${captures}`
+    : !hasCommand('editcap')
+      ? 'editcap (tshark) not installed'
+      : undefined;
   if (missing) {
     assert.notEqual(process.env.CI, 'true', missing);
     t.skip(missing);

@@ -12,7 +12,9 @@ export const HEAD = 1024;
 export const LONG_PATH = `/long-url/${'a'.repeat(4096)}`;
 
 export const BIG_REQUESTS_NGINX: NginxOptions = {
-  serverBlock: ['    location = /json { return 201 "created\\n"; }', '    location / { return 200 "ok\\n"; }'].join('\n'),
+  serverBlock: ['    location = /json { return 201 "created\\n"; }', '    location / { return 200 "ok\\n"; }'].join(
+    '\n',
+  ),
 };
 
 export interface ExpectedRequest {
@@ -30,7 +32,9 @@ export interface ExpectedRequest {
  */
 export function bigRequests(base: string): { args: string[]; expected: ExpectedRequest[] } {
   const dir = mkdtempSync(join(tmpdir(), 'flowtel-heads-'));
-  const json = JSON.stringify({ items: Array.from({ length: 700 }, (_, i) => ({ id: i, name: `item-${i}`, note: 'x'.repeat(8) })) });
+  const json = JSON.stringify({
+    items: Array.from({ length: 700 }, (_, i) => ({ id: i, name: `item-${i}`, note: 'x'.repeat(8) })),
+  });
   if (json.length < 16 * 1024) throw new Error('the JSON body should be 16 KiB or more');
   writeFileSync(join(dir, 'body.json'), json);
   const cookie2k = `Cookie: session=${'c'.repeat(2048)}`;
@@ -38,14 +42,36 @@ export function bigRequests(base: string): { args: string[]; expected: ExpectedR
   const headers8k = Array.from({ length: 4 }, (_, i) => ['-H', `X-Baggage-${i}: ${'b'.repeat(2048)}`]).flat();
   const quiet = ['-sS', '-o', '/dev/null'];
   const args = [
-    ...quiet, `${base}/small-1`,
-    '--next', ...quiet, '-H', cookie2k, `${base}/cookie-2k`,
-    '--next', ...quiet, `${base}/small-2`,
-    '--next', ...quiet, ...headers8k, `${base}/headers-8k`,
-    '--next', ...quiet, `${base}${LONG_PATH}`,
-    '--next', ...quiet, `${base}/small-3`,
-    '--next', ...quiet, '-H', 'Content-Type: application/json', '--data-binary', `@${join(dir, 'body.json')}`, `${base}/json`,
-    '--next', ...quiet, `${base}/small-4`,
+    ...quiet,
+    `${base}/small-1`,
+    '--next',
+    ...quiet,
+    '-H',
+    cookie2k,
+    `${base}/cookie-2k`,
+    '--next',
+    ...quiet,
+    `${base}/small-2`,
+    '--next',
+    ...quiet,
+    ...headers8k,
+    `${base}/headers-8k`,
+    '--next',
+    ...quiet,
+    `${base}${LONG_PATH}`,
+    '--next',
+    ...quiet,
+    `${base}/small-3`,
+    '--next',
+    ...quiet,
+    '-H',
+    'Content-Type: application/json',
+    '--data-binary',
+    `@${join(dir, 'body.json')}`,
+    `${base}/json`,
+    '--next',
+    ...quiet,
+    `${base}/small-4`,
   ];
   const expected: ExpectedRequest[] = [
     { method: 'GET', path: '/small-1', status: 200 },

@@ -22,14 +22,25 @@ test('redis-cli: SET of a 64 KiB value, then GET and PING on the same connection
   assert.equal(cli.code, 0, cli.stderr);
   assert.ok(cli.stdout.includes(value), 'redis-server gave the value back');
 
-  const ends = [['redis-cli', SpanKind.CLIENT], ['redis-server', SpanKind.SERVER]] as const;
-  const spans = await capture.waitForSpans('SET, GET and PING on both ends', (all) =>
-    ends.every(([service, kind]) => ['SET', 'GET', 'PING'].every((op) => byOperation(spansOf(all, service, kind), op))) && all);
+  const ends = [
+    ['redis-cli', SpanKind.CLIENT],
+    ['redis-server', SpanKind.SERVER],
+  ] as const;
+  const spans = await capture.waitForSpans(
+    'SET, GET and PING on both ends',
+    (all) =>
+      ends.every(([service, kind]) =>
+        ['SET', 'GET', 'PING'].every((op) => byOperation(spansOf(all, service, kind), op)),
+      ) && all,
+  );
   for (const [service, kind] of ends) {
     const side = spansOf(spans, service, kind);
     const set = byOperation(side, 'SET')!;
     assert.equal(set.attributes['db.query.text'], `SET big ${'v'.repeat(256)}`, `${service}: as a whole SET reads`);
-    assert.ok(Number(set.attributes[CAPTURED]) > 0 && Number(set.attributes[CAPTURED]) < value.length, `${service}: SET read from its head`);
+    assert.ok(
+      Number(set.attributes[CAPTURED]) > 0 && Number(set.attributes[CAPTURED]) < value.length,
+      `${service}: SET read from its head`,
+    );
     assert.equal(set.status.code ?? 0, 0, `${service}: SET answered +OK`);
     const get = byOperation(side, 'GET')!;
     assert.equal(get.attributes['db.query.text'], 'GET big');
@@ -50,15 +61,41 @@ test('mariadb: an INSERT of a 32 KiB statement, then a SELECT on the same connec
   const rows = Array.from({ length: 400 }, (_, i) => `(${i}, 'long-secret-${i}-${'s'.repeat(60)}')`).join(', ');
   const sql = `CREATE TABLE notes (id INT, note VARCHAR(100));\nINSERT INTO notes VALUES ${rows};\nSELECT COUNT(*) FROM notes WHERE id > 7;\n`;
   assert.ok(sql.length > 32 * 1024);
-  const client = await runClient('mariadb', ['--no-defaults', '--protocol=TCP', '-h', '127.0.0.1', '-P', String(db.port), '-u', db.user, `-p${db.password}`, db.database], sql);
+  const client = await runClient(
+    'mariadb',
+    [
+      '--no-defaults',
+      '--protocol=TCP',
+      '-h',
+      '127.0.0.1',
+      '-P',
+      String(db.port),
+      '-u',
+      db.user,
+      `-p${db.password}`,
+      db.database,
+    ],
+    sql,
+  );
   assert.equal(client.code, 0, client.stderr);
   assert.match(client.stdout.toString(), /\b392\b/, 'rows 8 to 399');
 
-  const ends = [['mariadb', SpanKind.CLIENT], ['mariadbd', SpanKind.SERVER]] as const;
-  const insertOf = (side: LiveSpan[]) => side.find((s) => String(s.attributes['db.query.text']).startsWith('INSERT INTO notes VALUES (?, ?), (?, ?)'));
+  const ends = [
+    ['mariadb', SpanKind.CLIENT],
+    ['mariadbd', SpanKind.SERVER],
+  ] as const;
+  const insertOf = (side: LiveSpan[]) =>
+    side.find((s) => String(s.attributes['db.query.text']).startsWith('INSERT INTO notes VALUES (?, ?), (?, ?)'));
   const selectText = 'SELECT COUNT(*) FROM notes WHERE id > ?';
-  const spans = await capture.waitForSpans('the INSERT and the SELECT on both ends', (all) =>
-    ends.every(([service, kind]) => insertOf(spansOf(all, service, kind)) && spansOf(all, service, kind).some((s) => s.attributes['db.query.text'] === selectText)) && all);
+  const spans = await capture.waitForSpans(
+    'the INSERT and the SELECT on both ends',
+    (all) =>
+      ends.every(
+        ([service, kind]) =>
+          insertOf(spansOf(all, service, kind)) &&
+          spansOf(all, service, kind).some((s) => s.attributes['db.query.text'] === selectText),
+      ) && all,
+  );
   for (const [service, kind] of ends) {
     const insert = insertOf(spansOf(spans, service, kind))!;
     assert.equal(insert.attributes['db.operation.name'], 'INSERT', service);

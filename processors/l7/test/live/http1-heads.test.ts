@@ -23,10 +23,18 @@ test('nginx and curl on one keep-alive connection: 2 KiB and 8 KiB header blocks
   const curl = await runClient('curl', args);
   assert.equal(curl.code, 0, curl.stderr);
 
-  const spans = await capture.waitForSpans('eight client and eight server spans', (all) =>
-    expected.every((e) => spanFor(all, 'nginx', SpanKind.SERVER, e.path) && spanFor(all, 'curl', SpanKind.CLIENT, e.path)) && all);
+  const spans = await capture.waitForSpans(
+    'eight client and eight server spans',
+    (all) =>
+      expected.every(
+        (e) => spanFor(all, 'nginx', SpanKind.SERVER, e.path) && spanFor(all, 'curl', SpanKind.CLIENT, e.path),
+      ) && all,
+  );
 
-  for (const [service, kind] of [['nginx', SpanKind.SERVER], ['curl', SpanKind.CLIENT]] as const) {
+  for (const [service, kind] of [
+    ['nginx', SpanKind.SERVER],
+    ['curl', SpanKind.CLIENT],
+  ] as const) {
     assert.equal(spansOf(spans, service, kind).length, expected.length, `one ${service} span per request`);
     for (const want of expected) {
       const span = spanFor(spans, service, kind, want.path)!;
@@ -76,9 +84,15 @@ s.on('end', () => { process.stdout.write(String(seen.split('HTTP/1.1 200').lengt
   assert.equal(client.stdout.toString(), '4', 'nginx answered all four');
 
   const paths = ['/pipe-1', '/pipe-2', '/pipe-big', '/pipe-after'];
-  const spans = await capture.waitForSpans('four client and four server spans', (all) =>
-    paths.every((p) => spanFor(all, 'nginx', SpanKind.SERVER, p) && spanFor(all, 'node', SpanKind.CLIENT, p)) && all);
-  for (const [service, kind] of [['nginx', SpanKind.SERVER], ['node', SpanKind.CLIENT]] as const) {
+  const spans = await capture.waitForSpans(
+    'four client and four server spans',
+    (all) =>
+      paths.every((p) => spanFor(all, 'nginx', SpanKind.SERVER, p) && spanFor(all, 'node', SpanKind.CLIENT, p)) && all,
+  );
+  for (const [service, kind] of [
+    ['nginx', SpanKind.SERVER],
+    ['node', SpanKind.CLIENT],
+  ] as const) {
     for (const path of paths) {
       const span = spanFor(spans, service, kind, path)!;
       assert.equal(span.attributes['url.path'], path);

@@ -22,7 +22,12 @@ const FRAME_HEADERS = 14 + 20 + 32;
 
 function skipUnlessRoot(t: TestContext): boolean {
   const missing = ['nginx', 'curl', 'dumpcap', 'editcap'].filter((tool) => !hasCommand(tool));
-  const why = process.getuid?.() !== 0 ? 'capturing on lo needs root' : missing.length ? `not installed: ${missing.join(', ')}` : undefined;
+  const why =
+    process.getuid?.() !== 0
+      ? 'capturing on lo needs root'
+      : missing.length
+        ? `not installed: ${missing.join(', ')}`
+        : undefined;
   if (!why) return false;
   if (process.env.CI === 'true') throw new Error(`the snap-length test must run in CI: ${why}`);
   t.skip(why);
@@ -55,7 +60,9 @@ test('pcap cut by a snap length: the big HTTP/1 requests are read from their hea
   const full = join(dir, 'full.pcap');
   const cut = join(dir, 'cut.pcap');
 
-  const dumpcap = spawn('dumpcap', ['-i', 'lo', '-f', `tcp port ${nginx.port}`, '-P', '-w', full], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const dumpcap = spawn('dumpcap', ['-i', 'lo', '-f', `tcp port ${nginx.port}`, '-P', '-w', full], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let dumpcapErr = '';
   dumpcap.stderr.on('data', (d) => (dumpcapErr += d));
   const exited = new Promise<void>((resolve) => dumpcap.on('exit', () => resolve()));
@@ -72,7 +79,10 @@ test('pcap cut by a snap length: the big HTTP/1 requests are read from their hea
   const editcap = await runClient('editcap', ['-s', String(FRAME_HEADERS + HEAD), full, cut]);
   assert.equal(editcap.code, 0, editcap.stderr);
 
-  for (const [file, snapped] of [[full, false], [cut, true]] as const) {
+  for (const [file, snapped] of [
+    [full, false],
+    [cut, true],
+  ] as const) {
     const records = recordsOf(file);
     for (const role of ['client', 'server'] as const) {
       const side = records.filter((r) => r.conn.role === role && r.request);
@@ -82,10 +92,17 @@ test('pcap cut by a snap length: the big HTTP/1 requests are read from their hea
         assert.ok(r, `${file}: the ${role} record of ${want.path}`);
         assert.equal(r.request!.request_type, want.method);
         assert.equal(r.response?.response_code, want.status, `${file}: ${role} ${want.path} answered`);
-        assert.equal(r.request!.attributes[CAPTURED], snapped && want.big ? HEAD : undefined, `${file}: ${role} ${want.path}`);
+        assert.equal(
+          r.request!.attributes[CAPTURED],
+          snapped && want.big ? HEAD : undefined,
+          `${file}: ${role} ${want.path}`,
+        );
       }
       const long = side.find((s) => String(s.request!.attributes['url.path']).startsWith('/long-url/'))!;
-      assert.equal(long.request!.attributes['url.path'], snapped ? LONG_PATH.slice(0, HEAD - 'GET '.length) : LONG_PATH);
+      assert.equal(
+        long.request!.attributes['url.path'],
+        snapped ? LONG_PATH.slice(0, HEAD - 'GET '.length) : LONG_PATH,
+      );
     }
   }
 });
