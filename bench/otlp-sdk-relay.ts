@@ -22,7 +22,9 @@ import type { SdkLoadOptions, SdkLoadResult } from './lib/sdk-load.ts';
 const RATE = 10_000;
 const WARMUP_SECONDS = 5;
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 30);
-const PROTOCOLS = (process.env.BENCH_PROTOCOLS ?? 'grpc,http/protobuf,http/json').split(',') as SdkLoadOptions['protocol'][];
+const PROTOCOLS = (process.env.BENCH_PROTOCOLS ?? 'grpc,http/protobuf,http/json').split(
+  ',',
+) as SdkLoadOptions['protocol'][];
 /** the relay's pipeline after its receiver */
 const RELAYS: Record<string, { processors: string; exporter: string }> = {
   batch_processor: { processors: '[batch]', exporter: '' },
@@ -58,13 +60,22 @@ async function startFlowtel(name: string, body: string, waitPorts: number[]): Pr
 async function counter(f: Flowtel, name: string): Promise<number> {
   const text = await (await fetch(`http://127.0.0.1:${f.metricsPort}/metrics`)).text();
   let sum = 0;
-  for (const line of text.split('\n')) if (line.startsWith(`${name}{`) || line.startsWith(`${name} `)) sum += Number(line.slice(line.lastIndexOf(' ') + 1));
+  for (const line of text.split('\n'))
+    if (line.startsWith(`${name}{`) || line.startsWith(`${name} `))
+      sum += Number(line.slice(line.lastIndexOf(' ') + 1));
   return sum;
 }
 
 /** Runs the SDK process; samples the relay's usage when its measured window opens and closes. */
-function runSdk(options: SdkLoadOptions, relayPid: number): Promise<{ load: SdkLoadResult; before: Measured; after: Measured }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'lib', 'sdk-load.ts'), JSON.stringify(options)], { stdio: ['ignore', 'pipe', 'pipe'] });
+function runSdk(
+  options: SdkLoadOptions,
+  relayPid: number,
+): Promise<{ load: SdkLoadResult; before: Measured; after: Measured }> {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', join(import.meta.dirname, 'lib', 'sdk-load.ts'), JSON.stringify(options)],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let err = '';
   child.stderr.on('data', (d) => (err += d));
   let before: Promise<Measured> | undefined;
@@ -77,7 +88,8 @@ function runSdk(options: SdkLoadOptions, relayPid: number): Promise<{ load: SdkL
   });
   return new Promise((resolve, reject) =>
     child.on('exit', async (code) => {
-      if (code !== 0 || !last || !before || !after) return reject(new Error(`sdk load failed (${code}): ${err.slice(-2000)}`));
+      if (code !== 0 || !last || !before || !after)
+        return reject(new Error(`sdk load failed (${code}): ${err.slice(-2000)}`));
       resolve({ load: JSON.parse(last) as SdkLoadResult, before: await before, after: await after });
     }),
   );
@@ -102,12 +114,12 @@ service:
 const results: Record<string, unknown> = {};
 try {
   for (const relayName of RELAY_NAMES)
-  for (const protocol of PROTOCOLS) {
-    const path = RELAYS[relayName];
-    const [grpcPort, httpPort] = [await freePort(), await freePort()];
-    const relay = await startFlowtel(
-      'relay',
-      `
+    for (const protocol of PROTOCOLS) {
+      const path = RELAYS[relayName];
+      const [grpcPort, httpPort] = [await freePort(), await freePort()];
+      const relay = await startFlowtel(
+        'relay',
+        `
 receivers:
   otlp:
     protocols:
@@ -122,45 +134,48 @@ exporters:
 service:
   pipelines:
     traces: {receivers: [otlp], processors: ${path.processors}, exporters: [otlp_grpc]}`,
-      [grpcPort, httpPort],
-    );
-    try {
-      const receivedBefore = await counter(backend, 'otelcol_receiver_accepted_spans_total');
-      const endpoint = `127.0.0.1:${protocol === 'grpc' ? grpcPort : httpPort}`;
-      const { load, before, after } = await runSdk({ protocol, endpoint, rate: RATE, warmupSeconds: WARMUP_SECONDS, seconds: SECONDS }, relay.pid);
-      // the relay's batch and queue hand on what they hold within their timeouts
-      let received = 0;
-      for (let last = -1, quietSince = Date.now(); Date.now() - quietSince < 3000; await sleep(200)) {
-        received = (await counter(backend, 'otelcol_receiver_accepted_spans_total')) - receivedBefore;
-        if (received >= load.created_spans) break;
-        if (received !== last) (last = received), (quietSince = Date.now());
+        [grpcPort, httpPort],
+      );
+      try {
+        const receivedBefore = await counter(backend, 'otelcol_receiver_accepted_spans_total');
+        const endpoint = `127.0.0.1:${protocol === 'grpc' ? grpcPort : httpPort}`;
+        const { load, before, after } = await runSdk(
+          { protocol, endpoint, rate: RATE, warmupSeconds: WARMUP_SECONDS, seconds: SECONDS },
+          relay.pid,
+        );
+        // the relay's batch and queue hand on what they hold within their timeouts
+        let received = 0;
+        for (let last = -1, quietSince = Date.now(); Date.now() - quietSince < 3000; await sleep(200)) {
+          received = (await counter(backend, 'otelcol_receiver_accepted_spans_total')) - receivedBefore;
+          if (received >= load.created_spans) break;
+          if (received !== last) ((last = received), (quietSince = Date.now()));
+        }
+        const cpu = after.cpu_seconds - before.cpu_seconds;
+        const peak = await processUsage(relay.pid);
+        const key = `${relayName} ${protocol}`;
+        results[key] = {
+          created_spans: load.created_spans,
+          sdk_exported_spans: load.exported_spans,
+          sdk_failed_spans: load.failed_spans,
+          sdk_dropped_spans: load.created_spans - load.exported_spans - load.failed_spans,
+          received_spans: received,
+          lost_spans: load.created_spans - received,
+          export_calls: load.export_calls,
+          failed_calls: load.failed_calls,
+          errors: load.errors,
+          export_latency_ms: load.export_latency_ms,
+          sdk_cpu_percent_of_one_core: load.sdk_cpu_percent_of_one_core,
+          relay_cpu_percent_of_one_core: Math.round((cpu / load.elapsed_seconds) * 1000) / 10,
+          cpu_seconds: Math.round(cpu * 100) / 100,
+          peak_rss_mib: Math.round(peak.peak_rss_mib * 10) / 10,
+          // the machine is shared: a busy one makes every figure worse
+          machine_load_1m: Math.round(loadavg()[0] * 10) / 10,
+        };
+        process.stderr.write(`[otlp-sdk-relay] ${key}: ${JSON.stringify(results[key])}\n`);
+      } finally {
+        await relay.collector.stop();
       }
-      const cpu = after.cpu_seconds - before.cpu_seconds;
-      const peak = await processUsage(relay.pid);
-      const key = `${relayName} ${protocol}`;
-      results[key] = {
-        created_spans: load.created_spans,
-        sdk_exported_spans: load.exported_spans,
-        sdk_failed_spans: load.failed_spans,
-        sdk_dropped_spans: load.created_spans - load.exported_spans - load.failed_spans,
-        received_spans: received,
-        lost_spans: load.created_spans - received,
-        export_calls: load.export_calls,
-        failed_calls: load.failed_calls,
-        errors: load.errors,
-        export_latency_ms: load.export_latency_ms,
-        sdk_cpu_percent_of_one_core: load.sdk_cpu_percent_of_one_core,
-        relay_cpu_percent_of_one_core: Math.round((cpu / load.elapsed_seconds) * 1000) / 10,
-        cpu_seconds: Math.round(cpu * 100) / 100,
-        peak_rss_mib: Math.round(peak.peak_rss_mib * 10) / 10,
-        // the machine is shared: a busy one makes every figure worse
-        machine_load_1m: Math.round(loadavg()[0] * 10) / 10,
-      };
-      process.stderr.write(`[otlp-sdk-relay] ${key}: ${JSON.stringify(results[key])}\n`);
-    } finally {
-      await relay.collector.stop();
     }
-  }
 } finally {
   await backend.collector.stop();
 }

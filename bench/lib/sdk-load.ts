@@ -11,7 +11,12 @@ import { OTLPTraceExporter as GrpcExporter } from '@opentelemetry/exporter-trace
 import { OTLPTraceExporter as JsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { OTLPTraceExporter as ProtoExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BasicTracerProvider, BatchSpanProcessor, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace-base';
+import {
+  BasicTracerProvider,
+  BatchSpanProcessor,
+  type ReadableSpan,
+  type SpanExporter,
+} from '@opentelemetry/sdk-trace-base';
 import type { ExportResult } from '@opentelemetry/core';
 
 export interface SdkLoadOptions {
@@ -55,7 +60,13 @@ function makeExporter(): SpanExporter {
 /** Times every export() call and counts its outcome. */
 class TimedExporter implements SpanExporter {
   readonly latencies: Array<[start: number, ms: number]> = [];
-  readonly stats = { exported_spans: 0, failed_spans: 0, export_calls: 0, failed_calls: 0, errors: {} as Record<string, number> };
+  readonly stats = {
+    exported_spans: 0,
+    failed_spans: 0,
+    export_calls: 0,
+    failed_calls: 0,
+    errors: {} as Record<string, number>,
+  };
   private readonly inner: SpanExporter;
   constructor(inner: SpanExporter) {
     this.inner = inner;
@@ -110,7 +121,12 @@ await new Promise<void>((resolve) => {
     for (; created < owed; created++) {
       const span = tracer.startSpan(`GET /api/v1/items/${created % 10}`, {
         kind: 1,
-        attributes: { 'http.request.method': 'GET', 'http.response.status_code': 200, 'server.address': '10.0.0.1', seq: created },
+        attributes: {
+          'http.request.method': 'GET',
+          'http.response.status_code': 200,
+          'server.address': '10.0.0.1',
+          seq: created,
+        },
       });
       span.end();
     }
@@ -125,8 +141,12 @@ const cpu = process.cpuUsage(cpuAtMeasure);
 await provider.forceFlush();
 await provider.shutdown();
 
-const window = exporter.latencies.filter(([start]) => start >= measureFrom && start < stopAt).map(([, ms]) => ms).sort((a, b) => a - b);
-const pct = (p: number) => (window.length ? Math.round(window[Math.min(window.length - 1, Math.floor(p * window.length))] * 10) / 10 : 0);
+const window = exporter.latencies
+  .filter(([start]) => start >= measureFrom && start < stopAt)
+  .map(([, ms]) => ms)
+  .sort((a, b) => a - b);
+const pct = (p: number) =>
+  window.length ? Math.round(window[Math.min(window.length - 1, Math.floor(p * window.length))] * 10) / 10 : 0;
 const result: SdkLoadResult = {
   created_spans: created,
   ...exporter.stats,

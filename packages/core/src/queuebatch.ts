@@ -127,7 +127,9 @@ export class QueueBatcher {
 
   private partitionKey(batch: Batch): string {
     if (this.keys.length === 0) return batch.signal;
-    const metadata = Object.fromEntries(Object.entries(batch.client?.metadata ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
+    const metadata = Object.fromEntries(
+      Object.entries(batch.client?.metadata ?? {}).map(([k, v]) => [k.toLowerCase(), v]),
+    );
     // unset and empty are different partitions, as in otelcol
     return JSON.stringify([batch.signal, ...this.keys.map((k) => metadata[k] ?? null)]);
   }
