@@ -14,7 +14,7 @@ const BUNDLE = join(collectorDir, 'dist', 'flowtel.mjs');
 const INPUTS = `${BUNDLE}.inputs.json`;
 // optional native packages, loaded with require where they are used, and tsx (its loader
 // thread finds its files next to it)
-const EXTERNAL = ['chdb', 'snappy', '@mongodb-js/zstd', '*.node', 'tsx'];
+const EXTERNAL = ['chdb', 'snappy', '@mongodb-js/zstd', 'lz4-napi', '*.node', 'tsx'];
 /**
  * V8 settings for the collector process, in the bundle's shebang (run it as a program). Batched
  * items outlive a scavenge or two and reach the old generation, whose every full GC marks the

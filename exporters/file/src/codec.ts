@@ -2,17 +2,17 @@
 // protobuf, framed as fileexporter frames it (a JSON line, or a 4-byte big-endian length and
 // the bytes), compressed per record when asked. Each encoder writes its records into one
 // EncodeBuffer: the file writes or copies a record before the next is encoded.
-import * as zlib from 'node:zlib';
 import { permanent } from '@flowtel/core';
+import { compress } from '@flowtel/otlp';
 import type { Batch } from '@flowtel/core';
 import { EncodeBuffer, encodeLogs, encodeLogsJson, encodeMetrics, encodeMetricsJson, encodeTraces, encodeTracesJson } from '@flowtel/pdata';
 
 /** One record, as the pieces that are written one after the other (no copy to join them), valid until the next call. */
-export type Encode = (batch: Batch) => Uint8Array[];
+export type Encode = (batch: Batch) => Uint8Array[] | Promise<Uint8Array[]>;
 
 const NEWLINE = new Uint8Array([0x0a]);
 
-function payload(batch: Batch, format: 'json' | 'proto', reused: EncodeBuffer): Uint8Array {
+function payload(batch: Batch, format: 'json' | 'proto', reused?: EncodeBuffer): Uint8Array {
   switch (batch.signal) {
     case 'traces':
       return format === 'json' ? encodeTracesJson(batch.data, reused) : encodeTraces(batch.data, reused);
@@ -43,12 +43,10 @@ function lengthPrefixed(bytes: Uint8Array): Uint8Array[] {
   return [length, bytes];
 }
 
-const zstd = (bytes: Uint8Array): Uint8Array =>
-  (zlib as unknown as { zstdCompressSync(b: Uint8Array): Buffer }).zstdCompressSync(bytes);
-
 export function recordEncoder(format: 'json' | 'proto', compression: '' | 'zstd'): Encode {
+  // zstd compresses on libuv's pool while the next batch may be encoded: each payload its own memory
+  if (compression === 'zstd') return async (batch) => lengthPrefixed(await compress('zstd', payload(batch, format)));
   const reused = new EncodeBuffer();
-  if (compression === 'zstd') return (batch) => lengthPrefixed(zstd(payload(batch, format, reused)));
   if (format === 'proto') return (batch) => lengthPrefixed(payload(batch, 'proto', reused));
   return (batch) => [payload(batch, 'json', reused), NEWLINE];
 }

@@ -1,8 +1,4 @@
-import * as zlib from 'node:zlib';
 import { duration, z } from '@flowtel/core';
-
-/** zstd arrived in node:zlib with Node 22.15; on older runtimes `compression: zstd` is refused. */
-export const zstdAvailable = typeof (zlib as { zstdCompressSync?: unknown }).zstdCompressSync === 'function';
 
 const rotationSchema = z
   .object({
@@ -47,9 +43,6 @@ export const fileConfigSchema = z
     if (c.append && c.rotation) return fail('append and rotation enabled at the same time is not supported', 'append');
     if (c.format !== 'json' && c.format !== 'proto') return fail(`format type is not supported: "${c.format}" (valid: json, proto)`, 'format');
     if (c.compression !== '' && c.compression !== 'zstd') return fail(`compression is not supported: "${c.compression}" (valid: zstd)`, 'compression');
-    if (c.compression === 'zstd' && !zstdAvailable) {
-      return fail(`compression zstd needs Node.js 22.15 or later (this is ${process.version})`, 'compression');
-    }
     if (c.flush_interval < 0) return fail('flush_interval must be larger than zero', 'flush_interval');
     if (c.group_by?.enabled) return fail('group_by is not supported by flowtel: set enabled: false or remove it', 'group_by');
     if (c.directory_permissions !== undefined) {

@@ -39,7 +39,7 @@ export function createFileExporter(settings: CreateSettings, config: FileConfig,
       flusher = setInterval(flush, config.flush_interval);
       flusher.unref();
     },
-    push: async (batch) => file.write(encode(batch)),
+    push: async (batch) => file.write(await encode(batch)),
     shutdown: async () => {
       clearInterval(flusher);
       file.close();

@@ -8,12 +8,17 @@ export const otlpGrpcExporterConfigSchema = z
     endpoint: z.string().min(1).default('localhost:4317'),
     tls: tlsClientSchema.default({}),
     headers: z.record(z.string()).default({}),
+    /**
+     * gzip (grpc-js), snappy and zstd (flowtel's codecs, as otelcol registers them) or none;
+     * deflate is grpc-js's (otelcol refuses it). Other configcompression values fail as in
+     * otelcol, which refuses them when the exporter starts.
+     */
     compression: z
-      .enum(['gzip', 'deflate', 'none', '', 'snappy', 'zstd'])
+      .enum(['gzip', 'deflate', 'snappy', 'zstd', 'none', '', 'zlib', 'lz4', 'x-snappy-framed'])
       .default('gzip')
-      .refine((c) => c !== 'snappy' && c !== 'zstd', {
-        message: 'snappy and zstd are not available over gRPC in flowtel (grpc-js speaks gzip and deflate); use gzip, or the otlp_http exporter',
-      }),
+      .refine((c) => c !== 'zlib' && c !== 'lz4' && c !== 'x-snappy-framed', (c) => ({
+        message: `unsupported compression type "${c}" (gRPC takes gzip, snappy, zstd or none)`,
+      })),
     auth: authConfigSchema.optional(),
     authority: z.string().optional(),
     balancer_name: z.string().optional(),

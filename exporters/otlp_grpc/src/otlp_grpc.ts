@@ -3,7 +3,8 @@
 import { Client, Metadata, credentials as grpcCredentials, type ChannelCredentials, type ChannelOptions, type ServiceError } from '@grpc/grpc-js';
 import { parseDuration, retryable, type Batch, type CreateSettings, type Host, type PipelineSignal } from '@flowtel/core';
 import {
-  RequestHeaderSource, codecFor, exportMethod, grpcRefusal, readPem, retryDelayFromMetadata, warnOnPartialSuccess, type OtlpSender, type RawExportMethod,
+  GRPC_COMPRESSION_OPTION, RequestHeaderSource, codecFor, exportMethod, grpcRefusal, installGrpcCompression, readPem, retryDelayFromMetadata,
+  warnOnPartialSuccess, type OtlpSender, type RawExportMethod,
 } from '@flowtel/otlp';
 import type { OtlpGrpcExporterConfig } from './config.ts';
 
@@ -52,6 +53,10 @@ export class OtlpGrpcSender implements OtlpSender {
       'grpc.enable_channelz': 0,
     };
     if (COMPRESSION_ALGORITHM[c.compression]) options['grpc.default_compression_algorithm'] = COMPRESSION_ALGORITHM[c.compression];
+    if (c.compression === 'snappy' || c.compression === 'zstd') {
+      installGrpcCompression();
+      options[GRPC_COMPRESSION_OPTION] = c.compression;
+    }
     if (c.tls.server_name_override) options['grpc.ssl_target_name_override'] = c.tls.server_name_override;
     if (c.authority) options['grpc.default_authority'] = c.authority;
     const keepaliveTime = c.keepalive?.time ? parseDuration(c.keepalive.time) : undefined;

@@ -3,14 +3,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
+import http2 from 'node:http2';
 import { Server, ServerCredentials, Metadata, type sendUnaryData, type ServerUnaryCall, type ServiceDefinition } from '@grpc/grpc-js';
 import { pino } from 'pino';
 import { Ack, ConsumerError, type Batch, type BatchInput } from '@flowtel/core';
-import { attr, encodeExportResponse, newResource, newScope, newSpan, type Traces } from '@flowtel/pdata';
+import { attr, decodeTraces, encodeExportResponse, newResource, newScope, newSpan, type Traces } from '@flowtel/pdata';
 import { GrpcCode, encodeRpcStatus, exportMethod } from '@flowtel/otlp';
 import { factory as receiverFactory } from '@flowtel/receiver-otlp';
 import { factory as bearer } from '@flowtel/extension-bearertokenauth';
-import { makeTestCerts, testHost, testSettings } from '@flowtel/testkit';
+import { makeTestCerts, codecToolsOr, pythonSnappy, testHost, testSettings, zstdTool } from '@flowtel/testkit';
 import { factory } from '../src/index.ts';
 
 function traces(n: number): Traces {
@@ -122,8 +123,7 @@ test('a partial success is logged as a warning; an unreachable endpoint is a ret
   assert.ok(err instanceof ConsumerError && err.retryable, String(err));
 });
 
-test('TLS: verifies the server against ca_file; refuses snappy and zstd in the config', async (t) => {
-  assert.throws(() => factory.configSchema.parse({ compression: 'zstd' }), /not available over gRPC/);
+test('TLS: verifies the server against ca_file', async (t) => {
   const certs = makeTestCerts();
   if (!certs) {
     if (process.env.CI === 'true') throw new Error('openssl is missing');
@@ -143,5 +143,57 @@ test('TLS: verifies the server against ca_file; refuses snappy and zstd in the c
     await exp.shutdown();
     await untrusted.shutdown();
     await r.stop();
+  }
+});
+
+/** A bare HTTP/2 gRPC server that records each call's grpc-encoding and message bytes and answers OK. */
+async function capturingServer() {
+  const calls: { encoding?: string; flag: number; message: Buffer }[] = [];
+  const server = http2.createServer();
+  server.on('stream', (stream, headers) => {
+    const chunks: Buffer[] = [];
+    stream.on('data', (c: Buffer) => chunks.push(c));
+    stream.on('end', () => {
+      const frame = Buffer.concat(chunks);
+      calls.push({ encoding: headers['grpc-encoding'] as string | undefined, flag: frame[0], message: frame.subarray(5, 5 + frame.readUInt32BE(1)) });
+      stream.respond({ ':status': 200, 'content-type': 'application/grpc' }, { waitForTrailers: true });
+      stream.on('wantTrailers', () => stream.sendTrailers({ 'grpc-status': '0' }));
+      stream.end(Buffer.from([0, 0, 0, 0, 0]));
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { calls, port: (server.address() as { port: number }).port, stop: () => new Promise<void>((r) => server.close(() => r())) };
+}
+
+test('compression snappy and zstd: what otelcol sends (framed snappy, a zstd frame), read by other implementations and by our receiver', async (t) => {
+  if (!codecToolsOr(t)) return;
+  const s = await capturingServer();
+  const r = await receiver();
+  try {
+    for (const compression of ['snappy', 'zstd'] as const) {
+      const raw = exporter({ endpoint: `http://127.0.0.1:${s.port}`, compression, sending_queue: { enabled: false }, retry_on_failure: { enabled: false } });
+      await raw.start(testHost());
+      await raw.consume(batch(3));
+      await raw.shutdown();
+      const call = s.calls.at(-1)!;
+      assert.equal(call.encoding, compression);
+      assert.equal(call.flag, 1, 'the message is flagged compressed');
+      const message = compression === 'snappy' ? pythonSnappy('unframe', call.message) : zstdTool(['-d', '-c', '-q'], call.message);
+      assert.deepEqual(decodeTraces(message).resourceSpans[0].scopeSpans[0].spans.map((sp) => sp.name), ['op0', 'op1', 'op2']);
+
+      const toReceiver = exporter({ endpoint: `http://127.0.0.1:${r.port}`, compression, sending_queue: { enabled: false } });
+      await toReceiver.start(testHost());
+      await toReceiver.consume(batch(2));
+      await toReceiver.consume(batch(1));
+      await toReceiver.shutdown();
+    }
+    assert.deepEqual(r.got.map((b) => b.items), [2, 1, 2, 1]);
+  } finally {
+    await r.stop();
+    await s.stop();
+  }
+  for (const c of ['zlib', 'lz4', 'x-snappy-framed']) {
+    const parsed = factory.configSchema.safeParse({ compression: c });
+    assert.equal(parsed.error?.issues[0].message, `unsupported compression type "${c}" (gRPC takes gzip, snappy, zstd or none)`);
   }
 });

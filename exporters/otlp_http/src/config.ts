@@ -14,7 +14,7 @@ export const otlpHttpExporterConfigSchema = z
     metrics_endpoint: url().optional(),
     logs_endpoint: url().optional(),
     encoding: z.enum(['proto', 'json']).default('proto'),
-    compression: z.enum(['gzip', 'deflate', 'zstd', 'snappy', 'none', '']).default('gzip'),
+    compression: z.enum(['gzip', 'deflate', 'zlib', 'zstd', 'snappy', 'x-snappy-framed', 'lz4', 'none', '']).default('gzip'),
     headers: z.record(z.string()).default({}),
     tls: tlsClientSchema.default({}),
     auth: authConfigSchema.optional(),

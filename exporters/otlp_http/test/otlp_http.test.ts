@@ -53,7 +53,7 @@ test('sends to an otlp receiver as protobuf and JSON with every compression, bas
   await auth.start(testHost());
   const r = await receiver({ include_metadata: true, auth: { authenticator: 'basicauth' } }, { basicauth: auth });
   try {
-    for (const [compression, encoding] of [['gzip', 'proto'], ['deflate', 'proto'], ['zstd', 'proto'], ['snappy', 'proto'], ['none', 'proto'], ['gzip', 'json'], ['none', 'json']]) {
+    for (const [compression, encoding] of [['gzip', 'proto'], ['deflate', 'proto'], ['zstd', 'proto'], ['snappy', 'proto'], ['x-snappy-framed', 'proto'], ['lz4', 'proto'], ['zlib', 'proto'], ['none', 'proto'], ['gzip', 'json'], ['none', 'json']]) {
       const exp = exporter({ endpoint: `http://127.0.0.1:${r.port}/`, compression, encoding, headers: { 'X-Tenant': 't1' }, auth: { authenticator: 'basicauth' }, sending_queue: { enabled: false } });
       await exp.start(testHost({ basicauth: auth }));
       await exp.consume(batch(3));
@@ -65,7 +65,7 @@ test('sends to an otlp receiver as protobuf and JSON with every compression, bas
       assert.deepEqual(got.client?.metadata?.['content-type'], [encoding === 'json' ? 'application/json' : 'application/x-protobuf']);
       assert.equal(got.client?.auth?.username, 'u');
     }
-    assert.equal(r.got.length, 7);
+    assert.equal(r.got.length, 10);
   } finally {
     await r.stop();
   }

@@ -1,21 +1,27 @@
-// Request body compression as otelcol's confighttp speaks it: gzip, deflate (zlib), zstd and
-// snappy (the block format; x-snappy-framed is the framed one, which flowtel does not take).
+// Body compression as otelcol's configcompression names it. Over HTTP (Content-Encoding):
+// gzip, deflate and zlib (both the zlib format), zstd, snappy (the block format; a body that
+// starts with the framing format's stream identifier is read as framed, as confighttp does for
+// senders that predate x-snappy-framed), x-snappy-framed and lz4 (an LZ4 frame). Over gRPC
+// (grpc-encoding, see grpc-compression.ts): gzip, snappy (the framing format, as otelcol's
+// configgrpc registers it) and zstd, plus grpc-js's deflate.
 import { createRequire } from 'node:module';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
+import { lz4FrameCompress, lz4FrameDecompress } from './lz4-frame.ts';
+import {
+  CorruptInput, OutputTooLarge, isSnappyFramed, snappy, snappyBlockLength, snappyFramedCompress, snappyFramedDecompress,
+} from './snappy-framed.ts';
 
 type Zstd = typeof import('@mongodb-js/zstd');
-type Snappy = typeof import('snappy');
 const require = createRequire(import.meta.url);
 let zstdModule: Zstd | undefined;
-let snappyModule: Snappy | undefined;
-// loaded when a body first needs them: loading snappy adds ~6.5 MB of RSS, zstd ~3 MB and two
-// threads, which a collector that never sees those encodings should not carry
+// loaded when a body first needs it: zstd adds ~3 MB and two threads, which a collector that
+// never sees the encoding should not carry
 const zstd = () => (zstdModule ??= require('@mongodb-js/zstd') as Zstd);
-const snappy = () => (snappyModule ??= require('snappy') as Snappy);
 
-export type Compression = 'gzip' | 'deflate' | 'zstd' | 'snappy';
-export const COMPRESSIONS: readonly Compression[] = ['gzip', 'deflate', 'zstd', 'snappy'];
+export type Compression = 'gzip' | 'deflate' | 'zlib' | 'zstd' | 'snappy' | 'x-snappy-framed' | 'lz4';
+/** every value configcompression accepts for an HTTP client, besides none and "" */
+export const COMPRESSIONS: readonly Compression[] = ['gzip', 'deflate', 'zlib', 'zstd', 'snappy', 'x-snappy-framed', 'lz4'];
 
 /** The body, or what it inflates to, is bigger than allowed. */
 export class BodyTooLargeError extends Error {
@@ -42,19 +48,8 @@ const deflate = promisify(zlib.deflate);
 export function parseContentEncoding(header: string | undefined): Compression | undefined {
   const v = header?.trim().toLowerCase() ?? '';
   if (v === '' || v === 'identity') return undefined;
-  if (v === 'zlib') return 'deflate';
   if ((COMPRESSIONS as readonly string[]).includes(v)) return v as Compression;
   throw new ContentEncodingError(`unsupported Content-Encoding "${header}" (supported: ${COMPRESSIONS.join(', ')})`);
-}
-
-/** The snappy block format starts with the uncompressed length as a varint. */
-function snappyLength(body: Uint8Array): number {
-  let n = 0;
-  for (let i = 0, shift = 0; i < 5 && i < body.length; i++, shift += 7) {
-    n += (body[i] & 0x7f) * 2 ** shift;
-    if (body[i] < 0x80) return n;
-  }
-  throw new ContentEncodingError('snappy: corrupt input (bad length prefix)');
 }
 
 /** Inflates `body`; never yields more than `maxBytes`. */
@@ -64,10 +59,16 @@ export async function decompress(encoding: Compression, body: Buffer, maxBytes: 
       case 'gzip':
         return await gunzip(body, { maxOutputLength: maxBytes });
       case 'deflate':
+      case 'zlib':
         return await inflate(body, { maxOutputLength: maxBytes });
       case 'snappy':
-        if (snappyLength(body) > maxBytes) throw new BodyTooLargeError(maxBytes);
+        if (isSnappyFramed(body)) return snappyFramedDecompress(body, maxBytes);
+        if (snappyBlockLength(body) > maxBytes) throw new BodyTooLargeError(maxBytes);
         return snappy().uncompressSync(body, { asBuffer: true }) as Buffer;
+      case 'x-snappy-framed':
+        return snappyFramedDecompress(body, maxBytes);
+      case 'lz4':
+        return lz4FrameDecompress(body, maxBytes);
       case 'zstd': {
         const out = await zstd().decompress(body);
         if (out.length > maxBytes) throw new BodyTooLargeError(maxBytes);
@@ -76,7 +77,8 @@ export async function decompress(encoding: Compression, body: Buffer, maxBytes: 
     }
   } catch (err) {
     if (err instanceof BodyTooLargeError || err instanceof ContentEncodingError) throw err;
-    if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw new BodyTooLargeError(maxBytes);
+    if (err instanceof OutputTooLarge || (err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw new BodyTooLargeError(maxBytes);
+    if (err instanceof CorruptInput) throw new ContentEncodingError(`${encoding}: corrupt input: ${err.message}`);
     throw new ContentEncodingError(`${encoding}: ${(err as Error).message}`);
   }
 }
@@ -87,9 +89,14 @@ export async function compress(encoding: Compression, body: Uint8Array): Promise
     case 'gzip':
       return gzip(buf);
     case 'deflate':
+    case 'zlib':
       return deflate(buf);
     case 'snappy':
       return snappy().compressSync(buf);
+    case 'x-snappy-framed':
+      return snappyFramedCompress(buf);
+    case 'lz4':
+      return lz4FrameCompress(buf);
     case 'zstd':
       return zstd().compress(buf);
   }

@@ -3,7 +3,7 @@ import {
   Server, ServerCredentials, type Metadata, type ServerUnaryCall, type sendUnaryData, type ServiceDefinition, type UntypedServiceImplementation,
 } from '@grpc/grpc-js';
 import { splitEndpoint, type PipelineSignal } from '@flowtel/core';
-import { GrpcCode, codecFor, exportMethod, readPem, refusalStatus, statusMetadata, type RequestHeaders, type RpcStatus } from '@flowtel/otlp';
+import { GrpcCode, codecFor, exportMethod, installGrpcCompression, readPem, refusalStatus, statusMetadata, type RequestHeaders, type RpcStatus } from '@flowtel/otlp';
 import type { GrpcConfig } from './config.ts';
 import { type Ingest } from './ingest.ts';
 
@@ -41,6 +41,8 @@ export class OtlpGrpcServer {
   }
 
   async start(): Promise<void> {
+    // otelcol's receivers read snappy- and zstd-compressed calls besides gzip
+    installGrpcCompression();
     const server = new Server({
       'grpc.max_receive_message_length': Math.floor(this.config.max_recv_msg_size_mib * MIB),
       // channelz bookkeeping costs on every call and nothing serves it

@@ -1,0 +1,83 @@
+// Our codecs against encoders and decoders written by others: the reference lz4 and zstd
+// tools, python-snappy's framing-format streams over the snappy C++ library, and the format
+// specs' check values for the two checksums.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { lz4Tool, codecToolsOr, pythonSnappy, zstdTool } from '@flowtel/testkit';
+import { BodyTooLargeError, ContentEncodingError, compress, decompress, grpcCompress, grpcDecompress } from '../src/index.ts';
+import { xxh32 } from '../src/lz4-frame.ts';
+import { crc32c } from '../src/snappy-framed.ts';
+
+// an OTLP-like body: repetitive, with some variety, ~1.3 MB (several LZ4 blocks and snappy chunks)
+const body = Buffer.from(Array.from({ length: 40_000 }, (_, i) => `{"key":"http.route","value":"/api/v${i % 7}/items/${i % 313}"}`).join(','));
+const MB = 1 << 20;
+
+test('checksums: CRC-32C and xxHash32 give the check values their specs publish', () => {
+  assert.equal(crc32c(Buffer.from('123456789')), 0xe3069283); // RFC 3720 / iSCSI check value
+  assert.equal(xxh32(Buffer.alloc(0)), 0x02cc5d05); // xxHash's XXH32 of no input, seed 0
+  assert.equal(xxh32(Buffer.from('abc')), 0x32d153ff);
+  assert.equal(xxh32(Buffer.from('Nobody inspects the spammish repetition')), 0xe2293b2f);
+});
+
+test('lz4: frames written by the lz4 tool in its variants decode; ours decode with the tool', async (t) => {
+  if (!codecToolsOr(t)) return;
+  const variants = [['-c'], ['-c', '-BD'], ['-c', '--content-size', '-BX'], ['-c', '-9', '-B4'], ['-c', '--no-frame-crc', '-B7'], ['-c', '-1', '--favor-decSpeed']];
+  for (const args of variants) assert.ok((await decompress('lz4', lz4Tool(args, body), 4 * MB)).equals(body), args.join(' '));
+  // two frames one after the other, as a stream writer may produce
+  const two = Buffer.concat([lz4Tool(['-c'], body.subarray(0, 1000)), lz4Tool(['-c'], body.subarray(1000))]);
+  assert.ok((await decompress('lz4', two, 4 * MB)).equals(body));
+  assert.ok((await decompress('lz4', lz4Tool(['-c'], Buffer.alloc(0)), MB)).equals(Buffer.alloc(0)));
+  const ours = await compress('lz4', body);
+  assert.ok(ours.length < body.length / 4, `${ours.length} bytes`);
+  assert.ok(lz4Tool(['-d', '-c'], ours).equals(body));
+});
+
+test('lz4: an inflating body stops at the limit; corrupt frames are encoding errors', async (t) => {
+  if (!codecToolsOr(t)) return;
+  const bomb = lz4Tool(['-c'], Buffer.alloc(64 * MB));
+  assert.ok(bomb.length < 300 * 1024, `${bomb.length} bytes`);
+  await assert.rejects(decompress('lz4', bomb, MB), BodyTooLargeError);
+  await assert.rejects(decompress('lz4', lz4Tool(['-c', '--content-size'], Buffer.alloc(2 * MB)), MB), BodyTooLargeError);
+  const frame = lz4Tool(['-c', '-BX'], body);
+  const flipped = Buffer.from(frame);
+  flipped[frame.length >> 1] ^= 0xff;
+  await assert.rejects(decompress('lz4', flipped, 4 * MB), (e: Error) => e instanceof ContentEncodingError && /lz4: corrupt input/.test(e.message));
+  await assert.rejects(decompress('lz4', frame.subarray(0, frame.length - 9), 4 * MB), ContentEncodingError);
+  await assert.rejects(decompress('lz4', Buffer.from('not lz4 at all'), MB), /not an LZ4 frame/);
+});
+
+test('snappy framing format: python-snappy streams decode as x-snappy-framed and as snappy; ours decode with python-snappy', async (t) => {
+  if (!codecToolsOr(t)) return;
+  const theirs = pythonSnappy('frame', body);
+  assert.ok((await decompress('x-snappy-framed', theirs, 4 * MB)).equals(body));
+  // confighttp reads a framed body sent as `snappy` (senders from before x-snappy-framed)
+  assert.ok((await decompress('snappy', theirs, 4 * MB)).equals(body));
+  assert.ok((await decompress('snappy', pythonSnappy('block', body), 4 * MB)).equals(body));
+  const ours = await compress('x-snappy-framed', body);
+  assert.ok(pythonSnappy('unframe', ours).equals(body));
+  assert.ok(pythonSnappy('unblock', await compress('snappy', body)).equals(body));
+  // incompressible input is stored in uncompressed chunks, which python-snappy reads too
+  const random = Buffer.from(Array.from({ length: 100_000 }, (_, i) => (i * 2654435761) >>> 24));
+  assert.ok(pythonSnappy('unframe', await compress('x-snappy-framed', random)).equals(random));
+  await assert.rejects(decompress('x-snappy-framed', theirs, 100_000), BodyTooLargeError);
+  const bad = Buffer.from(theirs);
+  bad[14] ^= 1; // inside the first chunk's checksum
+  await assert.rejects(decompress('x-snappy-framed', bad, 4 * MB), /checksum mismatch/);
+  await assert.rejects(decompress('x-snappy-framed', pythonSnappy('block', body), 4 * MB), /stream identifier/);
+});
+
+test('zstd: frames of the zstd tool decode; ours decode with it', async (t) => {
+  if (!codecToolsOr(t)) return;
+  assert.ok((await decompress('zstd', zstdTool(['-c', '-q', '-19'], body), 4 * MB)).equals(body));
+  assert.ok(zstdTool(['-d', '-c', '-q'], await compress('zstd', body)).equals(body));
+  await assert.rejects(decompress('zstd', zstdTool(['-c', '-q'], body), 1000), BodyTooLargeError);
+});
+
+test('gRPC codecs: snappy is the framing format and zstd a zstd frame, both ways with the other implementations', async (t) => {
+  if (!codecToolsOr(t)) return;
+  assert.ok(pythonSnappy('unframe', await grpcCompress('snappy', body)).equals(body));
+  assert.ok((await grpcDecompress('snappy', pythonSnappy('frame', body), -1)).equals(body));
+  assert.ok(zstdTool(['-d', '-c', '-q'], await grpcCompress('zstd', body)).equals(body));
+  assert.ok((await grpcDecompress('zstd', zstdTool(['-c', '-q'], body), body.length)).equals(body));
+  await assert.rejects(grpcDecompress('zstd', zstdTool(['-c', '-q'], body), body.length - 1));
+});
