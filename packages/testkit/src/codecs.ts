@@ -10,7 +10,7 @@ import type { TestContext } from 'node:test';
 const MAX_BUFFER = 256 * 1024 * 1024;
 
 /** Why a codec tool is missing, or undefined when all are here (setup installs them for tests). */
-export function missingCodecTools(): string | undefined {
+function missingCodecTools(): string | undefined {
   for (const [tool, path] of [['lz4', '/usr/bin/lz4'], ['zstd', '/usr/bin/zstd'], ['python3', '/usr/bin/python3']]) {
     if (!existsSync(path)) return `${tool} is not installed`;
   }
