@@ -9,7 +9,13 @@ import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import { lz4FrameCompress, lz4FrameDecompress } from './lz4-frame.ts';
 import {
-  CorruptInput, OutputTooLarge, isSnappyFramed, snappy, snappyBlockLength, snappyFramedCompress, snappyFramedDecompress,
+  CorruptInput,
+  OutputTooLarge,
+  isSnappyFramed,
+  snappy,
+  snappyBlockLength,
+  snappyFramedCompress,
+  snappyFramedDecompress,
 } from './snappy-framed.ts';
 
 type Zstd = typeof import('@mongodb-js/zstd');
@@ -21,7 +27,15 @@ const zstd = () => (zstdModule ??= require('@mongodb-js/zstd') as Zstd);
 
 export type Compression = 'gzip' | 'deflate' | 'zlib' | 'zstd' | 'snappy' | 'x-snappy-framed' | 'lz4';
 /** every value configcompression accepts for an HTTP client, besides none and "" */
-export const COMPRESSIONS: readonly Compression[] = ['gzip', 'deflate', 'zlib', 'zstd', 'snappy', 'x-snappy-framed', 'lz4'];
+export const COMPRESSIONS: readonly Compression[] = [
+  'gzip',
+  'deflate',
+  'zlib',
+  'zstd',
+  'snappy',
+  'x-snappy-framed',
+  'lz4',
+];
 
 /** The body, or what it inflates to, is bigger than allowed. */
 export class BodyTooLargeError extends Error {
@@ -77,7 +91,8 @@ export async function decompress(encoding: Compression, body: Buffer, maxBytes: 
     }
   } catch (err) {
     if (err instanceof BodyTooLargeError || err instanceof ContentEncodingError) throw err;
-    if (err instanceof OutputTooLarge || (err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw new BodyTooLargeError(maxBytes);
+    if (err instanceof OutputTooLarge || (err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE')
+      throw new BodyTooLargeError(maxBytes);
     if (err instanceof CorruptInput) throw new ContentEncodingError(`${encoding}: corrupt input: ${err.message}`);
     throw new ContentEncodingError(`${encoding}: ${(err as Error).message}`);
   }

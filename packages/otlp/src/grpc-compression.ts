@@ -75,8 +75,14 @@ export function installGrpcCompression(): void {
   if (installed) return;
   const server = BaseServerInterceptingCall.prototype as unknown as ServerCallInternals;
   const factory = CompressionFilterFactory.prototype as unknown as FilterFactoryInternals;
-  if (typeof server.decompressMessage !== 'function' || typeof server.sendMetadata !== 'function' || typeof factory.createFilter !== 'function') {
-    throw new Error('this @grpc/grpc-js version does not have the internals flowtel extends for snappy and zstd gRPC compression');
+  if (
+    typeof server.decompressMessage !== 'function' ||
+    typeof server.sendMetadata !== 'function' ||
+    typeof factory.createFilter !== 'function'
+  ) {
+    throw new Error(
+      'this @grpc/grpc-js version does not have the internals flowtel extends for snappy and zstd gRPC compression',
+    );
   }
   installed = true;
 
@@ -87,8 +93,14 @@ export function installGrpcCompression(): void {
     return grpcDecompress(encoding, message.subarray(5), this.maxReceiveMessageSize).catch((err: unknown) => {
       // the shape grpc-js rejects with, which it sends as the call's status
       throw err instanceof OutputTooLarge
-        ? { code: GrpcStatus.RESOURCE_EXHAUSTED, details: `Received message that decompresses to a size larger than ${this.maxReceiveMessageSize}` }
-        : { code: GrpcStatus.INTERNAL, details: `Failed to decompress ${encoding}-encoded message${err instanceof CorruptInput ? `: ${err.message}` : ''}` };
+        ? {
+            code: GrpcStatus.RESOURCE_EXHAUSTED,
+            details: `Received message that decompresses to a size larger than ${this.maxReceiveMessageSize}`,
+          }
+        : {
+            code: GrpcStatus.INTERNAL,
+            details: `Failed to decompress ${encoding}-encoded message${err instanceof CorruptInput ? `: ${err.message}` : ''}`,
+          };
     });
   };
 

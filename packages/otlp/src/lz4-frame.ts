@@ -151,7 +151,8 @@ export function lz4FrameDecompress(body: Uint8Array, maxBytes: number): Buffer {
       p += 8;
     }
     if (p >= body.length) throw new CorruptInput('truncated frame descriptor');
-    if (body[p] !== ((xxh32(body, descriptor, p) >>> 8) & 0xff)) throw new CorruptInput('frame descriptor checksum mismatch');
+    if (body[p] !== ((xxh32(body, descriptor, p) >>> 8) & 0xff))
+      throw new CorruptInput('frame descriptor checksum mismatch');
     p++;
     const frameStart = out.length;
     for (;;) {

@@ -42,7 +42,9 @@ function maskedCrc(bytes: Uint8Array, from: number, to: number): number {
 }
 
 export function isSnappyFramed(body: Uint8Array): boolean {
-  return body.length >= STREAM_IDENTIFIER.length && STREAM_IDENTIFIER.equals(body.subarray(0, STREAM_IDENTIFIER.length));
+  return (
+    body.length >= STREAM_IDENTIFIER.length && STREAM_IDENTIFIER.equals(body.subarray(0, STREAM_IDENTIFIER.length))
+  );
 }
 
 export function snappyFramedCompress(input: Uint8Array): Buffer {
@@ -82,7 +84,7 @@ export function snappyFramedDecompress(body: Uint8Array, maxBytes: number): Buff
   if (!isSnappyFramed(src)) throw new CorruptInput('missing the stream identifier chunk');
   const parts: Buffer[] = [];
   let total = 0;
-  for (let at = 0; at < src.length; ) {
+  for (let at = 0; at < src.length;) {
     if (at + 4 > src.length) throw new CorruptInput('truncated chunk header');
     const type = src[at];
     const length = src.readUIntLE(at + 1, 3);
@@ -98,7 +100,8 @@ export function snappyFramedDecompress(body: Uint8Array, maxBytes: number): Buff
         if (size > MAX_CHUNK) throw new CorruptInput(`chunk of ${size} bytes, more than ${MAX_CHUNK}`);
         if (total + size > maxBytes) throw new OutputTooLarge();
         data = snappy().uncompressSync(data, { asBuffer: true }) as Buffer;
-      } else if (data.length > MAX_CHUNK) throw new CorruptInput(`chunk of ${data.length} bytes, more than ${MAX_CHUNK}`);
+      } else if (data.length > MAX_CHUNK)
+        throw new CorruptInput(`chunk of ${data.length} bytes, more than ${MAX_CHUNK}`);
       if (maskedCrc(data, 0, data.length) !== src.readUInt32LE(start)) throw new CorruptInput('checksum mismatch');
       total += data.length;
       if (total > maxBytes) throw new OutputTooLarge();

@@ -4,12 +4,21 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { lz4Tool, codecToolsOr, pythonSnappy, zstdTool } from '@flowtel/testkit';
-import { BodyTooLargeError, ContentEncodingError, compress, decompress, grpcCompress, grpcDecompress } from '../src/index.ts';
+import {
+  BodyTooLargeError,
+  ContentEncodingError,
+  compress,
+  decompress,
+  grpcCompress,
+  grpcDecompress,
+} from '../src/index.ts';
 import { xxh32 } from '../src/lz4-frame.ts';
 import { crc32c } from '../src/snappy-framed.ts';
 
 // an OTLP-like body: repetitive, with some variety, ~1.3 MB (several LZ4 blocks and snappy chunks)
-const body = Buffer.from(Array.from({ length: 40_000 }, (_, i) => `{"key":"http.route","value":"/api/v${i % 7}/items/${i % 313}"}`).join(','));
+const body = Buffer.from(
+  Array.from({ length: 40_000 }, (_, i) => `{"key":"http.route","value":"/api/v${i % 7}/items/${i % 313}"}`).join(','),
+);
 const MB = 1 << 20;
 
 test('checksums: CRC-32C and xxHash32 give the check values their specs publish', () => {
@@ -21,8 +30,16 @@ test('checksums: CRC-32C and xxHash32 give the check values their specs publish'
 
 test('lz4: frames written by the lz4 tool in its variants decode; ours decode with the tool', async (t) => {
   if (!codecToolsOr(t)) return;
-  const variants = [['-c'], ['-c', '-BD'], ['-c', '--content-size', '-BX'], ['-c', '-9', '-B4'], ['-c', '--no-frame-crc', '-B7'], ['-c', '-1', '--favor-decSpeed']];
-  for (const args of variants) assert.ok((await decompress('lz4', lz4Tool(args, body), 4 * MB)).equals(body), args.join(' '));
+  const variants = [
+    ['-c'],
+    ['-c', '-BD'],
+    ['-c', '--content-size', '-BX'],
+    ['-c', '-9', '-B4'],
+    ['-c', '--no-frame-crc', '-B7'],
+    ['-c', '-1', '--favor-decSpeed'],
+  ];
+  for (const args of variants)
+    assert.ok((await decompress('lz4', lz4Tool(args, body), 4 * MB)).equals(body), args.join(' '));
   // two frames one after the other, as a stream writer may produce
   const two = Buffer.concat([lz4Tool(['-c'], body.subarray(0, 1000)), lz4Tool(['-c'], body.subarray(1000))]);
   assert.ok((await decompress('lz4', two, 4 * MB)).equals(body));
@@ -37,11 +54,17 @@ test('lz4: an inflating body stops at the limit; corrupt frames are encoding err
   const bomb = lz4Tool(['-c'], Buffer.alloc(64 * MB));
   assert.ok(bomb.length < 300 * 1024, `${bomb.length} bytes`);
   await assert.rejects(decompress('lz4', bomb, MB), BodyTooLargeError);
-  await assert.rejects(decompress('lz4', lz4Tool(['-c', '--content-size'], Buffer.alloc(2 * MB)), MB), BodyTooLargeError);
+  await assert.rejects(
+    decompress('lz4', lz4Tool(['-c', '--content-size'], Buffer.alloc(2 * MB)), MB),
+    BodyTooLargeError,
+  );
   const frame = lz4Tool(['-c', '-BX'], body);
   const flipped = Buffer.from(frame);
   flipped[frame.length >> 1] ^= 0xff;
-  await assert.rejects(decompress('lz4', flipped, 4 * MB), (e: Error) => e instanceof ContentEncodingError && /lz4: corrupt input/.test(e.message));
+  await assert.rejects(
+    decompress('lz4', flipped, 4 * MB),
+    (e: Error) => e instanceof ContentEncodingError && /lz4: corrupt input/.test(e.message),
+  );
   await assert.rejects(decompress('lz4', frame.subarray(0, frame.length - 9), 4 * MB), ContentEncodingError);
   await assert.rejects(decompress('lz4', Buffer.from('not lz4 at all'), MB), /not an LZ4 frame/);
 });

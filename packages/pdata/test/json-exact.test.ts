@@ -23,7 +23,9 @@ test('json: integers beyond 2^53 written as numbers decode exactly: intValue, ti
   assert.deepEqual(value('digits in a string stay a string'), { stringValue: '12345678901234567890123' });
   // a double field takes the number as JSON.parse would have
   assert.deepEqual(value('x:,[12345678901234567890'), { doubleValue: 12345678901234567890 });
-  assert.deepEqual(value('esc"aped'), { arrayValue: { values: [{ intValue: 18014398509481985n }, { doubleValue: 1.5e300 }] } });
+  assert.deepEqual(value('esc"aped'), {
+    arrayValue: { values: [{ intValue: 18014398509481985n }, { doubleValue: 1.5e300 }] },
+  });
   const span = traces.resourceSpans[0].scopeSpans[0].spans[0];
   assert.equal(span.startTimeUnixNano, 1700000000000000001n);
   assert.equal(span.endTimeUnixNano, 18446744073709551615n);
@@ -40,20 +42,44 @@ test('json: integers beyond 2^53 written as numbers decode exactly: intValue, ti
   assert.equal(e.exponentialHistogram!.dataPoints[0].zeroCount, 9007199254740997n);
   assert.deepEqual(e.exponentialHistogram!.dataPoints[0].positive.bucketCounts, [9007199254740999n]);
 
-  const log = logsFromJson('{"resourceLogs":[{"scopeLogs":[{"logRecords":[{"observedTimeUnixNano":1700000000000000005}]}]}]}');
+  const log = logsFromJson(
+    '{"resourceLogs":[{"scopeLogs":[{"logRecords":[{"observedTimeUnixNano":1700000000000000005}]}]}]}',
+  );
   assert.equal(log.resourceLogs[0].scopeLogs[0].logRecords[0].observedTimeUnixNano, 1700000000000000005n);
-  assert.equal(exportResponseFromJson('traces', '{"partialSuccess":{"rejectedSpans":9007199254740993}}').partialSuccess!.rejected, 9007199254740993n);
+  assert.equal(
+    exportResponseFromJson('traces', '{"partialSuccess":{"rejectedSpans":9007199254740993}}').partialSuccess!.rejected,
+    9007199254740993n,
+  );
 });
 
 test('json: a big number is still refused where a string, a bool or a small integer belongs, and out-of-range int64s are refused', () => {
   const bad: [string, RegExp][] = [
-    ['{"resourceSpans":[{"scopeSpans":[{"spans":[{"name":12345678901234567890}]}]}]}', /name: expected a string, got the number 12345678901234567890/],
-    ['{"resourceSpans":[{"scopeSpans":[{"spans":[{"droppedAttributesCount":12345678901234567890}]}]}]}', /droppedAttributesCount: expected an integer in \[0, 4294967295\]/],
-    ['{"resourceSpans":[{"scopeSpans":[{"spans":[{"endTimeUnixNano":18446744073709551616}]}]}]}', /endTimeUnixNano: expected a uint64/],
-    ['{"resourceSpans":[{"resource":{"attributes":[{"key":"k","value":{"intValue":9223372036854775808}}]}}]}', /intValue: expected an int64/],
-    ['{"resourceSpans":[{"resource":{"attributes":[{"key":"k","value":{"boolValue":10000000000000000}}]}}]}', /boolValue: expected a boolean/],
+    [
+      '{"resourceSpans":[{"scopeSpans":[{"spans":[{"name":12345678901234567890}]}]}]}',
+      /name: expected a string, got the number 12345678901234567890/,
+    ],
+    [
+      '{"resourceSpans":[{"scopeSpans":[{"spans":[{"droppedAttributesCount":12345678901234567890}]}]}]}',
+      /droppedAttributesCount: expected an integer in \[0, 4294967295\]/,
+    ],
+    [
+      '{"resourceSpans":[{"scopeSpans":[{"spans":[{"endTimeUnixNano":18446744073709551616}]}]}]}',
+      /endTimeUnixNano: expected a uint64/,
+    ],
+    [
+      '{"resourceSpans":[{"resource":{"attributes":[{"key":"k","value":{"intValue":9223372036854775808}}]}}]}',
+      /intValue: expected an int64/,
+    ],
+    [
+      '{"resourceSpans":[{"resource":{"attributes":[{"key":"k","value":{"boolValue":10000000000000000}}]}}]}',
+      /boolValue: expected a boolean/,
+    ],
   ];
   for (const [input, message] of bad) {
-    assert.throws(() => tracesFromJson(input), (e: unknown) => e instanceof DecodeError && message.test(e.message), input);
+    assert.throws(
+      () => tracesFromJson(input),
+      (e: unknown) => e instanceof DecodeError && message.test(e.message),
+      input,
+    );
   }
 });

@@ -38,7 +38,13 @@ const request = (...items: Bytes[]) => new Uint8Array(len(1, len(2, ...items)));
 
 test('a span given its status twice, its start time twice and attributes in both halves decodes as their merge', () => {
   // Span fields: trace_id 1, span_id 2, name 5, start 7, attributes 9, status 15 {message 2, code 3}
-  const first = [...bytesOf(1, 16, 0xaa), ...str(5, 'first'), ...fixed64(7, 100n), ...kv(9, 'a', str(1, 'x')), ...len(15, str(2, 'broken'))];
+  const first = [
+    ...bytesOf(1, 16, 0xaa),
+    ...str(5, 'first'),
+    ...fixed64(7, 100n),
+    ...kv(9, 'a', str(1, 'x')),
+    ...len(15, str(2, 'broken')),
+  ];
   const second = [...bytesOf(2, 8, 0xbb), ...fixed64(7, 200n), ...kv(9, 'b', uint(3, 7)), ...len(15, uint(3, 2))];
   const span = decodeTraces(request(len(2, first, second))).resourceSpans[0].scopeSpans[0].spans[0];
   assert.equal(span.name, 'first');
@@ -60,7 +66,10 @@ test('a resource and a scope given twice merge; a later scalar wins over an earl
   const scope2 = len(1, str(2, '2.0'), kv(3, 'k', str(1, 'v')));
   const bytes = new Uint8Array(len(1, resource1, len(2, scope1, scope2, len(2, str(5, 'span'))), resource2));
   const rs = decodeTraces(bytes).resourceSpans[0];
-  assert.deepEqual(rs.resource.attributes.map((a) => a.key), ['service.name', 'host.name']);
+  assert.deepEqual(
+    rs.resource.attributes.map((a) => a.key),
+    ['service.name', 'host.name'],
+  );
   assert.equal(rs.resource.droppedAttributesCount, 3);
   const scope = rs.scopeSpans[0].scope;
   assert.deepEqual([scope.name, scope.version, scope.attributes.map((a) => a.key)], ['lib', '2.0', ['k']]);
@@ -73,10 +82,24 @@ test('AnyValue: an array value given twice appends, a kvlist twice appends, anot
   const kvlists = [...len(6, kv(1, 'x', uint(3, 1))), ...len(6, kv(1, 'y', uint(3, 2)))];
   const replaced = [...len(5, len(1, uint(3, 1))), ...str(1, 'now a string')];
   // the body itself given twice: the second body's array appends to the first's
-  const records = [len(2, len(5, arrays)), len(2, len(5, kvlists)), len(2, len(5, replaced)), len(2, len(5, len(5, len(1, uint(3, 1)))), len(5, len(5, len(1, uint(3, 9)))))];
+  const records = [
+    len(2, len(5, arrays)),
+    len(2, len(5, kvlists)),
+    len(2, len(5, replaced)),
+    len(2, len(5, len(5, len(1, uint(3, 1)))), len(5, len(5, len(1, uint(3, 9))))),
+  ];
   const logs = decodeLogs(request(...records)).resourceLogs[0].scopeLogs[0].logRecords;
-  assert.deepEqual(logs[0].body, { arrayValue: { values: [{ intValue: 1n }, { intValue: 2n }, { stringValue: 'three' }] } });
-  assert.deepEqual(logs[1].body, { kvlistValue: { values: [{ key: 'x', value: { intValue: 1n } }, { key: 'y', value: { intValue: 2n } }] } });
+  assert.deepEqual(logs[0].body, {
+    arrayValue: { values: [{ intValue: 1n }, { intValue: 2n }, { stringValue: 'three' }] },
+  });
+  assert.deepEqual(logs[1].body, {
+    kvlistValue: {
+      values: [
+        { key: 'x', value: { intValue: 1n } },
+        { key: 'y', value: { intValue: 2n } },
+      ],
+    },
+  });
   assert.deepEqual(logs[2].body, { stringValue: 'now a string' });
   assert.deepEqual(logs[3].body, { arrayValue: { values: [{ intValue: 1n }, { intValue: 9n }] } });
 });
@@ -89,23 +112,37 @@ test('metrics: a sum given twice merges its points and flags; another data membe
     b.writeBigInt64LE(n);
     return [...tag(6, 1), ...b];
   };
-  const sum = [...str(1, 'requests'), ...len(7, len(1, asInt(1n)), uint(2, 1)), ...len(7, len(1, asInt(2n)), uint(3, 1))];
+  const sum = [
+    ...str(1, 'requests'),
+    ...len(7, len(1, asInt(1n)), uint(2, 1)),
+    ...len(7, len(1, asInt(2n)), uint(3, 1)),
+  ];
   const replaced = [...str(1, 'g'), ...len(7, len(1, asInt(1n))), ...len(5, len(1, asInt(5n)))];
   // ExponentialHistogramDataPoint: positive 8 {offset 1 (sint32), bucket_counts 2 (packed)}
   const zigzag = (n: number) => (n << 1) ^ (n >> 31);
   const buckets = len(8, uint(1, zigzag(-3)), len(2, varint(4), varint(5)));
   const moreBuckets = len(8, len(2, varint(6)), uint(2, 7));
   const expo = [...str(1, 'e'), ...len(10, len(1, buckets, moreBuckets))];
-  const metrics = decodeMetrics(request(len(2, sum), len(2, replaced), len(2, expo))).resourceMetrics[0].scopeMetrics[0].metrics;
+  const metrics = decodeMetrics(request(len(2, sum), len(2, replaced), len(2, expo))).resourceMetrics[0].scopeMetrics[0]
+    .metrics;
   assert.deepEqual(metrics[0].sum, {
     dataPoints: [metrics[0].sum!.dataPoints[0], metrics[0].sum!.dataPoints[1]],
     aggregationTemporality: 1,
     isMonotonic: true,
   });
-  assert.deepEqual(metrics[0].sum!.dataPoints.map((p) => p.asInt), [1n, 2n]);
+  assert.deepEqual(
+    metrics[0].sum!.dataPoints.map((p) => p.asInt),
+    [1n, 2n],
+  );
   assert.equal(metrics[1].sum, undefined);
-  assert.deepEqual(metrics[1].gauge!.dataPoints.map((p) => p.asInt), [5n]);
-  assert.deepEqual(metrics[2].exponentialHistogram!.dataPoints[0].positive, { offset: -3, bucketCounts: [4n, 5n, 6n, 7n] });
+  assert.deepEqual(
+    metrics[1].gauge!.dataPoints.map((p) => p.asInt),
+    [5n],
+  );
+  assert.deepEqual(metrics[2].exponentialHistogram!.dataPoints[0].positive, {
+    offset: -3,
+    bucketCounts: [4n, 5n, 6n, 7n],
+  });
 });
 
 test('an export response with partial_success twice merges it', () => {
@@ -131,6 +168,10 @@ test('ids: empty means no id; 16-byte trace ids and 8-byte span ids decode; any 
     ['Exemplar.trace_id', request(len(2, len(5, len(1, len(5, bytesOf(5, 8, 1)))))), decodeMetrics],
   ];
   for (const [field, bytes, decode] of cases) {
-    assert.throws(() => decode(bytes), (err: Error) => err instanceof DecodeError && err.message.includes(`invalid ${field} length`), field);
+    assert.throws(
+      () => decode(bytes),
+      (err: Error) => err instanceof DecodeError && err.message.includes(`invalid ${field} length`),
+      field,
+    );
   }
 });

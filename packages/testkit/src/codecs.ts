@@ -11,7 +11,11 @@ const MAX_BUFFER = 256 * 1024 * 1024;
 
 /** Why a codec tool is missing, or undefined when all are here (setup installs them for tests). */
 function missingCodecTools(): string | undefined {
-  for (const [tool, path] of [['lz4', '/usr/bin/lz4'], ['zstd', '/usr/bin/zstd'], ['python3', '/usr/bin/python3']]) {
+  for (const [tool, path] of [
+    ['lz4', '/usr/bin/lz4'],
+    ['zstd', '/usr/bin/zstd'],
+    ['python3', '/usr/bin/python3'],
+  ]) {
     if (!existsSync(path)) return `${tool} is not installed`;
   }
   try {

@@ -28,13 +28,19 @@ test('HTTP: lz4 (lz4 tool), x-snappy-framed and framed snappy (python-snappy), z
       ['zlib', deflateSync(body)],
     ];
     for (const [encoding, compressed] of bodies) {
-      const res = await fetch(r.url('/v1/traces'), { method: 'POST', headers: { ...PROTO, 'content-encoding': encoding }, body: new Uint8Array(compressed) });
+      const res = await fetch(r.url('/v1/traces'), {
+        method: 'POST',
+        headers: { ...PROTO, 'content-encoding': encoding },
+        body: new Uint8Array(compressed),
+      });
       assert.equal(res.status, 200, encoding);
     }
     assert.equal(r.consumer.received.length, bodies.length);
     for (const b of r.consumer.received) assert.deepEqual(firstSpanNames(b), ['span-0', 'span-1']);
     const bomb = await fetch(r.url('/v1/traces'), {
-      method: 'POST', headers: { ...PROTO, 'content-encoding': 'lz4' }, body: new Uint8Array(lz4Tool(['-c'], Buffer.alloc(64 << 20))),
+      method: 'POST',
+      headers: { ...PROTO, 'content-encoding': 'lz4' },
+      body: new Uint8Array(lz4Tool(['-c'], Buffer.alloc(64 << 20))),
     });
     assert.equal(bomb.status, 413);
   } finally {
@@ -53,7 +59,11 @@ function rawGrpc(port: number, path: string, message: Uint8Array, encoding?: str
     const session = http2.connect(`http://127.0.0.1:${port}`);
     session.on('error', reject);
     const stream = session.request({
-      ':method': 'POST', ':path': path, 'content-type': 'application/grpc', te: 'trailers', ...(encoding ? { 'grpc-encoding': encoding } : {}),
+      ':method': 'POST',
+      ':path': path,
+      'content-type': 'application/grpc',
+      te: 'trailers',
+      ...(encoding ? { 'grpc-encoding': encoding } : {}),
     });
     let headers: http2.IncomingHttpHeaders = {};
     stream.on('response', (h) => (headers = h));
@@ -78,7 +88,10 @@ test('gRPC: snappy (python-snappy framing) and zstd (zstd tool) messages are acc
   try {
     const body = encodeTraces(sampleTraces(3));
     const path = codecFor('traces').grpcPath;
-    for (const [encoding, message] of [['snappy', pythonSnappy('frame', body)], ['zstd', zstdTool(['-c', '-q'], body)]] as const) {
+    for (const [encoding, message] of [
+      ['snappy', pythonSnappy('frame', body)],
+      ['zstd', zstdTool(['-c', '-q'], body)],
+    ] as const) {
       const answer = await rawGrpc(r.grpcPort, path, message, encoding);
       assert.equal(answer.trailers['grpc-status'], '0', `${encoding}: ${answer.trailers['grpc-message']}`);
       assert.match(String(answer.headers['grpc-accept-encoding']), /\bsnappy\b.*\bzstd\b|\bzstd\b.*\bsnappy\b/);
@@ -89,9 +102,15 @@ test('gRPC: snappy (python-snappy framing) and zstd (zstd tool) messages are acc
     // a snappy block is not the framing format gRPC's snappy means: a clear INTERNAL, nothing consumed
     const block = await rawGrpc(r.grpcPort, path, pythonSnappy('block', body), 'snappy');
     assert.equal(block.trailers['grpc-status'], String(GrpcCode.INTERNAL));
-    assert.match(decodeURIComponent(String(block.trailers['grpc-message'])), /Failed to decompress snappy-encoded message: missing the stream identifier/);
+    assert.match(
+      decodeURIComponent(String(block.trailers['grpc-message'])),
+      /Failed to decompress snappy-encoded message: missing the stream identifier/,
+    );
     // an encoding nobody registered stays UNIMPLEMENTED, as grpc-go answers it
-    assert.equal((await rawGrpc(r.grpcPort, path, lz4Tool(['-c'], body), 'lz4')).trailers['grpc-status'], String(GrpcCode.UNIMPLEMENTED));
+    assert.equal(
+      (await rawGrpc(r.grpcPort, path, lz4Tool(['-c'], body), 'lz4')).trailers['grpc-status'],
+      String(GrpcCode.UNIMPLEMENTED),
+    );
     assert.equal(r.consumer.received.length, 2);
   } finally {
     await r.stop();
@@ -104,7 +123,10 @@ test('gRPC: a zstd or snappy message that inflates past max_recv_msg_size_mib is
   try {
     const path = codecFor('traces').grpcPath;
     const big = Buffer.alloc(3 << 20);
-    for (const [encoding, message] of [['zstd', zstdTool(['-c', '-q'], big)], ['snappy', pythonSnappy('frame', big)]] as const) {
+    for (const [encoding, message] of [
+      ['zstd', zstdTool(['-c', '-q'], big)],
+      ['snappy', pythonSnappy('frame', big)],
+    ] as const) {
       assert.ok(message.length < 1 << 20, `${encoding}: ${message.length} bytes compressed`);
       const answer = await rawGrpc(r.grpcPort, path, message, encoding);
       assert.equal(answer.trailers['grpc-status'], String(GrpcCode.RESOURCE_EXHAUSTED), encoding);
