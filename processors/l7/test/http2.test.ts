@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import * as grpc from '@grpc/grpc-js';
 import { http2 as parser } from '../src/protocols/http2.ts';
 import { HpackDecoder, huffmanDecode } from '../src/protocols/hpack.ts';
-import { feed, hex, pieces } from './helpers.ts';
+import { feed, feedHeads, hex, pieces } from './helpers.ts';
 import { tapProxy } from './tap-proxy.ts';
 
 test('hpack: RFC 7541 C.4 requests with Huffman coding and the dynamic table', () => {
@@ -189,4 +189,70 @@ test('grpc: a server stream is one request and one response, ended by the traile
   assert.equal(out[1].pair_key, out[0].pair_key);
   assert.ok((out[1].size ?? 0) > 5 * 5, 'the streamed messages count in the response size');
   assert.equal(out[3].response_exception, 'RST_STREAM CANCEL');
+});
+
+test('hpack: after lost header bytes, entries inserted since decode, older ones are unknown until the table is full or emptied', () => {
+  // a literal with incremental indexing (name and value under 127 bytes, no Huffman)
+  const literal = (name: string, value: string) => Uint8Array.from([0x40, name.length, ...Buffer.from(name), value.length, ...Buffer.from(value)]);
+  const decoder = new HpackDecoder();
+  decoder.decode(literal('custom-key', 'custom-header'));
+  decoder.lostSync();
+  assert.equal(decoder.partial, true);
+  // a new literal (inserted: index 62), then a reference to it and one to what came before the loss
+  const fields = decoder.decode(Uint8Array.from([...literal('new', 'v'), 0xbe, 0xbf, 0x82]));
+  assert.deepEqual(fields, [['new', 'v'], ['new', 'v'], ['', ''], [':method', 'GET']]);
+  assert.equal(decoder.unknownReferences, 1);
+  assert.equal(decoder.partial, true);
+  decoder.decode(hex('20')); // the encoder empties its table: nothing unknown can be referenced
+  assert.equal(decoder.partial, false);
+  const filling = new HpackDecoder();
+  filling.lostSync();
+  // 4 entries of 1,000 + 32 bytes: with the default 4,096-byte table nothing older fits beside them
+  // value length 997 as an HPACK integer with a 7-bit prefix: 127, then 870 in 7-bit groups
+  const entry = (i: number) => Uint8Array.from([0x40, 3, ...Buffer.from(`k-${i}`), 0x7f, 0x80 | (870 & 0x7f), 870 >> 7, ...Buffer.alloc(997, 0x61)]);
+  for (let i = 0; i < 3; i++) filling.decode(entry(i));
+  assert.equal(filling.partial, true);
+  filling.decode(entry(3));
+  assert.equal(filling.partial, false);
+});
+
+test('http2: a request whose header block outgrew the capture head is read from it; later requests keep :method and :path, marked partial', async () => {
+  const server = http2.createServer();
+  server.on('stream', (stream) => {
+    stream.respond({ ':status': 200, 'content-type': 'text/plain' });
+    stream.end('ok');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const chunks = await withTap((server.address() as AddressInfo).port, async (port) => {
+    const client = http2.connect(`http://127.0.0.1:${port}`);
+    const get = (path: string, extra: Record<string, string> = {}) =>
+      new Promise<void>((resolve, reject) => {
+        const req = client.request({ ':path': path, 'x-tenant': 'acme-corp', ...extra });
+        req.on('error', reject);
+        req.resume();
+        req.on('end', () => resolve());
+        req.end();
+      });
+    await get('/first');
+    await get('/big', { 'x-big': 'b'.repeat(8192) });
+    await get('/after-1');
+    await get('/after-2');
+    client.close();
+  });
+  server.close();
+  const out = feedHeads(parser, parser.createState({ captureHeaders: ['x-tenant'] }), 1024, chunks);
+  const requests = out.filter((m) => m.kind === 'request');
+  assert.deepEqual(requests.map((m) => [m.request_type, m.request_resource]), [['GET', '/first'], ['GET', '/big'], ['GET', '/after-1'], ['GET', '/after-2']]);
+  assert.deepEqual(out.filter((m) => m.kind === 'response').map((m) => m.response_code), [200, 200, 200, 200]);
+  const [first, big, after1, after2] = requests;
+  assert.equal(first.attributes['http.request.header.x-tenant'], 'acme-corp');
+  assert.equal(first.attributes['flowtel.l7.request.partial'], undefined);
+  assert.equal(big.attributes['flowtel.l7.request.captured_bytes'], big.captured);
+  assert.ok(big.captured! < big.size && big.size > 4096, `read from the head of its HEADERS frame: ${big.captured} of ${big.size}`);
+  for (const after of [after1, after2]) {
+    // x-tenant was in the table the lost bytes may have changed: unknown now, and said so
+    assert.equal(after.attributes['http.request.header.x-tenant'], undefined);
+    assert.equal(after.attributes['flowtel.l7.request.partial'], true);
+    assert.equal(after.attributes['http.request.method'], 'GET');
+  }
 });

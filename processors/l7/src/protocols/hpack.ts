@@ -107,6 +107,19 @@ export class HpackDecoder {
   private maxBytes = 4096;
   /** Indices that pointed past what this observer knows of the dynamic table. */
   unknownReferences = 0;
+  /**
+   * The capture lost header bytes: insertions were missed, so only the entries inserted since
+   * can be found by their index. False again once those fill the table (nothing older can be
+   * left in it) or the encoder empties it (a size update to 0).
+   */
+  partial = false;
+
+  /** Header bytes of this direction were lost: forget the table, as an observer that joined late. */
+  lostSync(): void {
+    this.dynamic = [];
+    this.dynamicBytes = 0;
+    this.partial = true;
+  }
 
   private lookup(index: number): HeaderField {
     if (index === 0) throw new HpackError('index 0');
@@ -121,6 +134,8 @@ export class HpackDecoder {
     const size = field[0].length + field[1].length + ENTRY_OVERHEAD;
     this.dynamic.unshift(field);
     this.dynamicBytes += size;
+    // no entry (32 bytes or more) from before the loss fits beside the ones known
+    if (this.partial && this.dynamicBytes + ENTRY_OVERHEAD > this.maxBytes) this.partial = false;
     this.evict();
   }
 
@@ -131,10 +146,23 @@ export class HpackDecoder {
     }
   }
 
-  /** Decodes one complete header block; throws HpackError on malformed input. */
-  decode(block: Uint8Array): HeaderField[] {
+  /**
+   * Decodes one complete header block; throws HpackError on malformed input. `head`: the block's
+   * first bytes only (the capture cut it): the fields before the cut.
+   */
+  decode(block: Uint8Array, head = false): HeaderField[] {
     const c = new Cursor(block);
     const fields: HeaderField[] = [];
+    try {
+      this.decodeInto(c, fields);
+    } catch (err) {
+      if (!head || !(err instanceof HpackError)) throw err;
+    }
+    return fields;
+  }
+
+  private decodeInto(c: Cursor, fields: HeaderField[]): void {
+    const block = c.b;
     while (c.pos < block.length) {
       const first = block[c.pos];
       if (first & 0x80) {
@@ -149,6 +177,7 @@ export class HpackDecoder {
         const size = c.integer(5);
         if (size > MAX_DYNAMIC_TABLE_BYTES) throw new HpackError(`dynamic table size ${size}`);
         this.maxBytes = size;
+        if (size === 0) this.partial = false;
         this.evict();
       } else {
         const index = c.integer(4);
@@ -156,6 +185,5 @@ export class HpackDecoder {
         fields.push([name, c.string()]);
       }
     }
-    return fields;
   }
 }

@@ -4,9 +4,9 @@
 // trailers or RST_STREAM). Streams pair by stream id; DATA payloads are skipped.
 
 import { startsWithAscii, u24be, u32be } from '../bytes.ts';
-import { MORE, readFrames, type FrameStep } from '../frame-loop.ts';
+import { MORE, gapInFrames, readFrames, type FrameStep } from '../frame-loop.ts';
 import { statusFromHttpCode, type L7Message, type ResponseStatus } from '../message.ts';
-import { failure, gapOf, parseOptions, type Direction, type ParseOptions, type ProtocolParser } from '../parser.ts';
+import { LOST, failure, parseOptions, type Direction, type ParseOptions, type ProtocolParser } from '../parser.ts';
 import { StreamBuffer } from '../stream-buffer.ts';
 import { HeaderSink, hostAttributes, splitTarget } from './http-headers.ts';
 import { HpackDecoder, HpackError, type HeaderField } from './hpack.ts';
@@ -17,6 +17,7 @@ const FRAME_HEADER = 9;
 const MAX_FRAME = (1 << 24) - 1;
 const MAX_HEADER_BLOCK = 256 * 1024;
 const MAX_STREAMS = 1024;
+const NO_MESSAGES: L7Message[] = [];
 
 const DATA = 0x0;
 const HEADERS = 0x1;
@@ -41,7 +42,17 @@ interface StreamInfo {
   responseSize: number;
   responded: boolean;
   responseHeaders: HeaderSink | undefined;
+  /** a response header block referenced HPACK entries the capture missed */
+  responsePartial: boolean;
 }
+
+/**
+ * Set on a message whose header block referenced HPACK dynamic-table entries this observer does
+ * not know (the capture lost header bytes, or started after the peers built the table): those
+ * fields are missing; the static-table and literal ones (`:method`, `:path`, `:status`, most
+ * `grpc-status`) are there.
+ */
+const PARTIAL = { request: 'flowtel.l7.request.partial', response: 'flowtel.l7.response.partial' } as const;
 
 interface Side {
   buffer: StreamBuffer;
@@ -56,6 +67,8 @@ export interface Http2State {
   toServer: Side;
   toClient: Side;
   streams: Map<number, StreamInfo>;
+  /** a stream of this connection was gRPC: a request whose content-type is lost to HPACK still is */
+  grpc: boolean;
 }
 
 function newSide(): Side {
@@ -70,7 +83,7 @@ function streamOf(state: Http2State, id: number): StreamInfo {
       const oldest = state.streams.keys().next().value!;
       state.streams.delete(oldest);
     }
-    s = { grpc: false, path: undefined, status: undefined, grpcStatus: undefined, grpcMessage: undefined, responseSize: 0, responded: false, responseHeaders: undefined };
+    s = { grpc: false, path: undefined, status: undefined, grpcStatus: undefined, grpcMessage: undefined, responseSize: 0, responded: false, responseHeaders: undefined, responsePartial: false };
     state.streams.set(id, s);
   }
   return s;
@@ -81,7 +94,8 @@ function grpcStatusOf(code: number): ResponseStatus {
   return GRPC_SERVER_ERRORS.has(code) ? 'server_error' : 'client_error';
 }
 
-function requestMessage(state: Http2State, streamId: number, fields: HeaderField[], size: number): L7Message {
+/** `partial`: fields referenced HPACK entries this observer lost; `head`: the block was cut, so fields after the cut are missing. */
+function requestMessage(state: Http2State, streamId: number, fields: HeaderField[], size: number, partial: boolean, head: boolean): L7Message {
   const sink = new HeaderSink(state.options, 'request');
   let method = '';
   let path = '';
@@ -95,7 +109,8 @@ function requestMessage(state: Http2State, streamId: number, fields: HeaderField
     if (name && name[0] !== ':') sink.add(name, value);
   }
   const stream = streamOf(state, streamId);
-  stream.grpc = contentType.startsWith('application/grpc');
+  stream.grpc = contentType.startsWith('application/grpc') || ((partial || head) && !contentType && state.grpc);
+  if (stream.grpc) state.grpc = true;
   stream.path = path;
   const { path: urlPath, query } = splitTarget(path);
   const attributes = sink.attributes;
@@ -104,6 +119,7 @@ function requestMessage(state: Http2State, streamId: number, fields: HeaderField
   if (query !== undefined) attributes['url.query'] = query;
   attributes['network.protocol.name'] = 'http';
   attributes['network.protocol.version'] = '2';
+  if (partial) attributes[PARTIAL.request] = true;
   hostAttributes(authority, attributes);
   const message: L7Message = {
     protocol: stream.grpc ? 'gRPC' : 'HTTP2',
@@ -143,6 +159,7 @@ function responseMessage(state: Http2State, streamId: number, stream: StreamInfo
     attributes,
   };
   if (stream.status !== undefined) attributes['http.response.status_code'] = stream.status;
+  if (stream.responsePartial) attributes[PARTIAL.response] = true;
   if (stream.grpc) {
     attributes['rpc.system'] = 'grpc';
     if (stream.grpcStatus !== undefined) attributes['rpc.grpc.status_code'] = stream.grpcStatus;
@@ -177,9 +194,10 @@ function decodeURIComponentSafe(s: string): string {
   }
 }
 
-function responseHeaders(state: Http2State, streamId: number, fields: HeaderField[], size: number, endStream: boolean): L7Message[] {
+function responseHeaders(state: Http2State, streamId: number, fields: HeaderField[], size: number, endStream: boolean, partial: boolean): L7Message[] {
   const stream = streamOf(state, streamId);
   stream.responseSize += size;
+  if (partial) stream.responsePartial = true;
   stream.responseHeaders ??= new HeaderSink(state.options, 'response');
   for (const [name, value] of fields) {
     if (name === ':status') stream.status = Number(value);
@@ -193,39 +211,43 @@ function responseHeaders(state: Http2State, streamId: number, fields: HeaderFiel
   return endStream || stream.grpcStatus !== undefined ? [responseMessage(state, streamId, stream)] : [];
 }
 
-function headerBlockDone(state: Http2State, direction: Direction, streamId: number, flags: number, block: Uint8Array, size: number): L7Message[] {
+/** `head`: the block's first bytes only, the rest lost by the capture. */
+function headerBlockDone(state: Http2State, direction: Direction, streamId: number, flags: number, block: Uint8Array, size: number, head = false): L7Message[] {
   const side = state[direction];
   let fields: HeaderField[];
+  const unknownBefore = side.hpack.unknownReferences;
   try {
-    fields = side.hpack.decode(block);
+    fields = side.hpack.decode(block, head);
   } catch (err) {
     if (err instanceof HpackError) return [];
     throw err;
   }
+  const partial = side.hpack.unknownReferences > unknownBefore;
   const endStream = (flags & END_STREAM) !== 0;
   if (direction === 'toServer') {
     const isRequest = fields.some(([n]) => n === ':method' || n === ':path');
     if (!isRequest) return [];
-    return [requestMessage(state, streamId, fields, size)];
+    return [requestMessage(state, streamId, fields, size, partial, head)];
   }
-  return responseHeaders(state, streamId, fields, size, endStream);
+  return responseHeaders(state, streamId, fields, size, endStream, partial);
 }
 
-/** The header block fragment of a HEADERS frame, without padding and priority fields. */
-function headersFragment(payload: Uint8Array, flags: number): Uint8Array {
+/** The header block fragment of a HEADERS frame, without padding and priority fields (`head`: the payload's first bytes, its padding not among them). */
+function headersFragment(payload: Uint8Array, flags: number, head = false): Uint8Array {
   let start = 0;
   let end = payload.length;
   if (flags & PADDED) {
     const pad = payload[0];
     start = 1;
-    end -= pad;
+    if (!head) end -= pad;
   }
   if (flags & PRIORITY) start += 5;
   if (start > end) throw new HpackError('padding larger than the frame');
   return payload.subarray(start, end);
 }
 
-function readFrame(state: Http2State, direction: Direction, b: Uint8Array): FrameStep {
+/** `head`: b is all the capture kept of this frame (see gapInFrames): a header block is read from its first bytes. */
+function readFrame(state: Http2State, direction: Direction, b: Uint8Array, head = false): FrameStep {
   const side = state[direction];
   if (direction === 'toServer' && !side.prefaceSeen && startsWithAscii(b, 'PRI')) {
     if (b.length < PREFACE.length) return MORE;
@@ -248,6 +270,7 @@ function readFrame(state: Http2State, direction: Direction, b: Uint8Array): Fram
   if (type !== HEADERS && type !== CONTINUATION && type !== RST_STREAM && type !== PUSH_PROMISE) {
     return { consumed: FRAME_HEADER, skip: length };
   }
+  if (head && b.length < FRAME_HEADER + length) return headFrame(state, direction, b, type, flags, streamId, length);
   if (b.length < FRAME_HEADER + length) return length > MAX_HEADER_BLOCK ? failure('header frame too large') : MORE;
   const payload = b.subarray(FRAME_HEADER, FRAME_HEADER + length);
   const consumed = FRAME_HEADER + length;
@@ -282,13 +305,32 @@ function readFrame(state: Http2State, direction: Direction, b: Uint8Array): Fram
   }
   if (!(flags & END_HEADERS)) return { consumed };
   side.block = undefined;
-  const whole = new Uint8Array(block.parts.reduce((n, p) => n + p.length, 0));
+  return { consumed, messages: headerBlockDone(state, direction, streamId, block.flags, concat(block.parts), block.size) };
+}
+
+/** A HEADERS or CONTINUATION frame of which only b was captured: the fields its first bytes hold. */
+function headFrame(state: Http2State, direction: Direction, b: Uint8Array, type: number, flags: number, streamId: number, length: number): FrameStep {
+  const side = state[direction];
+  const step = { consumed: b.length, skip: FRAME_HEADER + length - b.length, messages: NO_MESSAGES };
+  const payload = b.subarray(FRAME_HEADER);
+  if (type === HEADERS) {
+    step.messages = headerBlockDone(state, direction, streamId, flags, headersFragment(payload, flags, true), FRAME_HEADER + length, true);
+  } else if (type === CONTINUATION && side.block?.streamId === streamId) {
+    const block = side.block;
+    step.messages = headerBlockDone(state, direction, streamId, block.flags, concat([...block.parts, payload]), block.size + FRAME_HEADER + length, true);
+  }
+  side.block = undefined;
+  return step;
+}
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  const whole = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let at = 0;
-  for (const p of block.parts) {
+  for (const p of parts) {
     whole.set(p, at);
     at += p.length;
   }
-  return { consumed, messages: headerBlockDone(state, direction, streamId, block.flags, whole, block.size) };
+  return whole;
 }
 
 /** One or more whole, plausible frames at the start (HEADERS among them), for inference without the preface. */
@@ -320,16 +362,21 @@ export const http2: ProtocolParser<Http2State> = {
     return looksLikeFrames(payload, direction);
   },
   createState(options) {
-    return { options: parseOptions(options), toServer: newSide(), toClient: newSide(), streams: new Map() };
+    return { options: parseOptions(options), toServer: newSide(), toClient: newSide(), streams: new Map(), grpc: false };
   },
   parse(payload, direction, state) {
     return readFrames(state[direction].buffer, payload, (b) => readFrame(state, direction, b));
   },
   gap(state, direction, bytes) {
     const side = state[direction];
-    const harmless = side.buffer.gap(bytes);
-    if (!harmless) side.block = undefined;
-    return gapOf(harmless);
+    // inside a DATA payload being skipped: the frames stay in step, no header bytes were lost
+    if (side.buffer.length === 0 && side.buffer.gap(bytes)) return NO_MESSAGES;
+    // A header frame held is read from its head; then, whatever was lost, insertions into the
+    // sender's HPACK table may have been among it.
+    const result = side.buffer.length > 0 ? gapInFrames(side.buffer, bytes, (b) => readFrame(state, direction, b, true)) : LOST;
+    side.block = undefined;
+    side.hpack.lostSync();
+    return result;
   },
   flush(state) {
     const out: L7Message[] = [];
