@@ -32,10 +32,15 @@ export async function startSink(): Promise<Sink> {
   return sink;
 }
 
-/** flowtel: otlp/grpc in → batch → otlp_grpc out to the sink, pinned to `cpus` when given. */
-export async function startFlowtel(sinkPort: number, opts: { cpus?: string; batch?: boolean } = {}): Promise<{ collector: RunningCollector; pid: number; port: number }> {
+/**
+ * flowtel: otlp/grpc in → batch → otlp_grpc out to the sink (one exporter per sink when given
+ * several: `otlp/0`, `otlp/1`, ...), pinned to `cpus` when given.
+ */
+export async function startFlowtel(sinkPort: number | number[], opts: { cpus?: string; batch?: boolean } = {}): Promise<{ collector: RunningCollector; pid: number; port: number }> {
   const port = await freePort();
   const metricsPort = await freePort();
+  const sinks = Array.isArray(sinkPort) ? sinkPort : [sinkPort];
+  const ids = sinks.length === 1 ? ['otlp'] : sinks.map((_, i) => `otlp/${i}`);
   const yaml = `
 receivers:
   otlp:
@@ -44,15 +49,13 @@ receivers:
 processors:
   batch: {}
 exporters:
-  otlp:
-    endpoint: "127.0.0.1:${sinkPort}"
-    tls: {insecure: true}
+${sinks.map((p, i) => `  ${ids[i]}:\n    endpoint: "127.0.0.1:${p}"\n    tls: {insecure: true}`).join('\n')}
 service:
   telemetry:
     logs: {level: warn}
     metrics: {address: "127.0.0.1:${metricsPort}"}
   pipelines:
-    traces: {receivers: [otlp], processors: [${opts.batch === false ? '' : 'batch'}], exporters: [otlp]}
+    traces: {receivers: [otlp], processors: [${opts.batch === false ? '' : 'batch'}], exporters: [${ids.join(', ')}]}
 `;
   const path = join(mkdtempSync(join(tmpdir(), 'flowtel-bench-')), 'config.yaml');
   writeFileSync(path, yaml);

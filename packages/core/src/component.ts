@@ -96,6 +96,8 @@ export interface ExporterFactory<C = any> extends FactoryBase<C> {
   stability: Partial<Record<PipelineSignal, Stability>>;
   /** One instance per exporter id, shared by every pipeline that names it. */
   createExporter(settings: CreateSettings, config: C, signals: PipelineSignal[]): Exporter;
+  /** true when it changes the batches it consumes: the pipeline's fan-out then gives it its own copy */
+  mutatesData?: boolean;
 }
 
 export interface ConnectorFactory<C = any> extends FactoryBase<C> {
@@ -103,6 +105,8 @@ export interface ConnectorFactory<C = any> extends FactoryBase<C> {
   /** stability per `from->to`, e.g. `traces->metrics` */
   stability: Partial<Record<`${PipelineSignal}->${PipelineSignal}`, Stability>>;
   createConnector(settings: CreateSettings, config: C, consumers: Partial<Record<PipelineSignal, Consumer>>): Connector;
+  /** true when it changes the batches it consumes: the pipeline's fan-out then gives it its own copy */
+  mutatesData?: boolean;
 }
 
 export interface ExtensionFactory<C = any> extends FactoryBase<C> {

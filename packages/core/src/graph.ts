@@ -3,15 +3,17 @@
 //   receivers ──fan-out──▶ Subject per pipeline ──processors──▶ fan-out to exporters/connectors
 //
 // A receiver used by several pipelines runs once; each pipeline has its own processor
-// instances; exporters and connectors are shared. Every batch carries an Ack back to its
-// receiver. Start: extensions, exporters, connectors, processors, receivers; shutdown is the
-// reverse, and pipelines drain before their exporters stop.
+// instances; exporters and connectors are shared. Both fan-outs hand a batch out as otelcol's
+// fanoutconsumer does (fanout.ts): copies only for consumers that change data. Every batch
+// carries an Ack back to its receiver. Start: extensions, exporters, connectors, processors,
+// receivers; shutdown is the reverse, and pipelines drain before their exporters stop.
 import { Subject, map, mergeMap, tap, type Observable } from 'rxjs';
 import type { Meter } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import type { Component, Connector, CreateSettings, Exporter, Extension, Host, Kind, Processor, Receiver } from './component.ts';
 import { Ack, asConsumerError, retryable, type Batch, type BatchInput, type Consumer, type PipelineSignal } from './consumer.ts';
 import type { PipelineConfig, ResolvedConfig } from './config/validate.ts';
+import { fanOut, fanOutMutates } from './fanout.ts';
 import { ProcessorObs, ReceiverObs } from './telemetry/obs.ts';
 import type { Telemetry } from './telemetry/telemetry.ts';
 
@@ -35,13 +37,13 @@ interface Pipeline {
   /** resolves when the pipeline has drained after its input completed */
   drained: Promise<void>;
   closed: boolean;
-  /** whether any processor may change the data in place (then fan-out copies) */
+  /** per sink: whether it changes what it consumes (then the fan-out gives it a copy) */
+  sinkMutates: boolean[];
+  /**
+   * whether the pipeline changes the data it is given: a processor does, or every sink does
+   * (otelcol's pipeline capability); receivers fanning out to it then give it a copy
+   */
   mutates: boolean;
-}
-
-function copyBatch(batch: Batch): Batch {
-  // socket batches are read-only by contract; everything else is plain data
-  return batch.signal === 'socket' ? batch : ({ ...batch, data: structuredClone(batch.data) } as Batch);
 }
 
 export class Graph implements Host {
@@ -114,8 +116,9 @@ export class Graph implements Host {
         return e.factory.createProcessor(this.settings('processor', id, { 'otelcol.pipeline.id': p.id }), e.config, p.signal, p.id);
       });
       const sinks = p.exporters.map((id) => this.exporters.get(id) ?? this.connectors.get(id)!);
-      const mutates = p.processors.some((id) => c.processors.get(id)!.factory.mutatesData);
-      const pipeline: Pipeline = { config: p, input, processors, sinks, drained: Promise.resolve(), closed: false, mutates };
+      const sinkMutates = p.exporters.map((id) => (c.exporters.get(id) ?? c.connectors.get(id))?.factory.mutatesData === true);
+      const mutates = p.processors.some((id) => c.processors.get(id)!.factory.mutatesData) || fanOutMutates(sinkMutates);
+      const pipeline: Pipeline = { config: p, input, processors, sinks, drained: Promise.resolve(), closed: false, sinkMutates, mutates };
       pipeline.drained = this.wire(pipeline);
       this.pipelines.set(p.id, pipeline);
     }
@@ -152,18 +155,18 @@ export class Graph implements Host {
 
   private async dispatch(p: Pipeline, batch: Batch): Promise<void> {
     const acks = batch.ack.split(p.sinks.length);
+    const batches = fanOut(batch, p.sinkMutates);
     await Promise.all(
-      p.sinks.map((sink, i) => {
-        const copy = i === p.sinks.length - 1 ? batch : copyBatch(batch);
-        return sink.consume({ ...copy, ack: acks[i] } as Batch).then(
+      p.sinks.map((sink, i) =>
+        sink.consume({ ...batches[i], ack: acks[i] } as Batch).then(
           () => acks[i].resolve(),
           (err) => {
             const refusal = asConsumerError(err);
             refusal.origin ??= p.config.exporters[i];
             acks[i].settle(refusal);
           },
-        );
-      }),
+        ),
+      ),
     );
   }
 
@@ -181,8 +184,8 @@ export class Graph implements Host {
             ack.reject(retryable('the collector is shutting down'));
           } else {
             const acks = ack.split(open.length);
-            const copies = open.map((t, i) => (i > 0 && open.some((o) => o.mutates) ? copyBatch(input as Batch) : input));
-            open.forEach((t, i) => t.input.next({ ...copies[i], ack: acks[i] } as Batch));
+            const batches = fanOut(input, open.map((t) => t.mutates));
+            open.forEach((t, i) => t.input.next({ ...batches[i], ack: acks[i] } as Batch));
           }
           // the counts, not the batch: the closures live until the batch is exported, and a
           // capture batch kept that long is promoted to the old generation with all it holds

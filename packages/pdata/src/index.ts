@@ -10,3 +10,5 @@ export { encodeLogsJson, encodeMetricsJson, encodeTracesJson, exportResponseFrom
 export { splitLogs, splitMetrics, splitTraces } from './split.ts';
 export { concatLogs, concatMetrics, concatTraces } from './concat.ts';
 export { OTLP_OPS, type OtlpData, type OtlpOps } from './otlp-ops.ts';
+export { copyData } from './copy.ts';
+export { isReadOnly, markReadOnly } from './read-only.ts';

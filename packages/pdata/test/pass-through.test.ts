@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  concatLogsPassThrough, concatTracesPassThrough, dataPointCount, decodeLogs, decodeLogsPassThrough, decodeMetrics, decodeMetricsPassThrough,
+  concatLogsPassThrough, concatTracesPassThrough, copyData, dataPointCount, isReadOnly, markReadOnly, decodeLogs, decodeLogsPassThrough, decodeMetrics, decodeMetricsPassThrough,
   decodeTraces, decodeTracesPassThrough, encodeLogs, encodeMetrics, encodeTraces, logRecordCount, passThroughBytes, spanCount,
 } from '../src/index.ts';
 import { sampleLogs, sampleMetrics, sampleTraces } from './support/sample.ts';
@@ -46,4 +46,21 @@ test('pass-through: metrics count data points; bad bytes are refused as by decod
   assert.equal(dataPointCount(decodeMetricsPassThrough(bytes)), dataPointCount(decodeMetrics(bytes)));
   assert.throws(() => decodeTracesPassThrough(bytes.subarray(0, bytes.length - 3)));
   assert.throws(() => decodeTracesPassThrough(Uint8Array.of(0x0a, 0x05, 0x01)));
+});
+
+test('pass-through: shared read-only data keeps its bytes after a look; a copy is a new model over the same bytes', () => {
+  const bytes = encodeTraces(sampleTraces());
+  const shared = decodeTracesPassThrough(bytes);
+  markReadOnly(shared);
+  assert.deepEqual(shared.resourceSpans, decodeTraces(bytes).resourceSpans);
+  assert.equal(encodeTraces(shared), bytes, 'nobody may change it, so its bytes still say what it holds');
+  const copy = copyData(shared);
+  assert.notEqual(copy, shared);
+  assert.equal(isReadOnly(copy), false);
+  assert.equal(passThroughBytes(copy), bytes);
+  copy.resourceSpans = [];
+  assert.equal(passThroughBytes(copy), undefined, 'the copy is its owner’s to change');
+  assert.equal(encodeTraces(shared), bytes);
+  const deep = copyData(decodeTraces(bytes));
+  assert.deepEqual(deep, decodeTraces(bytes), 'decoded data is deep-copied');
 });

@@ -1,6 +1,6 @@
 import { Ack } from '@flowtel/core';
 import type { Batch, ClientInfo, ConsumerError, LogsBatch, MetricsBatch, TracesBatch } from '@flowtel/core';
-import { OTLP_OPS, type OtlpData, type OtlpOps } from '@flowtel/pdata';
+import { OTLP_OPS, isReadOnly, markReadOnly, type OtlpData, type OtlpOps } from '@flowtel/pdata';
 import { PartialAck } from './partial-ack.ts';
 
 export type OtlpBatch = TracesBatch | MetricsBatch | LogsBatch;
@@ -14,6 +14,8 @@ interface Held {
   items: number;
   /** with wait_for_result: the upstream Ack, settled once all of its items have settled downstream */
   owner?: PartialAck;
+  /** shared with other consumers: what is made of it shares its parts, so is read-only too */
+  readOnly: boolean;
 }
 
 export interface BatcherOptions {
@@ -45,7 +47,7 @@ export class Batcher {
 
   /** Takes `items` items of `data`; `upstream`, when given, settles as they settle downstream. */
   add(data: OtlpData, items: number, upstream?: Ack): void {
-    this.held.push({ data, items, owner: upstream && new PartialAck(upstream, items) });
+    this.held.push({ data, items, owner: upstream && new PartialAck(upstream, items), readOnly: isReadOnly(data) });
     this.count += items;
     const { sendBatchSize, timeoutMs } = this.options;
     while (this.count > 0 && (timeoutMs === 0 || this.count >= sendBatchSize)) this.sendOne('size');
@@ -92,9 +94,11 @@ export class Batcher {
     const parts: OtlpData[] = [];
     const owners: Array<[PartialAck, number]> = [];
     let taken = 0;
+    let readOnly = false;
     while (this.held.length > 0 && taken < limit) {
       const next = this.held[0];
       const room = limit - taken;
+      readOnly ||= next.readOnly;
       if (next.items <= room) {
         this.held.shift();
         parts.push(next.data);
@@ -114,7 +118,9 @@ export class Batcher {
       for (const [owner, items] of owners) owner.settleItems(items, err);
       this.options.settled(taken, err);
     });
-    const batch = { signal: this.signal, data: this.ops.concat(parts), items: taken, ack, client: this.client } as OtlpBatch;
+    const data = this.ops.concat(parts);
+    if (readOnly) markReadOnly(data);
+    const batch = { signal: this.signal, data, items: taken, ack, client: this.client } as OtlpBatch;
     try {
       this.options.emit(batch, trigger);
     } catch (err) {

@@ -5,24 +5,29 @@
 // from then on the bytes are forgotten, since the caller may change the model. Until then an
 // encode returns the bytes as they came, and joining requests concatenates their bytes: a
 // request is one repeated field, and protobuf encodings of a repeated field concatenate into
-// the encoding of the joined list.
+// the encoding of the joined list. Data shared read-only (read-only.ts) keeps its bytes after a
+// look, since nobody may change it: one consumer reading it costs the others nothing. A copy
+// for a consumer that changes data is a new model over the same bytes, which nobody changes.
+import { isReadOnly } from '../read-only.ts';
 import type { SignalLayout } from '../signal-layout.ts';
+
+type Decode = (bytes: Uint8Array) => object;
 
 interface Raw {
   bytes: Uint8Array;
   items: number;
+  layout: SignalLayout;
+  decode: Decode;
 }
 
 const RAW = new WeakMap<object, Raw>();
-
-type Decode = (bytes: Uint8Array) => object;
 
 /** A model of `bytes` (already checked by decoding) whose resource list decodes on first access. */
 export function passThrough<T extends object>(layout: SignalLayout, decode: Decode, bytes: Uint8Array, items: number): T {
   const data = {} as T;
   const key = layout.resources;
-  const settle = (value: unknown) => {
-    RAW.delete(data);
+  const settle = (value: unknown, keepBytes: boolean) => {
+    if (!keepBytes) RAW.delete(data);
     Object.defineProperty(data, key, { value, writable: true, enumerable: true, configurable: true });
   };
   Object.defineProperty(data, key, {
@@ -30,13 +35,19 @@ export function passThrough<T extends object>(layout: SignalLayout, decode: Deco
     configurable: true,
     get() {
       const value = (decode(bytes) as Record<string, unknown>)[key];
-      settle(value);
+      settle(value, isReadOnly(data));
       return value;
     },
-    set: settle,
+    set: (value: unknown) => settle(value, false),
   });
-  RAW.set(data, { bytes, items });
+  RAW.set(data, { bytes, items, layout, decode });
   return data;
+}
+
+/** A new pass-through model of the same bytes, if `data` still has them; else undefined. */
+export function copyPassThrough<T extends object>(data: T): T | undefined {
+  const raw = RAW.get(data);
+  return raw && passThrough<T>(raw.layout, raw.decode, raw.bytes, raw.items);
 }
 
 /** The request bytes of a model nothing has looked at, if it is one. */
