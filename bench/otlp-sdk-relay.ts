@@ -6,14 +6,26 @@
 // measured window and its peak RSS (targets: <= 10%, <= 100 MiB), and the SDK's export()
 // latency p50/p99. The SDK, the relay and the second flowtel are three processes.
 // The same is measured with the relay batching in the exporter's queue instead
-// (`otlp -> otlp_grpc{sending_queue::batch}`), the path current otelcol recommends.
+// (`otlp -> otlp_grpc{sending_queue::batch}`), the path current otelcol recommends, and, as a
+// control, with the SDK exporting to a sink in this process that answers without reading the
+// data: what the SDK drops there is the SDK and the machine, not flowtel.
 //   BENCH_SECONDS (default 30) measured seconds after a 5 s warm-up; BENCH_PROTOCOLS=grpc,...;
-//   BENCH_RELAYS=batch_processor,sending_queue_batch (both by default)
+//   BENCH_RELAYS=control,batch_processor,sending_queue_batch (all by default)
 import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { createInterface } from 'node:readline';
+import {
+  Server,
+  ServerCredentials,
+  type sendUnaryData,
+  type ServerUnaryCall,
+  type ServiceDefinition,
+} from '@grpc/grpc-js';
+import { exportMethod } from '@flowtel/otlp';
 import { freePort, waitForPort, type RunningCollector } from '@flowtel/testkit';
 import { startBundle } from './lib/bundle.ts';
 import { processUsage, report, type Measured } from './lib/report.ts';
@@ -30,7 +42,7 @@ const RELAYS: Record<string, { processors: string; exporter: string }> = {
   batch_processor: { processors: '[batch]', exporter: '' },
   sending_queue_batch: { processors: '[]', exporter: '\n    sending_queue: {batch: {}}' },
 };
-const RELAY_NAMES = (process.env.BENCH_RELAYS ?? Object.keys(RELAYS).join(',')).split(',');
+const RELAY_NAMES = (process.env.BENCH_RELAYS ?? ['control', ...Object.keys(RELAYS)].join(',')).split(',');
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -111,10 +123,66 @@ service:
   [backendPort],
 );
 
+/** The control's sinks: OTLP/gRPC and OTLP/HTTP that answer success without reading the data. */
+async function startNullSinks(): Promise<{ grpcPort: number; httpPort: number; stop(): Promise<void> }> {
+  const grpc = new Server();
+  grpc.addService({ Export: exportMethod('traces') } as ServiceDefinition, {
+    Export: (_call: ServerUnaryCall<Buffer, Buffer>, cb: sendUnaryData<Uint8Array>) => cb(null, new Uint8Array()),
+  });
+  const grpcPort = await new Promise<number>((res, rej) =>
+    grpc.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (e, p) => (e ? rej(e) : res(p))),
+  );
+  const http = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      const json = req.headers['content-type']?.includes('json');
+      res.writeHead(200, { 'content-type': json ? 'application/json' : 'application/x-protobuf' });
+      res.end(json ? '{}' : '');
+    });
+  });
+  await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
+  return {
+    grpcPort,
+    httpPort: (http.address() as AddressInfo).port,
+    stop: async () => {
+      http.close();
+      await new Promise<void>((r) => grpc.tryShutdown(() => r()));
+    },
+  };
+}
+
+async function runControl(protocol: SdkLoadOptions['protocol']) {
+  const sinks = await startNullSinks();
+  try {
+    const endpoint = `127.0.0.1:${protocol === 'grpc' ? sinks.grpcPort : sinks.httpPort}`;
+    const { load } = await runSdk(
+      { protocol, endpoint, rate: RATE, warmupSeconds: WARMUP_SECONDS, seconds: SECONDS },
+      process.pid,
+    );
+    return {
+      created_spans: load.created_spans,
+      sdk_exported_spans: load.exported_spans,
+      sdk_dropped_spans: load.created_spans - load.exported_spans - load.failed_spans,
+      export_latency_ms: load.export_latency_ms,
+      sdk_cpu_percent_of_one_core: load.sdk_cpu_percent_of_one_core,
+      machine_load_1m: Math.round(loadavg()[0] * 10) / 10,
+    };
+  } finally {
+    await sinks.stop();
+  }
+}
+
 const results: Record<string, unknown> = {};
 try {
   for (const relayName of RELAY_NAMES)
     for (const protocol of PROTOCOLS) {
+      if (relayName === 'control') {
+        results[`control ${protocol}`] = await runControl(protocol);
+        process.stderr.write(
+          `[otlp-sdk-relay] control ${protocol}: ${JSON.stringify(results[`control ${protocol}`])}\n`,
+        );
+        continue;
+      }
       const path = RELAYS[relayName];
       const [grpcPort, httpPort] = [await freePort(), await freePort()];
       const relay = await startFlowtel(
@@ -184,6 +252,7 @@ report('otlp-sdk-relay', {
   target_spans_per_second: RATE,
   seconds: SECONDS,
   pipelines: {
+    control: 'SDK -> a sink that answers without reading (no flowtel)',
     batch_processor: 'otlp -> batch -> otlp_grpc -> second flowtel',
     sending_queue_batch: 'otlp -> otlp_grpc (sending_queue: {batch: {}}) -> second flowtel',
   },
