@@ -15,25 +15,10 @@ const INPUTS = `${BUNDLE}.inputs.json`;
 // optional native packages, loaded with require where they are used, and tsx (its loader
 // thread finds its files next to it)
 const EXTERNAL = ['chdb', 'snappy', '@mongodb-js/zstd', 'lz4-napi', '*.node', 'tsx'];
-/**
- * V8 settings for the collector process, in the bundle's shebang (run it as a program). Batched
- * items outlive a scavenge or two and reach the old generation, whose every full GC marks the
- * whole live heap (~20 MB, mostly code) to free them: V8 lets the old generation grow 2-4x past
- * the live data first (RSS), 50% growth made the capture pipeline run a full GC per batch
- * timeout, and 75% is where both benchmarks meet their targets. The young generation stays
- * small, but not below the working set of one capture batch (a 1 MiB semi-space promoted most
- * of it: bench/l7-e2e.ts spent 40% of its main thread in GC). No cap: memory_limiter bounds the
- * live data. Measured with bench/otlp-grpc-10k.ts (peak RSS, CPU): 91 MiB with 1 MiB and 20%,
- * 96-97 MiB and 9% with 4 MiB and 75%, 100-102 MiB with 100%, 130 MiB with V8's defaults;
- * bench/l7-e2e.ts with 4 MiB: full GCs every ~200 ms with 50% growth, and runs alternated with
- * the same code took 4-5 points of a core less with 75% or 100%.
- */
-const NODE_FLAGS = ['--max-semi-space-size=4', '--heap-growing-percent=75'];
-/**
- * glibc gives each thread that allocates (libuv's pool compressing, V8's GC helpers) an arena
- * of its own, and freed memory stays in it: two arenas hold ~10 MB less at peak (bench (a)).
- */
-const ENVIRONMENT = ['MALLOC_ARENA_MAX=2'];
+// The runtime settings (V8 flags, MALLOC_ARENA_MAX) are the first line of the bin script that
+// `npx flowtel` runs; the bundle starts with the same line, so both run the same way.
+const BIN = join(collectorDir, 'bin', 'flowtel.mjs');
+const SHEBANG = readFileSync(BIN, 'utf8').split('\n', 1)[0];
 
 // A plugin imports @flowtel/core and @flowtel/pdata from their sources, and may be TypeScript:
 // with plugins the bundle runs the sources through tsx, as bin/flowtel.mjs does, so that the
@@ -86,13 +71,13 @@ async function buildCollector() {
     logLevel: 'warning',
     // bundled CommonJS dependencies call require
     banner: {
-      js: `#!/usr/bin/env -S ${ENVIRONMENT.join(' ')} node ${NODE_FLAGS.join(' ')}\nimport { createRequire as __flowtelCreateRequire } from 'node:module'; const require = __flowtelCreateRequire(import.meta.url);`,
+      js: `${SHEBANG}\nimport { createRequire as __flowtelCreateRequire } from 'node:module'; const require = __flowtelCreateRequire(import.meta.url);`,
     },
   });
   const inputs = Object.keys(result.metafile.inputs)
     .map((p) => resolve(root, p))
     .filter((p) => existsSync(p));
-  inputs.push(join(root, 'package-lock.json'), fileURLToPath(import.meta.url));
+  inputs.push(join(root, 'package-lock.json'), BIN, fileURLToPath(import.meta.url));
   writeFileSync(INPUTS, JSON.stringify(inputs));
   chmodSync(tmp, 0o755);
   utimesSync(tmp, startedAt, startedAt);
