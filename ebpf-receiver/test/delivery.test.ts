@@ -20,13 +20,14 @@ test('a ring buffer filling past half wakes the reader long before its poll inte
   const node = await startNodeHttp('x'.repeat(2000));
   t.after(() => node.stop());
   const { receiver, events } = collectingReceiver({ poll_interval: '1m', ring_buffer_size: 65536, payload_size: 4096, filters: { ports: { allow: [node.port] } } });
+  const started = Date.now();
   await receiver.start();
   t.after(() => receiver.shutdown());
 
-  const started = Date.now();
   await requests(node.port, 20);
-  await waitFor('events before the poll interval', async () => events.length > 0, 20_000);
-  assert.ok(Date.now() - started < 30_000, 'delivered well within the 1 minute interval');
+  // the first poll is a minute after start: events before it came from an early wake-up
+  await waitFor('events before the first poll', async () => events.length > 0, 55_000);
+  assert.ok(Date.now() - started < 60_000, 'delivered before the 1 minute poll interval');
   await receiver.shutdown();
   assert.equal(receiver.stats().lost, 0);
 });
@@ -58,8 +59,10 @@ test('collected batches carry at most batch_size events', async (t) => {
   await collected.receiver.start();
   t.after(() => collected.receiver.shutdown());
   await requests(node.port, 3);
+  // the server's side of a connection (its last read and its close) can follow curl's exit by
+  // more than one poll on a loaded machine: wait for the events instead of stopping at once
+  await waitFor('both ends of three connections (24 events)', async () => collected.events.length >= 24);
   await collected.receiver.shutdown();
-  assert.ok(collected.events.length >= 24, `both ends of three connections, got ${collected.events.length}`);
   assert.ok(Math.max(...collected.batchSizes) <= 3, `batch sizes ${collected.batchSizes}`);
   assert.ok(collected.batchSizes.includes(3), 'polls that found more than three events split them');
   assert.equal(collected.receiver.stats().delivered, collected.events.length);

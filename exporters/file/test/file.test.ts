@@ -22,7 +22,7 @@ import {
   tracesFromJson,
 } from '@flowtel/pdata';
 import type { Logs, Metrics, Traces } from '@flowtel/pdata';
-import { codecToolsOr, zstdTool } from '@flowtel/testkit';
+import { codecToolsOr, waitFor, zstdTool } from '@flowtel/testkit';
 import { factory, lengthPrefixedRecords } from '../src/index.ts';
 
 const MIB = 1024 * 1024;
@@ -173,12 +173,12 @@ test('an existing file is truncated, unless append is set', async (t) => {
 test('records are buffered and written every flush_interval', async (t) => {
   const dir = workdir(t);
   const path = join(dir, 'out.json');
-  const exporter = create(dir, { path, flush_interval: '100ms' });
+  const exporter = create(dir, { path, flush_interval: '1s' });
   t.after(() => exporter.shutdown());
   await exporter.start(host);
   await exporter.consume(batch('traces', traces('buffered')));
   assert.equal(statSync(path).size, 0, 'not written yet');
-  await new Promise((r) => setTimeout(r, 300));
+  await waitFor('the flush', async () => statSync(path).size > 0);
   assert.equal(spanName(tracesFromJson(readFileSync(path, 'utf8').trim())), 'buffered');
 });
 

@@ -6,6 +6,7 @@ import { SocketEventBatch, attr, getAttr, newResource, newScope } from '@flowtel
 import type { Metrics, Traces } from '@flowtel/pdata';
 import { Ack } from '@flowtel/core';
 import { factory } from '../src/index.ts';
+import { waitFor } from '@flowtel/testkit';
 import { recordingLogger, settled, sleep, spanNames, stage, tracesBatch } from './helpers.ts';
 
 test('defaults are otelcol’s', () => {
@@ -32,9 +33,7 @@ test('small batches wait for the timeout, leave as one, and with wait_for_result
   const start = Date.now();
   const inputs = [tracesBatch('a', 2), tracesBatch('b', 2), tracesBatch('c', 2)];
   for (const i of inputs) s.input.next(i.batch);
-  await sleep(60);
-  assert.equal(s.out.length, 0, 'nothing leaves before the timeout');
-  await sleep(250);
+  await waitFor('the merged batch', async () => s.out.length > 0);
   assert.equal(s.out.length, 1);
   const [{ batch, at }] = s.out;
   assert.ok(at - start >= 140, `sent after ${at - start}ms, not before the 150ms timeout`);
@@ -137,7 +136,7 @@ test('batches above send_batch_max_size are cut at span granularity and with wai
   const big = tracesBatch('big', 10);
   s.input.next(big.batch);
   assert.deepEqual(s.out.map((o) => o.batch.items), [4, 4], 'two full pieces leave at once');
-  await sleep(200);
+  await waitFor('the rest, on the timeout', async () => s.out.length > 2);
   assert.deepEqual(s.out.map((o) => o.batch.items), [4, 4, 2], 'the rest leaves on the timeout');
   const names = s.out.flatMap((o) => spanNames(o.batch.data as Traces));
   assert.deepEqual(names, Array.from({ length: 10 }, (_, i) => `big-${i}`));

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { firstValueFrom, from, toArray, Subject } from 'rxjs';
 import { Direction, L4Protocol, SocketEventBatch, SocketEventKind, SocketRole, SpanKind, StatusCode, getAttr, type Logs, type Metrics, type SocketEvent, type Traces } from '@flowtel/pdata';
 import { Ack, type Batch, type PipelineSignal } from '@flowtel/core';
-import { testSettings } from '@flowtel/testkit';
+import { testSettings, waitFor } from '@flowtel/testkit';
 import { factory } from '../src/index.ts';
 
 const enc = new TextEncoder();
@@ -107,9 +107,7 @@ test('pipelined requests pair in order; an unanswered one times out as an error 
   input.next({ signal: 'socket', data: SocketEventBatch.from('ebpf', events), items: events.length, ack: Ack.none() });
   const server = () => spansOf(out).filter((s) => s.kind === SpanKind.SERVER);
   assert.deepEqual(server().map((s) => [s.name, getAttr(s.attributes, 'http.response.status_code')]), [['GET /a', 200n], ['GET /b', 404n]]);
-  await new Promise((r) => setTimeout(r, 1500));
-  const timedOut = server().find((s) => s.name === 'GET /c');
-  assert.ok(timedOut, 'the unanswered request is reported after the timeout');
+  const timedOut = await waitFor('the unanswered request reported after the timeout', async () => server().find((s) => s.name === 'GET /c'));
   assert.equal(timedOut.status.code, StatusCode.ERROR);
   assert.equal(timedOut.status.message, 'no response');
   input.complete();

@@ -8,6 +8,7 @@ import { createNoopMeter } from '@opentelemetry/api';
 import { pino } from 'pino';
 import { Ack, ConsumerError } from '@flowtel/core';
 import type { Batch, CreateSettings } from '@flowtel/core';
+import { waitFor } from '@flowtel/testkit';
 import { DATA_REFUSED, type MemoryLimiterProcessor, MemoryMonitor, factory, totalMemory } from '../src/index.ts';
 
 const MIB = 1024 * 1024;
@@ -109,15 +110,13 @@ test('growing past the soft limit starts refusals and shrinking back ends them, 
   assert.equal(processor.monitor.mustRefuse, false);
 
   let ballast: Buffer | undefined = Buffer.allocUnsafe(256 * MIB).fill(1);
-  await new Promise((r) => setTimeout(r, 150));
-  assert.equal(processor.monitor.mustRefuse, true, `RSS ${rssMib()} MiB passed the soft limit ${baseline + 150} MiB`);
+  await waitFor(`refusals once RSS passes the soft limit ${baseline + 150} MiB`, async () => processor.monitor.mustRefuse);
 
   ballast = undefined;
   setFlagsFromString('--expose-gc');
   runInNewContext('gc')();
-  await new Promise((r) => setTimeout(r, 150));
   assert.equal(ballast, undefined);
-  assert.equal(processor.monitor.mustRefuse, false, `RSS ${rssMib()} MiB is back under ${baseline + 150} MiB`);
+  await waitFor(`no refusals once RSS is back under ${baseline + 150} MiB`, async () => !processor.monitor.mustRefuse);
   assert.ok(logs.some((l) => l.msg === 'Memory usage back within limits. Resuming normal operation.'));
 });
 
