@@ -36,7 +36,13 @@ export default defineConfig(
     files: ['**/*.ts'],
     languageOptions: {
       parser: tseslint.parser,
-      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+      // From the root (`npm run lint`, CI) one program over the root tsconfig.json types every file:
+      // four times faster than a program per workspace. Inside a workspace (turbo's lint task)
+      // its own tsconfig.json is enough.
+      parserOptions:
+        process.cwd() === import.meta.dirname
+          ? { project: './tsconfig.json', tsconfigRootDir: import.meta.dirname }
+          : { projectService: true, tsconfigRootDir: import.meta.dirname },
     },
     plugins: { '@typescript-eslint': tseslint.plugin },
     rules: {
