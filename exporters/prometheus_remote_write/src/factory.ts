@@ -32,6 +32,16 @@ export const factory: ExporterFactory<Config> = {
   aliases: ['prometheusremotewrite'],
   description: 'sends metrics over Prometheus remote write 1.0 (Prometheus, Mimir, Thanos, VictoriaMetrics)',
   stability: { metrics: 'beta' },
+  metrics: [
+    'otelcol_exporter_prometheusremotewrite_sent_batches',
+    'otelcol_exporter_prometheusremotewrite_failed_translations',
+    'otelcol_exporter_prometheusremotewrite_translated_time_series',
+    'otelcol_exporter_prometheusremotewrite_written_samples',
+    'otelcol_exporter_prometheusremotewrite_written_histograms',
+    'otelcol_exporter_prometheusremotewrite_written_exemplars',
+    'otelcol_exporter_prometheusremotewrite_dropped_data_points',
+    'otelcol_exporter_prometheusremotewrite_consumers',
+  ],
   configSchema,
   createExporter(settings: CreateSettings, config: Config, signals: PipelineSignal[]) {
     const exporter = new RemoteWriteExporter(settings, config);

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Component, Factory, PipelineSignal } from '@flowtel/core';
+import type { Component, CreateSettings, Factory, PipelineSignal } from '@flowtel/core';
 import { testHost, testSettings } from '@flowtel/testkit';
 import { builtinFactories } from '../src/components.ts';
 
@@ -30,9 +30,33 @@ const REQUIRED: Record<string, Record<string, unknown>> = {
   pcap: { file: emptyCapture },
 };
 
+type Meter = CreateSettings['meter'];
+
+/** Instrument names each component created, for the check against its declared `metrics`. */
+const instruments = new Map<string, Set<string>>();
+
+/** The test meter, recording the name of every instrument a component creates. */
+function recordingMeter(meter: Meter, names: Set<string>): Meter {
+  return new Proxy(meter, {
+    get(target, key, receiver) {
+      const value = Reflect.get(target, key, receiver) as unknown;
+      if (typeof key !== 'string' || !key.startsWith('create') || typeof value !== 'function') return value;
+      return (name: string, ...rest: unknown[]) => {
+        names.add(name);
+        return (value as (...args: unknown[]) => unknown).call(target, name, ...rest);
+      };
+    },
+  });
+}
+
 function create(factory: Factory, signal: PipelineSignal): Component {
   const config = factory.configSchema.parse(REQUIRED[factory.type] ?? {});
   const settings = testSettings(factory.type, factory.kind, dir);
+  const key = `${factory.kind}/${factory.type}`;
+  if (!instruments.has(key)) instruments.set(key, new Set());
+  settings.meter = recordingMeter(settings.meter, instruments.get(key)!);
+  // every instrument a component has, not just the basic level's
+  settings.metricsLevel = 'detailed';
   switch (factory.kind) {
     case 'receiver':
       return factory.createReceiver(settings, config, { [signal]: { consume: async () => {} } });
@@ -79,4 +103,20 @@ test('every built-in type has a unique name, a description and a stability', () 
     assert.ok(f.description, `${key} has a description`);
     assert.ok(typeof f.stability === 'string' || Object.keys(f.stability).length > 0, `${key} declares its stability`);
   }
+});
+
+/** The metrics every component of a kind has, made by core's helpers (otelcol's obsreport). */
+const HOST_METRICS =
+  /^otelcol_(exporter_(queue_|sent_|send_failed_|enqueue_failed_)|receiver_(accepted|refused|failed)_|processor_(incoming|outgoing)_items)/;
+
+test('the instruments each component created while it ran are the metrics its factory declares', () => {
+  const created: Record<string, string[]> = {};
+  const declared: Record<string, string[]> = {};
+  for (const f of builtinFactories) {
+    if (f.type === 'ebpf' && process.getuid?.() !== 0) continue;
+    const key = `${f.kind}/${f.type}`;
+    created[key] = [...(instruments.get(key) ?? [])].filter((name) => !HOST_METRICS.test(name)).sort();
+    declared[key] = [...(f.metrics ?? [])].sort();
+  }
+  assert.deepEqual(created, declared);
 });

@@ -66,6 +66,12 @@ interface FactoryBase<C> {
   configSchema: z.ZodType<C, z.ZodTypeDef, unknown>;
   /** one line for `flowtel components` */
   description?: string;
+  /**
+   * The component's own metrics (the otelcol_<kind>_* ones every component of its kind gets
+   * are not listed): every instrument it creates, named as its README lists them. The lifecycle
+   * test checks the instruments against this list, the README test the README against it.
+   */
+  metrics?: string[];
 }
 
 export interface ReceiverFactory<C = any> extends FactoryBase<C> {
