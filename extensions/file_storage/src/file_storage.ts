@@ -3,11 +3,13 @@ import { join, resolve } from 'node:path';
 import type { Batch, CreateSettings, Extension, PipelineSignal, QueueStorage, SendingQueue } from '@flowtel/core';
 import type { FileStorageConfig } from './config.ts';
 import { FileQueue } from './file_queue.ts';
+import { lockDirectory } from './lock.ts';
 
 export class FileStorage implements QueueStorage {
   private readonly directory: string;
   private readonly config: FileStorageConfig;
   private readonly settings: CreateSettings;
+  private readonly unlocks: Array<() => void> = [];
   constructor(settings: CreateSettings, config: FileStorageConfig) {
     this.settings = settings;
     this.config = config;
@@ -22,12 +24,16 @@ export class FileStorage implements QueueStorage {
     }
   }
 
-  async shutdown(): Promise<void> {}
+  /** after the exporters: their queues are closed */
+  async shutdown(): Promise<void> {
+    for (const unlock of this.unlocks.splice(0)) unlock();
+  }
 
   async createQueue(owner: string, signal: PipelineSignal, capacity: number, weigh: (b: Batch) => number): Promise<SendingQueue> {
     const name = `exporter_${owner}_${signal}`.replace(/[^A-Za-z0-9_.-]/g, '~');
     const dir = join(this.directory, name);
     mkdirSync(dir, { recursive: true });
+    this.unlocks.push(await lockDirectory(dir, this.config.timeout));
     const queue = new FileQueue(dir, capacity, weigh, this.config.fsync);
     if (queue.recovered) this.settings.logger.info({ batches: queue.recovered, directory: dir }, 'sending queue recovered batches from a previous run');
     return queue;
