@@ -1,0 +1,26 @@
+// The least config each built-in component needs to be created (the others start from their
+// defaults), shared by the lifecycle and README tests.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export const dir = mkdtempSync(join(tmpdir(), 'flowtel-lifecycle-'));
+/** A pcap file with its global header and no packets: little-endian, v2.4, snaplen 65535, Ethernet. */
+const emptyCapture = join(dir, 'empty.pcap');
+writeFileSync(emptyCapture, Buffer.from('d4c3b2a1020004000000000000000000ffff000001000000', 'hex'));
+
+/** What components that have no usable defaults need, and free ports for the ones that listen. */
+export const REQUIRED: Record<string, Record<string, unknown>> = {
+  file: { path: join(dir, 'out.jsonl') },
+  memory_limiter: { check_interval: '1s', limit_mib: 4000 },
+  health_check: { endpoint: '127.0.0.1:0' },
+  file_storage: { directory: join(dir, 'storage') },
+  otlp: { protocols: { grpc: { endpoint: '127.0.0.1:0' }, http: { endpoint: '127.0.0.1:0' } } },
+  otlp_grpc: { endpoint: '127.0.0.1:1', tls: { insecure: true } },
+  otlp_http: { endpoint: 'http://127.0.0.1:1' },
+  prometheus_remote_write: { endpoint: 'http://127.0.0.1:1/api/v1/write' },
+  clickhouse: { endpoint: 'http://127.0.0.1:1', create_schema: false },
+  bearertokenauth: { token: 't' },
+  basicauth: { client_auth: { username: 'u', password: 'p' } },
+  pcap: { file: emptyCapture },
+};
