@@ -1,7 +1,12 @@
 // Shared by the parser tests: feed chunks and collect the messages, failing on parse errors.
 import assert from 'node:assert/strict';
+import { SocketEventBatch } from '@flowtel/pdata';
+import { readCaptureFile } from '@flowtel/receiver-pcap';
+import { L7Engine } from '../src/engine.ts';
 import type { L7Message } from '../src/message.ts';
 import type { Direction, ProtocolParser } from '../src/parser.ts';
+import { PROTOCOL_PARSERS } from '../src/protocols/index.ts';
+import type { L7Record } from '../src/record.ts';
 
 export const bytes = (s: string): Uint8Array => new TextEncoder().encode(s);
 
@@ -42,4 +47,23 @@ export function feedHeads<S>(parser: ProtocolParser<S>, state: S, head: number, 
     out.push(...result);
   }
   return out;
+}
+
+/** The request logs the l7 engine makes of a capture file, read as the pcap receiver reads it (nothing expires). */
+export function recordsOfCapture(path: string, perspective: 'client' | 'server' | 'both' = 'both'): L7Record[] {
+  const forever = 10n ** 18n;
+  const engine = new L7Engine({
+    parsers: PROTOCOL_PARSERS,
+    parse: {},
+    correlation: { syscall: false, request_id: false },
+    requestTimeoutNs: forever,
+    idleTimeoutNs: forever,
+    maxSessions: 1000,
+    maxPendingPerSession: 100,
+  });
+  const records: L7Record[] = [];
+  engine.addSink((r) => records.push(...r));
+  engine.ingest(SocketEventBatch.from('pcap', readCaptureFile(path, { perspective })));
+  engine.flushAll();
+  return records;
 }

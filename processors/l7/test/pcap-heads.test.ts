@@ -10,35 +10,14 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SocketEventBatch } from '@flowtel/pdata';
-import { readCaptureFile } from '@flowtel/receiver-pcap';
 import { hasCommand } from '@flowtel/testkit';
-import { L7Engine } from '../src/engine.ts';
-import { PROTOCOL_PARSERS } from '../src/protocols/index.ts';
 import type { L7Record } from '../src/record.ts';
+import { recordsOfCapture } from './helpers.ts';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const captures = resolve(repoRoot, '..', 'shared', 'testdata', 'deepflow', 'flow_generator');
 /** Ethernet + IPv4 + TCP with timestamps, the frames of these captures. */
 const FRAME_HEADERS = 66;
-
-function recordsOf(path: string): L7Record[] {
-  const forever = 10n ** 18n;
-  const engine = new L7Engine({
-    parsers: PROTOCOL_PARSERS,
-    parse: {},
-    correlation: { syscall: false, request_id: false },
-    requestTimeoutNs: forever,
-    idleTimeoutNs: forever,
-    maxSessions: 1000,
-    maxPendingPerSession: 100,
-  });
-  const records: L7Record[] = [];
-  engine.addSink((r) => records.push(...r));
-  engine.ingest(SocketEventBatch.from('pcap', readCaptureFile(path, { perspective: 'client' })));
-  engine.flushAll();
-  return records;
-}
 
 /** What a record says of the exchange, beside the capture marks. */
 const fields = (r: L7Record) => ({
@@ -76,8 +55,8 @@ test('Kafka produce and Dubbo requests cut by a snap length give the records of 
     const cut = join(dir, basename(name));
     const editcap = spawnSync('editcap', ['-s', String(FRAME_HEADERS + keep), whole, cut], { encoding: 'utf8' });
     assert.equal(editcap.status, 0, editcap.stderr);
-    const expected = recordsOf(whole);
-    const actual = recordsOf(cut);
+    const expected = recordsOfCapture(whole, 'client');
+    const actual = recordsOfCapture(cut, 'client');
     assert.ok(expected.length > 0 && expected.every((r) => r.request), `${name}: requests read whole`);
     assert.deepEqual(actual.map(fields), expected.map(fields), name);
     for (const r of actual) {

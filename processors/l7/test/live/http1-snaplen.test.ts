@@ -8,12 +8,8 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
-import { SocketEventBatch } from '@flowtel/pdata';
-import { readCaptureFile } from '@flowtel/receiver-pcap';
 import { hasCommand, startNginx, waitFor } from '@flowtel/testkit';
-import { L7Engine } from '../../src/engine.ts';
-import { PROTOCOL_PARSERS } from '../../src/protocols/index.ts';
-import type { L7Record } from '../../src/record.ts';
+import { recordsOfCapture } from '../helpers.ts';
 import { BIG_REQUESTS_NGINX, CAPTURED, HEAD, LONG_PATH, bigRequests } from './big-requests.ts';
 import { runClient } from './capture.ts';
 
@@ -32,24 +28,6 @@ function skipUnlessRoot(t: TestContext): boolean {
   if (process.env.CI === 'true') throw new Error(`the snap-length test must run in CI: ${why}`);
   t.skip(why);
   return true;
-}
-
-function recordsOf(path: string): L7Record[] {
-  const forever = 10n ** 18n;
-  const engine = new L7Engine({
-    parsers: PROTOCOL_PARSERS,
-    parse: {},
-    correlation: { syscall: false, request_id: false },
-    requestTimeoutNs: forever,
-    idleTimeoutNs: forever,
-    maxSessions: 1000,
-    maxPendingPerSession: 100,
-  });
-  const records: L7Record[] = [];
-  engine.addSink((r) => records.push(...r));
-  engine.ingest(SocketEventBatch.from('pcap', readCaptureFile(path)));
-  engine.flushAll();
-  return records;
 }
 
 test('pcap cut by a snap length: the big HTTP/1 requests are read from their heads on both ends, the rest whole', async (t) => {
@@ -83,7 +61,7 @@ test('pcap cut by a snap length: the big HTTP/1 requests are read from their hea
     [full, false],
     [cut, true],
   ] as const) {
-    const records = recordsOf(file);
+    const records = recordsOfCapture(file);
     for (const role of ['client', 'server'] as const) {
       const side = records.filter((r) => r.conn.role === role && r.request);
       assert.equal(side.length, expected.length, `${file}: one ${role} record per request`);
