@@ -8,6 +8,10 @@
 // pipeline that only counts; cpu_seconds/peak_rss_mib are its figures during run (a).
 // The variants run interleaved REPEAT times (default 3) and each figure is the median, so a
 // neighbour's burst on a shared machine moves one sample, not a whole variant.
+// What the capture head costs: EBPF_BENCH_PAYLOAD_SIZE (default 1024, the receiver's
+// payload_size), and traffic whose messages outgrow it: EBPF_BENCH_HEADER_BYTES (a Cookie of that
+// many bytes on every request) and EBPF_BENCH_PAGE_BYTES (the page's size; nginx then writes it
+// with writev instead of sendfile, so the capture sees it).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -20,8 +24,13 @@ const receiverDir = join(here, '..', 'ebpf-receiver');
 const floorBinary = join(receiverDir, 'build', 'bpf', 'floor_consumer');
 const SECONDS = Number(process.env.EBPF_BENCH_SECONDS ?? 10);
 const REPEAT = Number(process.env.REPEAT ?? 3);
-const PAYLOAD_SIZE = 1024;
-const PAGE = `<!DOCTYPE html><html><head><title>Welcome to nginx!</title></head><body>${'<p>flowtel capture benchmark page.</p>'.repeat(14)}</body></html>\n`;
+const PAYLOAD_SIZE = Number(process.env.EBPF_BENCH_PAYLOAD_SIZE ?? 1024);
+const HEADER_BYTES = Number(process.env.EBPF_BENCH_HEADER_BYTES ?? 0);
+const PAGE_BYTES = process.env.EBPF_BENCH_PAGE_BYTES === undefined ? undefined : Number(process.env.EBPF_BENCH_PAGE_BYTES);
+const SMALL_PAGE = `<!DOCTYPE html><html><head><title>Welcome to nginx!</title></head><body>${'<p>flowtel capture benchmark page.</p>'.repeat(14)}</body></html>\n`;
+const PAGE = PAGE_BYTES === undefined ? SMALL_PAGE : `${SMALL_PAGE}${'x'.repeat(Math.max(0, PAGE_BYTES - SMALL_PAGE.length))}`;
+/** hey's and wrk's option for the Cookie header, when asked for */
+const HEADER = HEADER_BYTES > 0 ? ['-H', `Cookie: session=${'c'.repeat(HEADER_BYTES)}`] : [];
 
 function unavailable(): string | undefined {
   if (process.getuid?.() !== 0) return 'needs root';
@@ -39,7 +48,7 @@ function run(cmd: string, args: string[]): string {
 const seconds = (text: string, re: RegExp) => Number(re.exec(text)?.[1] ?? Number.NaN);
 
 function hey(url: string) {
-  const out = run('hey', ['-z', `${SECONDS}s`, '-c', '20', '-q', '500', url]);
+  const out = run('hey', ['-z', `${SECONDS}s`, '-c', '20', '-q', '500', ...HEADER, url]);
   return {
     requests_per_second: seconds(out, /Requests\/sec:\s+([\d.]+)/),
     p50_us: Math.round(seconds(out, /50% in ([\d.]+) secs/) * 1e6),
@@ -49,7 +58,7 @@ function hey(url: string) {
 }
 
 function wrk(url: string) {
-  const out = run('wrk', ['-t2', '-c50', `-d${SECONDS}s`, url]);
+  const out = run('wrk', ['-t2', '-c50', `-d${SECONDS}s`, ...HEADER, url]);
   return { requests_per_second: seconds(out, /Requests\/sec:\s+([\d.]+)/) };
 }
 
@@ -82,6 +91,8 @@ function lines(child: ChildProcess): AsyncIterator<string> {
 
 interface FlowtelFigures {
   events_per_second: number;
+  /** payload bytes through the ring buffer per second */
+  payload_bytes_per_second: number;
   events_delivered: number;
   events_lost: number;
   events_dropped: number;
@@ -116,6 +127,7 @@ async function withFlowtel<T>(load: () => T): Promise<{ result: T; flowtel: Flow
     result,
     flowtel: {
       events_per_second: Math.round(counts.delivered / wall),
+      payload_bytes_per_second: Math.round(counts.payloadBytes / wall),
       events_delivered: counts.delivered,
       events_lost: counts.lost,
       events_dropped: counts.dropped,
@@ -165,7 +177,7 @@ const why = unavailable();
 if (why) {
   report('ebpf-capture', { skipped: why });
 } else {
-  const nginx = await startNginx({ 'index.html': PAGE }, { workers: 'auto', sendfile: true });
+  const nginx = await startNginx({ 'index.html': PAGE }, { workers: 'auto', sendfile: PAGE_BYTES === undefined });
   try {
     const url = `http://127.0.0.1:${nginx.port}/`;
     const fixed = { baseline: [] as HeyFigures[], captured: [] as { result: HeyFigures; flowtel: FlowtelFigures }[] };
@@ -192,6 +204,8 @@ if (why) {
       seconds_per_run: SECONDS,
       repeats: REPEAT,
       payload_size: PAYLOAD_SIZE,
+      header_bytes: HEADER_BYTES,
+      page_bytes: PAGE.length,
       /** hey prints latencies in steps of 0.1 ms */
       latency_resolution_us: 100,
       fixed_rate: {

@@ -7,10 +7,13 @@ import { factory, type EbpfReceiver } from '../lib/index.ts';
 
 let events = 0;
 let batches = 0;
+/** payload bytes the kernel copied through the ring buffer (event headers not counted) */
+let payloadBytes = 0;
 const consumer = {
   consume: async (batch: BatchInput) => {
     events += batch.items;
     batches++;
+    if (batch.signal === 'socket') for (let i = 0; i < batch.data.count; i++) payloadBytes += batch.data.payloadLength[i];
   },
 };
 const config = factory.configSchema.parse({ ...JSON.parse(process.argv[2] ?? '{}'), required: true });
@@ -20,6 +23,6 @@ process.stdout.write(`${JSON.stringify({ ready: true })}\n`);
 
 process.once('SIGTERM', async () => {
   await receiver.shutdown();
-  process.stdout.write(`${JSON.stringify({ events, batches, ...receiver.stats() })}\n`);
+  process.stdout.write(`${JSON.stringify({ events, batches, payloadBytes, ...receiver.stats() })}\n`);
   process.exit(0);
 });
