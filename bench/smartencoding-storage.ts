@@ -12,11 +12,12 @@ import { runInNewContext } from 'node:vm';
 import { createNoopMeter } from '@opentelemetry/api';
 import { pino } from 'pino';
 import { Ack, type LogsBatch } from '@flowtel/core';
+import { TAG_DICTIONARY } from '@flowtel/core/smartencoding';
+import { testHost } from '@flowtel/testkit';
 import { attr, newLogRecord, newResource, newScope, type KeyValue, type Logs } from '@flowtel/pdata';
 import { FixedColumn, StringColumn, StringMapColumn, encodeBlock, type NativeColumn } from '../packages/clickhouse/src/native.ts';
-import { factory } from '../processors/smartencoding/src/index.ts';
+import { factory, type TagDictionary } from '../processors/smartencoding/src/index.ts';
 import { DictionarySync, ROW_KINDS, idColumn, idColumnDefinitions, requiredVersion, resourceIds, translateTagNames } from '@flowtel/clickhouse';
-import { dictionaryOf } from '../processors/smartencoding/src/registry.ts';
 import type { SmartEncodingProcessor } from '../processors/smartencoding/src/smartencoding.ts';
 import { openEngine, type Engine } from '../processors/smartencoding/test/chdb.ts';
 import { report, selfUsage } from './lib/report.ts';
@@ -297,8 +298,9 @@ async function main(): Promise<void> {
   if (!engine) throw new Error('the chdb package is not installed');
   const settings = { id: 'smartencoding', kind: 'processor' as const, logger: pino({ level: 'silent' }), meter: createNoopMeter(), metricsLevel: 'none' as const, configDir: folder };
   const processor = factory.createProcessor(settings, factory.configSchema.parse({ directory: join(folder, 'dictionary'), keep: [] }), 'logs', 'logs') as SmartEncodingProcessor;
-  await processor.start();
-  const dictionary = dictionaryOf('smartencoding')!;
+  const host = testHost();
+  await processor.start(host);
+  const dictionary = host.shared.lookup(TAG_DICTIONARY, 'smartencoding') as TagDictionary;
   const sync = new DictionarySync(engine, DB);
 
   await engine.query(`CREATE DATABASE ${DB}`);

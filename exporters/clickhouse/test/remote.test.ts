@@ -7,7 +7,8 @@ import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { testHost, testSettings } from '@flowtel/testkit';
 import { batchOf, rowsOf, sampleLogs, sampleMetrics, sampleTraces, tempDir } from '../../../packages/clickhouse/test/fixtures.ts';
-import type { Batch } from '@flowtel/core';
+import type { Batch, Host } from '@flowtel/core';
+import { TAG_DICTIONARY } from '@flowtel/core/smartencoding';
 import { factory as smartencoding } from '@flowtel/processor-smartencoding';
 import { HttpClient, isPermanent, runQuery, type ClickHouseError } from '@flowtel/clickhouse';
 import { createStore } from '../src/clickhouse.ts';
@@ -93,9 +94,10 @@ describe('remote mode over HTTP on loopback', () => {
       smartencoding.configSchema.parse({ directory: './remote-dictionary' }),
       'traces',
       'traces',
-    ) as unknown as { start(): Promise<void>; shutdown(): Promise<void>; process(batch: Batch): void };
-    await encoder.start();
-    const exporter = createStore(testSettings('clickhouse', 'exporter', dir), configSchema.parse(raw), ['traces']);
+    ) as unknown as { start(host: Host): Promise<void>; shutdown(): Promise<void>; process(batch: Batch): void };
+    const host = testHost();
+    await encoder.start(host);
+    const exporter = createStore(testSettings('clickhouse', 'exporter', dir), configSchema.parse(raw), ['traces'], (name) => host.shared.lookup(TAG_DICTIONARY, name));
     await exporter.open();
     try {
       const batch = batchOf('traces', sampleTraces(), 3);

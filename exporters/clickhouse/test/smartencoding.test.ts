@@ -3,12 +3,12 @@
 // answers what the decoded records say. Records without ids are stored as contrib stores them.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { testSettings } from '@flowtel/testkit';
+import { testHost, testSettings } from '@flowtel/testkit';
 import { attr, newLogRecord, newResource, newScope, newSpan, SpanKind, type KeyValue, type Logs, type Traces } from '@flowtel/pdata';
-import { decodeBatch, dictionaryOf, factory as smartencoding } from '@flowtel/processor-smartencoding';
-import type { Batch, ConsumerError } from '@flowtel/core';
+import { decodeBatch, factory as smartencoding, type TagDictionary } from '@flowtel/processor-smartencoding';
+import type { Batch, ConsumerError, Host } from '@flowtel/core';
 import { T0, batchOf, rowsOf, sampleMetrics, tempDir } from '../../../packages/clickhouse/test/fixtures.ts';
-import { L7_SCOPE_NAME } from '@flowtel/core/smartencoding';
+import { L7_SCOPE_NAME, TAG_DICTIONARY } from '@flowtel/core/smartencoding';
 import { connect, runQuery, type ClickHouseClient } from '@flowtel/clickhouse';
 import { createStore } from '../src/clickhouse.ts';
 import type { ClickHouseStore } from '@flowtel/clickhouse';
@@ -101,8 +101,11 @@ const get = (attributes: KeyValue[], key: string) => {
 describe('SmartEncoding ids in the embedded store', () => {
   let dir: string;
   let exporter: ClickHouseStore;
-  /** the processor's own surface: start without a host, and rewrite a batch in place */
-  let encoder: { start(): Promise<void>; shutdown(): Promise<void>; process(batch: Batch): void };
+  /** the processor's own surface: start, and rewrite a batch in place */
+  let encoder: { start(host: Host): Promise<void>; shutdown(): Promise<void>; process(batch: Batch): void };
+  /** as in a collector, the processor offers its dictionary through the host and the store finds it there */
+  const host = testHost();
+  const dictionaryOf = (name: string) => host.shared.lookup(TAG_DICTIONARY, name) as TagDictionary | undefined;
   let client: ClickHouseClient;
   const cfg = configSchema.parse({ endpoint: 'chdb://./store' });
   /** what the processor's dictionary decodes the stored request logs to */
@@ -115,8 +118,8 @@ describe('SmartEncoding ids in the embedded store', () => {
     dir = tempDir({ after: (fn) => cleanups.push(fn) });
     const settings = testSettings('smartencoding/store', 'processor', dir);
     encoder = smartencoding.createProcessor(settings, smartencoding.configSchema.parse({ directory: './dictionary', tags: { cluster: 'eu-1' } }), 'logs', 'logs') as unknown as typeof encoder;
-    await encoder.start();
-    exporter = createStore(testSettings('clickhouse', 'exporter', dir), cfg, ['traces', 'logs', 'metrics']);
+    await encoder.start(host);
+    exporter = createStore(testSettings('clickhouse', 'exporter', dir), cfg, ['traces', 'logs', 'metrics'], dictionaryOf);
     await exporter.open();
     client = await connect(cfg, dir);
 

@@ -3,7 +3,7 @@ import { PassThrough } from 'node:stream';
 import { test } from 'node:test';
 import { createNoopMeter } from '@opentelemetry/api';
 import { pino } from 'pino';
-import { Ack } from '@flowtel/core';
+import { Ack, SharedState } from '@flowtel/core';
 import type { Batch, CreateSettings, Exporter } from '@flowtel/core';
 import { SocketEventBatch } from '@flowtel/pdata';
 import { createDebugExporter, factory } from '../src/index.ts';
@@ -23,7 +23,7 @@ function capture() {
   return { settings, lines };
 }
 
-const host = { getExtension: () => undefined };
+const host = { getExtension: () => undefined, shared: new SharedState() };
 const traces = (): Batch => ({ signal: 'traces', data: twoSpans(), items: 2, ack: Ack.none() });
 
 async function run(exporter: Exporter, batches: Batch[]): Promise<void> {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { createNoopMeter } from '@opentelemetry/api';
 import { pino } from 'pino';
-import { Ack, ConsumerError } from '@flowtel/core';
+import { Ack, SharedState, ConsumerError } from '@flowtel/core';
 import type { Batch, CreateSettings, Exporter } from '@flowtel/core';
 import {
   SocketEventBatch,
@@ -26,7 +26,7 @@ import { codecToolsOr, waitFor, zstdTool } from '@flowtel/testkit';
 import { factory, lengthPrefixedRecords } from '../src/index.ts';
 
 const MIB = 1024 * 1024;
-const host = { getExtension: () => undefined };
+const host = { getExtension: () => undefined, shared: new SharedState() };
 
 function workdir(t: { after(fn: () => void): void }): string {
   const dir = mkdtempSync(join(tmpdir(), 'flowtel-file-'));

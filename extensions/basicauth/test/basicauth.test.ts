@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { testSettings } from '@flowtel/testkit';
+import { testSettings, testHost } from '@flowtel/testkit';
 import { factory } from '../src/index.ts';
 import { apr1 } from '../src/htpasswd.ts';
 
@@ -40,7 +40,7 @@ test('server side accepts the hash formats Apache htpasswd writes, and refuses w
   const ext = factory.createExtension(testSettings('basicauth', 'extension', dir), factory.configSchema.parse({
     htpasswd: { file: '.htpasswd', inline: 'plain:pw-p' },
   }));
-  await ext.start({ getExtension: () => undefined });
+  await ext.start(testHost());
   const auth = ext as unknown as { authenticate(h: Record<string, string[]>): Promise<Record<string, unknown>> };
   for (const [user, pass] of [['bcrypt', 'pw-b'], ['md5', 'pw-m'], ['sha', 'pw-s'], ['plain', 'pw-p']]) {
     assert.equal((await auth.authenticate(basic(user, pass))).username, user);
@@ -54,12 +54,12 @@ test('server side accepts the hash formats Apache htpasswd writes, and refuses w
 
 test('client side sends client_auth as a Basic header', async () => {
   const ext = factory.createExtension(testSettings('basicauth', 'extension'), factory.configSchema.parse({ client_auth: { username: 'u', password: 'p:q' } }));
-  await ext.start({ getExtension: () => undefined });
+  await ext.start(testHost());
   const headers = await (ext as unknown as { headers(): Promise<Record<string, string>> }).headers();
   assert.equal(Buffer.from(headers.authorization.replace('Basic ', ''), 'base64').toString(), 'u:p:q');
 });
 
 test('a config with neither side fails at start with a clear message', async () => {
   const ext = factory.createExtension(testSettings('basicauth', 'extension'), factory.configSchema.parse({}));
-  await assert.rejects(ext.start({ getExtension: () => undefined }), /set htpasswd .* or client_auth/);
+  await assert.rejects(ext.start(testHost()), /set htpasswd .* or client_auth/);
 });

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { createNoopMeter } from '@opentelemetry/api';
 import { pino } from 'pino';
-import type { CreateSettings } from '@flowtel/core';
+import { SharedState, type CreateSettings } from '@flowtel/core';
 import { factory, type HealthCheckExtension } from '../src/index.ts';
 import { goDuration } from '../src/go-format.ts';
 
@@ -41,7 +41,7 @@ test('defaults are otelcol’s: localhost:13133 and /', () => {
 test('503 before ready, 200 with uptime once ready, 503 again when not ready', async (t) => {
   const ext = create();
   t.after(() => ext.shutdown());
-  await ext.start({ getExtension: () => undefined });
+  await ext.start({ getExtension: () => undefined, shared: new SharedState() });
 
   const before = await get(ext);
   assert.equal(before.status, 503);
@@ -68,7 +68,7 @@ test('shutdown stops answering, is idempotent, and is safe before start', async 
   await never.shutdown();
 
   const ext = create();
-  await ext.start({ getExtension: () => undefined });
+  await ext.start({ getExtension: () => undefined, shared: new SharedState() });
   const port = ext.port;
   ext.ready();
   assert.equal((await get(ext)).status, 200);
@@ -82,8 +82,8 @@ test('a path without a trailing slash matches only itself; one with a slash matc
   const exact = create({ path: '/health/status' });
   const subtree = create({ path: '/health/' });
   t.after(() => Promise.all([exact.shutdown(), subtree.shutdown()]));
-  await exact.start({ getExtension: () => undefined });
-  await subtree.start({ getExtension: () => undefined });
+  await exact.start({ getExtension: () => undefined, shared: new SharedState() });
+  await subtree.start({ getExtension: () => undefined, shared: new SharedState() });
   exact.ready();
   subtree.ready();
   assert.equal((await get(exact, '/health/status')).status, 200);
@@ -98,7 +98,7 @@ test('a path without a trailing slash matches only itself; one with a slash matc
 test('response_body replaces the JSON document', async (t) => {
   const ext = create({ response_body: { healthy: 'I am fine', unhealthy: 'I am not' } });
   t.after(() => ext.shutdown());
-  await ext.start({ getExtension: () => undefined });
+  await ext.start({ getExtension: () => undefined, shared: new SharedState() });
   assert.deepEqual(await get(ext).then((r) => [r.status, r.body]), [503, 'I am not']);
   ext.ready();
   assert.deepEqual(await get(ext).then((r) => [r.status, r.body]), [200, 'I am fine']);
@@ -110,7 +110,7 @@ test('a busy port fails start with the endpoint in the message', async (t) => {
   t.after(() => blocker.close());
   const port = (blocker.address() as { port: number }).port;
   const ext = create({ endpoint: `127.0.0.1:${port}` });
-  await assert.rejects(ext.start({ getExtension: () => undefined }), new RegExp(`failed to bind to address 127.0.0.1:${port}`));
+  await assert.rejects(ext.start({ getExtension: () => undefined, shared: new SharedState() }), new RegExp(`failed to bind to address 127.0.0.1:${port}`));
 });
 
 test('bad config is rejected with what would be valid', () => {
@@ -143,7 +143,7 @@ test('tls serves the same answers over HTTPS, with paths relative to the config'
   const parsed = factory.configSchema.parse({ endpoint: '127.0.0.1:0', tls: { cert_file: 'cert.pem', key_file: 'key.pem' } });
   const ext = factory.createExtension({ ...settings, configDir: dir }, parsed) as HealthCheckExtension;
   t.after(() => ext.shutdown());
-  await ext.start({ getExtension: () => undefined });
+  await ext.start({ getExtension: () => undefined, shared: new SharedState() });
   ext.ready();
   const { status, body } = await new Promise<{ status?: number; body: string }>((resolve, reject) => {
     request({ host: '127.0.0.1', port: ext.port, path: '/', rejectUnauthorized: false }, (res) => {

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { OperatorFunction } from 'rxjs';
 import type { z } from 'zod';
 import type { Batch, Consumer, PipelineSignal, Signal } from './consumer.ts';
+import type { SharedState } from './shared.ts';
 
 export type Kind = 'receiver' | 'processor' | 'exporter' | 'connector' | 'extension';
 export type Stability = 'development' | 'alpha' | 'beta' | 'stable' | 'deprecated' | 'unmaintained';
@@ -23,6 +24,12 @@ export interface CreateSettings {
 export interface Host {
   /** a started extension by id, for auth and storage lookups */
   getExtension(id: string): Extension | undefined;
+  /**
+   * State components share without depending on each other's packages: instances several
+   * pipelines use (started by the first, shut down after the last) and what one component
+   * offers others, kept until every exporter has stopped.
+   */
+  readonly shared: SharedState;
   /**
    * Asks the collector to shut down gracefully, as SIGTERM does: for components whose work
    * has an end (a replayed capture with exit_on_eof). Hosts built for tests may lack it.

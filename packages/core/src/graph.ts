@@ -14,6 +14,7 @@ import type { Component, Connector, CreateSettings, Exporter, Extension, Host, K
 import { Ack, asConsumerError, retryable, type Batch, type BatchInput, type Consumer, type PipelineSignal } from './consumer.ts';
 import type { PipelineConfig, ResolvedConfig } from './config/validate.ts';
 import { fanOut, fanOutMutates } from './fanout.ts';
+import { SharedState } from './shared.ts';
 import { ProcessorObs, ReceiverObs } from './telemetry/obs.ts';
 import type { Telemetry } from './telemetry/telemetry.ts';
 
@@ -55,6 +56,7 @@ export class Graph implements Host {
   private readonly connectors = new Map<string, Connector>();
   private readonly receivers = new Map<string, Receiver>();
   private readonly pipelines = new Map<string, Pipeline>();
+  readonly shared = new SharedState();
   private started = false;
   private shutdownPromise?: Promise<void>;
   /** One meter for every component: Prometheus serves one family per metric name. */
@@ -254,6 +256,9 @@ export class Graph implements Host {
     await stopAll([...this.pipelines.values()].flatMap((p) => p.processors));
     await stopAll(this.connectors.values());
     await stopAll(this.exporters.values());
+    // what processors offered (the SmartEncoding dictionary) stays until the exporters that
+    // read it have flushed their queues
+    this.shared.clear();
     await stopAll(this.extensions.values());
     this.logger.info('Shutdown complete.');
   }

@@ -8,6 +8,7 @@ export { createQueuedExporter, DIRECT_EXPORT, type ExporterHelperConfig, type Ex
 export { Graph } from './graph.ts';
 export { Registry } from './registry.ts';
 export { loadAndResolve, Service, type ServiceOptions } from './service.ts';
+export { SharedInstance, type SharedKey, type SharedLifecycle, SharedState, sharedKey } from './shared.ts';
 export { type ReaderConfig, type TelemetryConfig, telemetrySchema } from './telemetry/config.ts';
 export { ExporterObs, itemName, ProcessorObs, ReceiverObs } from './telemetry/obs.ts';
 export { type BuildInfo, createLogger, createTelemetry, type Telemetry } from './telemetry/telemetry.ts';

@@ -1,6 +1,8 @@
 // SmartEncoding's vocabulary, the contract between the processor that gives tag sets ids and
 // the stores and exporters that write or decode them: the tag kinds, the attribute names
-// records carry ids under, how a dictionary entry and its values look.
+// records carry ids under, how a dictionary entry and its values look, and the key under which
+// a processor offers its dictionary through the host.
+import { sharedKey } from './shared.ts';
 
 /**
  * Each kind is one dictionary namespace: ids are unique within a kind. `agent` is this
@@ -84,3 +86,10 @@ export interface TagEntries {
   readonly version: number;
   changedSince(version: number): TagEntry[];
 }
+
+/**
+ * The dictionary a smartencoding processor offers through the host, by the processor's id (the
+ * `flowtel.tag.dictionary` attribute of the resources it encoded). The host keeps it until every
+ * exporter has stopped, so a queue flushed at shutdown still finds it.
+ */
+export const TAG_DICTIONARY = sharedKey<TagEntries>('smartencoding.dictionary');

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { metrics } from '@opentelemetry/api';
-import { Ack, createLogger, createQueuedExporter, exporterHelperShape, permanent, retryable, z, type Batch, type Push } from '../src/index.ts';
+import { Ack, SharedState, createLogger, createQueuedExporter, exporterHelperShape, permanent, retryable, z, type Batch, type Push } from '../src/index.ts';
 
 const configSchema = z.object(exporterHelperShape).strict();
 const settings = { id: 'test', kind: 'exporter' as const, logger: createLogger('silent'), meter: metrics.getMeter('test'), metricsLevel: 'normal' as const, configDir: '.' };
@@ -31,7 +31,7 @@ test('retryable failures are retried with backoff, honouring the server\'s retry
     if (attempts.length === 1) throw retryable('busy', { retryAfterMs: 150 });
     if (attempts.length === 2) throw retryable('still busy');
   });
-  await e.start({ getExtension: () => undefined });
+  await e.start({ getExtension: () => undefined, shared: new SharedState() });
   await e.consume(batch());
   assert.equal(attempts.length, 3);
   assert.ok(attempts[1] - attempts[0] >= 140, `waited ${attempts[1] - attempts[0]}ms, retry-after said 150`);
@@ -44,7 +44,7 @@ test('permanent failures are not retried and reach the caller when there is no q
     attempts++;
     throw permanent('400 bad request');
   });
-  await e.start({ getExtension: () => undefined });
+  await e.start({ getExtension: () => undefined, shared: new SharedState() });
   await assert.rejects(e.consume(batch()), /400 bad request/);
   assert.equal(attempts, 1);
   await e.shutdown();
@@ -60,7 +60,7 @@ test('a full queue refuses with a retryable error; block_on_overflow waits inste
   };
   // otelcol counts a request against queue_size until it is exported, not just while it waits
   const e = exporter({ sending_queue: { num_consumers: 1, queue_size: 3 } }, push);
-  await e.start({ getExtension: () => undefined });
+  await e.start({ getExtension: () => undefined, shared: new SharedState() });
   await e.consume(batch(1)); // taken by the consumer, blocked on the gate
   await e.consume(batch(2));
   await e.consume(batch(3));
@@ -72,7 +72,7 @@ test('a full queue refuses with a retryable error; block_on_overflow waits inste
   let open!: () => void;
   const slow = new Promise<void>((r) => (open = r));
   const blocking = exporter({ sending_queue: { num_consumers: 1, queue_size: 2, block_on_overflow: true } }, async () => slow);
-  await blocking.start({ getExtension: () => undefined });
+  await blocking.start({ getExtension: () => undefined, shared: new SharedState() });
   await blocking.consume(batch());
   await blocking.consume(batch());
   let accepted = false;
@@ -90,7 +90,7 @@ test('shutdown drains the in-memory queue before returning', async () => {
     await new Promise((r) => setTimeout(r, 5));
     sent.push(b.items);
   });
-  await e.start({ getExtension: () => undefined });
+  await e.start({ getExtension: () => undefined, shared: new SharedState() });
   for (let i = 1; i <= 20; i++) await e.consume(batch(i));
   await e.shutdown();
   assert.equal(sent.length, 20);
@@ -104,7 +104,7 @@ test('each attempt is cut off at the timeout and retried', async () => {
     if (attempts > 1) return Promise.resolve();
     return new Promise((_, reject) => signal.addEventListener('abort', () => reject(retryable('deadline exceeded'))));
   });
-  await e.start({ getExtension: () => undefined });
+  await e.start({ getExtension: () => undefined, shared: new SharedState() });
   await e.consume(batch());
   assert.equal(attempts, 2);
   await e.shutdown();

@@ -7,6 +7,7 @@ import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
 import { encodeTraces, newResource, newScope, newSpan, spanCount, type Traces } from '@flowtel/pdata';
 import {
   Ack,
+  SharedState,
   permanent,
   createLogger,
   createQueuedExporter,
@@ -18,7 +19,7 @@ import {
 } from '../src/index.ts';
 
 const configSchema = z.object(exporterHelperShape).strict();
-const host = { getExtension: () => undefined };
+const host = { getExtension: () => undefined, shared: new SharedState() };
 
 class Collect extends MetricReader {
   protected async onShutdown(): Promise<void> {}

@@ -1,7 +1,7 @@
 // CreateSettings for a component built directly in a test, without a collector around it.
 import { metrics } from '@opentelemetry/api';
 import { pino } from 'pino';
-import type { CreateSettings, Extension, Host, Kind } from '@flowtel/core';
+import { SharedState, type CreateSettings, type Extension, type Host, type Kind } from '@flowtel/core';
 
 export function testSettings(id: string, kind: Kind, configDir = process.cwd()): CreateSettings {
   return {
@@ -14,7 +14,7 @@ export function testSettings(id: string, kind: Kind, configDir = process.cwd()):
   };
 }
 
-/** A Host that knows the given extensions by id. */
+/** A Host that knows the given extensions by id; components started with one host share its state. */
 export function testHost(extensions: Record<string, Extension> = {}): Host {
-  return { getExtension: (id) => extensions[id] };
+  return { getExtension: (id) => extensions[id], shared: new SharedState() };
 }

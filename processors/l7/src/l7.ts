@@ -3,44 +3,47 @@
 // eBPF capture side by side.
 import { Observable, type OperatorFunction } from 'rxjs';
 import { dataPointCount, logRecordCount, spanCount } from '@flowtel/pdata';
-import { Ack, type Batch, type CreateSettings, type PipelineSignal, type Processor } from '@flowtel/core';
+import { Ack, retryable, type Batch, type CreateSettings, type Host, type PipelineSignal, type Processor, type SharedInstance } from '@flowtel/core';
 import type { L7Config } from './config.ts';
 import type { L7Engine, RecordSink } from './engine.ts';
 import { recordsToLogs } from './output/logs.ts';
 import { RedAggregator } from './output/red.ts';
 import { recordsToTraces } from './output/spans.ts';
 import type { L7Record } from './record.ts';
-
-export interface SharedEngine {
-  engine: L7Engine;
-  acquire(): void;
-  release(): void;
-}
+import { L7_ENGINE, SharedEngine } from './shared-engine.ts';
 
 export class L7Processor implements Processor {
   private readonly settings: CreateSettings;
   private readonly config: L7Config;
   private readonly signal: PipelineSignal;
-  private readonly shared: SharedEngine;
-  private started = false;
+  private shared?: SharedInstance<SharedEngine>;
+  /** the sinks of this processor's subscriptions: the graph subscribes before it starts us */
+  private readonly sinks = new Set<RecordSink>();
 
-  constructor(settings: CreateSettings, config: L7Config, signal: PipelineSignal, shared: SharedEngine) {
+  constructor(settings: CreateSettings, config: L7Config, signal: PipelineSignal) {
     this.settings = settings;
     this.config = config;
     this.signal = signal;
-    this.shared = shared;
   }
 
-  async start(): Promise<void> {
-    if (this.started) return;
-    this.started = true;
-    this.shared.acquire();
+  private get engine(): L7Engine | undefined {
+    return this.shared?.value.engine;
+  }
+
+  async start(host: Host): Promise<void> {
+    if (this.shared) return;
+    const shared = host.shared.instance(L7_ENGINE, this.settings.id, () => new SharedEngine(this.settings, this.config));
+    await shared.acquire();
+    this.shared = shared;
+    for (const sink of this.sinks) shared.value.engine.addSink(sink);
   }
 
   async shutdown(): Promise<void> {
-    if (!this.started) return;
-    this.started = false;
-    this.shared.release();
+    const shared = this.shared;
+    if (!shared) return;
+    this.shared = undefined;
+    for (const sink of this.sinks) shared.value.engine.removeSink(sink);
+    await shared.release();
   }
 
   /** Records become a batch of the pipeline's signal; undefined when there is nothing to send. */
@@ -66,7 +69,6 @@ export class L7Processor implements Processor {
   operator(): OperatorFunction<Batch, Batch> {
     return (source) =>
       new Observable<Batch>((subscriber) => {
-        const { engine } = this.shared;
         const red = this.signal === 'metrics' ? new RedAggregator(this.config.metrics.max_series) : undefined;
         let currentAck: Ack | undefined;
         const sink: RecordSink = (records) => {
@@ -76,7 +78,12 @@ export class L7Processor implements Processor {
           const batch = this.toBatch(records, ack);
           if (batch) subscriber.next(batch);
         };
-        engine.addSink(sink);
+        this.sinks.add(sink);
+        this.engine?.addSink(sink);
+        const detach = () => {
+          this.sinks.delete(sink);
+          this.engine?.removeSink(sink);
+        };
         const emitMetrics = () => {
           if (!red || red.isEmpty) return;
           const data = red.snapshot();
@@ -88,6 +95,8 @@ export class L7Processor implements Processor {
         const subscription = source.subscribe({
           next: (batch) => {
             if (batch.signal !== 'socket') return subscriber.next(batch);
+            const engine = this.engine;
+            if (!engine) return batch.ack.reject(retryable(`processor ${this.settings.id} is not running`));
             currentAck = batch.ack;
             try {
               engine.ingest(batch.data);
@@ -100,15 +109,15 @@ export class L7Processor implements Processor {
           },
           error: (err) => subscriber.error(err),
           complete: () => {
-            engine.flushAll();
+            this.engine?.flushAll();
             emitMetrics();
-            engine.removeSink(sink);
+            detach();
             clearInterval(metricsTimer);
             subscriber.complete();
           },
         });
         return () => {
-          engine.removeSink(sink);
+          detach();
           clearInterval(metricsTimer);
           subscription.unsubscribe();
         };

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { firstValueFrom, from, toArray, Subject } from 'rxjs';
 import { Direction, L4Protocol, SocketEventBatch, SocketEventKind, SocketRole, SpanKind, StatusCode, getAttr, type Logs, type Metrics, type SocketEvent, type Traces } from '@flowtel/pdata';
 import { Ack, type Batch, type PipelineSignal } from '@flowtel/core';
-import { testSettings, waitFor } from '@flowtel/testkit';
+import { testHost, testSettings, waitFor } from '@flowtel/testkit';
 import { factory } from '../src/index.ts';
 
 const enc = new TextEncoder();
@@ -39,7 +39,7 @@ const httpResponse = (code: number, body = 'ok') => `HTTP/1.1 ${code} X\r\nConte
 
 async function run(id: string, signal: PipelineSignal, events: SocketEvent[], config: Record<string, unknown> = {}): Promise<Batch[]> {
   const processor = factory.createProcessor(testSettings(id, 'processor'), factory.configSchema.parse(config), signal, signal);
-  await processor.start({ getExtension: () => undefined });
+  await processor.start(testHost());
   const batch: Batch = { signal: 'socket', data: SocketEventBatch.from('ebpf', events), items: events.length, ack: Ack.none() };
   const out = await firstValueFrom(from([batch]).pipe(processor.operator(), toArray()));
   await processor.shutdown();
@@ -100,7 +100,7 @@ test('pipelined requests pair in order; an unanswered one times out as an error 
     ...conn.response(3, httpResponse(200) + httpResponse(404)),
   ];
   const processor = factory.createProcessor(testSettings('l7/d', 'processor'), factory.configSchema.parse({ request_timeout: '50ms' }), 'traces', 'traces');
-  await processor.start({ getExtension: () => undefined });
+  await processor.start(testHost());
   const input = new Subject<Batch>();
   const out: Batch[] = [];
   input.pipe(processor.operator()).subscribe((b) => out.push(b));
@@ -147,8 +147,9 @@ test('pipelines naming the same l7 processor share one parse of each capture bat
   const config = factory.configSchema.parse({});
   const tracesP = factory.createProcessor(settings, config, 'traces', 'traces');
   const logsP = factory.createProcessor(settings, config, 'logs', 'logs');
-  await tracesP.start({ getExtension: () => undefined });
-  await logsP.start({ getExtension: () => undefined });
+  const host = testHost();
+  await tracesP.start(host);
+  await logsP.start(host);
   const data = SocketEventBatch.from('ebpf', events);
   const a = new Subject<Batch>();
   const b = new Subject<Batch>();
@@ -244,7 +245,7 @@ test('the internal metrics count each protocol\'s messages read whole, read from
   const provider = new MeterProvider({ readers: [reader] });
   const settings = { ...testSettings('l7/metrics', 'processor'), meter: provider.getMeter('test'), metricsLevel: 'normal' as const };
   const processor = factory.createProcessor(settings, factory.configSchema.parse({}), 'traces', 'traces');
-  await processor.start({ getExtension: () => undefined });
+  await processor.start(testHost());
   const conn = connection({ pid: 19, tid: 19, comm: 'curl' }, { pid: 95, tid: 96, comm: 'nginx' }, 8090);
   const head = (events: SocketEvent[], keep: number) => events.map((e) => ({ ...e, payload: e.payload.subarray(0, keep), byteCount: e.payload.length }));
   const events = [

@@ -1,8 +1,9 @@
 // The state the smartencoding processors of one directory share: the dictionary, what /proc
-// said per pid, the Kubernetes cache, and the memo of resources already resolved. Started by
-// the first processor that starts, stopped (and the dictionary saved) by the last to stop.
+// said per pid, the Kubernetes cache, and the memo of resources already resolved. A shared
+// instance of the host's: started by the first processor that starts, stopped (and the
+// dictionary saved) by the last to stop.
 import { resolve } from 'node:path';
-import type { CreateSettings } from '@flowtel/core';
+import { sharedKey, type CreateSettings, type Host, type SharedInstance, type SharedLifecycle } from '@flowtel/core';
 import type { KeyValue } from '@flowtel/pdata';
 import type { SmartEncodingConfig } from './config.ts';
 import { TagDictionary } from './dictionary.ts';
@@ -21,7 +22,7 @@ interface Memo<T> {
   generation: number;
 }
 
-export class SharedTagging {
+export class SharedTagging implements SharedLifecycle {
   readonly dictionary: TagDictionary;
   readonly host: LocalHost = localHost();
   kube?: KubeCache;
@@ -32,7 +33,6 @@ export class SharedTagging {
   private saveTimer?: NodeJS.Timeout;
   /** counts /proc lookups, so a memo entry knows whether it depends on them */
   private procLookups = 0;
-  private users = 0;
 
   /** the settings every processor on this directory must share */
   readonly settingsKey: string;
@@ -51,8 +51,7 @@ export class SharedTagging {
     };
   }
 
-  async acquire(): Promise<void> {
-    if (this.users++ > 0) return;
+  async start(): Promise<void> {
     this.saveTimer = setInterval(() => this.save(), Math.max(this.config.save_interval, 10));
     this.saveTimer.unref();
     const api = kubeApi(this.config);
@@ -70,12 +69,10 @@ export class SharedTagging {
     }
   }
 
-  release(): boolean {
-    if (this.users === 0 || --this.users > 0) return false;
+  shutdown(): void {
     clearInterval(this.saveTimer);
     this.kube?.stop();
     this.save();
-    return true;
   }
 
   /** The tag sets of a resource, memoised until /proc or the API server may say otherwise. */
@@ -155,28 +152,21 @@ function kubeApi(config: SmartEncodingConfig): KubeApi | undefined {
   return new KubeApi({ baseUrl, tokenFile: k.token_file, caFile: k.ca_file, timeoutMs: k.request_timeout });
 }
 
-const shared = new Map<string, SharedTagging>();
+const TAGGING = sharedKey<SharedTagging>('smartencoding.tagging');
 
 /** What processors sharing a directory must agree on: it decides which entries exist. */
 const sharedSettings = (c: SmartEncodingConfig) =>
   JSON.stringify({ tags: c.tags, kubernetes: c.kubernetes, max_entries_per_kind: c.max_entries_per_kind, process_refresh: c.process_refresh });
 
-/** The shared state of the directory a config names: one per resolved directory. */
-export function sharedTagging(settings: CreateSettings, config: SmartEncodingConfig): SharedTagging {
+/** The host's shared state of the directory a config names: one per resolved directory. */
+export function sharedTagging(host: Host, settings: CreateSettings, config: SmartEncodingConfig): SharedInstance<SharedTagging> {
   const directory = resolve(settings.configDir, config.directory);
-  let s = shared.get(directory);
-  if (!s) {
-    s = new SharedTagging(settings, config);
-    shared.set(directory, s);
-  } else if (s.settingsKey !== sharedSettings(config)) {
+  const s = host.shared.instance(TAGGING, directory, () => new SharedTagging(settings, config));
+  if (s.value.settingsKey !== sharedSettings(config)) {
     throw new Error(
       `processor ${settings.id}: smartencoding processors sharing the directory ${directory} must have the same tags, kubernetes, ` +
         `max_entries_per_kind and process_refresh (they share one dictionary); only mode and keep may differ`,
     );
   }
   return s;
-}
-
-export function forgetTagging(s: SharedTagging): void {
-  for (const [dir, v] of shared) if (v === s) shared.delete(dir);
 }

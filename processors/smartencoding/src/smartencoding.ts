@@ -2,16 +2,15 @@
 // ids (encode) or with the full decoded attributes (enrich). Resources are few per batch and
 // repeat from batch to batch, so the work is a memo lookup per resource, not per record.
 import { map, type OperatorFunction } from 'rxjs';
-import type { Batch, CreateSettings, Processor } from '@flowtel/core';
+import type { Batch, CreateSettings, Host, Processor, SharedInstance } from '@flowtel/core';
 import type { KeyValue, Resource, ResourceLogs } from '@flowtel/pdata';
 import type { SmartEncodingConfig } from './config.ts';
 import { decodeAttributes, decodePeerAttributes } from './decode.ts';
 import { DictionaryFullError } from './dictionary.ts';
 import { encodeResource, encodedAttributes } from './encode.ts';
 import { peerAddress, peerIdAttributes } from './peer.ts';
-import { registerDictionary, unregisterDictionary } from './registry.ts';
-import { forgetTagging, sharedTagging, type MemoMap, type SharedTagging } from './shared.ts';
-import { L7_SCOPE_NAME, TAG_KINDS } from '@flowtel/core/smartencoding';
+import { sharedTagging, type MemoMap, type SharedTagging } from './shared.ts';
+import { L7_SCOPE_NAME, TAG_DICTIONARY, TAG_KINDS } from '@flowtel/core/smartencoding';
 
 export class SmartEncodingProcessor implements Processor {
   private readonly settings: CreateSettings;
@@ -19,8 +18,7 @@ export class SmartEncodingProcessor implements Processor {
   private readonly keep: ReadonlySet<string>;
   private readonly memo: MemoMap = new Map();
   private readonly peerMemo: MemoMap = new Map();
-  private shared?: SharedTagging;
-  private started = false;
+  private shared?: SharedInstance<SharedTagging>;
   /** resources left unencoded because a dictionary kind was full */
   unencoded = 0;
 
@@ -31,23 +29,26 @@ export class SmartEncodingProcessor implements Processor {
   }
 
   get tagging(): SharedTagging {
-    this.shared ??= sharedTagging(this.settings, this.config);
-    return this.shared;
+    if (!this.shared) throw new Error(`processor ${this.settings.id} was given data before it started`);
+    return this.shared.value;
   }
 
-  async start(): Promise<void> {
-    const tagging = this.tagging;
-    await tagging.acquire();
-    this.started = true;
-    registerDictionary(this.settings.id, tagging.dictionary);
-    this.observe(tagging);
+  async start(host: Host): Promise<void> {
+    if (this.shared) return;
+    const shared = sharedTagging(host, this.settings, this.config);
+    await shared.acquire();
+    this.shared = shared;
+    // the exporters that store ids find their dictionary through the host, which keeps it
+    // until they have stopped (their queues may outlive this processor at shutdown)
+    host.shared.offer(TAG_DICTIONARY, this.settings.id, shared.value.dictionary);
+    this.observe(shared.value);
   }
 
   async shutdown(): Promise<void> {
-    if (!this.started || !this.shared) return;
-    this.started = false;
-    unregisterDictionary(this.settings.id, this.shared.dictionary);
-    if (this.shared.release()) forgetTagging(this.shared);
+    const shared = this.shared;
+    if (!shared) return;
+    this.shared = undefined;
+    await shared.release();
   }
 
   operator(): OperatorFunction<Batch, Batch> {

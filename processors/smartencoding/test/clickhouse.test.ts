@@ -4,11 +4,11 @@ import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { attr, type KeyValue } from '@flowtel/pdata';
 import { DictionarySync, addIdColumnStatements, idColumnDefinitions, idColumnValues, l7IdColumnValues, translateTagNames } from '@flowtel/clickhouse';
-import { decodeAttributes, dictionaryOf } from '../src/index.ts';
+import { decodeAttributes } from '../src/index.ts';
 import { TagDictionary } from '../src/dictionary.ts';
 import { tagAttributes } from '../src/value.ts';
 import { openEngine, type Engine } from './chdb.ts';
-import { logsBatch, plain, processor, tempDir } from './helpers.ts';
+import { logsBatch, plain, processor, tempDir, dictionaryOf, host } from './helpers.ts';
 
 const DB = 'otel';
 
@@ -41,7 +41,7 @@ test('tag names in SELECT and WHERE answer as the decoded rows do', async (t) =>
   const engine = engineOr(t);
   if (!engine) return;
   const p = processor({ directory: tempDir('ch'), tags: { cluster: 'eu-1' } });
-  await p.start();
+  await p.start(host);
   try {
     await engine.query(`CREATE DATABASE ${DB}`);
     const sync = new DictionarySync(engine, DB);
@@ -98,7 +98,7 @@ test('a changed entry reaches the DICTIONARY objects on the next ensure; l7 rows
   const engine = engineOr(t);
   if (!engine) return;
   const p = processor({ directory: tempDir('ch-change') });
-  await p.start();
+  await p.start(host);
   try {
     await engine.query(`CREATE DATABASE ${DB}`);
     const sync = new DictionarySync(engine, DB);

@@ -4,9 +4,11 @@ import { join } from 'node:path';
 import { createNoopMeter } from '@opentelemetry/api';
 import { pino } from 'pino';
 import { Ack } from '@flowtel/core';
+import { testHost } from '@flowtel/testkit';
 import type { CreateSettings, LogsBatch } from '@flowtel/core';
 import { attr, newLogRecord, newResource, newScope, type KeyValue, type Logs } from '@flowtel/pdata';
-import { factory } from '../src/index.ts';
+import { TAG_DICTIONARY } from '@flowtel/core/smartencoding';
+import { factory, type TagDictionary } from '../src/index.ts';
 import type { SmartEncodingProcessor } from '../src/smartencoding.ts';
 
 const made: string[] = [];
@@ -20,6 +22,12 @@ export function tempDir(name: string): string {
   made.push(dir);
   return dir;
 }
+
+/** The host the tests' processors start with: they share its state, as in one collector. */
+export const host = testHost();
+
+/** The dictionary the processor `id` offered through the host. */
+export const dictionaryOf = (id: string) => host.shared.lookup(TAG_DICTIONARY, id) as TagDictionary | undefined;
 
 export function settings(id = 'smartencoding'): CreateSettings {
   return { id, kind: 'processor', logger: pino({ level: 'silent' }), meter: createNoopMeter(), metricsLevel: 'basic', configDir: process.cwd() };

@@ -4,10 +4,10 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { attr, type KeyValue } from '@flowtel/pdata';
-import { decodeBatch, dictionaryOf } from '../src/index.ts';
+import { decodeBatch } from '../src/index.ts';
 import type { SmartEncodingProcessor } from '../src/smartencoding.ts';
 import { startFakeApiServer, type FakeApiServer } from './fake-apiserver.ts';
-import { logsBatch, plain, processor, tempDir } from './helpers.ts';
+import { logsBatch, plain, processor, tempDir, dictionaryOf, host } from './helpers.ts';
 
 const CHECKOUT_CONTAINER = 'a3c2b1f0e9d8c7b6a5f4e3d2c1b0a9f8e7d6c5b4a3f2e1d0c9b8a7f6e5d4c3b2';
 
@@ -25,7 +25,7 @@ async function withCluster(
   const config = { directory: tempDir('k8s'), kubernetes: { api_url: api.url, token_file: api.tokenFile, ca_file: api.caFile, max_backoff: '200ms', ...extra } };
   const p = processor(config);
   try {
-    await p.start();
+    await p.start(host);
     await body(api, p, config);
   } finally {
     await p.shutdown();
@@ -172,7 +172,7 @@ test('node_name lists only that node\'s pods; a wrong token is retried and the p
     const { writeFileSync } = await import('node:fs');
     writeFileSync(`${api.tokenFile}.wrong`, 'not-the-token');
     const p = processor({ directory: tempDir('k8s-denied'), kubernetes: { api_url: api.url, token_file: `${api.tokenFile}.wrong`, ca_file: api.caFile, sync_timeout: '300ms', max_backoff: '100ms' } });
-    await p.start();
+    await p.start(host);
     const out = tag(p, [attr('service.name', 'x'), attr('container.id', CHECKOUT_CONTAINER)]);
     assert.equal(out.ids['flowtel.tag.pod_id'], undefined, 'no pods without access');
     assert.equal(typeof out.ids['flowtel.tag.container_id'], 'number', 'the container is still tagged');
@@ -209,7 +209,7 @@ test('request logs get the peer pod by IP on the other side: ids in encode mode,
     assert.ok(columns.pod_id_0 > 0 && columns.pod_id_0 !== columns.pod_id_1);
 
     const enrich = processor({ ...config, mode: 'enrich' }, 'smartencoding/otlp');
-    await enrich.start();
+    await enrich.start(host);
     try {
       const enriched = requestLogs();
       enrich.process(enriched.batch);

@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { hostname } from 'node:os';
 import { readFileSync } from 'node:fs';
 import { attr, type KeyValue } from '@flowtel/pdata';
-import { decodeBatch, dictionaryOf, factory } from '../src/index.ts';
-import { logsBatch, plain, processor, tempDir } from './helpers.ts';
+import { decodeBatch, factory } from '../src/index.ts';
+import { logsBatch, plain, processor, tempDir, dictionaryOf, host } from './helpers.ts';
 
 const HOST = hostname();
 const COMM = readFileSync(`/proc/${process.pid}/comm`, 'utf8').trim();
@@ -26,7 +26,7 @@ const appResource = (): KeyValue[] => [
 
 test('encode: a local process leaves with ids only; the dictionary holds what /proc says', async () => {
   const p = processor({ directory: tempDir('local'), tags: { env: 'prod', region: 'eu-west-1' } });
-  await p.start();
+  await p.start(host);
   try {
     const batch = logsBatch([l7Resource()]);
     p.process(batch);
@@ -63,7 +63,7 @@ test('encode: a local process leaves with ids only; the dictionary holds what /p
 
 test('decode(encode(resource)) restores every attribute with its value and type', async () => {
   const p = processor({ directory: tempDir('roundtrip') });
-  await p.start();
+  await p.start(host);
   try {
     const original = appResource();
     const batch = logsBatch([original]);
@@ -85,8 +85,8 @@ test('enrich mode leaves with decoded attributes, and ids agree with an encode p
   const directory = tempDir('modes');
   const enc = processor({ directory }, 'smartencoding');
   const dec = processor({ directory, mode: 'enrich', tags: {} }, 'smartencoding/otlp');
-  await enc.start();
-  await dec.start();
+  await enc.start(host);
+  await dec.start(host);
   try {
     assert.equal(dictionaryOf('smartencoding'), dictionaryOf('smartencoding/otlp'), 'one dictionary per directory');
     const a = logsBatch([l7Resource(), appResource()]);
@@ -110,9 +110,9 @@ test('processors sharing a directory must agree on what decides the entries', as
   const directory = tempDir('disagree');
   const a = processor({ directory, tags: { env: 'prod' } }, 'smartencoding/a');
   const b = processor({ directory, tags: { env: 'staging' }, mode: 'enrich' }, 'smartencoding/b');
-  await a.start();
+  await a.start(host);
   try {
-    await assert.rejects(b.start(), /smartencoding\/b: .*sharing the directory .* must have the same tags/);
+    await assert.rejects(b.start(host), /smartencoding\/b: .*sharing the directory .* must have the same tags/);
   } finally {
     await a.shutdown();
     await b.shutdown();
@@ -123,7 +123,7 @@ test('ids are stable across a restart and the version only grows when something 
   const directory = tempDir('restart');
   const ids = async () => {
     const p = processor({ directory });
-    await p.start();
+    await p.start(host);
     const batch = logsBatch([appResource(), l7Resource()]);
     p.process(batch);
     const version = dictionaryOf('smartencoding')!.version;
@@ -140,7 +140,7 @@ test('ids are stable across a restart and the version only grows when something 
 
 test('the client address finds nothing without Kubernetes, and resources repeat cheaply', async () => {
   const p = processor({ directory: tempDir('memo') });
-  await p.start();
+  await p.start(host);
   try {
     const before = dictionaryOf('smartencoding')!.version;
     for (let i = 0; i < 1000; i++) p.process(logsBatch([l7Resource()], '10.0.0.5:40000'));
@@ -166,7 +166,7 @@ test('config: defaults, unknown keys rejected, bad durations named', () => {
 test('lifecycle: shutdown before start and twice is safe; a batch of every signal passes', async () => {
   const p = processor({ directory: tempDir('life') });
   await p.shutdown();
-  await p.start();
+  await p.start(host);
   const { Subject } = await import('rxjs');
   const input = new Subject<import('@flowtel/core').Batch>();
   const out: import('@flowtel/core').Batch[] = [];

@@ -8,7 +8,7 @@ import { encodeTraces, encodeLogs, newLogRecord, newResource, newScope } from '@
 import { GrpcCode, decodeRpcStatus, retryDelayFromMetadata } from '@flowtel/otlp';
 import { permanent, retryable } from '@flowtel/core';
 import { factory as basic } from '@flowtel/extension-basicauth';
-import { makeTestCerts, testSettings } from '@flowtel/testkit';
+import { makeTestCerts, testSettings, testHost } from '@flowtel/testkit';
 import { firstSpanNames, grpcExport, sampleTraces, startReceiver } from './helpers.ts';
 
 test('gRPC: an Export is answered once the pipeline accepts it; data, items, transport and peer arrive', async () => {
@@ -85,7 +85,7 @@ test('gRPC: a retryable refusal is UNAVAILABLE with RetryInfo when a delay is kn
 
 test('gRPC: basicauth refuses with UNAUTHENTICATED and passes the username on', async () => {
   const auth = basic.createExtension(testSettings('basicauth', 'extension'), basic.configSchema.parse({ htpasswd: { inline: 'ann:pw' } }));
-  await auth.start({ getExtension: () => undefined });
+  await auth.start(testHost());
   const r = await startReceiver({ grpc: { auth: { authenticator: 'basicauth' } } }, { extensions: { basicauth: auth } });
   try {
     const body = encodeTraces(sampleTraces(1));

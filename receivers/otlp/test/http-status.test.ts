@@ -6,7 +6,7 @@ import { encodeTraces, decodeTraces, tracesToJson } from '@flowtel/pdata';
 import { compress, decodeRpcStatus, GrpcCode, OtlpStatusError } from '@flowtel/otlp';
 import { permanent, retryable } from '@flowtel/core';
 import { factory as bearer } from '@flowtel/extension-bearertokenauth';
-import { testSettings } from '@flowtel/testkit';
+import { testSettings, testHost } from '@flowtel/testkit';
 import { firstSpanNames, sampleTraces, startReceiver } from './helpers.ts';
 
 const PROTO = { 'content-type': 'application/x-protobuf' };
@@ -183,7 +183,7 @@ test('HTTP: the answer waits for the pipeline (the Ack)', async () => {
 
 test('HTTP: auth through bearertokenauth: 401 without or with a wrong token, 200 with it; include_metadata and custom paths', async () => {
   const auth = bearer.createExtension(testSettings('bearertokenauth', 'extension'), bearer.configSchema.parse({ token: 's3cret' }));
-  await auth.start({ getExtension: () => undefined });
+  await auth.start(testHost());
   const r = await startReceiver(
     { http: { auth: { authenticator: 'bearertokenauth' }, include_metadata: true, traces_url_path: '/custom/spans' } },
     { extensions: { bearertokenauth: auth } },
