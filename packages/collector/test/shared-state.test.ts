@@ -11,7 +11,7 @@ import {
   freePort,
   runCli,
   startCollector,
-  tracesRequestJson,
+  otlpLoad,
   waitFor,
   waitForOutput,
   type RunningCollector,
@@ -27,9 +27,16 @@ const CAPTURE = join(import.meta.dirname, '..', 'testdata', 'captures', 'http-ke
 /** Generous: the process ends in well under a second here, even on a loaded machine. */
 const EXIT_AFTER_SHUTDOWN_MS = 3000;
 
-function writeConfig(dir: string, yaml: string): string {
-  const path = join(dir, 'config.yaml');
-  writeFileSync(path, yaml);
+/** A config in a fresh folder: `receivers` and `processors` (YAML) and one pipeline into ClickHouse, embedded there. */
+function storeConfig(name: string, receivers: string, processors: string, pipeline: string): string {
+  const path = join(mkdtempSync(join(tmpdir(), `flowtel-${name}-`)), 'config.yaml');
+  const indent = (yaml: string) => yaml.trim().replace(/^/gm, '  ');
+  writeFileSync(
+    path,
+    `receivers:\n${indent(receivers)}\nprocessors:\n${indent(processors)}\n` +
+      `exporters:\n  clickhouse:\n    endpoint: chdb://./store\n` +
+      `service:\n  telemetry: {metrics: {level: none}}\n  pipelines:\n    ${pipeline}\n`,
+  );
   return path;
 }
 
@@ -48,29 +55,11 @@ async function query(config: string, sql: string): Promise<string> {
 }
 
 test('a capture replayed with exit_on_eof through l7 and smartencoding into ClickHouse stores every request, then the process ends', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'flowtel-replay-store-'));
-  const config = writeConfig(
-    dir,
-    `receivers:
-  pcap:
-    file: ${CAPTURE}
-    exit_on_eof: true
-    perspective: server
-processors:
-  l7: {}
-  smartencoding:
-    directory: ./dictionary
-exporters:
-  clickhouse:
-    endpoint: chdb://./store
-service:
-  telemetry: {metrics: {level: none}}
-  pipelines:
-    logs:
-      receivers: [pcap]
-      processors: [l7, smartencoding]
-      exporters: [clickhouse]
-`,
+  const config = storeConfig(
+    'replay-store',
+    `pcap: {file: ${CAPTURE}, exit_on_eof: true, perspective: server}`,
+    'l7: {}\nsmartencoding: {directory: ./dictionary}',
+    'logs: {receivers: [pcap], processors: [l7, smartencoding], exporters: [clickhouse]}',
   );
   const collector = startCollector(config);
   const { code, lingeredMs } = await exitAfterShutdown(collector);
@@ -87,64 +76,29 @@ service:
 });
 
 test('SIGTERM under load: every span acknowledged through smartencoding is in ClickHouse', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'flowtel-sigterm-store-'));
   const port = await freePort();
-  const config = writeConfig(
-    dir,
-    `receivers:
-  otlp:
-    protocols:
-      http: {endpoint: 127.0.0.1:${port}}
-processors:
-  smartencoding:
-    directory: ./dictionary
-    tags: {cluster: load}
-  batch: {timeout: 200ms, send_batch_size: 500}
-exporters:
-  clickhouse:
-    endpoint: chdb://./store
-service:
-  telemetry: {metrics: {level: none}}
-  pipelines:
-    traces: {receivers: [otlp], processors: [smartencoding, batch], exporters: [clickhouse]}
-`,
+  const config = storeConfig(
+    'sigterm-store',
+    `otlp: {protocols: {http: {endpoint: 127.0.0.1:${port}}}}`,
+    'smartencoding: {directory: ./dictionary, tags: {cluster: load}}\nbatch: {timeout: 200ms, send_batch_size: 500}',
+    'traces: {receivers: [otlp], processors: [smartencoding, batch], exporters: [clickhouse]}',
   );
   const collector = startCollector(config);
   await waitForOutput(collector, 'Everything is ready', 60_000);
-  const acknowledged = new Set<string>();
-  let next = 0;
-  let stopped = false;
-  const client = async () => {
-    while (!stopped) {
-      const id = ++next;
-      try {
-        const res = await fetch(`http://127.0.0.1:${port}/v1/traces`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: tracesRequestJson(id, 20),
-        });
-        if (res.status === 200) for (let i = 0; i < 20; i++) acknowledged.add(`r${id}s${i}`);
-        await res.arrayBuffer();
-      } catch {
-        // refused or reset once the collector is going away
-      }
-    }
-  };
-  const clients = Array.from({ length: 8 }, client);
-  await waitFor('load to build up', async () => acknowledged.size >= 2000, 60_000);
+  const load = otlpLoad(port);
+  await waitFor('load to build up', async () => load.acknowledged.size >= 2000, 60_000);
   collector.process.kill('SIGTERM');
   const { code, lingeredMs } = await exitAfterShutdown(collector);
-  stopped = true;
-  await Promise.all(clients);
+  await load.stop();
   assert.equal(code, 0, collector.output());
   assert.doesNotMatch(collector.output(), /Dropping data|SmartEncoding ids of/);
   assert.ok(lingeredMs < EXIT_AFTER_SHUTDOWN_MS, `the process lived ${lingeredMs} ms after "Shutdown complete."`);
   const stored = new Set((await query(config, 'SELECT SpanName FROM otel_traces')).trim().split('\n').slice(1));
-  const missing = [...acknowledged].filter((n) => !stored.has(n));
+  const missing = [...load.acknowledged].filter((n) => !stored.has(n));
   assert.deepEqual(
     missing.slice(0, 10),
     [],
-    `${missing.length} of ${acknowledged.size} acknowledged spans are not stored`,
+    `${missing.length} of ${load.acknowledged.size} acknowledged spans are not stored`,
   );
   assert.equal(
     await query(config, 'SELECT countIf(agent_id = 0) AS untagged FROM otel_traces'),

@@ -7,3 +7,4 @@ export { runCli } from './cli.ts';
 export { hasCommand, type MariadbServer, type NginxOptions, type PostgresServer, type RunningServer, startDnsmasq, startMariadb, startMemcached, startMosquitto, startNginx, startPostgres, startRedis } from './servers.ts';
 export { type JsonSpan, spansInFile, tracesRequestJson } from './otlp-json.ts';
 export { codecToolsOr, lz4Tool, pythonSnappy, zstdTool } from './codecs.ts';
+export { otlpLoad, type OtlpLoad } from './load.ts';
