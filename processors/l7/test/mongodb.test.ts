@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mongodb } from '../src/protocols/mongodb.ts';
 import { REDACTED } from '../src/redact.ts';
-import { bytes, feed, pieces } from './helpers.ts';
+import { bytes, feed, feedHeads, pieces } from './helpers.ts';
 
 const le32 = (v: number) => [v & 255, (v >> 8) & 255, (v >> 16) & 255, (v >>> 24) & 255];
 const cstr = (s: string) => [...bytes(s), 0];
@@ -48,4 +48,20 @@ test('mongodb: SASL payloads are redacted by default', () => {
   assert.equal(redacted.request_resource, `{ "saslContinue": 1, "payload": Binary(0x0, ${REDACTED}), "$db": "admin" }`);
   const [plain] = feed(mongodb, mongodb.createState({ redact: false }), [['toServer', sasl]]);
   assert.equal(plain.request_resource, '{ "saslContinue": 1, "payload": Binary(0x0, AQID), "$db": "admin" }');
+});
+
+test('mongodb: an insert of a large document cut by the capture is read from its head; the next command pairs', () => {
+  const insert = opMsg(50, 0, doc([str('insert', 'events'), str('$db', 'shop'), str('payload', 'p'.repeat(20_000))]));
+  const out = feedHeads(mongodb, mongodb.createState(), 1024, [
+    ['toServer', insert],
+    ['toClient', opMsg(950, 50, doc([int('n', 1), dbl('ok', 1)]))],
+    ['toServer', opMsg(51, 0, doc([str('find', 'events'), str('$db', 'shop')]))],
+    ['toClient', opMsg(951, 51, doc([sub('cursor', [int('id', 0)]), dbl('ok', 1)]))],
+  ]);
+  assert.deepEqual(out.map((m) => [m.kind, m.pair_key, m.response_status]), [['request', '50', undefined], ['response', '50', 'ok'], ['request', '51', undefined], ['response', '51', 'ok']]);
+  assert.equal(out[0].attributes['db.operation.name'], 'insert');
+  assert.equal(out[0].attributes['db.collection.name'], 'events');
+  assert.equal(out[0].captured, 1024);
+  assert.equal(out[0].size, insert.length);
+  assert.equal(out[2].captured, undefined);
 });

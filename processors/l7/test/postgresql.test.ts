@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { postgresql } from '../src/protocols/postgresql.ts';
-import { bytes, feed, pieces } from './helpers.ts';
+import { bytes, feed, feedHeads, pieces } from './helpers.ts';
 
 function msg(type: string, body: number[] | Uint8Array): number[] {
   const b = [...body];
@@ -84,4 +84,22 @@ test('postgresql: an answer cut before ReadyForQuery still reports at flush', ()
   assert.equal(response.response_status, 'client_error');
   assert.equal(response.attributes['db.response.status_code'], '42601');
   assert.deepEqual(postgresql.flush!(state), []);
+});
+
+test('postgresql: a long query cut by the capture is read from its head, redacted, and the rest skipped by its length', () => {
+  const long = Uint8Array.from(msg('Q', cstr(`INSERT INTO notes VALUES ${Array.from({ length: 300 }, (_, i) => `(${i}, 'secret-${i}')`).join(', ')}`)));
+  const out = feedHeads(postgresql, postgresql.createState(), 1024, [
+    ['toServer', startup('app', 'shop')],
+    ['toClient', authOk],
+    ['toServer', long],
+    ['toClient', Uint8Array.from([...msg('C', cstr('INSERT 0 300')), ...ready])],
+    ['toServer', Uint8Array.from(msg('Q', cstr('SELECT 1')))],
+    ['toClient', Uint8Array.from([...msg('C', cstr('SELECT 1')), ...ready])],
+  ]);
+  const requests = out.filter((m) => m.kind === 'request' && m.request_type === 'Query');
+  assert.deepEqual(requests.map((m) => m.request_resource?.slice(0, 36)), ['INSERT INTO notes VALUES (?, ?), (?,', 'SELECT ?']);
+  assert.equal(requests[0].captured, 1024);
+  assert.equal(requests[0].size, long.length);
+  assert.ok(!JSON.stringify(requests[0]).includes('secret'));
+  assert.deepEqual(out.filter((m) => m.kind === 'response').map((m) => m.response_status).slice(-2), ['ok', 'ok']);
 });

@@ -128,21 +128,26 @@ export function topLevelFields(r: ByteReader): Array<[string, string | number | 
   const length = i32le(r);
   const end = start + length - 1;
   const fields: Array<[string, string | number | boolean | undefined]> = [];
-  while (r.pos < end) {
-    const type = r.u8();
-    const name = cString(r);
-    if (type === 0x02) {
-      const n = i32le(r);
-      fields.push([name, r.utf8(Math.max(0, n - 1))]);
-      r.skip(1);
-    } else if (type === 0x01) fields.push([name, f64(r)]);
-    else if (type === 0x10) fields.push([name, i32le(r)]);
-    else if (type === 0x12) fields.push([name, Number(i64(r))]);
-    else if (type === 0x08) fields.push([name, r.u8() !== 0]);
-    else {
-      value(r, type, 0, { hideBinary: true });
-      fields.push([name, undefined]);
+  try {
+    while (r.pos < end) {
+      const type = r.u8();
+      const name = cString(r);
+      if (type === 0x02) {
+        const n = i32le(r);
+        fields.push([name, r.utf8(Math.max(0, n - 1))]);
+        r.skip(1);
+      } else if (type === 0x01) fields.push([name, f64(r)]);
+      else if (type === 0x10) fields.push([name, i32le(r)]);
+      else if (type === 0x12) fields.push([name, Number(i64(r))]);
+      else if (type === 0x08) fields.push([name, r.u8() !== 0]);
+      else {
+        value(r, type, 0, { hideBinary: true });
+        fields.push([name, undefined]);
+      }
     }
+  } catch (err) {
+    // a document the capture cut: the fields before the cut
+    if (fields.length === 0) throw err;
   }
   r.pos = start + length;
   return fields;

@@ -4,9 +4,9 @@
 
 import { inflateSync } from 'node:zlib';
 import { i32le } from '../bytes.ts';
-import { MORE, readFrames, type FrameStep } from '../frame-loop.ts';
+import { MORE, gapInFrames, readFrames, type FrameStep } from '../frame-loop.ts';
 import type { L7Message, ResponseStatus } from '../message.ts';
-import { failure, gapOf, parseOptions, type Direction, type ParseOptions, type ProtocolParser } from '../parser.ts';
+import { failure, parseOptions, type Direction, type ParseOptions, type ProtocolParser } from '../parser.ts';
 import { duplexBuffers, type DuplexBuffers } from '../stream-buffer.ts';
 import { ByteReader } from './byte-reader.ts';
 import { documentText, topLevelFields } from './bson-text.ts';
@@ -78,11 +78,12 @@ function errorStatus(code: number): ResponseStatus {
   return SERVER_ERROR_CODES.has(code) ? 'server_error' : 'client_error';
 }
 
-function readMessage(state: MongoState, direction: Direction, b: Uint8Array): FrameStep {
+/** `head`: b is all the capture kept of this message (see gapInFrames). */
+function readMessage(state: MongoState, direction: Direction, b: Uint8Array, head = false): FrameStep {
   if (b.length < HEADER) return MORE;
   const length = i32le(b, 0);
   if (length < HEADER || length > 48_000_000) return failure(`bad MongoDB message length ${length}`);
-  const wanted = Math.min(length, MAX_READ);
+  const wanted = Math.min(length, MAX_READ, head ? b.length : MAX_READ);
   if (b.length < wanted) return MORE;
   const requestId = i32le(b, 4);
   const responseTo = i32le(b, 8);
@@ -118,7 +119,6 @@ function readMessage(state: MongoState, direction: Direction, b: Uint8Array): Fr
 function readCommand(message: L7Message, fields: Array<[string, string | number | boolean | undefined]>, doc: ByteReader, state: MongoState): void {
   const [command, target] = fields[0] ?? [];
   const hideBinary = state.options.redact && fields.some(([k]) => AUTH_COMMANDS.has(k));
-  message.request_resource = documentText(doc, 0, false, { hideBinary });
   if (command) {
     message.endpoint = command;
     message.attributes['db.operation.name'] = command;
@@ -126,6 +126,8 @@ function readCommand(message: L7Message, fields: Array<[string, string | number 
   }
   const db = fields.find(([k]) => k === '$db')?.[1];
   if (typeof db === 'string') message.attributes['db.namespace'] = db;
+  // last: a document the capture cut has its fields above but no text
+  message.request_resource = documentText(doc, 0, false, { hideBinary });
 }
 
 function readReply(message: L7Message, fields: Array<[string, string | number | boolean | undefined]>, doc: ByteReader, state: MongoState): void {
@@ -159,7 +161,7 @@ export const mongodb: ProtocolParser<MongoState> = {
     return { options: parseOptions(options), buffers: duplexBuffers() };
   },
   gap(state, direction, bytes) {
-    return gapOf(state.buffers[direction].gap(bytes));
+    return gapInFrames(state.buffers[direction], bytes, (b) => readMessage(state, direction, b, true));
   },
   parse(payload, direction, state) {
     return readFrames(state.buffers[direction], payload, (b) => readMessage(state, direction, b));

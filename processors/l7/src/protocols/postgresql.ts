@@ -3,7 +3,7 @@
 // batch up to Sync; its response is everything the server sends up to ReadyForQuery.
 
 import { ascii, i32be, text, u32be } from '../bytes.ts';
-import { MORE, readFrames, type FrameStep } from '../frame-loop.ts';
+import { MORE, gapInFrames, readFrames, type FrameStep } from '../frame-loop.ts';
 import type { L7Message, ResponseStatus } from '../message.ts';
 import { failure, gapOf, parseOptions, type Direction, type ParseOptions, type ProtocolParser } from '../parser.ts';
 import { POSTGRES_DIALECT, redactSql } from '../redact.ts';
@@ -113,13 +113,14 @@ function readStartup(state: PostgresState, b: Uint8Array): FrameStep {
   return { consumed: length };
 }
 
-function readFrontend(state: PostgresState, b: Uint8Array): FrameStep {
+/** `head`: b is all the capture kept of this message (see gapInFrames). */
+function readFrontend(state: PostgresState, b: Uint8Array, head = false): FrameStep {
   if (!state.started) return readStartup(state, b);
   if (b.length < 5) return MORE;
   const type = String.fromCharCode(b[0]);
   const length = u32be(b, 1);
   if (!FRONTEND_TYPES.has(type) || length < 4 || length > 0x40000000) return failure(`not a PostgreSQL frontend message (type ${b[0]})`);
-  const wanted = Math.min(length + 1, MAX_READ);
+  const wanted = Math.min(length + 1, MAX_READ, head ? b.length : MAX_READ);
   if (b.length < wanted) return MORE;
   const body = b.subarray(5, wanted);
   const size = length + 1;
@@ -272,6 +273,8 @@ export const postgresql: ProtocolParser<PostgresState> = {
     return state.response.size > 0 && state.requests.length > 0 ? finishResponse(state) : [];
   },
   gap(state, direction, bytes) {
+    // A long query is read from its head; the server's messages are skipped by their lengths.
+    if (direction === 'toServer' && state.started && !state.tls) return gapInFrames(state.buffers.toServer, bytes, (b) => readFrontend(state, b, true));
     return gapOf(state.buffers[direction].gap(bytes));
   },
   parse(payload, direction: Direction, state) {
