@@ -1,5 +1,5 @@
 import { duration, exporterHelperShape, tlsClientSchema, z } from '@flowtel/core';
-import { authConfigSchema } from '@flowtel/otlp';
+import { authConfigSchema, compressionLevelProblem } from '@flowtel/otlp';
 
 const url = () => z.string().url();
 
@@ -15,6 +15,8 @@ export const otlpHttpExporterConfigSchema = z
     logs_endpoint: url().optional(),
     encoding: z.enum(['proto', 'json']).default('proto'),
     compression: z.enum(['gzip', 'deflate', 'zlib', 'zstd', 'snappy', 'x-snappy-framed', 'lz4', 'none', '']).default('gzip'),
+    /** level: zlib family -2..9 (-1 default, -2 Huffman only), zstd any; 0 is the codec's default */
+    compression_params: z.object({ level: z.number().int().default(0) }).strict().default({}),
     headers: z.record(z.string()).default({}),
     tls: tlsClientSchema.default({}),
     auth: authConfigSchema.optional(),
@@ -26,6 +28,10 @@ export const otlpHttpExporterConfigSchema = z
     read_buffer_size: z.number().int().nonnegative().optional(),
     write_buffer_size: z.number().int().nonnegative().optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((c, ctx) => {
+    const problem = c.compression === 'none' || c.compression === '' ? undefined : compressionLevelProblem(c.compression, c.compression_params.level);
+    if (problem) ctx.addIssue({ code: z.ZodIssueCode.custom, message: problem, path: ['compression_params', 'level'] });
+  });
 
 export type OtlpHttpExporterConfig = z.output<typeof otlpHttpExporterConfigSchema>;

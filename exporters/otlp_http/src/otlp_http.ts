@@ -86,7 +86,7 @@ export class OtlpHttpSender implements OtlpSender {
     const encoding = this.config.encoding;
     const encode = (encoding === 'json' ? codec.encodeJson : codec.encode) as (d: typeof batch.data) => Uint8Array;
     const raw = encode(batch.data);
-    const body = this.compression ? await compress(this.compression, raw) : raw;
+    const body = this.compression ? await compress(this.compression, raw, this.config.compression_params.level) : raw;
     const headers: Record<string, string> = {
       ...(await this.headers.headers()),
       'content-type': CONTENT_TYPE[encoding],

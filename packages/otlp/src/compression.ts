@@ -23,7 +23,8 @@ const require = createRequire(import.meta.url);
 let zstdModule: Zstd | undefined;
 // loaded when a body first needs it: zstd adds ~3 MB and two threads, which a collector that
 // never sees the encoding should not carry
-const zstd = () => (zstdModule ??= require('@mongodb-js/zstd') as Zstd);
+// (the bindings themselves: the package's wrapper of compress drops the level argument)
+const zstd = () => (zstdModule ??= require('@mongodb-js/zstd/bindings.js') as Zstd);
 
 export type Compression = 'gzip' | 'deflate' | 'zlib' | 'zstd' | 'snappy' | 'x-snappy-framed' | 'lz4';
 /** every value configcompression accepts for an HTTP client, besides none and "" */
@@ -98,14 +99,38 @@ export async function decompress(encoding: Compression, body: Buffer, maxBytes: 
   }
 }
 
-export async function compress(encoding: Compression, body: Uint8Array): Promise<Buffer> {
+/** zstd's own default, the level the package's wrapper always used */
+const ZSTD_DEFAULT_LEVEL = 3;
+/** configcompression's zlib levels: -1 default, -2 Huffman only, 0 none, 1-9. */
+const HUFFMAN_ONLY = -2;
+const zlibOptions = (level: number | undefined): zlib.ZlibOptions =>
+  level === undefined || level === -1
+    ? {}
+    : level === HUFFMAN_ONLY
+      ? { strategy: zlib.constants.Z_HUFFMAN_ONLY }
+      : { level };
+
+/**
+ * Why `level` does not go with `encoding` (configcompression's ValidateParams), or undefined:
+ * the zlib family takes -2 to 9, zstd any level, the others none (0).
+ */
+export function compressionLevelProblem(encoding: Compression, level: number): string | undefined {
+  if (encoding === 'gzip' || encoding === 'zlib' || encoding === 'deflate') {
+    if (Number.isInteger(level) && level >= HUFFMAN_ONLY && level <= 9) return undefined;
+  } else if (encoding === 'zstd' || level === 0) return undefined;
+  return `unsupported parameters {Level:${level}} for compression type "${encoding}"`;
+}
+
+/** Compresses `body`; `level` as configcompression's compression_params.level (0: the codec's default). */
+export async function compress(encoding: Compression, body: Uint8Array, level?: number): Promise<Buffer> {
   const buf = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  const chosen = level === 0 ? undefined : level;
   switch (encoding) {
     case 'gzip':
-      return gzip(buf);
+      return gzip(buf, zlibOptions(chosen));
     case 'deflate':
     case 'zlib':
-      return deflate(buf);
+      return deflate(buf, zlibOptions(chosen));
     case 'snappy':
       return snappy().compressSync(buf);
     case 'x-snappy-framed':
@@ -113,6 +138,6 @@ export async function compress(encoding: Compression, body: Uint8Array): Promise
     case 'lz4':
       return lz4FrameCompress(buf);
     case 'zstd':
-      return zstd().compress(buf);
+      return zstd().compress(buf, chosen ?? ZSTD_DEFAULT_LEVEL);
   }
 }

@@ -10,13 +10,8 @@
 import { Metadata, status as GrpcStatus, type ChannelOptions } from '@grpc/grpc-js';
 import { CompressionFilterFactory } from '@grpc/grpc-js/build/src/compression-filter.js';
 import { BaseServerInterceptingCall } from '@grpc/grpc-js/build/src/server-interceptors.js';
-import { createRequire } from 'node:module';
-import { CorruptInput, OutputTooLarge, snappyFramedCompress, snappyFramedDecompress } from './snappy-framed.ts';
-
-type Zstd = typeof import('@mongodb-js/zstd');
-const require = createRequire(import.meta.url);
-let zstdModule: Zstd | undefined;
-const zstd = () => (zstdModule ??= require('@mongodb-js/zstd') as Zstd);
+import { BodyTooLargeError, ContentEncodingError, compress, decompress } from './compression.ts';
+import { snappyFramedCompress } from './snappy-framed.ts';
 
 /** The codecs this module adds, by their grpc-encoding names. */
 export type GrpcExtraCompression = 'snappy' | 'zstd';
@@ -28,16 +23,12 @@ const ACCEPT_ENCODING = 'identity,deflate,gzip,snappy,zstd';
 const isExtra = (name: unknown): name is GrpcExtraCompression => name === 'snappy' || name === 'zstd';
 
 export async function grpcCompress(name: GrpcExtraCompression, message: Buffer): Promise<Buffer> {
-  return name === 'snappy' ? snappyFramedCompress(message) : zstd().compress(message);
+  return name === 'snappy' ? snappyFramedCompress(message) : compress('zstd', message);
 }
 
 /** Inflates one message; `max` is the receive limit (-1: none). */
 export async function grpcDecompress(name: GrpcExtraCompression, message: Buffer, max: number): Promise<Buffer> {
-  const limit = max < 0 ? Number.MAX_SAFE_INTEGER : max;
-  if (name === 'snappy') return snappyFramedDecompress(message, limit);
-  const out = await zstd().decompress(message);
-  if (out.length > limit) throw new OutputTooLarge();
-  return out;
+  return decompress(name === 'snappy' ? 'x-snappy-framed' : 'zstd', message, max < 0 ? Number.MAX_SAFE_INTEGER : max);
 }
 
 /** A grpc-js send-side compression handler: frames a message with the compressed flag set. */
@@ -92,14 +83,14 @@ export function installGrpcCompression(): void {
     // the 5-byte gRPC message prefix (flag, length) comes with the message
     return grpcDecompress(encoding, message.subarray(5), this.maxReceiveMessageSize).catch((err: unknown) => {
       // the shape grpc-js rejects with, which it sends as the call's status
-      throw err instanceof OutputTooLarge
+      throw err instanceof BodyTooLargeError
         ? {
             code: GrpcStatus.RESOURCE_EXHAUSTED,
             details: `Received message that decompresses to a size larger than ${this.maxReceiveMessageSize}`,
           }
         : {
             code: GrpcStatus.INTERNAL,
-            details: `Failed to decompress ${encoding}-encoded message${err instanceof CorruptInput ? `: ${err.message}` : ''}`,
+            details: `Failed to decompress ${encoding}-encoded message${err instanceof ContentEncodingError ? `: ${err.message}` : ''}`,
           };
     });
   };

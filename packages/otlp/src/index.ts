@@ -1,5 +1,5 @@
 export { type AuthConfig, authConfigSchema, type AuthData, clientAuthenticator, type ClientAuthenticator, firstHeader, type RequestHeaders, serverAuthenticator, type ServerAuthenticator } from './auth.ts';
-export { BodyTooLargeError, compress, type Compression, COMPRESSIONS, ContentEncodingError, decompress, parseContentEncoding } from './compression.ts';
+export { BodyTooLargeError, compress, type Compression, compressionLevelProblem, COMPRESSIONS, ContentEncodingError, decompress, parseContentEncoding } from './compression.ts';
 export { exportMethod, type RawExportMethod, retryDelayFromMetadata, statusMetadata } from './grpc.ts';
 export { GRPC_COMPRESSION_OPTION, grpcCompress, grpcDecompress, type GrpcExtraCompression, installGrpcCompression } from './grpc-compression.ts';
 export { decodeRpcStatus, encodeRpcStatus, type RpcStatus, rpcStatusFromJson, rpcStatusToJson } from './rpc-status.ts';

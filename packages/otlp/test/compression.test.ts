@@ -3,11 +3,13 @@
 // specs' check values for the two checksums.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { gunzipSync, inflateSync } from 'node:zlib';
 import { lz4Tool, codecToolsOr, pythonSnappy, zstdTool } from '@flowtel/testkit';
 import {
   BodyTooLargeError,
   ContentEncodingError,
   compress,
+  compressionLevelProblem,
   decompress,
   grpcCompress,
   grpcDecompress,
@@ -103,4 +105,25 @@ test('gRPC codecs: snappy is the framing format and zstd a zstd frame, both ways
   assert.ok(zstdTool(['-d', '-c', '-q'], await grpcCompress('zstd', body)).equals(body));
   assert.ok((await grpcDecompress('zstd', zstdTool(['-c', '-q'], body), body.length)).equals(body));
   await assert.rejects(grpcDecompress('zstd', zstdTool(['-c', '-q'], body), body.length - 1));
+});
+
+test('compression_params.level: honoured as configcompression validates it (zlib family -2..9, zstd any, others none)', async (t) => {
+  if (!codecToolsOr(t)) return;
+  const fast = await compress('gzip', body, 1);
+  const best = await compress('gzip', body, 9);
+  const huffman = await compress('gzip', body, -2);
+  assert.ok(
+    best.length < fast.length && fast.length < huffman.length,
+    `${best.length} < ${fast.length} < ${huffman.length}`,
+  );
+  for (const b of [fast, best, huffman, await compress('gzip', body, 0)]) assert.ok(gunzipSync(b).equals(body));
+  assert.ok(inflateSync(await compress('zlib', body, 9)).equals(body));
+  const zstd19 = await compress('zstd', body, 19);
+  assert.ok(zstd19.length < (await compress('zstd', body, 1)).length);
+  assert.ok(zstdTool(['-d', '-c', '-q'], zstd19).equals(body));
+  assert.equal(compressionLevelProblem('gzip', 9), undefined);
+  assert.equal(compressionLevelProblem('zstd', 22), undefined);
+  assert.equal(compressionLevelProblem('lz4', 0), undefined);
+  assert.equal(compressionLevelProblem('gzip', 10), 'unsupported parameters {Level:10} for compression type "gzip"');
+  assert.equal(compressionLevelProblem('snappy', 1), 'unsupported parameters {Level:1} for compression type "snappy"');
 });

@@ -1,5 +1,5 @@
 import { endpoint, tlsServerSchema, z } from '@flowtel/core';
-import { authConfigSchema } from '@flowtel/otlp';
+import { authConfigSchema, COMPRESSIONS } from '@flowtel/otlp';
 
 const MIB = 1024 * 1024;
 
@@ -51,6 +51,8 @@ const httpSchema = z
     auth: authConfigSchema.optional(),
     include_metadata: z.boolean().default(false),
     response_headers: z.record(z.string()).default({}),
+    /** the Content-Encodings taken ("" is an uncompressed body); absent: all of them, as otelcol */
+    compression_algorithms: z.array(z.enum(['', ...COMPRESSIONS])).optional(),
   })
   .strict();
 

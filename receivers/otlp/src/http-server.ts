@@ -125,6 +125,10 @@ export class OtlpHttpServer {
     let body: Buffer;
     try {
       const compression = parseContentEncoding(req.headers['content-encoding']);
+      const taken = this.config.compression_algorithms;
+      if (taken && !(taken as string[]).includes(compression ?? '')) {
+        throw new ContentEncodingError(`unsupported Content-Encoding "${req.headers['content-encoding'] ?? ''}" (compression_algorithms: ${JSON.stringify(taken)})`);
+      }
       body = await readBody(req, this.config.max_request_body_size);
       if (compression) body = await decompress(compression, body, this.config.max_request_body_size);
     } catch (err) {

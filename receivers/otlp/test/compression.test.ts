@@ -48,6 +48,36 @@ test('HTTP: lz4 (lz4 tool), x-snappy-framed and framed snappy (python-snappy), z
   }
 });
 
+test('HTTP: compression_algorithms limits the Content-Encodings taken ("" is an uncompressed body), as confighttp', async (t) => {
+  if (!codecToolsOr(t)) return;
+  const body = encodeTraces(sampleTraces(1));
+  const send = (url: string, encoding: string | undefined, payload: Uint8Array) =>
+    fetch(url, {
+      method: 'POST',
+      headers: { ...PROTO, ...(encoding ? { 'content-encoding': encoding } : {}) },
+      body: new Uint8Array(payload),
+    });
+  const gzipOnly = await startReceiver({ http: { compression_algorithms: ['gzip'] } });
+  try {
+    const { gzipSync } = await import('node:zlib');
+    assert.equal((await send(gzipOnly.url('/v1/traces'), 'gzip', gzipSync(body))).status, 200);
+    const plain = await send(gzipOnly.url('/v1/traces'), undefined, body);
+    assert.equal(plain.status, 400);
+    assert.equal((await send(gzipOnly.url('/v1/traces'), 'zstd', zstdTool(['-c', '-q'], body))).status, 400);
+    assert.equal(gzipOnly.consumer.received.length, 1);
+  } finally {
+    await gzipOnly.stop();
+  }
+  const lz4AndPlain = await startReceiver({ http: { compression_algorithms: ['', 'lz4'] } });
+  try {
+    assert.equal((await send(lz4AndPlain.url('/v1/traces'), undefined, body)).status, 200);
+    assert.equal((await send(lz4AndPlain.url('/v1/traces'), 'lz4', lz4Tool(['-c'], body))).status, 200);
+    assert.equal((await send(lz4AndPlain.url('/v1/traces'), 'snappy', pythonSnappy('block', body))).status, 400);
+  } finally {
+    await lz4AndPlain.stop();
+  }
+});
+
 interface RawAnswer {
   headers: http2.IncomingHttpHeaders;
   trailers: http2.IncomingHttpHeaders;
@@ -104,7 +134,7 @@ test('gRPC: snappy (python-snappy framing) and zstd (zstd tool) messages are acc
     assert.equal(block.trailers['grpc-status'], String(GrpcCode.INTERNAL));
     assert.match(
       decodeURIComponent(String(block.trailers['grpc-message'])),
-      /Failed to decompress snappy-encoded message: missing the stream identifier/,
+      /Failed to decompress snappy-encoded message: x-snappy-framed: corrupt input: missing the stream identifier/,
     );
     // an encoding nobody registered stays UNIMPLEMENTED, as grpc-go answers it
     assert.equal(
