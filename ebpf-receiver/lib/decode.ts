@@ -2,7 +2,7 @@
 // Runs for every event on the JS thread, so it writes the batch's columns directly and caches
 // the strings that repeat: process names per pid and IPv4 addresses.
 import { SocketEventBatch } from '@flowtel/pdata';
-import { ipv4Text, ipv6Text } from './ip-text.ts';
+import { ipv4Text, ipv6Text } from '@flowtel/socket-source';
 import type { EventLayout } from './native.ts';
 
 const CACHE_LIMIT = 65536;

@@ -3,33 +3,31 @@
 // cannot start it says why once and captures nothing, so the rest of the collector runs.
 import type { Consumer, CreateSettings, PipelineSignal, Receiver } from '@flowtel/core';
 import type { SocketEventBatch } from '@flowtel/pdata';
+import { SocketEventSender } from '@flowtel/socket-source';
 import type { EbpfConfig } from './config.ts';
 import { RecordDecoder } from './decode.ts';
 import { CaptureUnavailableError, loadAddon, startNativeCapture, type NativeCapture } from './native.ts';
 
-/** Batches handed to the pipelines and not yet accepted; beyond it new batches are dropped and counted. */
-const MAX_PENDING_BATCHES = 64;
+/** Batches handed to the pipelines and not yet answered; beyond it new batches are dropped and counted. */
+const MAX_IN_FLIGHT = 64;
 
 export interface EbpfStats {
   /** events the addon delivered */
   delivered: number;
   /** events the kernel programs could not store in the ring buffer */
   lost: number;
-  /** events dropped because the pipelines were MAX_PENDING_BATCHES behind */
+  /** events dropped because the pipelines were MAX_IN_FLIGHT batches behind */
   dropped: number;
-  /** events a pipeline refused */
+  /** events a pipeline refused for good */
   refused: number;
 }
 
 export class EbpfReceiver implements Receiver {
   private readonly settings: CreateSettings;
   private readonly config: EbpfConfig;
-  private readonly consumers: Consumer[];
+  private readonly sender: SocketEventSender;
   private capture?: NativeCapture;
   private decoder?: RecordDecoder;
-  private pending = 0;
-  private dropped = 0;
-  private refused = 0;
   private lastStats: EbpfStats = { delivered: 0, lost: 0, dropped: 0, refused: 0 };
   private shutdownPromise?: Promise<void>;
   /** why capture is off, when it is */
@@ -38,7 +36,8 @@ export class EbpfReceiver implements Receiver {
   constructor(settings: CreateSettings, config: EbpfConfig, consumers: Partial<Record<PipelineSignal, Consumer>>) {
     this.settings = settings;
     this.config = config;
-    this.consumers = Object.values(consumers).filter((c): c is Consumer => c !== undefined);
+    // the kernel cannot be asked to wait: batches beyond the bound are dropped (counted)
+    this.sender = new SocketEventSender({ settings, consumers, transport: 'ebpf', source: 'ebpf', batchSize: config.batch_size, maxInFlight: MAX_IN_FLIGHT });
   }
 
   async start(): Promise<void> {
@@ -83,7 +82,7 @@ export class EbpfReceiver implements Receiver {
   }
 
   stats(): EbpfStats {
-    if (this.capture) this.lastStats = { ...this.capture.stats(), dropped: this.dropped, refused: this.refused };
+    if (this.capture) this.lastStats = { ...this.capture.stats(), dropped: this.sender.stats.dropped, refused: this.sender.stats.refused };
     return this.lastStats;
   }
 
@@ -91,50 +90,33 @@ export class EbpfReceiver implements Receiver {
     const capture = this.capture;
     if (!capture) return;
     await capture.stop();
+    // refusals of what was handed on before the stop are final now
+    this.sender.stop();
     this.stats();
     this.capture = undefined;
   }
 
   private onBatch(records: ArrayBuffer, count: number): void {
-    if (this.pending >= MAX_PENDING_BATCHES) {
-      this.dropped += count;
-      return;
-    }
+    // dropped before decoding: the pipelines are behind, and decoding would only add to the load
+    if (this.sender.congested) return this.sender.drop(count);
     let batch: SocketEventBatch;
     try {
       batch = this.decoder!.decode(records, count);
     } catch (err) {
       // an exception must not reach the addon's callback: Node would treat it as uncaught
       this.settings.logger.error({ err }, `${this.settings.id}: dropped ${count} socket events that could not be decoded`);
-      this.dropped += count;
-      return;
+      return this.sender.drop(count);
     }
-    // the closures keep the count, not the batch: they wait until the spans made of it are exported
-    const events = batch.count;
-    for (const consumer of this.consumers) {
-      this.pending++;
-      consumer.consume({ signal: 'socket', items: events, data: batch, transport: 'ebpf' }).then(
-        () => this.pending--,
-        () => {
-          this.pending--;
-          this.refused += events;
-        },
-      );
-    }
+    this.sender.send(batch);
   }
 
   private observeCounters(): void {
-    const attributes = { receiver: this.settings.id };
-    const { meter } = this.settings;
-    const lost = meter.createObservableCounter('flowtel_ebpf_events_lost', {
-      description: 'Socket events the kernel programs could not store because the ring buffer was full.',
-      unit: '{events}',
-    });
-    const dropped = meter.createObservableCounter('flowtel_ebpf_events_dropped', {
-      description: 'Socket events dropped because the pipelines fell behind.',
-      unit: '{events}',
-    });
-    lost.addCallback((r) => r.observe(this.stats().lost, attributes));
-    dropped.addCallback((r) => r.observe(this.stats().dropped, attributes));
+    this.sender.observe();
+    this.settings.meter
+      .createObservableCounter('flowtel_ebpf_events_lost', {
+        description: 'Socket events the kernel programs could not store because the ring buffer was full.',
+        unit: '{events}',
+      })
+      .addCallback((r) => r.observe(this.stats().lost, { receiver: this.settings.id }));
   }
 }

@@ -1,4 +1,5 @@
 import type { ReceiverFactory } from '@flowtel/core';
+import { SOCKET_SOURCE_METRICS } from '@flowtel/socket-source';
 import { configSchema, type EbpfConfig } from './config.ts';
 import { EbpfReceiver } from './ebpf.ts';
 
@@ -9,7 +10,7 @@ export const factory: ReceiverFactory<EbpfConfig> = {
   stability: { traces: 'development', metrics: 'development', logs: 'development' },
   metrics: [
     'flowtel_ebpf_events_lost',
-    'flowtel_ebpf_events_dropped',
+    ...SOCKET_SOURCE_METRICS,
   ],
   emits: 'socket',
   configSchema,

@@ -1,4 +1,5 @@
 import type { ReceiverFactory } from '@flowtel/core';
+import { SOCKET_SOURCE_METRICS } from '@flowtel/socket-source';
 import { pcapReceiverConfigSchema, type PcapReceiverConfig } from './config.ts';
 import { PcapReceiver } from './pcap.ts';
 
@@ -12,6 +13,7 @@ export const factory: ReceiverFactory<PcapReceiverConfig> = {
     'flowtel_pcap_tcp_missing_bytes',
     'flowtel_pcap_tcp_duplicate_bytes',
     'flowtel_pcap_skipped_frames',
+    ...SOCKET_SOURCE_METRICS,
   ],
   emits: 'socket',
   description: 'socket events from a pcap/pcapng file or a live interface (dumpcap), with TCP reassembly',

@@ -3,7 +3,7 @@
 // Frames that carry anything else are counted and skipped, never thrown on.
 
 import type { CaptureFrame } from './capture-format.ts';
-import { formatIpv4, formatIpv6 } from './ip-address.ts';
+import { ipv4Text, ipv6Text } from '@flowtel/socket-source';
 import { IpDefragmenter } from './ip-defrag.ts';
 import { isSupportedLinkType, locateIp } from './link-layer.ts';
 
@@ -121,8 +121,8 @@ export class PacketDecoder {
     const totalLength = view.getUint16(2) || bytes.length;
     if (headerLength < 20 || totalLength < headerLength || bytes.length < headerLength) return this.malformed();
     const protocol = bytes[9];
-    const srcAddr = formatIpv4(bytes, 12);
-    const dstAddr = formatIpv4(bytes, 16);
+    const srcAddr = ipv4Text(bytes, 12);
+    const dstAddr = ipv4Text(bytes, 16);
     // the frame may be shorter (snap length) or longer (Ethernet padding) than the datagram
     let payload = bytes.subarray(headerLength, Math.min(bytes.length, totalLength));
     let length = totalLength - headerLength;
@@ -142,8 +142,8 @@ export class PacketDecoder {
     if (bytes.length < 40) return this.malformed();
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
     const payloadLength = view.getUint16(4) || bytes.length - 40;
-    const srcAddr = formatIpv6(bytes, 8);
-    const dstAddr = formatIpv6(bytes, 24);
+    const srcAddr = ipv6Text(bytes, 8);
+    const dstAddr = ipv6Text(bytes, 24);
     const end = Math.min(bytes.length, 40 + payloadLength);
     let next = bytes[6];
     let at = 40;

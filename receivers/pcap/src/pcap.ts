@@ -8,10 +8,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { resolve as resolvePath } from 'node:path';
 import type { Consumer, CreateSettings, Host, PipelineSignal, Receiver } from '@flowtel/core';
 import type { SocketEvent } from '@flowtel/pdata';
+import { SocketEventSender } from '@flowtel/socket-source';
 import { CaptureParser, CaptureFormatError } from './capture-format.ts';
 import type { PcapReceiverConfig } from './config.ts';
 import { observeCapture } from './capture-metrics.ts';
-import { EventSender } from './event-sender.ts';
 import { LiveCapture } from './live-capture.ts';
 import { Pacer } from './pacer.ts';
 import { CaptureReader, type CaptureStats } from './read-capture.ts';
@@ -32,13 +32,17 @@ export interface PcapReceiverOptions {
 
 export interface ReplaySummary {
   stats: CaptureStats;
+  /** events every pipeline accepted */
   sentEvents: number;
-  droppedEvents: number;
+  /** events a pipeline refused for good (a replay waits for the pipelines, so none is dropped unsent) */
+  refusedEvents: number;
   /** the error that ended the replay early (corrupt or truncated file) */
   error?: Error;
 }
 
 const FILE_CHUNK_BYTES = 1024 * 1024;
+/** batches waiting on the pipelines before the file or dumpcap waits */
+const MAX_IN_FLIGHT = 4;
 const PROBE_BYTES = 64 * 1024;
 
 export class PcapReceiver implements Receiver {
@@ -47,9 +51,8 @@ export class PcapReceiver implements Receiver {
   private resolveFinished!: (summary: ReplaySummary) => void;
   private readonly settings: CreateSettings;
   private readonly config: PcapReceiverConfig;
-  private readonly consumers: Partial<Record<PipelineSignal, Consumer>>;
   private readonly options: PcapReceiverOptions;
-  private sender?: EventSender;
+  private readonly sender: SocketEventSender;
   private reader?: CaptureReader;
   private capture?: LiveCapture;
   private flushTimer?: NodeJS.Timeout;
@@ -67,17 +70,17 @@ export class PcapReceiver implements Receiver {
   ) {
     this.settings = settings;
     this.config = config;
-    this.consumers = consumers;
     this.options = options;
     this.finished = new Promise((resolve) => (this.resolveFinished = resolve));
+    this.sender = new SocketEventSender({ settings, consumers, transport: 'pcap', source: settings.id, batchSize: config.batch_size, maxInFlight: MAX_IN_FLIGHT });
     observeCapture(settings, () => this.stats);
+    this.sender.observe();
   }
 
   async start(host: Host): Promise<void> {
     if (this.started) return;
     this.started = true;
-    const sender = new EventSender(this.settings.id, this.config.batch_size, this.consumers, this.settings.logger);
-    this.sender = sender;
+    const sender = this.sender;
     // paced replay holds events until their moment; otherwise they go straight into batches
     const paced = this.config.pacing === 'realtime' ? this.pacedQueue : undefined;
     this.reader = new CaptureReader((e) => (paced ? paced.push(e) : sender.add(e)), {
@@ -110,7 +113,7 @@ export class PcapReceiver implements Receiver {
       clearInterval(this.keepAlive);
       clearInterval(this.flushTimer);
       this.capture?.stop();
-      this.sender?.stop();
+      this.sender.stop();
     }
     await this.running;
   }
@@ -121,7 +124,7 @@ export class PcapReceiver implements Receiver {
 
   private async replay(path: string, host: Host): Promise<void> {
     const reader = this.reader!;
-    const sender = this.sender!;
+    const sender = this.sender;
     const pacer = this.config.pacing === 'realtime' ? new Pacer() : undefined;
     let error: Error | undefined;
     try {
@@ -139,9 +142,9 @@ export class PcapReceiver implements Receiver {
     if (pacer) await this.sendPaced(pacer);
     await sender.drain();
     const stats = reader.stats;
-    const summary: ReplaySummary = { stats, sentEvents: sender.stats.sentEvents, droppedEvents: sender.stats.droppedEvents, error };
+    const summary: ReplaySummary = { stats, sentEvents: sender.stats.sent, refusedEvents: sender.stats.refused, error };
     this.settings.logger.info(
-      { file: path, frames: stats.frames, packets: stats.packets, connections: stats.connections, events: summary.sentEvents, dropped: summary.droppedEvents },
+      { file: path, frames: stats.frames, packets: stats.packets, connections: stats.connections, events: summary.sentEvents, refused: summary.refusedEvents },
       'pcap replay finished',
     );
     this.resolveFinished(summary);
@@ -150,7 +153,7 @@ export class PcapReceiver implements Receiver {
 
   /** Sends the held events, each when its capture time comes. */
   private async sendPaced(pacer: Pacer): Promise<void> {
-    const sender = this.sender!;
+    const sender = this.sender;
     const events = this.pacedQueue.splice(0);
     for (const event of events) {
       if (this.stopping) return;
@@ -182,7 +185,7 @@ export class PcapReceiver implements Receiver {
       return;
     }
     const reader = this.reader!;
-    const sender = this.sender!;
+    const sender = this.sender;
     const logger = this.settings.logger;
     logger.info({ interface: iface, tool: capture.command, filter: this.config.bpf_filter }, 'pcap live capture started');
     let failed = false;

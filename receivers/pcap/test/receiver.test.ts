@@ -101,7 +101,7 @@ test('a retryable refusal is retried, a permanent one drops the batch and counts
   const ok = await flaky.finished;
   await flaky.shutdown();
   assert.equal(attempts, 3);
-  assert.equal(ok.droppedEvents, 0);
+  assert.equal(ok.refusedEvents, 0);
   assert.ok(ok.sentEvents > 0);
 
   const refusing = receiver({ file: FIXTURE, batch_size: 1000 }, { consume: async () => Promise.reject(permanent('bad data')) });
@@ -109,7 +109,7 @@ test('a retryable refusal is retried, a permanent one drops the batch and counts
   const refused = await refusing.finished;
   await refusing.shutdown();
   assert.equal(refused.sentEvents, 0);
-  assert.equal(refused.droppedEvents, ok.sentEvents);
+  assert.equal(refused.refusedEvents, ok.sentEvents);
 });
 
 test('pacing: realtime keeps the capture\'s own gaps', async () => {

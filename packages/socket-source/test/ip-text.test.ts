@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ipv4Text, ipv6Text } from '../lib/ip-text.ts';
+import { ipv4Text, ipv6Text } from '../src/ip-text.ts';
 
 const v6 = (hex: string) => Uint8Array.from(Buffer.from(hex.replace(/ /g, ''), 'hex'));
 

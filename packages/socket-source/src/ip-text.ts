@@ -1,5 +1,6 @@
-// Socket addresses as text, the way the pcap receiver and otel semconv write them: dotted IPv4,
-// RFC 5952 IPv6, and IPv4-mapped IPv6 (a dual-stack socket talking IPv4) as plain IPv4.
+// Socket addresses as text, one form for both socket-event receivers (ebpf, pcap): dotted IPv4,
+// RFC 5952 IPv6, and IPv4-mapped IPv6 (a dual-stack socket talking IPv4) as plain IPv4, so the
+// two ends of one connection name the same address whichever socket family each side used.
 
 export function ipv4Text(bytes: Uint8Array, at: number): string {
   return `${bytes[at]}.${bytes[at + 1]}.${bytes[at + 2]}.${bytes[at + 3]}`;
@@ -17,7 +18,7 @@ export function ipv6Text(bytes: Uint8Array, at: number): string {
   // the longest run of two or more zero groups becomes `::` (the first, when tied)
   let bestStart = -1;
   let bestLength = 1;
-  for (let i = 0; i < 8; ) {
+  for (let i = 0; i < 8;) {
     if (groups[i] !== 0) {
       i++;
       continue;
