@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mqtt } from '../src/protocols/mqtt.ts';
-import { bytes, feed, pieces } from './helpers.ts';
+import { bytes, feed, feedHeads, pieces } from './helpers.ts';
 
 const str = (s: string) => [s.length >> 8, s.length & 255, ...bytes(s)];
 const packet = (first: number, body: number[]) => [first, body.length, ...body];
@@ -66,4 +66,29 @@ test('mqtt 5: properties are skipped, refused CONNACK and failed SUBACK are erro
     ['CONNECT', undefined, undefined], ['CONNACK', 0x87, 'client_error'], ['SUBSCRIBE', undefined, undefined], ['SUBACK', 0x80, 'server_error'],
   ]);
   assert.equal(out[0].attributes['network.protocol.version'], '5');
+});
+
+test('mqtt: a PUBLISH with a large payload cut by the capture is read from its head (topic, packet id); its PUBACK pairs', () => {
+  const body = [...str('sensors/big'), 0, 7, ...new Array(20_000).fill(0x61)];
+  // the remaining length as MQTT's variable-length integer
+  const remaining: number[] = [];
+  for (let n = body.length; ; ) {
+    remaining.push((n & 0x7f) | (n > 0x7f ? 0x80 : 0));
+    n >>= 7;
+    if (n === 0) break;
+  }
+  const publish = Uint8Array.from([0x32, ...remaining, ...body]);
+  const out = feedHeads(mqtt, mqtt.createState(), 1024, [
+    ['toServer', Uint8Array.from(connect(4, 'cam-1'))],
+    ['toClient', Uint8Array.from(packet(0x20, [0, 0]))],
+    ['toServer', publish],
+    ['toClient', Uint8Array.from(packet(0x40, [0, 7]))],
+    ['toServer', Uint8Array.from(packet(0x32, [...str('sensors/small'), 0, 8, 0x62]))],
+    ['toClient', Uint8Array.from(packet(0x40, [0, 8]))],
+  ]);
+  const publishes = out.filter((m) => m.request_type === 'PUBLISH');
+  assert.deepEqual(publishes.map((m) => [m.kind, m.pair_key, m.attributes['messaging.destination.name']]), [['request', 'c:pub:7', 'sensors/big'], ['request', 'c:pub:8', 'sensors/small']]);
+  assert.equal(publishes[0].captured, 1024);
+  assert.equal(publishes[0].size, publish.length);
+  assert.deepEqual(out.filter((m) => m.kind === 'response').map((m) => m.pair_key), ['c:connect:0', 'c:pub:7', 'c:pub:8']);
 });

@@ -3,9 +3,9 @@
 // broker publishes to subscribers); their acknowledgements pair by packet id. QoS 0 publishes
 // and DISCONNECT stand alone. The password of CONNECT is never read.
 
-import { MORE, readFrames, type FrameStep } from '../frame-loop.ts';
+import { MORE, gapInFrames, readFrames, type FrameStep } from '../frame-loop.ts';
 import type { L7Message, ResponseStatus } from '../message.ts';
-import { failure, gapOf, parseOptions, type Direction, type ParseOptions, type ProtocolParser } from '../parser.ts';
+import { failure, parseOptions, type Direction, type ParseOptions, type ProtocolParser } from '../parser.ts';
 import { duplexBuffers, type DuplexBuffers } from '../stream-buffer.ts';
 import { ByteReader } from './byte-reader.ts';
 
@@ -58,7 +58,8 @@ function base(kind: L7Message['kind'], type: number, size: number): L7Message {
   return { protocol: 'MQTT', kind, request_type: NAMES[type], size, attributes: { 'messaging.system': 'mqtt' } };
 }
 
-function readPacket(state: MqttState, direction: Direction, b: Uint8Array): FrameStep {
+/** `head`: b is all the capture kept of this packet (see gapInFrames). */
+function readPacket(state: MqttState, direction: Direction, b: Uint8Array, head = false): FrameStep {
   if (b.length < 2) return MORE;
   const type = b[0] >> 4;
   const flags = b[0] & 0x0f;
@@ -73,7 +74,7 @@ function readPacket(state: MqttState, direction: Direction, b: Uint8Array): Fram
     if ((byte & 0x80) === 0) break;
   }
   const size = at + remaining;
-  const wanted = Math.min(size, MAX_READ);
+  const wanted = Math.min(size, MAX_READ, head ? b.length : MAX_READ);
   if (b.length < wanted) return MORE;
   const r = new ByteReader(b, at, wanted);
   const other: Direction = direction === 'toServer' ? 'toClient' : 'toServer';
@@ -226,7 +227,7 @@ export const mqtt: ProtocolParser<MqttState> = {
     return { options: parseOptions(options), buffers: duplexBuffers(), version: 4 };
   },
   gap(state, direction, bytes) {
-    return gapOf(state.buffers[direction].gap(bytes));
+    return gapInFrames(state.buffers[direction], bytes, (b) => readPacket(state, direction, b, true));
   },
   parse(payload, direction, state) {
     return readFrames(state.buffers[direction], payload, (b) => readPacket(state, direction, b));
