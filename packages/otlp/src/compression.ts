@@ -8,6 +8,7 @@ import { createRequire } from 'node:module';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import { lz4FrameCompress, lz4FrameDecompress } from './lz4-frame.ts';
+import { zstdDeclaredSize, zstdStreamDecompress } from './zstd-frame.ts';
 import {
   CorruptInput,
   OutputTooLarge,
@@ -85,6 +86,9 @@ export async function decompress(encoding: Compression, body: Buffer, maxBytes: 
       case 'lz4':
         return lz4FrameDecompress(body, maxBytes);
       case 'zstd': {
+        const declared = zstdDeclaredSize(body);
+        if (declared === undefined) return zstdStreamDecompress(body, maxBytes);
+        if (declared > maxBytes) throw new BodyTooLargeError(maxBytes);
         const out = await zstd().decompress(body);
         if (out.length > maxBytes) throw new BodyTooLargeError(maxBytes);
         return out;

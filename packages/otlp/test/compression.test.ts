@@ -16,6 +16,7 @@ import {
 } from '../src/index.ts';
 import { xxh32 } from '../src/lz4-frame.ts';
 import { crc32c } from '../src/snappy-framed.ts';
+import { zstdDeclaredSize } from '../src/zstd-frame.ts';
 
 // an OTLP-like body: repetitive, with some variety, ~1.3 MB (several LZ4 blocks and snappy chunks)
 const body = Buffer.from(
@@ -96,6 +97,30 @@ test('zstd: frames of the zstd tool decode; ours decode with it', async (t) => {
   assert.ok((await decompress('zstd', zstdTool(['-c', '-q', '-19'], body), 4 * MB)).equals(body));
   assert.ok(zstdTool(['-d', '-c', '-q'], await compress('zstd', body)).equals(body));
   await assert.rejects(decompress('zstd', zstdTool(['-c', '-q'], body), 1000), BodyTooLargeError);
+});
+
+test('zstd: output is bounded: a frame declaring its size goes to the native decoder only within the limit, any other body streams and stops at the limit', async (t) => {
+  if (!codecToolsOr(t)) return;
+  const declared = zstdTool(['-c', '-q', `--stream-size=${body.length}`], body);
+  assert.equal(zstdDeclaredSize(declared), body.length);
+  assert.ok((await decompress('zstd', declared, 4 * MB)).equals(body));
+  await assert.rejects(decompress('zstd', declared, body.length - 1), BodyTooLargeError);
+  // from a pipe the tool does not know the size: no declared size, the streaming decoder
+  const undeclared = zstdTool(['-c', '-q'], body);
+  assert.equal(zstdDeclaredSize(undeclared), undefined);
+  // two frames one after the other decode as one body, through the streaming decoder
+  const half = body.length >> 1;
+  const two = Buffer.concat([
+    zstdTool(['-c', '-q', `--stream-size=${half}`], body.subarray(0, half)),
+    zstdTool(['-c', '-q', `--stream-size=${body.length - half}`], body.subarray(half)),
+  ]);
+  assert.equal(zstdDeclaredSize(two), undefined);
+  assert.ok((await decompress('zstd', two, 4 * MB)).equals(body));
+  // 256 MiB of zeros in ~8 KB: refused after the first MiB or so, not inflated whole
+  const bomb = zstdTool(['-c', '-q'], Buffer.alloc(256 * MB));
+  assert.ok(bomb.length < 64 * 1024, `${bomb.length} bytes`);
+  await assert.rejects(decompress('zstd', bomb, MB), BodyTooLargeError);
+  await assert.rejects(decompress('zstd', Buffer.from('not zstd at all'), MB), ContentEncodingError);
 });
 
 test('gRPC codecs: snappy is the framing format and zstd a zstd frame, both ways with the other implementations', async (t) => {
