@@ -3,6 +3,7 @@
 //   Status    { int32 code = 1; string message = 2; repeated Any details = 3; }
 //   Any       { string type_url = 1; bytes value = 2; }
 //   RetryInfo { Duration retry_delay = 1; }   Duration { int64 seconds = 1; int32 nanos = 2; }
+import { ProtoReader, ProtoWriter, WireType } from '@flowtel/pdata';
 
 export interface RpcStatus {
   code: number;
@@ -12,45 +13,39 @@ export interface RpcStatus {
 }
 
 const RETRY_INFO_TYPE = 'type.googleapis.com/google.rpc.RetryInfo';
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
 
-function varint(out: number[], v: number): void {
-  while (v >= 0x80) {
-    out.push((v % 0x80) | 0x80);
-    v = Math.floor(v / 0x80);
-  }
-  out.push(v);
-}
+// the field numbers of the messages above
+const Status = { code: 1, message: 2, details: 3 } as const;
+const Any = { typeUrl: 1, value: 2 } as const;
+const RetryInfo = { retryDelay: 1 } as const;
+const Duration = { seconds: 1, nanos: 2 } as const;
 
-function lengthDelimited(out: number[], field: number, bytes: ArrayLike<number>): void {
-  varint(out, (field << 3) | 2);
-  varint(out, bytes.length);
-  for (let i = 0; i < bytes.length; i++) out.push(bytes[i]);
-}
-
-function encodeRetryInfo(delayMs: number): number[] {
-  const duration: number[] = [];
+// pdata's writer fills from the end: a message's fields are written last-first
+function writeRetryInfo(w: ProtoWriter, delayMs: number): void {
   const seconds = Math.floor(delayMs / 1000);
   const nanos = Math.round((delayMs - seconds * 1000) * 1e6);
-  if (seconds) (varint(duration, 1 << 3), varint(duration, seconds));
-  if (nanos) (varint(duration, 2 << 3), varint(duration, nanos));
-  const info: number[] = [];
-  lengthDelimited(info, 1, duration);
-  return info;
+  const info = w.written;
+  const duration = w.written;
+  w.uint32Field(Duration.nanos, nanos);
+  if (seconds) {
+    w.int64(BigInt(seconds));
+    w.tag(Duration.seconds, WireType.VARINT);
+  }
+  w.closeMessage(RetryInfo.retryDelay, duration);
+  w.closeMessage(Any.value, info);
 }
 
 export function encodeRpcStatus(s: RpcStatus): Uint8Array {
-  const out: number[] = [];
-  if (s.code) (varint(out, 1 << 3), varint(out, s.code));
-  if (s.message) lengthDelimited(out, 2, encoder.encode(s.message));
+  const w = new ProtoWriter(128);
   if (s.retryDelayMs !== undefined) {
-    const any: number[] = [];
-    lengthDelimited(any, 1, encoder.encode(RETRY_INFO_TYPE));
-    lengthDelimited(any, 2, encodeRetryInfo(s.retryDelayMs));
-    lengthDelimited(out, 3, any);
+    const any = w.written;
+    writeRetryInfo(w, s.retryDelayMs);
+    w.stringField(Any.typeUrl, RETRY_INFO_TYPE);
+    w.closeMessage(Status.details, any);
   }
-  return Uint8Array.from(out);
+  w.stringField(Status.message, s.message);
+  w.enumField(Status.code, s.code);
+  return w.finish();
 }
 
 export function rpcStatusToJson(s: RpcStatus): string {
@@ -59,51 +54,31 @@ export function rpcStatusToJson(s: RpcStatus): string {
   return JSON.stringify({ code: s.code, message: s.message, details });
 }
 
-/** A minimal reader: only what Status, Any, RetryInfo and Duration need. */
-class Fields {
-  private pos = 0;
-  constructor(private readonly bytes: Uint8Array) {}
-
-  private varint(): number {
-    let v = 0;
-    for (let shift = 0; shift < 64; shift += 7) {
-      if (this.pos >= this.bytes.length) throw new Error('truncated varint');
-      const b = this.bytes[this.pos++];
-      v += (b & 0x7f) * 2 ** shift;
-      if (b < 0x80) return v;
-    }
-    throw new Error('varint too long');
+/** Calls `on` for each field of the message from r.pos to `end`, skipping what it leaves unread. */
+function eachField(r: ProtoReader, end: number, on: (field: number, wire: number) => boolean): void {
+  while (r.pos < end) {
+    const tag = r.uint32();
+    if (!on(tag >>> 3, tag & 7)) r.skip(tag);
   }
-
-  /** Calls `on` with each field's number and value; skips fixed-width fields. */
-  each(on: (field: number, value: number | Uint8Array) => void): void {
-    while (this.pos < this.bytes.length) {
-      const key = this.varint();
-      const wire = key & 7;
-      const field = key >>> 3;
-      if (wire === 0) on(field, this.varint());
-      else if (wire === 2) {
-        const len = this.varint();
-        if (this.pos + len > this.bytes.length) throw new Error('truncated field');
-        on(field, this.bytes.subarray(this.pos, (this.pos += len)));
-      } else if (wire === 1) this.pos += 8;
-      else if (wire === 5) this.pos += 4;
-      else throw new Error(`unsupported wire type ${wire}`);
-    }
-  }
+  r.expectEnd(end, 'google.rpc.Status');
 }
 
-function decodeRetryDelayMs(bytes: Uint8Array): number | undefined {
+function readRetryDelayMs(r: ProtoReader, end: number): number | undefined {
   let delay: number | undefined;
-  new Fields(bytes).each((f, v) => {
-    if (f !== 1 || typeof v === 'number') return;
+  eachField(r, end, (field, wire) => {
+    if (field !== RetryInfo.retryDelay || wire !== WireType.LEN) return false;
+    const durationEnd = r.len();
     let seconds = 0;
     let nanos = 0;
-    new Fields(v).each((df, dv) => {
-      if (df === 1 && typeof dv === 'number') seconds = dv;
-      if (df === 2 && typeof dv === 'number') nanos = dv;
+    eachField(r, durationEnd, (df, dw) => {
+      if (dw !== WireType.VARINT) return false;
+      if (df === Duration.seconds) seconds = Number(r.int64());
+      else if (df === Duration.nanos) nanos = r.int32();
+      else return false;
+      return true;
     });
     delay = seconds * 1000 + nanos / 1e6;
+    return true;
   });
   return delay;
 }
@@ -111,18 +86,33 @@ function decodeRetryDelayMs(bytes: Uint8Array): number | undefined {
 /** Decodes a google.rpc.Status; throws on bytes that are not one. */
 export function decodeRpcStatus(bytes: Uint8Array): RpcStatus {
   const s: RpcStatus = { code: 0, message: '' };
-  new Fields(bytes).each((field, v) => {
-    if (field === 1 && typeof v === 'number') s.code = v;
-    else if (field === 2 && typeof v !== 'number') s.message = decoder.decode(v);
-    else if (field === 3 && typeof v !== 'number') {
+  const r = new ProtoReader(bytes);
+  eachField(r, bytes.length, (field, wire) => {
+    if (field === Status.code && wire === WireType.VARINT) s.code = r.int32();
+    else if (field === Status.message && wire === WireType.LEN) s.message = r.string();
+    else if (field === Status.details && wire === WireType.LEN) {
+      const anyEnd = r.len();
       let typeUrl = '';
-      let value: Uint8Array | undefined;
-      new Fields(v).each((af, av) => {
-        if (af === 1 && typeof av !== 'number') typeUrl = decoder.decode(av);
-        if (af === 2 && typeof av !== 'number') value = av;
+      // the value's bounds: it is read once the type URL (which may follow it) is known
+      let value: { start: number; end: number } | undefined;
+      eachField(r, anyEnd, (af, aw) => {
+        if (aw !== WireType.LEN) return false;
+        if (af === Any.typeUrl) typeUrl = r.string();
+        else if (af === Any.value) {
+          const end = r.len();
+          value = { start: r.pos, end };
+          r.pos = end;
+        } else return false;
+        return true;
       });
-      if (typeUrl === RETRY_INFO_TYPE && value) s.retryDelayMs = decodeRetryDelayMs(value);
-    }
+      if (typeUrl === RETRY_INFO_TYPE && value) {
+        const after = r.pos;
+        r.pos = value.start;
+        s.retryDelayMs = readRetryDelayMs(r, value.end);
+        r.pos = after;
+      }
+    } else return false;
+    return true;
   });
   return s;
 }

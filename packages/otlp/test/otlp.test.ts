@@ -1,4 +1,5 @@
 import { test } from 'node:test';
+import protobuf from 'protobufjs';
 import assert from 'node:assert/strict';
 import { permanent, retryable } from '@flowtel/core';
 import {
@@ -11,7 +12,24 @@ test('google.rpc.Status with RetryInfo round-trips in protobuf and JSON', () => 
     assert.deepEqual(decodeRpcStatus(encodeRpcStatus(s)), s);
     assert.deepEqual(rpcStatusFromJson(rpcStatusToJson(s)), s);
   }
-  assert.throws(() => decodeRpcStatus(Uint8Array.from([0x12, 0x05, 0x61])), /truncated/);
+  assert.throws(() => decodeRpcStatus(Uint8Array.from([0x12, 0x05, 0x61])), /length 5 exceeds the 1 bytes that remain/);
+});
+
+test('google.rpc.Status bytes are the ones protobufjs writes for the same message, and protobufjs reads ours', () => {
+  const root = protobuf.Root.fromJSON({
+    nested: {
+      Status: { fields: { code: { type: 'int32', id: 1 }, message: { type: 'string', id: 2 }, details: { rule: 'repeated', type: 'Any', id: 3 } } },
+      Any: { fields: { type_url: { type: 'string', id: 1 }, value: { type: 'bytes', id: 2 } } },
+      RetryInfo: { fields: { retry_delay: { type: 'Duration', id: 1 } } },
+      Duration: { fields: { seconds: { type: 'int64', id: 1 }, nanos: { type: 'int32', id: 2 } } },
+    },
+  });
+  const [Status, RetryInfo] = [root.lookupType('Status'), root.lookupType('RetryInfo')];
+  const retryInfo = RetryInfo.encode({ retry_delay: { seconds: 2, nanos: 500_000_000 } }).finish();
+  const peer = Status.encode({ code: 14, message: 'queue full', details: [{ type_url: 'type.googleapis.com/google.rpc.RetryInfo', value: retryInfo }] }).finish();
+  const ours = encodeRpcStatus({ code: 14, message: 'queue full', retryDelayMs: 2500 });
+  assert.deepEqual(Buffer.from(ours).toString('hex'), Buffer.from(peer).toString('hex'));
+  assert.deepEqual(decodeRpcStatus(peer), { code: 14, message: 'queue full', retryDelayMs: 2500 });
 });
 
 test('receiver mapping: retryable → UNAVAILABLE/503, permanent → INTERNAL/500, a carried status wins', () => {

@@ -12,3 +12,5 @@ export { concatLogs, concatMetrics, concatTraces } from './concat.ts';
 export { OTLP_OPS, type OtlpData, type OtlpOps } from './otlp-ops.ts';
 export { copyData } from './copy.ts';
 export { isReadOnly, markReadOnly } from './read-only.ts';
+export { ProtoReader, WireType } from './proto/reader.ts';
+export { ProtoWriter } from './proto/writer.ts';
