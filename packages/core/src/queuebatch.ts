@@ -190,18 +190,25 @@ export class QueueBatcher {
     await this.dispatch({ ...p.first, data, items: p.items, ack: Ack.none() } as Batch, p.origins);
   }
 
+  /**
+   * Sends once a sender is free; resolves when one is (the reader's back-pressure). The batch
+   * counts as in flight from now, so close() also waits for one still waiting for a sender.
+   */
   private async dispatch(merged: Batch, origins: Origin[]): Promise<void> {
-    await this.slots.acquire();
-    const run = this.opts.send(merged).then(async (err) => {
-      this.slots.release();
-      for (const o of origins) {
-        if (err && !o.failure) o.failure = err;
-        o.pending--;
-        await this.settleIfDone(o);
-      }
-    });
+    const acquired = this.slots.acquire() ?? Promise.resolve();
+    const run = acquired
+      .then(() => this.opts.send(merged))
+      .then(async (err) => {
+        this.slots.release();
+        for (const o of origins) {
+          if (err && !o.failure) o.failure = err;
+          o.pending--;
+          await this.settleIfDone(o);
+        }
+      });
     this.inFlight.add(run);
     void run.finally(() => this.inFlight.delete(run));
+    await acquired;
   }
 
   private async settleIfDone(o: Origin): Promise<void> {
