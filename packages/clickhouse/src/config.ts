@@ -55,6 +55,11 @@ export const storeShape = {
   /** ... and at most about this many bytes of encoded data */
   max_insert_bytes: z.number().int().positive().default(64 * 1024 * 1024),
   /**
+   * Batches for one table that arrive within this time go out as one INSERT (until it holds
+   * max_insert_rows or max_insert_bytes); 0 sends each batch as it comes.
+   */
+  insert_flush_interval: duration().default('1s'),
+  /**
    * Embedded mode only: `flowtel query` reaches the running collector through this Unix
    * socket, since the engine locks its folder. Empty: `<folder>/flowtel-query.sock`.
    */

@@ -15,7 +15,7 @@ interface ChdbSession {
   close(): void;
 }
 interface ChdbModule {
-  Session: new (path: string) => ChdbSession;
+  Session: new (path: string, opts?: { connectionArgs?: string[] }) => ChdbSession;
 }
 
 export const CHDB_MISSING =
@@ -108,7 +108,11 @@ export class EmbeddedClient implements ClickHouseClient {
     this.session = session;
   }
 
-  static open(folder: string): EmbeddedClient {
+  /**
+   * `engineArgs` (e.g. `--config-file=...`) reach the engine only when this opens the folder:
+   * the benchmarks turn the engine's own accounting (system.query_log, part_log) on this way.
+   */
+  static open(folder: string, engineArgs?: string[]): EmbeddedClient {
     const shared = openFolders.get(folder);
     if (shared) {
       shared.users++;
@@ -117,7 +121,8 @@ export class EmbeddedClient implements ClickHouseClient {
     const chdb = loadChdb();
     mkdirSync(folder, { recursive: true });
     try {
-      const client = new EmbeddedClient(folder, new chdb.Session(folder));
+      const session = engineArgs ? new chdb.Session(folder, { connectionArgs: engineArgs }) : new chdb.Session(folder);
+      const client = new EmbeddedClient(folder, session);
       openFolders.set(folder, client);
       return client;
     } catch (err) {
@@ -167,9 +172,17 @@ export class EmbeddedClient implements ClickHouseClient {
     return path;
   }
 
+  /** What must stop before the engine closes with the folder's last user (the query socket). */
+  private readonly beforeLastClose: Array<() => Promise<void>> = [];
+
+  onLastClose(stop: () => Promise<void>): void {
+    this.beforeLastClose.push(stop);
+  }
+
   async close(): Promise<void> {
     if (--this.users > 0) return;
     openFolders.delete(this.folder);
+    for (const stop of this.beforeLastClose.splice(0)) await stop();
     await this.tail;
     this.session.close();
   }

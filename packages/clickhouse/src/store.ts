@@ -3,7 +3,6 @@
 // embedded store also answers `flowtel query` on a Unix socket, since its engine locks the
 // folder: the first store opened on a folder serves it, the last one closed stops it.
 import { chmodSync, existsSync, rmSync } from 'node:fs';
-import type { Server } from 'node:http';
 import { join } from 'node:path';
 import type { Batch, PipelineSignal } from '@flowtel/core';
 import { permanent, retryable } from '@flowtel/core';
@@ -21,6 +20,7 @@ import { encodeTraces } from './encode/traces.ts';
 import { HttpClient, bodyEncoding } from './http.ts';
 import { schemaStatements, tableName, type TableRole } from './schema.ts';
 import { createClickHouseHttpServer } from './server.ts';
+import { flushAll, insertBuffer, type InsertBuffer } from './insert-buffer.ts';
 import { TagStore, UndecodableIdsError } from './tag-store.ts';
 
 export const isL7Scope = (scope: ScopeLogs) => scope.scope.name === L7_SCOPE_NAME;
@@ -89,24 +89,27 @@ export interface StoreOptions {
   timeoutMs?: number;
 }
 
-/** The query socket of each embedded folder, served while a store has the folder open. */
-const querySockets = new Map<EmbeddedClient, { server: Server; path: string }>();
-
 export class ClickHouseStore {
   private readonly cfg: StoreConfig;
   private readonly options: StoreOptions;
   private readonly limits: Limits;
+  private readonly flushIntervalMs: number;
   private client?: ClickHouseClient;
   private tags?: TagStore;
   /** learnt at start, or at the first logs batch when the server was away at start */
   private logsFeatures?: LogsTableFeatures;
   private readonly metricTables: Record<MetricKind, string>;
   private readonly pools = new Pools();
+  /** writes not yet settled: close waits for them */
+  private readonly writing = new Set<Promise<void>>();
+  /** set by close: a write that reaches a buffer now is sent at once */
+  private closing = false;
 
   constructor(cfg: StoreConfig, options: StoreOptions) {
     this.cfg = cfg;
     this.options = options;
     this.limits = { maxRows: cfg.max_insert_rows, maxBytes: cfg.max_insert_bytes };
+    this.flushIntervalMs = cfg.insert_flush_interval;
     this.metricTables = Object.fromEntries(METRIC_KINDS.map((k) => [k, tableName(cfg, k)])) as Record<
       MetricKind,
       string
@@ -116,6 +119,7 @@ export class ClickHouseStore {
   async open(): Promise<void> {
     const client = openClient(this.cfg, this.options.configDir, undefined, this.options.timeoutMs);
     this.client = client;
+    this.closing = false;
     const roles = rolesFor(this.options.signals);
     this.tags = new TagStore(client, this.cfg, roles, this.options.dictionaries);
     try {
@@ -166,11 +170,23 @@ export class ClickHouseStore {
     });
     if (!server.listening) return;
     chmodSync(path, 0o600);
-    querySockets.set(client, { server, path });
+    // the socket lives as long as the folder is open, whichever store closes it last
+    client.onLastClose(async () => {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      rmSync(path, { force: true });
+    });
   }
 
   /** Writes a batch: retryable and permanent failures as the exporter helper knows them. */
-  async write(batch: Batch, signal?: AbortSignal): Promise<void> {
+  write(batch: Batch, signal?: AbortSignal): Promise<void> {
+    const done = this.writeNow(batch, signal);
+    const tracked = done.catch(() => {});
+    this.writing.add(tracked);
+    void tracked.finally(() => this.writing.delete(tracked));
+    return done;
+  }
+
+  private async writeNow(batch: Batch, signal?: AbortSignal): Promise<void> {
     const client = this.client;
     if (!client) throw retryable('the ClickHouse store is not open');
     if (batch.signal === 'logs' && !this.logsFeatures) {
@@ -183,19 +199,57 @@ export class ClickHouseStore {
     }
     const withIds = await this.prepareTags(batch);
     const blocks = this.encode(batch, withIds);
-    try {
-      for (const block of blocks) {
-        const insert = `INSERT INTO ${quoteIdent(this.cfg.database)}.${quoteIdent(block.table)} (${block.columns.map(quoteIdent).join(', ')}) FORMAT Native`;
-        try {
-          await client.insertRaw(insert, block.data, signal);
-        } catch (err) {
-          const message = `insert into ${this.cfg.database}.${block.table} failed: ${(err as Error).message}`;
-          throw isPermanent(err) ? permanent(message, { cause: err }) : retryable(message, { cause: err });
+    const failed = (table: string, err: unknown) => {
+      const message = `insert into ${this.cfg.database}.${table} failed: ${(err as Error).message}`;
+      return isPermanent(err) ? permanent(message, { cause: err }) : retryable(message, { cause: err });
+    };
+    if (this.flushIntervalMs <= 0) {
+      try {
+        for (const block of blocks) {
+          await client.insertRaw(this.insertStatement(block), block.data, signal).catch((err: unknown) => {
+            throw failed(block.table, err);
+          });
         }
+      } finally {
+        for (const block of blocks) block.release();
       }
-    } finally {
-      for (const block of blocks) block.release();
+      return;
     }
+    // one INSERT per table and column list; the buffer releases the blocks once sent
+    const byInsert = new Map<string, Block[]>();
+    for (const block of blocks) {
+      const insert = this.insertStatement(block);
+      const same = byInsert.get(insert);
+      if (same) same.push(block);
+      else byInsert.set(insert, [block]);
+    }
+    const buffers: InsertBuffer[] = [];
+    const waits = [...byInsert].map(([insert, group]) => {
+      const buffer = insertBuffer(client, insert, this.limits, this.flushIntervalMs);
+      buffers.push(buffer);
+      return buffer.add(group).catch((err: unknown) => {
+        throw failed(group[0].table, err);
+      });
+    });
+    // a caller that stops waiting (shutdown, the attempt's timeout) has the rows sent now, not
+    // dropped: the write still resolves only once they are in
+    const now = () => {
+      for (const b of buffers) void b.flush();
+    };
+    if (signal?.aborted || this.closing) now();
+    signal?.addEventListener('abort', now, { once: true });
+    try {
+      // every wait settles before the batch fails, so no block is left unreleased behind it
+      const results = await Promise.allSettled(waits);
+      const rejected = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (rejected) throw rejected.reason;
+    } finally {
+      signal?.removeEventListener('abort', now);
+    }
+  }
+
+  private insertStatement(block: Block): string {
+    return `INSERT INTO ${quoteIdent(this.cfg.database)}.${quoteIdent(block.table)} (${block.columns.map(quoteIdent).join(', ')}) FORMAT Native`;
   }
 
   /** SmartEncoding: the id columns and dictionary entries the batch's encoded resources need. */
@@ -246,16 +300,14 @@ export class ClickHouseStore {
 
   async close(): Promise<void> {
     const client = this.client;
+    if (!client) return;
+    // what waits in the buffers is written before the engine closes; writes still on their way
+    // to a buffer send themselves (closing), and are waited for
+    this.closing = true;
+    await flushAll(client);
+    await Promise.all(this.writing);
     this.client = undefined;
     this.tags = undefined;
-    if (!client) return;
-    // the last store on a folder stops its query socket before the engine closes
-    const socket = client instanceof EmbeddedClient && client.users === 1 ? querySockets.get(client) : undefined;
-    if (socket) {
-      querySockets.delete(client as EmbeddedClient);
-      await new Promise<void>((resolve) => socket.server.close(() => resolve()));
-      rmSync(socket.path, { force: true });
-    }
     await client.close();
   }
 }
