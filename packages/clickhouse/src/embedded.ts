@@ -15,7 +15,7 @@ interface ChdbSession {
   close(): void;
 }
 interface ChdbModule {
-  Session: new (path: string, opts?: { connectionArgs?: string[] }) => ChdbSession;
+  Session: new (path: string) => ChdbSession;
 }
 
 export const CHDB_MISSING =
@@ -108,11 +108,7 @@ export class EmbeddedClient implements ClickHouseClient {
     this.session = session;
   }
 
-  /**
-   * `engineArgs` (e.g. `--config-file=...`) reach the engine only when this opens the folder:
-   * the benchmarks turn the engine's own accounting (system.query_log, part_log) on this way.
-   */
-  static open(folder: string, engineArgs?: string[]): EmbeddedClient {
+  static open(folder: string): EmbeddedClient {
     const shared = openFolders.get(folder);
     if (shared) {
       shared.users++;
@@ -121,8 +117,7 @@ export class EmbeddedClient implements ClickHouseClient {
     const chdb = loadChdb();
     mkdirSync(folder, { recursive: true });
     try {
-      const session = engineArgs ? new chdb.Session(folder, { connectionArgs: engineArgs }) : new chdb.Session(folder);
-      const client = new EmbeddedClient(folder, session);
+      const client = new EmbeddedClient(folder, new chdb.Session(folder));
       openFolders.set(folder, client);
       return client;
     } catch (err) {
