@@ -88,7 +88,8 @@ service:
       const lines = readFileSync(out, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
       return new Set<string>(lines.flatMap((l) => l.resourceMetrics.flatMap((rm: any) => rm.scopeMetrics.flatMap((sm: any) => sm.metrics.map((m: any) => m.name)))));
     };
-    await waitFor('otelcol metrics pushed over OTLP', async () => names().has('otelcol_process_memory_rss'), 20_000);
+    // two collectors start first: on a loaded machine that alone can take most of 20 s
+    await waitFor('otelcol metrics pushed over OTLP', async () => names().has('otelcol_process_memory_rss'), 60_000);
     assert.ok(names().has('otelcol_process_cpu_seconds'));
   } finally {
     assert.equal(await source.stop(), 0);
