@@ -2,7 +2,8 @@
 // series come back in every batch, and copying their bytes is cheaper than encoding them again.
 import { hashLabels, sameLabels } from './labels.ts';
 import type { LabelBlock, LabelBytes } from './label-snappy.ts';
-import { ProtoWriter } from './proto-writer.ts';
+import { ProtoStreamWriter as ProtoWriter, WireType } from '@flowtel/pdata';
+import { Field } from './prompb.ts';
 import type { Label, TimeSeries } from './series.ts';
 
 /** series kept before the cache starts over (a few tens of MiB at most) */
@@ -57,11 +58,11 @@ export class LabelBytesCache {
   private encode(label: Label): Uint8Array {
     const w = this.writer;
     w.reset();
-    w.tag(1, 2);
+    w.tag(Field.TimeSeries.labels, WireType.LEN);
     const at = w.fork();
-    w.tag(1, 2);
+    w.tag(Field.Label.name, WireType.LEN);
     w.string(label.name);
-    w.tag(2, 2);
+    w.tag(Field.Label.value, WireType.LEN);
     w.string(label.value);
     w.join(at);
     return w.finish();

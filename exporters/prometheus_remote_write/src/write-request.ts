@@ -3,84 +3,84 @@
 import type { SnappyCodec } from './compress.ts';
 import { LabelBytesCache } from './label-bytes.ts';
 import { compressWithLabels, Segments } from './label-snappy.ts';
-import { ProtoWriter } from './proto-writer.ts';
+import { ProtoStreamWriter as ProtoWriter, WireType } from '@flowtel/pdata';
+import { Field } from './prompb.ts';
 import type { Exemplar, Label, MetricMetadata, NativeHistogram, Sample, TimeSeries } from './series.ts';
 import { STALE_NAN_BITS } from './series.ts';
 
-const VARINT = 0;
-const FIXED64 = 1;
-const BYTES = 2;
+const { VARINT, I64: FIXED64, LEN: BYTES } = WireType;
+
 
 function writeLabels(w: ProtoWriter, field: number, labels: Label[]): void {
   for (const label of labels) {
     w.tag(field, BYTES);
     const at = w.fork();
-    w.tag(1, BYTES);
+    w.tag(Field.Label.name, BYTES);
     w.string(label.name);
-    w.tag(2, BYTES);
+    w.tag(Field.Label.value, BYTES);
     w.string(label.value);
     w.join(at);
   }
 }
 
 function writeSample(w: ProtoWriter, s: Sample): void {
-  w.tag(2, BYTES);
+  w.tag(Field.TimeSeries.samples, BYTES);
   const at = w.fork();
-  w.tag(1, FIXED64);
+  w.tag(Field.Sample.value, FIXED64);
   if (s.stale) w.fixed64(STALE_NAN_BITS);
   else w.double(s.value);
-  w.tag(2, VARINT);
+  w.tag(Field.Sample.timestamp, VARINT);
   w.int64(s.timestamp);
   w.join(at);
 }
 
 function writeExemplar(w: ProtoWriter, e: Exemplar): void {
-  w.tag(3, BYTES);
+  w.tag(Field.TimeSeries.exemplars, BYTES);
   const at = w.fork(2);
-  writeLabels(w, 1, e.labels);
-  w.tag(2, FIXED64);
+  writeLabels(w, Field.Exemplar.labels, e.labels);
+  w.tag(Field.Exemplar.value, FIXED64);
   w.double(e.value);
-  w.tag(3, VARINT);
+  w.tag(Field.Exemplar.timestamp, VARINT);
   w.int64(e.timestamp);
   w.join(at, 2);
 }
 
-function writeSpansAndDeltas(w: ProtoWriter, spansField: number, spans: NativeHistogram['positiveSpans'], deltas: number[]): void {
+function writeSpansAndDeltas(w: ProtoWriter, fields: { spans: number; deltas: number }, spans: NativeHistogram['positiveSpans'], deltas: number[]): void {
   for (const span of spans) {
-    w.tag(spansField, BYTES);
+    w.tag(fields.spans, BYTES);
     const at = w.fork();
-    w.tag(1, VARINT);
+    w.tag(Field.BucketSpan.offset, VARINT);
     w.sint(span.offset);
-    w.tag(2, VARINT);
+    w.tag(Field.BucketSpan.length, VARINT);
     w.varint(span.length);
     w.join(at);
   }
   if (deltas.length === 0) return;
-  w.tag(spansField + 1, BYTES);
+  w.tag(fields.deltas, BYTES);
   const at = w.fork(2);
   for (const d of deltas) w.sint(d);
   w.join(at, 2);
 }
 
 function writeHistogram(w: ProtoWriter, h: NativeHistogram): void {
-  w.tag(4, BYTES);
+  w.tag(Field.TimeSeries.histograms, BYTES);
   const at = w.fork(2);
-  w.tag(1, VARINT);
+  w.tag(Field.Histogram.countInt, VARINT);
   w.uint64(h.stale ? STALE_NAN_BITS : h.count);
-  w.tag(3, FIXED64);
+  w.tag(Field.Histogram.sum, FIXED64);
   if (h.stale) w.fixed64(STALE_NAN_BITS);
   else w.double(h.sum);
-  w.tag(4, VARINT);
+  w.tag(Field.Histogram.schema, VARINT);
   w.sint(h.schema);
-  w.tag(5, FIXED64);
+  w.tag(Field.Histogram.zeroThreshold, FIXED64);
   w.double(h.zeroThreshold);
-  w.tag(6, VARINT);
+  w.tag(Field.Histogram.zeroCountInt, VARINT);
   w.uint64(h.zeroCount);
-  writeSpansAndDeltas(w, 8, h.negativeSpans, h.negativeDeltas);
-  writeSpansAndDeltas(w, 11, h.positiveSpans, h.positiveDeltas);
-  w.tag(14, VARINT);
+  writeSpansAndDeltas(w, Field.Histogram.negative, h.negativeSpans, h.negativeDeltas);
+  writeSpansAndDeltas(w, Field.Histogram.positive, h.positiveSpans, h.positiveDeltas);
+  w.tag(Field.Histogram.resetHint, VARINT);
   w.varint(h.resetHint);
-  w.tag(15, VARINT);
+  w.tag(Field.Histogram.timestamp, VARINT);
   w.int64(h.timestamp);
   w.join(at, 2);
 }
@@ -99,7 +99,7 @@ function inOrder(items: { timestamp: number }[]): boolean {
 export function writeTimeSeries(w: ProtoWriter, ts: TimeSeries, cache?: LabelBytesCache, segments?: Segments): void {
   if (!inOrder(ts.samples)) ts.samples.sort(byTimestamp);
   if (!inOrder(ts.histograms)) ts.histograms.sort(byTimestamp);
-  w.tag(1, BYTES);
+  w.tag(Field.WriteRequest.timeseries, BYTES);
   const at = w.fork(2);
   if (cache && segments) {
     const cached = cache.forSeries(ts);
@@ -107,7 +107,7 @@ export function writeTimeSeries(w: ProtoWriter, ts: TimeSeries, cache?: LabelByt
     segments.push(w.pos, cached);
     w.bytes(cached.block);
   } else {
-    writeLabels(w, 1, ts.labels);
+    writeLabels(w, Field.TimeSeries.labels, ts.labels);
   }
   for (const s of ts.samples) writeSample(w, s);
   for (const e of ts.exemplars) writeExemplar(w, e);
@@ -117,18 +117,18 @@ export function writeTimeSeries(w: ProtoWriter, ts: TimeSeries, cache?: LabelByt
 
 /** One `metadata` entry (field 3 of WriteRequest). */
 export function writeMetadata(w: ProtoWriter, m: MetricMetadata): void {
-  w.tag(3, BYTES);
+  w.tag(Field.WriteRequest.metadata, BYTES);
   const at = w.fork(2);
-  w.tag(1, VARINT);
+  w.tag(Field.MetricMetadata.type, VARINT);
   w.varint(m.type);
-  w.tag(2, BYTES);
+  w.tag(Field.MetricMetadata.metricFamilyName, BYTES);
   w.string(m.metricFamilyName);
   if (m.help !== '') {
-    w.tag(4, BYTES);
+    w.tag(Field.MetricMetadata.help, BYTES);
     w.string(m.help);
   }
   if (m.unit !== '') {
-    w.tag(5, BYTES);
+    w.tag(Field.MetricMetadata.unit, BYTES);
     w.string(m.unit);
   }
   w.join(at, 2);

@@ -9,7 +9,7 @@ import type { TimeSeries } from '../src/series.ts';
 import { STALE_NAN_BITS } from '../src/series.ts';
 import { Translator } from '../src/translate.ts';
 import { WriteRequestEncoder } from '../src/write-request.ts';
-import { ProtoWriter } from '../src/proto-writer.ts';
+import { ProtoStreamWriter as ProtoWriter } from '@flowtel/pdata';
 import protobuf from 'protobufjs';
 import { attrs, exponentialHistogram, exponentialPoint, gauge, histogram, histogramPoint, metricsOf, numberPoint, counter } from './support/metrics.ts';
 import { decodeWriteRequest, sampleValueBits } from './support/prompb.ts';

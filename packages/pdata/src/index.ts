@@ -14,3 +14,4 @@ export { copyData } from './copy.ts';
 export { isReadOnly, markReadOnly } from './read-only.ts';
 export { ProtoReader, WireType } from './proto/reader.ts';
 export { ProtoWriter } from './proto/writer.ts';
+export { ProtoStreamWriter } from './proto/stream-writer.ts';

@@ -47,3 +47,16 @@ export class Utf8Reader {
     return s;
   }
 }
+
+/**
+ * Copies `s` into `buf` at `at` when it is all ASCII (one byte per character, the common case
+ * of keys and label names) and says whether it was; the writers then know its length in bytes.
+ */
+export function copyAscii(s: string, buf: Uint8Array, at: number): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0x80) return false;
+    buf[at + i] = c;
+  }
+  return true;
+}

@@ -4,6 +4,7 @@
 // fields in descending field-number order and the output comes out in ascending order.
 import type { EncodeBuffer } from '../encode-buffer.ts';
 import { WireType } from './reader.ts';
+import { copyAscii } from './utf8.ts';
 
 const encoder = new TextEncoder();
 const SHORT_STRING = 32;
@@ -161,16 +162,8 @@ export class ProtoWriter {
     const n = s.length;
     if (n <= SHORT_STRING) {
       this.reserve(n + 5);
-      const buf = this.buf;
-      let pos = this.pos - n;
-      let i = 0;
-      for (; i < n; i++) {
-        const c = s.charCodeAt(i);
-        if (c >= 0x80) break;
-        buf[pos + i] = c;
-      }
-      if (i === n) {
-        this.pos = pos;
+      if (copyAscii(s, this.buf, this.pos - n)) {
+        this.pos -= n;
         this.uint32(n);
         return;
       }

@@ -1,9 +1,14 @@
-// A small protobuf writer for the hot path: one growing buffer, length prefixes reserved
-// before a nested message and fixed up after it, so nothing is measured twice.
+// The forward protobuf writer, beside ProtoWriter (which fills from the end): fields in the order
+// they appear, one growing buffer, length prefixes reserved before a nested message and fixed up
+// after it, so nothing is measured twice. For encoders that cut their output by position while
+// they write (the remote write exporter splits requests at max_batch_size_bytes and compresses
+// label runs it placed): positions here only grow, as the bytes they point at come out.
+
+import { copyAscii } from './utf8.ts';
 
 const utf8 = new TextEncoder();
 
-export const varintSize = (n: number): number => {
+const varintSize = (n: number): number => {
   let size = 1;
   while (n >= 128) {
     n = Math.floor(n / 128);
@@ -12,7 +17,7 @@ export const varintSize = (n: number): number => {
   return size;
 };
 
-export class ProtoWriter {
+export class ProtoStreamWriter {
   buf: Uint8Array;
   pos = 0;
   private view: DataView;
@@ -115,17 +120,9 @@ export class ProtoWriter {
     // ASCII fast path with a one-byte length: most label names and values
     if (n < 128) {
       this.ensure(n + 1);
-      const buf = this.buf;
-      const start = this.pos + 1;
-      let i = 0;
-      for (; i < n; i++) {
-        const c = s.charCodeAt(i);
-        if (c >= 0x80) break;
-        buf[start + i] = c;
-      }
-      if (i === n) {
-        buf[this.pos] = n;
-        this.pos = start + n;
+      if (copyAscii(s, this.buf, this.pos + 1)) {
+        this.buf[this.pos] = n;
+        this.pos += n + 1;
         return;
       }
     }
