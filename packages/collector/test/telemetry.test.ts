@@ -92,7 +92,8 @@ service:
     await waitFor('otelcol metrics pushed over OTLP', async () => names().has('otelcol_process_memory_rss'), 60_000);
     assert.ok(names().has('otelcol_process_cpu_seconds'));
   } finally {
-    assert.equal(await source.stop(), 0);
-    assert.equal(await sink.stop(), 0);
+    // both stopped before either is checked: a failed check must not leave the sink running
+    const exits = await Promise.all([source.stop(), sink.stop()]);
+    assert.deepEqual(exits, [0, 0]);
   }
 });
