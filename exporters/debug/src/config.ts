@@ -1,8 +1,12 @@
 import { z } from '@flowtel/core';
 
+/** basic | normal | detailed, in any case, as otelcol's configtelemetry.Level reads it */
+const verbosity = () =>
+  z.preprocess((v) => (typeof v === 'string' ? v.toLowerCase() : v), z.enum(['basic', 'normal', 'detailed']));
+
 export const debugConfigSchema = z
   .object({
-    verbosity: z.enum(['basic', 'normal', 'detailed']).default('basic'),
+    verbosity: verbosity().default('basic'),
     /** messages logged per second before sampling starts */
     sampling_initial: z.number().int().nonnegative().default(2),
     /** then every Nth message; 1 disables sampling, 0 drops everything past the initial ones */

@@ -5,7 +5,8 @@ export const otlpGrpcExporterConfigSchema = z
   .object({
     ...exporterHelperShape,
     /** host:port, optionally with http:// (no TLS) or https:// in front */
-    endpoint: z.string().min(1).default('localhost:4317'),
+    // otelcol has no default: an otlp exporter without an endpoint is refused
+    endpoint: z.string({ required_error: 'requires a non-empty "endpoint"' }).refine((e) => e.replace(/^https?:\/\//, '') !== '', 'requires a non-empty "endpoint"'),
     tls: tlsClientSchema.default({}),
     headers: z.record(z.string()).default({}),
     /**

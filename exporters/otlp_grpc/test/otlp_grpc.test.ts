@@ -193,7 +193,7 @@ test('compression snappy and zstd: what otelcol sends (framed snappy, a zstd fra
     await s.stop();
   }
   for (const c of ['zlib', 'lz4', 'x-snappy-framed']) {
-    const parsed = factory.configSchema.safeParse({ compression: c });
+    const parsed = factory.configSchema.safeParse({ endpoint: 'backend:4317', compression: c });
     assert.equal(parsed.error?.issues[0].message, `unsupported compression type "${c}" (gRPC takes gzip, snappy, zstd or none)`);
   }
 });

@@ -8,7 +8,7 @@ export const otlpHttpExporterConfigSchema = z
     ...exporterHelperShape,
     timeout: duration().default('30s'),
     /** the base URL; /v1/traces, /v1/metrics and /v1/logs are appended */
-    endpoint: url().default('http://localhost:4318'),
+    endpoint: url().optional(),
     /** full URLs that replace endpoint + /v1/<signal> */
     traces_endpoint: url().optional(),
     metrics_endpoint: url().optional(),
@@ -32,6 +32,8 @@ export const otlpHttpExporterConfigSchema = z
   .superRefine((c, ctx) => {
     const problem = c.compression === 'none' || c.compression === '' ? undefined : compressionLevelProblem(c.compression, c.compression_params.level);
     if (problem) ctx.addIssue({ code: z.ZodIssueCode.custom, message: problem, path: ['compression_params', 'level'] });
+    // otelcol's words (otlphttpexporter/config.go); it has no default endpoint either
+    if (!(c.endpoint || c.traces_endpoint || c.metrics_endpoint || c.logs_endpoint)) ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'at least one endpoint must be specified' });
   });
 
 export type OtlpHttpExporterConfig = z.output<typeof otlpHttpExporterConfigSchema>;

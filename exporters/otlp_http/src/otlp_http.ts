@@ -15,6 +15,7 @@ const CONTENT_TYPE = { proto: 'application/x-protobuf', json: 'application/json'
 export function signalUrl(config: OtlpHttpExporterConfig, signal: PipelineSignal): URL {
   const own = { traces: config.traces_endpoint, metrics: config.metrics_endpoint, logs: config.logs_endpoint }[signal];
   if (own) return new URL(own);
+  if (!config.endpoint) throw new Error(`no URL for ${signal}: set endpoint or ${signal}_endpoint`);
   return new URL(`${config.endpoint.replace(/\/+$/, '')}/v1/${signal}`);
 }
 

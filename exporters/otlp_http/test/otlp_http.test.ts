@@ -100,11 +100,12 @@ test('retries 503 honouring Retry-After, 429 and 502; 400 is permanent and carri
 });
 
 test('compression_params.level is validated as configcompression does', () => {
-  assert.equal(factory.configSchema.parse({ compression: 'gzip', compression_params: { level: 9 } }).compression_params.level, 9);
-  assert.equal(factory.configSchema.parse({}).compression_params.level, 0);
-  assert.ok(factory.configSchema.safeParse({ compression: 'zstd', compression_params: { level: 19 } }).success);
-  assert.ok(factory.configSchema.safeParse({ compression: 'none', compression_params: { level: 42 } }).success);
-  const bad = factory.configSchema.safeParse({ compression: 'lz4', compression_params: { level: 3 } });
+  const ENDPOINT = { endpoint: 'http://backend:4318' }; // required, as in otelcol
+  assert.equal(factory.configSchema.parse({ ...ENDPOINT, compression: 'gzip', compression_params: { level: 9 } }).compression_params.level, 9);
+  assert.equal(factory.configSchema.parse(ENDPOINT).compression_params.level, 0);
+  assert.ok(factory.configSchema.safeParse({ ...ENDPOINT, compression: 'zstd', compression_params: { level: 19 } }).success);
+  assert.ok(factory.configSchema.safeParse({ ...ENDPOINT, compression: 'none', compression_params: { level: 42 } }).success);
+  const bad = factory.configSchema.safeParse({ ...ENDPOINT, compression: 'lz4', compression_params: { level: 3 } });
   assert.equal(bad.error?.issues[0].message, 'unsupported parameters {Level:3} for compression type "lz4"');
   assert.deepEqual(bad.error?.issues[0].path, ['compression_params', 'level']);
 });

@@ -16,7 +16,10 @@ export const storeShape = {
   /** `chdb://<folder>` (embedded), `http://host:8123` or `https://host:8443` */
   endpoint: z
     .string()
-    .regex(/^(chdb|https?):\/\/.+/, 'must be chdb://<folder> (embedded) or http(s)://host:port (a ClickHouse server)')
+    .refine((e) => !/^(tcp|clickhouse):\/\//.test(e), {
+      message: "ClickHouse's native protocol (tcp://, clickhouse://, port 9000) is not in flowtel yet: use its HTTP interface, http://host:8123 or https://host:8443",
+    })
+    .refine((e) => /^(chdb|https?|tcp|clickhouse):\/\/.+/.test(e), 'must be chdb://<folder> (embedded) or http(s)://host:port (a ClickHouse server)')
     .default('chdb://./data/clickhouse'),
   database: identifier().default('otel'),
   username: z.string().default(''),
@@ -28,6 +31,14 @@ export const storeShape = {
   traces_table_name: identifier().default('otel_traces'),
   /** where logs of the l7 processor's scope go (DeepFlow's flow_log.l7_flow_log) */
   l7_flow_log_table_name: identifier().default('l7_flow_log'),
+  /** contrib's deprecated prefix of the metrics tables: refused, metrics_tables says it */
+  metrics_table_name: z
+    .undefined({ errorMap: () => ({ message: "metrics_table_name is not in flowtel (contrib deprecated it): name the tables with metrics_tables (gauge, sum, summary, histogram, exponential_histogram: {name: ...})" }) })
+    .optional(),
+  /** contrib's JSON-typed attribute columns; flowtel writes Map columns */
+  json: z
+    .literal(false, { errorMap: () => ({ message: 'json: true (JSON-typed attribute columns) is not in flowtel yet: it writes the Map(LowCardinality(String), String) columns contrib writes without it' }) })
+    .optional(),
   metrics_tables: z
     .object({
       gauge: tableName('otel_metrics_gauge'),

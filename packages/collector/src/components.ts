@@ -19,6 +19,7 @@ import { factory as memoryLimiterProcessor } from '@flowtel/processor-memory-lim
 import { factory as smartEncodingProcessor } from '@flowtel/processor-smartencoding';
 import { factory as otlpReceiver } from '@flowtel/receiver-otlp';
 import { factory as pcapReceiver } from '@flowtel/receiver-pcap';
+import { loggingExporter, memoryBallastExtension } from './removed.ts';
 
 export const builtinFactories: Factory[] = [
   otlpReceiver,
@@ -39,6 +40,8 @@ export const builtinFactories: Factory[] = [
   healthCheckExtension,
   bearerTokenAuthExtension,
   basicAuthExtension,
+  loggingExporter(debugExporter),
+  memoryBallastExtension,
 ];
 
 export function builtinRegistry(): Registry {

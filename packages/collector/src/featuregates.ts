@@ -8,6 +8,12 @@ export interface FeatureGate {
 
 const KNOWN: FeatureGate[] = [
   {
+    id: 'service.profilesSupport',
+    stage: 'alpha',
+    enabled: false,
+    description: "otelcol's gate for pipelines of the profiles signal; flowtel has no profiles signal yet, so a profiles pipeline is refused either way.",
+  },
+  {
     id: 'telemetry.newPipelineTelemetry',
     stage: 'alpha',
     enabled: false,

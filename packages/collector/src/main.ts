@@ -16,7 +16,7 @@ export const BUILD = {
   version: pkg.version,
 };
 
-interface CommonOptions {
+export interface CommonOptions {
   config: string[];
   set: string[];
   featureGates: string[];
@@ -33,14 +33,14 @@ function withCommonOptions(cmd: Command): Command {
     .addOption(new Option('--plugin <module>', 'load component factories from an npm package or a local folder; repeatable').argParser(collect).default([]));
 }
 
-async function registryFor(opts: CommonOptions): Promise<{ registry: Registry; notes: string[] }> {
+async function registryFor(opts: CommonOptions): Promise<{ registry: Registry; notes: string[]; featureGates: string[] }> {
   const registry = builtinRegistry();
   const fromEnv = (process.env.FLOWTEL_PLUGINS ?? '').split(',').map((s) => s.trim()).filter(Boolean);
   const notes = (await loadPlugins([...fromEnv, ...opts.plugin], registry)).map((p) => `plugin loaded: ${p}`);
   const { gates, unknown } = resolveFeatureGates(opts.featureGates);
   if (opts.featureGates.length) notes.push(`feature gates: ${gates.map((g) => `${g.enabled ? '+' : '-'}${g.id}`).join(', ')}`);
   for (const id of unknown) notes.push(`feature gate "${id}" is not known to flowtel and has no effect`);
-  return { registry, notes };
+  return { registry, notes, featureGates: gates.filter((g) => g.enabled).map((g) => g.id) };
 }
 
 /** `npx flowtel` runs from the package's folder; paths on its command line mean the caller's. */
@@ -49,6 +49,12 @@ const callerDir = () => (process.env.npm_command === 'exec' && process.env.INIT_
 function configUris(opts: CommonOptions): string[] {
   if (opts.config.length) return opts.config.map((uri) => (/^(env|yaml):/.test(uri) ? uri : resolve(callerDir(), uri.replace(/^file:/, ''))));
   throw new Error('at least one --config flag must be provided (e.g. --config pipeline.config.yaml)');
+}
+
+/** What `flowtel validate` does: the config's warnings, or a ConfigError naming every problem. */
+export async function validate(opts: CommonOptions): Promise<string[]> {
+  const { registry, featureGates } = await registryFor(opts);
+  return loadAndResolve({ configUris: configUris(opts), sets: opts.set, registry, featureGates }).warnings;
 }
 
 /** Runs the CLI; returns the process exit code. */
@@ -65,8 +71,8 @@ export async function main(argv: string[]): Promise<number> {
     .enablePositionalOptions()
     .action(async (opts: CommonOptions) => {
       try {
-        const { registry, notes } = await registryFor(opts);
-        const service = new Service({ configUris: configUris(opts), sets: opts.set, registry, build: BUILD, notes });
+        const { registry, notes, featureGates } = await registryFor(opts);
+        const service = new Service({ configUris: configUris(opts), sets: opts.set, registry, build: BUILD, notes, featureGates });
         await service.start();
         await service.runUntilSignalled();
       } catch (err) {
@@ -78,9 +84,7 @@ export async function main(argv: string[]): Promise<number> {
     .description('validate the config and exit: 0 when valid, 1 with every problem on stderr')
     .action(async (opts: CommonOptions) => {
       try {
-        const { registry } = await registryFor(opts);
-        const config = loadAndResolve({ configUris: configUris(opts), sets: opts.set, registry });
-        for (const w of config.warnings) process.stderr.write(`Warning: ${w}\n`);
+        for (const w of await validate(opts)) process.stderr.write(`Warning: ${w}\n`);
       } catch (err) {
         fail(err);
       }

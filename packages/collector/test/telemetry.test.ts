@@ -30,6 +30,8 @@ service:
     const text = await (await waitForHttp(`http://127.0.0.1:${metrics}/metrics`)).text();
     assert.match(text, /otelcol_process_uptime_total/);
     await waitForOutput(collector, 'service::telemetry::metrics::address is deprecated');
+    // the metrics are served before the pipelines finish starting; SIGTERM is handled once they have
+    await waitForOutput(collector, 'Everything is ready');
   } finally {
     assert.equal(await collector.stop(), 0);
   }
@@ -91,6 +93,8 @@ service:
     // two collectors start first: on a loaded machine that alone can take most of 20 s
     await waitFor('otelcol metrics pushed over OTLP', async () => names().has('otelcol_process_memory_rss'), 60_000);
     assert.ok(names().has('otelcol_process_cpu_seconds'));
+    await waitForOutput(source, 'Everything is ready');
+    await waitForOutput(sink, 'Everything is ready');
   } finally {
     // both stopped before either is checked: a failed check must not leave the sink running
     const exits = await Promise.all([source.stop(), sink.stop()]);

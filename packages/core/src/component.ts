@@ -79,6 +79,11 @@ interface FactoryBase<C> {
    * test checks the instruments against this list, the README test the README against it.
    */
   metrics?: string[];
+  /**
+   * For a component otelcol removed that deployed configs still carry: the warning `validate`
+   * and start give once per configured id, naming what replaces it.
+   */
+  deprecated?: string;
 }
 
 export interface ReceiverFactory<C = any> extends FactoryBase<C> {

@@ -3,7 +3,7 @@ export { type Component, type Connector, type ConnectorFactory, type CreateSetti
 export { duration, endpoint, parseDuration, splitEndpoint, tlsClientSchema, tlsServerSchema } from './config/types.ts';
 export { ConfigError, ConfigProblem, KEY_SEPARATOR, type Position } from './config/errors.ts';
 export { type ConfigTree, emptyLoadedConfig, loadConfig, type LoadedConfig, parseYamlSource } from './config/source.ts';
-export { type ComponentEntry, type PipelineConfig, resolveConfig, type ResolvedConfig } from './config/validate.ts';
+export { type ComponentEntry, idProblem, type PipelineConfig, resolveConfig, type ResolveOptions, type ResolvedConfig } from './config/validate.ts';
 export { createQueuedExporter, DIRECT_EXPORT, type ExporterHelperConfig, type ExporterHelperOptions, exporterHelperShape, MemoryQueue, type Push, type QueueStorage, QueueWaiters, retrySchema, type SendingQueue, sendingQueueSchema } from './exporterhelper.ts';
 export { Graph } from './graph.ts';
 export { Registry } from './registry.ts';

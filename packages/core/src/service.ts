@@ -13,10 +13,12 @@ export interface ServiceOptions {
   build: BuildInfo;
   /** extra lines to log at start (feature gates, plugins) */
   notes?: string[];
+  /** enabled feature gates */
+  featureGates?: readonly string[];
 }
 
-export function loadAndResolve(opts: Pick<ServiceOptions, 'configUris' | 'sets' | 'registry'>): ResolvedConfig {
-  return resolveConfig(loadConfig(opts.configUris, opts.sets), opts.registry);
+export function loadAndResolve(opts: Pick<ServiceOptions, 'configUris' | 'sets' | 'registry' | 'featureGates'>): ResolvedConfig {
+  return resolveConfig(loadConfig(opts.configUris, opts.sets), opts.registry, { featureGates: opts.featureGates });
 }
 
 export class Service {

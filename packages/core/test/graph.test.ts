@@ -172,7 +172,7 @@ test('validation: every otelcol rule, each problem located at its line and key p
     'bad.yaml:6:5: processors::tag::valeu: has invalid keys: valeu (valid keys: value)',
     'bad.yaml:7:11: processors::tag/2::value: expected string, got number',
     'bad.yaml:9:13: exporters::capture::refuse: invalid value "sometimes" (valid values: none, permanent, retryable)',
-    'bad.yaml:21:5: service::pipelines::profiles/x: unknown signal "profiles" (valid values: traces, metrics, logs)',
+    'bad.yaml:21:5: service::pipelines::profiles/x: pipeline "profiles/x": profiling signal support is at alpha level, gated under the "service.profilesSupport" feature gate',
     'bad.yaml:16:27: service::pipelines::traces::receivers::1: references receiver "missing" which is not configured',
     'bad.yaml:17:25: service::pipelines::traces::processors::1: references processor "tag" multiple times',
     'bad.yaml:19:5: service::pipelines::logs::exporters: must have at least one exporter',

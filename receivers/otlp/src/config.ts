@@ -1,7 +1,10 @@
-import { endpoint, tlsServerSchema, z } from '@flowtel/core';
+import { duration, endpoint, tlsServerSchema, z } from '@flowtel/core';
 import { authConfigSchema, COMPRESSIONS } from '@flowtel/otlp';
 
 const MIB = 1024 * 1024;
+
+/** An otelcol key flowtel refuses, with the reason, rather than accept and ignore. */
+const notInFlowtel = (message: string) => z.undefined({ errorMap: () => ({ message }) }).optional();
 
 const urlPath = (signal: string) =>
   z
@@ -16,12 +19,22 @@ const grpcSchema = z
     transport: z.literal('tcp').default('tcp'),
     max_recv_msg_size_mib: z.number().positive().default(4),
     max_concurrent_streams: z.number().int().nonnegative().default(0),
-    read_buffer_size: z.number().int().nonnegative().optional(),
-    write_buffer_size: z.number().int().nonnegative().optional(),
+    read_buffer_size: notInFlowtel("read_buffer_size is not in flowtel: Node's HTTP/2 server has no per-connection read buffer to size"),
+    write_buffer_size: notInFlowtel("write_buffer_size is not in flowtel: Node's HTTP/2 server has no per-connection write buffer to size"),
     keepalive: z
       .object({
-        server_parameters: z.record(z.unknown()).optional(),
-        enforcement_policy: z.record(z.unknown()).optional(),
+        /** configgrpc's KeepaliveServerParameters, as grpc-js's server options */
+        server_parameters: z
+          .object({
+            max_connection_idle: duration().optional(),
+            max_connection_age: duration().optional(),
+            max_connection_age_grace: duration().optional(),
+            time: duration().optional(),
+            timeout: duration().optional(),
+          })
+          .strict()
+          .optional(),
+        enforcement_policy: notInFlowtel('keepalive::enforcement_policy is not in flowtel yet: grpc-js servers do not police client pings'),
       })
       .strict()
       .optional(),
@@ -57,21 +70,18 @@ const httpSchema = z
   .strict();
 
 /** `grpc:` or `http:` with nothing after it (YAML null) turns the protocol on with defaults. */
-const protocol = <T extends z.ZodTypeAny>(schema: T) =>
-  z.union([z.null().transform(() => schema.parse({}) as z.output<T>), schema]).optional();
+const protocol = <T extends z.ZodTypeAny>(schema: T) => z.preprocess((v) => (v === null ? {} : v), schema).optional();
 
 export const otlpReceiverConfigSchema = z
   .object({
-    protocols: z
-      .object({ grpc: protocol(grpcSchema), http: protocol(httpSchema) })
-      .strict()
-      .refine((p) => p.grpc !== undefined || p.http !== undefined, {
-        message: 'must specify at least one protocol (grpc or http) when using the OTLP receiver',
-      })
-      // with no `protocols` at all both run on their default ports
-      .default({ grpc: {}, http: {} } as never),
+    protocols: z.object({ grpc: protocol(grpcSchema), http: protocol(httpSchema) }).strict().default({}),
   })
-  .strict();
+  .strict()
+  // otelcol's words (otlpreceiver/config.go): `otlp:` with no protocol is an error
+  .refine((c) => c.protocols.grpc !== undefined || c.protocols.http !== undefined, {
+    message: 'must specify at least one protocol when using the OTLP receiver',
+    path: ['protocols'],
+  });
 
 export type OtlpReceiverConfig = z.output<typeof otlpReceiverConfigSchema>;
 export type GrpcConfig = z.output<typeof grpcSchema>;

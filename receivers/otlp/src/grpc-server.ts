@@ -17,6 +17,20 @@ function metadataHeaders(md: Metadata): RequestHeaders {
   return out;
 }
 
+/** configgrpc's keepalive server parameters as grpc-js server options (durations in ms). */
+function keepaliveOptions(p: NonNullable<GrpcConfig['keepalive']>['server_parameters']): Record<string, number> {
+  const options: Record<string, number> = {};
+  const set = (key: string, ms: number | undefined) => {
+    if (ms !== undefined && ms > 0) options[key] = Math.ceil(ms);
+  };
+  set('grpc.max_connection_idle_ms', p?.max_connection_idle);
+  set('grpc.max_connection_age_ms', p?.max_connection_age);
+  set('grpc.max_connection_age_grace_ms', p?.max_connection_age_grace);
+  set('grpc.keepalive_time_ms', p?.time);
+  set('grpc.keepalive_timeout_ms', p?.timeout);
+  return options;
+}
+
 export class OtlpGrpcServer {
   private readonly config: GrpcConfig;
   private readonly ingest: Ingest;
@@ -48,6 +62,7 @@ export class OtlpGrpcServer {
       // channelz bookkeeping costs on every call and nothing serves it
       'grpc.enable_channelz': 0,
       ...(this.config.max_concurrent_streams > 0 ? { 'grpc.max_concurrent_streams': this.config.max_concurrent_streams } : {}),
+      ...keepaliveOptions(this.config.keepalive?.server_parameters),
     });
     for (const signal of this.ingest.signals) {
       const definition = { Export: exportMethod(signal) } as ServiceDefinition;

@@ -1,14 +1,15 @@
 // Every answer of the OTLP/gRPC receiver, over real gRPC.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { credentials } from '@grpc/grpc-js';
+import { Client, Metadata, connectivityState, credentials } from '@grpc/grpc-js';
 import { readFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { encodeTraces, encodeLogs, newLogRecord, newResource, newScope } from '@flowtel/pdata';
-import { GrpcCode, decodeRpcStatus, retryDelayFromMetadata } from '@flowtel/otlp';
+import { GrpcCode, decodeRpcStatus, exportMethod, retryDelayFromMetadata } from '@flowtel/otlp';
 import { permanent, retryable } from '@flowtel/core';
 import { factory as basic } from '@flowtel/extension-basicauth';
-import { makeTestCerts, testSettings, testHost } from '@flowtel/testkit';
+import { makeTestCerts, testSettings, testHost, waitFor } from '@flowtel/testkit';
+import { factory } from '../src/index.ts';
 import { firstSpanNames, grpcExport, sampleTraces, startReceiver } from './helpers.ts';
 
 test('gRPC: an Export is answered once the pipeline accepts it; data, items, transport and peer arrive', async () => {
@@ -132,4 +133,34 @@ test('TLS with client_ca_file: both servers require a client certificate signed 
   } finally {
     await r.stop();
   }
+});
+
+test('gRPC keepalive::server_parameters reach the server: max_connection_age closes a connection that is in use', async () => {
+  const r = await startReceiver({ grpc: { keepalive: { server_parameters: { max_connection_age: '300ms', max_connection_age_grace: '100ms', time: '2h', timeout: '20s' } } } });
+  const client = new Client(`127.0.0.1:${r.grpcPort}`, credentials.createInsecure());
+  try {
+    const m = exportMethod('traces');
+    const call = () =>
+      new Promise<void>((resolve, reject) =>
+        client.makeUnaryRequest(m.path, m.requestSerialize, m.responseDeserialize, Buffer.from(encodeTraces(sampleTraces(1))), new Metadata(), {}, (err) => (err ? reject(err) : resolve())),
+      );
+    await call();
+    const channel = client.getChannel();
+    assert.equal(channel.getConnectivityState(false), connectivityState.READY);
+    // the server sends GOAWAY once the connection is 300 ms old; the channel goes idle
+    await waitFor('the server to close the connection', async () => channel.getConnectivityState(false) !== connectivityState.READY, 10_000);
+    await call(); // and the next call opens a new connection
+    assert.equal(r.consumer.received.length, 2);
+  } finally {
+    client.close();
+    await r.stop();
+  }
+});
+
+test('gRPC keys grpc-js cannot honour are refused with the reason, not ignored', () => {
+  const parse = (grpc: Record<string, unknown>) => factory.configSchema.safeParse({ protocols: { grpc } });
+  assert.match(parse({ read_buffer_size: 524288 }).error?.issues[0].message ?? '', /read_buffer_size is not in flowtel/);
+  assert.match(parse({ write_buffer_size: 524288 }).error?.issues[0].message ?? '', /write_buffer_size is not in flowtel/);
+  assert.match(parse({ keepalive: { enforcement_policy: { min_time: '10s' } } }).error?.issues[0].message ?? '', /enforcement_policy is not in flowtel yet/);
+  assert.ok(parse({ keepalive: { server_parameters: { max_connection_idle: '1m' } }, max_concurrent_streams: 16 }).success);
 });

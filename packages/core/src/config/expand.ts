@@ -31,21 +31,30 @@ function resolveReference(body: string, dir: string): string {
   }
 }
 
+export interface Expanded {
+  value: unknown;
+  /** the text the reference gave, when `value` is a number or a boolean read from it */
+  original?: string;
+}
+
 /**
- * Expands one scalar. When a plain (unquoted) scalar is a single reference, the result is
- * read as YAML, so `${env:PORT}` can give a number as it does in otelcol.
+ * Expands one scalar. A scalar that is one whole reference is read as YAML, as otelcol's
+ * confmap does (quoted or not), so `${env:PORT}` gives a number; the text it came from is
+ * kept, because otelcol uses that text where the field is a string (`123456` stays
+ * "123456", `0123` stays "0123"). A reference inside a longer string is text.
  */
-export function expandValue(value: string, dir: string, typed: boolean): unknown {
-  if (!value.includes('$')) return value;
+export function expandValue(value: string, dir: string): Expanded {
+  if (!value.includes('$')) return { value };
   const whole = /^\$\{([^}]*)\}$/.exec(value);
-  if (whole && typed) {
+  if (whole) {
     const text = resolveReference(whole[1], dir);
     try {
       const parsed = parseYaml(text);
-      return parsed === null || typeof parsed === 'object' ? text : parsed;
+      if (parsed === null || typeof parsed === 'object' || typeof parsed === 'string') return { value: text };
+      return { value: parsed, original: text };
     } catch {
-      return text;
+      return { value: text };
     }
   }
-  return value.replace(REFERENCE, (m, body: string | undefined) => (m === '$$' ? '$' : resolveReference(body!, dir)));
+  return { value: value.replace(REFERENCE, (m, body: string | undefined) => (m === '$$' ? '$' : resolveReference(body!, dir))) };
 }

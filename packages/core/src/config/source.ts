@@ -4,22 +4,26 @@
 // applies last. Every key remembers where it was written, so errors can point at it.
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Node as YamlNode } from 'yaml';
+import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, type Node as YamlNode } from 'yaml';
 import { ConfigError, ConfigProblem, KEY_SEPARATOR, type Position } from './errors.ts';
 import { expandValue } from './expand.ts';
 
 export type ConfigTree = Record<string, unknown>;
 
+const isPlainMap = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
 export interface LoadedConfig {
   tree: ConfigTree;
   /** key path joined with `::` → where that key was last written */
   positions: Map<string, Position>;
+  /** key path joined with `::` → the text a `${...}` gave, where it was read as a number or boolean */
+  originals: Map<string, string>;
   /** directory of the first file source, for relative paths */
   baseDir: string;
 }
 
 export function emptyLoadedConfig(baseDir = process.cwd()): LoadedConfig {
-  return { tree: {}, positions: new Map(), baseDir };
+  return { tree: {}, positions: new Map(), originals: new Map(), baseDir };
 }
 
 function readSource(uri: string, cwd: string): { name: string; text: string; dir?: string } {
@@ -59,28 +63,61 @@ export function parseYamlSource(name: string, text: string, dir: string): Loaded
   if (problems.length) throw new ConfigError(problems);
 
   const positions = new Map<string, Position>();
+  const originals = new Map<string, string>();
+  // Anchors, aliases and merge keys (`<<: *base`, `<<: [*a, *b]`) as Go's yaml.v3 reads them
+  // for otelcol: explicit keys win over merged ones, an earlier merge source over a later one.
+  const inProgress = new Set<unknown>();
   const convert = (node: unknown, path: string[]): unknown => {
+    if (isAlias(node)) {
+      const target = node.resolve(doc);
+      if (target === undefined || inProgress.has(target)) {
+        problems.push(new ConfigProblem(path, `alias *${node.source} ${target === undefined ? 'has no anchor' : 'refers to a map or list that contains it'}`, node.range ? at(node.range[0]) : undefined));
+        return null;
+      }
+      return convert(target, path);
+    }
     if (isMap(node)) {
+      inProgress.add(node);
       const out: Record<string, unknown> = {};
+      const merged: unknown[] = [];
       for (const pair of node.items) {
         const keyNode = pair.key as YamlNode | null;
         const key = String(isScalar(keyNode) ? keyNode.value : keyNode);
+        if (key === '<<' && isScalar(keyNode) && keyNode.type === 'PLAIN') {
+          const sources = isSeq(pair.value) ? pair.value.items : [pair.value];
+          for (const source of sources) merged.push([convert(source, path), source]);
+          continue;
+        }
         const childPath = [...path, key];
         if (keyNode?.range) positions.set(childPath.join(KEY_SEPARATOR), at(keyNode.range[0]));
         out[key] = convert(pair.value, childPath);
       }
+      for (const [value, source] of merged as [unknown, YamlNode | null][]) {
+        if (!isPlainMap(value)) {
+          problems.push(new ConfigProblem(path, 'a merge key (<<) takes a map or a list of maps', source?.range ? at(source.range[0]) : undefined));
+          continue;
+        }
+        for (const [k, v] of Object.entries(value)) if (!(k in out)) out[k] = v;
+      }
+      inProgress.delete(node);
       return out;
     }
-    if (isSeq(node))
-      return node.items.map((item, i) => {
+    if (isSeq(node)) {
+      inProgress.add(node);
+      const out = node.items.map((item, i) => {
         const range = (item as YamlNode | null)?.range;
         if (range) positions.set([...path, String(i)].join(KEY_SEPARATOR), at(range[0]));
         return convert(item, [...path, String(i)]);
       });
+      inProgress.delete(node);
+      return out;
+    }
     if (isScalar(node)) {
       if (typeof node.value !== 'string') return node.value;
       try {
-        return expandValue(node.value, dir, node.type === 'PLAIN');
+        const { value, original } = expandValue(node.value, dir);
+        if (original !== undefined) originals.set(path.join(KEY_SEPARATOR), original);
+        return value;
       } catch (err) {
         problems.push(new ConfigProblem(path, (err as Error).message, node.range ? at(node.range[0]) : undefined));
         return node.value;
@@ -93,10 +130,8 @@ export function parseYamlSource(name: string, text: string, dir: string): Loaded
   if (root !== null && (typeof root !== 'object' || Array.isArray(root))) {
     throw new ConfigError([new ConfigProblem([], 'the config must be a YAML map of receivers, processors, exporters, connectors, extensions and service', { file: name, line: 1, column: 1 })]);
   }
-  return { tree: (root ?? {}) as ConfigTree, positions, baseDir: dir };
+  return { tree: (root ?? {}) as ConfigTree, positions, originals, baseDir: dir };
 }
-
-const isPlainMap = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function mergeInto(target: Record<string, unknown>, source: Record<string, unknown>): void {
   for (const [k, v] of Object.entries(source)) {
@@ -114,7 +149,11 @@ export function loadConfig(uris: string[], sets: string[] = [], cwd = process.cw
     const { name, text, dir } = readSource(uri, cwd);
     const part = parseYamlSource(name, text, dir ?? cwd);
     mergeInto(merged.tree, part.tree);
-    for (const [k, pos] of part.positions) merged.positions.set(k, pos);
+    for (const [k, pos] of part.positions) {
+      merged.positions.set(k, pos);
+      merged.originals.delete(k);
+    }
+    for (const [k, text] of part.originals) merged.originals.set(k, text);
     if (first && dir) merged.baseDir = dir;
     first = false;
   }
@@ -134,5 +173,7 @@ function applySet(config: LoadedConfig, set: string): void {
     node = node[k] as Record<string, unknown>;
   }
   node[keys[keys.length - 1]] = part.tree.value;
+  const original = part.originals.get('value');
+  if (original !== undefined) config.originals.set(keys.join(KEY_SEPARATOR), original);
   config.positions.set(keys.join(KEY_SEPARATOR), { file: `--set ${keyText}`, line: 1, column: 1 });
 }

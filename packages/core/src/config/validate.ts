@@ -44,6 +44,45 @@ const TOP_LEVEL = [...Object.keys(SECTIONS), 'service'];
 const SERVICE_KEYS = ['extensions', 'pipelines', 'telemetry'];
 const PIPELINE_KEYS = ['receivers', 'processors', 'exporters'];
 
+export interface ResolveOptions {
+  /** enabled feature gates, as `--feature-gates` gave them */
+  featureGates?: readonly string[];
+}
+
+/** otelcol's gate for pipelines of the profiles signal (service/pipelines/config.go). */
+const PROFILES_GATE = 'service.profilesSupport';
+
+// otelcol's component.ID rules (component/identifiable.go): a type is an ASCII letter then up
+// to 62 letters, digits or `_`; a name is anything but spaces, control characters and symbols.
+const TYPE_PATTERN = /^[a-zA-Z][0-9a-zA-Z_]{0,62}$/;
+const NAME_PATTERN = /^[^\p{Z}\p{C}\p{S}]+$/u;
+
+/** Why otelcol would refuse this `type[/name]` id, in its words; undefined when it is valid. */
+export function idProblem(id: string): string | undefined {
+  const slash = id.indexOf('/');
+  const type = (slash >= 0 ? id.slice(0, slash) : id).trim();
+  if (type === '') return slash >= 0 ? `in "${id}" id: the part before / should not be empty` : 'id must not be empty';
+  if (slash >= 0) {
+    const name = id.slice(slash + 1).trim();
+    if (name === '') return `in "${id}" id: the part after / should not be empty`;
+    if (name.length > 1024) return `in "${name}" id: name "${name}" is longer than 1024 characters (${name.length} characters)`;
+    if (!NAME_PATTERN.test(name)) return `in "${name}" id: invalid character(s) in name "${name}"`;
+  }
+  if (!TYPE_PATTERN.test(type)) return `in "${id}" id: invalid character(s) in type "${type}"`;
+  return undefined;
+}
+
+/** zod's issues, with the ones inside each alternative of a union. */
+function flatIssues(issues: z.ZodIssue[]): z.ZodIssue[] {
+  return issues.flatMap((i) => (i.code === z.ZodIssueCode.invalid_union ? [i, ...flatIssues(i.unionErrors.flatMap((e) => e.issues))] : [i]));
+}
+
+function setAt(root: unknown, path: (string | number)[], value: unknown): void {
+  let node = root as Record<string | number, unknown>;
+  for (const key of path.slice(0, -1)) node = node[key] as Record<string | number, unknown>;
+  node[path[path.length - 1]] = value;
+}
+
 const isMap = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const typeOf = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? 'list' : typeof v === 'object' ? 'map' : typeof v);
 
@@ -76,9 +115,11 @@ class Validator {
   readonly written = new Set<string>();
   private readonly loaded: LoadedConfig;
   private readonly registry: Registry;
-  constructor(loaded: LoadedConfig, registry: Registry) {
+  readonly options: ResolveOptions;
+  constructor(loaded: LoadedConfig, registry: Registry, options: ResolveOptions) {
     this.loaded = loaded;
     this.registry = registry;
+    this.options = options;
   }
 
   /** The position of the deepest written key on the path. */
@@ -99,9 +140,29 @@ class Validator {
     for (const k of invalid) this.problem([...path, k], `has invalid keys: ${k} (valid keys: ${valid.join(', ')})`);
   }
 
-  /** Parses a component's config with its schema and reports zod's issues otelcol-style. */
+  /**
+   * Parses a component's config with its schema and reports zod's issues otelcol-style.
+   * Where a string is expected and a `${...}` gave a number or boolean, the text it gave is
+   * used instead, as otelcol does (a password `${env:PASS}` of 123456 stays "123456"); a
+   * section left empty (`batch:`) is that section with its defaults.
+   */
   parseComponentConfig(factory: Factory, raw: unknown, path: string[]): unknown {
-    const result = factory.configSchema.safeParse(raw ?? {});
+    let value = raw ?? {};
+    let result = factory.configSchema.safeParse(value);
+    for (let round = 0; !result.success && round < 16; round++) {
+      const issues = flatIssues(result.error.issues);
+      const fixes = [
+        ...issues
+          .filter((i) => i.code === z.ZodIssueCode.invalid_type && i.expected === 'string' && (i.received === 'number' || i.received === 'boolean'))
+          .map((i) => ({ at: i.path, value: this.loaded.originals.get([...path, ...i.path.map(String)].join(KEY_SEPARATOR)) })),
+        // `batch:` with nothing after it: otelcol reads a null section as that section's defaults
+        ...issues.filter((i) => i.code === z.ZodIssueCode.invalid_type && i.expected === 'object' && i.received === 'null').map((i) => ({ at: i.path, value: {} })),
+      ].filter((f) => f.value !== undefined && f.at.length > 0);
+      if (fixes.length === 0) break;
+      value = structuredClone(value);
+      for (const f of fixes) setAt(value, f.at, f.value);
+      result = factory.configSchema.safeParse(value);
+    }
     if (result.success) return result.data;
     for (const issue of result.error.issues) {
       const issuePath = [...path, ...issue.path.map(String)];
@@ -113,7 +174,9 @@ class Validator {
       } else if (issue.code === z.ZodIssueCode.invalid_type) {
         const expected = issue.expected === 'object' ? 'map' : issue.expected === 'array' ? 'list' : issue.expected;
         const received = issue.received === 'object' ? 'map' : issue.received === 'array' ? 'list' : issue.received;
-        this.problem(issuePath, issue.received === 'undefined' ? `is required (expected ${expected})` : `expected ${expected}, got ${received}`);
+        // a schema's own words (e.g. otelcol's `requires a non-empty "endpoint"`) beat zod's
+        const own = issue.message !== 'Required' && !issue.message.startsWith('Expected ');
+        this.problem(issuePath, own ? issue.message : issue.received === 'undefined' ? `is required (expected ${expected})` : `expected ${expected}, got ${received}`);
       } else if (issue.code === z.ZodIssueCode.invalid_enum_value) {
         this.problem(issuePath, `invalid value ${JSON.stringify(issue.received)} (valid values: ${issue.options.join(', ')})`);
       } else {
@@ -135,18 +198,20 @@ class Validator {
     for (const [id, value] of Object.entries(raw)) {
       const path = [section, id];
       this.written.add(`${section}::${id}`);
-      const slash = id.indexOf('/');
-      const type = slash >= 0 ? id.slice(0, slash) : id;
-      if (!/^[A-Za-z0-9_.-]+$/.test(type) || (slash >= 0 && id.length === slash + 1)) {
-        this.problem(path, `invalid ${kind} id "${id}": ids are type[/name]`);
+      const invalid = idProblem(id);
+      if (invalid) {
+        this.problem(path, `${invalid} (ids are type[/name]: the type an ASCII letter then letters, digits or _)`);
         continue;
       }
+      const slash = id.indexOf('/');
+      const type = (slash >= 0 ? id.slice(0, slash) : id).trim();
       const factory = this.registry.get(kind, type);
       if (!factory) {
         this.problem(path, `unknown type: "${type}" for id: "${id}" (valid values: [${this.registry.names(kind).join(' ')}])`);
         continue;
       }
       if (type !== factory.type) this.warnings.push(`${section}::${id}: "${type}" is a deprecated name of "${factory.type}"`);
+      if (factory.deprecated) this.warnings.push(`${section}::${id}: ${factory.deprecated}`);
       if (value !== null && value !== undefined && !isMap(value)) {
         this.problem(path, `expected a map, got ${typeOf(value)}`);
         continue;
@@ -197,8 +262,8 @@ function findConnectorCycle(pipelines: PipelineConfig[], connectorIds: Set<strin
   return undefined;
 }
 
-export function resolveConfig(loaded: LoadedConfig, registry: Registry): ResolvedConfig {
-  const v = new Validator(loaded, registry);
+export function resolveConfig(loaded: LoadedConfig, registry: Registry, options: ResolveOptions = {}): ResolvedConfig {
+  const v = new Validator(loaded, registry, options);
   const tree = loaded.tree;
   v.checkKeys(tree, TOP_LEVEL, []);
 
@@ -227,9 +292,10 @@ export function resolveConfig(loaded: LoadedConfig, registry: Registry): Resolve
     serviceExtensions.forEach((id, i) => {
       if (!extensions.has(id) && !v.written.has(`extensions::${id}`)) v.problem(['service', 'extensions', String(i)], `references extension "${id}" which is not configured (configured: [${[...extensions.keys()].join(' ')}])`);
     });
-    const parsedTelemetry = telemetrySchema.safeParse(service.telemetry ?? undefined);
-    if (parsedTelemetry.success) telemetry = parsedTelemetry.data;
-    else v.parseComponentConfig({ configSchema: telemetrySchema } as unknown as Factory, service.telemetry, ['service', 'telemetry']);
+    const parsedTelemetry = v.parseComponentConfig({ configSchema: telemetrySchema } as unknown as Factory, service.telemetry, ['service', 'telemetry']);
+    if (parsedTelemetry !== undefined) telemetry = parsedTelemetry as TelemetryConfig;
+    if (telemetry.traces?.processors.length)
+      v.warnings.push('service::telemetry::traces::processors: flowtel records no spans of its own yet, so these processors have nothing to export');
     if (telemetry.metrics.address !== undefined)
       v.warnings.push('service::telemetry::metrics::address is deprecated: use service::telemetry::metrics::readers with a pull prometheus exporter');
 
@@ -240,6 +306,17 @@ export function resolveConfig(loaded: LoadedConfig, registry: Registry): Resolve
       for (const [pid, raw] of Object.entries(rawPipelines)) {
         const path = ['service', 'pipelines', pid];
         const signal = pid.split('/')[0];
+        const badName = pid.includes('/') ? idProblem(pid) : undefined;
+        if (badName) {
+          v.problem(path, badName);
+          continue;
+        }
+        if (signal === 'profiles') {
+          if (!v.options.featureGates?.includes(PROFILES_GATE))
+            v.problem(path, `pipeline "${pid}": profiling signal support is at alpha level, gated under the "${PROFILES_GATE}" feature gate`);
+          else v.problem(path, 'flowtel has no profiles signal yet: none of its receivers, processors or exporters takes profiles');
+          continue;
+        }
         if (!(PIPELINE_SIGNALS as readonly string[]).includes(signal)) {
           v.problem(path, `unknown signal "${signal}" (valid values: ${PIPELINE_SIGNALS.join(', ')})`);
           continue;

@@ -1,5 +1,34 @@
-// service::telemetry as current otelcol reads it, plus the older `metrics::address`.
+// service::telemetry as current otelcol reads it (otelconftelemetry: zap's logs settings and
+// the OpenTelemetry declarative-config readers and processors), plus the older
+// `metrics::address`. Every key here is honoured; what flowtel cannot do yet is refused with
+// the reason, never accepted and ignored.
 import { z } from 'zod';
+import { duration } from '../config/types.ts';
+
+/** otelconf's OTLP exporter, for metric readers and log processors. */
+const otlpFields = {
+  protocol: z.enum(['grpc', 'http/protobuf', 'http/json']).default('http/protobuf'),
+  endpoint: z.string(),
+  insecure: z.boolean().optional(),
+  headers: z
+    .union([z.record(z.string()), z.array(z.object({ name: z.string(), value: z.string() }).strict())])
+    .transform((h) => (Array.isArray(h) ? Object.fromEntries(h.map((e) => [e.name, e.value])) : h))
+    .optional(),
+  compression: z.enum(['gzip', 'none']).optional(),
+  /** milliseconds */
+  timeout: z.number().int().positive().optional(),
+};
+const grpcWithoutHeaders = (o: { protocol: string; headers?: Record<string, string> }): boolean =>
+  o.protocol !== 'grpc' || !o.headers || Object.keys(o.headers).length === 0;
+const grpcHeadersRefused = {
+  message: "headers on a grpc exporter of the collector's own telemetry are not in flowtel yet (use http/protobuf)",
+  path: ['headers'],
+};
+const otlpExporter = z.object(otlpFields).strict().refine(grpcWithoutHeaders, grpcHeadersRefused);
+const otlpMetricExporter = z
+  .object({ ...otlpFields, temporality_preference: z.enum(['cumulative', 'delta', 'low_memory']).optional() })
+  .strict()
+  .refine(grpcWithoutHeaders, grpcHeadersRefused);
 
 const prometheusPull = z
   .object({
@@ -8,18 +37,11 @@ const prometheusPull = z
     without_units: z.boolean().optional(),
     without_type_suffix: z.boolean().optional(),
     without_scope_info: z.boolean().optional(),
-  })
-  .strict();
-
-const otlpPush = z
-  .object({
-    protocol: z.enum(['grpc', 'http/protobuf', 'http/json']).default('http/protobuf'),
-    endpoint: z.string(),
-    insecure: z.boolean().optional(),
-    headers: z.union([z.record(z.string()), z.array(z.object({ name: z.string(), value: z.string() }).strict())]).optional(),
-    compression: z.string().optional(),
-    timeout: z.number().optional(),
-    temporality_preference: z.string().optional(),
+    /** resource attributes copied onto every series as labels */
+    with_resource_constant_labels: z
+      .object({ included: z.array(z.string()).default([]), excluded: z.array(z.string()).default([]) })
+      .strict()
+      .optional(),
   })
   .strict();
 
@@ -31,44 +53,140 @@ const reader = z.union([
         .object({
           interval: z.number().int().positive().default(60000),
           timeout: z.number().int().positive().default(30000),
-          exporter: z.object({ otlp: otlpPush }).strict(),
+          exporter: z
+            .object({
+              otlp: otlpMetricExporter,
+            })
+            .strict(),
         })
         .strict(),
     })
     .strict(),
 ]);
 
+/** otelconf's processors: where the collector's own log records (or spans) also go. */
+const batchProcessor = z
+  .object({
+    /** milliseconds, as otelconf has them */
+    schedule_delay: z.number().int().nonnegative().default(1000),
+    export_timeout: z.number().int().nonnegative().default(30000),
+    max_queue_size: z.number().int().positive().default(2048),
+    max_export_batch_size: z.number().int().positive().default(512),
+    exporter: z.object({ otlp: otlpExporter }).strict(),
+  })
+  .strict();
+const telemetryProcessor = z.union([
+  z.object({ batch: batchProcessor }).strict(),
+  z.object({ simple: z.object({ exporter: z.object({ otlp: otlpExporter }).strict() }).strict() }).strict(),
+]);
+
+// zap reads `debug` or `DEBUG` (not `Debug`); its levels above error map to pino's nearest.
+const ZAP_LEVELS: Record<string, 'debug' | 'info' | 'warn' | 'error' | 'fatal'> = {
+  debug: 'debug',
+  info: 'info',
+  warn: 'warn',
+  error: 'error',
+  dpanic: 'error',
+  panic: 'fatal',
+  fatal: 'fatal',
+};
+const logLevel = z.string().transform((l, ctx) => {
+  const level = l === l.toUpperCase() ? ZAP_LEVELS[l.toLowerCase()] : ZAP_LEVELS[l];
+  if (!level) {
+    ctx.addIssue({
+      code: z.ZodIssueCode.custom,
+      message: `unrecognized level: "${l}" (valid values: ${Object.keys(ZAP_LEVELS).join(', ')}, or upper case)`,
+    });
+    return z.NEVER;
+  }
+  return level;
+});
+
+/** A key flowtel accepts only with the value that matches what it always does. */
+const only = <T extends z.Primitive>(value: T, why: string) =>
+  z.literal(value, { errorMap: () => ({ message: why }) }).optional();
+
+/** configtelemetry's levels, in any case (it lower-cases them) */
+const telemetryLevel = () =>
+  z.preprocess((l) => (typeof l === 'string' ? l.toLowerCase() : l), z.enum(['none', 'basic', 'normal', 'detailed']));
+
+const STD_STREAMS = ['stderr', 'stdout'];
+
 export const telemetrySchema = z
   .object({
     logs: z
       .object({
-        level: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+        level: logLevel.default('info'),
         encoding: z.enum(['json', 'console']).default('json'),
-        development: z.boolean().default(false),
-        output_paths: z.array(z.string()).default(['stderr']),
-        error_output_paths: z.array(z.string()).default(['stderr']),
-        disable_caller: z.boolean().optional(),
-        disable_stacktrace: z.boolean().optional(),
-        initial_fields: z.record(z.unknown()).optional(),
-        sampling: z.record(z.unknown()).optional(),
+        development: only(false, "zap's development mode is not in flowtel"),
+        /** stderr, stdout or files, as zap's sinks */
+        output_paths: z.array(z.string().min(1)).default(['stderr']),
+        error_output_paths: z
+          .array(z.string())
+          .refine(
+            (p) => p.every((s) => STD_STREAMS.includes(s)),
+            "flowtel's logger has no log of its own errors to write to a file (stderr or stdout only)",
+          )
+          .default(['stderr']),
+        disable_caller: only(true, 'flowtel logs no caller (file and line), so disable_caller can only be true'),
+        disable_stacktrace: only(true, 'flowtel logs no stack traces, so disable_stacktrace can only be true'),
+        initial_fields: z.record(z.unknown()).default({}),
+        /** zap's sampler: per message and level, `initial` per `tick`, then every `thereafter`th */
+        sampling: z
+          .object({
+            enabled: z.boolean().default(true),
+            tick: duration().default('10s'),
+            initial: z.number().int().nonnegative().default(10),
+            thereafter: z.number().int().nonnegative().default(100),
+          })
+          .strict()
+          .optional(),
+        processors: z.array(telemetryProcessor).default([]),
       })
       .strict()
       .default({}),
     metrics: z
       .object({
-        level: z.enum(['none', 'basic', 'normal', 'detailed']).default('normal'),
+        level: telemetryLevel().default('normal'),
         /** deprecated by otelcol in favour of readers; still in many deployed configs */
         address: z.string().optional(),
         readers: z.array(reader).optional(),
-        views: z.array(z.unknown()).optional(),
+        views: z.undefined({ errorMap: () => ({ message: 'metric views are not in flowtel yet' }) }),
       })
       .strict()
       .default({}),
-    traces: z.record(z.unknown()).optional(),
-    resource: z.record(z.union([z.string(), z.null()])).default({}),
+    traces: z
+      .object({
+        level: telemetryLevel().optional(),
+        propagators: z.array(z.string()).optional(),
+        /** set up as written; flowtel records no spans of its own yet, so they send nothing (validate says so) */
+        processors: z.array(telemetryProcessor).default([]),
+      })
+      .strict()
+      .optional(),
+    /** the legacy map of attribute -> value (null removes a default one), or otelconf's `attributes` list */
+    resource: z
+      .union([
+        z
+          .object({
+            attributes: z.array(
+              z.object({ name: z.string(), value: z.union([z.string(), z.number(), z.boolean()]) }).strict(),
+            ),
+            schema_url: z.string().optional(),
+          })
+          .strict()
+          .transform(
+            (r) =>
+              Object.fromEntries(r.attributes.map((a) => [a.name, String(a.value)])) as Record<string, string | null>,
+          ),
+        z.record(z.union([z.string(), z.null()])),
+      ])
+      .default({}),
   })
   .strict()
   .default({});
 
 export type TelemetryConfig = z.output<typeof telemetrySchema>;
 export type ReaderConfig = z.output<typeof reader>;
+export type TelemetryProcessorConfig = z.output<typeof telemetryProcessor>;
+export type OtlpTelemetryExporterConfig = z.output<typeof otlpExporter>;
