@@ -73,8 +73,7 @@ export async function main(argv: string[]): Promise<number> {
       try {
         const { registry, notes, featureGates } = await registryFor(opts);
         const service = new Service({ configUris: configUris(opts), sets: opts.set, registry, build: BUILD, notes, featureGates });
-        await service.start();
-        await service.runUntilSignalled();
+        await service.run();
       } catch (err) {
         fail(err);
       }

@@ -40,3 +40,24 @@ service:
   const missing = [...load.acknowledged].filter((n) => !exported.has(n));
   assert.deepEqual(missing.slice(0, 10), [], `${missing.length} acknowledged spans were not exported`);
 });
+
+test('SIGTERM while the components start: the collector starts, then shuts down gracefully (not killed)', async () => {
+  const port = await freePort();
+  const collector = startCollector(`
+receivers:
+  otlp:
+    protocols:
+      http: {endpoint: 127.0.0.1:${port}}
+exporters:
+  debug: {}
+service:
+  telemetry: {metrics: {level: none}}
+  pipelines:
+    traces: {receivers: [otlp], exporters: [debug]}
+`);
+  // logged once the config is loaded, before any component starts
+  await waitForOutput(collector, 'Starting flowtel');
+  const code = await collector.stop();
+  assert.equal(code, 0, collector.output());
+  assert.match(collector.output(), /Shutdown complete/);
+});

@@ -76,8 +76,43 @@ export class Service {
     return this.reloading;
   }
 
-  /** Runs until SIGTERM, SIGINT or a component's shutdown request; resolves once shut down. */
-  async runUntilSignalled(): Promise<void> {
+  /**
+   * Starts, then runs until SIGTERM, SIGINT or a component's shutdown request; resolves once
+   * shut down. It listens from before the start, as otelcol does: a signal that arrives while
+   * components start (a supervisor stopping a slow start, or one sent right after the ready
+   * line) shuts down once they have started; without a listener node takes the signal's
+   * default action and the process dies with nothing drained.
+   */
+  async run(): Promise<void> {
+    let early: string | undefined;
+    const onEarly = (signal: string) => {
+      early ??= signal;
+    };
+    const stopListening = () => {
+      process.off('SIGTERM', onEarly);
+      process.off('SIGINT', onEarly);
+    };
+    process.on('SIGTERM', onEarly);
+    process.on('SIGINT', onEarly);
+    try {
+      await this.start();
+    } catch (err) {
+      stopListening();
+      throw err;
+    }
+    if (early) {
+      stopListening();
+      this.telemetry?.logger.info({ signal: early }, 'Received signal from OS');
+      await this.shutdown();
+      return;
+    }
+    // its listeners are in place before the early ones go, so no signal meets the default action
+    const running = this.runUntilSignalled();
+    stopListening();
+    await running;
+  }
+
+  private async runUntilSignalled(): Promise<void> {
     const done = new Promise<void>((resolve) => (this.resolveDone = resolve));
     // signal listeners alone do not keep node running: a pipeline with no server would end early
     const keepAlive = setInterval(() => {}, 1 << 30);
