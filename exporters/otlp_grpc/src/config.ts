@@ -1,4 +1,4 @@
-import { exporterHelperShape, tlsClientSchema, z } from '@flowtel/core';
+import { exporterHelperShape, notInFlowtel, tlsClientSchema, z } from '@flowtel/core';
 import { authConfigSchema } from '@flowtel/otlp';
 
 export const otlpGrpcExporterConfigSchema = z
@@ -22,10 +22,11 @@ export const otlpGrpcExporterConfigSchema = z
       })),
     auth: authConfigSchema.optional(),
     authority: z.string().optional(),
-    balancer_name: z.string().optional(),
+    /** grpc-go's balancers that grpc-js has too; set as the channel's load-balancing config */
+    balancer_name: z.enum(['round_robin', 'pick_first'], { errorMap: () => ({ message: 'balancer_name must be round_robin or pick_first' }) }).optional(),
     wait_for_ready: z.boolean().default(false),
-    read_buffer_size: z.number().int().nonnegative().optional(),
-    write_buffer_size: z.number().int().nonnegative().optional(),
+    read_buffer_size: notInFlowtel("read_buffer_size is not in flowtel: grpc-js has no per-connection read buffer to size"),
+    write_buffer_size: notInFlowtel("write_buffer_size is not in flowtel: grpc-js has no per-connection write buffer to size"),
     keepalive: z
       .object({
         time: z.string().optional(),

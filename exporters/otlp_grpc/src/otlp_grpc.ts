@@ -59,6 +59,7 @@ export class OtlpGrpcSender implements OtlpSender {
     }
     if (c.tls.server_name_override) options['grpc.ssl_target_name_override'] = c.tls.server_name_override;
     if (c.authority) options['grpc.default_authority'] = c.authority;
+    if (c.balancer_name) options['grpc.service_config'] = JSON.stringify({ loadBalancingConfig: [{ [c.balancer_name]: {} }] });
     const keepaliveTime = c.keepalive?.time ? parseDuration(c.keepalive.time) : undefined;
     if (keepaliveTime) options['grpc.keepalive_time_ms'] = keepaliveTime;
     const keepaliveTimeout = c.keepalive?.timeout ? parseDuration(c.keepalive.timeout) : undefined;

@@ -197,3 +197,20 @@ test('compression snappy and zstd: what otelcol sends (framed snappy, a zstd fra
     assert.equal(parsed.error?.issues[0].message, `unsupported compression type "${c}" (gRPC takes gzip, snappy, zstd or none)`);
   }
 });
+
+test('balancer_name sets the channel policy; read_buffer_size and write_buffer_size are refused, not ignored', async () => {
+  const refusal = (extra: Record<string, unknown>) => factory.configSchema.safeParse({ endpoint: '127.0.0.1:4317', ...extra }).error?.issues[0].message ?? '';
+  assert.match(refusal({ read_buffer_size: 524288 }), /read_buffer_size is not in flowtel/);
+  assert.match(refusal({ write_buffer_size: 524288 }), /write_buffer_size is not in flowtel/);
+  assert.match(refusal({ balancer_name: 'weighted' }), /round_robin or pick_first/);
+  const r = await receiver();
+  const exp = exporter({ endpoint: `127.0.0.1:${r.port}`, tls: { insecure: true }, balancer_name: 'round_robin', sending_queue: { enabled: false } });
+  await exp.start(testHost());
+  try {
+    await exp.consume(batch(2));
+    assert.deepEqual(r.got[0].data, traces(2));
+  } finally {
+    await exp.shutdown();
+    await r.stop();
+  }
+});

@@ -1,4 +1,4 @@
-import { duration, exporterHelperShape, tlsClientSchema, z } from '@flowtel/core';
+import { duration, exporterHelperShape, notInFlowtel, tlsClientSchema, z } from '@flowtel/core';
 import { authConfigSchema, compressionLevelProblem } from '@flowtel/otlp';
 
 const url = () => z.string().url();
@@ -25,8 +25,8 @@ export const otlpHttpExporterConfigSchema = z
     max_idle_conns_per_host: z.number().int().nonnegative().optional(),
     idle_conn_timeout: duration().default('90s'),
     disable_keep_alives: z.boolean().default(false),
-    read_buffer_size: z.number().int().nonnegative().optional(),
-    write_buffer_size: z.number().int().nonnegative().optional(),
+    read_buffer_size: notInFlowtel("read_buffer_size is not in flowtel: Node's HTTP client has no per-connection read buffer to size"),
+    write_buffer_size: notInFlowtel("write_buffer_size is not in flowtel: Node's HTTP client has no per-connection write buffer to size"),
   })
   .strict()
   .superRefine((c, ctx) => {

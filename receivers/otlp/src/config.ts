@@ -1,10 +1,7 @@
-import { duration, endpoint, tlsServerSchema, z } from '@flowtel/core';
+import { duration, endpoint, notInFlowtel, tlsServerSchema, z } from '@flowtel/core';
 import { authConfigSchema, COMPRESSIONS } from '@flowtel/otlp';
 
 const MIB = 1024 * 1024;
-
-/** An otelcol key flowtel refuses, with the reason, rather than accept and ignore. */
-const notInFlowtel = (message: string) => z.undefined({ errorMap: () => ({ message }) }).optional();
 
 const urlPath = (signal: string) =>
   z

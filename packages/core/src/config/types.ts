@@ -64,3 +64,6 @@ export const tlsClientSchema = z
     max_version: z.string().optional(),
   })
   .strict();
+
+/** An otelcol key flowtel refuses, with the reason, rather than accept and ignore. */
+export const notInFlowtel = (message: string) => z.undefined({ errorMap: () => ({ message }) }).optional();
