@@ -8,11 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, otlpLoad, spansInFile, startCollector, waitFor, waitForOutput } from '@flowtel/testkit';
 
-test('SIGTERM under load: exits within 5 s and everything acknowledged was exported', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'flowtel-sigterm-'));
-  const out = join(dir, 'spans.jsonl');
-  const port = await freePort();
-  const collector = startCollector(`
+/** OTLP/HTTP on `port` through a batch processor into a file exporter writing `out`. */
+const otlpToFile = (port: number, out: string) => `
 receivers:
   otlp:
     protocols:
@@ -25,7 +22,13 @@ service:
   telemetry: {metrics: {level: none}}
   pipelines:
     traces: {receivers: [otlp], processors: [batch], exporters: [file]}
-`);
+`;
+
+test('SIGTERM under load: exits within 5 s and everything acknowledged was exported', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'flowtel-sigterm-'));
+  const out = join(dir, 'spans.jsonl');
+  const port = await freePort();
+  const collector = startCollector(otlpToFile(port, out));
   await waitForOutput(collector, 'Everything is ready');
   const load = otlpLoad(port);
   await waitFor('load to build up', async () => load.acknowledged.size >= 2000, 30_000);
@@ -43,18 +46,7 @@ service:
 
 test('SIGTERM while the components start: the collector starts, then shuts down gracefully (not killed)', async () => {
   const port = await freePort();
-  const collector = startCollector(`
-receivers:
-  otlp:
-    protocols:
-      http: {endpoint: 127.0.0.1:${port}}
-exporters:
-  debug: {}
-service:
-  telemetry: {metrics: {level: none}}
-  pipelines:
-    traces: {receivers: [otlp], exporters: [debug]}
-`);
+  const collector = startCollector(otlpToFile(port, join(mkdtempSync(join(tmpdir(), 'flowtel-sigterm-')), 'spans.jsonl')));
   // logged once the config is loaded, before any component starts
   await waitForOutput(collector, 'Starting flowtel');
   const code = await collector.stop();
