@@ -17,9 +17,28 @@ const ROWS = 50_000;
 const REPEAT = Number(process.env.REPEAT ?? 5);
 const FORMATS = ['Native', 'RowBinary', 'ArrowStream'] as const;
 const COLUMNS = [
-  'Timestamp', 'TraceId', 'SpanId', 'ParentSpanId', 'TraceState', 'SpanName', 'SpanKind', 'ServiceName', 'ResourceAttributes',
-  'ScopeName', 'ScopeVersion', 'SpanAttributes', 'Duration', 'StatusCode', 'StatusMessage', 'Events.Timestamp', 'Events.Name',
-  'Events.Attributes', 'Links.TraceId', 'Links.SpanId', 'Links.TraceState', 'Links.Attributes',
+  'Timestamp',
+  'TraceId',
+  'SpanId',
+  'ParentSpanId',
+  'TraceState',
+  'SpanName',
+  'SpanKind',
+  'ServiceName',
+  'ResourceAttributes',
+  'ScopeName',
+  'ScopeVersion',
+  'SpanAttributes',
+  'Duration',
+  'StatusCode',
+  'StatusMessage',
+  'Events.Timestamp',
+  'Events.Name',
+  'Events.Attributes',
+  'Links.TraceId',
+  'Links.SpanId',
+  'Links.TraceState',
+  'Links.Attributes',
 ];
 
 function spans(): Traces {
@@ -27,7 +46,11 @@ function spans(): Traces {
   const t0 = BigInt(Date.now()) * 1_000_000n;
   return {
     resourceSpans: Array.from({ length: 20 }, (_, s) => ({
-      resource: newResource([attr('service.name', `service-${s}`), attr('host.name', `node-${s % 4}`), attr('k8s.namespace.name', 'shop')]),
+      resource: newResource([
+        attr('service.name', `service-${s}`),
+        attr('host.name', `node-${s % 4}`),
+        attr('k8s.namespace.name', 'shop'),
+      ]),
       schemaUrl: '',
       scopeSpans: [
         {
@@ -42,7 +65,12 @@ function spans(): Traces {
               kind: 2,
               startTimeUnixNano: t0 + BigInt(i) * 1000n,
               endTimeUnixNano: t0 + BigInt(i) * 1000n + 250_000n,
-              attributes: [attr('http.request.method', 'GET'), attr('http.route', `/api/${i % 50}`), attr('http.response.status_code', 200), attr('client.address', `10.0.${s}.${i % 250}`)],
+              attributes: [
+                attr('http.request.method', 'GET'),
+                attr('http.route', `/api/${i % 50}`),
+                attr('http.response.status_code', 200),
+                attr('client.address', `10.0.${s}.${i % 250}`),
+              ],
             }),
           ),
         },
@@ -53,7 +81,14 @@ function spans(): Traces {
 
 const dir = mkdtempSync(join(tmpdir(), 'flowtel-bench-fmt-'));
 try {
-  const settings: CreateSettings = { id: 'clickhouse', kind: 'exporter', logger: pino({ level: 'warn' }), meter: metrics.getMeter('bench'), metricsLevel: 'none', configDir: dir };
+  const settings: CreateSettings = {
+    id: 'clickhouse',
+    kind: 'exporter',
+    logger: pino({ level: 'warn' }),
+    meter: metrics.getMeter('bench'),
+    metricsLevel: 'none',
+    configDir: dir,
+  };
   const cfg = configSchema.parse({ endpoint: 'chdb://./store' });
   const exporter = createStore(settings, cfg, ['traces']);
   await exporter.open();
@@ -63,7 +98,9 @@ try {
   const client = EmbeddedClient.open(join(dir, 'store'));
   const figures: Record<string, number> = {};
   try {
-    const ddl = schemaStatements(configSchema.parse({ database: 'fmt' }), ['traces']).filter((s) => !s.includes('MATERIALIZED VIEW'));
+    const ddl = schemaStatements(configSchema.parse({ database: 'fmt' }), ['traces']).filter(
+      (s) => !s.includes('MATERIALIZED VIEW'),
+    );
     for (const s of ddl) await client.query(s);
     const cols = COLUMNS.map((c) => `\`${c}\``).join(', ');
     for (const format of FORMATS) {
@@ -80,7 +117,9 @@ try {
       if (count !== ROWS) throw new Error(`${format}: ${count} rows arrived of ${ROWS}`);
       figures[`${format.toLowerCase()}_rows_per_cpu_second`] = Math.round((ROWS * REPEAT) / cpu);
       figures[`${format.toLowerCase()}_payload_bytes_per_row`] = Number((payload.length / ROWS).toFixed(1));
-      process.stderr.write(`[clickhouse-formats] ${format}: ${(cpu / REPEAT).toFixed(3)} cpu s per ${ROWS} rows, ${payload.length} bytes\n`);
+      process.stderr.write(
+        `[clickhouse-formats] ${format}: ${(cpu / REPEAT).toFixed(3)} cpu s per ${ROWS} rows, ${payload.length} bytes\n`,
+      );
     }
   } finally {
     await client.close();

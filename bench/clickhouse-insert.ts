@@ -36,7 +36,13 @@ function tracesBatch(t0: bigint): Traces {
   const perResource = BATCH / SERVICES.length;
   return {
     resourceSpans: SERVICES.map((service, s) => ({
-      resource: newResource([attr('service.name', service), attr('service.version', '1.4.2'), attr('host.name', `node-${s % 4}`), attr('k8s.pod.name', `${service}-7d9f-${s}`), attr('k8s.namespace.name', 'shop')]),
+      resource: newResource([
+        attr('service.name', service),
+        attr('service.version', '1.4.2'),
+        attr('host.name', `node-${s % 4}`),
+        attr('k8s.pod.name', `${service}-7d9f-${s}`),
+        attr('k8s.namespace.name', 'shop'),
+      ]),
       schemaUrl: '',
       scopeSpans: [
         {
@@ -63,7 +69,17 @@ function tracesBatch(t0: bigint): Traces {
                 attr('client.address', `10.9.${s}.${i % 250}`),
                 attr('user_agent.original', 'Mozilla/5.0 (X11; Linux x86_64) flowtel-bench'),
               ],
-              events: i % 10 === 0 ? [{ timeUnixNano: start + 1000n, name: 'exception', attributes: [attr('exception.type', 'Timeout')], droppedAttributesCount: 0 }] : [],
+              events:
+                i % 10 === 0
+                  ? [
+                      {
+                        timeUnixNano: start + 1000n,
+                        name: 'exception',
+                        attributes: [attr('exception.type', 'Timeout')],
+                        droppedAttributesCount: 0,
+                      },
+                    ]
+                  : [],
               status: { code: i % 50 === 0 ? 2 : 0, message: i % 50 === 0 ? 'Internal Server Error' : '' },
             });
           }),
@@ -77,7 +93,11 @@ function logsBatch(t0: bigint): Logs {
   const perResource = BATCH / SERVICES.length;
   return {
     resourceLogs: SERVICES.map((service, s) => ({
-      resource: newResource([attr('service.name', service), attr('host.name', `node-${s % 4}`), attr('k8s.namespace.name', 'shop')]),
+      resource: newResource([
+        attr('service.name', service),
+        attr('host.name', `node-${s % 4}`),
+        attr('k8s.namespace.name', 'shop'),
+      ]),
       schemaUrl: '',
       scopeLogs: [
         {
@@ -88,8 +108,15 @@ function logsBatch(t0: bigint): Logs {
               timeUnixNano: t0 + BigInt(i) * 1_000_000n,
               severityNumber: i % 20 === 0 ? 17 : 9,
               severityText: i % 20 === 0 ? 'ERROR' : 'INFO',
-              body: { stringValue: `request ${i} for ${ROUTES[i % ROUTES.length]} served in ${(i * 37) % 900} ms by worker ${i % 16}` },
-              attributes: [attr('http.route', ROUTES[i % ROUTES.length]), attr('worker', i % 16), attr('duration_ms', (i * 37) % 900), attr('tenant', `t-${i % 40}`)],
+              body: {
+                stringValue: `request ${i} for ${ROUTES[i % ROUTES.length]} served in ${(i * 37) % 900} ms by worker ${i % 16}`,
+              },
+              attributes: [
+                attr('http.route', ROUTES[i % ROUTES.length]),
+                attr('worker', i % 16),
+                attr('duration_ms', (i * 37) % 900),
+                attr('tenant', `t-${i % 40}`),
+              ],
               traceId: randomId(16),
               spanId: randomId(8),
             }),
@@ -100,7 +127,8 @@ function logsBatch(t0: bigint): Logs {
   };
 }
 
-const batchOf = (signal: 'traces' | 'logs', data: Traces | Logs): Batch => ({ signal, data, items: BATCH, ack: Ack.none() }) as Batch;
+const batchOf = (signal: 'traces' | 'logs', data: Traces | Logs): Batch =>
+  ({ signal, data, items: BATCH, ack: Ack.none() }) as Batch;
 
 function cpuSince(start: NodeJS.CpuUsage): number {
   const d = process.cpuUsage(start);
@@ -110,12 +138,15 @@ function cpuSince(start: NodeJS.CpuUsage): number {
 /** New ids, so that cycled batches are not repeats the engine compresses away (outside the timing). */
 function refreshIds(batch: Batch): void {
   if (batch.signal === 'traces') {
-    for (const rs of batch.data.resourceSpans) for (const ss of rs.scopeSpans) for (const span of ss.spans) {
-      randomFillSync(span.traceId);
-      randomFillSync(span.spanId);
-    }
+    for (const rs of batch.data.resourceSpans)
+      for (const ss of rs.scopeSpans)
+        for (const span of ss.spans) {
+          randomFillSync(span.traceId);
+          randomFillSync(span.spanId);
+        }
   } else if (batch.signal === 'logs') {
-    for (const rl of batch.data.resourceLogs) for (const sl of rl.scopeLogs) for (const r of sl.logRecords) randomFillSync(r.traceId);
+    for (const rl of batch.data.resourceLogs)
+      for (const sl of rl.scopeLogs) for (const r of sl.logRecords) randomFillSync(r.traceId);
   }
 }
 
@@ -133,7 +164,9 @@ async function measure(label: string, batches: Batch[], run: (b: Batch) => Promi
     cpuSeconds += cpuSince(cpu);
   }
   const items = ROUNDS * BATCH;
-  process.stderr.write(`[clickhouse-insert] ${label}: ${items} items, ${cpuSeconds.toFixed(2)} cpu s, ${wall.toFixed(2)} s\n`);
+  process.stderr.write(
+    `[clickhouse-insert] ${label}: ${items} items, ${cpuSeconds.toFixed(2)} cpu s, ${wall.toFixed(2)} s\n`,
+  );
   return { items, per_cpu_second: Math.round(items / cpuSeconds), per_second: Math.round(items / wall) };
 }
 
@@ -154,9 +187,19 @@ async function bytesPerRow(folder: string, table: string) {
   const client = EmbeddedClient.open(folder);
   try {
     await client.query(`OPTIMIZE TABLE otel.${table} FINAL`);
-    const text = (await client.query(`SELECT sum(rows), sum(bytes_on_disk), sum(data_uncompressed_bytes) FROM system.parts WHERE database = 'otel' AND table = '${table}' AND active`)).toString().trim();
+    const text = (
+      await client.query(
+        `SELECT sum(rows), sum(bytes_on_disk), sum(data_uncompressed_bytes) FROM system.parts WHERE database = 'otel' AND table = '${table}' AND active`,
+      )
+    )
+      .toString()
+      .trim();
     const [rows, disk, raw] = text.split('\t').map(Number);
-    return { rows, bytes_per_row_on_disk: Number((disk / rows).toFixed(1)), uncompressed_bytes_per_row: Number((raw / rows).toFixed(1)) };
+    return {
+      rows,
+      bytes_per_row_on_disk: Number((disk / rows).toFixed(1)),
+      uncompressed_bytes_per_row: Number((raw / rows).toFixed(1)),
+    };
   } finally {
     await client.close();
   }
@@ -165,15 +208,30 @@ async function bytesPerRow(folder: string, table: string) {
 const dir = mkdtempSync(join(tmpdir(), 'flowtel-bench-ch-'));
 try {
   const t0 = BigInt(Date.now()) * 1_000_000n;
-  const spanBatches = Array.from({ length: DISTINCT }, (_, i) => batchOf('traces', tracesBatch(t0 + BigInt(i) * 10_000_000_000n)));
-  const logBatches = Array.from({ length: DISTINCT }, (_, i) => batchOf('logs', logsBatch(t0 + BigInt(i) * 10_000_000_000n)));
-  const settings: CreateSettings = { id: 'clickhouse', kind: 'exporter', logger: pino({ level: 'warn' }), meter: metrics.getMeter('bench'), metricsLevel: 'none', configDir: dir };
+  const spanBatches = Array.from({ length: DISTINCT }, (_, i) =>
+    batchOf('traces', tracesBatch(t0 + BigInt(i) * 10_000_000_000n)),
+  );
+  const logBatches = Array.from({ length: DISTINCT }, (_, i) =>
+    batchOf('logs', logsBatch(t0 + BigInt(i) * 10_000_000_000n)),
+  );
+  const settings: CreateSettings = {
+    id: 'clickhouse',
+    kind: 'exporter',
+    logger: pino({ level: 'warn' }),
+    meter: metrics.getMeter('bench'),
+    metricsLevel: 'none',
+    configDir: dir,
+  };
   const cfg = configSchema.parse({ endpoint: 'chdb://./store' });
   const exporter = createStore(settings, cfg, ['traces', 'logs']);
   await exporter.open();
-  const encodeSpans = await measure('encode spans', spanBatches, (b) => exporter.encode(b).forEach((block) => block.release()));
+  const encodeSpans = await measure('encode spans', spanBatches, (b) =>
+    exporter.encode(b).forEach((block) => block.release()),
+  );
   const insertSpans = await measure('encode+insert spans (embedded)', spanBatches, (b) => exporter.write(b));
-  const encodeLogs = await measure('encode logs', logBatches, (b) => exporter.encode(b).forEach((block) => block.release()));
+  const encodeLogs = await measure('encode logs', logBatches, (b) =>
+    exporter.encode(b).forEach((block) => block.release()),
+  );
   const insertLogs = await measure('encode+insert logs (embedded)', logBatches, (b) => exporter.write(b));
   await exporter.close();
 
@@ -181,15 +239,25 @@ try {
   const remoteFigures: Record<string, number> = {};
   try {
     for (const compress of ['none', 'lz4', 'gzip'] as const) {
-      const remoteCfg = configSchema.parse({ endpoint: `http://127.0.0.1:${remote.port}`, database: `otel_${compress}`, compress, async_insert: false, timeout: '60s' });
+      const remoteCfg = configSchema.parse({
+        endpoint: `http://127.0.0.1:${remote.port}`,
+        database: `otel_${compress}`,
+        compress,
+        async_insert: false,
+        timeout: '60s',
+      });
       const remoteExporter = createStore(settings, remoteCfg, ['traces']);
       await remoteExporter.open();
       const before = await processUsage(remote.pid);
-      const spansRemote = await measure(`encode+send spans over HTTP (compress ${compress})`, spanBatches, (b) => remoteExporter.write(b));
+      const spansRemote = await measure(`encode+send spans over HTTP (compress ${compress})`, spanBatches, (b) =>
+        remoteExporter.write(b),
+      );
       const after = await processUsage(remote.pid);
       await remoteExporter.close();
       remoteFigures[`spans_per_cpu_second_remote_${compress}`] = spansRemote.per_cpu_second;
-      remoteFigures[`remote_engine_spans_per_cpu_second_${compress}`] = Math.round(spansRemote.items / (after.cpu_seconds - before.cpu_seconds));
+      remoteFigures[`remote_engine_spans_per_cpu_second_${compress}`] = Math.round(
+        spansRemote.items / (after.cpu_seconds - before.cpu_seconds),
+      );
     }
   } finally {
     remote.stop();

@@ -26,16 +26,20 @@ const SECONDS = Number(process.env.EBPF_BENCH_SECONDS ?? 10);
 const REPEAT = Number(process.env.REPEAT ?? 3);
 const PAYLOAD_SIZE = Number(process.env.EBPF_BENCH_PAYLOAD_SIZE ?? 1024);
 const HEADER_BYTES = Number(process.env.EBPF_BENCH_HEADER_BYTES ?? 0);
-const PAGE_BYTES = process.env.EBPF_BENCH_PAGE_BYTES === undefined ? undefined : Number(process.env.EBPF_BENCH_PAGE_BYTES);
+const PAGE_BYTES =
+  process.env.EBPF_BENCH_PAGE_BYTES === undefined ? undefined : Number(process.env.EBPF_BENCH_PAGE_BYTES);
 const SMALL_PAGE = `<!DOCTYPE html><html><head><title>Welcome to nginx!</title></head><body>${'<p>flowtel capture benchmark page.</p>'.repeat(14)}</body></html>\n`;
-const PAGE = PAGE_BYTES === undefined ? SMALL_PAGE : `${SMALL_PAGE}${'x'.repeat(Math.max(0, PAGE_BYTES - SMALL_PAGE.length))}`;
+const PAGE =
+  PAGE_BYTES === undefined ? SMALL_PAGE : `${SMALL_PAGE}${'x'.repeat(Math.max(0, PAGE_BYTES - SMALL_PAGE.length))}`;
 /** hey's and wrk's option for the Cookie header, when asked for */
 const HEADER = HEADER_BYTES > 0 ? ['-H', `Cookie: session=${'c'.repeat(HEADER_BYTES)}`] : [];
 
 function unavailable(): string | undefined {
   if (process.getuid?.() !== 0) return 'needs root';
-  if (!existsSync(join(receiverDir, 'build', 'Release', 'flowtel_ebpf.node')) || !existsSync(floorBinary)) return 'capture is not built (npm run setup -w @flowtel/ebpf-receiver)';
-  for (const tool of ['hey', 'wrk', 'nginx']) if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0) return `${tool} is not installed`;
+  if (!existsSync(join(receiverDir, 'build', 'Release', 'flowtel_ebpf.node')) || !existsSync(floorBinary))
+    return 'capture is not built (npm run setup -w @flowtel/ebpf-receiver)';
+  for (const tool of ['hey', 'wrk', 'nginx'])
+    if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0) return `${tool} is not installed`;
   return undefined;
 }
 
@@ -107,10 +111,19 @@ type WrkFigures = ReturnType<typeof wrk>;
 
 /** Runs `load` while the flowtel capture process captures; its CPU counts from ready to stop. */
 async function withFlowtel<T>(load: () => T): Promise<{ result: T; flowtel: FlowtelFigures }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(receiverDir, 'bench', 'capture-process.ts'), JSON.stringify({ payload_size: PAYLOAD_SIZE })], {
-    cwd: receiverDir,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      join(receiverDir, 'bench', 'capture-process.ts'),
+      JSON.stringify({ payload_size: PAYLOAD_SIZE }),
+    ],
+    {
+      cwd: receiverDir,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   const out = lines(child);
   await out.next();
   const before = await processUsage(child.pid!);
@@ -166,7 +179,12 @@ function medians<T extends object>(samples: T[]): T {
   const out: Record<string, unknown> = {};
   for (const key of Object.keys(samples[0])) {
     const values = samples.map((s) => (s as Record<string, unknown>)[key]);
-    out[key] = typeof values[0] === 'number' ? median(values as number[]) : typeof values[0] === 'object' ? medians(values as object[]) : values[0];
+    out[key] =
+      typeof values[0] === 'number'
+        ? median(values as number[])
+        : typeof values[0] === 'object'
+          ? medians(values as object[])
+          : values[0];
   }
   return out as T;
 }
@@ -224,7 +242,11 @@ if (why) {
         points_above_floor: round1(lossPercent(flowtelRps) - lossPercent(floorRps)),
         flowtel: medians(saturated.flowtel.map((c) => c.flowtel)),
         floor: medians(saturated.floor.map((c) => c.floor)),
-        samples_rps: { baseline: saturated.baseline, flowtel: saturated.flowtel.map((c) => c.result.requests_per_second), floor: saturated.floor.map((c) => c.result.requests_per_second) },
+        samples_rps: {
+          baseline: saturated.baseline,
+          flowtel: saturated.flowtel.map((c) => c.result.requests_per_second),
+          floor: saturated.floor.map((c) => c.result.requests_per_second),
+        },
       },
       cpu_seconds: fixedFlowtel.cpu_seconds,
       peak_rss_mib: fixedFlowtel.peak_rss_mib,

@@ -32,7 +32,10 @@ const number = (text: string, re: RegExp) => Number(re.exec(text)?.[1] ?? Number
 
 /** hey at 20 × 500 requests/s for SECONDS: its own request count and latency percentiles. */
 function hey(url: string) {
-  const r = spawnSync('hey', ['-z', `${SECONDS}s`, '-c', '20', '-q', '500', url], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  const r = spawnSync('hey', ['-z', `${SECONDS}s`, '-c', '20', '-q', '500', url], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 26,
+  });
   if (r.status !== 0) throw new Error(`hey failed: ${r.stderr}`);
   const out = r.stdout;
   const statuses = [...out.matchAll(/\[(\d+)\]\s+(\d+) responses/g)];
@@ -180,7 +183,8 @@ try {
   for (let i = 0; i < REPEAT; i++) runs.push(await measure(i));
   const cpu = runs.map((r) => r.cpu_seconds);
   report('l7-e2e', {
-    description: 'nginx at 10,000 requests/s offered (hey -z 10s -c 20 -q 500), alone and with flowtel ebpf -> l7 -> batch -> file capturing both ends',
+    description:
+      'nginx at 10,000 requests/s offered (hey -z 10s -c 20 -q 500), alone and with flowtel ebpf -> l7 -> batch -> file capturing both ends',
     seconds: SECONDS,
     ring_buffer_size: RING ? Number(RING) : 'default',
     file_format: FORMAT,

@@ -36,7 +36,15 @@ const BATCH = 1024;
 const ONLY = process.env.BENCH_PROTOCOLS?.split(',');
 const wanted = (protocol: string) => !ONLY || ONLY.includes(protocol);
 const NS_PER_MS = 1_000_000n;
-const captures = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'shared', 'testdata', 'deepflow', 'flow_generator');
+const captures = resolve(
+  dirname(fileURLToPath(import.meta.url)),
+  '..',
+  '..',
+  'shared',
+  'testdata',
+  'deepflow',
+  'flow_generator',
+);
 
 function engine(): L7Engine {
   const c = configSchema.parse({});
@@ -90,13 +98,19 @@ function replay(recorded: SocketEventBatch[], onRecords: (records: L7Record[]) =
 }
 
 /** Replays the batches into fresh engines for SECONDS of CPU; requests (records) per CPU second. */
-function rate(recorded: SocketEventBatch[], output: Output): { perSecond: number; perReplay: number; mibPerSecond: number } {
+function rate(
+  recorded: SocketEventBatch[],
+  output: Output,
+): { perSecond: number; perReplay: number; mibPerSecond: number } {
   let records = 0;
   let perReplay = 0;
   let replays = 0;
   const held: Traces[] = [];
   let heldSpans = 0;
-  const bytesPerReplay = recorded.reduce((n, b) => n + b.payloadLength.subarray(0, b.count).reduce((m, x) => m + x, 0), 0);
+  const bytesPerReplay = recorded.reduce(
+    (n, b) => n + b.payloadLength.subarray(0, b.count).reduce((m, x) => m + x, 0),
+    0,
+  );
   const start = cpuSeconds();
   while (cpuSeconds() - start < SECONDS) {
     let inReplay = 0;
@@ -117,7 +131,11 @@ function rate(recorded: SocketEventBatch[], output: Output): { perSecond: number
     perReplay = inReplay;
   }
   const seconds = cpuSeconds() - start;
-  return { perSecond: Math.round(records / seconds), perReplay, mibPerSecond: Number(((bytesPerReplay * replays) / seconds / 1048576).toFixed(1)) };
+  return {
+    perSecond: Math.round(records / seconds),
+    perReplay,
+    mibPerSecond: Number(((bytesPerReplay * replays) / seconds / 1048576).toFixed(1)),
+  };
 }
 
 /**
@@ -129,7 +147,11 @@ async function allocatedPerRecord(recorded: SocketEventBatch[]): Promise<number>
   const session = new Session();
   session.connect();
   await session.post('HeapProfiler.enable');
-  await session.post('HeapProfiler.startSampling', { samplingInterval: 256, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+  await session.post('HeapProfiler.startSampling', {
+    samplingInterval: 256,
+    includeObjectsCollectedByMajorGC: true,
+    includeObjectsCollectedByMinorGC: true,
+  });
   let records = 0;
   replay(recorded, (r) => {
     records += r.length;
@@ -137,7 +159,8 @@ async function allocatedPerRecord(recorded: SocketEventBatch[]): Promise<number>
   });
   const { profile } = await session.post('HeapProfiler.stopSampling');
   session.disconnect();
-  const bytes = (node: HeapProfiler.SamplingHeapProfileNode): number => node.children.reduce((sum, child) => sum + bytes(child), node.selfSize);
+  const bytes = (node: HeapProfiler.SamplingHeapProfileNode): number =>
+    node.children.reduce((sum, child) => sum + bytes(child), node.selfSize);
   return records > 0 ? Math.round(bytes(profile.head) / records) : 0;
 }
 
@@ -180,18 +203,51 @@ async function recordLive(): Promise<Record<string, SocketEventBatch[]>> {
   if (wanted('HTTP')) {
     const page = `<!DOCTYPE html><html><head><title>Welcome to nginx!</title></head><body>${'<p>flowtel parse benchmark page.</p>'.repeat(16)}</body></html>\n`;
     const nginx = await startNginx({ files: { 'index.html': page } });
-    out.HTTP = await record(nginx, () => check(runClient('hey', ['-n', String(REQUESTS), '-c', '4', `http://127.0.0.1:${nginx.port}/index.html`]), 'hey'));
+    out.HTTP = await record(nginx, () =>
+      check(runClient('hey', ['-n', String(REQUESTS), '-c', '4', `http://127.0.0.1:${nginx.port}/index.html`]), 'hey'),
+    );
   }
   if (wanted('Redis')) {
     const redis = await startRedis();
     out.Redis = await record(redis, () =>
-      check(runClient('redis-benchmark', ['-p', String(redis.port), '-n', String(REQUESTS / 2), '-c', '4', '-t', 'set,get', '-q']), 'redis-benchmark'),
+      check(
+        runClient('redis-benchmark', [
+          '-p',
+          String(redis.port),
+          '-n',
+          String(REQUESTS / 2),
+          '-c',
+          '4',
+          '-t',
+          'set,get',
+          '-q',
+        ]),
+        'redis-benchmark',
+      ),
     );
   }
   if (wanted('MySQL')) {
     const db = await startMariadb();
-    const login = ['--no-defaults', '--protocol=TCP', '-h', '127.0.0.1', '-P', String(db.port), '-u', db.user, `-p${db.password}`, db.database];
-    await check(runClient('mariadb', login, "CREATE TABLE items (id INT PRIMARY KEY, name VARCHAR(40)); INSERT INTO items VALUES (1, 'one'), (2, 'two'), (3, 'three');"), 'mariadb');
+    const login = [
+      '--no-defaults',
+      '--protocol=TCP',
+      '-h',
+      '127.0.0.1',
+      '-P',
+      String(db.port),
+      '-u',
+      db.user,
+      `-p${db.password}`,
+      db.database,
+    ];
+    await check(
+      runClient(
+        'mariadb',
+        login,
+        "CREATE TABLE items (id INT PRIMARY KEY, name VARCHAR(40)); INSERT INTO items VALUES (1, 'one'), (2, 'two'), (3, 'three');",
+      ),
+      'mariadb',
+    );
     let queries = '';
     for (let i = 0; i < REQUESTS; i++) queries += `SELECT id, name FROM items WHERE id = ${(i % 3) + 1};\n`;
     out.MySQL = await record(db, () => check(runClient('mariadb', login, queries), 'mariadb'));
@@ -229,11 +285,13 @@ else for (const [protocol, recorded] of Object.entries(await recordLive())) live
 const deepflow: Record<string, Figures> = {};
 if (existsSync(captures)) {
   const byProtocol = deepflowByProtocol();
-  for (const protocol of Object.keys(byProtocol).sort()) if (wanted(protocol)) deepflow[protocol] = await measure(byProtocol[protocol]);
+  for (const protocol of Object.keys(byProtocol).sort())
+    if (wanted(protocol)) deepflow[protocol] = await measure(byProtocol[protocol]);
 } else process.stderr.write(`DeepFlow captures not found at ${captures}\n`);
 
 report('l7-parse', {
-  description: 'L7 requests (records) parsed per CPU second of one thread through L7Engine: real traffic recorded by the ebpf receiver (both ends), and DeepFlow captures',
+  description:
+    'L7 requests (records) parsed per CPU second of one thread through L7Engine: real traffic recorded by the ebpf receiver (both ends), and DeepFlow captures',
   cpu_seconds_per_figure: SECONDS,
   target_http1_requests_per_second: 100_000,
   live_recorded: live,

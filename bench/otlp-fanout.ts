@@ -32,11 +32,23 @@ async function run(exporters: number): Promise<Run> {
   const flowtel = await startFlowtel(sinks.map((s) => s.port));
   try {
     const target = `127.0.0.1:${flowtel.port}`;
-    await runLoad({ target, spansPerRequest: SPANS_PER_REQUEST, seconds: WARMUP_SECONDS, rate: RATE, concurrency: 100 });
+    await runLoad({
+      target,
+      spansPerRequest: SPANS_PER_REQUEST,
+      seconds: WARMUP_SECONDS,
+      rate: RATE,
+      concurrency: 100,
+    });
     await sleep(1000);
     const before = await processUsage(flowtel.pid);
     const spansBefore = sinks.map((s) => s.spans);
-    const load = await runLoad({ target, spansPerRequest: SPANS_PER_REQUEST, seconds: SECONDS, rate: RATE, concurrency: 100 });
+    const load = await runLoad({
+      target,
+      spansPerRequest: SPANS_PER_REQUEST,
+      seconds: SECONDS,
+      rate: RATE,
+      concurrency: 100,
+    });
     const after = await processUsage(flowtel.pid);
     for (const [i, sink] of sinks.entries()) await drain(sink, spansBefore[i] + load.accepted_spans);
     const cpu = after.cpu_seconds - before.cpu_seconds;
@@ -62,7 +74,8 @@ const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
-const medianOf = (exporters: number, key: 'cpu_seconds' | 'cpu_seconds_per_100k_spans') => median(runs.filter((r) => r.exporters === exporters).map((r) => r[key]));
+const medianOf = (exporters: number, key: 'cpu_seconds' | 'cpu_seconds_per_100k_spans') =>
+  median(runs.filter((r) => r.exporters === exporters).map((r) => r[key]));
 const one = medianOf(1, 'cpu_seconds_per_100k_spans');
 const two = medianOf(2, 'cpu_seconds_per_100k_spans');
 report('otlp-fanout', {

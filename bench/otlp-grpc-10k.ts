@@ -17,7 +17,13 @@ try {
   await sleep(1000);
   const spansBefore = sink.spans;
   const before = await processUsage(flowtel.pid);
-  const load = await runLoad({ target, spansPerRequest: SPANS_PER_REQUEST, seconds: SECONDS, rate: RATE, concurrency: 100 });
+  const load = await runLoad({
+    target,
+    spansPerRequest: SPANS_PER_REQUEST,
+    seconds: SECONDS,
+    rate: RATE,
+    concurrency: 100,
+  });
   const after = await processUsage(flowtel.pid);
   await drain(sink, spansBefore + load.accepted_spans);
   const received = sink.spans - spansBefore;

@@ -20,7 +20,10 @@ try {
   await drain(sink, Number.MAX_SAFE_INTEGER, 1000);
   const sinkBefore = sink.spans;
   const before = await processUsage(flowtel.pid);
-  const load = await runLoad({ target, spansPerRequest: SPANS_PER_REQUEST, seconds: SECONDS, rate: 0, concurrency: CONCURRENCY }, '1');
+  const load = await runLoad(
+    { target, spansPerRequest: SPANS_PER_REQUEST, seconds: SECONDS, rate: 0, concurrency: CONCURRENCY },
+    '1',
+  );
   const after = await processUsage(flowtel.pid);
   const receivedInWindow = sink.spans - sinkBefore;
   await drain(sink, sinkBefore + load.accepted_spans, 5000);

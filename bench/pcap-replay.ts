@@ -71,7 +71,8 @@ await receiver.start(testHost());
 const summary = await receiver.finished;
 await receiver.shutdown();
 const replaySeconds = cpuSeconds() - replayStart;
-if (delivered !== events.length || summary.error) throw new Error(`replay delivered ${delivered} of ${events.length} events: ${summary.error}`);
+if (delivered !== events.length || summary.error)
+  throw new Error(`replay delivered ${delivered} of ${events.length} events: ${summary.error}`);
 
 report('pcap-replay', {
   connections: CONNECTIONS,
@@ -81,8 +82,8 @@ report('pcap-replay', {
   // per CPU second of this process (one core)
   reader_frames_per_cpu_s: Math.round(frames / readerSeconds),
   reader_events_per_cpu_s: Math.round(events.length / readerSeconds),
-  reader_mib_per_cpu_s: +((capture.length / 2 ** 20) / readerSeconds).toFixed(1),
+  reader_mib_per_cpu_s: +(capture.length / 2 ** 20 / readerSeconds).toFixed(1),
   receiver_events_per_cpu_s: Math.round(delivered / replaySeconds),
-  receiver_mib_per_cpu_s: +((capture.length / 2 ** 20) / replaySeconds).toFixed(1),
+  receiver_mib_per_cpu_s: +(capture.length / 2 ** 20 / replaySeconds).toFixed(1),
   ...selfUsage(),
 });

@@ -6,7 +6,15 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type protobuf from 'protobufjs';
-import { decodeMetrics, decodeTraces, encodeMetrics, encodeTraces, type KeyValue, type Metrics, type Traces } from '@flowtel/pdata';
+import {
+  decodeMetrics,
+  decodeTraces,
+  encodeMetrics,
+  encodeTraces,
+  type KeyValue,
+  type Metrics,
+  type Traces,
+} from '@flowtel/pdata';
 import { loadOtlpTypes } from '../packages/pdata/test/support/otlp-proto.ts';
 
 const SECONDS_PER_RUN = Number(process.env.BENCH_SECONDS ?? 1.5);
@@ -41,7 +49,12 @@ function tracesPayload(spans: number): Traces {
         schemaUrl: 'https://opentelemetry.io/schemas/1.26.0',
         scopeSpans: [
           {
-            scope: { name: '@opentelemetry/instrumentation-http', version: '0.57.0', attributes: [], droppedAttributesCount: 0 },
+            scope: {
+              name: '@opentelemetry/instrumentation-http',
+              version: '0.57.0',
+              attributes: [],
+              droppedAttributesCount: 0,
+            },
             schemaUrl: '',
             spans: Array.from({ length: spans }, (_, i) => ({
               traceId: id(16, i >> 3),
@@ -66,7 +79,20 @@ function tracesPayload(spans: number): Traces {
                 int('http.request.body.size', BigInt(512 + i)),
               ],
               droppedAttributesCount: 0,
-              events: i % 10 === 0 ? [{ timeUnixNano: T0 + BigInt(i), name: 'exception', attributes: [str('exception.type', 'TimeoutError'), str('exception.message', 'upstream timed out after 3000 ms')], droppedAttributesCount: 0 }] : [],
+              events:
+                i % 10 === 0
+                  ? [
+                      {
+                        timeUnixNano: T0 + BigInt(i),
+                        name: 'exception',
+                        attributes: [
+                          str('exception.type', 'TimeoutError'),
+                          str('exception.message', 'upstream timed out after 3000 ms'),
+                        ],
+                        droppedAttributesCount: 0,
+                      },
+                    ]
+                  : [],
               droppedEventsCount: 0,
               links: [],
               droppedLinksCount: 0,
@@ -82,7 +108,11 @@ function tracesPayload(spans: number): Traces {
 /** A scrape's worth of metrics: counters, gauges and histograms over a few label sets. */
 function metricsPayload(metrics: number, pointsPerMetric: number): Metrics {
   const point = (m: number, p: number) => ({
-    attributes: [str('http.route', `/api/route/${p}`), str('http.request.method', p % 2 ? 'GET' : 'POST'), int('http.response.status_code', 200n + BigInt(p % 3))],
+    attributes: [
+      str('http.route', `/api/route/${p}`),
+      str('http.request.method', p % 2 ? 'GET' : 'POST'),
+      int('http.response.status_code', 200n + BigInt(p % 3)),
+    ],
     startTimeUnixNano: T0,
     timeUnixNano: T0 + 60_000_000_000n,
     exemplars: [],
@@ -98,10 +128,24 @@ function metricsPayload(metrics: number, pointsPerMetric: number): Metrics {
             scope: { name: 'flowtel-bench', version: '1', attributes: [], droppedAttributesCount: 0 },
             schemaUrl: '',
             metrics: Array.from({ length: metrics }, (_, m) => {
-              const base = { name: `bench.metric.${m}`, description: 'a benchmark metric', unit: m % 3 === 2 ? 'ms' : '1', metadata: [] };
+              const base = {
+                name: `bench.metric.${m}`,
+                description: 'a benchmark metric',
+                unit: m % 3 === 2 ? 'ms' : '1',
+                metadata: [],
+              };
               const points = Array.from({ length: pointsPerMetric }, (_, p) => point(m, p));
-              if (m % 3 === 0) return { ...base, sum: { dataPoints: points.map((p, i) => ({ ...p, asInt: BigInt(m * 1000 + i) })), aggregationTemporality: 2, isMonotonic: true } };
-              if (m % 3 === 1) return { ...base, gauge: { dataPoints: points.map((p, i) => ({ ...p, asDouble: m + i / 7 })) } };
+              if (m % 3 === 0)
+                return {
+                  ...base,
+                  sum: {
+                    dataPoints: points.map((p, i) => ({ ...p, asInt: BigInt(m * 1000 + i) })),
+                    aggregationTemporality: 2,
+                    isMonotonic: true,
+                  },
+                };
+              if (m % 3 === 1)
+                return { ...base, gauge: { dataPoints: points.map((p, i) => ({ ...p, asDouble: m + i / 7 })) } };
               return {
                 ...base,
                 histogram: {
@@ -167,7 +211,9 @@ interface Measured {
 function measureHere(payload: PayloadName, codec: CodecName, op: OpName): Measured {
   const types = loadOtlpTypes();
   const type = payload === 'traces' ? types.traceRequest : types.metricsRequest;
-  const bytes = Buffer.from(payload === 'traces' ? encodeTraces(tracesPayload(100)) : encodeMetrics(metricsPayload(60, 5)));
+  const bytes = Buffer.from(
+    payload === 'traces' ? encodeTraces(tracesPayload(100)) : encodeMetrics(metricsPayload(60, 5)),
+  );
   const start = process.cpuUsage();
   let mbs: number;
   if (codec === 'ours') {
@@ -177,16 +223,23 @@ function measureHere(payload: PayloadName, codec: CodecName, op: OpName): Measur
     mbs = op === 'decode' ? measure(bytes.length, () => decode(bytes)) : measure(bytes.length, () => encode(model));
   } else {
     const message = type.decode(bytes);
-    mbs = op === 'decode' ? measure(bytes.length, () => type.decode(bytes)) : measure(bytes.length, () => type.encode(message).finish());
+    mbs =
+      op === 'decode'
+        ? measure(bytes.length, () => type.decode(bytes))
+        : measure(bytes.length, () => type.encode(message).finish());
   }
   return { mb_s: mbs, cpu_seconds: cpuSeconds(start), peak_rss_mib: process.resourceUsage().maxRSS / 1024 };
 }
 
 function measureInChild(payload: PayloadName, codec: CodecName, op: OpName): Measured {
-  const child = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), 'measure', payload, codec, op], {
-    encoding: 'utf8',
-    env: process.env,
-  });
+  const child = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', fileURLToPath(import.meta.url), 'measure', payload, codec, op],
+    {
+      encoding: 'utf8',
+      env: process.env,
+    },
+  );
   if (child.status !== 0) throw new Error(`measuring ${codec} ${op} of ${payload} failed: ${child.stderr}`);
   return JSON.parse(child.stdout) as Measured;
 }
@@ -197,8 +250,12 @@ function checkExact64(type: protobuf.Type): boolean {
   traces.resourceSpans[0].scopeSpans[0].spans[0].endTimeUnixNano = 2n ** 64n - 1n;
   const bytes = encodeTraces(traces);
   const ours = decodeTraces(bytes).resourceSpans[0].scopeSpans[0].spans[0].endTimeUnixNano;
-  const pb = type.toObject(type.decode(bytes), { longs: String }) as { resourceSpans: { scopeSpans: { spans: { endTimeUnixNano: string }[] }[] }[] };
-  return ours === 2n ** 64n - 1n && pb.resourceSpans[0].scopeSpans[0].spans[0].endTimeUnixNano === String(2n ** 64n - 1n);
+  const pb = type.toObject(type.decode(bytes), { longs: String }) as {
+    resourceSpans: { scopeSpans: { spans: { endTimeUnixNano: string }[] }[] }[];
+  };
+  return (
+    ours === 2n ** 64n - 1n && pb.resourceSpans[0].scopeSpans[0].spans[0].endTimeUnixNano === String(2n ** 64n - 1n)
+  );
 }
 
 /** protobufjs must read and re-write our payload byte for byte: the two codecs see the same data. */
@@ -243,7 +300,8 @@ function main(): void {
     target_met: exact64 && traces.decode_speedup >= 1.5 && metrics.decode_speedup >= 1.5,
     node: process.version,
     cpu_seconds: Math.round((cpuSeconds(cpuStart) + children.reduce((sum, r) => sum + r.cpu_seconds, 0)) * 100) / 100,
-    peak_rss_mib: Math.round(Math.max(process.resourceUsage().maxRSS / 1024, ...children.map((r) => r.peak_rss_mib)) * 10) / 10,
+    peak_rss_mib:
+      Math.round(Math.max(process.resourceUsage().maxRSS / 1024, ...children.map((r) => r.peak_rss_mib)) * 10) / 10,
   };
   // one line: bench/run.mjs takes the last line of stdout that is a JSON object
   const json = JSON.stringify(result);

@@ -33,7 +33,11 @@ function measure(samplesPerCall: number, work: () => void) {
   const cpu = process.cpuUsage(start);
   const cpuSeconds = (cpu.user + cpu.system) / 1e6;
   const wallSeconds = (performance.now() - wallStart) / 1000;
-  return { samples, samples_per_cpu_second: Math.round(samples / cpuSeconds), samples_per_second: Math.round(samples / wallSeconds) };
+  return {
+    samples,
+    samples_per_cpu_second: Math.round(samples / cpuSeconds),
+    samples_per_second: Math.round(samples / wallSeconds),
+  };
 }
 
 function encodeFigures() {
@@ -59,7 +63,9 @@ function encodeFigures() {
     };
   }
   const exporterEncoder = encoders.label_aware_snappy;
-  figures.translate_encode_compress = measure(samples, () => exporterEncoder.encode(translator.translate(batch).series));
+  figures.translate_encode_compress = measure(samples, () =>
+    exporterEncoder.encode(translator.translate(batch).series),
+  );
   return figures;
 }
 
@@ -88,7 +94,13 @@ service:
   try {
     await waitForPort(port, '127.0.0.1', 60_000);
     const pid = collector.process.pid!;
-    const load: PrwLoadOptions = { url: `http://127.0.0.1:${port}/v1/metrics`, streams: 4, requestsPerStream: 40, pointsPerRequest: SERIES_PER_BATCH, startMs: Date.now() - 120_000 };
+    const load: PrwLoadOptions = {
+      url: `http://127.0.0.1:${port}/v1/metrics`,
+      streams: 4,
+      requestsPerStream: 40,
+      pointsPerRequest: SERIES_PER_BATCH,
+      startMs: Date.now() - 120_000,
+    };
     const expected = load.streams * load.requestsPerStream * load.pointsPerRequest;
     const before = await processUsage(pid);
     const started = performance.now();
@@ -128,7 +140,12 @@ service:
 }
 
 function runLoadGenerator(options: PrwLoadOptions): Promise<{ points: number; seconds: number }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'lib', 'prw-load.ts'), JSON.stringify(options)]);
+  const child = spawn(process.execPath, [
+    '--import',
+    'tsx',
+    join(import.meta.dirname, 'lib', 'prw-load.ts'),
+    JSON.stringify(options),
+  ]);
   let out = '';
   let err = '';
   child.stdout.on('data', (d) => (out += d));

@@ -27,7 +27,11 @@ for (const script of scripts) {
     stdio: ['ignore', 'pipe', 'inherit'],
     maxBuffer: 64 * 1024 * 1024,
   });
-  const lastJson = r.stdout.trim().split('\n').reverse().find((l) => l.startsWith('{'));
+  const lastJson = r.stdout
+    .trim()
+    .split('\n')
+    .reverse()
+    .find((l) => l.startsWith('{'));
   if (r.status !== 0 || !lastJson) {
     failed++;
     summary[name] = { error: `exit ${r.status}`, output: r.stdout.slice(-2000) };

@@ -15,9 +15,23 @@ import { Ack, type LogsBatch } from '@flowtel/core';
 import { TAG_DICTIONARY } from '@flowtel/core/smartencoding';
 import { testHost } from '@flowtel/testkit';
 import { attr, newLogRecord, newResource, newScope, type KeyValue, type Logs } from '@flowtel/pdata';
-import { FixedColumn, StringColumn, StringMapColumn, encodeBlock, type NativeColumn } from '../packages/clickhouse/src/native.ts';
+import {
+  FixedColumn,
+  StringColumn,
+  StringMapColumn,
+  encodeBlock,
+  type NativeColumn,
+} from '../packages/clickhouse/src/native.ts';
 import { factory, type TagDictionary } from '../processors/smartencoding/src/index.ts';
-import { DictionarySync, ROW_KINDS, idColumn, idColumnDefinitions, requiredVersion, resourceIds, translateTagNames } from '@flowtel/clickhouse';
+import {
+  DictionarySync,
+  ROW_KINDS,
+  idColumn,
+  idColumnDefinitions,
+  requiredVersion,
+  resourceIds,
+  translateTagNames,
+} from '@flowtel/clickhouse';
 import type { SmartEncodingProcessor } from '../processors/smartencoding/src/smartencoding.ts';
 import { openEngine, type Engine } from '../processors/smartencoding/test/chdb.ts';
 import { report, selfUsage } from './lib/report.ts';
@@ -31,13 +45,16 @@ const T0 = 1_763_900_000;
 // ---- the synthetic cluster: hundreds of pods, tens of services, 5–20 labels per pod ----
 
 let seed = 42;
-const rand = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+const rand = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
 const pick = <T>(a: T[]) => a[Math.floor(rand() * a.length)];
 const word = (n: number) => Array.from({ length: n }, () => String.fromCharCode(97 + Math.floor(rand() * 26))).join('');
 const hex = (n: number) => Array.from({ length: n }, () => Math.floor(rand() * 16).toString(16)).join('');
 
 const NAMESPACES = Array.from({ length: 12 }, (_, i) => `team-${word(5)}-${i}`);
-const NODES = Array.from({ length: 20 }, (_, i) => `ip-10-0-${i}-${Math.floor(rand() * 250)}.eu-west-1.compute.internal`);
+const NODES = Array.from(
+  { length: 20 },
+  (_, i) => `ip-10-0-${i}-${Math.floor(rand() * 250)}.eu-west-1.compute.internal`,
+);
 const TEAMS = ['payments', 'storefront', 'search', 'identity', 'logistics', 'data', 'platform', 'ads'];
 const SERVICES = Array.from({ length: 40 }, (_, i) => `${word(6)}-svc-${i}`);
 const PROTOCOLS = ['HTTP', 'HTTP', 'HTTP', 'gRPC', 'MySQL', 'Redis'];
@@ -76,7 +93,10 @@ function cluster(): Proc[] {
       for (let p = 0; p < 1 + (r % 2); p++) {
         const pid = 1 + Math.floor(rand() * 60_000);
         const comm = p === 0 ? workload.slice(0, 15) : 'envoy';
-        const cmdline = p === 0 ? `/usr/local/bin/${workload} --config /etc/${workload}/config.yaml --port 8080 --log-level info` : '/usr/local/bin/envoy -c /etc/envoy/envoy.yaml --service-cluster proxy';
+        const cmdline =
+          p === 0
+            ? `/usr/local/bin/${workload} --config /etc/${workload}/config.yaml --port 8080 --log-level info`
+            : '/usr/local/bin/envoy -c /etc/envoy/envoy.yaml --service-cluster proxy';
         const tags: Record<string, string> = {
           'service.name': workload,
           'host.name': node,
@@ -159,7 +179,8 @@ const TAG_COLUMNS: Array<[string, string]> = [
   ['service', 'k8s.service.name'],
 ];
 // wide parts from the first byte, so system.parts_columns has every column's size
-const STORAGE = 'ENGINE = MergeTree PARTITION BY toStartOfHour(time) ORDER BY time SETTINGS min_bytes_for_wide_part = 0';
+const STORAGE =
+  'ENGINE = MergeTree PARTITION BY toStartOfHour(time) ORDER BY time SETTINGS min_bytes_for_wide_part = 0';
 
 type Variant = 'string' | 'lowcardinality' | 'smartencoding';
 const VARIANTS: Variant[] = ['string', 'lowcardinality', 'smartencoding'];
@@ -174,15 +195,18 @@ const BASELINE_DDL = `CREATE TABLE ${DB}.t_baseline (${COMMON}\n) ${STORAGE}`;
 
 function baselineBlock(logs: Logs, rows: number): { columns: string[]; data: Buffer[] } {
   const common = commonColumns(rows);
-  for (const rl of logs.resourceLogs) for (const sl of rl.scopeLogs) for (const r of sl.logRecords) writeCommon(common, r);
+  for (const rl of logs.resourceLogs)
+    for (const sl of rl.scopeLogs) for (const r of sl.logRecords) writeCommon(common, r);
   const cols = commonList(common);
   return { columns: cols.map((c) => c.name), data: encodeBlock(cols, rows) };
 }
 
 function ddl(v: Variant): string {
-  if (v === 'smartencoding') return `CREATE TABLE ${DB}.t_${v} (${COMMON},\n    ${idColumnDefinitions().join(',\n    ')}\n) ${STORAGE}`;
+  if (v === 'smartencoding')
+    return `CREATE TABLE ${DB}.t_${v} (${COMMON},\n    ${idColumnDefinitions().join(',\n    ')}\n) ${STORAGE}`;
   const s = v === 'string' ? 'String CODEC(ZSTD(1))' : 'LowCardinality(String)';
-  const map = v === 'string' ? 'Map(String, String) CODEC(ZSTD(1))' : 'Map(LowCardinality(String), LowCardinality(String))';
+  const map =
+    v === 'string' ? 'Map(String, String) CODEC(ZSTD(1))' : 'Map(LowCardinality(String), LowCardinality(String))';
   return `CREATE TABLE ${DB}.t_${v} (${COMMON},\n    ${TAG_COLUMNS.map(([c]) => `${c} ${s}`).join(',\n    ')},\n    labels ${map}\n) ${STORAGE}`;
 }
 
@@ -282,11 +306,17 @@ const cpu = () => {
 const PAYLOAD_DIR = '/dev/shm';
 let payloads = 0;
 
-async function insertNative(engine: Engine, table: string, block: { columns: string[]; data: Buffer[] }): Promise<void> {
+async function insertNative(
+  engine: Engine,
+  table: string,
+  block: { columns: string[]; data: Buffer[] },
+): Promise<void> {
   const path = join(PAYLOAD_DIR, `flowtel-se-bench-${process.pid}-${payloads++}`);
   writeFileSync(path, Buffer.concat(block.data));
   try {
-    await engine.query(`INSERT INTO ${DB}.${table} (${block.columns.join(', ')}) SELECT * FROM file('${path}', 'Native') SETTINGS schema_inference_use_cache_for_file = 0`);
+    await engine.query(
+      `INSERT INTO ${DB}.${table} (${block.columns.join(', ')}) SELECT * FROM file('${path}', 'Native') SETTINGS schema_inference_use_cache_for_file = 0`,
+    );
   } finally {
     rmSync(path, { force: true });
   }
@@ -296,8 +326,20 @@ async function main(): Promise<void> {
   const folder = mkdtempSync(join(tmpdir(), 'flowtel-se-bench-'));
   const engine = openEngine(join(folder, 'chdb'));
   if (!engine) throw new Error('the chdb package is not installed');
-  const settings = { id: 'smartencoding', kind: 'processor' as const, logger: pino({ level: 'silent' }), meter: createNoopMeter(), metricsLevel: 'none' as const, configDir: folder };
-  const processor = factory.createProcessor(settings, factory.configSchema.parse({ directory: join(folder, 'dictionary'), keep: [] }), 'logs', 'logs') as SmartEncodingProcessor;
+  const settings = {
+    id: 'smartencoding',
+    kind: 'processor' as const,
+    logger: pino({ level: 'silent' }),
+    meter: createNoopMeter(),
+    metricsLevel: 'none' as const,
+    configDir: folder,
+  };
+  const processor = factory.createProcessor(
+    settings,
+    factory.configSchema.parse({ directory: join(folder, 'dictionary'), keep: [] }),
+    'logs',
+    'logs',
+  ) as SmartEncodingProcessor;
   const host = testHost();
   await processor.start(host);
   const dictionary = host.shared.lookup(TAG_DICTIONARY, 'smartencoding') as TagDictionary;
@@ -346,7 +388,8 @@ async function main(): Promise<void> {
     await sync.ensure(dictionary, need);
     await insertNative(engine, 't_smartencoding', block);
     engineCpu.smartencoding += cpu() - t;
-    if (process.env.PROGRESS && (first / BATCH) % 50 === 0) process.stderr.write(`${first + n} rows, ${((Date.now() - wall) / 1000).toFixed(0)} s\n`);
+    if (process.env.PROGRESS && (first / BATCH) % 50 === 0)
+      process.stderr.write(`${first + n} rows, ${((Date.now() - wall) / 1000).toFixed(0)} s\n`);
   }
   const insertWallSeconds = (Date.now() - wall) / 1000;
 
@@ -360,7 +403,9 @@ async function main(): Promise<void> {
   await engine.query(`OPTIMIZE TABLE ${DB}.flowtel_tag_dictionary FINAL`);
 
   const bytes: Record<string, Record<string, number>> = {};
-  const dictionaryBytes = await engine.rows<{ c: number; d: number }>(`SELECT sum(data_compressed_bytes) AS c, sum(bytes_on_disk) AS d FROM system.parts WHERE active AND database = '${DB}' AND table = 'flowtel_tag_dictionary'`);
+  const dictionaryBytes = await engine.rows<{ c: number; d: number }>(
+    `SELECT sum(data_compressed_bytes) AS c, sum(bytes_on_disk) AS d FROM system.parts WHERE active AND database = '${DB}' AND table = 'flowtel_tag_dictionary'`,
+  );
   for (const v of VARIANTS) {
     const [table] = await engine.rows<{ c: number; u: number; d: number; rows: number }>(
       `SELECT sum(data_compressed_bytes) AS c, sum(data_uncompressed_bytes) AS u, sum(bytes_on_disk) AS d, sum(rows) AS rows FROM system.parts WHERE active AND database = '${DB}' AND table = 't_${v}'`,
@@ -387,7 +432,9 @@ FROM ${DB}.${table} WHERE time >= toDateTime(${since}) AND ${label} = 'payments'
   const queries: Record<Variant, string> = {
     string: red('t_string', 'service', "labels['app.kubernetes.io/part-of']"),
     lowcardinality: red('t_lowcardinality', 'service', "labels['app.kubernetes.io/part-of']"),
-    smartencoding: translateTagNames(red('t_smartencoding', 'service', '`k8s.label.app.kubernetes.io/part-of`'), { database: DB }),
+    smartencoding: translateTagNames(red('t_smartencoding', 'service', '`k8s.label.app.kubernetes.io/part-of`'), {
+      database: DB,
+    }),
   };
   const queryMs: Record<string, number> = {};
   const answers: Record<string, string> = {};
@@ -412,16 +459,45 @@ FROM ${DB}.${table} WHERE time >= toDateTime(${since}) AND ${label} = 'payments'
   const tagCpu = (v: Variant) => insertCpu(v) - baseline;
   report('smartencoding-storage', {
     rows: ROWS,
-    cardinality: { pods: PODS, processes: PROCS.length, services: SERVICES.length, workloads: 120, namespaces: NAMESPACES.length, nodes: NODES.length, labels_per_pod: '5-20' },
+    cardinality: {
+      pods: PODS,
+      processes: PROCS.length,
+      services: SERVICES.length,
+      workloads: 120,
+      namespaces: NAMESPACES.length,
+      nodes: NODES.length,
+      labels_per_pod: '5-20',
+    },
     bytes,
-    disk_ratio_string_vs_smartencoding: ratio(bytes.string.table_bytes_on_disk, bytes.smartencoding.table_bytes_on_disk),
-    disk_ratio_lowcardinality_vs_smartencoding: ratio(bytes.lowcardinality.table_bytes_on_disk, bytes.smartencoding.table_bytes_on_disk),
-    tag_bytes_ratio_string_vs_smartencoding: ratio(bytes.string.tag_columns_compressed_bytes, bytes.smartencoding.tag_columns_compressed_bytes),
-    tag_bytes_ratio_lowcardinality_vs_smartencoding: ratio(bytes.lowcardinality.tag_columns_compressed_bytes, bytes.smartencoding.tag_columns_compressed_bytes),
-    insert_cpu_seconds: Object.fromEntries(VARIANTS.map((v) => [v, { flowtel: round(flowtelCpu[v]), engine: round(engineCpu[v]), total: round(insertCpu(v)) }])),
+    disk_ratio_string_vs_smartencoding: ratio(
+      bytes.string.table_bytes_on_disk,
+      bytes.smartencoding.table_bytes_on_disk,
+    ),
+    disk_ratio_lowcardinality_vs_smartencoding: ratio(
+      bytes.lowcardinality.table_bytes_on_disk,
+      bytes.smartencoding.table_bytes_on_disk,
+    ),
+    tag_bytes_ratio_string_vs_smartencoding: ratio(
+      bytes.string.tag_columns_compressed_bytes,
+      bytes.smartencoding.tag_columns_compressed_bytes,
+    ),
+    tag_bytes_ratio_lowcardinality_vs_smartencoding: ratio(
+      bytes.lowcardinality.tag_columns_compressed_bytes,
+      bytes.smartencoding.tag_columns_compressed_bytes,
+    ),
+    insert_cpu_seconds: Object.fromEntries(
+      VARIANTS.map((v) => [
+        v,
+        { flowtel: round(flowtelCpu[v]), engine: round(engineCpu[v]), total: round(insertCpu(v)) },
+      ]),
+    ),
     insert_cpu_ratio_string_vs_smartencoding: ratio(insertCpu('string'), insertCpu('smartencoding')),
     insert_cpu_ratio_lowcardinality_vs_smartencoding: ratio(insertCpu('lowcardinality'), insertCpu('smartencoding')),
-    baseline_insert_cpu_seconds: { flowtel: round(baselineCpu.flowtel), engine: round(baselineCpu.engine), total: round(baseline) },
+    baseline_insert_cpu_seconds: {
+      flowtel: round(baselineCpu.flowtel),
+      engine: round(baselineCpu.engine),
+      total: round(baseline),
+    },
     tag_insert_cpu_seconds: Object.fromEntries(VARIANTS.map((v) => [v, round(tagCpu(v))])),
     tag_insert_cpu_ratio_string_vs_smartencoding: ratio(tagCpu('string'), tagCpu('smartencoding')),
     tag_insert_cpu_ratio_lowcardinality_vs_smartencoding: ratio(tagCpu('lowcardinality'), tagCpu('smartencoding')),

@@ -36,7 +36,17 @@ const onPath = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 
 function nodeGyp() {
   if (onPath('node-gyp')) return ['node-gyp'];
   // npm ships node-gyp; use it when it is not on PATH (outside `npm run`).
-  const bundled = join(dirname(process.execPath), '..', 'lib', 'node_modules', 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js');
+  const bundled = join(
+    dirname(process.execPath),
+    '..',
+    'lib',
+    'node_modules',
+    'npm',
+    'node_modules',
+    'node-gyp',
+    'bin',
+    'node-gyp.js',
+  );
   return existsSync(bundled) ? [process.execPath, bundled] : undefined;
 }
 
@@ -51,9 +61,14 @@ function upToDate() {
 }
 
 const missingTools = ['clang', 'bpftool', 'make', 'g++', 'cc', 'python3'].filter((t) => !onPath(t));
-if (missingTools.length) skip(`missing tools: ${missingTools.join(', ')} (install: apt-get install clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool make g++ python3)`);
-if (!existsSync('/usr/include/bpf/libbpf.h')) skip('libbpf headers are missing (install: apt-get install libbpf-dev libelf-dev)');
-if (!existsSync('/sys/kernel/btf/vmlinux')) skip('this kernel exposes no BTF (/sys/kernel/btf/vmlinux): capture needs CONFIG_DEBUG_INFO_BTF=y');
+if (missingTools.length)
+  skip(
+    `missing tools: ${missingTools.join(', ')} (install: apt-get install clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool make g++ python3)`,
+  );
+if (!existsSync('/usr/include/bpf/libbpf.h'))
+  skip('libbpf headers are missing (install: apt-get install libbpf-dev libelf-dev)');
+if (!existsSync('/sys/kernel/btf/vmlinux'))
+  skip('this kernel exposes no BTF (/sys/kernel/btf/vmlinux): capture needs CONFIG_DEBUG_INFO_BTF=y');
 const gyp = nodeGyp();
 if (!gyp) skip('node-gyp not found (it ships with npm)');
 if (upToDate()) process.exit(0);
@@ -61,10 +76,28 @@ if (upToDate()) process.exit(0);
 rmSync(unavailable, { force: true });
 mkdirSync(out, { recursive: true });
 log('building the capture programs and the addon');
-writeFileSync(join(out, 'vmlinux.h'), run('bpftool', ['btf', 'dump', 'file', '/sys/kernel/btf/vmlinux', 'format', 'c']));
+writeFileSync(
+  join(out, 'vmlinux.h'),
+  run('bpftool', ['btf', 'dump', 'file', '/sys/kernel/btf/vmlinux', 'format', 'c']),
+);
 const arch = { x64: 'x86', arm64: 'arm64' }[process.arch] ?? process.arch;
-run('clang', ['-g', '-O2', '-target', 'bpf', `-D__TARGET_ARCH_${arch}`, `-I${out}`, '-Ibpf', '-c', 'bpf/socket_trace.bpf.c', '-o', join(out, 'socket_trace.bpf.o')]);
-writeFileSync(join(out, 'socket_trace.skel.h'), run('bpftool', ['gen', 'skeleton', join(out, 'socket_trace.bpf.o'), 'name', 'socket_trace']));
+run('clang', [
+  '-g',
+  '-O2',
+  '-target',
+  'bpf',
+  `-D__TARGET_ARCH_${arch}`,
+  `-I${out}`,
+  '-Ibpf',
+  '-c',
+  'bpf/socket_trace.bpf.c',
+  '-o',
+  join(out, 'socket_trace.bpf.o'),
+]);
+writeFileSync(
+  join(out, 'socket_trace.skel.h'),
+  run('bpftool', ['gen', 'skeleton', join(out, 'socket_trace.bpf.o'), 'name', 'socket_trace']),
+);
 // configure + build, not rebuild: rebuild's clean step would delete build/bpf.
 const nodedir = process.env.npm_config_nodedir || (existsSync('/usr/include/node/node_api.h') ? '/usr' : undefined);
 run(gyp[0], [...gyp.slice(1), 'configure', ...(nodedir ? [`--nodedir=${nodedir}`] : [])]);

@@ -26,11 +26,15 @@ for (const group of groups) {
   try {
     for (const pkg of readdirSync(dir)) {
       const testDir = join(dir, pkg, 'test');
-      try { if (statSync(testDir).isDirectory()) findTests(testDir, files); } catch {}
+      try {
+        if (statSync(testDir).isDirectory()) findTests(testDir, files);
+      } catch {}
     }
   } catch {}
 }
-try { findTests(join(root, 'ebpf-receiver', 'test'), files); } catch {}
+try {
+  findTests(join(root, 'ebpf-receiver', 'test'), files);
+} catch {}
 
 const selected = files
   .map((f) => relative(root, f))

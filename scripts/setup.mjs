@@ -60,8 +60,10 @@ function installDebianPackages() {
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   // Servers installed for tests must not start as system services: tests start their own.
   writeFileSync('/usr/sbin/policy-rc.d', '#!/bin/sh\nexit 101\n', { mode: 0o755 });
-  if (!run('apt-get', ['update', '-qq'], { env }) ||
-      !run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], { env })) {
+  if (
+    !run('apt-get', ['update', '-qq'], { env }) ||
+    !run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], { env })
+  ) {
     log('apt-get failed: components that need these packages will say so when they start');
   }
 }
@@ -72,7 +74,11 @@ function newest(paths) {
 
 function installNodeModules() {
   const stamp = join(root, 'node_modules', '.flowtel-installed');
-  const inputs = [join(root, 'package.json'), join(root, 'package-lock.json'), ...workspaceDirs().map((d) => join(d, 'package.json'))];
+  const inputs = [
+    join(root, 'package.json'),
+    join(root, 'package-lock.json'),
+    ...workspaceDirs().map((d) => join(d, 'package.json')),
+  ];
   if (existsSync(stamp) && statSync(stamp).mtimeMs >= newest(inputs)) return;
   log('installing npm dependencies');
   // `npm install`, not `npm ci`: the lock records only this platform's optional binaries

@@ -14,6 +14,10 @@ const BUNDLE = join(REPO_ROOT, 'packages', 'collector', 'dist', 'flowtel.mjs');
  */
 export function startBundle(configPath: string): RunningCollector {
   const bundle = process.env.FLOWTEL_BUNDLE;
-  if (!bundle) execFileSync(process.execPath, [BUILD_SCRIPT], { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
-  return spawnCollector(bundle || BUNDLE, ['--config', configPath], { ...process.env, NODE_OPTIONS: process.env.FLOWTEL_NODE_OPTIONS ?? '' });
+  if (!bundle)
+    execFileSync(process.execPath, [BUILD_SCRIPT], { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+  return spawnCollector(bundle || BUNDLE, ['--config', configPath], {
+    ...process.env,
+    NODE_OPTIONS: process.env.FLOWTEL_NODE_OPTIONS ?? '',
+  });
 }

@@ -27,40 +27,65 @@ function request(): Uint8Array {
       spanId: Uint8Array.from({ length: 8 }, (_, j) => (i * 3 + j + 1) & 0xff),
       startTimeUnixNano: 1_700_000_000_000_000_000n + BigInt(i) * 1000n,
       endTimeUnixNano: 1_700_000_000_000_500_000n + BigInt(i) * 1000n,
-      attributes: [attr('http.method', 'GET'), attr('http.status_code', 200n), attr('net.peer.ip', '10.0.0.1'), attr('load_generator.span_seq_num', BigInt(i))],
+      attributes: [
+        attr('http.method', 'GET'),
+        attr('http.status_code', 200n),
+        attr('net.peer.ip', '10.0.0.1'),
+        attr('load_generator.span_seq_num', BigInt(i)),
+      ],
     }),
   );
   return encodeTraces({
-    resourceSpans: [{ resource: newResource([attr('service.name', 'load-generator'), attr('host.name', 'bench')]), schemaUrl: '', scopeSpans: [{ scope: newScope('loadgen', '1'), schemaUrl: '', spans }] }],
+    resourceSpans: [
+      {
+        resource: newResource([attr('service.name', 'load-generator'), attr('host.name', 'bench')]),
+        schemaUrl: '',
+        scopeSpans: [{ scope: newScope('loadgen', '1'), schemaUrl: '', spans }],
+      },
+    ],
   });
 }
 
 const body = request();
 const method = exportMethod('traces');
 const client = new Client(opts.target, credentials.createInsecure(), { 'grpc.max_send_message_length': -1 });
-const stats = { sent_requests: 0, accepted_spans: 0, refused_calls: 0, failed_calls: 0, errors: {} as Record<string, number> };
+const stats = {
+  sent_requests: 0,
+  accepted_spans: 0,
+  refused_calls: 0,
+  failed_calls: 0,
+  errors: {} as Record<string, number>,
+};
 let inflight = 0;
 
 function call(): Promise<void> {
   return new Promise((resolve) => {
     inflight++;
     const attempt = () =>
-      client.makeUnaryRequest(method.path, method.requestSerialize, method.responseDeserialize, body, new Metadata(), {}, (err) => {
-        if (!err) {
-          stats.accepted_spans += opts.spansPerRequest;
+      client.makeUnaryRequest(
+        method.path,
+        method.requestSerialize,
+        method.responseDeserialize,
+        body,
+        new Metadata(),
+        {},
+        (err) => {
+          if (!err) {
+            stats.accepted_spans += opts.spansPerRequest;
+            inflight--;
+            return resolve();
+          }
+          stats.errors[err.code] = (stats.errors[err.code] ?? 0) + 1;
+          if ((err.code === 14 || err.code === 8) && Date.now() < stopAt + 10_000) {
+            stats.refused_calls++;
+            setTimeout(attempt, 50);
+            return;
+          }
+          stats.failed_calls++;
           inflight--;
-          return resolve();
-        }
-        stats.errors[err.code] = (stats.errors[err.code] ?? 0) + 1;
-        if ((err.code === 14 || err.code === 8) && Date.now() < stopAt + 10_000) {
-          stats.refused_calls++;
-          setTimeout(attempt, 50);
-          return;
-        }
-        stats.failed_calls++;
-        inflight--;
-        resolve();
-      });
+          resolve();
+        },
+      );
     stats.sent_requests++;
     attempt();
   });

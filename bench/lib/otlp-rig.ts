@@ -4,7 +4,13 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Server, ServerCredentials, type sendUnaryData, type ServerUnaryCall, type ServiceDefinition } from '@grpc/grpc-js';
+import {
+  Server,
+  ServerCredentials,
+  type sendUnaryData,
+  type ServerUnaryCall,
+  type ServiceDefinition,
+} from '@grpc/grpc-js';
 import { decodeTraces, spanCount } from '@flowtel/pdata';
 import { startBundle } from './bundle.ts';
 import type { Measured } from './report.ts';
@@ -28,7 +34,9 @@ export async function startSink(): Promise<Sink> {
       cb(null, new Uint8Array());
     },
   });
-  sink.port = await new Promise<number>((res, rej) => server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (e, p) => (e ? rej(e) : res(p))));
+  sink.port = await new Promise<number>((res, rej) =>
+    server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (e, p) => (e ? rej(e) : res(p))),
+  );
   return sink;
 }
 
@@ -36,7 +44,10 @@ export async function startSink(): Promise<Sink> {
  * flowtel: otlp/grpc in → batch → otlp_grpc out to the sink (one exporter per sink when given
  * several: `otlp/0`, `otlp/1`, ...), pinned to `cpus` when given.
  */
-export async function startFlowtel(sinkPort: number | number[], opts: { cpus?: string; batch?: boolean } = {}): Promise<{ collector: RunningCollector; pid: number; port: number }> {
+export async function startFlowtel(
+  sinkPort: number | number[],
+  opts: { cpus?: string; batch?: boolean } = {},
+): Promise<{ collector: RunningCollector; pid: number; port: number }> {
   const port = await freePort();
   const metricsPort = await freePort();
   const sinks = Array.isArray(sinkPort) ? sinkPort : [sinkPort];
@@ -61,7 +72,8 @@ service:
   writeFileSync(path, yaml);
   const collector = startBundle(path);
   // every thread, including the ones node starts later, inherits the main thread's affinity
-  if (opts.cpus) execFileSync('taskset', ['-a', '-p', '-c', opts.cpus, String(collector.process.pid)], { stdio: 'ignore' });
+  if (opts.cpus)
+    execFileSync('taskset', ['-a', '-p', '-c', opts.cpus, String(collector.process.pid)], { stdio: 'ignore' });
   await waitForPort(port, '127.0.0.1', 60_000);
   return { collector, pid: collector.process.pid!, port };
 }
@@ -76,9 +88,14 @@ export interface LoadResult {
 }
 
 /** Runs the load generator to completion in its own process (pinned to `cpus` when given). */
-export function runLoad(options: { target: string; spansPerRequest: number; seconds: number; rate: number; concurrency: number }, cpus?: string): Promise<LoadResult> {
+export function runLoad(
+  options: { target: string; spansPerRequest: number; seconds: number; rate: number; concurrency: number },
+  cpus?: string,
+): Promise<LoadResult> {
   const args = ['--import', 'tsx', join(import.meta.dirname, 'otlp-load.ts'), JSON.stringify(options)];
-  const child: ChildProcess = cpus ? spawn('taskset', ['-c', cpus, process.execPath, ...args]) : spawn(process.execPath, args);
+  const child: ChildProcess = cpus
+    ? spawn('taskset', ['-c', cpus, process.execPath, ...args])
+    : spawn(process.execPath, args);
   let out = '';
   let err = '';
   child.stdout!.on('data', (d) => (out += d));
@@ -99,7 +116,7 @@ export async function drain(sink: Sink, expected: number, quietMs = 3000): Promi
   let last = -1;
   let lastChange = Date.now();
   while (sink.spans < expected && Date.now() - lastChange < quietMs) {
-    if (sink.spans !== last) (last = sink.spans), (lastChange = Date.now());
+    if (sink.spans !== last) ((last = sink.spans), (lastChange = Date.now()));
     await sleep(50);
   }
 }

@@ -37,13 +37,25 @@ export function loadMetrics(stream: number, sequence: number, points: number, ti
   return {
     resourceMetrics: [
       {
-        resource: newResource([attr('service.name', 'checkout'), attr('service.instance.id', `stream-${stream}`), attr('host.name', 'bench')]),
+        resource: newResource([
+          attr('service.name', 'checkout'),
+          attr('service.instance.id', `stream-${stream}`),
+          attr('host.name', 'bench'),
+        ]),
         schemaUrl: '',
         scopeMetrics: [
           {
             scope: newScope('bench'),
             schemaUrl: '',
-            metrics: [{ name: 'http.server.requests', unit: '{request}', description: '', metadata: [], sum: { dataPoints, aggregationTemporality: 2, isMonotonic: true } }],
+            metrics: [
+              {
+                name: 'http.server.requests',
+                unit: '{request}',
+                description: '',
+                metadata: [],
+                sum: { dataPoints, aggregationTemporality: 2, isMonotonic: true },
+              },
+            ],
           },
         ],
       },
@@ -56,7 +68,11 @@ async function stream(opts: PrwLoadOptions, index: number): Promise<number> {
   for (let seq = 0; seq < opts.requestsPerStream; seq++) {
     const body = encodeMetrics(loadMetrics(index, seq, opts.pointsPerRequest, opts.startMs + seq * 10));
     for (;;) {
-      const res = await fetch(opts.url, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body });
+      const res = await fetch(opts.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-protobuf' },
+        body,
+      });
       await res.arrayBuffer();
       if (res.ok) break;
       // refused for now (full queue): try the same request again, keeping the stream in order
@@ -71,5 +87,7 @@ if (process.argv[2]) {
   const opts = JSON.parse(process.argv[2]) as PrwLoadOptions;
   const started = performance.now();
   const sent = await Promise.all(Array.from({ length: opts.streams }, (_, i) => stream(opts, i)));
-  process.stdout.write(`${JSON.stringify({ points: sent.reduce((a, b) => a + b, 0), seconds: (performance.now() - started) / 1000 })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ points: sent.reduce((a, b) => a + b, 0), seconds: (performance.now() - started) / 1000 })}\n`,
+  );
 }

@@ -13,7 +13,8 @@ const consumer = {
   consume: async (batch: BatchInput) => {
     events += batch.items;
     batches++;
-    if (batch.signal === 'socket') for (let i = 0; i < batch.data.count; i++) payloadBytes += batch.data.payloadLength[i];
+    if (batch.signal === 'socket')
+      for (let i = 0; i < batch.data.count; i++) payloadBytes += batch.data.payloadLength[i];
   },
 };
 const config = factory.configSchema.parse({ ...JSON.parse(process.argv[2] ?? '{}'), required: true });

@@ -9,7 +9,9 @@ const pid = z.number().int().min(1).max(0xffffffff);
 const comm = z
   .string()
   .min(1)
-  .refine((s) => Buffer.byteLength(s) <= 15, { message: 'a process name (comm) is at most 15 bytes, as the kernel keeps it' });
+  .refine((s) => Buffer.byteLength(s) <= 15, {
+    message: 'a process name (comm) is at most 15 bytes, as the kernel keeps it',
+  });
 
 const allowDeny = <T extends z.ZodTypeAny>(item: T) =>
   z
@@ -27,7 +29,12 @@ export const configSchema = z
     /** bytes of payload copied from each read/write, 0 to 16384 */
     payload_size: z.number().int().min(0).max(MAX_PAYLOAD_SIZE).default(1024),
     /** most events in one batch handed to the pipeline */
-    batch_size: z.number().int().min(1).max(1 << 20).default(1024),
+    batch_size: z
+      .number()
+      .int()
+      .min(1)
+      .max(1 << 20)
+      .default(1024),
     /** how often the ring buffer is drained; a filling ring wakes the reader earlier */
     poll_interval: duration()
       .default('10ms')

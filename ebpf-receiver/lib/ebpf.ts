@@ -37,7 +37,14 @@ export class EbpfReceiver implements Receiver {
     this.settings = settings;
     this.config = config;
     // the kernel cannot be asked to wait: batches beyond the bound are dropped (counted)
-    this.sender = new SocketEventSender({ settings, consumers, transport: 'ebpf', source: 'ebpf', batchSize: config.batch_size, maxInFlight: MAX_IN_FLIGHT });
+    this.sender = new SocketEventSender({
+      settings,
+      consumers,
+      transport: 'ebpf',
+      source: 'ebpf',
+      batchSize: config.batch_size,
+      maxInFlight: MAX_IN_FLIGHT,
+    });
   }
 
   async start(): Promise<void> {
@@ -72,7 +79,9 @@ export class EbpfReceiver implements Receiver {
       return;
     }
     this.observeCounters();
-    this.settings.logger.info(`${this.settings.id}: capturing socket data with eBPF (payload ${this.config.payload_size} bytes per syscall)`);
+    this.settings.logger.info(
+      `${this.settings.id}: capturing socket data with eBPF (payload ${this.config.payload_size} bytes per syscall)`,
+    );
   }
 
   /** Stops capture after delivering what the kernel had already captured. */
@@ -82,7 +91,12 @@ export class EbpfReceiver implements Receiver {
   }
 
   stats(): EbpfStats {
-    if (this.capture) this.lastStats = { ...this.capture.stats(), dropped: this.sender.stats.dropped, refused: this.sender.stats.refused };
+    if (this.capture)
+      this.lastStats = {
+        ...this.capture.stats(),
+        dropped: this.sender.stats.dropped,
+        refused: this.sender.stats.refused,
+      };
     return this.lastStats;
   }
 
@@ -104,7 +118,10 @@ export class EbpfReceiver implements Receiver {
       batch = this.decoder!.decode(records, count);
     } catch (err) {
       // an exception must not reach the addon's callback: Node would treat it as uncaught
-      this.settings.logger.error({ err }, `${this.settings.id}: dropped ${count} socket events that could not be decoded`);
+      this.settings.logger.error(
+        { err },
+        `${this.settings.id}: dropped ${count} socket events that could not be decoded`,
+      );
       return this.sender.drop(count);
     }
     this.sender.send(batch);

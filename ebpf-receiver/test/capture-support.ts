@@ -45,6 +45,8 @@ export function collectingReceiver(config: unknown, id = 'ebpf'): CollectingRece
       for (const e of socket.data) out.events.push({ ...e, payload: e.payload.slice() });
     },
   };
-  out.receiver = factory.createReceiver(testSettings(id, 'receiver'), factory.configSchema.parse(config), { logs: consumer }) as EbpfReceiver;
+  out.receiver = factory.createReceiver(testSettings(id, 'receiver'), factory.configSchema.parse(config), {
+    logs: consumer,
+  }) as EbpfReceiver;
   return out;
 }

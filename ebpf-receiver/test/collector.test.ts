@@ -7,7 +7,15 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { FLOWTEL_BIN, REPO_ROOT, freePort, startCollector, waitFor, waitForHttp, waitForOutput } from '@flowtel/testkit';
+import {
+  FLOWTEL_BIN,
+  REPO_ROOT,
+  freePort,
+  startCollector,
+  waitFor,
+  waitForHttp,
+  waitForOutput,
+} from '@flowtel/testkit';
 import { skipUnlessCapture } from './capture-support.ts';
 import { runClient, startNodeHttp } from './servers.ts';
 
@@ -26,7 +34,8 @@ function exportedSpans(path: string): ExportedSpan[] {
   for (const line of readFileSync(path, 'utf8').split('\n').filter(Boolean)) {
     for (const rs of JSON.parse(line).resourceSpans) {
       const service = rs.resource.attributes.find((a: { key: string }) => a.key === 'service.name')?.value.stringValue;
-      for (const ss of rs.scopeSpans) for (const s of ss.spans) spans.push({ name: s.name, kind: s.kind, traceId: s.traceId, service });
+      for (const ss of rs.scopeSpans)
+        for (const s of ss.spans) spans.push({ name: s.name, kind: s.kind, traceId: s.traceId, service });
     }
   }
   return spans;
@@ -101,7 +110,17 @@ service:
   );
   const child = spawn(
     'setpriv',
-    ['--reuid=nobody', '--regid=nogroup', '--clear-groups', '--inh-caps=-all', process.execPath, FLOWTEL_BIN, '--config', join(dir, 'config.yaml'), ...PLUGIN],
+    [
+      '--reuid=nobody',
+      '--regid=nogroup',
+      '--clear-groups',
+      '--inh-caps=-all',
+      process.execPath,
+      FLOWTEL_BIN,
+      '--config',
+      join(dir, 'config.yaml'),
+      ...PLUGIN,
+    ],
     { cwd: REPO_ROOT, env: { ...process.env, HOME: dir }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let output = '';

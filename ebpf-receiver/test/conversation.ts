@@ -24,7 +24,11 @@ export function endOf(events: SocketEvent[], side: Side, peerPort: number): Sock
  * ports, one socket id per end, connect/accept first and close last. Returns the request and
  * response bytes for the caller to check against what it knows.
  */
-export function assertTcpConversation(events: SocketEvent[], client: Side, server: Side): { request: Buffer; response: Buffer } {
+export function assertTcpConversation(
+  events: SocketEvent[],
+  client: Side,
+  server: Side,
+): { request: Buffer; response: Buffer } {
   const clientEnd = endOf(events, client, server.port);
   const serverEnd = endOf(events, server, client.port);
   for (const [end, side, opening] of [
@@ -45,15 +49,16 @@ export function assertTcpConversation(events: SocketEvent[], client: Side, serve
   }
   assert.notEqual(clientEnd[0].socketId, serverEnd[0].socketId, 'each end has its own socket id');
 
-  const data = (end: SocketEvent[], direction: number) => end.filter((e) => e.kind === SocketEventKind.DATA && e.direction === direction);
+  const data = (end: SocketEvent[], direction: number) =>
+    end.filter((e) => e.kind === SocketEventKind.DATA && e.direction === direction);
   const sent = data(clientEnd, Direction.EGRESS);
   const received = data(clientEnd, Direction.INGRESS);
   const served = data(serverEnd, Direction.INGRESS);
   const answered = data(serverEnd, Direction.EGRESS);
   const request = concat(sent);
   const response = concat(received);
-  assert.equal(total(sent), request.length, 'the client\'s payloads hold every byte it sent');
-  assert.equal(total(received), response.length, 'the client\'s payloads hold every byte it read');
+  assert.equal(total(sent), request.length, "the client's payloads hold every byte it sent");
+  assert.equal(total(received), response.length, "the client's payloads hold every byte it read");
   assert.equal(total(served), request.length, 'the server read what the client sent');
   assert.equal(total(answered), response.length, 'the server sent what the client read');
   assert.deepEqual(concat(served), request);

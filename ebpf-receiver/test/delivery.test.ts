@@ -19,7 +19,12 @@ test('a ring buffer filling past half wakes the reader long before its poll inte
   if (skipUnlessCapture(t)) return;
   const node = await startNodeHttp('x'.repeat(2000));
   t.after(() => node.stop());
-  const { receiver, events } = collectingReceiver({ poll_interval: '1m', ring_buffer_size: 65536, payload_size: 4096, filters: { ports: { allow: [node.port] } } });
+  const { receiver, events } = collectingReceiver({
+    poll_interval: '1m',
+    ring_buffer_size: 65536,
+    payload_size: 4096,
+    filters: { ports: { allow: [node.port] } },
+  });
   const started = Date.now();
   await receiver.start();
   t.after(() => receiver.shutdown());
@@ -38,7 +43,11 @@ test('pipelines that fall 64 batches behind: later events are dropped and counte
   t.after(() => node.stop());
   let consumed = 0;
   const stuck = { consume: (_batch: BatchInput) => (consumed++, new Promise<void>(() => {})) };
-  const config = factory.configSchema.parse({ batch_size: 1, poll_interval: '1ms', filters: { ports: { allow: [node.port] } } });
+  const config = factory.configSchema.parse({
+    batch_size: 1,
+    poll_interval: '1ms',
+    filters: { ports: { allow: [node.port] } },
+  });
   const receiver = factory.createReceiver(testSettings('ebpf', 'receiver'), config, { logs: stuck }) as EbpfReceiver;
   await receiver.start();
   t.after(() => receiver.shutdown());
@@ -48,14 +57,22 @@ test('pipelines that fall 64 batches behind: later events are dropped and counte
   await receiver.shutdown();
   const stats = receiver.stats();
   assert.equal(consumed, 64, 'the pipelines got 64 batches of one event');
-  assert.equal(stats.delivered, consumed + stats.dropped, 'every delivered event was either handed on or counted as dropped');
+  assert.equal(
+    stats.delivered,
+    consumed + stats.dropped,
+    'every delivered event was either handed on or counted as dropped',
+  );
 });
 
 test('collected batches carry at most batch_size events', async (t) => {
   if (skipUnlessCapture(t)) return;
   const node = await startNodeHttp('batched');
   t.after(() => node.stop());
-  const collected = collectingReceiver({ batch_size: 3, poll_interval: '200ms', filters: { ports: { allow: [node.port] } } });
+  const collected = collectingReceiver({
+    batch_size: 3,
+    poll_interval: '200ms',
+    filters: { ports: { allow: [node.port] } },
+  });
   await collected.receiver.start();
   t.after(() => collected.receiver.shutdown());
   await requests(node.port, 3);

@@ -18,13 +18,23 @@ const nowNs = () => BigInt(Date.now()) * 1_000_000n;
 
 /** curl printing the raw response (headers then body) and, on stderr, its byte counts and local port. */
 async function curl(url: string) {
-  const run = await runClient('curl', ['-sS', '-D', '-', '-o', '-', '-w', '%{stderr}%{size_request} %{local_port}', url]);
+  const run = await runClient('curl', [
+    '-sS',
+    '-D',
+    '-',
+    '-o',
+    '-',
+    '-w',
+    '%{stderr}%{size_request} %{local_port}',
+    url,
+  ]);
   assert.equal(run.code, 0, run.stderr);
   const [sizeRequest, localPort] = run.stderr.trim().split(' ').map(Number);
   return { pid: run.pid, response: run.stdout, sizeRequest, localPort };
 }
 
-const resp = (...args: string[]) => Buffer.from(`*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('')}`);
+const resp = (...args: string[]) =>
+  Buffer.from(`*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('')}`);
 
 test('nginx and curl: each request and response from both ends, with pids, ports and roles', async (t) => {
   if (skipUnlessCapture(t)) return;
@@ -39,13 +49,18 @@ test('nginx and curl: each request and response from both ends, with pids, ports
 
   const runs = [];
   for (let i = 0; i < 3; i++) runs.push(await curl(`http://127.0.0.1:${nginx.port}/flowtel.txt`));
-  const closedByNginx = () => events.filter((e) => e.kind === SocketEventKind.CLOSE && nginx.servingPids.includes(e.pid)).length;
+  const closedByNginx = () =>
+    events.filter((e) => e.kind === SocketEventKind.CLOSE && nginx.servingPids.includes(e.pid)).length;
   await waitFor('nginx to close the three connections', async () => closedByNginx() >= 3);
   await receiver.shutdown();
   const endedNs = nowNs();
 
   const pids = new Set([...runs.map((r) => r.pid), ...nginx.servingPids]);
-  assert.deepEqual(events.filter((e) => !pids.has(e.pid)), [], 'no process but curl and the nginx worker');
+  assert.deepEqual(
+    events.filter((e) => !pids.has(e.pid)),
+    [],
+    'no process but curl and the nginx worker',
+  );
   assert.equal(new Set(events.map((e) => `${e.pid} ${e.socketId}`)).size, 6, 'one socket per connection end');
   for (const run of runs) {
     const client = { pids: [run.pid], comm: 'curl', role: SocketRole.CLIENT, port: run.localPort };
@@ -56,7 +71,8 @@ test('nginx and curl: each request and response from both ends, with pids, ports
     assert.deepEqual(response, run.response);
     assert.ok(response.toString().startsWith('HTTP/1.1 200 OK\r\n') && response.toString().endsWith(body));
   }
-  for (const e of events) assert.ok(e.timestampNs >= startedNs && e.timestampNs <= endedNs, 'wall-clock timestamps within the test');
+  for (const e of events)
+    assert.ok(e.timestampNs >= startedNs && e.timestampNs <= endedNs, 'wall-clock timestamps within the test');
 });
 
 test('redis-server and redis-cli: commands and replies from both ends', async (t) => {
@@ -71,11 +87,15 @@ test('redis-server and redis-cli: commands and replies from both ends', async (t
   const set = await runClient('redis-cli', ['-p', String(redis.port), 'SET', 'flowtel-key', value]);
   const get = await runClient('redis-cli', ['-p', String(redis.port), 'GET', 'flowtel-key']);
   assert.equal(get.stdout.toString().trim(), value);
-  const closedByRedis = () => events.filter((e) => e.kind === SocketEventKind.CLOSE && e.pid === redis.servingPids[0]).length;
+  const closedByRedis = () =>
+    events.filter((e) => e.kind === SocketEventKind.CLOSE && e.pid === redis.servingPids[0]).length;
   await waitFor('redis to close both connections', async () => closedByRedis() >= 2);
   await receiver.shutdown();
 
-  assert.deepEqual(events.filter((e) => ![set.pid, get.pid, ...redis.servingPids].includes(e.pid)), []);
+  assert.deepEqual(
+    events.filter((e) => ![set.pid, get.pid, ...redis.servingPids].includes(e.pid)),
+    [],
+  );
   const exchanges = [
     [set, resp('SET', 'flowtel-key', value), Buffer.from('+OK\r\n')],
     [get, resp('GET', 'flowtel-key'), Buffer.from(`$${value.length}\r\n${value}\r\n`)],
@@ -100,10 +120,15 @@ test('a Node HTTP server and curl', async (t) => {
   t.after(() => receiver.shutdown());
 
   const run = await curl(`http://127.0.0.1:${node.port}/node`);
-  await waitFor('node to close the connection', async () => events.some((e) => e.kind === SocketEventKind.CLOSE && e.pid === node.servingPids[0]));
+  await waitFor('node to close the connection', async () =>
+    events.some((e) => e.kind === SocketEventKind.CLOSE && e.pid === node.servingPids[0]),
+  );
   await receiver.shutdown();
 
-  assert.deepEqual(events.filter((e) => e.pid !== run.pid && e.pid !== node.servingPids[0]), []);
+  assert.deepEqual(
+    events.filter((e) => e.pid !== run.pid && e.pid !== node.servingPids[0]),
+    [],
+  );
   const client = { pids: [run.pid], comm: 'curl', role: SocketRole.CLIENT, port: run.localPort };
   const server = { pids: node.servingPids, comm: 'node', role: SocketRole.SERVER, port: node.port };
   const { request, response } = assertTcpConversation(events, client, server);
@@ -117,7 +142,10 @@ test('large transfers: byte counts are whole, payloads are the first payload_siz
   const redis = await startRedis();
   t.after(() => redis.stop());
   const payloadSize = 100;
-  const { receiver, events } = collectingReceiver({ payload_size: payloadSize, filters: { ports: { allow: [redis.port] }, pids: { allow: redis.servingPids } } });
+  const { receiver, events } = collectingReceiver({
+    payload_size: payloadSize,
+    filters: { ports: { allow: [redis.port] }, pids: { allow: redis.servingPids } },
+  });
   await receiver.start();
   t.after(() => receiver.shutdown());
 
@@ -155,7 +183,14 @@ test('UDP without connect: each datagram with the peer it went to or came from',
   await receiver.shutdown();
 
   const data = events.filter((e) => e.kind === SocketEventKind.DATA);
-  const seen = data.map((e) => [e.pid, e.direction, e.localPort, e.remotePort, Buffer.from(e.payload).toString(), e.byteCount]);
+  const seen = data.map((e) => [
+    e.pid,
+    e.direction,
+    e.localPort,
+    e.remotePort,
+    Buffer.from(e.payload).toString(),
+    e.byteCount,
+  ]);
   const server = echo.servingPids[0];
   assert.deepEqual(seen, [
     [run.pid, Direction.EGRESS, Number(clientPort), echo.port, ping, ping.length],
@@ -169,13 +204,20 @@ test('UDP without connect: each datagram with the peer it went to or came from',
     assert.equal(e.remoteAddr, '127.0.0.1');
   }
   const closes = events.filter((e) => e.kind === SocketEventKind.CLOSE);
-  assert.deepEqual(closes.map((e) => [e.pid, e.socketId]), [[run.pid, data[0].socketId]]);
+  assert.deepEqual(
+    closes.map((e) => [e.pid, e.socketId]),
+    [[run.pid, data[0].socketId]],
+  );
 });
 
 test('sendmmsg and recvmmsg: one event per message', async (t) => {
   if (skipUnlessCapture(t)) return;
   const client = join(mkdtempSync(join(tmpdir(), 'flowtel-mmsg-')), 'mmsg_client');
-  const cc = spawnSync('cc', ['-O2', '-o', client, fileURLToPath(new URL('./fixtures/mmsg_client.c', import.meta.url))], { encoding: 'utf8' });
+  const cc = spawnSync(
+    'cc',
+    ['-O2', '-o', client, fileURLToPath(new URL('./fixtures/mmsg_client.c', import.meta.url))],
+    { encoding: 'utf8' },
+  );
   assert.equal(cc.status, 0, cc.stderr);
   const echo = await startUdpEcho();
   t.after(() => echo.stop());
@@ -187,16 +229,19 @@ test('sendmmsg and recvmmsg: one event per message', async (t) => {
   const run = await runClient(client, [String(echo.port), ...messages]);
   assert.equal(run.code, 0, run.stderr);
   const clientPort = Number(run.stdout.toString().trim());
-  await waitFor('the client to close its socket', async () => events.some((e) => e.kind === SocketEventKind.CLOSE && e.pid === run.pid));
+  await waitFor('the client to close its socket', async () =>
+    events.some((e) => e.kind === SocketEventKind.CLOSE && e.pid === run.pid),
+  );
   await receiver.shutdown();
 
   const mine = events.filter((e) => e.pid === run.pid && e.kind === SocketEventKind.DATA);
-  const text = (direction: number) => mine.filter((e) => e.direction === direction).map((e) => Buffer.from(e.payload).toString());
+  const text = (direction: number) =>
+    mine.filter((e) => e.direction === direction).map((e) => Buffer.from(e.payload).toString());
   assert.deepEqual(text(Direction.EGRESS), messages);
   assert.deepEqual(text(Direction.INGRESS).sort(), messages.map((m) => `pong:${m}`).sort());
   for (const e of mine) {
     assert.equal(e.localPort, clientPort);
-    assert.equal(e.remotePort, echo.port, 'each message\'s peer from its msg_name');
+    assert.equal(e.remotePort, echo.port, "each message's peer from its msg_name");
     assert.equal(e.byteCount, e.payload.length);
   }
 });
@@ -211,12 +256,24 @@ test('IPv6, and IPv4 on a dual-stack socket as plain IPv4', async (t) => {
 
   const v6 = await curl(`http://[::1]:${node.port}/`);
   const v4 = await curl(`http://127.0.0.1:${node.port}/`);
-  await waitFor('node to close both connections', async () => events.filter((e) => e.kind === SocketEventKind.CLOSE && e.pid === node.servingPids[0]).length >= 2);
+  await waitFor(
+    'node to close both connections',
+    async () => events.filter((e) => e.kind === SocketEventKind.CLOSE && e.pid === node.servingPids[0]).length >= 2,
+  );
   await receiver.shutdown();
 
-  const addresses = (pid: number, port: number) => new Set(events.filter((e) => e.pid === pid && (e.localPort === port || e.remotePort === port)).map((e) => `${e.localAddr} ${e.remoteAddr}`));
+  const addresses = (pid: number, port: number) =>
+    new Set(
+      events
+        .filter((e) => e.pid === pid && (e.localPort === port || e.remotePort === port))
+        .map((e) => `${e.localAddr} ${e.remoteAddr}`),
+    );
   assert.deepEqual(addresses(v6.pid, v6.localPort), new Set(['::1 ::1']));
   assert.deepEqual(addresses(v4.pid, v4.localPort), new Set(['127.0.0.1 127.0.0.1']));
   assert.deepEqual(addresses(node.servingPids[0], v6.localPort), new Set(['::1 ::1']));
-  assert.deepEqual(addresses(node.servingPids[0], v4.localPort), new Set(['127.0.0.1 127.0.0.1']), 'the server socket is AF_INET6, the peer IPv4-mapped');
+  assert.deepEqual(
+    addresses(node.servingPids[0], v4.localPort),
+    new Set(['127.0.0.1 127.0.0.1']),
+    'the server socket is AF_INET6, the peer IPv4-mapped',
+  );
 });

@@ -2,7 +2,14 @@
 // port, with the process ids the captured events must carry.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { freePort, startNginx as startTestkitNginx, startRedis as startTestkitRedis, waitFor, waitForPort, type NginxOptions } from '@flowtel/testkit';
+import {
+  freePort,
+  startNginx as startTestkitNginx,
+  startRedis as startTestkitRedis,
+  waitFor,
+  waitForPort,
+  type NginxOptions,
+} from '@flowtel/testkit';
 
 export interface RunningServer {
   port: number;
@@ -31,11 +38,16 @@ function childPids(pid: number): number[] {
 }
 
 /** testkit's nginx serving `files`, with the pids of its workers (the processes capture sees serve). */
-export async function startNginx(files: Record<string, string>, options: Pick<NginxOptions, 'workers' | 'sendfile'> = {}): Promise<RunningServer> {
+export async function startNginx(
+  files: Record<string, string>,
+  options: Pick<NginxOptions, 'workers' | 'sendfile'> = {},
+): Promise<RunningServer> {
   const nginx = await startTestkitNginx({ files, ...options });
   const servingPids = await waitFor('the nginx workers', async () => {
     const workers = childPids(nginx.pid);
-    return workers.length > 0 && (options.workers === 'auto' || workers.length === (options.workers ?? 1)) ? workers : undefined;
+    return workers.length > 0 && (options.workers === 'auto' || workers.length === (options.workers ?? 1))
+      ? workers
+      : undefined;
   });
   return { port: nginx.port, servingPids, stop: nginx.stop };
 }

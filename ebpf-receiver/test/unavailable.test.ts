@@ -11,7 +11,17 @@ const fixture = fileURLToPath(new URL('./fixtures/start-receiver.ts', import.met
 function startAsNobody(config: unknown): { warnings: string[]; startError?: string } {
   const r = spawnSync(
     'setpriv',
-    ['--reuid=nobody', '--regid=nogroup', '--clear-groups', '--inh-caps=-all', process.execPath, '--import', 'tsx', fixture, JSON.stringify(config)],
+    [
+      '--reuid=nobody',
+      '--regid=nogroup',
+      '--clear-groups',
+      '--inh-caps=-all',
+      process.execPath,
+      '--import',
+      'tsx',
+      fixture,
+      JSON.stringify(config),
+    ],
     { encoding: 'utf8', cwd: fileURLToPath(new URL('..', import.meta.url)), env: { ...process.env, HOME: '/tmp' } },
   );
   assert.equal(r.status, 0, `the receiver must not crash its process:\n${r.stderr}`);

@@ -38,20 +38,67 @@ class CounterReceiver implements Receiver {
     const resource = newResource([attr('service.name', this.config.service_name)]);
     const scope = newScope('example_counter', '0.1.0');
     const done = (p: Promise<void> | undefined): void => void p?.catch(() => {});
-    done(this.consumers.traces?.consume({
-      signal: 'traces',
-      items: 1,
-      data: { resourceSpans: [{ resource, schemaUrl: '', scopeSpans: [{ scope, schemaUrl: '', spans: [
-        newSpan({ traceId: randomBytes(16), spanId: randomBytes(8), name: `count ${n}`, kind: 1, startTimeUnixNano: now, endTimeUnixNano: now, attributes: [attr('example.count', n)] }),
-      ] }] }] },
-    }));
-    done(this.consumers.logs?.consume({
-      signal: 'logs',
-      items: 1,
-      data: { resourceLogs: [{ resource, schemaUrl: '', scopeLogs: [{ scope, schemaUrl: '', logRecords: [
-        newLogRecord({ timeUnixNano: now, observedTimeUnixNano: now, severityNumber: 9, severityText: 'INFO', body: { stringValue: `count ${n}` }, attributes: [attr('example.count', n)] }),
-      ] }] }] },
-    }));
+    done(
+      this.consumers.traces?.consume({
+        signal: 'traces',
+        items: 1,
+        data: {
+          resourceSpans: [
+            {
+              resource,
+              schemaUrl: '',
+              scopeSpans: [
+                {
+                  scope,
+                  schemaUrl: '',
+                  spans: [
+                    newSpan({
+                      traceId: randomBytes(16),
+                      spanId: randomBytes(8),
+                      name: `count ${n}`,
+                      kind: 1,
+                      startTimeUnixNano: now,
+                      endTimeUnixNano: now,
+                      attributes: [attr('example.count', n)],
+                    }),
+                  ],
+                },
+              ],
+            },
+          ],
+        },
+      }),
+    );
+    done(
+      this.consumers.logs?.consume({
+        signal: 'logs',
+        items: 1,
+        data: {
+          resourceLogs: [
+            {
+              resource,
+              schemaUrl: '',
+              scopeLogs: [
+                {
+                  scope,
+                  schemaUrl: '',
+                  logRecords: [
+                    newLogRecord({
+                      timeUnixNano: now,
+                      observedTimeUnixNano: now,
+                      severityNumber: 9,
+                      severityText: 'INFO',
+                      body: { stringValue: `count ${n}` },
+                      attributes: [attr('example.count', n)],
+                    }),
+                  ],
+                },
+              ],
+            },
+          ],
+        },
+      }),
+    );
   }
 }
 

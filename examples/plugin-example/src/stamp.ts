@@ -14,9 +14,11 @@ type StampConfig = z.output<typeof configSchema>;
 function stamp(batch: Batch, config: StampConfig): Batch {
   const kv = attr(config.key, config.value);
   if (batch.signal === 'traces')
-    for (const rs of batch.data.resourceSpans) for (const ss of rs.scopeSpans) for (const s of ss.spans) s.attributes.push(kv);
+    for (const rs of batch.data.resourceSpans)
+      for (const ss of rs.scopeSpans) for (const s of ss.spans) s.attributes.push(kv);
   if (batch.signal === 'logs')
-    for (const rl of batch.data.resourceLogs) for (const sl of rl.scopeLogs) for (const r of sl.logRecords) r.attributes.push(kv);
+    for (const rl of batch.data.resourceLogs)
+      for (const sl of rl.scopeLogs) for (const r of sl.logRecords) r.attributes.push(kv);
   return batch;
 }
 

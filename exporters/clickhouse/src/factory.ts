@@ -5,7 +5,8 @@ import { configSchema, type ClickHouseConfig } from './config.ts';
 export const factory: ExporterFactory<ClickHouseConfig> = {
   kind: 'exporter',
   type: 'clickhouse',
-  description: 'stores traces, metrics and logs in ClickHouse tables the contrib exporter writes (embedded chdb or a server)',
+  description:
+    'stores traces, metrics and logs in ClickHouse tables the contrib exporter writes (embedded chdb or a server)',
   stability: { traces: 'beta', logs: 'beta', metrics: 'alpha' },
   configSchema,
   createExporter: createClickHouseExporter,

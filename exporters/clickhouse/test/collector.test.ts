@@ -43,13 +43,55 @@ service:
   const now = BigInt(Date.now()) * 1_000_000n;
   const traceId = '5b8efff798038103d269b633813fc60c';
   const spans = [
-    { traceId, spanId: 'eee19b7ec3c1b174', name: 'GET /orders', kind: 2, startTimeUnixNano: String(now), endTimeUnixNano: String(now + 4_000_000n), status: { code: 2, message: 'boom' } },
-    { traceId, spanId: 'eee19b7ec3c1b175', parentSpanId: 'eee19b7ec3c1b174', name: 'SELECT orders', kind: 3, startTimeUnixNano: String(now + 1000n), endTimeUnixNano: String(now + 2_000_000n) },
+    {
+      traceId,
+      spanId: 'eee19b7ec3c1b174',
+      name: 'GET /orders',
+      kind: 2,
+      startTimeUnixNano: String(now),
+      endTimeUnixNano: String(now + 4_000_000n),
+      status: { code: 2, message: 'boom' },
+    },
+    {
+      traceId,
+      spanId: 'eee19b7ec3c1b175',
+      parentSpanId: 'eee19b7ec3c1b174',
+      name: 'SELECT orders',
+      kind: 3,
+      startTimeUnixNano: String(now + 1000n),
+      endTimeUnixNano: String(now + 2_000_000n),
+    },
   ];
-  const traces = { resourceSpans: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: 'orders' } }] }, scopeSpans: [{ scope: { name: 'test' }, spans }] }] };
-  const logs = { resourceLogs: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: 'orders' } }] }, scopeLogs: [{ scope: { name: 'test' }, logRecords: [{ timeUnixNano: String(now), severityText: 'WARN', body: { stringValue: 'slow query' } }] }] }] };
-  for (const [path, body] of [['/v1/traces', traces], ['/v1/logs', logs]] as const) {
-    const res = await fetch(`http://127.0.0.1:${port}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const traces = {
+    resourceSpans: [
+      {
+        resource: { attributes: [{ key: 'service.name', value: { stringValue: 'orders' } }] },
+        scopeSpans: [{ scope: { name: 'test' }, spans }],
+      },
+    ],
+  };
+  const logs = {
+    resourceLogs: [
+      {
+        resource: { attributes: [{ key: 'service.name', value: { stringValue: 'orders' } }] },
+        scopeLogs: [
+          {
+            scope: { name: 'test' },
+            logRecords: [{ timeUnixNano: String(now), severityText: 'WARN', body: { stringValue: 'slow query' } }],
+          },
+        ],
+      },
+    ],
+  };
+  for (const [path, body] of [
+    ['/v1/traces', traces],
+    ['/v1/logs', logs],
+  ] as const) {
+    const res = await fetch(`http://127.0.0.1:${port}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     assert.equal(res.status, 200, `${path}: ${await res.text()}`);
   }
 
@@ -57,7 +99,12 @@ service:
   const stored = await waitFor(
     'the spans in otel_traces',
     async () => {
-      const out = await runQuery(raw, 'SELECT SpanName, StatusCode, ParentSpanId FROM otel_traces ORDER BY SpanName', 'json', { configDir: dir }).catch(() => '[]');
+      const out = await runQuery(
+        raw,
+        'SELECT SpanName, StatusCode, ParentSpanId FROM otel_traces ORDER BY SpanName',
+        'json',
+        { configDir: dir },
+      ).catch(() => '[]');
       const rows = JSON.parse(out) as Array<{ SpanName: string; StatusCode: string; ParentSpanId: string }>;
       return rows.length === spans.length ? rows : undefined;
     },
@@ -71,8 +118,15 @@ service:
   const cli = await runCli(['query', '--config', config, '--format', 'csv', 'SELECT count() AS n FROM otel_traces']);
   assert.equal(cli.code, 0, cli.stderr);
   assert.equal(cli.stdout, `n\n${spans.length}\n`, '`flowtel query` reaches the running collector');
-  const services = JSON.parse(await runQuery(raw, { services: true }, 'json', { configDir: dir })) as Array<{ service: string; requests: string | number; errors: string | number }>;
-  assert.deepEqual(services.map((s) => [s.service, Number(s.requests), Number(s.errors)]), [['orders', 1, 1]]);
+  const services = JSON.parse(await runQuery(raw, { services: true }, 'json', { configDir: dir })) as Array<{
+    service: string;
+    requests: string | number;
+    errors: string | number;
+  }>;
+  assert.deepEqual(
+    services.map((s) => [s.service, Number(s.requests), Number(s.errors)]),
+    [['orders', 1, 1]],
+  );
 
   assert.equal(await collector.stop(), 0, collector.output());
   const afterStop = await runQuery(raw, 'SELECT Body, SeverityText FROM otel_logs', 'csv', { configDir: dir });

@@ -19,7 +19,12 @@ const requestLog = (tapSide: string): Logs => ({
         {
           scope: newScope(L7_SCOPE_NAME, '0.1.0'),
           schemaUrl: '',
-          logRecords: [newLogRecord({ timeUnixNano: T0, attributes: [attr('l7_protocol_str', 'HTTP'), attr('tap_side', tapSide), attr('endpoint', '/')] })],
+          logRecords: [
+            newLogRecord({
+              timeUnixNano: T0,
+              attributes: [attr('l7_protocol_str', 'HTTP'), attr('tap_side', tapSide), attr('endpoint', '/')],
+            }),
+          ],
         },
       ],
     },

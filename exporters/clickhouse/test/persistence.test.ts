@@ -15,7 +15,15 @@ import { configSchema } from '../src/config.ts';
 const RUN_QUERY = fileURLToPath(new URL('../../../packages/clickhouse/test/run-query.ts', import.meta.url));
 
 async function queryInOtherProcess(raw: object, dir: string, format: string, ...request: string[]): Promise<string> {
-  const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', RUN_QUERY, JSON.stringify(raw), dir, format, ...request]);
+  const { stdout } = await promisify(execFile)(process.execPath, [
+    '--import',
+    'tsx',
+    RUN_QUERY,
+    JSON.stringify(raw),
+    dir,
+    format,
+    ...request,
+  ]);
   return stdout;
 }
 
@@ -35,7 +43,11 @@ test('data survives a restart and is readable from another process, running or n
   assert.ok(!existsSync(querySocketPath(cfg, dir)), 'the socket goes with the exporter');
 
   const stopped = await queryInOtherProcess(raw, dir, 'json', 'SELECT count() AS n FROM otel_traces');
-  assert.equal(Number((JSON.parse(stopped) as Array<{ n: string }>)[0].n), spans, 'a new process opens the folder itself');
+  assert.equal(
+    Number((JSON.parse(stopped) as Array<{ n: string }>)[0].n),
+    spans,
+    'a new process opens the folder itself',
+  );
 
   const second = createStore(testSettings('clickhouse', 'exporter', dir), cfg, ['traces']);
   await second.open();
@@ -56,8 +68,14 @@ test('data survives a restart and is readable from another process, running or n
 
 test('a trace id that is not one, and a store that does not exist, are clear errors', async (t) => {
   const dir = tempDir(t);
-  await assert.rejects(queryInOtherProcess({ endpoint: 'chdb://./none' }, dir, 'table', 'SELECT 1'), /does not exist \(start the collector first\)/);
-  await assert.rejects(queryInOtherProcess({ endpoint: 'chdb://./none' }, dir, 'table', '--trace', 'xyz'), /"xyz" is not a trace id|does not exist/);
+  await assert.rejects(
+    queryInOtherProcess({ endpoint: 'chdb://./none' }, dir, 'table', 'SELECT 1'),
+    /does not exist \(start the collector first\)/,
+  );
+  await assert.rejects(
+    queryInOtherProcess({ endpoint: 'chdb://./none' }, dir, 'table', '--trace', 'xyz'),
+    /"xyz" is not a trace id|does not exist/,
+  );
 });
 
 test('exporters naming the same folder share one engine session', async (t) => {
@@ -71,7 +89,12 @@ test('exporters naming the same folder share one engine session', async (t) => {
   await b.write(batchOf('logs', sampleLogs(), 2));
   await b.close();
   await a.write(batchOf('traces', sampleTraces(), 3));
-  const counts = await queryInOtherProcess({ endpoint: 'chdb://./shared' }, dir, 'csv', 'SELECT (SELECT count() FROM otel_traces) AS spans, (SELECT count() FROM otel_logs) AS logs');
+  const counts = await queryInOtherProcess(
+    { endpoint: 'chdb://./shared' },
+    dir,
+    'csv',
+    'SELECT (SELECT count() FROM otel_traces) AS spans, (SELECT count() FROM otel_logs) AS logs',
+  );
   await a.close();
   assert.equal(counts, 'spans,logs\n3,2\n', 'both wrote through one session, still served after the other stopped');
 });

@@ -6,7 +6,14 @@ import { once } from 'node:events';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { testHost, testSettings } from '@flowtel/testkit';
-import { batchOf, rowsOf, sampleLogs, sampleMetrics, sampleTraces, tempDir } from '../../../packages/clickhouse/test/fixtures.ts';
+import {
+  batchOf,
+  rowsOf,
+  sampleLogs,
+  sampleMetrics,
+  sampleTraces,
+  tempDir,
+} from '../../../packages/clickhouse/test/fixtures.ts';
 import type { Batch, Host } from '@flowtel/core';
 import { TAG_DICTIONARY } from '@flowtel/core/smartencoding';
 import { factory as smartencoding } from '@flowtel/processor-smartencoding';
@@ -17,8 +24,14 @@ import { factory } from '../src/factory.ts';
 
 const SERVER = fileURLToPath(new URL('../../../packages/clickhouse/test/serve-chdb.ts', import.meta.url));
 
-async function startServer(folder: string, user: string, password: string): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', SERVER, folder, user, password], { stdio: ['ignore', 'pipe', 'inherit'] });
+async function startServer(
+  folder: string,
+  user: string,
+  password: string,
+): Promise<{ child: ChildProcess; port: number }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', SERVER, folder, user, password], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   let out = '';
   child.stdout!.setEncoding('utf8');
   for await (const chunk of child.stdout!) {
@@ -76,7 +89,11 @@ describe('remote mode over HTTP on loopback', () => {
       const table = await runQuery(raw, { services: true }, 'json');
       const services = JSON.parse(table) as Array<{ service: string; errors: string | number }>;
       assert.deepEqual(services.map((s) => s.service).sort(), ['checkout', 'payments']);
-      assert.equal(Number(services.find((s) => s.service === 'checkout')?.errors), 1, 'the span with status Error counts');
+      assert.equal(
+        Number(services.find((s) => s.service === 'checkout')?.errors),
+        1,
+        'the span with status Error counts',
+      );
     });
   }
 
@@ -97,7 +114,12 @@ describe('remote mode over HTTP on loopback', () => {
     ) as unknown as { start(host: Host): Promise<void>; shutdown(): Promise<void>; process(batch: Batch): void };
     const host = testHost();
     await encoder.start(host);
-    const exporter = createStore(testSettings('clickhouse', 'exporter', dir), configSchema.parse(raw), ['traces'], (name) => host.shared.lookup(TAG_DICTIONARY, name));
+    const exporter = createStore(
+      testSettings('clickhouse', 'exporter', dir),
+      configSchema.parse(raw),
+      ['traces'],
+      (name) => host.shared.lookup(TAG_DICTIONARY, name),
+    );
     await exporter.open();
     try {
       const batch = batchOf('traces', sampleTraces(), 3);
@@ -108,35 +130,66 @@ describe('remote mode over HTTP on loopback', () => {
       await encoder.shutdown();
     }
     // the fixtures' resources name their hosts; the dictionary has them, the rows only ids
-    const hosts = sampleTraces().resourceSpans.map((rs) => rs.resource.attributes.find((kv) => kv.key === 'host.name')?.value);
-    const expected = hosts.flatMap((v, i) => (v && 'stringValue' in v ? Array(sampleTraces().resourceSpans[i].scopeSpans.flatMap((ss) => ss.spans).length).fill(v.stringValue) : []));
-    const out = JSON.parse(await runQuery(raw, 'SELECT host FROM otel_traces WHERE host_id != 0 ORDER BY host', 'json')) as Array<{ host: string }>;
-    assert.deepEqual(out.map((r) => r.host), expected.sort());
+    const hosts = sampleTraces().resourceSpans.map(
+      (rs) => rs.resource.attributes.find((kv) => kv.key === 'host.name')?.value,
+    );
+    const expected = hosts.flatMap((v, i) =>
+      v && 'stringValue' in v
+        ? Array(sampleTraces().resourceSpans[i].scopeSpans.flatMap((ss) => ss.spans).length).fill(v.stringValue)
+        : [],
+    );
+    const out = JSON.parse(
+      await runQuery(raw, 'SELECT host FROM otel_traces WHERE host_id != 0 ORDER BY host', 'json'),
+    ) as Array<{ host: string }>;
+    assert.deepEqual(
+      out.map((r) => r.host),
+      expected.sort(),
+    );
     assert.ok(expected.length > 0, 'the fixtures carry host names');
   });
 
   test('wrong credentials fail start; malformed data is a permanent error, a missing table a retryable one', async () => {
     const cfg = configSchema.parse({ endpoint: `http://127.0.0.1:${server.port}`, username: user, password: 'wrong' });
     const exporter = createStore(testSettings('clickhouse', 'exporter', dir), cfg, ['traces']);
-    await assert.rejects(exporter.open(), (err: ClickHouseError) => err.code === 516 && /Authentication failed/.test(err.message));
+    await assert.rejects(
+      exporter.open(),
+      (err: ClickHouseError) => err.code === 516 && /Authentication failed/.test(err.message),
+    );
     const client = new HttpClient({ url: cfg.endpoint, username: user, password });
     await client.query('CREATE DATABASE IF NOT EXISTS bad');
     await client.query('CREATE TABLE IF NOT EXISTS bad.t (x UInt8) ENGINE = MergeTree ORDER BY x');
     // a Native block that promises two rows of column x and carries one
     const truncated = Buffer.from([1, 2, 1, 0x78, 5, ...Buffer.from('UInt8'), 7]);
-    await assert.rejects(client.insertRaw('INSERT INTO bad.t (x) FORMAT Native', truncated), (err: ClickHouseError) => isPermanent(err));
-    await assert.rejects(client.insertRaw('INSERT INTO bad.nope (x) FORMAT Native', truncated), (err: ClickHouseError) => err.code === 60 && !isPermanent(err));
+    await assert.rejects(client.insertRaw('INSERT INTO bad.t (x) FORMAT Native', truncated), (err: ClickHouseError) =>
+      isPermanent(err),
+    );
+    await assert.rejects(
+      client.insertRaw('INSERT INTO bad.nope (x) FORMAT Native', truncated),
+      (err: ClickHouseError) => err.code === 60 && !isPermanent(err),
+    );
   });
 
   test('without create_schema, a server away at start delays the column check to the first logs batch', async () => {
-    const away = createStore(testSettings('clickhouse', 'exporter', dir), configSchema.parse({ endpoint: 'http://127.0.0.1:1', create_schema: false }), ['logs']);
+    const away = createStore(
+      testSettings('clickhouse', 'exporter', dir),
+      configSchema.parse({ endpoint: 'http://127.0.0.1:1', create_schema: false }),
+      ['logs'],
+    );
     await away.open();
-    await assert.rejects(away.write(batchOf('logs', sampleLogs(), 2)), (err: Error & { retryable?: boolean }) => err.retryable === true && /cannot read the columns/.test(err.message));
+    await assert.rejects(
+      away.write(batchOf('logs', sampleLogs(), 2)),
+      (err: Error & { retryable?: boolean }) => err.retryable === true && /cannot read the columns/.test(err.message),
+    );
     await away.close();
   });
 
   test('the factory builds a queued exporter from config that starts and stops twice', async () => {
-    const cfg = configSchema.parse({ endpoint: `http://127.0.0.1:${server.port}`, database: 'lifecycle', username: user, password });
+    const cfg = configSchema.parse({
+      endpoint: `http://127.0.0.1:${server.port}`,
+      database: 'lifecycle',
+      username: user,
+      password,
+    });
     const exporter = factory.createExporter(testSettings('clickhouse', 'exporter', dir), cfg, ['traces']);
     await exporter.start(testHost());
     await exporter.consume(batchOf('traces', sampleTraces(), 3));

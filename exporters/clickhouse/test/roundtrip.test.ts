@@ -4,7 +4,15 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { testSettings } from '@flowtel/testkit';
 import { attr, newLogRecord, newResource, type Logs } from '@flowtel/pdata';
-import { T0, batchOf, rowsOf, sampleLogs, sampleMetrics, sampleTraces, tempDir } from '../../../packages/clickhouse/test/fixtures.ts';
+import {
+  T0,
+  batchOf,
+  rowsOf,
+  sampleLogs,
+  sampleMetrics,
+  sampleTraces,
+  tempDir,
+} from '../../../packages/clickhouse/test/fixtures.ts';
 import { L7_SCOPE_NAME } from '@flowtel/core/smartencoding';
 import { type ClickHouseClient, connect } from '@flowtel/clickhouse';
 import { createStore } from '../src/clickhouse.ts';
@@ -60,7 +68,10 @@ describe('embedded store: tables and round trips', () => {
       assert.equal(engines[name], 'MergeTree', `${name} is a MergeTree table`);
     }
     assert.equal(engines.otel_traces_trace_id_ts_mv, 'MaterializedView');
-    const [keys] = await rowsOf(client, "SELECT sorting_key, partition_key FROM system.tables WHERE database = 'otel' AND name = 'otel_traces'");
+    const [keys] = await rowsOf(
+      client,
+      "SELECT sorting_key, partition_key FROM system.tables WHERE database = 'otel' AND name = 'otel_traces'",
+    );
     assert.equal(keys.sorting_key, 'ServiceName, SpanName, toDateTime(Timestamp)');
     assert.equal(keys.partition_key, 'toDate(Timestamp)');
   });
@@ -76,7 +87,9 @@ describe('embedded store: tables and round trips', () => {
          Links.TraceId AS lt, Links.SpanId AS ls, Links.TraceState AS lst, Links.Attributes AS la
        FROM otel.otel_traces ORDER BY SpanId`,
     );
-    const spans = traces.resourceSpans.flatMap((rs) => rs.scopeSpans.flatMap((ss) => ss.spans.map((span) => ({ rs, ss, span }))));
+    const spans = traces.resourceSpans.flatMap((rs) =>
+      rs.scopeSpans.flatMap((ss) => ss.spans.map((span) => ({ rs, ss, span }))),
+    );
     spans.sort((a, b) => hex(a.span.spanId).localeCompare(hex(b.span.spanId)));
     assert.equal(rows.length, spans.length);
     const kinds = ['Unspecified', 'Internal', 'Server', 'Client', 'Producer', 'Consumer'];
@@ -90,23 +103,54 @@ describe('embedded store: tables and round trips', () => {
       assert.equal(r.TraceState, span.traceState);
       assert.equal(r.SpanName, span.name);
       assert.equal(r.SpanKind, kinds[span.kind]);
-      assert.equal(r.ServiceName, (rs.resource.attributes.find((a) => a.key === 'service.name')?.value as { stringValue: string }).stringValue);
-      assert.deepEqual(Object.keys(r.ResourceAttributes as object), rs.resource.attributes.map((a) => a.key));
+      assert.equal(
+        r.ServiceName,
+        (rs.resource.attributes.find((a) => a.key === 'service.name')?.value as { stringValue: string }).stringValue,
+      );
+      assert.deepEqual(
+        Object.keys(r.ResourceAttributes as object),
+        rs.resource.attributes.map((a) => a.key),
+      );
       assert.equal(r.ScopeName, ss.scope.name);
       assert.equal(r.ScopeVersion, ss.scope.version);
       assert.equal(r.d, (span.endTimeUnixNano - span.startTimeUnixNano).toString());
       assert.equal(r.StatusCode, codes[span.status.code]);
       assert.equal(r.StatusMessage, span.status.message);
-      assert.deepEqual(r.et, span.events.map((e) => e.timeUnixNano.toString()));
-      assert.deepEqual(r.en, span.events.map((e) => e.name));
-      assert.deepEqual(r.ea, span.events.map((e) => Object.fromEntries(e.attributes.map((a) => [a.key, String((a.value as { stringValue: string }).stringValue)]))));
-      assert.deepEqual(r.lt, span.links.map((l) => hex(l.traceId)));
-      assert.deepEqual(r.ls, span.links.map((l) => hex(l.spanId)));
-      assert.deepEqual(r.lst, span.links.map((l) => l.traceState));
+      assert.deepEqual(
+        r.et,
+        span.events.map((e) => e.timeUnixNano.toString()),
+      );
+      assert.deepEqual(
+        r.en,
+        span.events.map((e) => e.name),
+      );
+      assert.deepEqual(
+        r.ea,
+        span.events.map((e) =>
+          Object.fromEntries(
+            e.attributes.map((a) => [a.key, String((a.value as { stringValue: string }).stringValue)]),
+          ),
+        ),
+      );
+      assert.deepEqual(
+        r.lt,
+        span.links.map((l) => hex(l.traceId)),
+      );
+      assert.deepEqual(
+        r.ls,
+        span.links.map((l) => hex(l.spanId)),
+      );
+      assert.deepEqual(
+        r.lst,
+        span.links.map((l) => l.traceState),
+      );
       assert.equal((r.la as object[]).length, span.links.length);
       if (span.attributes.length) assert.deepEqual(r.SpanAttributes, RICH_AS_STRINGS);
     });
-    const lookup = await rowsOf(client, "SELECT TraceId, toUnixTimestamp(Start) AS s FROM otel.otel_traces_trace_id_ts WHERE TraceId = repeat('ab', 16)");
+    const lookup = await rowsOf(
+      client,
+      "SELECT TraceId, toUnixTimestamp(Start) AS s FROM otel.otel_traces_trace_id_ts WHERE TraceId = repeat('ab', 16)",
+    );
     assert.equal(lookup.length, 1);
     assert.equal(Number(lookup[0].s), Number(T0 / 1_000_000_000n));
   });
@@ -174,22 +218,43 @@ describe('embedded store: tables and round trips', () => {
       assert.equal(r.Flags, dp.flags);
       return dp;
     };
-    const [gauge] = await rowsOf(client, `SELECT ${shared}, Value, Exemplars.Value AS ev, Exemplars.TraceId AS et, Exemplars.SpanId AS es, Exemplars.FilteredAttributes AS ef FROM otel.otel_metrics_gauge`);
-    const g = check(gauge, 'queue.depth') as { asInt: bigint; exemplars: Array<{ asDouble: number; traceId: Uint8Array; spanId: Uint8Array }> };
+    const [gauge] = await rowsOf(
+      client,
+      `SELECT ${shared}, Value, Exemplars.Value AS ev, Exemplars.TraceId AS et, Exemplars.SpanId AS es, Exemplars.FilteredAttributes AS ef FROM otel.otel_metrics_gauge`,
+    );
+    const g = check(gauge, 'queue.depth') as {
+      asInt: bigint;
+      exemplars: Array<{ asDouble: number; traceId: Uint8Array; spanId: Uint8Array }>;
+    };
     assert.equal(gauge.Value, Number(g.asInt));
-    assert.deepEqual(gauge.ev, g.exemplars.map((e) => e.asDouble));
-    assert.deepEqual(gauge.et, g.exemplars.map((e) => hex(e.traceId)));
-    assert.deepEqual(gauge.es, g.exemplars.map((e) => hex(e.spanId)));
+    assert.deepEqual(
+      gauge.ev,
+      g.exemplars.map((e) => e.asDouble),
+    );
+    assert.deepEqual(
+      gauge.et,
+      g.exemplars.map((e) => hex(e.traceId)),
+    );
+    assert.deepEqual(
+      gauge.es,
+      g.exemplars.map((e) => hex(e.spanId)),
+    );
     assert.deepEqual(gauge.ef, [{ f: 'x' }]);
 
-    const [sum] = await rowsOf(client, `SELECT ${shared}, Value, AggregationTemporality, IsMonotonic FROM otel.otel_metrics_sum`);
+    const [sum] = await rowsOf(
+      client,
+      `SELECT ${shared}, Value, AggregationTemporality, IsMonotonic FROM otel.otel_metrics_sum`,
+    );
     const s = check(sum, 'requests') as { asDouble: number };
     const sumDef = sm.metrics.find((m) => m.name === 'requests')!.sum!;
     assert.equal(sum.Value, s.asDouble);
     assert.equal(sum.AggregationTemporality, sumDef.aggregationTemporality);
     assert.equal(sum.IsMonotonic, sumDef.isMonotonic);
 
-    const [hist] = await rowsOf(client, `SELECT ${shared}, toString(Count) AS c, Sum, arrayMap(x -> toString(x), BucketCounts) AS BucketCounts, ExplicitBounds, Min, Max, AggregationTemporality, length(Exemplars.Value) AS ne FROM otel.otel_metrics_histogram`);
+    const [hist] = await rowsOf(
+      client,
+      `SELECT ${shared}, toString(Count) AS c, Sum, arrayMap(x -> toString(x), BucketCounts) AS BucketCounts, ExplicitBounds, Min, Max, AggregationTemporality, length(Exemplars.Value) AS ne FROM otel.otel_metrics_histogram`,
+    );
     const h = check(hist, 'latency') as import('@flowtel/pdata').HistogramDataPoint;
     assert.equal(hist.c, h.count.toString());
     assert.equal(hist.Sum, h.sum);
@@ -200,7 +265,10 @@ describe('embedded store: tables and round trips', () => {
     assert.equal(hist.AggregationTemporality, 1);
     assert.equal(hist.ne, h.exemplars.length);
 
-    const [exp] = await rowsOf(client, `SELECT ${shared}, toString(Count) AS c, Sum, Scale, toString(ZeroCount) AS z, PositiveOffset, arrayMap(x -> toString(x), PositiveBucketCounts) AS PositiveBucketCounts, NegativeOffset, arrayMap(x -> toString(x), NegativeBucketCounts) AS NegativeBucketCounts, Min, Max, AggregationTemporality FROM otel.otel_metrics_exp_histogram`);
+    const [exp] = await rowsOf(
+      client,
+      `SELECT ${shared}, toString(Count) AS c, Sum, Scale, toString(ZeroCount) AS z, PositiveOffset, arrayMap(x -> toString(x), PositiveBucketCounts) AS PositiveBucketCounts, NegativeOffset, arrayMap(x -> toString(x), NegativeBucketCounts) AS NegativeBucketCounts, Min, Max, AggregationTemporality FROM otel.otel_metrics_exp_histogram`,
+    );
     const e = check(exp, 'latency.exp') as import('@flowtel/pdata').ExponentialHistogramDataPoint;
     assert.equal(exp.c, e.count.toString());
     assert.equal(exp.Sum, e.sum);
@@ -212,12 +280,21 @@ describe('embedded store: tables and round trips', () => {
     assert.deepEqual(exp.NegativeBucketCounts, e.negative.bucketCounts.map(String));
     assert.equal(exp.Max, e.max);
 
-    const [summary] = await rowsOf(client, `SELECT ${shared}, toString(Count) AS c, Sum, ValueAtQuantiles.Quantile AS q, ValueAtQuantiles.Value AS v FROM otel.otel_metrics_summary`);
+    const [summary] = await rowsOf(
+      client,
+      `SELECT ${shared}, toString(Count) AS c, Sum, ValueAtQuantiles.Quantile AS q, ValueAtQuantiles.Value AS v FROM otel.otel_metrics_summary`,
+    );
     const q = check(summary, 'rpc.duration') as import('@flowtel/pdata').SummaryDataPoint;
     assert.equal(summary.c, q.count.toString());
     assert.equal(summary.Sum, q.sum);
-    assert.deepEqual(summary.q, q.quantileValues.map((x) => x.quantile));
-    assert.deepEqual(summary.v, q.quantileValues.map((x) => x.value));
+    assert.deepEqual(
+      summary.q,
+      q.quantileValues.map((x) => x.quantile),
+    );
+    assert.deepEqual(
+      summary.v,
+      q.quantileValues.map((x) => x.value),
+    );
   });
 
   test(`request logs of scope ${L7_SCOPE_NAME} go to l7_flow_log, not otel_logs`, async () => {
@@ -255,14 +332,25 @@ describe('embedded store: tables and round trips', () => {
     // as the l7 processor writes it: codes as numbers, the protocol under l7_protocol_str
     const asProcessorWrites = newLogRecord({
       timeUnixNano: T0 + 10_000n,
-      attributes: [attr('l7_protocol_str', 'DNS'), attr('response_status', 4), attr('x_request_id', 'rid-1'), attr('protocol', 17)],
+      attributes: [
+        attr('l7_protocol_str', 'DNS'),
+        attr('response_status', 4),
+        attr('x_request_id', 'rid-1'),
+        attr('protocol', 17),
+      ],
     });
     const logs: Logs = {
       resourceLogs: [
         {
           resource: newResource([attr('service.name', 'edge')]),
           schemaUrl: '',
-          scopeLogs: [{ scope: { name: L7_SCOPE_NAME, version: '', attributes: [], droppedAttributesCount: 0 }, schemaUrl: '', logRecords: [record, asProcessorWrites] }],
+          scopeLogs: [
+            {
+              scope: { name: L7_SCOPE_NAME, version: '', attributes: [], droppedAttributesCount: 0 },
+              schemaUrl: '',
+              logRecords: [record, asProcessorWrites],
+            },
+          ],
         },
       ],
     };
@@ -347,15 +435,29 @@ describe('embedded store: tables and round trips', () => {
 
   test('an INSERT is cut at max_insert_rows and max_insert_bytes', () => {
     const spans = sampleTraces();
-    const byRows = createStore(testSettings('clickhouse', 'exporter', dir), configSchema.parse({ max_insert_rows: 2 }), ['traces']);
+    const byRows = createStore(
+      testSettings('clickhouse', 'exporter', dir),
+      configSchema.parse({ max_insert_rows: 2 }),
+      ['traces'],
+    );
     const blocks = byRows.encode(batchOf('traces', spans, 3));
-    assert.deepEqual(blocks.map((b) => b.rows), [2, 1]);
+    assert.deepEqual(
+      blocks.map((b) => b.rows),
+      [2, 1],
+    );
     const many = sampleTraces();
     const proto = many.resourceSpans[0].scopeSpans[0].spans[1];
     many.resourceSpans[0].scopeSpans[0].spans = Array.from({ length: 1500 }, () => proto);
-    const byBytes = createStore(testSettings('clickhouse', 'exporter', dir), configSchema.parse({ max_insert_bytes: 1 }), ['traces']);
+    const byBytes = createStore(
+      testSettings('clickhouse', 'exporter', dir),
+      configSchema.parse({ max_insert_bytes: 1 }),
+      ['traces'],
+    );
     const cut = byBytes.encode(batchOf('traces', many, 1501));
     assert.ok(cut.length > 1, 'a byte bound smaller than a block cuts it');
-    assert.equal(cut.reduce((n, b) => n + b.rows, 0), 1501);
+    assert.equal(
+      cut.reduce((n, b) => n + b.rows, 0),
+      1501,
+    );
   });
 });

@@ -14,7 +14,9 @@ import { configSchema } from '../src/config.ts';
 test('a logs table without EventName is detected and still written', async (t) => {
   const dir = tempDir(t);
   const cfg = configSchema.parse({ endpoint: 'chdb://./store' });
-  const oldSchema = schemaStatements(cfg, ['logs']).map((s) => s.replace(/\n\s*EventName String CODEC\(ZSTD\(1\)\),/, ''));
+  const oldSchema = schemaStatements(cfg, ['logs']).map((s) =>
+    s.replace(/\n\s*EventName String CODEC\(ZSTD\(1\)\),/, ''),
+  );
   assert.ok(!oldSchema.join('\n').includes('EventName'), 'the old table lacks the column');
   const setup = EmbeddedClient.open(embeddedFolder(cfg.endpoint, dir));
   for (const statement of oldSchema) await setup.query(statement);
@@ -52,7 +54,11 @@ test('a logs table without EventName is detected and still written', async (t) =
   const after = EmbeddedClient.open(embeddedFolder(cfg.endpoint, dir));
   try {
     const names = await rowsOf(after, "SELECT EventName FROM otel.otel_logs WHERE EventName != ''");
-    assert.deepEqual(names.map((r) => r.EventName), ['payment.failure'], 'only the rows written after the upgrade carry it');
+    assert.deepEqual(
+      names.map((r) => r.EventName),
+      ['payment.failure'],
+      'only the rows written after the upgrade carry it',
+    );
   } finally {
     await after.close();
   }

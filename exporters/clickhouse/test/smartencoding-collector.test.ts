@@ -86,14 +86,20 @@ service:
       },
     ],
   }));
-  const res = await fetch(`http://127.0.0.1:${port}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ resourceSpans }) });
+  const res = await fetch(`http://127.0.0.1:${port}/v1/traces`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ resourceSpans }),
+  });
   assert.equal(res.status, 200, await res.text());
 
   const total = PODS.reduce((n, p) => n + p.spans, 0);
   await waitFor(
     'the spans in otel_traces',
     async () => {
-      const out = await runQuery({ endpoint: 'chdb://./store' }, 'SELECT count() AS n FROM otel_traces', 'json', { configDir: dir }).catch(() => '[]');
+      const out = await runQuery({ endpoint: 'chdb://./store' }, 'SELECT count() AS n FROM otel_traces', 'json', {
+        configDir: dir,
+      }).catch(() => '[]');
       const rows = JSON.parse(out) as Array<{ n: string }>;
       return Number(rows[0]?.n) === total ? true : undefined;
     },
@@ -115,7 +121,14 @@ service:
     .map((p) => `${p.pod},${p.ns},${p.service},${p.spans}`);
   assert.equal(cli.stdout, ['pod,namespace,pod_group,n', ...expected, ''].join('\n'));
 
-  const raw = await runCli(['query', '--config', config, '--format', 'csv', "SELECT count() AS n FROM otel_traces WHERE ServiceName = '' AND NOT mapContains(ResourceAttributes, 'k8s.pod.name')"]);
+  const raw = await runCli([
+    'query',
+    '--config',
+    config,
+    '--format',
+    'csv',
+    "SELECT count() AS n FROM otel_traces WHERE ServiceName = '' AND NOT mapContains(ResourceAttributes, 'k8s.pod.name')",
+  ]);
   assert.equal(raw.stdout, `n\n${total}\n`, 'the tags live in the dictionary only');
 
   const services = await runCli(['query', '--config', config, '--format', 'csv', '--services']);

@@ -4,7 +4,17 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { testHost, testSettings } from '@flowtel/testkit';
-import { attr, newLogRecord, newResource, newScope, newSpan, SpanKind, type KeyValue, type Logs, type Traces } from '@flowtel/pdata';
+import {
+  attr,
+  newLogRecord,
+  newResource,
+  newScope,
+  newSpan,
+  SpanKind,
+  type KeyValue,
+  type Logs,
+  type Traces,
+} from '@flowtel/pdata';
 import { decodeBatch, factory as smartencoding, type TagDictionary } from '@flowtel/processor-smartencoding';
 import type { Batch, ConsumerError, Host } from '@flowtel/core';
 import { T0, batchOf, rowsOf, sampleMetrics, tempDir } from '../../../packages/clickhouse/test/fixtures.ts';
@@ -117,9 +127,19 @@ describe('SmartEncoding ids in the embedded store', () => {
     // removed in this suite's after hook: the engine's folder must outlive `before`
     dir = tempDir({ after: (fn) => cleanups.push(fn) });
     const settings = testSettings('smartencoding/store', 'processor', dir);
-    encoder = smartencoding.createProcessor(settings, smartencoding.configSchema.parse({ directory: './dictionary', tags: { cluster: 'eu-1' } }), 'logs', 'logs') as unknown as typeof encoder;
+    encoder = smartencoding.createProcessor(
+      settings,
+      smartencoding.configSchema.parse({ directory: './dictionary', tags: { cluster: 'eu-1' } }),
+      'logs',
+      'logs',
+    ) as unknown as typeof encoder;
     await encoder.start(host);
-    exporter = createStore(testSettings('clickhouse', 'exporter', dir), cfg, ['traces', 'logs', 'metrics'], dictionaryOf);
+    exporter = createStore(
+      testSettings('clickhouse', 'exporter', dir),
+      cfg,
+      ['traces', 'logs', 'metrics'],
+      dictionaryOf,
+    );
     await exporter.open();
     client = await connect(cfg, dir);
 
@@ -130,7 +150,10 @@ describe('SmartEncoding ids in the embedded store', () => {
     const dictionary = dictionaryOf('smartencoding/store')!;
     decodedLogs = decodeBatch(logs, dictionary).data as Logs;
     decodedTraces = decodeBatch(traces, dictionary).data as Traces;
-    assert.ok(get((logs.data as Logs).resourceLogs[0].resource.attributes, 'k8s.pod.name') === undefined, 'the processor encoded the pods');
+    assert.ok(
+      get((logs.data as Logs).resourceLogs[0].resource.attributes, 'k8s.pod.name') === undefined,
+      'the processor encoded the pods',
+    );
     await exporter.write(logs);
     await exporter.write(traces);
   });
@@ -142,14 +165,33 @@ describe('SmartEncoding ids in the embedded store', () => {
   });
 
   test('id columns are filled and the dictionary table holds the entries', async () => {
-    const rows = await rowsOf(client, 'SELECT pod_id_1, namespace_id_1, host_id_1, count() AS n FROM otel.l7_flow_log GROUP BY 1, 2, 3 ORDER BY n');
+    const rows = await rowsOf(
+      client,
+      'SELECT pod_id_1, namespace_id_1, host_id_1, count() AS n FROM otel.l7_flow_log GROUP BY 1, 2, 3 ORDER BY n',
+    );
     assert.equal(rows.length, PODS.length, 'one id set per pod');
-    for (const r of rows) for (const c of ['pod_id_1', 'namespace_id_1', 'host_id_1']) assert.notEqual(r[c], 0, `${c} is set`);
-    assert.deepEqual(rows.map((r) => Number(r.n)), PODS.map((_, i) => (i + 1) * 3));
-    const entries = await rowsOf(client, "SELECT name FROM otel.flowtel_tag_dictionary FINAL WHERE kind = 'pod' ORDER BY name");
-    assert.deepEqual(entries.map((e) => e.name), PODS.map((p) => p.pod).sort());
-    const traceIds = await rowsOf(client, 'SELECT countIf(pod_id = 0) AS none, uniqExact(pod_id) AS pods FROM otel.otel_traces');
-    assert.deepEqual(traceIds.map((r) => [Number(r.none), Number(r.pods)]), [[0, PODS.length]]);
+    for (const r of rows)
+      for (const c of ['pod_id_1', 'namespace_id_1', 'host_id_1']) assert.notEqual(r[c], 0, `${c} is set`);
+    assert.deepEqual(
+      rows.map((r) => Number(r.n)),
+      PODS.map((_, i) => (i + 1) * 3),
+    );
+    const entries = await rowsOf(
+      client,
+      "SELECT name FROM otel.flowtel_tag_dictionary FINAL WHERE kind = 'pod' ORDER BY name",
+    );
+    assert.deepEqual(
+      entries.map((e) => e.name),
+      PODS.map((p) => p.pod).sort(),
+    );
+    const traceIds = await rowsOf(
+      client,
+      'SELECT countIf(pod_id = 0) AS none, uniqExact(pod_id) AS pods FROM otel.otel_traces',
+    );
+    assert.deepEqual(
+      traceIds.map((r) => [Number(r.none), Number(r.pods)]),
+      [[0, PODS.length]],
+    );
   });
 
   test('no tag attribute is left in the attribute maps; the encoded tags are not there either', async () => {
@@ -162,7 +204,10 @@ describe('SmartEncoding ids in the embedded store', () => {
     assert.equal(Number(r.tagged), 0);
     assert.equal(Number(r.pod_names), 0, 'the pod name lives in the dictionary');
     assert.deepEqual((r.services as string[]).sort(), ['cron', 'db', 'web'], 'service.name is kept');
-    const [l7] = await rowsOf(client, "SELECT countIf(arrayExists(k -> startsWith(k, 'flowtel.tag.'), attribute_names)) AS tagged FROM otel.l7_flow_log");
+    const [l7] = await rowsOf(
+      client,
+      "SELECT countIf(arrayExists(k -> startsWith(k, 'flowtel.tag.'), attribute_names)) AS tagged FROM otel.l7_flow_log",
+    );
     assert.equal(Number(l7.tagged), 0);
   });
 
@@ -181,7 +226,12 @@ describe('SmartEncoding ids in the embedded store', () => {
       }
     }
     const out = JSON.parse(
-      await runQuery(cfg, "SELECT pod_1, pod_ns_1, count() AS n, sum(response_duration) AS total FROM l7_flow_log WHERE pod_ns_1 = 'shop' GROUP BY pod_1, pod_ns_1 ORDER BY pod_1", 'json', { configDir: dir }),
+      await runQuery(
+        cfg,
+        "SELECT pod_1, pod_ns_1, count() AS n, sum(response_duration) AS total FROM l7_flow_log WHERE pod_ns_1 = 'shop' GROUP BY pod_1, pod_ns_1 ORDER BY pod_1",
+        'json',
+        { configDir: dir },
+      ),
     ) as Array<{ pod_1: string; pod_ns_1: string; n: string; total: string }>;
     assert.deepEqual(
       out.map((r) => [r.pod_1, r.pod_ns_1, Number(r.n), Number(r.total)]),
@@ -189,10 +239,19 @@ describe('SmartEncoding ids in the embedded store', () => {
     );
 
     const labelled = JSON.parse(
-      await runQuery(cfg, "SELECT SpanName, pod, namespace, host FROM otel_traces WHERE `k8s.label.app` = 'web' AND pod != 'web-2' ORDER BY namespace, SpanId", 'json', { configDir: dir }),
+      await runQuery(
+        cfg,
+        "SELECT SpanName, pod, namespace, host FROM otel_traces WHERE `k8s.label.app` = 'web' AND pod != 'web-2' ORDER BY namespace, SpanId",
+        'json',
+        { configDir: dir },
+      ),
     ) as Array<Record<string, string>>;
     const want = decodedTraces.resourceSpans
-      .filter((rs) => get(rs.resource.attributes, 'k8s.pod.label.app') === 'web' && get(rs.resource.attributes, 'k8s.pod.name') !== 'web-2')
+      .filter(
+        (rs) =>
+          get(rs.resource.attributes, 'k8s.pod.label.app') === 'web' &&
+          get(rs.resource.attributes, 'k8s.pod.name') !== 'web-2',
+      )
       .flatMap((rs) =>
         rs.scopeSpans[0].spans.map(() => ({
           SpanName: 'GET /web',
@@ -206,11 +265,31 @@ describe('SmartEncoding ids in the embedded store', () => {
 
   test('the README recipe restores ResourceAttributes as decoded', async () => {
     // every kind's attributes over what stayed on the row, the `resource` entry last (it wins on decode)
-    const kinds = ['agent', 'host', 'process', 'container', 'pod', 'namespace', 'node', 'workload', 'service', 'resource'];
-    const restored = kinds.reduce((map, k) => `mapUpdate(${map}, dictGet('otel.flowtel_tag_${k}', 'attributes', toUInt64(${k}_id)))`, 'ResourceAttributes');
-    const rows = await rowsOf(client, `SELECT DISTINCT ${restored} AS attributes FROM otel.otel_traces WHERE pod_id != 0`);
-    const sorted = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).sort(([a], [b]) => a.localeCompare(b)));
-    const want = decodedTraces.resourceSpans.map((rs) => sorted(Object.fromEntries(rs.resource.attributes.map((kv) => [kv.key, get(rs.resource.attributes, kv.key)]))));
+    const kinds = [
+      'agent',
+      'host',
+      'process',
+      'container',
+      'pod',
+      'namespace',
+      'node',
+      'workload',
+      'service',
+      'resource',
+    ];
+    const restored = kinds.reduce(
+      (map, k) => `mapUpdate(${map}, dictGet('otel.flowtel_tag_${k}', 'attributes', toUInt64(${k}_id)))`,
+      'ResourceAttributes',
+    );
+    const rows = await rowsOf(
+      client,
+      `SELECT DISTINCT ${restored} AS attributes FROM otel.otel_traces WHERE pod_id != 0`,
+    );
+    const sorted = (o: Record<string, unknown>) =>
+      Object.fromEntries(Object.entries(o).sort(([a], [b]) => a.localeCompare(b)));
+    const want = decodedTraces.resourceSpans.map((rs) =>
+      sorted(Object.fromEntries(rs.resource.attributes.map((kv) => [kv.key, get(rs.resource.attributes, kv.key)]))),
+    );
     const got = rows.map((r) => sorted(r.attributes as Record<string, unknown>));
     const key = (o: Record<string, unknown>) => JSON.stringify(o);
     assert.deepEqual(got.map(key).sort(), want.map(key).sort());
@@ -218,7 +297,9 @@ describe('SmartEncoding ids in the embedded store', () => {
 
   test('metric data points get the id columns of every metric table', async () => {
     const metrics = sampleMetrics();
-    metrics.resourceMetrics[0].resource.attributes.push(...podResource(PODS[2]).filter((kv) => kv.key !== 'service.name'));
+    metrics.resourceMetrics[0].resource.attributes.push(
+      ...podResource(PODS[2]).filter((kv) => kv.key !== 'service.name'),
+    );
     const batch = batchOf('metrics', metrics, 5);
     encoder.process(batch);
     await exporter.write(batch);
@@ -230,7 +311,11 @@ describe('SmartEncoding ids in the embedded store', () => {
         { configDir: dir },
       ),
     ) as Array<Record<string, string>>;
-    const names = (kind: 'gauge' | 'sum') => metrics.resourceMetrics[0].scopeMetrics[0].metrics.filter((m) => m[kind]).map((m) => m.name).sort();
+    const names = (kind: 'gauge' | 'sum') =>
+      metrics.resourceMetrics[0].scopeMetrics[0].metrics
+        .filter((m) => m[kind])
+        .map((m) => m.name)
+        .sort();
     assert.deepEqual(out, [
       ...names('gauge').map((MetricName) => ({ t: 'gauge', pod: 'db-0', namespace: 'shop', MetricName })),
       ...names('sum').map((MetricName) => ({ t: 'sum', pod: 'db-0', namespace: 'shop', MetricName })),
@@ -240,23 +325,37 @@ describe('SmartEncoding ids in the embedded store', () => {
   test('ids nothing here can decode are refused for good, not retried', async () => {
     const foreign = spans();
     foreign.resourceSpans = foreign.resourceSpans.slice(0, 1);
-    foreign.resourceSpans[0].resource.attributes = [attr('flowtel.tag.dictionary', 'smartencoding/elsewhere'), attr('flowtel.tag.dict_version', 1), attr('flowtel.tag.pod_id', 1)];
-    await assert.rejects(exporter.write(batchOf('traces', foreign, 1)), (err: ConsumerError) => !err.retryable && /no smartencoding processor of this collector holds/.test(err.message));
+    foreign.resourceSpans[0].resource.attributes = [
+      attr('flowtel.tag.dictionary', 'smartencoding/elsewhere'),
+      attr('flowtel.tag.dict_version', 1),
+      attr('flowtel.tag.pod_id', 1),
+    ];
+    await assert.rejects(
+      exporter.write(batchOf('traces', foreign, 1)),
+      (err: ConsumerError) => !err.retryable && /no smartencoding processor of this collector holds/.test(err.message),
+    );
     const version = dictionaryOf('smartencoding/store')!.version;
-    foreign.resourceSpans[0].resource.attributes = [attr('flowtel.tag.dictionary', 'smartencoding/store'), attr('flowtel.tag.dict_version', version + 5), attr('flowtel.tag.pod_id', 1)];
-    await assert.rejects(exporter.write(batchOf('traces', foreign, 1)), (err: ConsumerError) => !err.retryable && /encoded against another dictionary/.test(err.message));
+    foreign.resourceSpans[0].resource.attributes = [
+      attr('flowtel.tag.dictionary', 'smartencoding/store'),
+      attr('flowtel.tag.dict_version', version + 5),
+      attr('flowtel.tag.pod_id', 1),
+    ];
+    await assert.rejects(
+      exporter.write(batchOf('traces', foreign, 1)),
+      (err: ConsumerError) => !err.retryable && /encoded against another dictionary/.test(err.message),
+    );
   });
 
   test('the services view shows the services by name', async () => {
-    const out = JSON.parse(await runQuery(cfg, { services: true }, 'json', { configDir: dir })) as Array<{ service: string; requests: string }>;
-    assert.deepEqual(
-      out.map((r) => [r.service, Number(r.requests)]).sort(),
-      [
-        ['cron', 5],
-        ['db', 3],
-        ['web', 1 + 2 + 4],
-      ],
-    );
+    const out = JSON.parse(await runQuery(cfg, { services: true }, 'json', { configDir: dir })) as Array<{
+      service: string;
+      requests: string;
+    }>;
+    assert.deepEqual(out.map((r) => [r.service, Number(r.requests)]).sort(), [
+      ['cron', 5],
+      ['db', 3],
+      ['web', 1 + 2 + 4],
+    ]);
   });
 
   test('records without ids beside encoded ones keep their attributes and get id 0', async () => {
@@ -266,9 +365,14 @@ describe('SmartEncoding ids in the embedded store', () => {
     const batch = batchOf('traces', { resourceSpans: [encoded] }, 4);
     encoder.process(batch);
     await exporter.write(batchOf('traces', { resourceSpans: [plain, encoded] }, 7));
-    const rows = await rowsOf(client, "SELECT pod_id, ResourceAttributes FROM otel.otel_traces WHERE ResourceAttributes['marker'] = 'plain'");
+    const rows = await rowsOf(
+      client,
+      "SELECT pod_id, ResourceAttributes FROM otel.otel_traces WHERE ResourceAttributes['marker'] = 'plain'",
+    );
     assert.equal(rows.length, 3);
-    const asSent = Object.fromEntries(plain.resource.attributes.map((kv) => [kv.key, get(plain.resource.attributes, kv.key)]));
+    const asSent = Object.fromEntries(
+      plain.resource.attributes.map((kv) => [kv.key, get(plain.resource.attributes, kv.key)]),
+    );
     for (const r of rows) assert.deepEqual(r, { pod_id: 0, ResourceAttributes: asSent });
   });
 });

@@ -14,16 +14,29 @@ type Fields = Record<string, number | string>;
 function summary(batch: Batch): { message: string; fields: Fields } {
   switch (batch.signal) {
     case 'traces':
-      return { message: 'Traces', fields: { 'resource spans': batch.data.resourceSpans.length, spans: spanCount(batch.data) } };
+      return {
+        message: 'Traces',
+        fields: { 'resource spans': batch.data.resourceSpans.length, spans: spanCount(batch.data) },
+      };
     case 'metrics': {
-      const metrics = batch.data.resourceMetrics.reduce((n, rm) => n + rm.scopeMetrics.reduce((m, sm) => m + sm.metrics.length, 0), 0);
+      const metrics = batch.data.resourceMetrics.reduce(
+        (n, rm) => n + rm.scopeMetrics.reduce((m, sm) => m + sm.metrics.length, 0),
+        0,
+      );
       return {
         message: 'Metrics',
-        fields: { 'resource metrics': batch.data.resourceMetrics.length, metrics, 'data points': dataPointCount(batch.data) },
+        fields: {
+          'resource metrics': batch.data.resourceMetrics.length,
+          metrics,
+          'data points': dataPointCount(batch.data),
+        },
       };
     }
     case 'logs':
-      return { message: 'Logs', fields: { 'resource logs': batch.data.resourceLogs.length, 'log records': logRecordCount(batch.data) } };
+      return {
+        message: 'Logs',
+        fields: { 'resource logs': batch.data.resourceLogs.length, 'log records': logRecordCount(batch.data) },
+      };
     case 'socket':
       return { message: 'SocketEvents', fields: { source: batch.data.source, 'socket events': batch.data.count } };
   }
@@ -60,7 +73,12 @@ export interface DebugOutput {
  * where the service's logs go, stderr by default); on stdout as plain text with
  * `use_internal_logger: false`.
  */
-export function createDebugExporter(settings: CreateSettings, config: DebugConfig, signals: PipelineSignal[], output: DebugOutput = {}): Exporter {
+export function createDebugExporter(
+  settings: CreateSettings,
+  config: DebugConfig,
+  signals: PipelineSignal[],
+  output: DebugOutput = {},
+): Exporter {
   const sampler = new Sampler(config.sampling_initial, config.sampling_thereafter);
   const stdout = output.stdout ?? process.stdout;
   const write = (message: string, fields?: Fields) => {

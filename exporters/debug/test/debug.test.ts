@@ -34,7 +34,12 @@ async function run(exporter: Exporter, batches: Batch[]): Promise<void> {
 }
 
 test('defaults are otelcol’s and unknown verbosities are refused', () => {
-  assert.deepEqual(factory.configSchema.parse({}), { verbosity: 'basic', sampling_initial: 2, sampling_thereafter: 1, use_internal_logger: true });
+  assert.deepEqual(factory.configSchema.parse({}), {
+    verbosity: 'basic',
+    sampling_initial: 2,
+    sampling_thereafter: 1,
+    use_internal_logger: true,
+  });
   const bad = factory.configSchema.safeParse({ verbosity: 'verbose' });
   assert.equal(bad.success, false);
   assert.match(JSON.stringify(bad.error!.issues), /basic.*normal.*detailed/);
@@ -85,16 +90,25 @@ test('use_internal_logger: false writes zap-console text to stdout', async () =>
 test('sampling: the first sampling_initial per second, then every sampling_thereafter-th', async () => {
   const sampler = new Sampler(2, 3);
   const second = 1_000_000;
-  const passed = Array.from({ length: 8 }, (_, i) => sampler.allow('Traces', second + i)).map((ok, i) => (ok ? i + 1 : 0)).filter(Boolean);
+  const passed = Array.from({ length: 8 }, (_, i) => sampler.allow('Traces', second + i))
+    .map((ok, i) => (ok ? i + 1 : 0))
+    .filter(Boolean);
   assert.deepEqual(passed, [1, 2, 5, 8]);
   assert.equal(sampler.allow('Traces', second + 1000), true, 'a new second starts over');
   assert.equal(sampler.allow('Logs', second + 1000), true, 'each message has its own count');
 
   const dropAll = new Sampler(1, 0);
-  assert.deepEqual([1, 2, 3].map(() => dropAll.allow('x', second)), [true, false, false]);
+  assert.deepEqual(
+    [1, 2, 3].map(() => dropAll.allow('x', second)),
+    [true, false, false],
+  );
 
   const { settings, lines } = capture();
-  const exporter = factory.createExporter(settings, factory.configSchema.parse({ sampling_initial: 1, sampling_thereafter: 0 }), ['traces']);
+  const exporter = factory.createExporter(
+    settings,
+    factory.configSchema.parse({ sampling_initial: 1, sampling_thereafter: 0 }),
+    ['traces'],
+  );
   await run(exporter, [traces(), traces(), traces()]);
   assert.equal(lines.filter((l) => l.msg === 'Traces').length, 1, 'the exporter applies it');
 });

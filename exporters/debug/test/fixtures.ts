@@ -29,7 +29,9 @@ export function twoSpans(): Traces {
                 status: { code: 2, message: 'boom' },
                 attributes: [attr('net.peer.ip', '1.2.3.4'), attr('retries', 3)],
                 droppedAttributesCount: 1,
-                events: [{ name: 'retry', timeUnixNano: T2, attributes: [attr('attempt', 2)], droppedAttributesCount: 0 }],
+                events: [
+                  { name: 'retry', timeUnixNano: T2, attributes: [attr('attempt', 2)], droppedAttributesCount: 0 },
+                ],
               }),
               newSpan({
                 traceId: TRACE_ID,
@@ -39,7 +41,16 @@ export function twoSpans(): Traces {
                 kind: 3,
                 startTimeUnixNano: T1,
                 endTimeUnixNano: T1,
-                links: [{ traceId: TRACE_ID, spanId: SPAN_ID, traceState: '', attributes: [], droppedAttributesCount: 4, flags: 0 }],
+                links: [
+                  {
+                    traceId: TRACE_ID,
+                    spanId: SPAN_ID,
+                    traceState: '',
+                    attributes: [],
+                    droppedAttributesCount: 4,
+                    flags: 0,
+                  },
+                ],
               }),
             ],
           },
@@ -64,7 +75,11 @@ export function oneLog(): Logs {
                 timeUnixNano: T2,
                 severityText: 'Info',
                 severityNumber: 9,
-                body: { kvlistValue: { values: [attr('z', 'last'), attr('a', 1), { key: 'html', value: { stringValue: '<b>' } }] } },
+                body: {
+                  kvlistValue: {
+                    values: [attr('z', 'last'), attr('a', 1), { key: 'html', value: { stringValue: '<b>' } }],
+                  },
+                },
                 attributes: [attr('app', 'server'), attr('instance_num', 1), attr('ratio', 0.5)],
                 traceId: TRACE_ID,
               }),
@@ -96,7 +111,13 @@ export function allMetricTypes(): Metrics {
             scope: newScope(),
             schemaUrl: '',
             metrics: [
-              { name: 'gauge-int', description: '', unit: '1', metadata: [], gauge: { dataPoints: [point([attr('label-1', 'label-value-1')], { asInt: 123n })] } },
+              {
+                name: 'gauge-int',
+                description: '',
+                unit: '1',
+                metadata: [],
+                gauge: { dataPoints: [point([attr('label-1', 'label-value-1')], { asInt: 123n })] },
+              },
               {
                 name: 'sum-double',
                 description: 'a sum',
@@ -120,7 +141,15 @@ export function allMetricTypes(): Metrics {
                       max: 15,
                       explicitBounds: [1],
                       bucketCounts: [0n, 1n],
-                      exemplars: [{ filteredAttributes: [attr('exemplar-attachment', 'x')], timeUnixNano: T2, asDouble: 15, traceId: TRACE_ID, spanId: SPAN_ID }],
+                      exemplars: [
+                        {
+                          filteredAttributes: [attr('exemplar-attachment', 'x')],
+                          timeUnixNano: T2,
+                          asDouble: 15,
+                          traceId: TRACE_ID,
+                          spanId: SPAN_ID,
+                        },
+                      ],
                     },
                   ],
                 },
@@ -151,7 +180,11 @@ export function allMetricTypes(): Metrics {
                 description: '',
                 unit: '1',
                 metadata: [],
-                summary: { dataPoints: [{ ...point([], {}), count: 1n, sum: 15, quantileValues: [{ quantile: 0.01, value: 15 }] }] },
+                summary: {
+                  dataPoints: [
+                    { ...point([], {}), count: 1n, sum: 15, quantileValues: [{ quantile: 0.01, value: 15 }] },
+                  ],
+                },
               },
             ],
           },

@@ -1,7 +1,16 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Direction, L4Protocol, SocketEventBatch, SocketEventKind, SocketRole } from '@flowtel/pdata';
-import { logsDetailed, logsNormal, metricsDetailed, metricsNormal, socketDetailed, socketNormal, tracesDetailed, tracesNormal } from '../src/index.ts';
+import {
+  logsDetailed,
+  logsNormal,
+  metricsDetailed,
+  metricsNormal,
+  socketDetailed,
+  socketNormal,
+  tracesDetailed,
+  tracesNormal,
+} from '../src/index.ts';
 import { goTimestamp, goV, severityName, valueAsString } from '../src/text/go-format.ts';
 import { allMetricTypes, oneLog, twoSpans } from './fixtures.ts';
 
@@ -227,7 +236,15 @@ test('socket events: one line per event, and a field list with a hex dump in det
     byteCount: payload.length + 100,
     payload,
   };
-  const received = { ...sent, timestampNs: 123456999n, direction: Direction.INGRESS, localAddr: '::1', remoteAddr: '::1', byteCount: 0, payload: new Uint8Array(0) };
+  const received = {
+    ...sent,
+    timestampNs: 123456999n,
+    direction: Direction.INGRESS,
+    localAddr: '::1',
+    remoteAddr: '::1',
+    byteCount: 0,
+    payload: new Uint8Array(0),
+  };
   const batch = SocketEventBatch.from('ebpf', [sent, received]);
   assert.equal(
     socketNormal(batch),

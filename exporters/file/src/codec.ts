@@ -5,7 +5,15 @@
 import { permanent } from '@flowtel/core';
 import { compress } from '@flowtel/otlp';
 import type { Batch } from '@flowtel/core';
-import { EncodeBuffer, encodeLogs, encodeLogsJson, encodeMetrics, encodeMetricsJson, encodeTraces, encodeTracesJson } from '@flowtel/pdata';
+import {
+  EncodeBuffer,
+  encodeLogs,
+  encodeLogsJson,
+  encodeMetrics,
+  encodeMetricsJson,
+  encodeTraces,
+  encodeTracesJson,
+} from '@flowtel/pdata';
 
 /** One record, as the pieces that are written one after the other (no copy to join them), valid until the next call. */
 export type Encode = (batch: Batch) => Uint8Array[] | Promise<Uint8Array[]>;
@@ -29,7 +37,7 @@ function payload(batch: Batch, format: 'json' | 'proto', reused?: EncodeBuffer):
 export function lengthPrefixedRecords(bytes: Uint8Array): Uint8Array[] {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const out: Uint8Array[] = [];
-  for (let at = 0; at + 4 <= bytes.length; ) {
+  for (let at = 0; at + 4 <= bytes.length;) {
     const size = view.getUint32(at);
     out.push(bytes.subarray(at + 4, at + 4 + size));
     at += 4 + size;

@@ -39,14 +39,19 @@ export const fileConfigSchema = z
   .superRefine((c, ctx) => {
     const fail = (message: string, key: string) => ctx.addIssue({ code: z.ZodIssueCode.custom, message, path: [key] });
     if (c.path === '') return fail('path must be non-empty', 'path');
-    if (c.append && c.compression !== '') return fail('append and compression enabled at the same time is not supported', 'append');
+    if (c.append && c.compression !== '')
+      return fail('append and compression enabled at the same time is not supported', 'append');
     if (c.append && c.rotation) return fail('append and rotation enabled at the same time is not supported', 'append');
-    if (c.format !== 'json' && c.format !== 'proto') return fail(`format type is not supported: "${c.format}" (valid: json, proto)`, 'format');
-    if (c.compression !== '' && c.compression !== 'zstd') return fail(`compression is not supported: "${c.compression}" (valid: zstd)`, 'compression');
+    if (c.format !== 'json' && c.format !== 'proto')
+      return fail(`format type is not supported: "${c.format}" (valid: json, proto)`, 'format');
+    if (c.compression !== '' && c.compression !== 'zstd')
+      return fail(`compression is not supported: "${c.compression}" (valid: zstd)`, 'compression');
     if (c.flush_interval < 0) return fail('flush_interval must be larger than zero', 'flush_interval');
-    if (c.group_by?.enabled) return fail('group_by is not supported by flowtel: set enabled: false or remove it', 'group_by');
+    if (c.group_by?.enabled)
+      return fail('group_by is not supported by flowtel: set enabled: false or remove it', 'group_by');
     if (c.directory_permissions !== undefined) {
-      if (!c.create_directory) return fail('directory_permissions requires create_directory to be true', 'directory_permissions');
+      if (!c.create_directory)
+        return fail('directory_permissions requires create_directory to be true', 'directory_permissions');
       if (!/^[0-7]+$/.test(c.directory_permissions)) {
         return fail('directory_permissions value must be a valid octal representation', 'directory_permissions');
       }

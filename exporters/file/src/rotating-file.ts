@@ -5,7 +5,17 @@
 //
 // I/O is synchronous on purpose: writes land in the page cache in microseconds, the order of
 // records and rotations stays trivially right, and a flush on shutdown cannot be lost.
-import { closeSync, existsSync, fstatSync, openSync, readdirSync, renameSync, statSync, unlinkSync, writevSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fstatSync,
+  openSync,
+  readdirSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writevSync,
+} from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
 import { permanent } from '@flowtel/core';
 import type { RotationConfig } from './config.ts';
@@ -30,8 +40,24 @@ const pad = (n: number, width = 2) => String(n).padStart(width, '0');
 function stamp(ms: number, local: boolean): string {
   const d = new Date(ms);
   const [y, mo, da, h, mi, s, milli] = local
-    ? [d.getFullYear(), d.getMonth() + 1, d.getDate(), d.getHours(), d.getMinutes(), d.getSeconds(), d.getMilliseconds()]
-    : [d.getUTCFullYear(), d.getUTCMonth() + 1, d.getUTCDate(), d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds(), d.getUTCMilliseconds()];
+    ? [
+        d.getFullYear(),
+        d.getMonth() + 1,
+        d.getDate(),
+        d.getHours(),
+        d.getMinutes(),
+        d.getSeconds(),
+        d.getMilliseconds(),
+      ]
+    : [
+        d.getUTCFullYear(),
+        d.getUTCMonth() + 1,
+        d.getUTCDate(),
+        d.getUTCHours(),
+        d.getUTCMinutes(),
+        d.getUTCSeconds(),
+        d.getUTCMilliseconds(),
+      ];
   return `${y}-${pad(mo)}-${pad(da)}T${pad(h)}-${pad(mi)}-${pad(s)}.${pad(milli, 3)}`;
 }
 
@@ -158,7 +184,10 @@ export class RotatingFile {
     const dir = dirname(this.path);
     const backups = readdirSync(dir)
       .filter((f) => f.startsWith(prefix) && f.endsWith(ext))
-      .map((f) => ({ file: join(dir, f), at: parseStamp(f.slice(prefix.length, f.length - ext.length), rotation.localtime) }))
+      .map((f) => ({
+        file: join(dir, f),
+        at: parseStamp(f.slice(prefix.length, f.length - ext.length), rotation.localtime),
+      }))
       .filter((b): b is { file: string; at: number } => b.at !== undefined)
       .sort((a, b) => b.at - a.at);
     const cutoff = Date.now() - rotation.max_days * DAY_MS;

@@ -93,7 +93,16 @@ const metrics = (): Metrics => ({
               sum: {
                 aggregationTemporality: 2,
                 isMonotonic: true,
-                dataPoints: [{ attributes: [], startTimeUnixNano: 1n, timeUnixNano: 9007199254740993n, asInt: 42n, exemplars: [], flags: 0 }],
+                dataPoints: [
+                  {
+                    attributes: [],
+                    startTimeUnixNano: 1n,
+                    timeUnixNano: 9007199254740993n,
+                    asInt: 42n,
+                    exemplars: [],
+                    flags: 0,
+                  },
+                ],
               },
             },
           ],
@@ -108,7 +117,13 @@ const logs = (): Logs => ({
     {
       resource: newResource(),
       schemaUrl: '',
-      scopeLogs: [{ scope: newScope(), schemaUrl: '', logRecords: [newLogRecord({ body: { stringValue: 'hello' }, severityNumber: 9 })] }],
+      scopeLogs: [
+        {
+          scope: newScope(),
+          schemaUrl: '',
+          logRecords: [newLogRecord({ body: { stringValue: 'hello' }, severityNumber: 9 })],
+        },
+      ],
     },
   ],
 });
@@ -166,7 +181,10 @@ test('an existing file is truncated, unless append is set', async (t) => {
   await appending.start(host);
   await appending.consume(batch('traces', traces('newer')));
   await appending.shutdown();
-  const names = readFileSync(path, 'utf8').split('\n').filter(Boolean).map((l) => spanName(tracesFromJson(l)));
+  const names = readFileSync(path, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => spanName(tracesFromJson(l)));
   assert.deepEqual(names, ['new', 'newer']);
 });
 
@@ -195,7 +213,11 @@ test('records small enough to buffer and records too big to, in turn, all read b
     const bytes = readFileSync(path);
     const records =
       format === 'json'
-        ? bytes.toString('utf8').trimEnd().split('\n').map((line) => tracesFromJson(line))
+        ? bytes
+            .toString('utf8')
+            .trimEnd()
+            .split('\n')
+            .map((line) => tracesFromJson(line))
         : lengthPrefixedRecords(bytes).map((message) => decodeTraces(message));
     assert.deepEqual(
       records.map(spanName),
@@ -225,7 +247,10 @@ test('rotation: full files are renamed with a timestamp, max_backups are kept, e
   const read = [...backups, 'traces.json'].flatMap((f) => {
     const size = statSync(join(dir, f)).size;
     assert.ok(size <= MIB, `${f} is ${size} bytes, at most max_megabytes`);
-    return readFileSync(join(dir, f), 'utf8').split('\n').filter(Boolean).map((l) => spanName(tracesFromJson(l)));
+    return readFileSync(join(dir, f), 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => spanName(tracesFromJson(l)));
   });
   assert.ok(read.length >= 6, `three files of three records each hold the newest ones: ${read}`);
   assert.deepEqual(read, written.slice(written.length - read.length), 'the newest records, in order, none cut');
@@ -291,12 +316,21 @@ test('config is validated as fileexporter validates it', () => {
     return r.error!.issues[0].message;
   };
   assert.equal(message({}), 'path must be non-empty');
-  assert.equal(message({ path: 'x', append: true, rotation: {} }), 'append and rotation enabled at the same time is not supported');
+  assert.equal(
+    message({ path: 'x', append: true, rotation: {} }),
+    'append and rotation enabled at the same time is not supported',
+  );
   assert.match(message({ path: 'x', format: 'xml' }), /format type is not supported.*json, proto/);
   assert.match(message({ path: 'x', compression: 'gzip' }), /compression is not supported/);
   assert.match(message({ path: 'x', group_by: { enabled: true } }), /group_by is not supported/);
-  assert.equal(message({ path: 'x', directory_permissions: '0700' }), 'directory_permissions requires create_directory to be true');
-  assert.equal(message({ path: 'x', create_directory: true, directory_permissions: '9' }), 'directory_permissions value must be a valid octal representation');
+  assert.equal(
+    message({ path: 'x', directory_permissions: '0700' }),
+    'directory_permissions requires create_directory to be true',
+  );
+  assert.equal(
+    message({ path: 'x', create_directory: true, directory_permissions: '9' }),
+    'directory_permissions value must be a valid octal representation',
+  );
   assert.match(message({ path: 'x', rotation: { max_megabyte: 1 } }), /max_megabyte/);
   const c = factory.configSchema.parse({ path: 'x', rotation: {}, flush_interval: 0 });
   assert.deepEqual(c.rotation, { max_megabytes: 100, max_days: 0, max_backups: 100, localtime: false });
@@ -314,5 +348,8 @@ test('compression zstd: each record compressed on its own and length-prefixed, r
   const records = lengthPrefixedRecords(readFileSync(join(dir, 'out.zst')));
   assert.equal(records.length, 2);
   if (!codecToolsOr(t)) return;
-  assert.deepEqual(records.map((r) => spanName(tracesFromJson(zstdTool(['-d', '-c', '-q'], r).toString()))), ['z', 'y']);
+  assert.deepEqual(
+    records.map((r) => spanName(tracesFromJson(zstdTool(['-d', '-c', '-q'], r).toString()))),
+    ['z', 'y'],
+  );
 });

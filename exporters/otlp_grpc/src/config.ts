@@ -6,7 +6,9 @@ export const otlpGrpcExporterConfigSchema = z
     ...exporterHelperShape,
     /** host:port, optionally with http:// (no TLS) or https:// in front */
     // otelcol has no default: an otlp exporter without an endpoint is refused
-    endpoint: z.string({ required_error: 'requires a non-empty "endpoint"' }).refine((e) => e.replace(/^https?:\/\//, '') !== '', 'requires a non-empty "endpoint"'),
+    endpoint: z
+      .string({ required_error: 'requires a non-empty "endpoint"' })
+      .refine((e) => e.replace(/^https?:\/\//, '') !== '', 'requires a non-empty "endpoint"'),
     tls: tlsClientSchema.default({}),
     headers: z.record(z.string()).default({}),
     /**
@@ -17,16 +19,27 @@ export const otlpGrpcExporterConfigSchema = z
     compression: z
       .enum(['gzip', 'deflate', 'snappy', 'zstd', 'none', '', 'zlib', 'lz4', 'x-snappy-framed'])
       .default('gzip')
-      .refine((c) => c !== 'zlib' && c !== 'lz4' && c !== 'x-snappy-framed', (c) => ({
-        message: `unsupported compression type "${c}" (gRPC takes gzip, snappy, zstd or none)`,
-      })),
+      .refine(
+        (c) => c !== 'zlib' && c !== 'lz4' && c !== 'x-snappy-framed',
+        (c) => ({
+          message: `unsupported compression type "${c}" (gRPC takes gzip, snappy, zstd or none)`,
+        }),
+      ),
     auth: authConfigSchema.optional(),
     authority: z.string().optional(),
     /** grpc-go's balancers that grpc-js has too; set as the channel's load-balancing config */
-    balancer_name: z.enum(['round_robin', 'pick_first'], { errorMap: () => ({ message: 'balancer_name must be round_robin or pick_first' }) }).optional(),
+    balancer_name: z
+      .enum(['round_robin', 'pick_first'], {
+        errorMap: () => ({ message: 'balancer_name must be round_robin or pick_first' }),
+      })
+      .optional(),
     wait_for_ready: z.boolean().default(false),
-    read_buffer_size: notInFlowtel("read_buffer_size is not in flowtel: grpc-js has no per-connection read buffer to size"),
-    write_buffer_size: notInFlowtel("write_buffer_size is not in flowtel: grpc-js has no per-connection write buffer to size"),
+    read_buffer_size: notInFlowtel(
+      'read_buffer_size is not in flowtel: grpc-js has no per-connection read buffer to size',
+    ),
+    write_buffer_size: notInFlowtel(
+      'write_buffer_size is not in flowtel: grpc-js has no per-connection write buffer to size',
+    ),
     keepalive: z
       .object({
         time: z.string().optional(),

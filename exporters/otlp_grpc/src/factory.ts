@@ -10,5 +10,6 @@ export const factory: ExporterFactory<OtlpGrpcExporterConfig> = {
   stability: { traces: 'stable', metrics: 'stable', logs: 'stable' },
   description: 'sends traces, metrics and logs over OTLP/gRPC',
   configSchema: otlpGrpcExporterConfigSchema,
-  createExporter: (settings, config, signals) => queuedSenderExporter(settings, config, signals, new OtlpGrpcSender(settings, config)),
+  createExporter: (settings, config, signals) =>
+    queuedSenderExporter(settings, config, signals, new OtlpGrpcSender(settings, config)),
 };

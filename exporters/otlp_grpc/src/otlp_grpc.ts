@@ -1,10 +1,33 @@
 // The otlp_grpc exporter: one unary Export call per batch over a long-lived grpc-js channel,
 // with otelcol's retry classification of the answer.
-import { Client, Metadata, credentials as grpcCredentials, type ChannelCredentials, type ChannelOptions, type ServiceError } from '@grpc/grpc-js';
-import { parseDuration, retryable, type Batch, type CreateSettings, type Host, type PipelineSignal } from '@flowtel/core';
 import {
-  GRPC_COMPRESSION_OPTION, RequestHeaderSource, codecFor, exportMethod, grpcRefusal, installGrpcCompression, readPem, retryDelayFromMetadata,
-  warnOnPartialSuccess, type OtlpSender, type RawExportMethod,
+  Client,
+  Metadata,
+  credentials as grpcCredentials,
+  type ChannelCredentials,
+  type ChannelOptions,
+  type ServiceError,
+} from '@grpc/grpc-js';
+import {
+  parseDuration,
+  retryable,
+  type Batch,
+  type CreateSettings,
+  type Host,
+  type PipelineSignal,
+} from '@flowtel/core';
+import {
+  GRPC_COMPRESSION_OPTION,
+  RequestHeaderSource,
+  codecFor,
+  exportMethod,
+  grpcRefusal,
+  installGrpcCompression,
+  readPem,
+  retryDelayFromMetadata,
+  warnOnPartialSuccess,
+  type OtlpSender,
+  type RawExportMethod,
 } from '@flowtel/otlp';
 import type { OtlpGrpcExporterConfig } from './config.ts';
 
@@ -52,14 +75,16 @@ export class OtlpGrpcSender implements OtlpSender {
       // channelz bookkeeping costs on every call and nothing serves it
       'grpc.enable_channelz': 0,
     };
-    if (COMPRESSION_ALGORITHM[c.compression]) options['grpc.default_compression_algorithm'] = COMPRESSION_ALGORITHM[c.compression];
+    if (COMPRESSION_ALGORITHM[c.compression])
+      options['grpc.default_compression_algorithm'] = COMPRESSION_ALGORITHM[c.compression];
     if (c.compression === 'snappy' || c.compression === 'zstd') {
       installGrpcCompression();
       options[GRPC_COMPRESSION_OPTION] = c.compression;
     }
     if (c.tls.server_name_override) options['grpc.ssl_target_name_override'] = c.tls.server_name_override;
     if (c.authority) options['grpc.default_authority'] = c.authority;
-    if (c.balancer_name) options['grpc.service_config'] = JSON.stringify({ loadBalancingConfig: [{ [c.balancer_name]: {} }] });
+    if (c.balancer_name)
+      options['grpc.service_config'] = JSON.stringify({ loadBalancingConfig: [{ [c.balancer_name]: {} }] });
     const keepaliveTime = c.keepalive?.time ? parseDuration(c.keepalive.time) : undefined;
     if (keepaliveTime) options['grpc.keepalive_time_ms'] = keepaliveTime;
     const keepaliveTimeout = c.keepalive?.timeout ? parseDuration(c.keepalive.timeout) : undefined;
@@ -84,12 +109,26 @@ export class OtlpGrpcSender implements OtlpSender {
     for (const [k, v] of Object.entries(await this.headers.headers())) md.set(k, v);
     const m = this.method(batch.signal);
     const response = await new Promise<Buffer>((resolve, reject) => {
-      const call = client.makeUnaryRequest(m.path, m.requestSerialize, m.responseDeserialize, body, md, {}, (err: ServiceError | null, res?: Uint8Array) => {
-        abort.removeEventListener('abort', cancel);
-        if (err) {
-          reject(grpcRefusal({ code: err.code, message: err.details || err.message, retryDelayMs: retryDelayFromMetadata(err.metadata) }));
-        } else resolve(res as Buffer);
-      });
+      const call = client.makeUnaryRequest(
+        m.path,
+        m.requestSerialize,
+        m.responseDeserialize,
+        body,
+        md,
+        {},
+        (err: ServiceError | null, res?: Uint8Array) => {
+          abort.removeEventListener('abort', cancel);
+          if (err) {
+            reject(
+              grpcRefusal({
+                code: err.code,
+                message: err.details || err.message,
+                retryDelayMs: retryDelayFromMetadata(err.metadata),
+              }),
+            );
+          } else resolve(res as Buffer);
+        },
+      );
       const cancel = () => call.cancel();
       if (abort.aborted) call.cancel();
       else abort.addEventListener('abort', cancel, { once: true });

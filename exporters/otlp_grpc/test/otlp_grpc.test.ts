@@ -4,7 +4,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import http2 from 'node:http2';
-import { Server, ServerCredentials, Metadata, type sendUnaryData, type ServerUnaryCall, type ServiceDefinition } from '@grpc/grpc-js';
+import {
+  Server,
+  ServerCredentials,
+  Metadata,
+  type sendUnaryData,
+  type ServerUnaryCall,
+  type ServiceDefinition,
+} from '@grpc/grpc-js';
 import { pino } from 'pino';
 import { Ack, ConsumerError, type Batch, type BatchInput } from '@flowtel/core';
 import { attr, decodeTraces, encodeExportResponse, newResource, newScope, newSpan, type Traces } from '@flowtel/pdata';
@@ -16,10 +23,21 @@ import { factory } from '../src/index.ts';
 
 function traces(n: number): Traces {
   return {
-    resourceSpans: [{
-      resource: newResource([attr('service.name', 'svc')]), schemaUrl: '',
-      scopeSpans: [{ scope: newScope('s'), schemaUrl: '', spans: Array.from({ length: n }, (_, i) => newSpan({ name: `op${i}`, startTimeUnixNano: 1_700_000_000_000_000_001n })) }],
-    }],
+    resourceSpans: [
+      {
+        resource: newResource([attr('service.name', 'svc')]),
+        schemaUrl: '',
+        scopeSpans: [
+          {
+            scope: newScope('s'),
+            schemaUrl: '',
+            spans: Array.from({ length: n }, (_, i) =>
+              newSpan({ name: `op${i}`, startTimeUnixNano: 1_700_000_000_000_000_001n }),
+            ),
+          },
+        ],
+      },
+    ],
   };
 }
 const batch = (n = 2): Batch => ({ signal: 'traces', data: traces(n), items: n, ack: Ack.none() });
@@ -27,15 +45,21 @@ const batch = (n = 2): Batch => ({ signal: 'traces', data: traces(n), items: n, 
 /** A receiver that records batches, on a free port, with optional config. */
 async function receiver(grpc: Record<string, unknown> = {}, extensions = {}) {
   const got: BatchInput[] = [];
-  const r = receiverFactory.createReceiver(testSettings('otlp', 'receiver'), receiverFactory.configSchema.parse({ protocols: { grpc: { endpoint: '127.0.0.1:0', ...grpc } } }), {
-    traces: { consume: async (b) => void got.push(b) },
-  });
+  const r = receiverFactory.createReceiver(
+    testSettings('otlp', 'receiver'),
+    receiverFactory.configSchema.parse({ protocols: { grpc: { endpoint: '127.0.0.1:0', ...grpc } } }),
+    {
+      traces: { consume: async (b) => void got.push(b) },
+    },
+  );
   await r.start(testHost(extensions));
   return { got, port: (r as unknown as { grpc: { port: number } }).grpc.port, stop: () => r.shutdown() };
 }
 
 /** A gRPC server answering each call with the next scripted outcome. */
-async function scripted(outcomes: Array<{ code: number; retryDelayMs?: number } | { partial: [bigint, string] } | 'ok'>) {
+async function scripted(
+  outcomes: Array<{ code: number; retryDelayMs?: number } | { partial: [bigint, string] } | 'ok'>,
+) {
   const server = new Server();
   const calls: number[] = [];
   server.addService({ Export: exportMethod('traces') } as ServiceDefinition, {
@@ -43,27 +67,50 @@ async function scripted(outcomes: Array<{ code: number; retryDelayMs?: number } 
       calls.push(Date.now());
       const o = outcomes.shift() ?? 'ok';
       if (o === 'ok') return cb(null, new Uint8Array());
-      if ('partial' in o) return cb(null, encodeExportResponse({ partialSuccess: { rejected: o.partial[0], errorMessage: o.partial[1] } }));
+      if ('partial' in o)
+        return cb(
+          null,
+          encodeExportResponse({ partialSuccess: { rejected: o.partial[0], errorMessage: o.partial[1] } }),
+        );
       const md = new Metadata();
-      if (o.retryDelayMs !== undefined) md.set('grpc-status-details-bin', Buffer.from(encodeRpcStatus({ code: o.code, message: 'x', retryDelayMs: o.retryDelayMs })));
+      if (o.retryDelayMs !== undefined)
+        md.set(
+          'grpc-status-details-bin',
+          Buffer.from(encodeRpcStatus({ code: o.code, message: 'x', retryDelayMs: o.retryDelayMs })),
+        );
       cb({ code: o.code, details: `scripted ${o.code}`, metadata: md, name: 'scripted', message: 'scripted' });
     },
   });
-  const port = await new Promise<number>((res, rej) => server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (e, p) => (e ? rej(e) : res(p))));
+  const port = await new Promise<number>((res, rej) =>
+    server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (e, p) => (e ? rej(e) : res(p))),
+  );
   return { calls, port, stop: () => new Promise<void>((r) => server.tryShutdown(() => r())) };
 }
 
 function exporter(config: Record<string, unknown>, logs?: string[]) {
   const settings = testSettings('otlp', 'exporter');
-  if (logs) settings.logger = pino({ level: 'warn' }, new Writable({ write: (c, _e, cb) => (logs.push(c.toString()), cb()) }));
+  if (logs)
+    settings.logger = pino({ level: 'warn' }, new Writable({ write: (c, _e, cb) => (logs.push(c.toString()), cb()) }));
   return factory.createExporter(settings, factory.configSchema.parse(config), ['traces']);
 }
 
 test('sends batches to an otlp receiver: data intact, headers and bearer auth carried', async () => {
-  const auth = bearer.createExtension(testSettings('bearertokenauth', 'extension'), bearer.configSchema.parse({ token: 'tok' }));
+  const auth = bearer.createExtension(
+    testSettings('bearertokenauth', 'extension'),
+    bearer.configSchema.parse({ token: 'tok' }),
+  );
   await auth.start(testHost());
-  const r = await receiver({ include_metadata: true, auth: { authenticator: 'bearertokenauth' } }, { bearertokenauth: auth });
-  const exp = exporter({ endpoint: `127.0.0.1:${r.port}`, tls: { insecure: true }, headers: { 'X-Scope-OrgID': 'acme' }, auth: { authenticator: 'bearertokenauth' }, sending_queue: { enabled: false } });
+  const r = await receiver(
+    { include_metadata: true, auth: { authenticator: 'bearertokenauth' } },
+    { bearertokenauth: auth },
+  );
+  const exp = exporter({
+    endpoint: `127.0.0.1:${r.port}`,
+    tls: { insecure: true },
+    headers: { 'X-Scope-OrgID': 'acme' },
+    auth: { authenticator: 'bearertokenauth' },
+    sending_queue: { enabled: false },
+  });
   await exp.start(testHost({ bearertokenauth: auth }));
   try {
     await exp.consume(batch(3));
@@ -79,12 +126,18 @@ test('sends batches to an otlp receiver: data intact, headers and bearer auth ca
 test('retries UNAVAILABLE, honours RetryInfo on RESOURCE_EXHAUSTED, gives up at once on INVALID_ARGUMENT and on RESOURCE_EXHAUSTED without RetryInfo', async () => {
   const retry = { initial_interval: '10ms', max_interval: '20ms', max_elapsed_time: '5s' };
   const s = await scripted([
-    { code: GrpcCode.UNAVAILABLE }, 'ok',
-    { code: GrpcCode.RESOURCE_EXHAUSTED, retryDelayMs: 300 }, 'ok',
+    { code: GrpcCode.UNAVAILABLE },
+    'ok',
+    { code: GrpcCode.RESOURCE_EXHAUSTED, retryDelayMs: 300 },
+    'ok',
     { code: GrpcCode.INVALID_ARGUMENT },
     { code: GrpcCode.RESOURCE_EXHAUSTED },
   ]);
-  const exp = exporter({ endpoint: `http://127.0.0.1:${s.port}`, retry_on_failure: retry, sending_queue: { enabled: false } });
+  const exp = exporter({
+    endpoint: `http://127.0.0.1:${s.port}`,
+    retry_on_failure: retry,
+    sending_queue: { enabled: false },
+  });
   await exp.start(testHost());
   try {
     await exp.consume(batch());
@@ -116,7 +169,12 @@ test('a partial success is logged as a warning; an unreachable endpoint is a ret
   assert.equal(warning.rejected_spans, 2);
   assert.equal(warning.message, 'two spans too old');
 
-  const down = exporter({ endpoint: `http://127.0.0.1:${s.port}`, timeout: '500ms', retry_on_failure: { enabled: false }, sending_queue: { enabled: false } });
+  const down = exporter({
+    endpoint: `http://127.0.0.1:${s.port}`,
+    timeout: '500ms',
+    retry_on_failure: { enabled: false },
+    sending_queue: { enabled: false },
+  });
   await down.start(testHost());
   const err = await down.consume(batch()).catch((e: ConsumerError) => e);
   await down.shutdown();
@@ -130,9 +188,18 @@ test('TLS: verifies the server against ca_file', async (t) => {
     return t.skip('openssl is not installed');
   }
   const r = await receiver({ tls: { cert_file: certs.serverCertFile, key_file: certs.serverKeyFile } });
-  const exp = exporter({ endpoint: `localhost:${r.port}`, tls: { ca_file: certs.caFile }, sending_queue: { enabled: false } });
+  const exp = exporter({
+    endpoint: `localhost:${r.port}`,
+    tls: { ca_file: certs.caFile },
+    sending_queue: { enabled: false },
+  });
   await exp.start(testHost());
-  const untrusted = exporter({ endpoint: `localhost:${r.port}`, timeout: '1s', retry_on_failure: { enabled: false }, sending_queue: { enabled: false } });
+  const untrusted = exporter({
+    endpoint: `localhost:${r.port}`,
+    timeout: '1s',
+    retry_on_failure: { enabled: false },
+    sending_queue: { enabled: false },
+  });
   await untrusted.start(testHost());
   try {
     await exp.consume(batch(1));
@@ -155,14 +222,22 @@ async function capturingServer() {
     stream.on('data', (c: Buffer) => chunks.push(c));
     stream.on('end', () => {
       const frame = Buffer.concat(chunks);
-      calls.push({ encoding: headers['grpc-encoding'] as string | undefined, flag: frame[0], message: frame.subarray(5, 5 + frame.readUInt32BE(1)) });
+      calls.push({
+        encoding: headers['grpc-encoding'] as string | undefined,
+        flag: frame[0],
+        message: frame.subarray(5, 5 + frame.readUInt32BE(1)),
+      });
       stream.respond({ ':status': 200, 'content-type': 'application/grpc' }, { waitForTrailers: true });
       stream.on('wantTrailers', () => stream.sendTrailers({ 'grpc-status': '0' }));
       stream.end(Buffer.from([0, 0, 0, 0, 0]));
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return { calls, port: (server.address() as { port: number }).port, stop: () => new Promise<void>((r) => server.close(() => r())) };
+  return {
+    calls,
+    port: (server.address() as { port: number }).port,
+    stop: () => new Promise<void>((r) => server.close(() => r())),
+  };
 }
 
 test('compression snappy and zstd: what otelcol sends (framed snappy, a zstd frame), read by other implementations and by our receiver', async (t) => {
@@ -171,40 +246,65 @@ test('compression snappy and zstd: what otelcol sends (framed snappy, a zstd fra
   const r = await receiver();
   try {
     for (const compression of ['snappy', 'zstd'] as const) {
-      const raw = exporter({ endpoint: `http://127.0.0.1:${s.port}`, compression, sending_queue: { enabled: false }, retry_on_failure: { enabled: false } });
+      const raw = exporter({
+        endpoint: `http://127.0.0.1:${s.port}`,
+        compression,
+        sending_queue: { enabled: false },
+        retry_on_failure: { enabled: false },
+      });
       await raw.start(testHost());
       await raw.consume(batch(3));
       await raw.shutdown();
       const call = s.calls.at(-1)!;
       assert.equal(call.encoding, compression);
       assert.equal(call.flag, 1, 'the message is flagged compressed');
-      const message = compression === 'snappy' ? pythonSnappy('unframe', call.message) : zstdTool(['-d', '-c', '-q'], call.message);
-      assert.deepEqual(decodeTraces(message).resourceSpans[0].scopeSpans[0].spans.map((sp) => sp.name), ['op0', 'op1', 'op2']);
+      const message =
+        compression === 'snappy' ? pythonSnappy('unframe', call.message) : zstdTool(['-d', '-c', '-q'], call.message);
+      assert.deepEqual(
+        decodeTraces(message).resourceSpans[0].scopeSpans[0].spans.map((sp) => sp.name),
+        ['op0', 'op1', 'op2'],
+      );
 
-      const toReceiver = exporter({ endpoint: `http://127.0.0.1:${r.port}`, compression, sending_queue: { enabled: false } });
+      const toReceiver = exporter({
+        endpoint: `http://127.0.0.1:${r.port}`,
+        compression,
+        sending_queue: { enabled: false },
+      });
       await toReceiver.start(testHost());
       await toReceiver.consume(batch(2));
       await toReceiver.consume(batch(1));
       await toReceiver.shutdown();
     }
-    assert.deepEqual(r.got.map((b) => b.items), [2, 1, 2, 1]);
+    assert.deepEqual(
+      r.got.map((b) => b.items),
+      [2, 1, 2, 1],
+    );
   } finally {
     await r.stop();
     await s.stop();
   }
   for (const c of ['zlib', 'lz4', 'x-snappy-framed']) {
     const parsed = factory.configSchema.safeParse({ endpoint: 'backend:4317', compression: c });
-    assert.equal(parsed.error?.issues[0].message, `unsupported compression type "${c}" (gRPC takes gzip, snappy, zstd or none)`);
+    assert.equal(
+      parsed.error?.issues[0].message,
+      `unsupported compression type "${c}" (gRPC takes gzip, snappy, zstd or none)`,
+    );
   }
 });
 
 test('balancer_name sets the channel policy; read_buffer_size and write_buffer_size are refused, not ignored', async () => {
-  const refusal = (extra: Record<string, unknown>) => factory.configSchema.safeParse({ endpoint: '127.0.0.1:4317', ...extra }).error?.issues[0].message ?? '';
+  const refusal = (extra: Record<string, unknown>) =>
+    factory.configSchema.safeParse({ endpoint: '127.0.0.1:4317', ...extra }).error?.issues[0].message ?? '';
   assert.match(refusal({ read_buffer_size: 524288 }), /read_buffer_size is not in flowtel/);
   assert.match(refusal({ write_buffer_size: 524288 }), /write_buffer_size is not in flowtel/);
   assert.match(refusal({ balancer_name: 'weighted' }), /round_robin or pick_first/);
   const r = await receiver();
-  const exp = exporter({ endpoint: `127.0.0.1:${r.port}`, tls: { insecure: true }, balancer_name: 'round_robin', sending_queue: { enabled: false } });
+  const exp = exporter({
+    endpoint: `127.0.0.1:${r.port}`,
+    tls: { insecure: true },
+    balancer_name: 'round_robin',
+    sending_queue: { enabled: false },
+  });
   await exp.start(testHost());
   try {
     await exp.consume(batch(2));

@@ -14,9 +14,14 @@ export const otlpHttpExporterConfigSchema = z
     metrics_endpoint: url().optional(),
     logs_endpoint: url().optional(),
     encoding: z.enum(['proto', 'json']).default('proto'),
-    compression: z.enum(['gzip', 'deflate', 'zlib', 'zstd', 'snappy', 'x-snappy-framed', 'lz4', 'none', '']).default('gzip'),
+    compression: z
+      .enum(['gzip', 'deflate', 'zlib', 'zstd', 'snappy', 'x-snappy-framed', 'lz4', 'none', ''])
+      .default('gzip'),
     /** level: zlib family -2..9 (-1 default, -2 Huffman only), zstd any; 0 is the codec's default */
-    compression_params: z.object({ level: z.number().int().default(0) }).strict().default({}),
+    compression_params: z
+      .object({ level: z.number().int().default(0) })
+      .strict()
+      .default({}),
     headers: z.record(z.string()).default({}),
     tls: tlsClientSchema.default({}),
     auth: authConfigSchema.optional(),
@@ -25,15 +30,23 @@ export const otlpHttpExporterConfigSchema = z
     max_idle_conns_per_host: z.number().int().nonnegative().optional(),
     idle_conn_timeout: duration().default('90s'),
     disable_keep_alives: z.boolean().default(false),
-    read_buffer_size: notInFlowtel("read_buffer_size is not in flowtel: Node's HTTP client has no per-connection read buffer to size"),
-    write_buffer_size: notInFlowtel("write_buffer_size is not in flowtel: Node's HTTP client has no per-connection write buffer to size"),
+    read_buffer_size: notInFlowtel(
+      "read_buffer_size is not in flowtel: Node's HTTP client has no per-connection read buffer to size",
+    ),
+    write_buffer_size: notInFlowtel(
+      "write_buffer_size is not in flowtel: Node's HTTP client has no per-connection write buffer to size",
+    ),
   })
   .strict()
   .superRefine((c, ctx) => {
-    const problem = c.compression === 'none' || c.compression === '' ? undefined : compressionLevelProblem(c.compression, c.compression_params.level);
+    const problem =
+      c.compression === 'none' || c.compression === ''
+        ? undefined
+        : compressionLevelProblem(c.compression, c.compression_params.level);
     if (problem) ctx.addIssue({ code: z.ZodIssueCode.custom, message: problem, path: ['compression_params', 'level'] });
     // otelcol's words (otlphttpexporter/config.go); it has no default endpoint either
-    if (!(c.endpoint || c.traces_endpoint || c.metrics_endpoint || c.logs_endpoint)) ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'at least one endpoint must be specified' });
+    if (!(c.endpoint || c.traces_endpoint || c.metrics_endpoint || c.logs_endpoint))
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'at least one endpoint must be specified' });
   });
 
 export type OtlpHttpExporterConfig = z.output<typeof otlpHttpExporterConfigSchema>;

@@ -10,5 +10,6 @@ export const factory: ExporterFactory<OtlpHttpExporterConfig> = {
   stability: { traces: 'stable', metrics: 'stable', logs: 'stable' },
   description: 'sends traces, metrics and logs over OTLP/HTTP (protobuf or JSON)',
   configSchema: otlpHttpExporterConfigSchema,
-  createExporter: (settings, config, signals) => queuedSenderExporter(settings, config, signals, new OtlpHttpSender(settings, config)),
+  createExporter: (settings, config, signals) =>
+    queuedSenderExporter(settings, config, signals, new OtlpHttpSender(settings, config)),
 };

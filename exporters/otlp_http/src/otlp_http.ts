@@ -4,8 +4,18 @@ import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { retryable, type Batch, type CreateSettings, type Host, type PipelineSignal } from '@flowtel/core';
 import {
-  RequestHeaderSource, codecFor, compress, decodeRpcStatus, httpRefusal, parseRetryAfter, readPem, rpcStatusFromJson, warnOnPartialSuccess,
-  type Compression, type OtlpSender, type RpcStatus,
+  RequestHeaderSource,
+  codecFor,
+  compress,
+  decodeRpcStatus,
+  httpRefusal,
+  parseRetryAfter,
+  readPem,
+  rpcStatusFromJson,
+  warnOnPartialSuccess,
+  type Compression,
+  type OtlpSender,
+  type RpcStatus,
 } from '@flowtel/otlp';
 import type { OtlpHttpExporterConfig } from './config.ts';
 
@@ -98,7 +108,11 @@ export class OtlpHttpSender implements OtlpSender {
     const url = this.url(batch.signal);
     const https = url.protocol === 'https:';
     const res = await new Promise<IncomingMessage>((resolve, reject) => {
-      const req = (https ? httpsRequest : httpRequest)(url, { method: 'POST', headers, agent: https ? this.httpsAgent : this.httpAgent, signal: abort }, resolve);
+      const req = (https ? httpsRequest : httpRequest)(
+        url,
+        { method: 'POST', headers, agent: https ? this.httpsAgent : this.httpAgent, signal: abort },
+        resolve,
+      );
       req.on('error', (err) => reject(retryable(`failed to make an HTTP request: ${err.message}`, { cause: err })));
       req.end(body);
     });
@@ -108,13 +122,21 @@ export class OtlpHttpSender implements OtlpSender {
       if (responseBody.length === 0) return;
       try {
         const json = res.headers['content-type']?.includes('json');
-        warnOnPartialSuccess(this.settings.logger, codec, json ? codec.responseFromJson(responseBody.toString('utf8')) : codec.decodeResponse(responseBody));
+        warnOnPartialSuccess(
+          this.settings.logger,
+          codec,
+          json ? codec.responseFromJson(responseBody.toString('utf8')) : codec.decodeResponse(responseBody),
+        );
       } catch (err) {
         this.settings.logger.debug({ err: (err as Error).message }, 'could not parse the export response body');
       }
       return;
     }
-    throw httpRefusal(status, errorStatus(responseBody, res.headers['content-type']), parseRetryAfter(res.headers['retry-after']));
+    throw httpRefusal(
+      status,
+      errorStatus(responseBody, res.headers['content-type']),
+      parseRetryAfter(res.headers['retry-after']),
+    );
   }
 
   async shutdown(): Promise<void> {

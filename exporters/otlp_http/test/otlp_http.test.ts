@@ -17,26 +17,44 @@ import { signalUrl } from '../src/otlp_http.ts';
 
 function traces(n: number): Traces {
   return {
-    resourceSpans: [{
-      resource: newResource([attr('service.name', 'svc')]), schemaUrl: '',
-      scopeSpans: [{ scope: newScope('s'), schemaUrl: '', spans: Array.from({ length: n }, (_, i) => newSpan({ name: `op${i}`, endTimeUnixNano: 1_700_000_000_000_000_009n })) }],
-    }],
+    resourceSpans: [
+      {
+        resource: newResource([attr('service.name', 'svc')]),
+        schemaUrl: '',
+        scopeSpans: [
+          {
+            scope: newScope('s'),
+            schemaUrl: '',
+            spans: Array.from({ length: n }, (_, i) =>
+              newSpan({ name: `op${i}`, endTimeUnixNano: 1_700_000_000_000_000_009n }),
+            ),
+          },
+        ],
+      },
+    ],
   };
 }
 const batch = (n = 2): Batch => ({ signal: 'traces', data: traces(n), items: n, ack: Ack.none() });
-const exporter = (config: Record<string, unknown>) => factory.createExporter(testSettings('otlphttp', 'exporter'), factory.configSchema.parse(config), ['traces']);
+const exporter = (config: Record<string, unknown>) =>
+  factory.createExporter(testSettings('otlphttp', 'exporter'), factory.configSchema.parse(config), ['traces']);
 
 async function receiver(http: Record<string, unknown> = {}, extensions = {}) {
   const got: BatchInput[] = [];
-  const r = receiverFactory.createReceiver(testSettings('otlp', 'receiver'), receiverFactory.configSchema.parse({ protocols: { http: { endpoint: '127.0.0.1:0', ...http } } }), {
-    traces: { consume: async (b) => void got.push(b) },
-  });
+  const r = receiverFactory.createReceiver(
+    testSettings('otlp', 'receiver'),
+    receiverFactory.configSchema.parse({ protocols: { http: { endpoint: '127.0.0.1:0', ...http } } }),
+    {
+      traces: { consume: async (b) => void got.push(b) },
+    },
+  );
   await r.start(testHost(extensions));
   return { got, port: (r as unknown as { http: { port: number } }).http.port, stop: () => r.shutdown() };
 }
 
 /** A server answering each request with the next scripted status, headers and body. */
-async function scripted(outcomes: Array<{ status: number; headers?: Record<string, string>; body?: Uint8Array | string }>) {
+async function scripted(
+  outcomes: Array<{ status: number; headers?: Record<string, string>; body?: Uint8Array | string }>,
+) {
   const seen: Array<{ at: number; req: IncomingMessage }> = [];
   const server = createServer((req, res) => {
     req.resume();
@@ -45,16 +63,41 @@ async function scripted(outcomes: Array<{ status: number; headers?: Record<strin
     res.writeHead(o.status, o.headers).end(o.body);
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return { seen, port: (server.address() as AddressInfo).port, stop: () => new Promise<void>((r) => (server.closeAllConnections(), server.close(() => r()))) };
+  return {
+    seen,
+    port: (server.address() as AddressInfo).port,
+    stop: () => new Promise<void>((r) => (server.closeAllConnections(), server.close(() => r()))),
+  };
 }
 
 test('sends to an otlp receiver as protobuf and JSON with every compression, basic auth and headers; data intact', async () => {
-  const auth = basic.createExtension(testSettings('basicauth', 'extension'), basic.configSchema.parse({ htpasswd: { inline: 'u:p' }, client_auth: { username: 'u', password: 'p' } }));
+  const auth = basic.createExtension(
+    testSettings('basicauth', 'extension'),
+    basic.configSchema.parse({ htpasswd: { inline: 'u:p' }, client_auth: { username: 'u', password: 'p' } }),
+  );
   await auth.start(testHost());
   const r = await receiver({ include_metadata: true, auth: { authenticator: 'basicauth' } }, { basicauth: auth });
   try {
-    for (const [compression, encoding] of [['gzip', 'proto'], ['deflate', 'proto'], ['zstd', 'proto'], ['snappy', 'proto'], ['x-snappy-framed', 'proto'], ['lz4', 'proto'], ['zlib', 'proto'], ['none', 'proto'], ['gzip', 'json'], ['none', 'json']]) {
-      const exp = exporter({ endpoint: `http://127.0.0.1:${r.port}/`, compression, encoding, headers: { 'X-Tenant': 't1' }, auth: { authenticator: 'basicauth' }, sending_queue: { enabled: false } });
+    for (const [compression, encoding] of [
+      ['gzip', 'proto'],
+      ['deflate', 'proto'],
+      ['zstd', 'proto'],
+      ['snappy', 'proto'],
+      ['x-snappy-framed', 'proto'],
+      ['lz4', 'proto'],
+      ['zlib', 'proto'],
+      ['none', 'proto'],
+      ['gzip', 'json'],
+      ['none', 'json'],
+    ]) {
+      const exp = exporter({
+        endpoint: `http://127.0.0.1:${r.port}/`,
+        compression,
+        encoding,
+        headers: { 'X-Tenant': 't1' },
+        auth: { authenticator: 'basicauth' },
+        sending_queue: { enabled: false },
+      });
       await exp.start(testHost({ basicauth: auth }));
       await exp.consume(batch(3));
       await exp.shutdown();
@@ -62,7 +105,9 @@ test('sends to an otlp receiver as protobuf and JSON with every compression, bas
       assert.deepEqual(got.data, traces(3), compression);
       assert.deepEqual(got.client?.metadata?.['content-encoding'], compression === 'none' ? undefined : [compression]);
       assert.deepEqual(got.client?.metadata?.['x-tenant'], ['t1']);
-      assert.deepEqual(got.client?.metadata?.['content-type'], [encoding === 'json' ? 'application/json' : 'application/x-protobuf']);
+      assert.deepEqual(got.client?.metadata?.['content-type'], [
+        encoding === 'json' ? 'application/json' : 'application/x-protobuf',
+      ]);
       assert.equal(got.client?.auth?.username, 'u');
     }
     assert.equal(r.got.length, 10);
@@ -74,11 +119,18 @@ test('sends to an otlp receiver as protobuf and JSON with every compression, bas
 test('retries 503 honouring Retry-After, 429 and 502; 400 is permanent and carries the rpc.Status message', async () => {
   const bad = encodeRpcStatus({ code: GrpcCode.INVALID_ARGUMENT, message: 'span name too long' });
   const s = await scripted([
-    { status: 503, headers: { 'retry-after': '1' } }, { status: 200 },
-    { status: 429 }, { status: 502 }, { status: 200 },
+    { status: 503, headers: { 'retry-after': '1' } },
+    { status: 200 },
+    { status: 429 },
+    { status: 502 },
+    { status: 200 },
     { status: 400, headers: { 'content-type': 'application/x-protobuf' }, body: bad },
   ]);
-  const exp = exporter({ endpoint: `http://127.0.0.1:${s.port}`, retry_on_failure: { initial_interval: '10ms', max_interval: '20ms' }, sending_queue: { enabled: false } });
+  const exp = exporter({
+    endpoint: `http://127.0.0.1:${s.port}`,
+    retry_on_failure: { initial_interval: '10ms', max_interval: '20ms' },
+    sending_queue: { enabled: false },
+  });
   await exp.start(testHost());
   try {
     await exp.consume(batch());
@@ -101,27 +153,52 @@ test('retries 503 honouring Retry-After, 429 and 502; 400 is permanent and carri
 
 test('compression_params.level is validated as configcompression does', () => {
   const ENDPOINT = { endpoint: 'http://backend:4318' }; // required, as in otelcol
-  assert.equal(factory.configSchema.parse({ ...ENDPOINT, compression: 'gzip', compression_params: { level: 9 } }).compression_params.level, 9);
+  assert.equal(
+    factory.configSchema.parse({ ...ENDPOINT, compression: 'gzip', compression_params: { level: 9 } })
+      .compression_params.level,
+    9,
+  );
   assert.equal(factory.configSchema.parse(ENDPOINT).compression_params.level, 0);
-  assert.ok(factory.configSchema.safeParse({ ...ENDPOINT, compression: 'zstd', compression_params: { level: 19 } }).success);
-  assert.ok(factory.configSchema.safeParse({ ...ENDPOINT, compression: 'none', compression_params: { level: 42 } }).success);
+  assert.ok(
+    factory.configSchema.safeParse({ ...ENDPOINT, compression: 'zstd', compression_params: { level: 19 } }).success,
+  );
+  assert.ok(
+    factory.configSchema.safeParse({ ...ENDPOINT, compression: 'none', compression_params: { level: 42 } }).success,
+  );
   const bad = factory.configSchema.safeParse({ ...ENDPOINT, compression: 'lz4', compression_params: { level: 3 } });
   assert.equal(bad.error?.issues[0].message, 'unsupported parameters {Level:3} for compression type "lz4"');
   assert.deepEqual(bad.error?.issues[0].path, ['compression_params', 'level']);
 });
 
 test('per-signal endpoints replace endpoint + /v1/<signal>', () => {
-  const c = factory.configSchema.parse({ endpoint: 'https://otlp.example.com/base/', logs_endpoint: 'https://logs.example.com/ingest' });
+  const c = factory.configSchema.parse({
+    endpoint: 'https://otlp.example.com/base/',
+    logs_endpoint: 'https://logs.example.com/ingest',
+  });
   assert.equal(signalUrl(c, 'traces').href, 'https://otlp.example.com/base/v1/traces');
   assert.equal(signalUrl(c, 'logs').href, 'https://logs.example.com/ingest');
 });
 
 test('a JSON partial success is logged as a warning', async () => {
-  const s = await scripted([{ status: 200, headers: { 'content-type': 'application/json' }, body: '{"partialSuccess":{"rejectedSpans":"3","errorMessage":"too old"}}' }]);
+  const s = await scripted([
+    {
+      status: 200,
+      headers: { 'content-type': 'application/json' },
+      body: '{"partialSuccess":{"rejectedSpans":"3","errorMessage":"too old"}}',
+    },
+  ]);
   const logs: string[] = [];
   const settings = testSettings('otlphttp', 'exporter');
   settings.logger = pino({ level: 'warn' }, new Writable({ write: (c, _e, cb) => (logs.push(c.toString()), cb()) }));
-  const exp = factory.createExporter(settings, factory.configSchema.parse({ endpoint: `http://127.0.0.1:${s.port}`, encoding: 'json', sending_queue: { enabled: false } }), ['traces']);
+  const exp = factory.createExporter(
+    settings,
+    factory.configSchema.parse({
+      endpoint: `http://127.0.0.1:${s.port}`,
+      encoding: 'json',
+      sending_queue: { enabled: false },
+    }),
+    ['traces'],
+  );
   await exp.start(testHost());
   try {
     await exp.consume(batch());
@@ -142,8 +219,16 @@ test('https: verifies the receiver against tls.ca_file; an unknown CA is a retry
     return t.skip('openssl is not installed');
   }
   const r = await receiver({ tls: { cert_file: certs.serverCertFile, key_file: certs.serverKeyFile } });
-  const trusted = exporter({ endpoint: `https://localhost:${r.port}`, tls: { ca_file: certs.caFile }, sending_queue: { enabled: false } });
-  const untrusted = exporter({ endpoint: `https://localhost:${r.port}`, retry_on_failure: { enabled: false }, sending_queue: { enabled: false } });
+  const trusted = exporter({
+    endpoint: `https://localhost:${r.port}`,
+    tls: { ca_file: certs.caFile },
+    sending_queue: { enabled: false },
+  });
+  const untrusted = exporter({
+    endpoint: `https://localhost:${r.port}`,
+    retry_on_failure: { enabled: false },
+    sending_queue: { enabled: false },
+  });
   await trusted.start(testHost());
   await untrusted.start(testHost());
   try {

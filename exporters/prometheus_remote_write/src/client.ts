@@ -24,7 +24,8 @@ export interface ClientOptions {
 /** how much of an error response is quoted in the error */
 const ERROR_BODY_LIMIT = 256;
 
-const tlsVersion = (v: string | undefined): SecureVersion | undefined => (v ? (`TLSv${v}` as SecureVersion) : undefined);
+const tlsVersion = (v: string | undefined): SecureVersion | undefined =>
+  v ? (`TLSv${v}` as SecureVersion) : undefined;
 
 function retryAfterMs(header: string | undefined): number | undefined {
   if (!header) return undefined;
@@ -86,7 +87,8 @@ export class RemoteWriteClient {
           if (status >= 200 && status < 300) return resolve();
           const text = Buffer.concat(chunks).subarray(0, ERROR_BODY_LIMIT).toString('utf8').trim();
           const message = `remote write returned HTTP status ${status} ${res.statusMessage ?? ''}: ${text}`;
-          if (status >= 500 || status === 429) reject(retryable(message, { retryAfterMs: retryAfterMs(res.headers['retry-after']) }));
+          if (status >= 500 || status === 429)
+            reject(retryable(message, { retryAfterMs: retryAfterMs(res.headers['retry-after']) }));
           else reject(permanent(message));
         });
       });

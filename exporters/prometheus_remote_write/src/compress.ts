@@ -22,7 +22,11 @@ function native(): SnappyCodec | undefined {
       compressSync(b: Uint8Array): Buffer;
       uncompressSync(b: Uint8Array, options: { asBuffer: true }): Buffer;
     };
-    return { name: 'snappy', compress: (b) => napi.compressSync(b), uncompress: (b) => napi.uncompressSync(b, { asBuffer: true }) };
+    return {
+      name: 'snappy',
+      compress: (b) => napi.compressSync(b),
+      uncompress: (b) => napi.uncompressSync(b, { asBuffer: true }),
+    };
   } catch {
     return undefined;
   }

@@ -5,7 +5,11 @@ import { TRANSLATION_STRATEGIES } from './naming.ts';
 /** Set by the exporter on every request, so `headers` may not change them. */
 export const RESERVED_HEADERS = ['content-encoding', 'content-type', 'x-prometheus-remote-write-version', 'user-agent'];
 
-const enabled = (value: boolean) => z.object({ enabled: z.boolean().default(value) }).strict().default({});
+const enabled = (value: boolean) =>
+  z
+    .object({ enabled: z.boolean().default(value) })
+    .strict()
+    .default({});
 
 export const configSchema = z
   .object({

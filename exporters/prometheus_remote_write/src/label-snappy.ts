@@ -116,7 +116,14 @@ let epochs = 0;
  * blocks inside that range, in order. Each request gets a fresh epoch, so a pair's occurrence
  * in an earlier request is never referenced.
  */
-export function compressWithLabels(buf: Uint8Array, start: number, end: number, segments: Segments, from: number, to: number): Uint8Array {
+export function compressWithLabels(
+  buf: Uint8Array,
+  start: number,
+  end: number,
+  segments: Segments,
+  from: number,
+  to: number,
+): Uint8Array {
   const epoch = ++epochs;
   const length = end - start;
   // copies never outgrow what they replace (see below); literal headers past 3 bytes need gaps

@@ -23,7 +23,8 @@ export function anyValueToString(v: AnyValue): string {
 
 function anyValueToJson(v: AnyValue): unknown {
   if ('arrayValue' in v) return v.arrayValue.values.map(anyValueToJson);
-  if ('kvlistValue' in v) return Object.fromEntries(v.kvlistValue.values.map((kv) => [kv.key, anyValueToJson(kv.value)]));
+  if ('kvlistValue' in v)
+    return Object.fromEntries(v.kvlistValue.values.map((kv) => [kv.key, anyValueToJson(kv.value)]));
   if ('intValue' in v) return Number(v.intValue);
   if ('doubleValue' in v) return v.doubleValue;
   if ('boolValue' in v) return v.boolValue;
@@ -186,7 +187,12 @@ export class LabelBuilder {
     for (const kv of attributes) {
       if (ignore?.has(kv.key)) continue;
       const name = this.namer.build(kv.key);
-      if (name === '' || (name === 'job' && identity.job !== undefined) || (name === 'instance' && identity.instance !== undefined)) continue;
+      if (
+        name === '' ||
+        (name === 'job' && identity.job !== undefined) ||
+        (name === 'instance' && identity.instance !== undefined)
+      )
+        continue;
       // string attributes are the common case: read them without the general conversion
       const value = (kv.value as { stringValue?: string }).stringValue ?? anyValueToString(kv.value);
       collided = insertSorted(labels, keys, { name, value }, kv.key) || collided;

@@ -98,7 +98,11 @@ function escapedNameWithSuffixes(name: string, unit: string, kind: NamedKind, na
 }
 
 function escapedName(name: string, namespace: string): string {
-  const join = (s: string) => s.split(INVALID_NAME_CHARS).filter((t) => t !== '').join('_');
+  const join = (s: string) =>
+    s
+      .split(INVALID_NAME_CHARS)
+      .filter((t) => t !== '')
+      .join('_');
   const metricName = join(name);
   if (namespace !== '') return `${join(namespace)}_${metricName}`;
   return startsWithDigit(metricName) ? `_${metricName}` : metricName;
@@ -106,7 +110,9 @@ function escapedName(name: string, namespace: string): string {
 
 /** Removes `suffix` and the delimiter before it, when the name ends with them. */
 function trimSuffix(name: string, suffix: string): string {
-  return name.endsWith(suffix) && name.length > suffix.length + 1 ? name.slice(0, name.length - suffix.length - 1) : name;
+  return name.endsWith(suffix) && name.length > suffix.length + 1
+    ? name.slice(0, name.length - suffix.length - 1)
+    : name;
 }
 
 function utf8NameWithSuffixes(name: string, unit: string, kind: NamedKind): string {
@@ -142,10 +148,13 @@ export class MetricNamer {
       const prefixed = this.namespace !== '' ? `${this.namespace}_${name}` : name;
       out = this.suffixes ? utf8NameWithSuffixes(prefixed, unit, kind) : prefixed;
     } else {
-      out = this.suffixes ? escapedNameWithSuffixes(name, unit, kind, this.namespace) : escapedName(name, this.namespace);
+      out = this.suffixes
+        ? escapedNameWithSuffixes(name, unit, kind, this.namespace)
+        : escapedName(name, this.namespace);
     }
     if (out === '') return new Error(`normalization for metric "${name}" resulted in empty name`);
-    if (this.escape && out !== name && /^_*$/.test(out)) return new Error(`normalization for metric "${name}" resulted in invalid name "${out}"`);
+    if (this.escape && out !== name && /^_*$/.test(out))
+      return new Error(`normalization for metric "${name}" resulted in invalid name "${out}"`);
     return out;
   }
 }

@@ -16,7 +16,10 @@ const MAX_FILLED_GAP = 2;
  * Prometheus bucket i covers (base^(i-1), base^i]: hence the +1. Merging 2^scaleDown
  * neighbours is a shift of the index.
  */
-export function bucketsToSpans(buckets: ExponentialHistogramBuckets, scaleDown: number): { spans: BucketSpan[]; deltas: number[] } {
+export function bucketsToSpans(
+  buckets: ExponentialHistogramBuckets,
+  scaleDown: number,
+): { spans: BucketSpan[]; deltas: number[] } {
   const spans: BucketSpan[] = [];
   const deltas: number[] = [];
   let lastIndex = 0;
@@ -56,7 +59,11 @@ export function bucketsToSpans(buckets: ExponentialHistogramBuckets, scaleDown: 
 }
 
 /** The native histogram of a data point; throws when its scale has no native equivalent. */
-export function toNativeHistogram(p: ExponentialHistogramDataPoint, timestamp: number, stale: boolean): NativeHistogram {
+export function toNativeHistogram(
+  p: ExponentialHistogramDataPoint,
+  timestamp: number,
+  stale: boolean,
+): NativeHistogram {
   if (p.scale < MIN_SCHEMA) {
     throw new Error(`cannot convert exponential to native histogram. Scale must be >= ${MIN_SCHEMA}, was ${p.scale}`);
   }

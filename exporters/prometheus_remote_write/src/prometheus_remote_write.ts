@@ -19,7 +19,10 @@ import type { EncodedRequest } from './write-request.ts';
 import { WriteRequestEncoder } from './write-request.ts';
 
 // through the package, not import.meta.url: bundled into the collector this file has moved
-const packageJson = join(dirname(dirname(createRequire(import.meta.url).resolve('@flowtel/exporter-prometheus-remote-write'))), 'package.json');
+const packageJson = join(
+  dirname(dirname(createRequire(import.meta.url).resolve('@flowtel/exporter-prometheus-remote-write'))),
+  'package.json',
+);
 const { version } = JSON.parse(readFileSync(packageJson, 'utf8')) as { version: string };
 export const USER_AGENT = `flowtel/${version}`;
 const MAX_REMEMBERED_REASONS = 1000;
@@ -29,7 +32,10 @@ interface PendingRequest extends Omit<EncodedRequest, 'body'> {
 }
 
 export function translationStrategy(config: Config): TranslationStrategy {
-  return config.translation_strategy ?? (config.add_metric_suffixes ? 'UnderscoreEscapingWithSuffixes' : 'UnderscoreEscapingWithoutSuffixes');
+  return (
+    config.translation_strategy ??
+    (config.add_metric_suffixes ? 'UnderscoreEscapingWithSuffixes' : 'UnderscoreEscapingWithoutSuffixes')
+  );
 }
 
 /** External label names are sanitized like attribute keys, except reserved `__x__` ones. */
@@ -127,7 +133,11 @@ export class RemoteWriteExporter {
     const fresh = errors.filter((e) => !this.warned.has(e));
     if (this.warned.size > MAX_REMEMBERED_REASONS) this.warned.clear();
     for (const e of fresh) this.warned.add(e);
-    const fields = { errors: (fresh.length > 0 ? fresh : errors).slice(0, 10), dropped_points: droppedPoints, translated };
+    const fields = {
+      errors: (fresh.length > 0 ? fresh : errors).slice(0, 10),
+      dropped_points: droppedPoints,
+      translated,
+    };
     if (fresh.length > 0) this.settings.logger.warn(fields, 'failed to translate metrics, exporting remaining metrics');
     else this.settings.logger.debug(fields, 'failed to translate metrics, exporting remaining metrics');
   }

@@ -16,14 +16,43 @@ export class RemoteWriteTelemetry {
 
   constructor(meter: Meter, exporterId: string) {
     this.attributes = { exporter: exporterId };
-    const counter = (name: string, description: string, unit: string) => meter.createCounter(PREFIX + name, { description, unit });
-    this.failedTranslations = counter('failed_translations', 'Number of translation operations that failed to translate metrics from Otel to Prometheus', '1');
-    this.translatedTimeSeries = counter('translated_time_series', 'Number of Prometheus time series that were translated from OTel metrics', '1');
-    this.droppedDataPoints = counter('dropped_data_points', 'Number of OTel data points that Prometheus cannot take (delta temporality, unsupported scale or name) and were dropped', '{datapoint}');
-    this.sentBatches = counter('sent_batches', 'Number of remote write request batches sent to the remote write endpoint regardless of success or failure', '{batch}');
-    this.writtenSamples = counter('written_samples', 'Number of Prometheus Samples that were successfully written to the remote write endpoint', '{sample}');
-    this.writtenHistograms = counter('written_histograms', 'Number of Prometheus Histograms that were successfully written to the remote write endpoint', '{histogram}');
-    this.writtenExemplars = counter('written_exemplars', 'Number of Prometheus Exemplars that were successfully written to the remote write endpoint', '{exemplar}');
+    const counter = (name: string, description: string, unit: string) =>
+      meter.createCounter(PREFIX + name, { description, unit });
+    this.failedTranslations = counter(
+      'failed_translations',
+      'Number of translation operations that failed to translate metrics from Otel to Prometheus',
+      '1',
+    );
+    this.translatedTimeSeries = counter(
+      'translated_time_series',
+      'Number of Prometheus time series that were translated from OTel metrics',
+      '1',
+    );
+    this.droppedDataPoints = counter(
+      'dropped_data_points',
+      'Number of OTel data points that Prometheus cannot take (delta temporality, unsupported scale or name) and were dropped',
+      '{datapoint}',
+    );
+    this.sentBatches = counter(
+      'sent_batches',
+      'Number of remote write request batches sent to the remote write endpoint regardless of success or failure',
+      '{batch}',
+    );
+    this.writtenSamples = counter(
+      'written_samples',
+      'Number of Prometheus Samples that were successfully written to the remote write endpoint',
+      '{sample}',
+    );
+    this.writtenHistograms = counter(
+      'written_histograms',
+      'Number of Prometheus Histograms that were successfully written to the remote write endpoint',
+      '{histogram}',
+    );
+    this.writtenExemplars = counter(
+      'written_exemplars',
+      'Number of Prometheus Exemplars that were successfully written to the remote write endpoint',
+      '{exemplar}',
+    );
     this.consumers = meter.createUpDownCounter(PREFIX + 'consumers', {
       description: 'Number of configured workers to use to fan out the outgoing requests',
       unit: '{consumer}',

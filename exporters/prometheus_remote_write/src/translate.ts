@@ -14,7 +14,15 @@ import type {
 import { AggregationTemporality, metricDataPoints } from '@flowtel/pdata';
 import { formatFloat } from './format.ts';
 import type { BaseLabels, SeriesLabels, ServiceIdentity } from './labels.ts';
-import { anyValueToString, LabelBuilder, SERVICE_INSTANCE_ID, SERVICE_NAME, SERVICE_NAMESPACE, sameLabels, serviceIdentity } from './labels.ts';
+import {
+  anyValueToString,
+  LabelBuilder,
+  SERVICE_INSTANCE_ID,
+  SERVICE_NAME,
+  SERVICE_NAMESPACE,
+  sameLabels,
+  serviceIdentity,
+} from './labels.ts';
 import { toNativeHistogram } from './native-histogram.ts';
 import type { NamedKind, TranslationStrategy } from './naming.ts';
 import { LabelNamer, MetricNamer } from './naming.ts';
@@ -59,7 +67,8 @@ const toMs = (ns: bigint): number => {
   }
   return lastMs;
 };
-const pointValue = (p: { asDouble?: number; asInt?: bigint }) => p.asDouble ?? (p.asInt !== undefined ? Number(p.asInt) : 0);
+const pointValue = (p: { asDouble?: number; asInt?: bigint }) =>
+  p.asDouble ?? (p.asInt !== undefined ? Number(p.asInt) : 0);
 const hex = (id: Uint8Array) => Buffer.from(id.buffer, id.byteOffset, id.byteLength).toString('hex');
 const isEmptyId = (id: Uint8Array) => id.length === 0 || id.every((b) => b === 0);
 
@@ -111,7 +120,11 @@ function toExemplars(exemplars: OtlpExemplar[]): Exemplar[] {
       filtered.push({ name: kv.key, value });
     }
     if (runes <= MAX_EXEMPLAR_RUNES) labels.push(...filtered);
-    return { labels, value: e.asDouble ?? (e.asInt !== undefined ? Number(e.asInt) : 0), timestamp: toMs(e.timeUnixNano) };
+    return {
+      labels,
+      value: e.asDouble ?? (e.asInt !== undefined ? Number(e.asInt) : 0),
+      timestamp: toMs(e.timeUnixNano),
+    };
   });
 }
 
@@ -200,7 +213,12 @@ export class Translator {
             continue;
           }
           if (this.settings.sendMetadata) {
-            metadata.push({ type: metadataType(metric), metricFamilyName: name, help: metric.description, unit: metric.unit });
+            metadata.push({
+              type: metadataType(metric),
+              metricFamilyName: name,
+              help: metric.description,
+              unit: metric.unit,
+            });
           }
           const attrs = (a: KeyValue[]) => this.labels.base(withResource ? withResource(a) : a, identity);
           if (metric.gauge) this.addGauge(c, metric.gauge.dataPoints, name, attrs);
@@ -227,15 +245,29 @@ export class Translator {
   private addGauge(c: Conversion, points: NumberDataPoint[], name: string, attrs: (a: KeyValue[]) => BaseLabels): void {
     for (const p of points) {
       const stale = (p.flags & FLAG_NO_RECORDED_VALUE) !== 0;
-      c.addSample(this.labels.finish(attrs(p.attributes), name), { value: pointValue(p), timestamp: toMs(p.timeUnixNano), stale });
+      c.addSample(this.labels.finish(attrs(p.attributes), name), {
+        value: pointValue(p),
+        timestamp: toMs(p.timeUnixNano),
+        stale,
+      });
     }
   }
 
-  private addSum(c: Conversion, points: NumberDataPoint[], name: string, monotonic: boolean, attrs: (a: KeyValue[]) => BaseLabels): void {
+  private addSum(
+    c: Conversion,
+    points: NumberDataPoint[],
+    name: string,
+    monotonic: boolean,
+    attrs: (a: KeyValue[]) => BaseLabels,
+  ): void {
     for (const p of points) {
       const stale = (p.flags & FLAG_NO_RECORDED_VALUE) !== 0;
       const base = attrs(p.attributes);
-      const ts = c.addSample(this.labels.finish(base, name), { value: pointValue(p), timestamp: toMs(p.timeUnixNano), stale });
+      const ts = c.addSample(this.labels.finish(base, name), {
+        value: pointValue(p),
+        timestamp: toMs(p.timeUnixNano),
+        stale,
+      });
       if (p.exemplars.length > 0) ts.exemplars.push(...toExemplars(p.exemplars));
       if (this.settings.exportCreatedMetric && monotonic) {
         c.addCreated(this.labels.finish(base, `${name}_created`), p.startTimeUnixNano, p.timeUnixNano);
@@ -243,7 +275,12 @@ export class Translator {
     }
   }
 
-  private addHistogram(c: Conversion, points: HistogramDataPoint[], name: string, attrs: (a: KeyValue[]) => BaseLabels): void {
+  private addHistogram(
+    c: Conversion,
+    points: HistogramDataPoint[],
+    name: string,
+    attrs: (a: KeyValue[]) => BaseLabels,
+  ): void {
     for (const p of points) {
       const stale = (p.flags & FLAG_NO_RECORDED_VALUE) !== 0;
       const timestamp = toMs(p.timeUnixNano);
@@ -268,11 +305,17 @@ export class Translator {
           bucket?.ts.exemplars.push(e);
         }
       }
-      if (this.settings.exportCreatedMetric) c.addCreated(this.labels.finish(base, `${name}_created`), p.startTimeUnixNano, p.timeUnixNano);
+      if (this.settings.exportCreatedMetric)
+        c.addCreated(this.labels.finish(base, `${name}_created`), p.startTimeUnixNano, p.timeUnixNano);
     }
   }
 
-  private addExponentialHistogram(c: Conversion, metric: Metric, name: string, attrs: (a: KeyValue[]) => BaseLabels): void {
+  private addExponentialHistogram(
+    c: Conversion,
+    metric: Metric,
+    name: string,
+    attrs: (a: KeyValue[]) => BaseLabels,
+  ): void {
     for (const p of metric.exponentialHistogram!.dataPoints) {
       let histogram;
       try {
@@ -287,7 +330,12 @@ export class Translator {
     }
   }
 
-  private addSummary(c: Conversion, points: SummaryDataPoint[], name: string, attrs: (a: KeyValue[]) => BaseLabels): void {
+  private addSummary(
+    c: Conversion,
+    points: SummaryDataPoint[],
+    name: string,
+    attrs: (a: KeyValue[]) => BaseLabels,
+  ): void {
     for (const p of points) {
       const stale = (p.flags & FLAG_NO_RECORDED_VALUE) !== 0;
       const timestamp = toMs(p.timeUnixNano);
@@ -295,9 +343,14 @@ export class Translator {
       c.addSample(this.labels.finish(base, `${name}_sum`), { value: p.sum, timestamp, stale });
       c.addSample(this.labels.finish(base, `${name}_count`), { value: Number(p.count), timestamp, stale });
       for (const q of p.quantileValues) {
-        c.addSample(this.labels.finish(base, name, 'quantile', formatFloat(q.quantile)), { value: q.value, timestamp, stale });
+        c.addSample(this.labels.finish(base, name, 'quantile', formatFloat(q.quantile)), {
+          value: q.value,
+          timestamp,
+          stale,
+        });
       }
-      if (this.settings.exportCreatedMetric) c.addCreated(this.labels.finish(base, `${name}_created`), p.startTimeUnixNano, p.timeUnixNano);
+      if (this.settings.exportCreatedMetric)
+        c.addCreated(this.labels.finish(base, `${name}_created`), p.startTimeUnixNano, p.timeUnixNano);
     }
   }
 

@@ -10,7 +10,6 @@ import { STALE_NAN_BITS } from './series.ts';
 
 const { VARINT, I64: FIXED64, LEN: BYTES } = WireType;
 
-
 function writeLabels(w: ProtoWriter, field: number, labels: Label[]): void {
   for (const label of labels) {
     w.tag(field, BYTES);
@@ -45,7 +44,12 @@ function writeExemplar(w: ProtoWriter, e: Exemplar): void {
   w.join(at, 2);
 }
 
-function writeSpansAndDeltas(w: ProtoWriter, fields: { spans: number; deltas: number }, spans: NativeHistogram['positiveSpans'], deltas: number[]): void {
+function writeSpansAndDeltas(
+  w: ProtoWriter,
+  fields: { spans: number; deltas: number },
+  spans: NativeHistogram['positiveSpans'],
+  deltas: number[],
+): void {
   for (const span of spans) {
     w.tag(fields.spans, BYTES);
     const at = w.fork();

@@ -9,7 +9,10 @@ import { MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk
 import { freePort, startCollector, waitFor, waitForOutput, type RunningCollector } from '@flowtel/testkit';
 import { Prometheus, prometheusBinary } from './support/prometheus.ts';
 
-const skipReason = prometheusBinary() === undefined && process.env.CI !== 'true' ? 'prometheus is not installed (apt-get install prometheus)' : false;
+const skipReason =
+  prometheusBinary() === undefined && process.env.CI !== 'true'
+    ? 'prometheus is not installed (apt-get install prometheus)'
+    : false;
 
 describe('SDK → flowtel collector → Prometheus', { skip: skipReason }, () => {
   let prom: Prometheus;
@@ -51,12 +54,20 @@ service:
       exportIntervalMillis: 60_000,
     });
     const provider = new MeterProvider({
-      resource: resourceFromAttributes({ 'service.name': 'shop', 'service.namespace': 'retail', 'service.instance.id': 'pod-7', 'k8s.node.name': 'n1' }),
+      resource: resourceFromAttributes({
+        'service.name': 'shop',
+        'service.namespace': 'retail',
+        'service.instance.id': 'pod-7',
+        'k8s.node.name': 'n1',
+      }),
       readers: [reader],
     });
     const meter = provider.getMeter('app');
     const orders = meter.createCounter('orders.placed', { unit: '{order}' });
-    const latency = meter.createHistogram('checkout.duration', { unit: 'ms', advice: { explicitBucketBoundaries: [10, 100] } });
+    const latency = meter.createHistogram('checkout.duration', {
+      unit: 'ms',
+      advice: { explicitBucketBoundaries: [10, 100] },
+    });
     orders.add(2, { payment: 'card' });
     orders.add(3, { payment: 'card' });
     orders.add(1, { payment: 'cash' });
@@ -73,11 +84,21 @@ service:
     ).catch((err: Error) => {
       throw new Error(`${err.message}\n${collector.output()}`);
     });
-    assert.deepEqual(card.metric, { __name__: 'orders_placed_total', job: 'retail/shop', instance: 'pod-7', payment: 'card', collector: 'flowtel' });
+    assert.deepEqual(card.metric, {
+      __name__: 'orders_placed_total',
+      job: 'retail/shop',
+      instance: 'pod-7',
+      payment: 'card',
+      collector: 'flowtel',
+    });
     assert.equal(card.value![1], '5');
     assert.equal((await prom.query('orders_placed_total{payment="cash"}', now))[0]?.value?.[1], '1');
     const buckets = await prom.query('checkout_duration_milliseconds_bucket', now);
-    assert.deepEqual(Object.fromEntries(buckets.map((b) => [b.metric.le, b.value![1]])), { '10': '1', '100': '3', '+Inf': '4' });
+    assert.deepEqual(Object.fromEntries(buckets.map((b) => [b.metric.le, b.value![1]])), {
+      '10': '1',
+      '100': '3',
+      '+Inf': '4',
+    });
     assert.equal((await prom.query('checkout_duration_milliseconds_sum', now))[0]?.value?.[1], '615');
     const info = (await prom.query('target_info', now))[0];
     assert.equal(info?.metric.k8s_node_name, 'n1');

@@ -39,7 +39,10 @@ class Receiver {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
-        this.received.push({ headers: req.headers, request: decodeWriteRequest(snappyCodec().uncompress(Buffer.concat(chunks))) });
+        this.received.push({
+          headers: req.headers,
+          request: decodeWriteRequest(snappyCodec().uncompress(Buffer.concat(chunks))),
+        });
         const answer = this.answers.shift() ?? { status: 204 };
         res.writeHead(answer.status, answer.headers).end(answer.status >= 400 ? `status ${answer.status}` : undefined);
       });
@@ -67,7 +70,9 @@ class PullReader extends MetricReader {
 
 function sumOf(rm: ResourceMetrics, name: string): number {
   let total = 0;
-  for (const sm of rm.scopeMetrics) for (const m of sm.metrics) if (m.descriptor.name === name) for (const p of m.dataPoints) total += p.value as number;
+  for (const sm of rm.scopeMetrics)
+    for (const m of sm.metrics)
+      if (m.descriptor.name === name) for (const p of m.dataPoints) total += p.value as number;
   return total;
 }
 
@@ -91,11 +96,17 @@ describe('over HTTP', () => {
     return e;
   }
 
-  test('each request carries the headers remote write 1.0 requires, the configured ones and the authenticator\'s', async () => {
+  test("each request carries the headers remote write 1.0 requires, the configured ones and the authenticator's", async () => {
     receiver.reset();
-    const auth = bearerTokenAuth.createExtension(testSettings('bearertokenauth', 'extension'), bearerTokenAuth.configSchema.parse({ token: 's3cret' }));
+    const auth = bearerTokenAuth.createExtension(
+      testSettings('bearertokenauth', 'extension'),
+      bearerTokenAuth.configSchema.parse({ token: 's3cret' }),
+    );
     await auth.start(testHost());
-    const e = await exporterFor({ headers: { 'X-Scope-OrgID': 'tenant-1' }, auth: { authenticator: 'bearertokenauth' } }, { bearertokenauth: auth });
+    const e = await exporterFor(
+      { headers: { 'X-Scope-OrgID': 'tenant-1' }, auth: { authenticator: 'bearertokenauth' } },
+      { bearertokenauth: auth },
+    );
     await e.consume(simpleBatch());
     await e.shutdown();
     await auth.shutdown();
@@ -114,8 +125,14 @@ describe('over HTTP', () => {
   });
 
   test('an auth id that names no authenticator fails start with a clear error', async () => {
-    await assert.rejects(exporterFor({ auth: { authenticator: 'oauth2client' } }), /auth::authenticator: extension "oauth2client" is not configured/);
-    await assert.rejects(exporterFor({ auth: { authenticator: 'health_check' } }, { health_check: {} }), /"health_check" is not a client authenticator/);
+    await assert.rejects(
+      exporterFor({ auth: { authenticator: 'oauth2client' } }),
+      /auth::authenticator: extension "oauth2client" is not configured/,
+    );
+    await assert.rejects(
+      exporterFor({ auth: { authenticator: 'health_check' } }, { health_check: {} }),
+      /"health_check" is not a client authenticator/,
+    );
   });
 
   test('5xx and 429 are retried (429 after its Retry-After); other 4xx are permanent and not retried', async () => {
@@ -129,16 +146,26 @@ describe('over HTTP', () => {
 
     receiver.reset();
     receiver.answers = [{ status: 400 }];
-    await assert.rejects(e.consume(simpleBatch()), (err: Error & { retryable?: boolean }) => err.retryable === false && /HTTP status 400/.test(err.message));
+    await assert.rejects(
+      e.consume(simpleBatch()),
+      (err: Error & { retryable?: boolean }) => err.retryable === false && /HTTP status 400/.test(err.message),
+    );
     assert.equal(receiver.received.length, 1, 'a 400 is not retried');
     await e.shutdown();
   });
 
   test('a retried batch resends only the requests that were not taken', async () => {
     receiver.reset();
-    const points = Array.from({ length: 300 }, (_, i) => numberPoint(T, i, attrs({ i: String(i), pad: 'x'.repeat(100) })));
+    const points = Array.from({ length: 300 }, (_, i) =>
+      numberPoint(T, i, attrs({ i: String(i), pad: 'x'.repeat(100) })),
+    );
     // ~130 bytes a series: about 6 requests of 8 KB, two at a time
-    const e = await exporterFor({ max_batch_size_bytes: 8000, remote_write_queue: { enabled: false, num_consumers: 2 }, target_info: { enabled: false }, retry_on_failure: { initial_interval: '10ms' } });
+    const e = await exporterFor({
+      max_batch_size_bytes: 8000,
+      remote_write_queue: { enabled: false, num_consumers: 2 },
+      target_info: { enabled: false },
+      retry_on_failure: { initial_interval: '10ms' },
+    });
     receiver.answers = [{ status: 204 }, { status: 500 }];
     await e.consume(batchOf(metricsOf(attrs({ 'service.name': 'svc' }), [gauge('wide', '', points)])));
     await e.shutdown();
@@ -146,12 +173,17 @@ describe('over HTTP', () => {
     const requests = receiver.received.length;
     assert.ok(requests >= 5, `${requests} requests`);
     // the one refused request came again; every series arrived exactly once in the accepted ones
-    const accepted = receiver.received.filter((_, i) => i !== 1).flatMap((r) => r.request.timeseries.map((s) => s.samples[0].value));
-    assert.deepEqual([...accepted].sort((a, b) => a - b), Array.from({ length: 300 }, (_, i) => i));
+    const accepted = receiver.received
+      .filter((_, i) => i !== 1)
+      .flatMap((r) => r.request.timeseries.map((s) => s.samples[0].value));
+    assert.deepEqual(
+      [...accepted].sort((a, b) => a - b),
+      Array.from({ length: 300 }, (_, i) => i),
+    );
     assert.equal(values.length, 300 + receiver.received[1].request.timeseries.length);
   });
 
-  test('dropped points and translation failures are counted in the exporter\'s metrics', async () => {
+  test("dropped points and translation failures are counted in the exporter's metrics", async () => {
     receiver.reset();
     const reader = new PullReader();
     const provider = new MeterProvider({ readers: [reader] });
@@ -168,7 +200,11 @@ describe('over HTTP', () => {
     const { resourceMetrics } = await reader.collect();
     assert.equal(sumOf(resourceMetrics, 'otelcol_exporter_prometheusremotewrite_dropped_data_points'), 2);
     assert.equal(sumOf(resourceMetrics, 'otelcol_exporter_prometheusremotewrite_failed_translations'), 1);
-    assert.equal(sumOf(resourceMetrics, 'otelcol_exporter_prometheusremotewrite_translated_time_series'), 1, 'only the gauge: no target_info without extra resource attributes');
+    assert.equal(
+      sumOf(resourceMetrics, 'otelcol_exporter_prometheusremotewrite_translated_time_series'),
+      1,
+      'only the gauge: no target_info without extra resource attributes',
+    );
     assert.equal(sumOf(resourceMetrics, 'otelcol_exporter_prometheusremotewrite_sent_batches'), 1);
     assert.equal(sumOf(resourceMetrics, 'otelcol_exporter_prometheusremotewrite_written_samples'), 1);
     assert.equal(sumOf(resourceMetrics, 'otelcol_exporter_sent_metric_points'), 3);
@@ -179,7 +215,11 @@ describe('over HTTP', () => {
     assert.deepEqual(Object.keys(factory.stability), ['metrics']);
     const e = await exporterFor({});
     const logs = { signal: 'logs' as const, items: 0, data: { resourceLogs: [] }, ack: simpleBatch().ack };
-    await assert.rejects(e.consume(logs), (err: Error & { retryable?: boolean }) => err.retryable === false && /exports metrics, not logs/.test(err.message));
+    await assert.rejects(
+      e.consume(logs),
+      (err: Error & { retryable?: boolean }) =>
+        err.retryable === false && /exports metrics, not logs/.test(err.message),
+    );
     await e.shutdown();
   });
 });
@@ -188,35 +228,71 @@ describe('over HTTPS', () => {
   const hasOpenssl = spawnSync('sh', ['-c', 'command -v openssl']).status === 0;
   const skip = !hasOpenssl && process.env.CI !== 'true' ? 'openssl is not installed (apt-get install openssl)' : false;
 
-  test('tls.ca_file trusts the receiver\'s certificate; without it the handshake fails and is retried, not dropped', { skip }, async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'flowtel-prw-tls-'));
-    try {
-      const r = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost',
-        '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { encoding: 'utf8' });
-      assert.equal(r.status, 0, r.stderr);
-      const receiver = new Receiver({ cert: readFileSync(join(dir, 'cert.pem')), key: readFileSync(join(dir, 'key.pem')) });
-      await receiver.start();
+  test(
+    "tls.ca_file trusts the receiver's certificate; without it the handshake fails and is retried, not dropped",
+    { skip },
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'flowtel-prw-tls-'));
       try {
-        const create = async (tls: Record<string, unknown>) => {
-          const config = factory.configSchema.parse({ endpoint: receiver.url, tls, remote_write_queue: { enabled: false }, retry_on_failure: { max_elapsed_time: '300ms', initial_interval: '50ms' } });
-          const e = factory.createExporter(testSettings('prometheusremotewrite/tls', 'exporter'), config, ['metrics']);
-          await e.start(testHost());
-          return e;
-        };
-        const trusted = await create({ ca_file: join(dir, 'cert.pem') });
-        await trusted.consume(simpleBatch());
-        await trusted.shutdown();
-        assert.equal(receiver.received.length, 1);
+        const r = spawnSync(
+          'openssl',
+          [
+            'req',
+            '-x509',
+            '-newkey',
+            'rsa:2048',
+            '-nodes',
+            '-days',
+            '1',
+            '-subj',
+            '/CN=localhost',
+            '-addext',
+            'subjectAltName=DNS:localhost',
+            '-keyout',
+            join(dir, 'key.pem'),
+            '-out',
+            join(dir, 'cert.pem'),
+          ],
+          { encoding: 'utf8' },
+        );
+        assert.equal(r.status, 0, r.stderr);
+        const receiver = new Receiver({
+          cert: readFileSync(join(dir, 'cert.pem')),
+          key: readFileSync(join(dir, 'key.pem')),
+        });
+        await receiver.start();
+        try {
+          const create = async (tls: Record<string, unknown>) => {
+            const config = factory.configSchema.parse({
+              endpoint: receiver.url,
+              tls,
+              remote_write_queue: { enabled: false },
+              retry_on_failure: { max_elapsed_time: '300ms', initial_interval: '50ms' },
+            });
+            const e = factory.createExporter(testSettings('prometheusremotewrite/tls', 'exporter'), config, [
+              'metrics',
+            ]);
+            await e.start(testHost());
+            return e;
+          };
+          const trusted = await create({ ca_file: join(dir, 'cert.pem') });
+          await trusted.consume(simpleBatch());
+          await trusted.shutdown();
+          assert.equal(receiver.received.length, 1);
 
-        const untrusted = await create({});
-        await assert.rejects(untrusted.consume(simpleBatch()), (err: Error & { retryable?: boolean }) => err.retryable === true && /certificate/.test(err.message));
-        await untrusted.shutdown();
-        assert.equal(receiver.received.length, 1, 'nothing got through without trust');
+          const untrusted = await create({});
+          await assert.rejects(
+            untrusted.consume(simpleBatch()),
+            (err: Error & { retryable?: boolean }) => err.retryable === true && /certificate/.test(err.message),
+          );
+          await untrusted.shutdown();
+          assert.equal(receiver.received.length, 1, 'nothing got through without trust');
+        } finally {
+          await receiver.stop();
+        }
       } finally {
-        await receiver.stop();
+        rmSync(dir, { recursive: true, force: true });
       }
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
+    },
+  );
 });

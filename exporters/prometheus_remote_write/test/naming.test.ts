@@ -32,7 +32,8 @@ describe('metric names', () => {
       ['2xx.responses', '', 'counter', '_2xx_responses_total'],
       ['foo:bar', '', 'gauge', 'foo:bar'],
     ];
-    for (const [metric, unit, kind, expected] of cases) assert.equal(name(s, metric, unit, kind), expected, `${metric} [${unit}]`);
+    for (const [metric, unit, kind, expected] of cases)
+      assert.equal(name(s, metric, unit, kind), expected, `${metric} [${unit}]`);
     assert.equal(name(s, 'requests', '', 'counter', 'app'), 'app_requests_total');
     assert.match(name(s, '...', '', 'gauge'), /resulted in empty name/);
   });
@@ -84,7 +85,12 @@ describe('config', () => {
     assert.equal(c.max_batch_size_bytes, 3_000_000);
     assert.deepEqual(c.remote_write_queue, { enabled: true, queue_size: 10_000, num_consumers: 5 });
     assert.deepEqual(
-      [c.retry_on_failure.enabled, c.retry_on_failure.initial_interval, c.retry_on_failure.max_interval, c.retry_on_failure.max_elapsed_time],
+      [
+        c.retry_on_failure.enabled,
+        c.retry_on_failure.initial_interval,
+        c.retry_on_failure.max_interval,
+        c.retry_on_failure.max_elapsed_time,
+      ],
       [true, 50, 200, 60_000],
     );
     assert.equal(c.timeout, 5000);
@@ -95,8 +101,16 @@ describe('config', () => {
   });
 
   test('translation_strategy wins over add_metric_suffixes', () => {
-    assert.equal(translationStrategy(configSchema.parse({ add_metric_suffixes: false })), 'UnderscoreEscapingWithoutSuffixes');
-    assert.equal(translationStrategy(configSchema.parse({ add_metric_suffixes: false, translation_strategy: 'NoUTF8EscapingWithSuffixes' })), 'NoUTF8EscapingWithSuffixes');
+    assert.equal(
+      translationStrategy(configSchema.parse({ add_metric_suffixes: false })),
+      'UnderscoreEscapingWithoutSuffixes',
+    );
+    assert.equal(
+      translationStrategy(
+        configSchema.parse({ add_metric_suffixes: false, translation_strategy: 'NoUTF8EscapingWithSuffixes' }),
+      ),
+      'NoUTF8EscapingWithSuffixes',
+    );
   });
 
   test('bad settings are refused with a reason', () => {
@@ -115,5 +129,14 @@ describe('config', () => {
 });
 
 test('le and quantile values are written as Go writes them', () => {
-  assert.deepEqual([0.5, 1, 1e21, 1e-7, 2.5e-10, -3, Infinity, 100].map(formatFloat), ['0.5', '1', '1000000000000000000000', '0.0000001', '0.00000000025', '-3', '+Inf', '100']);
+  assert.deepEqual([0.5, 1, 1e21, 1e-7, 2.5e-10, -3, Infinity, 100].map(formatFloat), [
+    '0.5',
+    '1',
+    '1000000000000000000000',
+    '0.0000001',
+    '0.00000000025',
+    '-3',
+    '+Inf',
+    '100',
+  ]);
 });

@@ -7,7 +7,10 @@ import { factory } from '../src/index.ts';
 import { attrs, batchOf, gauge, metricsOf, numberPoint } from './support/metrics.ts';
 import { Prometheus, prometheusBinary } from './support/prometheus.ts';
 
-const skipReason = prometheusBinary() === undefined && process.env.CI !== 'true' ? 'prometheus is not installed (apt-get install prometheus)' : false;
+const skipReason =
+  prometheusBinary() === undefined && process.env.CI !== 'true'
+    ? 'prometheus is not installed (apt-get install prometheus)'
+    : false;
 
 const SERIES = 10;
 const INTERVAL_MS = 100;
@@ -18,7 +21,10 @@ test('a 30 s outage under load loses no sample', { skip: skipReason, timeout: 30
   try {
     // contrib's defaults (the queue on, retries every 50-200 ms), with room past its one minute
     // for a slow restart on a busy machine
-    const config = factory.configSchema.parse({ endpoint: prom.writeUrl, retry_on_failure: { max_elapsed_time: '3m' } });
+    const config = factory.configSchema.parse({
+      endpoint: prom.writeUrl,
+      retry_on_failure: { max_elapsed_time: '3m' },
+    });
     const e = factory.createExporter(testSettings('prometheus_remote_write', 'exporter'), config, ['metrics']);
     await e.start(testHost());
 
@@ -44,7 +50,10 @@ test('a 30 s outage under load loses no sample', { skip: skipReason, timeout: 30
     await sleep(3_000);
     clearInterval(load);
     const pushed = sequence;
-    assert.ok(restartAt - stoppedAt >= (OUTAGE_MS / INTERVAL_MS) * 0.8, `load kept coming during the outage (${restartAt - stoppedAt} batches)`);
+    assert.ok(
+      restartAt - stoppedAt >= (OUTAGE_MS / INTERVAL_MS) * 0.8,
+      `load kept coming during the outage (${restartAt - stoppedAt} batches)`,
+    );
 
     const end = (start + pushed * INTERVAL_MS) / 1000 + 1;
     const window = `${Math.ceil(end - start / 1000) + 5}s`;

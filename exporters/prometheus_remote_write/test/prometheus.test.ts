@@ -22,7 +22,8 @@ import {
 import { Prometheus, prometheusBinary } from './support/prometheus.ts';
 
 const missing = prometheusBinary() === undefined;
-const skipReason = missing && process.env.CI !== 'true' ? 'prometheus is not installed (apt-get install prometheus)' : false;
+const skipReason =
+  missing && process.env.CI !== 'true' ? 'prometheus is not installed (apt-get install prometheus)' : false;
 
 async function exporterFor(config: Record<string, unknown>): Promise<Exporter> {
   const parsed = factory.configSchema.parse({ remote_write_queue: { enabled: false }, ...config });
@@ -54,11 +55,25 @@ describe('into a real Prometheus', { skip: skipReason }, () => {
     const data = metricsOf(RESOURCE, [
       gauge('system.memory.usage', 'By', [numberPoint(t, 1024, attrs({ state: 'used' }))]),
       gauge('cpu.utilization', '1', [numberPoint(t, 0.25)]),
-      counter('http.server.requests', '{request}', [numberPoint(t, 42, attrs({ 'http.method': 'GET', 'http.status_code': 200 }))]),
+      counter('http.server.requests', '{request}', [
+        numberPoint(t, 42, attrs({ 'http.method': 'GET', 'http.status_code': 200 })),
+      ]),
       upDownCounter('queue.length', '{item}', [numberPoint(t, 7)]),
       histogram('http.server.duration', 'ms', [histogramPoint(t, [5, 10, 25], [1, 2, 3, 4], 123.5)]),
-      summary('rpc.latency', 's', [summaryPoint(t, [[0.5, 0.12], [0.99, 0.9]], 30.5, 100)]),
-      exponentialHistogram('request.size', 'By', [exponentialPoint(t, { scale: 0, offset: 0, counts: [1, 2], zeroCount: 1, sum: 10 })]),
+      summary('rpc.latency', 's', [
+        summaryPoint(
+          t,
+          [
+            [0.5, 0.12],
+            [0.99, 0.9],
+          ],
+          30.5,
+          100,
+        ),
+      ]),
+      exponentialHistogram('request.size', 'By', [
+        exponentialPoint(t, { scale: 0, offset: 0, counts: [1, 2], zeroCount: 1, sum: 10 }),
+      ]),
       gauge('odd.keys', '', [numberPoint(t, 3, attrs({ 'a.b': 'x', a_b: 'y', '1st': 'one', _private: 'p' }))]),
     ]);
     await e.consume(batchOf(data));
@@ -80,7 +95,12 @@ describe('into a real Prometheus', { skip: skipReason }, () => {
     assert.equal((await one('cpu_utilization_ratio')).value![1], '0.25');
 
     const requests = await one('http_server_requests_total');
-    assert.deepEqual(requests.metric, { __name__: 'http_server_requests_total', ...common, http_method: 'GET', http_status_code: '200' });
+    assert.deepEqual(requests.metric, {
+      __name__: 'http_server_requests_total',
+      ...common,
+      http_method: 'GET',
+      http_status_code: '200',
+    });
     assert.equal(requests.value![1], '42');
 
     assert.equal((await one('queue_length')).value![1], '7');
@@ -92,7 +112,10 @@ describe('into a real Prometheus', { skip: skipReason }, () => {
     assert.equal((await one('http_server_duration_milliseconds_count')).value![1], '10');
 
     const quantiles = await prom.query('rpc_latency_seconds', at);
-    assert.deepEqual(Object.fromEntries(quantiles.map((q) => [q.metric.quantile, q.value![1]])), { '0.5': '0.12', '0.99': '0.9' });
+    assert.deepEqual(Object.fromEntries(quantiles.map((q) => [q.metric.quantile, q.value![1]])), {
+      '0.5': '0.12',
+      '0.99': '0.9',
+    });
     assert.equal((await one('rpc_latency_seconds_count')).value![1], '100');
     assert.equal((await one('rpc_latency_seconds_sum')).value![1], '30.5');
 
@@ -102,14 +125,22 @@ describe('into a real Prometheus', { skip: skipReason }, () => {
     assert.equal(native.histogram[1].sum, '10');
     // scale 0: OTLP bucket 0 is (1,2], bucket 1 is (2,4]; plus the zero bucket
     const bounds = native.histogram[1].buckets!.map(([, lo, hi, n]) => `${lo}..${hi}:${n}`);
-    assert.deepEqual(bounds.filter((b) => !b.endsWith(':0')), ['-1e-128..1e-128:1', '1..2:1', '2..4:2']);
+    assert.deepEqual(
+      bounds.filter((b) => !b.endsWith(':0')),
+      ['-1e-128..1e-128:1', '1..2:1', '2..4:2'],
+    );
     assert.equal((await one('histogram_count(request_size_bytes)')).value![1], '4');
 
     const odd = await one('odd_keys');
     assert.deepEqual(odd.metric, { __name__: 'odd_keys', ...common, a_b: 'x;y', key_1st: 'one', key_private: 'p' });
 
     const info = await one('target_info');
-    assert.deepEqual(info.metric, { __name__: 'target_info', ...common, host_name: 'h1', deployment_environment: 'prod' });
+    assert.deepEqual(info.metric, {
+      __name__: 'target_info',
+      ...common,
+      host_name: 'h1',
+      deployment_environment: 'prod',
+    });
     assert.equal(info.value![1], '1');
 
     const names = (await prom.series('{job="shop/checkout"}', at - 60, at + 60)).map((s) => s.__name__);
@@ -135,7 +166,14 @@ describe('into a real Prometheus', { skip: skipReason }, () => {
     const t2 = t1 + 10_000;
     const e = await exporterFor({ endpoint: prom.writeUrl });
     const resource = attrs({ 'service.name': 'stale' });
-    await e.consume(batchOf(metricsOf(resource, [gauge('stale.gauge', '', [numberPoint(t1, 5)]), histogram('stale.hist', '', [histogramPoint(t1, [1], [1, 1], 3)])])));
+    await e.consume(
+      batchOf(
+        metricsOf(resource, [
+          gauge('stale.gauge', '', [numberPoint(t1, 5)]),
+          histogram('stale.hist', '', [histogramPoint(t1, [1], [1, 1], 3)]),
+        ]),
+      ),
+    );
     const NO_RECORDED_VALUE = 1;
     await e.consume(
       batchOf(
@@ -167,20 +205,39 @@ describe('into a real Prometheus', { skip: skipReason }, () => {
     sum.exemplars = [exemplar(1, 0x11)];
     const hist = histogramPoint(t, [1, 5], [1, 1, 0], 4);
     hist.exemplars = [exemplar(3, 0x22)];
-    await e.consume(batchOf(metricsOf(attrs({ 'service.name': 'ex' }), [counter('ex.calls', '', [sum]), histogram('ex.size', '', [hist])])));
+    await e.consume(
+      batchOf(
+        metricsOf(attrs({ 'service.name': 'ex' }), [counter('ex.calls', '', [sum]), histogram('ex.size', '', [hist])]),
+      ),
+    );
     await e.shutdown();
     const stored = await prom.exemplars('{job="ex"}', t / 1000 - 60, t / 1000 + 60);
-    const byName = Object.fromEntries(stored.map((s) => [`${s.seriesLabels.__name__}${s.seriesLabels.le ? `{le=${s.seriesLabels.le}}` : ''}`, s.exemplars]));
+    const byName = Object.fromEntries(
+      stored.map((s) => [
+        `${s.seriesLabels.__name__}${s.seriesLabels.le ? `{le=${s.seriesLabels.le}}` : ''}`,
+        s.exemplars,
+      ]),
+    );
     assert.deepEqual(Object.keys(byName).sort(), ['ex_calls_total', 'ex_size_bucket{le=5}']);
-    assert.deepEqual(byName.ex_calls_total[0].labels, { trace_id: '11'.repeat(16), span_id: 'ab'.repeat(8), user: 'alice' });
+    assert.deepEqual(byName.ex_calls_total[0].labels, {
+      trace_id: '11'.repeat(16),
+      span_id: 'ab'.repeat(8),
+      user: 'alice',
+    });
     assert.equal(byName.ex_calls_total[0].value, '1');
-    assert.equal(byName['ex_size_bucket{le=5}'][0].labels.trace_id, '22'.repeat(16), 'on the first bucket that holds 3');
+    assert.equal(
+      byName['ex_size_bucket{le=5}'][0].labels.trace_id,
+      '22'.repeat(16),
+      'on the first bucket that holds 3',
+    );
   });
 
   test('a batch cut into many small requests arrives whole', async () => {
     const t = Date.now() - 1_000;
     const e = await exporterFor({ endpoint: prom.writeUrl, max_batch_size_bytes: 16_384 });
-    const points = Array.from({ length: 3000 }, (_, i) => numberPoint(t, i, attrs({ shard: String(i % 30), item: `item-${i}`, zone: 'eu-west-1a' })));
+    const points = Array.from({ length: 3000 }, (_, i) =>
+      numberPoint(t, i, attrs({ shard: String(i % 30), item: `item-${i}`, zone: 'eu-west-1a' })),
+    );
     await e.consume(batchOf(metricsOf(attrs({ 'service.name': 'many' }), [gauge('many.items', '', points)])));
     await e.shutdown();
     const [count] = await prom.query('count(many_items)', t / 1000);
@@ -191,8 +248,18 @@ describe('into a real Prometheus', { skip: skipReason }, () => {
 
   test('namespace and resource_to_telemetry_conversion', async () => {
     const t = Date.now() - 3_000;
-    const e = await exporterFor({ endpoint: prom.writeUrl, namespace: 'app', resource_to_telemetry_conversion: { enabled: true } });
-    await e.consume(batchOf(metricsOf(RESOURCE, [gauge('temperature', 'Cel', [numberPoint(t, 21.5, attrs({ room: 'a', 'host.name': 'overridden' }))])])));
+    const e = await exporterFor({
+      endpoint: prom.writeUrl,
+      namespace: 'app',
+      resource_to_telemetry_conversion: { enabled: true },
+    });
+    await e.consume(
+      batchOf(
+        metricsOf(RESOURCE, [
+          gauge('temperature', 'Cel', [numberPoint(t, 21.5, attrs({ room: 'a', 'host.name': 'overridden' }))]),
+        ]),
+      ),
+    );
     await e.shutdown();
     const r = await prom.query('app_temperature_celsius', t / 1000);
     assert.equal(r.length, 1);

@@ -11,7 +11,10 @@ import { factory } from '../src/index.ts';
 import { batchOf } from './support/metrics.ts';
 import { Prometheus, prometheusBinary } from './support/prometheus.ts';
 
-const skipReason = prometheusBinary() === undefined && process.env.CI !== 'true' ? 'prometheus is not installed (apt-get install prometheus)' : false;
+const skipReason =
+  prometheusBinary() === undefined && process.env.CI !== 'true'
+    ? 'prometheus is not installed (apt-get install prometheus)'
+    : false;
 
 /** A reader the test pulls from, cumulative like a Prometheus-bound SDK. */
 class PullReader extends MetricReader {
@@ -34,13 +37,20 @@ describe('OpenTelemetry JS SDK → flowtel → Prometheus', { skip: skipReason }
   test('counters, up-down counters, gauges and histograms read back with the values the SDK recorded', async () => {
     const reader = new PullReader();
     const provider = new MeterProvider({
-      resource: resourceFromAttributes({ 'service.name': 'sdk-app', 'service.instance.id': 'sdk-1', 'host.arch': 'amd64' }),
+      resource: resourceFromAttributes({
+        'service.name': 'sdk-app',
+        'service.instance.id': 'sdk-1',
+        'host.arch': 'amd64',
+      }),
       readers: [reader],
     });
     const meter = provider.getMeter('e2e', '1.2.3');
     const requests = meter.createCounter('app.requests', { unit: '{request}', description: 'requests served' });
     const inflight = meter.createUpDownCounter('app.inflight', { unit: '{request}' });
-    const latency = meter.createHistogram('app.latency', { unit: 's', advice: { explicitBucketBoundaries: [0.1, 0.5, 1] } });
+    const latency = meter.createHistogram('app.latency', {
+      unit: 's',
+      advice: { explicitBucketBoundaries: [0.1, 0.5, 1] },
+    });
     const temperature = meter.createGauge('app.temperature', { unit: 'Cel' });
     requests.add(3, { route: '/a' });
     requests.add(4, { route: '/a' });
@@ -80,7 +90,12 @@ describe('OpenTelemetry JS SDK → flowtel → Prometheus', { skip: skipReason }
     assert.equal((await value('app_latency_seconds_count')).value![1], '5');
     assert.equal(Number((await value('app_latency_seconds_sum')).value![1]), 0.05 + 0.2 + 0.3 + 0.7 + 2);
     const buckets = await prom.query('app_latency_seconds_bucket', at);
-    assert.deepEqual(Object.fromEntries(buckets.map((b) => [b.metric.le, b.value![1]])), { '0.1': '1', '0.5': '3', '1': '4', '+Inf': '5' });
+    assert.deepEqual(Object.fromEntries(buckets.map((b) => [b.metric.le, b.value![1]])), {
+      '0.1': '1',
+      '0.5': '3',
+      '1': '4',
+      '+Inf': '5',
+    });
 
     const info = await value('target_info');
     assert.deepEqual(info.metric, { __name__: 'target_info', job: 'sdk-app', instance: 'sdk-1', host_arch: 'amd64' });

@@ -1,7 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { CreateSettings, Extension } from '@flowtel/core';
-import { firstHeader, type AuthData, type ClientAuthenticator, type RequestHeaders, type ServerAuthenticator } from '@flowtel/otlp';
+import {
+  firstHeader,
+  type AuthData,
+  type ClientAuthenticator,
+  type RequestHeaders,
+  type ServerAuthenticator,
+} from '@flowtel/otlp';
 import type { BasicAuthConfig } from './config.ts';
 import { parseHtpasswd, verifyPassword, type Htpasswd } from './htpasswd.ts';
 
@@ -23,7 +29,8 @@ export class BasicAuth implements Extension, ServerAuthenticator, ClientAuthenti
 
   async start(): Promise<void> {
     const { htpasswd, client_auth } = this.config;
-    if (!htpasswd && !client_auth) throw new Error('basicauth: set htpasswd (server side) or client_auth (client side)');
+    if (!htpasswd && !client_auth)
+      throw new Error('basicauth: set htpasswd (server side) or client_auth (client side)');
     if (htpasswd?.file) {
       const path = resolve(this.settings.configDir, htpasswd.file);
       let text: string;
@@ -34,11 +41,13 @@ export class BasicAuth implements Extension, ServerAuthenticator, ClientAuthenti
       }
       this.users = parseHtpasswd(text, path);
     }
-    if (htpasswd?.inline) for (const [user, hash] of parseHtpasswd(htpasswd.inline, 'htpasswd::inline')) this.users.set(user, hash);
+    if (htpasswd?.inline)
+      for (const [user, hash] of parseHtpasswd(htpasswd.inline, 'htpasswd::inline')) this.users.set(user, hash);
   }
 
   async authenticate(headers: RequestHeaders): Promise<AuthData> {
-    if (!this.config.htpasswd) throw new Error('basicauth: no htpasswd configured, so this extension cannot authenticate servers');
+    if (!this.config.htpasswd)
+      throw new Error('basicauth: no htpasswd configured, so this extension cannot authenticate servers');
     const header = firstHeader(headers, 'authorization');
     if (!header) throw new Error('no basic auth provided');
     const [scheme, encoded] = header.split(' ', 2);

@@ -2,7 +2,13 @@ import { readFileSync, watch, type FSWatcher } from 'node:fs';
 import { resolve } from 'node:path';
 import { timingSafeEqual } from 'node:crypto';
 import type { CreateSettings, Extension } from '@flowtel/core';
-import { firstHeader, type AuthData, type ClientAuthenticator, type RequestHeaders, type ServerAuthenticator } from '@flowtel/otlp';
+import {
+  firstHeader,
+  type AuthData,
+  type ClientAuthenticator,
+  type RequestHeaders,
+  type ServerAuthenticator,
+} from '@flowtel/otlp';
 import type { BearerTokenAuthConfig } from './config.ts';
 
 function sameText(a: string, b: string): boolean {
@@ -37,7 +43,10 @@ export class BearerTokenAuth implements Extension, ServerAuthenticator, ClientAu
         try {
           this.tokens = [this.readToken(path)];
         } catch (err) {
-          this.settings.logger.error({ err: (err as Error).message }, 'could not re-read the bearer token file; keeping the previous token');
+          this.settings.logger.error(
+            { err: (err as Error).message },
+            'could not re-read the bearer token file; keeping the previous token',
+          );
         }
       });
     } else {
@@ -59,7 +68,7 @@ export class BearerTokenAuth implements Extension, ServerAuthenticator, ClientAu
   async authenticate(headers: RequestHeaders): Promise<AuthData> {
     const got = firstHeader(headers, this.config.header);
     if (got === undefined) throw new Error(`missing or empty ${this.config.header} header`);
-    if (!this.tokens.some((t) => sameText(got, this.credential(t)))) throw new Error('authentication didn\'t succeed');
+    if (!this.tokens.some((t) => sameText(got, this.credential(t)))) throw new Error("authentication didn't succeed");
     return {};
   }
 

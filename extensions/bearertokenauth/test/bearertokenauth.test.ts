@@ -14,7 +14,10 @@ type Auth = {
 };
 
 function create(config: unknown, dir?: string): Auth {
-  return factory.createExtension(testSettings('bearertokenauth', 'extension', dir), factory.configSchema.parse(config)) as unknown as Auth;
+  return factory.createExtension(
+    testSettings('bearertokenauth', 'extension', dir),
+    factory.configSchema.parse(config),
+  ) as unknown as Auth;
 }
 
 test('server side accepts "<scheme> <token>" for any configured token and refuses others', async () => {
@@ -43,7 +46,8 @@ test('a token file is read at start and re-read when it changes', async () => {
   assert.deepEqual(await ext.headers(), { authorization: 'Bearer first' });
   writeFileSync(join(dir, 'token'), 'second\n');
   const deadline = Date.now() + 5000;
-  while ((await ext.headers()).authorization !== 'Bearer second' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  while ((await ext.headers()).authorization !== 'Bearer second' && Date.now() < deadline)
+    await new Promise((r) => setTimeout(r, 20));
   assert.deepEqual(await ext.headers(), { authorization: 'Bearer second' });
   await assert.rejects(ext.authenticate({ authorization: ['Bearer first'] }));
   await ext.shutdown();

@@ -12,8 +12,18 @@ import { deserialize } from 'node:v8';
 import type { Batch, SendingQueue } from '@flowtel/core';
 import { Ack, QueueWaiters } from '@flowtel/core';
 import {
-  dataPointCount, decodeLogsPassThrough, decodeMetricsPassThrough, decodeTracesPassThrough, encodeLogs, encodeMetrics, encodeTraces, logRecordCount, spanCount,
-  type Logs, type Metrics, type Traces,
+  dataPointCount,
+  decodeLogsPassThrough,
+  decodeMetricsPassThrough,
+  decodeTracesPassThrough,
+  encodeLogs,
+  encodeMetrics,
+  encodeTraces,
+  logRecordCount,
+  spanCount,
+  type Logs,
+  type Metrics,
+  type Traces,
 } from '@flowtel/pdata';
 
 const SUFFIX = '.batch';

@@ -29,13 +29,22 @@ export class FileStorage implements QueueStorage {
     for (const unlock of this.unlocks.splice(0)) unlock();
   }
 
-  async createQueue(owner: string, signal: PipelineSignal, capacity: number, weigh: (b: Batch) => number): Promise<SendingQueue> {
+  async createQueue(
+    owner: string,
+    signal: PipelineSignal,
+    capacity: number,
+    weigh: (b: Batch) => number,
+  ): Promise<SendingQueue> {
     const name = `exporter_${owner}_${signal}`.replace(/[^A-Za-z0-9_.-]/g, '~');
     const dir = join(this.directory, name);
     mkdirSync(dir, { recursive: true });
     this.unlocks.push(await lockDirectory(dir, this.config.timeout));
     const queue = new FileQueue(dir, capacity, weigh, this.config.fsync);
-    if (queue.recovered) this.settings.logger.info({ batches: queue.recovered, directory: dir }, 'sending queue recovered batches from a previous run');
+    if (queue.recovered)
+      this.settings.logger.info(
+        { batches: queue.recovered, directory: dir },
+        'sending queue recovered batches from a previous run',
+      );
     return queue;
   }
 }

@@ -6,14 +6,28 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { serialize } from 'node:v8';
 import { Ack } from '@flowtel/core';
-import { decodeTracesPassThrough, encodeTraces, newLogRecord, newResource, newScope, newSpan, passThroughBytes, type Logs, type Traces } from '@flowtel/pdata';
+import {
+  decodeTracesPassThrough,
+  encodeTraces,
+  newLogRecord,
+  newResource,
+  newScope,
+  newSpan,
+  passThroughBytes,
+  type Logs,
+  type Traces,
+} from '@flowtel/pdata';
 import { FileQueue } from '../src/file_queue.ts';
 
 const spanName = (b: { data: unknown }) => (b.data as Traces).resourceSpans[0].scopeSpans[0].spans[0].name;
 
 test('batches accepted before a kill -9, including ones taken but not finished, are there after the restart', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'flowtel-fq-'));
-  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'fill-queue.ts'), dir, '25', '5'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', join(import.meta.dirname, 'fill-queue.ts'), dir, '25', '5'],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   await new Promise<void>((resolve) => child.stdout.on('data', (d) => String(d).includes('ready') && resolve()));
   child.kill('SIGKILL');
   await new Promise((r) => child.on('exit', r));
@@ -25,10 +39,14 @@ test('batches accepted before a kill -9, including ones taken but not finished, 
   for (let i = 0; i < 25; i++) {
     const b = (await queue.take())!;
     names.push(spanName(b));
-    if (i === 0) assert.equal((b.data as Traces).resourceSpans[0].scopeSpans[0].spans[0].startTimeUnixNano, 2n ** 64n - 1n);
+    if (i === 0)
+      assert.equal((b.data as Traces).resourceSpans[0].scopeSpans[0].spans[0].startTimeUnixNano, 2n ** 64n - 1n);
     await queue.done(b);
   }
-  assert.deepEqual(names, Array.from({ length: 25 }, (_, i) => `span ${i}`));
+  assert.deepEqual(
+    names,
+    Array.from({ length: 25 }, (_, i) => `span ${i}`),
+  );
   assert.equal(queue.size(), 0);
   assert.equal(new FileQueue(dir, 1000, () => 1, false).recovered, 0);
 });
@@ -49,7 +67,15 @@ test('a full queue refuses, and room comes back when a batch is done', async () 
 
 test('a request is stored as its OTLP protobuf: one nothing looked at comes back as the same bytes, without a decode', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'flowtel-fq-'));
-  const bytes = encodeTraces({ resourceSpans: [{ resource: newResource(), schemaUrl: '', scopeSpans: [{ scope: newScope(), schemaUrl: '', spans: [newSpan({ name: 'a' }), newSpan({ name: 'b' })] }] }] });
+  const bytes = encodeTraces({
+    resourceSpans: [
+      {
+        resource: newResource(),
+        schemaUrl: '',
+        scopeSpans: [{ scope: newScope(), schemaUrl: '', spans: [newSpan({ name: 'a' }), newSpan({ name: 'b' })] }],
+      },
+    ],
+  });
   const queue = new FileQueue(dir, 10, () => 1, false);
   await queue.offer({ signal: 'traces', items: 2, data: decodeTracesPassThrough(bytes), ack: Ack.none() });
   await queue.close();
@@ -57,12 +83,23 @@ test('a request is stored as its OTLP protobuf: one nothing looked at comes back
   const b = (await restarted.take())!;
   assert.equal(b.items, 2);
   assert.ok(Buffer.from(passThroughBytes(b.data as object)!).equals(bytes), 'the request bytes, still pass-through');
-  assert.deepEqual(readdirSync(dir).map((f) => readFileSync(join(dir, f)).subarray(5)), [Buffer.from(bytes)]);
+  assert.deepEqual(
+    readdirSync(dir).map((f) => readFileSync(join(dir, f)).subarray(5)),
+    [Buffer.from(bytes)],
+  );
 });
 
 test('a queue written by an older flowtel (V8 serialization) is still read after the upgrade', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'flowtel-fq-'));
-  const data = { resourceLogs: [{ resource: newResource(), schemaUrl: '', scopeLogs: [{ scope: newScope(), schemaUrl: '', logRecords: [newLogRecord({ severityText: 'WARN' })] }] }] };
+  const data = {
+    resourceLogs: [
+      {
+        resource: newResource(),
+        schemaUrl: '',
+        scopeLogs: [{ scope: newScope(), schemaUrl: '', logRecords: [newLogRecord({ severityText: 'WARN' })] }],
+      },
+    ],
+  };
   writeFileSync(join(dir, '0000000000000007.batch'), serialize({ signal: 'logs', items: 1, data }));
   const queue = new FileQueue(dir, 10, () => 1, false);
   assert.equal(queue.recovered, 1);

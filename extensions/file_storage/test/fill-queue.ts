@@ -8,8 +8,24 @@ const [dir, total, taken] = [process.argv[2], Number(process.argv[3]), Number(pr
 const queue = new FileQueue(dir, 1000, () => 1, false);
 for (let i = 0; i < total; i++) {
   const batch = {
-    signal: 'traces', items: 1, ack: Ack.none(),
-    data: { resourceSpans: [{ resource: { attributes: [], droppedAttributesCount: 0, entityRefs: [] }, schemaUrl: '', scopeSpans: [{ scope: { name: '', version: '', attributes: [], droppedAttributesCount: 0 }, schemaUrl: '', spans: [newSpan({ name: `span ${i}`, startTimeUnixNano: 2n ** 64n - 1n - BigInt(i) })] }] }] },
+    signal: 'traces',
+    items: 1,
+    ack: Ack.none(),
+    data: {
+      resourceSpans: [
+        {
+          resource: { attributes: [], droppedAttributesCount: 0, entityRefs: [] },
+          schemaUrl: '',
+          scopeSpans: [
+            {
+              scope: { name: '', version: '', attributes: [], droppedAttributesCount: 0 },
+              schemaUrl: '',
+              spans: [newSpan({ name: `span ${i}`, startTimeUnixNano: 2n ** 64n - 1n - BigInt(i) })],
+            },
+          ],
+        },
+      ],
+    },
   } as Batch;
   await queue.offer(batch);
 }

@@ -26,7 +26,11 @@ export const healthCheckConfigSchema = z
   .strict()
   .superRefine((c, ctx) => {
     if (c.tls && !(c.tls.cert_file && c.tls.key_file)) {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['tls'], message: 'tls needs both cert_file and key_file to serve HTTPS' });
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['tls'],
+        message: 'tls needs both cert_file and key_file to serve HTTPS',
+      });
     }
   });
 

@@ -41,11 +41,19 @@ export class HealthCheckExtension implements Extension {
     const tls = this.config.tls;
     const server =
       tls?.cert_file && tls.key_file
-        ? createHttpsServer({ cert: readFileSync(resolve(this.configDir, tls.cert_file)), key: readFileSync(resolve(this.configDir, tls.key_file)) }, handler)
+        ? createHttpsServer(
+            {
+              cert: readFileSync(resolve(this.configDir, tls.cert_file)),
+              key: readFileSync(resolve(this.configDir, tls.key_file)),
+            },
+            handler,
+          )
         : createHttpServer(handler);
     const { host, port } = splitEndpoint(this.config.endpoint);
     await new Promise<void>((resolve, reject) => {
-      server.once('error', (err) => reject(new Error(`failed to bind to address ${this.config.endpoint}: ${err.message}`)));
+      server.once('error', (err) =>
+        reject(new Error(`failed to bind to address ${this.config.endpoint}: ${err.message}`)),
+      );
       // Go binds "localhost" to the IPv4 loopback; Node might pick ::1 and surprise IPv4 probes.
       server.listen(port, host === 'localhost' ? '127.0.0.1' : host, () => resolve());
     });

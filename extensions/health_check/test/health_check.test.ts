@@ -46,7 +46,11 @@ test('503 before ready, 200 with uptime once ready, 503 again when not ready', a
   const before = await get(ext);
   assert.equal(before.status, 503);
   assert.equal(before.type, 'application/json');
-  assert.deepEqual(JSON.parse(before.body), { status: 'Server not available', upSince: '0001-01-01T00:00:00Z', uptime: '' });
+  assert.deepEqual(JSON.parse(before.body), {
+    status: 'Server not available',
+    upSince: '0001-01-01T00:00:00Z',
+    uptime: '',
+  });
 
   const readyAt = Date.now();
   ext.ready();
@@ -110,7 +114,10 @@ test('a busy port fails start with the endpoint in the message', async (t) => {
   t.after(() => blocker.close());
   const port = (blocker.address() as { port: number }).port;
   const ext = create({ endpoint: `127.0.0.1:${port}` });
-  await assert.rejects(ext.start({ getExtension: () => undefined, shared: new SharedState() }), new RegExp(`failed to bind to address 127.0.0.1:${port}`));
+  await assert.rejects(
+    ext.start({ getExtension: () => undefined, shared: new SharedState() }),
+    new RegExp(`failed to bind to address 127.0.0.1:${port}`),
+  );
 });
 
 test('bad config is rejected with what would be valid', () => {
@@ -136,11 +143,32 @@ test('uptime is printed as Go prints a duration', () => {
 test('tls serves the same answers over HTTPS, with paths relative to the config', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'flowtel-hc-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=localhost', '-keyout', 'key.pem', '-out', 'cert.pem'], {
-    cwd: dir,
-    stdio: 'ignore',
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=localhost',
+      '-keyout',
+      'key.pem',
+      '-out',
+      'cert.pem',
+    ],
+    {
+      cwd: dir,
+      stdio: 'ignore',
+    },
+  );
+  const parsed = factory.configSchema.parse({
+    endpoint: '127.0.0.1:0',
+    tls: { cert_file: 'cert.pem', key_file: 'key.pem' },
   });
-  const parsed = factory.configSchema.parse({ endpoint: '127.0.0.1:0', tls: { cert_file: 'cert.pem', key_file: 'key.pem' } });
   const ext = factory.createExtension({ ...settings, configDir: dir }, parsed) as HealthCheckExtension;
   t.after(() => ext.shutdown());
   await ext.start({ getExtension: () => undefined, shared: new SharedState() });

@@ -36,7 +36,10 @@ function toRaw(v: AnyValue): unknown {
 
 /** JSON with 64-bit integers as exact numbers, as Go's encoding/json writes them. */
 function toJson(v: unknown): string {
-  return JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? `\u0000${x}\u0000` : x)).replace(/"\\u0000(-?\d+)\\u0000"/g, '$1');
+  return JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? `\u0000${x}\u0000` : x)).replace(
+    /"\\u0000(-?\d+)\\u0000"/g,
+    '$1',
+  );
 }
 
 export function anyValueString(v: AnyValue): string {

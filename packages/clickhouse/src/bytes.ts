@@ -134,7 +134,11 @@ export class ByteWriter {
   /** An id as lowercase hex, or '' when it is empty or all zero (contrib's TraceIDToHexOrEmptyString). */
   hexId(id: Uint8Array): void {
     let zero = true;
-    for (let i = 0; i < id.length; i++) if (id[i] !== 0) { zero = false; break; }
+    for (let i = 0; i < id.length; i++)
+      if (id[i] !== 0) {
+        zero = false;
+        break;
+      }
     if (zero) {
       this.u8(0);
       return;
@@ -159,7 +163,11 @@ export class ByteWriter {
 
 export function hexOf(id: Uint8Array): string {
   let zero = true;
-  for (let i = 0; i < id.length; i++) if (id[i] !== 0) { zero = false; break; }
+  for (let i = 0; i < id.length; i++)
+    if (id[i] !== 0) {
+      zero = false;
+      break;
+    }
   if (zero) return '';
   let s = '';
   for (let i = 0; i < id.length; i++) s += HEX[id[i]];

@@ -3,11 +3,14 @@
 // (`chdb://<folder>`), the L7 request-log table and the insert batch bounds.
 import { duration, z } from '@flowtel/core';
 
-const tableName = (name: string) => z.object({ name: z.string().min(1).default(name) }).strict().default({});
+const tableName = (name: string) =>
+  z
+    .object({ name: z.string().min(1).default(name) })
+    .strict()
+    .default({});
 
 /** A name that goes into SQL between double quotes: letters, digits, `_`, `.` and `-` only. */
-const identifier = () =>
-  z.string().regex(/^[A-Za-z0-9_.-]+$/, 'may contain only letters, digits, "_", "." and "-"');
+const identifier = () => z.string().regex(/^[A-Za-z0-9_.-]+$/, 'may contain only letters, digits, "_", "." and "-"');
 
 export const COMPRESSIONS = ['none', 'lz4', 'zstd', 'gzip', 'deflate', 'br', 'true', 'false'] as const;
 
@@ -17,9 +20,13 @@ export const storeShape = {
   endpoint: z
     .string()
     .refine((e) => !/^(tcp|clickhouse):\/\//.test(e), {
-      message: "ClickHouse's native protocol (tcp://, clickhouse://, port 9000) is not in flowtel yet: use its HTTP interface, http://host:8123 or https://host:8443",
+      message:
+        "ClickHouse's native protocol (tcp://, clickhouse://, port 9000) is not in flowtel yet: use its HTTP interface, http://host:8123 or https://host:8443",
     })
-    .refine((e) => /^(chdb|https?|tcp|clickhouse):\/\/.+/.test(e), 'must be chdb://<folder> (embedded) or http(s)://host:port (a ClickHouse server)')
+    .refine(
+      (e) => /^(chdb|https?|tcp|clickhouse):\/\/.+/.test(e),
+      'must be chdb://<folder> (embedded) or http(s)://host:port (a ClickHouse server)',
+    )
     .default('chdb://./data/clickhouse'),
   database: identifier().default('otel'),
   username: z.string().default(''),
@@ -33,11 +40,21 @@ export const storeShape = {
   l7_flow_log_table_name: identifier().default('l7_flow_log'),
   /** contrib's deprecated prefix of the metrics tables: refused, metrics_tables says it */
   metrics_table_name: z
-    .undefined({ errorMap: () => ({ message: "metrics_table_name is not in flowtel (contrib deprecated it): name the tables with metrics_tables (gauge, sum, summary, histogram, exponential_histogram: {name: ...})" }) })
+    .undefined({
+      errorMap: () => ({
+        message:
+          'metrics_table_name is not in flowtel (contrib deprecated it): name the tables with metrics_tables (gauge, sum, summary, histogram, exponential_histogram: {name: ...})',
+      }),
+    })
     .optional(),
   /** contrib's JSON-typed attribute columns; flowtel writes Map columns */
   json: z
-    .literal(false, { errorMap: () => ({ message: 'json: true (JSON-typed attribute columns) is not in flowtel yet: it writes the Map(LowCardinality(String), String) columns contrib writes without it' }) })
+    .literal(false, {
+      errorMap: () => ({
+        message:
+          'json: true (JSON-typed attribute columns) is not in flowtel yet: it writes the Map(LowCardinality(String), String) columns contrib writes without it',
+      }),
+    })
     .optional(),
   metrics_tables: z
     .object({
@@ -52,7 +69,10 @@ export const storeShape = {
   cluster_name: identifier().optional(),
   table_engine: z
     .object({
-      name: z.string().regex(/^[A-Za-z]+$/, 'must be a table engine name such as MergeTree or ReplicatedMergeTree').default('MergeTree'),
+      name: z
+        .string()
+        .regex(/^[A-Za-z]+$/, 'must be a table engine name such as MergeTree or ReplicatedMergeTree')
+        .default('MergeTree'),
       params: z.string().default(''),
     })
     .strict()
@@ -64,7 +84,11 @@ export const storeShape = {
   /** an INSERT carries at most this many rows ... */
   max_insert_rows: z.number().int().positive().default(500_000),
   /** ... and at most about this many bytes of encoded data */
-  max_insert_bytes: z.number().int().positive().default(64 * 1024 * 1024),
+  max_insert_bytes: z
+    .number()
+    .int()
+    .positive()
+    .default(64 * 1024 * 1024),
   /**
    * Batches for one table that arrive within this time go out as one INSERT (until it holds
    * max_insert_rows or max_insert_bytes); 0 sends each batch as it comes.

@@ -50,7 +50,11 @@ const INSERT_FORMAT = /^([\s\S]*?)\s+FORMAT\s+(\w+)\s*$/i;
  */
 export function insertFromFile(insert: string, path: string): string {
   const m = INSERT_FORMAT.exec(insert);
-  if (!m || !/^\s*INSERT\s+INTO\s/i.test(m[1])) throw new ClickHouseError(`Code: 62. DB::Exception: expected INSERT INTO ... FORMAT <format>, got: ${insert.slice(0, 120)}. (SYNTAX_ERROR)`, 62);
+  if (!m || !/^\s*INSERT\s+INTO\s/i.test(m[1]))
+    throw new ClickHouseError(
+      `Code: 62. DB::Exception: expected INSERT INTO ... FORMAT <format>, got: ${insert.slice(0, 120)}. (SYNTAX_ERROR)`,
+      62,
+    );
   return `${m[1]} SELECT * FROM file('${path}', '${m[2]}') SETTINGS schema_inference_use_cache_for_file = 0`;
 }
 
@@ -122,7 +126,9 @@ export class EmbeddedClient implements ClickHouseClient {
       return client;
     } catch (err) {
       const message = (err as Error).message;
-      throw new ClickHouseError(`cannot open the embedded store in ${folder}: ${message}`, codeOf(message), { cause: err });
+      throw new ClickHouseError(`cannot open the embedded store in ${folder}: ${message}`, codeOf(message), {
+        cause: err,
+      });
     }
   }
 

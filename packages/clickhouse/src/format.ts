@@ -19,7 +19,11 @@ export function formatTable(rs: ResultSet): string {
   const body = rs.rows.map((r) => r.map((v) => cellText(v).replace(/\n/g, '\\n')));
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((r) => r[i].length)));
   const numeric = rs.columns.map((c) => /^(Nullable\()?(U?Int|Float|Decimal)/.test(c.type));
-  const line = (cells: string[]) => cells.map((c, i) => (numeric[i] ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (numeric[i] ? c.padStart(widths[i]) : c.padEnd(widths[i])))
+      .join('  ')
+      .trimEnd();
   const out = [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line)];
   out.push(`(${rs.rows.length} row${rs.rows.length === 1 ? '' : 's'})`);
   return `${out.join('\n')}\n`;

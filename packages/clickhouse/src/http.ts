@@ -22,7 +22,8 @@ type Compress = (b: Buffer, options: object) => Promise<Buffer>;
 const COMPRESS: Record<'gzip' | 'deflate' | 'br', (parts: Buffer[]) => Promise<Buffer>> = {
   gzip: (parts) => (promisify(gzip) as Compress)(Buffer.concat(parts), { level: 1 }),
   deflate: (parts) => (promisify(deflate) as Compress)(Buffer.concat(parts), { level: 1 }),
-  br: (parts) => (promisify(brotliCompress) as Compress)(Buffer.concat(parts), { params: { [constants.BROTLI_PARAM_QUALITY]: 1 } }),
+  br: (parts) =>
+    (promisify(brotliCompress) as Compress)(Buffer.concat(parts), { params: { [constants.BROTLI_PARAM_QUALITY]: 1 } }),
 };
 
 /** contrib's `compress` values as a request encoding. Node 20 has no zstd codec: zstd is sent as lz4. */
@@ -66,7 +67,10 @@ export class HttpClient implements ClickHouseClient {
     this.opts = opts;
     this.base = new URL(opts.url);
     if (!/^https?:$/.test(this.base.protocol)) throw new Error(`endpoint ${opts.url}: must be http:// or https://`);
-    this.agent = this.base.protocol === 'https:' && !opts.socketPath ? new HttpsAgent({ keepAlive: true }) : new HttpAgent({ keepAlive: true });
+    this.agent =
+      this.base.protocol === 'https:' && !opts.socketPath
+        ? new HttpsAgent({ keepAlive: true })
+        : new HttpAgent({ keepAlive: true });
   }
 
   query(sql: string, format = 'TabSeparated', signal?: AbortSignal): Promise<Buffer> {
@@ -94,13 +98,21 @@ export class HttpClient implements ClickHouseClient {
     this.agent.destroy();
   }
 
-  private send(params: Record<string, string | number | boolean>, body: Buffer[], encoding: BodyEncoding, signal?: AbortSignal): Promise<Buffer> {
+  private send(
+    params: Record<string, string | number | boolean>,
+    body: Buffer[],
+    encoding: BodyEncoding,
+    signal?: AbortSignal,
+  ): Promise<Buffer> {
     const url = new URL(this.base);
     const search = new URLSearchParams(url.search);
     if (this.opts.database) search.set('database', this.opts.database);
     for (const [k, v] of Object.entries({ ...this.opts.settings, ...params })) search.set(k, String(v));
     const length = body.reduce((n, b) => n + b.length, 0);
-    const headers: Record<string, string | number> = { 'Content-Length': length, 'Content-Type': 'application/octet-stream' };
+    const headers: Record<string, string | number> = {
+      'Content-Length': length,
+      'Content-Type': 'application/octet-stream',
+    };
     if (this.opts.username) headers['X-ClickHouse-User'] = this.opts.username;
     if (this.opts.password) headers['X-ClickHouse-Key'] = this.opts.password;
     if (encoding !== 'none') headers['Content-Encoding'] = encoding;
@@ -111,14 +123,18 @@ export class HttpClient implements ClickHouseClient {
       signal,
       agent: this.agent,
       timeout: this.opts.timeoutMs,
-      ...(this.opts.socketPath ? { socketPath: this.opts.socketPath } : { hostname: url.hostname.replace(/^\[|\]$/g, ''), port: url.port || (url.protocol === 'https:' ? 443 : 80) }),
+      ...(this.opts.socketPath
+        ? { socketPath: this.opts.socketPath }
+        : { hostname: url.hostname.replace(/^\[|\]$/g, ''), port: url.port || (url.protocol === 'https:' ? 443 : 80) }),
     };
     const doRequest = url.protocol === 'https:' && !this.opts.socketPath ? httpsRequest : httpRequest;
     return new Promise((resolve, reject) => {
       const req = doRequest(options, (res: IncomingMessage) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('error', (err) => reject(new ClickHouseError(`ClickHouse ${this.where()}: ${err.message}`, undefined, { cause: err })));
+        res.on('error', (err) =>
+          reject(new ClickHouseError(`ClickHouse ${this.where()}: ${err.message}`, undefined, { cause: err })),
+        );
         res.on('end', () => {
           const out = Buffer.concat(chunks);
           if (res.statusCode === 200) return resolve(out);
@@ -128,7 +144,9 @@ export class HttpClient implements ClickHouseClient {
         });
       });
       req.on('timeout', () => req.destroy(new Error(`no answer within ${this.opts.timeoutMs}ms`)));
-      req.on('error', (err) => reject(new ClickHouseError(`ClickHouse ${this.where()}: ${err.message}`, undefined, { cause: err })));
+      req.on('error', (err) =>
+        reject(new ClickHouseError(`ClickHouse ${this.where()}: ${err.message}`, undefined, { cause: err })),
+      );
       for (const b of body) req.write(b);
       req.end();
     });

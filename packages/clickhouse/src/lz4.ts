@@ -61,7 +61,15 @@ function writeLength(dst: Uint8Array, pos: number, n: number): number {
  * Compresses src[start, end) into dst from `pos`; returns the end position, or -1 when the
  * result would reach `limit` (the caller then stores the block as is).
  */
-function compressBlock(src: Uint8Array, start: number, end: number, dst: Uint8Array, pos: number, limit: number, table: Int32Array): number {
+function compressBlock(
+  src: Uint8Array,
+  start: number,
+  end: number,
+  dst: Uint8Array,
+  pos: number,
+  limit: number,
+  table: Int32Array,
+): number {
   table.fill(-1);
   let anchor = start;
   let ip = start;
@@ -200,7 +208,7 @@ function decompressBlock(src: Buffer): Buffer {
   while (ip < src.length) {
     const token = src[ip++];
     let literals = token >>> 4;
-    if (literals === 15) for (let b = 255; b === 255; ) literals += b = src[ip++];
+    if (literals === 15) for (let b = 255; b === 255;) literals += b = src[ip++];
     ensure(literals);
     src.copy(out, op, ip, ip + literals);
     op += literals;
@@ -209,7 +217,7 @@ function decompressBlock(src: Buffer): Buffer {
     const offset = src[ip] | (src[ip + 1] << 8);
     ip += 2;
     let match = (token & 15) + MIN_MATCH;
-    if ((token & 15) === 15) for (let b = 255; b === 255; ) match += b = src[ip++];
+    if ((token & 15) === 15) for (let b = 255; b === 255;) match += b = src[ip++];
     if (offset === 0 || offset > op) throw new Error('corrupt LZ4 block: bad offset');
     ensure(match);
     for (let i = 0; i < match; i++, op++) out[op] = out[op - offset];

@@ -38,13 +38,16 @@ export async function connect(cfg: StoreConfig, configDir: string): Promise<Clic
     }
   }
   const folder = embeddedFolder(cfg.endpoint, configDir);
-  if (!existsSync(folder)) throw new Error(`no data yet: the embedded store ${folder} does not exist (start the collector first)`);
+  if (!existsSync(folder))
+    throw new Error(`no data yet: the embedded store ${folder} does not exist (start the collector first)`);
   let client: EmbeddedClient;
   try {
     client = EmbeddedClient.open(folder);
   } catch (err) {
     if (err instanceof ClickHouseError && err.code === FOLDER_LOCKED) {
-      throw new Error(`the embedded store ${folder} is open in another process that does not answer on ${socketPath}`, { cause: err });
+      throw new Error(`the embedded store ${folder} is open in another process that does not answer on ${socketPath}`, {
+        cause: err,
+      });
     }
     throw err;
   }
@@ -60,12 +63,17 @@ async function select(client: ClickHouseClient, sql: string): Promise<ResultSet>
 async function tracesHaveIds(client: ClickHouseClient, cfg: StoreConfig): Promise<boolean> {
   const table = `${quoteIdent(cfg.database)}.${quoteIdent(tableName(cfg, 'traces'))}`;
   const desc = await client.query(`DESC TABLE ${table}`, 'TabSeparated').catch(() => Buffer.alloc(0));
-  return desc.toString('utf8').split('\n').some((line) => line.split('\t')[0] === idColumn('resource'));
+  return desc
+    .toString('utf8')
+    .split('\n')
+    .some((line) => line.split('\t')[0] === idColumn('resource'));
 }
 
 /** Whether SmartEncoding ever stored tags here: only then are tag names in queries translated. */
 async function hasTagDictionary(client: ClickHouseClient, cfg: StoreConfig): Promise<boolean> {
-  const exists = await client.query(`EXISTS TABLE ${quoteIdent(cfg.database)}.${quoteIdent(DICTIONARY_TABLE)}`, 'TabSeparated').catch(() => Buffer.from('0'));
+  const exists = await client
+    .query(`EXISTS TABLE ${quoteIdent(cfg.database)}.${quoteIdent(DICTIONARY_TABLE)}`, 'TabSeparated')
+    .catch(() => Buffer.from('0'));
   return exists.toString('utf8').trim() === '1';
 }
 
@@ -77,7 +85,10 @@ export function findClickHouseExporter(collectorConfig: unknown, id?: string): u
   const exporters = (collectorConfig as { exporters?: Record<string, unknown> } | undefined)?.exporters ?? {};
   const ids = Object.keys(exporters).filter((key) => key === 'clickhouse' || key.startsWith('clickhouse/'));
   if (id !== undefined) {
-    if (!ids.includes(id)) throw new Error(`no exporter "${id}" in the config${ids.length ? ` (clickhouse exporters: ${ids.join(', ')})` : ''}`);
+    if (!ids.includes(id))
+      throw new Error(
+        `no exporter "${id}" in the config${ids.length ? ` (clickhouse exporters: ${ids.join(', ')})` : ''}`,
+      );
     return exporters[id] ?? {};
   }
   if (ids.length === 0) throw new Error('the config has no clickhouse exporter to query');
@@ -92,21 +103,32 @@ const queryConfigSchema = z.object(storeShape);
  * Runs SQL or a named view against the store of a ClickHouse exporter config (the object under
  * `exporters: clickhouse:`, defaults applied here) and returns the formatted result.
  */
-export async function runQuery(config: unknown, request: QueryRequest, format: QueryFormat, options: QueryOptions = {}): Promise<string> {
+export async function runQuery(
+  config: unknown,
+  request: QueryRequest,
+  format: QueryFormat,
+  options: QueryOptions = {},
+): Promise<string> {
   const parsed = queryConfigSchema.safeParse(config ?? {});
-  if (!parsed.success) throw new Error(`invalid clickhouse exporter config: ${parsed.error.issues.map((i) => `${i.path.join('::')}: ${i.message}`).join('; ')}`);
+  if (!parsed.success)
+    throw new Error(
+      `invalid clickhouse exporter config: ${parsed.error.issues.map((i) => `${i.path.join('::')}: ${i.message}`).join('; ')}`,
+    );
   const cfg = parsed.data;
   const client = await connect(cfg, options.configDir ?? process.cwd());
   try {
     if (typeof request === 'string') {
       // SmartEncoding's tag names (`pod = 'x'`, `process_1`) become id filters and dictionary lookups
-      const sql = (await hasTagDictionary(client, cfg)) ? translateTagNames(request, { database: cfg.database }) : request;
+      const sql = (await hasTagDictionary(client, cfg))
+        ? translateTagNames(request, { database: cfg.database })
+        : request;
       return formatResult(await select(client, sql), format);
     }
     const withIds = await tracesHaveIds(client, cfg);
     if ('services' in request) return formatResult(await select(client, servicesSql(cfg, withIds)), format);
     const spans = await select(client, traceSql(cfg, request.trace, withIds));
-    if (spans.rows.length === 0) throw new Error(`trace ${request.trace} not found in ${cfg.database}.${cfg.traces_table_name}`);
+    if (spans.rows.length === 0)
+      throw new Error(`trace ${request.trace} not found in ${cfg.database}.${cfg.traces_table_name}`);
     return format === 'json' ? traceJson(spans) : formatResult(traceTree(spans), format);
   } finally {
     await client.close();

@@ -272,9 +272,27 @@ function specs(cfg: StoreConfig): Record<TableRole, TableSpec> {
     shardBy: 'rand()',
   });
   return {
-    traces: { name: cfg.traces_table_name, columns: TRACES_COLUMNS, storage: TRACES_STORAGE, ttlField: 'toDateTime(Timestamp)', shardBy: 'cityHash64(TraceId)' },
-    logs: { name: cfg.logs_table_name, columns: LOGS_COLUMNS, storage: LOGS_STORAGE, ttlField: 'TimestampTime', shardBy: 'rand()' },
-    l7: { name: cfg.l7_flow_log_table_name, columns: L7_COLUMNS, storage: L7_STORAGE, ttlField: 'time', shardBy: 'rand()' },
+    traces: {
+      name: cfg.traces_table_name,
+      columns: TRACES_COLUMNS,
+      storage: TRACES_STORAGE,
+      ttlField: 'toDateTime(Timestamp)',
+      shardBy: 'cityHash64(TraceId)',
+    },
+    logs: {
+      name: cfg.logs_table_name,
+      columns: LOGS_COLUMNS,
+      storage: LOGS_STORAGE,
+      ttlField: 'TimestampTime',
+      shardBy: 'rand()',
+    },
+    l7: {
+      name: cfg.l7_flow_log_table_name,
+      columns: L7_COLUMNS,
+      storage: L7_STORAGE,
+      ttlField: 'time',
+      shardBy: 'rand()',
+    },
     gauge: metric('gauge'),
     sum: metric('sum'),
     histogram: metric('histogram'),

@@ -38,13 +38,25 @@ export function createClickHouseHttpServer(client: ClickHouseClient, options: Se
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (url.pathname === '/ping') return void res.end('Ok.\n');
     if (!authorized(req, url, options)) {
-      return fail(res, 403, new ClickHouseError('Code: 516. DB::Exception: Authentication failed: password is incorrect, or there is no user with such name. (AUTHENTICATION_FAILED)', 516));
+      return fail(
+        res,
+        403,
+        new ClickHouseError(
+          'Code: 516. DB::Exception: Authentication failed: password is incorrect, or there is no user with such name. (AUTHENTICATION_FAILED)',
+          516,
+        ),
+      );
     }
     let body = await readBody(req);
     const encoding = req.headers['content-encoding'];
     if (encoding && encoding !== 'identity') {
       const decode = DECOMPRESS[encoding];
-      if (!decode) return fail(res, 400, new ClickHouseError(`Code: 36. DB::Exception: unsupported Content-Encoding ${encoding}. (BAD_ARGUMENTS)`, 36));
+      if (!decode)
+        return fail(
+          res,
+          400,
+          new ClickHouseError(`Code: 36. DB::Exception: unsupported Content-Encoding ${encoding}. (BAD_ARGUMENTS)`, 36),
+        );
       body = await decode(body);
     }
     const param = url.searchParams.get('query') ?? '';
@@ -57,7 +69,8 @@ export function createClickHouseHttpServer(client: ClickHouseClient, options: Se
         currentDatabase = database;
       }
       for (const [k, v] of settings) {
-        if (!/^\w+$/.test(k)) throw new ClickHouseError(`Code: 115. DB::Exception: Unknown setting ${k}. (UNKNOWN_SETTING)`, 115);
+        if (!/^\w+$/.test(k))
+          throw new ClickHouseError(`Code: 115. DB::Exception: Unknown setting ${k}. (UNKNOWN_SETTING)`, 115);
         await client.query(`SET ${k} = '${v.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`);
       }
       if (param && INSERT_WITH_FORMAT.test(param) && body.length > 0) {

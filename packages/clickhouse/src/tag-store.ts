@@ -24,7 +24,12 @@ export class TagStore {
   private readonly syncs = new Map<object, DictionarySync>();
   private schemaReady?: Promise<void>;
 
-  constructor(client: ClickHouseClient, cfg: StoreConfig, roles: TableRole[], dictionaries: (name: string) => TagEntries | undefined) {
+  constructor(
+    client: ClickHouseClient,
+    cfg: StoreConfig,
+    roles: TableRole[],
+    dictionaries: (name: string) => TagEntries | undefined,
+  ) {
     this.cfg = cfg;
     this.roles = roles;
     this.dictionaries = dictionaries;
@@ -53,7 +58,9 @@ export class TagStore {
         );
       }
       if (version > dictionary.version) {
-        throw new UndecodableIdsError(`records carry ids of version ${version} of the "${name}" dictionary, which is at version ${dictionary.version}: they were encoded against another dictionary`);
+        throw new UndecodableIdsError(
+          `records carry ids of version ${version} of the "${name}" dictionary, which is at version ${dictionary.version}: they were encoded against another dictionary`,
+        );
       }
       // processors sharing a directory share one dictionary: one sync each
       let sync = this.syncs.get(dictionary);
@@ -81,7 +88,8 @@ export class TagStore {
       // a cluster has the columns on each node's local table and on the Distributed one over them
       const tables = this.cfg.cluster_name ? [`${table}_local`, table] : [table];
       for (const t of tables) {
-        for (const s of addIdColumnStatements(this.cfg.database, t, role === 'l7', this.cfg.cluster_name)) await this.runner.query(s);
+        for (const s of addIdColumnStatements(this.cfg.database, t, role === 'l7', this.cfg.cluster_name))
+          await this.runner.query(s);
       }
     }
   }

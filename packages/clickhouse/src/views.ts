@@ -79,7 +79,17 @@ export function traceTree(rs: ResultSet): ResultSet {
   const out: unknown[][] = [];
   const visit = (node: SpanNode, depth: number) => {
     const r = node.row;
-    out.push([depth, `${'  '.repeat(depth)}${r.SpanName}`, r.ServiceName, r.SpanKind, r.StatusCode, r.duration_ms, r.start_time, r.SpanId, r.ParentSpanId]);
+    out.push([
+      depth,
+      `${'  '.repeat(depth)}${r.SpanName}`,
+      r.ServiceName,
+      r.SpanKind,
+      r.StatusCode,
+      r.duration_ms,
+      r.start_time,
+      r.SpanId,
+      r.ParentSpanId,
+    ]);
     for (const child of node.children) visit(child, depth + 1);
   };
   for (const root of buildTree(rs)) visit(root, 0);

@@ -3,7 +3,17 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Ack, type Batch } from '@flowtel/core';
-import { attr, newLogRecord, newResource, newScope, newSpan, type KeyValue, type Logs, type Metrics, type Traces } from '@flowtel/pdata';
+import {
+  attr,
+  newLogRecord,
+  newResource,
+  newScope,
+  newSpan,
+  type KeyValue,
+  type Logs,
+  type Metrics,
+  type Traces,
+} from '@flowtel/pdata';
 import type { ClickHouseClient } from '../src/client.ts';
 
 export function tempDir(t: { after(fn: () => void): void }): string {
@@ -49,10 +59,24 @@ export function sampleTraces(): Traces {
                 endTimeUnixNano: T0 + 1_500_000n,
                 attributes: richAttributes,
                 events: [
-                  { timeUnixNano: T0 + 10n, name: 'cache.miss', attributes: [attr('key', 'cart:1')], droppedAttributesCount: 0 },
+                  {
+                    timeUnixNano: T0 + 10n,
+                    name: 'cache.miss',
+                    attributes: [attr('key', 'cart:1')],
+                    droppedAttributesCount: 0,
+                  },
                   { timeUnixNano: T0 + 20n, name: 'retry', attributes: [], droppedAttributesCount: 0 },
                 ],
-                links: [{ traceId: id(16, 0xcd), spanId: id(8, 0x09), traceState: 'l=1', attributes: [attr('link.kind', 'follows')], droppedAttributesCount: 0, flags: 0 }],
+                links: [
+                  {
+                    traceId: id(16, 0xcd),
+                    spanId: id(8, 0x09),
+                    traceState: 'l=1',
+                    attributes: [attr('link.kind', 'follows')],
+                    droppedAttributesCount: 0,
+                    flags: 0,
+                  },
+                ],
                 status: { code: 2, message: 'upstream timeout' },
               }),
               newSpan({
@@ -76,7 +100,16 @@ export function sampleTraces(): Traces {
           {
             scope: newScope('', ''),
             schemaUrl: '',
-            spans: [newSpan({ traceId: id(16, 0xee), spanId: id(8, 0x05), name: 'charge', kind: 5, startTimeUnixNano: T0 + 5n, endTimeUnixNano: T0 + 7n })],
+            spans: [
+              newSpan({
+                traceId: id(16, 0xee),
+                spanId: id(8, 0x05),
+                name: 'charge',
+                kind: 5,
+                startTimeUnixNano: T0 + 5n,
+                endTimeUnixNano: T0 + 7n,
+              }),
+            ],
           },
         ],
       },
@@ -92,7 +125,12 @@ export function sampleLogs(): Logs {
         schemaUrl: 'https://opentelemetry.io/schemas/1.26.0',
         scopeLogs: [
           {
-            scope: { name: 'app.logger', version: '0.9', attributes: [attr('scope.attr', 'v')], droppedAttributesCount: 0 },
+            scope: {
+              name: 'app.logger',
+              version: '0.9',
+              attributes: [attr('scope.attr', 'v')],
+              droppedAttributesCount: 0,
+            },
             schemaUrl: 'https://scope/schema',
             logRecords: [
               newLogRecord({
@@ -117,10 +155,21 @@ export function sampleLogs(): Logs {
   };
 }
 
-const exemplar = { filteredAttributes: [attr('f', 'x')], timeUnixNano: T0 - 1n, asDouble: 0.5, spanId: id(8, 3), traceId: id(16, 4) };
+const exemplar = {
+  filteredAttributes: [attr('f', 'x')],
+  timeUnixNano: T0 - 1n,
+  asDouble: 0.5,
+  spanId: id(8, 3),
+  traceId: id(16, 4),
+};
 
 export function sampleMetrics(): Metrics {
-  const base = { attributes: [attr('route', '/cart')], startTimeUnixNano: T0 - 60_000_000_000n, timeUnixNano: T0, flags: 0 };
+  const base = {
+    attributes: [attr('route', '/cart')],
+    startTimeUnixNano: T0 - 60_000_000_000n,
+    timeUnixNano: T0,
+    flags: 0,
+  };
   return {
     resourceMetrics: [
       {
@@ -131,13 +180,23 @@ export function sampleMetrics(): Metrics {
             scope: { name: 'meter', version: '2', attributes: [attr('s', '1')], droppedAttributesCount: 3 },
             schemaUrl: 'https://scope/schema',
             metrics: [
-              { name: 'queue.depth', description: 'items waiting', unit: '{item}', metadata: [], gauge: { dataPoints: [{ ...base, asInt: 7n, exemplars: [exemplar] }] } },
+              {
+                name: 'queue.depth',
+                description: 'items waiting',
+                unit: '{item}',
+                metadata: [],
+                gauge: { dataPoints: [{ ...base, asInt: 7n, exemplars: [exemplar] }] },
+              },
               {
                 name: 'requests',
                 description: 'requests served',
                 unit: '{request}',
                 metadata: [],
-                sum: { aggregationTemporality: 2, isMonotonic: true, dataPoints: [{ ...base, asDouble: 12.5, exemplars: [], flags: 1 }] },
+                sum: {
+                  aggregationTemporality: 2,
+                  isMonotonic: true,
+                  dataPoints: [{ ...base, asDouble: 12.5, exemplars: [], flags: 1 }],
+                },
               },
               {
                 name: 'latency',
@@ -146,7 +205,18 @@ export function sampleMetrics(): Metrics {
                 metadata: [],
                 histogram: {
                   aggregationTemporality: 1,
-                  dataPoints: [{ ...base, count: 6n, sum: 31.5, bucketCounts: [1n, 2n, 3n], explicitBounds: [5, 10], exemplars: [exemplar], min: 0.5, max: 12 }],
+                  dataPoints: [
+                    {
+                      ...base,
+                      count: 6n,
+                      sum: 31.5,
+                      bucketCounts: [1n, 2n, 3n],
+                      explicitBounds: [5, 10],
+                      exemplars: [exemplar],
+                      min: 0.5,
+                      max: 12,
+                    },
+                  ],
                 },
               },
               {
@@ -178,7 +248,19 @@ export function sampleMetrics(): Metrics {
                 description: 'summary',
                 unit: 's',
                 metadata: [],
-                summary: { dataPoints: [{ ...base, count: 3n, sum: 0.75, quantileValues: [{ quantile: 0.5, value: 0.2 }, { quantile: 0.99, value: 0.4 }] }] },
+                summary: {
+                  dataPoints: [
+                    {
+                      ...base,
+                      count: 3n,
+                      sum: 0.75,
+                      quantileValues: [
+                        { quantile: 0.5, value: 0.2 },
+                        { quantile: 0.99, value: 0.4 },
+                      ],
+                    },
+                  ],
+                },
               },
             ],
           },
@@ -195,5 +277,8 @@ export function batchOf(signal: 'traces' | 'logs' | 'metrics', data: Traces | Lo
 /** Rows of a SELECT as objects (64-bit integers as strings). */
 export async function rowsOf(client: ClickHouseClient, sql: string): Promise<Record<string, unknown>[]> {
   const text = (await client.query(sql, 'JSONEachRow')).toString('utf8');
-  return text.split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>);
+  return text
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
 }

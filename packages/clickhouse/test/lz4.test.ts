@@ -34,7 +34,8 @@ test('frames of compressible, incompressible, multi-block and empty data decode 
   try {
     for (const [name, data] of Object.entries(cases)) {
       const frame = lz4Frame([data]);
-      if (name === 'native') assert.ok(frame.length < data.length / 3, `a Native block compresses (${frame.length} of ${data.length})`);
+      if (name === 'native')
+        assert.ok(frame.length < data.length / 3, `a Native block compresses (${frame.length} of ${data.length})`);
       assert.ok(lz4Unframe(frame).equals(data), `${name}: the JS decoder gives the input back`);
       const path = join(dir, `${name}.lz4`);
       writeFileSync(path, frame);

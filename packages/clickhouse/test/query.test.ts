@@ -48,7 +48,16 @@ test('csv quotes what needs quoting; json keys rows by column', () => {
 
 test('a trace is ordered parent first, orphans start their own tree', () => {
   const spans: ResultSet = {
-    columns: ['SpanId', 'ParentSpanId', 'SpanName', 'ServiceName', 'SpanKind', 'StatusCode', 'start_time', 'duration_ms'].map((name) => ({ name, type: 'String' })),
+    columns: [
+      'SpanId',
+      'ParentSpanId',
+      'SpanName',
+      'ServiceName',
+      'SpanKind',
+      'StatusCode',
+      'start_time',
+      'duration_ms',
+    ].map((name) => ({ name, type: 'String' })),
     rows: [
       ['c', 'b', 'child', 's', 'Client', 'Ok', 't2', 1],
       ['b', '', 'root', 's', 'Server', 'Unset', 't1', 5],
@@ -56,10 +65,13 @@ test('a trace is ordered parent first, orphans start their own tree', () => {
     ],
   };
   const tree = traceTree(spans);
-  assert.deepEqual(tree.rows.map((r) => [r[0], r[1]]), [
-    [0, 'root'],
-    [1, '  child'],
-    [0, 'orphan'],
-  ]);
+  assert.deepEqual(
+    tree.rows.map((r) => [r[0], r[1]]),
+    [
+      [0, 'root'],
+      [1, '  child'],
+      [0, 'orphan'],
+    ],
+  );
   assert.throws(() => traceSql(configSchema.parse({}), "abc' OR 1=1"), /not a trace id/);
 });

@@ -3,7 +3,8 @@
 import { runQuery, type QueryFormat, type QueryRequest } from '../src/query.ts';
 
 const [config, configDir, format, ...rest] = process.argv.slice(2);
-const request: QueryRequest = rest[0] === '--services' ? { services: true } : rest[0] === '--trace' ? { trace: rest[1] } : rest.join(' ');
+const request: QueryRequest =
+  rest[0] === '--services' ? { services: true } : rest[0] === '--trace' ? { trace: rest[1] } : rest.join(' ');
 runQuery(JSON.parse(config), request, format as QueryFormat, { configDir }).then(
   (out) => process.stdout.write(out),
   (err: Error) => {

@@ -43,7 +43,10 @@ describe('cluster mode DDL', () => {
     assert.equal(locals.length, 9);
     assert.equal(distributed.length, 9);
     for (const s of locals) assert.match(s, /ENGINE = ReplicatedMergeTree\(\)/);
-    assert.match(statements.find((s) => s.includes('"otel_traces" ON CLUSTER') && s.includes('Distributed'))!, /cityHash64\(TraceId\)\)$/);
+    assert.match(
+      statements.find((s) => s.includes('"otel_traces" ON CLUSTER') && s.includes('Distributed'))!,
+      /cityHash64\(TraceId\)\)$/,
+    );
     const view = statements.find((s) => s.includes('MATERIALIZED VIEW'))!;
     assert.match(view, /TO "otel"\."otel_traces_trace_id_ts_local"/);
     assert.match(view, /FROM "otel"\."otel_traces_local"/);
@@ -58,7 +61,10 @@ describe('cluster mode DDL', () => {
   });
 
   test('a configured Replicated engine and its params are kept', () => {
-    const custom = configSchema.parse({ cluster_name: 'c', table_engine: { name: 'ReplicatedReplacingMergeTree', params: "'/t/{shard}/x', '{replica}'" } });
+    const custom = configSchema.parse({
+      cluster_name: 'c',
+      table_engine: { name: 'ReplicatedReplacingMergeTree', params: "'/t/{shard}/x', '{replica}'" },
+    });
     const [, local] = schemaStatements(custom, ['logs']);
     assert.match(local, /ENGINE = ReplicatedReplacingMergeTree\('\/t\/\{shard\}\/x', '\{replica\}'\)/);
   });
@@ -69,6 +75,16 @@ test('an embedded endpoint without chdb installed says what to do', async (t) =>
   const runQuery = fileURLToPath(new URL('./run-query.ts', import.meta.url));
   const hide = fileURLToPath(new URL('./hide-chdb.cjs', import.meta.url));
   await promisify(execFile)('mkdir', ['-p', `${dir}/store`]);
-  const run = promisify(execFile)(process.execPath, ['--require', hide, '--import', 'tsx', runQuery, JSON.stringify({ endpoint: 'chdb://./store' }), dir, 'table', 'SELECT 1']);
+  const run = promisify(execFile)(process.execPath, [
+    '--require',
+    hide,
+    '--import',
+    'tsx',
+    runQuery,
+    JSON.stringify({ endpoint: 'chdb://./store' }),
+    dir,
+    'table',
+    'SELECT 1',
+  ]);
   await assert.rejects(run, (err: { stderr: string }) => err.stderr.includes(CHDB_MISSING));
 });

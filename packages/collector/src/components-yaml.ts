@@ -7,7 +7,11 @@ const title = (s: Stability) => s.charAt(0).toUpperCase() + s.slice(1);
 
 export function componentsYaml(registry: Registry, build: BuildInfo & { description: string }): string {
   const stabilityMap = (stability: Partial<Record<string, Stability>>) =>
-    Object.fromEntries(Object.entries(stability).sort().map(([k, v]) => [k.replace('->', '-to-'), title(v!)]));
+    Object.fromEntries(
+      Object.entries(stability)
+        .sort()
+        .map(([k, v]) => [k.replace('->', '-to-'), title(v!)]),
+    );
   const doc = {
     buildinfo: { command: build.command, description: build.description, version: build.version },
     receivers: registry.list('receiver').map((f) => ({ name: f.type, stability: stabilityMap(f.stability) })),

@@ -11,7 +11,8 @@ const KNOWN: FeatureGate[] = [
     id: 'service.profilesSupport',
     stage: 'alpha',
     enabled: false,
-    description: "otelcol's gate for pipelines of the profiles signal; flowtel has no profiles signal yet, so a profiles pipeline is refused either way.",
+    description:
+      "otelcol's gate for pipelines of the profiles signal; flowtel has no profiles signal yet, so a profiles pipeline is refused either way.",
   },
   {
     id: 'telemetry.newPipelineTelemetry',
@@ -24,7 +25,10 @@ const KNOWN: FeatureGate[] = [
 export function resolveFeatureGates(flags: string[]): { gates: FeatureGate[]; unknown: string[] } {
   const gates = KNOWN.map((g) => ({ ...g }));
   const unknown: string[] = [];
-  for (const item of flags.flatMap((f) => f.split(',')).map((s) => s.trim()).filter(Boolean)) {
+  for (const item of flags
+    .flatMap((f) => f.split(','))
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const enable = !item.startsWith('-');
     const id = item.replace(/^[+-]/, '');
     const gate = gates.find((g) => g.id === id);

@@ -27,18 +27,46 @@ const collect = (value: string, previous: string[]) => [...previous, value];
 
 function withCommonOptions(cmd: Command): Command {
   return cmd
-    .addOption(new Option('--config <uri>', 'a config file (path, file:path, env:VAR or yaml:key::path: value); repeat to merge').argParser(collect).default([]))
-    .addOption(new Option('--set <key=value>', 'override a config value, applied after every --config (e.g. processors::batch::timeout=2s)').argParser(collect).default([]))
-    .addOption(new Option('--feature-gates <gates>', 'comma-separated feature gates: `gate` or `+gate` enables, `-gate` disables').argParser(collect).default([]))
-    .addOption(new Option('--plugin <module>', 'load component factories from an npm package or a local folder; repeatable').argParser(collect).default([]));
+    .addOption(
+      new Option('--config <uri>', 'a config file (path, file:path, env:VAR or yaml:key::path: value); repeat to merge')
+        .argParser(collect)
+        .default([]),
+    )
+    .addOption(
+      new Option(
+        '--set <key=value>',
+        'override a config value, applied after every --config (e.g. processors::batch::timeout=2s)',
+      )
+        .argParser(collect)
+        .default([]),
+    )
+    .addOption(
+      new Option(
+        '--feature-gates <gates>',
+        'comma-separated feature gates: `gate` or `+gate` enables, `-gate` disables',
+      )
+        .argParser(collect)
+        .default([]),
+    )
+    .addOption(
+      new Option('--plugin <module>', 'load component factories from an npm package or a local folder; repeatable')
+        .argParser(collect)
+        .default([]),
+    );
 }
 
-async function registryFor(opts: CommonOptions): Promise<{ registry: Registry; notes: string[]; featureGates: string[] }> {
+async function registryFor(
+  opts: CommonOptions,
+): Promise<{ registry: Registry; notes: string[]; featureGates: string[] }> {
   const registry = builtinRegistry();
-  const fromEnv = (process.env.FLOWTEL_PLUGINS ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const fromEnv = (process.env.FLOWTEL_PLUGINS ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const notes = (await loadPlugins([...fromEnv, ...opts.plugin], registry)).map((p) => `plugin loaded: ${p}`);
   const { gates, unknown } = resolveFeatureGates(opts.featureGates);
-  if (opts.featureGates.length) notes.push(`feature gates: ${gates.map((g) => `${g.enabled ? '+' : '-'}${g.id}`).join(', ')}`);
+  if (opts.featureGates.length)
+    notes.push(`feature gates: ${gates.map((g) => `${g.enabled ? '+' : '-'}${g.id}`).join(', ')}`);
   for (const id of unknown) notes.push(`feature gate "${id}" is not known to flowtel and has no effect`);
   return { registry, notes, featureGates: gates.filter((g) => g.enabled).map((g) => g.id) };
 }
@@ -47,7 +75,8 @@ async function registryFor(opts: CommonOptions): Promise<{ registry: Registry; n
 const callerDir = () => (process.env.npm_command === 'exec' && process.env.INIT_CWD) || process.cwd();
 
 function configUris(opts: CommonOptions): string[] {
-  if (opts.config.length) return opts.config.map((uri) => (/^(env|yaml):/.test(uri) ? uri : resolve(callerDir(), uri.replace(/^file:/, ''))));
+  if (opts.config.length)
+    return opts.config.map((uri) => (/^(env|yaml):/.test(uri) ? uri : resolve(callerDir(), uri.replace(/^file:/, ''))));
   throw new Error('at least one --config flag must be provided (e.g. --config pipeline.config.yaml)');
 }
 
@@ -72,7 +101,14 @@ export async function main(argv: string[]): Promise<number> {
     .action(async (opts: CommonOptions) => {
       try {
         const { registry, notes, featureGates } = await registryFor(opts);
-        const service = new Service({ configUris: configUris(opts), sets: opts.set, registry, build: BUILD, notes, featureGates });
+        const service = new Service({
+          configUris: configUris(opts),
+          sets: opts.set,
+          registry,
+          build: BUILD,
+          notes,
+          featureGates,
+        });
         await service.run();
       } catch (err) {
         fail(err);
@@ -104,28 +140,38 @@ export async function main(argv: string[]): Promise<number> {
     .command('query')
     .description('query the ClickHouse store a config names (embedded or remote), also while that collector runs')
     .argument('[sql]', 'the SQL to run')
-    .addOption(new Option('--config <uri>', 'the collector config whose clickhouse exporter names the store').argParser(collect).default([]))
+    .addOption(
+      new Option('--config <uri>', 'the collector config whose clickhouse exporter names the store')
+        .argParser(collect)
+        .default([]),
+    )
     .option('--exporter <id>', 'which clickhouse exporter, when the config has several')
     .addOption(new Option('--format <format>', 'output format').choices([...QUERY_FORMATS]).default('table'))
     .option('--services', 'RED per service (requests, errors, durations)')
     .option('--trace <trace_id>', 'the spans of one trace, as a tree')
-    .action(async (sql: string | undefined, opts: { config: string[]; exporter?: string; format: QueryFormat; services?: boolean; trace?: string }) => {
-      try {
-        const request = opts.trace ? { trace: opts.trace } : opts.services ? { services: true as const } : sql;
-        if (!request) throw new Error('give SQL, --services or --trace <trace_id>');
-        const loaded = loadConfig(configUris({ ...opts, set: [], featureGates: [], plugin: [] }));
-        const exporter = findClickHouseExporter(loaded.tree, opts.exporter);
-        process.stdout.write(await runQuery(exporter, request, opts.format, { configDir: loaded.baseDir }));
-      } catch (err) {
-        fail(err);
-      }
-    });
+    .action(
+      async (
+        sql: string | undefined,
+        opts: { config: string[]; exporter?: string; format: QueryFormat; services?: boolean; trace?: string },
+      ) => {
+        try {
+          const request = opts.trace ? { trace: opts.trace } : opts.services ? { services: true as const } : sql;
+          if (!request) throw new Error('give SQL, --services or --trace <trace_id>');
+          const loaded = loadConfig(configUris({ ...opts, set: [], featureGates: [], plugin: [] }));
+          const exporter = findClickHouseExporter(loaded.tree, opts.exporter);
+          process.stdout.write(await runQuery(exporter, request, opts.format, { configDir: loaded.baseDir }));
+        } catch (err) {
+          fail(err);
+        }
+      },
+    );
 
   program
     .command('featuregate')
     .description('list the feature gates and their state')
     .action(() => {
-      for (const g of resolveFeatureGates([]).gates) process.stdout.write(`${g.id}\t${g.stage}\t${g.enabled}\t${g.description}\n`);
+      for (const g of resolveFeatureGates([]).gates)
+        process.stdout.write(`${g.id}\t${g.stage}\t${g.enabled}\t${g.description}\n`);
     });
 
   program.exitOverride();

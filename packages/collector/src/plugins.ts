@@ -19,8 +19,13 @@ function folderEntry(dir: string): string {
   const manifest = join(dir, 'package.json');
   if (!existsSync(manifest)) return join(dir, 'index.js');
   const pkg = JSON.parse(readFileSync(manifest, 'utf8')) as { exports?: unknown; main?: string };
-  const dot = typeof pkg.exports === 'string' ? pkg.exports : (pkg.exports as Record<string, unknown> | undefined)?.['.'];
-  const entry = typeof dot === 'string' ? dot : (dot as { import?: string; default?: string } | undefined)?.import ?? (dot as { default?: string } | undefined)?.default;
+  const dot =
+    typeof pkg.exports === 'string' ? pkg.exports : (pkg.exports as Record<string, unknown> | undefined)?.['.'];
+  const entry =
+    typeof dot === 'string'
+      ? dot
+      : ((dot as { import?: string; default?: string } | undefined)?.import ??
+        (dot as { default?: string } | undefined)?.default);
   return join(dir, entry ?? pkg.main ?? 'index.js');
 }
 
@@ -42,12 +47,15 @@ export async function loadPlugins(specs: string[], registry: Registry, cwd = pro
     const found = [
       ...(Array.isArray(mod.factories) ? mod.factories : []),
       ...(mod.factory ? [mod.factory] : []),
-      ...(mod.default && typeof mod.default === 'object' && Array.isArray((mod.default as { factories?: unknown }).factories)
+      ...(mod.default &&
+      typeof mod.default === 'object' &&
+      Array.isArray((mod.default as { factories?: unknown }).factories)
         ? (mod.default as { factories: unknown[] }).factories
         : []),
     ];
     const factories = found.filter(isFactory);
-    if (factories.length === 0) throw new Error(`plugin "${spec}" exports no component factories (expected \`factories\` or \`factory\`)`);
+    if (factories.length === 0)
+      throw new Error(`plugin "${spec}" exports no component factories (expected \`factories\` or \`factory\`)`);
     for (const f of factories) registry.add(f);
     loaded.push(`${spec}: ${factories.map((f) => `${f.kind} ${f.type}`).join(', ')}`);
   }

@@ -5,7 +5,15 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, spansInFile, startCollector, waitFor, waitForHttp, waitForOutput, type JsonSpan } from '@flowtel/testkit';
+import {
+  freePort,
+  spansInFile,
+  startCollector,
+  waitFor,
+  waitForHttp,
+  waitForOutput,
+  type JsonSpan,
+} from '@flowtel/testkit';
 
 const stampOf = (s: JsonSpan) => s.attributes?.find((a) => a.key === 'example.stamp')?.value.stringValue;
 
@@ -71,7 +79,11 @@ test('a pipeline through a plugin: data flows, health answers, otelcol metrics a
     assert.ok(value('otelcol_process_memory_rss', '') > 10_000_000);
     assert.ok(value('otelcol_process_uptime_total', '') > 0);
     assert.ok(value('otelcol_process_cpu_seconds_total', '') > 0);
-    assert.equal(text.split('\n').filter((l) => l.startsWith('# TYPE otelcol_processor_incoming_items_total ')).length, 1, 'one family per metric name');
+    assert.equal(
+      text.split('\n').filter((l) => l.startsWith('# TYPE otelcol_processor_incoming_items_total ')).length,
+      1,
+      'one family per metric name',
+    );
   } finally {
     const started = Date.now();
     assert.equal(await collector.stop(), 0, collector.output());
@@ -93,7 +105,9 @@ test('SIGHUP reloads the config: the new value applies and nothing accepted is l
     await waitFor('spans stamped "after"', async () => spansInFile(out).some((s) => stampOf(s) === 'after'), 20_000);
     await waitForOutput(collector, 'Config changed');
     // the counter restarts at 1 with the new pipelines; every number sent before is there once
-    const before = spansInFile(out).filter((s) => stampOf(s) === 'before').map((s) => Number(s.name.split(' ')[1]));
+    const before = spansInFile(out)
+      .filter((s) => stampOf(s) === 'before')
+      .map((s) => Number(s.name.split(' ')[1]));
     const max = Math.max(...before);
     assert.equal(new Set(before).size, before.length);
     assert.equal(before.length, max, 'a gap in the numbers means a span accepted before the reload was lost');

@@ -39,7 +39,9 @@ function handWrittenRequest(): Uint8Array {
     fixed64(7, 1_700_000_000_000_000_000n),
     fixed64(8, 1_700_000_000_001_000_000n),
   );
-  const resource = message(bytesField(1, message(bytesField(1, 'service.name'), bytesField(2, message(bytesField(1, 'fanout-test'))))));
+  const resource = message(
+    bytesField(1, message(bytesField(1, 'service.name'), bytesField(2, message(bytesField(1, 'fanout-test'))))),
+  );
   const scopeSpans = message(bytesField(1, message(bytesField(1, 'hand'))), bytesField(2, span));
   return message(bytesField(1, message(bytesField(1, resource), bytesField(2, scopeSpans))));
 }
@@ -59,11 +61,14 @@ function exportOverGrpc(port: number, request: Uint8Array): Promise<void> {
 
 const recordsIn = (path: string) => (existsSync(path) ? lengthPrefixedRecords(readFileSync(path)) : []);
 
-test('two file exporters (and a debug exporter that reads the data) all get the request bytes the client sent', { timeout: 60_000 }, async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'flowtel-fanout-'));
-  const [a, b] = [join(dir, 'a.binpb'), join(dir, 'b.binpb')];
-  const port = await freePort();
-  const collector = startCollector(`
+test(
+  'two file exporters (and a debug exporter that reads the data) all get the request bytes the client sent',
+  { timeout: 60_000 },
+  async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'flowtel-fanout-'));
+    const [a, b] = [join(dir, 'a.binpb'), join(dir, 'b.binpb')];
+    const port = await freePort();
+    const collector = startCollector(`
 receivers:
   otlp: {protocols: {grpc: {endpoint: "127.0.0.1:${port}"}}}
 exporters:
@@ -74,17 +79,18 @@ service:
   pipelines:
     traces: {receivers: [otlp], exporters: [debug, file/a, file/b]}
 `);
-  t.after(() => collector.stop());
-  await waitForPort(port);
+    t.after(() => collector.stop());
+    await waitForPort(port);
 
-  const request = handWrittenRequest();
-  await exportOverGrpc(port, request);
-  await waitFor('both files to hold a record', async () => recordsIn(a).length > 0 && recordsIn(b).length > 0);
-  await waitForOutput(collector, 'GET /fanout');
-  for (const path of [a, b]) {
-    const records = recordsIn(path);
-    assert.equal(records.length, 1, path);
-    assert.deepEqual(Buffer.from(records[0]), Buffer.from(request), `${path} holds the client's bytes`);
-  }
-  assert.ok(!collector.output().includes('first name'), 'the debug exporter decoded it: the last name counts');
-});
+    const request = handWrittenRequest();
+    await exportOverGrpc(port, request);
+    await waitFor('both files to hold a record', async () => recordsIn(a).length > 0 && recordsIn(b).length > 0);
+    await waitForOutput(collector, 'GET /fanout');
+    for (const path of [a, b]) {
+      const records = recordsIn(path);
+      assert.equal(records.length, 1, path);
+      assert.deepEqual(Buffer.from(records[0]), Buffer.from(request), `${path} holds the client's bytes`);
+    }
+    assert.ok(!collector.output().includes('first name'), 'the debug exporter decoded it: the last name counts');
+  },
+);

@@ -14,7 +14,9 @@ async function killAndRestart(sendingQueue: string): Promise<{ lines: number }> 
   const [edgePort, backendPort] = [await freePort(), await freePort()];
   const out = join(dir, 'backend.jsonl');
   const edgeConfig = join(dir, 'edge.yaml');
-  writeFileSync(edgeConfig, `
+  writeFileSync(
+    edgeConfig,
+    `
 extensions:
   file_storage: {directory: ${join(dir, 'queue')}}
 receivers:
@@ -32,12 +34,17 @@ service:
   telemetry: {metrics: {level: none}}
   pipelines:
     traces: {receivers: [otlp], exporters: [otlp_http]}
-`);
+`,
+  );
   let edge = startCollector(edgeConfig);
   await waitForOutput(edge, 'Everything is ready');
   const acknowledged = new Set<string>();
   for (let id = 1; id <= 30; id++) {
-    const res = await fetch(`http://127.0.0.1:${edgePort}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: tracesRequestJson(id, 10) });
+    const res = await fetch(`http://127.0.0.1:${edgePort}/v1/traces`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: tracesRequestJson(id, 10),
+    });
     await res.arrayBuffer();
     if (res.status === 200) for (let i = 0; i < 10; i++) acknowledged.add(`r${id}s${i}`);
   }
@@ -61,7 +68,15 @@ service:
   edge = startCollector(edgeConfig);
   try {
     await waitForOutput(edge, 'recovered batches from a previous run');
-    await waitFor('every acknowledged span at the backend', async () => (() => { const names = new Set(spansInFile(out).map((s) => s.name)); return [...acknowledged].every((n) => names.has(n)); })(), 30_000);
+    await waitFor(
+      'every acknowledged span at the backend',
+      async () =>
+        (() => {
+          const names = new Set(spansInFile(out).map((s) => s.name));
+          return [...acknowledged].every((n) => names.has(n));
+        })(),
+      30_000,
+    );
   } finally {
     assert.equal(await edge.stop(), 0);
     assert.equal(await backend.stop(), 0);

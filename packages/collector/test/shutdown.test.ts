@@ -46,7 +46,9 @@ test('SIGTERM under load: exits within 5 s and everything acknowledged was expor
 
 test('SIGTERM while the components start: the collector starts, then shuts down gracefully (not killed)', async () => {
   const port = await freePort();
-  const collector = startCollector(otlpToFile(port, join(mkdtempSync(join(tmpdir(), 'flowtel-sigterm-')), 'spans.jsonl')));
+  const collector = startCollector(
+    otlpToFile(port, join(mkdtempSync(join(tmpdir(), 'flowtel-sigterm-')), 'spans.jsonl')),
+  );
   // logged once the config is loaded, before any component starts
   await waitForOutput(collector, 'Starting flowtel');
   const code = await collector.stop();

@@ -87,8 +87,17 @@ service:
   try {
     const names = () => {
       if (!existsSync(out)) return new Set<string>();
-      const lines = readFileSync(out, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
-      return new Set<string>(lines.flatMap((l) => l.resourceMetrics.flatMap((rm: any) => rm.scopeMetrics.flatMap((sm: any) => sm.metrics.map((m: any) => m.name)))));
+      const lines = readFileSync(out, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l));
+      return new Set<string>(
+        lines.flatMap((l) =>
+          l.resourceMetrics.flatMap((rm: any) =>
+            rm.scopeMetrics.flatMap((sm: any) => sm.metrics.map((m: any) => m.name)),
+          ),
+        ),
+      );
     };
     // two collectors start first: on a loaded machine that alone can take most of 20 s
     await waitFor('otelcol metrics pushed over OTLP', async () => names().has('otelcol_process_memory_rss'), 60_000);

@@ -10,7 +10,10 @@ import { ConfigError } from '@flowtel/core';
 import { validate } from '../src/main.ts';
 
 const testdata = join(import.meta.dirname, '..', 'testdata');
-const files = (kind: string) => readdirSync(join(testdata, kind)).filter((f) => f.endsWith('.yaml')).sort();
+const files = (kind: string) =>
+  readdirSync(join(testdata, kind))
+    .filter((f) => f.endsWith('.yaml'))
+    .sort();
 const check = (path: string) => validate({ config: [path], set: [], featureGates: [], plugin: [] });
 
 test('there are at least 20 valid and 20 invalid configs', () => {
@@ -40,6 +43,9 @@ for (const name of files('invalid')) {
     );
     assert.ok(err instanceof ConfigError, String(err));
     const located = err.problems.map(String).filter((p) => p.startsWith(`${path}:${line}:`));
-    assert.ok(located.some((p) => p.includes(text)), `expected "${path}:${line}:...${text}" in:\n${err.message}`);
+    assert.ok(
+      located.some((p) => p.includes(text)),
+      `expected "${path}:${line}:...${text}" in:\n${err.message}`,
+    );
   });
 }

@@ -125,10 +125,22 @@ interface BatchBase {
   /** how the receiver got it (grpc, http, ebpf, ...): the `transport` of its metrics */
   transport?: string;
 }
-export interface TracesBatch extends BatchBase { signal: 'traces'; data: Traces }
-export interface MetricsBatch extends BatchBase { signal: 'metrics'; data: Metrics }
-export interface LogsBatch extends BatchBase { signal: 'logs'; data: Logs }
-export interface SocketBatch extends BatchBase { signal: 'socket'; data: SocketEventBatch }
+export interface TracesBatch extends BatchBase {
+  signal: 'traces';
+  data: Traces;
+}
+export interface MetricsBatch extends BatchBase {
+  signal: 'metrics';
+  data: Metrics;
+}
+export interface LogsBatch extends BatchBase {
+  signal: 'logs';
+  data: Logs;
+}
+export interface SocketBatch extends BatchBase {
+  signal: 'socket';
+  data: SocketEventBatch;
+}
 export type Batch = TracesBatch | MetricsBatch | LogsBatch | SocketBatch;
 export type DataOf<S extends Signal> = Extract<Batch, { signal: S }>['data'];
 

@@ -27,7 +27,10 @@ const batchSchema = z
     max_size: z.number().int().default(0),
     /** unset: the queue's sizer when the queue's is set and `batch` is not empty, else items */
     sizer: z.enum(SIZERS).optional(),
-    partition: z.object({ metadata_keys: z.array(z.string()).default([]) }).strict().default({}),
+    partition: z
+      .object({ metadata_keys: z.array(z.string()).default([]) })
+      .strict()
+      .default({}),
   })
   .strict();
 
@@ -38,7 +41,11 @@ export const sendingQueueSchema = z
     // otelcol's Unmarshal: a non-empty `batch` without a sizer of its own measures with the
     // queue's sizer when that one is set; `batch: {}` keeps the default (items).
     (raw) =>
-      isRecord(raw) && raw.sizer !== undefined && isRecord(raw.batch) && Object.keys(raw.batch).length > 0 && raw.batch.sizer === undefined
+      isRecord(raw) &&
+      raw.sizer !== undefined &&
+      isRecord(raw.batch) &&
+      Object.keys(raw.batch).length > 0 &&
+      raw.batch.sizer === undefined
         ? { ...raw, batch: { ...raw.batch, sizer: raw.sizer } }
         : raw,
     z
@@ -64,19 +71,27 @@ export const sendingQueueSchema = z
     if (!q.enabled) return;
     if (q.num_consumers <= 0) fail('`num_consumers` must be positive', ['num_consumers']);
     if (q.queue_size <= 0) fail('`queue_size` must be positive', ['queue_size']);
-    if (q.storage !== undefined && q.wait_for_result) fail('`wait_for_result` is not supported with a persistent queue configured with `storage`', ['wait_for_result']);
+    if (q.storage !== undefined && q.wait_for_result)
+      fail('`wait_for_result` is not supported with a persistent queue configured with `storage`', ['wait_for_result']);
     const b = q.batch;
     if (!b) return;
     const sizer = b.sizer ?? 'items';
-    if (sizer === 'requests') fail(`\`batch\` supports only \`items\` or \`bytes\` sizer, found "requests"`, ['batch', 'sizer']);
+    if (sizer === 'requests')
+      fail(`\`batch\` supports only \`items\` or \`bytes\` sizer, found "requests"`, ['batch', 'sizer']);
     if (b.flush_timeout <= 0) fail('`flush_timeout` must be positive', ['batch', 'flush_timeout']);
     if (b.min_size < 0) fail(`\`min_size\` must be non-negative, found ${b.min_size}`, ['batch', 'min_size']);
     if (b.max_size < 0) fail(`\`max_size\` must be non-negative, found ${b.max_size}`, ['batch', 'max_size']);
-    if (b.max_size > 0 && b.max_size < b.min_size) fail(`\`max_size\` (${b.max_size}) must be greater or equal to \`min_size\` (${b.min_size})`, ['batch', 'max_size']);
-    if (sizer === q.sizer && b.min_size > q.queue_size) fail('`min_size` must be less than or equal to `queue_size`', ['batch', 'min_size']);
+    if (b.max_size > 0 && b.max_size < b.min_size)
+      fail(`\`max_size\` (${b.max_size}) must be greater or equal to \`min_size\` (${b.min_size})`, [
+        'batch',
+        'max_size',
+      ]);
+    if (sizer === q.sizer && b.min_size > q.queue_size)
+      fail('`min_size` must be less than or equal to `queue_size`', ['batch', 'min_size']);
     const keys = b.partition.metadata_keys.map((k) => k.toLowerCase());
     const dup = keys.find((k, i) => keys.indexOf(k) !== i);
-    if (dup !== undefined) fail(`duplicate entry in metadata_keys: "${dup}" (case-insensitive)`, ['batch', 'partition', 'metadata_keys']);
+    if (dup !== undefined)
+      fail(`duplicate entry in metadata_keys: "${dup}" (case-insensitive)`, ['batch', 'partition', 'metadata_keys']);
   })
   .transform((q) => ({
     ...q,
@@ -145,7 +160,12 @@ export interface SendingQueue {
 
 /** A storage extension that can back a sending queue. */
 export interface QueueStorage {
-  createQueue(owner: string, signal: PipelineSignal, capacity: number, weigh: (b: Batch) => number): Promise<SendingQueue>;
+  createQueue(
+    owner: string,
+    signal: PipelineSignal,
+    capacity: number,
+    weigh: (b: Batch) => number,
+  ): Promise<SendingQueue>;
 }
 
 /**
@@ -256,10 +276,14 @@ export function sizerOf(type: SizerType): (b: Batch) => number {
 const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve) => {
     const t = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => {
-      clearTimeout(t);
-      resolve();
-    }, { once: true });
+    signal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(t);
+        resolve();
+      },
+      { once: true },
+    );
   });
 
 export interface ExporterHelperOptions {
@@ -303,12 +327,22 @@ class QueuedExporter implements Exporter {
     await this.opts.start?.(host);
     if (q.enabled) {
       if (q.blocking !== undefined)
-        this.opts.settings.logger.warn('sending_queue::blocking is deprecated (removed from otelcol): use sending_queue::block_on_overflow');
+        this.opts.settings.logger.warn(
+          'sending_queue::blocking is deprecated (removed from otelcol): use sending_queue::block_on_overflow',
+        );
       this.sizeOf = sizerOf(q.sizer);
       if (q.storage) {
         const ext = host.getExtension(q.storage) as Partial<QueueStorage> | undefined;
-        if (!ext?.createQueue) throw new Error(`sending_queue::storage: extension "${q.storage}" is not configured or is not a storage extension`);
-        this.queue = await ext.createQueue(this.opts.settings.id, this.opts.signals[0] ?? 'traces', q.queue_size, this.sizeOf);
+        if (!ext?.createQueue)
+          throw new Error(
+            `sending_queue::storage: extension "${q.storage}" is not configured or is not a storage extension`,
+          );
+        this.queue = await ext.createQueue(
+          this.opts.settings.id,
+          this.opts.signals[0] ?? 'traces',
+          q.queue_size,
+          this.sizeOf,
+        );
       } else {
         this.queue = new MemoryQueue(q.queue_size, this.sizeOf);
       }
@@ -340,7 +374,9 @@ class QueuedExporter implements Exporter {
     if (size === 0) return;
     if (size > queue.capacity) {
       this.obs.recordEnqueueFailed(batch.signal, batch.items);
-      throw permanent(`request of ${size} ${q.sizer} can never fit in the sending queue (queue_size ${queue.capacity})`);
+      throw permanent(
+        `request of ${size} ${q.sizer} can never fit in the sending queue (queue_size ${queue.capacity})`,
+      );
     }
     const result = q.wait_for_result
       ? new Promise<void>((resolve, reject) => this.results.set(batch, (err) => (err ? reject(err) : resolve())))
@@ -357,7 +393,8 @@ class QueuedExporter implements Exporter {
   }
 
   private async drain(queue: SendingQueue): Promise<void> {
-    for (let batch = await queue.take(); batch; batch = await queue.take()) await this.finish(queue, batch, await this.export(queue, batch));
+    for (let batch = await queue.take(); batch; batch = await queue.take())
+      await this.finish(queue, batch, await this.export(queue, batch));
   }
 
   private async feed(queue: SendingQueue, batcher: QueueBatcher): Promise<void> {
@@ -373,9 +410,15 @@ class QueuedExporter implements Exporter {
     } catch (err) {
       const error = asConsumerError(err);
       if (this.keepsForNextRun(queue)) {
-        this.opts.settings.logger.info({ err: error.message, items: batch.items }, 'Exporting cut short by shutdown; the persistent queue keeps the data for the next run.');
+        this.opts.settings.logger.info(
+          { err: error.message, items: batch.items },
+          'Exporting cut short by shutdown; the persistent queue keeps the data for the next run.',
+        );
       } else {
-        this.opts.settings.logger.error({ err: error.message, dropped_items: batch.items }, 'Exporting failed. Dropping data.');
+        this.opts.settings.logger.error(
+          { err: error.message, dropped_items: batch.items },
+          'Exporting failed. Dropping data.',
+        );
       }
       return error;
     }
@@ -404,7 +447,10 @@ class QueuedExporter implements Exporter {
       let error: ConsumerError;
       // a referenced timer, unlike AbortSignal.timeout's: an attempt in flight keeps node running
       const deadlineTimer = new AbortController();
-      const cutoff = timeout > 0 ? setTimeout(() => deadlineTimer.abort(new DOMException('export attempt timed out', 'TimeoutError')), timeout) : undefined;
+      const cutoff =
+        timeout > 0
+          ? setTimeout(() => deadlineTimer.abort(new DOMException('export attempt timed out', 'TimeoutError')), timeout)
+          : undefined;
       try {
         const attempt = cutoff ? AbortSignal.any([deadlineTimer.signal, this.stopping.signal]) : this.stopping.signal;
         await this.opts.push(batch, attempt);
@@ -416,7 +462,10 @@ class QueuedExporter implements Exporter {
         clearTimeout(cutoff);
       }
       const giveUp =
-        !error.retryable || !retry.enabled || this.stopping.signal.aborted || (retry.max_elapsed_time > 0 && Date.now() >= deadline);
+        !error.retryable ||
+        !retry.enabled ||
+        this.stopping.signal.aborted ||
+        (retry.max_elapsed_time > 0 && Date.now() >= deadline);
       if (giveUp) {
         this.obs.recordSent(batch.signal, batch.items, false);
         throw error;

@@ -14,7 +14,9 @@ export function fanOut<B extends BatchInput>(batch: B, mutates: readonly boolean
   const readers = mutates.filter((m) => !m).length;
   const lastWriter = mutates.lastIndexOf(true);
   const keep = readers === 0 && !isReadOnly(batch.data);
-  const out = mutates.map((m, i) => (m && !(keep && i === lastWriter) ? ({ ...batch, data: copyData(batch.data) } as B) : batch));
+  const out = mutates.map((m, i) =>
+    m && !(keep && i === lastWriter) ? ({ ...batch, data: copyData(batch.data) } as B) : batch,
+  );
   if (readers > 1) markReadOnly(batch.data);
   return out;
 }

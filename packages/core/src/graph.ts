@@ -10,8 +10,26 @@
 import { Subject, map, mergeMap, tap, type Observable } from 'rxjs';
 import type { Meter } from '@opentelemetry/api';
 import type { Logger } from 'pino';
-import type { Component, Connector, CreateSettings, Exporter, Extension, Host, Kind, Processor, Receiver } from './component.ts';
-import { Ack, asConsumerError, retryable, type Batch, type BatchInput, type Consumer, type PipelineSignal } from './consumer.ts';
+import type {
+  Component,
+  Connector,
+  CreateSettings,
+  Exporter,
+  Extension,
+  Host,
+  Kind,
+  Processor,
+  Receiver,
+} from './component.ts';
+import {
+  Ack,
+  asConsumerError,
+  retryable,
+  type Batch,
+  type BatchInput,
+  type Consumer,
+  type PipelineSignal,
+} from './consumer.ts';
 import type { PipelineConfig, ResolvedConfig } from './config/validate.ts';
 import { fanOut, fanOutMutates } from './fanout.ts';
 import { SharedState } from './shared.ts';
@@ -65,7 +83,11 @@ export class Graph implements Host {
   private readonly onShutdownRequest: (reason: string) => void;
 
   /** `onShutdownRequest` is how a component's `requestShutdown` reaches whoever runs the graph. */
-  constructor(config: ResolvedConfig, telemetry: Telemetry, onShutdownRequest: (reason: string) => void = () => void this.shutdown()) {
+  constructor(
+    config: ResolvedConfig,
+    telemetry: Telemetry,
+    onShutdownRequest: (reason: string) => void = () => void this.shutdown(),
+  ) {
     this.config = config;
     this.telemetry = telemetry;
     this.logger = telemetry.logger;
@@ -109,18 +131,38 @@ export class Graph implements Host {
     for (const [id, e] of c.connectors) {
       const downstream = c.service.pipelines.filter((p) => p.receivers.includes(id));
       if (downstream.length === 0) continue;
-      this.connectors.set(id, e.factory.createConnector(this.settings('connector', id), e.config, this.consumersFor(id, downstream)));
+      this.connectors.set(
+        id,
+        e.factory.createConnector(this.settings('connector', id), e.config, this.consumersFor(id, downstream)),
+      );
     }
     for (const p of c.service.pipelines) {
       const input = new Subject<Batch>();
       const processors = p.processors.map((id) => {
         const e = c.processors.get(id)!;
-        return e.factory.createProcessor(this.settings('processor', id, { 'otelcol.pipeline.id': p.id }), e.config, p.signal, p.id);
+        return e.factory.createProcessor(
+          this.settings('processor', id, { 'otelcol.pipeline.id': p.id }),
+          e.config,
+          p.signal,
+          p.id,
+        );
       });
       const sinks = p.exporters.map((id) => this.exporters.get(id) ?? this.connectors.get(id)!);
-      const sinkMutates = p.exporters.map((id) => (c.exporters.get(id) ?? c.connectors.get(id))?.factory.mutatesData === true);
-      const mutates = p.processors.some((id) => c.processors.get(id)!.factory.mutatesData) || fanOutMutates(sinkMutates);
-      const pipeline: Pipeline = { config: p, input, processors, sinks, drained: Promise.resolve(), closed: false, sinkMutates, mutates };
+      const sinkMutates = p.exporters.map(
+        (id) => (c.exporters.get(id) ?? c.connectors.get(id))?.factory.mutatesData === true,
+      );
+      const mutates =
+        p.processors.some((id) => c.processors.get(id)!.factory.mutatesData) || fanOutMutates(sinkMutates);
+      const pipeline: Pipeline = {
+        config: p,
+        input,
+        processors,
+        sinks,
+        drained: Promise.resolve(),
+        closed: false,
+        sinkMutates,
+        mutates,
+      };
       pipeline.drained = this.wire(pipeline);
       this.pipelines.set(p.id, pipeline);
     }
@@ -128,7 +170,10 @@ export class Graph implements Host {
       const e = c.receivers.get(id);
       if (!e) continue;
       const pipelines = c.service.pipelines.filter((p) => p.receivers.includes(id));
-      this.receivers.set(id, e.factory.createReceiver(this.settings('receiver', id), e.config, this.consumersFor(id, pipelines)));
+      this.receivers.set(
+        id,
+        e.factory.createReceiver(this.settings('receiver', id), e.config, this.consumersFor(id, pipelines)),
+      );
     }
   }
 
@@ -147,7 +192,10 @@ export class Graph implements Host {
       stream.pipe(mergeMap((batch) => this.dispatch(p, batch), EXPORT_CONCURRENCY)).subscribe({
         complete: resolve,
         error: (err) => {
-          this.logger.error({ err: String(err), pipeline: p.config.id }, 'pipeline failed: a processor raised an error it did not handle');
+          this.logger.error(
+            { err: String(err), pipeline: p.config.id },
+            'pipeline failed: a processor raised an error it did not handle',
+          );
           p.closed = true;
           resolve();
         },
@@ -186,7 +234,10 @@ export class Graph implements Host {
             ack.reject(retryable('the collector is shutting down'));
           } else {
             const acks = ack.split(open.length);
-            const batches = fanOut(input, open.map((t) => t.mutates));
+            const batches = fanOut(
+              input,
+              open.map((t) => t.mutates),
+            );
             open.forEach((t, i) => t.input.next({ ...batches[i], ack: acks[i] } as Batch));
           }
           // the counts, not the batch: the closures live until the batch is exported, and a
@@ -218,7 +269,8 @@ export class Graph implements Host {
     await startAll('exporter', this.exporters);
     await startAll('connector', this.connectors);
     for (const p of this.pipelines.values())
-      for (const [i, proc] of p.processors.entries()) await startAll('processor', new Map([[p.config.processors[i], proc]]));
+      for (const [i, proc] of p.processors.entries())
+        await startAll('processor', new Map([[p.config.processors[i], proc]]));
     await startAll('receiver', this.receivers);
     this.started = true;
     for (const e of this.extensions.values()) if (watchesReadiness(e)) e.ready();
@@ -235,14 +287,20 @@ export class Graph implements Host {
     this.logger.info('Starting shutdown...');
     for (const e of this.extensions.values()) if (watchesReadiness(e)) e.notReady();
     const stopAll = async (components: Iterable<Component>) => {
-      await Promise.all([...components].map((c) => c.shutdown().catch((err) => this.logger.error({ err: String(err) }, 'shutdown failed'))));
+      await Promise.all(
+        [...components].map((c) =>
+          c.shutdown().catch((err) => this.logger.error({ err: String(err) }, 'shutdown failed')),
+        ),
+      );
     };
     await stopAll(this.receivers.values());
     // A pipeline can close once nothing feeds it: its receivers are stopped and every
     // pipeline feeding its connectors has drained.
     const remaining = new Set(this.pipelines.values());
     const feeders = (p: Pipeline) =>
-      [...this.pipelines.values()].filter((q) => q !== p && q.config.exporters.some((id) => this.connectors.has(id) && p.config.receivers.includes(id)));
+      [...this.pipelines.values()].filter(
+        (q) => q !== p && q.config.exporters.some((id) => this.connectors.has(id) && p.config.receivers.includes(id)),
+      );
     while (remaining.size) {
       const ready = [...remaining].filter((p) => feeders(p).every((f) => !remaining.has(f)));
       const wave = ready.length ? ready : [...remaining];

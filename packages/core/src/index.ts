@@ -1,10 +1,73 @@
-export { Ack, asConsumerError, type Batch, type BatchInput, type ClientInfo, type Consumer, ConsumerError, type DataOf, type LogsBatch, type MetricsBatch, permanent, PIPELINE_SIGNALS, type PipelineSignal, retryable, type Signal, type SocketBatch, type TracesBatch } from './consumer.ts';
-export { type Component, type Connector, type ConnectorFactory, type CreateSettings, type Exporter, type ExporterFactory, type Extension, type ExtensionFactory, type Factory, type Host, type Kind, type Processor, type ProcessorFactory, type Receiver, type ReceiverFactory, type Stability } from './component.ts';
-export { duration, endpoint, notInFlowtel, parseDuration, splitEndpoint, tlsClientSchema, tlsServerSchema } from './config/types.ts';
+export {
+  Ack,
+  asConsumerError,
+  type Batch,
+  type BatchInput,
+  type ClientInfo,
+  type Consumer,
+  ConsumerError,
+  type DataOf,
+  type LogsBatch,
+  type MetricsBatch,
+  permanent,
+  PIPELINE_SIGNALS,
+  type PipelineSignal,
+  retryable,
+  type Signal,
+  type SocketBatch,
+  type TracesBatch,
+} from './consumer.ts';
+export {
+  type Component,
+  type Connector,
+  type ConnectorFactory,
+  type CreateSettings,
+  type Exporter,
+  type ExporterFactory,
+  type Extension,
+  type ExtensionFactory,
+  type Factory,
+  type Host,
+  type Kind,
+  type Processor,
+  type ProcessorFactory,
+  type Receiver,
+  type ReceiverFactory,
+  type Stability,
+} from './component.ts';
+export {
+  duration,
+  endpoint,
+  notInFlowtel,
+  parseDuration,
+  splitEndpoint,
+  tlsClientSchema,
+  tlsServerSchema,
+} from './config/types.ts';
 export { ConfigError, ConfigProblem, KEY_SEPARATOR, type Position } from './config/errors.ts';
 export { type ConfigTree, emptyLoadedConfig, loadConfig, type LoadedConfig, parseYamlSource } from './config/source.ts';
-export { type ComponentEntry, idProblem, type PipelineConfig, resolveConfig, type ResolveOptions, type ResolvedConfig } from './config/validate.ts';
-export { createQueuedExporter, DIRECT_EXPORT, type ExporterHelperConfig, type ExporterHelperOptions, exporterHelperShape, MemoryQueue, type Push, type QueueStorage, QueueWaiters, retrySchema, type SendingQueue, sendingQueueSchema } from './exporterhelper.ts';
+export {
+  type ComponentEntry,
+  idProblem,
+  type PipelineConfig,
+  resolveConfig,
+  type ResolveOptions,
+  type ResolvedConfig,
+} from './config/validate.ts';
+export {
+  createQueuedExporter,
+  DIRECT_EXPORT,
+  type ExporterHelperConfig,
+  type ExporterHelperOptions,
+  exporterHelperShape,
+  MemoryQueue,
+  type Push,
+  type QueueStorage,
+  QueueWaiters,
+  retrySchema,
+  type SendingQueue,
+  sendingQueueSchema,
+} from './exporterhelper.ts';
 export { Graph } from './graph.ts';
 export { Registry } from './registry.ts';
 export { loadAndResolve, Service, type ServiceOptions } from './service.ts';

@@ -17,7 +17,9 @@ export interface ServiceOptions {
   featureGates?: readonly string[];
 }
 
-export function loadAndResolve(opts: Pick<ServiceOptions, 'configUris' | 'sets' | 'registry' | 'featureGates'>): ResolvedConfig {
+export function loadAndResolve(
+  opts: Pick<ServiceOptions, 'configUris' | 'sets' | 'registry' | 'featureGates'>,
+): ResolvedConfig {
   return resolveConfig(loadConfig(opts.configUris, opts.sets), opts.registry, { featureGates: opts.featureGates });
 }
 
@@ -131,7 +133,10 @@ export class Service {
     };
     process.once('SIGTERM', () => onSignal('SIGTERM'));
     process.once('SIGINT', () => onSignal('SIGINT'));
-    process.on('SIGHUP', () => void this.reload().catch((err) => this.telemetry?.logger.error({ err: String(err) }, 'reload failed')));
+    process.on(
+      'SIGHUP',
+      () => void this.reload().catch((err) => this.telemetry?.logger.error({ err: String(err) }, 'reload failed')),
+    );
     await done;
     clearInterval(keepAlive);
     this.stop = undefined;

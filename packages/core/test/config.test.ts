@@ -3,7 +3,16 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, Registry, duration, idProblem, loadConfig, parseDuration, resolveConfig, z } from '../src/index.ts';
+import {
+  ConfigError,
+  Registry,
+  duration,
+  idProblem,
+  loadConfig,
+  parseDuration,
+  resolveConfig,
+  z,
+} from '../src/index.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'flowtel-config-'));
 function file(name: string, text: string): string {
@@ -47,7 +56,10 @@ test('values expand ${env:VAR}, ${VAR}, ${env:VAR:-default}, ${file:path} and $$
 });
 
 test('several configs merge in order: maps deep-merge, later wins, lists replace; --set applies last', () => {
-  const a = file('a.yaml', 'receivers:\n  otlp:\n    protocols:\n      grpc: {endpoint: "a:1"}\n      http: {endpoint: "a:2"}\nlist: [1, 2, 3]\n');
+  const a = file(
+    'a.yaml',
+    'receivers:\n  otlp:\n    protocols:\n      grpc: {endpoint: "a:1"}\n      http: {endpoint: "a:2"}\nlist: [1, 2, 3]\n',
+  );
   const b = file('b.yaml', 'receivers:\n  otlp:\n    protocols:\n      grpc: {endpoint: "b:1"}\nlist: [9]\n');
   const loaded = loadConfig([a, b], ['receivers::otlp::protocols::http::endpoint=c:3', 'processors.batch.timeout=2s']);
   assert.deepEqual(loaded.tree, {
@@ -67,11 +79,14 @@ test('inline yaml: and env: config sources', () => {
 
 test('invalid YAML is reported with its file and line', () => {
   const path = file('bad.yaml', 'receivers:\n  otlp:\n    protocols: [grpc\n');
-  assert.throws(() => loadConfig([path]), (err: unknown) => {
-    assert.ok(err instanceof ConfigError);
-    assert.match(err.message, new RegExp(`${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:\\d+:\\d+: invalid YAML`));
-    return true;
-  });
+  assert.throws(
+    () => loadConfig([path]),
+    (err: unknown) => {
+      assert.ok(err instanceof ConfigError);
+      assert.match(err.message, new RegExp(`${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:\\d+:\\d+: invalid YAML`));
+      return true;
+    },
+  );
 });
 
 test('a missing file and an unsupported ${scheme:...} are clear errors', () => {
@@ -102,8 +117,20 @@ function typesRegistry(): Registry {
     })
     .strict();
   return new Registry()
-    .add({ kind: 'receiver', type: 'src', stability: { traces: 'stable' }, configSchema: schema, createReceiver: () => ({ start: async () => {}, shutdown: async () => {} }) })
-    .add({ kind: 'exporter', type: 'dst', stability: { traces: 'stable' }, configSchema: schema, createExporter: () => ({ start: async () => {}, shutdown: async () => {}, consume: async () => {} }) });
+    .add({
+      kind: 'receiver',
+      type: 'src',
+      stability: { traces: 'stable' },
+      configSchema: schema,
+      createReceiver: () => ({ start: async () => {}, shutdown: async () => {} }),
+    })
+    .add({
+      kind: 'exporter',
+      type: 'dst',
+      stability: { traces: 'stable' },
+      configSchema: schema,
+      createExporter: () => ({ start: async () => {}, shutdown: async () => {}, consume: async () => {} }),
+    });
 }
 
 test("YAML anchors, aliases and merge keys resolve as Go's yaml.v3 resolves them for otelcol", () => {
@@ -129,19 +156,43 @@ test("YAML anchors, aliases and merge keys resolve as Go's yaml.v3 resolves them
   );
   const resolved = resolveConfig(loadConfig([path]), typesRegistry());
   assert.deepEqual(resolved.exporters.get('dst/one')!.config, { endpoint: 'backend:4317', headers: { a: '1' } });
-  assert.deepEqual(resolved.exporters.get('dst/two')!.config, { endpoint: '0.0.0.0:4317', headers: { a: '1' }, password: 'p' });
+  assert.deepEqual(resolved.exporters.get('dst/two')!.config, {
+    endpoint: '0.0.0.0:4317',
+    headers: { a: '1' },
+    password: 'p',
+  });
   assert.deepEqual(resolved.exporters.get('dst/three')!.config, { endpoint: '0.0.0.0:4317', headers: { a: '1' } });
-  assert.deepEqual(resolved.service.pipelines.map((p) => [p.id, p.exporters.length]), [['traces', 3], ['traces/copy', 3]]);
+  assert.deepEqual(
+    resolved.service.pipelines.map((p) => [p.id, p.exporters.length]),
+    [
+      ['traces', 3],
+      ['traces/copy', 3],
+    ],
+  );
   // a key that came through a merge is located where it was written
-  const bad = file('anchors-bad.yaml', 'receivers:\n  src: &c\n    endpiont: x\nexporters:\n  dst:\n    <<: *c\nservice: {pipelines: {traces: {receivers: [src], exporters: [dst]}}}\n');
+  const bad = file(
+    'anchors-bad.yaml',
+    'receivers:\n  src: &c\n    endpiont: x\nexporters:\n  dst:\n    <<: *c\nservice: {pipelines: {traces: {receivers: [src], exporters: [dst]}}}\n',
+  );
   assert.throws(
     () => resolveConfig(loadConfig([bad]), typesRegistry()),
-    (e: ConfigError) => e.problems.some((p) => String(p) === `${bad}:3:5: exporters::dst::endpiont: has invalid keys: endpiont (valid keys: endpoint, password, port, insecure, timeout, headers)`),
+    (e: ConfigError) =>
+      e.problems.some(
+        (p) =>
+          String(p) ===
+          `${bad}:3:5: exporters::dst::endpiont: has invalid keys: endpiont (valid keys: endpoint, password, port, insecure, timeout, headers)`,
+      ),
   );
 });
 
 test("otelcol's weak typing: a ${env:...} read as a number or boolean stays its text where a string is expected", () => {
-  Object.assign(process.env, { FLOWTEL_T_PASS: '123456', FLOWTEL_T_ZERO: '0123', FLOWTEL_T_TRUE: 'true', FLOWTEL_T_DUR: '5s', FLOWTEL_T_NS: '2000000000' });
+  Object.assign(process.env, {
+    FLOWTEL_T_PASS: '123456',
+    FLOWTEL_T_ZERO: '0123',
+    FLOWTEL_T_TRUE: 'true',
+    FLOWTEL_T_DUR: '5s',
+    FLOWTEL_T_NS: '2000000000',
+  });
   const path = file(
     'weak.yaml',
     [
@@ -160,11 +211,24 @@ test("otelcol's weak typing: a ${env:...} read as a number or boolean stays its 
     ].join('\n'),
   );
   const resolved = resolveConfig(loadConfig([path]), typesRegistry());
-  assert.deepEqual(resolved.receivers.get('src')!.config, { password: '123456', endpoint: '0123', port: 123456, insecure: true, timeout: 5000, headers: { 'x-tenant': '123456' } });
+  assert.deepEqual(resolved.receivers.get('src')!.config, {
+    password: '123456',
+    endpoint: '0123',
+    port: 123456,
+    insecure: true,
+    timeout: 5000,
+    headers: { 'x-tenant': '123456' },
+  });
   assert.deepEqual(resolved.exporters.get('dst')!.config, { timeout: 2000, headers: {} });
   // a literal number where a string is expected is refused, as otelcol refuses it
-  const literal = file('weak-literal.yaml', 'receivers:\n  src:\n    password: 123456\nexporters: {dst: {}}\nservice: {pipelines: {traces: {receivers: [src], exporters: [dst]}}}\n');
-  assert.throws(() => resolveConfig(loadConfig([literal]), typesRegistry()), /weak-literal.yaml:3:5: receivers::src::password: expected string, got number/);
+  const literal = file(
+    'weak-literal.yaml',
+    'receivers:\n  src:\n    password: 123456\nexporters: {dst: {}}\nservice: {pipelines: {traces: {receivers: [src], exporters: [dst]}}}\n',
+  );
+  assert.throws(
+    () => resolveConfig(loadConfig([literal]), typesRegistry()),
+    /weak-literal.yaml:3:5: receivers::src::password: expected string, got number/,
+  );
 });
 
 test("component and pipeline ids follow otelcol's rules and messages", () => {
@@ -177,5 +241,8 @@ test("component and pipeline ids follow otelcol's rules and messages", () => {
   assert.equal(idProblem('otlp/a$'), 'in "a$" id: invalid character(s) in name "a$"');
   assert.equal(idProblem('otlp/'), 'in "otlp/" id: the part after / should not be empty');
   assert.equal(idProblem('/x'), 'in "/x" id: the part before / should not be empty');
-  assert.equal(idProblem(`a${'b'.repeat(63)}`), `in "a${'b'.repeat(63)}" id: invalid character(s) in type "a${'b'.repeat(63)}"`);
+  assert.equal(
+    idProblem(`a${'b'.repeat(63)}`),
+    `in "a${'b'.repeat(63)}" id: invalid character(s) in type "a${'b'.repeat(63)}"`,
+  );
 });

@@ -1,10 +1,28 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { metrics } from '@opentelemetry/api';
-import { Ack, SharedState, createLogger, createQueuedExporter, exporterHelperShape, permanent, retryable, z, type Batch, type Push } from '../src/index.ts';
+import {
+  Ack,
+  SharedState,
+  createLogger,
+  createQueuedExporter,
+  exporterHelperShape,
+  permanent,
+  retryable,
+  z,
+  type Batch,
+  type Push,
+} from '../src/index.ts';
 
 const configSchema = z.object(exporterHelperShape).strict();
-const settings = { id: 'test', kind: 'exporter' as const, logger: createLogger('silent'), meter: metrics.getMeter('test'), metricsLevel: 'normal' as const, configDir: '.' };
+const settings = {
+  id: 'test',
+  kind: 'exporter' as const,
+  logger: createLogger('silent'),
+  meter: metrics.getMeter('test'),
+  metricsLevel: 'normal' as const,
+  configDir: '.',
+};
 const batch = (items = 1): Batch => ({ signal: 'logs', items, data: { resourceLogs: [] }, ack: Ack.none() });
 
 function exporter(config: unknown, push: Push) {
@@ -19,18 +37,26 @@ test('otelcol defaults: queue on, 10 consumers, 1000 requests, retries from 5s u
     [true, 10, 1000, 'requests'],
   );
   assert.deepEqual(
-    [c.retry_on_failure.initial_interval, c.retry_on_failure.max_interval, c.retry_on_failure.max_elapsed_time, c.retry_on_failure.multiplier],
+    [
+      c.retry_on_failure.initial_interval,
+      c.retry_on_failure.max_interval,
+      c.retry_on_failure.max_elapsed_time,
+      c.retry_on_failure.multiplier,
+    ],
     [5000, 30000, 300000, 1.5],
   );
 });
 
-test('retryable failures are retried with backoff, honouring the server\'s retry-after, until sent', async () => {
+test("retryable failures are retried with backoff, honouring the server's retry-after, until sent", async () => {
   const attempts: number[] = [];
-  const e = exporter({ sending_queue: { enabled: false }, retry_on_failure: { initial_interval: '10ms', randomization_factor: 0 } }, async () => {
-    attempts.push(Date.now());
-    if (attempts.length === 1) throw retryable('busy', { retryAfterMs: 150 });
-    if (attempts.length === 2) throw retryable('still busy');
-  });
+  const e = exporter(
+    { sending_queue: { enabled: false }, retry_on_failure: { initial_interval: '10ms', randomization_factor: 0 } },
+    async () => {
+      attempts.push(Date.now());
+      if (attempts.length === 1) throw retryable('busy', { retryAfterMs: 150 });
+      if (attempts.length === 2) throw retryable('still busy');
+    },
+  );
   await e.start({ getExtension: () => undefined, shared: new SharedState() });
   await e.consume(batch());
   assert.equal(attempts.length, 3);
@@ -71,7 +97,10 @@ test('a full queue refuses with a retryable error; block_on_overflow waits inste
 
   let open!: () => void;
   const slow = new Promise<void>((r) => (open = r));
-  const blocking = exporter({ sending_queue: { num_consumers: 1, queue_size: 2, block_on_overflow: true } }, async () => slow);
+  const blocking = exporter(
+    { sending_queue: { num_consumers: 1, queue_size: 2, block_on_overflow: true } },
+    async () => slow,
+  );
   await blocking.start({ getExtension: () => undefined, shared: new SharedState() });
   await blocking.consume(batch());
   await blocking.consume(batch());
@@ -94,16 +123,22 @@ test('shutdown drains the in-memory queue before returning', async () => {
   for (let i = 1; i <= 20; i++) await e.consume(batch(i));
   await e.shutdown();
   assert.equal(sent.length, 20);
-  assert.equal(sent.reduce((a, b) => a + b, 0), 210);
+  assert.equal(
+    sent.reduce((a, b) => a + b, 0),
+    210,
+  );
 });
 
 test('each attempt is cut off at the timeout and retried', async () => {
   let attempts = 0;
-  const e = exporter({ timeout: '30ms', sending_queue: { enabled: false }, retry_on_failure: { initial_interval: '1ms' } }, (_b, signal) => {
-    attempts++;
-    if (attempts > 1) return Promise.resolve();
-    return new Promise((_, reject) => signal.addEventListener('abort', () => reject(retryable('deadline exceeded'))));
-  });
+  const e = exporter(
+    { timeout: '30ms', sending_queue: { enabled: false }, retry_on_failure: { initial_interval: '1ms' } },
+    (_b, signal) => {
+      attempts++;
+      if (attempts > 1) return Promise.resolve();
+      return new Promise((_, reject) => signal.addEventListener('abort', () => reject(retryable('deadline exceeded'))));
+    },
+  );
   await e.start({ getExtension: () => undefined, shared: new SharedState() });
   await e.consume(batch());
   assert.equal(attempts, 2);

@@ -3,13 +3,28 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  SocketEventBatch, attr, decodeTracesPassThrough, encodeTraces, isReadOnly, newResource, newScope, newSpan, passThroughBytes, type Traces,
+  SocketEventBatch,
+  attr,
+  decodeTracesPassThrough,
+  encodeTraces,
+  isReadOnly,
+  newResource,
+  newScope,
+  newSpan,
+  passThroughBytes,
+  type Traces,
 } from '@flowtel/pdata';
 import type { BatchInput } from '../src/index.ts';
 import { fanOut, fanOutMutates } from '../src/fanout.ts';
 
 const decoded = (): Traces => ({
-  resourceSpans: [{ resource: newResource([attr('service.name', 'svc')]), schemaUrl: '', scopeSpans: [{ scope: newScope('t'), schemaUrl: '', spans: [newSpan({ name: 'a' })] }] }],
+  resourceSpans: [
+    {
+      resource: newResource([attr('service.name', 'svc')]),
+      schemaUrl: '',
+      scopeSpans: [{ scope: newScope('t'), schemaUrl: '', spans: [newSpan({ name: 'a' })] }],
+    },
+  ],
 });
 const request = encodeTraces(decoded());
 const passThrough = (): BatchInput => ({ signal: 'traces', data: decodeTracesPassThrough(request), items: 1 });
@@ -45,15 +60,26 @@ test('writers only: all but the last get copies, the last the original; shared d
   (first.data as Traces).resourceSpans[0].scopeSpans[0].spans[0].name = 'first';
   assert.equal(spanName(last), 'a', 'decoded data is deep-copied');
   assert.equal(fanOutMutates([true, true]), true);
-  assert.equal(fanOutMutates([true, false]), false, 'with a reader among them, the writers get copies: the set does not change its input');
+  assert.equal(
+    fanOutMutates([true, false]),
+    false,
+    'with a reader among them, the writers get copies: the set does not change its input',
+  );
 
   const shared = passThrough();
   fanOut(shared, [false, false]);
   const [only] = fanOut(shared, [true]);
-  assert.notEqual(only.data, shared.data, 'read-only data reaching a writer is copied even when it is the only consumer');
+  assert.notEqual(
+    only.data,
+    shared.data,
+    'read-only data reaching a writer is copied even when it is the only consumer',
+  );
 });
 
 test('socket events are shared by everyone', () => {
   const input: BatchInput = { signal: 'socket', data: new SocketEventBatch('t'), items: 0 };
-  assert.deepEqual(fanOut(input, [true, false, true]).map((b) => b === input), [true, true, true]);
+  assert.deepEqual(
+    fanOut(input, [true, false, true]).map((b) => b === input),
+    [true, true, true],
+  );
 });

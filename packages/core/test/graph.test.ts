@@ -6,8 +6,21 @@ import { attr, newResource, newScope, newSpan, getAttr, type Traces } from '@flo
 import { factory as forward } from '@flowtel/connector-forward';
 import { map } from 'rxjs';
 import {
-  Graph, Registry, createTelemetry, parseYamlSource, resolveConfig, permanent, retryable, z, telemetrySchema,
-  type Batch, type Consumer, type ExporterFactory, type PipelineSignal, type ProcessorFactory, type ReceiverFactory,
+  Graph,
+  Registry,
+  createTelemetry,
+  parseYamlSource,
+  resolveConfig,
+  permanent,
+  retryable,
+  z,
+  telemetrySchema,
+  type Batch,
+  type Consumer,
+  type ExporterFactory,
+  type PipelineSignal,
+  type ProcessorFactory,
+  type ReceiverFactory,
 } from '../src/index.ts';
 
 const drivers = new Map<string, Partial<Record<PipelineSignal, Consumer>>>();
@@ -15,33 +28,59 @@ const exported = new Map<string, Batch[]>();
 const lifecycle: string[] = [];
 
 const source: ReceiverFactory = {
-  kind: 'receiver', type: 'source', stability: { traces: 'development', logs: 'development' },
+  kind: 'receiver',
+  type: 'source',
+  stability: { traces: 'development', logs: 'development' },
   configSchema: z.object({}).strict(),
   createReceiver: (s, _c, consumers) => ({
-    start: async () => { lifecycle.push(`start ${s.id}`); drivers.set(s.id, consumers); },
-    shutdown: async () => { lifecycle.push(`shutdown ${s.id}`); },
+    start: async () => {
+      lifecycle.push(`start ${s.id}`);
+      drivers.set(s.id, consumers);
+    },
+    shutdown: async () => {
+      lifecycle.push(`shutdown ${s.id}`);
+    },
   }),
 };
 
 const tag: ProcessorFactory = {
-  kind: 'processor', type: 'tag', stability: { traces: 'development' }, mutatesData: true,
+  kind: 'processor',
+  type: 'tag',
+  stability: { traces: 'development' },
+  mutatesData: true,
   configSchema: z.object({ value: z.string().default('x') }).strict(),
   createProcessor: (s, c: { value: string }) => ({
-    start: async () => { lifecycle.push(`start ${s.id}`); },
-    shutdown: async () => { lifecycle.push(`shutdown ${s.id}`); },
-    operator: () => map((b: Batch) => {
-      if (b.signal === 'traces') for (const rs of b.data.resourceSpans) for (const ss of rs.scopeSpans) for (const sp of ss.spans) sp.attributes.push(attr('tag', c.value));
-      return b;
-    }),
+    start: async () => {
+      lifecycle.push(`start ${s.id}`);
+    },
+    shutdown: async () => {
+      lifecycle.push(`shutdown ${s.id}`);
+    },
+    operator: () =>
+      map((b: Batch) => {
+        if (b.signal === 'traces')
+          for (const rs of b.data.resourceSpans)
+            for (const ss of rs.scopeSpans) for (const sp of ss.spans) sp.attributes.push(attr('tag', c.value));
+        return b;
+      }),
   }),
 };
 
 const capture: ExporterFactory = {
-  kind: 'exporter', type: 'capture', stability: { traces: 'development', logs: 'development' },
-  configSchema: z.object({ refuse: z.enum(['none', 'permanent', 'retryable']).default('none'), delay_ms: z.number().default(0) }).strict(),
+  kind: 'exporter',
+  type: 'capture',
+  stability: { traces: 'development', logs: 'development' },
+  configSchema: z
+    .object({ refuse: z.enum(['none', 'permanent', 'retryable']).default('none'), delay_ms: z.number().default(0) })
+    .strict(),
   createExporter: (s, c: { refuse: string; delay_ms: number }) => ({
-    start: async () => { lifecycle.push(`start ${s.id}`); exported.set(s.id, []); },
-    shutdown: async () => { lifecycle.push(`shutdown ${s.id}`); },
+    start: async () => {
+      lifecycle.push(`start ${s.id}`);
+      exported.set(s.id, []);
+    },
+    shutdown: async () => {
+      lifecycle.push(`shutdown ${s.id}`);
+    },
     consume: async (b: Batch) => {
       await new Promise((r) => setTimeout(r, c.delay_ms));
       if (c.refuse === 'permanent') throw permanent('bad data');
@@ -55,16 +94,28 @@ const registry = new Registry().add(source).add(tag).add(capture).add(forward);
 
 function traces(n: number): Traces {
   return {
-    resourceSpans: [{
-      resource: newResource([attr('service.name', 'svc')]), schemaUrl: '',
-      scopeSpans: [{ scope: newScope('t'), schemaUrl: '', spans: Array.from({ length: n }, (_, i) => newSpan({ name: `s${i}` })) }],
-    }],
+    resourceSpans: [
+      {
+        resource: newResource([attr('service.name', 'svc')]),
+        schemaUrl: '',
+        scopeSpans: [
+          {
+            scope: newScope('t'),
+            schemaUrl: '',
+            spans: Array.from({ length: n }, (_, i) => newSpan({ name: `s${i}` })),
+          },
+        ],
+      },
+    ],
   };
 }
 
 async function run(yaml: string) {
   const resolved = resolveConfig(parseYamlSource('test.yaml', yaml, process.cwd()), registry);
-  const telemetry = createTelemetry(telemetrySchema.parse({ metrics: { level: 'none' }, logs: { level: 'error' } }), { command: 'test', version: '0' });
+  const telemetry = createTelemetry(telemetrySchema.parse({ metrics: { level: 'none' }, logs: { level: 'error' } }), {
+    command: 'test',
+    version: '0',
+  });
   const graph = new Graph(resolved, telemetry);
   await graph.start();
   return graph;
@@ -90,8 +141,14 @@ service:
   assert.equal(a.items, 3);
   const spanA = (a.data as Traces).resourceSpans[0].scopeSpans[0].spans[0];
   const spanB = (b.data as Traces).resourceSpans[0].scopeSpans[0].spans[0];
-  assert.deepEqual(spanA.attributes.map((kv) => getAttr([kv], 'tag')), ['a']);
-  assert.deepEqual(spanB.attributes.map((kv) => getAttr([kv], 'tag')), ['b']);
+  assert.deepEqual(
+    spanA.attributes.map((kv) => getAttr([kv], 'tag')),
+    ['a'],
+  );
+  assert.deepEqual(
+    spanB.attributes.map((kv) => getAttr([kv], 'tag')),
+    ['b'],
+  );
   await graph.shutdown();
   assert.ok(lifecycle.indexOf('shutdown source') < lifecycle.indexOf('shutdown tag/a'));
   assert.ok(lifecycle.indexOf('shutdown tag/a') < lifecycle.indexOf('shutdown capture/a'));
@@ -106,12 +163,15 @@ service:
     traces/1: {receivers: [source], exporters: [capture/ok, capture/retry]}
     traces/2: {receivers: [source], exporters: [capture/perm]}
 `);
-  await assert.rejects(drivers.get('source')!.traces!.consume({ signal: 'traces', data: traces(1), items: 1 }), (err: any) => {
-    assert.equal(err.retryable, false);
-    assert.equal(err.message, 'bad data');
-    assert.equal(err.origin, 'capture/perm', 'the refusal names the exporter that refused');
-    return true;
-  });
+  await assert.rejects(
+    drivers.get('source')!.traces!.consume({ signal: 'traces', data: traces(1), items: 1 }),
+    (err: any) => {
+      assert.equal(err.retryable, false);
+      assert.equal(err.message, 'bad data');
+      assert.equal(err.origin, 'capture/perm', 'the refusal names the exporter that refused');
+      return true;
+    },
+  );
   assert.equal(exported.get('capture/ok')!.length, 1);
   await graph.shutdown();
 });
@@ -130,7 +190,10 @@ service:
   const pending = Array.from({ length: 5 }, () => consumer.consume({ signal: 'traces', data: traces(2), items: 2 }));
   await graph.shutdown();
   await Promise.all(pending);
-  assert.equal(exported.get('capture/end')!.reduce((n, b) => n + b.items, 0), 10);
+  assert.equal(
+    exported.get('capture/end')!.reduce((n, b) => n + b.items, 0),
+    10,
+  );
   await assert.rejects(consumer.consume({ signal: 'traces', data: traces(1), items: 1 }), /shutting down/);
 });
 
@@ -185,7 +248,15 @@ test('a pipeline fed socket events without the l7 parser is rejected with the re
   const socketSource: ReceiverFactory = { ...source, type: 'capture_src', emits: 'socket' };
   const reg = new Registry().add(socketSource).add(capture);
   assert.throws(
-    () => resolveConfig(parseYamlSource('s.yaml', 'receivers: {capture_src: {}}\nexporters: {capture: {}}\nservice: {pipelines: {traces: {receivers: [capture_src], exporters: [capture]}}}', '.'), reg),
+    () =>
+      resolveConfig(
+        parseYamlSource(
+          's.yaml',
+          'receivers: {capture_src: {}}\nexporters: {capture: {}}\nservice: {pipelines: {traces: {receivers: [capture_src], exporters: [capture]}}}',
+          '.',
+        ),
+        reg,
+      ),
     /receiver "capture_src" emits socket events, which only the l7 processor turns into traces/,
   );
 });

@@ -18,7 +18,12 @@ test('processor outgoing items are counted when the next component settles them,
   const provider = new MeterProvider({ readers: [reader] });
   const obs = new ProcessorObs(provider.getMeter('t'), 'batch', 'traces');
   const upstream: Array<string | undefined> = [];
-  const batch = (items: number): Batch => ({ signal: 'traces', data: { resourceSpans: [] }, items, ack: new Ack((e) => upstream.push(e?.message)) });
+  const batch = (items: number): Batch => ({
+    signal: 'traces',
+    data: { resourceSpans: [] },
+    items,
+    ack: new Ack((e) => upstream.push(e?.message)),
+  });
 
   const ok = obs.out(batch(3));
   const refused = obs.out(batch(5));
@@ -28,7 +33,17 @@ test('processor outgoing items are counted when the next component settles them,
 
   assert.deepEqual(upstream, [undefined, 'bad data'], 'the outcome still reaches the processor');
   const { resourceMetrics } = await reader.collect();
-  const metric = resourceMetrics.scopeMetrics.flatMap((s) => s.metrics).find((m) => m.descriptor.name === 'otelcol_processor_outgoing_items')!;
-  const points = metric.dataPoints.map((p) => [p.attributes['otelcol.component.outcome'], p.attributes.processor, p.attributes.otel_signal, p.value]);
-  assert.deepEqual(points.sort(), [['refused', 'batch', 'traces', 5], ['success', 'batch', 'traces', 3]]);
+  const metric = resourceMetrics.scopeMetrics
+    .flatMap((s) => s.metrics)
+    .find((m) => m.descriptor.name === 'otelcol_processor_outgoing_items')!;
+  const points = metric.dataPoints.map((p) => [
+    p.attributes['otelcol.component.outcome'],
+    p.attributes.processor,
+    p.attributes.otel_signal,
+    p.value,
+  ]);
+  assert.deepEqual(points.sort(), [
+    ['refused', 'batch', 'traces', 5],
+    ['success', 'batch', 'traces', 3],
+  ]);
 });

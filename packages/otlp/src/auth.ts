@@ -32,16 +32,24 @@ const isClientAuthenticator = (e: unknown): e is ClientAuthenticator =>
 /** The server authenticator named by `auth`, or an error naming what is wrong. */
 export function serverAuthenticator(host: Host, auth: AuthConfig): ServerAuthenticator {
   const ext = host.getExtension(auth.authenticator);
-  if (!ext) throw new Error(`auth::authenticator: extension "${auth.authenticator}" is not configured or not enabled in service::extensions`);
-  if (!isServerAuthenticator(ext)) throw new Error(`auth::authenticator: extension "${auth.authenticator}" is not a server authenticator`);
+  if (!ext)
+    throw new Error(
+      `auth::authenticator: extension "${auth.authenticator}" is not configured or not enabled in service::extensions`,
+    );
+  if (!isServerAuthenticator(ext))
+    throw new Error(`auth::authenticator: extension "${auth.authenticator}" is not a server authenticator`);
   return ext;
 }
 
 /** The client authenticator named by `auth`, or an error naming what is wrong. */
 export function clientAuthenticator(host: Host, auth: AuthConfig): ClientAuthenticator {
   const ext = host.getExtension(auth.authenticator);
-  if (!ext) throw new Error(`auth::authenticator: extension "${auth.authenticator}" is not configured or not enabled in service::extensions`);
-  if (!isClientAuthenticator(ext)) throw new Error(`auth::authenticator: extension "${auth.authenticator}" is not a client authenticator`);
+  if (!ext)
+    throw new Error(
+      `auth::authenticator: extension "${auth.authenticator}" is not configured or not enabled in service::extensions`,
+    );
+  if (!isClientAuthenticator(ext))
+    throw new Error(`auth::authenticator: extension "${auth.authenticator}" is not a client authenticator`);
   return ext;
 }
 

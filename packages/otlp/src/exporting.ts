@@ -1,13 +1,29 @@
 // What the otlp_grpc and otlp_http exporters share around the wire call.
-import { createQueuedExporter, type Batch, type CreateSettings, type Exporter, type ExporterHelperConfig, type Host, type PipelineSignal } from '@flowtel/core';
+import {
+  createQueuedExporter,
+  type Batch,
+  type CreateSettings,
+  type Exporter,
+  type ExporterHelperConfig,
+  type Host,
+  type PipelineSignal,
+} from '@flowtel/core';
 import { clientAuthenticator, type AuthConfig, type ClientAuthenticator } from './auth.ts';
 import type { SignalCodec } from './signals.ts';
 import type { ExportResponse } from '@flowtel/pdata';
 
-const REJECTED_FIELD = { traces: 'rejected_spans', metrics: 'rejected_data_points', logs: 'rejected_log_records' } as const;
+const REJECTED_FIELD = {
+  traces: 'rejected_spans',
+  metrics: 'rejected_data_points',
+  logs: 'rejected_log_records',
+} as const;
 
 /** The backend kept part of the data: otelcol logs that as a warning and counts it sent. */
-export function warnOnPartialSuccess(logger: CreateSettings['logger'], codec: SignalCodec, response: ExportResponse): void {
+export function warnOnPartialSuccess(
+  logger: CreateSettings['logger'],
+  codec: SignalCodec,
+  response: ExportResponse,
+): void {
   const partial = response.partialSuccess;
   if (!partial || (partial.rejected === 0n && !partial.errorMessage)) return;
   logger.warn(
@@ -47,7 +63,12 @@ export interface OtlpSender {
   shutdown(): Promise<void>;
 }
 
-export function queuedSenderExporter(settings: CreateSettings, config: ExporterHelperConfig, signals: PipelineSignal[], sender: OtlpSender): Exporter {
+export function queuedSenderExporter(
+  settings: CreateSettings,
+  config: ExporterHelperConfig,
+  signals: PipelineSignal[],
+  sender: OtlpSender,
+): Exporter {
   return createQueuedExporter({
     settings,
     config,

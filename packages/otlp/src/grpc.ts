@@ -5,7 +5,8 @@ import { Metadata, type MethodDefinition } from '@grpc/grpc-js';
 import { codecFor, type OtlpSignal } from './signals.ts';
 import { decodeRpcStatus, encodeRpcStatus, type RpcStatus } from './rpc-status.ts';
 
-const asBuffer = (b: Uint8Array): Buffer => (Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+const asBuffer = (b: Uint8Array): Buffer =>
+  Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
 const keep = (b: Buffer): Buffer => b;
 
 export type RawExportMethod = MethodDefinition<Uint8Array, Uint8Array>;

@@ -1,9 +1,43 @@
-export { type AuthConfig, authConfigSchema, type AuthData, clientAuthenticator, type ClientAuthenticator, firstHeader, type RequestHeaders, serverAuthenticator, type ServerAuthenticator } from './auth.ts';
-export { BodyTooLargeError, compress, type Compression, compressionLevelProblem, COMPRESSIONS, ContentEncodingError, decompress, parseContentEncoding } from './compression.ts';
+export {
+  type AuthConfig,
+  authConfigSchema,
+  type AuthData,
+  clientAuthenticator,
+  type ClientAuthenticator,
+  firstHeader,
+  type RequestHeaders,
+  serverAuthenticator,
+  type ServerAuthenticator,
+} from './auth.ts';
+export {
+  BodyTooLargeError,
+  compress,
+  type Compression,
+  compressionLevelProblem,
+  COMPRESSIONS,
+  ContentEncodingError,
+  decompress,
+  parseContentEncoding,
+} from './compression.ts';
 export { exportMethod, type RawExportMethod, retryDelayFromMetadata, statusMetadata } from './grpc.ts';
-export { GRPC_COMPRESSION_OPTION, grpcCompress, grpcDecompress, type GrpcExtraCompression, installGrpcCompression } from './grpc-compression.ts';
+export {
+  GRPC_COMPRESSION_OPTION,
+  grpcCompress,
+  grpcDecompress,
+  type GrpcExtraCompression,
+  installGrpcCompression,
+} from './grpc-compression.ts';
 export { decodeRpcStatus, encodeRpcStatus, type RpcStatus, rpcStatusFromJson, rpcStatusToJson } from './rpc-status.ts';
 export { codecFor, CODECS, OTLP_SIGNALS, type OtlpSignal, type SignalCodec } from './signals.ts';
-export { GrpcCode, grpcFromHttpStatus, grpcRefusal, httpRefusal, httpStatusFromGrpc, OtlpStatusError, parseRetryAfter, refusalStatus } from './status.ts';
+export {
+  GrpcCode,
+  grpcFromHttpStatus,
+  grpcRefusal,
+  httpRefusal,
+  httpStatusFromGrpc,
+  OtlpStatusError,
+  parseRetryAfter,
+  refusalStatus,
+} from './status.ts';
 export { readPem } from './tls.ts';
 export { type OtlpSender, queuedSenderExporter, RequestHeaderSource, warnOnPartialSuccess } from './exporting.ts';

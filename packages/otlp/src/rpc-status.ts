@@ -121,9 +121,15 @@ export function decodeRpcStatus(bytes: Uint8Array): RpcStatus {
 export function rpcStatusFromJson(text: string): RpcStatus {
   const o = JSON.parse(text) as { code?: unknown; message?: unknown; details?: unknown };
   if (typeof o !== 'object' || o === null) throw new Error('not a JSON object');
-  const s: RpcStatus = { code: typeof o.code === 'number' ? o.code : 0, message: typeof o.message === 'string' ? o.message : '' };
+  const s: RpcStatus = {
+    code: typeof o.code === 'number' ? o.code : 0,
+    message: typeof o.message === 'string' ? o.message : '',
+  };
   for (const d of Array.isArray(o.details) ? o.details : []) {
-    const delay = (d as { '@type'?: string; retryDelay?: unknown })['@type'] === RETRY_INFO_TYPE ? (d as { retryDelay?: unknown }).retryDelay : undefined;
+    const delay =
+      (d as { '@type'?: string; retryDelay?: unknown })['@type'] === RETRY_INFO_TYPE
+        ? (d as { retryDelay?: unknown }).retryDelay
+        : undefined;
     if (typeof delay === 'string' && /^\d+(\.\d+)?s$/.test(delay)) s.retryDelayMs = Number(delay.slice(0, -1)) * 1000;
   }
   return s;

@@ -2,10 +2,32 @@
 // responses are coded. Receivers and exporters look everything up here by signal.
 import type { PipelineSignal } from '@flowtel/core';
 import {
-  dataPointCount, decodeExportResponse, decodeLogs, decodeLogsPassThrough, decodeMetrics, decodeMetricsPassThrough, decodeTraces,
-  decodeTracesPassThrough, encodeExportResponse, encodeLogs, encodeMetrics,
-  encodeTraces, exportResponseFromJson, exportResponseToJson, logRecordCount, logsFromJson, encodeLogsJson, metricsFromJson,
-  encodeMetricsJson, spanCount, tracesFromJson, encodeTracesJson, type ExportResponse, type Logs, type Metrics, type Traces,
+  dataPointCount,
+  decodeExportResponse,
+  decodeLogs,
+  decodeLogsPassThrough,
+  decodeMetrics,
+  decodeMetricsPassThrough,
+  decodeTraces,
+  decodeTracesPassThrough,
+  encodeExportResponse,
+  encodeLogs,
+  encodeMetrics,
+  encodeTraces,
+  exportResponseFromJson,
+  exportResponseToJson,
+  logRecordCount,
+  logsFromJson,
+  encodeLogsJson,
+  metricsFromJson,
+  encodeMetricsJson,
+  spanCount,
+  tracesFromJson,
+  encodeTracesJson,
+  type ExportResponse,
+  type Logs,
+  type Metrics,
+  type Traces,
 } from '@flowtel/pdata';
 
 export type OtlpSignal = PipelineSignal;

@@ -41,7 +41,12 @@ export function refusalStatus(err: unknown): RpcStatus {
 
 /** The codes OTLP calls retryable; RESOURCE_EXHAUSTED is retryable only with RetryInfo. */
 const RETRYABLE_CODES: ReadonlySet<number> = new Set([
-  GrpcCode.CANCELLED, GrpcCode.DEADLINE_EXCEEDED, GrpcCode.ABORTED, GrpcCode.OUT_OF_RANGE, GrpcCode.UNAVAILABLE, GrpcCode.DATA_LOSS,
+  GrpcCode.CANCELLED,
+  GrpcCode.DEADLINE_EXCEEDED,
+  GrpcCode.ABORTED,
+  GrpcCode.OUT_OF_RANGE,
+  GrpcCode.UNAVAILABLE,
+  GrpcCode.DATA_LOSS,
 ]);
 
 /** otelcol's GetHTTPStatusCodeFromStatus. */
@@ -89,7 +94,9 @@ export function grpcFromHttpStatus(httpStatus: number): number {
 
 /** otelcol's otlpexporter shouldRetry: RESOURCE_EXHAUSTED only when the server says when. */
 export function grpcRefusal(status: RpcStatus): ConsumerError {
-  const retry = RETRYABLE_CODES.has(status.code) || (status.code === GrpcCode.RESOURCE_EXHAUSTED && status.retryDelayMs !== undefined);
+  const retry =
+    RETRYABLE_CODES.has(status.code) ||
+    (status.code === GrpcCode.RESOURCE_EXHAUSTED && status.retryDelayMs !== undefined);
   const name = GrpcCode[status.code] ?? String(status.code);
   return new ConsumerError(`rpc error: code = ${name} desc = ${status.message}`, retry, {
     cause: new OtlpStatusError(status),

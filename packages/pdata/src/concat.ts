@@ -4,6 +4,9 @@
 import { concatLogsPassThrough, concatMetricsPassThrough, concatTracesPassThrough } from './proto/index.ts';
 import type { Logs, Metrics, Traces } from './model.ts';
 
-export const concatTraces = (parts: Traces[]): Traces => concatTracesPassThrough(parts) ?? { resourceSpans: parts.flatMap((p) => p.resourceSpans) };
-export const concatMetrics = (parts: Metrics[]): Metrics => concatMetricsPassThrough(parts) ?? { resourceMetrics: parts.flatMap((p) => p.resourceMetrics) };
-export const concatLogs = (parts: Logs[]): Logs => concatLogsPassThrough(parts) ?? { resourceLogs: parts.flatMap((p) => p.resourceLogs) };
+export const concatTraces = (parts: Traces[]): Traces =>
+  concatTracesPassThrough(parts) ?? { resourceSpans: parts.flatMap((p) => p.resourceSpans) };
+export const concatMetrics = (parts: Metrics[]): Metrics =>
+  concatMetricsPassThrough(parts) ?? { resourceMetrics: parts.flatMap((p) => p.resourceMetrics) };
+export const concatLogs = (parts: Logs[]): Logs =>
+  concatLogsPassThrough(parts) ?? { resourceLogs: parts.flatMap((p) => p.resourceLogs) };

@@ -18,8 +18,7 @@ export function logRecordCount(logs: Logs): number {
 }
 
 export function metricDataPoints(metric: Metric): number {
-  const data =
-    metric.gauge ?? metric.sum ?? metric.histogram ?? metric.exponentialHistogram ?? metric.summary;
+  const data = metric.gauge ?? metric.sum ?? metric.histogram ?? metric.exponentialHistogram ?? metric.summary;
   return data ? data.dataPoints.length : 0;
 }
 

@@ -1,13 +1,6 @@
 // Constructors that fill every field with the proto3 default, so a partially specified
 // message is still a complete model value.
-import type {
-  InstrumentationScope,
-  LogRecord,
-  Resource,
-  Span,
-  KeyValue,
-  AnyValue,
-} from './model.ts';
+import type { InstrumentationScope, LogRecord, Resource, Span, KeyValue, AnyValue } from './model.ts';
 
 const EMPTY = new Uint8Array(0);
 

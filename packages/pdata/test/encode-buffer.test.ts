@@ -1,6 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { EncodeBuffer, decodeTraces, encodeTraces, encodeTracesJson, tracesFromJson, type Traces } from '../src/index.ts';
+import {
+  EncodeBuffer,
+  decodeTraces,
+  encodeTraces,
+  encodeTracesJson,
+  tracesFromJson,
+  type Traces,
+} from '../src/index.ts';
 import { sampleTraces } from './support/sample.ts';
 
 /** sampleTraces with its spans repeated 2^doublings times */
@@ -13,7 +20,11 @@ function bigTraces(doublings: number): Traces {
 
 const codecs = [
   { name: 'protobuf', encode: encodeTraces, decode: (b: Uint8Array) => decodeTraces(b) },
-  { name: 'OTLP/JSON', encode: encodeTracesJson, decode: (b: Uint8Array) => tracesFromJson(Buffer.from(b).toString('utf8')) },
+  {
+    name: 'OTLP/JSON',
+    encode: encodeTracesJson,
+    decode: (b: Uint8Array) => tracesFromJson(Buffer.from(b).toString('utf8')),
+  },
 ];
 
 for (const { name, encode, decode } of codecs) {

@@ -88,7 +88,8 @@ function fuzz(name: string, valid: Uint8Array, decode: (b: Uint8Array) => unknow
       try {
         decode(input);
       } catch (e) {
-        if (!(e instanceof DecodeError)) assert.fail(`${name}: ${String(e)} for input ${Buffer.from(input).toString('hex')}`);
+        if (!(e instanceof DecodeError))
+          assert.fail(`${name}: ${String(e)} for input ${Buffer.from(input).toString('hex')}`);
         assert.match(e.message, /at byte \d+/);
         rejected++;
       }
@@ -104,16 +105,37 @@ function fuzz(name: string, valid: Uint8Array, decode: (b: Uint8Array) => unknow
 fuzz('traces', encodeTraces(sampleTraces()), decodeTraces, SEED);
 fuzz('metrics', encodeMetrics(sampleMetrics()), decodeMetrics, SEED + 1);
 fuzz('logs', encodeLogs(sampleLogs()), decodeLogs, SEED + 2);
-fuzz('export response', encodeExportResponse({ partialSuccess: { rejected: 7n, errorMessage: 'some were bad' } }), decodeExportResponse, SEED + 3);
+fuzz(
+  'export response',
+  encodeExportResponse({ partialSuccess: { rejected: 7n, errorMessage: 'some were bad' } }),
+  decodeExportResponse,
+  SEED + 3,
+);
 
 test('fuzz: a length prefix beyond the input is refused before anything is allocated', () => {
   // resource_spans, length 2^32-1 (a varint of five bytes), then nothing
   const huge = Uint8Array.from([0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f]);
-  assert.throws(() => decodeTraces(huge), (e: unknown) => e instanceof DecodeError && /length 4294967295 exceeds the 0 bytes that remain \(at byte 1\)/.test(e.message));
-  assert.throws(() => decodeTraces(Uint8Array.from([0x0a, 0x80, 0x80])), (e: unknown) => e instanceof DecodeError && /truncated varint/.test(e.message));
-  assert.throws(() => decodeTraces(Uint8Array.from([0x0a, ...new Array(11).fill(0x80), 0])), (e: unknown) => e instanceof DecodeError && /longer than 10 bytes/.test(e.message));
-  assert.throws(() => decodeTraces(Uint8Array.from([0x0b, 0x00])), (e: unknown) => e instanceof DecodeError && /wire type 3/.test(e.message));
-  assert.throws(() => decodeTraces(Uint8Array.from([0x02, 0x00])), (e: unknown) => e instanceof DecodeError && /field number 0/.test(e.message));
+  assert.throws(
+    () => decodeTraces(huge),
+    (e: unknown) =>
+      e instanceof DecodeError && /length 4294967295 exceeds the 0 bytes that remain \(at byte 1\)/.test(e.message),
+  );
+  assert.throws(
+    () => decodeTraces(Uint8Array.from([0x0a, 0x80, 0x80])),
+    (e: unknown) => e instanceof DecodeError && /truncated varint/.test(e.message),
+  );
+  assert.throws(
+    () => decodeTraces(Uint8Array.from([0x0a, ...new Array(11).fill(0x80), 0])),
+    (e: unknown) => e instanceof DecodeError && /longer than 10 bytes/.test(e.message),
+  );
+  assert.throws(
+    () => decodeTraces(Uint8Array.from([0x0b, 0x00])),
+    (e: unknown) => e instanceof DecodeError && /wire type 3/.test(e.message),
+  );
+  assert.throws(
+    () => decodeTraces(Uint8Array.from([0x02, 0x00])),
+    (e: unknown) => e instanceof DecodeError && /field number 0/.test(e.message),
+  );
 });
 
 test('fuzz: AnyValue nesting deeper than 64 levels is refused, not a stack overflow', () => {
@@ -130,7 +152,10 @@ test('fuzz: AnyValue nesting deeper than 64 levels is refused, not a stack overf
   };
   for (let i = 0; i < 200; i++) value = wrap(5, wrap(1, value)); // AnyValue{array_value{values[...]}}
   const logs = wrap(1, wrap(2, wrap(2, wrap(5, value)))); // resource_logs.scope_logs.log_records.body
-  assert.throws(() => decodeLogs(logs), (e: unknown) => e instanceof DecodeError && /nest deeper than 64 levels/.test(e.message));
+  assert.throws(
+    () => decodeLogs(logs),
+    (e: unknown) => e instanceof DecodeError && /nest deeper than 64 levels/.test(e.message),
+  );
 });
 
 test('fuzz: mutated OTLP/JSON text parses or throws DecodeError', () => {

@@ -65,7 +65,10 @@ test('json: output follows the OTLP/JSON rules', () => {
   const metrics = JSON.parse(metricsToJson(sampleMetrics())).resourceMetrics[0].scopeMetrics[0].metrics;
   assert.equal(metrics[3].histogram.dataPoints[0].sum, 0, 'an optional field set to 0 is written');
   assert.deepEqual(metrics[7], { name: 'gauge.empty', gauge: {} }, 'an empty oneof member is written');
-  assert.equal(JSON.parse(logsToJson(sampleLogs())).resourceLogs[0].scopeLogs[0].logRecords[0].eventName, 'browser.page_view');
+  assert.equal(
+    JSON.parse(logsToJson(sampleLogs())).resourceLogs[0].scopeLogs[0].logRecords[0].eventName,
+    'browser.page_view',
+  );
 });
 
 test('json: snake_case names, enum names, numbers for int64, nulls and unknown fields are accepted', () => {
@@ -109,61 +112,121 @@ test('json: snake_case names, enum names, numbers for int64, nulls and unknown f
   assert.deepEqual(span.events, []);
   assert.equal(span.parentSpanId.length, 0);
 
-  const metrics = metricsFromJson('{"resourceMetrics":[{"scopeMetrics":[{"metrics":[{"name":"s","sum":{"aggregationTemporality":"AGGREGATION_TEMPORALITY_DELTA","isMonotonic":true,"dataPoints":[{"asInt":"-5","timeUnixNano":"1"}]}}]}]}]}');
+  const metrics = metricsFromJson(
+    '{"resourceMetrics":[{"scopeMetrics":[{"metrics":[{"name":"s","sum":{"aggregationTemporality":"AGGREGATION_TEMPORALITY_DELTA","isMonotonic":true,"dataPoints":[{"asInt":"-5","timeUnixNano":"1"}]}}]}]}]}',
+  );
   const sum = metrics.resourceMetrics[0].scopeMetrics[0].metrics[0].sum!;
   assert.equal(sum.aggregationTemporality, 1);
   assert.equal(sum.dataPoints[0].asInt, -5n);
-  assert.equal(logsFromJson({ resourceLogs: [{ scopeLogs: [{ logRecords: [{ severityNumber: 'SEVERITY_NUMBER_WARN2' }] }] }] }).resourceLogs[0].scopeLogs[0].logRecords[0].severityNumber, 14);
+  assert.equal(
+    logsFromJson({ resourceLogs: [{ scopeLogs: [{ logRecords: [{ severityNumber: 'SEVERITY_NUMBER_WARN2' }] }] }] })
+      .resourceLogs[0].scopeLogs[0].logRecords[0].severityNumber,
+    14,
+  );
   assert.deepEqual(logsFromJson('{}'), { resourceLogs: [] });
 });
 
 test('json: export responses name the rejected items per signal', () => {
   const response = { partialSuccess: { rejected: 3n, errorMessage: 'bad' } };
-  assert.equal(exportResponseToJson('traces', response), '{"partialSuccess":{"rejectedSpans":"3","errorMessage":"bad"}}');
-  assert.equal(exportResponseToJson('metrics', response), '{"partialSuccess":{"rejectedDataPoints":"3","errorMessage":"bad"}}');
-  assert.deepEqual(exportResponseFromJson('logs', '{"partialSuccess":{"rejected_log_records":3,"errorMessage":"bad"}}'), response);
+  assert.equal(
+    exportResponseToJson('traces', response),
+    '{"partialSuccess":{"rejectedSpans":"3","errorMessage":"bad"}}',
+  );
+  assert.equal(
+    exportResponseToJson('metrics', response),
+    '{"partialSuccess":{"rejectedDataPoints":"3","errorMessage":"bad"}}',
+  );
+  assert.deepEqual(
+    exportResponseFromJson('logs', '{"partialSuccess":{"rejected_log_records":3,"errorMessage":"bad"}}'),
+    response,
+  );
   assert.deepEqual(exportResponseFromJson('traces', '{}'), {});
   assert.equal(exportResponseToJson('logs', {}), '{}');
 });
 
 test('json: bad input is a DecodeError that names the field', () => {
   const bad: [string, RegExp][] = [
-    ['{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"xyz"}]}]}]}', /\$\.resourceSpans\[0\]\.scopeSpans\[0\]\.spans\[0\]\.traceId: expected 32 hex digits/],
+    [
+      '{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"xyz"}]}]}]}',
+      /\$\.resourceSpans\[0\]\.scopeSpans\[0\]\.spans\[0\]\.traceId: expected 32 hex digits/,
+    ],
     ['{"resourceSpans":[{"scopeSpans":[{"spans":[{"spanId":"0011"}]}]}]}', /spanId: expected 16 hex digits/],
-    ['{"resourceSpans":[{"scopeSpans":[{"spans":[{"startTimeUnixNano":"12x"}]}]}]}', /startTimeUnixNano: expected a uint64/],
-    ['{"resourceSpans":[{"scopeSpans":[{"spans":[{"endTimeUnixNano":"18446744073709551616"}]}]}]}', /endTimeUnixNano: expected a uint64/],
+    [
+      '{"resourceSpans":[{"scopeSpans":[{"spans":[{"startTimeUnixNano":"12x"}]}]}]}',
+      /startTimeUnixNano: expected a uint64/,
+    ],
+    [
+      '{"resourceSpans":[{"scopeSpans":[{"spans":[{"endTimeUnixNano":"18446744073709551616"}]}]}]}',
+      /endTimeUnixNano: expected a uint64/,
+    ],
     ['{"resourceSpans":[{"scopeSpans":[{"spans":[{"kind":"SPAN_KIND_NOPE"}]}]}]}', /kind: expected one of/],
     ['{"resourceSpans":{}}', /resourceSpans: expected an array/],
     ['{"resourceSpans":[1]}', /resourceSpans\[0\]: expected an object/],
     ['{"resourceSpans":', /invalid JSON/],
     ['[]', /expected an object/],
-    ['{"resourceSpans":[{"resource":{"attributes":[{"key":"b","value":{"bytesValue":"@@"}}]}}]}', /bytesValue: expected base64/],
+    [
+      '{"resourceSpans":[{"resource":{"attributes":[{"key":"b","value":{"bytesValue":"@@"}}]}}]}',
+      /bytesValue: expected base64/,
+    ],
   ];
-  for (const [input, message] of bad) assert.throws(() => tracesFromJson(input), (e: unknown) => e instanceof DecodeError && message.test(e.message), input);
+  for (const [input, message] of bad)
+    assert.throws(
+      () => tracesFromJson(input),
+      (e: unknown) => e instanceof DecodeError && message.test(e.message),
+      input,
+    );
 
   let deep: object = { stringValue: 'leaf' };
   for (let i = 0; i < 100; i++) deep = { arrayValue: { values: [deep] } };
   const nested = { resourceLogs: [{ scopeLogs: [{ logRecords: [{ body: deep }] }] }] };
-  assert.throws(() => logsFromJson(nested), (e: unknown) => e instanceof DecodeError && /nest deeper than 64/.test(e.message));
+  assert.throws(
+    () => logsFromJson(nested),
+    (e: unknown) => e instanceof DecodeError && /nest deeper than 64/.test(e.message),
+  );
 });
 
 test('json: the OpenTelemetry JS SDK JSON serializer output equals its protobuf output, decoded', async () => {
   const spans = await sdkSpans();
-  assert.deepEqual(tracesFromJson(text(JsonTraceSerializer.serializeRequest(spans))), decodeTraces(ProtobufTraceSerializer.serializeRequest(spans)!));
+  assert.deepEqual(
+    tracesFromJson(text(JsonTraceSerializer.serializeRequest(spans))),
+    decodeTraces(ProtobufTraceSerializer.serializeRequest(spans)!),
+  );
   const metrics = await sdkMetrics();
-  assert.deepEqual(metricsFromJson(text(JsonMetricsSerializer.serializeRequest(metrics))), decodeMetrics(ProtobufMetricsSerializer.serializeRequest(metrics)!));
+  assert.deepEqual(
+    metricsFromJson(text(JsonMetricsSerializer.serializeRequest(metrics))),
+    decodeMetrics(ProtobufMetricsSerializer.serializeRequest(metrics)!),
+  );
   const logs = await sdkLogRecords();
-  assert.deepEqual(logsFromJson(text(JsonLogsSerializer.serializeRequest(logs))), decodeLogs(ProtobufLogsSerializer.serializeRequest(logs)!));
+  assert.deepEqual(
+    logsFromJson(text(JsonLogsSerializer.serializeRequest(logs))),
+    decodeLogs(ProtobufLogsSerializer.serializeRequest(logs)!),
+  );
 });
 
 test('json: strings are escaped as JSON.stringify escapes them, bytes are UTF-8, and large requests grow the buffer intact', () => {
-  const tricky = ['plain', '', 'quote " and \\ backslash', 'tab\tnew\nline\u0000nul\u001f', 'ünïcødé', '日本語', 'emoji 😀', 'lone \ud800 surrogate', '\u007f del', '</script>'];
+  const tricky = [
+    'plain',
+    '',
+    'quote " and \\ backslash',
+    'tab\tnew\nline\u0000nul\u001f',
+    'ünïcødé',
+    '日本語',
+    'emoji 😀',
+    'lone \ud800 surrogate',
+    '\u007f del',
+    '</script>',
+  ];
   const traces = sampleTraces();
   const spans = traces.resourceSpans[0].scopeSpans[0].spans;
   const template = spans[0];
   spans.length = 0;
   // enough spans to pass the writer's first buffer many times over
-  for (let i = 0; i < 3000; i++) spans.push({ ...template, name: tricky[i % tricky.length], attributes: tricky.map((s, j) => ({ key: `k${j}`, value: { stringValue: s } })) });
+  for (let i = 0; i < 3000; i++)
+    spans.push({
+      ...template,
+      name: tricky[i % tricky.length],
+      attributes: tricky.map((s, j) => ({ key: `k${j}`, value: { stringValue: s } })),
+    });
   const text = tracesToJson(traces);
   const bytes = encodeTracesJson(traces);
   assert.equal(Buffer.from(bytes).toString('utf8'), text);
@@ -171,10 +234,17 @@ test('json: strings are escaped as JSON.stringify escapes them, bytes are UTF-8,
   const parsed = JSON.parse(text).resourceSpans[0].scopeSpans[0].spans;
   assert.equal(parsed.length, 3000);
   for (let i = 0; i < tricky.length; i++) {
-    if (tricky[i] !== '') assert.ok(text.includes(`"name":${JSON.stringify(tricky[i])}`), `${JSON.stringify(tricky[i])} written as JSON.stringify writes it`);
+    if (tricky[i] !== '')
+      assert.ok(
+        text.includes(`"name":${JSON.stringify(tricky[i])}`),
+        `${JSON.stringify(tricky[i])} written as JSON.stringify writes it`,
+      );
     assert.equal(parsed[i].attributes[i].value.stringValue, tricky[i]);
   }
-  assert.deepEqual(tracesFromJson(text).resourceSpans[0].scopeSpans[0].spans[2999].attributes[3], { key: 'k3', value: { stringValue: tricky[3] } });
+  assert.deepEqual(tracesFromJson(text).resourceSpans[0].scopeSpans[0].spans[2999].attributes[3], {
+    key: 'k3',
+    value: { stringValue: tricky[3] },
+  });
 });
 
 test('json: shared attributes are one object per pair, written as any other attribute, and a copy of one is an ordinary attribute', () => {

@@ -1,8 +1,24 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  concatLogsPassThrough, concatTracesPassThrough, copyData, dataPointCount, isReadOnly, markReadOnly, decodeLogs, decodeLogsPassThrough, decodeMetrics, decodeMetricsPassThrough,
-  decodeTraces, decodeTracesPassThrough, encodeLogs, encodeMetrics, encodeTraces, logRecordCount, passThroughBytes, spanCount,
+  concatLogsPassThrough,
+  concatTracesPassThrough,
+  copyData,
+  dataPointCount,
+  isReadOnly,
+  markReadOnly,
+  decodeLogs,
+  decodeLogsPassThrough,
+  decodeMetrics,
+  decodeMetricsPassThrough,
+  decodeTraces,
+  decodeTracesPassThrough,
+  encodeLogs,
+  encodeMetrics,
+  encodeTraces,
+  logRecordCount,
+  passThroughBytes,
+  spanCount,
 } from '../src/index.ts';
 import { sampleLogs, sampleMetrics, sampleTraces } from './support/sample.ts';
 

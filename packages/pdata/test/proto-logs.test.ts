@@ -54,7 +54,10 @@ test('logs: the OpenTelemetry JS SDK serializer output decodes field by field', 
     assert.equal(hex(ours.traceId), sdk.spanContext?.traceId ?? '');
     assert.equal(hex(ours.spanId), sdk.spanContext?.spanId ?? '');
     assert.equal(ours.flags, sdk.spanContext?.traceFlags ?? 0);
-    assert.deepEqual(ours.attributes.map((kv) => [kv.key, fromAnyValue(kv.value)]), Object.entries(sdk.attributes).map(([k, v]) => [k, typeof v === 'number' && Number.isInteger(v) ? BigInt(v) : v]));
+    assert.deepEqual(
+      ours.attributes.map((kv) => [kv.key, fromAnyValue(kv.value)]),
+      Object.entries(sdk.attributes).map(([k, v]) => [k, typeof v === 'number' && Number.isInteger(v) ? BigInt(v) : v]),
+    );
     assert.deepEqual(fromAnyValue(ours.body), sdkBody(sdk.body));
   });
   assert.equal(logs.resourceLogs[0].scopeLogs[0].scope.name, 'cross-check');
@@ -66,6 +69,7 @@ function sdkBody(body: unknown): unknown {
   if (typeof body === 'number' && Number.isInteger(body)) return BigInt(body);
   if (body instanceof Uint8Array || body === undefined) return body;
   if (Array.isArray(body)) return body.map(sdkBody);
-  if (body !== null && typeof body === 'object') return Object.fromEntries(Object.entries(body).map(([k, v]) => [k, sdkBody(v)]));
+  if (body !== null && typeof body === 'object')
+    return Object.fromEntries(Object.entries(body).map(([k, v]) => [k, sdkBody(v)]));
   return body;
 }

@@ -92,15 +92,28 @@ test('metrics: the OpenTelemetry JS SDK serializer output decodes field by field
         case DataPointType.EXPONENTIAL_HISTOGRAM: {
           const v = sdkPoint.value as ExponentialHistogram;
           const e = metric.exponentialHistogram!.dataPoints[i];
-          assert.deepEqual([e.count, e.sum, e.scale, e.zeroCount, e.min, e.max], [BigInt(v.count), v.sum, v.scale, BigInt(v.zeroCount), v.min, v.max]);
-          assert.deepEqual(e.positive, { offset: v.positive.offset, bucketCounts: v.positive.bucketCounts.map(BigInt) });
-          assert.deepEqual(e.negative, { offset: v.negative.offset, bucketCounts: v.negative.bucketCounts.map(BigInt) });
+          assert.deepEqual(
+            [e.count, e.sum, e.scale, e.zeroCount, e.min, e.max],
+            [BigInt(v.count), v.sum, v.scale, BigInt(v.zeroCount), v.min, v.max],
+          );
+          assert.deepEqual(e.positive, {
+            offset: v.positive.offset,
+            bucketCounts: v.positive.bucketCounts.map(BigInt),
+          });
+          assert.deepEqual(e.negative, {
+            offset: v.negative.offset,
+            bucketCounts: v.negative.bucketCounts.map(BigInt),
+          });
           break;
         }
       }
     });
   }
-  const kinds = new Set(ours.metrics.map((m) => Object.keys(m).find((k) => ['gauge', 'sum', 'histogram', 'exponentialHistogram'].includes(k))));
+  const kinds = new Set(
+    ours.metrics.map((m) =>
+      Object.keys(m).find((k) => ['gauge', 'sum', 'histogram', 'exponentialHistogram'].includes(k)),
+    ),
+  );
   assert.deepEqual([...kinds].sort(), ['exponentialHistogram', 'gauge', 'histogram', 'sum']);
 });
 

@@ -21,7 +21,7 @@ test('traces: model → proto → model keeps every value, and re-encoding is by
   assert.deepEqual(encodeTraces(decoded), bytes);
 });
 
-test('traces: a request far larger than the encoder\'s first buffer round-trips', () => {
+test("traces: a request far larger than the encoder's first buffer round-trips", () => {
   const model = sampleTraces();
   const spans = model.resourceSpans[0].scopeSpans[0].spans;
   for (let i = 0; i < 8; i++) spans.push(...spans);
@@ -48,7 +48,9 @@ test('traces: the OpenTelemetry JS SDK serializer output decodes field by field'
   const traces = decodeTraces(bytes);
   assert.deepEqual(normalize(traces), normalize(pbjsDecode(types.traceRequest, bytes)));
 
-  const decoded = traces.resourceSpans.flatMap((rs) => rs.scopeSpans.flatMap((ss) => ss.spans.map((span) => ({ rs, ss, span }))));
+  const decoded = traces.resourceSpans.flatMap((rs) =>
+    rs.scopeSpans.flatMap((ss) => ss.spans.map((span) => ({ rs, ss, span }))),
+  );
   assert.equal(decoded.length, spans.length);
   for (const sdk of spans) {
     const ctx = sdk.spanContext();
@@ -70,7 +72,13 @@ test('traces: the OpenTelemetry JS SDK serializer output decodes field by field'
       sdk.events.map((e) => ({ name: e.name, time: nanos(e.time), attributes: e.attributes ?? {} })),
     );
     assert.deepEqual(
-      span.links.map((l) => ({ traceId: hex(l.traceId), spanId: hex(l.spanId), traceState: l.traceState, flags: l.flags, attributes: plainAttributes(l.attributes) })),
+      span.links.map((l) => ({
+        traceId: hex(l.traceId),
+        spanId: hex(l.spanId),
+        traceState: l.traceState,
+        flags: l.flags,
+        attributes: plainAttributes(l.attributes),
+      })),
       sdk.links.map((l) => ({
         traceId: l.context.traceId,
         spanId: l.context.spanId,
@@ -113,7 +121,9 @@ test('unknown fields of every wire type are skipped', () => {
   const model = sampleTraces();
   const known = encodeTraces(model);
   // field 99 varint, field 98 fixed64, field 97 length-delimited, field 96 fixed32, then the data
-  const unknown = Uint8Array.from([0x98, 0x06, 0xff, 0x01, 0x91, 0x06, 1, 2, 3, 4, 5, 6, 7, 8, 0x8a, 0x06, 2, 0xaa, 0xbb, 0x85, 0x06, 1, 2, 3, 4]);
+  const unknown = Uint8Array.from([
+    0x98, 0x06, 0xff, 0x01, 0x91, 0x06, 1, 2, 3, 4, 5, 6, 7, 8, 0x8a, 0x06, 2, 0xaa, 0xbb, 0x85, 0x06, 1, 2, 3, 4,
+  ]);
   const withUnknown = new Uint8Array(unknown.length + known.length);
   withUnknown.set(unknown);
   withUnknown.set(known, unknown.length);

@@ -1,6 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { SocketEventBatch, SocketEventKind, SocketRole, Direction, L4Protocol, type SocketEvent } from '../src/index.ts';
+import {
+  SocketEventBatch,
+  SocketEventKind,
+  SocketRole,
+  Direction,
+  L4Protocol,
+  type SocketEvent,
+} from '../src/index.ts';
 
 function event(i: number, payload: string): SocketEvent {
   return {

@@ -20,12 +20,51 @@ export function makeTestCerts(): TestCerts | undefined {
   const f = (name: string) => join(dir, name);
   const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
   try {
-    openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=flowtel test CA', '-keyout', f('ca.key'), '-out', f('ca.pem'));
+    openssl(
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '2',
+      '-subj',
+      '/CN=flowtel test CA',
+      '-keyout',
+      f('ca.key'),
+      '-out',
+      f('ca.pem'),
+    );
     writeFileSync(f('server.ext'), 'subjectAltName=DNS:localhost,IP:127.0.0.1\n');
     for (const who of ['server', 'client']) {
-      openssl('req', '-newkey', 'rsa:2048', '-nodes', '-subj', `/CN=${who === 'server' ? 'localhost' : 'flowtel test client'}`, '-keyout', f(`${who}.key`), '-out', f(`${who}.csr`));
-      openssl('x509', '-req', '-in', f(`${who}.csr`), '-CA', f('ca.pem'), '-CAkey', f('ca.key'), '-CAcreateserial', '-days', '2', '-out', f(`${who}.pem`),
-        ...(who === 'server' ? ['-extfile', f('server.ext')] : []));
+      openssl(
+        'req',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-subj',
+        `/CN=${who === 'server' ? 'localhost' : 'flowtel test client'}`,
+        '-keyout',
+        f(`${who}.key`),
+        '-out',
+        f(`${who}.csr`),
+      );
+      openssl(
+        'x509',
+        '-req',
+        '-in',
+        f(`${who}.csr`),
+        '-CA',
+        f('ca.pem'),
+        '-CAkey',
+        f('ca.key'),
+        '-CAcreateserial',
+        '-days',
+        '2',
+        '-out',
+        f(`${who}.pem`),
+        ...(who === 'server' ? ['-extfile', f('server.ext')] : []),
+      );
     }
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;

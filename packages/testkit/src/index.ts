@@ -4,7 +4,20 @@ export { testHost, testSettings } from './settings.ts';
 export { waitForOutput, waitForPort } from './wait.ts';
 export { makeTestCerts, type TestCerts } from './certs.ts';
 export { runCli } from './cli.ts';
-export { hasCommand, type MariadbServer, type NginxOptions, type PostgresServer, type RunningServer, startDnsmasq, startMariadb, startMemcached, startMosquitto, startNginx, startPostgres, startRedis } from './servers.ts';
+export {
+  hasCommand,
+  type MariadbServer,
+  type NginxOptions,
+  type PostgresServer,
+  type RunningServer,
+  startDnsmasq,
+  startMariadb,
+  startMemcached,
+  startMosquitto,
+  startNginx,
+  startPostgres,
+  startRedis,
+} from './servers.ts';
 export { type JsonSpan, spansInFile, tracesRequestJson } from './otlp-json.ts';
 export { codecToolsOr, lz4Tool, pythonSnappy, zstdTool } from './codecs.ts';
 export { otlpLoad, type OtlpLoad } from './load.ts';

@@ -17,7 +17,9 @@ export function tracesRequestJson(request: number, count: number): string {
     startTimeUnixNano: '1700000000000000000',
     endTimeUnixNano: '1700000000000001000',
   }));
-  return JSON.stringify({ resourceSpans: [{ resource: { attributes: [] }, scopeSpans: [{ scope: { name: 'load' }, spans }] }] });
+  return JSON.stringify({
+    resourceSpans: [{ resource: { attributes: [] }, scopeSpans: [{ scope: { name: 'load' }, spans }] }],
+  });
 }
 
 /** The spans in an OTLP/JSON-lines file (the file exporter's output); none when it is absent. */

@@ -14,7 +14,12 @@ export function freePort(host = '127.0.0.1'): Promise<number> {
 }
 
 /** Polls until `probe` resolves truthy, or fails after `timeoutMs` with `what` in the message. */
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 30_000, everyMs = 50): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined | false>,
+  timeoutMs = 30_000,
+  everyMs = 50,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   for (;;) {
@@ -24,15 +29,20 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
     } catch (err) {
       lastError = err;
     }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs}ms waiting for ${what}${lastError ? `: ${lastError}` : ''}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs}ms waiting for ${what}${lastError ? `: ${lastError}` : ''}`);
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }
 
 /** Resolves with the response once `url` answers with `status`. */
 export function waitForHttp(url: string, status = 200, timeoutMs = 30_000): Promise<Response> {
-  return waitFor(`${url} to answer ${status}`, async () => {
-    const res = await fetch(url);
-    return res.status === status ? res : undefined;
-  }, timeoutMs);
+  return waitFor(
+    `${url} to answer ${status}`,
+    async () => {
+      const res = await fetch(url);
+      return res.status === status ? res : undefined;
+    },
+    timeoutMs,
+  );
 }

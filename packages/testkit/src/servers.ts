@@ -43,7 +43,14 @@ function exited(child: ChildProcess): Promise<void> {
  * Spawns a server that stays in the foreground, waits until `ready` resolves, and returns its
  * handle. It fails early with the server's own output when it exits before it is ready.
  */
-async function foreground(name: string, command: string, args: string[], port: number, dir: string, ready = () => waitForPort(port)): Promise<RunningServer> {
+async function foreground(
+  name: string,
+  command: string,
+  args: string[],
+  port: number,
+  dir: string,
+  ready = () => waitForPort(port),
+): Promise<RunningServer> {
   const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd: dir });
   let output = '';
   child.stdout!.on('data', (d) => (output += d));
@@ -55,7 +62,9 @@ async function foreground(name: string, command: string, args: string[], port: n
   };
   const died = new Promise<never>((_, reject) => {
     child.once('error', (err) => reject(new Error(`${name} could not start: ${err.message}`)));
-    child.once('exit', (code, signal) => reject(new Error(`${name} exited (${code ?? signal}) before it was ready:\n${output}`)));
+    child.once('exit', (code, signal) =>
+      reject(new Error(`${name} exited (${code ?? signal}) before it was ready:\n${output}`)),
+    );
   });
   try {
     await Promise.race([ready(), died]);
@@ -84,7 +93,9 @@ export async function startNginx(options: NginxOptions = {}): Promise<RunningSer
   const port = await freePort();
   mkdirSync(join(dir, 'www'));
   for (const [name, content] of Object.entries(options.files ?? {})) writeFileSync(join(dir, 'www', name), content);
-  const temp = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((t) => `  ${t}_temp_path ${dir}/${t};`).join('\n');
+  const temp = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']
+    .map((t) => `  ${t}_temp_path ${dir}/${t};`)
+    .join('\n');
   writeFileSync(
     join(dir, 'nginx.conf'),
     `user root;
@@ -105,13 +116,25 @@ ${options.serverBlock ?? ''}
 }
 `,
   );
-  return foreground('nginx', 'nginx', ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'error.log')], port, dir);
+  return foreground(
+    'nginx',
+    'nginx',
+    ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'error.log')],
+    port,
+    dir,
+  );
 }
 
 export async function startRedis(): Promise<RunningServer> {
   const dir = tempDir('redis');
   const port = await freePort();
-  return foreground('redis-server', 'redis-server', ['--port', String(port), '--bind', HOST, '--save', '', '--appendonly', 'no', '--dir', dir], port, dir);
+  return foreground(
+    'redis-server',
+    'redis-server',
+    ['--port', String(port), '--bind', HOST, '--save', '', '--appendonly', 'no', '--dir', dir],
+    port,
+    dir,
+  );
 }
 
 export interface PostgresServer extends RunningServer {
@@ -129,9 +152,13 @@ export async function startPostgres(): Promise<PostgresServer> {
   chownSync(dir, uid, gid);
   const bin = join('/usr/lib/postgresql', run('ls', ['/usr/lib/postgresql']).trim().split('\n').sort().pop()!, 'bin');
   const data = join(dir, 'data');
-  run(join(bin, 'initdb'), ['-D', data, '-U', 'postgres', '--auth=trust', '--no-sync', '-E', 'UTF8', '--locale=C'], { user: 'postgres' });
+  run(join(bin, 'initdb'), ['-D', data, '-U', 'postgres', '--auth=trust', '--no-sync', '-E', 'UTF8', '--locale=C'], {
+    user: 'postgres',
+  });
   const options = `-p ${port} -k ${dir} -c listen_addresses=${HOST} -c fsync=off -c synchronous_commit=off -c full_page_writes=off`;
-  run(join(bin, 'pg_ctl'), ['start', '-w', '-t', '60', '-D', data, '-l', join(dir, 'server.log'), '-o', options], { user: 'postgres' });
+  run(join(bin, 'pg_ctl'), ['start', '-w', '-t', '60', '-D', data, '-l', join(dir, 'server.log'), '-o', options], {
+    user: 'postgres',
+  });
   const pid = Number(run('head', ['-1', join(data, 'postmaster.pid')]).trim());
   return {
     port,
@@ -140,7 +167,9 @@ export async function startPostgres(): Promise<PostgresServer> {
     user: 'postgres',
     database: 'postgres',
     stop: async () => {
-      spawnSync('runuser', ['-u', 'postgres', '--', join(bin, 'pg_ctl'), 'stop', '-w', '-m', 'fast', '-D', data], { stdio: 'ignore' });
+      spawnSync('runuser', ['-u', 'postgres', '--', join(bin, 'pg_ctl'), 'stop', '-w', '-m', 'fast', '-D', data], {
+        stdio: 'ignore',
+      });
       rmSync(dir, { recursive: true, force: true });
     },
   };
@@ -161,12 +190,30 @@ export async function startMariadb(): Promise<MariadbServer> {
   const port = await freePort();
   const data = join(dir, 'data');
   const socket = join(dir, 'mariadb.sock');
-  run('mariadb-install-db', ['--no-defaults', '--user=root', `--datadir=${data}`, '--skip-test-db', '--auth-root-authentication-method=socket']);
+  run('mariadb-install-db', [
+    '--no-defaults',
+    '--user=root',
+    `--datadir=${data}`,
+    '--skip-test-db',
+    '--auth-root-authentication-method=socket',
+  ]);
   const server = await foreground(
     'mariadbd',
     'mariadbd',
-    ['--no-defaults', '--user=root', `--datadir=${data}`, `--socket=${socket}`, `--port=${port}`, `--bind-address=${HOST}`, `--pid-file=${join(dir, 'mariadbd.pid')}`,
-      '--skip-name-resolve', '--innodb-buffer-pool-size=16M', '--innodb-log-file-size=8M', '--skip-log-bin', '--innodb-flush-log-at-trx-commit=0'],
+    [
+      '--no-defaults',
+      '--user=root',
+      `--datadir=${data}`,
+      `--socket=${socket}`,
+      `--port=${port}`,
+      `--bind-address=${HOST}`,
+      `--pid-file=${join(dir, 'mariadbd.pid')}`,
+      '--skip-name-resolve',
+      '--innodb-buffer-pool-size=16M',
+      '--innodb-log-file-size=8M',
+      '--skip-log-bin',
+      '--innodb-flush-log-at-trx-commit=0',
+    ],
     port,
     dir,
   );
@@ -199,7 +246,13 @@ allow_anonymous true
 export async function startMemcached(): Promise<RunningServer> {
   const dir = tempDir('memcached');
   const port = await freePort();
-  return foreground('memcached', 'memcached', ['-u', 'root', '-l', HOST, '-p', String(port), '-U', '0', '-m', '16', '-t', '1'], port, dir);
+  return foreground(
+    'memcached',
+    'memcached',
+    ['-u', 'root', '-l', HOST, '-p', String(port), '-U', '0', '-m', '16', '-t', '1'],
+    port,
+    dir,
+  );
 }
 
 /** dnsmasq answering `records` (name → IPv4 address) over UDP and TCP, and nothing else. */
@@ -210,8 +263,21 @@ export async function startDnsmasq(records: Record<string, string>): Promise<Run
   return foreground(
     'dnsmasq',
     'dnsmasq',
-    ['--keep-in-foreground', '--conf-file=/dev/null', '--user=root', '--group=root', `--port=${port}`, `--listen-address=${HOST}`, '--bind-interfaces',
-      '--no-resolv', '--no-hosts', '--no-poll', `--pid-file=${join(dir, 'dnsmasq.pid')}`, '--log-facility=-', ...answers],
+    [
+      '--keep-in-foreground',
+      '--conf-file=/dev/null',
+      '--user=root',
+      '--group=root',
+      `--port=${port}`,
+      `--listen-address=${HOST}`,
+      '--bind-interfaces',
+      '--no-resolv',
+      '--no-hosts',
+      '--no-poll',
+      `--pid-file=${join(dir, 'dnsmasq.pid')}`,
+      '--log-facility=-',
+      ...answers,
+    ],
     port,
     dir,
   );

@@ -81,7 +81,11 @@ export class BatchProcessor implements Processor {
           let lost = 0;
           for (const b of batchers.values()) lost += b.dispose(stopped);
           this.partitions -= batchers.size;
-          if (lost > 0) this.settings.logger.error({ dropped_items: lost }, 'Batch processor stopped with data it had acknowledged. Dropping data.');
+          if (lost > 0)
+            this.settings.logger.error(
+              { dropped_items: lost },
+              'Batch processor stopped with data it had acknowledged. Dropping data.',
+            );
         };
       });
   }
@@ -142,7 +146,10 @@ export class BatchProcessor implements Processor {
    * for a while: the clients' retries are the back-pressure otelcol gets from blocking.
    */
   private dropped(items: number, err: ConsumerError): void {
-    this.settings.logger.error({ err: err.message, exporter: err.origin, dropped_items: items }, 'Sender failed. Dropping data.');
+    this.settings.logger.error(
+      { err: err.message, exporter: err.origin, dropped_items: items },
+      'Sender failed. Dropping data.',
+    );
     if (err.retryable) {
       this.refusal = err;
       this.refusingUntil = Date.now() + (err.retryAfterMs ?? Math.max(this.config.timeout, MIN_REFUSAL_MS));

@@ -2,7 +2,10 @@
 import type { Attributes, Counter, Histogram, Meter } from '@opentelemetry/api';
 import type { Trigger } from './batcher.ts';
 
-const SEND_SIZE_BUCKETS = [10, 25, 50, 75, 100, 250, 500, 750, 1000, 2000, 3000, 4000, 5000, 6000, 7000, 8000, 9000, 10000, 20000, 30000, 50000, 100000];
+const SEND_SIZE_BUCKETS = [
+  10, 25, 50, 75, 100, 250, 500, 750, 1000, 2000, 3000, 4000, 5000, 6000, 7000, 8000, 9000, 10000, 20000, 30000, 50000,
+  100000,
+];
 
 export class BatchObs {
   private readonly sizeTrigger: Counter;

@@ -5,15 +5,29 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  Graph, Registry, createQueuedExporter, createTelemetry, exporterHelperShape, parseYamlSource, resolveConfig, telemetrySchema, z,
-  type Consumer, type ExporterFactory, type ExporterHelperConfig, type PipelineSignal, type ReceiverFactory,
+  Graph,
+  Registry,
+  createQueuedExporter,
+  createTelemetry,
+  exporterHelperShape,
+  parseYamlSource,
+  resolveConfig,
+  telemetrySchema,
+  z,
+  type Consumer,
+  type ExporterFactory,
+  type ExporterHelperConfig,
+  type PipelineSignal,
+  type ReceiverFactory,
 } from '@flowtel/core';
 import { factory as batch } from '../src/index.ts';
 import { traces } from './helpers.ts';
 
 const drivers = new Map<string, Partial<Record<PipelineSignal, Consumer>>>();
 const source: ReceiverFactory = {
-  kind: 'receiver', type: 'source', stability: { traces: 'development' },
+  kind: 'receiver',
+  type: 'source',
+  stability: { traces: 'development' },
   configSchema: z.object({}).strict(),
   createReceiver: (s, _c, consumers) => ({
     start: async () => void drivers.set(s.id, consumers),
@@ -23,22 +37,40 @@ const source: ReceiverFactory = {
 let pushes = 0;
 const releases: Array<() => void> = [];
 const stuck: ExporterFactory = {
-  kind: 'exporter', type: 'stuck', stability: { traces: 'development' },
+  kind: 'exporter',
+  type: 'stuck',
+  stability: { traces: 'development' },
   configSchema: z.object(exporterHelperShape).strict(),
   createExporter: (settings, config: ExporterHelperConfig, signals) =>
-    createQueuedExporter({ settings, config, signals, push: () => (pushes++, new Promise<void>((resolve) => releases.push(resolve))), drainTimeoutMs: 0 }),
+    createQueuedExporter({
+      settings,
+      config,
+      signals,
+      push: () => (pushes++, new Promise<void>((resolve) => releases.push(resolve))),
+      drainTimeoutMs: 0,
+    }),
 };
 
 test('a full sending queue behind the batch processor reaches clients as retryable refusals on accept', async (t) => {
-  const resolved = resolveConfig(parseYamlSource('backpressure.yaml', `
+  const resolved = resolveConfig(
+    parseYamlSource(
+      'backpressure.yaml',
+      `
 receivers: {source: {}}
 processors: {batch: {timeout: 0}}
 exporters: {stuck: {sending_queue: {queue_size: 1, num_consumers: 1}, retry_on_failure: {enabled: false}}}
 service:
   pipelines:
     traces: {receivers: [source], processors: [batch], exporters: [stuck]}
-`, process.cwd()), new Registry().add(source).add(batch).add(stuck));
-  const telemetry = createTelemetry(telemetrySchema.parse({ metrics: { level: 'none' }, logs: { level: 'error' } }), { command: 'test', version: '0' });
+`,
+      process.cwd(),
+    ),
+    new Registry().add(source).add(batch).add(stuck),
+  );
+  const telemetry = createTelemetry(telemetrySchema.parse({ metrics: { level: 'none' }, logs: { level: 'error' } }), {
+    command: 'test',
+    version: '0',
+  });
   const graph = new Graph(resolved, telemetry);
   await graph.start();
   t.after(async () => {
@@ -55,7 +87,10 @@ service:
   let refusal: (Error & { retryable?: boolean }) | undefined;
   const deadline = Date.now() + 10_000;
   while (!refusal) {
-    refusal = await send().then(() => void answered++, (err: Error) => err);
+    refusal = await send().then(
+      () => void answered++,
+      (err: Error) => err,
+    );
     assert.ok(refusal || Date.now() < deadline, 'a client is refused once the queue is full');
     if (!refusal) await new Promise((r) => setTimeout(r, 5));
   }

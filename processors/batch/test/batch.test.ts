@@ -21,7 +21,10 @@ test('defaults are otelcol’s', () => {
 test('send_batch_max_size below send_batch_size is rejected with the rule', () => {
   const r = factory.configSchema.safeParse({ send_batch_size: 100, send_batch_max_size: 10 });
   assert.equal(r.success, false);
-  assert.match(r.error!.issues[0].message, /send_batch_max_size \(10\) must be greater or equal to send_batch_size \(100\)/);
+  assert.match(
+    r.error!.issues[0].message,
+    /send_batch_max_size \(10\) must be greater or equal to send_batch_size \(100\)/,
+  );
   assert.deepEqual(r.error!.issues[0].path, ['send_batch_max_size']);
   assert.equal(factory.configSchema.safeParse({ timeout: 'soon' }).success, false);
   assert.equal(factory.configSchema.safeParse({ send_batch_szie: 1 }).success, false);
@@ -71,7 +74,10 @@ test('a failed outgoing batch is logged once, naming the exporter and the items 
   const failures = records.filter((r) => r.msg === 'Sender failed. Dropping data.');
   assert.equal(failures.length, 1, 'once per outgoing batch');
   assert.equal(failures[0].level, 50, 'at error level');
-  assert.deepEqual([failures[0].exporter, failures[0].dropped_items, failures[0].err], ['otlp/backend', 4, 'backend said 400']);
+  assert.deepEqual(
+    [failures[0].exporter, failures[0].dropped_items, failures[0].err],
+    ['otlp/backend', 4, 'backend said 400'],
+  );
 
   const next = tracesBatch('c', 1);
   s.input.next(next.batch);
@@ -85,14 +91,20 @@ test('after a retryable downstream refusal new data is refused on accept for a w
   s.out[0].batch.ack.reject(retryable('sending queue is full', { retryAfterMs: 50 }));
   const refused = tracesBatch('b', 1);
   s.input.next(refused.batch);
-  await assert.rejects(refused.done, (e: Error & { retryable: boolean; retryAfterMs?: number }) =>
-    e.retryable && /refusing data: sending queue is full/.test(e.message) && e.retryAfterMs === 50);
+  await assert.rejects(
+    refused.done,
+    (e: Error & { retryable: boolean; retryAfterMs?: number }) =>
+      e.retryable && /refusing data: sending queue is full/.test(e.message) && e.retryAfterMs === 50,
+  );
   assert.equal(s.out.length, 1, 'the refused data never entered');
   const deadline = Date.now() + 5000;
   for (;;) {
     const again = tracesBatch('c', 1);
     s.input.next(again.batch);
-    const taken = await again.done.then(() => true, () => false);
+    const taken = await again.done.then(
+      () => true,
+      () => false,
+    );
     if (taken) break;
     assert.ok(Date.now() < deadline, 'accepts resume once the pause is over');
     await sleep(10);
@@ -105,10 +117,16 @@ test('a stopping batch processor sends what it holds and refuses what comes afte
   t.after(() => s.subscription.unsubscribe());
   s.input.next(tracesBatch('a', 2).batch);
   await s.processor.shutdown();
-  assert.deepEqual(s.out.map((o) => o.batch.items), [2]);
+  assert.deepEqual(
+    s.out.map((o) => o.batch.items),
+    [2],
+  );
   const late = tracesBatch('b', 1);
   s.input.next(late.batch);
-  await assert.rejects(late.done, (e: Error & { retryable: boolean }) => e.retryable && /shutting down/.test(e.message));
+  await assert.rejects(
+    late.done,
+    (e: Error & { retryable: boolean }) => e.retryable && /shutting down/.test(e.message),
+  );
 });
 
 test('torn down with acknowledged data held, it logs what it drops', async () => {
@@ -135,11 +153,22 @@ test('batches above send_batch_max_size are cut at span granularity and with wai
   t.after(() => s.subscription.unsubscribe());
   const big = tracesBatch('big', 10);
   s.input.next(big.batch);
-  assert.deepEqual(s.out.map((o) => o.batch.items), [4, 4], 'two full pieces leave at once');
+  assert.deepEqual(
+    s.out.map((o) => o.batch.items),
+    [4, 4],
+    'two full pieces leave at once',
+  );
   await waitFor('the rest, on the timeout', async () => s.out.length > 2);
-  assert.deepEqual(s.out.map((o) => o.batch.items), [4, 4, 2], 'the rest leaves on the timeout');
+  assert.deepEqual(
+    s.out.map((o) => o.batch.items),
+    [4, 4, 2],
+    'the rest leaves on the timeout',
+  );
   const names = s.out.flatMap((o) => spanNames(o.batch.data as Traces));
-  assert.deepEqual(names, Array.from({ length: 10 }, (_, i) => `big-${i}`));
+  assert.deepEqual(
+    names,
+    Array.from({ length: 10 }, (_, i) => `big-${i}`),
+  );
   for (const o of s.out) {
     const rs = (o.batch.data as Traces).resourceSpans[0];
     assert.equal(getAttr(rs.resource.attributes, 'service.name'), 'big', 'every piece keeps its resource');
@@ -161,7 +190,8 @@ test('with wait_for_result a downstream refusal reaches every upstream ack, perm
   for (const i of [a, b, c]) s.input.next(i.batch);
   assert.equal(s.out.length, 1);
   s.out[0].batch.ack.reject(permanent('bad data'));
-  for (const i of [a, b]) await assert.rejects(i.done, (e: Error & { retryable: boolean }) => e.message === 'bad data' && !e.retryable);
+  for (const i of [a, b])
+    await assert.rejects(i.done, (e: Error & { retryable: boolean }) => e.message === 'bad data' && !e.retryable);
   assert.equal(await settled(c.done), false, 'c still has items waiting');
 
   await s.processor.shutdown();
@@ -178,7 +208,8 @@ test('with wait_for_result a retryable refusal stays retryable upstream', async 
   s.input.next(a.batch);
   s.input.next(b.batch);
   s.out[0].batch.ack.reject(retryable('queue is full'));
-  for (const i of [a, b]) await assert.rejects(i.done, (e: Error & { retryable: boolean }) => e.message === 'queue is full' && e.retryable);
+  for (const i of [a, b])
+    await assert.rejects(i.done, (e: Error & { retryable: boolean }) => e.message === 'queue is full' && e.retryable);
 });
 
 test('completion of the source flushes at once, then completes', async () => {
@@ -197,7 +228,10 @@ test('timeout 0 sends every incoming batch as it comes', () => {
   const s = stage({ send_batch_size: 1000, timeout: 0 });
   s.input.next(tracesBatch('a', 3).batch);
   s.input.next(tracesBatch('b', 1).batch);
-  assert.deepEqual(s.out.map((o) => o.batch.items), [3, 1]);
+  assert.deepEqual(
+    s.out.map((o) => o.batch.items),
+    [3, 1],
+  );
   s.subscription.unsubscribe();
 });
 
@@ -212,7 +246,14 @@ test('with wait_for_result, unsubscribing with data held refuses it as retryable
 test('metrics are cut at data point granularity, each piece keeping the metric descriptor', async (t) => {
   const s = stage({ send_batch_size: 2, send_batch_max_size: 2, timeout: '10s' });
   t.after(() => s.subscription.unsubscribe());
-  const point = (v: number) => ({ attributes: [attr('i', v)], startTimeUnixNano: 0n, timeUnixNano: 1n, asInt: BigInt(v), exemplars: [], flags: 0 });
+  const point = (v: number) => ({
+    attributes: [attr('i', v)],
+    startTimeUnixNano: 0n,
+    timeUnixNano: 1n,
+    asInt: BigInt(v),
+    exemplars: [],
+    flags: 0,
+  });
   const data: Metrics = {
     resourceMetrics: [
       {
@@ -222,7 +263,15 @@ test('metrics are cut at data point granularity, each piece keeping the metric d
           {
             scope: newScope('m'),
             schemaUrl: '',
-            metrics: [{ name: 'requests', description: 'd', unit: '1', metadata: [], sum: { dataPoints: [0, 1, 2, 3, 4].map(point), aggregationTemporality: 2, isMonotonic: true } }],
+            metrics: [
+              {
+                name: 'requests',
+                description: 'd',
+                unit: '1',
+                metadata: [],
+                sum: { dataPoints: [0, 1, 2, 3, 4].map(point), aggregationTemporality: 2, isMonotonic: true },
+              },
+            ],
           },
         ],
       },
@@ -231,14 +280,19 @@ test('metrics are cut at data point granularity, each piece keeping the metric d
   const batch: MetricsBatch = { signal: 'metrics', data, items: 5, ack: Ack.none() };
   s.input.next(batch);
   await s.processor.shutdown();
-  assert.deepEqual(s.out.map((o) => o.batch.items), [2, 2, 1]);
+  assert.deepEqual(
+    s.out.map((o) => o.batch.items),
+    [2, 2, 1],
+  );
   for (const o of s.out) {
     const metric = (o.batch.data as Metrics).resourceMetrics[0].scopeMetrics[0].metrics[0];
     assert.equal(metric.name, 'requests');
     assert.equal(metric.sum?.isMonotonic, true);
     assert.equal(metric.sum?.aggregationTemporality, 2);
   }
-  const values = s.out.flatMap((o) => (o.batch.data as Metrics).resourceMetrics[0].scopeMetrics[0].metrics[0].sum!.dataPoints.map((p) => p.asInt));
+  const values = s.out.flatMap((o) =>
+    (o.batch.data as Metrics).resourceMetrics[0].scopeMetrics[0].metrics[0].sum!.dataPoints.map((p) => p.asInt),
+  );
   assert.deepEqual(values, [0n, 1n, 2n, 3n, 4n]);
 });
 
@@ -254,7 +308,9 @@ test('metadata_keys keep tenants apart and the merged batch carries their metada
   s.input.next(from('globex', 'g1'));
   s.input.next(from('acme', 'a2'));
   await s.processor.shutdown();
-  const byTenant = new Map(s.out.map((o) => [o.batch.client?.metadata?.['X-Tenant']?.[0], spanNames(o.batch.data as Traces)]));
+  const byTenant = new Map(
+    s.out.map((o) => [o.batch.client?.metadata?.['X-Tenant']?.[0], spanNames(o.batch.data as Traces)]),
+  );
   assert.deepEqual(Object.fromEntries(byTenant), { acme: ['a1-0', 'a2-0'], globex: ['g1-0'] });
 });
 

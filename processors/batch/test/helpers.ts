@@ -23,7 +23,13 @@ export function traces(service: string, spans: number): Traces {
       {
         resource: newResource([attr('service.name', service)]),
         schemaUrl: '',
-        scopeSpans: [{ scope: newScope('test'), schemaUrl: '', spans: Array.from({ length: spans }, (_, i) => newSpan({ name: `${service}-${i}` })) }],
+        scopeSpans: [
+          {
+            scope: newScope('test'),
+            schemaUrl: '',
+            spans: Array.from({ length: spans }, (_, i) => newSpan({ name: `${service}-${i}` })),
+          },
+        ],
       },
     ],
   };
@@ -49,7 +55,12 @@ export function recordingLogger() {
 
 /** A running batch stage: push into `input`, read what left from `out`. */
 export function stage(config: Record<string, unknown>, logger = settings.logger) {
-  const processor = factory.createProcessor({ ...settings, logger }, factory.configSchema.parse(config), 'traces', 'traces');
+  const processor = factory.createProcessor(
+    { ...settings, logger },
+    factory.configSchema.parse(config),
+    'traces',
+    'traces',
+  );
   const input = new Subject<Batch>();
   const out: Array<{ batch: Batch; at: number }> = [];
   let completed = false;
@@ -65,7 +76,10 @@ export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Whether a promise has settled by now. */
 export async function settled(p: Promise<unknown>): Promise<boolean> {
   let done = false;
-  p.then(() => (done = true), () => (done = true));
+  p.then(
+    () => (done = true),
+    () => (done = true),
+  );
   await sleep(0);
   return done;
 }

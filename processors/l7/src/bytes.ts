@@ -83,7 +83,9 @@ export function startsWithAscii(bytes: Uint8Array, prefix: string, at = 0): bool
 
 /** `previous` when b[start, end) spells it, else a new string of those bytes: a connection repeats its header values. */
 export function asciiAgain(bytes: Uint8Array, start: number, end: number, previous: string): string {
-  return end - start === previous.length && startsWithAscii(bytes, previous, start) ? previous : ascii(bytes, start, end);
+  return end - start === previous.length && startsWithAscii(bytes, previous, start)
+    ? previous
+    : ascii(bytes, start, end);
 }
 
 /** The unsigned decimal b[start, end) spells, or undefined when it is empty or holds anything but digits. */

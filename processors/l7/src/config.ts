@@ -45,7 +45,11 @@ export const configSchema = z
     const known = protocolNames();
     for (const [i, p] of (c.protocols ?? []).entries())
       if (!known.includes(p.toLowerCase()))
-        ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['protocols', i], message: `unknown protocol "${p}" (valid values: ${known.join(', ')})` });
+        ctx.addIssue({
+          code: z.ZodIssueCode.custom,
+          path: ['protocols', i],
+          message: `unknown protocol "${p}" (valid values: ${known.join(', ')})`,
+        });
   });
 
 export type L7Config = z.output<typeof configSchema>;

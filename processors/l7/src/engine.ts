@@ -1,7 +1,13 @@
 // The parsing core of the l7 processor: socket events in, request logs (L7Record) out. One
 // engine serves every pipeline that names the same l7 processor, so a capture is parsed once
 // however many signals it feeds; it hands each record to every pipeline's sink.
-import { Direction as SocketDirection, L4Protocol, SocketEventKind, SocketRole, type SocketEventBatch } from '@flowtel/pdata';
+import {
+  Direction as SocketDirection,
+  L4Protocol,
+  SocketEventKind,
+  SocketRole,
+  type SocketEventBatch,
+} from '@flowtel/pdata';
 import { Correlator, flowKey, type CorrelationOptions } from './correlate.ts';
 import { inferProtocol } from './infer.ts';
 import type { Direction, ParseOptions, ProtocolParser } from './parser.ts';
@@ -63,7 +69,15 @@ export class L7Engine {
   private readonly correlator: Correlator;
   private readonly sinks = new Set<RecordSink>();
   private readonly seen = new WeakSet<SocketEventBatch>();
-  readonly counters: EngineCounters = { events: 0, records: 0, evictedSessions: 0, unknownProtocol: 0, pendingOverflow: 0, parseErrors: 0, messages: new Map() };
+  readonly counters: EngineCounters = {
+    events: 0,
+    records: 0,
+    evictedSessions: 0,
+    unknownProtocol: 0,
+    pendingOverflow: 0,
+    parseErrors: 0,
+    messages: new Map(),
+  };
   /** the capture's clock: the newest event time, and the wall time it was seen at */
   private clockNs = 0n;
   private clockWallMs = 0;
@@ -165,11 +179,20 @@ export class L7Engine {
         remoteAddr,
         remotePort,
         source: b.source,
-        flow: found.role === 'client' ? flowKey(localAddr, localPort, remoteAddr, remotePort) : flowKey(remoteAddr, remotePort, localAddr, localPort),
+        flow:
+          found.role === 'client'
+            ? flowKey(localAddr, localPort, remoteAddr, remotePort)
+            : flowKey(remoteAddr, remotePort, localAddr, localPort),
       };
       if (this.sessions.size >= this.options.maxSessions) this.evictOldest(out);
-      session = new Session(conn, found.parser, found.parser.createState({ ...this.options.parse, l4 }), this.correlator,
-        { maxPending: this.options.maxPendingPerSession, maxFailures: 8 }, this.counters);
+      session = new Session(
+        conn,
+        found.parser,
+        found.parser.createState({ ...this.options.parse, l4 }),
+        this.correlator,
+        { maxPending: this.options.maxPendingPerSession, maxFailures: 8 },
+        this.counters,
+      );
       this.sessions.set(key, session);
     } else {
       session.usedSinceQueued = true;
@@ -188,9 +211,16 @@ export class L7Engine {
    * backends) or used without connect (a UDP server): there the first payload that reads as a
    * request, or else as a response, says it.
    */
-  private recognise(b: SocketEventBatch, i: number, payload: Uint8Array, egress: boolean, l4: 'tcp' | 'udp'): { parser: ProtocolParser<any>; role: 'client' | 'server' } | undefined {
+  private recognise(
+    b: SocketEventBatch,
+    i: number,
+    payload: Uint8Array,
+    egress: boolean,
+    l4: 'tcp' | 'udp',
+  ): { parser: ProtocolParser<any>; role: 'client' | 'server' } | undefined {
     type Role = 'client' | 'server';
-    const known: Role | undefined = b.role[i] === SocketRole.SERVER ? 'server' : b.role[i] === SocketRole.CLIENT ? 'client' : undefined;
+    const known: Role | undefined =
+      b.role[i] === SocketRole.SERVER ? 'server' : b.role[i] === SocketRole.CLIENT ? 'client' : undefined;
     const roles: Role[] = known ? [known] : egress ? ['client', 'server'] : ['server', 'client'];
     for (const role of roles) {
       const direction: Direction = (role === 'client') === egress ? 'toServer' : 'toClient';

@@ -3,7 +3,16 @@
 // frame from the front of the buffer.
 
 import { truncated, type L7Message } from './message.ts';
-import { LOST, NEED_MORE_DATA, failure, gapOf, type Direction, type GapResult, type ParseFailure, type ParseResult } from './parser.ts';
+import {
+  LOST,
+  NEED_MORE_DATA,
+  failure,
+  gapOf,
+  type Direction,
+  type GapResult,
+  type ParseFailure,
+  type ParseResult,
+} from './parser.ts';
 import type { StreamBuffer } from './stream-buffer.ts';
 
 export interface FrameRead {
@@ -27,7 +36,11 @@ export function frameReaders(read: (direction: Direction, bytes: Uint8Array) => 
   return { toServer: (b) => read('toServer', b), toClient: (b) => read('toClient', b) };
 }
 
-export function readFrames(buffer: StreamBuffer, chunk: Uint8Array, readFrame: (bytes: Uint8Array) => FrameStep): ParseResult {
+export function readFrames(
+  buffer: StreamBuffer,
+  chunk: Uint8Array,
+  readFrame: (bytes: Uint8Array) => FrameStep,
+): ParseResult {
   // most chunks hold one frame: the list the parser made for it is the result (parsers make a
   // fresh list per frame), and no list is made to collect into
   let messages = NONE;

@@ -1,5 +1,24 @@
-export { type AttributeValue, type L7Message, type MessageKind, type ResponseStatus, statusFromHttpCode, type TraceContextHeaders } from './message.ts';
-export { DEFAULT_PARSE_OPTIONS, type Direction, failure, isFailure, NEED_MORE_DATA, type NeedMoreData, type ParseFailure, parseOptions, type ParseOptions, type ParseResult, type ProtocolParser } from './parser.ts';
+export {
+  type AttributeValue,
+  type L7Message,
+  type MessageKind,
+  type ResponseStatus,
+  statusFromHttpCode,
+  type TraceContextHeaders,
+} from './message.ts';
+export {
+  DEFAULT_PARSE_OPTIONS,
+  type Direction,
+  failure,
+  isFailure,
+  NEED_MORE_DATA,
+  type NeedMoreData,
+  type ParseFailure,
+  parseOptions,
+  type ParseOptions,
+  type ParseResult,
+  type ProtocolParser,
+} from './parser.ts';
 export { inferProtocol } from './infer.ts';
 export { PROTOCOL_PARSERS } from './protocols/index.ts';
 export * as protocols from './protocols/index.ts';

@@ -3,7 +3,16 @@
 // eBPF capture side by side.
 import { Observable, type OperatorFunction } from 'rxjs';
 import { dataPointCount, logRecordCount, spanCount } from '@flowtel/pdata';
-import { Ack, retryable, type Batch, type CreateSettings, type Host, type PipelineSignal, type Processor, type SharedInstance } from '@flowtel/core';
+import {
+  Ack,
+  retryable,
+  type Batch,
+  type CreateSettings,
+  type Host,
+  type PipelineSignal,
+  type Processor,
+  type SharedInstance,
+} from '@flowtel/core';
 import type { L7Config } from './config.ts';
 import type { L7Engine, RecordSink } from './engine.ts';
 import { recordsToLogs } from './output/logs.ts';
@@ -32,7 +41,11 @@ export class L7Processor implements Processor {
 
   async start(host: Host): Promise<void> {
     if (this.shared) return;
-    const shared = host.shared.instance(L7_ENGINE, this.settings.id, () => new SharedEngine(this.settings, this.config));
+    const shared = host.shared.instance(
+      L7_ENGINE,
+      this.settings.id,
+      () => new SharedEngine(this.settings, this.config),
+    );
     await shared.acquire();
     this.shared = shared;
     for (const sink of this.sinks) shared.value.engine.addSink(sink);
@@ -87,7 +100,12 @@ export class L7Processor implements Processor {
         const emitMetrics = () => {
           if (!red || red.isEmpty) return;
           const data = red.snapshot();
-          subscriber.next({ signal: 'metrics', data, items: dataPointCount(data), ack: this.detachedAck('RED metrics') });
+          subscriber.next({
+            signal: 'metrics',
+            data,
+            items: dataPointCount(data),
+            ack: this.detachedAck('RED metrics'),
+          });
         };
         const metricsTimer = red ? setInterval(emitMetrics, this.config.metrics.interval) : undefined;
         metricsTimer?.unref();

@@ -54,7 +54,11 @@ export function statusFromHttpCode(code: number): ResponseStatus {
 }
 
 /** Attribute names of a message read from the head the capture kept: the bytes of it that were captured. */
-export const CAPTURED_BYTES_ATTRIBUTE = { request: 'flowtel.l7.request.captured_bytes', response: 'flowtel.l7.response.captured_bytes', session: 'flowtel.l7.request.captured_bytes' } as const;
+export const CAPTURED_BYTES_ATTRIBUTE = {
+  request: 'flowtel.l7.request.captured_bytes',
+  response: 'flowtel.l7.response.captured_bytes',
+  session: 'flowtel.l7.request.captured_bytes',
+} as const;
 
 /**
  * Marks a message read from a head: `captured` of its `size` bytes were seen. The attribute

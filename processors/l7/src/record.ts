@@ -42,6 +42,10 @@ export interface L7Record {
 
 export const isServer = (r: L7Record) => r.conn.role === 'server';
 export const clientSide = (r: L7Record) =>
-  isServer(r) ? { addr: r.conn.remoteAddr, port: r.conn.remotePort } : { addr: r.conn.localAddr, port: r.conn.localPort };
+  isServer(r)
+    ? { addr: r.conn.remoteAddr, port: r.conn.remotePort }
+    : { addr: r.conn.localAddr, port: r.conn.localPort };
 export const serverSide = (r: L7Record) =>
-  isServer(r) ? { addr: r.conn.localAddr, port: r.conn.localPort } : { addr: r.conn.remoteAddr, port: r.conn.remotePort };
+  isServer(r)
+    ? { addr: r.conn.localAddr, port: r.conn.localPort }
+    : { addr: r.conn.remoteAddr, port: r.conn.remotePort };

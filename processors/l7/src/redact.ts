@@ -57,7 +57,10 @@ function numberEnd(sql: string, start: number): number {
     return i;
   }
   while (i < sql.length && (isDigit(sql[i]) || sql[i] === '.')) i++;
-  if ((sql[i] === 'e' || sql[i] === 'E') && (isDigit(sql[i + 1]) || ((sql[i + 1] === '-' || sql[i + 1] === '+') && isDigit(sql[i + 2])))) {
+  if (
+    (sql[i] === 'e' || sql[i] === 'E') &&
+    (isDigit(sql[i + 1]) || ((sql[i + 1] === '-' || sql[i + 1] === '+') && isDigit(sql[i + 2])))
+  ) {
     i += 2;
     while (i < sql.length && isDigit(sql[i])) i++;
   }
@@ -122,7 +125,8 @@ export function redactRedisCommand(args: string[]): string[] {
   for (let i = 1; i < out.length; i++) {
     const word = out[i].toUpperCase();
     if (word === 'AUTH' || word === 'AUTH2') {
-      for (let j = i + 1; j < out.length && j <= i + (word === 'AUTH2' || command === 'HELLO' ? 2 : 1); j++) out[j] = REDACTED;
+      for (let j = i + 1; j < out.length && j <= i + (word === 'AUTH2' || command === 'HELLO' ? 2 : 1); j++)
+        out[j] = REDACTED;
     }
   }
   return out;

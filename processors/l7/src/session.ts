@@ -67,7 +67,14 @@ export class Session {
   /** an event came since the engine queued it for eviction (see L7Engine.evictOldest) */
   usedSinceQueued = false;
 
-  constructor(conn: ConnectionInfo, parser: ProtocolParser<any>, state: unknown, correlator: Correlator, limits: SessionLimits, counters: SessionCounters) {
+  constructor(
+    conn: ConnectionInfo,
+    parser: ProtocolParser<any>,
+    state: unknown,
+    correlator: Correlator,
+    limits: SessionLimits,
+    counters: SessionCounters,
+  ) {
     this.conn = conn;
     this.parser = parser;
     this.state = state;
@@ -134,11 +141,23 @@ export class Session {
     const oldest = this.pending[0];
     if (direction === 'toClient' && oldest?.request && oldest.request.pair_key === undefined) {
       this.pending.shift();
-      this.answer(oldest, { protocol: this.parser.name, kind: 'response', response_status: 'unknown', size: bytes, attributes: {} }, ns, out);
+      this.answer(
+        oldest,
+        { protocol: this.parser.name, kind: 'response', response_status: 'unknown', size: bytes, attributes: {} },
+        ns,
+        out,
+      );
     }
   }
 
-  private take(message: L7Message, direction: Direction, beganNs: bigint, tid: number, ns: bigint, out: L7Record[]): void {
+  private take(
+    message: L7Message,
+    direction: Direction,
+    beganNs: bigint,
+    tid: number,
+    ns: bigint,
+    out: L7Record[],
+  ): void {
     const side = this.side(direction);
     if (message.kind !== 'response') {
       side.resyncing = false;
@@ -194,13 +213,31 @@ export class Session {
     if (this.conn.role === 'server') this.correlator.onServerResponse(this.conn, p.tid, p.ids.spanId);
   }
 
-  private record(request: L7Message | undefined, response: L7Message | undefined, startNs: bigint, endNs: bigint, tid: number, ids: SpanIds): L7Record {
-    return { protocol: this.parser.name, conn: this.conn, request, response, startNs, endNs, tid, unanswered: false, ids };
+  private record(
+    request: L7Message | undefined,
+    response: L7Message | undefined,
+    startNs: bigint,
+    endNs: bigint,
+    tid: number,
+    ids: SpanIds,
+  ): L7Record {
+    return {
+      protocol: this.parser.name,
+      conn: this.conn,
+      request,
+      response,
+      startNs,
+      endNs,
+      tid,
+      unanswered: false,
+      ids,
+    };
   }
 
   /** Requests waiting longer than `timeoutNs` before `nowNs` become unanswered records. */
   expire(nowNs: bigint, timeoutNs: bigint, out: L7Record[]): void {
-    while (this.pending.length && nowNs - this.pending[0].endNs > timeoutNs) out.push(markUnanswered(this.pending.shift()!));
+    while (this.pending.length && nowNs - this.pending[0].endNs > timeoutNs)
+      out.push(markUnanswered(this.pending.shift()!));
   }
 
   /** The connection closed: what the parser still holds, then every waiting request. */

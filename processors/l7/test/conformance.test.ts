@@ -9,7 +9,13 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readCaptureFile } from '@flowtel/receiver-pcap';
-import { Direction as SocketDirection, SocketEventBatch, SocketEventKind, SocketRole, L4Protocol } from '@flowtel/pdata';
+import {
+  Direction as SocketDirection,
+  SocketEventBatch,
+  SocketEventKind,
+  SocketRole,
+  L4Protocol,
+} from '@flowtel/pdata';
 import { L7Engine } from '../src/engine.ts';
 import type { L7Record } from '../src/record.ts';
 import { inferProtocol } from '../src/infer.ts';
@@ -80,7 +86,15 @@ function expectedOf(dir: string, resultPath: string): Comparable[] {
     .filter((c): c is Comparable => c !== undefined);
   // DeepFlow prints a record per packet: a result set in several (compressed) frames comes out as
   // several "responses" to one query. Only the first answers it.
-  return all.filter((c, i) => !(ONE_RESPONSE_EACH.has(c.protocol) && c.kind === 'response' && all[i - 1]?.kind === 'response' && all[i - 1]?.protocol === c.protocol));
+  return all.filter(
+    (c, i) =>
+      !(
+        ONE_RESPONSE_EACH.has(c.protocol) &&
+        c.kind === 'response' &&
+        all[i - 1]?.kind === 'response' &&
+        all[i - 1]?.protocol === c.protocol
+      ),
+  );
 }
 
 /**
@@ -88,7 +102,9 @@ function expectedOf(dir: string, resultPath: string): Comparable[] {
  * requests and responses of the request logs it produces, in capture order.
  */
 function parseCaptureThroughProcessor(path: string): L7Message[] {
-  const events = readCaptureFile(path, { perspective: 'client', roles: 'first-packet' }).filter((e) => e.role === SocketRole.CLIENT);
+  const events = readCaptureFile(path, { perspective: 'client', roles: 'first-packet' }).filter(
+    (e) => e.role === SocketRole.CLIENT,
+  );
   const forever = 10n ** 18n;
   const engine = new L7Engine({
     parsers: PROTOCOL_PARSERS,
@@ -111,77 +127,122 @@ function parseCaptureThroughProcessor(path: string): L7Message[] {
   return timed.map(([, , m]) => m);
 }
 
-for (const [through, parse] of [['the parsers', parseCapture], ['the l7 processor', parseCaptureThroughProcessor]] as const)
-test(`conformance: DeepFlow captures parse as DeepFlow expects, per protocol, through ${through}`, (t) => {
-  if (!existsSync(captures)) {
-    assert.notEqual(process.env.CI, 'true', `DeepFlow captures missing at ${captures}`);
-    t.skip(`DeepFlow captures not found at ${captures}`);
-    return;
-  }
-  const totals = new Map<string, { expected: number; matched: number; captures: number }>();
-  for (const dir of readdirSync(captures, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort()) {
-    for (const file of readdirSync(join(captures, dir)).filter((f) => f.endsWith('.pcap')).sort()) {
-      const resultPath = join(captures, dir, RESULT_OF[`${dir}/${file}`] ?? file.replace(/\.pcap$/, '.result'));
-      if (!existsSync(resultPath)) continue;
-      const expected = expectedOf(dir, resultPath);
-      if (expected.length === 0) continue;
-      const actual = parse(join(captures, dir, file))
-        .map(comparableOf)
-        .filter((c): c is Comparable => c !== undefined);
-      for (const protocol of new Set(expected.map((e) => e.protocol))) {
-        const mine = expected.filter((e) => e.protocol === protocol);
-        const matched = matchCount(mine, actual.filter((a) => a.protocol === protocol));
-        const total = totals.get(protocol) ?? { expected: 0, matched: 0, captures: 0 };
-        total.expected += mine.length;
-        total.matched += matched;
-        total.captures++;
-        totals.set(protocol, total);
-        if (verbose && (matched < mine.length || process.env.L7_CONFORMANCE_ALL === "1")) {
-          console.log(`\n${dir}/${file} ${protocol}: ${matched}/${mine.length}`);
-          console.log(' expected:', JSON.stringify(mine));
-          console.log(' actual:  ', JSON.stringify(actual.filter((a) => a.protocol === protocol)));
+for (const [through, parse] of [
+  ['the parsers', parseCapture],
+  ['the l7 processor', parseCaptureThroughProcessor],
+] as const)
+  test(`conformance: DeepFlow captures parse as DeepFlow expects, per protocol, through ${through}`, (t) => {
+    if (!existsSync(captures)) {
+      assert.notEqual(process.env.CI, 'true', `DeepFlow captures missing at ${captures}`);
+      t.skip(`DeepFlow captures not found at ${captures}`);
+      return;
+    }
+    const totals = new Map<string, { expected: number; matched: number; captures: number }>();
+    for (const dir of readdirSync(captures, { withFileTypes: true })
+      .filter((d) => d.isDirectory())
+      .map((d) => d.name)
+      .sort()) {
+      for (const file of readdirSync(join(captures, dir))
+        .filter((f) => f.endsWith('.pcap'))
+        .sort()) {
+        const resultPath = join(captures, dir, RESULT_OF[`${dir}/${file}`] ?? file.replace(/\.pcap$/, '.result'));
+        if (!existsSync(resultPath)) continue;
+        const expected = expectedOf(dir, resultPath);
+        if (expected.length === 0) continue;
+        const actual = parse(join(captures, dir, file))
+          .map(comparableOf)
+          .filter((c): c is Comparable => c !== undefined);
+        for (const protocol of new Set(expected.map((e) => e.protocol))) {
+          const mine = expected.filter((e) => e.protocol === protocol);
+          const matched = matchCount(
+            mine,
+            actual.filter((a) => a.protocol === protocol),
+          );
+          const total = totals.get(protocol) ?? { expected: 0, matched: 0, captures: 0 };
+          total.expected += mine.length;
+          total.matched += matched;
+          total.captures++;
+          totals.set(protocol, total);
+          if (verbose && (matched < mine.length || process.env.L7_CONFORMANCE_ALL === '1')) {
+            console.log(`\n${dir}/${file} ${protocol}: ${matched}/${mine.length}`);
+            console.log(' expected:', JSON.stringify(mine));
+            console.log(' actual:  ', JSON.stringify(actual.filter((a) => a.protocol === protocol)));
+          }
         }
       }
     }
-  }
-  const table = [...totals].sort().map(([protocol, s]) => ({
-    protocol,
-    captures: s.captures,
-    expected: s.expected,
-    matched: s.matched,
-    ratio: Number((s.matched / s.expected).toFixed(3)),
-  }));
-  console.log(`DeepFlow conformance through ${through} (requests and responses matched on type, resource, status, code):`);
-  console.table(table);
-  for (const [protocol, minimum] of Object.entries(MIN_RATIO)) {
-    const row = table.find((r) => r.protocol === protocol);
-    assert.ok(row, `no DeepFlow expectations found for ${protocol}`);
-    assert.ok(row.ratio >= minimum, `${protocol}: ${row.matched}/${row.expected} matched, below ${minimum}`);
-  }
-});
+    const table = [...totals].sort().map(([protocol, s]) => ({
+      protocol,
+      captures: s.captures,
+      expected: s.expected,
+      matched: s.matched,
+      ratio: Number((s.matched / s.expected).toFixed(3)),
+    }));
+    console.log(
+      `DeepFlow conformance through ${through} (requests and responses matched on type, resource, status, code):`,
+    );
+    console.table(table);
+    for (const [protocol, minimum] of Object.entries(MIN_RATIO)) {
+      const row = table.find((r) => r.protocol === protocol);
+      assert.ok(row, `no DeepFlow expectations found for ${protocol}`);
+      assert.ok(row.ratio >= minimum, `${protocol}: ${row.matched}/${row.expected} matched, below ${minimum}`);
+    }
+  });
 
 /** Captures that DeepFlow's tests check with inline assertions instead of a .result file: what their bytes hold. */
-const INLINE_CHECKED: Array<[string, Array<Partial<Record<'protocol' | 'kind' | 'request_type' | 'request_resource' | 'response_status' | 'response_code', string | number>>>]> = [
-  ['postgre/error.pcap', [
-    { protocol: 'PostgreSQL', kind: 'request', request_type: 'Query', request_resource: 'asdsdfdsf;' },
-    { protocol: 'PostgreSQL', kind: 'response', response_status: 'client_error' },
-  ]],
-  ['postgre/prepare_stat.pcap', [
-    { protocol: 'PostgreSQL', kind: 'request', request_type: 'Parse', request_resource: 'delete from test where id=$1 returning id' },
-    { protocol: 'PostgreSQL', kind: 'response', response_status: 'ok' },
-  ]],
-  ['postgre/simple_query.pcap', [
-    { protocol: 'PostgreSQL', kind: 'request', request_type: 'Query', request_resource: 'delete  from test;' },
-    { protocol: 'PostgreSQL', kind: 'response', response_status: 'ok' },
-  ]],
-  ['mqtt/mqtt_sub.pcap', [
-    { protocol: 'MQTT', kind: 'request', request_type: 'SUBSCRIBE', request_resource: 'hello/+/world' },
-    { protocol: 'MQTT', kind: 'response', request_type: 'SUBACK', response_status: 'ok' },
-  ]],
-  ['kafka/01-fetch-v12-perf.pcap', [
-    { protocol: 'Kafka', kind: 'request', request_type: 'Fetch' },
-    { protocol: 'Kafka', kind: 'response', response_status: 'ok', response_code: 0 },
-  ]],
+const INLINE_CHECKED: Array<
+  [
+    string,
+    Array<
+      Partial<
+        Record<
+          'protocol' | 'kind' | 'request_type' | 'request_resource' | 'response_status' | 'response_code',
+          string | number
+        >
+      >
+    >,
+  ]
+> = [
+  [
+    'postgre/error.pcap',
+    [
+      { protocol: 'PostgreSQL', kind: 'request', request_type: 'Query', request_resource: 'asdsdfdsf;' },
+      { protocol: 'PostgreSQL', kind: 'response', response_status: 'client_error' },
+    ],
+  ],
+  [
+    'postgre/prepare_stat.pcap',
+    [
+      {
+        protocol: 'PostgreSQL',
+        kind: 'request',
+        request_type: 'Parse',
+        request_resource: 'delete from test where id=$1 returning id',
+      },
+      { protocol: 'PostgreSQL', kind: 'response', response_status: 'ok' },
+    ],
+  ],
+  [
+    'postgre/simple_query.pcap',
+    [
+      { protocol: 'PostgreSQL', kind: 'request', request_type: 'Query', request_resource: 'delete  from test;' },
+      { protocol: 'PostgreSQL', kind: 'response', response_status: 'ok' },
+    ],
+  ],
+  [
+    'mqtt/mqtt_sub.pcap',
+    [
+      { protocol: 'MQTT', kind: 'request', request_type: 'SUBSCRIBE', request_resource: 'hello/+/world' },
+      { protocol: 'MQTT', kind: 'response', request_type: 'SUBACK', response_status: 'ok' },
+    ],
+  ],
+  [
+    'kafka/01-fetch-v12-perf.pcap',
+    [
+      { protocol: 'Kafka', kind: 'request', request_type: 'Fetch' },
+      { protocol: 'Kafka', kind: 'response', response_status: 'ok', response_code: 0 },
+    ],
+  ],
 ];
 
 test('conformance: captures DeepFlow checks inline parse to what their bytes hold', (t) => {
@@ -194,7 +255,8 @@ test('conformance: captures DeepFlow checks inline parse to what their bytes hol
     const actual = parseCapture(join(captures, file));
     assert.equal(actual.length, expected.length, `${file}: ${actual.length} messages`);
     expected.forEach((fields, i) => {
-      for (const [key, value] of Object.entries(fields)) assert.equal(actual[i][key as keyof L7Message], value, `${file} message ${i} ${key}`);
+      for (const [key, value] of Object.entries(fields))
+        assert.equal(actual[i][key as keyof L7Message], value, `${file} message ${i} ${key}`);
     });
   }
   // A long MySQL capture (780 messages): every request answered, in order.

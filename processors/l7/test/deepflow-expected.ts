@@ -18,12 +18,25 @@ export interface Comparable {
 type Fields = Record<string, DebugValue>;
 
 const STATUS: Record<string, string> = {
-  Ok: 'ok', ClientError: 'client_error', ServerError: 'server_error', Unknown: 'unknown', Timeout: 'timeout', ParseFailed: 'error',
+  Ok: 'ok',
+  ClientError: 'client_error',
+  ServerError: 'server_error',
+  Unknown: 'unknown',
+  Timeout: 'timeout',
+  ParseFailed: 'error',
 };
 
 const MYSQL_COMMANDS: Record<number, string> = {
-  0: 'Login', 1: 'COM_QUIT', 2: 'COM_INIT_DB', 3: 'COM_QUERY', 4: 'COM_FIELD_LIST', 14: 'COM_PING',
-  22: 'COM_STMT_PREPARE', 23: 'COM_STMT_EXECUTE', 25: 'COM_STMT_CLOSE', 26: 'COM_STMT_RESET',
+  0: 'Login',
+  1: 'COM_QUIT',
+  2: 'COM_INIT_DB',
+  3: 'COM_QUERY',
+  4: 'COM_FIELD_LIST',
+  14: 'COM_PING',
+  22: 'COM_STMT_PREPARE',
+  23: 'COM_STMT_EXECUTE',
+  25: 'COM_STMT_CLOSE',
+  26: 'COM_STMT_RESET',
 };
 
 const POSTGRES_TYPES: Record<string, string> = { Q: 'Query', P: 'Parse', B: 'Bind', E: 'Execute' };
@@ -48,13 +61,19 @@ function fromHttp(f: Fields): Comparable | undefined {
   const protocol = f.proto === 'Http1' ? 'HTTP' : f.proto === 'Grpc' ? 'gRPC' : 'HTTP2';
   if (kind === 'request') {
     const method = str(f.method);
-    return { protocol, kind, type: method && !method.startsWith('_') ? method.toUpperCase() : undefined, resource: str(f.path) };
+    return {
+      protocol,
+      kind,
+      type: method && !method.startsWith('_') ? method.toUpperCase() : undefined,
+      resource: str(f.path),
+    };
   }
   return { protocol, kind, status: STATUS[f.status as string], code: num(f.grpc_status_code) ?? num(f.status_code) };
 }
 
 function fromRedis(f: Fields): Comparable | undefined {
-  if (str(f.request) !== undefined) return { protocol: 'Redis', kind: 'request', type: str(f.request_type), resource: str(f.request) };
+  if (str(f.request) !== undefined)
+    return { protocol: 'Redis', kind: 'request', type: str(f.request_type), resource: str(f.request) };
   // DeepFlow prints a record for every packet; continuation packets of a large value come out as
   // replies of type Unknown. They are not replies.
   if (f.response_result === 'Unknown') return undefined;
@@ -76,30 +95,39 @@ const MQTT_RESPONSES = new Set(['Connack', 'Puback', 'Pubrec', 'Pubcomp', 'Subac
 /** DeepFlow's MQTT test prints msg_type Other for every packet; the packet type says which it is. */
 function fromMqtt(f: Fields): Comparable | undefined {
   const packet = f.pkt_type as DebugValue;
-  const name = typeof packet === 'string' ? packet : (packet as Fields).__type as string;
+  const name = typeof packet === 'string' ? packet : ((packet as Fields).__type as string);
   // A QoS 0 publish is never answered: a one-way message, not a request.
   if (name === 'Publish' && (packet as Fields).qos === 'AtMostOnce') return undefined;
-  if (MQTT_REQUESTS.has(name)) return { protocol: 'MQTT', kind: 'request', type: name.toUpperCase(), resource: str(f.endpoint) };
-  if (MQTT_RESPONSES.has(name)) return { protocol: 'MQTT', kind: 'response', status: STATUS[f.status as string], code: num(f.code) };
+  if (MQTT_REQUESTS.has(name))
+    return { protocol: 'MQTT', kind: 'request', type: name.toUpperCase(), resource: str(f.endpoint) };
+  if (MQTT_RESPONSES.has(name))
+    return { protocol: 'MQTT', kind: 'response', status: STATUS[f.status as string], code: num(f.code) };
   return undefined;
 }
 
 /** DeepFlow prints memcached records in a format of its own: "MemcachedInfo { msg_type: Request request: get k req_size: ...". */
 function fromMemcached(line: string): Comparable | undefined {
-  const m = /^MemcachedInfo \{ msg_type: (\w+) request: (.*?) req_size: \d+ result: (.*?) err_msg: (.*?) res_size:/.exec(line);
+  const m =
+    /^MemcachedInfo \{ msg_type: (\w+) request: (.*?) req_size: \d+ result: (.*?) err_msg: (.*?) res_size:/.exec(line);
   if (!m) return undefined;
   const kind = kindOf(m[1]);
-  if (kind === 'request') return { protocol: 'Memcached', kind, type: m[2].trim().split(' ')[0], resource: m[2].trim() };
+  if (kind === 'request')
+    return { protocol: 'Memcached', kind, type: m[2].trim().split(' ')[0], resource: m[2].trim() };
   if (kind !== 'response') return undefined;
   const result = m[3].trim();
-  const status = result.startsWith('SERVER_ERROR') ? 'server_error' : result.startsWith('CLIENT_ERROR') || result.startsWith('ERROR') ? 'client_error' : 'ok';
+  const status = result.startsWith('SERVER_ERROR')
+    ? 'server_error'
+    : result.startsWith('CLIENT_ERROR') || result.startsWith('ERROR')
+      ? 'client_error'
+      : 'ok';
   return { protocol: 'Memcached', kind, status };
 }
 
 function fromMongo(f: Fields): Comparable | undefined {
   const kind = kindOf(f.msg_type);
   if (kind === 'request') return { protocol: 'MongoDB', kind, type: str(f.op_code_name), resource: str(f.request) };
-  if (kind === 'response') return { protocol: 'MongoDB', kind, status: STATUS[f.status as string], code: num(f.response_code) };
+  if (kind === 'response')
+    return { protocol: 'MongoDB', kind, status: STATUS[f.status as string], code: num(f.response_code) };
   return undefined;
 }
 
@@ -131,7 +159,13 @@ function fromDubbo(f: Fields): Comparable | undefined {
 function fromMysql(j: Record<string, any>): Comparable | undefined {
   const kind = kindOf(j.msg_type);
   if (!kind) return undefined;
-  if (kind === 'request') return { protocol: 'MySQL', kind, type: MYSQL_COMMANDS[j.request_type] ?? String(j.request_type), resource: j.request_resource };
+  if (kind === 'request')
+    return {
+      protocol: 'MySQL',
+      kind,
+      type: MYSQL_COMMANDS[j.request_type] ?? String(j.request_type),
+      resource: j.request_resource,
+    };
   return { protocol: 'MySQL', kind, status: j.response_status };
 }
 
@@ -145,7 +179,13 @@ function fromDns(j: Record<string, any>): Comparable | undefined {
 function fromPostgres(j: Record<string, any>): Comparable | undefined {
   const kind = kindOf(j.msg_type);
   if (!kind) return undefined;
-  if (kind === 'request') return { protocol: 'PostgreSQL', kind, type: POSTGRES_TYPES[j.request_type] ?? j.request_type, resource: j.request_resource };
+  if (kind === 'request')
+    return {
+      protocol: 'PostgreSQL',
+      kind,
+      type: POSTGRES_TYPES[j.request_type] ?? j.request_type,
+      resource: j.request_resource,
+    };
   return { protocol: 'PostgreSQL', kind, status: j.status };
 }
 

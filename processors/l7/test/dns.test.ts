@@ -38,7 +38,9 @@ test('dns: NXDOMAIN is a client error, except while walking the cluster search p
   const [nx] = feed(dns, dns.createState({ l4: 'udp' }), [['toClient', answer(1, 'nope.example', 3)]]);
   assert.equal(nx.response_status, 'client_error');
   assert.equal(nx.response_code, 3);
-  const [search] = feed(dns, dns.createState({ l4: 'udp' }), [['toClient', answer(1, 'a.default.svc.cluster.local', 3)]]);
+  const [search] = feed(dns, dns.createState({ l4: 'udp' }), [
+    ['toClient', answer(1, 'a.default.svc.cluster.local', 3)],
+  ]);
   assert.equal(search.response_status, 'ok');
   const [fail] = feed(dns, dns.createState({ l4: 'udp' }), [['toClient', answer(1, 'x.example', 2)]]);
   assert.equal(fail.response_status, 'server_error');
@@ -48,8 +50,15 @@ test('dns: TCP frames reassemble across calls, two queries in one segment', () =
   const framed = (m: Uint8Array) => Uint8Array.from([m.length >> 8, m.length & 255, ...m]);
   const stream = Uint8Array.from([...framed(query(1, 'a.example', 1)), ...framed(query(2, 'b.example', 28))]);
   assert.equal(dns.infer(stream.subarray(0, 2 + query(1, 'a.example', 1).length), 'toServer'), true);
-  const out = feed(dns, dns.createState({ l4: 'tcp' }), pieces(stream, 5).map((c) => ['toServer', c]));
-  assert.deepEqual(out.map((m) => `${m.request_type} ${m.request_resource} ${m.request_id}`), ['A a.example 1', 'AAAA b.example 2']);
+  const out = feed(
+    dns,
+    dns.createState({ l4: 'tcp' }),
+    pieces(stream, 5).map((c) => ['toServer', c]),
+  );
+  assert.deepEqual(
+    out.map((m) => `${m.request_type} ${m.request_resource} ${m.request_id}`),
+    ['A a.example 1', 'AAAA b.example 2'],
+  );
 });
 
 test('dns: compression loops and truncated messages are errors, not hangs', () => {

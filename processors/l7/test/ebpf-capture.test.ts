@@ -15,25 +15,56 @@ import { L7Engine, PROTOCOL_PARSERS, type L7Record } from '../src/index.ts';
 const enc = new TextEncoder();
 
 /** One client-side event: `text` is what capture kept, `byteCount` what the syscall moved. */
-function clientEvent(direction: number, ms: number, text: string, byteCount = text.length, role: number = SocketRole.CLIENT): SocketEvent {
+function clientEvent(
+  direction: number,
+  ms: number,
+  text: string,
+  byteCount = text.length,
+  role: number = SocketRole.CLIENT,
+): SocketEvent {
   return {
-    kind: SocketEventKind.DATA, timestampNs: 1_700_000_000_000_000_000n + BigInt(ms) * 1_000_000n,
-    pid: 7, tid: 7, comm: 'redis-cli', fd: 3, socketId: 1n, l4Protocol: L4Protocol.TCP, role, direction,
-    localAddr: '127.0.0.1', localPort: 50000, remoteAddr: '127.0.0.1', remotePort: 6379, byteCount, payload: enc.encode(text),
+    kind: SocketEventKind.DATA,
+    timestampNs: 1_700_000_000_000_000_000n + BigInt(ms) * 1_000_000n,
+    pid: 7,
+    tid: 7,
+    comm: 'redis-cli',
+    fd: 3,
+    socketId: 1n,
+    l4Protocol: L4Protocol.TCP,
+    role,
+    direction,
+    localAddr: '127.0.0.1',
+    localPort: 50000,
+    remoteAddr: '127.0.0.1',
+    remotePort: 6379,
+    byteCount,
+    payload: enc.encode(text),
   };
 }
 
 /** The other end of the same connection, a forked server process capture could not place. */
 function unplacedServerEvent(direction: number, ms: number, text: string): SocketEvent {
-  return { ...clientEvent(direction, ms, text, text.length, SocketRole.UNKNOWN), comm: 'postgres', pid: 9, tid: 9, socketId: 2n,
-    localPort: 5432, remotePort: 50000 };
+  return {
+    ...clientEvent(direction, ms, text, text.length, SocketRole.UNKNOWN),
+    comm: 'postgres',
+    pid: 9,
+    tid: 9,
+    socketId: 2n,
+    localPort: 5432,
+    remotePort: 50000,
+  };
 }
 
 function engine(): { engine: L7Engine; records: L7Record[] } {
   const records: L7Record[] = [];
   const e = new L7Engine({
-    parsers: PROTOCOL_PARSERS, parse: {}, correlation: { syscall: true, request_id: true },
-    requestTimeoutNs: 30_000_000_000n, idleTimeoutNs: 120_000_000_000n, maxSessions: 100, maxPendingPerSession: 100,
+    parsers: PROTOCOL_PARSERS,
+    parse: {},
+    correlation: { syscall: true, request_id: true },
+    requestTimeoutNs: 30_000_000_000n,
+    idleTimeoutNs: 120_000_000_000n,
+    maxSessions: 100,
+    maxPendingPerSession: 100,
   });
   e.addSink((r) => records.push(...r));
   return { engine: e, records };
@@ -56,13 +87,21 @@ test('a Redis reply cut by the capture answers its command; the commands after i
     clientEvent(Direction.INGRESS, 8, '$-1\r\n'),
   ];
   e.ingest(SocketEventBatch.from('ebpf', events));
-  const seen = records.map((r) => [r.request?.request_type, r.response?.response_result ?? r.response?.response_status, r.unanswered]);
+  const seen = records.map((r) => [
+    r.request?.request_type,
+    r.response?.response_result ?? r.response?.response_status,
+    r.unanswered,
+  ]);
   assert.deepEqual(seen, [
     ['COMMAND', 'unknown', false],
     ['SET', records[1]?.response?.response_result, false],
     ['GET', records[2]?.response?.response_result, false],
   ]);
-  assert.notEqual(records[1].response?.response_result, records[2].response?.response_result, 'SET and GET got different replies');
+  assert.notEqual(
+    records[1].response?.response_result,
+    records[2].response?.response_result,
+    'SET and GET got different replies',
+  );
   assert.equal(e.sessionCount, 1, 'the connection was not given up on');
 });
 
@@ -70,13 +109,21 @@ test('bytes lost inside a body the parser skips change nothing', () => {
   const { engine: e, records } = engine();
   const body = 'x'.repeat(100_000);
   const reply = `$${body.length}\r\n${body}\r\n`;
-  e.ingest(SocketEventBatch.from('ebpf', [
-    clientEvent(Direction.EGRESS, 0, '*2\r\n$3\r\nGET\r\n$3\r\nbig\r\n'),
-    clientEvent(Direction.INGRESS, 1, reply.slice(0, 1024), reply.length),
-    clientEvent(Direction.EGRESS, 2, '*1\r\n$4\r\nPING\r\n'),
-    clientEvent(Direction.INGRESS, 3, '+PONG\r\n'),
-  ]));
-  assert.deepEqual(records.map((r) => [r.request?.request_type, r.response?.response_status]), [['GET', 'ok'], ['PING', 'ok']]);
+  e.ingest(
+    SocketEventBatch.from('ebpf', [
+      clientEvent(Direction.EGRESS, 0, '*2\r\n$3\r\nGET\r\n$3\r\nbig\r\n'),
+      clientEvent(Direction.INGRESS, 1, reply.slice(0, 1024), reply.length),
+      clientEvent(Direction.EGRESS, 2, '*1\r\n$4\r\nPING\r\n'),
+      clientEvent(Direction.INGRESS, 3, '+PONG\r\n'),
+    ]),
+  );
+  assert.deepEqual(
+    records.map((r) => [r.request?.request_type, r.response?.response_status]),
+    [
+      ['GET', 'ok'],
+      ['PING', 'ok'],
+    ],
+  );
   assert.equal(e.counters.parseErrors, 0);
 });
 
@@ -84,25 +131,32 @@ test('a socket of unknown role is the server when the first bytes it reads are a
   const { engine: e, records } = engine();
   const query = 'Q\u0000\u0000\u0000\rselect 1\u0000';
   const answer = 'C\u0000\u0000\u0000\rSELECT 1\u0000Z\u0000\u0000\u0000\u0005I';
-  e.ingest(SocketEventBatch.from('ebpf', [
-    unplacedServerEvent(Direction.INGRESS, 0, query),
-    unplacedServerEvent(Direction.EGRESS, 1, answer),
-    { ...clientEvent(Direction.EGRESS, 2, query, query.length, SocketRole.UNKNOWN), socketId: 3n },
-    { ...clientEvent(Direction.INGRESS, 3, answer, answer.length, SocketRole.UNKNOWN), socketId: 3n },
-  ]));
-  assert.deepEqual(records.map((r) => [r.conn.comm, r.conn.role, r.protocol, r.request?.request_type, r.response?.response_status]), [
-    ['postgres', 'server', 'PostgreSQL', 'Query', 'ok'],
-    ['redis-cli', 'client', 'PostgreSQL', 'Query', 'ok'],
-  ]);
+  e.ingest(
+    SocketEventBatch.from('ebpf', [
+      unplacedServerEvent(Direction.INGRESS, 0, query),
+      unplacedServerEvent(Direction.EGRESS, 1, answer),
+      { ...clientEvent(Direction.EGRESS, 2, query, query.length, SocketRole.UNKNOWN), socketId: 3n },
+      { ...clientEvent(Direction.INGRESS, 3, answer, answer.length, SocketRole.UNKNOWN), socketId: 3n },
+    ]),
+  );
+  assert.deepEqual(
+    records.map((r) => [r.conn.comm, r.conn.role, r.protocol, r.request?.request_type, r.response?.response_status]),
+    [
+      ['postgres', 'server', 'PostgreSQL', 'Query', 'ok'],
+      ['redis-cli', 'client', 'PostgreSQL', 'Query', 'ok'],
+    ],
+  );
 });
 
 test('a socket of unknown role whose first bytes are a response is the end that answers', () => {
   const { engine: e, records } = engine();
-  e.ingest(SocketEventBatch.from('ebpf', [
-    clientEvent(Direction.EGRESS, 0, 'HTTP/1.1 204 No Content\r\n\r\n', 25, SocketRole.UNKNOWN),
-    clientEvent(Direction.INGRESS, 1, 'GET /next HTTP/1.1\r\nHost: a\r\n\r\n', 33, SocketRole.UNKNOWN),
-    clientEvent(Direction.EGRESS, 2, 'HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n', 38, SocketRole.UNKNOWN),
-  ]));
+  e.ingest(
+    SocketEventBatch.from('ebpf', [
+      clientEvent(Direction.EGRESS, 0, 'HTTP/1.1 204 No Content\r\n\r\n', 25, SocketRole.UNKNOWN),
+      clientEvent(Direction.INGRESS, 1, 'GET /next HTTP/1.1\r\nHost: a\r\n\r\n', 33, SocketRole.UNKNOWN),
+      clientEvent(Direction.EGRESS, 2, 'HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n', 38, SocketRole.UNKNOWN),
+    ]),
+  );
   assert.ok(records.every((r) => r.conn.role === 'server'));
   assert.deepEqual(records.at(-1)?.request?.request_resource, '/next');
   assert.equal(records.at(-1)?.response?.response_code, 200);
@@ -112,26 +166,40 @@ test("a server that reads and answers the request before the client's write retu
   const { engine: e, records } = engine();
   const request = 'GET /early HTTP/1.1\r\nHost: a\r\n\r\n';
   const response = 'HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n';
-  const server = (direction: number, ms: number, text: string) => ({ ...unplacedServerEvent(direction, ms, text), role: SocketRole.SERVER, comm: 'nginx' });
-  const client = (direction: number, ms: number, text: string) => ({ ...clientEvent(direction, ms, text), comm: 'curl', remotePort: 5432 });
-  e.ingest(SocketEventBatch.from('ebpf', [
-    server(Direction.INGRESS, 0, request),
-    server(Direction.EGRESS, 1, response),
-    client(Direction.EGRESS, 2, request),
-    client(Direction.INGRESS, 3, response),
-    // the next request on the same connection, in the usual order, has its own parent
-    client(Direction.EGRESS, 4, request),
-    server(Direction.INGRESS, 5, request),
-    server(Direction.EGRESS, 6, response),
-    client(Direction.INGRESS, 7, response),
-  ]));
+  const server = (direction: number, ms: number, text: string) => ({
+    ...unplacedServerEvent(direction, ms, text),
+    role: SocketRole.SERVER,
+    comm: 'nginx',
+  });
+  const client = (direction: number, ms: number, text: string) => ({
+    ...clientEvent(direction, ms, text),
+    comm: 'curl',
+    remotePort: 5432,
+  });
+  e.ingest(
+    SocketEventBatch.from('ebpf', [
+      server(Direction.INGRESS, 0, request),
+      server(Direction.EGRESS, 1, response),
+      client(Direction.EGRESS, 2, request),
+      client(Direction.INGRESS, 3, response),
+      // the next request on the same connection, in the usual order, has its own parent
+      client(Direction.EGRESS, 4, request),
+      server(Direction.INGRESS, 5, request),
+      server(Direction.EGRESS, 6, response),
+      client(Direction.INGRESS, 7, response),
+    ]),
+  );
   const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
   const servers = records.filter((r) => r.conn.role === 'server');
   const clients = records.filter((r) => r.conn.role === 'client');
   assert.equal(servers.length, 2);
   assert.equal(clients.length, 2);
   for (const [i, s] of servers.entries()) {
-    assert.equal(hex(s.ids.parentSpanId), hex(clients[i].ids.spanId), `server span ${i} has client span ${i} as parent`);
+    assert.equal(
+      hex(s.ids.parentSpanId),
+      hex(clients[i].ids.spanId),
+      `server span ${i} has client span ${i} as parent`,
+    );
     assert.equal(hex(s.ids.traceId), hex(clients[i].ids.traceId));
   }
   assert.notEqual(hex(servers[0].ids.traceId), hex(servers[1].ids.traceId));
@@ -140,14 +208,23 @@ test("a server that reads and answers the request before the client's write retu
 test('a request read a byte at a time is recognised once its bytes are together', () => {
   const { engine: e, records } = engine();
   const body = '\u0000\u0004MQTT\u0004\u0002\u0000\u003c\u0000\u0004live';
-  const server = (direction: number, ms: number, text: string) => ({ ...unplacedServerEvent(direction, ms, text), role: SocketRole.SERVER, comm: 'mosquitto' });
-  e.ingest(SocketEventBatch.from('ebpf', [
-    server(Direction.INGRESS, 0, '\u0010'),
-    server(Direction.INGRESS, 1, String.fromCharCode(body.length)),
-    server(Direction.INGRESS, 2, body),
-    server(Direction.EGRESS, 3, '\u0020\u0002\u0000\u0000'),
-  ]));
-  assert.deepEqual(records.map((r) => [r.protocol, r.request?.request_type, r.response?.request_type ?? r.response?.response_status]), [['MQTT', 'CONNECT', records[0]?.response?.request_type ?? 'ok']]);
+  const server = (direction: number, ms: number, text: string) => ({
+    ...unplacedServerEvent(direction, ms, text),
+    role: SocketRole.SERVER,
+    comm: 'mosquitto',
+  });
+  e.ingest(
+    SocketEventBatch.from('ebpf', [
+      server(Direction.INGRESS, 0, '\u0010'),
+      server(Direction.INGRESS, 1, String.fromCharCode(body.length)),
+      server(Direction.INGRESS, 2, body),
+      server(Direction.EGRESS, 3, '\u0020\u0002\u0000\u0000'),
+    ]),
+  );
+  assert.deepEqual(
+    records.map((r) => [r.protocol, r.request?.request_type, r.response?.request_type ?? r.response?.response_status]),
+    [['MQTT', 'CONNECT', records[0]?.response?.request_type ?? 'ok']],
+  );
   assert.equal(records[0].request?.attributes['messaging.client.id'], 'live');
   assert.equal(records[0].startNs, 1_700_000_000_000_000_000n, 'the request began with its first byte');
 });

@@ -12,7 +12,17 @@ import { SocketEventKind } from '@flowtel/pdata';
 import type { Direction, ProtocolParser } from '../src/parser.ts';
 import { PROTOCOL_PARSERS } from '../src/protocols/index.ts';
 
-const captures = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..', 'shared', 'testdata', 'deepflow', 'flow_generator');
+const captures = resolve(
+  dirname(fileURLToPath(import.meta.url)),
+  '..',
+  '..',
+  '..',
+  '..',
+  'shared',
+  'testdata',
+  'deepflow',
+  'flow_generator',
+);
 const SEED = Number(process.env.L7_FUZZ_SEED ?? 20261124);
 const ITERATIONS = Number(process.env.L7_FUZZ_ITERATIONS ?? 3000);
 /** What one connection's parser state may hold at most (buffers, tables, pending requests). */
@@ -42,9 +52,9 @@ function retainedBytes(root: unknown): number {
     if (v === null || typeof v !== 'object' || seen.has(v)) continue;
     seen.add(v);
     if (ArrayBuffer.isView(v)) total += v.byteLength;
-    else if (v instanceof Map) for (const [k, x] of v) stack.push(k, x), (total += 16);
-    else if (v instanceof Set) for (const x of v) stack.push(x), (total += 16);
-    else for (const x of Object.values(v)) stack.push(x), (total += 8);
+    else if (v instanceof Map) for (const [k, x] of v) (stack.push(k, x), (total += 16));
+    else if (v instanceof Set) for (const x of v) (stack.push(x), (total += 16));
+    else for (const x of Object.values(v)) (stack.push(x), (total += 8));
   }
   return total;
 }
@@ -55,7 +65,10 @@ function seedPayloads(): Uint8Array[] {
   for (const dir of readdirSync(captures, { withFileTypes: true }).filter((d) => d.isDirectory())) {
     for (const file of readdirSync(join(captures, dir.name)).filter((f) => f.endsWith('.pcap'))) {
       try {
-        const events = readCaptureFile(join(captures, dir.name, file), { perspective: 'client', roles: 'first-packet' });
+        const events = readCaptureFile(join(captures, dir.name, file), {
+          perspective: 'client',
+          roles: 'first-packet',
+        });
         for (const e of events.filter((x) => x.kind === SocketEventKind.DATA && x.payload.length > 0).slice(0, 6)) {
           seeds.push(Uint8Array.from(e.payload.subarray(0, 4096)));
         }
@@ -80,7 +93,8 @@ function mutate(rand: () => number, seeds: Uint8Array[]): Uint8Array {
     }
     case 2: {
       const s = pick().slice();
-      for (let i = 0, n = 1 + Math.floor(rand() * 8); i < n && s.length > 0; i++) s[Math.floor(rand() * s.length)] ^= 1 << Math.floor(rand() * 8);
+      for (let i = 0, n = 1 + Math.floor(rand() * 8); i < n && s.length > 0; i++)
+        s[Math.floor(rand() * s.length)] ^= 1 << Math.floor(rand() * 8);
       return s;
     }
     case 3: {
@@ -144,7 +158,8 @@ for (const parser of PROTOCOL_PARSERS) {
     const start = seeds.find((s) => parser.infer(s, 'toServer')) ?? Uint8Array.from([0x2a, 0x31, 0x0d, 0x0a]);
     call('parse', parser, () => parser.parse(start.subarray(0, Math.max(1, start.length - 1)), 'toServer', state));
     const filler = Uint8Array.from({ length: 64 * 1024 }, () => 0x41 + Math.floor(rand() * 26));
-    for (let i = 0; i < 128; i++) call('parse', parser, () => parser.parse(filler, i % 3 === 0 ? 'toClient' : 'toServer', state));
+    for (let i = 0; i < 128; i++)
+      call('parse', parser, () => parser.parse(filler, i % 3 === 0 ? 'toClient' : 'toServer', state));
     const size = retainedBytes(state);
     assert.ok(size <= MAX_STATE_BYTES, `${parser.name} state grew to ${size} bytes`);
   });

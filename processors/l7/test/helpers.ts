@@ -37,7 +37,12 @@ export function pieces(b: Uint8Array, size: number): Uint8Array[] {
  * parse(), the rest is reported to gap(). Returns every message, from parse and from gap, in
  * order; a parse failure or a LOST gap fails the test.
  */
-export function feedHeads<S>(parser: ProtocolParser<S>, state: S, head: number, chunks: Array<[Direction, Uint8Array]>): L7Message[] {
+export function feedHeads<S>(
+  parser: ProtocolParser<S>,
+  state: S,
+  head: number,
+  chunks: Array<[Direction, Uint8Array]>,
+): L7Message[] {
   const out: L7Message[] = [];
   for (const [direction, chunk] of chunks) {
     out.push(...feed(parser, state, [[direction, chunk.subarray(0, head)]]));

@@ -50,11 +50,15 @@ test('http1 live: node http client and server over keep-alive connections', asyn
   // so the connections' messages in order are the calls in order.
   assert.ok(tap.connections.length < 6, `${tap.connections.length} connections for 6 calls: keep-alive was used`);
   const out = tap.connections.flatMap((chunks) => feed(http1, http1.createState(), chunks));
-  assert.deepEqual(out.filter((m) => m.kind === 'request').map((m) => `${m.request_type} ${m.request_resource}`), [
-    'GET /plain?q=1', 'GET /chunked', 'POST /upload', 'PUT /continue', 'HEAD /plain', 'DELETE /fail',
-  ]);
+  assert.deepEqual(
+    out.filter((m) => m.kind === 'request').map((m) => `${m.request_type} ${m.request_resource}`),
+    ['GET /plain?q=1', 'GET /chunked', 'POST /upload', 'PUT /continue', 'HEAD /plain', 'DELETE /fail'],
+  );
   const responses = out.filter((m) => m.kind === 'response');
-  assert.deepEqual(responses.map((m) => m.response_code), [200, 200, 200, 200, 200, 500]);
+  assert.deepEqual(
+    responses.map((m) => m.response_code),
+    [200, 200, 200, 200, 200, 500],
+  );
   assert.equal(responses[5].response_status, 'server_error');
   assert.equal(responses[5].response_exception, 'Kaputt');
   assert.equal(out[0].attributes['server.port'], tap.port);

@@ -14,7 +14,12 @@ test('http1: infers requests and responses, rejects other protocols', () => {
 test('http1: request and response fields follow DeepFlow and the semantic conventions', () => {
   const state = http1.createState();
   const [req, resp] = feed(http1, state, [
-    ['toServer', bytes('POST /query?1590632942 HTTP/1.1\r\nHost: example.com:8080\r\nContent-Length: 4\r\nTraceparent: 00-abc-def-01\r\n\r\nbody')],
+    [
+      'toServer',
+      bytes(
+        'POST /query?1590632942 HTTP/1.1\r\nHost: example.com:8080\r\nContent-Length: 4\r\nTraceparent: 00-abc-def-01\r\n\r\nbody',
+      ),
+    ],
     ['toClient', bytes('HTTP/1.1 404 Not Found\r\nContent-Length: 3\r\n\r\nnop')],
   ]);
   assert.equal(req.kind, 'request');
@@ -34,7 +39,8 @@ test('http1: request and response fields follow DeepFlow and the semantic conven
 
 test('http1: on a keep-alive connection each request has its own target, Host and User-Agent, repeated or changed', () => {
   const state = http1.createState();
-  const request = (target: string, host: string, agent: string) => bytes(`GET ${target} HTTP/1.1\r\nHost: ${host}\r\nUser-Agent: ${agent}\r\n\r\n`);
+  const request = (target: string, host: string, agent: string) =>
+    bytes(`GET ${target} HTTP/1.1\r\nHost: ${host}\r\nUser-Agent: ${agent}\r\n\r\n`);
   const out = feed(http1, state, [
     ['toServer', request('/a?x=1', 'one:80', 'curl/8')],
     ['toServer', request('/a?x=1', 'one:80', 'curl/8')],
@@ -44,7 +50,13 @@ test('http1: on a keep-alive connection each request has its own target, Host an
   ]);
   const seen = out
     .filter((m) => m.kind === 'request')
-    .map((m) => [m.endpoint, m.attributes['url.query'], m.attributes['server.address'], m.attributes['server.port'], m.attributes['user_agent.original']]);
+    .map((m) => [
+      m.endpoint,
+      m.attributes['url.query'],
+      m.attributes['server.address'],
+      m.attributes['server.port'],
+      m.attributes['user_agent.original'],
+    ]);
   assert.deepEqual(seen, [
     ['/a', 'x=1', 'one', 80, 'curl/8'],
     ['/a', 'x=1', 'one', 80, 'curl/8'],
@@ -52,7 +64,11 @@ test('http1: on a keep-alive connection each request has its own target, Host an
     ['/b', undefined, 'one', 81, 'curl/9'],
   ]);
   const response = out.find((m) => m.kind === 'response')!;
-  assert.equal(response.attributes['http.response.body.size'], undefined, 'a Content-Length that is not a number is no length');
+  assert.equal(
+    response.attributes['http.response.body.size'],
+    undefined,
+    'a Content-Length that is not a number is no length',
+  );
 });
 
 test('http1: keep-alive and pipelining with bodies split at every byte', () => {
@@ -120,12 +136,18 @@ test('http1: bytes lost inside a skipped body (eBPF keeps only the head of a pay
   ]);
   http1.gap!(state, 'toClient', 5000 - 60);
   out.push(...feed(http1, state, [['toClient', bytes('HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n')]]));
-  assert.deepEqual(out.map((m) => m.request_resource ?? m.response_code), ['/big', '/next', 200, 404]);
+  assert.deepEqual(
+    out.map((m) => m.request_resource ?? m.response_code),
+    ['/big', '/next', 200, 404],
+  );
   // A gap where the parser expected a message start: it drops the partial header and resynchronises.
   feed(http1, state, [['toClient', bytes('HTTP/1.1 200 OK\r\nContent-')]]);
   http1.gap!(state, 'toClient', 100);
   const after = feed(http1, state, [['toClient', bytes('HTTP/1.1 204 No Content\r\n\r\n')]]);
-  assert.deepEqual(after.map((m) => m.response_code), [204]);
+  assert.deepEqual(
+    after.map((m) => m.response_code),
+    [204],
+  );
 });
 
 test('http1: after 101 Switching Protocols the connection carries another protocol, quietly', () => {
@@ -136,7 +158,10 @@ test('http1: after 101 Switching Protocols the connection carries another protoc
     ['toServer', Uint8Array.from([0x81, 0x85, 1, 2, 3, 4, 5, 6, 7, 8, 9])],
     ['toClient', bytes('HTTP/1.1 200 looks like http but is websocket payload\r\n\r\n')],
   ]);
-  assert.deepEqual(out.map((m) => m.request_resource ?? m.response_code), ['/ws', 101]);
+  assert.deepEqual(
+    out.map((m) => m.request_resource ?? m.response_code),
+    ['/ws', 101],
+  );
 });
 
 // What eBPF keeps of each syscall by default: the first 1 KiB.
@@ -146,7 +171,9 @@ const CAPTURED = 'flowtel.l7.request.captured_bytes';
 test('http1: a request whose header block outgrew the captured head is read from the head, and the connection stays in step', () => {
   const state = http1.createState({ captureHeaders: ['user-agent', 'x-tail'] });
   const cookie = `Cookie: session=${'c'.repeat(2048)}\r\n`;
-  const big = bytes(`GET /bigheader?x=1 HTTP/1.1\r\nHost: shop.local:8080\r\nUser-Agent: curl/8.5.0\r\ntraceparent: 00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01\r\n${cookie}X-Tail: after-the-cut\r\n\r\n`);
+  const big = bytes(
+    `GET /bigheader?x=1 HTTP/1.1\r\nHost: shop.local:8080\r\nUser-Agent: curl/8.5.0\r\ntraceparent: 00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01\r\n${cookie}X-Tail: after-the-cut\r\n\r\n`,
+  );
   const out = feedHeads(http1, state, HEAD, [
     ['toServer', bytes('GET /small HTTP/1.1\r\nHost: shop.local:8080\r\n\r\n')],
     ['toClient', bytes('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok')],
@@ -155,7 +182,10 @@ test('http1: a request whose header block outgrew the captured head is read from
     ['toServer', bytes('GET /next HTTP/1.1\r\nHost: shop.local:8080\r\n\r\n')],
     ['toClient', bytes('HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n')],
   ]);
-  assert.deepEqual(out.map((m) => m.request_resource ?? m.response_code), ['/small', 200, '/bigheader?x=1', 404, '/next', 200]);
+  assert.deepEqual(
+    out.map((m) => m.request_resource ?? m.response_code),
+    ['/small', 200, '/bigheader?x=1', 404, '/next', 200],
+  );
   const cut = out[2];
   assert.equal(cut.request_type, 'GET');
   assert.equal(cut.endpoint, '/bigheader');
@@ -176,11 +206,16 @@ test('http1: a request whose header block outgrew the captured head is read from
 
 test('http1: a header cut inside its value is left out, and a cut secret header is still redacted', () => {
   const token = `Bearer ${'t'.repeat(3000)}`;
-  const request = bytes(`GET /auth HTTP/1.1\r\nHost: a\r\nUser-Agent: ${'u'.repeat(900)}\r\nAuthorization: ${token}\r\n\r\n`);
+  const request = bytes(
+    `GET /auth HTTP/1.1\r\nHost: a\r\nUser-Agent: ${'u'.repeat(900)}\r\nAuthorization: ${token}\r\n\r\n`,
+  );
   const cutAt = Buffer.from(request).indexOf('Bearer ') + 20; // inside the token
   for (const redact of [true, false]) {
     const state = http1.createState({ redact, captureHeaders: ['authorization', 'user-agent'] });
-    const out = feedHeads(http1, state, cutAt, [['toServer', request], ['toClient', bytes('HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n')]]);
+    const out = feedHeads(http1, state, cutAt, [
+      ['toServer', request],
+      ['toClient', bytes('HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n')],
+    ]);
     assert.equal(out.length, 2);
     const [req] = out;
     assert.equal(req.attributes['http.request.header.user-agent'], 'u'.repeat(900));
@@ -201,7 +236,10 @@ test('http1: a request line cut inside a long URL gives the method and the part 
     ['toServer', bytes('GET /after HTTP/1.1\r\n\r\n')],
     ['toClient', bytes('HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n')],
   ]);
-  assert.deepEqual(out.map((m) => m.request_type ?? m.response_code), ['GET', 414, 'GET', 200]);
+  assert.deepEqual(
+    out.map((m) => m.request_type ?? m.response_code),
+    ['GET', 414, 'GET', 200],
+  );
   const [cut] = out;
   assert.equal(cut.endpoint, '/search');
   assert.equal(cut.request_resource, url.slice(0, HEAD - 4));
@@ -217,12 +255,20 @@ test('http1: a large body past the head is skipped by its length; a response who
   const state = http1.createState();
   const setCookie = `Set-Cookie: s=${'v'.repeat(3000)}\r\n`;
   const out = feedHeads(http1, state, HEAD, [
-    ['toServer', bytes(`POST /orders HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\nContent-Length: ${json.length}\r\n\r\n${json}`)],
+    [
+      'toServer',
+      bytes(
+        `POST /orders HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\nContent-Length: ${json.length}\r\n\r\n${json}`,
+      ),
+    ],
     ['toClient', bytes(`HTTP/1.1 201 Created\r\n${setCookie}Content-Length: 2\r\n\r\nok`)],
     ['toServer', bytes('GET /after HTTP/1.1\r\n\r\n')],
     ['toClient', bytes('HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n')],
   ]);
-  assert.deepEqual(out.map((m) => m.request_resource ?? m.response_code), ['/orders', 201, '/after', 200]);
+  assert.deepEqual(
+    out.map((m) => m.request_resource ?? m.response_code),
+    ['/orders', 201, '/after', 200],
+  );
   assert.equal(out[0].captured, undefined, 'the header block was whole: the body is never read anyway');
   assert.equal(out[0].attributes['http.request.body.size'], json.length);
   assert.equal(out[1].captured, HEAD);
@@ -240,5 +286,8 @@ test('http1: a gap that cuts the framing of a chunked body resynchronises at the
     ['toServer', bytes('GET /after HTTP/1.1\r\n\r\n')],
     ['toClient', bytes('HTTP/1.1 304 Not Modified\r\n\r\n')],
   ]);
-  assert.deepEqual(out.map((m) => m.request_resource ?? m.response_code), ['/stream', 200, '/after', 304]);
+  assert.deepEqual(
+    out.map((m) => m.request_resource ?? m.response_code),
+    ['/stream', 200, '/after', 304],
+  );
 });

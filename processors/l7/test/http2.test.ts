@@ -11,13 +11,24 @@ import { tapProxy } from './tap-proxy.ts';
 test('hpack: RFC 7541 C.4 requests with Huffman coding and the dynamic table', () => {
   const decoder = new HpackDecoder();
   assert.deepEqual(decoder.decode(hex('8286 8441 8cf1 e3c2 e5f2 3a6b a0ab 90f4 ff')), [
-    [':method', 'GET'], [':scheme', 'http'], [':path', '/'], [':authority', 'www.example.com'],
+    [':method', 'GET'],
+    [':scheme', 'http'],
+    [':path', '/'],
+    [':authority', 'www.example.com'],
   ]);
   assert.deepEqual(decoder.decode(hex('8286 84be 5886 a8eb 1064 9cbf')), [
-    [':method', 'GET'], [':scheme', 'http'], [':path', '/'], [':authority', 'www.example.com'], ['cache-control', 'no-cache'],
+    [':method', 'GET'],
+    [':scheme', 'http'],
+    [':path', '/'],
+    [':authority', 'www.example.com'],
+    ['cache-control', 'no-cache'],
   ]);
   assert.deepEqual(decoder.decode(hex('8287 85bf 400a 6375 7374 6f6d 2d6b 6579 8925 a849 e95b b8e8 b4bf')), [
-    [':method', 'GET'], [':scheme', 'https'], [':path', '/index.html'], [':authority', 'www.example.com'], ['custom-key', 'custom-value'],
+    [':method', 'GET'],
+    [':scheme', 'https'],
+    [':path', '/index.html'],
+    [':authority', 'www.example.com'],
+    ['custom-key', 'custom-value'],
   ]);
   assert.throws(() => huffmanDecode(hex('ff ff ff ff')), /EOS|padding|invalid/);
   assert.throws(() => new HpackDecoder().decode(hex('3fe1ffffff0f')), /dynamic table size|overflow/);
@@ -45,7 +56,11 @@ test('http2: node http2 client and server through a tap: requests, responses, HP
     const client = http2.connect(`http://127.0.0.1:${port}`);
     const get = (path: string, extra: Record<string, string> = {}) =>
       new Promise<void>((resolve, reject) => {
-        const req = client.request({ ':path': path, traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01', ...extra });
+        const req = client.request({
+          ':path': path,
+          traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
+          ...extra,
+        });
         req.on('error', reject);
         req.resume();
         req.on('end', () => resolve());
@@ -60,18 +75,35 @@ test('http2: node http2 client and server through a tap: requests, responses, HP
   const out = feed(parser, parser.createState(), chunks);
   const requests = out.filter((m) => m.kind === 'request');
   const responses = out.filter((m) => m.kind === 'response');
-  assert.deepEqual(requests.map((m) => [m.protocol, m.request_type, m.request_resource]), [
-    ['HTTP2', 'GET', '/hello?x=1'], ['HTTP2', 'GET', '/missing/thing'], ['HTTP2', 'GET', '/hello?x=2'],
-  ]);
+  assert.deepEqual(
+    requests.map((m) => [m.protocol, m.request_type, m.request_resource]),
+    [
+      ['HTTP2', 'GET', '/hello?x=1'],
+      ['HTTP2', 'GET', '/missing/thing'],
+      ['HTTP2', 'GET', '/hello?x=2'],
+    ],
+  );
   assert.equal(requests[0].attributes['url.path'], '/hello');
   assert.equal(requests[0].attributes['server.address'], '127.0.0.1');
   assert.equal(requests[2].trace_context?.traceparent, '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01');
-  assert.deepEqual(responses.map((m) => [m.response_code, m.response_status, m.pair_key]), [
-    [200, 'ok', requests[0].pair_key], [404, 'client_error', requests[1].pair_key], [200, 'ok', requests[2].pair_key],
-  ]);
+  assert.deepEqual(
+    responses.map((m) => [m.response_code, m.response_status, m.pair_key]),
+    [
+      [200, 'ok', requests[0].pair_key],
+      [404, 'client_error', requests[1].pair_key],
+      [200, 'ok', requests[2].pair_key],
+    ],
+  );
   // Same bytes, cut into 7-byte pieces: reassembly gives the same result.
-  const split = feed(parser, parser.createState(), chunks.flatMap(([d, c]) => pieces(c, 7).map((p) => [d, p] as [typeof d, Uint8Array])));
-  assert.deepEqual(split.map((m) => m.request_resource ?? m.response_code), out.map((m) => m.request_resource ?? m.response_code));
+  const split = feed(
+    parser,
+    parser.createState(),
+    chunks.flatMap(([d, c]) => pieces(c, 7).map((p) => [d, p] as [typeof d, Uint8Array])),
+  );
+  assert.deepEqual(
+    split.map((m) => m.request_resource ?? m.response_code),
+    out.map((m) => m.request_resource ?? m.response_code),
+  );
 });
 
 const echoService: grpc.ServiceDefinition = {
@@ -97,7 +129,9 @@ test('grpc: grpc-js unary calls through a tap: service, method, grpc-status', as
     },
   });
   const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) =>
+      err ? reject(err) : resolve(p),
+    ),
   );
   const chunks = await withTap(port, async (tapPort) => {
     const Client = grpc.makeGenericClientConstructor(echoService, 'Echo');
@@ -120,15 +154,24 @@ test('grpc: grpc-js unary calls through a tap: service, method, grpc-status', as
     assert.equal(r.attributes['rpc.service'], 'demo.v1.Echo');
     assert.equal(r.attributes['rpc.method'], 'Say');
   }
-  assert.deepEqual(responses.map((m) => [m.response_code, m.response_status, m.attributes['rpc.grpc.status_code']]), [
-    [0, 'ok', 0], [5, 'client_error', 5], [13, 'server_error', 13],
-  ]);
+  assert.deepEqual(
+    responses.map((m) => [m.response_code, m.response_status, m.attributes['rpc.grpc.status_code']]),
+    [
+      [0, 'ok', 0],
+      [5, 'client_error', 5],
+      [13, 'server_error', 13],
+    ],
+  );
   assert.equal(responses[1].response_exception, 'no such greeting');
 });
 
 test('http2: a corrupt header block is dropped, an oversized header frame is an error', () => {
   const state = parser.createState();
-  const corrupt = parser.parse(hex('505249202a20485454502f322e300d0a0d0a534d0d0a0d0a 000004 01 05 00000001 ffffffff'), 'toServer', state);
+  const corrupt = parser.parse(
+    hex('505249202a20485454502f322e300d0a0d0a534d0d0a0d0a 000004 01 05 00000001 ffffffff'),
+    'toServer',
+    state,
+  );
   assert.deepEqual(corrupt, []);
   const oversized = parser.parse(hex('ffffff 09 00 00000001'), 'toServer', state);
   assert.ok(!Array.isArray(oversized) && oversized.kind === 'error');
@@ -157,7 +200,9 @@ test('grpc: a server stream is one request and one response, ended by the traile
     },
   });
   const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) =>
+      err ? reject(err) : resolve(p),
+    ),
   );
   const chunks = await withTap(port, async (tapPort) => {
     const Client = grpc.makeGenericClientConstructor(streamService, 'Feed');
@@ -180,12 +225,15 @@ test('grpc: a server stream is one request and one response, ended by the traile
   });
   server.forceShutdown();
   const out = feed(parser, parser.createState(), chunks);
-  assert.deepEqual(out.map((m) => [m.kind, m.protocol, m.request_resource, m.response_code, m.response_status]), [
-    ['request', 'gRPC', '/demo.v1.Feed/Watch', undefined, undefined],
-    ['response', 'gRPC', undefined, 0, 'ok'],
-    ['request', 'gRPC', '/demo.v1.Feed/Watch', undefined, undefined],
-    ['response', 'gRPC', undefined, undefined, 'client_error'],
-  ]);
+  assert.deepEqual(
+    out.map((m) => [m.kind, m.protocol, m.request_resource, m.response_code, m.response_status]),
+    [
+      ['request', 'gRPC', '/demo.v1.Feed/Watch', undefined, undefined],
+      ['response', 'gRPC', undefined, 0, 'ok'],
+      ['request', 'gRPC', '/demo.v1.Feed/Watch', undefined, undefined],
+      ['response', 'gRPC', undefined, undefined, 'client_error'],
+    ],
+  );
   assert.equal(out[1].pair_key, out[0].pair_key);
   assert.ok((out[1].size ?? 0) > 5 * 5, 'the streamed messages count in the response size');
   assert.equal(out[3].response_exception, 'RST_STREAM CANCEL');
@@ -193,14 +241,20 @@ test('grpc: a server stream is one request and one response, ended by the traile
 
 test('hpack: after lost header bytes, entries inserted since decode, older ones are unknown until the table is full or emptied', () => {
   // a literal with incremental indexing (name and value under 127 bytes, no Huffman)
-  const literal = (name: string, value: string) => Uint8Array.from([0x40, name.length, ...Buffer.from(name), value.length, ...Buffer.from(value)]);
+  const literal = (name: string, value: string) =>
+    Uint8Array.from([0x40, name.length, ...Buffer.from(name), value.length, ...Buffer.from(value)]);
   const decoder = new HpackDecoder();
   decoder.decode(literal('custom-key', 'custom-header'));
   decoder.lostSync();
   assert.equal(decoder.partial, true);
   // a new literal (inserted: index 62), then a reference to it and one to what came before the loss
   const fields = decoder.decode(Uint8Array.from([...literal('new', 'v'), 0xbe, 0xbf, 0x82]));
-  assert.deepEqual(fields, [['new', 'v'], ['new', 'v'], ['', ''], [':method', 'GET']]);
+  assert.deepEqual(fields, [
+    ['new', 'v'],
+    ['new', 'v'],
+    ['', ''],
+    [':method', 'GET'],
+  ]);
   assert.equal(decoder.unknownReferences, 1);
   assert.equal(decoder.partial, true);
   decoder.decode(hex('20')); // the encoder empties its table: nothing unknown can be referenced
@@ -209,7 +263,16 @@ test('hpack: after lost header bytes, entries inserted since decode, older ones 
   filling.lostSync();
   // 4 entries of 1,000 + 32 bytes: with the default 4,096-byte table nothing older fits beside them
   // value length 997 as an HPACK integer with a 7-bit prefix: 127, then 870 in 7-bit groups
-  const entry = (i: number) => Uint8Array.from([0x40, 3, ...Buffer.from(`k-${i}`), 0x7f, 0x80 | (870 & 0x7f), 870 >> 7, ...Buffer.alloc(997, 0x61)]);
+  const entry = (i: number) =>
+    Uint8Array.from([
+      0x40,
+      3,
+      ...Buffer.from(`k-${i}`),
+      0x7f,
+      0x80 | (870 & 0x7f),
+      870 >> 7,
+      ...Buffer.alloc(997, 0x61),
+    ]);
   for (let i = 0; i < 3; i++) filling.decode(entry(i));
   assert.equal(filling.partial, true);
   filling.decode(entry(3));
@@ -242,13 +305,27 @@ test('http2: a request whose header block outgrew the capture head is read from 
   server.close();
   const out = feedHeads(parser, parser.createState({ captureHeaders: ['x-tenant'] }), 1024, chunks);
   const requests = out.filter((m) => m.kind === 'request');
-  assert.deepEqual(requests.map((m) => [m.request_type, m.request_resource]), [['GET', '/first'], ['GET', '/big'], ['GET', '/after-1'], ['GET', '/after-2']]);
-  assert.deepEqual(out.filter((m) => m.kind === 'response').map((m) => m.response_code), [200, 200, 200, 200]);
+  assert.deepEqual(
+    requests.map((m) => [m.request_type, m.request_resource]),
+    [
+      ['GET', '/first'],
+      ['GET', '/big'],
+      ['GET', '/after-1'],
+      ['GET', '/after-2'],
+    ],
+  );
+  assert.deepEqual(
+    out.filter((m) => m.kind === 'response').map((m) => m.response_code),
+    [200, 200, 200, 200],
+  );
   const [first, big, after1, after2] = requests;
   assert.equal(first.attributes['http.request.header.x-tenant'], 'acme-corp');
   assert.equal(first.attributes['flowtel.l7.request.partial'], undefined);
   assert.equal(big.attributes['flowtel.l7.request.captured_bytes'], big.captured);
-  assert.ok(big.captured! < big.size && big.size > 4096, `read from the head of its HEADERS frame: ${big.captured} of ${big.size}`);
+  assert.ok(
+    big.captured! < big.size && big.size > 4096,
+    `read from the head of its HEADERS frame: ${big.captured} of ${big.size}`,
+  );
   for (const after of [after1, after2]) {
     // x-tenant was in the table the lost bytes may have changed: unknown now, and said so
     assert.equal(after.attributes['http.request.header.x-tenant'], undefined);

@@ -11,12 +11,32 @@ import { Direction as SocketDirection, L4Protocol, SocketEventKind, SocketRole }
 import { inferProtocol } from '../src/infer.ts';
 import { PROTOCOL_PARSERS } from '../src/protocols/index.ts';
 
-const captures = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..', 'shared', 'testdata', 'deepflow', 'flow_generator');
+const captures = resolve(
+  dirname(fileURLToPath(import.meta.url)),
+  '..',
+  '..',
+  '..',
+  '..',
+  'shared',
+  'testdata',
+  'deepflow',
+  'flow_generator',
+);
 
 /** Directory → protocols its captures may hold (the MQTT error capture opens with a DNS lookup). */
 const EXPECTED: Record<string, string[]> = {
-  amqp: ['AMQP'], dns: ['DNS'], dubbo: ['Dubbo'], http: ['HTTP', 'HTTP2'], kafka: ['Kafka'], memcached: ['Memcached'],
-  mongo: ['MongoDB'], mqtt: ['MQTT', 'DNS'], mysql: ['MySQL'], nats: ['NATS'], postgre: ['PostgreSQL'], redis: ['Redis'],
+  amqp: ['AMQP'],
+  dns: ['DNS'],
+  dubbo: ['Dubbo'],
+  http: ['HTTP', 'HTTP2'],
+  kafka: ['Kafka'],
+  memcached: ['Memcached'],
+  mongo: ['MongoDB'],
+  mqtt: ['MQTT', 'DNS'],
+  mysql: ['MySQL'],
+  nats: ['NATS'],
+  postgre: ['PostgreSQL'],
+  redis: ['Redis'],
 };
 /** Protocols without a parser here: nothing may claim them. */
 const UNHANDLED = ['brpc', 'fastcgi', 'krpc', 'openwire', 'pulsar', 'rocketmq', 'sofarpc', 'some_ip', 'tars', 'zmtp'];
@@ -31,10 +51,21 @@ test('infer: every capture connection is claimed by its own protocol, and unknow
     for (const file of readdirSync(join(captures, dir)).filter((f) => f.endsWith('.pcap'))) {
       const seen = new Set<bigint>();
       for (const e of readCaptureFile(join(captures, dir, file), { perspective: 'client', roles: 'first-packet' })) {
-        if (e.role !== SocketRole.CLIENT || e.kind !== SocketEventKind.DATA || e.payload.length === 0 || seen.has(e.socketId)) continue;
+        if (
+          e.role !== SocketRole.CLIENT ||
+          e.kind !== SocketEventKind.DATA ||
+          e.payload.length === 0 ||
+          seen.has(e.socketId)
+        )
+          continue;
         seen.add(e.socketId);
         const direction = e.direction === SocketDirection.EGRESS ? 'toServer' : 'toClient';
-        const parser = inferProtocol(PROTOCOL_PARSERS, e.payload, direction, e.l4Protocol === L4Protocol.UDP ? 'udp' : 'tcp');
+        const parser = inferProtocol(
+          PROTOCOL_PARSERS,
+          e.payload,
+          direction,
+          e.l4Protocol === L4Protocol.UDP ? 'udp' : 'tcp',
+        );
         if (UNHANDLED.includes(dir)) assert.equal(parser, undefined, `${dir}/${file} claimed by ${parser?.name}`);
         else assert.ok(parser && EXPECTED[dir].includes(parser.name), `${dir}/${file}: ${parser?.name ?? 'nothing'}`);
       }

@@ -19,7 +19,13 @@ const sub = (name: string, fields: Field[]): Field => [0x03, name, doc(fields)];
 
 function opMsg(requestId: number, responseTo: number, body: number[]): Uint8Array {
   const payload = [...le32(0), 0, ...body];
-  return Uint8Array.from([...le32(payload.length + 16), ...le32(requestId), ...le32(responseTo), ...le32(2013), ...payload]);
+  return Uint8Array.from([
+    ...le32(payload.length + 16),
+    ...le32(requestId),
+    ...le32(responseTo),
+    ...le32(2013),
+    ...payload,
+  ]);
 }
 
 test('mongodb: OP_MSG command and replies pair by requestID, errors carry code and errmsg', () => {
@@ -33,7 +39,15 @@ test('mongodb: OP_MSG command and replies pair by requestID, errors carry code a
     ['toClient', reply],
     ['toClient', error],
   ]);
-  assert.deepEqual(out.map((m) => [m.kind, m.pair_key, m.response_status]), [['request', '40', undefined], ['request', '41', undefined], ['response', '40', 'ok'], ['response', '41', 'client_error']]);
+  assert.deepEqual(
+    out.map((m) => [m.kind, m.pair_key, m.response_status]),
+    [
+      ['request', '40', undefined],
+      ['request', '41', undefined],
+      ['response', '40', 'ok'],
+      ['response', '41', 'client_error'],
+    ],
+  );
   assert.equal(out[0].request_resource, '{ "find": "users", "filter": { "age": 42 }, "$db": "shop" }');
   assert.equal(out[0].attributes['db.operation.name'], 'find');
   assert.equal(out[0].attributes['db.collection.name'], 'users');
@@ -58,7 +72,15 @@ test('mongodb: an insert of a large document cut by the capture is read from its
     ['toServer', opMsg(51, 0, doc([str('find', 'events'), str('$db', 'shop')]))],
     ['toClient', opMsg(951, 51, doc([sub('cursor', [int('id', 0)]), dbl('ok', 1)]))],
   ]);
-  assert.deepEqual(out.map((m) => [m.kind, m.pair_key, m.response_status]), [['request', '50', undefined], ['response', '50', 'ok'], ['request', '51', undefined], ['response', '51', 'ok']]);
+  assert.deepEqual(
+    out.map((m) => [m.kind, m.pair_key, m.response_status]),
+    [
+      ['request', '50', undefined],
+      ['response', '50', 'ok'],
+      ['request', '51', undefined],
+      ['response', '51', 'ok'],
+    ],
+  );
   assert.equal(out[0].attributes['db.operation.name'], 'insert');
   assert.equal(out[0].attributes['db.collection.name'], 'events');
   assert.equal(out[0].captured, 1024);

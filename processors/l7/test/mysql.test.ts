@@ -12,12 +12,31 @@ const greeting = packet(0, [10, ...bytes('8.0.36'), 0, 1, 0, 0, 0, ...new Array(
 
 function login(user: string, db: string): Uint8Array {
   const caps = 0x200 | 0x8000 | 0x8;
-  return packet(1, [caps & 255, caps >> 8, 0, 0, 0, 0, 0, 1, 33, ...new Array(23).fill(0), ...bytes(user), 0, 2, 7, 7, ...bytes(db), 0]);
+  return packet(1, [
+    caps & 255,
+    caps >> 8,
+    0,
+    0,
+    0,
+    0,
+    0,
+    1,
+    33,
+    ...new Array(23).fill(0),
+    ...bytes(user),
+    0,
+    2,
+    7,
+    7,
+    ...bytes(db),
+    0,
+  ]);
 }
 
 const query = (sql: string) => packet(0, [3, ...bytes(sql)]);
 const ok = (seq: number) => packet(seq, [0, 1, 0, 2, 0, 0, 0]);
-const err = (code: number, state: string, msg: string) => packet(1, [0xff, code & 255, code >> 8, 0x23, ...bytes(state), ...bytes(msg)]);
+const err = (code: number, state: string, msg: string) =>
+  packet(1, [0xff, code & 255, code >> 8, 0x23, ...bytes(state), ...bytes(msg)]);
 
 test('mysql: infers the greeting, the login and a query', () => {
   assert.equal(mysql.infer(greeting, 'toClient'), true);
@@ -27,7 +46,13 @@ test('mysql: infers the greeting, the login and a query', () => {
 });
 
 test('mysql: login, queries, result sets skipped, errors with code and SQLSTATE', () => {
-  const resultSet = new Uint8Array([...packet(1, [1]), ...packet(2, new Array(30).fill(3)), ...packet(3, [0xfe, 0, 0, 2, 0]), ...packet(4, [1, 0x31]), ...packet(5, [0xfe, 0, 0, 2, 0])]);
+  const resultSet = new Uint8Array([
+    ...packet(1, [1]),
+    ...packet(2, new Array(30).fill(3)),
+    ...packet(3, [0xfe, 0, 0, 2, 0]),
+    ...packet(4, [1, 0x31]),
+    ...packet(5, [0xfe, 0, 0, 2, 0]),
+  ]);
   const out = feed(mysql, mysql.createState({ redact: false }), [
     ['toClient', greeting],
     ['toServer', login('root', 'deepflow')],
@@ -40,7 +65,15 @@ test('mysql: login, queries, result sets skipped, errors with code and SQLSTATE'
   ]);
   assert.deepEqual(
     out.map((m) => [m.kind, m.request_type ?? m.response_status]),
-    [['request', 'Login'], ['response', 'ok'], ['request', 'COM_QUERY'], ['response', 'ok'], ['request', 'COM_INIT_DB'], ['response', 'server_error'], ['session', 'COM_QUIT']],
+    [
+      ['request', 'Login'],
+      ['response', 'ok'],
+      ['request', 'COM_QUERY'],
+      ['response', 'ok'],
+      ['request', 'COM_INIT_DB'],
+      ['response', 'server_error'],
+      ['session', 'COM_QUIT'],
+    ],
   );
   assert.equal(out[0].request_resource, 'Login username: root db: deepflow');
   assert.equal(out[2].endpoint, 'SELECT users');
@@ -53,7 +86,12 @@ test('mysql: login, queries, result sets skipped, errors with code and SQLSTATE'
 
 test('mysql: a result set of many rows, split anywhere, leaves the next query paired', () => {
   const rows = Array.from({ length: 40 }, (_, i) => packet(4 + i, [2, 0x31 + (i % 9), 0x41]));
-  const resultSet = [packet(1, [2]), packet(2, new Array(30).fill(3)), packet(3, new Array(30).fill(4)), packet(4 + rows.length, [0xfe, 0, 0, 2, 0])];
+  const resultSet = [
+    packet(1, [2]),
+    packet(2, new Array(30).fill(3)),
+    packet(3, new Array(30).fill(4)),
+    packet(4 + rows.length, [0xfe, 0, 0, 2, 0]),
+  ];
   resultSet.splice(3, 0, ...rows);
   const answer = new Uint8Array(Buffer.concat(resultSet));
   for (const size of [1, 5, 64, answer.length]) {
@@ -66,7 +104,12 @@ test('mysql: a result set of many rows, split anywhere, leaves the next query pa
     ]);
     assert.deepEqual(
       out.map((m) => [m.kind, m.request_resource ?? m.response_result ?? m.response_code]),
-      [['request', 'SELECT a, b FROM t'], ['response', '2 columns'], ['request', 'SELECT * FROM x'], ['response', 1146]],
+      [
+        ['request', 'SELECT a, b FROM t'],
+        ['response', '2 columns'],
+        ['request', 'SELECT * FROM x'],
+        ['response', 1146],
+      ],
       `piece size ${size}`,
     );
   }
@@ -75,7 +118,7 @@ test('mysql: a result set of many rows, split anywhere, leaves the next query pa
 test('mysql: SQL literals are redacted by default; executes name their prepared statement', () => {
   const prepareOk = packet(1, [0, 7, 0, 0, 0, 1, 0, 1, 0, 0, 0]);
   const out = feed(mysql, mysql.createState(), [
-    ['toServer', query("UPDATE t SET a = 'x', b = 3.5e2 WHERE c IN (1, 0x1F) AND d = \"y\"")],
+    ['toServer', query('UPDATE t SET a = \'x\', b = 3.5e2 WHERE c IN (1, 0x1F) AND d = "y"')],
     ['toClient', ok(1)],
     ['toServer', packet(0, [22, ...bytes('SELECT * FROM t WHERE id = ?')])],
     ['toClient', prepareOk],
@@ -90,8 +133,14 @@ test('mysql: SQL literals are redacted by default; executes name their prepared 
 
 test('mysql: a command larger than the read limit is reported and its tail skipped', () => {
   const big = query(`INSERT INTO t VALUES ('${'z'.repeat(200_000)}')`);
-  const out = feed(mysql, mysql.createState(), [...pieces(big, 1460).map((c) => ['toServer', c] as ['toServer', Uint8Array]), ['toServer', query('SELECT 2')]]);
-  assert.deepEqual(out.map((m) => m.request_resource?.slice(0, 23)), ['INSERT INTO t VALUES (?', 'SELECT ?']);
+  const out = feed(mysql, mysql.createState(), [
+    ...pieces(big, 1460).map((c) => ['toServer', c] as ['toServer', Uint8Array]),
+    ['toServer', query('SELECT 2')],
+  ]);
+  assert.deepEqual(
+    out.map((m) => m.request_resource?.slice(0, 23)),
+    ['INSERT INTO t VALUES (?', 'SELECT ?'],
+  );
 });
 
 test('mysql: a long INSERT cut by the capture is read from its head, redacted, and the rest skipped by the packet length', () => {
@@ -103,7 +152,10 @@ test('mysql: a long INSERT cut by the capture is read from its head, redacted, a
     ['toServer', query('SELECT 1')],
     ['toClient', ok(1)],
   ]);
-  assert.deepEqual(out.map((m) => m.request_resource ?? m.response_status), ['INSERT INTO orders (id, note) VALUES (?, ?', 'ok', 'SELECT ?', 'ok']);
+  assert.deepEqual(
+    out.map((m) => m.request_resource ?? m.response_status),
+    ['INSERT INTO orders (id, note) VALUES (?, ?', 'ok', 'SELECT ?', 'ok'],
+  );
   assert.equal(out[0].captured, 1024);
   assert.equal(out[0].size, insert.length);
   assert.equal(out[0].attributes['db.operation.name'], 'INSERT');

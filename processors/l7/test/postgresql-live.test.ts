@@ -16,7 +16,10 @@ const BIN = '/usr/lib/postgresql/15/bin';
 /** Runs a client to completion without blocking this process (the proxy lives here). */
 function run(command: string, args: string[], input = ''): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(command, args, { stdio: ['pipe', 'ignore', 'pipe'], env: { ...process.env, PGCONNECT_TIMEOUT: '10' } });
+    const child = spawn(command, args, {
+      stdio: ['pipe', 'ignore', 'pipe'],
+      env: { ...process.env, PGCONNECT_TIMEOUT: '10' },
+    });
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += d));
     child.stdin.end(input);
@@ -31,9 +34,14 @@ function postgresUid(): number | undefined {
 
 test('postgresql live: psql and pgbench -M prepared through a tap', async (t) => {
   const uid = postgresUid();
-  const usable = existsSync(`${BIN}/initdb`) && existsSync(`${BIN}/pgbench`) && process.getuid?.() === 0 && uid !== undefined;
+  const usable =
+    existsSync(`${BIN}/initdb`) && existsSync(`${BIN}/pgbench`) && process.getuid?.() === 0 && uid !== undefined;
   if (!usable) {
-    assert.notEqual(process.env.CI, 'true', 'PostgreSQL 15 server binaries, a postgres user and root are needed (apt: postgresql-15)');
+    assert.notEqual(
+      process.env.CI,
+      'true',
+      'PostgreSQL 15 server binaries, a postgres user and root are needed (apt: postgresql-15)',
+    );
     t.skip('needs PostgreSQL 15 server binaries, a postgres user, and root to run the server as postgres');
     return;
   }
@@ -41,14 +49,46 @@ test('postgresql live: psql and pgbench -M prepared through a tap', async (t) =>
   const server = await startPostgres();
   try {
     const port = server.port;
-    const pgbenchInit = await run(`${BIN}/pgbench`, ['-i', '-q', '-s', '1', '-h', '127.0.0.1', '-p', String(port), '-U', 'postgres', 'postgres']);
+    const pgbenchInit = await run(`${BIN}/pgbench`, [
+      '-i',
+      '-q',
+      '-s',
+      '1',
+      '-h',
+      '127.0.0.1',
+      '-p',
+      String(port),
+      '-U',
+      'postgres',
+      'postgres',
+    ]);
     assert.equal(pgbenchInit.code, 0, pgbenchInit.stderr);
 
     const tap = await tapProxy(port);
-    const script = "CREATE TABLE people (id int, name text);\nINSERT INTO people VALUES (1, 'alice');\nSELECT * FROM people WHERE name = 'alice';\nSELEC 1;\n";
-    const psql = await run(`${BIN}/psql`, ['-h', '127.0.0.1', '-p', String(tap.port), '-U', 'postgres', '-d', 'postgres', '-X', '-q'], script);
+    const script =
+      "CREATE TABLE people (id int, name text);\nINSERT INTO people VALUES (1, 'alice');\nSELECT * FROM people WHERE name = 'alice';\nSELEC 1;\n";
+    const psql = await run(
+      `${BIN}/psql`,
+      ['-h', '127.0.0.1', '-p', String(tap.port), '-U', 'postgres', '-d', 'postgres', '-X', '-q'],
+      script,
+    );
     assert.equal(psql.code, 0, psql.stderr);
-    const bench = await run(`${BIN}/pgbench`, ['-h', '127.0.0.1', '-p', String(tap.port), '-U', 'postgres', '-M', 'prepared', '-c', '1', '-t', '3', '-n', 'postgres']);
+    const bench = await run(`${BIN}/pgbench`, [
+      '-h',
+      '127.0.0.1',
+      '-p',
+      String(tap.port),
+      '-U',
+      'postgres',
+      '-M',
+      'prepared',
+      '-c',
+      '1',
+      '-t',
+      '3',
+      '-n',
+      'postgres',
+    ]);
     assert.equal(bench.code, 0, bench.stderr);
     await tap.close();
 
@@ -57,23 +97,40 @@ test('postgresql live: psql and pgbench -M prepared through a tap', async (t) =>
     assert.ok(psqlMessages, 'the psql connection parsed');
     const queries = psqlMessages.filter((m) => m.kind === 'request');
     const answers = psqlMessages.filter((m) => m.kind === 'response');
-    assert.deepEqual(queries.slice(-4).map((m) => m.request_resource), [
-      'CREATE TABLE people (id int, name text);',
-      'INSERT INTO people VALUES (?, ?);',
-      'SELECT * FROM people WHERE name = ?;',
-      'SELEC ?;',
-    ]);
+    assert.deepEqual(
+      queries.slice(-4).map((m) => m.request_resource),
+      [
+        'CREATE TABLE people (id int, name text);',
+        'INSERT INTO people VALUES (?, ?);',
+        'SELECT * FROM people WHERE name = ?;',
+        'SELEC ?;',
+      ],
+    );
     assert.equal(queries.at(-3)?.endpoint, 'INSERT people');
     assert.equal(answers.length, queries.length, 'every query answered');
-    assert.deepEqual(answers.slice(-4).map((m) => m.response_status), ['ok', 'ok', 'ok', 'client_error']);
+    assert.deepEqual(
+      answers.slice(-4).map((m) => m.response_status),
+      ['ok', 'ok', 'ok', 'client_error'],
+    );
     assert.equal(answers.at(-2)?.attributes['db.response.returned_rows'], 1);
     assert.equal(answers.at(-1)?.attributes['db.response.status_code'], '42601');
 
     // pgbench's transaction: BEGIN, 3 UPDATEs, SELECT, INSERT, END, each prepared once, then executed.
-    const benchMessages = parsed.reduce<L7Message[]>((best, ms) => (ms.filter((m) => m.request_type === 'Parse').length > best.filter((m) => m.request_type === 'Parse').length ? ms : best), []);
+    const benchMessages = parsed.reduce<L7Message[]>(
+      (best, ms) =>
+        ms.filter((m) => m.request_type === 'Parse').length > best.filter((m) => m.request_type === 'Parse').length
+          ? ms
+          : best,
+      [],
+    );
     const parses = benchMessages.filter((m) => m.request_type === 'Parse');
     const executes = benchMessages.filter((m) => m.request_type === 'Execute');
-    assert.ok(parses.some((m) => /^UPDATE pgbench_accounts SET abalance = abalance \+ \$1 WHERE aid = \$2;?$/.test(m.request_resource ?? '')), JSON.stringify(parses.map((m) => m.request_resource)));
+    assert.ok(
+      parses.some((m) =>
+        /^UPDATE pgbench_accounts SET abalance = abalance \+ \$1 WHERE aid = \$2;?$/.test(m.request_resource ?? ''),
+      ),
+      JSON.stringify(parses.map((m) => m.request_resource)),
+    );
     assert.ok(executes.length >= 7 * 2, `${executes.length} executions of prepared statements`);
     const benchAnswers = benchMessages.filter((m) => m.kind === 'response');
     assert.equal(benchAnswers.length, benchMessages.filter((m) => m.kind === 'request').length, 'every batch answered');

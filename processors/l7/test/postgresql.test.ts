@@ -41,10 +41,19 @@ test('postgresql: simple query, extended batch, error with SQLSTATE, split at ev
   ]);
   const server = Uint8Array.from([
     ...authOk,
-    ...msg('T', new Array(20).fill(1)), ...msg('D', new Array(30).fill(2)), ...msg('C', cstr('SELECT 1')), ...ready,
-    ...msg('1', []), ...msg('2', []), ...msg('C', cstr('UPDATE 3')), ...ready,
-    ...msg('2', []), ...msg('C', cstr('UPDATE 0')), ...ready,
-    ...msg('E', [...bytes('SERROR'), 0, ...bytes('C42601'), 0, ...bytes('Msyntax error at or near "SELEC"'), 0, 0]), ...ready,
+    ...msg('T', new Array(20).fill(1)),
+    ...msg('D', new Array(30).fill(2)),
+    ...msg('C', cstr('SELECT 1')),
+    ...ready,
+    ...msg('1', []),
+    ...msg('2', []),
+    ...msg('C', cstr('UPDATE 3')),
+    ...ready,
+    ...msg('2', []),
+    ...msg('C', cstr('UPDATE 0')),
+    ...ready,
+    ...msg('E', [...bytes('SERROR'), 0, ...bytes('C42601'), 0, ...bytes('Msyntax error at or near "SELEC"'), 0, 0]),
+    ...ready,
   ]);
   for (const size of [1, 9, 4096]) {
     const out = feed(postgresql, postgresql.createState(), [
@@ -53,15 +62,22 @@ test('postgresql: simple query, extended batch, error with SQLSTATE, split at ev
     ]);
     const requests = out.filter((m) => m.kind === 'request');
     const responses = out.filter((m) => m.kind === 'response');
-    assert.deepEqual(requests.map((m) => [m.request_type, m.request_resource]), [
-      ['Query', 'SELECT * FROM orders WHERE id = ? AND note = ?'],
-      ['Parse', 'UPDATE items SET n = $1'],
-      ['Execute', undefined],
-      ['Query', 'SELEC ?'],
-    ], `piece size ${size}`);
+    assert.deepEqual(
+      requests.map((m) => [m.request_type, m.request_resource]),
+      [
+        ['Query', 'SELECT * FROM orders WHERE id = ? AND note = ?'],
+        ['Parse', 'UPDATE items SET n = $1'],
+        ['Execute', undefined],
+        ['Query', 'SELEC ?'],
+      ],
+      `piece size ${size}`,
+    );
     assert.equal(requests[0].attributes['db.namespace'], 'shop');
     assert.equal(requests[0].endpoint, 'SELECT orders');
-    assert.deepEqual(responses.map((m) => m.response_status), ['ok', 'ok', 'ok', 'client_error']);
+    assert.deepEqual(
+      responses.map((m) => m.response_status),
+      ['ok', 'ok', 'ok', 'client_error'],
+    );
     assert.equal(responses[1].attributes['db.response.returned_rows'], 3);
     assert.equal(responses[3].attributes['db.response.status_code'], '42601');
     assert.equal(responses[3].response_exception, 'syntax error at or near "SELEC"');
@@ -70,7 +86,10 @@ test('postgresql: simple query, extended batch, error with SQLSTATE, split at ev
 
 test('postgresql: SSL accepted means the rest is opaque', () => {
   const state = postgresql.createState();
-  feed(postgresql, state, [['toServer', Uint8Array.from([0, 0, 0, 8, 4, 210, 22, 47])], ['toClient', bytes('S')]]);
+  feed(postgresql, state, [
+    ['toServer', Uint8Array.from([0, 0, 0, 8, 4, 210, 22, 47])],
+    ['toClient', bytes('S')],
+  ]);
   assert.deepEqual(feed(postgresql, state, [['toServer', Uint8Array.from([22, 3, 1, 0, 5, 1, 2, 3, 4, 5])]]), []);
 });
 
@@ -78,7 +97,10 @@ test('postgresql: an answer cut before ReadyForQuery still reports at flush', ()
   const state = postgresql.createState();
   feed(postgresql, state, [
     ['toServer', Uint8Array.from(msg('Q', cstr('asdsdfdsf;')))],
-    ['toClient', Uint8Array.from(msg('E', [...bytes('SERROR'), 0, ...bytes('C42601'), 0, ...bytes('Msyntax error'), 0, 0]))],
+    [
+      'toClient',
+      Uint8Array.from(msg('E', [...bytes('SERROR'), 0, ...bytes('C42601'), 0, ...bytes('Msyntax error'), 0, 0])),
+    ],
   ]);
   const [response] = postgresql.flush!(state);
   assert.equal(response.response_status, 'client_error');
@@ -87,7 +109,12 @@ test('postgresql: an answer cut before ReadyForQuery still reports at flush', ()
 });
 
 test('postgresql: a long query cut by the capture is read from its head, redacted, and the rest skipped by its length', () => {
-  const long = Uint8Array.from(msg('Q', cstr(`INSERT INTO notes VALUES ${Array.from({ length: 300 }, (_, i) => `(${i}, 'secret-${i}')`).join(', ')}`)));
+  const long = Uint8Array.from(
+    msg(
+      'Q',
+      cstr(`INSERT INTO notes VALUES ${Array.from({ length: 300 }, (_, i) => `(${i}, 'secret-${i}')`).join(', ')}`),
+    ),
+  );
   const out = feedHeads(postgresql, postgresql.createState(), 1024, [
     ['toServer', startup('app', 'shop')],
     ['toClient', authOk],
@@ -97,9 +124,18 @@ test('postgresql: a long query cut by the capture is read from its head, redacte
     ['toClient', Uint8Array.from([...msg('C', cstr('SELECT 1')), ...ready])],
   ]);
   const requests = out.filter((m) => m.kind === 'request' && m.request_type === 'Query');
-  assert.deepEqual(requests.map((m) => m.request_resource?.slice(0, 36)), ['INSERT INTO notes VALUES (?, ?), (?,', 'SELECT ?']);
+  assert.deepEqual(
+    requests.map((m) => m.request_resource?.slice(0, 36)),
+    ['INSERT INTO notes VALUES (?, ?), (?,', 'SELECT ?'],
+  );
   assert.equal(requests[0].captured, 1024);
   assert.equal(requests[0].size, long.length);
   assert.ok(!JSON.stringify(requests[0]).includes('secret'));
-  assert.deepEqual(out.filter((m) => m.kind === 'response').map((m) => m.response_status).slice(-2), ['ok', 'ok']);
+  assert.deepEqual(
+    out
+      .filter((m) => m.kind === 'response')
+      .map((m) => m.response_status)
+      .slice(-2),
+    ['ok', 'ok'],
+  );
 });

@@ -20,11 +20,26 @@ test('redis live: redis-cli against redis-server through a tap', async (t) => {
     return;
   }
   const port = await freePort();
-  const server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  const server = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    { stdio: 'ignore' },
+  );
   try {
     await waitForPort(port);
     const tap = await tapProxy(port);
-    const commands = ['SET greeting hello', 'GET greeting', 'GET missing', 'HSET h f 1', 'HGETALL h', 'INCR counter', 'LPUSH l a b', 'LRANGE l 0 -1', 'AUTH s3cret', 'PING'];
+    const commands = [
+      'SET greeting hello',
+      'GET greeting',
+      'GET missing',
+      'HSET h f 1',
+      'HGETALL h',
+      'INCR counter',
+      'LPUSH l a b',
+      'LRANGE l 0 -1',
+      'AUTH s3cret',
+      'PING',
+    ];
     // Asynchronously: the proxy runs in this process and must keep forwarding meanwhile.
     const cli = spawn('redis-cli', ['-p', String(tap.port)], { stdio: ['pipe', 'ignore', 'pipe'] });
     let stderr = '';
@@ -38,12 +53,29 @@ test('redis live: redis-cli against redis-server through a tap', async (t) => {
     const responses = out.filter((m) => m.kind === 'response');
     // redis-cli may open with a COMMAND DOCS or HELLO handshake of its own: only the tail is ours.
     const ours = requests.slice(-commands.length);
-    assert.deepEqual(ours.map((m) => m.request_type?.toUpperCase()), commands.map((c) => c.split(' ')[0]));
+    assert.deepEqual(
+      ours.map((m) => m.request_type?.toUpperCase()),
+      commands.map((c) => c.split(' ')[0]),
+    );
     assert.equal(ours[8].request_resource, `AUTH ${REDACTED}`);
     assert.ok(!JSON.stringify(out).includes('s3cret'), 'the password never appears');
     assert.equal(responses.length, requests.length, 'every command answered');
     const mine = responses.slice(-commands.length);
-    assert.deepEqual(mine.map((m) => m.response_result), ['SimpleString', 'BulkString', 'BulkString', 'Integer', 'Array', 'Integer', 'Integer', 'Array', 'Error', 'SimpleString']);
+    assert.deepEqual(
+      mine.map((m) => m.response_result),
+      [
+        'SimpleString',
+        'BulkString',
+        'BulkString',
+        'Integer',
+        'Array',
+        'Integer',
+        'Integer',
+        'Array',
+        'Error',
+        'SimpleString',
+      ],
+    );
     assert.equal(mine[8].response_status, 'server_error');
     assert.match(mine[8].response_exception ?? '', /AUTH/);
   } finally {

@@ -4,7 +4,8 @@ import { redis } from '../src/protocols/redis.ts';
 import { REDACTED } from '../src/redact.ts';
 import { bytes, feed, feedHeads, pieces } from './helpers.ts';
 
-const cmd = (...args: string[]) => bytes(`*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('')}`);
+const cmd = (...args: string[]) =>
+  bytes(`*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('')}`);
 
 test('redis: infers commands and replies', () => {
   assert.equal(redis.infer(cmd('GET', 'k'), 'toServer'), true);
@@ -13,15 +14,29 @@ test('redis: infers commands and replies', () => {
 });
 
 test('redis: pipelined commands and RESP2/RESP3 replies, split at every byte', () => {
-  const commands = new Uint8Array([...cmd('SET', 'k', 'v'), ...cmd('GET', 'k'), ...bytes('PING\r\n'), ...cmd('HGETALL', 'h'), ...cmd('INCR', 'n')]);
-  const replies = bytes('+OK\r\n$1\r\nv\r\n+PONG\r\n%1\r\n$1\r\nf\r\n*2\r\n:1\r\n,1.5\r\n-WRONGTYPE Operation against a key\r\n');
+  const commands = new Uint8Array([
+    ...cmd('SET', 'k', 'v'),
+    ...cmd('GET', 'k'),
+    ...bytes('PING\r\n'),
+    ...cmd('HGETALL', 'h'),
+    ...cmd('INCR', 'n'),
+  ]);
+  const replies = bytes(
+    '+OK\r\n$1\r\nv\r\n+PONG\r\n%1\r\n$1\r\nf\r\n*2\r\n:1\r\n,1.5\r\n-WRONGTYPE Operation against a key\r\n',
+  );
   for (const size of [1, 4, 100]) {
     const out = feed(redis, redis.createState(), [
       ...pieces(commands, size).map((c) => ['toServer', c] as ['toServer', Uint8Array]),
       ...pieces(replies, size).map((c) => ['toClient', c] as ['toClient', Uint8Array]),
     ]);
-    assert.deepEqual(out.filter((m) => m.kind === 'request').map((m) => m.request_resource), ['SET k v', 'GET k', 'PING', 'HGETALL h', 'INCR n']);
-    assert.deepEqual(out.filter((m) => m.kind === 'response').map((m) => m.response_result), ['SimpleString', 'BulkString', 'SimpleString', 'Map', 'Error']);
+    assert.deepEqual(
+      out.filter((m) => m.kind === 'request').map((m) => m.request_resource),
+      ['SET k v', 'GET k', 'PING', 'HGETALL h', 'INCR n'],
+    );
+    assert.deepEqual(
+      out.filter((m) => m.kind === 'response').map((m) => m.response_result),
+      ['SimpleString', 'BulkString', 'SimpleString', 'Map', 'Error'],
+    );
     const error = out.at(-1)!;
     assert.equal(error.response_status, 'server_error');
     assert.equal(error.response_exception, '-WRONGTYPE Operation against a key');
@@ -41,9 +56,14 @@ test('redis: large values are skipped, not buffered', () => {
   const big = 'x'.repeat(300_000);
   const state = redis.createState();
   const out = feed(redis, state, [
-    ...pieces(bytes(`$${big.length}\r\n${big}\r\n:5\r\n`), 1400).map((c) => ['toClient', c] as ['toClient', Uint8Array]),
+    ...pieces(bytes(`$${big.length}\r\n${big}\r\n:5\r\n`), 1400).map(
+      (c) => ['toClient', c] as ['toClient', Uint8Array],
+    ),
   ]);
-  assert.deepEqual(out.map((m) => m.response_result), ['BulkString', 'Integer']);
+  assert.deepEqual(
+    out.map((m) => m.response_result),
+    ['BulkString', 'Integer'],
+  );
   assert.equal(out[0].size, `$${big.length}\r\n`.length + big.length + 2);
 });
 
@@ -73,9 +93,17 @@ test('redis: in subscribed mode, published messages and extra confirmations answ
     ['toServer', cmd('PING')],
     ['toClient', bytes('*2\r\n$4\r\npong\r\n$0\r\n\r\n')],
   ]);
-  assert.deepEqual(out.map((m) => [m.kind, m.request_type ?? m.response_result]), [
-    ['request', 'SUBSCRIBE'], ['response', 'Array'], ['session', 'Array'], ['session', 'Array'], ['request', 'PING'], ['response', 'Array'],
-  ]);
+  assert.deepEqual(
+    out.map((m) => [m.kind, m.request_type ?? m.response_result]),
+    [
+      ['request', 'SUBSCRIBE'],
+      ['response', 'Array'],
+      ['session', 'Array'],
+      ['session', 'Array'],
+      ['request', 'PING'],
+      ['response', 'Array'],
+    ],
+  );
 });
 
 test('redis: a command whose value outgrew the capture head is read from the head and the rest skipped by its length', () => {
@@ -92,12 +120,19 @@ test('redis: a command whose value outgrew the capture head is read from the hea
     ['toServer', cmd('AUTH', 'secret-password-123')],
     ['toClient', bytes('+OK\r\n')],
   ]);
-  assert.deepEqual(out.map((m) => m.request_type ?? m.response_result), ['SET', 'SimpleString', 'GET', 'BulkString', 'AUTH', 'SimpleString']);
+  assert.deepEqual(
+    out.map((m) => m.request_type ?? m.response_result),
+    ['SET', 'SimpleString', 'GET', 'BulkString', 'AUTH', 'SimpleString'],
+  );
   const [head] = out;
   assert.equal(head.captured, 1024);
   assert.equal(head.size, set.length, 'the length prefix of the value gives the whole command');
   assert.equal(head.attributes['flowtel.l7.request.captured_bytes'], 1024);
-  assert.equal(head.attributes['db.query.text'], `SET big ${'v'.repeat(256)}`, 'as a whole SET reads: the value cut at 256 characters');
+  assert.equal(
+    head.attributes['db.query.text'],
+    `SET big ${'v'.repeat(256)}`,
+    'as a whole SET reads: the value cut at 256 characters',
+  );
   assert.equal(out[2].captured, undefined);
   assert.equal(out[3].captured, undefined, 'a large reply is skipped by its length, whole');
 });
@@ -114,7 +149,17 @@ test('redis: a cut AUTH is still redacted, a command cut before its last argumen
     ['toServer', cmd('PING')],
     ['toClient', bytes('+PONG\r\n')],
   ]);
-  assert.deepEqual(out.map((m) => m.request_resource ?? m.response_result), [`AUTH ${REDACTED} ${REDACTED}`, 'SimpleString', `MSET k1 ${'x'.repeat(100 - '*5\r\n$4\r\nMSET\r\n$2\r\nk1\r\n$3000\r\n'.length)}`, 'SimpleString', 'PING', 'SimpleString']);
+  assert.deepEqual(
+    out.map((m) => m.request_resource ?? m.response_result),
+    [
+      `AUTH ${REDACTED} ${REDACTED}`,
+      'SimpleString',
+      `MSET k1 ${'x'.repeat(100 - '*5\r\n$4\r\nMSET\r\n$2\r\nk1\r\n$3000\r\n'.length)}`,
+      'SimpleString',
+      'PING',
+      'SimpleString',
+    ],
+  );
   assert.ok(!JSON.stringify(out[0]).includes('www'));
-  assert.equal(out[2].size, mset.length, 'the lengths after the cut are unknown: the syscall\'s byte count');
+  assert.equal(out[2].size, mset.length, "the lengths after the cut are unknown: the syscall's byte count");
 });

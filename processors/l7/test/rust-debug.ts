@@ -21,7 +21,8 @@ class Reader {
 
   expect(c: string): void {
     this.ws();
-    if (this.s[this.pos] !== c) throw new Error(`expected '${c}' at ${this.pos}: ${this.s.slice(this.pos, this.pos + 30)}`);
+    if (this.s[this.pos] !== c)
+      throw new Error(`expected '${c}' at ${this.pos}: ${this.s.slice(this.pos, this.pos + 30)}`);
     this.pos++;
   }
 

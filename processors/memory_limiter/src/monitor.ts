@@ -13,10 +13,16 @@ export interface Limits {
 }
 
 export function limitsOf(config: MemoryLimiterConfig): Limits {
-  const fixed = (limit: number, spike: number): Limits => ({ limit, spike: spike === 0 ? Math.floor(limit / 5) : spike });
+  const fixed = (limit: number, spike: number): Limits => ({
+    limit,
+    spike: spike === 0 ? Math.floor(limit / 5) : spike,
+  });
   if (config.limit_mib > 0) return fixed(config.limit_mib * MIB, config.spike_limit_mib * MIB);
   const total = totalMemory();
-  return fixed(Math.floor((config.limit_percentage * total) / 100), Math.floor((config.spike_limit_percentage * total) / 100));
+  return fixed(
+    Math.floor((config.limit_percentage * total) / 100),
+    Math.floor((config.spike_limit_percentage * total) / 100),
+  );
 }
 
 /** The process's resident memory: what the kernel's OOM killer and a cgroup limit count. */

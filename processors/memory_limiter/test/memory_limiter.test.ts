@@ -25,7 +25,12 @@ const settings: CreateSettings = {
 const rssMib = () => Math.floor(process.memoryUsage.rss() / MIB);
 
 function create(config: Record<string, unknown>): MemoryLimiterProcessor {
-  return factory.createProcessor(settings, factory.configSchema.parse(config), 'traces', 'traces') as MemoryLimiterProcessor;
+  return factory.createProcessor(
+    settings,
+    factory.configSchema.parse(config),
+    'traces',
+    'traces',
+  ) as MemoryLimiterProcessor;
 }
 
 function send(processor: MemoryLimiterProcessor): { passed: Batch[]; done: Promise<void> } {
@@ -48,7 +53,10 @@ function issue(config: Record<string, unknown>): string {
 test('config is validated with otelcol’s rules and messages', () => {
   assert.equal(issue({}), "'check_interval' must be greater than zero");
   assert.equal(issue({ check_interval: '1s' }), "'limit_mib' or 'limit_percentage' must be greater than zero");
-  assert.equal(issue({ check_interval: '1s', limit_mib: 100, spike_limit_mib: 100 }), "'spike_limit_mib' must be smaller than 'limit_mib'");
+  assert.equal(
+    issue({ check_interval: '1s', limit_mib: 100, spike_limit_mib: 100 }),
+    "'spike_limit_mib' must be smaller than 'limit_mib'",
+  );
   assert.equal(
     issue({ check_interval: '1s', limit_percentage: 101 }),
     "'limit_percentage' and 'spike_limit_percentage' must be greater than zero and less than or equal to hundred",
@@ -58,7 +66,12 @@ test('config is validated with otelcol’s rules and messages', () => {
     "'spike_limit_percentage' must be smaller than 'limit_percentage'",
   );
   assert.equal(
-    issue({ check_interval: '1s', limit_mib: 100, min_gc_interval_when_soft_limited: '1s', min_gc_interval_when_hard_limited: '5s' }),
+    issue({
+      check_interval: '1s',
+      limit_mib: 100,
+      min_gc_interval_when_soft_limited: '1s',
+      min_gc_interval_when_hard_limited: '5s',
+    }),
     "'min_gc_interval_when_soft_limited' should be larger than 'min_gc_interval_when_hard_limited'",
   );
   assert.match(issue({ check_interval: '1s', limit_mib: 100, limit_mb: 1 }), /limit_mb/);
@@ -85,7 +98,10 @@ test('a limit below the process’s real memory refuses data with a retryable er
   assert.equal(processor.monitor.mustRefuse, true, `RSS ${rssMib()} MiB is above the ${limit} MiB limit`);
   const { passed, done } = send(processor);
   assert.equal(passed.length, 0, 'nothing is forwarded');
-  await assert.rejects(done, (err: unknown) => err instanceof ConsumerError && err.retryable && err.message === DATA_REFUSED);
+  await assert.rejects(
+    done,
+    (err: unknown) => err instanceof ConsumerError && err.retryable && err.message === DATA_REFUSED,
+  );
   assert.ok(logs.some((l) => l.msg === 'Memory usage is above soft limit. Refusing data.'));
 });
 
@@ -97,7 +113,10 @@ test('a limit above the process’s real memory lets data through untouched', as
   const { passed, done } = send(processor);
   assert.equal(passed.length, 1, 'the batch is forwarded');
   let settled = false;
-  done.then(() => (settled = true), () => (settled = true));
+  done.then(
+    () => (settled = true),
+    () => (settled = true),
+  );
   await new Promise((r) => setTimeout(r, 10));
   assert.equal(settled, false, 'its Ack is left for downstream to settle');
 });
@@ -110,7 +129,10 @@ test('growing past the soft limit starts refusals and shrinking back ends them, 
   assert.equal(processor.monitor.mustRefuse, false);
 
   let ballast: Buffer | undefined = Buffer.allocUnsafe(256 * MIB).fill(1);
-  await waitFor(`refusals once RSS passes the soft limit ${baseline + 150} MiB`, async () => processor.monitor.mustRefuse);
+  await waitFor(
+    `refusals once RSS passes the soft limit ${baseline + 150} MiB`,
+    async () => processor.monitor.mustRefuse,
+  );
 
   ballast = undefined;
   setFlagsFromString('--expose-gc');
@@ -131,7 +153,10 @@ test('above the hard limit a GC is forced when node exposes it', () => {
     realGc();
   };
   try {
-    const monitor = new MemoryMonitor(factory.configSchema.parse({ check_interval: '1s', limit_mib: 2 }), settings.logger);
+    const monitor = new MemoryMonitor(
+      factory.configSchema.parse({ check_interval: '1s', limit_mib: 2 }),
+      settings.logger,
+    );
     monitor.check();
     assert.equal(calls, 1, 'one GC for the hard limit; the soft-limit GC waits min_gc_interval_when_soft_limited');
     assert.equal(monitor.mustRefuse, true);

@@ -5,7 +5,15 @@
 import type { Batch } from '@flowtel/core';
 import type { KeyValue, Resource, ResourceLogs } from '@flowtel/pdata';
 import type { TagDictionary } from './dictionary.ts';
-import { DICT_NAME_ATTRIBUTE, DICT_VERSION_ATTRIBUTE, L7_SCOPE_NAME, TAG_KINDS, kindOfIdAttribute, kindOfPeerAttribute, type TagKind } from '@flowtel/core/smartencoding';
+import {
+  DICT_NAME_ATTRIBUTE,
+  DICT_VERSION_ATTRIBUTE,
+  L7_SCOPE_NAME,
+  TAG_KINDS,
+  kindOfIdAttribute,
+  kindOfPeerAttribute,
+  type TagKind,
+} from '@flowtel/core/smartencoding';
 import { DECODED_PEER_PREFIX } from './peer.ts';
 import { anyValueOf } from './value.ts';
 
@@ -34,7 +42,10 @@ export function decodeAttributes(attributes: KeyValue[], dictionary: TagDictiona
   return [...merged.values()];
 }
 
-const decodedResource = (r: Resource, d: TagDictionary): Resource => ({ ...r, attributes: decodeAttributes(r.attributes, d) });
+const decodedResource = (r: Resource, d: TagDictionary): Resource => ({
+  ...r,
+  attributes: decodeAttributes(r.attributes, d),
+});
 
 /** A request log's peer ids as `flowtel.peer.<attribute>`; unknown ids stay as they are. */
 export function decodePeerAttributes(attributes: KeyValue[], dictionary: TagDictionary): KeyValue[] {
@@ -57,7 +68,9 @@ function decodedResourceLogs(r: ResourceLogs, d: TagDictionary): ResourceLogs {
     ...r,
     resource: decodedResource(r.resource, d),
     scopeLogs: r.scopeLogs.map((s) =>
-      s.scope.name !== L7_SCOPE_NAME ? s : { ...s, logRecords: s.logRecords.map((l) => ({ ...l, attributes: decodePeerAttributes(l.attributes, d) })) },
+      s.scope.name !== L7_SCOPE_NAME
+        ? s
+        : { ...s, logRecords: s.logRecords.map((l) => ({ ...l, attributes: decodePeerAttributes(l.attributes, d) })) },
     ),
   };
 }
@@ -69,11 +82,30 @@ function decodedResourceLogs(r: ResourceLogs, d: TagDictionary): ResourceLogs {
 export function decodeBatch<B extends Batch>(batch: B, dictionary: TagDictionary): B {
   switch (batch.signal) {
     case 'traces':
-      return { ...batch, data: { resourceSpans: batch.data.resourceSpans.map((r) => ({ ...r, resource: decodedResource(r.resource, dictionary) })) } };
+      return {
+        ...batch,
+        data: {
+          resourceSpans: batch.data.resourceSpans.map((r) => ({
+            ...r,
+            resource: decodedResource(r.resource, dictionary),
+          })),
+        },
+      };
     case 'logs':
-      return { ...batch, data: { resourceLogs: batch.data.resourceLogs.map((r) => decodedResourceLogs(r, dictionary)) } };
+      return {
+        ...batch,
+        data: { resourceLogs: batch.data.resourceLogs.map((r) => decodedResourceLogs(r, dictionary)) },
+      };
     case 'metrics':
-      return { ...batch, data: { resourceMetrics: batch.data.resourceMetrics.map((r) => ({ ...r, resource: decodedResource(r.resource, dictionary) })) } };
+      return {
+        ...batch,
+        data: {
+          resourceMetrics: batch.data.resourceMetrics.map((r) => ({
+            ...r,
+            resource: decodedResource(r.resource, dictionary),
+          })),
+        },
+      };
     default:
       return batch;
   }

@@ -3,7 +3,13 @@
 // changed, and each entry remembers the version that last set it, so a store can take deltas).
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { TAG_KINDS, type TagAttributes, type TagEntries, type TagEntry, type TagKind } from '@flowtel/core/smartencoding';
+import {
+  TAG_KINDS,
+  type TagAttributes,
+  type TagEntries,
+  type TagEntry,
+  type TagKind,
+} from '@flowtel/core/smartencoding';
 import { sameTagValue } from './value.ts';
 
 export type { TagEntry };
@@ -65,7 +71,8 @@ export class TagDictionary implements TagEntries {
       return existing.id;
     }
     const ids = this.byId.get(kind)!;
-    if (ids.length >= this.maxEntriesPerKind) throw new DictionaryFullError(`the ${kind} dictionary is full (${this.maxEntriesPerKind} entries)`);
+    if (ids.length >= this.maxEntriesPerKind)
+      throw new DictionaryFullError(`the ${kind} dictionary is full (${this.maxEntriesPerKind} entries)`);
     const entry: TagEntry = { kind, id: ids.length + 1, key, name, attributes, version: this.bump() };
     ids.push(entry);
     keyed.set(key, entry);
@@ -113,12 +120,17 @@ export class TagDictionary implements TagEntries {
     try {
       saved = JSON.parse(readFileSync(file, 'utf8')) as SavedDictionary;
     } catch (err) {
-      throw new Error(`cannot read the SmartEncoding dictionary ${file}: ${(err as Error).message} (move it away to start a new dictionary)`, { cause: err });
+      throw new Error(
+        `cannot read the SmartEncoding dictionary ${file}: ${(err as Error).message} (move it away to start a new dictionary)`,
+        { cause: err },
+      );
     }
-    if (saved.format !== 1 || !Array.isArray(saved.entries)) throw new Error(`${file} is not a SmartEncoding dictionary (format ${String(saved.format)})`);
+    if (saved.format !== 1 || !Array.isArray(saved.entries))
+      throw new Error(`${file} is not a SmartEncoding dictionary (format ${String(saved.format)})`);
     for (const e of saved.entries) {
       const ids = this.byId.get(e.kind);
-      if (!ids || e.id !== ids.length + 1) throw new Error(`${file}: entry ${e.kind}/${e.id} is out of order; the file is damaged`);
+      if (!ids || e.id !== ids.length + 1)
+        throw new Error(`${file}: entry ${e.kind}/${e.id} is out of order; the file is damaged`);
       ids.push(e);
       this.byKey.get(e.kind)!.set(e.key, e);
     }

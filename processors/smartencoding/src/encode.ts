@@ -4,12 +4,26 @@
 import { attr, type KeyValue } from '@flowtel/pdata';
 import type { TagDictionary } from './dictionary.ts';
 import type { TagSet } from './resolve.ts';
-import { DICT_NAME_ATTRIBUTE, DICT_VERSION_ATTRIBUTE, TAG_KINDS, idAttribute, isTagAttribute, type TagAttributes, type TagKind, type TagValue } from '@flowtel/core/smartencoding';
+import {
+  DICT_NAME_ATTRIBUTE,
+  DICT_VERSION_ATTRIBUTE,
+  TAG_KINDS,
+  idAttribute,
+  isTagAttribute,
+  type TagAttributes,
+  type TagKind,
+  type TagValue,
+} from '@flowtel/core/smartencoding';
 import { sameTagValue, tagValueOf } from './value.ts';
 
 export type TagIds = Partial<Record<TagKind, number>>;
 
-export function encodeResource(resource: KeyValue[], set: TagSet, keep: ReadonlySet<string>, dictionary: TagDictionary): TagIds {
+export function encodeResource(
+  resource: KeyValue[],
+  set: TagSet,
+  keep: ReadonlySet<string>,
+  dictionary: TagDictionary,
+): TagIds {
   const ids: TagIds = {};
   const explained = new Map<string, TagValue>();
   for (const kind of TAG_KINDS) {
@@ -31,7 +45,13 @@ export function encodeResource(resource: KeyValue[], set: TagSet, keep: Readonly
 }
 
 /** The attributes an encoded resource leaves with. */
-export function encodedAttributes(resource: KeyValue[], ids: TagIds, keep: ReadonlySet<string>, dictionaryName: string, version: number): KeyValue[] {
+export function encodedAttributes(
+  resource: KeyValue[],
+  ids: TagIds,
+  keep: ReadonlySet<string>,
+  dictionaryName: string,
+  version: number,
+): KeyValue[] {
   const out: KeyValue[] = [];
   for (const kv of resource) if (keep.has(kv.key) || (!isTagAttribute(kv.key) && !tagValueOf(kv.value))) out.push(kv);
   for (const kind of TAG_KINDS) if (ids[kind] !== undefined) out.push(attr(idAttribute(kind), ids[kind]));

@@ -5,7 +5,8 @@ import { SmartEncodingProcessor } from './smartencoding.ts';
 export const factory: ProcessorFactory<SmartEncodingConfig> = {
   kind: 'processor',
   type: 'smartencoding',
-  description: 'replaces repeating resource tags (host, process, container, Kubernetes) with small integer ids and keeps their dictionary',
+  description:
+    'replaces repeating resource tags (host, process, container, Kubernetes) with small integer ids and keeps their dictionary',
   stability: { traces: 'development', metrics: 'development', logs: 'development' },
   metrics: [
     'flowtel_smartencoding_dictionary_entries',

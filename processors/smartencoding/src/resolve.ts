@@ -38,7 +38,10 @@ const OWNED_PREFIXES: Array<[TagKind, string[]]> = [
   ['pod', ['k8s.pod.']],
   ['namespace', ['k8s.namespace.']],
   ['node', ['k8s.node.']],
-  ['workload', ['k8s.deployment.', 'k8s.statefulset.', 'k8s.daemonset.', 'k8s.cronjob.', 'k8s.job.', 'k8s.replicaset.']],
+  [
+    'workload',
+    ['k8s.deployment.', 'k8s.statefulset.', 'k8s.daemonset.', 'k8s.cronjob.', 'k8s.job.', 'k8s.replicaset.'],
+  ],
   ['service', ['k8s.service.']],
 ];
 
@@ -75,7 +78,11 @@ export function resolveTags(resource: KeyValue[], clientAddress: string | undefi
   const set: TagSet = {};
 
   if (Object.keys(src.agentTags).length > 0) {
-    set.agent = { key: JSON.stringify([src.host.name, src.agentTags]), name: src.host.name, attributes: tagAttributes(src.agentTags) };
+    set.agent = {
+      key: JSON.stringify([src.host.name, src.agentTags]),
+      name: src.host.name,
+      attributes: tagAttributes(src.agentTags),
+    };
   }
 
   const hostName = text(attrs, 'host.name');
@@ -84,7 +91,12 @@ export function resolveTags(resource: KeyValue[], clientAddress: string | undefi
     set.host = {
       key: hostName,
       name: hostName,
-      attributes: tagAttributes({ 'host.name': hostName, 'host.id': src.host.id, 'host.arch': src.host.arch, 'os.type': src.host.osType }),
+      attributes: tagAttributes({
+        'host.name': hostName,
+        'host.id': src.host.id,
+        'host.arch': src.host.arch,
+        'os.type': src.host.osType,
+      }),
     };
   }
 
@@ -165,7 +177,8 @@ export function podTags(pod: Pod, kube: KubeCache, src: ResolverSources): TagSet
     'k8s.job.name': owner?.kind === 'Job' ? owner.name : undefined,
   };
   if (src.labels) for (const [k, v] of Object.entries(meta.labels ?? {})) podAttrs[`k8s.pod.label.${k}`] = v;
-  if (src.annotations) for (const [k, v] of Object.entries(meta.annotations ?? {})) podAttrs[`k8s.pod.annotation.${k}`] = v;
+  if (src.annotations)
+    for (const [k, v] of Object.entries(meta.annotations ?? {})) podAttrs[`k8s.pod.annotation.${k}`] = v;
   const set: TagSet = {
     pod: { key: meta.uid, name: meta.name, attributes: tagAttributes(podAttrs) },
     namespace: { key: namespace, name: namespace, attributes: tagAttributes({ 'k8s.namespace.name': namespace }) },
@@ -193,7 +206,8 @@ export function podTags(pod: Pod, kube: KubeCache, src: ResolverSources): TagSet
 }
 
 const byUid = (kube: KubeCache, uid: string | undefined) => (uid ? kube.podByUid(uid) : undefined);
-const byName = (kube: KubeCache, ns: string | undefined, name: string | undefined) => (ns && name ? kube.podByName(ns, name) : undefined);
+const byName = (kube: KubeCache, ns: string | undefined, name: string | undefined) =>
+  ns && name ? kube.podByName(ns, name) : undefined;
 const byIp = (kube: KubeCache, ip: string | undefined) => (ip ? kube.podByIp(ip) : undefined);
 
 /** `10.0.0.5:43210`, `[fd00::1]:4317` or a bare address → the address. */

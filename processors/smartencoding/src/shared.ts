@@ -41,7 +41,10 @@ export class SharedTagging implements SharedLifecycle {
     this.settings = settings;
     this.config = config;
     this.settingsKey = sharedSettings(config);
-    this.dictionary = new TagDictionary({ directory: resolve(settings.configDir, config.directory), maxEntriesPerKind: config.max_entries_per_kind });
+    this.dictionary = new TagDictionary({
+      directory: resolve(settings.configDir, config.directory),
+      maxEntriesPerKind: config.max_entries_per_kind,
+    });
     this.sources = {
       host: this.host,
       agentTags: config.tags,
@@ -59,13 +62,16 @@ export class SharedTagging implements SharedLifecycle {
     const kube = new KubeCache(api, {
       nodeName: this.config.kubernetes.node_name || undefined,
       maxBackoffMs: this.config.kubernetes.max_backoff,
-      onError: (err) => this.settings.logger.warn({ err: err.message }, 'smartencoding: Kubernetes API request failed; retrying'),
+      onError: (err) =>
+        this.settings.logger.warn({ err: err.message }, 'smartencoding: Kubernetes API request failed; retrying'),
     });
     kube.start();
     this.kube = kube;
     this.sources.kube = kube;
     if (!(await kube.waitForSync(this.config.kubernetes.sync_timeout))) {
-      this.settings.logger.warn(`smartencoding: the Kubernetes API did not answer within ${this.config.kubernetes.sync_timeout} ms; pods are tagged once it does`);
+      this.settings.logger.warn(
+        `smartencoding: the Kubernetes API did not answer within ${this.config.kubernetes.sync_timeout} ms; pods are tagged once it does`,
+      );
     }
   }
 
@@ -76,7 +82,12 @@ export class SharedTagging implements SharedLifecycle {
   }
 
   /** The tag sets of a resource, memoised until /proc or the API server may say otherwise. */
-  resolve(resource: KeyValue[], clientAddress: string | undefined, memo: Map<string, Memo<unknown>>, build: (set: TagSet) => unknown): unknown {
+  resolve(
+    resource: KeyValue[],
+    clientAddress: string | undefined,
+    memo: Map<string, Memo<unknown>>,
+    build: (set: TagSet) => unknown,
+  ): unknown {
     const key = memoKey(resource, clientAddress);
     const now = Date.now();
     const generation = this.kube?.generation ?? 0;
@@ -85,7 +96,11 @@ export class SharedTagging implements SharedLifecycle {
     const lookups = this.procLookups;
     const value = build(resolveTags(resource, clientAddress, this.sources));
     if (memo.size >= MEMO_LIMIT) memo.clear();
-    memo.set(key, { value, expires: this.procLookups === lookups ? Infinity : now + this.config.process_refresh, generation });
+    memo.set(key, {
+      value,
+      expires: this.procLookups === lookups ? Infinity : now + this.config.process_refresh,
+      generation,
+    });
     return value;
   }
 
@@ -134,7 +149,13 @@ function memoKey(resource: KeyValue[], clientAddress: string | undefined): strin
     else if ('intValue' in v) key += part('i', String(v.intValue));
     else if ('doubleValue' in v) key += part('d', String(v.doubleValue));
     else if ('boolValue' in v) key += part('b', String(v.boolValue));
-    else key += part('j', JSON.stringify(v, (_, x: unknown) => (typeof x === 'bigint' ? `${x}n` : x instanceof Uint8Array ? Buffer.from(x).toString('base64') : x)));
+    else
+      key += part(
+        'j',
+        JSON.stringify(v, (_, x: unknown) =>
+          typeof x === 'bigint' ? `${x}n` : x instanceof Uint8Array ? Buffer.from(x).toString('base64') : x,
+        ),
+      );
   }
   return key;
 }
@@ -146,7 +167,8 @@ function kubeApi(config: SmartEncodingConfig): KubeApi | undefined {
   let baseUrl = k.api_url;
   if (!baseUrl) {
     const host = process.env.KUBERNETES_SERVICE_HOST;
-    if (!host) throw new Error('kubernetes.enabled is true but neither kubernetes.api_url nor KUBERNETES_SERVICE_HOST is set');
+    if (!host)
+      throw new Error('kubernetes.enabled is true but neither kubernetes.api_url nor KUBERNETES_SERVICE_HOST is set');
     baseUrl = `https://${host.includes(':') ? `[${host}]` : host}:${process.env.KUBERNETES_SERVICE_PORT ?? '443'}`;
   }
   return new KubeApi({ baseUrl, tokenFile: k.token_file, caFile: k.ca_file, timeoutMs: k.request_timeout });
@@ -156,10 +178,19 @@ const TAGGING = sharedKey<SharedTagging>('smartencoding.tagging');
 
 /** What processors sharing a directory must agree on: it decides which entries exist. */
 const sharedSettings = (c: SmartEncodingConfig) =>
-  JSON.stringify({ tags: c.tags, kubernetes: c.kubernetes, max_entries_per_kind: c.max_entries_per_kind, process_refresh: c.process_refresh });
+  JSON.stringify({
+    tags: c.tags,
+    kubernetes: c.kubernetes,
+    max_entries_per_kind: c.max_entries_per_kind,
+    process_refresh: c.process_refresh,
+  });
 
 /** The host's shared state of the directory a config names: one per resolved directory. */
-export function sharedTagging(host: Host, settings: CreateSettings, config: SmartEncodingConfig): SharedInstance<SharedTagging> {
+export function sharedTagging(
+  host: Host,
+  settings: CreateSettings,
+  config: SmartEncodingConfig,
+): SharedInstance<SharedTagging> {
   const directory = resolve(settings.configDir, config.directory);
   const s = host.shared.instance(TAGGING, directory, () => new SharedTagging(settings, config));
   if (s.value.settingsKey !== sharedSettings(config)) {

@@ -56,7 +56,10 @@ export class SmartEncodingProcessor implements Processor {
       try {
         this.process(batch);
       } catch (err) {
-        this.settings.logger.error({ err: (err as Error).message }, 'smartencoding failed on a batch; it passes unencoded');
+        this.settings.logger.error(
+          { err: (err as Error).message },
+          'smartencoding failed on a batch; it passes unencoded',
+        );
       }
       return batch;
     });
@@ -121,15 +124,21 @@ export class SmartEncodingProcessor implements Processor {
     const attributes = { processor: this.settings.id };
     const meter = this.settings.meter;
     meter
-      .createObservableGauge('flowtel_smartencoding_dictionary_entries', { description: 'Entries in the SmartEncoding dictionary, per tag kind.' })
+      .createObservableGauge('flowtel_smartencoding_dictionary_entries', {
+        description: 'Entries in the SmartEncoding dictionary, per tag kind.',
+      })
       .addCallback((r) => {
         for (const kind of TAG_KINDS) r.observe(tagging.dictionary.size(kind), { ...attributes, kind });
       });
     meter
-      .createObservableGauge('flowtel_smartencoding_dictionary_version', { description: 'The SmartEncoding dictionary version.' })
+      .createObservableGauge('flowtel_smartencoding_dictionary_version', {
+        description: 'The SmartEncoding dictionary version.',
+      })
       .addCallback((r) => r.observe(tagging.dictionary.version, attributes));
     meter
-      .createObservableCounter('flowtel_smartencoding_unencoded_resources', { description: 'Resources passed on unencoded because a dictionary kind was full.' })
+      .createObservableCounter('flowtel_smartencoding_unencoded_resources', {
+        description: 'Resources passed on unencoded because a dictionary kind was full.',
+      })
       .addCallback((r) => r.observe(this.unencoded, attributes));
   }
 }

@@ -29,7 +29,8 @@ export function sameTagValue(a: TagValue, b: TagValue): boolean {
   return 'b' in b && a.b === b.b;
 }
 
-export const toKeyValues = (attrs: TagAttributes): KeyValue[] => attrs.map(([key, v]) => ({ key, value: anyValueOf(v) }));
+export const toKeyValues = (attrs: TagAttributes): KeyValue[] =>
+  attrs.map(([key, v]) => ({ key, value: anyValueOf(v) }));
 
 /** Attributes from plain values, skipping the ones that are unknown or empty. */
 export function tagAttributes(values: Record<string, string | number | boolean | bigint | undefined>): TagAttributes {

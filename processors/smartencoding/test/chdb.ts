@@ -28,10 +28,14 @@ export function openEngine(folder: string): Engine | undefined {
     query: text,
     text,
     // inline payloads are fine for text formats
-    insertRaw: async (insert, data) => void (await session.queryAsync(`${insert}\n${data.toString('utf8')}`, { format: 'TabSeparated' })),
+    insertRaw: async (insert, data) =>
+      void (await session.queryAsync(`${insert}\n${data.toString('utf8')}`, { format: 'TabSeparated' })),
     async rows<T>(sql: string) {
       const out = (await session.queryAsync(sql, { format: 'JSONEachRow' })).text();
-      return out.split('\n').filter(Boolean).map((l) => JSON.parse(l) as T);
+      return out
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as T);
     },
     close: () => session.close(),
   };

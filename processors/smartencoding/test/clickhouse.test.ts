@@ -3,7 +3,14 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { attr, type KeyValue } from '@flowtel/pdata';
-import { DictionarySync, addIdColumnStatements, idColumnDefinitions, idColumnValues, l7IdColumnValues, translateTagNames } from '@flowtel/clickhouse';
+import {
+  DictionarySync,
+  addIdColumnStatements,
+  idColumnDefinitions,
+  idColumnValues,
+  l7IdColumnValues,
+  translateTagNames,
+} from '@flowtel/clickhouse';
 import { decodeAttributes } from '../src/index.ts';
 import { TagDictionary } from '../src/dictionary.ts';
 import { tagAttributes } from '../src/value.ts';
@@ -46,7 +53,9 @@ test('tag names in SELECT and WHERE answer as the decoded rows do', async (t) =>
     await engine.query(`CREATE DATABASE ${DB}`);
     const sync = new DictionarySync(engine, DB);
     await sync.createSchema({ lifetime: 300 });
-    await engine.query(`CREATE TABLE ${DB}.requests (time DateTime, duration UInt64, ServiceName LowCardinality(String)) ENGINE = MergeTree ORDER BY time`);
+    await engine.query(
+      `CREATE TABLE ${DB}.requests (time DateTime, duration UInt64, ServiceName LowCardinality(String)) ENGINE = MergeTree ORDER BY time`,
+    );
     for (const s of addIdColumnStatements(DB, 'requests', false)) await engine.query(s);
     const dictionary = dictionaryOf('smartencoding')!;
 
@@ -57,34 +66,77 @@ test('tag names in SELECT and WHERE answer as the decoded rows do', async (t) =>
       const batch = logsBatch([resourceOf(pod)]);
       p.process(batch);
       const resource = batch.data.resourceLogs[0].resource.attributes;
-      await sync.ensure(dictionary, Number((resource.find((a) => a.key === 'flowtel.tag.dict_version')!.value as { intValue: bigint }).intValue));
+      await sync.ensure(
+        dictionary,
+        Number((resource.find((a) => a.key === 'flowtel.tag.dict_version')!.value as { intValue: bigint }).intValue),
+      );
       const ids = idColumnValues(resource);
       const decoded = plain(decodeAttributes(resource, dictionary));
       for (let j = 0; j < (i + 1) * 10; j++) {
-        rows.push(JSON.stringify({ time: 1_700_000_000 + j, duration: i * 100 + j, ServiceName: plain(resource)['service.name'], ...ids }));
+        rows.push(
+          JSON.stringify({
+            time: 1_700_000_000 + j,
+            duration: i * 100 + j,
+            ServiceName: plain(resource)['service.name'],
+            ...ids,
+          }),
+        );
         expected.push({ ...decoded, duration: i * 100 + j });
       }
     }
-    await engine.insertRaw(`INSERT INTO ${DB}.requests (time, duration, ServiceName, ${idColumnDefinitions().map((c) => c.split(' ')[0]).join(', ')}) FORMAT JSONEachRow`, Buffer.from(rows.join('\n')));
+    await engine.insertRaw(
+      `INSERT INTO ${DB}.requests (time, duration, ServiceName, ${idColumnDefinitions()
+        .map((c) => c.split(' ')[0])
+        .join(', ')}) FORMAT JSONEachRow`,
+      Buffer.from(rows.join('\n')),
+    );
 
     const run = (sql: string) => engine.rows(translateTagNames(sql, { database: DB }));
     const count = (pred: (r: Record<string, unknown>) => boolean) => expected.filter(pred).length;
 
-    const byPod = await run(`SELECT pod, namespace, count() AS n FROM ${DB}.requests WHERE namespace = 'shop' GROUP BY pod, namespace ORDER BY pod`);
+    const byPod = await run(
+      `SELECT pod, namespace, count() AS n FROM ${DB}.requests WHERE namespace = 'shop' GROUP BY pod, namespace ORDER BY pod`,
+    );
     assert.deepEqual(byPod, [
-      { pod: 'db-0', namespace: 'shop', n: (count((r) => r['k8s.pod.name'] === 'db-0' && r['k8s.namespace.name'] === 'shop')) },
-      { pod: 'web-1', namespace: 'shop', n: (count((r) => r['k8s.pod.name'] === 'web-1' && r['k8s.namespace.name'] === 'shop')) },
-      { pod: 'web-2', namespace: 'shop', n: (count((r) => r['k8s.pod.name'] === 'web-2')) },
+      {
+        pod: 'db-0',
+        namespace: 'shop',
+        n: count((r) => r['k8s.pod.name'] === 'db-0' && r['k8s.namespace.name'] === 'shop'),
+      },
+      {
+        pod: 'web-1',
+        namespace: 'shop',
+        n: count((r) => r['k8s.pod.name'] === 'web-1' && r['k8s.namespace.name'] === 'shop'),
+      },
+      { pod: 'web-2', namespace: 'shop', n: count((r) => r['k8s.pod.name'] === 'web-2') },
     ]);
 
-    const labelled = await run(`SELECT count() AS n FROM ${DB}.requests WHERE k8s.label.app IN ('web', 'db') AND pod_ns != 'staging'`);
-    assert.equal(Number(labelled[0].n), count((r) => ['web', 'db'].includes(r['k8s.pod.label.app'] as string) && r['k8s.namespace.name'] !== 'staging'));
+    const labelled = await run(
+      `SELECT count() AS n FROM ${DB}.requests WHERE k8s.label.app IN ('web', 'db') AND pod_ns != 'staging'`,
+    );
+    assert.equal(
+      Number(labelled[0].n),
+      count((r) => ['web', 'db'].includes(r['k8s.pod.label.app'] as string) && r['k8s.namespace.name'] !== 'staging'),
+    );
 
-    const quoted = await run(`SELECT \`k8s.label.app.kubernetes.io/part-of\`, max(duration) AS worst FROM ${DB}.requests WHERE pod LIKE 'web-%' GROUP BY 1 ORDER BY 1`);
-    assert.deepEqual(quoted, [{ 'k8s.label.app.kubernetes.io/part-of': 'storefront', worst: (Math.max(...expected.filter((r) => String(r['k8s.pod.name']).startsWith('web-')).map((r) => r.duration as number))) }]);
+    const quoted = await run(
+      `SELECT \`k8s.label.app.kubernetes.io/part-of\`, max(duration) AS worst FROM ${DB}.requests WHERE pod LIKE 'web-%' GROUP BY 1 ORDER BY 1`,
+    );
+    assert.deepEqual(quoted, [
+      {
+        'k8s.label.app.kubernetes.io/part-of': 'storefront',
+        worst: Math.max(
+          ...expected.filter((r) => String(r['k8s.pod.name']).startsWith('web-')).map((r) => r.duration as number),
+        ),
+      },
+    ]);
 
-    const userTag = await run(`SELECT tag.cluster AS cluster, resource.deployment.environment AS env, count() AS n FROM ${DB}.requests WHERE resource.deployment.environment = 'staging' GROUP BY cluster, env`);
-    assert.deepEqual(userTag, [{ cluster: 'eu-1', env: 'staging', n: (count((r) => r['deployment.environment'] === 'staging')) }]);
+    const userTag = await run(
+      `SELECT tag.cluster AS cluster, resource.deployment.environment AS env, count() AS n FROM ${DB}.requests WHERE resource.deployment.environment = 'staging' GROUP BY cluster, env`,
+    );
+    assert.deepEqual(userTag, [
+      { cluster: 'eu-1', env: 'staging', n: count((r) => r['deployment.environment'] === 'staging') },
+    ]);
 
     const none = await run(`SELECT count() AS n FROM ${DB}.requests WHERE pod = 'no-such-pod'`);
     assert.equal(Number(none[0].n), 0);
@@ -103,7 +155,9 @@ test('a changed entry reaches the DICTIONARY objects on the next ensure; l7 rows
     await engine.query(`CREATE DATABASE ${DB}`);
     const sync = new DictionarySync(engine, DB);
     await sync.createSchema();
-    await engine.query(`CREATE TABLE ${DB}.l7 (time DateTime, tap_side LowCardinality(String)) ENGINE = MergeTree ORDER BY time`);
+    await engine.query(
+      `CREATE TABLE ${DB}.l7 (time DateTime, tap_side LowCardinality(String)) ENGINE = MergeTree ORDER BY time`,
+    );
     for (const s of addIdColumnStatements(DB, 'l7', true)) await engine.query(s);
     const dictionary = dictionaryOf('smartencoding')!;
     const batch = logsBatch([[attr('k8s.pod.name', 'api-0'), attr('k8s.namespace.name', 'shop')]]);
@@ -115,18 +169,39 @@ test('a changed entry reaches the DICTIONARY objects on the next ensure; l7 rows
     assert.ok(server.pod_id_1 > 0 && server.pod_id_0 === 0);
     assert.ok(client.pod_id_0 > 0 && client.pod_id_1 === 7, 'the peer pod on the server side');
     client.pod_id_1 = 0;
-    await engine.insertRaw(`INSERT INTO ${DB}.l7 FORMAT JSONEachRow`, Buffer.from([{ time: 1, tap_side: 's-p', ...server }, { time: 2, tap_side: 'c-p', ...client }].map((r) => JSON.stringify(r)).join('\n')));
-    assert.deepEqual(await engine.rows(translateTagNames(`SELECT tap_side FROM ${DB}.l7 WHERE pod_1 = 'api-0'`, { database: DB })), [{ tap_side: 's-p' }]);
-    assert.deepEqual(await engine.rows(translateTagNames(`SELECT pod_0, pod_1 FROM ${DB}.l7 ORDER BY time`, { database: DB })), [
-      { pod_0: '', pod_1: 'api-0' },
-      { pod_0: 'api-0', pod_1: '' },
-    ]);
+    await engine.insertRaw(
+      `INSERT INTO ${DB}.l7 FORMAT JSONEachRow`,
+      Buffer.from(
+        [
+          { time: 1, tap_side: 's-p', ...server },
+          { time: 2, tap_side: 'c-p', ...client },
+        ]
+          .map((r) => JSON.stringify(r))
+          .join('\n'),
+      ),
+    );
+    assert.deepEqual(
+      await engine.rows(translateTagNames(`SELECT tap_side FROM ${DB}.l7 WHERE pod_1 = 'api-0'`, { database: DB })),
+      [{ tap_side: 's-p' }],
+    );
+    assert.deepEqual(
+      await engine.rows(translateTagNames(`SELECT pod_0, pod_1 FROM ${DB}.l7 ORDER BY time`, { database: DB })),
+      [
+        { pod_0: '', pod_1: 'api-0' },
+        { pod_0: 'api-0', pod_1: '' },
+      ],
+    );
 
     const id = server.pod_id_1;
     dictionary.intern('pod', dictionary.get('pod', id)!.key, 'api-0-renamed', dictionary.get('pod', id)!.attributes);
     await sync.ensure(dictionary);
-    assert.deepEqual(await engine.rows(translateTagNames(`SELECT pod_1 FROM ${DB}.l7 WHERE tap_side = 's-p'`, { database: DB })), [{ pod_1: 'api-0-renamed' }]);
-    const stored = await engine.rows(`SELECT name, version FROM ${DB}.flowtel_tag_dictionary FINAL WHERE kind = 'pod' AND id = ${id}`);
+    assert.deepEqual(
+      await engine.rows(translateTagNames(`SELECT pod_1 FROM ${DB}.l7 WHERE tap_side = 's-p'`, { database: DB })),
+      [{ pod_1: 'api-0-renamed' }],
+    );
+    const stored = await engine.rows(
+      `SELECT name, version FROM ${DB}.flowtel_tag_dictionary FINAL WHERE kind = 'pod' AND id = ${id}`,
+    );
     assert.deepEqual(stored, [{ name: 'api-0-renamed', version: dictionary.version }]);
   } finally {
     await p.shutdown();
@@ -143,7 +218,10 @@ test('ensure refuses a version its dictionary never reached instead of waiting f
     await sync.createSchema();
     const dictionary = new TagDictionary();
     dictionary.intern('pod', 'uid-web', 'web', tagAttributes({ 'k8s.pod.name': 'web' }));
-    await assert.rejects(sync.ensure(dictionary, dictionary.version + 1), /need version 2 of the tag dictionary, which is at 1/);
+    await assert.rejects(
+      sync.ensure(dictionary, dictionary.version + 1),
+      /need version 2 of the tag dictionary, which is at 1/,
+    );
     await sync.ensure(dictionary, dictionary.version);
     assert.deepEqual(await engine.rows(`SELECT name FROM ${DB}.flowtel_tag_dictionary`), [{ name: 'web' }]);
   } finally {

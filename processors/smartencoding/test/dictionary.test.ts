@@ -15,9 +15,15 @@ test('ids are small, per kind, and the version grows with every addition or chan
   assert.equal(d.version, 3);
   assert.equal(d.intern('pod', 'uid-web', 'web', tagAttributes({ 'k8s.pod.name': 'web' })), 1);
   assert.equal(d.version, 3, 'an unchanged entry leaves the version alone');
-  assert.equal(d.intern('pod', 'uid-web', 'web', tagAttributes({ 'k8s.pod.name': 'web', 'k8s.pod.label.app': 'shop' })), 1);
+  assert.equal(
+    d.intern('pod', 'uid-web', 'web', tagAttributes({ 'k8s.pod.name': 'web', 'k8s.pod.label.app': 'shop' })),
+    1,
+  );
   assert.equal(d.version, 4, 'a changed entry keeps its id and bumps the version');
-  assert.deepEqual(d.changedSince(2).map((e) => `${e.kind}/${e.id}@${e.version}`), ['pod/1@4', 'namespace/1@3']);
+  assert.deepEqual(
+    d.changedSince(2).map((e) => `${e.kind}/${e.id}@${e.version}`),
+    ['pod/1@4', 'namespace/1@3'],
+  );
 });
 
 test('the dictionary survives a restart with the same ids and version', () => {
@@ -36,8 +42,18 @@ test('the dictionary survives a restart with the same ids and version', () => {
 test('a damaged dictionary file is a clear error, not a silent fresh start', () => {
   const dir = tempDir('damaged');
   writeFileSync(join(dir, DICTIONARY_FILE), '{"format":1,"version":3,"entries":[{"kind":"pod","id":2');
-  assert.throws(() => new TagDictionary({ directory: dir }), /cannot read the SmartEncoding dictionary .*dictionary\.json/);
-  writeFileSync(join(dir, DICTIONARY_FILE), JSON.stringify({ format: 1, version: 1, entries: [{ kind: 'pod', id: 5, key: 'k', name: 'n', attributes: [], version: 1 }] }));
+  assert.throws(
+    () => new TagDictionary({ directory: dir }),
+    /cannot read the SmartEncoding dictionary .*dictionary\.json/,
+  );
+  writeFileSync(
+    join(dir, DICTIONARY_FILE),
+    JSON.stringify({
+      format: 1,
+      version: 1,
+      entries: [{ kind: 'pod', id: 5, key: 'k', name: 'n', attributes: [], version: 1 }],
+    }),
+  );
   assert.throws(() => new TagDictionary({ directory: dir }), /out of order/);
 });
 

@@ -37,32 +37,41 @@ export async function startFakeApiServer(): Promise<FakeApiServer | undefined> {
   if (!certs) return undefined;
   const tokenFile = join(certs.dir, 'token');
   writeFileSync(tokenFile, 'eyJhbGciOiJSUzI1NiJ9.test-service-account-token\n');
-  const lists = Object.fromEntries(Object.entries(RESOURCES).map(([path, file]) => [path, JSON.parse(readFileSync(join(FIXTURES, file), 'utf8'))]));
+  const lists = Object.fromEntries(
+    Object.entries(RESOURCES).map(([path, file]) => [path, JSON.parse(readFileSync(join(FIXTURES, file), 'utf8'))]),
+  );
   const watches = new Map<string, Set<ServerResponse>>();
   const requests: string[] = [];
-  const server: Server = createServer({ cert: readFileSync(certs.serverCertFile), key: readFileSync(certs.serverKeyFile) }, (req, res) => {
-    const url = new URL(req.url ?? '/', 'https://localhost');
-    requests.push(url.pathname + url.search);
-    if (req.headers.authorization !== `Bearer ${readFileSync(tokenFile, 'utf8').trim()}`) {
-      res.writeHead(401, { 'content-type': 'application/json' }).end('{"kind":"Status","status":"Failure","message":"Unauthorized","reason":"Unauthorized","code":401}');
-      return;
-    }
-    const list = lists[url.pathname];
-    if (!list) {
-      res.writeHead(404, { 'content-type': 'application/json' }).end(`{"kind":"Status","code":404,"message":"the server could not find the requested resource"}`);
-      return;
-    }
-    if (url.searchParams.get('watch') === 'true') {
-      res.writeHead(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked' });
-      res.flushHeaders();
-      let open = watches.get(url.pathname);
-      if (!open) watches.set(url.pathname, (open = new Set()));
-      open.add(res);
-      res.on('close', () => open.delete(res));
-      return;
-    }
-    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(list));
-  });
+  const server: Server = createServer(
+    { cert: readFileSync(certs.serverCertFile), key: readFileSync(certs.serverKeyFile) },
+    (req, res) => {
+      const url = new URL(req.url ?? '/', 'https://localhost');
+      requests.push(url.pathname + url.search);
+      if (req.headers.authorization !== `Bearer ${readFileSync(tokenFile, 'utf8').trim()}`) {
+        res
+          .writeHead(401, { 'content-type': 'application/json' })
+          .end('{"kind":"Status","status":"Failure","message":"Unauthorized","reason":"Unauthorized","code":401}');
+        return;
+      }
+      const list = lists[url.pathname];
+      if (!list) {
+        res
+          .writeHead(404, { 'content-type': 'application/json' })
+          .end(`{"kind":"Status","code":404,"message":"the server could not find the requested resource"}`);
+        return;
+      }
+      if (url.searchParams.get('watch') === 'true') {
+        res.writeHead(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked' });
+        res.flushHeaders();
+        let open = watches.get(url.pathname);
+        if (!open) watches.set(url.pathname, (open = new Set()));
+        open.add(res);
+        res.on('close', () => open.delete(res));
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(list));
+    },
+  );
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     url: `https://localhost:${(server.address() as AddressInfo).port}`,

@@ -30,11 +30,23 @@ export const host = testHost();
 export const dictionaryOf = (id: string) => host.shared.lookup(TAG_DICTIONARY, id) as TagDictionary | undefined;
 
 export function settings(id = 'smartencoding'): CreateSettings {
-  return { id, kind: 'processor', logger: pino({ level: 'silent' }), meter: createNoopMeter(), metricsLevel: 'basic', configDir: process.cwd() };
+  return {
+    id,
+    kind: 'processor',
+    logger: pino({ level: 'silent' }),
+    meter: createNoopMeter(),
+    metricsLevel: 'basic',
+    configDir: process.cwd(),
+  };
 }
 
 export function processor(config: Record<string, unknown>, id = 'smartencoding'): SmartEncodingProcessor {
-  return factory.createProcessor(settings(id), factory.configSchema.parse(config), 'logs', 'logs') as SmartEncodingProcessor;
+  return factory.createProcessor(
+    settings(id),
+    factory.configSchema.parse(config),
+    'logs',
+    'logs',
+  ) as SmartEncodingProcessor;
 }
 
 export function logs(resources: KeyValue[][]): Logs {
@@ -42,13 +54,25 @@ export function logs(resources: KeyValue[][]): Logs {
     resourceLogs: resources.map((attributes) => ({
       resource: newResource(attributes),
       schemaUrl: '',
-      scopeLogs: [{ scope: newScope('flowtel.l7', '0.1.0'), schemaUrl: '', logRecords: [newLogRecord({ body: { stringValue: 'GET /' }, attributes: [attr('response_code', 200)] })] }],
+      scopeLogs: [
+        {
+          scope: newScope('flowtel.l7', '0.1.0'),
+          schemaUrl: '',
+          logRecords: [newLogRecord({ body: { stringValue: 'GET /' }, attributes: [attr('response_code', 200)] })],
+        },
+      ],
     })),
   };
 }
 
 export function logsBatch(resources: KeyValue[][], clientAddress?: string): LogsBatch {
-  return { signal: 'logs', data: logs(resources), items: resources.length, ack: Ack.none(), ...(clientAddress ? { client: { address: clientAddress } } : {}) };
+  return {
+    signal: 'logs',
+    data: logs(resources),
+    items: resources.length,
+    ack: Ack.none(),
+    ...(clientAddress ? { client: { address: clientAddress } } : {}),
+  };
 }
 
 /** Attributes as a plain object, ints as numbers: what a test compares. */

@@ -22,7 +22,10 @@ async function withCluster(
     t.skip('openssl is not installed: cannot make the test CA');
     return;
   }
-  const config = { directory: tempDir('k8s'), kubernetes: { api_url: api.url, token_file: api.tokenFile, ca_file: api.caFile, max_backoff: '200ms', ...extra } };
+  const config = {
+    directory: tempDir('k8s'),
+    kubernetes: { api_url: api.url, token_file: api.tokenFile, ca_file: api.caFile, max_backoff: '200ms', ...extra },
+  };
   const p = processor(config);
   try {
     await p.start(host);
@@ -55,7 +58,10 @@ test('start lists pods, services and replica sets over HTTPS with the token, the
     for (const path of ['/api/v1/pods', '/api/v1/services', '/apis/apps/v1/replicasets']) {
       assert.ok(api.requests.includes(path), `listed ${path} before start returned`);
       await until(() => api.openWatches(path) === 1, `the ${path} watch`);
-      assert.ok(api.requests.some((r) => r.startsWith(`${path}?watch=true&allowWatchBookmarks=true&resourceVersion=184467`)), `watched ${path} from the list's version`);
+      assert.ok(
+        api.requests.some((r) => r.startsWith(`${path}?watch=true&allowWatchBookmarks=true&resourceVersion=184467`)),
+        `watched ${path} from the list's version`,
+      );
     }
   });
 });
@@ -63,8 +69,13 @@ test('start lists pods, services and replica sets over HTTPS with the token, the
 test('pods are tagged from the API: container id, pod IP, owners, services; labels only in the dictionary', async (t) => {
   await withCluster(t, {}, async (_api, p) => {
     const checkout = tag(p, [attr('service.name', 'checkout'), attr('container.id', CHECKOUT_CONTAINER)]);
-    for (const k of ['pod', 'namespace', 'node', 'workload', 'service', 'container']) assert.equal(typeof checkout.ids[`flowtel.tag.${k}_id`], 'number', k);
-    assert.equal(Object.keys(checkout.ids).some((k) => k.startsWith('k8s.')), false, 'no Kubernetes attribute on the record');
+    for (const k of ['pod', 'namespace', 'node', 'workload', 'service', 'container'])
+      assert.equal(typeof checkout.ids[`flowtel.tag.${k}_id`], 'number', k);
+    assert.equal(
+      Object.keys(checkout.ids).some((k) => k.startsWith('k8s.')),
+      false,
+      'no Kubernetes attribute on the record',
+    );
     assert.equal(checkout.decoded['k8s.pod.name'], 'checkout-7d9f8b6c5d-x2k4p');
     assert.equal(checkout.decoded['k8s.pod.uid'], '5b0e6c2a-1f3d-4c8e-9a7b-2d4f6e8a0c11');
     assert.equal(checkout.decoded['k8s.namespace.name'], 'shop');
@@ -97,7 +108,11 @@ test('pods are tagged from the API: container id, pod IP, owners, services; labe
     assert.equal(report.decoded['k8s.node.name'], 'worker-2');
 
     const cart = tag(p, [attr('k8s.pod.uid', '3a5c7e9a-1c3e-4a5c-9e1a-5c7e9a1c3e5a')]);
-    assert.equal(cart.decoded['k8s.deployment.name'], 'cart', 'ReplicaSet not listed: Deployment from pod-template-hash');
+    assert.equal(
+      cart.decoded['k8s.deployment.name'],
+      'cart',
+      'ReplicaSet not listed: Deployment from pod-template-hash',
+    );
     assert.equal(cart.ids['flowtel.tag.service_id'], undefined, 'no service selects cart');
 
     const daemon = tag(p, [attr('container.id', 'd6f5e4a3b2c1d0e9f8a7b6c5d4e3f2a1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5')]);
@@ -112,29 +127,58 @@ test('watch events change the dictionary: a label change keeps the id and bumps 
     const dictionary = dictionaryOf('smartencoding')!;
     const version = dictionary.version;
 
-    const pod = structuredClone(api.lists['/api/v1/pods'].items[0]) as { metadata: { labels: Record<string, string>; resourceVersion: string } };
+    const pod = structuredClone(api.lists['/api/v1/pods'].items[0]) as {
+      metadata: { labels: Record<string, string>; resourceVersion: string };
+    };
     pod.metadata.labels.version = 'v2';
     pod.metadata.resourceVersion = '184500';
     api.event('/api/v1/pods', 'MODIFIED', pod);
-    await until(() => tag(p, [attr('container.id', CHECKOUT_CONTAINER)]).decoded['k8s.pod.label.version'] === 'v2', 'the label change');
+    await until(
+      () => tag(p, [attr('container.id', CHECKOUT_CONTAINER)]).decoded['k8s.pod.label.version'] === 'v2',
+      'the label change',
+    );
     const after = tag(p, [attr('container.id', CHECKOUT_CONTAINER)]);
     assert.equal(after.ids['flowtel.tag.pod_id'], before.ids['flowtel.tag.pod_id']);
     assert.ok(dictionary.version > version, 'version bumped');
-    assert.equal(dictionary.get('pod', after.ids['flowtel.tag.pod_id'] as number)!.version, dictionary.changedSince(version).find((e) => e.kind === 'pod')!.version);
+    assert.equal(
+      dictionary.get('pod', after.ids['flowtel.tag.pod_id'] as number)!.version,
+      dictionary.changedSince(version).find((e) => e.kind === 'pod')!.version,
+    );
 
     const added = {
-      metadata: { name: 'payments-6f7a8b9c0d-p1q2r', namespace: 'shop', uid: '9f1b3d5f-7a9c-4e1b-9d3f-5a7c9e1b3d5f', resourceVersion: '184501', labels: { app: 'payments' }, ownerReferences: [{ kind: 'ReplicaSet', name: 'payments-6f7a8b9c0d', uid: 'x', controller: true }] },
+      metadata: {
+        name: 'payments-6f7a8b9c0d-p1q2r',
+        namespace: 'shop',
+        uid: '9f1b3d5f-7a9c-4e1b-9d3f-5a7c9e1b3d5f',
+        resourceVersion: '184501',
+        labels: { app: 'payments' },
+        ownerReferences: [{ kind: 'ReplicaSet', name: 'payments-6f7a8b9c0d', uid: 'x', controller: true }],
+      },
       spec: { nodeName: 'worker-2' },
       status: { podIP: '10.244.2.77', podIPs: [{ ip: '10.244.2.77' }] },
     };
     api.event('/api/v1/pods', 'ADDED', added);
-    await until(() => tag(p, [], '10.244.2.77:1234').decoded['k8s.pod.name'] === 'payments-6f7a8b9c0d-p1q2r', 'the added pod');
+    await until(
+      () => tag(p, [], '10.244.2.77:1234').decoded['k8s.pod.name'] === 'payments-6f7a8b9c0d-p1q2r',
+      'the added pod',
+    );
     api.event('/api/v1/pods', 'DELETED', added);
     await until(() => tag(p, [], '10.244.2.77:1234').ids['flowtel.tag.pod_id'] === undefined, 'the deleted pod');
     api.event('/api/v1/pods', 'BOOKMARK', { metadata: { resourceVersion: '184600' } });
-    const svc = { metadata: { name: 'payments', namespace: 'shop', uid: 'e1f2a3b4-c5d6-4e7f-8a9b-0c1d2e3f4a5b', resourceVersion: '184601' }, spec: { selector: { app: 'redis' } } };
+    const svc = {
+      metadata: {
+        name: 'payments',
+        namespace: 'shop',
+        uid: 'e1f2a3b4-c5d6-4e7f-8a9b-0c1d2e3f4a5b',
+        resourceVersion: '184601',
+      },
+      spec: { selector: { app: 'redis' } },
+    };
     api.event('/api/v1/services', 'ADDED', svc);
-    await until(() => tag(p, [], '10.244.1.23:1').decoded['k8s.service.name'] === 'payments', 'a service that sorts first now selects redis-0');
+    await until(
+      () => tag(p, [], '10.244.1.23:1').decoded['k8s.service.name'] === 'payments',
+      'a service that sorts first now selects redis-0',
+    );
   });
 });
 
@@ -143,14 +187,27 @@ test('an expired watch (410 Gone) and a closed watch lead to a fresh list and a 
     await until(() => api.openWatches('/api/v1/pods') === 1, 'the pod watch');
     const lists = () => api.requests.filter((r) => r === '/api/v1/pods').length;
     const first = lists();
-    api.event('/api/v1/pods', 'ERROR', { kind: 'Status', apiVersion: 'v1', status: 'Failure', message: 'too old resource version: 184467 (184900)', reason: 'Expired', code: 410 });
+    api.event('/api/v1/pods', 'ERROR', {
+      kind: 'Status',
+      apiVersion: 'v1',
+      status: 'Failure',
+      message: 'too old resource version: 184467 (184900)',
+      reason: 'Expired',
+      code: 410,
+    });
     await until(() => lists() === first + 1, 'a new list after 410');
     await until(() => api.openWatches('/api/v1/pods') >= 1, 'a new watch');
     const watchesBefore = api.requests.filter((r) => r.startsWith('/api/v1/pods?watch=true')).length;
-    api.event('/api/v1/pods', 'MODIFIED', { ...(api.lists['/api/v1/pods'].items[1] as object), metadata: { ...(api.lists['/api/v1/pods'].items[1] as { metadata: object }).metadata, resourceVersion: '185000' } });
+    api.event('/api/v1/pods', 'MODIFIED', {
+      ...(api.lists['/api/v1/pods'].items[1] as object),
+      metadata: { ...(api.lists['/api/v1/pods'].items[1] as { metadata: object }).metadata, resourceVersion: '185000' },
+    });
     await new Promise((r) => setTimeout(r, 50));
     api.endWatches('/api/v1/pods');
-    await until(() => api.requests.filter((r) => r.startsWith('/api/v1/pods?watch=true')).length > watchesBefore, 'the watch resumed');
+    await until(
+      () => api.requests.filter((r) => r.startsWith('/api/v1/pods?watch=true')).length > watchesBefore,
+      'the watch resumed',
+    );
     assert.match(api.requests.at(-1)!, /resourceVersion=185000/, 'resumed from the last version seen');
     assert.equal(lists(), first + 1, 'a closed watch resumes without listing again');
     await until(() => api.openWatches('/api/v1/pods') === 1, 'the resumed watch');
@@ -161,7 +218,7 @@ test('an expired watch (410 Gone) and a closed watch lead to a fresh list and a 
   });
 });
 
-test('node_name lists only that node\'s pods; a wrong token is retried and the processor keeps working', async (t) => {
+test("node_name lists only that node's pods; a wrong token is retried and the processor keeps working", async (t) => {
   await withCluster(t, { node_name: 'worker-1', sync_timeout: '300ms' }, async (api, p) => {
     assert.ok(api.requests.includes(`/api/v1/pods?fieldSelector=${encodeURIComponent('spec.nodeName=worker-1')}`));
     assert.equal(tag(p, [], '10.244.1.23:1').decoded['k8s.pod.name'], 'redis-0');
@@ -171,7 +228,16 @@ test('node_name lists only that node\'s pods; a wrong token is retried and the p
   try {
     const { writeFileSync } = await import('node:fs');
     writeFileSync(`${api.tokenFile}.wrong`, 'not-the-token');
-    const p = processor({ directory: tempDir('k8s-denied'), kubernetes: { api_url: api.url, token_file: `${api.tokenFile}.wrong`, ca_file: api.caFile, sync_timeout: '300ms', max_backoff: '100ms' } });
+    const p = processor({
+      directory: tempDir('k8s-denied'),
+      kubernetes: {
+        api_url: api.url,
+        token_file: `${api.tokenFile}.wrong`,
+        ca_file: api.caFile,
+        sync_timeout: '300ms',
+        max_backoff: '100ms',
+      },
+    });
     await p.start(host);
     const out = tag(p, [attr('service.name', 'x'), attr('container.id', CHECKOUT_CONTAINER)]);
     assert.equal(out.ids['flowtel.tag.pod_id'], undefined, 'no pods without access');
@@ -189,7 +255,10 @@ test('request logs get the peer pod by IP on the other side: ids in encode mode,
       const batch = logsBatch([[attr('service.name', 'checkout'), attr('container.id', CHECKOUT_CONTAINER)]]);
       const records = batch.data.resourceLogs[0].scopeLogs[0].logRecords;
       records[0].attributes.push(attr('tap_side', 'c-p'), attr('ip_0', '10.244.1.17'), attr('ip_1', '10.244.1.23'));
-      records.push({ ...records[0], attributes: [attr('tap_side', 's-p'), attr('ip_0', '10.9.9.9'), attr('ip_1', '10.244.1.17')] });
+      records.push({
+        ...records[0],
+        attributes: [attr('tap_side', 's-p'), attr('ip_0', '10.9.9.9'), attr('ip_1', '10.244.1.17')],
+      });
       return { batch, records };
     };
     const { batch, records } = requestLogs();
@@ -198,7 +267,9 @@ test('request logs get the peer pod by IP on the other side: ids in encode mode,
     assert.equal(typeof toRedis['flowtel.tag.peer.pod_id'], 'number');
     assert.equal(typeof toRedis['flowtel.tag.peer.workload_id'], 'number');
     assert.equal(fromOutside['flowtel.tag.peer.pod_id'], undefined, 'an address outside the cluster has no pod');
-    const decoded = plain(decodeBatch(batch, dictionaryOf('smartencoding')!).data.resourceLogs[0].scopeLogs[0].logRecords[0].attributes);
+    const decoded = plain(
+      decodeBatch(batch, dictionaryOf('smartencoding')!).data.resourceLogs[0].scopeLogs[0].logRecords[0].attributes,
+    );
     assert.equal(decoded['flowtel.peer.k8s.pod.name'], 'redis-0');
     assert.equal(decoded['flowtel.peer.k8s.statefulset.name'], 'redis');
     assert.equal(decoded['flowtel.peer.k8s.service.name'], 'redis');
@@ -213,7 +284,11 @@ test('request logs get the peer pod by IP on the other side: ids in encode mode,
     try {
       const enriched = requestLogs();
       enrich.process(enriched.batch);
-      assert.deepEqual(plain(enriched.records[0].attributes), decoded, 'enrich mode emits what decoding the encoded record gives');
+      assert.deepEqual(
+        plain(enriched.records[0].attributes),
+        decoded,
+        'enrich mode emits what decoding the encoded record gives',
+      );
     } finally {
       await enrich.shutdown();
     }

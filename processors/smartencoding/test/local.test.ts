@@ -16,8 +16,18 @@ test('container ids from the cgroup layouts of docker, containerd, CRI-O and pod
       'containerd',
       '0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b',
     ],
-    ['containerd in Kubernetes (cgroupfs driver)', `4:pids:/kubepods/burstable/pod0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b/${ID}\n`, 'unknown', '0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b'],
-    ['CRI-O', `0::/kubepods.slice/kubepods-pod0f1e2d3c_4b5a_6978_8a9b_0c1d2e3f4a5b.slice/crio-${ID}.scope\n`, 'cri-o', '0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b'],
+    [
+      'containerd in Kubernetes (cgroupfs driver)',
+      `4:pids:/kubepods/burstable/pod0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b/${ID}\n`,
+      'unknown',
+      '0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b',
+    ],
+    [
+      'CRI-O',
+      `0::/kubepods.slice/kubepods-pod0f1e2d3c_4b5a_6978_8a9b_0c1d2e3f4a5b.slice/crio-${ID}.scope\n`,
+      'cri-o',
+      '0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b',
+    ],
     ['podman', `0::/user.slice/user-1000.slice/user@1000.service/user.slice/libpod-${ID}.scope/container\n`, 'podman'],
   ];
   for (const [name, text, runtime, podUid] of cases) {
@@ -26,8 +36,16 @@ test('container ids from the cgroup layouts of docker, containerd, CRI-O and pod
     assert.equal(c?.runtime, runtime, name);
     assert.equal(c?.podUid, podUid, name);
   }
-  assert.equal(containerOfCgroup('0::/user.slice/user-0.slice/session-3.scope\n'), undefined, 'a host process has no container');
-  assert.equal(containerOfCgroup(`0::/system.slice/crio-conmon-${ID}.scope\n`), undefined, "CRI-O's conmon is not the container");
+  assert.equal(
+    containerOfCgroup('0::/user.slice/user-0.slice/session-3.scope\n'),
+    undefined,
+    'a host process has no container',
+  );
+  assert.equal(
+    containerOfCgroup(`0::/system.slice/crio-conmon-${ID}.scope\n`),
+    undefined,
+    "CRI-O's conmon is not the container",
+  );
   assert.equal(containerIdOfStatus(`containerd://${ID}`), ID);
   assert.equal(containerIdOfStatus(`cri-o://${ID}`), ID);
 });

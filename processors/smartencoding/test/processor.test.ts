@@ -10,7 +10,12 @@ const HOST = hostname();
 const COMM = readFileSync(`/proc/${process.pid}/comm`, 'utf8').trim();
 
 /** What the l7 processor puts on a request log's resource, for this test process. */
-const l7Resource = (): KeyValue[] => [attr('service.name', COMM), attr('host.name', HOST), attr('process.pid', process.pid), attr('process.executable.name', COMM)];
+const l7Resource = (): KeyValue[] => [
+  attr('service.name', COMM),
+  attr('host.name', HOST),
+  attr('process.pid', process.pid),
+  attr('process.executable.name', COMM),
+];
 
 /** An application's OTLP resource, from another machine. */
 const appResource = (): KeyValue[] => [
@@ -32,7 +37,8 @@ test('encode: a local process leaves with ids only; the dictionary holds what /p
     p.process(batch);
     const out = plain(batch.data.resourceLogs[0].resource.attributes);
     assert.equal(out['service.name'], COMM, 'kept by default');
-    for (const k of ['host.name', 'process.pid', 'process.executable.name', 'env', 'region']) assert.equal(out[k], undefined, `${k} is not on the record`);
+    for (const k of ['host.name', 'process.pid', 'process.executable.name', 'env', 'region'])
+      assert.equal(out[k], undefined, `${k} is not on the record`);
     assert.equal(typeof out['flowtel.tag.host_id'], 'number');
     assert.equal(typeof out['flowtel.tag.process_id'], 'number');
     assert.equal(typeof out['flowtel.tag.agent_id'], 'number');
@@ -42,20 +48,35 @@ test('encode: a local process leaves with ids only; the dictionary holds what /p
     assert.equal(out['flowtel.tag.dict_version'], dictionary.version);
     const proc = dictionary.get('process', out['flowtel.tag.process_id'] as number)!;
     assert.equal(proc.name, COMM);
-    assert.deepEqual(
-      Object.fromEntries(proc.attributes.map(([k, v]) => [k, Object.values(v)[0]])),
-      { 'process.pid': String(process.pid), 'process.executable.name': COMM, 'process.executable.path': process.execPath, 'process.command_line': readFileSync(`/proc/${process.pid}/cmdline`, 'utf8').replace(/\0+$/, '').split('\0').join(' ') },
-    );
+    assert.deepEqual(Object.fromEntries(proc.attributes.map(([k, v]) => [k, Object.values(v)[0]])), {
+      'process.pid': String(process.pid),
+      'process.executable.name': COMM,
+      'process.executable.path': process.execPath,
+      'process.command_line': readFileSync(`/proc/${process.pid}/cmdline`, 'utf8')
+        .replace(/\0+$/, '')
+        .split('\0')
+        .join(' '),
+    });
     const agent = dictionary.get('agent', out['flowtel.tag.agent_id'] as number)!;
-    assert.deepEqual(agent.attributes, [['env', { s: 'prod' }], ['region', { s: 'eu-west-1' }]]);
+    assert.deepEqual(agent.attributes, [
+      ['env', { s: 'prod' }],
+      ['region', { s: 'eu-west-1' }],
+    ]);
 
     const decoded = plain(decodeBatch(batch, dictionary).data.resourceLogs[0].resource.attributes);
     assert.equal(decoded['host.name'], HOST);
     assert.equal(decoded['process.pid'], process.pid);
     assert.equal(decoded['process.executable.path'], process.execPath);
     assert.equal(decoded.env, 'prod');
-    assert.equal(Object.keys(decoded).some((k) => k.startsWith('flowtel.tag.')), false, 'no ids left after decoding');
-    assert.ok(batch.data.resourceLogs[0].resource.attributes.some((kv) => kv.key === 'flowtel.tag.host_id'), 'decodeBatch leaves its input alone');
+    assert.equal(
+      Object.keys(decoded).some((k) => k.startsWith('flowtel.tag.')),
+      false,
+      'no ids left after decoding',
+    );
+    assert.ok(
+      batch.data.resourceLogs[0].resource.attributes.some((kv) => kv.key === 'flowtel.tag.host_id'),
+      'decodeBatch leaves its input alone',
+    );
   } finally {
     await p.shutdown();
   }
@@ -70,8 +91,13 @@ test('decode(encode(resource)) restores every attribute with its value and type'
     p.process(batch);
     const encoded = batch.data.resourceLogs[0].resource.attributes;
     const keys = encoded.map((kv) => kv.key);
-    assert.deepEqual(keys.filter((k) => !k.startsWith('flowtel.tag.')), ['service.name', 'process.command_args'], 'only the kept name and the array stay');
-    for (const kind of ['host', 'pod', 'namespace', 'workload', 'resource']) assert.ok(keys.includes(`flowtel.tag.${kind}_id`), kind);
+    assert.deepEqual(
+      keys.filter((k) => !k.startsWith('flowtel.tag.')),
+      ['service.name', 'process.command_args'],
+      'only the kept name and the array stay',
+    );
+    for (const kind of ['host', 'pod', 'namespace', 'workload', 'resource'])
+      assert.ok(keys.includes(`flowtel.tag.${kind}_id`), kind);
     const decoded = decodeBatch(batch, dictionaryOf('smartencoding')!).data.resourceLogs[0].resource.attributes;
     const byKey = new Map(decoded.map((kv) => [kv.key, kv.value]));
     for (const kv of original) assert.deepEqual(byKey.get(kv.key), kv.value, kv.key);
@@ -95,7 +121,10 @@ test('enrich mode leaves with decoded attributes, and ids agree with an encode p
     dec.process(b);
     const enriched = plain(b.data.resourceLogs[0].resource.attributes);
     assert.equal(enriched['process.executable.path'], process.execPath, 'enrich adds what /proc knows');
-    assert.equal(Object.keys(enriched).some((k) => k.startsWith('flowtel.tag.')), false);
+    assert.equal(
+      Object.keys(enriched).some((k) => k.startsWith('flowtel.tag.')),
+      false,
+    );
     assert.deepEqual(
       decodeBatch(a, dictionaryOf('smartencoding')!).data.resourceLogs.map((r) => plain(r.resource.attributes)),
       b.data.resourceLogs.map((r) => plain(r.resource.attributes)),
@@ -132,7 +161,8 @@ test('ids are stable across a restart and the version only grows when something 
   };
   const first = await ids();
   const second = await ids();
-  const withoutVersion = (attrs: Array<Record<string, unknown>>) => attrs.map(({ 'flowtel.tag.dict_version': v, ...rest }) => (assert.ok((v as number) <= first.version), rest));
+  const withoutVersion = (attrs: Array<Record<string, unknown>>) =>
+    attrs.map(({ 'flowtel.tag.dict_version': v, ...rest }) => (assert.ok((v as number) <= first.version), rest));
   assert.deepEqual(withoutVersion(second.attrs), withoutVersion(first.attrs));
   assert.equal(second.version, first.version);
   assert.ok(first.version >= 6);
@@ -172,10 +202,29 @@ test('lifecycle: shutdown before start and twice is safe; a batch of every signa
   const out: import('@flowtel/core').Batch[] = [];
   input.pipe(p.operator()).subscribe((b) => out.push(b));
   input.next(logsBatch([l7Resource()]));
-  input.next({ signal: 'traces', items: 0, ack: (await import('@flowtel/core')).Ack.none(), data: { resourceSpans: [{ resource: { attributes: l7Resource(), droppedAttributesCount: 0, entityRefs: [] }, scopeSpans: [], schemaUrl: '' }] } });
+  input.next({
+    signal: 'traces',
+    items: 0,
+    ack: (await import('@flowtel/core')).Ack.none(),
+    data: {
+      resourceSpans: [
+        {
+          resource: { attributes: l7Resource(), droppedAttributesCount: 0, entityRefs: [] },
+          scopeSpans: [],
+          schemaUrl: '',
+        },
+      ],
+    },
+  });
   input.complete();
   assert.equal(out.length, 2);
-  assert.ok(out.every((b) => b.signal !== 'socket' && JSON.stringify(b.data, (_, v) => (typeof v === 'bigint' ? 0 : v)).includes('flowtel.tag.process_id')));
+  assert.ok(
+    out.every(
+      (b) =>
+        b.signal !== 'socket' &&
+        JSON.stringify(b.data, (_, v) => (typeof v === 'bigint' ? 0 : v)).includes('flowtel.tag.process_id'),
+    ),
+  );
   await p.shutdown();
   await p.shutdown();
 });

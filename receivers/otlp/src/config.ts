@@ -16,8 +16,12 @@ const grpcSchema = z
     transport: z.literal('tcp').default('tcp'),
     max_recv_msg_size_mib: z.number().positive().default(4),
     max_concurrent_streams: z.number().int().nonnegative().default(0),
-    read_buffer_size: notInFlowtel("read_buffer_size is not in flowtel: Node's HTTP/2 server has no per-connection read buffer to size"),
-    write_buffer_size: notInFlowtel("write_buffer_size is not in flowtel: Node's HTTP/2 server has no per-connection write buffer to size"),
+    read_buffer_size: notInFlowtel(
+      "read_buffer_size is not in flowtel: Node's HTTP/2 server has no per-connection read buffer to size",
+    ),
+    write_buffer_size: notInFlowtel(
+      "write_buffer_size is not in flowtel: Node's HTTP/2 server has no per-connection write buffer to size",
+    ),
     keepalive: z
       .object({
         /** configgrpc's KeepaliveServerParameters, as grpc-js's server options */
@@ -31,7 +35,9 @@ const grpcSchema = z
           })
           .strict()
           .optional(),
-        enforcement_policy: notInFlowtel('keepalive::enforcement_policy is not in flowtel yet: grpc-js servers do not police client pings'),
+        enforcement_policy: notInFlowtel(
+          'keepalive::enforcement_policy is not in flowtel yet: grpc-js servers do not police client pings',
+        ),
       })
       .strict()
       .optional(),
@@ -55,7 +61,11 @@ const httpSchema = z
     traces_url_path: urlPath('traces'),
     metrics_url_path: urlPath('metrics'),
     logs_url_path: urlPath('logs'),
-    max_request_body_size: z.number().int().positive().default(20 * MIB),
+    max_request_body_size: z
+      .number()
+      .int()
+      .positive()
+      .default(20 * MIB),
     tls: tlsServerSchema.optional(),
     cors: corsSchema.optional(),
     auth: authConfigSchema.optional(),
@@ -71,7 +81,10 @@ const protocol = <T extends z.ZodTypeAny>(schema: T) => z.preprocess((v) => (v =
 
 export const otlpReceiverConfigSchema = z
   .object({
-    protocols: z.object({ grpc: protocol(grpcSchema), http: protocol(httpSchema) }).strict().default({}),
+    protocols: z
+      .object({ grpc: protocol(grpcSchema), http: protocol(httpSchema) })
+      .strict()
+      .default({}),
   })
   .strict()
   // otelcol's words (otlpreceiver/config.go): `otlp:` with no protocol is an error

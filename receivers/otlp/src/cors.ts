@@ -13,7 +13,10 @@ function originMatcher(patterns: string[]): (origin: string) => boolean {
     if (star < 0) return (o: string) => o.toLowerCase() === p.toLowerCase();
     const prefix = p.slice(0, star).toLowerCase();
     const suffix = p.slice(star + 1).toLowerCase();
-    return (o: string) => o.length >= prefix.length + suffix.length && o.toLowerCase().startsWith(prefix) && o.toLowerCase().endsWith(suffix);
+    return (o: string) =>
+      o.length >= prefix.length + suffix.length &&
+      o.toLowerCase().startsWith(prefix) &&
+      o.toLowerCase().endsWith(suffix);
   });
   return (origin) => tests.some((t) => t(origin));
 }

@@ -1,9 +1,25 @@
 // OTLP/gRPC: the Export methods of the three collector services, bytes in and bytes out.
 import {
-  Server, ServerCredentials, type Metadata, type ServerUnaryCall, type sendUnaryData, type ServiceDefinition, type UntypedServiceImplementation,
+  Server,
+  ServerCredentials,
+  type Metadata,
+  type ServerUnaryCall,
+  type sendUnaryData,
+  type ServiceDefinition,
+  type UntypedServiceImplementation,
 } from '@grpc/grpc-js';
 import { splitEndpoint, type PipelineSignal } from '@flowtel/core';
-import { GrpcCode, codecFor, exportMethod, installGrpcCompression, readPem, refusalStatus, statusMetadata, type RequestHeaders, type RpcStatus } from '@flowtel/otlp';
+import {
+  GrpcCode,
+  codecFor,
+  exportMethod,
+  installGrpcCompression,
+  readPem,
+  refusalStatus,
+  statusMetadata,
+  type RequestHeaders,
+  type RpcStatus,
+} from '@flowtel/otlp';
 import type { GrpcConfig } from './config.ts';
 import { type Ingest } from './ingest.ts';
 
@@ -51,7 +67,11 @@ export class OtlpGrpcServer {
     const key = readPem(this.baseDir, tls.key_file, 'key_file');
     if (!cert || !key) throw new Error('otlp receiver: tls needs cert_file and key_file');
     const clientCa = readPem(this.baseDir, tls.client_ca_file, 'client_ca_file');
-    return ServerCredentials.createSsl(clientCa ?? null, [{ cert_chain: cert, private_key: key }], clientCa !== undefined);
+    return ServerCredentials.createSsl(
+      clientCa ?? null,
+      [{ cert_chain: cert, private_key: key }],
+      clientCa !== undefined,
+    );
   }
 
   async start(): Promise<void> {
@@ -61,13 +81,16 @@ export class OtlpGrpcServer {
       'grpc.max_receive_message_length': Math.floor(this.config.max_recv_msg_size_mib * MIB),
       // channelz bookkeeping costs on every call and nothing serves it
       'grpc.enable_channelz': 0,
-      ...(this.config.max_concurrent_streams > 0 ? { 'grpc.max_concurrent_streams': this.config.max_concurrent_streams } : {}),
+      ...(this.config.max_concurrent_streams > 0
+        ? { 'grpc.max_concurrent_streams': this.config.max_concurrent_streams }
+        : {}),
       ...keepaliveOptions(this.config.keepalive?.server_parameters),
     });
     for (const signal of this.ingest.signals) {
       const definition = { Export: exportMethod(signal) } as ServiceDefinition;
       const implementation: UntypedServiceImplementation = {
-        Export: (call: ServerUnaryCall<Buffer, Buffer>, callback: sendUnaryData<Uint8Array>) => void this.export(signal, call, callback),
+        Export: (call: ServerUnaryCall<Buffer, Buffer>, callback: sendUnaryData<Uint8Array>) =>
+          void this.export(signal, call, callback),
       };
       server.addService(definition, implementation);
     }
@@ -76,7 +99,9 @@ export class OtlpGrpcServer {
     const credentials = this.credentials();
     this.boundPort = await new Promise<number>((resolve, reject) =>
       server.bindAsync(address, credentials, (err, bound) =>
-        err ? reject(new Error(`otlp receiver: failed to listen on ${this.config.endpoint}: ${err.message}`)) : resolve(bound),
+        err
+          ? reject(new Error(`otlp receiver: failed to listen on ${this.config.endpoint}: ${err.message}`))
+          : resolve(bound),
       ),
     );
     this.server = server;
@@ -86,8 +111,13 @@ export class OtlpGrpcServer {
     return this.boundPort;
   }
 
-  private async export(signal: PipelineSignal, call: ServerUnaryCall<Buffer, Buffer>, callback: sendUnaryData<Uint8Array>): Promise<void> {
-    const fail = (status: RpcStatus) => callback({ code: status.code, details: status.message, metadata: statusMetadata(status) });
+  private async export(
+    signal: PipelineSignal,
+    call: ServerUnaryCall<Buffer, Buffer>,
+    callback: sendUnaryData<Uint8Array>,
+  ): Promise<void> {
+    const fail = (status: RpcStatus) =>
+      callback({ code: status.code, details: status.message, metadata: statusMetadata(status) });
     const headers = this.ingest.needsHeaders ? metadataHeaders(call.metadata) : {};
     let auth;
     try {
@@ -100,7 +130,10 @@ export class OtlpGrpcServer {
     try {
       data = codec.decodePassThrough(call.request);
     } catch (err) {
-      return fail({ code: GrpcCode.INVALID_ARGUMENT, message: `failed to unmarshal request: ${(err as Error).message}` });
+      return fail({
+        code: GrpcCode.INVALID_ARGUMENT,
+        message: `failed to unmarshal request: ${(err as Error).message}`,
+      });
     }
     try {
       await this.ingest.consume(signal, data, this.ingest.client(call.getPeer(), headers, auth));

@@ -4,8 +4,19 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { splitEndpoint, type PipelineSignal } from '@flowtel/core';
 import {
-  BodyTooLargeError, ContentEncodingError, GrpcCode, codecFor, decompress, encodeRpcStatus, httpStatusFromGrpc, parseContentEncoding,
-  readPem, refusalStatus, rpcStatusToJson, type RequestHeaders, type RpcStatus,
+  BodyTooLargeError,
+  ContentEncodingError,
+  GrpcCode,
+  codecFor,
+  decompress,
+  encodeRpcStatus,
+  httpStatusFromGrpc,
+  parseContentEncoding,
+  readPem,
+  refusalStatus,
+  rpcStatusToJson,
+  type RequestHeaders,
+  type RpcStatus,
 } from '@flowtel/otlp';
 import type { HttpConfig } from './config.ts';
 import { Cors } from './cors.ts';
@@ -48,7 +59,11 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
       if (size > limit) over = true;
       if (!over) chunks.push(chunk);
     });
-    req.on('end', () => (over ? reject(new BodyTooLargeError(limit)) : resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size))));
+    req.on('end', () =>
+      over
+        ? reject(new BodyTooLargeError(limit))
+        : resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size)),
+    );
     req.on('error', reject);
   });
 }
@@ -65,7 +80,11 @@ export class OtlpHttpServer {
     this.config = config;
     this.ingest = ingest;
     this.baseDir = baseDir;
-    const paths: Record<PipelineSignal, string> = { traces: config.traces_url_path, metrics: config.metrics_url_path, logs: config.logs_url_path };
+    const paths: Record<PipelineSignal, string> = {
+      traces: config.traces_url_path,
+      metrics: config.metrics_url_path,
+      logs: config.logs_url_path,
+    };
     for (const signal of ingest.signals) this.routes.set(paths[signal], signal);
     if (config.cors) this.cors = new Cors(config.cors);
   }
@@ -90,7 +109,9 @@ export class OtlpHttpServer {
     server.keepAliveTimeout = 60_000;
     const { host, port } = splitEndpoint(this.config.endpoint);
     await new Promise<void>((resolve, reject) => {
-      server.once('error', (err) => reject(new Error(`otlp receiver: failed to listen on ${this.config.endpoint}: ${err.message}`)));
+      server.once('error', (err) =>
+        reject(new Error(`otlp receiver: failed to listen on ${this.config.endpoint}: ${err.message}`)),
+      );
       server.listen(port, host === 'localhost' ? '127.0.0.1' : host, () => resolve());
     });
     this.server = server;
@@ -112,7 +133,10 @@ export class OtlpHttpServer {
       auth = await this.ingest.authenticate(headers);
     } catch (err) {
       req.resume();
-      return this.fail(res, encoding ?? 'proto', { code: GrpcCode.UNAUTHENTICATED, message: (err as Unauthenticated).message });
+      return this.fail(res, encoding ?? 'proto', {
+        code: GrpcCode.UNAUTHENTICATED,
+        message: (err as Unauthenticated).message,
+      });
     }
     const signal = this.routes.get((req.url ?? '/').split('?')[0]);
     if (!signal) return this.plain(req, res, 404, '404 page not found');
@@ -120,14 +144,22 @@ export class OtlpHttpServer {
       res.setHeader('Allow', 'POST');
       return this.plain(req, res, 405, '405 method not allowed, supported: [POST]');
     }
-    if (!encoding) return this.plain(req, res, 415, '415 unsupported media type, supported: [application/json, application/x-protobuf]');
+    if (!encoding)
+      return this.plain(
+        req,
+        res,
+        415,
+        '415 unsupported media type, supported: [application/json, application/x-protobuf]',
+      );
 
     let body: Buffer;
     try {
       const compression = parseContentEncoding(req.headers['content-encoding']);
       const taken = this.config.compression_algorithms;
       if (taken && !(taken as string[]).includes(compression ?? '')) {
-        throw new ContentEncodingError(`unsupported Content-Encoding "${req.headers['content-encoding'] ?? ''}" (compression_algorithms: ${JSON.stringify(taken)})`);
+        throw new ContentEncodingError(
+          `unsupported Content-Encoding "${req.headers['content-encoding'] ?? ''}" (compression_algorithms: ${JSON.stringify(taken)})`,
+        );
       }
       body = await readBody(req, this.config.max_request_body_size);
       if (compression) body = await decompress(compression, body, this.config.max_request_body_size);
@@ -136,7 +168,10 @@ export class OtlpHttpServer {
         res.setHeader('Connection', 'close');
         return this.fail(res, encoding, { code: GrpcCode.RESOURCE_EXHAUSTED, message: err.message }, 413);
       }
-      const message = err instanceof ContentEncodingError ? err.message : `failed to read the request body: ${(err as Error).message}`;
+      const message =
+        err instanceof ContentEncodingError
+          ? err.message
+          : `failed to read the request body: ${(err as Error).message}`;
       return this.fail(res, encoding, { code: GrpcCode.INVALID_ARGUMENT, message });
     }
 
@@ -145,7 +180,10 @@ export class OtlpHttpServer {
     try {
       data = encoding === 'json' ? codec.fromJson(body.toString('utf8')) : codec.decodePassThrough(body);
     } catch (err) {
-      return this.fail(res, encoding, { code: GrpcCode.INVALID_ARGUMENT, message: `failed to unmarshal request: ${(err as Error).message}` });
+      return this.fail(res, encoding, {
+        code: GrpcCode.INVALID_ARGUMENT,
+        message: `failed to unmarshal request: ${(err as Error).message}`,
+      });
     }
     try {
       await this.ingest.consume(signal, data, this.ingest.client(req.socket.remoteAddress, headers, auth));
@@ -159,11 +197,18 @@ export class OtlpHttpServer {
   /** Routing errors answer in plain text, as Go's mux does. */
   private plain(req: IncomingMessage, res: ServerResponse, status: number, text: string): void {
     req.resume();
-    res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff' }).end(`${text}\n`);
+    res
+      .writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff' })
+      .end(`${text}\n`);
   }
 
   /** An rpc.Status in the request's encoding, with Retry-After when the refuser gave a delay. */
-  private fail(res: ServerResponse, encoding: Encoding, status: RpcStatus, httpStatus = httpStatusFromGrpc(status.code)): void {
+  private fail(
+    res: ServerResponse,
+    encoding: Encoding,
+    status: RpcStatus,
+    httpStatus = httpStatusFromGrpc(status.code),
+  ): void {
     if (res.headersSent) return void res.destroy();
     if ((httpStatus === 429 || httpStatus === 503) && status.retryDelayMs !== undefined) {
       res.setHeader('Retry-After', String(Math.ceil(status.retryDelayMs / 1000)));

@@ -16,7 +16,11 @@ export class Ingest {
   private readonly includeMetadata: boolean;
   authenticator?: ServerAuthenticator;
 
-  constructor(consumers: Partial<Record<PipelineSignal, Consumer>>, transport: 'grpc' | 'http', includeMetadata: boolean) {
+  constructor(
+    consumers: Partial<Record<PipelineSignal, Consumer>>,
+    transport: 'grpc' | 'http',
+    includeMetadata: boolean,
+  ) {
     this.consumers = consumers;
     this.transport = transport;
     this.includeMetadata = includeMetadata;
@@ -50,9 +54,15 @@ export class Ingest {
   }
 
   /** Resolves once the pipelines accepted the data; rejects with their refusal. */
-  consume<S extends PipelineSignal>(signal: S, data: Parameters<ReturnType<typeof codecFor<S>>['count']>[0], client: ClientInfo): Promise<void> {
+  consume<S extends PipelineSignal>(
+    signal: S,
+    data: Parameters<ReturnType<typeof codecFor<S>>['count']>[0],
+    client: ClientInfo,
+  ): Promise<void> {
     const consumer = this.consumers[signal]!;
     const items = codecFor(signal).count(data);
-    return consumer.consume({ signal, data, items, client, transport: this.transport } as Parameters<Consumer['consume']>[0]);
+    return consumer.consume({ signal, data, items, client, transport: this.transport } as Parameters<
+      Consumer['consume']
+    >[0]);
   }
 }

@@ -14,7 +14,11 @@ export class OtlpReceiver implements Receiver {
   grpc?: OtlpGrpcServer;
   http?: OtlpHttpServer;
 
-  constructor(settings: CreateSettings, config: OtlpReceiverConfig, consumers: Partial<Record<PipelineSignal, Consumer>>) {
+  constructor(
+    settings: CreateSettings,
+    config: OtlpReceiverConfig,
+    consumers: Partial<Record<PipelineSignal, Consumer>>,
+  ) {
     this.settings = settings;
     this.config = config;
     this.consumers = consumers;

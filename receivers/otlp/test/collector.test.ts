@@ -47,7 +47,10 @@ service:
     const body = encodeTraces(sampleTraces(2));
     const headers = { 'content-type': 'application/x-protobuf' };
     assert.equal((await fetch(url, { method: 'POST', headers, body })).status, 401);
-    assert.equal((await fetch(url, { method: 'POST', headers: { ...headers, authorization: 'Bearer in-token' }, body })).status, 200);
+    assert.equal(
+      (await fetch(url, { method: 'POST', headers: { ...headers, authorization: 'Bearer in-token' }, body })).status,
+      200,
+    );
     const [req] = await waitFor('the backend to receive the spans', async () => received.length > 0 && received);
     assert.equal(req.url, '/v1/traces');
     assert.equal(req.headers.authorization, `Basic ${Buffer.from('flowtel:out-pass').toString('base64')}`);

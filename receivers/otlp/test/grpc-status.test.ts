@@ -15,7 +15,9 @@ import { firstSpanNames, grpcExport, sampleTraces, startReceiver } from './helpe
 test('gRPC: an Export is answered once the pipeline accepts it; data, items, transport and peer arrive', async () => {
   const r = await startReceiver({ grpc: { include_metadata: true } });
   try {
-    const { error, response } = await grpcExport(r.grpcPort, 'traces', encodeTraces(sampleTraces(4)), { metadata: { 'x-tenant': 'acme' } });
+    const { error, response } = await grpcExport(r.grpcPort, 'traces', encodeTraces(sampleTraces(4)), {
+      metadata: { 'x-tenant': 'acme' },
+    });
     assert.equal(error, undefined);
     assert.equal(response!.length, 0);
     const got = r.consumer.received[0];
@@ -25,7 +27,15 @@ test('gRPC: an Export is answered once the pipeline accepts it; data, items, tra
     assert.deepEqual(got.client?.metadata?.['x-tenant'], ['acme']);
     assert.match(got.client?.address ?? '', /127\.0\.0\.1/);
 
-    const logs = { resourceLogs: [{ resource: newResource(), schemaUrl: '', scopeLogs: [{ scope: newScope(), schemaUrl: '', logRecords: [newLogRecord(), newLogRecord()] }] }] };
+    const logs = {
+      resourceLogs: [
+        {
+          resource: newResource(),
+          schemaUrl: '',
+          scopeLogs: [{ scope: newScope(), schemaUrl: '', logRecords: [newLogRecord(), newLogRecord()] }],
+        },
+      ],
+    };
     assert.equal((await grpcExport(r.grpcPort, 'logs', encodeLogs(logs))).error, undefined);
     assert.equal(r.consumer.received[1].items, 2);
   } finally {
@@ -36,7 +46,9 @@ test('gRPC: an Export is answered once the pipeline accepts it; data, items, tra
 test('gRPC: gzip-compressed calls are accepted', async () => {
   const r = await startReceiver();
   try {
-    const { error } = await grpcExport(r.grpcPort, 'traces', encodeTraces(sampleTraces(2)), { channelOptions: { 'grpc.default_compression_algorithm': 2 } });
+    const { error } = await grpcExport(r.grpcPort, 'traces', encodeTraces(sampleTraces(2)), {
+      channelOptions: { 'grpc.default_compression_algorithm': 2 },
+    });
     assert.equal(error, undefined);
     assert.equal(r.consumer.received[0].items, 2);
   } finally {
@@ -69,7 +81,9 @@ test('gRPC: a retryable refusal is UNAVAILABLE with RetryInfo when a delay is kn
   const r = await startReceiver();
   try {
     const body = encodeTraces(sampleTraces(1));
-    r.consumer.answer = async () => { throw retryable('sending queue is full', { retryAfterMs: 1500 }); };
+    r.consumer.answer = async () => {
+      throw retryable('sending queue is full', { retryAfterMs: 1500 });
+    };
     const full = await grpcExport(r.grpcPort, 'traces', body);
     assert.equal(full.error?.code, GrpcCode.UNAVAILABLE);
     assert.equal(full.error?.details, 'sending queue is full');
@@ -77,7 +91,9 @@ test('gRPC: a retryable refusal is UNAVAILABLE with RetryInfo when a delay is kn
     const raw = full.error?.metadata.get('grpc-status-details-bin')[0] as Buffer;
     assert.equal(decodeRpcStatus(raw).code, GrpcCode.UNAVAILABLE);
 
-    r.consumer.answer = async () => { throw permanent('bad things'); };
+    r.consumer.answer = async () => {
+      throw permanent('bad things');
+    };
     assert.equal((await grpcExport(r.grpcPort, 'traces', body)).error?.code, GrpcCode.INTERNAL);
   } finally {
     await r.stop();
@@ -85,16 +101,28 @@ test('gRPC: a retryable refusal is UNAVAILABLE with RetryInfo when a delay is kn
 });
 
 test('gRPC: basicauth refuses with UNAUTHENTICATED and passes the username on', async () => {
-  const auth = basic.createExtension(testSettings('basicauth', 'extension'), basic.configSchema.parse({ htpasswd: { inline: 'ann:pw' } }));
+  const auth = basic.createExtension(
+    testSettings('basicauth', 'extension'),
+    basic.configSchema.parse({ htpasswd: { inline: 'ann:pw' } }),
+  );
   await auth.start(testHost());
-  const r = await startReceiver({ grpc: { auth: { authenticator: 'basicauth' } } }, { extensions: { basicauth: auth } });
+  const r = await startReceiver(
+    { grpc: { auth: { authenticator: 'basicauth' } } },
+    { extensions: { basicauth: auth } },
+  );
   try {
     const body = encodeTraces(sampleTraces(1));
     assert.equal((await grpcExport(r.grpcPort, 'traces', body)).error?.code, GrpcCode.UNAUTHENTICATED);
     const wrong = `Basic ${Buffer.from('ann:nope').toString('base64')}`;
-    assert.equal((await grpcExport(r.grpcPort, 'traces', body, { metadata: { authorization: wrong } })).error?.code, GrpcCode.UNAUTHENTICATED);
+    assert.equal(
+      (await grpcExport(r.grpcPort, 'traces', body, { metadata: { authorization: wrong } })).error?.code,
+      GrpcCode.UNAUTHENTICATED,
+    );
     const right = `Basic ${Buffer.from('ann:pw').toString('base64')}`;
-    assert.equal((await grpcExport(r.grpcPort, 'traces', body, { metadata: { authorization: right } })).error, undefined);
+    assert.equal(
+      (await grpcExport(r.grpcPort, 'traces', body, { metadata: { authorization: right } })).error,
+      undefined,
+    );
     assert.equal(r.consumer.received.length, 1);
     assert.equal(r.consumer.received[0].client?.auth?.username, 'ann');
   } finally {
@@ -114,16 +142,33 @@ test('TLS with client_ca_file: both servers require a client certificate signed 
     const ca = readFileSync(certs.caFile);
     const body = encodeTraces(sampleTraces(1));
     const mtls = credentials.createSsl(ca, readFileSync(certs.clientKeyFile), readFileSync(certs.clientCertFile));
-    assert.equal((await grpcExport(r.grpcPort, 'traces', body, { credentials: mtls, channelOptions: { 'grpc.ssl_target_name_override': 'localhost' } })).error, undefined);
-    const noClientCert = await grpcExport(r.grpcPort, 'traces', body, { credentials: credentials.createSsl(ca), channelOptions: { 'grpc.ssl_target_name_override': 'localhost' } });
+    assert.equal(
+      (
+        await grpcExport(r.grpcPort, 'traces', body, {
+          credentials: mtls,
+          channelOptions: { 'grpc.ssl_target_name_override': 'localhost' },
+        })
+      ).error,
+      undefined,
+    );
+    const noClientCert = await grpcExport(r.grpcPort, 'traces', body, {
+      credentials: credentials.createSsl(ca),
+      channelOptions: { 'grpc.ssl_target_name_override': 'localhost' },
+    });
     assert.equal(noClientCert.error?.code, GrpcCode.UNAVAILABLE);
 
     const post = (withCert: boolean) =>
       new Promise<number>((resolve, reject) => {
-        const req = request(r.url('/v1/traces'), {
-          method: 'POST', ca, headers: { 'content-type': 'application/x-protobuf' },
-          ...(withCert ? { cert: readFileSync(certs.clientCertFile), key: readFileSync(certs.clientKeyFile) } : {}),
-        }, (res) => (res.resume(), resolve(res.statusCode!)));
+        const req = request(
+          r.url('/v1/traces'),
+          {
+            method: 'POST',
+            ca,
+            headers: { 'content-type': 'application/x-protobuf' },
+            ...(withCert ? { cert: readFileSync(certs.clientCertFile), key: readFileSync(certs.clientKeyFile) } : {}),
+          },
+          (res) => (res.resume(), resolve(res.statusCode!)),
+        );
         req.on('error', reject);
         req.end(body);
       });
@@ -136,19 +181,42 @@ test('TLS with client_ca_file: both servers require a client certificate signed 
 });
 
 test('gRPC keepalive::server_parameters reach the server: max_connection_age closes a connection that is in use', async () => {
-  const r = await startReceiver({ grpc: { keepalive: { server_parameters: { max_connection_age: '300ms', max_connection_age_grace: '100ms', time: '2h', timeout: '20s' } } } });
+  const r = await startReceiver({
+    grpc: {
+      keepalive: {
+        server_parameters: {
+          max_connection_age: '300ms',
+          max_connection_age_grace: '100ms',
+          time: '2h',
+          timeout: '20s',
+        },
+      },
+    },
+  });
   const client = new Client(`127.0.0.1:${r.grpcPort}`, credentials.createInsecure());
   try {
     const m = exportMethod('traces');
     const call = () =>
       new Promise<void>((resolve, reject) =>
-        client.makeUnaryRequest(m.path, m.requestSerialize, m.responseDeserialize, Buffer.from(encodeTraces(sampleTraces(1))), new Metadata(), {}, (err) => (err ? reject(err) : resolve())),
+        client.makeUnaryRequest(
+          m.path,
+          m.requestSerialize,
+          m.responseDeserialize,
+          Buffer.from(encodeTraces(sampleTraces(1))),
+          new Metadata(),
+          {},
+          (err) => (err ? reject(err) : resolve()),
+        ),
       );
     await call();
     const channel = client.getChannel();
     assert.equal(channel.getConnectivityState(false), connectivityState.READY);
     // the server sends GOAWAY once the connection is 300 ms old; the channel goes idle
-    await waitFor('the server to close the connection', async () => channel.getConnectivityState(false) !== connectivityState.READY, 10_000);
+    await waitFor(
+      'the server to close the connection',
+      async () => channel.getConnectivityState(false) !== connectivityState.READY,
+      10_000,
+    );
     await call(); // and the next call opens a new connection
     assert.equal(r.consumer.received.length, 2);
   } finally {
@@ -159,8 +227,19 @@ test('gRPC keepalive::server_parameters reach the server: max_connection_age clo
 
 test('gRPC keys grpc-js cannot honour are refused with the reason, not ignored', () => {
   const parse = (grpc: Record<string, unknown>) => factory.configSchema.safeParse({ protocols: { grpc } });
-  assert.match(parse({ read_buffer_size: 524288 }).error?.issues[0].message ?? '', /read_buffer_size is not in flowtel/);
-  assert.match(parse({ write_buffer_size: 524288 }).error?.issues[0].message ?? '', /write_buffer_size is not in flowtel/);
-  assert.match(parse({ keepalive: { enforcement_policy: { min_time: '10s' } } }).error?.issues[0].message ?? '', /enforcement_policy is not in flowtel yet/);
-  assert.ok(parse({ keepalive: { server_parameters: { max_connection_idle: '1m' } }, max_concurrent_streams: 16 }).success);
+  assert.match(
+    parse({ read_buffer_size: 524288 }).error?.issues[0].message ?? '',
+    /read_buffer_size is not in flowtel/,
+  );
+  assert.match(
+    parse({ write_buffer_size: 524288 }).error?.issues[0].message ?? '',
+    /write_buffer_size is not in flowtel/,
+  );
+  assert.match(
+    parse({ keepalive: { enforcement_policy: { min_time: '10s' } } }).error?.issues[0].message ?? '',
+    /enforcement_policy is not in flowtel yet/,
+  );
+  assert.ok(
+    parse({ keepalive: { server_parameters: { max_connection_idle: '1m' } }, max_concurrent_streams: 16 }).success,
+  );
 });

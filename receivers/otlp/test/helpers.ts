@@ -1,6 +1,12 @@
 // What the receiver tests share: sample data, a consumer the test steers, a started receiver
 // on free ports, and raw HTTP and gRPC clients that show exactly what the receiver answered.
-import { Client, credentials as grpcCredentials, Metadata, type ChannelCredentials, type ServiceError } from '@grpc/grpc-js';
+import {
+  Client,
+  credentials as grpcCredentials,
+  Metadata,
+  type ChannelCredentials,
+  type ServiceError,
+} from '@grpc/grpc-js';
 import type { Batch, BatchInput, Consumer, Extension, PipelineSignal } from '@flowtel/core';
 import { attr, newResource, newScope, newSpan, type Traces } from '@flowtel/pdata';
 import { exportMethod, type OtlpSignal } from '@flowtel/otlp';
@@ -10,23 +16,28 @@ import type { OtlpReceiver } from '../src/otlp.ts';
 
 export function sampleTraces(n = 3): Traces {
   return {
-    resourceSpans: [{
-      resource: newResource([attr('service.name', 'checkout')]),
-      schemaUrl: 'https://opentelemetry.io/schemas/1.26.0',
-      scopeSpans: [{
-        scope: newScope('test', '1.0'),
-        schemaUrl: '',
-        spans: Array.from({ length: n }, (_, i) =>
-          newSpan({
-            name: `span-${i}`,
-            traceId: Uint8Array.from({ length: 16 }, (_, j) => j + 1),
-            spanId: Uint8Array.from({ length: 8 }, (_, j) => j + 1 + i),
-            startTimeUnixNano: 1_700_000_000_123_456_789n + BigInt(i),
-            endTimeUnixNano: 1_700_000_000_223_456_789n + BigInt(i),
-            attributes: [attr('http.status_code', 200n)],
-          })),
-      }],
-    }],
+    resourceSpans: [
+      {
+        resource: newResource([attr('service.name', 'checkout')]),
+        schemaUrl: 'https://opentelemetry.io/schemas/1.26.0',
+        scopeSpans: [
+          {
+            scope: newScope('test', '1.0'),
+            schemaUrl: '',
+            spans: Array.from({ length: n }, (_, i) =>
+              newSpan({
+                name: `span-${i}`,
+                traceId: Uint8Array.from({ length: 16 }, (_, j) => j + 1),
+                spanId: Uint8Array.from({ length: 8 }, (_, j) => j + 1 + i),
+                startTimeUnixNano: 1_700_000_000_123_456_789n + BigInt(i),
+                endTimeUnixNano: 1_700_000_000_223_456_789n + BigInt(i),
+                attributes: [attr('http.status_code', 200n)],
+              }),
+            ),
+          },
+        ],
+      },
+    ],
   };
 }
 
@@ -52,7 +63,12 @@ export interface Started {
 /** Starts an otlp receiver on free ports with `protocols` merged over both defaults. */
 export async function startReceiver(
   protocols: { grpc?: Record<string, unknown>; http?: Record<string, unknown> } = {},
-  opts: { signals?: PipelineSignal[]; extensions?: Record<string, Extension>; configDir?: string; scheme?: string } = {},
+  opts: {
+    signals?: PipelineSignal[];
+    extensions?: Record<string, Extension>;
+    configDir?: string;
+    scheme?: string;
+  } = {},
 ): Promise<Started> {
   const consumer = new TestConsumer();
   const consumers = Object.fromEntries((opts.signals ?? ['traces', 'metrics', 'logs']).map((s) => [s, consumer]));
@@ -62,7 +78,11 @@ export async function startReceiver(
       http: { endpoint: '127.0.0.1:0', ...protocols.http },
     },
   });
-  const receiver = factory.createReceiver(testSettings('otlp', 'receiver', opts.configDir), config, consumers) as OtlpReceiver;
+  const receiver = factory.createReceiver(
+    testSettings('otlp', 'receiver', opts.configDir),
+    config,
+    consumers,
+  ) as OtlpReceiver;
   await receiver.start(testHost(opts.extensions));
   const httpPort = receiver.http!.port!;
   return {
@@ -85,9 +105,17 @@ export function grpcExport(
   port: number,
   signal: OtlpSignal,
   body: Uint8Array,
-  opts: { metadata?: Record<string, string>; credentials?: ChannelCredentials; channelOptions?: Record<string, unknown> } = {},
+  opts: {
+    metadata?: Record<string, string>;
+    credentials?: ChannelCredentials;
+    channelOptions?: Record<string, unknown>;
+  } = {},
 ): Promise<GrpcAnswer> {
-  const client = new Client(`127.0.0.1:${port}`, opts.credentials ?? grpcCredentials.createInsecure(), opts.channelOptions);
+  const client = new Client(
+    `127.0.0.1:${port}`,
+    opts.credentials ?? grpcCredentials.createInsecure(),
+    opts.channelOptions,
+  );
   const md = new Metadata();
   for (const [k, v] of Object.entries(opts.metadata ?? {})) md.set(k, v);
   const m = exportMethod(signal);

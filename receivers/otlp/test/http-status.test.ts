@@ -37,7 +37,9 @@ test('HTTP: gzip, deflate, zstd and snappy bodies are decoded', async () => {
     const body = encodeTraces(sampleTraces(2));
     for (const encoding of ['gzip', 'deflate', 'zstd', 'snappy'] as const) {
       const res = await fetch(r.url('/v1/traces'), {
-        method: 'POST', headers: { ...PROTO, 'content-encoding': encoding }, body: new Uint8Array(await compress(encoding, body)),
+        method: 'POST',
+        headers: { ...PROTO, 'content-encoding': encoding },
+        body: new Uint8Array(await compress(encoding, body)),
       });
       assert.equal(res.status, 200, encoding);
     }
@@ -51,18 +53,30 @@ test('HTTP: gzip, deflate, zstd and snappy bodies are decoded', async () => {
 test('HTTP: a bad payload is 400 with a google.rpc.Status INVALID_ARGUMENT body; an unknown encoding too', async () => {
   const r = await startReceiver();
   try {
-    const res = await fetch(r.url('/v1/traces'), { method: 'POST', headers: PROTO, body: Uint8Array.from([0x0a, 0xff, 0xff, 0x01]) });
+    const res = await fetch(r.url('/v1/traces'), {
+      method: 'POST',
+      headers: PROTO,
+      body: Uint8Array.from([0x0a, 0xff, 0xff, 0x01]),
+    });
     assert.equal(res.status, 400);
     assert.equal(res.headers.get('content-type'), 'application/x-protobuf');
     const status = decodeRpcStatus(new Uint8Array(await res.arrayBuffer()));
     assert.equal(status.code, GrpcCode.INVALID_ARGUMENT);
     assert.match(status.message, /unmarshal/);
 
-    const bad = await fetch(r.url('/v1/traces'), { method: 'POST', headers: { ...PROTO, 'content-encoding': 'br' }, body: 'x' });
+    const bad = await fetch(r.url('/v1/traces'), {
+      method: 'POST',
+      headers: { ...PROTO, 'content-encoding': 'br' },
+      body: 'x',
+    });
     assert.equal(bad.status, 400);
     assert.match(decodeRpcStatus(new Uint8Array(await bad.arrayBuffer())).message, /unsupported Content-Encoding "br"/);
 
-    const corrupt = await fetch(r.url('/v1/traces'), { method: 'POST', headers: { ...PROTO, 'content-encoding': 'gzip' }, body: 'not gzip' });
+    const corrupt = await fetch(r.url('/v1/traces'), {
+      method: 'POST',
+      headers: { ...PROTO, 'content-encoding': 'gzip' },
+      body: 'not gzip',
+    });
     assert.equal(corrupt.status, 400);
     assert.equal(r.consumer.received.length, 0);
   } finally {
@@ -101,7 +115,11 @@ test('HTTP: 404 for an unknown path or a signal no pipeline takes, 405 with Allo
     const get = await fetch(r.url('/v1/traces'));
     assert.equal(get.status, 405);
     assert.equal(get.headers.get('allow'), 'POST');
-    const text = await fetch(r.url('/v1/traces'), { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'x' });
+    const text = await fetch(r.url('/v1/traces'), {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain' },
+      body: 'x',
+    });
     assert.equal(text.status, 415);
     assert.match(await text.text(), /application\/x-protobuf/);
   } finally {
@@ -117,9 +135,17 @@ test('HTTP: 413 past max_request_body_size, whether declared, streamed or inflat
     assert.equal((await fetch(r.url('/v1/traces'), { method: 'POST', headers: PROTO, body: big })).status, 413);
     const bomb = gzipSync(Buffer.alloc(100_000));
     assert.ok(bomb.length < 1000);
-    const res = await fetch(r.url('/v1/traces'), { method: 'POST', headers: { ...PROTO, 'content-encoding': 'gzip' }, body: bomb });
+    const res = await fetch(r.url('/v1/traces'), {
+      method: 'POST',
+      headers: { ...PROTO, 'content-encoding': 'gzip' },
+      body: bomb,
+    });
     assert.equal(res.status, 413);
-    const deflated = await fetch(r.url('/v1/traces'), { method: 'POST', headers: { ...PROTO, 'content-encoding': 'deflate' }, body: deflateSync(Buffer.alloc(100_000)) });
+    const deflated = await fetch(r.url('/v1/traces'), {
+      method: 'POST',
+      headers: { ...PROTO, 'content-encoding': 'deflate' },
+      body: deflateSync(Buffer.alloc(100_000)),
+    });
     assert.equal(deflated.status, 413);
     assert.equal(r.consumer.received.length, 0);
   } finally {
@@ -133,7 +159,9 @@ test('HTTP: refusals map as otelcol: retryable 503 (+Retry-After when known), RE
     const body = encodeTraces(sampleTraces(1));
     const post = () => fetch(r.url('/v1/traces'), { method: 'POST', headers: PROTO, body });
 
-    r.consumer.answer = async () => { throw retryable('queue is full', { retryAfterMs: 2500 }); };
+    r.consumer.answer = async () => {
+      throw retryable('queue is full', { retryAfterMs: 2500 });
+    };
     let res = await post();
     assert.equal(res.status, 503);
     assert.equal(res.headers.get('retry-after'), '3');
@@ -141,19 +169,25 @@ test('HTTP: refusals map as otelcol: retryable 503 (+Retry-After when known), RE
     assert.equal(st.code, GrpcCode.UNAVAILABLE);
     assert.equal(st.retryDelayMs, 2500);
 
-    r.consumer.answer = async () => { throw retryable('memory limit'); };
+    r.consumer.answer = async () => {
+      throw retryable('memory limit');
+    };
     res = await post();
     assert.equal(res.status, 503);
     assert.equal(res.headers.get('retry-after'), null);
 
     r.consumer.answer = async () => {
-      throw retryable('backend throttled', { cause: new OtlpStatusError({ code: GrpcCode.RESOURCE_EXHAUSTED, message: 'slow down', retryDelayMs: 1000 }) });
+      throw retryable('backend throttled', {
+        cause: new OtlpStatusError({ code: GrpcCode.RESOURCE_EXHAUSTED, message: 'slow down', retryDelayMs: 1000 }),
+      });
     };
     res = await post();
     assert.equal(res.status, 429);
     assert.equal(res.headers.get('retry-after'), '1');
 
-    r.consumer.answer = async () => { throw permanent('cannot store'); };
+    r.consumer.answer = async () => {
+      throw permanent('cannot store');
+    };
     res = await post();
     assert.equal(res.status, 500);
     assert.equal(decodeRpcStatus(new Uint8Array(await res.arrayBuffer())).message, 'cannot store');
@@ -168,7 +202,11 @@ test('HTTP: the answer waits for the pipeline (the Ack)', async () => {
     let release!: () => void;
     r.consumer.answer = () => new Promise<void>((resolve) => (release = resolve));
     let answered = false;
-    const pending = fetch(r.url('/v1/traces'), { method: 'POST', headers: PROTO, body: encodeTraces(sampleTraces(1)) }).then((res) => {
+    const pending = fetch(r.url('/v1/traces'), {
+      method: 'POST',
+      headers: PROTO,
+      body: encodeTraces(sampleTraces(1)),
+    }).then((res) => {
       answered = true;
       return res;
     });
@@ -182,7 +220,10 @@ test('HTTP: the answer waits for the pipeline (the Ack)', async () => {
 });
 
 test('HTTP: auth through bearertokenauth: 401 without or with a wrong token, 200 with it; include_metadata and custom paths', async () => {
-  const auth = bearer.createExtension(testSettings('bearertokenauth', 'extension'), bearer.configSchema.parse({ token: 's3cret' }));
+  const auth = bearer.createExtension(
+    testSettings('bearertokenauth', 'extension'),
+    bearer.configSchema.parse({ token: 's3cret' }),
+  );
   await auth.start(testHost());
   const r = await startReceiver(
     { http: { auth: { authenticator: 'bearertokenauth' }, include_metadata: true, traces_url_path: '/custom/spans' } },
@@ -193,10 +234,32 @@ test('HTTP: auth through bearertokenauth: 401 without or with a wrong token, 200
     const none = await fetch(r.url('/custom/spans'), { method: 'POST', headers: PROTO, body });
     assert.equal(none.status, 401);
     assert.equal(decodeRpcStatus(new Uint8Array(await none.arrayBuffer())).code, GrpcCode.UNAUTHENTICATED);
-    assert.equal((await fetch(r.url('/custom/spans'), { method: 'POST', headers: { ...PROTO, authorization: 'Bearer nope' }, body })).status, 401);
-    const ok = await fetch(r.url('/custom/spans'), { method: 'POST', headers: { ...PROTO, authorization: 'Bearer s3cret', 'x-tenant': 'acme' }, body });
+    assert.equal(
+      (
+        await fetch(r.url('/custom/spans'), {
+          method: 'POST',
+          headers: { ...PROTO, authorization: 'Bearer nope' },
+          body,
+        })
+      ).status,
+      401,
+    );
+    const ok = await fetch(r.url('/custom/spans'), {
+      method: 'POST',
+      headers: { ...PROTO, authorization: 'Bearer s3cret', 'x-tenant': 'acme' },
+      body,
+    });
     assert.equal(ok.status, 200);
-    assert.equal((await fetch(r.url('/v1/traces'), { method: 'POST', headers: { ...PROTO, authorization: 'Bearer s3cret' }, body })).status, 404);
+    assert.equal(
+      (
+        await fetch(r.url('/v1/traces'), {
+          method: 'POST',
+          headers: { ...PROTO, authorization: 'Bearer s3cret' },
+          body,
+        })
+      ).status,
+      404,
+    );
     assert.equal(r.consumer.received.length, 1);
     assert.deepEqual(r.consumer.received[0].client?.metadata?.['x-tenant'], ['acme']);
   } finally {
@@ -206,11 +269,19 @@ test('HTTP: auth through bearertokenauth: 401 without or with a wrong token, 200
 
 test('HTTP: a server authenticator that is missing or of the wrong kind fails start with its id', async () => {
   await assert.rejects(startReceiver({ http: { auth: { authenticator: 'nope' } } }), /"nope" is not configured/);
-  await assert.rejects(startReceiver({ http: { auth: { authenticator: 'x' } } }, { extensions: { x: { start: async () => {}, shutdown: async () => {} } } }), /not a server authenticator/);
+  await assert.rejects(
+    startReceiver(
+      { http: { auth: { authenticator: 'x' } } },
+      { extensions: { x: { start: async () => {}, shutdown: async () => {} } } },
+    ),
+    /not a server authenticator/,
+  );
 });
 
 test('HTTP: CORS preflight and simple requests follow allowed_origins, allowed_headers and max_age', async () => {
-  const r = await startReceiver({ http: { cors: { allowed_origins: ['https://*.example.com'], allowed_headers: ['X-Custom'], max_age: 7200 } } });
+  const r = await startReceiver({
+    http: { cors: { allowed_origins: ['https://*.example.com'], allowed_headers: ['X-Custom'], max_age: 7200 } },
+  });
   try {
     const preflight = (origin: string, headers = 'content-type') =>
       fetch(r.url('/v1/traces'), {
@@ -225,9 +296,14 @@ test('HTTP: CORS preflight and simple requests follow allowed_origins, allowed_h
     const other = await preflight('https://evil.test');
     assert.equal(other.status, 204);
     assert.equal(other.headers.get('access-control-allow-origin'), null);
-    assert.equal((await preflight('https://app.example.com', 'x-other')).headers.get('access-control-allow-origin'), null);
+    assert.equal(
+      (await preflight('https://app.example.com', 'x-other')).headers.get('access-control-allow-origin'),
+      null,
+    );
     const simple = await fetch(r.url('/v1/traces'), {
-      method: 'POST', headers: { ...PROTO, origin: 'https://app.example.com' }, body: encodeTraces(sampleTraces(1)),
+      method: 'POST',
+      headers: { ...PROTO, origin: 'https://app.example.com' },
+      body: encodeTraces(sampleTraces(1)),
     });
     assert.equal(simple.status, 200);
     assert.equal(simple.headers.get('access-control-allow-origin'), 'https://app.example.com');
@@ -240,15 +316,23 @@ test('HTTP: OTLP/JSON in, JSON out: 200 with "{}", and a 400 with a JSON google.
   const r = await startReceiver();
   try {
     const sent = sampleTraces(2);
-    const res = await fetch(r.url('/v1/traces'), { method: 'POST', headers: { 'content-type': 'application/json' }, body: tracesToJson(sent) });
+    const res = await fetch(r.url('/v1/traces'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: tracesToJson(sent),
+    });
     assert.equal(res.status, 200);
     assert.equal(res.headers.get('content-type'), 'application/json');
     assert.deepEqual(await res.json(), {});
     assert.deepEqual(r.consumer.received[0].data, sent);
-    const bad = await fetch(r.url('/v1/traces'), { method: 'POST', headers: { 'content-type': 'application/json; charset=utf-8' }, body: '{"resourceSpans": 7}' });
+    const bad = await fetch(r.url('/v1/traces'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json; charset=utf-8' },
+      body: '{"resourceSpans": 7}',
+    });
     assert.equal(bad.status, 400);
     assert.equal(bad.headers.get('content-type'), 'application/json');
-    const status = await bad.json() as { code: number; message: string };
+    const status = (await bad.json()) as { code: number; message: string };
     assert.equal(status.code, GrpcCode.INVALID_ARGUMENT);
     assert.match(status.message, /resourceSpans/);
   } finally {

@@ -96,7 +96,9 @@ export class CaptureParser {
     if (this.failure) throw this.failure;
     const left = this.buffer.length - this.position;
     if (this.state.format === 'unknown') {
-      throw new CaptureFormatError(left === 0 ? 'empty capture' : `capture too short (${left} bytes) to hold a pcap or pcapng header`);
+      throw new CaptureFormatError(
+        left === 0 ? 'empty capture' : `capture too short (${left} bytes) to hold a pcap or pcapng header`,
+      );
     }
     if (left > 0) {
       throw new CaptureFormatError(
@@ -183,8 +185,10 @@ export class CaptureParser {
     const fraction = header.getUint32(4, littleEndian);
     const captured = header.getUint32(8, littleEndian);
     const original = header.getUint32(12, littleEndian);
-    if (captured > MAX_RECORD_BYTES) this.fail(`pcap record claims ${captured} captured bytes (limit ${MAX_RECORD_BYTES}): corrupt capture`);
-    if (nanos ? fraction >= 1e9 : fraction >= 1e6) this.fail(`pcap record has an invalid timestamp fraction ${fraction}: corrupt capture`);
+    if (captured > MAX_RECORD_BYTES)
+      this.fail(`pcap record claims ${captured} captured bytes (limit ${MAX_RECORD_BYTES}): corrupt capture`);
+    if (nanos ? fraction >= 1e9 : fraction >= 1e6)
+      this.fail(`pcap record has an invalid timestamp fraction ${fraction}: corrupt capture`);
     const total = recordHeader + captured;
     if (this.buffer.length - this.position < total) return 0;
     const start = this.position + recordHeader;
@@ -223,7 +227,9 @@ export class CaptureParser {
     const block = this.view(length);
     if (!block) return 0;
     if (block.getUint32(length - 4, littleEndian) !== length) {
-      this.fail(`pcapng block of type 0x${type.toString(16)}: trailing length differs from leading length ${length}: corrupt capture`);
+      this.fail(
+        `pcapng block of type 0x${type.toString(16)}: trailing length differs from leading length ${length}: corrupt capture`,
+      );
     }
     if (isSectionHeader) {
       if (length < 28) this.fail(`pcapng section header too short (${length} bytes)`);
@@ -299,8 +305,9 @@ export class CaptureParser {
     const units = (BigInt(block.getUint32(12, littleEndian)) << 32n) | BigInt(block.getUint32(16, littleEndian));
     const captured = block.getUint32(20, littleEndian);
     const original = block.getUint32(24, littleEndian);
-    if (28 + captured > length - 4) this.fail(`pcapng packet block claims ${captured} captured bytes but holds ${length - 32}: corrupt capture`);
-    const timestampNs = (iface.offsetSeconds * 1_000_000_000n) + (units * 1_000_000_000n) / iface.unitsPerSecond;
+    if (28 + captured > length - 4)
+      this.fail(`pcapng packet block claims ${captured} captured bytes but holds ${length - 32}: corrupt capture`);
+    const timestampNs = iface.offsetSeconds * 1_000_000_000n + (units * 1_000_000_000n) / iface.unitsPerSecond;
     this.lastTimestampNs = timestampNs;
     const start = this.position + 28;
     return {
@@ -313,7 +320,12 @@ export class CaptureParser {
     };
   }
 
-  private readSimplePacket(block: DataView, length: number, littleEndian: boolean, interfaces: PcapngInterface[]): CaptureFrame {
+  private readSimplePacket(
+    block: DataView,
+    length: number,
+    littleEndian: boolean,
+    interfaces: PcapngInterface[],
+  ): CaptureFrame {
     if (length < 16) this.fail(`pcapng simple packet block too short (${length} bytes)`);
     const iface = this.interfaceOf(interfaces, 0);
     const original = block.getUint32(8, littleEndian);

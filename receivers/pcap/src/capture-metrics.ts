@@ -24,10 +24,23 @@ export function observeCapture(settings: CreateSettings, stats: () => CaptureSta
     });
   counter('flowtel_pcap_frames', 'Frames read from the capture.', '{frames}', (s) => s.frames);
   counter('flowtel_pcap_connections', 'TCP connections and UDP flows seen.', '{connections}', (s) => s.connections);
-  counter('flowtel_pcap_tcp_missing_bytes', 'TCP bytes the capture never had (holes skipped).', 'By', (s) => s.missingBytes);
-  counter('flowtel_pcap_tcp_duplicate_bytes', 'TCP bytes dropped as retransmitted or overlapping.', 'By', (s) => s.duplicateBytes);
+  counter(
+    'flowtel_pcap_tcp_missing_bytes',
+    'TCP bytes the capture never had (holes skipped).',
+    'By',
+    (s) => s.missingBytes,
+  );
+  counter(
+    'flowtel_pcap_tcp_duplicate_bytes',
+    'TCP bytes dropped as retransmitted or overlapping.',
+    'By',
+    (s) => s.duplicateBytes,
+  );
   meter
-    .createObservableCounter('flowtel_pcap_skipped_frames', { description: 'Frames that carried no TCP or UDP payload to decode, by reason.', unit: '{frames}' })
+    .createObservableCounter('flowtel_pcap_skipped_frames', {
+      description: 'Frames that carried no TCP or UDP payload to decode, by reason.',
+      unit: '{frames}',
+    })
     .addCallback((result) => {
       const s = stats();
       if (!s) return;

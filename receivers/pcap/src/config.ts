@@ -23,7 +23,11 @@ export const pcapReceiverConfigSchema = z
     /** false: one event per TCP segment as captured, no reordering */
     reassemble: z.boolean().default(true),
     /** out-of-order bytes one direction of a connection may hold before its hole is skipped */
-    max_out_of_order_bytes: z.number().int().positive().default(1024 * 1024),
+    max_out_of_order_bytes: z
+      .number()
+      .int()
+      .positive()
+      .default(1024 * 1024),
     /** connections tracked at once */
     max_connections: z.number().int().positive().default(65_536),
     /** shut the collector down once the file is replayed and everything it emitted was accepted */
@@ -31,17 +35,23 @@ export const pcapReceiverConfigSchema = z
   })
   .strict()
   .superRefine((c, ctx) => {
-    const issue = (path: string, message: string) => ctx.addIssue({ code: z.ZodIssueCode.custom, path: [path], message });
+    const issue = (path: string, message: string) =>
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: [path], message });
     if (c.file === undefined && c.interface === undefined) {
       issue('file', 'set `file` (a pcap or pcapng file to replay) or `interface` (e.g. lo, to capture live)');
     }
     if (c.file !== undefined && c.interface !== undefined) {
       issue('interface', '`file` and `interface` exclude each other: use two pcap receivers (pcap/a, pcap/b) for both');
     }
-    if (c.interface !== undefined && c.exit_on_eof) issue('exit_on_eof', 'exit_on_eof applies to `file` replay; a live capture has no end');
-    if (c.interface !== undefined && c.pacing !== 'fast') issue('pacing', 'pacing applies to `file` replay; a live capture runs in real time');
+    if (c.interface !== undefined && c.exit_on_eof)
+      issue('exit_on_eof', 'exit_on_eof applies to `file` replay; a live capture has no end');
+    if (c.interface !== undefined && c.pacing !== 'fast')
+      issue('pacing', 'pacing applies to `file` replay; a live capture runs in real time');
     if (c.file !== undefined && c.bpf_filter !== '') {
-      issue('bpf_filter', 'bpf_filter applies to live capture; filter a file first, e.g. `tcpdump -r in.pcap -w out.pcap "tcp port 80"`');
+      issue(
+        'bpf_filter',
+        'bpf_filter applies to live capture; filter a file first, e.g. `tcpdump -r in.pcap -w out.pcap "tcp port 80"`',
+      );
     }
     if (c.batch_timeout <= 0) issue('batch_timeout', 'batch_timeout must be positive');
   });

@@ -31,7 +31,13 @@ export class IpDefragmenter {
    * Adds one fragment's payload (`offset` in bytes from the start of the datagram's payload).
    * Returns the whole payload when this fragment completed it.
    */
-  add(key: string, offset: number, moreFragments: boolean, bytes: Uint8Array, timestampNs: bigint): Uint8Array | undefined {
+  add(
+    key: string,
+    offset: number,
+    moreFragments: boolean,
+    bytes: Uint8Array,
+    timestampNs: bigint,
+  ): Uint8Array | undefined {
     this.expire(timestampNs);
     if (offset + bytes.length > MAX_DATAGRAM) {
       this.drop(key);
@@ -50,7 +56,8 @@ export class IpDefragmenter {
     this.stats.reassembled++;
     const whole = new Uint8Array(entry.totalLength);
     // in arrival order, so a retransmitted overlapping fragment wins, as Linux does
-    for (const part of entry.parts) whole.set(part.bytes.subarray(0, Math.max(0, entry.totalLength - part.offset)), part.offset);
+    for (const part of entry.parts)
+      whole.set(part.bytes.subarray(0, Math.max(0, entry.totalLength - part.offset)), part.offset);
     return whole;
   }
 

@@ -19,12 +19,32 @@ const TOOLS: Tool[] = [
   {
     command: 'dumpcap',
     // -n: pcapng, -q: no packet counts on stderr, -w -: the capture on stdout
-    args: (o) => ['-i', o.interface, '-s', String(o.snaplen), '-n', '-q', '-w', '-', ...(o.bpfFilter ? ['-f', o.bpfFilter] : [])],
+    args: (o) => [
+      '-i',
+      o.interface,
+      '-s',
+      String(o.snaplen),
+      '-n',
+      '-q',
+      '-w',
+      '-',
+      ...(o.bpfFilter ? ['-f', o.bpfFilter] : []),
+    ],
   },
   {
     command: 'tcpdump',
     // -U and --immediate-mode: every packet reaches the pipe at once, not when a buffer fills
-    args: (o) => ['-i', o.interface, '-s', String(o.snaplen), '-U', '--immediate-mode', '-w', '-', ...(o.bpfFilter ? [o.bpfFilter] : [])],
+    args: (o) => [
+      '-i',
+      o.interface,
+      '-s',
+      String(o.snaplen),
+      '-U',
+      '--immediate-mode',
+      '-w',
+      '-',
+      ...(o.bpfFilter ? [o.bpfFilter] : []),
+    ],
   },
 ];
 
@@ -73,7 +93,11 @@ export class LiveCapture {
     const header = await new Promise<Buffer>((resolve, reject) => {
       const timer = setTimeout(() => {
         capture.stop();
-        reject(new Error(`${tool.command} on ${options.interface} wrote no capture header within ${HEADER_TIMEOUT_MS} ms: ${capture.stderrText.trim()}`));
+        reject(
+          new Error(
+            `${tool.command} on ${options.interface} wrote no capture header within ${HEADER_TIMEOUT_MS} ms: ${capture.stderrText.trim()}`,
+          ),
+        );
       }, HEADER_TIMEOUT_MS);
       capture.stdout.once('data', (chunk: Buffer) => {
         clearTimeout(timer);
@@ -82,7 +106,11 @@ export class LiveCapture {
       });
       void capture.exited.then(({ code, stderr }) => {
         clearTimeout(timer);
-        reject(new Error(`${tool.command} could not capture on ${options.interface} (exit ${code}): ${stderr || 'no message'}${hint(stderr)}`));
+        reject(
+          new Error(
+            `${tool.command} could not capture on ${options.interface} (exit ${code}): ${stderr || 'no message'}${hint(stderr)}`,
+          ),
+        );
       });
     });
     return { capture, header };
@@ -104,6 +132,7 @@ export class LiveCapture {
 }
 
 function hint(stderr: string): string {
-  if (/permission|not permitted|privilege/i.test(stderr)) return ' (run as root, or give the tool CAP_NET_RAW and CAP_NET_ADMIN)';
+  if (/permission|not permitted|privilege/i.test(stderr))
+    return ' (run as root, or give the tool CAP_NET_RAW and CAP_NET_ADMIN)';
   return '';
 }

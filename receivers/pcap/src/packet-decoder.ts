@@ -59,7 +59,8 @@ const IPV6_DEST_OPTS = 60;
 const MAX_TUNNEL_DEPTH = 4;
 
 const u16 = (b: Uint8Array, at: number): number => (b[at] << 8) | b[at + 1];
-const u32 = (b: Uint8Array, at: number): number => ((b[at] << 24) | (b[at + 1] << 16) | (b[at + 2] << 8) | b[at + 3]) >>> 0;
+const u32 = (b: Uint8Array, at: number): number =>
+  ((b[at] << 24) | (b[at + 1] << 16) | (b[at + 2] << 8) | b[at + 3]) >>> 0;
 
 interface IpPayload {
   ipVersion: 4 | 6;
@@ -106,7 +107,12 @@ export class PacketDecoder {
   private decodeIp(bytes: Uint8Array, timestampNs: bigint, depth: number): IpPayload | undefined {
     if (bytes.length < 1) return this.malformed();
     const version = bytes[0] >> 4;
-    const ip = version === 4 ? this.decodeIpv4(bytes, timestampNs) : version === 6 ? this.decodeIpv6(bytes, timestampNs) : this.malformed();
+    const ip =
+      version === 4
+        ? this.decodeIpv4(bytes, timestampNs)
+        : version === 6
+          ? this.decodeIpv6(bytes, timestampNs)
+          : this.malformed();
     if (ip && (ip.protocol === PROTO_IPIP || ip.protocol === PROTO_IPV6_IN_IP) && depth < MAX_TUNNEL_DEPTH) {
       return this.decodeIp(ip.bytes, timestampNs, depth + 1);
     }
@@ -130,12 +136,21 @@ export class PacketDecoder {
     const moreFragments = (fragmentField & 0x2000) !== 0;
     const fragmentOffset = (fragmentField & 0x1fff) * 8;
     if (moreFragments || fragmentOffset > 0) {
-      const whole = this.reassemble(`4|${srcAddr}|${dstAddr}|${view.getUint16(4)}|${protocol}`, fragmentOffset, moreFragments, payload, length, timestampNs);
+      const whole = this.reassemble(
+        `4|${srcAddr}|${dstAddr}|${view.getUint16(4)}|${protocol}`,
+        fragmentOffset,
+        moreFragments,
+        payload,
+        length,
+        timestampNs,
+      );
       if (!whole) return undefined;
       payload = whole;
       length = whole.length;
     }
-    return this.transportOnly(protocol) ? { ipVersion: 4, protocol, srcAddr, dstAddr, bytes: payload, length } : undefined;
+    return this.transportOnly(protocol)
+      ? { ipVersion: 4, protocol, srcAddr, dstAddr, bytes: payload, length }
+      : undefined;
   }
 
   private decodeIpv6(bytes: Uint8Array, timestampNs: bigint): IpPayload | undefined {
@@ -166,16 +181,26 @@ export class PacketDecoder {
     let payload = bytes.subarray(at, end);
     let length = 40 + payloadLength - at;
     if (fragment && (fragment.more || fragment.offset > 0)) {
-      const whole = this.reassemble(`6|${srcAddr}|${dstAddr}|${fragment.id}`, fragment.offset, fragment.more, payload, length, timestampNs);
+      const whole = this.reassemble(
+        `6|${srcAddr}|${dstAddr}|${fragment.id}`,
+        fragment.offset,
+        fragment.more,
+        payload,
+        length,
+        timestampNs,
+      );
       if (!whole) return undefined;
       payload = whole;
       length = whole.length;
     }
-    return this.transportOnly(next) ? { ipVersion: 6, protocol: next, srcAddr, dstAddr, bytes: payload, length } : undefined;
+    return this.transportOnly(next)
+      ? { ipVersion: 6, protocol: next, srcAddr, dstAddr, bytes: payload, length }
+      : undefined;
   }
 
   private transportOnly(protocol: number): boolean {
-    if (protocol === PROTO_TCP || protocol === PROTO_UDP || protocol === PROTO_IPIP || protocol === PROTO_IPV6_IN_IP) return true;
+    if (protocol === PROTO_TCP || protocol === PROTO_UDP || protocol === PROTO_IPIP || protocol === PROTO_IPV6_IN_IP)
+      return true;
     this.stats.notTcpOrUdp++;
     return false;
   }
@@ -203,7 +228,15 @@ export class PacketDecoder {
       if (bytes.length < 20) return this.malformed();
       const headerLength = (bytes[12] >> 4) * 4;
       if (headerLength < 20 || headerLength > bytes.length || headerLength > ip.length) return this.malformed();
-      return this.packet(ip, frame, u32(bytes, 4), u32(bytes, 8), bytes[13], bytes.subarray(headerLength), ip.length - headerLength);
+      return this.packet(
+        ip,
+        frame,
+        u32(bytes, 4),
+        u32(bytes, 8),
+        bytes[13],
+        bytes.subarray(headerLength),
+        ip.length - headerLength,
+      );
     }
     if (ip.protocol === PROTO_UDP) {
       if (bytes.length < 8 || ip.length < 8) return this.malformed();

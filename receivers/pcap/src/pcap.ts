@@ -72,7 +72,14 @@ export class PcapReceiver implements Receiver {
     this.config = config;
     this.options = options;
     this.finished = new Promise((resolve) => (this.resolveFinished = resolve));
-    this.sender = new SocketEventSender({ settings, consumers, transport: 'pcap', source: settings.id, batchSize: config.batch_size, maxInFlight: MAX_IN_FLIGHT });
+    this.sender = new SocketEventSender({
+      settings,
+      consumers,
+      transport: 'pcap',
+      source: settings.id,
+      batchSize: config.batch_size,
+      maxInFlight: MAX_IN_FLIGHT,
+    });
     observeCapture(settings, () => this.stats);
     this.sender.observe();
   }
@@ -144,7 +151,14 @@ export class PcapReceiver implements Receiver {
     const stats = reader.stats;
     const summary: ReplaySummary = { stats, sentEvents: sender.stats.sent, refusedEvents: sender.stats.refused, error };
     this.settings.logger.info(
-      { file: path, frames: stats.frames, packets: stats.packets, connections: stats.connections, events: summary.sentEvents, refused: summary.refusedEvents },
+      {
+        file: path,
+        frames: stats.frames,
+        packets: stats.packets,
+        connections: stats.connections,
+        events: summary.sentEvents,
+        refused: summary.refusedEvents,
+      },
       'pcap replay finished',
     );
     this.resolveFinished(summary);
@@ -177,7 +191,11 @@ export class PcapReceiver implements Receiver {
   }
 
   private async startLive(iface: string): Promise<void> {
-    const { capture, header } = await LiveCapture.start({ interface: iface, bpfFilter: this.config.bpf_filter, snaplen: this.config.snaplen });
+    const { capture, header } = await LiveCapture.start({
+      interface: iface,
+      bpfFilter: this.config.bpf_filter,
+      snaplen: this.config.snaplen,
+    });
     this.capture = capture;
     if (this.stopping) {
       // shut down while the capture was starting
@@ -187,7 +205,10 @@ export class PcapReceiver implements Receiver {
     const reader = this.reader!;
     const sender = this.sender;
     const logger = this.settings.logger;
-    logger.info({ interface: iface, tool: capture.command, filter: this.config.bpf_filter }, 'pcap live capture started');
+    logger.info(
+      { interface: iface, tool: capture.command, filter: this.config.bpf_filter },
+      'pcap live capture started',
+    );
     let failed = false;
     const take = (chunk: Buffer) => {
       if (failed) return;
@@ -215,7 +236,8 @@ export class PcapReceiver implements Receiver {
         reader.end();
       } catch (err) {
         // a capture killed mid-write ends in a partial block: expected on shutdown
-        if (!(err instanceof CaptureFormatError) || !this.stopping) logger.warn({ err: String(err) }, 'live capture ended mid-packet');
+        if (!(err instanceof CaptureFormatError) || !this.stopping)
+          logger.warn({ err: String(err) }, 'live capture ended mid-packet');
       }
       await sender.drain();
     });

@@ -152,7 +152,8 @@ export class SocketEventAssembler {
 
     if (this.reassemble) {
       const dataSeq = syn ? (packet.seq + 1) >>> 0 : packet.seq;
-      for (const chunk of sender.stream.segment(dataSeq, packet.payload, packet.payloadLength)) this.data(connection, sender, chunk, ts);
+      for (const chunk of sender.stream.segment(dataSeq, packet.payload, packet.payloadLength))
+        this.data(connection, sender, chunk, ts);
       if (ackFlag) {
         const chunks: StreamChunk[] = [];
         receiver.stream.acknowledged(packet.ack, chunks);
@@ -170,7 +171,8 @@ export class SocketEventAssembler {
       sender.stream.fin((packet.seq + packet.payloadLength + (syn ? 1 : 0)) >>> 0);
     }
     for (const side of [sender, receiver]) {
-      if (!side.closed && (side.stream.finished || (!this.reassemble && side.stream.finSeen))) this.close(connection, side, ts);
+      if (!side.closed && (side.stream.finished || (!this.reassemble && side.stream.finSeen)))
+        this.close(connection, side, ts);
     }
     if (connection.client.closed && connection.server.closed) this.forget(connection);
   }
@@ -246,8 +248,20 @@ export class SocketEventAssembler {
 
   private forget(connection: Connection): void {
     const { client, server } = connection;
-    const forward = flowKey(connection.protocol, client.endpoint.addr, client.endpoint.port, server.endpoint.addr, server.endpoint.port);
-    const backward = flowKey(connection.protocol, server.endpoint.addr, server.endpoint.port, client.endpoint.addr, client.endpoint.port);
+    const forward = flowKey(
+      connection.protocol,
+      client.endpoint.addr,
+      client.endpoint.port,
+      server.endpoint.addr,
+      server.endpoint.port,
+    );
+    const backward = flowKey(
+      connection.protocol,
+      server.endpoint.addr,
+      server.endpoint.port,
+      client.endpoint.addr,
+      client.endpoint.port,
+    );
     if (this.connections.get(forward) === connection) this.connections.delete(forward);
     if (this.connections.get(backward) === connection) this.connections.delete(backward);
   }
@@ -260,7 +274,9 @@ export class SocketEventAssembler {
 
   private senderOf(connection: Connection, packet: DecodedPacket): Side {
     const { client } = connection;
-    return client.endpoint.port === packet.srcPort && client.endpoint.addr === packet.srcAddr ? client : connection.server;
+    return client.endpoint.port === packet.srcPort && client.endpoint.addr === packet.srcAddr
+      ? client
+      : connection.server;
   }
 
   private wants(side: Side): boolean {
@@ -269,8 +285,10 @@ export class SocketEventAssembler {
 
   private data(connection: Connection, sender: Side, chunk: StreamChunk, ts: bigint): void {
     const receiver = sender === connection.client ? connection.server : connection.client;
-    if (this.wants(sender)) this.emit(this.event(SocketEventKind.DATA, connection.protocol, sender, receiver, Direction.EGRESS, ts, chunk));
-    if (this.wants(receiver)) this.emit(this.event(SocketEventKind.DATA, connection.protocol, receiver, sender, Direction.INGRESS, ts, chunk));
+    if (this.wants(sender))
+      this.emit(this.event(SocketEventKind.DATA, connection.protocol, sender, receiver, Direction.EGRESS, ts, chunk));
+    if (this.wants(receiver))
+      this.emit(this.event(SocketEventKind.DATA, connection.protocol, receiver, sender, Direction.INGRESS, ts, chunk));
   }
 
   private lifecycle(kind: number, local: Side, remote: Side, direction: number, ts: bigint): void {

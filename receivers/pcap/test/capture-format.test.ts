@@ -6,7 +6,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { CaptureParser, decodePackets, type CaptureFrame, type DecodedPacket } from '../src/index.ts';
-import { ipOfEthernet, LINK_TYPE_OF, wrapIp, writePcap, writePcapng, type WrittenFrame } from './support/capture-writer.ts';
+import {
+  ipOfEthernet,
+  LINK_TYPE_OF,
+  wrapIp,
+  writePcap,
+  writePcapng,
+  type WrittenFrame,
+} from './support/capture-writer.ts';
 import { DEEPFLOW_CAPTURES as DEEPFLOW, haveDeepflowCaptures, requireDeepflow } from './support/deepflow.ts';
 import { hasTshark, requireTool, tsharkTransportFrames } from './support/tshark.ts';
 
@@ -50,7 +57,11 @@ for (const source of haveDeepflowCaptures ? SOURCES : []) {
   const original = readFileSync(join(DEEPFLOW, source));
   const frames = framesOf(original);
   const expected = decodePackets(original);
-  const written: WrittenFrame[] = frames.map((f) => ({ data: f.data, timestampNs: f.timestampNs, originalLength: f.originalLength }));
+  const written: WrittenFrame[] = frames.map((f) => ({
+    data: f.data,
+    timestampNs: f.timestampNs,
+    originalLength: f.originalLength,
+  }));
   const name = source.replace(/\W/g, '_');
 
   test(`${source}: the original decodes to TCP/UDP packets`, () => {
@@ -62,9 +73,21 @@ for (const source of haveDeepflowCaptures ? SOURCES : []) {
     ['pcap big-endian microseconds', writePcap(written, { linkType: 1, littleEndian: false }), 1000n],
     ['pcap little-endian nanoseconds', writePcap(written, { linkType: 1, nanos: true }), 1n],
     ['pcap big-endian nanoseconds', writePcap(written, { linkType: 1, littleEndian: false, nanos: true }), 1n],
-    ['pcapng little-endian, nanosecond interface', writePcapng(written, { interfaces: [{ linkType: 1, tsresol: 9 }] }), 1n],
-    ['pcapng big-endian, default microsecond interface', writePcapng(written, { interfaces: [{ linkType: 1 }], littleEndian: false }), 1000n],
-    ['pcapng with a timestamp offset', writePcapng(written, { interfaces: [{ linkType: 1, tsresol: 9, tsoffsetSeconds: 1_500_000_000 }] }), 1n],
+    [
+      'pcapng little-endian, nanosecond interface',
+      writePcapng(written, { interfaces: [{ linkType: 1, tsresol: 9 }] }),
+      1n,
+    ],
+    [
+      'pcapng big-endian, default microsecond interface',
+      writePcapng(written, { interfaces: [{ linkType: 1 }], littleEndian: false }),
+      1000n,
+    ],
+    [
+      'pcapng with a timestamp offset',
+      writePcapng(written, { interfaces: [{ linkType: 1, tsresol: 9, tsoffsetSeconds: 1_500_000_000 }] }),
+      1n,
+    ],
   ];
   for (const [label, bytes, precision] of containers) {
     test(`${source} as ${label}`, (t) => {
@@ -83,7 +106,10 @@ for (const source of haveDeepflowCaptures ? SOURCES : []) {
       const packets = decodePackets(bytes);
       // a simple packet block has no timestamp: each packet keeps the previous one's (none here)
       const precision = 1000n;
-      const expect = packetBlock === 'simple' ? essence(expected, precision).map((p) => ({ ...p, ts: 0n })) : essence(expected, precision);
+      const expect =
+        packetBlock === 'simple'
+          ? essence(expected, precision).map((p) => ({ ...p, ts: 0n }))
+          : essence(expected, precision);
       assert.deepEqual(essence(packets, precision), expect);
       checkWithTshark(t, path, expected.length);
     });
@@ -93,7 +119,12 @@ for (const source of haveDeepflowCaptures ? SOURCES : []) {
     const mixed: WrittenFrame[] = written.map((f, i) =>
       i % 2 === 0 ? f : { ...f, data: wrapIp(ipOfEthernet(f.data), 'sll2'), interfaceId: 1, originalLength: undefined },
     );
-    const bytes = writePcapng(mixed, { interfaces: [{ linkType: 1, tsresol: 6 }, { linkType: 276, tsresol: 0x80 | 30 }] });
+    const bytes = writePcapng(mixed, {
+      interfaces: [
+        { linkType: 1, tsresol: 6 },
+        { linkType: 276, tsresol: 0x80 | 30 },
+      ],
+    });
     const path = join(dir, `${name}-two-interfaces.pcapng`);
     writeFileSync(path, bytes);
     // 2^-30 s units round each timestamp down by less than a nanosecond
@@ -103,7 +134,11 @@ for (const source of haveDeepflowCaptures ? SOURCES : []) {
 
   for (const link of ['sll', 'sll2', 'null', 'loop', 'raw', 'vlan'] as const) {
     test(`${source} re-framed as ${link} (link type ${LINK_TYPE_OF[link]})`, (t) => {
-      const reframed = written.map((f) => ({ ...f, data: wrapIp(ipOfEthernet(f.data), link), originalLength: undefined }));
+      const reframed = written.map((f) => ({
+        ...f,
+        data: wrapIp(ipOfEthernet(f.data), link),
+        originalLength: undefined,
+      }));
       const bytes = writePcap(reframed, { linkType: LINK_TYPE_OF[link], nanos: true });
       const path = join(dir, `${name}-${link}.pcap`);
       writeFileSync(path, bytes);
@@ -117,23 +152,33 @@ test('frames cut by the snap length keep their true payload length', (t) => {
   if (!requireDeepflow(t)) return;
   const original = readFileSync(join(DEEPFLOW, 'http/httpv1.pcap'));
   const frames = framesOf(original);
-  const cut = frames.map((f) => ({ data: f.data.subarray(0, 100), timestampNs: f.timestampNs, originalLength: f.originalLength }));
+  const cut = frames.map((f) => ({
+    data: f.data.subarray(0, 100),
+    timestampNs: f.timestampNs,
+    originalLength: f.originalLength,
+  }));
   const packets = decodePackets(writePcap(cut, { linkType: 1, snaplen: 100 }));
   const full = decodePackets(original);
   assert.equal(packets.length, full.length);
   for (let i = 0; i < full.length; i++) {
     assert.equal(packets[i].payloadLength, full[i].payloadLength);
     assert.ok(packets[i].payload.length < full[i].payload.length);
-    assert.deepEqual(Buffer.from(packets[i].payload), Buffer.from(full[i].payload.subarray(0, packets[i].payload.length)));
+    assert.deepEqual(
+      Buffer.from(packets[i].payload),
+      Buffer.from(full[i].payload.subarray(0, packets[i].payload.length)),
+    );
   }
 });
 
-test('the modified-pcap variant (24-byte record headers) of DeepFlow\'s nats captures', (t) => {
+test("the modified-pcap variant (24-byte record headers) of DeepFlow's nats captures", (t) => {
   if (!requireDeepflow(t)) return;
   const path = join(DEEPFLOW, 'nats/nats-nrpc1.pcap');
   assert.equal(readFileSync(path).readUInt32LE(0), 0xa1b2cd34);
   const packets = decodePackets(readFileSync(path));
   assert.ok(packets.length > 0);
-  assert.ok(packets.every((p) => p.srcPort === 4222 || p.dstPort === 4222), 'NATS traffic on port 4222');
+  assert.ok(
+    packets.every((p) => p.srcPort === 4222 || p.dstPort === 4222),
+    'NATS traffic on port 4222',
+  );
   checkWithTshark(t, path, packets.length);
 });

@@ -39,7 +39,11 @@ service:
   const spans = readFileSync(out, 'utf8')
     .split('\n')
     .filter(Boolean)
-    .flatMap((line) => JSON.parse(line).resourceSpans.flatMap((rs: { scopeSpans: { spans: unknown[] }[] }) => rs.scopeSpans.flatMap((ss) => ss.spans)));
+    .flatMap((line) =>
+      JSON.parse(line).resourceSpans.flatMap((rs: { scopeSpans: { spans: unknown[] }[] }) =>
+        rs.scopeSpans.flatMap((ss) => ss.spans),
+      ),
+    );
   assert.ok(spans.length >= 1, 'the POST became spans');
   assert.match(JSON.stringify(spans), /\/upload/);
 });

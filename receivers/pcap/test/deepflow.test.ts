@@ -62,7 +62,14 @@ test('http/httpv1.pcap: one request and one response, each seen by both sockets'
   const events = readCaptureFile(join(DEEPFLOW_CAPTURES, 'http/httpv1.pcap'));
   const data = events.filter((e) => e.kind === SocketEventKind.DATA);
   assert.deepEqual(
-    data.map((e) => [e.role, e.direction, e.socketId, e.localPort, e.remotePort, Buffer.from(e.payload).toString('latin1').split('\r\n')[0]]),
+    data.map((e) => [
+      e.role,
+      e.direction,
+      e.socketId,
+      e.localPort,
+      e.remotePort,
+      Buffer.from(e.payload).toString('latin1').split('\r\n')[0],
+    ]),
     [
       [SocketRole.CLIENT, Direction.EGRESS, 2n, 61959, 80, 'POST /query?1590632942 HTTP/1.1'],
       [SocketRole.SERVER, Direction.INGRESS, 3n, 80, 61959, 'POST /query?1590632942 HTTP/1.1'],
@@ -73,13 +80,16 @@ test('http/httpv1.pcap: one request and one response, each seen by both sockets'
   assert.ok(data.every((e) => e.pid === 0 && e.comm === '' && e.byteCount === e.payload.length));
 });
 
-test('redis/redis.pcap starts mid-stream: roles from the ports, and DeepFlow\'s first-packet rule agrees', (t) => {
+test("redis/redis.pcap starts mid-stream: roles from the ports, and DeepFlow's first-packet rule agrees", (t) => {
   if (!requireDeepflow(t)) return;
   const path = join(DEEPFLOW_CAPTURES, 'redis/redis.pcap');
   for (const roles of ['auto', 'first-packet'] as const) {
     const events = readCaptureFile(path, { roles, perspective: 'server' });
     assert.ok(events.length > 0);
-    assert.ok(events.every((e) => e.role === SocketRole.SERVER && e.localPort === 6379), roles);
+    assert.ok(
+      events.every((e) => e.role === SocketRole.SERVER && e.localPort === 6379),
+      roles,
+    );
   }
 });
 
@@ -102,12 +112,19 @@ test('dns/a-and-ns.pcap: UDP datagrams become DATA events, the query from the cl
 test('l4-source-port-reuse.pcap and syn-retrans.pcap: handshakes, retransmitted SYNs and resets', (t) => {
   if (!requireDeepflow(t)) return;
   const retrans = readCaptureFile(join(DEEPFLOW_CAPTURES, 'syn-retrans.pcap'));
-  assert.equal(retrans.filter((e) => e.kind === SocketEventKind.CONNECT).length, 1, 'a retransmitted SYN is the same connection');
+  assert.equal(
+    retrans.filter((e) => e.kind === SocketEventKind.CONNECT).length,
+    1,
+    'a retransmitted SYN is the same connection',
+  );
   const reuse = readCaptureFile(join(DEEPFLOW_CAPTURES, 'l4-source-port-reuse.pcap'));
   const kinds = reuse.map((e) => `${e.kind}/${e.role}`);
   assert.ok(kinds.includes(`${SocketEventKind.CONNECT}/${SocketRole.CLIENT}`));
   assert.deepEqual(
-    reuse.filter((e) => e.kind === SocketEventKind.CLOSE).map((e) => e.role).sort(),
+    reuse
+      .filter((e) => e.kind === SocketEventKind.CLOSE)
+      .map((e) => e.role)
+      .sort(),
     [SocketRole.CLIENT, SocketRole.SERVER],
     'the reset closes both sockets once',
   );

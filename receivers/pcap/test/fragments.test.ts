@@ -61,7 +61,13 @@ function fragmentIpv6(frame: Buffer, size: number, id: number): Buffer[] {
   return out;
 }
 
-function check(t: { skip(msg: string): void }, name: string, original: { data: Buffer; timestampNs: bigint }, fragments: Buffer[], tsharkField: string) {
+function check(
+  t: { skip(msg: string): void },
+  name: string,
+  original: { data: Buffer; timestampNs: bigint },
+  fragments: Buffer[],
+  tsharkField: string,
+) {
   const expected = decodePackets(writePcap([original], { linkType: 1 }));
   assert.equal(expected.length, 1);
   // last fragment first, then the rest: arrival order must not matter
@@ -78,7 +84,10 @@ function check(t: { skip(msg: string): void }, name: string, original: { data: B
   if (!hasTshark()) return requireTool(t, 'tshark');
   const path = join(dir, `${name}.pcap`);
   writeFileSync(path, bytes);
-  const seen = execFileSync('tshark', ['-r', path, '-T', 'fields', '-e', tsharkField, '-Y', tsharkField], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  const seen = execFileSync('tshark', ['-r', path, '-T', 'fields', '-e', tsharkField, '-Y', tsharkField], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
   assert.equal(seen.trim().split('\n').filter(Boolean).length, 1, `tshark reassembles ${name} into one ${tsharkField}`);
 }
 
@@ -107,7 +116,10 @@ test('a datagram missing a fragment yields nothing and is counted', (t) => {
     [fragments[0], fragments[2]].map((data) => ({ data, timestampNs: original.timestampNs })),
     { linkType: 1 },
   );
-  const packets = parser.push(incomplete).map((f) => decoder.decode(f)).filter(Boolean);
+  const packets = parser
+    .push(incomplete)
+    .map((f) => decoder.decode(f))
+    .filter(Boolean);
   assert.equal(packets.length, 0);
   assert.equal(decoder.stats.fragments, 2);
   assert.equal(decoder.stats.reassembled, 0);

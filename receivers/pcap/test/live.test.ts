@@ -57,15 +57,22 @@ async function startServer(received: Buffer[]): Promise<{ server: Server; port: 
  */
 async function startTshark(port: number, path: string) {
   const probePort = await freePort();
-  const child = spawn('tshark', ['-i', 'lo', '-f', `tcp port ${port} or udp port ${probePort}`, '-w', path], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn('tshark', ['-i', 'lo', '-f', `tcp port ${port} or udp port ${probePort}`, '-w', path], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let stderr = '';
   child.stderr.on('data', (b: Buffer) => (stderr += b));
   const knocker = createSocket('udp4');
-  await waitFor('tshark to capture', async () => {
-    if (child.exitCode !== null) throw new Error(`tshark exited: ${stderr}`);
-    knocker.send('knock', probePort, '127.0.0.1');
-    return packetsWritten(path) > 0;
-  }, 30_000, 100);
+  await waitFor(
+    'tshark to capture',
+    async () => {
+      if (child.exitCode !== null) throw new Error(`tshark exited: ${stderr}`);
+      knocker.send('knock', probePort, '127.0.0.1');
+      return packetsWritten(path) > 0;
+    },
+    30_000,
+    100,
+  );
   knocker.close();
   return {
     stop: async () => {
@@ -103,7 +110,11 @@ function comparable(events: SocketEvent[]) {
 }
 
 const bytesOf = (events: SocketEvent[], role: number, direction: number) =>
-  Buffer.concat(events.filter((e) => e.kind === SocketEventKind.DATA && e.role === role && e.direction === direction).map((e) => Buffer.from(e.payload)));
+  Buffer.concat(
+    events
+      .filter((e) => e.kind === SocketEventKind.DATA && e.role === role && e.direction === direction)
+      .map((e) => Buffer.from(e.payload)),
+  );
 
 describe('live capture on lo', { skip: missing }, () => {
   const live: SocketEvent[] = [];
@@ -115,7 +126,12 @@ describe('live capture on lo', { skip: missing }, () => {
 
   before(async () => {
     ({ server, port } = await startServer(serverReceived));
-    const config = factory.configSchema.parse({ interface: 'lo', bpf_filter: `tcp port ${port}`, batch_timeout: '50ms', batch_size: 64 });
+    const config = factory.configSchema.parse({
+      interface: 'lo',
+      bpf_filter: `tcp port ${port}`,
+      batch_timeout: '50ms',
+      batch_size: 64,
+    });
     const receiver = new PcapReceiver(testSettings('pcap/live', 'receiver'), config, { traces: collector(live) });
     await receiver.start(testHost());
     const tshark = await startTshark(port, capturePath);
@@ -123,7 +139,19 @@ describe('live capture on lo', { skip: missing }, () => {
       const body = Buffer.alloc(150_000, 'flowtel!');
       const url = `http://127.0.0.1:${port}`;
       // one connection: a GET then a 150 KB POST (many segments), curl printing the raw response
-      const post = spawn('curl', ['-s', '-i', '--raw', `${url}/first`, '--next', '-s', '-i', '--raw', '--data-binary', '@-', `${url}/upload`]);
+      const post = spawn('curl', [
+        '-s',
+        '-i',
+        '--raw',
+        `${url}/first`,
+        '--next',
+        '-s',
+        '-i',
+        '--raw',
+        '--data-binary',
+        '@-',
+        `${url}/upload`,
+      ]);
       const out: Buffer[] = [];
       post.stdout.on('data', (b: Buffer) => out.push(b));
       post.stdin.end(body);
@@ -131,12 +159,21 @@ describe('live capture on lo', { skip: missing }, () => {
       curlOutputs.push(Buffer.concat(out));
       // a second connection
       curlOutputs.push((await run('curl', ['-s', '-i', '--raw', `${url}/second`], { encoding: 'buffer' })).stdout);
-      await waitFor('both connections to close in the live capture', async () => live.filter((e) => e.kind === SocketEventKind.CLOSE).length === 4);
+      await waitFor(
+        'both connections to close in the live capture',
+        async () => live.filter((e) => e.kind === SocketEventKind.CLOSE).length === 4,
+      );
       // dumpcap flushes its file about once a second; the knocks are in it too
-      await waitFor('tshark to write every packet the live capture saw', async () => {
-        const tcp = packetsWritten(capturePath) && readPacketsFile(capturePath).filter((p) => p.protocol === 6).length;
-        return tcp >= receiver.stats!.packets;
-      }, 15_000, 200);
+      await waitFor(
+        'tshark to write every packet the live capture saw',
+        async () => {
+          const tcp =
+            packetsWritten(capturePath) && readPacketsFile(capturePath).filter((p) => p.protocol === 6).length;
+          return tcp >= receiver.stats!.packets;
+        },
+        15_000,
+        200,
+      );
     } finally {
       await tshark.stop();
       await receiver.shutdown();
@@ -174,9 +211,14 @@ describe('live capture on lo', { skip: missing }, () => {
     const replayed: SocketEvent[] = [];
     let shutdownRequested = '';
     const config = factory.configSchema.parse({ file: capturePath, exit_on_eof: true, batch_size: 16 });
-    const receiver = new PcapReceiver(testSettings('pcap/replay', 'receiver'), config, { traces: collector(replayed) }, {
-      requestShutdown: (reason) => (shutdownRequested = reason),
-    });
+    const receiver = new PcapReceiver(
+      testSettings('pcap/replay', 'receiver'),
+      config,
+      { traces: collector(replayed) },
+      {
+        requestShutdown: (reason) => (shutdownRequested = reason),
+      },
+    );
     await receiver.start(testHost());
     const summary = await receiver.finished;
     await receiver.shutdown();
@@ -192,7 +234,9 @@ describe('live capture on lo', { skip: missing }, () => {
 
 describe('live capture that cannot start', { skip: missing }, () => {
   const start = async (config: Record<string, unknown>) => {
-    const receiver = new PcapReceiver(testSettings('pcap/bad', 'receiver'), factory.configSchema.parse(config), { traces: collector([]) });
+    const receiver = new PcapReceiver(testSettings('pcap/bad', 'receiver'), factory.configSchema.parse(config), {
+      traces: collector([]),
+    });
     try {
       await receiver.start(testHost());
     } finally {
@@ -200,11 +244,17 @@ describe('live capture that cannot start', { skip: missing }, () => {
     }
   };
 
-  test('an unknown interface: start() rejects with the capture tool\'s own words', async () => {
-    await assert.rejects(start({ interface: 'nosuchif0' }), /dumpcap could not capture on nosuchif0 \(exit \d+\): .*nosuchif0/s);
+  test("an unknown interface: start() rejects with the capture tool's own words", async () => {
+    await assert.rejects(
+      start({ interface: 'nosuchif0' }),
+      /dumpcap could not capture on nosuchif0 \(exit \d+\): .*nosuchif0/s,
+    );
   });
 
   test('a bad filter: start() rejects and says so', async () => {
-    await assert.rejects(start({ interface: 'lo', bpf_filter: 'tcp port banana(' }), /could not capture on lo .*filter/is);
+    await assert.rejects(
+      start({ interface: 'lo', bpf_filter: 'tcp port banana(' }),
+      /could not capture on lo .*filter/is,
+    );
   });
 });

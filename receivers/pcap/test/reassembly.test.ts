@@ -76,7 +76,12 @@ function write(name: string, list: Segment[]): { path: string; bytes: Buffer } {
 
 const expected = sentBytes(decodeCapture(original));
 
-function assertSameStreams(t: { skip(msg: string): void }, name: string, list: Segment[], options?: SocketEventOptions): SocketEvent[] {
+function assertSameStreams(
+  t: { skip(msg: string): void },
+  name: string,
+  list: Segment[],
+  options?: SocketEventOptions,
+): SocketEvent[] {
   const { path, bytes } = write(name, list);
   const events = decodeCapture(bytes, options);
   assert.deepEqual(sentBytes(events), expected, `${name}: reassembled bytes`);
@@ -113,11 +118,21 @@ test('the fixture: handshake, both directions in order, teardown', () => {
 
 test('perspective client / server keeps one socket; reassemble: false gives one event per segment', () => {
   const dataSegments = segments().filter(isData).length;
-  for (const [perspective, socketId] of [['client', 2n], ['server', 3n]] as const) {
+  for (const [perspective, socketId] of [
+    ['client', 2n],
+    ['server', 3n],
+  ] as const) {
     const events = decodeCapture(original, { perspective });
-    assert.ok(events.every((e) => e.socketId === socketId), perspective);
+    assert.ok(
+      events.every((e) => e.socketId === socketId),
+      perspective,
+    );
     const data = events.filter((e) => e.kind === SocketEventKind.DATA);
-    assert.deepEqual(new Set(data.map((e) => e.direction)), new Set([Direction.EGRESS, Direction.INGRESS]), 'it sends and it receives');
+    assert.deepEqual(
+      new Set(data.map((e) => e.direction)),
+      new Set([Direction.EGRESS, Direction.INGRESS]),
+      'it sends and it receives',
+    );
   }
   const perSegment = decodeCapture(original, { reassemble: false, perspective: 'client' });
   assert.equal(perSegment.filter((e) => e.kind === SocketEventKind.DATA).length, dataSegments);
@@ -141,7 +156,10 @@ test('segments out of order are put back in order', (t) => {
     }
   }
   flush();
-  assert.notDeepEqual(reordered.map((s) => s.seq), list.map((s) => s.seq));
+  assert.notDeepEqual(
+    reordered.map((s) => s.seq),
+    list.map((s) => s.seq),
+  );
   assertSameStreams(t, 'reordered', reordered);
 });
 
@@ -179,12 +197,26 @@ test('a segment the capture lost: skipped once the peer ACKs past it, the data a
   const list = segments();
   const responseData = list.filter((s) => isData(s) && s.srcPort === list[1].srcPort);
   const lost = responseData[2];
-  const events = decodeCapture(write('lost', list.filter((s) => s !== lost)).bytes, { perspective: 'client' });
-  const received = Buffer.concat(events.filter((e) => e.kind === SocketEventKind.DATA && e.direction === Direction.INGRESS).map((e) => Buffer.from(e.payload)));
+  const events = decodeCapture(
+    write(
+      'lost',
+      list.filter((s) => s !== lost),
+    ).bytes,
+    { perspective: 'client' },
+  );
+  const received = Buffer.concat(
+    events
+      .filter((e) => e.kind === SocketEventKind.DATA && e.direction === Direction.INGRESS)
+      .map((e) => Buffer.from(e.payload)),
+  );
   const full = [...expected.values()][1];
   const at = (lost.seq - responseData[0].seq) >>> 0;
   assert.deepEqual(received, Buffer.concat([full.subarray(0, at), full.subarray(at + lost.payloadLength)]));
-  const after = events.find((e) => e.direction === Direction.INGRESS && Buffer.from(e.payload).equals(full.subarray(at + lost.payloadLength, at + lost.payloadLength + e.payload.length)));
+  const after = events.find(
+    (e) =>
+      e.direction === Direction.INGRESS &&
+      Buffer.from(e.payload).equals(full.subarray(at + lost.payloadLength, at + lost.payloadLength + e.payload.length)),
+  );
   assert.ok(after, 'the chunk after the hole');
   const lastFrame = list[list.length - 1].frame.timestampNs;
   assert.ok(after.timestampNs < lastFrame, 'delivered when the ACK came, not at the end of the capture');
@@ -197,12 +229,17 @@ test('a hole with no ACK to skip it: the out-of-order budget bounds the wait', (
   const rest = list.filter((s) => s !== lost);
   const events = decodeCapture(write('lost-no-ack', rest).bytes, { perspective: 'server', maxOutOfOrderBytes: 1000 });
   const received = Buffer.concat(
-    events.filter((e) => e.kind === SocketEventKind.DATA && e.direction === Direction.INGRESS).map((e) => Buffer.from(e.payload)),
+    events
+      .filter((e) => e.kind === SocketEventKind.DATA && e.direction === Direction.INGRESS)
+      .map((e) => Buffer.from(e.payload)),
   );
   const full = [...expected.values()][0];
   assert.deepEqual(received, full.subarray(lost.payloadLength));
   const firstDelivery = events.find((e) => e.kind === SocketEventKind.DATA)!;
-  assert.ok(firstDelivery.timestampNs <= requestData[1].frame.timestampNs, 'the first segment past the budget skipped the hole at once');
+  assert.ok(
+    firstDelivery.timestampNs <= requestData[1].frame.timestampNs,
+    'the first segment past the budget skipped the hole at once',
+  );
 });
 
 test('the capture fed in 7-byte chunks gives the same events as read at once', async () => {
@@ -218,7 +255,9 @@ test('the capture fed in 7-byte chunks gives the same events as read at once', a
 });
 
 test('a capture that starts mid-stream: roles from the first packet, no CONNECT/ACCEPT', () => {
-  const midStream = segments().filter((s) => (s.flags & SYN) === 0).slice(1);
+  const midStream = segments()
+    .filter((s) => (s.flags & SYN) === 0)
+    .slice(1);
   const events = decodeCapture(write('mid-stream', midStream).bytes);
   assert.ok(!events.some((e) => e.kind === SocketEventKind.CONNECT || e.kind === SocketEventKind.ACCEPT));
   const request = events.find((e) => e.kind === SocketEventKind.DATA)!;
@@ -235,7 +274,9 @@ test('a SYN on the ports of a connection seen mid-stream starts a new connection
   assert.ok(connect, 'the second connection has its CONNECT');
   assert.equal(connect.socketId, 4n, 'and its own socket');
   const secondRequest = Buffer.concat(
-    events.filter((e) => e.socketId === 4n && e.kind === SocketEventKind.DATA && e.direction === Direction.EGRESS).map((e) => Buffer.from(e.payload)),
+    events
+      .filter((e) => e.socketId === 4n && e.kind === SocketEventKind.DATA && e.direction === Direction.EGRESS)
+      .map((e) => Buffer.from(e.payload)),
   );
   assert.deepEqual(secondRequest, [...expected.values()][0], 'its request bytes, whole');
 });

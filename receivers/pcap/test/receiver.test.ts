@@ -16,12 +16,22 @@ const FIXTURES = join(import.meta.dirname, 'fixtures');
 const FIXTURE = join(FIXTURES, 'http-lo.pcapng');
 const dir = mkdtempSync(join(tmpdir(), 'pcap-receiver-'));
 
-function receiver(config: Record<string, unknown>, consumer: Consumer, requestShutdown?: (reason: string) => void): PcapReceiver {
+function receiver(
+  config: Record<string, unknown>,
+  consumer: Consumer,
+  requestShutdown?: (reason: string) => void,
+): PcapReceiver {
   const parsed = factory.configSchema.parse(config);
-  return new PcapReceiver(testSettings('pcap', 'receiver', FIXTURES), parsed, { traces: consumer }, { requestShutdown });
+  return new PcapReceiver(
+    testSettings('pcap', 'receiver', FIXTURES),
+    parsed,
+    { traces: consumer },
+    { requestShutdown },
+  );
 }
 
-const plain = (events: Iterable<SocketEvent>) => [...events].map((e) => ({ ...e, payload: Buffer.from(e.payload).toString('hex') }));
+const plain = (events: Iterable<SocketEvent>) =>
+  [...events].map((e) => ({ ...e, payload: Buffer.from(e.payload).toString('hex') }));
 
 test('config: defaults, and the combinations that make no sense are refused with a reason', () => {
   const defaults = factory.configSchema.parse({ file: 'x.pcap' });
@@ -46,7 +56,10 @@ test('config: defaults, and the combinations that make no sense are refused with
 
 test('a file replayed fast: the events of the reader, in batches of batch_size, path relative to the config', async () => {
   const batches: SocketEventBatch[] = [];
-  const r = receiver({ file: 'http-lo.pcapng', batch_size: 5 }, { consume: async (b: BatchInput) => void batches.push(b.data as SocketEventBatch) });
+  const r = receiver(
+    { file: 'http-lo.pcapng', batch_size: 5 },
+    { consume: async (b: BatchInput) => void batches.push(b.data as SocketEventBatch) },
+  );
   await r.start(testHost());
   const summary = await r.finished;
   await r.shutdown();
@@ -80,11 +93,15 @@ test('exit_on_eof asks for shutdown only after the pipeline acknowledged every b
   assert.equal(shutdownAfter, total);
 });
 
-test('exit_on_eof uses the host\'s requestShutdown when it has one', async () => {
+test("exit_on_eof uses the host's requestShutdown when it has one", async () => {
   const reasons: string[] = [];
   const parsed = factory.configSchema.parse({ file: FIXTURE, exit_on_eof: true });
-  const r = factory.createReceiver(testSettings('pcap', 'receiver'), parsed, { logs: { consume: async () => {} } }) as PcapReceiver;
-  await r.start({ ...testHost(), requestShutdown: (reason: string) => reasons.push(reason) } as ReturnType<typeof testHost>);
+  const r = factory.createReceiver(testSettings('pcap', 'receiver'), parsed, {
+    logs: { consume: async () => {} },
+  }) as PcapReceiver;
+  await r.start({ ...testHost(), requestShutdown: (reason: string) => reasons.push(reason) } as ReturnType<
+    typeof testHost
+  >);
   await r.finished;
   await r.shutdown();
   assert.deepEqual(reasons, [`pcap file ${FIXTURE} replayed`]);
@@ -92,11 +109,14 @@ test('exit_on_eof uses the host\'s requestShutdown when it has one', async () =>
 
 test('a retryable refusal is retried, a permanent one drops the batch and counts it', async () => {
   let attempts = 0;
-  const flaky = receiver({ file: FIXTURE, batch_size: 1000 }, {
-    consume: async () => {
-      if (++attempts < 3) throw retryable('memory limit');
+  const flaky = receiver(
+    { file: FIXTURE, batch_size: 1000 },
+    {
+      consume: async () => {
+        if (++attempts < 3) throw retryable('memory limit');
+      },
     },
-  });
+  );
   await flaky.start(testHost());
   const ok = await flaky.finished;
   await flaky.shutdown();
@@ -104,7 +124,10 @@ test('a retryable refusal is retried, a permanent one drops the batch and counts
   assert.equal(ok.refusedEvents, 0);
   assert.ok(ok.sentEvents > 0);
 
-  const refusing = receiver({ file: FIXTURE, batch_size: 1000 }, { consume: async () => Promise.reject(permanent('bad data')) });
+  const refusing = receiver(
+    { file: FIXTURE, batch_size: 1000 },
+    { consume: async () => Promise.reject(permanent('bad data')) },
+  );
   await refusing.start(testHost());
   const refused = await refusing.finished;
   await refusing.shutdown();
@@ -112,17 +135,23 @@ test('a retryable refusal is retried, a permanent one drops the batch and counts
   assert.equal(refused.refusedEvents, ok.sentEvents);
 });
 
-test('pacing: realtime keeps the capture\'s own gaps', async () => {
+test("pacing: realtime keeps the capture's own gaps", async () => {
   // the fixture's frames spread over 600 ms
   const parser = new CaptureParser();
   const frames = parser.push(readFileSync(FIXTURE));
   const start = frames[0].timestampNs;
-  const spread = frames.map((f, i) => ({ data: f.data, timestampNs: start + BigInt(Math.round((i / (frames.length - 1)) * 600e6)) }));
+  const spread = frames.map((f, i) => ({
+    data: f.data,
+    timestampNs: start + BigInt(Math.round((i / (frames.length - 1)) * 600e6)),
+  }));
   const path = join(dir, 'spread.pcapng');
   writeFileSync(path, writePcapng(spread, { interfaces: [{ linkType: 1, tsresol: 9 }] }));
   const arrivals: number[] = [];
   const began = performance.now();
-  const r = receiver({ file: path, pacing: 'realtime' }, { consume: async (_b: BatchInput) => void arrivals.push(performance.now() - began) });
+  const r = receiver(
+    { file: path, pacing: 'realtime' },
+    { consume: async (_b: BatchInput) => void arrivals.push(performance.now() - began) },
+  );
   await r.start(testHost());
   await r.finished;
   await r.shutdown();
@@ -181,28 +210,40 @@ test('shutdown twice and before start is safe', async () => {
   await r.shutdown();
 });
 
-test('the capture\'s own metrics: frames, skipped frames by reason, connections, TCP bytes missing or repeated', async () => {
+test("the capture's own metrics: frames, skipped frames by reason, connections, TCP bytes missing or repeated", async () => {
   class Collect extends MetricReader {
     protected async onForceFlush(): Promise<void> {}
     protected async onShutdown(): Promise<void> {}
   }
   const reader = new Collect();
   const provider = new MeterProvider({ readers: [reader] });
-  const settings = { ...testSettings('pcap/metrics', 'receiver', FIXTURES), meter: provider.getMeter('test'), metricsLevel: 'normal' as const };
-  const r = new PcapReceiver(settings, factory.configSchema.parse({ file: 'http-lo.pcapng' }), { traces: { consume: async () => {} } });
+  const settings = {
+    ...testSettings('pcap/metrics', 'receiver', FIXTURES),
+    meter: provider.getMeter('test'),
+    metricsLevel: 'normal' as const,
+  };
+  const r = new PcapReceiver(settings, factory.configSchema.parse({ file: 'http-lo.pcapng' }), {
+    traces: { consume: async () => {} },
+  });
   await r.start(testHost());
   await r.finished;
   await r.shutdown();
   const { resourceMetrics } = await reader.collect();
   const points = new Map<string, { value: unknown; attributes: Record<string, unknown> }[]>();
   for (const m of resourceMetrics.scopeMetrics.flatMap((s) => s.metrics)) {
-    points.set(m.descriptor.name, m.dataPoints.map((p) => ({ value: p.value, attributes: p.attributes })));
+    points.set(
+      m.descriptor.name,
+      m.dataPoints.map((p) => ({ value: p.value, attributes: p.attributes })),
+    );
   }
   assert.deepEqual(points.get('flowtel_pcap_frames'), [{ value: 22, attributes: { receiver: 'pcap/metrics' } }]);
   assert.equal(points.get('flowtel_pcap_connections')?.[0].value, 1);
   assert.equal(points.get('flowtel_pcap_tcp_missing_bytes')?.[0].value, 0);
   assert.deepEqual(
-    points.get('flowtel_pcap_skipped_frames')?.map((p) => p.attributes.reason).sort(),
+    points
+      .get('flowtel_pcap_skipped_frames')
+      ?.map((p) => p.attributes.reason)
+      .sort(),
     ['fragment_incomplete', 'malformed', 'not_ip', 'not_tcp_or_udp', 'unsupported_link_type'],
   );
   await provider.shutdown();

@@ -17,11 +17,15 @@ function blockOffsets(ng: Buffer): number[] {
   return offsets;
 }
 
-const isFormatError = (pattern: RegExp) => (err: unknown) => err instanceof CaptureFormatError && pattern.test(err.message);
+const isFormatError = (pattern: RegExp) => (err: unknown) =>
+  err instanceof CaptureFormatError && pattern.test(err.message);
 
 test('an empty file and a file of garbage say what is wrong', () => {
   assert.throws(() => decodeCapture(new Uint8Array(0)), isFormatError(/empty capture/));
-  assert.throws(() => decodeCapture(Buffer.from('GET / HTTP/1.1\r\nHost: x\r\n\r\n')), isFormatError(/not a pcap or pcapng capture \(magic 0x47455420\)/));
+  assert.throws(
+    () => decodeCapture(Buffer.from('GET / HTTP/1.1\r\nHost: x\r\n\r\n')),
+    isFormatError(/not a pcap or pcapng capture \(magic 0x47455420\)/),
+  );
   assert.throws(() => decodeCapture(Buffer.from([0xd4, 0xc3])), isFormatError(/too short/));
 });
 
@@ -31,12 +35,19 @@ test('a capture cut mid-packet: the error names the offset, the streaming reader
   const cut = capture.subarray(0, last + 40);
   assert.throws(
     () => decodeCapture(cut),
-    isFormatError(new RegExp(`truncated: 40 bytes of an incomplete block at offset ${last} \\(after frame ${packetBlocks.length - 1}\\)`)),
+    isFormatError(
+      new RegExp(
+        `truncated: 40 bytes of an incomplete block at offset ${last} \\(after frame ${packetBlocks.length - 1}\\)`,
+      ),
+    ),
   );
   const seen = [];
-  await assert.rejects(async () => {
-    for await (const e of readCapture(cut)) seen.push(e);
-  }, isFormatError(/truncated/));
+  await assert.rejects(
+    async () => {
+      for await (const e of readCapture(cut)) seen.push(e);
+    },
+    isFormatError(/truncated/),
+  );
   assert.ok(seen.length > 0, 'events before the cut were delivered');
 });
 
@@ -44,7 +55,10 @@ test('absurd lengths are refused before the reader waits for or allocates them',
   if (!requireDeepflow(t)) return;
   const pcap = Buffer.from(readFileSync(DEEPFLOW_HTTP));
   pcap.writeUInt32LE(0x7fffffff, 24 + 8); // the first record's captured length
-  assert.throws(() => decodeCapture(pcap), isFormatError(/claims 2147483647 captured bytes .*corrupt capture at offset 24/));
+  assert.throws(
+    () => decodeCapture(pcap),
+    isFormatError(/claims 2147483647 captured bytes .*corrupt capture at offset 24/),
+  );
 
   const ng = Buffer.from(capture);
   const secondBlock = ng.readUInt32LE(4); // right after the section header

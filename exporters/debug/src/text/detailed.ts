@@ -11,7 +11,16 @@ import type {
   Traces,
 } from '@flowtel/pdata';
 import { TextBuffer } from './buffer.ts';
-import { goF, goId, goTimestamp, severityName, spanKindName, statusCodeName, temporalityName, valueToString } from './go-format.ts';
+import {
+  goF,
+  goId,
+  goTimestamp,
+  severityName,
+  spanKindName,
+  statusCodeName,
+  temporalityName,
+  valueToString,
+} from './go-format.ts';
 
 export function tracesDetailed(traces: Traces): string {
   const b = new TextBuffer();
@@ -140,7 +149,12 @@ function dataPoints(b: TextBuffer, m: Metric): void {
   }
 }
 
-function pointHeader(b: TextBuffer, kind: string, i: number, p: { attributes: NumberDataPoint['attributes']; startTimeUnixNano: bigint; timeUnixNano: bigint }): void {
+function pointHeader(
+  b: TextBuffer,
+  kind: string,
+  i: number,
+  p: { attributes: NumberDataPoint['attributes']; startTimeUnixNano: bigint; timeUnixNano: bigint },
+): void {
   b.entry(`${kind} #${i}`);
   b.attributes('Data point attributes', p.attributes);
   b.entry(`StartTimestamp: ${goTimestamp(p.startTimeUnixNano)}`);
@@ -179,7 +193,9 @@ function exponentialPoint(b: TextBuffer, p: ExponentialHistogramDataPoint, i: nu
   const negative = p.negative.bucketCounts;
   for (let pos = negative.length - 1; pos >= 0; pos--) {
     const index = p.negative.offset + pos;
-    b.entry(`Bucket [${goF(-Math.exp((index + 1) * factor))}, ${goF(-Math.exp(index * factor))}), Count: ${negative[pos]}`);
+    b.entry(
+      `Bucket [${goF(-Math.exp((index + 1) * factor))}, ${goF(-Math.exp(index * factor))}), Count: ${negative[pos]}`,
+    );
   }
   if (p.zeroCount !== 0n) b.entry(`Bucket [0, 0], Count: ${p.zeroCount}`);
   p.positive.bucketCounts.forEach((count, pos) => {
@@ -193,7 +209,9 @@ function summaryPoint(b: TextBuffer, p: SummaryDataPoint, i: number): void {
   pointHeader(b, 'SummaryDataPoints', i, p);
   b.entry(`Count: ${p.count}`);
   b.entry(`Sum: ${goF(p.sum)}`);
-  p.quantileValues.forEach((q, n) => b.entry(`QuantileValue #${n}: Quantile ${goF(q.quantile)}, Value ${goF(q.value)}`));
+  p.quantileValues.forEach((q, n) =>
+    b.entry(`QuantileValue #${n}: Quantile ${goF(q.quantile)}, Value ${goF(q.value)}`),
+  );
 }
 
 function exemplars(b: TextBuffer, list: Exemplar[]): void {

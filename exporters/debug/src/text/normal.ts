@@ -17,8 +17,11 @@ export function tracesNormal(traces: Traces): string {
   traces.resourceSpans.forEach((rs, i) => {
     out.push(`ResourceTraces #${i}${schema(rs.schemaUrl)}${spaced(rs.resource.attributes)}`);
     rs.scopeSpans.forEach((ss, j) => {
-      out.push(`ScopeTraces #${j}${scopeDetails(ss.scope.name, ss.scope.version, ss.schemaUrl)}${spaced(ss.scope.attributes)}`);
-      for (const span of ss.spans) out.push(`${span.name} ${goId(span.traceId)} ${goId(span.spanId)}${spaced(span.attributes)}`);
+      out.push(
+        `ScopeTraces #${j}${scopeDetails(ss.scope.name, ss.scope.version, ss.schemaUrl)}${spaced(ss.scope.attributes)}`,
+      );
+      for (const span of ss.spans)
+        out.push(`${span.name} ${goId(span.traceId)} ${goId(span.spanId)}${spaced(span.attributes)}`);
     });
   });
   return out.map((l) => `${l}\n`).join('');
@@ -29,7 +32,9 @@ export function logsNormal(logs: Logs): string {
   logs.resourceLogs.forEach((rl, i) => {
     out.push(`ResourceLog #${i}${schema(rl.schemaUrl)}${spaced(rl.resource.attributes)}`);
     rl.scopeLogs.forEach((sl, j) => {
-      out.push(`ScopeLog #${j}${scopeDetails(sl.scope.name, sl.scope.version, sl.schemaUrl)}${spaced(sl.scope.attributes)}`);
+      out.push(
+        `ScopeLog #${j}${scopeDetails(sl.scope.name, sl.scope.version, sl.schemaUrl)}${spaced(sl.scope.attributes)}`,
+      );
       for (const lr of sl.logRecords) out.push(`${valueAsString(lr.body)} ${pairs(lr.attributes).join(' ')}`);
     });
   });
@@ -41,7 +46,9 @@ export function metricsNormal(metrics: Metrics): string {
   metrics.resourceMetrics.forEach((rm, i) => {
     out.push(`ResourceMetrics #${i}${schema(rm.schemaUrl)}${spaced(rm.resource.attributes)}`);
     rm.scopeMetrics.forEach((sm, j) => {
-      out.push(`ScopeMetrics #${j}${scopeDetails(sm.scope.name, sm.scope.version, sm.schemaUrl)}${spaced(sm.scope.attributes)}`);
+      out.push(
+        `ScopeMetrics #${j}${scopeDetails(sm.scope.name, sm.scope.version, sm.schemaUrl)}${spaced(sm.scope.attributes)}`,
+      );
       for (const m of sm.metrics) out.push(...metricLines(m));
     });
   });
@@ -56,11 +63,15 @@ function metricLines(m: Metric): string[] {
     (p.max !== undefined ? ` max=${goV(p.max)}` : '');
   const numbers = m.gauge?.dataPoints ?? m.sum?.dataPoints;
   if (numbers) {
-    return numbers.map((p) => line(p.attributes, p.asInt !== undefined ? p.asInt.toString() : p.asDouble !== undefined ? goV(p.asDouble) : ''));
+    return numbers.map((p) =>
+      line(p.attributes, p.asInt !== undefined ? p.asInt.toString() : p.asDouble !== undefined ? goV(p.asDouble) : ''),
+    );
   }
   if (m.histogram) {
     return m.histogram.dataPoints.map((p) => {
-      const buckets = p.bucketCounts.map((c, n) => ` ${n < p.explicitBounds.length ? `le${goV(p.explicitBounds[n])}=` : ''}${c}`).join('');
+      const buckets = p.bucketCounts
+        .map((c, n) => ` ${n < p.explicitBounds.length ? `le${goV(p.explicitBounds[n])}=` : ''}${c}`)
+        .join('');
       return line(p.attributes, `count=${p.count}${sumMinMax(p)}${buckets}`);
     });
   }

@@ -8,7 +8,9 @@ import { TextBuffer } from './buffer.ts';
 export const PAYLOAD_DUMP_LIMIT = 256;
 
 const nameOf = (table: Record<string, number>, value: number): string =>
-  Object.entries(table).find(([, v]) => v === value)?.[0].toLowerCase() ?? String(value);
+  Object.entries(table)
+    .find(([, v]) => v === value)?.[0]
+    .toLowerCase() ?? String(value);
 
 const kindName = (k: number) => nameOf(SocketEventKind, k);
 const roleName = (r: number) => nameOf(SocketRole, r);

@@ -13,16 +13,30 @@ import { attr, dataPointCount, newResource, newScope } from '@flowtel/pdata';
 
 export const ms = (t: number): bigint => BigInt(t) * 1_000_000n;
 
-export const attrs = (o: Record<string, string | number | boolean>): KeyValue[] => Object.entries(o).map(([k, v]) => attr(k, v));
+export const attrs = (o: Record<string, string | number | boolean>): KeyValue[] =>
+  Object.entries(o).map(([k, v]) => attr(k, v));
 
 export function numberPoint(timeMs: number, value: number, attributes: KeyValue[] = [], flags = 0): NumberDataPoint {
-  const p: NumberDataPoint = { attributes, startTimeUnixNano: ms(timeMs - 60_000), timeUnixNano: ms(timeMs), exemplars: [], flags };
+  const p: NumberDataPoint = {
+    attributes,
+    startTimeUnixNano: ms(timeMs - 60_000),
+    timeUnixNano: ms(timeMs),
+    exemplars: [],
+    flags,
+  };
   if (Number.isInteger(value)) p.asInt = BigInt(value);
   else p.asDouble = value;
   return p;
 }
 
-export function histogramPoint(timeMs: number, bounds: number[], counts: number[], sum: number, attributes: KeyValue[] = [], flags = 0): HistogramDataPoint {
+export function histogramPoint(
+  timeMs: number,
+  bounds: number[],
+  counts: number[],
+  sum: number,
+  attributes: KeyValue[] = [],
+  flags = 0,
+): HistogramDataPoint {
   return {
     attributes,
     startTimeUnixNano: ms(timeMs - 60_000),
@@ -36,7 +50,13 @@ export function histogramPoint(timeMs: number, bounds: number[], counts: number[
   };
 }
 
-export function summaryPoint(timeMs: number, quantiles: Array<[number, number]>, sum: number, count: number, attributes: KeyValue[] = []): SummaryDataPoint {
+export function summaryPoint(
+  timeMs: number,
+  quantiles: Array<[number, number]>,
+  sum: number,
+  count: number,
+  attributes: KeyValue[] = [],
+): SummaryDataPoint {
   return {
     attributes,
     startTimeUnixNano: ms(timeMs - 60_000),
@@ -50,7 +70,14 @@ export function summaryPoint(timeMs: number, quantiles: Array<[number, number]>,
 
 export function exponentialPoint(
   timeMs: number,
-  fields: { scale: number; offset: number; counts: number[]; zeroCount?: number; sum: number; negative?: { offset: number; counts: number[] } },
+  fields: {
+    scale: number;
+    offset: number;
+    counts: number[];
+    zeroCount?: number;
+    sum: number;
+    negative?: { offset: number; counts: number[] };
+  },
   attributes: KeyValue[] = [],
 ): ExponentialHistogramDataPoint {
   const positive = fields.counts.reduce((a, b) => a + b, 0);
@@ -74,8 +101,19 @@ export function exponentialPoint(
 const CUMULATIVE = 2;
 const DELTA = 1;
 
-export const gauge = (name: string, unit: string, dataPoints: NumberDataPoint[]): Metric => ({ name, unit, description: `${name} gauge`, metadata: [], gauge: { dataPoints } });
-export const counter = (name: string, unit: string, dataPoints: NumberDataPoint[], temporality: 'cumulative' | 'delta' = 'cumulative'): Metric => ({
+export const gauge = (name: string, unit: string, dataPoints: NumberDataPoint[]): Metric => ({
+  name,
+  unit,
+  description: `${name} gauge`,
+  metadata: [],
+  gauge: { dataPoints },
+});
+export const counter = (
+  name: string,
+  unit: string,
+  dataPoints: NumberDataPoint[],
+  temporality: 'cumulative' | 'delta' = 'cumulative',
+): Metric => ({
   name,
   unit,
   description: '',
@@ -89,15 +127,30 @@ export const upDownCounter = (name: string, unit: string, dataPoints: NumberData
   metadata: [],
   sum: { dataPoints, aggregationTemporality: CUMULATIVE, isMonotonic: false },
 });
-export const histogram = (name: string, unit: string, dataPoints: HistogramDataPoint[], temporality: 'cumulative' | 'delta' = 'cumulative'): Metric => ({
+export const histogram = (
+  name: string,
+  unit: string,
+  dataPoints: HistogramDataPoint[],
+  temporality: 'cumulative' | 'delta' = 'cumulative',
+): Metric => ({
   name,
   unit,
   description: '',
   metadata: [],
   histogram: { dataPoints, aggregationTemporality: temporality === 'delta' ? DELTA : CUMULATIVE },
 });
-export const summary = (name: string, unit: string, dataPoints: SummaryDataPoint[]): Metric => ({ name, unit, description: '', metadata: [], summary: { dataPoints } });
-export const exponentialHistogram = (name: string, unit: string, dataPoints: ExponentialHistogramDataPoint[]): Metric => ({
+export const summary = (name: string, unit: string, dataPoints: SummaryDataPoint[]): Metric => ({
+  name,
+  unit,
+  description: '',
+  metadata: [],
+  summary: { dataPoints },
+});
+export const exponentialHistogram = (
+  name: string,
+  unit: string,
+  dataPoints: ExponentialHistogramDataPoint[],
+): Metric => ({
   name,
   unit,
   description: '',
@@ -106,7 +159,15 @@ export const exponentialHistogram = (name: string, unit: string, dataPoints: Exp
 });
 
 export function metricsOf(resource: KeyValue[], metrics: Metric[]): Metrics {
-  return { resourceMetrics: [{ resource: newResource(resource), schemaUrl: '', scopeMetrics: [{ scope: newScope('test', '1.0'), schemaUrl: '', metrics }] }] };
+  return {
+    resourceMetrics: [
+      {
+        resource: newResource(resource),
+        schemaUrl: '',
+        scopeMetrics: [{ scope: newScope('test', '1.0'), schemaUrl: '', metrics }],
+      },
+    ],
+  };
 }
 
 export function batchOf(data: Metrics): Batch {

@@ -110,10 +110,23 @@ export class Prometheus {
   }
 
   async series(match: string, start: number, end: number): Promise<Record<string, string>[]> {
-    return this.api<Record<string, string>[]>('/api/v1/series', { 'match[]': match, start: String(start), end: String(end) });
+    return this.api<Record<string, string>[]>('/api/v1/series', {
+      'match[]': match,
+      start: String(start),
+      end: String(end),
+    });
   }
 
-  async exemplars(expr: string, start: number, end: number): Promise<Array<{ seriesLabels: Record<string, string>; exemplars: Array<{ labels: Record<string, string>; value: string; timestamp: number }> }>> {
+  async exemplars(
+    expr: string,
+    start: number,
+    end: number,
+  ): Promise<
+    Array<{
+      seriesLabels: Record<string, string>;
+      exemplars: Array<{ labels: Record<string, string>; value: string; timestamp: number }>;
+    }>
+  > {
     return this.api('/api/v1/query_exemplars', { query: expr, start: String(start), end: String(end) });
   }
 }

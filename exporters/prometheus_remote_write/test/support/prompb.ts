@@ -47,7 +47,10 @@ message Label { string name = 1; string value = 2; }
 const root = protobuf.parse(PROMPB, { keepCase: true }).root;
 const WriteRequest = root.lookupType('prometheus.WriteRequest');
 
-export interface DecodedLabel { name: string; value: string }
+export interface DecodedLabel {
+  name: string;
+  value: string;
+}
 export interface DecodedSeries {
   labels: DecodedLabel[];
   samples: Array<{ value: number; timestamp: string }>;
@@ -61,7 +64,12 @@ export interface DecodedWriteRequest {
 
 export function decodeWriteRequest(bytes: Uint8Array): DecodedWriteRequest {
   const message = WriteRequest.decode(bytes);
-  return WriteRequest.toObject(message, { longs: String, enums: String, defaults: true, arrays: true }) as DecodedWriteRequest;
+  return WriteRequest.toObject(message, {
+    longs: String,
+    enums: String,
+    defaults: true,
+    arrays: true,
+  }) as DecodedWriteRequest;
 }
 
 /** The raw 8 bytes of every sample value, in order: NaN payloads survive only this way. */

@@ -82,7 +82,8 @@ export class BlockSink<C extends TableColumns> {
   rowDone(): void {
     const c = this.current;
     c.rows++;
-    if (c.rows >= this.limits.maxRows || (c.rows % SIZE_CHECK_EVERY === 0 && sizeOf(c) >= this.limits.maxBytes)) this.cut();
+    if (c.rows >= this.limits.maxRows || (c.rows % SIZE_CHECK_EVERY === 0 && sizeOf(c) >= this.limits.maxBytes))
+      this.cut();
   }
 
   private cut(): void {

@@ -27,13 +27,43 @@ import { IdColumns, L7_ID_COLUMNS, l7ResourceIds, l7RowIds } from './tag-ids.ts'
 
 /** DeepFlow's l7_protocol numbers; l7_protocol_str keeps the name for any protocol. */
 const L7_PROTOCOLS: Record<string, number> = {
-  http: 20, http1: 20, 'http/1.1': 20, http2: 21, 'http/2': 21, dubbo: 40, grpc: 41, sofarpc: 43, fastcgi: 44, brpc: 45,
-  mysql: 60, postgresql: 61, oracle: 62, redis: 80, mongodb: 81, kafka: 100, mqtt: 101, amqp: 102, openwire: 103,
-  nats: 104, pulsar: 105, zmtp: 106, rocketmq: 107, dns: 120, tls: 121,
+  http: 20,
+  http1: 20,
+  'http/1.1': 20,
+  http2: 21,
+  'http/2': 21,
+  dubbo: 40,
+  grpc: 41,
+  sofarpc: 43,
+  fastcgi: 44,
+  brpc: 45,
+  mysql: 60,
+  postgresql: 61,
+  oracle: 62,
+  redis: 80,
+  mongodb: 81,
+  kafka: 100,
+  mqtt: 101,
+  amqp: 102,
+  openwire: 103,
+  nats: 104,
+  pulsar: 105,
+  zmtp: 106,
+  rocketmq: 107,
+  dns: 120,
+  tls: 121,
 };
 
 /** DeepFlow's response_status codes (a generic error counts as the server's). */
-const RESPONSE_STATUS: Record<string, number> = { ok: 0, timeout: 2, server_error: 3, error: 3, client_error: 4, unknown: 5, parse_failed: 6 };
+const RESPONSE_STATUS: Record<string, number> = {
+  ok: 0,
+  timeout: 2,
+  server_error: 3,
+  error: 3,
+  client_error: 4,
+  unknown: 5,
+  parse_failed: 6,
+};
 /** DeepFlow's type: a request log pairs a request with its response, a session. */
 const MESSAGE_TYPE: Record<string, number> = { request: 0, response: 1, session: 2 };
 const SESSION = 2;
@@ -60,12 +90,42 @@ const FALLBACKS: Record<string, string[]> = {
 };
 
 export const L7_FIELDS = [
-  'time', 'start_time', 'end_time', 'ip_0', 'ip_1', 'client_port', 'server_port', 'protocol', 'l7_protocol', 'version',
-  'type', 'request_type', 'request_domain', 'request_resource', 'endpoint', 'request_id', 'response_status',
-  'response_code', 'response_exception', 'response_result', 'x_request_id_0', 'x_request_id_1', 'parent_span_id',
-  'span_kind', 'response_duration', 'request_length', 'response_length', 'process_id_0', 'process_id_1',
-  'process_kname_0', 'process_kname_1', 'syscall_trace_id_request', 'syscall_trace_id_response', 'syscall_thread_0',
-  'syscall_thread_1', 'tap_side',
+  'time',
+  'start_time',
+  'end_time',
+  'ip_0',
+  'ip_1',
+  'client_port',
+  'server_port',
+  'protocol',
+  'l7_protocol',
+  'version',
+  'type',
+  'request_type',
+  'request_domain',
+  'request_resource',
+  'endpoint',
+  'request_id',
+  'response_status',
+  'response_code',
+  'response_exception',
+  'response_result',
+  'x_request_id_0',
+  'x_request_id_1',
+  'parent_span_id',
+  'span_kind',
+  'response_duration',
+  'request_length',
+  'response_length',
+  'process_id_0',
+  'process_id_1',
+  'process_kname_0',
+  'process_kname_1',
+  'syscall_trace_id_request',
+  'syscall_trace_id_response',
+  'syscall_thread_0',
+  'syscall_thread_1',
+  'tap_side',
 ] as const;
 const CONSUMED = new Set<string>([...L7_FIELDS, ...Object.values(FALLBACKS).flat()]);
 
@@ -161,7 +221,8 @@ class Fields {
     if (!v) return undefined;
     if ('intValue' in v) return Number(v.intValue);
     if ('doubleValue' in v) return v.doubleValue;
-    if ('stringValue' in v && v.stringValue.trim() !== '' && Number.isFinite(Number(v.stringValue))) return Number(v.stringValue);
+    if ('stringValue' in v && v.stringValue.trim() !== '' && Number.isFinite(Number(v.stringValue)))
+      return Number(v.stringValue);
     return undefined;
   }
   big(field: string): bigint | undefined {
@@ -216,7 +277,12 @@ function ipv6Bytes(ip: string): Uint8Array {
   return out;
 }
 
-function writeNullable<T extends bigint | number>(col: NullableColumn, value: T | undefined, zero: T, write: (w: ByteWriter, v: T) => void): void {
+function writeNullable<T extends bigint | number>(
+  col: NullableColumn,
+  value: T | undefined,
+  zero: T,
+  write: (w: ByteWriter, v: T) => void,
+): void {
   col.nulls.u8(value === undefined ? 1 : 0);
   write(col.w, value ?? zero);
 }
@@ -233,7 +299,12 @@ export function encodeL7(
   pools = new Pools(),
   withIds = false,
 ): Block[] {
-  const sink = new BlockSink(table, pools.get(`l7:${table}:${withIds}`, (n) => new L7Columns(n, withIds)), limits, rowsHint);
+  const sink = new BlockSink(
+    table,
+    pools.get(`l7:${table}:${withIds}`, (n) => new L7Columns(n, withIds)),
+    limits,
+    rowsHint,
+  );
   for (const rl of logs.resourceLogs) {
     const service = serviceNameOf(rl.resource.attributes);
     const ids = withIds ? l7ResourceIds(rl.resource.attributes) : undefined;
@@ -268,7 +339,9 @@ export function encodeL7(
         c.w('request_resource').string(f.str('request_resource'));
         c.w('endpoint').string(f.str('endpoint'));
         writeNullable(c.nullable('request_id'), f.big('request_id'), 0n, (w, v) => w.u64(v));
-        c.w('response_status').u8(RESPONSE_STATUS[f.str('response_status')] ?? f.num('response_status') ?? RESPONSE_STATUS.unknown);
+        c.w('response_status').u8(
+          RESPONSE_STATUS[f.str('response_status')] ?? f.num('response_status') ?? RESPONSE_STATUS.unknown,
+        );
         writeNullable(c.nullable('response_code'), f.num('response_code'), 0, (w, v) => w.i32(v));
         c.w('response_exception').string(f.str('response_exception'));
         c.w('response_result').string(f.str('response_result'));

@@ -2,7 +2,15 @@
 // column: it is sent only when the table has it (contrib detects it with DESC TABLE).
 import type { ScopeLogs, Logs } from '@flowtel/pdata';
 import { anyValueString, serviceNameOf } from '../anyvalue.ts';
-import { LowCardinalityColumn, StringColumn, StringMapColumn, dateTime64, u8, type FixedColumn, type NativeColumn } from '../native.ts';
+import {
+  LowCardinalityColumn,
+  StringColumn,
+  StringMapColumn,
+  dateTime64,
+  u8,
+  type FixedColumn,
+  type NativeColumn,
+} from '../native.ts';
 import { BlockSink, EncodedMap, Pools, writeMap, type Block, type Limits, type TableColumns } from './block.ts';
 import { IdColumns, OTEL_ID_COLUMNS, isEncoded, resourceIdRow, withoutTagAttributes } from './tag-ids.ts';
 
@@ -65,7 +73,10 @@ export function encodeLogs(
   pools = new Pools(),
   withIds = false,
 ): Block[] {
-  const pool = pools.get(`logs:${table}:${features.eventName}:${withIds}`, (n) => new LogColumns(n, features.eventName, withIds));
+  const pool = pools.get(
+    `logs:${table}:${features.eventName}:${withIds}`,
+    (n) => new LogColumns(n, features.eventName, withIds),
+  );
   const sink = new BlockSink(table, pool, limits, rowsHint);
   for (const rl of logs.resourceLogs) {
     const attributes = rl.resource.attributes;

@@ -101,7 +101,8 @@ class Exemplars {
       this.spanId.items.hexId(e.spanId);
       this.traceId.items.hexId(e.traceId);
     }
-    for (const c of [this.filteredAttributes, this.timeUnix, this.value, this.spanId, this.traceId]) c.endRow(exemplars.length);
+    for (const c of [this.filteredAttributes, this.timeUnix, this.value, this.spanId, this.traceId])
+      c.endRow(exemplars.length);
   }
 }
 
@@ -119,7 +120,12 @@ class MetricColumns implements TableColumns {
     this.own = ownColumns(kind, n);
     if (kind !== 'summary') this.exemplars = new Exemplars(n);
     if (withIds) this.ids = new IdColumns(OTEL_ID_COLUMNS, n);
-    this.columns = [...this.shared.columns, ...Object.values(this.own), ...(this.exemplars?.columns ?? []), ...(this.ids?.columns ?? [])];
+    this.columns = [
+      ...this.shared.columns,
+      ...Object.values(this.own),
+      ...(this.exemplars?.columns ?? []),
+      ...(this.ids?.columns ?? []),
+    ];
   }
 }
 
@@ -128,7 +134,11 @@ function ownColumns(kind: MetricKind, n: number): Record<string, FixedColumn | A
     case 'gauge':
       return { Value: f64('Value', n) };
     case 'sum':
-      return { Value: f64('Value', n), AggregationTemporality: i32('AggregationTemporality', n), IsMonotonic: bool('IsMonotonic', n) };
+      return {
+        Value: f64('Value', n),
+        AggregationTemporality: i32('AggregationTemporality', n),
+        IsMonotonic: bool('IsMonotonic', n),
+      };
     case 'histogram':
       return {
         Count: u64('Count', n),
@@ -177,7 +187,11 @@ function writeF64s(col: ArrayColumn, values: number[]): void {
 }
 
 /** The columns both histogram tables have. */
-function writeHistogramShared(c: MetricColumns, dp: HistogramDataPoint | ExponentialHistogramDataPoint, temporality: number): void {
+function writeHistogramShared(
+  c: MetricColumns,
+  dp: HistogramDataPoint | ExponentialHistogramDataPoint,
+  temporality: number,
+): void {
   fixed(c, 'Count').w.u64(dp.count);
   fixed(c, 'Sum').w.f64(dp.sum ?? 0);
   fixed(c, 'Min').w.f64(dp.min ?? 0);
@@ -221,8 +235,14 @@ function writeOwn(c: MetricColumns, kind: MetricKind, p: unknown, temporality: n
       const dp = p as SummaryDataPoint;
       fixed(c, 'Count').w.u64(dp.count);
       fixed(c, 'Sum').w.f64(dp.sum);
-      writeF64s(array(c, 'ValueAtQuantiles.Quantile'), dp.quantileValues.map((q) => q.quantile));
-      writeF64s(array(c, 'ValueAtQuantiles.Value'), dp.quantileValues.map((q) => q.value));
+      writeF64s(
+        array(c, 'ValueAtQuantiles.Quantile'),
+        dp.quantileValues.map((q) => q.quantile),
+      );
+      writeF64s(
+        array(c, 'ValueAtQuantiles.Value'),
+        dp.quantileValues.map((q) => q.value),
+      );
     }
   }
 }
@@ -290,7 +310,9 @@ export function encodeMetrics(
 
 type MetricData = { dataPoints: unknown[]; aggregationTemporality?: number; isMonotonic?: boolean };
 
-function metricData(m: Metrics['resourceMetrics'][number]['scopeMetrics'][number]['metrics'][number]): [MetricKind | undefined, MetricData] {
+function metricData(
+  m: Metrics['resourceMetrics'][number]['scopeMetrics'][number]['metrics'][number],
+): [MetricKind | undefined, MetricData] {
   if (m.gauge) return ['gauge', m.gauge];
   if (m.sum) return ['sum', m.sum];
   if (m.histogram) return ['histogram', m.histogram];

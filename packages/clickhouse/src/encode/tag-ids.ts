@@ -9,7 +9,8 @@ import { u32, type FixedColumn } from '../native.ts';
 
 /** The dictionary an encoded resource's ids index, or undefined for a plain resource. */
 export function dictionaryNameOf(attributes: KeyValue[]): string | undefined {
-  for (const kv of attributes) if (kv.key === DICT_NAME_ATTRIBUTE && 'stringValue' in kv.value) return kv.value.stringValue;
+  for (const kv of attributes)
+    if (kv.key === DICT_NAME_ATTRIBUTE && 'stringValue' in kv.value) return kv.value.stringValue;
   return undefined;
 }
 

@@ -77,8 +77,20 @@ class SpanColumns implements TableColumns {
 }
 
 /** `withIds`: the block has SmartEncoding's id columns (some resource of the batch is encoded). */
-export function encodeTraces(traces: Traces, table: string, limits: Limits, rowsHint: number, pools = new Pools(), withIds = false): Block[] {
-  const sink = new BlockSink(table, pools.get(`traces:${table}:${withIds}`, (n) => new SpanColumns(n, withIds)), limits, rowsHint);
+export function encodeTraces(
+  traces: Traces,
+  table: string,
+  limits: Limits,
+  rowsHint: number,
+  pools = new Pools(),
+  withIds = false,
+): Block[] {
+  const sink = new BlockSink(
+    table,
+    pools.get(`traces:${table}:${withIds}`, (n) => new SpanColumns(n, withIds)),
+    limits,
+    rowsHint,
+  );
   for (const rs of traces.resourceSpans) {
     const attributes = rs.resource.attributes;
     const resource = new EncodedMap(withIds && isEncoded(attributes) ? withoutTagAttributes(attributes) : attributes);

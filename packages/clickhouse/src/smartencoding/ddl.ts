@@ -2,7 +2,16 @@
 // entries (ReplacingMergeTree on the entry's version, so re-sent or changed entries collapse),
 // and a DICTIONARY object per tag kind over it, which dictGet reads at query time. The SQL
 // rewrite that lets a query name tags (`pod = 'x'`) lives in ./translate.ts.
-import { DICT_VERSION_ATTRIBUTE, TAG_KINDS, kindOfIdAttribute, kindOfPeerAttribute, tagValueText, type TagEntries, type TagEntry, type TagKind } from '@flowtel/core/smartencoding';
+import {
+  DICT_VERSION_ATTRIBUTE,
+  TAG_KINDS,
+  kindOfIdAttribute,
+  kindOfPeerAttribute,
+  tagValueText,
+  type TagEntries,
+  type TagEntry,
+  type TagKind,
+} from '@flowtel/core/smartencoding';
 import type { KeyValue } from '@flowtel/pdata';
 import { DICTIONARY_TABLE, dictionaryObject, idColumn } from './names.ts';
 
@@ -45,7 +54,9 @@ export function l7IdColumnDefinitions(): string[] {
 export function addIdColumnStatements(database: string, table: string, l7: boolean, clusterName?: string): string[] {
   const columns = l7 ? l7IdColumnDefinitions() : idColumnDefinitions();
   const cluster = clusterName ? ` ON CLUSTER ${q(clusterName)}` : '';
-  return [`ALTER TABLE ${q(database)}.${q(table)}${cluster} ${columns.map((c) => `ADD COLUMN IF NOT EXISTS ${c}`).join(', ')}`];
+  return [
+    `ALTER TABLE ${q(database)}.${q(table)}${cluster} ${columns.map((c) => `ADD COLUMN IF NOT EXISTS ${c}`).join(', ')}`,
+  ];
 }
 
 export interface DictionarySchemaOptions {
@@ -90,7 +101,13 @@ LIFETIME(MIN 0 MAX ${lifetime})`);
 /** Entries as JSONEachRow for `INSERT INTO <db>.flowtel_tag_dictionary (kind, id, version, name, attributes) FORMAT JSONEachRow`. */
 export function dictionaryRows(entries: TagEntry[]): Buffer {
   const lines = entries.map((e) =>
-    JSON.stringify({ kind: e.kind, id: e.id, version: e.version, name: e.name, attributes: Object.fromEntries(e.attributes.map(([k, v]) => [k, tagValueText(v)])) }),
+    JSON.stringify({
+      kind: e.kind,
+      id: e.id,
+      version: e.version,
+      name: e.name,
+      attributes: Object.fromEntries(e.attributes.map(([k, v]) => [k, tagValueText(v)])),
+    }),
   );
   return Buffer.from(lines.length ? `${lines.join('\n')}\n` : '');
 }
@@ -187,7 +204,9 @@ export class DictionarySync {
   async ensure(dictionary: TagEntries, version = dictionary.version): Promise<void> {
     // waiting for a version this dictionary never reached would never end
     if (version > dictionary.version) {
-      throw new Error(`the records need version ${version} of the tag dictionary, which is at ${dictionary.version}: they were encoded against another dictionary`);
+      throw new Error(
+        `the records need version ${version} of the tag dictionary, which is at ${dictionary.version}: they were encoded against another dictionary`,
+      );
     }
     while (this.written < version) {
       if (!this.inflight) {
@@ -202,7 +221,8 @@ export class DictionarySync {
     const entries = dictionary.changedSince(this.written);
     if (entries.length > 0) {
       await this.runner.insertRaw(dictionaryInsert(this.database), dictionaryRows(entries));
-      for (const kind of new Set(entries.map((e) => e.kind))) await this.runner.query(`SYSTEM RELOAD DICTIONARY ${q(this.database)}.${q(dictionaryObject(kind))}`);
+      for (const kind of new Set(entries.map((e) => e.kind)))
+        await this.runner.query(`SYSTEM RELOAD DICTIONARY ${q(this.database)}.${q(dictionaryObject(kind))}`);
     }
     this.written = upTo;
   }

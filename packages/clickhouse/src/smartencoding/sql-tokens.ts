@@ -22,7 +22,9 @@ function quotedEnd(sql: string, start: number, quote: string): number {
     else if (c === quote) return i + 1;
     else i++;
   }
-  throw new Error(`unterminated ${quote === "'" ? 'string' : 'quoted identifier'} at offset ${start}: ${sql.slice(start, start + 40)}`);
+  throw new Error(
+    `unterminated ${quote === "'" ? 'string' : 'quoted identifier'} at offset ${start}: ${sql.slice(start, start + 40)}`,
+  );
 }
 
 function sticky(re: RegExp, sql: string, at: number): string | undefined {
@@ -69,5 +71,8 @@ export function tokenize(sql: string): Token[] {
 /** The name a quoted identifier stands for. */
 export function unquote(token: Token): string {
   const quote = token.text[0];
-  return token.text.slice(1, -1).replaceAll(quote + quote, quote).replace(/\\(.)/g, '$1');
+  return token.text
+    .slice(1, -1)
+    .replaceAll(quote + quote, quote)
+    .replace(/\\(.)/g, '$1');
 }

@@ -46,14 +46,41 @@ function tagRef(name: string): TagRef | undefined {
   if (plain) return { kind: plain, side: TAG_NAMES[name] ? undefined : (Number(sided![2]) as 0 | 1), written: name };
   for (const [prefix, kind, attributePrefix] of ATTRIBUTE_NAMES) {
     const m = new RegExp(`^${prefix.replace('.', '\\.')}(?:_([01]))?\\.(.+)$`).exec(name);
-    if (m) return { kind, side: m[1] === undefined ? undefined : (Number(m[1]) as 0 | 1), attribute: attributePrefix + m[2], written: name };
+    if (m)
+      return {
+        kind,
+        side: m[1] === undefined ? undefined : (Number(m[1]) as 0 | 1),
+        attribute: attributePrefix + m[2],
+        written: name,
+      };
   }
   return undefined;
 }
 
 const FILTER_OPS = new Set(['=', '==', '!=', '<>', 'LIKE', 'ILIKE', 'IN', 'NOT LIKE', 'NOT ILIKE', 'NOT IN']);
-const NEGATED: Record<string, string> = { '!=': '=', '<>': '=', 'NOT LIKE': 'LIKE', 'NOT ILIKE': 'ILIKE', 'NOT IN': 'IN' };
-const CLAUSES = new Set(['SELECT', 'FROM', 'WHERE', 'PREWHERE', 'GROUP', 'ORDER', 'HAVING', 'LIMIT', 'SETTINGS', 'FORMAT', 'UNION', 'JOIN', 'WINDOW', 'QUALIFY']);
+const NEGATED: Record<string, string> = {
+  '!=': '=',
+  '<>': '=',
+  'NOT LIKE': 'LIKE',
+  'NOT ILIKE': 'ILIKE',
+  'NOT IN': 'IN',
+};
+const CLAUSES = new Set([
+  'SELECT',
+  'FROM',
+  'WHERE',
+  'PREWHERE',
+  'GROUP',
+  'ORDER',
+  'HAVING',
+  'LIMIT',
+  'SETTINGS',
+  'FORMAT',
+  'UNION',
+  'JOIN',
+  'WINDOW',
+  'QUALIFY',
+]);
 
 export interface TranslateOptions {
   /** the database of the dictionary table and DICTIONARY objects */
@@ -84,7 +111,11 @@ export function translateTagNames(sql: string, options: TranslateOptions): strin
     const name = token.type === 'ident' ? token.text : token.type === 'quoted' ? unquote(token) : undefined;
     const next = tokens[significant[s + 1]];
     const ref =
-      name !== undefined && next?.text !== '(' && previous?.text !== '.' && previous?.text.toUpperCase() !== 'AS' && !aliases.has(name)
+      name !== undefined &&
+      next?.text !== '(' &&
+      previous?.text !== '.' &&
+      previous?.text.toUpperCase() !== 'AS' &&
+      !aliases.has(name)
         ? tagRef(name)
         : undefined;
     if (!ref) {
@@ -130,7 +161,11 @@ function aliasesOf(tokens: Token[], significant: number[]): Set<string> {
 }
 
 /** `op rhs` after a tag, where rhs is a string or a list of strings: the filter form. */
-function filterAt(tokens: Token[], significant: number[], s: number): { op: string; rhs: string; end: number } | undefined {
+function filterAt(
+  tokens: Token[],
+  significant: number[],
+  s: number,
+): { op: string; rhs: string; end: number } | undefined {
   const at = (k: number) => tokens[significant[k]];
   let op = at(s)?.text.toUpperCase();
   let k = s + 1;
@@ -152,7 +187,8 @@ function filterAt(tokens: Token[], significant: number[], s: number): { op: stri
   return undefined;
 }
 
-const attributeExpr = (ref: TagRef, column: string) => (ref.attribute === undefined ? column : `${column}['${ref.attribute.replace(/'/g, "\\'")}']`);
+const attributeExpr = (ref: TagRef, column: string) =>
+  ref.attribute === undefined ? column : `${column}['${ref.attribute.replace(/'/g, "\\'")}']`;
 
 function filterSql(ref: TagRef, op: string, rhs: string, database: string): string {
   const positive = NEGATED[op] ?? op;
@@ -165,5 +201,7 @@ function filterSql(ref: TagRef, op: string, rhs: string, database: string): stri
 function valueSql(ref: TagRef, database: string): string {
   const dict = `'${database}.${dictionaryObject(ref.kind)}'`;
   const id = `toUInt64(${idColumn(ref.kind, ref.side)})`;
-  return ref.attribute === undefined ? `dictGet(${dict}, 'name', ${id})` : `dictGet(${dict}, 'attributes', ${id})['${ref.attribute.replace(/'/g, "\\'")}']`;
+  return ref.attribute === undefined
+    ? `dictGet(${dict}, 'name', ${id})`
+    : `dictGet(${dict}, 'attributes', ${id})['${ref.attribute.replace(/'/g, "\\'")}']`;
 }

@@ -18,13 +18,15 @@ function resolveReference(body: string, dir: string): string {
       if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new Error(`environment variable "${name}" has an invalid name`);
       const value = process.env[name];
       if (value !== undefined && value !== '') return value;
-      return sep >= 0 ? rest.slice(sep + 2) : value ?? '';
+      return sep >= 0 ? rest.slice(sep + 2) : (value ?? '');
     }
     case 'file':
       try {
         return readFileSync(resolve(dir, rest), 'utf8').replace(/\n$/, '');
       } catch (err) {
-        throw new Error(`\${file:${rest}}: cannot read ${resolve(dir, rest)}: ${(err as NodeJS.ErrnoException).code ?? err}`);
+        throw new Error(
+          `\${file:${rest}}: cannot read ${resolve(dir, rest)}: ${(err as NodeJS.ErrnoException).code ?? err}`,
+        );
       }
     default:
       throw new Error(`\${${body}}: unsupported scheme "${scheme}" (valid: env, file)`);
@@ -56,5 +58,7 @@ export function expandValue(value: string, dir: string): Expanded {
       return { value: text };
     }
   }
-  return { value: value.replace(REFERENCE, (m, body: string | undefined) => (m === '$$' ? '$' : resolveReference(body!, dir))) };
+  return {
+    value: value.replace(REFERENCE, (m, body: string | undefined) => (m === '$$' ? '$' : resolveReference(body!, dir))),
+  };
 }

@@ -10,7 +10,8 @@ import { expandValue } from './expand.ts';
 
 export type ConfigTree = Record<string, unknown>;
 
-const isPlainMap = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isPlainMap = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 export interface LoadedConfig {
   tree: ConfigTree;
@@ -30,7 +31,8 @@ function readSource(uri: string, cwd: string): { name: string; text: string; dir
   if (uri.startsWith('env:')) {
     const name = uri.slice(4);
     const text = process.env[name];
-    if (text === undefined) throw new ConfigError([new ConfigProblem([], `config source ${uri}: environment variable ${name} is not set`)]);
+    if (text === undefined)
+      throw new ConfigError([new ConfigProblem([], `config source ${uri}: environment variable ${name} is not set`)]);
     return { name: uri, text };
   }
   if (uri.startsWith('yaml:')) {
@@ -46,7 +48,9 @@ function readSource(uri: string, cwd: string): { name: string; text: string; dir
   try {
     return { name: path, text: readFileSync(path, 'utf8'), dir: resolve(path, '..') };
   } catch (err) {
-    throw new ConfigError([new ConfigProblem([], `cannot read config file ${path}: ${(err as NodeJS.ErrnoException).code ?? err}`)]);
+    throw new ConfigError([
+      new ConfigProblem([], `cannot read config file ${path}: ${(err as NodeJS.ErrnoException).code ?? err}`),
+    ]);
   }
 }
 
@@ -59,7 +63,8 @@ export function parseYamlSource(name: string, text: string, dir: string): Loaded
     const { line, col } = lineCounter.linePos(offset);
     return { file: name, line, column: col };
   };
-  for (const e of doc.errors) problems.push(new ConfigProblem([], `invalid YAML: ${e.message.split('\n')[0]}`, at(e.pos[0])));
+  for (const e of doc.errors)
+    problems.push(new ConfigProblem([], `invalid YAML: ${e.message.split('\n')[0]}`, at(e.pos[0])));
   if (problems.length) throw new ConfigError(problems);
 
   const positions = new Map<string, Position>();
@@ -71,7 +76,13 @@ export function parseYamlSource(name: string, text: string, dir: string): Loaded
     if (isAlias(node)) {
       const target = node.resolve(doc);
       if (target === undefined || inProgress.has(target)) {
-        problems.push(new ConfigProblem(path, `alias *${node.source} ${target === undefined ? 'has no anchor' : 'refers to a map or list that contains it'}`, node.range ? at(node.range[0]) : undefined));
+        problems.push(
+          new ConfigProblem(
+            path,
+            `alias *${node.source} ${target === undefined ? 'has no anchor' : 'refers to a map or list that contains it'}`,
+            node.range ? at(node.range[0]) : undefined,
+          ),
+        );
         return null;
       }
       return convert(target, path);
@@ -94,7 +105,13 @@ export function parseYamlSource(name: string, text: string, dir: string): Loaded
       }
       for (const [value, source] of merged as [unknown, YamlNode | null][]) {
         if (!isPlainMap(value)) {
-          problems.push(new ConfigProblem(path, 'a merge key (<<) takes a map or a list of maps', source?.range ? at(source.range[0]) : undefined));
+          problems.push(
+            new ConfigProblem(
+              path,
+              'a merge key (<<) takes a map or a list of maps',
+              source?.range ? at(source.range[0]) : undefined,
+            ),
+          );
           continue;
         }
         for (const [k, v] of Object.entries(value)) if (!(k in out)) out[k] = v;
@@ -128,7 +145,13 @@ export function parseYamlSource(name: string, text: string, dir: string): Loaded
   const root = convert(doc.contents, []);
   if (problems.length) throw new ConfigError(problems);
   if (root !== null && (typeof root !== 'object' || Array.isArray(root))) {
-    throw new ConfigError([new ConfigProblem([], 'the config must be a YAML map of receivers, processors, exporters, connectors, extensions and service', { file: name, line: 1, column: 1 })]);
+    throw new ConfigError([
+      new ConfigProblem(
+        [],
+        'the config must be a YAML map of receivers, processors, exporters, connectors, extensions and service',
+        { file: name, line: 1, column: 1 },
+      ),
+    ]);
   }
   return { tree: (root ?? {}) as ConfigTree, positions, originals, baseDir: dir };
 }

@@ -1,7 +1,15 @@
 // Value types that otelcol configs use and zod has no word for.
 import { z } from 'zod';
 
-const DURATION_UNITS: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+const DURATION_UNITS: Record<string, number> = {
+  ns: 1e-6,
+  us: 1e-3,
+  µs: 1e-3,
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+};
 
 /** Parses a Go duration ("5s", "1m30s", "200ms") to milliseconds. */
 export function parseDuration(text: string): number | undefined {

@@ -1,7 +1,15 @@
 // Turns a loaded config tree into the collector's resolved config, with otelcol's checks.
 // Every problem is collected (not just the first), located and phrased to say what is valid.
 import { z } from 'zod';
-import type { ConnectorFactory, ExporterFactory, ExtensionFactory, Factory, Kind, ProcessorFactory, ReceiverFactory } from '../component.ts';
+import type {
+  ConnectorFactory,
+  ExporterFactory,
+  ExtensionFactory,
+  Factory,
+  Kind,
+  ProcessorFactory,
+  ReceiverFactory,
+} from '../component.ts';
 import { PIPELINE_SIGNALS, type PipelineSignal, type Signal } from '../consumer.ts';
 import type { Registry } from '../registry.ts';
 import { telemetrySchema, type TelemetryConfig } from '../telemetry/config.ts';
@@ -38,7 +46,13 @@ export interface ResolvedConfig {
   warnings: string[];
 }
 
-const SECTIONS = { receivers: 'receiver', processors: 'processor', exporters: 'exporter', connectors: 'connector', extensions: 'extension' } as const;
+const SECTIONS = {
+  receivers: 'receiver',
+  processors: 'processor',
+  exporters: 'exporter',
+  connectors: 'connector',
+  extensions: 'extension',
+} as const;
 type Section = keyof typeof SECTIONS;
 const TOP_LEVEL = [...Object.keys(SECTIONS), 'service'];
 const SERVICE_KEYS = ['extensions', 'pipelines', 'telemetry'];
@@ -65,7 +79,8 @@ export function idProblem(id: string): string | undefined {
   if (slash >= 0) {
     const name = id.slice(slash + 1).trim();
     if (name === '') return `in "${id}" id: the part after / should not be empty`;
-    if (name.length > 1024) return `in "${name}" id: name "${name}" is longer than 1024 characters (${name.length} characters)`;
+    if (name.length > 1024)
+      return `in "${name}" id: name "${name}" is longer than 1024 characters (${name.length} characters)`;
     if (!NAME_PATTERN.test(name)) return `in "${name}" id: invalid character(s) in name "${name}"`;
   }
   if (!TYPE_PATTERN.test(type)) return `in "${id}" id: invalid character(s) in type "${type}"`;
@@ -74,7 +89,9 @@ export function idProblem(id: string): string | undefined {
 
 /** zod's issues, with the ones inside each alternative of a union. */
 function flatIssues(issues: z.ZodIssue[]): z.ZodIssue[] {
-  return issues.flatMap((i) => (i.code === z.ZodIssueCode.invalid_union ? [i, ...flatIssues(i.unionErrors.flatMap((e) => e.issues))] : [i]));
+  return issues.flatMap((i) =>
+    i.code === z.ZodIssueCode.invalid_union ? [i, ...flatIssues(i.unionErrors.flatMap((e) => e.issues))] : [i],
+  );
 }
 
 function setAt(root: unknown, path: (string | number)[], value: unknown): void {
@@ -84,7 +101,8 @@ function setAt(root: unknown, path: (string | number)[], value: unknown): void {
 }
 
 const isMap = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-const typeOf = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? 'list' : typeof v === 'object' ? 'map' : typeof v);
+const typeOf = (v: unknown) =>
+  v === null ? 'null' : Array.isArray(v) ? 'list' : typeof v === 'object' ? 'map' : typeof v;
 
 /** Strips wrappers (defaults, optionals, transforms) to reach an object schema, if any. */
 function objectSchemaAt(schema: z.ZodTypeAny, path: (string | number)[]): z.AnyZodObject | undefined {
@@ -153,10 +171,20 @@ class Validator {
       const issues = flatIssues(result.error.issues);
       const fixes = [
         ...issues
-          .filter((i) => i.code === z.ZodIssueCode.invalid_type && i.expected === 'string' && (i.received === 'number' || i.received === 'boolean'))
-          .map((i) => ({ at: i.path, value: this.loaded.originals.get([...path, ...i.path.map(String)].join(KEY_SEPARATOR)) })),
+          .filter(
+            (i) =>
+              i.code === z.ZodIssueCode.invalid_type &&
+              i.expected === 'string' &&
+              (i.received === 'number' || i.received === 'boolean'),
+          )
+          .map((i) => ({
+            at: i.path,
+            value: this.loaded.originals.get([...path, ...i.path.map(String)].join(KEY_SEPARATOR)),
+          })),
         // `batch:` with nothing after it: otelcol reads a null section as that section's defaults
-        ...issues.filter((i) => i.code === z.ZodIssueCode.invalid_type && i.expected === 'object' && i.received === 'null').map((i) => ({ at: i.path, value: {} })),
+        ...issues
+          .filter((i) => i.code === z.ZodIssueCode.invalid_type && i.expected === 'object' && i.received === 'null')
+          .map((i) => ({ at: i.path, value: {} })),
       ].filter((f) => f.value !== undefined && f.at.length > 0);
       if (fixes.length === 0) break;
       value = structuredClone(value);
@@ -176,9 +204,19 @@ class Validator {
         const received = issue.received === 'object' ? 'map' : issue.received === 'array' ? 'list' : issue.received;
         // a schema's own words (e.g. otelcol's `requires a non-empty "endpoint"`) beat zod's
         const own = issue.message !== 'Required' && !issue.message.startsWith('Expected ');
-        this.problem(issuePath, own ? issue.message : issue.received === 'undefined' ? `is required (expected ${expected})` : `expected ${expected}, got ${received}`);
+        this.problem(
+          issuePath,
+          own
+            ? issue.message
+            : issue.received === 'undefined'
+              ? `is required (expected ${expected})`
+              : `expected ${expected}, got ${received}`,
+        );
       } else if (issue.code === z.ZodIssueCode.invalid_enum_value) {
-        this.problem(issuePath, `invalid value ${JSON.stringify(issue.received)} (valid values: ${issue.options.join(', ')})`);
+        this.problem(
+          issuePath,
+          `invalid value ${JSON.stringify(issue.received)} (valid values: ${issue.options.join(', ')})`,
+        );
       } else {
         this.problem(issuePath, issue.message);
       }
@@ -186,7 +224,9 @@ class Validator {
     return undefined;
   }
 
-  section<S extends Section>(section: S): Map<string, ComponentEntry<Extract<Factory, { kind: (typeof SECTIONS)[S] }>>> {
+  section<S extends Section>(
+    section: S,
+  ): Map<string, ComponentEntry<Extract<Factory, { kind: (typeof SECTIONS)[S] }>>> {
     const kind = SECTIONS[section] as Kind;
     const out = new Map<string, ComponentEntry<any>>();
     const raw = this.loaded.tree[section];
@@ -207,10 +247,14 @@ class Validator {
       const type = (slash >= 0 ? id.slice(0, slash) : id).trim();
       const factory = this.registry.get(kind, type);
       if (!factory) {
-        this.problem(path, `unknown type: "${type}" for id: "${id}" (valid values: [${this.registry.names(kind).join(' ')}])`);
+        this.problem(
+          path,
+          `unknown type: "${type}" for id: "${id}" (valid values: [${this.registry.names(kind).join(' ')}])`,
+        );
         continue;
       }
-      if (type !== factory.type) this.warnings.push(`${section}::${id}: "${type}" is a deprecated name of "${factory.type}"`);
+      if (type !== factory.type)
+        this.warnings.push(`${section}::${id}: "${type}" is a deprecated name of "${factory.type}"`);
       if (factory.deprecated) this.warnings.push(`${section}::${id}: ${factory.deprecated}`);
       if (value !== null && value !== undefined && !isMap(value)) {
         this.problem(path, `expected a map, got ${typeOf(value)}`);
@@ -275,7 +319,10 @@ export function resolveConfig(loaded: LoadedConfig, registry: Registry, options:
 
   for (const id of connectors.keys()) {
     if (receivers.has(id) || exporters.has(id))
-      v.problem(['connectors', id], `connector "${id}" has the same id as a ${receivers.has(id) ? 'receiver' : 'exporter'}; ids must be unique across receivers, exporters and connectors`);
+      v.problem(
+        ['connectors', id],
+        `connector "${id}" has the same id as a ${receivers.has(id) ? 'receiver' : 'exporter'}; ids must be unique across receivers, exporters and connectors`,
+      );
   }
 
   const service = tree.service;
@@ -290,14 +337,26 @@ export function resolveConfig(loaded: LoadedConfig, registry: Registry, options:
     v.checkKeys(service, SERVICE_KEYS, ['service']);
     serviceExtensions = v.idList(service.extensions, ['service', 'extensions']);
     serviceExtensions.forEach((id, i) => {
-      if (!extensions.has(id) && !v.written.has(`extensions::${id}`)) v.problem(['service', 'extensions', String(i)], `references extension "${id}" which is not configured (configured: [${[...extensions.keys()].join(' ')}])`);
+      if (!extensions.has(id) && !v.written.has(`extensions::${id}`))
+        v.problem(
+          ['service', 'extensions', String(i)],
+          `references extension "${id}" which is not configured (configured: [${[...extensions.keys()].join(' ')}])`,
+        );
     });
-    const parsedTelemetry = v.parseComponentConfig({ configSchema: telemetrySchema } as unknown as Factory, service.telemetry, ['service', 'telemetry']);
+    const parsedTelemetry = v.parseComponentConfig(
+      { configSchema: telemetrySchema } as unknown as Factory,
+      service.telemetry,
+      ['service', 'telemetry'],
+    );
     if (parsedTelemetry !== undefined) telemetry = parsedTelemetry as TelemetryConfig;
     if (telemetry.traces?.processors.length)
-      v.warnings.push('service::telemetry::traces::processors: flowtel records no spans of its own yet, so these processors have nothing to export');
+      v.warnings.push(
+        'service::telemetry::traces::processors: flowtel records no spans of its own yet, so these processors have nothing to export',
+      );
     if (telemetry.metrics.address !== undefined)
-      v.warnings.push('service::telemetry::metrics::address is deprecated: use service::telemetry::metrics::readers with a pull prometheus exporter');
+      v.warnings.push(
+        'service::telemetry::metrics::address is deprecated: use service::telemetry::metrics::readers with a pull prometheus exporter',
+      );
 
     const rawPipelines = service.pipelines;
     if (!isMap(rawPipelines) || Object.keys(rawPipelines).length === 0) {
@@ -313,8 +372,15 @@ export function resolveConfig(loaded: LoadedConfig, registry: Registry, options:
         }
         if (signal === 'profiles') {
           if (!v.options.featureGates?.includes(PROFILES_GATE))
-            v.problem(path, `pipeline "${pid}": profiling signal support is at alpha level, gated under the "${PROFILES_GATE}" feature gate`);
-          else v.problem(path, 'flowtel has no profiles signal yet: none of its receivers, processors or exporters takes profiles');
+            v.problem(
+              path,
+              `pipeline "${pid}": profiling signal support is at alpha level, gated under the "${PROFILES_GATE}" feature gate`,
+            );
+          else
+            v.problem(
+              path,
+              'flowtel has no profiles signal yet: none of its receivers, processors or exporters takes profiles',
+            );
           continue;
         }
         if (!(PIPELINE_SIGNALS as readonly string[]).includes(signal)) {
@@ -349,9 +415,16 @@ export function resolveConfig(loaded: LoadedConfig, registry: Registry, options:
       const connector = connectors.get(id);
       if (connector) connectorUse.get(id)!.asReceiver.push(p);
       else if (v.written.has(`receivers::${id}`) && !receivers.has(id)) return;
-      else if (!receivers.has(id)) v.problem(at, `references receiver "${id}" which is not configured (configured: [${[...receivers.keys(), ...connectors.keys()].join(' ')}])`);
+      else if (!receivers.has(id))
+        v.problem(
+          at,
+          `references receiver "${id}" which is not configured (configured: [${[...receivers.keys(), ...connectors.keys()].join(' ')}])`,
+        );
       else if (!(p.signal in receivers.get(id)!.factory.stability))
-        v.problem(at, `receiver "${id}" does not support ${p.signal} (it supports: ${Object.keys(receivers.get(id)!.factory.stability).join(', ')})`);
+        v.problem(
+          at,
+          `receiver "${id}" does not support ${p.signal} (it supports: ${Object.keys(receivers.get(id)!.factory.stability).join(', ')})`,
+        );
     });
     const seen = new Set<string>();
     p.processors.forEach((id, i) => {
@@ -359,7 +432,11 @@ export function resolveConfig(loaded: LoadedConfig, registry: Registry, options:
       if (seen.has(id)) v.problem(at, `references processor "${id}" multiple times`);
       seen.add(id);
       if (v.written.has(`processors::${id}`) && !processors.has(id)) return;
-      if (!processors.has(id)) v.problem(at, `references processor "${id}" which is not configured (configured: [${[...processors.keys()].join(' ')}])`);
+      if (!processors.has(id))
+        v.problem(
+          at,
+          `references processor "${id}" which is not configured (configured: [${[...processors.keys()].join(' ')}])`,
+        );
       else if (!(p.signal in processors.get(id)!.factory.stability))
         v.problem(at, `processor "${id}" does not support ${p.signal}`);
     });
@@ -368,7 +445,11 @@ export function resolveConfig(loaded: LoadedConfig, registry: Registry, options:
       const connector = connectors.get(id);
       if (connector) connectorUse.get(id)!.asExporter.push(p);
       else if (v.written.has(`exporters::${id}`) && !exporters.has(id)) return;
-      else if (!exporters.has(id)) v.problem(at, `references exporter "${id}" which is not configured (configured: [${[...exporters.keys(), ...connectors.keys()].join(' ')}])`);
+      else if (!exporters.has(id))
+        v.problem(
+          at,
+          `references exporter "${id}" which is not configured (configured: [${[...exporters.keys(), ...connectors.keys()].join(' ')}])`,
+        );
       else if (!(p.signal in exporters.get(id)!.factory.stability))
         v.problem(at, `exporter "${id}" does not support ${p.signal}`);
     });
@@ -380,27 +461,43 @@ export function resolveConfig(loaded: LoadedConfig, registry: Registry, options:
     if (socketReceivers.length) {
       const parser = p.processors.find((id) => processors.get(id)?.factory.consumes?.includes('socket'));
       if (!parser)
-        v.problem([...path, 'processors'], `receiver "${socketReceivers[0]}" emits socket events, which only the l7 processor turns into ${p.signal}: add l7 to this pipeline's processors`);
+        v.problem(
+          [...path, 'processors'],
+          `receiver "${socketReceivers[0]}" emits socket events, which only the l7 processor turns into ${p.signal}: add l7 to this pipeline's processors`,
+        );
     }
   }
   for (const [id, use] of connectorUse) {
     const path = ['connectors', id];
     if (use.asExporter.length === 0 && use.asReceiver.length === 0) continue;
     if (use.asExporter.length === 0)
-      v.problem(path, `connector "${id}" used as receiver in ${use.asReceiver.map((p) => p.id).join(', ')} pipeline but not used in any supported exporter pipeline`);
+      v.problem(
+        path,
+        `connector "${id}" used as receiver in ${use.asReceiver.map((p) => p.id).join(', ')} pipeline but not used in any supported exporter pipeline`,
+      );
     else if (use.asReceiver.length === 0)
-      v.problem(path, `connector "${id}" used as exporter in ${use.asExporter.map((p) => p.id).join(', ')} pipeline but not used in any supported receiver pipeline`);
+      v.problem(
+        path,
+        `connector "${id}" used as exporter in ${use.asExporter.map((p) => p.id).join(', ')} pipeline but not used in any supported receiver pipeline`,
+      );
     else {
       const factory = connectors.get(id)!.factory;
       for (const from of use.asExporter)
         for (const to of use.asReceiver)
           if (!(`${from.signal}->${to.signal}` in factory.stability))
-            v.problem(path, `connector "${id}" cannot connect from ${from.signal} to ${to.signal} (supported: ${Object.keys(factory.stability).join(', ')})`);
+            v.problem(
+              path,
+              `connector "${id}" cannot connect from ${from.signal} to ${to.signal} (supported: ${Object.keys(factory.stability).join(', ')})`,
+            );
     }
   }
 
   const cycle = findConnectorCycle(pipelines, new Set(connectors.keys()));
-  if (cycle) v.problem(['service', 'pipelines'], `cycle detected: ${cycle.join(' -> ')}; connectors must not feed a pipeline back into itself`);
+  if (cycle)
+    v.problem(
+      ['service', 'pipelines'],
+      `cycle detected: ${cycle.join(' -> ')}; connectors must not feed a pipeline back into itself`,
+    );
 
   if (v.problems.length) throw new ConfigError(v.problems);
   return {

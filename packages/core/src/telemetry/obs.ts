@@ -47,8 +47,16 @@ export class ReceiverObs {
   private readonly id: string;
   constructor(meter: Meter, id: string) {
     this.id = id;
-    this.accepted = new PerSignalCounter(meter, 'receiver_accepted', 'Number of %s successfully pushed into the pipeline.');
-    this.refused = new PerSignalCounter(meter, 'receiver_refused', 'Number of %s that could not be pushed into the pipeline.');
+    this.accepted = new PerSignalCounter(
+      meter,
+      'receiver_accepted',
+      'Number of %s successfully pushed into the pipeline.',
+    );
+    this.refused = new PerSignalCounter(
+      meter,
+      'receiver_refused',
+      'Number of %s that could not be pushed into the pipeline.',
+    );
   }
   record(signal: Signal, items: number, transport: string | undefined, ok: boolean): void {
     const attributes = { receiver: this.id, transport: transport ?? '' };
@@ -99,8 +107,16 @@ export class ExporterObs {
     this.meter = meter;
     this.attributes = { exporter: id };
     this.sent = new PerSignalCounter(meter, 'exporter_sent', 'Number of %s successfully sent to destination.');
-    this.sendFailed = new PerSignalCounter(meter, 'exporter_send_failed', 'Number of %s in failed attempts to send to destination.');
-    this.enqueueFailed = new PerSignalCounter(meter, 'exporter_enqueue_failed', 'Number of %s failed to be added to the sending queue.');
+    this.sendFailed = new PerSignalCounter(
+      meter,
+      'exporter_send_failed',
+      'Number of %s in failed attempts to send to destination.',
+    );
+    this.enqueueFailed = new PerSignalCounter(
+      meter,
+      'exporter_enqueue_failed',
+      'Number of %s failed to be added to the sending queue.',
+    );
   }
   recordSent(signal: Signal, n: number, ok: boolean): void {
     (ok ? this.sent : this.sendFailed).add(signal, n, this.attributes);
@@ -111,10 +127,16 @@ export class ExporterObs {
   observeQueue(dataType: string, size: () => number, capacity: number): void {
     const attributes = { ...this.attributes, data_type: dataType };
     this.meter
-      .createObservableGauge('otelcol_exporter_queue_size', { description: 'Current size of the retry queue (in batches).', unit: '{batches}' })
+      .createObservableGauge('otelcol_exporter_queue_size', {
+        description: 'Current size of the retry queue (in batches).',
+        unit: '{batches}',
+      })
       .addCallback((r) => r.observe(size(), attributes));
     this.meter
-      .createObservableGauge('otelcol_exporter_queue_capacity', { description: 'Fixed capacity of the retry queue (in batches).', unit: '{batches}' })
+      .createObservableGauge('otelcol_exporter_queue_capacity', {
+        description: 'Fixed capacity of the retry queue (in batches).',
+        unit: '{batches}',
+      })
       .addCallback((r) => r.observe(capacity, attributes));
   }
 }

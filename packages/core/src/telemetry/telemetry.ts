@@ -4,7 +4,10 @@ import { randomUUID } from 'node:crypto';
 import type { Meter } from '@opentelemetry/api';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import { OTLPMetricExporter as OtlpGrpcMetricExporter } from '@opentelemetry/exporter-metrics-otlp-grpc';
-import { AggregationTemporalityPreference, OTLPMetricExporter as OtlpJsonMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
+import {
+  AggregationTemporalityPreference,
+  OTLPMetricExporter as OtlpJsonMetricExporter,
+} from '@opentelemetry/exporter-metrics-otlp-http';
 import { OTLPMetricExporter as OtlpProtoMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
 import { SeverityNumber, type LogAttributes } from '@opentelemetry/api-logs';
 import { OTLPLogExporter as OtlpGrpcLogExporter } from '@opentelemetry/exporter-logs-otlp-grpc';
@@ -12,7 +15,12 @@ import { OTLPLogExporter as OtlpJsonLogExporter } from '@opentelemetry/exporter-
 import { OTLPLogExporter as OtlpProtoLogExporter } from '@opentelemetry/exporter-logs-otlp-proto';
 import { CompressionAlgorithm } from '@opentelemetry/otlp-exporter-base';
 import { resourceFromAttributes, type Resource } from '@opentelemetry/resources';
-import { BatchLogRecordProcessor, LoggerProvider, SimpleLogRecordProcessor, type LogRecordProcessor } from '@opentelemetry/sdk-logs';
+import {
+  BatchLogRecordProcessor,
+  LoggerProvider,
+  SimpleLogRecordProcessor,
+  type LogRecordProcessor,
+} from '@opentelemetry/sdk-logs';
 import { MeterProvider, PeriodicExportingMetricReader, type MetricReader } from '@opentelemetry/sdk-metrics';
 import { pino, type DestinationStream, type Logger } from 'pino';
 import { splitEndpoint } from '../config/types.ts';
@@ -32,7 +40,10 @@ export interface Telemetry {
 }
 
 export function createLogger(level: string = 'info'): Logger {
-  return pino({ level, base: undefined, timestamp: pino.stdTimeFunctions.isoTime }, pino.destination({ dest: 2, sync: true }));
+  return pino(
+    { level, base: undefined, timestamp: pino.stdTimeFunctions.isoTime },
+    pino.destination({ dest: 2, sync: true }),
+  );
 }
 
 type LogsConfig = TelemetryConfig['logs'];
@@ -52,7 +63,9 @@ function consoleLine(line: string): string {
 function outputStreams(logs: LogsConfig): DestinationStream[] {
   return logs.output_paths.map((path) => {
     const fd = path === 'stderr' ? 2 : path === 'stdout' ? 1 : undefined;
-    const dest = pino.destination(fd !== undefined ? { dest: fd, sync: true } : { dest: path, sync: true, append: true, mkdir: true });
+    const dest = pino.destination(
+      fd !== undefined ? { dest: fd, sync: true } : { dest: path, sync: true, append: true, mkdir: true },
+    );
     return logs.encoding === 'console' ? { write: (line: string) => dest.write(consoleLine(line)) } : dest;
   });
 }
@@ -84,15 +97,25 @@ function otlpUrl(o: OtlpTelemetryExporterConfig, path: string): string {
   return url.endsWith(path) ? url : `${url.replace(/\/$/, '')}${path}`;
 }
 
-const compression = (o: OtlpTelemetryExporterConfig) => (o.compression === 'gzip' ? CompressionAlgorithm.GZIP : CompressionAlgorithm.NONE);
+const compression = (o: OtlpTelemetryExporterConfig) =>
+  o.compression === 'gzip' ? CompressionAlgorithm.GZIP : CompressionAlgorithm.NONE;
 
 /** `logs::processors`: the collector's own log records also go out over OTLP. */
 function logRecordProcessors(logs: LogsConfig): LogRecordProcessor[] {
   return logs.processors.map((p) => {
     const o = 'batch' in p ? p.batch.exporter.otlp : p.simple.exporter.otlp;
-    const options = { url: otlpUrl(o, '/v1/logs'), headers: o.headers, compression: compression(o), timeoutMillis: o.timeout };
+    const options = {
+      url: otlpUrl(o, '/v1/logs'),
+      headers: o.headers,
+      compression: compression(o),
+      timeoutMillis: o.timeout,
+    };
     const exporter =
-      o.protocol === 'grpc' ? new OtlpGrpcLogExporter(options) : o.protocol === 'http/json' ? new OtlpJsonLogExporter(options) : new OtlpProtoLogExporter(options);
+      o.protocol === 'grpc'
+        ? new OtlpGrpcLogExporter(options)
+        : o.protocol === 'http/json'
+          ? new OtlpJsonLogExporter(options)
+          : new OtlpProtoLogExporter(options);
     if ('simple' in p) return new SimpleLogRecordProcessor({ exporter });
     const b = p.batch;
     return new BatchLogRecordProcessor({
@@ -156,7 +179,9 @@ function configuredLogger(logs: LogsConfig, resource: Resource): { logger: Logge
         },
       }),
     },
-    streams.length === 1 ? streams[0] : pino.multistream(streams.map((stream) => ({ stream, level: 'trace' as const }))),
+    streams.length === 1
+      ? streams[0]
+      : pino.multistream(streams.map((stream) => ({ stream, level: 'trace' as const }))),
   );
   return { logger, provider };
 }
@@ -180,14 +205,17 @@ function readersFor(config: TelemetryConfig, logger: Logger): MetricReader[] {
   return readers.map((r) => {
     if ('pull' in r) {
       const p = r.pull.exporter.prometheus;
-      const exporter = new PrometheusExporter({
-        host: p.host,
-        port: p.port,
-        withResourceConstantLabels: constantLabels(p.with_resource_constant_labels),
-        withoutScopeInfo: p.without_scope_info ?? true,
-      }, (err) => {
-        if (err) logger.error({ err: err.message }, 'internal telemetry: cannot serve Prometheus metrics');
-      });
+      const exporter = new PrometheusExporter(
+        {
+          host: p.host,
+          port: p.port,
+          withResourceConstantLabels: constantLabels(p.with_resource_constant_labels),
+          withoutScopeInfo: p.without_scope_info ?? true,
+        },
+        (err) => {
+          if (err) logger.error({ err: err.message }, 'internal telemetry: cannot serve Prometheus metrics');
+        },
+      );
       return exporter;
     }
     const o = r.periodic.exporter.otlp;
@@ -199,8 +227,16 @@ function readersFor(config: TelemetryConfig, logger: Logger): MetricReader[] {
       temporalityPreference: o.temporality_preference && TEMPORALITY[o.temporality_preference],
     };
     const exporter =
-      o.protocol === 'grpc' ? new OtlpGrpcMetricExporter(options) : o.protocol === 'http/json' ? new OtlpJsonMetricExporter(options) : new OtlpProtoMetricExporter(options);
-    return new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: r.periodic.interval, exportTimeoutMillis: Math.min(r.periodic.timeout, r.periodic.interval) });
+      o.protocol === 'grpc'
+        ? new OtlpGrpcMetricExporter(options)
+        : o.protocol === 'http/json'
+          ? new OtlpJsonMetricExporter(options)
+          : new OtlpProtoMetricExporter(options);
+    return new PeriodicExportingMetricReader({
+      exporter,
+      exportIntervalMillis: r.periodic.interval,
+      exportTimeoutMillis: Math.min(r.periodic.timeout, r.periodic.interval),
+    });
   });
 }
 
@@ -244,18 +280,30 @@ function registerProcessMetrics(meter: Meter): void {
     .createObservableCounter('otelcol_process_uptime', { description: 'Uptime of the process', unit: 's' })
     .addCallback((r) => r.observe((Date.now() - started) / 1000));
   meter
-    .createObservableGauge('otelcol_process_memory_rss', { description: 'Total physical memory (resident set size)', unit: 'By' })
+    .createObservableGauge('otelcol_process_memory_rss', {
+      description: 'Total physical memory (resident set size)',
+      unit: 'By',
+    })
     .addCallback((r) => r.observe(process.memoryUsage.rss()));
   meter
-    .createObservableCounter('otelcol_process_cpu_seconds', { description: 'Total CPU user and system time in seconds', unit: 's' })
+    .createObservableCounter('otelcol_process_cpu_seconds', {
+      description: 'Total CPU user and system time in seconds',
+      unit: 's',
+    })
     .addCallback((r) => {
       const { user, system } = process.cpuUsage();
       r.observe((user + system) / 1e6);
     });
   meter
-    .createObservableGauge('otelcol_process_runtime_heap_alloc_bytes', { description: 'Bytes of allocated heap objects', unit: 'By' })
+    .createObservableGauge('otelcol_process_runtime_heap_alloc_bytes', {
+      description: 'Bytes of allocated heap objects',
+      unit: 'By',
+    })
     .addCallback((r) => r.observe(process.memoryUsage().heapUsed));
   meter
-    .createObservableGauge('otelcol_process_runtime_total_sys_memory_bytes', { description: 'Total bytes of memory obtained from the OS', unit: 'By' })
+    .createObservableGauge('otelcol_process_runtime_total_sys_memory_bytes', {
+      description: 'Total bytes of memory obtained from the OS',
+      unit: 'By',
+    })
     .addCallback((r) => r.observe(process.memoryUsage().heapTotal + process.memoryUsage().external));
 }

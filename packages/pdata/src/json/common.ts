@@ -21,17 +21,26 @@ export function anyValueFromJson(value: unknown, path: string, depth = 0): AnyVa
   if (field(o, 'stringValue') !== undefined) return { stringValue: stringField(o, 'stringValue', path) };
   if (field(o, 'boolValue') !== undefined) return { boolValue: boolField(o, 'boolValue', path) };
   if (field(o, 'intValue') !== undefined) return { intValue: int64Field(o, 'intValue', path, true) };
-  if (field(o, 'doubleValue') !== undefined) return { doubleValue: toDouble(field(o, 'doubleValue'), `${path}.doubleValue`) };
+  if (field(o, 'doubleValue') !== undefined)
+    return { doubleValue: toDouble(field(o, 'doubleValue'), `${path}.doubleValue`) };
   if (field(o, 'bytesValue') !== undefined) return { bytesValue: bytesField(o, 'bytesValue', path) };
   const array = field(o, 'arrayValue');
   if (array !== undefined) {
     const inner = nested(array, `${path}.arrayValue`, depth);
-    return { arrayValue: { values: arrayField(inner, 'values', `${path}.arrayValue`, (v, p) => anyValueFromJson(v, p, depth + 1)) } };
+    return {
+      arrayValue: {
+        values: arrayField(inner, 'values', `${path}.arrayValue`, (v, p) => anyValueFromJson(v, p, depth + 1)),
+      },
+    };
   }
   const kvlist = field(o, 'kvlistValue');
   if (kvlist !== undefined) {
     const inner = nested(kvlist, `${path}.kvlistValue`, depth);
-    return { kvlistValue: { values: arrayField(inner, 'values', `${path}.kvlistValue`, (v, p) => keyValueFromJson(v, p, depth + 1)) } };
+    return {
+      kvlistValue: {
+        values: arrayField(inner, 'values', `${path}.kvlistValue`, (v, p) => keyValueFromJson(v, p, depth + 1)),
+      },
+    };
   }
   return {};
 }
@@ -44,7 +53,10 @@ function nested(value: unknown, path: string, depth: number): JsonObject {
 export function keyValueFromJson(value: unknown, path: string, depth = 0): KeyValue {
   const o = asObject(value, path);
   const v = field(o, 'value');
-  return { key: stringField(o, 'key', path), value: v === undefined ? {} : anyValueFromJson(v, `${path}.value`, depth) };
+  return {
+    key: stringField(o, 'key', path),
+    value: v === undefined ? {} : anyValueFromJson(v, `${path}.value`, depth),
+  };
 }
 
 export function attributesFromJson(o: JsonObject, key: string, path: string): KeyValue[] {

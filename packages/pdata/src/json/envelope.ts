@@ -65,5 +65,9 @@ export function writeEnvelope<I>(data: object, signal: JsonSignal<I>, reused?: E
     w.str('schemaUrl', r.schemaUrl as string);
     w.close();
   };
-  return writeJson(data as Level, (w, request) => w.list(resources, request[resources] as Level[], writeResourceLevel), reused);
+  return writeJson(
+    data as Level,
+    (w, request) => w.list(resources, request[resources] as Level[], writeResourceLevel),
+    reused,
+  );
 }

@@ -15,7 +15,12 @@ const SEVERITY_NUMBERS = [
   ...LEVELS.flatMap((level) => [1, 2, 3, 4].map((n) => `SEVERITY_NUMBER_${level}${n === 1 ? '' : n}`)),
 ];
 
-const LOGS: JsonSignal<LogRecord> = { layout: LOGS_LAYOUT, itemFromJson: logRecordFromJson, writeItem: writeLogRecord, message: LOGS_MESSAGE };
+const LOGS: JsonSignal<LogRecord> = {
+  layout: LOGS_LAYOUT,
+  itemFromJson: logRecordFromJson,
+  writeItem: writeLogRecord,
+  message: LOGS_MESSAGE,
+};
 
 export function logsFromJson(input: string | object): Logs {
   return envelopeFromJson(input, LOGS, 'logs') as unknown as Logs;

@@ -33,9 +33,18 @@ import {
 import { METRICS_MESSAGE } from './transcode.ts';
 import type { JsonWriter } from './writer.ts';
 
-const TEMPORALITIES = ['AGGREGATION_TEMPORALITY_UNSPECIFIED', 'AGGREGATION_TEMPORALITY_DELTA', 'AGGREGATION_TEMPORALITY_CUMULATIVE'];
+const TEMPORALITIES = [
+  'AGGREGATION_TEMPORALITY_UNSPECIFIED',
+  'AGGREGATION_TEMPORALITY_DELTA',
+  'AGGREGATION_TEMPORALITY_CUMULATIVE',
+];
 
-const METRICS: JsonSignal<Metric> = { layout: METRICS_LAYOUT, itemFromJson: metricFromJson, writeItem: writeMetric, message: METRICS_MESSAGE };
+const METRICS: JsonSignal<Metric> = {
+  layout: METRICS_LAYOUT,
+  itemFromJson: metricFromJson,
+  writeItem: writeMetric,
+  message: METRICS_MESSAGE,
+};
 
 export function metricsFromJson(input: string | object): Metrics {
   return envelopeFromJson(input, METRICS, 'metrics') as unknown as Metrics;
@@ -63,7 +72,8 @@ function metricFromJson(value: unknown, path: string): Metric {
     return v === undefined ? undefined : asObject(v, `${path}.${key}`);
   };
   let d: JsonObject | undefined;
-  if ((d = data('gauge'))) metric.gauge = { dataPoints: arrayField(d, 'dataPoints', `${path}.gauge`, numberPointFromJson) };
+  if ((d = data('gauge')))
+    metric.gauge = { dataPoints: arrayField(d, 'dataPoints', `${path}.gauge`, numberPointFromJson) };
   else if ((d = data('sum')))
     metric.sum = {
       dataPoints: arrayField(d, 'dataPoints', `${path}.sum`, numberPointFromJson),
@@ -80,7 +90,8 @@ function metricFromJson(value: unknown, path: string): Metric {
       dataPoints: arrayField(d, 'dataPoints', `${path}.exponentialHistogram`, exponentialPointFromJson),
       aggregationTemporality: enumField(d, 'aggregationTemporality', `${path}.exponentialHistogram`, TEMPORALITIES),
     };
-  else if ((d = data('summary'))) metric.summary = { dataPoints: arrayField(d, 'dataPoints', `${path}.summary`, summaryPointFromJson) };
+  else if ((d = data('summary')))
+    metric.summary = { dataPoints: arrayField(d, 'dataPoints', `${path}.summary`, summaryPointFromJson) };
   return metric;
 }
 
@@ -119,7 +130,12 @@ function exemplarFromJson(value: unknown, path: string): Exemplar {
   return exemplar;
 }
 
-function optionals(o: JsonObject, path: string, keys: readonly ('sum' | 'min' | 'max')[], into: { sum?: number; min?: number; max?: number }): void {
+function optionals(
+  o: JsonObject,
+  path: string,
+  keys: readonly ('sum' | 'min' | 'max')[],
+  into: { sum?: number; min?: number; max?: number },
+): void {
   for (const key of keys) {
     const v = optionalDoubleField(o, key, path);
     if (v !== undefined) into[key] = v;
@@ -228,7 +244,10 @@ function writeMetric(w: JsonWriter, m: Metric): void {
 }
 
 /** Fields every data point kind shares. */
-function writePointBase(w: JsonWriter, p: { attributes: Metric['metadata']; startTimeUnixNano: bigint; timeUnixNano: bigint }): void {
+function writePointBase(
+  w: JsonWriter,
+  p: { attributes: Metric['metadata']; startTimeUnixNano: bigint; timeUnixNano: bigint },
+): void {
   w.list('attributes', p.attributes, writeKeyValue);
   w.int64('startTimeUnixNano', p.startTimeUnixNano);
   w.int64('timeUnixNano', p.timeUnixNano);

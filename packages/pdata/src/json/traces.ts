@@ -8,10 +8,22 @@ import { arrayField, asObject, enumField, field, idField, int64Field, stringFiel
 import { TRACES_MESSAGE } from './transcode.ts';
 import type { JsonWriter } from './writer.ts';
 
-const SPAN_KINDS = ['SPAN_KIND_UNSPECIFIED', 'SPAN_KIND_INTERNAL', 'SPAN_KIND_SERVER', 'SPAN_KIND_CLIENT', 'SPAN_KIND_PRODUCER', 'SPAN_KIND_CONSUMER'];
+const SPAN_KINDS = [
+  'SPAN_KIND_UNSPECIFIED',
+  'SPAN_KIND_INTERNAL',
+  'SPAN_KIND_SERVER',
+  'SPAN_KIND_CLIENT',
+  'SPAN_KIND_PRODUCER',
+  'SPAN_KIND_CONSUMER',
+];
 const STATUS_CODES = ['STATUS_CODE_UNSET', 'STATUS_CODE_OK', 'STATUS_CODE_ERROR'];
 
-const TRACES: JsonSignal<Span> = { layout: TRACES_LAYOUT, itemFromJson: spanFromJson, writeItem: writeSpan, message: TRACES_MESSAGE };
+const TRACES: JsonSignal<Span> = {
+  layout: TRACES_LAYOUT,
+  itemFromJson: spanFromJson,
+  writeItem: writeSpan,
+  message: TRACES_MESSAGE,
+};
 
 export function tracesFromJson(input: string | object): Traces {
   return envelopeFromJson(input, TRACES, 'traces') as unknown as Traces;
@@ -46,7 +58,10 @@ function spanFromJson(value: unknown, path: string): Span {
     droppedEventsCount: uint32Field(o, 'droppedEventsCount', path),
     links: arrayField(o, 'links', path, linkFromJson),
     droppedLinksCount: uint32Field(o, 'droppedLinksCount', path),
-    status: { message: stringField(s, 'message', `${path}.status`), code: enumField(s, 'code', `${path}.status`, STATUS_CODES) },
+    status: {
+      message: stringField(s, 'message', `${path}.status`),
+      code: enumField(s, 'code', `${path}.status`, STATUS_CODES),
+    },
   };
 }
 

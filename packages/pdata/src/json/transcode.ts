@@ -10,7 +10,20 @@
 import { ProtoReader, WireType } from '../proto/reader.ts';
 import type { JsonWriter } from './writer.ts';
 
-type Scalar = 'string' | 'bytes' | 'id' | 'uint32' | 'int32' | 'sint32' | 'bool' | 'fixed32' | 'fixed64' | 'sfixed64' | 'uint64' | 'int64' | 'double';
+type Scalar =
+  | 'string'
+  | 'bytes'
+  | 'id'
+  | 'uint32'
+  | 'int32'
+  | 'sint32'
+  | 'bool'
+  | 'fixed32'
+  | 'fixed64'
+  | 'sfixed64'
+  | 'uint64'
+  | 'int64'
+  | 'double';
 
 interface Field {
   name: string;
@@ -47,7 +60,10 @@ const nested = (name: string, type: Message, extra: Partial<Field> = {}): Field 
 // common.proto, resource.proto
 const ANY_VALUE: Message = { fields: [], emptyWhenAbsent: 0 };
 // the model writer gives every attribute a value, {} when it has none
-const KEY_VALUE = message({ 1: scalar('key', 'string'), 2: nested('value', ANY_VALUE, { presence: true, emptyWhenAbsent: true }) });
+const KEY_VALUE = message({
+  1: scalar('key', 'string'),
+  2: nested('value', ANY_VALUE, { presence: true, emptyWhenAbsent: true }),
+});
 const VALUE_ONEOF = { presence: true, oneof: 1 };
 Object.assign(
   ANY_VALUE,
@@ -61,19 +77,42 @@ Object.assign(
     7: scalar('bytesValue', 'bytes', VALUE_ONEOF),
   }),
 );
-const ENTITY_REF = message({ 1: scalar('schemaUrl', 'string'), 2: scalar('type', 'string'), 3: repeated('idKeys', 'string'), 4: repeated('descriptionKeys', 'string') });
-const RESOURCE = message({ 1: repeated('attributes', KEY_VALUE), 2: scalar('droppedAttributesCount', 'uint32'), 3: repeated('entityRefs', ENTITY_REF) });
-const SCOPE = message({ 1: scalar('name', 'string'), 2: scalar('version', 'string'), 3: repeated('attributes', KEY_VALUE), 4: scalar('droppedAttributesCount', 'uint32') });
+const ENTITY_REF = message({
+  1: scalar('schemaUrl', 'string'),
+  2: scalar('type', 'string'),
+  3: repeated('idKeys', 'string'),
+  4: repeated('descriptionKeys', 'string'),
+});
+const RESOURCE = message({
+  1: repeated('attributes', KEY_VALUE),
+  2: scalar('droppedAttributesCount', 'uint32'),
+  3: repeated('entityRefs', ENTITY_REF),
+});
+const SCOPE = message({
+  1: scalar('name', 'string'),
+  2: scalar('version', 'string'),
+  3: repeated('attributes', KEY_VALUE),
+  4: scalar('droppedAttributesCount', 'uint32'),
+});
 
 /** TracesData, LogsData and MetricsData: resource level, scope level, items. */
 function envelope(resources: string, scopes: string, items: string, item: Message): Message {
   const scopeLevel = message({ 1: nested('scope', SCOPE), 2: repeated(items, item), 3: scalar('schemaUrl', 'string') });
-  const resourceLevel = message({ 1: nested('resource', RESOURCE), 2: repeated(scopes, scopeLevel), 3: scalar('schemaUrl', 'string') });
+  const resourceLevel = message({
+    1: nested('resource', RESOURCE),
+    2: repeated(scopes, scopeLevel),
+    3: scalar('schemaUrl', 'string'),
+  });
   return message({ 1: repeated(resources, resourceLevel) });
 }
 
 // trace.proto
-const SPAN_EVENT = message({ 1: scalar('timeUnixNano', 'fixed64'), 2: scalar('name', 'string'), 3: repeated('attributes', KEY_VALUE), 4: scalar('droppedAttributesCount', 'uint32') });
+const SPAN_EVENT = message({
+  1: scalar('timeUnixNano', 'fixed64'),
+  2: scalar('name', 'string'),
+  3: repeated('attributes', KEY_VALUE),
+  4: scalar('droppedAttributesCount', 'uint32'),
+});
 const SPAN_LINK = message({
   1: scalar('traceId', 'id'),
   2: scalar('spanId', 'id'),
@@ -184,7 +223,11 @@ const METRIC = message({
   2: scalar('description', 'string'),
   3: scalar('unit', 'string'),
   5: nested('gauge', message({ 1: repeated('dataPoints', NUMBER_POINT) }), DATA),
-  7: nested('sum', message({ 1: repeated('dataPoints', NUMBER_POINT), 2: TEMPORALITY, 3: scalar('isMonotonic', 'bool') }), DATA),
+  7: nested(
+    'sum',
+    message({ 1: repeated('dataPoints', NUMBER_POINT), 2: TEMPORALITY, 3: scalar('isMonotonic', 'bool') }),
+    DATA,
+  ),
   9: nested('histogram', message({ 1: repeated('dataPoints', HISTOGRAM_POINT), 2: TEMPORALITY }), DATA),
   10: nested('exponentialHistogram', message({ 1: repeated('dataPoints', EXPONENTIAL_POINT), 2: TEMPORALITY }), DATA),
   11: nested('summary', message({ 1: repeated('dataPoints', SUMMARY_POINT) }), DATA),
@@ -254,7 +297,14 @@ function scalarValue(w: JsonWriter, r: ProtoReader, type: Scalar, key: string | 
     case 'sfixed64':
     case 'uint64':
     case 'int64': {
-      const v = type === 'fixed64' ? r.fixed64() : type === 'sfixed64' ? r.sfixed64() : type === 'uint64' ? r.uint64() : r.int64();
+      const v =
+        type === 'fixed64'
+          ? r.fixed64()
+          : type === 'sfixed64'
+            ? r.sfixed64()
+            : type === 'uint64'
+              ? r.uint64()
+              : r.int64();
       if (key !== undefined) {
         if (v === 0n) return;
         w.key(key);
@@ -263,7 +313,8 @@ function scalarValue(w: JsonWriter, r: ProtoReader, type: Scalar, key: string | 
       return;
     }
     default: {
-      const v = type === 'fixed32' ? r.fixed32() : type === 'int32' ? r.int32() : type === 'sint32' ? r.sint32() : r.uint32();
+      const v =
+        type === 'fixed32' ? r.fixed32() : type === 'int32' ? r.int32() : type === 'sint32' ? r.sint32() : r.uint32();
       if (key !== undefined) {
         if (v === 0) return;
         w.key(key);
@@ -285,7 +336,11 @@ function fields(w: JsonWriter, r: ProtoReader, end: number, spec: Message): void
     const field = spec.fields[number];
     const type = field?.type;
     const scalarType = typeof type === 'string' ? type : undefined;
-    const packed = field?.repeated === true && scalarType !== undefined && WIRE_TYPES[scalarType] !== WireType.LEN && (tag & 7) === WireType.LEN;
+    const packed =
+      field?.repeated === true &&
+      scalarType !== undefined &&
+      WIRE_TYPES[scalarType] !== WireType.LEN &&
+      (tag & 7) === WireType.LEN;
     const expected = scalarType === undefined ? WireType.LEN : WIRE_TYPES[scalarType];
     if (field === undefined || ((tag & 7) !== expected && !packed)) {
       r.skip(tag);

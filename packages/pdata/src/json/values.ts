@@ -28,7 +28,11 @@ export function field(o: JsonObject, camel: string): unknown {
 function fail(path: string, what: string, value: unknown): never {
   const big = bigIntegerText(value);
   const shown =
-    big !== undefined ? `the number ${big}` : typeof value === 'string' ? JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value) : typeof value;
+    big !== undefined
+      ? `the number ${big}`
+      : typeof value === 'string'
+        ? JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)
+        : typeof value;
   throw new DecodeError(`${path}: expected ${what}, got ${shown}`);
 }
 
@@ -81,14 +85,16 @@ const DIGIT_0 = 48;
 const DIGIT_9 = 57;
 
 function bigIntegerText(v: unknown): string | undefined {
-  return typeof v === 'object' && v !== null && BIG_INTEGER in v ? (v as Record<string, string>)[BIG_INTEGER] : undefined;
+  return typeof v === 'object' && v !== null && BIG_INTEGER in v
+    ? (v as Record<string, string>)[BIG_INTEGER]
+    : undefined;
 }
 
 /** The text with every integer literal of 16+ digits outside strings wrapped (see BIG_INTEGER). */
 function wrapBigIntegers(text: string): string {
   const parts: string[] = [];
   let copied = 0;
-  for (let i = 0; i < text.length; ) {
+  for (let i = 0; i < text.length;) {
     const c = text.charCodeAt(i);
     if (c === 34 /* " */) {
       for (i++; i < text.length && text.charCodeAt(i) !== 34; i++) if (text.charCodeAt(i) === 92 /* \ */) i++;
@@ -117,7 +123,8 @@ export function intField(o: JsonObject, key: string, path: string, min: number, 
   if (v === undefined) return 0;
   const text = typeof v === 'string' ? v : bigIntegerText(v);
   const n = text !== undefined && INTEGER.test(text) ? Number(text) : v;
-  if (typeof n !== 'number' || !Number.isInteger(n) || n < min || n > max) fail(`${path}.${key}`, `an integer in [${min}, ${max}]`, v);
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < min || n > max)
+    fail(`${path}.${key}`, `an integer in [${min}, ${max}]`, v);
   return n;
 }
 
@@ -194,7 +201,8 @@ const HEX = /^(?:[0-9a-fA-F]{2})*$/;
 export function idField(o: JsonObject, key: string, path: string, size: number): Uint8Array {
   const v = field(o, key);
   if (v === undefined || v === '') return EMPTY_BYTES;
-  if (typeof v !== 'string' || v.length !== size * 2 || !HEX.test(v)) fail(`${path}.${key}`, `${size * 2} hex digits`, v);
+  if (typeof v !== 'string' || v.length !== size * 2 || !HEX.test(v))
+    fail(`${path}.${key}`, `${size * 2} hex digits`, v);
   return new Uint8Array(Buffer.from(v, 'hex'));
 }
 

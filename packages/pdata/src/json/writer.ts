@@ -12,7 +12,10 @@ const MIN_SIZE = 64 * 1024;
 let lastSize = MIN_SIZE;
 const HEX_DIGITS = '0123456789abcdef';
 /** the two hex digit character codes of each byte value, high digit first */
-const HEX_PAIRS = Uint16Array.from({ length: 256 }, (_, b) => (HEX_DIGITS.charCodeAt(b >> 4) << 8) | HEX_DIGITS.charCodeAt(b & 15));
+const HEX_PAIRS = Uint16Array.from(
+  { length: 256 },
+  (_, b) => (HEX_DIGITS.charCodeAt(b >> 4) << 8) | HEX_DIGITS.charCodeAt(b & 15),
+);
 
 export type WriteValue<T> = (w: JsonWriter, value: T) => void;
 
@@ -45,7 +48,8 @@ export class JsonWriter {
 
   /** Leaves the writer's memory in the EncodeBuffer it came from, for the next document. */
   private lend(): void {
-    if (this.reused) this.reused.bytes = new Uint8Array(this.buf.buffer as ArrayBuffer, this.buf.byteOffset, this.buf.length);
+    if (this.reused)
+      this.reused.bytes = new Uint8Array(this.buf.buffer as ArrayBuffer, this.buf.byteOffset, this.buf.length);
   }
 
   get length(): number {

@@ -28,10 +28,16 @@ export function decodeAnyValue(r: ProtoReader, end: number, into: AnyValue = EMP
         value = { doubleValue: r.double() };
         break;
       case 42:
-        value = { arrayValue: { values: decodeArrayValue(r, r.len(), 'arrayValue' in value ? value.arrayValue.values : []) } };
+        value = {
+          arrayValue: { values: decodeArrayValue(r, r.len(), 'arrayValue' in value ? value.arrayValue.values : []) },
+        };
         break;
       case 50:
-        value = { kvlistValue: { values: decodeKeyValueList(r, r.len(), 'kvlistValue' in value ? value.kvlistValue.values : []) } };
+        value = {
+          kvlistValue: {
+            values: decodeKeyValueList(r, r.len(), 'kvlistValue' in value ? value.kvlistValue.values : []),
+          },
+        };
         break;
       case 58:
         value = { bytesValue: r.bytes() };
@@ -146,7 +152,11 @@ export function emptyResource(): Resource {
 
 // InstrumentationScope: name 1, version 2, attributes 3, dropped_attributes_count 4; merges
 // into `into` as decodeResource does
-export function decodeScope(r: ProtoReader, end: number, into: InstrumentationScope = emptyScope()): InstrumentationScope {
+export function decodeScope(
+  r: ProtoReader,
+  end: number,
+  into: InstrumentationScope = emptyScope(),
+): InstrumentationScope {
   const { attributes } = into;
   let { name, version, droppedAttributesCount } = into;
   while (r.pos < end) {

@@ -3,7 +3,14 @@
 import type { EncodeBuffer } from '../encode-buffer.ts';
 import type { InstrumentationScope, Resource } from '../model.ts';
 import { messageName, type SignalLayout } from '../signal-layout.ts';
-import { decodeResource, decodeScope, emptyResource, emptyScope, encodeResourceField, encodeScopeField } from './common.ts';
+import {
+  decodeResource,
+  decodeScope,
+  emptyResource,
+  emptyScope,
+  encodeResourceField,
+  encodeScopeField,
+} from './common.ts';
 import { ProtoReader } from './reader.ts';
 import { ProtoWriter } from './writer.ts';
 
@@ -58,7 +65,11 @@ function decodeScopeLevel<I>(r: ProtoReader, end: number, signal: ProtoSignal<I>
 }
 
 /** Fields last-first (see ProtoWriter); into `reused`'s memory when given. */
-export function encodeEnvelope<I>(data: object, signal: ProtoSignal<I>, reused?: EncodeBuffer): Uint8Array<ArrayBuffer> {
+export function encodeEnvelope<I>(
+  data: object,
+  signal: ProtoSignal<I>,
+  reused?: EncodeBuffer,
+): Uint8Array<ArrayBuffer> {
   const { resources: resourcesKey, scopes: scopesKey, items: itemsKey } = signal.layout;
   const w = new ProtoWriter(undefined, reused);
   const resources = (data as Level)[resourcesKey] as Level[];

@@ -9,7 +9,11 @@ import { LOGS_LAYOUT } from '../signal-layout.ts';
 import { EMPTY_BYTES, type ProtoReader } from './reader.ts';
 import type { ProtoWriter } from './writer.ts';
 
-const LOG_RECORDS: ProtoSignal<LogRecord> = { layout: LOGS_LAYOUT, decodeItem: decodeLogRecord, encodeItem: encodeLogRecord };
+const LOG_RECORDS: ProtoSignal<LogRecord> = {
+  layout: LOGS_LAYOUT,
+  decodeItem: decodeLogRecord,
+  encodeItem: encodeLogRecord,
+};
 
 export function decodeLogs(bytes: Uint8Array): Logs {
   return decodeEnvelope(bytes, LOG_RECORDS) as unknown as Logs;
@@ -21,7 +25,8 @@ export function decodeLogsPassThrough(bytes: Uint8Array): Logs {
 }
 
 /** The parts joined without decoding when none has been looked at, else undefined. */
-export const concatLogsPassThrough = (parts: readonly Logs[]): Logs | undefined => concatPassThrough(LOGS_LAYOUT, decodeLogs, parts);
+export const concatLogsPassThrough = (parts: readonly Logs[]): Logs | undefined =>
+  concatPassThrough(LOGS_LAYOUT, decodeLogs, parts);
 
 /** An ExportLogsServiceRequest as protobuf (into `reused`'s memory when given: valid until its next use). */
 export function encodeLogs(logs: Logs, reused?: EncodeBuffer): Uint8Array<ArrayBuffer> {

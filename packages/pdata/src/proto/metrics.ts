@@ -32,7 +32,8 @@ export function decodeMetricsPassThrough(bytes: Uint8Array): Metrics {
 }
 
 /** The parts joined without decoding when none has been looked at, else undefined. */
-export const concatMetricsPassThrough = (parts: readonly Metrics[]): Metrics | undefined => concatPassThrough(METRICS_LAYOUT, decodeMetrics, parts);
+export const concatMetricsPassThrough = (parts: readonly Metrics[]): Metrics | undefined =>
+  concatPassThrough(METRICS_LAYOUT, decodeMetrics, parts);
 
 /** An ExportMetricsServiceRequest as protobuf (into `reused`'s memory when given: valid until its next use). */
 export function encodeMetrics(metrics: Metrics, reused?: EncodeBuffer): Uint8Array<ArrayBuffer> {
@@ -62,29 +63,69 @@ function decodeMetric(r: ProtoReader, end: number): Metric {
         unit = r.string();
         break;
       case 42:
-        data = { gauge: { dataPoints: decodePoints(r, r.len(), 'Gauge', decodeNumberPoint, data?.gauge && { points: data.gauge.dataPoints }).points } };
+        data = {
+          gauge: {
+            dataPoints: decodePoints(
+              r,
+              r.len(),
+              'Gauge',
+              decodeNumberPoint,
+              data?.gauge && { points: data.gauge.dataPoints },
+            ).points,
+          },
+        };
         break;
       case 58: {
-        const { points, temporality, monotonic } = decodePoints(r, r.len(), 'Sum', decodeNumberPoint, data?.sum && {
-          points: data.sum.dataPoints, temporality: data.sum.aggregationTemporality, monotonic: data.sum.isMonotonic,
-        });
+        const { points, temporality, monotonic } = decodePoints(
+          r,
+          r.len(),
+          'Sum',
+          decodeNumberPoint,
+          data?.sum && {
+            points: data.sum.dataPoints,
+            temporality: data.sum.aggregationTemporality,
+            monotonic: data.sum.isMonotonic,
+          },
+        );
         data = { sum: { dataPoints: points, aggregationTemporality: temporality, isMonotonic: monotonic } };
         break;
       }
       case 74: {
         const h = data?.histogram;
-        const { points, temporality } = decodePoints(r, r.len(), 'Histogram', decodeHistogramPoint, h && { points: h.dataPoints, temporality: h.aggregationTemporality });
+        const { points, temporality } = decodePoints(
+          r,
+          r.len(),
+          'Histogram',
+          decodeHistogramPoint,
+          h && { points: h.dataPoints, temporality: h.aggregationTemporality },
+        );
         data = { histogram: { dataPoints: points, aggregationTemporality: temporality } };
         break;
       }
       case 82: {
         const e = data?.exponentialHistogram;
-        const { points, temporality } = decodePoints(r, r.len(), 'ExponentialHistogram', decodeExponentialPoint, e && { points: e.dataPoints, temporality: e.aggregationTemporality });
+        const { points, temporality } = decodePoints(
+          r,
+          r.len(),
+          'ExponentialHistogram',
+          decodeExponentialPoint,
+          e && { points: e.dataPoints, temporality: e.aggregationTemporality },
+        );
         data = { exponentialHistogram: { dataPoints: points, aggregationTemporality: temporality } };
         break;
       }
       case 90:
-        data = { summary: { dataPoints: decodePoints(r, r.len(), 'Summary', decodeSummaryPoint, data?.summary && { points: data.summary.dataPoints }).points } };
+        data = {
+          summary: {
+            dataPoints: decodePoints(
+              r,
+              r.len(),
+              'Summary',
+              decodeSummaryPoint,
+              data?.summary && { points: data.summary.dataPoints },
+            ).points,
+          },
+        };
         break;
       case 98:
         metadata.push(decodeKeyValue(r, r.len()));
@@ -229,7 +270,16 @@ function decodeHistogramPoint(r: ProtoReader, end: number): HistogramDataPoint {
     }
   }
   r.expectEnd(end, 'HistogramDataPoint');
-  const point: HistogramDataPoint = { attributes, startTimeUnixNano, timeUnixNano, count, bucketCounts, explicitBounds, exemplars, flags };
+  const point: HistogramDataPoint = {
+    attributes,
+    startTimeUnixNano,
+    timeUnixNano,
+    count,
+    bucketCounts,
+    explicitBounds,
+    exemplars,
+    flags,
+  };
   if (sum !== undefined) point.sum = sum;
   if (min !== undefined) point.min = min;
   if (max !== undefined) point.max = max;

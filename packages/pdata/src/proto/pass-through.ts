@@ -23,7 +23,12 @@ interface Raw {
 const RAW = new WeakMap<object, Raw>();
 
 /** A model of `bytes` (already checked by decoding) whose resource list decodes on first access. */
-export function passThrough<T extends object>(layout: SignalLayout, decode: Decode, bytes: Uint8Array, items: number): T {
+export function passThrough<T extends object>(
+  layout: SignalLayout,
+  decode: Decode,
+  bytes: Uint8Array,
+  items: number,
+): T {
   const data = {} as T;
   const key = layout.resources;
   const settle = (value: unknown, keepBytes: boolean) => {
@@ -57,7 +62,11 @@ export const passThroughBytes = (data: object): Uint8Array | undefined => RAW.ge
 export const passThroughItems = (data: object): number | undefined => RAW.get(data)?.items;
 
 /** The parts joined at the byte level when every one is still pass-through, else undefined. */
-export function concatPassThrough<T extends object>(layout: SignalLayout, decode: Decode, parts: readonly T[]): T | undefined {
+export function concatPassThrough<T extends object>(
+  layout: SignalLayout,
+  decode: Decode,
+  parts: readonly T[],
+): T | undefined {
   const raws: Raw[] = [];
   for (const part of parts) {
     const raw = RAW.get(part);
@@ -67,9 +76,9 @@ export function concatPassThrough<T extends object>(layout: SignalLayout, decode
   if (raws.length === 1) return passThrough<T>(layout, decode, raws[0].bytes, raws[0].items);
   let length = 0;
   let items = 0;
-  for (const raw of raws) (length += raw.bytes.length), (items += raw.items);
+  for (const raw of raws) ((length += raw.bytes.length), (items += raw.items));
   const bytes = new Uint8Array(length);
   let at = 0;
-  for (const raw of raws) bytes.set(raw.bytes, at), (at += raw.bytes.length);
+  for (const raw of raws) (bytes.set(raw.bytes, at), (at += raw.bytes.length));
   return passThrough<T>(layout, decode, bytes, items);
 }

@@ -193,7 +193,8 @@ export class ProtoReader {
   id(size: 8 | 16, what: string): Uint8Array {
     const at = this.pos;
     const b = this.bytes();
-    if (b.length !== 0 && b.length !== size) throw this.error(`invalid ${what} length: ${b.length} bytes, expected ${size}`, at);
+    if (b.length !== 0 && b.length !== size)
+      throw this.error(`invalid ${what} length: ${b.length} bytes, expected ${size}`, at);
     return b;
   }
 

@@ -16,7 +16,11 @@ export function decodeExportResponse(bytes: Uint8Array): ExportResponse {
 }
 
 // a second partial_success merges into the first (scalars last-wins), as protobuf says
-function decodePartialSuccess(r: ProtoReader, end: number, into: PartialSuccess = { rejected: 0n, errorMessage: '' }): PartialSuccess {
+function decodePartialSuccess(
+  r: ProtoReader,
+  end: number,
+  into: PartialSuccess = { rejected: 0n, errorMessage: '' },
+): PartialSuccess {
   let { rejected, errorMessage } = into;
   while (r.pos < end) {
     const tag = r.uint32();

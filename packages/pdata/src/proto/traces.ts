@@ -21,7 +21,8 @@ export function decodeTracesPassThrough(bytes: Uint8Array): Traces {
 }
 
 /** The parts joined without decoding when none has been looked at, else undefined. */
-export const concatTracesPassThrough = (parts: readonly Traces[]): Traces | undefined => concatPassThrough(TRACES_LAYOUT, decodeTraces, parts);
+export const concatTracesPassThrough = (parts: readonly Traces[]): Traces | undefined =>
+  concatPassThrough(TRACES_LAYOUT, decodeTraces, parts);
 
 /** An ExportTraceServiceRequest as protobuf (into `reused`'s memory when given: valid until its next use). */
 export function encodeTraces(traces: Traces, reused?: EncodeBuffer): Uint8Array<ArrayBuffer> {

@@ -29,7 +29,11 @@ export class Utf8Reader {
     const buf = this.buf;
     // the slot comes from the length and four sampled bytes; a collision only evicts
     const slot =
-      (len * 0x9e37 + buf[start] * 0x3b + buf[end - 1] * 0x1f3 + buf[start + (len >> 1)] * 0x5d + buf[start + (len >> 2)]) &
+      (len * 0x9e37 +
+        buf[start] * 0x3b +
+        buf[end - 1] * 0x1f3 +
+        buf[start + (len >> 1)] * 0x5d +
+        buf[start + (len >> 2)]) &
       (CACHE_SIZE - 1);
     if (cachedLength[slot] === len) {
       // compared from the end: values that differ (ids, counters, paths) mostly differ there

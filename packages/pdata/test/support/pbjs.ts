@@ -22,8 +22,10 @@ export function pbjsEncode(type: protobuf.Type, model: unknown): Uint8Array {
  */
 export function normalize(value: unknown): unknown {
   if (typeof value === 'bigint') return value === 0n ? undefined : value.toString();
-  if (typeof value === 'number') return value === 0 && 1 / value > 0 ? undefined : Number.isFinite(value) ? value : String(value);
-  if (typeof value === 'string') return value === '' ? undefined : /^-?\d{10,}$/.test(value) ? BigInt(value).toString() : value;
+  if (typeof value === 'number')
+    return value === 0 && 1 / value > 0 ? undefined : Number.isFinite(value) ? value : String(value);
+  if (typeof value === 'string')
+    return value === '' ? undefined : /^-?\d{10,}$/.test(value) ? BigInt(value).toString() : value;
   if (typeof value === 'boolean') return value || undefined;
   if (value instanceof Uint8Array) return value.length === 0 ? undefined : Buffer.from(value).toString('hex');
   if (Array.isArray(value)) return value.length === 0 ? undefined : value.map((v) => normalize(v) ?? null);

@@ -52,7 +52,12 @@ export function sampleResource(): Resource {
     ],
     droppedAttributesCount: 3,
     entityRefs: [
-      { schemaUrl: 'https://opentelemetry.io/schemas/1.26.0', type: 'service', idKeys: ['service.name'], descriptionKeys: [] },
+      {
+        schemaUrl: 'https://opentelemetry.io/schemas/1.26.0',
+        type: 'service',
+        idKeys: ['service.name'],
+        descriptionKeys: [],
+      },
       { schemaUrl: '', type: 'host', idKeys: ['host.name'], descriptionKeys: ['host.arch', 'host.type'] },
     ],
   };
@@ -66,7 +71,12 @@ export function sampleTraces(): Traces {
         schemaUrl: 'https://opentelemetry.io/schemas/1.26.0',
         scopeSpans: [
           {
-            scope: { name: 'lib', version: '1.2.3', attributes: [{ key: 'a', value: { boolValue: true } }], droppedAttributesCount: 1 },
+            scope: {
+              name: 'lib',
+              version: '1.2.3',
+              attributes: [{ key: 'a', value: { boolValue: true } }],
+              droppedAttributesCount: 1,
+            },
             schemaUrl: 'https://scope/schema',
             spans: [
               {
@@ -82,13 +92,32 @@ export function sampleTraces(): Traces {
                 attributes: everyValueKind(),
                 droppedAttributesCount: 7,
                 events: [
-                  { timeUnixNano: MAX_U64, name: 'exception', attributes: [{ key: 'k', value: { stringValue: 'v' } }], droppedAttributesCount: 2 },
+                  {
+                    timeUnixNano: MAX_U64,
+                    name: 'exception',
+                    attributes: [{ key: 'k', value: { stringValue: 'v' } }],
+                    droppedAttributesCount: 2,
+                  },
                   { timeUnixNano: 0n, name: '', attributes: [], droppedAttributesCount: 0 },
                 ],
                 droppedEventsCount: 4,
                 links: [
-                  { traceId: TRACE_ID, spanId: PARENT_ID, traceState: 'k=v', attributes: [{ key: 'l', value: { intValue: 9n } }], droppedAttributesCount: 1, flags: 0xffffffff },
-                  { traceId: TRACE_ID, spanId: SPAN_ID, traceState: '', attributes: [], droppedAttributesCount: 0, flags: 0 },
+                  {
+                    traceId: TRACE_ID,
+                    spanId: PARENT_ID,
+                    traceState: 'k=v',
+                    attributes: [{ key: 'l', value: { intValue: 9n } }],
+                    droppedAttributesCount: 1,
+                    flags: 0xffffffff,
+                  },
+                  {
+                    traceId: TRACE_ID,
+                    spanId: SPAN_ID,
+                    traceState: '',
+                    attributes: [],
+                    droppedAttributesCount: 0,
+                    flags: 0,
+                  },
                 ],
                 droppedLinksCount: 5,
                 status: { message: 'boom', code: 2 },
@@ -154,11 +183,25 @@ export function sampleMetrics(): Metrics {
                 unit: '1',
                 gauge: {
                   dataPoints: [
-                    { attributes: everyValueKind(), startTimeUnixNano: t0, timeUnixNano: MAX_U64, asDouble: NaN, exemplars, flags: 1 },
+                    {
+                      attributes: everyValueKind(),
+                      startTimeUnixNano: t0,
+                      timeUnixNano: MAX_U64,
+                      asDouble: NaN,
+                      exemplars,
+                      flags: 1,
+                    },
                     { attributes: [], startTimeUnixNano: 0n, timeUnixNano: 1n, asInt: 0n, exemplars: [], flags: 0 },
                     { attributes: [], startTimeUnixNano: 0n, timeUnixNano: 2n, asInt: -7n, exemplars: [], flags: 0 },
                     { attributes: [], startTimeUnixNano: 0n, timeUnixNano: 3n, asDouble: 0, exemplars: [], flags: 0 },
-                    { attributes: [], startTimeUnixNano: 0n, timeUnixNano: 4n, asDouble: -Infinity, exemplars: [], flags: 0 },
+                    {
+                      attributes: [],
+                      startTimeUnixNano: 0n,
+                      timeUnixNano: 4n,
+                      asDouble: -Infinity,
+                      exemplars: [],
+                      flags: 0,
+                    },
                     { attributes: [], startTimeUnixNano: 0n, timeUnixNano: 5n, exemplars: [], flags: 0 },
                   ],
                 },
@@ -169,7 +212,16 @@ export function sampleMetrics(): Metrics {
                 description: '',
                 unit: '',
                 sum: {
-                  dataPoints: [{ attributes: attrs, startTimeUnixNano: t0, timeUnixNano: t0 + 1n, asInt: MAX_I64, exemplars: [], flags: 0 }],
+                  dataPoints: [
+                    {
+                      attributes: attrs,
+                      startTimeUnixNano: t0,
+                      timeUnixNano: t0 + 1n,
+                      asInt: MAX_I64,
+                      exemplars: [],
+                      flags: 0,
+                    },
+                  ],
                   aggregationTemporality: 2,
                   isMonotonic: true,
                 },
@@ -202,7 +254,16 @@ export function sampleMetrics(): Metrics {
                       min: -1.5,
                       max: 0,
                     },
-                    { attributes: [], startTimeUnixNano: 0n, timeUnixNano: 0n, count: 0n, bucketCounts: [], explicitBounds: [], exemplars: [], flags: 1 },
+                    {
+                      attributes: [],
+                      startTimeUnixNano: 0n,
+                      timeUnixNano: 0n,
+                      count: 0n,
+                      bucketCounts: [],
+                      explicitBounds: [],
+                      exemplars: [],
+                      flags: 1,
+                    },
                   ],
                 },
                 metadata: [],
@@ -304,7 +365,12 @@ export function sampleLogs(): Logs {
           {
             scope: { name: 'logger', version: '', attributes: [], droppedAttributesCount: 0 },
             schemaUrl: '',
-            logRecords: [record, bare, { ...bare, body: { stringValue: '' }, severityNumber: 24 }, { ...bare, body: { intValue: -1n } }],
+            logRecords: [
+              record,
+              bare,
+              { ...bare, body: { stringValue: '' }, severityNumber: 24 },
+              { ...bare, body: { intValue: -1n } },
+            ],
           },
         ],
       },

@@ -2,7 +2,12 @@
 import { context, trace, TraceFlags } from '@opentelemetry/api';
 import { SeverityNumber } from '@opentelemetry/api-logs';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { InMemoryLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor, type ReadableLogRecord } from '@opentelemetry/sdk-logs';
+import {
+  InMemoryLogRecordExporter,
+  LoggerProvider,
+  SimpleLogRecordProcessor,
+  type ReadableLogRecord,
+} from '@opentelemetry/sdk-logs';
 
 export async function sdkLogRecords(): Promise<ReadableLogRecord[]> {
   const exporter = new InMemoryLogRecordExporter();
@@ -11,7 +16,11 @@ export async function sdkLogRecords(): Promise<ReadableLogRecord[]> {
     processors: [new SimpleLogRecordProcessor({ exporter })],
   });
   const logger = provider.getLogger('cross-check', '3.0', { schemaUrl: 'https://opentelemetry.io/schemas/1.30.0' });
-  const spanContext = { traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b7169203331', traceFlags: TraceFlags.SAMPLED };
+  const spanContext = {
+    traceId: '0af7651916cd43dd8448eb211c80319c',
+    spanId: 'b7ad6b7169203331',
+    traceFlags: TraceFlags.SAMPLED,
+  };
   logger.emit({
     timestamp: [1_700_000_000, 5],
     observedTimestamp: [1_700_000_001, 999_999_999],

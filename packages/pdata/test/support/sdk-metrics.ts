@@ -23,7 +23,10 @@ export async function sdkMetrics(): Promise<ResourceMetrics> {
   inflight.add(-10);
   const doubles = meter.createCounter('bytes.ratio');
   doubles.add(0.125);
-  const latency = meter.createHistogram('latency', { unit: 'ms', advice: { explicitBucketBoundaries: [0, 5, 10, 100] } });
+  const latency = meter.createHistogram('latency', {
+    unit: 'ms',
+    advice: { explicitBucketBoundaries: [0, 5, 10, 100] },
+  });
   for (const v of [1, 2, 7, 50, 500, -3]) latency.record(v, { route: '/a' });
   const exp = meter.createHistogram('latency.exp', { unit: 's' });
   for (const v of [0, 0.001, 0.5, 2, 2, 1000, -4]) exp.record(v);

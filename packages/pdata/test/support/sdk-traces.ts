@@ -17,7 +17,14 @@ export async function sdkSpans(): Promise<ReadableSpan[]> {
   const parent = tracer.startSpan('parent', {
     kind: SpanKind.SERVER,
     startTime: start,
-    attributes: { 'http.method': 'GET', 'http.status_code': 200, ratio: 0.25, ok: true, tags: ['a', 'b'], codes: [1, -2, 3] },
+    attributes: {
+      'http.method': 'GET',
+      'http.status_code': 200,
+      ratio: 0.25,
+      ok: true,
+      tags: ['a', 'b'],
+      codes: [1, -2, 3],
+    },
     links: [
       {
         context: {
@@ -34,7 +41,11 @@ export async function sdkSpans(): Promise<ReadableSpan[]> {
   parent.addEvent('started', { step: 1 }, [1_700_000_000, 500_000_000]);
   parent.addEvent('bare', undefined, [1_700_000_001, 0]);
   parent.setStatus({ code: SpanStatusCode.ERROR, message: 'it failed' });
-  const child = tracer.startSpan('child', { kind: SpanKind.CLIENT, startTime: [1_700_000_000, 600_000_000] }, trace.setSpan(context.active(), parent));
+  const child = tracer.startSpan(
+    'child',
+    { kind: SpanKind.CLIENT, startTime: [1_700_000_000, 600_000_000] },
+    trace.setSpan(context.active(), parent),
+  );
   child.setAttribute('db.statement', 'SELECT 1 -- grüße');
   child.end([1_700_000_000, 700_000_001]);
   parent.end([1_700_000_002, 999_999_999]);
@@ -45,4 +56,3 @@ export async function sdkSpans(): Promise<ReadableSpan[]> {
   await provider.shutdown();
   return spans;
 }
-

@@ -21,7 +21,11 @@ export function resourceKey(r: L7Record): string {
  * and log records: `newGroup` makes a process's group, `add` puts a record in it. The process
  * is worked out once per connection, as a batch interleaves the records of many.
  */
-export function byProcess<G>(records: L7Record[], newGroup: (r: L7Record) => G, add: (group: G, r: L7Record) => void): G[] {
+export function byProcess<G>(
+  records: L7Record[],
+  newGroup: (r: L7Record) => G,
+  add: (group: G, r: L7Record) => void,
+): G[] {
   const byKey = new Map<string, G>();
   const byConnection = new Map<ConnectionInfo, G>();
   for (const r of records) {
@@ -107,8 +111,17 @@ export function spanName(r: L7Record): string {
     const method = text(r, 'rpc.method');
     return (service && method ? pairName(service, '/', method) : service || method) || r.protocol;
   }
-  if (DATABASE.has(r.protocol)) return joined(text(r, 'db.operation.name') ?? m.request_type, text(r, 'db.collection.name') ?? text(r, 'db.namespace')) ?? r.protocol;
-  if (MESSAGING.has(r.protocol)) return joined(text(r, 'messaging.operation.name') ?? m.request_type, text(r, 'messaging.destination.name')) ?? r.protocol;
+  if (DATABASE.has(r.protocol))
+    return (
+      joined(
+        text(r, 'db.operation.name') ?? m.request_type,
+        text(r, 'db.collection.name') ?? text(r, 'db.namespace'),
+      ) ?? r.protocol
+    );
+  if (MESSAGING.has(r.protocol))
+    return (
+      joined(text(r, 'messaging.operation.name') ?? m.request_type, text(r, 'messaging.destination.name')) ?? r.protocol
+    );
   if (r.protocol === 'DNS') return joined(m.request_type, m.request_domain ?? text(r, 'dns.question.name')) ?? 'DNS';
   return joined(m.request_type, m.endpoint) ?? r.protocol;
 }
@@ -127,7 +140,11 @@ export function errorType(r: L7Record): string | undefined {
   if (r.unanswered) return 'timeout';
   const m = r.response;
   if (!m) return undefined;
-  if (m.response_status === 'server_error' || m.response_status === 'error' || (m.response_status === 'client_error' && !isServer(r)))
+  if (
+    m.response_status === 'server_error' ||
+    m.response_status === 'error' ||
+    (m.response_status === 'client_error' && !isServer(r))
+  )
     return m.response_code !== undefined ? String(m.response_code) : m.response_exception || m.response_status;
   return undefined;
 }
@@ -160,8 +177,12 @@ export function spanAttributes(r: L7Record): KeyValue[] {
   const request = r.request?.attributes;
   const response = r.response?.attributes;
   const out: KeyValue[] = [];
-  if (request !== undefined) for (const key in request) out.push(sharedAttr(key, response !== undefined && key in response ? response[key] : request[key]));
-  if (response !== undefined) for (const key in response) if (request === undefined || !(key in request)) out.push(sharedAttr(key, response[key]));
+  if (request !== undefined)
+    for (const key in request)
+      out.push(sharedAttr(key, response !== undefined && key in response ? response[key] : request[key]));
+  if (response !== undefined)
+    for (const key in response)
+      if (request === undefined || !(key in request)) out.push(sharedAttr(key, response[key]));
   const server = isServer(r);
   put(out, r, 'network.transport', r.conn.l4, false);
   put(out, r, 'network.peer.address', r.conn.remoteAddr, false);

@@ -1,12 +1,27 @@
 // Request logs: one record per request/response pair, carrying the fields of DeepFlow's
 // flow_log.l7_flow_log under their column names (what the ClickHouse request-log table
 // stores), beside the semantic-convention attributes the spans have.
-import { newLogRecord, newResource, newScope, sharedAttr, type KeyValue, type Logs, type ResourceLogs } from '@flowtel/pdata';
+import {
+  newLogRecord,
+  newResource,
+  newScope,
+  sharedAttr,
+  type KeyValue,
+  type Logs,
+  type ResourceLogs,
+} from '@flowtel/pdata';
 import { clientSide, isServer, serverSide, type L7Record } from '../record.ts';
 import { SCOPE_NAME, SCOPE_VERSION, byProcess, resourceAttributes, spanAttributes, spanName } from './describe.ts';
 
 /** DeepFlow's response_status codes (a protocol's generic error counts as the server's). */
-const RESPONSE_STATUS: Record<string, number> = { ok: 0, timeout: 2, server_error: 3, error: 3, client_error: 4, unknown: 5 };
+const RESPONSE_STATUS: Record<string, number> = {
+  ok: 0,
+  timeout: 2,
+  server_error: 3,
+  error: 3,
+  client_error: 4,
+  unknown: 5,
+};
 /** DeepFlow's tap_side: the client process or the server process. */
 const TAP_SIDE = { client: 'c-p', server: 's-p' } as const;
 
@@ -21,7 +36,7 @@ function l7FlowLogFields(r: L7Record, out: KeyValue[]): KeyValue[] {
   const res = r.response;
   const client = clientSide(r);
   const server = serverSide(r);
-  const status = r.unanswered ? 'timeout' : res?.response_status ?? (res ? 'ok' : 'unknown');
+  const status = r.unanswered ? 'timeout' : (res?.response_status ?? (res ? 'ok' : 'unknown'));
   const serverSideProcess = isServer(r);
   field(out, 'l7_protocol_str', r.protocol);
   field(out, 'request_type', req?.request_type ?? res?.request_type);

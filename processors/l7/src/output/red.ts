@@ -1,7 +1,16 @@
 // RED metrics from request logs: a duration histogram per service, operation and outcome,
 // named as the semantic conventions name them (http.server.request.duration, ...), and a
 // request counter by response status. Cumulative, so a restart shows as a reset.
-import { AggregationTemporality, attr, newResource, newScope, type KeyValue, type Metric, type Metrics, type ResourceMetrics } from '@flowtel/pdata';
+import {
+  AggregationTemporality,
+  attr,
+  newResource,
+  newScope,
+  type KeyValue,
+  type Metric,
+  type Metrics,
+  type ResourceMetrics,
+} from '@flowtel/pdata';
 import type { AttributeValue } from '../message.ts';
 import { isServer, type L7Record } from '../record.ts';
 import { SCOPE_NAME, SCOPE_VERSION, errorType, resourceAttributes, resourceKey, spanName } from './describe.ts';
@@ -16,10 +25,26 @@ interface Family {
 }
 
 const FAMILIES: Record<string, Family> = {
-  http: { server: 'http.server.request.duration', client: 'http.client.request.duration', keys: ['http.request.method', 'http.response.status_code', 'http.route', 'network.protocol.version'] },
-  rpc: { server: 'rpc.server.call.duration', client: 'rpc.client.call.duration', keys: ['rpc.system', 'rpc.service', 'rpc.method', 'rpc.grpc.status_code'] },
-  db: { server: 'db.server.operation.duration', client: 'db.client.operation.duration', keys: ['db.system.name', 'db.operation.name', 'db.namespace', 'db.collection.name'] },
-  messaging: { server: 'messaging.process.duration', client: 'messaging.client.operation.duration', keys: ['messaging.system', 'messaging.operation.type', 'messaging.destination.name'] },
+  http: {
+    server: 'http.server.request.duration',
+    client: 'http.client.request.duration',
+    keys: ['http.request.method', 'http.response.status_code', 'http.route', 'network.protocol.version'],
+  },
+  rpc: {
+    server: 'rpc.server.call.duration',
+    client: 'rpc.client.call.duration',
+    keys: ['rpc.system', 'rpc.service', 'rpc.method', 'rpc.grpc.status_code'],
+  },
+  db: {
+    server: 'db.server.operation.duration',
+    client: 'db.client.operation.duration',
+    keys: ['db.system.name', 'db.operation.name', 'db.namespace', 'db.collection.name'],
+  },
+  messaging: {
+    server: 'messaging.process.duration',
+    client: 'messaging.client.operation.duration',
+    keys: ['messaging.system', 'messaging.operation.type', 'messaging.destination.name'],
+  },
   dns: { server: 'dns.server.request.duration', client: 'dns.lookup.duration', keys: [] },
   other: { server: 'flowtel.l7.server.duration', client: 'flowtel.l7.client.duration', keys: [] },
 };
@@ -107,7 +132,17 @@ export class RedAggregator {
         return;
       }
       this.cells++;
-      cells.set(hk, (h = { attributes: histogramAttrs, count: 0n, sum: 0, min: Infinity, max: -Infinity, buckets: new Array(DURATION_BUCKETS.length + 1).fill(0n) }));
+      cells.set(
+        hk,
+        (h = {
+          attributes: histogramAttrs,
+          count: 0n,
+          sum: 0,
+          min: Infinity,
+          max: -Infinity,
+          buckets: new Array(DURATION_BUCKETS.length + 1).fill(0n),
+        }),
+      );
     }
     const seconds = Number(r.endNs - r.startNs) / 1e9;
     h.count++;
@@ -122,7 +157,7 @@ export class RedAggregator {
       attr('flowtel.l7.protocol', r.protocol),
       attr('flowtel.l7.endpoint', spanName(r)),
       attr('flowtel.l7.side', r.conn.role),
-      attr('flowtel.l7.response_status', r.unanswered ? 'timeout' : r.response?.response_status ?? 'unknown'),
+      attr('flowtel.l7.response_status', r.unanswered ? 'timeout' : (r.response?.response_status ?? 'unknown')),
     ];
     const ck = cellKey(counterAttrs);
     let c = s.requests.get(ck);
@@ -182,7 +217,11 @@ export class RedAggregator {
           })),
         },
       });
-      resourceMetrics.push({ resource: newResource(s.resource), schemaUrl: '', scopeMetrics: [{ scope: newScope(SCOPE_NAME, SCOPE_VERSION), schemaUrl: '', metrics }] });
+      resourceMetrics.push({
+        resource: newResource(s.resource),
+        schemaUrl: '',
+        scopeMetrics: [{ scope: newScope(SCOPE_NAME, SCOPE_VERSION), schemaUrl: '', metrics }],
+      });
     }
     return { resourceMetrics };
   }

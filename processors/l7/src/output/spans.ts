@@ -1,6 +1,15 @@
 import { NO_EVENTS, NO_LINKS, newResource, newScope, type ResourceSpans, type Traces } from '@flowtel/pdata';
 import type { L7Record } from '../record.ts';
-import { SCOPE_NAME, SCOPE_VERSION, byProcess, resourceAttributes, spanAttributes, spanKind, spanName, spanStatus } from './describe.ts';
+import {
+  SCOPE_NAME,
+  SCOPE_VERSION,
+  byProcess,
+  resourceAttributes,
+  spanAttributes,
+  spanKind,
+  spanName,
+  spanStatus,
+} from './describe.ts';
 
 /** One span per record, grouped by the process that made or served the call. */
 export function recordsToTraces(records: L7Record[]): Traces {

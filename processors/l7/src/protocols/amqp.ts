@@ -16,22 +16,90 @@ const FRAME_END = 0xce;
 const MAX_READ = 64 * 1024;
 const MAX_CHANNELS = 4096;
 
-const CLASSES: Record<number, string> = { 10: 'Connection', 20: 'Channel', 40: 'Exchange', 50: 'Queue', 60: 'Basic', 85: 'Confirm', 90: 'Tx' };
+const CLASSES: Record<number, string> = {
+  10: 'Connection',
+  20: 'Channel',
+  40: 'Exchange',
+  50: 'Queue',
+  60: 'Basic',
+  85: 'Confirm',
+  90: 'Tx',
+};
 const METHODS: Record<number, Record<number, string>> = {
-  10: { 10: 'Start', 11: 'StartOk', 20: 'Secure', 21: 'SecureOk', 30: 'Tune', 31: 'TuneOk', 40: 'Open', 41: 'OpenOk', 50: 'Close', 51: 'CloseOk', 60: 'Blocked', 61: 'Unblocked' },
+  10: {
+    10: 'Start',
+    11: 'StartOk',
+    20: 'Secure',
+    21: 'SecureOk',
+    30: 'Tune',
+    31: 'TuneOk',
+    40: 'Open',
+    41: 'OpenOk',
+    50: 'Close',
+    51: 'CloseOk',
+    60: 'Blocked',
+    61: 'Unblocked',
+  },
   20: { 10: 'Open', 11: 'OpenOk', 20: 'Flow', 21: 'FlowOk', 40: 'Close', 41: 'CloseOk' },
-  40: { 10: 'Declare', 11: 'DeclareOk', 20: 'Delete', 21: 'DeleteOk', 30: 'Bind', 31: 'BindOk', 40: 'Unbind', 51: 'UnbindOk' },
-  50: { 10: 'Declare', 11: 'DeclareOk', 20: 'Bind', 21: 'BindOk', 30: 'Purge', 31: 'PurgeOk', 40: 'Delete', 41: 'DeleteOk', 50: 'Unbind', 51: 'UnbindOk' },
+  40: {
+    10: 'Declare',
+    11: 'DeclareOk',
+    20: 'Delete',
+    21: 'DeleteOk',
+    30: 'Bind',
+    31: 'BindOk',
+    40: 'Unbind',
+    51: 'UnbindOk',
+  },
+  50: {
+    10: 'Declare',
+    11: 'DeclareOk',
+    20: 'Bind',
+    21: 'BindOk',
+    30: 'Purge',
+    31: 'PurgeOk',
+    40: 'Delete',
+    41: 'DeleteOk',
+    50: 'Unbind',
+    51: 'UnbindOk',
+  },
   60: {
-    10: 'Qos', 11: 'QosOk', 20: 'Consume', 21: 'ConsumeOk', 30: 'Cancel', 31: 'CancelOk', 40: 'Publish', 50: 'Return', 60: 'Deliver',
-    70: 'Get', 71: 'GetOk', 72: 'GetEmpty', 80: 'Ack', 90: 'Reject', 100: 'RecoverAsync', 110: 'Recover', 111: 'RecoverOk', 120: 'Nack',
+    10: 'Qos',
+    11: 'QosOk',
+    20: 'Consume',
+    21: 'ConsumeOk',
+    30: 'Cancel',
+    31: 'CancelOk',
+    40: 'Publish',
+    50: 'Return',
+    60: 'Deliver',
+    70: 'Get',
+    71: 'GetOk',
+    72: 'GetEmpty',
+    80: 'Ack',
+    90: 'Reject',
+    100: 'RecoverAsync',
+    110: 'Recover',
+    111: 'RecoverOk',
+    120: 'Nack',
   },
   85: { 10: 'Select', 11: 'SelectOk' },
   90: { 10: 'Select', 11: 'SelectOk', 20: 'Commit', 21: 'CommitOk', 30: 'Rollback', 31: 'RollbackOk' },
 };
 /** Methods that answer a synchronous request. */
-const isAnswer = (classId: number, methodId: number) => METHODS[classId]?.[methodId]?.endsWith('Ok') || (classId === 60 && methodId === 72);
-const ASYNC = new Set(['Basic.Publish', 'Basic.Return', 'Basic.Deliver', 'Basic.Ack', 'Basic.Reject', 'Basic.RecoverAsync', 'Basic.Nack', 'Connection.Blocked', 'Connection.Unblocked']);
+const isAnswer = (classId: number, methodId: number) =>
+  METHODS[classId]?.[methodId]?.endsWith('Ok') || (classId === 60 && methodId === 72);
+const ASYNC = new Set([
+  'Basic.Publish',
+  'Basic.Return',
+  'Basic.Deliver',
+  'Basic.Ack',
+  'Basic.Reject',
+  'Basic.RecoverAsync',
+  'Basic.Nack',
+  'Connection.Blocked',
+  'Connection.Unblocked',
+]);
 const SERVER_REPLY_CODES = new Set([320, 506, 540, 541]);
 
 export interface AmqpState {
@@ -48,7 +116,11 @@ function shortString(r: ByteReader): string {
 }
 
 /** Queue, exchange and routing key where the method names them; DeepFlow's endpoint from them. */
-function target(classId: number, methodId: number, r: ByteReader): { queue?: string; exchange?: string; routingKey?: string } {
+function target(
+  classId: number,
+  methodId: number,
+  r: ByteReader,
+): { queue?: string; exchange?: string; routingKey?: string } {
   if (classId === 50) {
     if (methodId === 11) return { queue: shortString(r) };
     if ([10, 20, 30, 40, 50].includes(methodId)) {
@@ -123,7 +195,14 @@ function readMethod(state: AmqpState, direction: Direction, channel: number, r: 
       // itself a request the other side confirms with CloseOk.
       state.pending.set(channel, direction);
       return [
-        { ...message, kind: 'response', pair_key: String(channel), response_code: code, response_status: replyStatus(code), response_exception: text },
+        {
+          ...message,
+          kind: 'response',
+          pair_key: String(channel),
+          response_code: code,
+          response_status: replyStatus(code),
+          response_exception: text,
+        },
         { ...message, attributes: { ...attributes }, pair_key: String(channel) },
       ];
     }
@@ -164,14 +243,25 @@ export const amqp: ProtocolParser<AmqpState> = {
   l4: 'tcp',
   defaultPorts: [5672, 5671],
   infer(payload, direction) {
-    if (direction === 'toServer' && startsWithAscii(payload, 'AMQP') && payload.length === 8) return payload[4] === 0 && payload[5] === 0 && payload[6] === 9;
+    if (direction === 'toServer' && startsWithAscii(payload, 'AMQP') && payload.length === 8)
+      return payload[4] === 0 && payload[5] === 0 && payload[6] === 9;
     // A method frame: known class and method, the frame-end octet where the length says.
     if (payload.length < 12 || payload[0] !== FRAME_METHOD) return false;
     const length = u32be(payload, 3);
-    return 8 + length <= payload.length && payload[7 + length] === FRAME_END && METHODS[u16be(payload, 7)]?.[u16be(payload, 9)] !== undefined;
+    return (
+      8 + length <= payload.length &&
+      payload[7 + length] === FRAME_END &&
+      METHODS[u16be(payload, 7)]?.[u16be(payload, 9)] !== undefined
+    );
   },
   createState(options) {
-    return { options: parseOptions(options), buffers: duplexBuffers(), headerSeen: false, vhost: undefined, pending: new Map() };
+    return {
+      options: parseOptions(options),
+      buffers: duplexBuffers(),
+      headerSeen: false,
+      vhost: undefined,
+      pending: new Map(),
+    };
   },
   gap(state, direction, bytes) {
     return gapOf(state.buffers[direction].gap(bytes));

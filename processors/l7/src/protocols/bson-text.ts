@@ -102,7 +102,12 @@ function value(r: ByteReader, type: number, depth: number, options: BsonTextOpti
 }
 
 /** Renders the document at the reader's position and moves past it. */
-export function documentText(r: ByteReader, depth = 0, asArray = false, options: BsonTextOptions = { hideBinary: false }): string {
+export function documentText(
+  r: ByteReader,
+  depth = 0,
+  asArray = false,
+  options: BsonTextOptions = { hideBinary: false },
+): string {
   if (depth > MAX_DEPTH) throw new Error('BSON nesting too deep');
   const start = r.pos;
   const length = i32le(r);

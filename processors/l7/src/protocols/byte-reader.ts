@@ -17,7 +17,8 @@ export class ByteReader {
   }
 
   private need(n: number): void {
-    if (n < 0 || this.pos + n > this.end) throw new OutOfBounds(`need ${n} bytes at ${this.pos}, have ${this.end - this.pos}`);
+    if (n < 0 || this.pos + n > this.end)
+      throw new OutOfBounds(`need ${n} bytes at ${this.pos}, have ${this.end - this.pos}`);
   }
 
   u8(): number {

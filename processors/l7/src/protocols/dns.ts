@@ -4,16 +4,45 @@
 import { u16be, u32be } from '../bytes.ts';
 import { MORE, guarded, readFrames, type FrameStep } from '../frame-loop.ts';
 import type { L7Message, ResponseStatus } from '../message.ts';
-import { failure, gapOf, parseOptions, type Direction, type ParseOptions, type ParseResult, type ProtocolParser } from '../parser.ts';
+import {
+  failure,
+  gapOf,
+  parseOptions,
+  type Direction,
+  type ParseOptions,
+  type ParseResult,
+  type ProtocolParser,
+} from '../parser.ts';
 import { duplexBuffers, type DuplexBuffers } from '../stream-buffer.ts';
 
 const HEADER = 12;
 const MAX_NAME_JUMPS = 32;
 
 const TYPES: Record<number, string> = {
-  1: 'A', 2: 'NS', 5: 'CNAME', 6: 'SOA', 12: 'PTR', 13: 'HINFO', 15: 'MX', 16: 'TXT', 28: 'AAAA', 33: 'SRV',
-  35: 'NAPTR', 39: 'DNAME', 41: 'OPT', 43: 'DS', 46: 'RRSIG', 47: 'NSEC', 48: 'DNSKEY', 52: 'TLSA', 64: 'SVCB',
-  65: 'HTTPS', 99: 'SPF', 252: 'AXFR', 255: 'ANY', 257: 'CAA',
+  1: 'A',
+  2: 'NS',
+  5: 'CNAME',
+  6: 'SOA',
+  12: 'PTR',
+  13: 'HINFO',
+  15: 'MX',
+  16: 'TXT',
+  28: 'AAAA',
+  33: 'SRV',
+  35: 'NAPTR',
+  39: 'DNAME',
+  41: 'OPT',
+  43: 'DS',
+  46: 'RRSIG',
+  47: 'NSEC',
+  48: 'DNSKEY',
+  52: 'TLSA',
+  64: 'SVCB',
+  65: 'HTTPS',
+  99: 'SPF',
+  252: 'AXFR',
+  255: 'ANY',
+  257: 'CAA',
 };
 const OPCODES = ['StandardQuery', 'InverseQuery', 'Status', 'Unassigned', 'Notify', 'Update', 'DSO'];
 const RCODE_FORMERR = 1;
@@ -30,7 +59,7 @@ function readName(msg: Uint8Array, start: number): { name: string; next: number 
   const labels: string[] = [];
   let offset = start;
   let next = -1;
-  for (let jumps = 0; ; ) {
+  for (let jumps = 0; ;) {
     if (offset >= msg.length) throw new Error('name runs past the message');
     const len = msg[offset];
     if (len === 0) {
@@ -74,7 +103,8 @@ function readAnswers(msg: Uint8Array, offset: number, count: number): string {
     if (rdata + rdLength > msg.length) break;
     const typeName = TYPES[type] ?? String(type);
     if (type === 1 || type === 28) parts.push(`${typeName}=${formatAddress(msg, rdata, rdLength)} TTL=${ttl}`);
-    else if (type === 2 || type === 5 || type === 12 || type === 6) parts.push(`${typeName}=${readName(msg, rdata).name} TTL=${ttl}`);
+    else if (type === 2 || type === 5 || type === 12 || type === 6)
+      parts.push(`${typeName}=${readName(msg, rdata).name} TTL=${ttl}`);
     else parts.push(typeName);
     at = rdata + rdLength;
   }
@@ -130,7 +160,8 @@ export function parseDnsMessage(msg: Uint8Array): L7Message {
     message.response_status = statusOf(rcode, name);
     const result = readAnswers(msg, offset, anCount + nsCount);
     if (result) message.response_result = result;
-    if (message.response_status !== 'ok') message.response_exception = rcode === RCODE_NXDOMAIN ? 'NXDomain' : `RCODE ${rcode}`;
+    if (message.response_status !== 'ok')
+      message.response_exception = rcode === RCODE_NXDOMAIN ? 'NXDomain' : `RCODE ${rcode}`;
   }
   return message;
 }

@@ -20,11 +20,24 @@ const FASTJSON = 6;
 const KRYO = 8;
 const MAX_READ = 64 * 1024;
 const STATUS_NAMES: Record<number, string> = {
-  20: 'OK', 30: 'CLIENT_TIMEOUT', 31: 'SERVER_TIMEOUT', 40: 'BAD_REQUEST', 50: 'BAD_RESPONSE', 60: 'SERVICE_NOT_FOUND',
-  70: 'SERVICE_ERROR', 80: 'SERVER_ERROR', 90: 'CLIENT_ERROR', 100: 'SERVER_THREADPOOL_EXHAUSTED_ERROR',
+  20: 'OK',
+  30: 'CLIENT_TIMEOUT',
+  31: 'SERVER_TIMEOUT',
+  40: 'BAD_REQUEST',
+  50: 'BAD_RESPONSE',
+  60: 'SERVICE_NOT_FOUND',
+  70: 'SERVICE_ERROR',
+  80: 'SERVER_ERROR',
+  90: 'CLIENT_ERROR',
+  100: 'SERVER_THREADPOOL_EXHAUSTED_ERROR',
 };
 const CLIENT_STATUSES = new Set([30, 40, 90]);
-const TRACE_KEYS: Array<[string, keyof TraceContextHeaders]> = [['traceparent', 'traceparent'], ['sw8', 'sw8'], ['uber-trace-id', 'uber_trace_id'], ['b3', 'b3']];
+const TRACE_KEYS: Array<[string, keyof TraceContextHeaders]> = [
+  ['traceparent', 'traceparent'],
+  ['sw8', 'sw8'],
+  ['uber-trace-id', 'uber_trace_id'],
+  ['b3', 'b3'],
+];
 
 export interface DubboState {
   options: ParseOptions;
@@ -62,7 +75,7 @@ function kryoString(r: ByteReader): string | undefined {
   if (first === 0x81) return '';
   if (first & 0x80) throw new Error('Kryo UTF-8 strings are not read');
   let out = String.fromCharCode(first);
-  for (let c = first; (c & 0x80) === 0; ) {
+  for (let c = first; (c & 0x80) === 0;) {
     c = r.u8();
     out += String.fromCharCode(c & 0x7f);
   }
@@ -101,7 +114,14 @@ function statusOf(code: number): ResponseStatus {
 
 function readRequestBody(message: L7Message, serialization: number, body: Uint8Array): void {
   const r = new ByteReader(body);
-  const read = serialization === HESSIAN2 ? hessianString : serialization === KRYO ? kryoString : serialization === FASTJSON ? jsonString : undefined;
+  const read =
+    serialization === HESSIAN2
+      ? hessianString
+      : serialization === KRYO
+        ? kryoString
+        : serialization === FASTJSON
+          ? jsonString
+          : undefined;
   if (!read) return;
   const dubboVersion = read(r);
   const service = read(r);

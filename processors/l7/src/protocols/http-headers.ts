@@ -37,7 +37,10 @@ export class HeaderSink {
 
   /** Whether `add` would keep a header of this (lower-case) name: the parser can skip making its value's string. */
   wants(name: string): boolean {
-    return TRACE_HEADERS[name] !== undefined || (this.options.captureHeaders.length > 0 && this.options.captureHeaders.includes(name));
+    return (
+      TRACE_HEADERS[name] !== undefined ||
+      (this.options.captureHeaders.length > 0 && this.options.captureHeaders.includes(name))
+    );
   }
 
   /** `name` must be lower case. */
@@ -65,7 +68,8 @@ const hostParts = new Map<string, HostParts>();
 function splitHost(host: string): HostParts {
   const bracket = host.startsWith('[') ? host.indexOf(']') : -1;
   const colon = bracket >= 0 ? host.indexOf(':', bracket) : host.lastIndexOf(':');
-  if (colon > 0 && /^\d+$/.test(host.slice(colon + 1))) return { address: host.slice(0, colon), port: Number(host.slice(colon + 1)) };
+  if (colon > 0 && /^\d+$/.test(host.slice(colon + 1)))
+    return { address: host.slice(0, colon), port: Number(host.slice(colon + 1)) };
   return { address: host, port: undefined };
 }
 

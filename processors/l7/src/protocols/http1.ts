@@ -10,7 +10,24 @@ import { REDACTED, isSecretHeader } from '../redact.ts';
 import { StreamBuffer } from '../stream-buffer.ts';
 import { HeaderSink, TRACE_HEADER_NAMES, hostAttributes, splitTarget } from './http-headers.ts';
 
-const METHODS = ['GET', 'POST', 'PUT', 'DELETE', 'HEAD', 'OPTIONS', 'PATCH', 'CONNECT', 'TRACE', 'PROPFIND', 'PROPPATCH', 'MKCOL', 'COPY', 'MOVE', 'LOCK', 'UNLOCK'];
+const METHODS = [
+  'GET',
+  'POST',
+  'PUT',
+  'DELETE',
+  'HEAD',
+  'OPTIONS',
+  'PATCH',
+  'CONNECT',
+  'TRACE',
+  'PROPFIND',
+  'PROPPATCH',
+  'MKCOL',
+  'COPY',
+  'MOVE',
+  'LOCK',
+  'UNLOCK',
+];
 const MAX_HEADER_BYTES = 64 * 1024;
 /** Methods of requests still waiting for a response; bounded so a one-way capture cannot grow it. */
 const MAX_PENDING_METHODS = 256;
@@ -86,7 +103,13 @@ interface HeaderBlock {
   userAgent: string | undefined;
 }
 
-const emptyBlock = (): HeaderBlock => ({ startLineEnd: 0, contentLength: undefined, chunked: false, host: '', userAgent: undefined });
+const emptyBlock = (): HeaderBlock => ({
+  startLineEnd: 0,
+  contentLength: undefined,
+  chunked: false,
+  host: '',
+  userAgent: undefined,
+});
 
 /** Header names the parser reads itself, besides those the sink wants. */
 const FRAMING_HEADERS = ['content-length', 'transfer-encoding', 'host', 'user-agent'];
@@ -100,7 +123,8 @@ function headerNames(captureHeaders: readonly string[]): HeaderNames {
   let table = headerNameTables.get(id);
   if (!table) {
     table = [];
-    for (const name of new Set([...FRAMING_HEADERS, ...TRACE_HEADER_NAMES, ...captureHeaders])) (table[name.length] ??= []).push(name);
+    for (const name of new Set([...FRAMING_HEADERS, ...TRACE_HEADER_NAMES, ...captureHeaders]))
+      (table[name.length] ??= []).push(name);
     headerNameTables.set(id, table);
   }
   return table;
@@ -138,7 +162,7 @@ function readHeaderBlock(state: Http1State, b: Uint8Array, end: number, sink: He
   block.host = '';
   block.userAgent = undefined;
   // the block ends with the blank line at end - 2
-  for (let at = startLineEnd + 2; at < end - 2; ) {
+  for (let at = startLineEnd + 2; at < end - 2;) {
     // one pass over the line: to the colon, then on to its CRLF
     let colon = at;
     while (colon < end && b[colon] !== 0x3a && b[colon] !== 13) colon++;
@@ -155,9 +179,12 @@ function readHeaderBlock(state: Http1State, b: Uint8Array, end: number, sink: He
       // a string only for what keeps one: framing is read from the bytes
       let value: string | undefined;
       if (name === 'content-length') block.contentLength = decimal(b, valueStart, valueEnd);
-      else if (name === 'transfer-encoding') block.chunked = (value = ascii(b, valueStart, valueEnd)).toLowerCase().includes('chunked');
-      else if (name === 'host') block.host = value = state.lastHost = asciiAgain(b, valueStart, valueEnd, state.lastHost);
-      else if (name === 'user-agent') block.userAgent = value = state.lastUserAgent = asciiAgain(b, valueStart, valueEnd, state.lastUserAgent);
+      else if (name === 'transfer-encoding')
+        block.chunked = (value = ascii(b, valueStart, valueEnd)).toLowerCase().includes('chunked');
+      else if (name === 'host')
+        block.host = value = state.lastHost = asciiAgain(b, valueStart, valueEnd, state.lastHost);
+      else if (name === 'user-agent')
+        block.userAgent = value = state.lastUserAgent = asciiAgain(b, valueStart, valueEnd, state.lastUserAgent);
       if (sink.wants(name)) sink.add(name, value ?? ascii(b, valueStart, valueEnd));
     }
     at = eol + 2;
@@ -202,16 +229,30 @@ function readRequest(state: Http1State, side: Side, b: Uint8Array): FrameStep {
   const targetEnd = methodEnd > 0 && methodEnd < lineEnd ? b.indexOf(0x20, methodEnd + 1) : -1;
   const hasTarget = targetEnd > 0 && targetEnd < lineEnd;
   const versionEnd = hasTarget ? b.indexOf(0x20, targetEnd + 1) : -1;
-  const version = hasTarget ? httpVersion(b, targetEnd + 1, versionEnd > 0 && versionEnd < lineEnd ? versionEnd : lineEnd) : undefined;
+  const version = hasTarget
+    ? httpVersion(b, targetEnd + 1, versionEnd > 0 && versionEnd < lineEnd ? versionEnd : lineEnd)
+    : undefined;
   if (version === undefined) return failure(`not an HTTP/1 request line: ${ascii(b, 0, Math.min(lineEnd, 64))}`);
-  const message = requestMessage(state, requestMethod(b, methodEnd), asciiAgain(b, methodEnd + 1, targetEnd, state.lastTarget.text), version, block);
+  const message = requestMessage(
+    state,
+    requestMethod(b, methodEnd),
+    asciiAgain(b, methodEnd + 1, targetEnd, state.lastTarget.text),
+    version,
+    block,
+  );
   message.size = end + (block.contentLength ?? 0);
   if (block.chunked) side.phase = { kind: 'chunk-size' };
-  return frameRead(state, end, [message], block.chunked ? 0 : block.contentLength ?? 0);
+  return frameRead(state, end, [message], block.chunked ? 0 : (block.contentLength ?? 0));
 }
 
 /** A request from its start line's parts and what its header block said (the sink holds its headers). */
-function requestMessage(state: Http1State, method: string, text: string, version: string | undefined, block: HeaderBlock | undefined): L7Message {
+function requestMessage(
+  state: Http1State,
+  method: string,
+  text: string,
+  version: string | undefined,
+  block: HeaderBlock | undefined,
+): L7Message {
   if (text !== state.lastTarget.text) state.lastTarget = { text, ...splitTarget(text) };
   const { path, query } = state.lastTarget;
   if (state.pendingMethods.length < MAX_PENDING_METHODS) state.pendingMethods.push(method);
@@ -252,7 +293,13 @@ function readResponse(state: Http1State, side: Side, b: Uint8Array): FrameStep {
   const lineEnd = block.startLineEnd;
   // HTTP/1.x SP 3DIGIT [SP reason]
   const version = b[7] === 0x30 || b[7] === 0x31 ? httpVersion(b, 0, 8) : undefined;
-  const wellFormed = version !== undefined && b[8] === 0x20 && isDigit(b[9]) && isDigit(b[10]) && isDigit(b[11]) && (lineEnd === 12 || (lineEnd > 12 && b[12] === 0x20));
+  const wellFormed =
+    version !== undefined &&
+    b[8] === 0x20 &&
+    isDigit(b[9]) &&
+    isDigit(b[10]) &&
+    isDigit(b[11]) &&
+    (lineEnd === 12 || (lineEnd > 12 && b[12] === 0x20));
   if (!wellFormed) return failure(`not an HTTP/1 status line: ${ascii(b, 0, Math.min(lineEnd, 64))}`);
   const code = (b[9] - 0x30) * 100 + (b[10] - 0x30) * 10 + (b[11] - 0x30);
   // An interim response (100 Continue) leaves the request waiting for its final answer.

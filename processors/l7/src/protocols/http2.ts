@@ -31,7 +31,22 @@ const PRIORITY = 0x20;
 
 /** gRPC status codes a server is to blame for; the rest are the caller's. */
 const GRPC_SERVER_ERRORS = new Set([2, 4, 8, 10, 12, 13, 14, 15]);
-const RST_CODES = ['NO_ERROR', 'PROTOCOL_ERROR', 'INTERNAL_ERROR', 'FLOW_CONTROL_ERROR', 'SETTINGS_TIMEOUT', 'STREAM_CLOSED', 'FRAME_SIZE_ERROR', 'REFUSED_STREAM', 'CANCEL', 'COMPRESSION_ERROR', 'CONNECT_ERROR', 'ENHANCE_YOUR_CALM', 'INADEQUATE_SECURITY', 'HTTP_1_1_REQUIRED'];
+const RST_CODES = [
+  'NO_ERROR',
+  'PROTOCOL_ERROR',
+  'INTERNAL_ERROR',
+  'FLOW_CONTROL_ERROR',
+  'SETTINGS_TIMEOUT',
+  'STREAM_CLOSED',
+  'FRAME_SIZE_ERROR',
+  'REFUSED_STREAM',
+  'CANCEL',
+  'COMPRESSION_ERROR',
+  'CONNECT_ERROR',
+  'ENHANCE_YOUR_CALM',
+  'INADEQUATE_SECURITY',
+  'HTTP_1_1_REQUIRED',
+];
 
 interface StreamInfo {
   grpc: boolean;
@@ -83,7 +98,17 @@ function streamOf(state: Http2State, id: number): StreamInfo {
       const oldest = state.streams.keys().next().value!;
       state.streams.delete(oldest);
     }
-    s = { grpc: false, path: undefined, status: undefined, grpcStatus: undefined, grpcMessage: undefined, responseSize: 0, responded: false, responseHeaders: undefined, responsePartial: false };
+    s = {
+      grpc: false,
+      path: undefined,
+      status: undefined,
+      grpcStatus: undefined,
+      grpcMessage: undefined,
+      responseSize: 0,
+      responded: false,
+      responseHeaders: undefined,
+      responsePartial: false,
+    };
     state.streams.set(id, s);
   }
   return s;
@@ -95,7 +120,14 @@ function grpcStatusOf(code: number): ResponseStatus {
 }
 
 /** `partial`: fields referenced HPACK entries this observer lost; `head`: the block was cut, so fields after the cut are missing. */
-function requestMessage(state: Http2State, streamId: number, fields: HeaderField[], size: number, partial: boolean, head: boolean): L7Message {
+function requestMessage(
+  state: Http2State,
+  streamId: number,
+  fields: HeaderField[],
+  size: number,
+  partial: boolean,
+  head: boolean,
+): L7Message {
   const sink = new HeaderSink(state.options, 'request');
   let method = '';
   let path = '';
@@ -146,7 +178,12 @@ function requestMessage(state: Http2State, streamId: number, fields: HeaderField
 }
 
 /** `reset`: the RST_STREAM error code and who sent it, when a reset ended the stream. */
-function responseMessage(state: Http2State, streamId: number, stream: StreamInfo, reset?: { code: number; by: Direction }): L7Message {
+function responseMessage(
+  state: Http2State,
+  streamId: number,
+  stream: StreamInfo,
+  reset?: { code: number; by: Direction },
+): L7Message {
   stream.responded = true;
   const sink = stream.responseHeaders ?? new HeaderSink(state.options, 'response');
   const attributes = sink.attributes;
@@ -167,7 +204,8 @@ function responseMessage(state: Http2State, streamId: number, stream: StreamInfo
   if (stream.grpc && stream.grpcStatus !== undefined) {
     message.response_code = stream.grpcStatus;
     message.response_status = grpcStatusOf(stream.grpcStatus);
-    if (stream.grpcStatus !== 0 && stream.grpcMessage) message.response_exception = decodeURIComponentSafe(stream.grpcMessage);
+    if (stream.grpcStatus !== 0 && stream.grpcMessage)
+      message.response_exception = decodeURIComponentSafe(stream.grpcMessage);
   } else if (stream.status !== undefined) {
     message.response_code = stream.status;
     message.response_status = statusFromHttpCode(stream.status);
@@ -194,7 +232,14 @@ function decodeURIComponentSafe(s: string): string {
   }
 }
 
-function responseHeaders(state: Http2State, streamId: number, fields: HeaderField[], size: number, endStream: boolean, partial: boolean): L7Message[] {
+function responseHeaders(
+  state: Http2State,
+  streamId: number,
+  fields: HeaderField[],
+  size: number,
+  endStream: boolean,
+  partial: boolean,
+): L7Message[] {
   const stream = streamOf(state, streamId);
   stream.responseSize += size;
   if (partial) stream.responsePartial = true;
@@ -212,7 +257,15 @@ function responseHeaders(state: Http2State, streamId: number, fields: HeaderFiel
 }
 
 /** `head`: the block's first bytes only, the rest lost by the capture. */
-function headerBlockDone(state: Http2State, direction: Direction, streamId: number, flags: number, block: Uint8Array, size: number, head = false): L7Message[] {
+function headerBlockDone(
+  state: Http2State,
+  direction: Direction,
+  streamId: number,
+  flags: number,
+  block: Uint8Array,
+  size: number,
+  head = false,
+): L7Message[] {
   const side = state[direction];
   let fields: HeaderField[];
   const unknownBefore = side.hpack.unknownReferences;
@@ -277,7 +330,10 @@ function readFrame(state: Http2State, direction: Direction, b: Uint8Array, head 
   if (type === RST_STREAM) {
     const stream = state.streams.get(streamId);
     if (!stream || stream.responded || length < 4) return { consumed };
-    return { consumed, messages: [responseMessage(state, streamId, stream, { code: u32be(payload, 0), by: direction })] };
+    return {
+      consumed,
+      messages: [responseMessage(state, streamId, stream, { code: u32be(payload, 0), by: direction })],
+    };
   }
   if (type === PUSH_PROMISE) {
     // Its header block still feeds the HPACK table, whose state later blocks depend on.
@@ -290,7 +346,8 @@ function readFrame(state: Http2State, direction: Direction, b: Uint8Array, head 
   }
   if (type === HEADERS) {
     const fragment = headersFragment(payload, flags);
-    if (flags & END_HEADERS) return { consumed, messages: headerBlockDone(state, direction, streamId, flags, fragment, consumed) };
+    if (flags & END_HEADERS)
+      return { consumed, messages: headerBlockDone(state, direction, streamId, flags, fragment, consumed) };
     side.block = { streamId, flags, parts: [fragment.slice()], size: consumed };
     return { consumed };
   }
@@ -305,19 +362,46 @@ function readFrame(state: Http2State, direction: Direction, b: Uint8Array, head 
   }
   if (!(flags & END_HEADERS)) return { consumed };
   side.block = undefined;
-  return { consumed, messages: headerBlockDone(state, direction, streamId, block.flags, concat(block.parts), block.size) };
+  return {
+    consumed,
+    messages: headerBlockDone(state, direction, streamId, block.flags, concat(block.parts), block.size),
+  };
 }
 
 /** A HEADERS or CONTINUATION frame of which only b was captured: the fields its first bytes hold. */
-function headFrame(state: Http2State, direction: Direction, b: Uint8Array, type: number, flags: number, streamId: number, length: number): FrameStep {
+function headFrame(
+  state: Http2State,
+  direction: Direction,
+  b: Uint8Array,
+  type: number,
+  flags: number,
+  streamId: number,
+  length: number,
+): FrameStep {
   const side = state[direction];
   const step = { consumed: b.length, skip: FRAME_HEADER + length - b.length, messages: NO_MESSAGES };
   const payload = b.subarray(FRAME_HEADER);
   if (type === HEADERS) {
-    step.messages = headerBlockDone(state, direction, streamId, flags, headersFragment(payload, flags, true), FRAME_HEADER + length, true);
+    step.messages = headerBlockDone(
+      state,
+      direction,
+      streamId,
+      flags,
+      headersFragment(payload, flags, true),
+      FRAME_HEADER + length,
+      true,
+    );
   } else if (type === CONTINUATION && side.block?.streamId === streamId) {
     const block = side.block;
-    step.messages = headerBlockDone(state, direction, streamId, block.flags, concat([...block.parts, payload]), block.size + FRAME_HEADER + length, true);
+    step.messages = headerBlockDone(
+      state,
+      direction,
+      streamId,
+      block.flags,
+      concat([...block.parts, payload]),
+      block.size + FRAME_HEADER + length,
+      true,
+    );
   }
   side.block = undefined;
   return step;
@@ -358,11 +442,22 @@ export const http2: ProtocolParser<Http2State> = {
   l4: 'tcp',
   defaultPorts: [443, 8443, 50051, 9090, 8080, 80],
   infer(payload, direction) {
-    if (direction === 'toServer' && startsWithAscii(payload, PREFACE.slice(0, Math.min(payload.length, PREFACE.length))) && payload.length >= 3) return true;
+    if (
+      direction === 'toServer' &&
+      startsWithAscii(payload, PREFACE.slice(0, Math.min(payload.length, PREFACE.length))) &&
+      payload.length >= 3
+    )
+      return true;
     return looksLikeFrames(payload, direction);
   },
   createState(options) {
-    return { options: parseOptions(options), toServer: newSide(), toClient: newSide(), streams: new Map(), grpc: false };
+    return {
+      options: parseOptions(options),
+      toServer: newSide(),
+      toClient: newSide(),
+      streams: new Map(),
+      grpc: false,
+    };
   },
   parse(payload, direction, state) {
     return readFrames(state[direction].buffer, payload, (b) => readFrame(state, direction, b));
@@ -373,7 +468,8 @@ export const http2: ProtocolParser<Http2State> = {
     if (side.buffer.length === 0 && side.buffer.gap(bytes)) return NO_MESSAGES;
     // A header frame held is read from its head; then, whatever was lost, insertions into the
     // sender's HPACK table may have been among it.
-    const result = side.buffer.length > 0 ? gapInFrames(side.buffer, bytes, (b) => readFrame(state, direction, b, true)) : LOST;
+    const result =
+      side.buffer.length > 0 ? gapInFrames(side.buffer, bytes, (b) => readFrame(state, direction, b, true)) : LOST;
     side.block = undefined;
     side.hpack.lostSync();
     return result;

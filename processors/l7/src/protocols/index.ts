@@ -16,6 +16,20 @@ import { nats } from './nats.ts';
 import { postgresql } from './postgresql.ts';
 import { redis } from './redis.ts';
 
-export const PROTOCOL_PARSERS: readonly ProtocolParser<any>[] = [http1, redis, memcached, mysql, postgresql, mongodb, kafka, mqtt, amqp, nats, dubbo, http2, dns];
+export const PROTOCOL_PARSERS: readonly ProtocolParser<any>[] = [
+  http1,
+  redis,
+  memcached,
+  mysql,
+  postgresql,
+  mongodb,
+  kafka,
+  mqtt,
+  amqp,
+  nats,
+  dubbo,
+  http2,
+  dns,
+];
 
 export { amqp, dns, dubbo, http1, http2, kafka, memcached, mongodb, mqtt, mysql, nats, postgresql, redis };

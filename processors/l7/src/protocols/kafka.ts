@@ -10,14 +10,57 @@ import { duplexBuffers, type DuplexBuffers } from '../stream-buffer.ts';
 import { ByteReader } from './byte-reader.ts';
 
 const API_NAMES = [
-  'Produce', 'Fetch', 'ListOffsets', 'Metadata', 'LeaderAndIsr', 'StopReplica', 'UpdateMetadata', 'ControlledShutdown',
-  'OffsetCommit', 'OffsetFetch', 'FindCoordinator', 'JoinGroup', 'Heartbeat', 'LeaveGroup', 'SyncGroup', 'DescribeGroups',
-  'ListGroups', 'SaslHandshake', 'ApiVersions', 'CreateTopics', 'DeleteTopics', 'DeleteRecords', 'InitProducerId',
-  'OffsetForLeaderEpoch', 'AddPartitionsToTxn', 'AddOffsetsToTxn', 'EndTxn', 'WriteTxnMarkers', 'TxnOffsetCommit',
-  'DescribeAcls', 'CreateAcls', 'DeleteAcls', 'DescribeConfigs', 'AlterConfigs', 'AlterReplicaLogDirs', 'DescribeLogDirs',
-  'SaslAuthenticate', 'CreatePartitions', 'CreateDelegationToken', 'RenewDelegationToken', 'ExpireDelegationToken',
-  'DescribeDelegationToken', 'DeleteGroups', 'ElectLeaders', 'IncrementalAlterConfigs', 'AlterPartitionReassignments',
-  'ListPartitionReassignments', 'OffsetDelete', 'DescribeClientQuotas', 'AlterClientQuotas', 'DescribeUserScramCredentials',
+  'Produce',
+  'Fetch',
+  'ListOffsets',
+  'Metadata',
+  'LeaderAndIsr',
+  'StopReplica',
+  'UpdateMetadata',
+  'ControlledShutdown',
+  'OffsetCommit',
+  'OffsetFetch',
+  'FindCoordinator',
+  'JoinGroup',
+  'Heartbeat',
+  'LeaveGroup',
+  'SyncGroup',
+  'DescribeGroups',
+  'ListGroups',
+  'SaslHandshake',
+  'ApiVersions',
+  'CreateTopics',
+  'DeleteTopics',
+  'DeleteRecords',
+  'InitProducerId',
+  'OffsetForLeaderEpoch',
+  'AddPartitionsToTxn',
+  'AddOffsetsToTxn',
+  'EndTxn',
+  'WriteTxnMarkers',
+  'TxnOffsetCommit',
+  'DescribeAcls',
+  'CreateAcls',
+  'DeleteAcls',
+  'DescribeConfigs',
+  'AlterConfigs',
+  'AlterReplicaLogDirs',
+  'DescribeLogDirs',
+  'SaslAuthenticate',
+  'CreatePartitions',
+  'CreateDelegationToken',
+  'RenewDelegationToken',
+  'ExpireDelegationToken',
+  'DescribeDelegationToken',
+  'DeleteGroups',
+  'ElectLeaders',
+  'IncrementalAlterConfigs',
+  'AlterPartitionReassignments',
+  'ListPartitionReassignments',
+  'OffsetDelete',
+  'DescribeClientQuotas',
+  'AlterClientQuotas',
+  'DescribeUserScramCredentials',
   'AlterUserScramCredentials',
 ];
 const PRODUCE = 0;
@@ -25,8 +68,39 @@ const FETCH = 1;
 const API_VERSIONS = 18;
 /** First flexible (compact, tagged-field) version per API key. */
 const FIRST_FLEXIBLE: Record<number, number> = {
-  0: 9, 1: 12, 2: 6, 3: 9, 8: 8, 9: 6, 10: 3, 11: 6, 12: 4, 13: 4, 14: 4, 15: 5, 16: 3, 18: 3, 19: 5, 20: 4, 21: 2, 22: 2,
-  23: 4, 24: 3, 25: 3, 26: 3, 28: 3, 29: 2, 30: 2, 31: 2, 32: 4, 33: 2, 35: 2, 36: 2, 37: 2, 42: 2, 43: 2,
+  0: 9,
+  1: 12,
+  2: 6,
+  3: 9,
+  8: 8,
+  9: 6,
+  10: 3,
+  11: 6,
+  12: 4,
+  13: 4,
+  14: 4,
+  15: 5,
+  16: 3,
+  18: 3,
+  19: 5,
+  20: 4,
+  21: 2,
+  22: 2,
+  23: 4,
+  24: 3,
+  25: 3,
+  26: 3,
+  28: 3,
+  29: 2,
+  30: 2,
+  31: 2,
+  32: 4,
+  33: 2,
+  35: 2,
+  36: 2,
+  37: 2,
+  42: 2,
+  43: 2,
 };
 /** Where a response's top-level error code sits: after a throttle time from this version on (or never: undefined); -1: first field. */
 const ERROR_AFTER_THROTTLE_FROM: Record<number, number> = { 10: 1, 11: 2, 12: 1, 13: 1, 14: 1, 16: 1, 22: 0, 42: 0 };
@@ -70,7 +144,12 @@ function readArrayLength(r: ByteReader, compact: boolean): number {
 }
 
 /** First topic and partition of a Produce or Fetch request body. */
-function topicOfRequest(r: ByteReader, apiKey: number, version: number, compact: boolean): { topic?: string; partition?: number; acks?: number } {
+function topicOfRequest(
+  r: ByteReader,
+  apiKey: number,
+  version: number,
+  compact: boolean,
+): { topic?: string; partition?: number; acks?: number } {
   let acks: number | undefined;
   if (apiKey === PRODUCE) {
     if (version >= 3) readString(r, compact);
@@ -128,8 +207,10 @@ function readRequest(state: KafkaState, b: Uint8Array, head = false): FrameStep 
     // A body cut by the read limit still leaves the header: the request is reported without its topic.
   }
   if (topic) attributes['messaging.destination.name'] = topic;
-  if (endpoint && endpoint !== topic) attributes['messaging.destination.partition.id'] = endpoint.slice(topic!.length + 1);
-  if (!oneWay && state.pending.size < MAX_PENDING) state.pending.set(correlationId, { apiKey, version, endpoint, topic });
+  if (endpoint && endpoint !== topic)
+    attributes['messaging.destination.partition.id'] = endpoint.slice(topic!.length + 1);
+  if (!oneWay && state.pending.size < MAX_PENDING)
+    state.pending.set(correlationId, { apiKey, version, endpoint, topic });
   const message: L7Message = {
     protocol: 'Kafka',
     kind: oneWay ? 'session' : 'request',
@@ -232,15 +313,23 @@ export const kafka: ProtocolParser<KafkaState> = {
     if (size < 10 || size + 4 < payload.length || size > payload.length + (1 << 20)) return false;
     if (apiKey >= API_NAMES.length || version > 20 || i32be(payload, 8) < 0) return false;
     if (clientIdLength === -1) return true;
-    return clientIdLength >= 0 && 14 + clientIdLength <= payload.length && /^[\x20-\x7e]*$/.test(ascii(payload, 14, 14 + clientIdLength));
+    return (
+      clientIdLength >= 0 &&
+      14 + clientIdLength <= payload.length &&
+      /^[\x20-\x7e]*$/.test(ascii(payload, 14, 14 + clientIdLength))
+    );
   },
   createState(options) {
     return { options: parseOptions(options), buffers: duplexBuffers(), pending: new Map() };
   },
   gap(state, direction, bytes) {
-    return gapInFrames(state.buffers[direction], bytes, (b) => (direction === 'toServer' ? readRequest(state, b, true) : readResponse(state, b, true)));
+    return gapInFrames(state.buffers[direction], bytes, (b) =>
+      direction === 'toServer' ? readRequest(state, b, true) : readResponse(state, b, true),
+    );
   },
   parse(payload, direction: Direction, state) {
-    return readFrames(state.buffers[direction], payload, (b) => (direction === 'toServer' ? readRequest(state, b) : readResponse(state, b)));
+    return readFrames(state.buffers[direction], payload, (b) =>
+      direction === 'toServer' ? readRequest(state, b) : readResponse(state, b),
+    );
   },
 };

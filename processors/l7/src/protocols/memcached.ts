@@ -10,11 +10,36 @@ import { duplexBuffers, type DuplexBuffers } from '../stream-buffer.ts';
 
 const STORAGE = new Set(['set', 'add', 'replace', 'append', 'prepend', 'cas']);
 const COMMANDS = new Set([
-  ...STORAGE, 'get', 'gets', 'gat', 'gats', 'delete', 'incr', 'decr', 'touch', 'stats', 'flush_all', 'version', 'verbosity', 'quit',
-  'mg', 'ms', 'md', 'ma', 'mn', 'me', 'lru_crawler', 'slabs', 'watch', 'shutdown', 'cache_memlimit', 'misbehave',
+  ...STORAGE,
+  'get',
+  'gets',
+  'gat',
+  'gats',
+  'delete',
+  'incr',
+  'decr',
+  'touch',
+  'stats',
+  'flush_all',
+  'version',
+  'verbosity',
+  'quit',
+  'mg',
+  'ms',
+  'md',
+  'ma',
+  'mn',
+  'me',
+  'lru_crawler',
+  'slabs',
+  'watch',
+  'shutdown',
+  'cache_memlimit',
+  'misbehave',
 ]);
 /** Lines that end a response by themselves. */
-const SINGLE_LINE = /^(STORED|NOT_STORED|EXISTS|NOT_FOUND|DELETED|TOUCHED|OK|END|ERROR|CLIENT_ERROR|SERVER_ERROR|VERSION|BUSY|BADCLASS|NOSPARE|NOTFULL|UNSAFE|SAME|RESET|HD|NF|NS|EX|EN|MN|ME|\d+)\b/;
+const SINGLE_LINE =
+  /^(STORED|NOT_STORED|EXISTS|NOT_FOUND|DELETED|TOUCHED|OK|END|ERROR|CLIENT_ERROR|SERVER_ERROR|VERSION|BUSY|BADCLASS|NOSPARE|NOTFULL|UNSAFE|SAME|RESET|HD|NF|NS|EX|EN|MN|ME|\d+)\b/;
 const MAX_LINE = 8 * 1024;
 
 export interface MemcachedState {
@@ -55,7 +80,10 @@ function readRequest(b: Uint8Array): FrameStep {
   if (STORAGE.has(command)) skip = Number(words[4]) + 2;
   else if (command === 'ms') skip = Number(words[2]) + 2;
   if (!Number.isFinite(skip) || skip < 0) return failure(`bad data length in: ${line.slice(0, 64)}`);
-  const noReply = words.includes('noreply') || command === 'quit' || (command.length === 2 && command[0] === 'm' && words.includes('q'));
+  const noReply =
+    words.includes('noreply') ||
+    command === 'quit' ||
+    (command.length === 2 && command[0] === 'm' && words.includes('q'));
   const attributes: L7Message['attributes'] = { 'db.system.name': 'memcached', 'db.operation.name': command };
   const message: L7Message = {
     protocol: 'Memcached',
@@ -80,7 +108,8 @@ function readResponse(state: MemcachedState, b: Uint8Array): FrameStep {
     const words = line.split(' ');
     const dataLength = Number(line.startsWith('VA ') ? words[1] : words[3]);
     if (!Number.isFinite(dataLength) || dataLength < 0) return failure(`bad VALUE line: ${line.slice(0, 64)}`);
-    if (line.startsWith('VA ')) return { consumed: eol + 2, skip: dataLength + 2, messages: [response(line, eol + 4 + dataLength)] };
+    if (line.startsWith('VA '))
+      return { consumed: eol + 2, skip: dataLength + 2, messages: [response(line, eol + 4 + dataLength)] };
     if (block) block.size += eol + 4 + dataLength;
     else state.block = { firstLine: line, size: eol + 4 + dataLength };
     return { consumed: eol + 2, skip: dataLength + 2 };
@@ -108,7 +137,7 @@ export const memcached: ProtocolParser<MemcachedState> = {
     if (eol < 0) return false;
     const words = ascii(payload, 0, eol).split(' ');
     const command = words[0];
-    if (!COMMANDS.has(command) || command.length < 3 && !command.startsWith('m')) return false;
+    if (!COMMANDS.has(command) || (command.length < 3 && !command.startsWith('m'))) return false;
     if (STORAGE.has(command)) return words.length >= 5 && /^\d+$/.test(words[4]);
     return command === 'version' || command === 'stats' || words.length >= 2;
   },
@@ -121,7 +150,9 @@ export const memcached: ProtocolParser<MemcachedState> = {
     return gapOf(harmless);
   },
   parse(payload, direction: Direction, state) {
-    const result = readFrames(state.buffers[direction], payload, (b) => (direction === 'toServer' ? readRequest(b) : readResponse(state, b)));
+    const result = readFrames(state.buffers[direction], payload, (b) =>
+      direction === 'toServer' ? readRequest(b) : readResponse(state, b),
+    );
     if (!Array.isArray(result) && result.kind === 'error' && direction === 'toClient') state.block = undefined;
     return result;
   },

@@ -21,8 +21,15 @@ const OP_KILL_CURSORS = 2007;
 const OP_COMPRESSED = 2012;
 const OP_MSG = 2013;
 const OP_NAMES: Record<number, string> = {
-  [OP_REPLY]: 'OP_REPLY', [OP_UPDATE]: 'OP_UPDATE', [OP_INSERT]: 'OP_INSERT', [OP_QUERY]: 'OP_QUERY', [OP_GET_MORE]: 'OP_GET_MORE',
-  [OP_DELETE]: 'OP_DELETE', [OP_KILL_CURSORS]: 'OP_KILL_CURSORS', [OP_COMPRESSED]: 'OP_COMPRESSED', [OP_MSG]: 'OP_MSG',
+  [OP_REPLY]: 'OP_REPLY',
+  [OP_UPDATE]: 'OP_UPDATE',
+  [OP_INSERT]: 'OP_INSERT',
+  [OP_QUERY]: 'OP_QUERY',
+  [OP_GET_MORE]: 'OP_GET_MORE',
+  [OP_DELETE]: 'OP_DELETE',
+  [OP_KILL_CURSORS]: 'OP_KILL_CURSORS',
+  [OP_COMPRESSED]: 'OP_COMPRESSED',
+  [OP_MSG]: 'OP_MSG',
 };
 const HEADER = 16;
 const MAX_READ = 256 * 1024;
@@ -116,7 +123,12 @@ function readMessage(state: MongoState, direction: Direction, b: Uint8Array, hea
   return { consumed: wanted, skip: length - wanted, messages: [message] };
 }
 
-function readCommand(message: L7Message, fields: Array<[string, string | number | boolean | undefined]>, doc: ByteReader, state: MongoState): void {
+function readCommand(
+  message: L7Message,
+  fields: Array<[string, string | number | boolean | undefined]>,
+  doc: ByteReader,
+  state: MongoState,
+): void {
   const [command, target] = fields[0] ?? [];
   const hideBinary = state.options.redact && fields.some(([k]) => AUTH_COMMANDS.has(k));
   if (command) {
@@ -130,7 +142,12 @@ function readCommand(message: L7Message, fields: Array<[string, string | number 
   message.request_resource = documentText(doc, 0, false, { hideBinary });
 }
 
-function readReply(message: L7Message, fields: Array<[string, string | number | boolean | undefined]>, doc: ByteReader, state: MongoState): void {
+function readReply(
+  message: L7Message,
+  fields: Array<[string, string | number | boolean | undefined]>,
+  doc: ByteReader,
+  state: MongoState,
+): void {
   const get = (key: string) => fields.find(([k]) => k === key)?.[1];
   const ok = get('ok');
   if (ok === 0 || ok === false) {
@@ -154,7 +171,8 @@ export const mongodb: ProtocolParser<MongoState> = {
     const length = i32le(payload, 0);
     const opCode = i32le(payload, 12);
     if (length < HEADER || length > 48_000_000 || length < payload.length) return false;
-    if (direction === 'toServer') return (opCode === OP_MSG || opCode === OP_QUERY || opCode === OP_COMPRESSED) && i32le(payload, 8) === 0;
+    if (direction === 'toServer')
+      return (opCode === OP_MSG || opCode === OP_QUERY || opCode === OP_COMPRESSED) && i32le(payload, 8) === 0;
     return opCode === OP_MSG || opCode === OP_REPLY;
   },
   createState(options) {

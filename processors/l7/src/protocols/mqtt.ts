@@ -9,7 +9,24 @@ import { failure, parseOptions, type Direction, type ParseOptions, type Protocol
 import { duplexBuffers, type DuplexBuffers } from '../stream-buffer.ts';
 import { ByteReader } from './byte-reader.ts';
 
-const NAMES = ['', 'CONNECT', 'CONNACK', 'PUBLISH', 'PUBACK', 'PUBREC', 'PUBREL', 'PUBCOMP', 'SUBSCRIBE', 'SUBACK', 'UNSUBSCRIBE', 'UNSUBACK', 'PINGREQ', 'PINGRESP', 'DISCONNECT', 'AUTH'];
+const NAMES = [
+  '',
+  'CONNECT',
+  'CONNACK',
+  'PUBLISH',
+  'PUBACK',
+  'PUBREC',
+  'PUBREL',
+  'PUBCOMP',
+  'SUBSCRIBE',
+  'SUBACK',
+  'UNSUBSCRIBE',
+  'UNSUBACK',
+  'PINGREQ',
+  'PINGRESP',
+  'DISCONNECT',
+  'AUTH',
+];
 const CONNECT = 1;
 const CONNACK = 2;
 const PUBLISH = 3;
@@ -149,7 +166,8 @@ function readPacket(state: MqttState, direction: Direction, b: Uint8Array, head 
       const id = r.u16();
       const m = base('response', type, size);
       m.request_id = id;
-      const answers = type === PUBACK || type === PUBREC ? 'pub' : type === PUBCOMP ? 'rel' : type === SUBACK ? 'sub' : 'unsub';
+      const answers =
+        type === PUBACK || type === PUBREC ? 'pub' : type === PUBCOMP ? 'rel' : type === SUBACK ? 'sub' : 'unsub';
       m.pair_key = key(other, answers, id);
       let code = 0;
       if (type === SUBACK || (type === UNSUBACK && state.version === 5)) {
@@ -186,7 +204,12 @@ function looksLikePackets(b: Uint8Array, direction: Direction): boolean {
       if (r.pos + length > b.length) return false;
       if (type === PUBLISH) {
         const topicLength = (b[r.pos] << 8) | b[r.pos + 1];
-        if (topicLength === 0 || topicLength > length - 2 || !/^[\x20-\x7e]+$/.test(new TextDecoder().decode(b.subarray(r.pos + 2, r.pos + 2 + topicLength)))) return false;
+        if (
+          topicLength === 0 ||
+          topicLength > length - 2 ||
+          !/^[\x20-\x7e]+$/.test(new TextDecoder().decode(b.subarray(r.pos + 2, r.pos + 2 + topicLength)))
+        )
+          return false;
         if (((fixedFlags >> 1) & 3) === 3) return false;
       } else if (type === CONNACK) {
         if (direction !== 'toClient' || length !== 2 || fixedFlags !== 0) return false;

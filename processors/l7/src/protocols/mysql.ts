@@ -6,7 +6,14 @@ import { inflateSync } from 'node:zlib';
 import { ascii, text, u16le, u24le, u32le } from '../bytes.ts';
 import { MORE, frameReaders, gapInFrames, readFrames, type FrameReaders, type FrameStep } from '../frame-loop.ts';
 import type { L7Message } from '../message.ts';
-import { gapOf, parseOptions, type Direction, type ParseOptions, type ParseResult, type ProtocolParser } from '../parser.ts';
+import {
+  gapOf,
+  parseOptions,
+  type Direction,
+  type ParseOptions,
+  type ParseResult,
+  type ProtocolParser,
+} from '../parser.ts';
 import { MYSQL_DIALECT, redactSql } from '../redact.ts';
 import { duplexBuffers, type DuplexBuffers } from '../stream-buffer.ts';
 import { sqlEndpoint, sqlShape, type SqlShape } from './sql-shape.ts';
@@ -18,10 +25,27 @@ const MAX_COMMAND_BYTES = 64 * 1024;
 const MAX_STATEMENTS = 256;
 
 const COMMANDS: Record<number, string> = {
-  1: 'COM_QUIT', 2: 'COM_INIT_DB', 3: 'COM_QUERY', 4: 'COM_FIELD_LIST', 5: 'COM_CREATE_DB', 6: 'COM_DROP_DB',
-  7: 'COM_REFRESH', 8: 'COM_SHUTDOWN', 9: 'COM_STATISTICS', 10: 'COM_PROCESS_INFO', 12: 'COM_PROCESS_KILL',
-  13: 'COM_DEBUG', 14: 'COM_PING', 17: 'COM_CHANGE_USER', 22: 'COM_STMT_PREPARE', 23: 'COM_STMT_EXECUTE',
-  24: 'COM_STMT_SEND_LONG_DATA', 25: 'COM_STMT_CLOSE', 26: 'COM_STMT_RESET', 27: 'COM_SET_OPTION', 28: 'COM_STMT_FETCH',
+  1: 'COM_QUIT',
+  2: 'COM_INIT_DB',
+  3: 'COM_QUERY',
+  4: 'COM_FIELD_LIST',
+  5: 'COM_CREATE_DB',
+  6: 'COM_DROP_DB',
+  7: 'COM_REFRESH',
+  8: 'COM_SHUTDOWN',
+  9: 'COM_STATISTICS',
+  10: 'COM_PROCESS_INFO',
+  12: 'COM_PROCESS_KILL',
+  13: 'COM_DEBUG',
+  14: 'COM_PING',
+  17: 'COM_CHANGE_USER',
+  22: 'COM_STMT_PREPARE',
+  23: 'COM_STMT_EXECUTE',
+  24: 'COM_STMT_SEND_LONG_DATA',
+  25: 'COM_STMT_CLOSE',
+  26: 'COM_STMT_RESET',
+  27: 'COM_SET_OPTION',
+  28: 'COM_STMT_FETCH',
   31: 'COM_RESET_CONNECTION',
 };
 /** Commands the server never answers. */
@@ -103,7 +127,17 @@ function readLogin(state: MysqlState, p: Uint8Array, size: number): L7Message[] 
   state.pending = { command: 0, sql: undefined };
   const attributes = dbAttributes('Login');
   if (db) attributes['db.namespace'] = db;
-  return [{ protocol: 'MySQL', kind: 'request', request_type: 'Login', request_resource: resource, endpoint: resource, size, attributes }];
+  return [
+    {
+      protocol: 'MySQL',
+      kind: 'request',
+      request_type: 'Login',
+      request_resource: resource,
+      endpoint: resource,
+      size,
+      attributes,
+    },
+  ];
 }
 
 function readCommand(state: MysqlState, p: Uint8Array, size: number): L7Message[] {
@@ -140,7 +174,13 @@ function readCommand(state: MysqlState, p: Uint8Array, size: number): L7Message[
   } else {
     attributes['db.operation.name'] = name;
   }
-  const message: L7Message = { protocol: 'MySQL', kind: NO_RESPONSE.has(command) ? 'session' : 'request', request_type: name, size, attributes };
+  const message: L7Message = {
+    protocol: 'MySQL',
+    kind: NO_RESPONSE.has(command) ? 'session' : 'request',
+    request_type: name,
+    size,
+    attributes,
+  };
   if (resource !== undefined) message.request_resource = resource;
   const endpoint = shape !== undefined ? sqlEndpoint(shape) : undefined;
   if (endpoint) message.endpoint = endpoint;
@@ -154,7 +194,13 @@ function readResponse(state: MysqlState, p: Uint8Array, size: number): L7Message
   if (!pending || p.length === 0) return NO_MESSAGES;
   if (pending.command === 0 && p[0] === 0x00 && state.compressionAfterLogin) state.compressed = true;
   const first = p[0];
-  const message: L7Message = { protocol: 'MySQL', kind: 'response', response_status: 'ok', size, attributes: { 'db.system.name': 'mysql' } };
+  const message: L7Message = {
+    protocol: 'MySQL',
+    kind: 'response',
+    response_status: 'ok',
+    size,
+    attributes: { 'db.system.name': 'mysql' },
+  };
   if (first === 0xff) {
     const code = p.length >= 3 ? u16le(p, 1) : 0;
     const hasState = p[3] === 0x23; // '#': a SQLSTATE follows
@@ -203,7 +249,11 @@ function readPacket(state: MysqlState, direction: 'toServer' | 'toClient', b: Ui
   }
   const length = u24le(b, 0);
   const seq = b[3];
-  const wanted = Math.min(length, direction === 'toServer' ? MAX_COMMAND_BYTES : 1024, head ? b.length - HEADER : length);
+  const wanted = Math.min(
+    length,
+    direction === 'toServer' ? MAX_COMMAND_BYTES : 1024,
+    head ? b.length - HEADER : length,
+  );
   if (b.length < HEADER + wanted) return MORE;
   const p = b.subarray(HEADER, HEADER + wanted);
   const size = HEADER + length;
@@ -237,7 +287,9 @@ function readCompressedFrame(state: MysqlState, direction: Direction, b: Uint8Ar
 function looksCompressed(b: Uint8Array): boolean {
   if (b.length < COMPRESSED_HEADER + HEADER + 1 || u24le(b, 0) !== b.length - COMPRESSED_HEADER) return false;
   const uncompressed = u24le(b, 4);
-  return uncompressed === 0 ? u24le(b, COMPRESSED_HEADER) === b.length - COMPRESSED_HEADER - HEADER && b[COMPRESSED_HEADER + 3] === 0 : b[COMPRESSED_HEADER] === 0x78;
+  return uncompressed === 0
+    ? u24le(b, COMPRESSED_HEADER) === b.length - COMPRESSED_HEADER - HEADER && b[COMPRESSED_HEADER + 3] === 0
+    : b[COMPRESSED_HEADER] === 0x78;
 }
 
 function plausibleHeader(b: Uint8Array): boolean {
@@ -263,10 +315,16 @@ export const mysql: ProtocolParser<MysqlState> = {
     if (seq === 0) {
       const command = payload[4];
       if (command !== 3 && command !== 22 && command !== 2) return COMMANDS[command] !== undefined && length <= 9;
-      return length > 1 && /^[\x09\x0a\x0d\x20-\x7e]/.test(String.fromCharCode(payload[5])) && /^\s*[A-Za-z(/]/.test(ascii(payload, 5, Math.min(payload.length, 40)));
+      return (
+        length > 1 &&
+        /^[\x09\x0a\x0d\x20-\x7e]/.test(String.fromCharCode(payload[5])) &&
+        /^\s*[A-Za-z(/]/.test(ascii(payload, 5, Math.min(payload.length, 40)))
+      );
     }
     // Login: capabilities with CLIENT_PROTOCOL_41 and a 23-byte zero filler.
-    return seq === 1 && length >= 32 && (u32le(payload, 4) & 0x200) !== 0 && payload.subarray(13, 36).every((x) => x === 0);
+    return (
+      seq === 1 && length >= 32 && (u32le(payload, 4) & 0x200) !== 0 && payload.subarray(13, 36).every((x) => x === 0)
+    );
   },
   createState(options) {
     const state: MysqlState = {
@@ -288,14 +346,26 @@ export const mysql: ProtocolParser<MysqlState> = {
     // Compressed: the gap is in the frames, so the packets inside them are lost as well.
     // A command cut by the capture (a long INSERT) is read from its head. Responses are not: the
     // rest of a result set is skipped by its packet lengths.
-    if (direction === 'toServer' && !state.compressed) return gapInFrames(state.buffers.toServer, bytes, (b) => readPacket(state, 'toServer', b, true));
+    if (direction === 'toServer' && !state.compressed)
+      return gapInFrames(state.buffers.toServer, bytes, (b) => readPacket(state, 'toServer', b, true));
     const harmless = state.buffers[direction].gap(bytes);
     if (!harmless && state.compressed) state.inner[direction].clear();
     return gapOf(harmless);
   },
   parse(payload, direction, state): ParseResult {
     // A capture that starts after the login shows compression by the first command's framing.
-    if (!state.compressed && !state.greeted && direction === 'toServer' && state.buffers.toServer.length === 0 && looksCompressed(payload)) state.compressed = true;
-    return readFrames(state.buffers[direction], payload, (state.compressed ? state.readCompressedFrame : state.readPacket)[direction]);
+    if (
+      !state.compressed &&
+      !state.greeted &&
+      direction === 'toServer' &&
+      state.buffers.toServer.length === 0 &&
+      looksCompressed(payload)
+    )
+      state.compressed = true;
+    return readFrames(
+      state.buffers[direction],
+      payload,
+      (state.compressed ? state.readCompressedFrame : state.readPacket)[direction],
+    );
   },
 };

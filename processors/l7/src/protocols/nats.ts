@@ -52,12 +52,18 @@ function readOp(state: NatsState, direction: Direction, b: Uint8Array): FrameSte
     case 'INFO':
       return { consumed: lineSize, messages: [{ ...base('request', op, lineSize), pair_key: 'handshake' }] };
     case 'CONNECT':
-      return { consumed: lineSize, messages: [{ ...base('response', op, lineSize), pair_key: 'handshake', response_status: 'ok' }] };
+      return {
+        consumed: lineSize,
+        messages: [{ ...base('response', op, lineSize), pair_key: 'handshake', response_status: 'ok' }],
+      };
     case 'PING':
       return { consumed: lineSize, messages: [{ ...base('request', op, lineSize), pair_key: `ping:${direction}` }] };
     case 'PONG': {
       const pinger = direction === 'toServer' ? 'toClient' : 'toServer';
-      return { consumed: lineSize, messages: [{ ...base('response', op, lineSize), pair_key: `ping:${pinger}`, response_status: 'ok' }] };
+      return {
+        consumed: lineSize,
+        messages: [{ ...base('response', op, lineSize), pair_key: `ping:${pinger}`, response_status: 'ok' }],
+      };
     }
     case '+OK':
       return { consumed: lineSize };
@@ -94,7 +100,8 @@ function readMessage(state: NatsState, b: Uint8Array, op: string, words: string[
   const replyTo = hasReply ? words[isMsg ? 3 : 2] : undefined;
   const total = Number(words[words.length - 1]);
   const headerBytes = withHeaders ? Number(words[words.length - 2]) : 0;
-  if (!Number.isInteger(total) || total < 0 || !Number.isInteger(headerBytes) || headerBytes < 0 || headerBytes > total) return failure(`bad NATS ${op} sizes`);
+  if (!Number.isInteger(total) || total < 0 || !Number.isInteger(headerBytes) || headerBytes < 0 || headerBytes > total)
+    return failure(`bad NATS ${op} sizes`);
   const size = lineSize + total + 2;
   if (headerBytes > 0 && b.length < lineSize + Math.min(headerBytes, MAX_HEADER_BYTES)) return MORE;
   let message: L7Message;
@@ -112,7 +119,8 @@ function readMessage(state: NatsState, b: Uint8Array, op: string, words: string[
   message.attributes['messaging.destination.name'] = subject;
   message.attributes['messaging.operation.type'] = isMsg ? 'receive' : 'send';
   message.attributes['messaging.message.body.size'] = total - headerBytes;
-  if (headerBytes > 0) headerTrace(state, ascii(b, lineSize, lineSize + Math.min(headerBytes, MAX_HEADER_BYTES)), message);
+  if (headerBytes > 0)
+    headerTrace(state, ascii(b, lineSize, lineSize + Math.min(headerBytes, MAX_HEADER_BYTES)), message);
   return { consumed: lineSize, skip: total + 2, messages: [message] };
 }
 

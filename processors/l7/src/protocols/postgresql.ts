@@ -20,7 +20,32 @@ const MAX_PENDING = 256;
 /** Backend messages whose content matters; others (DataRow, RowDescription, ...) are skipped. */
 const BACKEND_READ = new Set(['C', 'E', 'Z', 'N', 'I']);
 const FRONTEND_TYPES = new Set(['Q', 'P', 'B', 'D', 'E', 'S', 'H', 'C', 'F', 'X', 'p', 'd', 'c', 'f']);
-const BACKEND_TYPES = new Set(['R', 'S', 'K', 'Z', 'T', 'D', 'C', 'E', 'N', 'I', '1', '2', '3', 'n', 's', 't', 'A', 'G', 'H', 'W', 'c', 'd', 'V', 'v']);
+const BACKEND_TYPES = new Set([
+  'R',
+  'S',
+  'K',
+  'Z',
+  'T',
+  'D',
+  'C',
+  'E',
+  'N',
+  'I',
+  '1',
+  '2',
+  '3',
+  'n',
+  's',
+  't',
+  'A',
+  'G',
+  'H',
+  'W',
+  'c',
+  'd',
+  'V',
+  'v',
+]);
 
 interface Batch {
   type: string | undefined;
@@ -119,7 +144,8 @@ function readFrontend(state: PostgresState, b: Uint8Array, head = false): FrameS
   if (b.length < 5) return MORE;
   const type = String.fromCharCode(b[0]);
   const length = u32be(b, 1);
-  if (!FRONTEND_TYPES.has(type) || length < 4 || length > 0x40000000) return failure(`not a PostgreSQL frontend message (type ${b[0]})`);
+  if (!FRONTEND_TYPES.has(type) || length < 4 || length > 0x40000000)
+    return failure(`not a PostgreSQL frontend message (type ${b[0]})`);
   const wanted = Math.min(length + 1, MAX_READ, head ? b.length : MAX_READ);
   if (b.length < wanted) return MORE;
   const body = b.subarray(5, wanted);
@@ -132,7 +158,8 @@ function readFrontend(state: PostgresState, b: Uint8Array, head = false): FrameS
     case 'P': {
       const name = cString(body, 0);
       const sql = cString(body, name.next).value;
-      if (state.statements.size < MAX_STATEMENTS || state.statements.has(name.value)) state.statements.set(name.value, sql);
+      if (state.statements.size < MAX_STATEMENTS || state.statements.has(name.value))
+        state.statements.set(name.value, sql);
       batch.type = 'Parse';
       batch.sql = sql;
       break;
@@ -149,10 +176,21 @@ function readFrontend(state: PostgresState, b: Uint8Array, head = false): FrameS
     case 'S': {
       state.batch = emptyBatch();
       if (!batch.type) return { consumed: wanted, skip };
-      return { consumed: wanted, skip, messages: queue(state, request(state, batch.type, batch.type === 'Parse' ? batch.sql : undefined, batch.size + size)) };
+      return {
+        consumed: wanted,
+        skip,
+        messages: queue(
+          state,
+          request(state, batch.type, batch.type === 'Parse' ? batch.sql : undefined, batch.size + size),
+        ),
+      };
     }
     case 'X':
-      return { consumed: wanted, skip, messages: [{ ...request(state, 'Terminate', undefined, size), kind: 'session' }] };
+      return {
+        consumed: wanted,
+        skip,
+        messages: [{ ...request(state, 'Terminate', undefined, size), kind: 'session' }],
+      };
     default:
       break;
   }
@@ -211,7 +249,8 @@ function readBackend(state: PostgresState, b: Uint8Array): FrameStep {
   if (b.length < 5) return MORE;
   const type = String.fromCharCode(b[0]);
   const length = u32be(b, 1);
-  if (!BACKEND_TYPES.has(type) || length < 4 || length > 0x40000000) return failure(`not a PostgreSQL backend message (type ${b[0]})`);
+  if (!BACKEND_TYPES.has(type) || length < 4 || length > 0x40000000)
+    return failure(`not a PostgreSQL backend message (type ${b[0]})`);
   const wanted = BACKEND_READ.has(type) ? Math.min(length + 1, MAX_READ) : Math.min(5, length + 1);
   if (b.length < wanted) return MORE;
   const body = b.subarray(5, wanted);
@@ -232,7 +271,13 @@ function looksLikeQuery(b: Uint8Array): boolean {
   if (b.length < 6) return false;
   const type = b[0];
   const length = u32be(b, 1);
-  if ((type !== 0x51 /* Q */ && type !== 0x50 /* P */) || length < 5 || length > 0x1000000 || length + 1 > b.length + MAX_READ) return false;
+  if (
+    (type !== 0x51 /* Q */ && type !== 0x50) /* P */ ||
+    length < 5 ||
+    length > 0x1000000 ||
+    length + 1 > b.length + MAX_READ
+  )
+    return false;
   const start = type === 0x50 ? b.indexOf(0, 5) + 1 : 5;
   if (start <= 0 || start >= b.length) return false;
   return /^\s*(\/\*|--|[A-Za-z(])/.test(ascii(b, start, Math.min(b.length, start + 16)));
@@ -251,7 +296,13 @@ export const postgresql: ProtocolParser<PostgresState> = {
       return looksLikeQuery(payload);
     }
     // Authentication request: 'R', length 8 or more, a known auth code.
-    return payload.length >= 9 && payload[0] === 0x52 && u32be(payload, 1) >= 8 && u32be(payload, 1) < 1024 && u32be(payload, 5) <= 12;
+    return (
+      payload.length >= 9 &&
+      payload[0] === 0x52 &&
+      u32be(payload, 1) >= 8 &&
+      u32be(payload, 1) < 1024 &&
+      u32be(payload, 5) <= 12
+    );
   },
   createState(options) {
     return {
@@ -274,15 +325,24 @@ export const postgresql: ProtocolParser<PostgresState> = {
   },
   gap(state, direction, bytes) {
     // A long query is read from its head; the server's messages are skipped by their lengths.
-    if (direction === 'toServer' && state.started && !state.tls) return gapInFrames(state.buffers.toServer, bytes, (b) => readFrontend(state, b, true));
+    if (direction === 'toServer' && state.started && !state.tls)
+      return gapInFrames(state.buffers.toServer, bytes, (b) => readFrontend(state, b, true));
     return gapOf(state.buffers[direction].gap(bytes));
   },
   parse(payload, direction: Direction, state) {
     if (state.tls) return [];
     // Joined mid-connection: the first client bytes are a regular message, not the startup.
-    if (!state.started && direction === 'toServer' && state.buffers.toServer.length === 0 && FRONTEND_TYPES.has(String.fromCharCode(payload[0] ?? 0)) && !(payload.length >= 8 && [PROTOCOL_3, SSL_REQUEST, GSSENC_REQUEST, CANCEL_REQUEST].includes(i32be(payload, 4)))) {
+    if (
+      !state.started &&
+      direction === 'toServer' &&
+      state.buffers.toServer.length === 0 &&
+      FRONTEND_TYPES.has(String.fromCharCode(payload[0] ?? 0)) &&
+      !(payload.length >= 8 && [PROTOCOL_3, SSL_REQUEST, GSSENC_REQUEST, CANCEL_REQUEST].includes(i32be(payload, 4)))
+    ) {
       state.started = true;
     }
-    return readFrames(state.buffers[direction], payload, (b) => (direction === 'toServer' ? readFrontend(state, b) : readBackend(state, b)));
+    return readFrames(state.buffers[direction], payload, (b) =>
+      direction === 'toServer' ? readFrontend(state, b) : readBackend(state, b),
+    );
   },
 };

@@ -17,10 +17,13 @@ const MAX_QUERY_ARGS = 32;
 const MAX_ARG_CHARS = 256;
 const LENGTH_PREFIXED = new Set([0x24 /* $ */, 0x21 /* ! */, 0x3d /* = */]);
 const AGGREGATES = new Set([0x2a /* * */, 0x25 /* % */, 0x7e /* ~ */, 0x7c /* | */, 0x3e /* > */]);
-const LINE_TYPES = new Set([0x2b /* + */, 0x2d /* - */, 0x3a /* : */, 0x5f /* _ */, 0x23 /* # */, 0x2c /* , */, 0x28 /* ( */]);
+const LINE_TYPES = new Set([
+  0x2b /* + */, 0x2d /* - */, 0x3a /* : */, 0x5f /* _ */, 0x23 /* # */, 0x2c /* , */, 0x28 /* ( */,
+]);
 
 /** A RESP length as Number reads its text: the usual plain digits read in place, without the text. */
-const lengthIn = (b: Uint8Array, start: number, end: number): number => decimal(b, start, end) ?? Number(ascii(b, start, end));
+const lengthIn = (b: Uint8Array, start: number, end: number): number =>
+  decimal(b, start, end) ?? Number(ascii(b, start, end));
 
 export interface RedisState {
   options: ParseOptions;
@@ -33,7 +36,14 @@ export interface RedisState {
   read: FrameReaders;
 }
 
-const SUBSCRIBE_COMMANDS = new Set(['SUBSCRIBE', 'PSUBSCRIBE', 'SSUBSCRIBE', 'UNSUBSCRIBE', 'PUNSUBSCRIBE', 'SUNSUBSCRIBE']);
+const SUBSCRIBE_COMMANDS = new Set([
+  'SUBSCRIBE',
+  'PSUBSCRIBE',
+  'SSUBSCRIBE',
+  'UNSUBSCRIBE',
+  'PUNSUBSCRIBE',
+  'SUNSUBSCRIBE',
+]);
 const CONFIRMATIONS = new Set(['subscribe', 'psubscribe', 'ssubscribe', 'unsubscribe', 'punsubscribe', 'sunsubscribe']);
 /** Messages a subscribed connection receives unasked (RESP2 has no push type for them). */
 const PUBSUB_MESSAGES = new Set(['message', 'pmessage', 'smessage']);
@@ -52,7 +62,8 @@ function valueEnd(b: Uint8Array, at: number, depth: number): number {
   }
   if (LINE_TYPES.has(type)) return eol + 2;
   const n = lengthIn(b, at + 1, eol);
-  if (!Number.isInteger(n) || n < -1 || n > MAX_BULK_BYTES) throw new Error(`bad RESP length ${ascii(b, at + 1, Math.min(eol, at + 20))}`);
+  if (!Number.isInteger(n) || n < -1 || n > MAX_BULK_BYTES)
+    throw new Error(`bad RESP length ${ascii(b, at + 1, Math.min(eol, at + 20))}`);
   if (LENGTH_PREFIXED.has(type)) {
     if (n < 0) return eol + 2;
     const end = eol + 2 + n + 2;
@@ -72,7 +83,11 @@ function valueEnd(b: Uint8Array, at: number, depth: number): number {
 /** The bulk strings of a command array, or the words of an inline command. */
 function commandArgs(b: Uint8Array, end: number): string[] {
   const args: string[] = [];
-  if (b[0] !== 0x2a) return ascii(b, 0, end - 2).trim().split(/\s+/).slice(0, MAX_QUERY_ARGS);
+  if (b[0] !== 0x2a)
+    return ascii(b, 0, end - 2)
+      .trim()
+      .split(/\s+/)
+      .slice(0, MAX_QUERY_ARGS);
   let pos = indexOfCrlf(b, 1) + 2;
   while (pos < end && args.length < MAX_QUERY_ARGS) {
     const eol = indexOfCrlf(b, pos + 1);
@@ -150,9 +165,21 @@ function commandHead(b: Uint8Array): { args: string[]; total: number | undefined
 }
 
 const RESULT_TYPES: Record<number, string> = {
-  0x2b: 'SimpleString', 0x2d: 'Error', 0x3a: 'Integer', 0x24: 'BulkString', 0x2a: 'Array', 0x5f: 'Null',
-  0x23: 'Boolean', 0x2c: 'Double', 0x28: 'BigNumber', 0x21: 'BulkError', 0x3d: 'VerbatimString', 0x25: 'Map',
-  0x7e: 'Set', 0x7c: 'Attribute', 0x3e: 'Push',
+  0x2b: 'SimpleString',
+  0x2d: 'Error',
+  0x3a: 'Integer',
+  0x24: 'BulkString',
+  0x2a: 'Array',
+  0x5f: 'Null',
+  0x23: 'Boolean',
+  0x2c: 'Double',
+  0x28: 'BigNumber',
+  0x21: 'BulkError',
+  0x3d: 'VerbatimString',
+  0x25: 'Map',
+  0x7e: 'Set',
+  0x7c: 'Attribute',
+  0x3e: 'Push',
 };
 
 /** The first element of an array reply when it is a short bulk string ("message", "subscribe", ...). */

@@ -47,7 +47,8 @@ interface JsonKeyValue {
   value: JsonValue;
 }
 
-const plain = (v: JsonValue): Value => v.stringValue ?? (v.intValue !== undefined ? Number(v.intValue) : (v.doubleValue ?? v.boolValue ?? ''));
+const plain = (v: JsonValue): Value =>
+  v.stringValue ?? (v.intValue !== undefined ? Number(v.intValue) : (v.doubleValue ?? v.boolValue ?? ''));
 const attributeMap = (list: JsonKeyValue[] = []) => Object.fromEntries(list.map((a) => [a.key, plain(a.value)]));
 
 /** Every span in an OTLP/JSON lines file, with its resource's service.name and process.pid. */
@@ -130,14 +131,17 @@ service:
         return await waitFor(what, async () => found(readSpans(path)), timeoutMs, 100);
       } catch (err) {
         const seen = readSpans(path).map((s) => `${s.service}/${s.kind} ${s.name} ${JSON.stringify(s.attributes)}`);
-        throw new Error(`${(err as Error).message}\nspans written:\n${seen.join('\n')}\ncollector output:\n${collector.output()}`);
+        throw new Error(
+          `${(err as Error).message}\nspans written:\n${seen.join('\n')}\ncollector output:\n${collector.output()}`,
+        );
       }
     },
   };
 }
 
 /** The spans of one kind whose service (the process's command name) is `service`. */
-export const spansOf = (spans: LiveSpan[], service: string, kind: number) => spans.filter((s) => s.service === service && s.kind === kind);
+export const spansOf = (spans: LiveSpan[], service: string, kind: number) =>
+  spans.filter((s) => s.service === service && s.kind === kind);
 
 /** A server span's client: the span it names as parent, in the same trace. */
 export function parentOf(span: LiveSpan, spans: LiveSpan[]): LiveSpan | undefined {

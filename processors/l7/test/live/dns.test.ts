@@ -11,7 +11,8 @@ test('dig and dnsmasq over UDP and TCP: question name and transport on both ends
   t.after(() => dns.stop());
   const capture = await startCapture(t, [dns.port]);
 
-  const dig = (...args: string[]) => runClient('dig', ['@127.0.0.1', '-p', String(dns.port), '+tries=1', '+time=2', ...args]);
+  const dig = (...args: string[]) =>
+    runClient('dig', ['@127.0.0.1', '-p', String(dns.port), '+tries=1', '+time=2', ...args]);
   const udp = await dig('svc.flowtel.test', 'A');
   assert.match(udp.stdout.toString(), /10\.1\.2\.3/);
   const tcp = await dig('+tcp', 'tcp.flowtel.test', 'A');
@@ -19,10 +20,14 @@ test('dig and dnsmasq over UDP and TCP: question name and transport on both ends
 
   const names = ['svc.flowtel.test', 'tcp.flowtel.test'];
   const spans = await capture.waitForSpans('client and server spans for both questions', (all) => {
-    const asked = (service: string, kind: number) => names.every((n) => spansOf(all, service, kind).some((s) => s.attributes['dns.question.name'] === n));
+    const asked = (service: string, kind: number) =>
+      names.every((n) => spansOf(all, service, kind).some((s) => s.attributes['dns.question.name'] === n));
     return asked('dig', SpanKind.CLIENT) && asked('dnsmasq', SpanKind.SERVER) ? all : undefined;
   });
-  for (const [name, transport] of [[names[0], 'udp'], [names[1], 'tcp']]) {
+  for (const [name, transport] of [
+    [names[0], 'udp'],
+    [names[1], 'tcp'],
+  ]) {
     const client = spansOf(spans, 'dig', SpanKind.CLIENT).find((s) => s.attributes['dns.question.name'] === name)!;
     const server = spansOf(spans, 'dnsmasq', SpanKind.SERVER).find((s) => s.attributes['dns.question.name'] === name)!;
     for (const span of [client, server]) {

@@ -67,7 +67,10 @@ test('gRPC and HTTP/2: service, method and grpc-status, method/path/status, on b
   const bothEnds = (all: LiveSpan[]) => all.filter((s) => s.service === 'node');
   const spans = await capture.waitForSpans('four client and four server spans', (all) => {
     const node = bothEnds(all);
-    return node.filter((s) => s.kind === SpanKind.CLIENT).length >= 4 && node.filter((s) => s.kind === SpanKind.SERVER).length >= 4 ? all : undefined;
+    return node.filter((s) => s.kind === SpanKind.CLIENT).length >= 4 &&
+      node.filter((s) => s.kind === SpanKind.SERVER).length >= 4
+      ? all
+      : undefined;
   });
   for (const kind of [SpanKind.CLIENT, SpanKind.SERVER]) {
     const side = spansOf(spans, 'node', kind);
@@ -82,7 +85,10 @@ test('gRPC and HTTP/2: service, method and grpc-status, method/path/status, on b
     assert.equal(fail.attributes['rpc.grpc.status_code'], 5);
     // NOT_FOUND is the caller's error: an error on the client span only, as the conventions say
     assert.equal(fail.status.code, kind === SpanKind.CLIENT ? 2 : undefined);
-    for (const [path, status] of [['/index.html', 200], ['/missing', 404]] as const) {
+    for (const [path, status] of [
+      ['/index.html', 200],
+      ['/missing', 404],
+    ] as const) {
       const plain = side.find((s) => s.attributes['url.path'] === path);
       assert.ok(plain, `the HTTP/2 GET ${path}`);
       assert.equal(plain.name, `GET ${path}`);
@@ -132,8 +138,12 @@ test('gRPC with 8 KiB of metadata: the call read from the head of its HEADERS on
   assert.equal(client.stdout.toString().trim(), '0,0,0,5', client.stderr);
 
   const methods = ['SayHello', 'SayBig', 'SayAfter', 'Fail'];
-  const has = (all: LiveSpan[], kind: number) => methods.every((m) => spansOf(all, 'node', kind).some((s) => s.attributes['rpc.method'] === m));
-  const spans = await capture.waitForSpans('the four calls on both ends', (all) => has(all, SpanKind.CLIENT) && has(all, SpanKind.SERVER) && all);
+  const has = (all: LiveSpan[], kind: number) =>
+    methods.every((m) => spansOf(all, 'node', kind).some((s) => s.attributes['rpc.method'] === m));
+  const spans = await capture.waitForSpans(
+    'the four calls on both ends',
+    (all) => has(all, SpanKind.CLIENT) && has(all, SpanKind.SERVER) && all,
+  );
   for (const kind of [SpanKind.CLIENT, SpanKind.SERVER]) {
     const call = (m: string) => spansOf(spans, 'node', kind).find((s) => s.attributes['rpc.method'] === m)!;
     for (const m of methods) {
@@ -141,7 +151,10 @@ test('gRPC with 8 KiB of metadata: the call read from the head of its HEADERS on
       assert.equal(call(m).attributes['rpc.service'], 'flowtel.live.Greeter');
       assert.equal(call(m).attributes['rpc.grpc.status_code'], m === 'Fail' ? 5 : 0, `${kind} ${m}`);
     }
-    assert.ok(Number(call('SayBig').attributes['flowtel.l7.request.captured_bytes']) > 0, `${kind}: SayBig read from its head`);
+    assert.ok(
+      Number(call('SayBig').attributes['flowtel.l7.request.captured_bytes']) > 0,
+      `${kind}: SayBig read from its head`,
+    );
     assert.equal(call('SayHello').attributes['flowtel.l7.request.captured_bytes'], undefined);
     // the client's HPACK insertions in the lost bytes are unknown: later calls say their fields may be missing
     assert.equal(call('SayAfter').attributes['flowtel.l7.request.partial'], true);

@@ -20,9 +20,26 @@ test('nginx and curl: method, path and status of each request on both ends, pare
 
   const base = `http://127.0.0.1:${nginx.port}`;
   // one connection for both GETs (keep-alive), another for the POST
-  const gets = await runClient('curl', ['-sS', '-o', '/dev/null', '-H', `Authorization: ${TOKEN}`, `${base}/index.html?lang=en`, `${base}/missing.html`]);
+  const gets = await runClient('curl', [
+    '-sS',
+    '-o',
+    '/dev/null',
+    '-H',
+    `Authorization: ${TOKEN}`,
+    `${base}/index.html?lang=en`,
+    `${base}/missing.html`,
+  ]);
   assert.equal(gets.code, 0, gets.stderr);
-  const post = await runClient('curl', ['-sS', '-o', '/dev/null', '-X', 'POST', '-d', 'name=flowtel', `${base}/submit`]);
+  const post = await runClient('curl', [
+    '-sS',
+    '-o',
+    '/dev/null',
+    '-X',
+    'POST',
+    '-d',
+    'name=flowtel',
+    `${base}/submit`,
+  ]);
   assert.equal(post.code, 0, post.stderr);
 
   const expected = [
@@ -38,7 +55,11 @@ test('nginx and curl: method, path and status of each request on both ends, pare
 
   for (const kind of [SpanKind.SERVER, SpanKind.CLIENT]) {
     const side = spansOf(spans, kind === SpanKind.SERVER ? 'nginx' : 'curl', kind);
-    assert.equal(side.length, 3, `exactly one span per request on the ${kind === SpanKind.SERVER ? 'server' : 'client'} side`);
+    assert.equal(
+      side.length,
+      3,
+      `exactly one span per request on the ${kind === SpanKind.SERVER ? 'server' : 'client'} side`,
+    );
     for (const want of expected) {
       const span = side.find((s) => s.attributes['url.path'] === want.path);
       assert.ok(span, `a span for ${want.path}`);
@@ -55,7 +76,9 @@ test('nginx and curl: method, path and status of each request on both ends, pare
   assert.equal(indexServer.attributes['http.request.header.authorization'], '<redacted>');
   assert.match(String(indexServer.attributes['http.request.header.user-agent']), /^curl\//);
   // 404 is the client's error: an error on the client span, not on the server's
-  const missingClient = spansOf(spans, 'curl', SpanKind.CLIENT).find((s) => s.attributes['url.path'] === '/missing.html')!;
+  const missingClient = spansOf(spans, 'curl', SpanKind.CLIENT).find(
+    (s) => s.attributes['url.path'] === '/missing.html',
+  )!;
   assert.equal(missingClient.status.code, 2);
   assert.equal(missingClient.attributes['error.type'], '404');
 

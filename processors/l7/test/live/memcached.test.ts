@@ -30,15 +30,35 @@ test('memcached: set, get (hit and miss) and delete on both ends, parent links',
   t.after(() => server.stop());
   const capture = await startCapture(t, [server.port]);
 
-  const commands = ['set greeting 0 0 5\r\nhello\r\n', 'get greeting\r\n', 'get absent\r\n', 'delete greeting\r\n', 'delete greeting\r\n'];
+  const commands = [
+    'set greeting 0 0 5\r\nhello\r\n',
+    'get greeting\r\n',
+    'get absent\r\n',
+    'delete greeting\r\n',
+    'delete greeting\r\n',
+  ];
   const client = await runClient(process.execPath, ['-e', CLIENT, String(server.port), JSON.stringify(commands)]);
-  assert.deepEqual(JSON.parse(client.stdout.toString()), ['STORED', 'VALUE greeting 0 5\r\nhello\r\nEND', 'END', 'DELETED', 'NOT_FOUND']);
+  assert.deepEqual(JSON.parse(client.stdout.toString()), [
+    'STORED',
+    'VALUE greeting 0 5\r\nhello\r\nEND',
+    'END',
+    'DELETED',
+    'NOT_FOUND',
+  ]);
 
   const spans = await capture.waitForSpans('five client and five server spans', (all) =>
-    spansOf(all, 'node', SpanKind.CLIENT).length >= 5 && all.filter((s) => s.kind === SpanKind.SERVER).length >= 5 ? all : undefined,
+    spansOf(all, 'node', SpanKind.CLIENT).length >= 5 && all.filter((s) => s.kind === SpanKind.SERVER).length >= 5
+      ? all
+      : undefined,
   );
   const clientSpans = spansOf(spans, 'node', SpanKind.CLIENT);
-  assert.deepEqual(clientSpans.map((s) => s.attributes['db.operation.name']).sort(), ['delete', 'delete', 'get', 'get', 'set']);
+  assert.deepEqual(clientSpans.map((s) => s.attributes['db.operation.name']).sort(), [
+    'delete',
+    'delete',
+    'get',
+    'get',
+    'set',
+  ]);
   for (const s of clientSpans) {
     assert.equal(s.attributes['db.system.name'], 'memcached');
     assert.equal(s.attributes['server.port'], server.port);

@@ -13,14 +13,28 @@ test('mosquitto_pub and mosquitto_sub: connect, subscribe and publish on the top
   const topic = 'flowtel/live/orders';
   const address = ['-h', '127.0.0.1', '-p', String(broker.port)];
 
-  const sub = spawn('mosquitto_sub', [...address, '-t', topic, '-q', '1', '-C', '1', '-i', 'live-sub'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const sub = spawn('mosquitto_sub', [...address, '-t', topic, '-q', '1', '-C', '1', '-i', 'live-sub'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let received = '';
   sub.stdout.on('data', (d) => (received += d));
   const subExited = new Promise((resolve) => sub.on('exit', resolve));
   t.after(() => sub.kill());
   // publish once the broker has the subscription: its SUBACK is in the capture
-  await capture.waitForSpans('the subscription', (all) => spansOf(all, 'mosquitto_sub', SpanKind.PRODUCER).find((s) => s.name.startsWith('SUBSCRIBE')));
-  const pub = await runClient('mosquitto_pub', [...address, '-t', topic, '-m', 'order-42', '-q', '1', '-i', 'live-pub']);
+  await capture.waitForSpans('the subscription', (all) =>
+    spansOf(all, 'mosquitto_sub', SpanKind.PRODUCER).find((s) => s.name.startsWith('SUBSCRIBE')),
+  );
+  const pub = await runClient('mosquitto_pub', [
+    ...address,
+    '-t',
+    topic,
+    '-m',
+    'order-42',
+    '-q',
+    '1',
+    '-i',
+    'live-pub',
+  ]);
   assert.equal(pub.code, 0, pub.stderr);
   await subExited;
   assert.equal(received.trim(), 'order-42');

@@ -16,12 +16,32 @@ INSERT INTO items VALUES (1, 'live-maria-secret');
 SELECT name FROM items WHERE id = 1;
 SELECT * FROM no_such_table;
 `;
-  const client = await runClient('mariadb', ['--no-defaults', '--protocol=TCP', '-h', '127.0.0.1', '-P', String(db.port), '-u', db.user, `-p${db.password}`, db.database], sql);
+  const client = await runClient(
+    'mariadb',
+    [
+      '--no-defaults',
+      '--protocol=TCP',
+      '-h',
+      '127.0.0.1',
+      '-P',
+      String(db.port),
+      '-u',
+      db.user,
+      `-p${db.password}`,
+      db.database,
+    ],
+    sql,
+  );
   assert.match(client.stderr, /1146/, 'the last statement fails: no such table');
 
-  const texts = ['INSERT INTO items VALUES (?, ?)', 'SELECT name FROM items WHERE id = ?', 'SELECT * FROM no_such_table'];
+  const texts = [
+    'INSERT INTO items VALUES (?, ?)',
+    'SELECT name FROM items WHERE id = ?',
+    'SELECT * FROM no_such_table',
+  ];
   const spans = await capture.waitForSpans('the client and server spans of every statement', (all) => {
-    const have = (service: string, kind: number) => texts.every((text) => spansOf(all, service, kind).some((s) => s.attributes['db.query.text'] === text));
+    const have = (service: string, kind: number) =>
+      texts.every((text) => spansOf(all, service, kind).some((s) => s.attributes['db.query.text'] === text));
     return have('mariadb', SpanKind.CLIENT) && have('mariadbd', SpanKind.SERVER) ? all : undefined;
   });
 

@@ -15,26 +15,58 @@ test('psql and pgbench: operations and redacted query text on both ends, parent 
   assert.equal(init.code, 0, init.stderr);
   const capture = await startCapture(t, [pg.port]);
 
-  const psql = await runClient('psql', [...connect, '-d', pg.database, '-v', 'ON_ERROR_STOP=0', '-X', '-q',
-    '-c', 'CREATE TABLE items (id int, name text)',
-    '-c', "INSERT INTO items VALUES (1, 'live-pg-secret')",
-    '-c', 'SELECT name FROM items WHERE id = 1',
-    '-c', 'SELECT * FROM no_such_table']);
+  const psql = await runClient('psql', [
+    ...connect,
+    '-d',
+    pg.database,
+    '-v',
+    'ON_ERROR_STOP=0',
+    '-X',
+    '-q',
+    '-c',
+    'CREATE TABLE items (id int, name text)',
+    '-c',
+    "INSERT INTO items VALUES (1, 'live-pg-secret')",
+    '-c',
+    'SELECT name FROM items WHERE id = 1',
+    '-c',
+    'SELECT * FROM no_such_table',
+  ]);
   assert.match(psql.stderr, /no_such_table/);
   const transactions = 40;
-  const bench = await runClient('pgbench', [...connect, '-S', '-M', 'extended', '-c', '2', '-t', String(transactions / 2), '-n', pg.database]);
+  const bench = await runClient('pgbench', [
+    ...connect,
+    '-S',
+    '-M',
+    'extended',
+    '-c',
+    '2',
+    '-t',
+    String(transactions / 2),
+    '-n',
+    pg.database,
+  ]);
   assert.equal(bench.code, 0, bench.stderr);
 
   const benchQueries = (all: LiveSpan[], service: string, kind: number) =>
-    spansOf(all, service, kind).filter((s) => String(s.attributes['db.query.text']).includes('FROM pgbench_accounts WHERE aid'));
+    spansOf(all, service, kind).filter((s) =>
+      String(s.attributes['db.query.text']).includes('FROM pgbench_accounts WHERE aid'),
+    );
   const spans = await capture.waitForSpans(`${transactions} pgbench queries on both ends`, (all) =>
-    benchQueries(all, 'postgres', SpanKind.SERVER).length >= transactions && benchQueries(all, 'pgbench', SpanKind.CLIENT).length >= transactions && spansOf(all, 'psql', SpanKind.CLIENT).length >= 4 ? all : undefined,
+    benchQueries(all, 'postgres', SpanKind.SERVER).length >= transactions &&
+    benchQueries(all, 'pgbench', SpanKind.CLIENT).length >= transactions &&
+    spansOf(all, 'psql', SpanKind.CLIENT).length >= 4
+      ? all
+      : undefined,
   );
 
   const psqlSpans = spansOf(spans, 'psql', SpanKind.CLIENT);
   const byText = (text: string) => psqlSpans.find((s) => s.attributes['db.query.text'] === text);
   const insert = byText('INSERT INTO items VALUES (?, ?)');
-  assert.ok(insert, `the INSERT with its literals redacted (saw ${psqlSpans.map((s) => s.attributes['db.query.text']).join(' | ')})`);
+  assert.ok(
+    insert,
+    `the INSERT with its literals redacted (saw ${psqlSpans.map((s) => s.attributes['db.query.text']).join(' | ')})`,
+  );
   assert.equal(insert.attributes['db.operation.name'], 'INSERT');
   assert.equal(insert.attributes['db.system.name'], 'postgresql');
   const select = byText('SELECT name FROM items WHERE id = ?');

@@ -15,22 +15,38 @@ test('redis-cli and redis-benchmark: commands on both ends, every benchmark requ
   t.after(() => redis.stop());
   const capture = await startCapture(t, [redis.port]);
 
-  const cli = await runClient('redis-cli', ['-p', String(redis.port)], 'SET greeting hello\nGET greeting\nHSET user:1 name ada\nGET absent\nAUTH live-redis-secret\n');
+  const cli = await runClient(
+    'redis-cli',
+    ['-p', String(redis.port)],
+    'SET greeting hello\nGET greeting\nHSET user:1 name ada\nGET absent\nAUTH live-redis-secret\n',
+  );
   assert.equal(cli.code, 0, cli.stderr);
   const requests = 300;
-  const bench = await runClient('redis-benchmark', ['-p', String(redis.port), '-n', String(requests), '-c', '3', '-t', 'set,get', '-q']);
+  const bench = await runClient('redis-benchmark', [
+    '-p',
+    String(redis.port),
+    '-n',
+    String(requests),
+    '-c',
+    '3',
+    '-t',
+    'set,get',
+    '-q',
+  ]);
   assert.equal(bench.code, 0, bench.stderr);
 
   const serverSpans = (all: LiveSpan[]) => spansOf(all, 'redis-server', SpanKind.SERVER);
   const count = (spans: LiveSpan[], op: string) => spans.filter((s) => s.attributes['db.operation.name'] === op).length;
   // redis-cli adds one SET and two GETs
-  const spans = await capture.waitForSpans(`${requests} SET and ${requests} GET server spans from redis-benchmark`, (all) =>
-    count(serverSpans(all), 'SET') >= requests + 1 && count(serverSpans(all), 'GET') >= requests + 2 && all,
+  const spans = await capture.waitForSpans(
+    `${requests} SET and ${requests} GET server spans from redis-benchmark`,
+    (all) => count(serverSpans(all), 'SET') >= requests + 1 && count(serverSpans(all), 'GET') >= requests + 2 && all,
   );
 
   const cliClient = spansOf(spans, 'redis-cli', SpanKind.CLIENT);
   const names = cliClient.map((s) => s.attributes['db.operation.name']);
-  for (const op of ['SET', 'GET', 'HSET', 'AUTH']) assert.ok(names.includes(op), `redis-cli's ${op} is a client span (saw ${names.join(', ')})`);
+  for (const op of ['SET', 'GET', 'HSET', 'AUTH'])
+    assert.ok(names.includes(op), `redis-cli's ${op} is a client span (saw ${names.join(', ')})`);
   for (const s of cliClient) {
     assert.equal(s.attributes['db.system.name'], 'redis');
     assert.equal(s.attributes['server.port'], redis.port);
@@ -81,10 +97,18 @@ test('zero-code tracing: curl → a Node server → redis-server is one trace, e
   assert.equal(curl.stdout.toString(), 'hello');
 
   const spans = await capture.waitForSpans('the curl, node and redis spans', (all) => {
-    const redisServer = spansOf(all, 'redis-server', SpanKind.SERVER).find((s) => s.attributes['db.operation.name'] === 'GET');
-    return redisServer && spansOf(all, 'node', SpanKind.SERVER).length > 0 && spansOf(all, 'curl', SpanKind.CLIENT).length > 0 ? all : undefined;
+    const redisServer = spansOf(all, 'redis-server', SpanKind.SERVER).find(
+      (s) => s.attributes['db.operation.name'] === 'GET',
+    );
+    return redisServer &&
+      spansOf(all, 'node', SpanKind.SERVER).length > 0 &&
+      spansOf(all, 'curl', SpanKind.CLIENT).length > 0
+      ? all
+      : undefined;
   });
-  const redisServer = spansOf(spans, 'redis-server', SpanKind.SERVER).find((s) => s.attributes['db.operation.name'] === 'GET')!;
+  const redisServer = spansOf(spans, 'redis-server', SpanKind.SERVER).find(
+    (s) => s.attributes['db.operation.name'] === 'GET',
+  )!;
   const nodeRedisClient = parentOf(redisServer, spans);
   assert.ok(nodeRedisClient, "redis-server's span has node's Redis call as parent");
   assert.equal(nodeRedisClient.service, 'node');

@@ -47,7 +47,9 @@ export class KubeApi {
     try {
       return JSON.parse(Buffer.concat(chunks).toString('utf8')) as T;
     } catch (err) {
-      throw new KubeApiError(`GET ${path}: the API server sent something that is not JSON`, res.statusCode, { cause: err });
+      throw new KubeApiError(`GET ${path}: the API server sent something that is not JSON`, res.statusCode, {
+        cause: err,
+      });
     }
   }
 
@@ -57,7 +59,8 @@ export class KubeApi {
     let pending = '';
     for await (const chunk of res as AsyncIterable<Buffer>) {
       pending += chunk.toString('utf8');
-      if (pending.length > MAX_LINE_BYTES) throw new KubeApiError(`watch ${path}: an event exceeds ${MAX_LINE_BYTES} bytes`);
+      if (pending.length > MAX_LINE_BYTES)
+        throw new KubeApiError(`watch ${path}: an event exceeds ${MAX_LINE_BYTES} bytes`);
       let newline: number;
       while ((newline = pending.indexOf('\n')) >= 0) {
         const line = pending.slice(0, newline).trim();
@@ -78,11 +81,19 @@ export class KubeApi {
         const status = res.statusCode;
         let body = '';
         res.on('data', (c: Buffer) => (body += c.toString('utf8').slice(0, 500)));
-        res.on('end', () => reject(new KubeApiError(`GET ${url.pathname}: HTTP ${status}: ${body.slice(0, 300)}`, status)));
+        res.on('end', () =>
+          reject(new KubeApiError(`GET ${url.pathname}: HTTP ${status}: ${body.slice(0, 300)}`, status)),
+        );
         res.on('error', reject);
       });
       req.on('timeout', () => req.destroy(new KubeApiError(`GET ${url.pathname}: no answer within ${timeoutMs} ms`)));
-      req.on('error', (err) => reject(err instanceof KubeApiError ? err : new KubeApiError(`GET ${url.pathname}: ${err.message}`, undefined, { cause: err })));
+      req.on('error', (err) =>
+        reject(
+          err instanceof KubeApiError
+            ? err
+            : new KubeApiError(`GET ${url.pathname}: ${err.message}`, undefined, { cause: err }),
+        ),
+      );
       req.end();
     });
   }

@@ -31,7 +31,9 @@ export class KubeCache {
   constructor(api: KubeApi, options: KubeCacheOptions) {
     const informer = <T extends Pod | Service | ReplicaSet>(path: string) =>
       new Informer<T>(api, { path, maxBackoffMs: options.maxBackoffMs, onError: options.onError });
-    const podPath = options.nodeName ? `/api/v1/pods?fieldSelector=${encodeURIComponent(`spec.nodeName=${options.nodeName}`)}` : '/api/v1/pods';
+    const podPath = options.nodeName
+      ? `/api/v1/pods?fieldSelector=${encodeURIComponent(`spec.nodeName=${options.nodeName}`)}`
+      : '/api/v1/pods';
     this.pods = informer<Pod>(podPath);
     this.services = informer<Service>('/api/v1/services');
     this.replicaSets = informer<ReplicaSet>('/apis/apps/v1/replicasets');
@@ -83,7 +85,8 @@ export class KubeCache {
 
   workloadOf(pod: Pod): Workload | undefined {
     return workloadOf(pod, (namespace, name) => {
-      for (const rs of this.replicaSets.values()) if (rs.metadata.name === name && rs.metadata.namespace === namespace) return rs;
+      for (const rs of this.replicaSets.values())
+        if (rs.metadata.name === name && rs.metadata.namespace === namespace) return rs;
       return undefined;
     });
   }
@@ -94,7 +97,8 @@ export class KubeCache {
     const out: Service[] = [];
     for (const svc of this.services.values()) {
       const selector = svc.spec?.selector;
-      if (svc.metadata.namespace !== pod.metadata.namespace || !selector || Object.keys(selector).length === 0) continue;
+      if (svc.metadata.namespace !== pod.metadata.namespace || !selector || Object.keys(selector).length === 0)
+        continue;
       if (Object.entries(selector).every(([k, v]) => labels[k] === v)) out.push(svc);
     }
     return out.sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
@@ -130,4 +134,7 @@ export function podIps(pod: Pod): string[] {
   return [...ips];
 }
 
-const containerStatuses = (pod: Pod): ContainerStatus[] => [...(pod.status?.containerStatuses ?? []), ...(pod.status?.initContainerStatuses ?? [])];
+const containerStatuses = (pod: Pod): ContainerStatus[] => [
+  ...(pod.status?.containerStatuses ?? []),
+  ...(pod.status?.initContainerStatuses ?? []),
+];

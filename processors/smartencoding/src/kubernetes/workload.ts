@@ -21,7 +21,10 @@ export const WORKLOAD_ATTRIBUTE: Record<string, string> = {
 // a CronJob names its Jobs <cronjob>-<scheduled minute>
 const CRONJOB_JOB = /^(.+)-\d{8,}$/;
 
-export function workloadOf(pod: Pod, replicaSet: (namespace: string, name: string) => ReplicaSet | undefined): Workload | undefined {
+export function workloadOf(
+  pod: Pod,
+  replicaSet: (namespace: string, name: string) => ReplicaSet | undefined,
+): Workload | undefined {
   const owner = pod.metadata.ownerReferences?.find((o) => o.controller) ?? pod.metadata.ownerReferences?.[0];
   if (!owner) return undefined;
   if (owner.kind === 'ReplicaSet') {
@@ -30,7 +33,8 @@ export function workloadOf(pod: Pod, replicaSet: (namespace: string, name: strin
     if (deployment) return { kind: 'Deployment', name: deployment.name };
     // the ReplicaSet not seen yet: a Deployment's ReplicaSet is <deployment>-<pod-template-hash>
     const hash = pod.metadata.labels?.['pod-template-hash'];
-    if (!rs && hash && owner.name.endsWith(`-${hash}`)) return { kind: 'Deployment', name: owner.name.slice(0, -hash.length - 1) };
+    if (!rs && hash && owner.name.endsWith(`-${hash}`))
+      return { kind: 'Deployment', name: owner.name.slice(0, -hash.length - 1) };
     return { kind: 'ReplicaSet', name: owner.name };
   }
   if (owner.kind === 'Job') {

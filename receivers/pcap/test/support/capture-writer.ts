@@ -107,8 +107,11 @@ export function writePcapng(
     const time = [u32(Number(units >> 32n)), u32(Number(units & 0xffffffffn))];
     if (packetBlock === 'simple') parts.push(block(3, Buffer.concat([u32(original), Buffer.from(f.data)])));
     else if (packetBlock === 'obsolete') {
-      parts.push(block(2, Buffer.concat([u16(id), u16(0), ...time, u32(f.data.length), u32(original), Buffer.from(f.data)])));
-    } else parts.push(block(6, Buffer.concat([u32(id), ...time, u32(f.data.length), u32(original), Buffer.from(f.data)])));
+      parts.push(
+        block(2, Buffer.concat([u16(id), u16(0), ...time, u32(f.data.length), u32(original), Buffer.from(f.data)])),
+      );
+    } else
+      parts.push(block(6, Buffer.concat([u32(id), ...time, u32(f.data.length), u32(original), Buffer.from(f.data)])));
   }
   return Buffer.concat(parts);
 }

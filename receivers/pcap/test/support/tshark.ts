@@ -8,7 +8,11 @@ export function hasTshark(): boolean {
 }
 
 function tshark(args: string[]): string {
-  return execFileSync('tshark', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 256 * 1024 * 1024 });
+  return execFileSync('tshark', args, {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'ignore'],
+    maxBuffer: 256 * 1024 * 1024,
+  });
 }
 
 /** frame numbers of the frames tshark decodes as TCP or UDP at the outer level (not inside ICMP errors or tunnels) */
@@ -29,7 +33,9 @@ export interface FollowedTcp {
 }
 
 export function tsharkFollowTcp(path: string): FollowedTcp {
-  const streams = new Set(tshark(['-r', path, '-T', 'fields', '-e', 'tcp.stream', '-Y', 'tcp']).split('\n').filter(Boolean));
+  const streams = new Set(
+    tshark(['-r', path, '-T', 'fields', '-e', 'tcp.stream', '-Y', 'tcp']).split('\n').filter(Boolean),
+  );
   const lossyStreams = new Set(
     tshark(['-r', path, '-T', 'fields', '-e', 'tcp.stream', '-Y', 'tcp.analysis.lost_segment'])
       .split('\n')
