@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { freePort, startCollector, waitFor, waitForPort } from '@flowtel/testkit';
 import { factory } from '../exporters/prometheus_remote_write/src/index.ts';
 import { pureJsSnappy, snappyCodec } from '../exporters/prometheus_remote_write/src/compress.ts';
-import { Translator } from '../exporters/prometheus_remote_write/src/translate.ts';
+import { Translator } from '@flowtel/prometheus';
 import { translateSettings } from '../exporters/prometheus_remote_write/src/prometheus_remote_write.ts';
 import { WriteRequestEncoder } from '../exporters/prometheus_remote_write/src/write-request.ts';
 import { Prometheus, prometheusBinary } from '../exporters/prometheus_remote_write/test/support/prometheus.ts';

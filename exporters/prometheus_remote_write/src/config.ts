@@ -1,6 +1,6 @@
 import { duration, retrySchema, tlsClientSchema, z } from '@flowtel/core';
 import { authConfigSchema } from '@flowtel/otlp';
-import { TRANSLATION_STRATEGIES } from './naming.ts';
+import { TRANSLATION_STRATEGIES } from '@flowtel/prometheus';
 
 /** Set by the exporter on every request, so `headers` may not change them. */
 export const RESERVED_HEADERS = ['content-encoding', 'content-type', 'x-prometheus-remote-write-version', 'user-agent'];

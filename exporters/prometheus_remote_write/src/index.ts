@@ -1,7 +1,5 @@
 export { factory } from './factory.ts';
 export type { Config } from './config.ts';
 export { configSchema } from './config.ts';
-export { Translator } from './translate.ts';
-export type { TranslateSettings, Translation } from './translate.ts';
 export { WriteRequestEncoder } from './write-request.ts';
 export { snappyCodec } from './compress.ts';

@@ -1,10 +1,10 @@
 // The encoded `labels` entries of series and label pairs, kept from batch to batch: the same
 // series come back in every batch, and copying their bytes is cheaper than encoding them again.
-import { hashLabels, sameLabels } from './labels.ts';
+import { hashLabels, sameLabels } from '@flowtel/prometheus';
 import type { LabelBlock, LabelBytes } from './label-snappy.ts';
 import { ProtoStreamWriter as ProtoWriter, WireType } from '@flowtel/pdata';
 import { Field } from './prompb.ts';
-import type { Label, TimeSeries } from './series.ts';
+import type { Label, TimeSeries } from '@flowtel/prometheus';
 
 /** series kept before the cache starts over (a few tens of MiB at most) */
 const MAX_SERIES = 100_000;

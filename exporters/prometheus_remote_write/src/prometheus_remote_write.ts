@@ -10,11 +10,8 @@ import type { Metrics } from '@flowtel/pdata';
 import { clientAuthenticator } from '@flowtel/otlp';
 import { RemoteWriteClient } from './client.ts';
 import type { Config } from './config.ts';
-import { LabelNamer, shouldEscape, type TranslationStrategy } from './naming.ts';
-import type { Label } from './series.ts';
+import { configLabels, type TranslateSettings, Translator, translationStrategy } from '@flowtel/prometheus';
 import { RemoteWriteTelemetry } from './telemetry.ts';
-import type { TranslateSettings } from './translate.ts';
-import { Translator } from './translate.ts';
 import type { EncodedRequest } from './write-request.ts';
 import { WriteRequestEncoder } from './write-request.ts';
 
@@ -31,28 +28,12 @@ interface PendingRequest extends Omit<EncodedRequest, 'body'> {
   sent: boolean;
 }
 
-export function translationStrategy(config: Config): TranslationStrategy {
-  return (
-    config.translation_strategy ??
-    (config.add_metric_suffixes ? 'UnderscoreEscapingWithSuffixes' : 'UnderscoreEscapingWithoutSuffixes')
-  );
-}
-
-/** External label names are sanitized like attribute keys, except reserved `__x__` ones. */
-function externalLabels(config: Config, strategy: TranslationStrategy): Label[] {
-  const namer = new LabelNamer(strategy);
-  return Object.entries(config.external_labels).map(([name, value]) => ({
-    name: name.startsWith('__') && shouldEscape(strategy) ? name.replace(/[^a-zA-Z0-9_]/g, '_') : namer.build(name),
-    value,
-  }));
-}
-
 export function translateSettings(config: Config): TranslateSettings {
-  const strategy = translationStrategy(config);
+  const strategy = translationStrategy(config.add_metric_suffixes, config.translation_strategy);
   return {
     strategy,
     namespace: config.namespace,
-    externalLabels: externalLabels(config, strategy),
+    externalLabels: configLabels(config.external_labels, strategy),
     targetInfo: config.target_info.enabled,
     exportCreatedMetric: config.export_created_metric.enabled,
     resourceToTelemetry: config.resource_to_telemetry_conversion.enabled,

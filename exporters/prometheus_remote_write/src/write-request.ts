@@ -5,8 +5,8 @@ import { LabelBytesCache } from './label-bytes.ts';
 import { compressWithLabels, Segments } from './label-snappy.ts';
 import { ProtoStreamWriter as ProtoWriter, WireType } from '@flowtel/pdata';
 import { Field } from './prompb.ts';
-import type { Exemplar, Label, MetricMetadata, NativeHistogram, Sample, TimeSeries } from './series.ts';
-import { STALE_NAN_BITS } from './series.ts';
+import type { Exemplar, Label, MetricMetadata, NativeHistogram, Sample, TimeSeries } from '@flowtel/prometheus';
+import { STALE_NAN_BITS } from '@flowtel/prometheus';
 
 const { VARINT, I64: FIXED64, LEN: BYTES } = WireType;
 

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { factory } from '../src/index.ts';
 import { translateSettings } from '../src/prometheus_remote_write.ts';
-import { Translator } from '../src/translate.ts';
+import { Translator } from '@flowtel/prometheus';
 import {
   attrs,
   counter,

@@ -182,3 +182,23 @@ export class LabelNamer {
     return out;
   }
 }
+
+/** The strategy a config asks for: `translation_strategy` when set, else what `add_metric_suffixes` says. */
+export function translationStrategy(addMetricSuffixes: boolean, strategy?: TranslationStrategy): TranslationStrategy {
+  return strategy ?? (addMetricSuffixes ? 'UnderscoreEscapingWithSuffixes' : 'UnderscoreEscapingWithoutSuffixes');
+}
+
+/**
+ * Labels a config sets on every series (remote write's external_labels, the exporter's
+ * const_labels): names sanitized like attribute keys, except reserved `__x__` ones.
+ */
+export function configLabels(
+  labels: Record<string, string>,
+  strategy: TranslationStrategy,
+): Array<{ name: string; value: string }> {
+  const namer = new LabelNamer(strategy);
+  return Object.entries(labels).map(([name, value]) => ({
+    name: name.startsWith('__') && shouldEscape(strategy) ? name.replace(/[^a-zA-Z0-9_]/g, '_') : namer.build(name),
+    value,
+  }));
+}

@@ -1,11 +1,9 @@
-// Metric and label names under each translation strategy, and the config that picks one.
+// Metric and label names under each translation strategy.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { configSchema } from '../src/config.ts';
 import { formatFloat } from '../src/format.ts';
 import type { NamedKind, TranslationStrategy } from '../src/naming.ts';
 import { LabelNamer, MetricNamer } from '../src/naming.ts';
-import { translationStrategy } from '../src/prometheus_remote_write.ts';
 
 const name = (strategy: TranslationStrategy, metric: string, unit: string, kind: NamedKind, namespace = '') => {
   const out = new MetricNamer(strategy, namespace).build(metric, unit, kind);
@@ -76,55 +74,6 @@ describe('label names', () => {
   test('NoUTF8Escaping and NoTranslation keep label names as they are', () => {
     assert.equal(new LabelNamer('NoUTF8EscapingWithSuffixes').build('http.request.method'), 'http.request.method');
     assert.equal(new LabelNamer('NoTranslation').build('1st'), '1st');
-  });
-});
-
-describe('config', () => {
-  test('contrib defaults', () => {
-    const c = configSchema.parse({});
-    assert.equal(c.max_batch_size_bytes, 3_000_000);
-    assert.deepEqual(c.remote_write_queue, { enabled: true, queue_size: 10_000, num_consumers: 5 });
-    assert.deepEqual(
-      [
-        c.retry_on_failure.enabled,
-        c.retry_on_failure.initial_interval,
-        c.retry_on_failure.max_interval,
-        c.retry_on_failure.max_elapsed_time,
-      ],
-      [true, 50, 200, 60_000],
-    );
-    assert.equal(c.timeout, 5000);
-    assert.equal(c.target_info.enabled, true);
-    assert.equal(c.resource_to_telemetry_conversion.enabled, false);
-    assert.equal(c.add_metric_suffixes, true);
-    assert.equal(translationStrategy(c), 'UnderscoreEscapingWithSuffixes');
-  });
-
-  test('translation_strategy wins over add_metric_suffixes', () => {
-    assert.equal(
-      translationStrategy(configSchema.parse({ add_metric_suffixes: false })),
-      'UnderscoreEscapingWithoutSuffixes',
-    );
-    assert.equal(
-      translationStrategy(
-        configSchema.parse({ add_metric_suffixes: false, translation_strategy: 'NoUTF8EscapingWithSuffixes' }),
-      ),
-      'NoUTF8EscapingWithSuffixes',
-    );
-  });
-
-  test('bad settings are refused with a reason', () => {
-    const error = (input: unknown) => {
-      const r = configSchema.safeParse(input);
-      assert.equal(r.success, false, JSON.stringify(input));
-      return JSON.stringify(r.error!.issues);
-    };
-    assert.match(error({ headers: { 'Content-Type': 'text/plain' } }), /the exporter sets them/);
-    assert.match(error({ external_labels: { '': 'x' } }), /empty key or value/);
-    assert.match(error({ translation_strategy: 'Whatever' }), /UnderscoreEscapingWithSuffixes/);
-    assert.match(error({ endpoint: 'ftp://x/y' }), /http/);
-    assert.match(error({ sending_queue: {} }), /sending_queue/);
-    assert.match(error({ remote_write_queue: { num_consumers: 0 } }), /num_consumers/);
   });
 });
 
