@@ -3,11 +3,11 @@
     {
       "target_name": "flowtel_ebpf",
       "sources": [
-        "src/addon.cc",
-        "src/capture.cc",
-        "src/diagnostics.cc",
-        "src/js_options.cc",
-        "src/socket_capture.cc"
+        "native/addon.cc",
+        "native/capture.cc",
+        "native/diagnostics.cc",
+        "native/js_options.cc",
+        "native/socket_capture.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",

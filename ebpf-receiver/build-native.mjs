@@ -52,7 +52,7 @@ function nodeGyp() {
 
 function newestInput() {
   const files = ['binding.gyp', 'build-native.mjs', 'bench/floor_consumer.c'];
-  for (const dir of ['bpf', 'src']) for (const f of readdirSync(join(here, dir))) files.push(join(dir, f));
+  for (const dir of ['bpf', 'native']) for (const f of readdirSync(join(here, dir))) files.push(join(dir, f));
   return Math.max(...files.map((f) => statSync(join(here, f)).mtimeMs));
 }
 

@@ -3,7 +3,7 @@
 // stops (delivering what the kernel still holds) and prints its counts as one JSON line.
 import type { BatchInput } from '@flowtel/core';
 import { testSettings } from '@flowtel/testkit';
-import { factory, type EbpfReceiver } from '../lib/index.ts';
+import { factory, type EbpfReceiver } from '../src/index.ts';
 
 let events = 0;
 let batches = 0;

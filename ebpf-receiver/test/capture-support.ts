@@ -5,7 +5,7 @@ import type { TestContext } from 'node:test';
 import type { SocketBatch, BatchInput } from '@flowtel/core';
 import type { SocketEvent } from '@flowtel/pdata';
 import { testSettings } from '@flowtel/testkit';
-import { factory, type EbpfReceiver } from '../lib/index.ts';
+import { factory, type EbpfReceiver } from '../src/index.ts';
 
 const addonBuilt = existsSync(new URL('../build/Release/flowtel_ebpf.node', import.meta.url));
 

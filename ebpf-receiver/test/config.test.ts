@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { factory } from '../lib/index.ts';
+import { factory } from '../src/index.ts';
 
 test('defaults: capture everything, 1 KiB of payload, 10ms polls, 64 MiB ring, not required', () => {
   assert.deepEqual(factory.configSchema.parse({}), {

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { BatchInput } from '@flowtel/core';
 import { testSettings, waitFor } from '@flowtel/testkit';
-import { factory, type EbpfReceiver } from '../lib/index.ts';
+import { factory, type EbpfReceiver } from '../src/index.ts';
 import { collectingReceiver, skipUnlessCapture } from './capture-support.ts';
 import { runClient, startNodeHttp } from './servers.ts';
 

@@ -1,4 +1,4 @@
-// The compiled addon (src/, built by build-native.mjs) and why it may be missing.
+// The compiled addon (native/, built by build-native.mjs) and why it may be missing.
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
