@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Direction, L4Protocol, SocketEventBatch, SocketEventKind, SocketRole } from '@flowtel/pdata';
+import { Direction, L4Protocol, SocketEventBatch, SocketEventKind, SocketRole, valueAsString } from '@flowtel/pdata';
 import {
   logsDetailed,
   logsNormal,
@@ -11,7 +11,7 @@ import {
   tracesDetailed,
   tracesNormal,
 } from '../src/index.ts';
-import { goTimestamp, goV, severityName, valueAsString } from '../src/text/go-format.ts';
+import { goTimestamp, goV, severityName } from '../src/text/go-format.ts';
 import { allMetricTypes, oneLog, twoSpans } from './fixtures.ts';
 
 test('detailed traces follow otelcol’s otlptext layout', () => {

@@ -78,6 +78,8 @@ export { splitLogs, splitMetrics, splitTraces } from './split.ts';
 export { concatLogs, concatMetrics, concatTraces } from './concat.ts';
 export { OTLP_OPS, type OtlpData, type OtlpOps } from './otlp-ops.ts';
 export { copyData } from './copy.ts';
+export { valueAsString, valueType, type ValueTypeName } from './value-string.ts';
+export { SPAN_KIND_NAMES } from './json/traces.ts';
 export { isReadOnly, markReadOnly } from './read-only.ts';
 export { ProtoReader, WireType } from './proto/reader.ts';
 export { ProtoWriter } from './proto/writer.ts';

@@ -1,6 +1,6 @@
 // What otelcol's debug output shows is Go's fmt and pdata String() methods; these reproduce
 // them so the text reads the same.
-import type { AnyValue } from '@flowtel/pdata';
+import { type AnyValue, valueAsString, valueType } from '@flowtel/pdata';
 
 const pad2 = (n: number) => String(n).padStart(2, '0');
 
@@ -37,48 +37,6 @@ export function goV(x: number): string {
   const e = Number(exp);
   if (e >= -4 && e < 6) return String(x);
   return `${mantissa}e${e < 0 ? '-' : '+'}${pad2(Math.abs(e))}`;
-}
-
-export function valueType(v: AnyValue): string {
-  if ('stringValue' in v) return 'Str';
-  if ('boolValue' in v) return 'Bool';
-  if ('intValue' in v) return 'Int';
-  if ('doubleValue' in v) return 'Double';
-  if ('arrayValue' in v) return 'Slice';
-  if ('kvlistValue' in v) return 'Map';
-  if ('bytesValue' in v) return 'Bytes';
-  return 'Empty';
-}
-
-/** Go's encoding/json escapes, HTML-safe as json.Marshal writes them. */
-function jsonString(s: string): string {
-  return JSON.stringify(s).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-}
-
-/** json.Marshal of Value.AsRaw(): map keys sorted, as Go marshals maps. */
-function rawJson(v: AnyValue): string {
-  if ('stringValue' in v) return jsonString(v.stringValue);
-  if ('boolValue' in v) return String(v.boolValue);
-  if ('intValue' in v) return v.intValue.toString();
-  if ('doubleValue' in v) return Number.isFinite(v.doubleValue) ? String(v.doubleValue) : 'null';
-  if ('bytesValue' in v) return jsonString(Buffer.from(v.bytesValue).toString('base64'));
-  if ('arrayValue' in v) return `[${v.arrayValue.values.map(rawJson).join(',')}]`;
-  if ('kvlistValue' in v) {
-    const entries = [...v.kvlistValue.values].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-    return `{${entries.map((kv) => `${jsonString(kv.key)}:${rawJson(kv.value)}`).join(',')}}`;
-  }
-  return 'null';
-}
-
-/** pcommon.Value.AsString(). */
-export function valueAsString(v: AnyValue): string {
-  if ('stringValue' in v) return v.stringValue;
-  if ('boolValue' in v) return String(v.boolValue);
-  if ('intValue' in v) return v.intValue.toString();
-  if ('doubleValue' in v) return String(v.doubleValue);
-  if ('bytesValue' in v) return Buffer.from(v.bytesValue).toString('base64');
-  if ('arrayValue' in v || 'kvlistValue' in v) return rawJson(v);
-  return '';
 }
 
 /** The debug exporter's `Type(value)`. */

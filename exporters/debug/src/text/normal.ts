@@ -1,6 +1,7 @@
 // verbosity: normal, about one line per item, as otelcol's "normal" marshalers write it.
 import type { KeyValue, Logs, Metric, Metrics, Traces } from '@flowtel/pdata';
-import { goF, goId, goV, valueAsString } from './go-format.ts';
+import { valueAsString } from '@flowtel/pdata';
+import { goF, goId, goV } from './go-format.ts';
 
 const pairs = (attributes: KeyValue[]): string[] => attributes.map((kv) => `${kv.key}=${valueAsString(kv.value)}`);
 const spaced = (attributes: KeyValue[]): string => (attributes.length > 0 ? ` ${pairs(attributes).join(' ')}` : '');

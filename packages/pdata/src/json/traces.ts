@@ -8,7 +8,8 @@ import { arrayField, asObject, enumField, field, idField, int64Field, stringFiel
 import { TRACES_MESSAGE } from './transcode.ts';
 import type { JsonWriter } from './writer.ts';
 
-const SPAN_KINDS = [
+/** The span kinds' names in the .proto, by number (traceutil.SpanKindStr in otelcol). */
+export const SPAN_KIND_NAMES = [
   'SPAN_KIND_UNSPECIFIED',
   'SPAN_KIND_INTERNAL',
   'SPAN_KIND_SERVER',
@@ -49,7 +50,7 @@ function spanFromJson(value: unknown, path: string): Span {
     parentSpanId: idField(o, 'parentSpanId', path, 8),
     flags: uint32Field(o, 'flags', path),
     name: stringField(o, 'name', path),
-    kind: enumField(o, 'kind', path, SPAN_KINDS),
+    kind: enumField(o, 'kind', path, SPAN_KIND_NAMES),
     startTimeUnixNano: int64Field(o, 'startTimeUnixNano', path),
     endTimeUnixNano: int64Field(o, 'endTimeUnixNano', path),
     attributes: attributesFromJson(o, 'attributes', path),

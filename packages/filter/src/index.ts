@@ -1,0 +1,22 @@
+export {
+  attributeMatchSchema,
+  type MatchConfig,
+  matchConfigShape,
+  type MatchProperties,
+  matchPropertiesSchema,
+  type RawValue,
+  rawValue,
+} from './config.ts';
+export { createFilterSet, type FilterSet, type FilterSetConfig, type MatchType } from './filterset.ts';
+export {
+  attributesMatcher,
+  ignoredForMetrics,
+  type LogSkip,
+  logSkipper,
+  type MetricSkip,
+  metricSkipper,
+  type SpanSkip,
+  spanSkipper,
+} from './matcher.ts';
+export { compileRegexp, type Regexp, RegexpError } from './regexp.ts';
+export { anyValueFromRaw, findAttr, formatFloatF, valuesEqual } from './value.ts';
