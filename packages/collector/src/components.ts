@@ -17,6 +17,7 @@ import { factory as batchProcessor } from '@flowtel/processor-batch';
 import { factory as l7Processor } from '@flowtel/processor-l7';
 import { factory as memoryLimiterProcessor } from '@flowtel/processor-memory-limiter';
 import { factory as smartEncodingProcessor } from '@flowtel/processor-smartencoding';
+import { factory as transformProcessor } from '@flowtel/processor-transform';
 import { factory as otlpReceiver } from '@flowtel/receiver-otlp';
 import { factory as pcapReceiver } from '@flowtel/receiver-pcap';
 import { loggingExporter, memoryBallastExtension } from './removed.ts';
@@ -29,6 +30,7 @@ export const builtinFactories: Factory[] = [
   memoryLimiterProcessor,
   l7Processor,
   smartEncodingProcessor,
+  transformProcessor,
   otlpGrpcExporter,
   otlpHttpExporter,
   debugExporter,

@@ -601,6 +601,10 @@ export function resolvePath(
   const named = PATH_PREFIXES[first];
   if (first === 'cache') {
     target = 'cache';
+  } else if (named === context && segments[1]?.name === 'cache') {
+    // `log.cache`, `resource.cache`: the prefixed form of the context's own cache
+    if (segments.length > 2) throw new PathError(`path ${JSON.stringify(text)}: cache has no fields`);
+    return { accessor: cacheField, keys: segments[1].keys, keyed: true, target: 'cache' };
   } else if (named !== undefined && segments.length > 1 && !FIELDS[context][first]) {
     if (!CONTEXT_SCOPE[context].includes(named))
       throw new PathError(`path ${JSON.stringify(text)}: the ${context} context cannot read ${named} paths`);

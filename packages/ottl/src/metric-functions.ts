@@ -57,7 +57,7 @@ const attrKey = (kvs: KeyValue[]) =>
 
 const AGGREGATIONS: Record<string, (xs: number[]) => number> = {
   sum: (xs) => xs.reduce((a, b) => a + b, 0),
-  avg: (xs) => xs.reduce((a, b) => a + b, 0) / xs.length,
+  mean: (xs) => xs.reduce((a, b) => a + b, 0) / xs.length,
   min: (xs) => Math.min(...xs),
   max: (xs) => Math.max(...xs),
   count: (xs) => xs.length,
@@ -161,7 +161,8 @@ export const METRIC_FUNCTIONS: FunctionDef[] = [
         }
         const groups = new Map<string, NumberDataPoint[]>();
         for (const dp of owner.dataPoints) {
-          const attrs = keep ? dp.attributes.filter((kv) => keep.has(kv.key)) : [];
+          // omitted: every attribute is kept; a list: only those (an empty one: none)
+          const attrs = keep ? dp.attributes.filter((kv) => keep.has(kv.key)) : dp.attributes;
           const key = attrKey(attrs);
           const g = groups.get(key);
           const point = { ...dp, attributes: attrs };
@@ -182,7 +183,7 @@ export const METRIC_FUNCTIONS: FunctionDef[] = [
             exemplars: [],
             flags: first.flags,
           };
-          if (ints && fn !== 'avg' && fn !== 'median') out.asInt = BigInt(Math.trunc(v));
+          if (ints && fn !== 'mean' && fn !== 'median') out.asInt = BigInt(Math.trunc(v));
           else out.asDouble = v;
           return out;
         });

@@ -1,0 +1,2 @@
+export { factory } from './factory.ts';
+export { type TransformConfig, transformConfigSchema } from './config.ts';
