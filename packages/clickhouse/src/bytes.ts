@@ -1,29 +1,16 @@
 // A growable little-endian byte buffer: the one place bytes are written for ClickHouse's
-// binary formats.
+// binary formats. Growth, varints, raw bytes, String (varint length, UTF-8) and the 64-bit
+// numbers are pdata's GrowableBytes, shared with the protobuf writer: both formats write them
+// alike.
+
+import { GrowableBytes } from '@flowtel/pdata';
 
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 const HEX_DIGITS = Uint8Array.from('0123456789abcdef', (c) => c.charCodeAt(0));
 
-export class ByteWriter {
-  buf: Buffer;
-  pos = 0;
-
+export class ByteWriter extends GrowableBytes {
   constructor(initial = 4096) {
-    this.buf = Buffer.allocUnsafe(initial);
-  }
-
-  /** Empties the writer and keeps its buffer: a reused writer does not grow again. */
-  reset(): void {
-    this.pos = 0;
-  }
-
-  ensure(n: number): void {
-    if (this.pos + n <= this.buf.length) return;
-    let size = this.buf.length * 2;
-    while (size < this.pos + n) size *= 2;
-    const next = Buffer.allocUnsafe(size);
-    this.buf.copy(next, 0, 0, this.pos);
-    this.buf = next;
+    super(initial);
   }
 
   u8(v: number): void {
@@ -67,63 +54,10 @@ export class ByteWriter {
     this.pos = p + 8;
   }
 
-  u64(v: bigint): void {
-    this.ensure(8);
-    this.buf.writeBigUInt64LE(BigInt.asUintN(64, v), this.pos);
-    this.pos += 8;
-  }
-
   i64(v: bigint): void {
     this.ensure(8);
     this.buf.writeBigInt64LE(BigInt.asIntN(64, v), this.pos);
     this.pos += 8;
-  }
-
-  f64(v: number): void {
-    this.ensure(8);
-    this.buf.writeDoubleLE(v, this.pos);
-    this.pos += 8;
-  }
-
-  varint(v: number): void {
-    this.ensure(10);
-    while (v >= 0x80) {
-      this.buf[this.pos++] = (v & 0x7f) | 0x80;
-      v = Math.floor(v / 128);
-    }
-    this.buf[this.pos++] = v;
-  }
-
-  raw(bytes: Uint8Array): void {
-    this.ensure(bytes.length);
-    this.buf.set(bytes, this.pos);
-    this.pos += bytes.length;
-  }
-
-  /** A String: varint byte length, then UTF-8. */
-  string(s: string): void {
-    const n = s.length;
-    if (n < 43) {
-      // at most 126 UTF-8 bytes: the length fits the one byte reserved for it
-      this.ensure(1 + n * 3);
-      const buf = this.buf;
-      const start = this.pos + 1;
-      // short ASCII strings are copied here: cheaper than a call into Buffer.write
-      let i = 0;
-      for (; i < n; i++) {
-        const c = s.charCodeAt(i);
-        if (c >= 0x80) break;
-        buf[start + i] = c;
-      }
-      const written = i === n ? n : buf.write(s, start, 'utf8');
-      buf[this.pos] = written;
-      this.pos = start + written;
-      return;
-    }
-    const len = Buffer.byteLength(s, 'utf8');
-    this.varint(len);
-    this.ensure(len);
-    this.pos += this.buf.write(s, this.pos, 'utf8');
   }
 
   bytesString(bytes: Uint8Array): void {

@@ -83,4 +83,5 @@ export { SPAN_KIND_NAMES } from './json/traces.ts';
 export { isReadOnly, markReadOnly } from './read-only.ts';
 export { ProtoReader, WireType } from './proto/reader.ts';
 export { ProtoWriter } from './proto/writer.ts';
+export { GrowableBytes } from './proto/growable-bytes.ts';
 export { ProtoStreamWriter } from './proto/stream-writer.ts';

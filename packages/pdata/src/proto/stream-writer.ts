@@ -4,9 +4,7 @@
 // they write (the remote write exporter splits requests at max_batch_size_bytes and compresses
 // label runs it placed): positions here only grow, as the bytes they point at come out.
 
-import { copyAscii } from './utf8.ts';
-
-const utf8 = new TextEncoder();
+import { GrowableBytes } from './growable-bytes.ts';
 
 const varintSize = (n: number): number => {
   let size = 1;
@@ -17,60 +15,14 @@ const varintSize = (n: number): number => {
   return size;
 };
 
-export class ProtoStreamWriter {
-  buf: Uint8Array;
-  pos = 0;
-  private view: DataView;
-
+export class ProtoStreamWriter extends GrowableBytes {
   constructor(initialSize = 1 << 16) {
-    this.buf = new Uint8Array(initialSize);
-    this.view = new DataView(this.buf.buffer);
-  }
-
-  /** Starts over, keeping the buffer. */
-  reset(): void {
-    this.pos = 0;
-  }
-
-  ensure(n: number): void {
-    if (this.pos + n <= this.buf.length) return;
-    let size = this.buf.length * 2;
-    while (size < this.pos + n) size *= 2;
-    const next = new Uint8Array(size);
-    next.set(this.buf.subarray(0, this.pos));
-    this.buf = next;
-    this.view = new DataView(next.buffer);
+    super(initialSize);
   }
 
   /** A field key: (field number << 3) | wire type. */
   tag(field: number, wireType: number): void {
     this.varint(field * 8 + wireType);
-  }
-
-  /** A non-negative integer up to 2^53. */
-  varint(n: number): void {
-    this.ensure(10);
-    const buf = this.buf;
-    let pos = this.pos;
-    if (n <= 0xffffffff) {
-      let v = n >>> 0;
-      while (v > 127) {
-        buf[pos++] = (v & 0x7f) | 0x80;
-        v >>>= 7;
-      }
-      buf[pos++] = v;
-    } else {
-      // millisecond timestamps land here: low and high 32-bit halves, as protobufjs does
-      let lo = n >>> 0;
-      let hi = (n - lo) / 4294967296;
-      while (hi > 0 || lo > 127) {
-        buf[pos++] = (lo & 0x7f) | 0x80;
-        lo = ((lo >>> 7) | (hi << 25)) >>> 0;
-        hi >>>= 7;
-      }
-      buf[pos++] = lo;
-    }
-    this.pos = pos;
   }
 
   /** An int64 field value: negatives take ten bytes of two's complement, as protobuf has it. */
@@ -95,42 +47,17 @@ export class ProtoStreamWriter {
   }
 
   double(v: number): void {
-    this.ensure(8);
-    this.view.setFloat64(this.pos, v, true);
-    this.pos += 8;
+    this.f64(v);
   }
 
   /** Eight little-endian bytes of a 64-bit pattern (a NaN payload JS numbers cannot hold). */
   fixed64(bits: bigint): void {
-    this.ensure(8);
-    this.view.setBigUint64(this.pos, bits, true);
-    this.pos += 8;
+    this.u64(bits);
   }
 
   /** Raw bytes, already encoded. */
   bytes(b: Uint8Array): void {
-    this.ensure(b.length);
-    this.buf.set(b, this.pos);
-    this.pos += b.length;
-  }
-
-  /** A length-prefixed UTF-8 string. */
-  string(s: string): void {
-    const n = s.length;
-    // ASCII fast path with a one-byte length: most label names and values
-    if (n < 128) {
-      this.ensure(n + 1);
-      if (copyAscii(s, this.buf, this.pos + 1)) {
-        this.buf[this.pos] = n;
-        this.pos += n + 1;
-        return;
-      }
-    }
-    const size = Buffer.byteLength(s, 'utf8');
-    this.varint(size);
-    this.ensure(size);
-    utf8.encodeInto(s, this.buf.subarray(this.pos, this.pos + size));
-    this.pos += size;
+    this.raw(b);
   }
 
   /** Reserves `reserve` bytes for a length prefix; pass the result to `join`. */
@@ -162,6 +89,7 @@ export class ProtoStreamWriter {
 
   /** A copy of what was written. */
   finish(): Uint8Array {
-    return this.buf.slice(0, this.pos);
+    // a copy: Buffer's own slice would be a view of the buffer the next message overwrites
+    return new Uint8Array(this.buf.subarray(0, this.pos));
   }
 }
