@@ -5,13 +5,12 @@
 import { spawn } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
-import { freePort, startCollector, waitFor, waitForPort } from '@flowtel/testkit';
+import { freePort, Prometheus, prometheusBinary, startCollector, waitFor, waitForPort } from '@flowtel/testkit';
 import { factory } from '../exporters/prometheus_remote_write/src/index.ts';
 import { pureJsSnappy, snappyCodec } from '../exporters/prometheus_remote_write/src/compress.ts';
 import { Translator } from '@flowtel/prometheus';
 import { translateSettings } from '../exporters/prometheus_remote_write/src/prometheus_remote_write.ts';
 import { WriteRequestEncoder } from '../exporters/prometheus_remote_write/src/write-request.ts';
-import { Prometheus, prometheusBinary } from '../exporters/prometheus_remote_write/test/support/prometheus.ts';
 import { loadMetrics, type PrwLoadOptions } from './lib/prw-load.ts';
 import { processUsage, report, selfUsage } from './lib/report.ts';
 

@@ -6,8 +6,15 @@ import { after, before, describe, test } from 'node:test';
 import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
-import { freePort, startCollector, waitFor, waitForOutput, type RunningCollector } from '@flowtel/testkit';
-import { Prometheus, prometheusBinary } from './support/prometheus.ts';
+import {
+  freePort,
+  Prometheus,
+  prometheusBinary,
+  startCollector,
+  type RunningCollector,
+  waitFor,
+  waitForOutput,
+} from '@flowtel/testkit';
 
 const skipReason =
   prometheusBinary() === undefined && process.env.CI !== 'true'

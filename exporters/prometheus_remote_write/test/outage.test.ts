@@ -2,10 +2,9 @@
 // directory: the queue holds the batches, the retries deliver them, and no sample is lost.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { testHost, testSettings, waitFor } from '@flowtel/testkit';
+import { Prometheus, prometheusBinary, testHost, testSettings, waitFor } from '@flowtel/testkit';
 import { factory } from '../src/index.ts';
 import { attrs, batchOf, gauge, metricsOf, numberPoint } from './support/metrics.ts';
-import { Prometheus, prometheusBinary } from './support/prometheus.ts';
 
 const skipReason =
   prometheusBinary() === undefined && process.env.CI !== 'true'

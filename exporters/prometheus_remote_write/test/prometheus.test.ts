@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Exporter } from '@flowtel/core';
-import { testHost, testSettings } from '@flowtel/testkit';
+import { Prometheus, prometheusBinary, testHost, testSettings } from '@flowtel/testkit';
 import { factory } from '../src/index.ts';
 import {
   attrs,
@@ -19,7 +19,6 @@ import {
   summaryPoint,
   upDownCounter,
 } from './support/metrics.ts';
-import { Prometheus, prometheusBinary } from './support/prometheus.ts';
 
 const missing = prometheusBinary() === undefined;
 const skipReason =

@@ -6,10 +6,9 @@ import { ProtobufMetricsSerializer } from '@opentelemetry/otlp-transformer';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { AggregationTemporality, MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
 import { decodeMetrics } from '@flowtel/pdata';
-import { testHost, testSettings } from '@flowtel/testkit';
+import { Prometheus, prometheusBinary, testHost, testSettings } from '@flowtel/testkit';
 import { factory } from '../src/index.ts';
 import { batchOf } from './support/metrics.ts';
-import { Prometheus, prometheusBinary } from './support/prometheus.ts';
 
 const skipReason =
   prometheusBinary() === undefined && process.env.CI !== 'true'

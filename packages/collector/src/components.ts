@@ -20,12 +20,14 @@ import { factory as smartEncodingProcessor } from '@flowtel/processor-smartencod
 import { factory as transformProcessor } from '@flowtel/processor-transform';
 import { factory as otlpReceiver } from '@flowtel/receiver-otlp';
 import { factory as pcapReceiver } from '@flowtel/receiver-pcap';
+import { factory as prometheusReceiver } from '@flowtel/receiver-prometheus';
 import { loggingExporter, memoryBallastExtension } from './removed.ts';
 
 export const builtinFactories: Factory[] = [
   otlpReceiver,
   ebpfReceiver,
   pcapReceiver,
+  prometheusReceiver,
   batchProcessor,
   memoryLimiterProcessor,
   l7Processor,

@@ -21,3 +21,4 @@ export {
 export { type JsonSpan, spansInFile, tracesRequestJson } from './otlp-json.ts';
 export { codecToolsOr, lz4Tool, pythonSnappy, zstdTool } from './codecs.ts';
 export { otlpLoad, type OtlpLoad } from './load.ts';
+export { Prometheus, prometheusBinary, type QueryResult } from './prometheus.ts';

@@ -23,4 +23,7 @@ export const REQUIRED: Record<string, Record<string, unknown>> = {
   bearertokenauth: { token: 't' },
   basicauth: { client_auth: { username: 'u', password: 'p' } },
   pcap: { file: emptyCapture },
+  prometheus: {
+    config: { scrape_configs: [{ job_name: 'lifecycle', static_configs: [{ targets: ['127.0.0.1:1'] }] }] },
+  },
 };

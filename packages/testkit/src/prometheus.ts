@@ -1,10 +1,11 @@
 // A real Prometheus (Debian's package) for the tests: loopback only, a free port, its own
-// data directory, the remote write receiver on, native histograms and exemplars stored.
+// data directory, the remote write receiver on, native histograms and exemplars stored, and
+// the scrape jobs a test gives it (as a scraper of flowtel, or as the oracle beside it).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '@flowtel/testkit';
+import { freePort } from './ports.ts';
 
 export const prometheusBinary = (): string | undefined => {
   const r = spawnSync('sh', ['-c', 'command -v prometheus'], { encoding: 'utf8' });
@@ -27,16 +28,24 @@ export class Prometheus {
   private child?: ChildProcess;
   private stderr = '';
 
-  private constructor(port: number, dataDir: string) {
+  private constructor(port: number, dataDir: string, scrapeConfigs: string) {
     this.port = port;
     this.dataDir = dataDir;
     this.configFile = join(dataDir, 'prometheus.yml');
-    // no scrape jobs: everything in the TSDB came through remote write
-    writeFileSync(this.configFile, 'global:\n  scrape_interval: 1h\n');
+    // without scrape jobs, everything in the TSDB came through remote write
+    writeFileSync(
+      this.configFile,
+      `global:\n  scrape_interval: 1h\n${scrapeConfigs ? `scrape_configs:\n${scrapeConfigs}` : ''}`,
+    );
   }
 
-  static async start(): Promise<Prometheus> {
-    const p = new Prometheus(await freePort(), mkdtempSync(join(tmpdir(), 'flowtel-prometheus-')));
+  /** `scrapeConfigs`: the YAML list under `scrape_configs:` (items indented by two spaces). */
+  static async start(options: { scrapeConfigs?: string } = {}): Promise<Prometheus> {
+    const p = new Prometheus(
+      await freePort(),
+      mkdtempSync(join(tmpdir(), 'flowtel-prometheus-')),
+      options.scrapeConfigs ?? '',
+    );
     await p.startProcess();
     return p;
   }

@@ -1,0 +1,116 @@
+// The receiver built in-process with a consumer that keeps what it is given, and what a
+// Prometheus would store from the same OTLP: the translation undone, sample by sample.
+import { Writable } from 'node:stream';
+import type { BatchInput, Consumer } from '@flowtel/core';
+import type { KeyValue, Metric, Metrics } from '@flowtel/pdata';
+import { testHost, testSettings } from '@flowtel/testkit';
+import { pino } from 'pino';
+import { factory, type PrometheusReceiver } from '../src/index.ts';
+
+export interface Received {
+  receiver: PrometheusReceiver;
+  batches: Metrics[];
+  logs: Array<Record<string, unknown>>;
+  stop(): Promise<void>;
+}
+
+export async function startReceiver(config: unknown, configDir = process.cwd()): Promise<Received> {
+  const batches: Metrics[] = [];
+  const logs: Array<Record<string, unknown>> = [];
+  const consumer: Consumer = {
+    consume: async (batch: BatchInput) => {
+      batches.push(batch.data as Metrics);
+    },
+  };
+  const settings = testSettings('prometheus', 'receiver', configDir);
+  settings.logger = pino(
+    { level: 'info' },
+    new Writable({
+      write(chunk, _enc, done) {
+        logs.push(JSON.parse(chunk.toString()));
+        done();
+      },
+    }),
+  );
+  const receiver = factory.createReceiver(settings, factory.configSchema.parse(config), {
+    metrics: consumer,
+  }) as PrometheusReceiver;
+  await receiver.start(testHost());
+  return { receiver, batches, logs, stop: () => receiver.shutdown() };
+}
+
+const str = (kv: KeyValue) => (kv.value as { stringValue: string }).stringValue;
+
+export function resourceOf(m: Metrics): Record<string, string> {
+  return Object.fromEntries(m.resourceMetrics[0].resource.attributes.map((a) => [a.key, str(a)]));
+}
+
+/** Prometheus's series text for a name and labels: name{a="1",b="2"} with labels sorted. */
+export function seriesKey(name: string, labels: Record<string, string>): string {
+  const names = Object.keys(labels)
+    .filter((k) => k !== '__name__')
+    .sort();
+  return `${name}{${names.map((k) => `${k}=${JSON.stringify(labels[k])}`).join(',')}}`;
+}
+
+export interface FlowtelSample {
+  value: number;
+  timeMs: number;
+  startMs: number;
+  stale: boolean;
+}
+
+/**
+ * The samples a batch stands for, as Prometheus names them, with the job/instance the resource
+ * carries put back as labels. Histograms give _bucket (cumulative, `le` as JS prints the bound),
+ * _sum and _count; summaries their quantiles, _sum and _count.
+ */
+export function samplesOf(batches: Metrics[]): Map<string, FlowtelSample> {
+  const out = new Map<string, FlowtelSample>();
+  for (const m of batches) {
+    for (const rm of m.resourceMetrics) {
+      const res = Object.fromEntries(rm.resource.attributes.map((a) => [a.key, str(a)]));
+      const base = { job: res['service.name'], instance: res['service.instance.id'] };
+      for (const sm of rm.scopeMetrics) for (const metric of sm.metrics) add(out, metric, base);
+    }
+  }
+  return out;
+}
+
+const le = (b: number) => (b === Infinity ? '+Inf' : String(b));
+
+function add(out: Map<string, FlowtelSample>, metric: Metric, base: Record<string, string>): void {
+  const labelsOf = (attrs: KeyValue[]) => ({ ...base, ...Object.fromEntries(attrs.map((a) => [a.key, str(a)])) });
+  const ms = (ns: bigint) => Number(ns / 1_000_000n);
+  const put = (
+    name: string,
+    labels: Record<string, string>,
+    value: number,
+    p: { timeUnixNano: bigint; startTimeUnixNano: bigint; flags: number },
+  ) =>
+    out.set(seriesKey(name, labels), {
+      value,
+      timeMs: ms(p.timeUnixNano),
+      startMs: ms(p.startTimeUnixNano),
+      stale: (p.flags & 1) === 1,
+    });
+  for (const p of metric.gauge?.dataPoints ?? metric.sum?.dataPoints ?? []) {
+    put(metric.name, labelsOf(p.attributes), p.asDouble ?? Number(p.asInt ?? NaN), p);
+  }
+  for (const p of metric.histogram?.dataPoints ?? []) {
+    const labels = labelsOf(p.attributes);
+    let cumulative = 0;
+    p.bucketCounts.forEach((c, i) => {
+      cumulative += Number(c);
+      put(`${metric.name}_bucket`, { ...labels, le: le(p.explicitBounds[i] ?? Infinity) }, cumulative, p);
+    });
+    if (p.sum !== undefined) put(`${metric.name}_sum`, labels, p.sum, p);
+    put(`${metric.name}_count`, labels, Number(p.count), p);
+  }
+  for (const p of metric.summary?.dataPoints ?? []) {
+    const labels = labelsOf(p.attributes);
+    for (const q of p.quantileValues) put(metric.name, { ...labels, quantile: String(q.quantile) }, q.value, p);
+    put(`${metric.name}_sum`, labels, p.sum, p);
+    put(`${metric.name}_count`, labels, Number(p.count), p);
+  }
+}
