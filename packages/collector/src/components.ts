@@ -13,6 +13,7 @@ import { factory as basicAuthExtension } from '@flowtel/extension-basicauth';
 import { factory as bearerTokenAuthExtension } from '@flowtel/extension-bearertokenauth';
 import { factory as fileStorageExtension } from '@flowtel/extension-file-storage';
 import { factory as healthCheckExtension } from '@flowtel/extension-health-check';
+import { factory as attributesProcessor } from '@flowtel/processor-attributes';
 import { factory as batchProcessor } from '@flowtel/processor-batch';
 import { factory as l7Processor } from '@flowtel/processor-l7';
 import { factory as memoryLimiterProcessor } from '@flowtel/processor-memory-limiter';
@@ -33,6 +34,7 @@ export const builtinFactories: Factory[] = [
   l7Processor,
   smartEncodingProcessor,
   transformProcessor,
+  attributesProcessor,
   otlpGrpcExporter,
   otlpHttpExporter,
   debugExporter,

@@ -1,0 +1,15 @@
+import type { ProcessorFactory } from '@flowtel/core';
+import { AttributesProcessor } from './attributes.ts';
+import { attributesConfigSchema, type AttributesConfig } from './config.ts';
+
+export const factory: ProcessorFactory<AttributesConfig> = {
+  kind: 'processor',
+  type: 'attributes',
+  stability: { traces: 'beta', metrics: 'beta', logs: 'beta' },
+  description:
+    'inserts, updates, upserts, deletes, hashes, extracts and converts span, log record and data point attributes',
+  configSchema: attributesConfigSchema,
+  // it edits attributes in place: where a pipeline fans out, it gets its own copy
+  mutatesData: true,
+  createProcessor: (settings, config, signal) => new AttributesProcessor(settings, config, signal),
+};
