@@ -14,8 +14,10 @@ export {
   startMariadb,
   startMemcached,
   startMosquitto,
+  startNats,
   startNginx,
   startPostgres,
+  startRabbitmq,
   startRedis,
 } from './servers.ts';
 export { type JsonSpan, spansInFile, tracesRequestJson } from './otlp-json.ts';

@@ -50,8 +50,9 @@ async function foreground(
   port: number,
   dir: string,
   ready = () => waitForPort(port),
+  env?: NodeJS.ProcessEnv,
 ): Promise<RunningServer> {
-  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd: dir });
+  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd: dir, env });
   let output = '';
   child.stdout!.on('data', (d) => (output += d));
   child.stderr!.on('data', (d) => (output += d));
@@ -85,6 +86,8 @@ export interface NginxOptions {
   workers?: number | 'auto';
   /** default off, so bodies travel through write calls that capture sees (it does not trace sendfile) */
   sendfile?: boolean;
+  /** HTTP/2 without TLS (h2c, prior knowledge only) on the listener instead of HTTP/1 */
+  http2?: boolean;
 }
 
 /** nginx serving `files` from a temp root. */
@@ -109,7 +112,7 @@ http {
   sendfile ${options.sendfile ? 'on' : 'off'};
 ${temp}
   server {
-    listen ${HOST}:${port};
+    listen ${HOST}:${port}${options.http2 ? ' http2' : ''};
     root ${dir}/www;
 ${options.serverBlock ?? ''}
   }
@@ -255,11 +258,62 @@ export async function startMemcached(): Promise<RunningServer> {
   );
 }
 
-/** dnsmasq answering `records` (name → IPv4 address) over UDP and TCP, and nothing else. */
-export async function startDnsmasq(records: Record<string, string>): Promise<RunningServer> {
+/** nats-server on a free port, no auth, no persistence. */
+export async function startNats(): Promise<RunningServer> {
+  const dir = tempDir('nats');
+  const port = await freePort();
+  return foreground('nats-server', 'nats-server', ['-a', HOST, '-p', String(port)], port, dir);
+}
+
+/**
+ * rabbitmq-server (the Debian package's, run directly rather than through its wrapper, which
+ * switches to the rabbitmq user and the system's data dir) with its node, data, logs and Erlang
+ * cookie in its own dir, guest allowed from loopback. Its epmd and distribution ports are free
+ * ports too, so two brokers (or the system's) do not meet; the epmd it starts is stopped with it.
+ */
+export async function startRabbitmq(): Promise<RunningServer> {
+  const dir = tempDir('rabbitmq');
+  const [port, distPort, epmdPort] = [await freePort(), await freePort(), await freePort()];
+  writeFileSync(join(dir, 'rabbitmq.conf'), `listeners.tcp.1 = ${HOST}:${port}\nloopback_users = none\n`);
+  writeFileSync(join(dir, 'enabled_plugins'), '[].\n');
+  const env = {
+    ...process.env,
+    HOME: dir,
+    RABBITMQ_CONFIG_FILE: join(dir, 'rabbitmq.conf'),
+    RABBITMQ_ENABLED_PLUGINS_FILE: join(dir, 'enabled_plugins'),
+    RABBITMQ_MNESIA_BASE: join(dir, 'mnesia'),
+    RABBITMQ_LOG_BASE: join(dir, 'log'),
+    RABBITMQ_LOGS: '-',
+    RABBITMQ_PID_FILE: join(dir, 'rabbitmq.pid'),
+    RABBITMQ_NODENAME: `flowtel-${port}@localhost`,
+    RABBITMQ_DIST_PORT: String(distPort),
+    ERL_EPMD_PORT: String(epmdPort),
+  };
+  const server = await foreground(
+    'rabbitmq-server',
+    '/usr/lib/rabbitmq/bin/rabbitmq-server',
+    [],
+    port,
+    dir,
+    () => waitForPort(port, HOST, 120_000),
+    env,
+  );
+  return {
+    ...server,
+    stop: async () => {
+      await server.stop();
+      spawnSync('epmd', ['-kill'], { env, stdio: 'ignore' });
+    },
+  };
+}
+
+/** dnsmasq answering `records` (name → IPv4 address, or addresses: one A record each) over UDP and TCP, and nothing else. */
+export async function startDnsmasq(records: Record<string, string | string[]>): Promise<RunningServer> {
   const dir = tempDir('dnsmasq');
   const port = await freePort();
-  const answers = Object.entries(records).map(([name, address]) => `--address=/${name}/${address}`);
+  const answers = Object.entries(records).flatMap(([name, addresses]) =>
+    [addresses].flat().map((address) => `--address=/${name}/${address}`),
+  );
   return foreground(
     'dnsmasq',
     'dnsmasq',

@@ -13,7 +13,7 @@ import {
   type ParseFailure,
   type ParseResult,
 } from './parser.ts';
-import type { StreamBuffer } from './stream-buffer.ts';
+import type { DuplexBuffers, StreamBuffer } from './stream-buffer.ts';
 
 export interface FrameRead {
   /** Bytes of the buffer this frame used (must be > 0 unless skip is set). */
@@ -21,6 +21,12 @@ export interface FrameRead {
   messages?: L7Message[];
   /** Further bytes to drop after `consumed`, for example a body the parser does not read. */
   skip?: number;
+  /**
+   * The messages end with the skipped bytes (a NATS payload, a memcached data block): they are
+   * reported once those bytes have gone by, whole, or marked truncated when a gap took part of
+   * them.
+   */
+  endsWithSkip?: boolean;
 }
 
 /** A whole frame, MORE when the buffer holds only part of one, or a failure. */
@@ -44,8 +50,17 @@ export function readFrames(
   // most chunks hold one frame: the list the parser made for it is the result (parsers make a
   // fresh list per frame), and no list is made to collect into
   let messages = NONE;
+  const add = (found: L7Message[] | undefined) => {
+    if (found === undefined || found.length === 0) return;
+    if (messages === NONE) messages = found;
+    else for (const m of found) messages.push(m);
+  };
   try {
-    if (!buffer.append(chunk)) return failure(`message larger than the ${buffer.maxBytes}-byte buffer bound`);
+    if (!buffer.append(chunk)) {
+      add(released(buffer, true));
+      return messages.length > 0 ? messages : failure(`message larger than the ${buffer.maxBytes}-byte buffer bound`);
+    }
+    add(released(buffer));
     while (buffer.length > 0) {
       const step = readFrame(buffer.view());
       if (step === MORE) break;
@@ -59,11 +74,8 @@ export function readFrames(
       }
       buffer.consume(step.consumed);
       if (step.skip) buffer.skip(step.skip);
-      const found = step.messages;
-      if (found !== undefined && found.length > 0) {
-        if (messages === NONE) messages = found;
-        else for (const m of found) messages.push(m);
-      }
+      if (step.endsWithSkip && buffer.skipping > 0 && step.messages !== undefined) buffer.hold(step.messages);
+      else add(step.messages);
     }
     buffer.detach();
   } catch (err) {
@@ -93,7 +105,7 @@ export function guarded(run: () => ParseResult): ParseResult {
  */
 export function gapInFrames(buffer: StreamBuffer, bytes: number, readHead: (held: Uint8Array) => FrameStep): GapResult {
   const held = buffer.length;
-  if (held === 0) return gapOf(buffer.gap(bytes));
+  if (held === 0) return gapInBody(buffer, bytes);
   let step: FrameStep;
   try {
     step = readHead(buffer.view());
@@ -110,4 +122,32 @@ export function gapInFrames(buffer: StreamBuffer, bytes: number, readHead: (held
   const messages = step.messages ?? NONE;
   for (const m of messages) truncated(m, held, total);
   return messages;
+}
+
+/**
+ * `bytes` were lost while `buffer` held no partial frame. Inside a body being skipped the loss
+ * is harmless; messages held for that body (FrameRead.endsWithSkip) are reported, marked
+ * truncated, once it is over. A loss that runs past the body ends the held messages there: the
+ * next chunk starts afresh, as after a frame read from its head.
+ */
+export function gapInBody(buffer: StreamBuffer, bytes: number): GapResult {
+  const harmless = buffer.gap(bytes);
+  const done = released(buffer, !harmless);
+  return done ?? gapOf(harmless);
+}
+
+/**
+ * The messages the buffer held for a body that has gone by (`now`: the stream ended or broke),
+ * those whose body a gap cut marked truncated.
+ */
+export function released(buffer: StreamBuffer, now = false): L7Message[] | undefined {
+  const done = buffer.release(now);
+  if (!done) return undefined;
+  if (done.lost > 0) for (const m of done.messages) truncated(m, (m.captured ?? m.size) - done.lost, m.size);
+  return done.messages;
+}
+
+/** flush(): the messages both directions still hold for a body that never ended. */
+export function releasedOnClose(buffers: DuplexBuffers): L7Message[] {
+  return [...(released(buffers.toServer, true) ?? []), ...(released(buffers.toClient, true) ?? [])];
 }

@@ -1,6 +1,8 @@
 // Bytes of one direction of one connection that arrived but do not yet form a whole message.
 // Bounded: a peer that never finishes a message cannot make the processor grow without end.
 
+import type { L7Message } from './message.ts';
+
 export const DEFAULT_MAX_BUFFERED_BYTES = 256 * 1024;
 const EMPTY = new Uint8Array(0);
 
@@ -12,6 +14,13 @@ export class StreamBuffer {
   private skipRemaining = 0;
   /** False while `bytes` is the caller's chunk, which the caller may reuse after the call. */
   private owned = true;
+  /**
+   * Messages read from a head whose body is being skipped: reported once the body has gone by,
+   * so a gap inside it can still mark them truncated (see hold()).
+   */
+  private heldMessages: L7Message[] | undefined;
+  /** Bytes of the held messages' body that a gap took. */
+  private heldLost = 0;
 
   constructor(readonly maxBytes = DEFAULT_MAX_BUFFERED_BYTES) {}
 
@@ -86,10 +95,31 @@ export class StreamBuffer {
   gap(n: number): boolean {
     if (n <= this.skipRemaining) {
       this.skipRemaining -= n;
+      if (this.heldMessages) this.heldLost += n;
       return true;
     }
+    if (this.heldMessages) this.heldLost += this.skipRemaining;
     this.clear();
     return false;
+  }
+
+  /** Holds messages until the bytes being skipped now (their body) have gone by. */
+  hold(messages: L7Message[]): void {
+    if (this.heldMessages) for (const m of messages) this.heldMessages.push(m);
+    else this.heldMessages = messages;
+  }
+
+  /**
+   * The held messages once their body has gone by (or `now`: the connection ended, the stream
+   * broke), with the bytes of that body a gap took; undefined while there are none to report.
+   */
+  release(now = false): { messages: L7Message[]; lost: number } | undefined {
+    const messages = this.heldMessages;
+    if (!messages || (this.skipRemaining > 0 && !now)) return undefined;
+    const lost = this.heldLost;
+    this.heldMessages = undefined;
+    this.heldLost = 0;
+    return { messages, lost };
   }
 
   get skipping(): number {

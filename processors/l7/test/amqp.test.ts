@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { amqp } from '../src/protocols/amqp.ts';
-import { bytes, feed, pieces } from './helpers.ts';
+import { bytes, feed, feedHeads, pieces } from './helpers.ts';
 
 const u16 = (v: number) => [v >> 8, v & 255];
 const short = (s: string) => [s.length, ...bytes(s)];
@@ -82,4 +82,64 @@ test('amqp: a frame without frame-end is an error', () => {
   bad[bad.length - 1] = 0;
   const result = amqp.parse(bad, 'toClient', amqp.createState());
   assert.ok(!Array.isArray(result) && result.kind === 'error');
+});
+
+const u32 = (v: number) => [v >>> 24, (v >>> 16) & 255, (v >>> 8) & 255, v & 255];
+/** A content header frame (class Basic, no properties) and the body in frames of at most `frameMax` bytes. */
+function content(channel: number, body: number, frameMax = 131_072): number[] {
+  const header = [0, 60, 0, 0, ...u32(0), ...u32(body), 0, 0];
+  const out = [2, ...u16(channel), ...u32(header.length), ...header, 0xce];
+  for (let left = body; left > 0; left -= frameMax - 8) {
+    const n = Math.min(left, frameMax - 8);
+    out.push(3, ...u16(channel), ...u32(n));
+    for (let i = 0; i < n; i++) out.push(0x61);
+    out.push(0xce);
+  }
+  return out;
+}
+
+test('amqp: a publish of a 70,000-byte body and the GetOk that carries it, read from what a 1 KiB capture kept; the Close after parses', () => {
+  const publish = method(1, 60, 40, [0, 0, ...short(''), ...short('big'), 0]);
+  const published = content(1, 70_000);
+  const getOk = method(1, 60, 71, [0, 0, 0, 0, 0, 0, 0, 1, 0, ...short(''), ...short('big'), 0, 0, 0, 0]);
+  const get = method(1, 60, 70, [0, 0, ...short('big'), 0]);
+  const close = method(1, 20, 40, [0, 200, ...short('bye'), 0, 0, 0, 0]);
+  const out = feedHeads(amqp, amqp.createState(), 1024, [
+    // librabbitmq sends the method, the header and the body frame one by one
+    ['toServer', Uint8Array.from(publish)],
+    ['toServer', Uint8Array.from(published.slice(0, 20))],
+    ['toServer', Uint8Array.from(published.slice(20))],
+    ['toServer', Uint8Array.from(get)],
+    // the broker writes the GetOk with its content at once
+    ['toClient', Uint8Array.from([...getOk, ...content(1, 70_000)])],
+    ['toServer', Uint8Array.from(close)],
+    ['toClient', Uint8Array.from(method(1, 20, 41))],
+  ]);
+  assert.deepEqual(
+    out.map((m) => [m.kind, m.request_type, m.size, m.captured]),
+    [
+      ['session', 'Basic.Publish', publish.length + published.length, publish.length + 20 + 1024],
+      ['request', 'Basic.Get', get.length, undefined],
+      ['response', 'Basic.GetOk', getOk.length + published.length, 1024],
+      ['request', 'Channel.Close', close.length, undefined],
+      ['response', 'Channel.CloseOk', 12, undefined],
+    ],
+  );
+  assert.equal(out[0].attributes['messaging.rabbitmq.destination.routing_key'], 'big');
+});
+
+test('amqp: a body in two frames written at once: the loss runs past the first, the message ends there', () => {
+  const publish = method(1, 60, 40, [0, 0, ...short('ex'), ...short('rk'), 0]);
+  const body = content(1, 200_000);
+  const out = feedHeads(amqp, amqp.createState(), 1024, [
+    ['toServer', Uint8Array.from([...publish, ...body])],
+    ['toServer', Uint8Array.from(method(1, 20, 40, [0, 200, ...short('bye'), 0, 0, 0, 0]))],
+  ]);
+  assert.deepEqual(
+    out.map((m) => [m.request_type, m.size, m.captured]),
+    [
+      ['Basic.Publish', publish.length + body.length, 1024],
+      ['Channel.Close', 22, undefined],
+    ],
+  );
 });

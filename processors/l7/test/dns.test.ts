@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { dns } from '../src/protocols/dns.ts';
-import { feed, pieces } from './helpers.ts';
+import { feed, feedHeads, pieces } from './helpers.ts';
 
 function name(n: string): number[] {
   return [...n.split('.').flatMap((l) => [l.length, ...Buffer.from(l)]), 0];
@@ -68,4 +68,33 @@ test('dns: compression loops and truncated messages are errors, not hangs', () =
   const short = dns.parse(query(1, 'a.example', 1).subarray(0, 15), 'toServer', dns.createState({ l4: 'udp' }));
   assert.ok(!Array.isArray(short) && short.kind === 'error');
   assert.equal(dns.infer(Uint8Array.from([1, 2, 3]), 'toServer'), false);
+});
+
+test('dns: a TCP answer of 120 records read from what a 1 KiB capture kept, the records inside it listed; the next answer parses', () => {
+  const records = Array.from({ length: 120 }, (_, i) => [0xc0, 12, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 127, 1, 0, i + 1]);
+  const big = [...answer(9, 'many.test', 0)];
+  big[7] = 120;
+  const message = [...big, ...records.flat()];
+  const framed = (m: ArrayLike<number>) => Uint8Array.from([m.length >> 8, m.length & 255, ...Array.from(m)]);
+  const out = feedHeads(dns, dns.createState({ l4: 'tcp' }), 1024, [
+    ['toServer', framed(query(9, 'many.test', 1))],
+    ['toClient', framed(message)],
+    ['toServer', framed(query(10, 'one.test', 1))],
+    ['toClient', framed(answer(10, 'one.test', 0, [127, 2, 0, 1]))],
+  ]);
+  assert.deepEqual(
+    out.map((m) => [m.kind, m.request_resource, m.captured]),
+    [
+      ['request', 'many.test', undefined],
+      ['response', 'many.test', 1024],
+      ['request', 'one.test', undefined],
+      ['response', 'one.test', undefined],
+    ],
+  );
+  assert.equal(out[1].size, message.length + 2);
+  const seen = String(out[1].response_result).split('; ');
+  // 12 header bytes and 15 of the question: 62 whole records of 16 bytes fit in the 1022 after the length prefix
+  assert.equal(seen.length, Math.floor((1022 - 27) / 16));
+  assert.equal(seen[0], 'A=127.1.0.1 TTL=60');
+  assert.equal(out[3].response_result, 'A=127.2.0.1 TTL=60');
 });

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { memcached } from '../src/protocols/memcached.ts';
-import { bytes, feed, pieces } from './helpers.ts';
+import { bytes, feed, feedHeads, pieces } from './helpers.ts';
 
 test('memcached: infers commands', () => {
   assert.equal(memcached.infer(bytes('set foo 0 0 3\r\nbar\r\n'), 'toServer'), true);
@@ -37,4 +37,55 @@ test('memcached: storage data blocks, multi-value gets, errors and noreply, spli
   }
   const bad = memcached.parse(bytes('bogus_ok foo\r\n'), 'toServer', memcached.createState());
   assert.ok(!Array.isArray(bad) && bad.kind === 'error');
+});
+
+test('memcached: a set of 64 KiB and the get of it, read from what a 1 KiB capture kept; the next command parses', () => {
+  const value = 'v'.repeat(64 * 1024);
+  const set = `set big 0 0 ${value.length}\r\n${value}\r\n`;
+  const reply = `VALUE big 0 ${value.length}\r\n${value}\r\nEND\r\n`;
+  const meta = `VA ${value.length} f0\r\n${value}\r\n`;
+  const out = feedHeads(memcached, memcached.createState(), 1024, [
+    ['toServer', bytes(set)],
+    ['toClient', bytes('STORED\r\n')],
+    ['toServer', bytes('get big\r\n')],
+    ['toClient', bytes(reply)],
+    ['toServer', bytes('mg big v f\r\n')],
+    ['toClient', bytes(meta)],
+    ['toServer', bytes('get absent\r\n')],
+    ['toClient', bytes('END\r\n')],
+  ]);
+  assert.deepEqual(
+    out.map((m) => [m.kind, m.request_type ?? m.response_result, m.size, m.captured]),
+    [
+      ['request', 'set', set.length, 1024],
+      ['response', 'STORED', 8, undefined],
+      ['request', 'get', 9, undefined],
+      ['response', `VALUE big 0 ${value.length}`, reply.length, 1024],
+      ['request', 'mg', 12, undefined],
+      ['response', `VA ${value.length} f0`, meta.length, 1024],
+      ['request', 'get', 12, undefined],
+      ['response', 'END', 5, undefined],
+    ],
+  );
+});
+
+test('memcached: a multi-key get whose first value a capture cut, read in two pieces', () => {
+  const value = 'w'.repeat(4000);
+  const reply = bytes(`VALUE a 0 ${value.length}\r\n${value}\r\nVALUE b 0 2\r\nhi\r\nEND\r\n`);
+  const out = feedHeads(memcached, memcached.createState(), 1024, [
+    ['toServer', bytes('get a b\r\n')],
+    ['toClient', reply.subarray(0, 2048)],
+    ['toClient', reply.subarray(2048)],
+    ['toServer', bytes('version\r\n')],
+    ['toClient', bytes('VERSION 1.6.18\r\n')],
+  ]);
+  assert.deepEqual(
+    out.map((m) => [m.request_type ?? m.response_result, m.size, m.captured]),
+    [
+      ['get', 9, undefined],
+      [`VALUE a 0 ${value.length}`, reply.length, 2048],
+      ['version', 9, undefined],
+      ['VERSION 1.6.18', 16, undefined],
+    ],
+  );
 });

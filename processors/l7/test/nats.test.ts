@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { nats } from '../src/protocols/nats.ts';
-import { bytes, feed, pieces } from './helpers.ts';
+import { CAPTURED_BYTES_ATTRIBUTE } from '../src/message.ts';
+import { bytes, feed, feedHeads, pieces } from './helpers.ts';
 
 test('nats: infers INFO and CONNECT', () => {
   assert.equal(nats.infer(bytes('INFO {"server_id":"x"}\r\n'), 'toClient'), true);
@@ -45,4 +46,52 @@ test('nats: handshake, ping, request-reply by reply subject, headers with trace 
     assert.equal(out[4].attributes['messaging.message.body.size'], 5);
     assert.equal(out[8].response_exception, "'Unknown Protocol Operation'");
   }
+});
+
+test('nats: a PUB of 64 KiB and an HPUB whose headers pass the head, read from what a 1 KiB capture kept; the next operations parse', () => {
+  const payload = 'p'.repeat(64 * 1024);
+  const big = `PUB big.subject ${payload.length}\r\n${payload}\r\n`;
+  const headers = `NATS/1.0\r\ntraceparent: 00-aa-bb-01\r\nX-Long: ${'x'.repeat(2000)}\r\nAuthorization: cut\r\n\r\n`;
+  const hpub = `HPUB traced _INBOX.r ${headers.length} ${headers.length + 2}\r\n${headers}hi\r\n`;
+  const out = feedHeads(nats, nats.createState(), 1024, [
+    ['toServer', bytes('CONNECT {"verbose":false}\r\n')],
+    ['toServer', bytes(big)],
+    ['toServer', bytes('PUB small 5\r\nafter\r\n')],
+    ['toServer', bytes(hpub)],
+    ['toServer', bytes('PING\r\n')],
+    ['toClient', bytes('PONG\r\n')],
+  ]);
+  assert.deepEqual(
+    out.map((m) => [m.kind, m.request_type, m.request_resource, m.captured]),
+    [
+      ['response', 'CONNECT', undefined, undefined],
+      ['session', 'PUB', 'big.subject', 1024],
+      ['session', 'PUB', 'small', undefined],
+      ['request', 'HPUB', 'traced', 1024],
+      ['request', 'PING', undefined, undefined],
+      ['response', 'PONG', undefined, undefined],
+    ],
+  );
+  assert.equal(out[1].size, big.length);
+  assert.equal(out[1].attributes['messaging.message.body.size'], payload.length);
+  assert.equal(out[1].attributes[CAPTURED_BYTES_ATTRIBUTE.session], 1024);
+  assert.equal(out[3].size, hpub.length);
+  assert.equal(out[3].trace_context?.traceparent, '00-aa-bb-01', 'the header lines inside the head');
+});
+
+test('nats: a delivery read in pieces, each cut by the capture, is marked once with what was seen', () => {
+  const payload = 'd'.repeat(20_000);
+  const msg = bytes(`MSG big 1 ${payload.length}\r\n${payload}\r\n`);
+  const out = feedHeads(nats, nats.createState(), 1024, [
+    ...pieces(msg, 8192).map((c) => ['toClient', c] as ['toClient', Uint8Array]),
+    ['toClient', bytes('PING\r\n')],
+  ]);
+  assert.deepEqual(
+    out.map((m) => [m.request_type, m.captured]),
+    [
+      ['MSG', 3 * 1024],
+      ['PING', undefined],
+    ],
+  );
+  assert.equal(out[0].size, msg.length);
 });

@@ -4,14 +4,16 @@
 // code answers the request it refused. Publish, Deliver, Ack and the like stand alone.
 
 import { ascii, startsWithAscii, u16be, u32be } from '../bytes.ts';
-import { MORE, readFrames, type FrameStep } from '../frame-loop.ts';
-import type { L7Message, ResponseStatus } from '../message.ts';
-import { failure, gapOf, parseOptions, type Direction, type ParseOptions, type ProtocolParser } from '../parser.ts';
+import { MORE, gapInFrames, readFrames, released, type FrameStep } from '../frame-loop.ts';
+import { truncated, type L7Message, type ResponseStatus } from '../message.ts';
+import { failure, parseOptions, type Direction, type ParseOptions, type ProtocolParser } from '../parser.ts';
 import { duplexBuffers, type DuplexBuffers } from '../stream-buffer.ts';
 import { ByteReader } from './byte-reader.ts';
 
 const PROTOCOL_HEADER = 'AMQP';
 const FRAME_METHOD = 1;
+const FRAME_HEADER = 2;
+const FRAME_BODY = 3;
 const FRAME_END = 0xce;
 const MAX_READ = 64 * 1024;
 const MAX_CHANNELS = 4096;
@@ -109,6 +111,31 @@ export interface AmqpState {
   vhost: string | undefined;
   /** Per channel: the synchronous request waiting for its answer and who sent it. */
   pending: Map<number, Direction>;
+  /** Per direction: a Publish/Deliver/GetOk/Return whose content (header and body frames) is still coming. */
+  content: Record<Direction, Content | undefined>;
+}
+
+/** A method that carries a message: it is reported with its content, sized and marked truncated as that went. */
+interface Content {
+  messages: L7Message[];
+  /** body bytes still to come; undefined until the content header says */
+  remaining: number | undefined;
+  /** bytes of the method and content frames so far */
+  size: number;
+  /** bytes of them a gap took */
+  lost: number;
+}
+
+/** Basic.Publish, Return, Deliver and GetOk: content frames follow. */
+const carriesContent = (b: Uint8Array) => u16be(b, 7) === 60 && [40, 50, 60, 71].includes(u16be(b, 9));
+
+/** The content's method, the whole of its size, marked with what gaps took. */
+function contentMessages(content: Content): L7Message[] {
+  for (const m of content.messages) {
+    m.size = content.size;
+    if (content.lost > 0) truncated(m, content.size - content.lost, content.size);
+  }
+  return content.messages;
 }
 
 function shortString(r: ByteReader): string {
@@ -218,7 +245,8 @@ function readMethod(state: AmqpState, direction: Direction, channel: number, r: 
   return [message];
 }
 
-function readFrame(state: AmqpState, direction: Direction, b: Uint8Array): FrameStep {
+/** `head`: b is all the capture kept of this frame (see gapInFrames): a method is read from its first bytes. */
+function readFrame(state: AmqpState, direction: Direction, b: Uint8Array, head = false): FrameStep {
   if (startsWithAscii(b, PROTOCOL_HEADER)) {
     if (b.length < 8) return MORE;
     state.headerSeen = true;
@@ -230,12 +258,34 @@ function readFrame(state: AmqpState, direction: Direction, b: Uint8Array): Frame
   const length = u32be(b, 3);
   if (type < 1 || type > 8 || length > 128 * 1024 * 1024) return failure(`not an AMQP frame (type ${type})`);
   const size = 7 + length + 1;
-  if (type !== FRAME_METHOD) return { consumed: Math.min(7, b.length), skip: size - 7 };
+  const content = state.content[direction];
+  if (type !== FRAME_METHOD) {
+    if (content === undefined || (type !== FRAME_HEADER && type !== FRAME_BODY)) return { consumed: 7, skip: size - 7 };
+    if (type === FRAME_HEADER) {
+      // class, weight, then the body size (64 bits)
+      if (length < 12) content.remaining = 0;
+      else if (b.length < 7 + 12) return MORE;
+      else content.remaining = u32be(b, 11) * 2 ** 32 + u32be(b, 15);
+    } else if (content.remaining !== undefined) content.remaining -= length;
+    content.size += size;
+    if (content.remaining === undefined || content.remaining > 0) return { consumed: 7, skip: size - 7 };
+    state.content[direction] = undefined;
+    // the last body frame: reported once it has gone by
+    return { consumed: 7, skip: size - 7, messages: contentMessages(content), endsWithSkip: true };
+  }
   const wanted = Math.min(size, MAX_READ);
-  if (b.length < wanted) return MORE;
-  if (wanted === size && b[size - 1] !== FRAME_END) return failure('AMQP frame without frame-end');
-  const messages = readMethod(state, direction, channel, new ByteReader(b, 7, Math.min(7 + length, wanted)), size);
-  return { consumed: wanted, skip: size - wanted, messages };
+  if (b.length < wanted && !head) return MORE;
+  const held = Math.min(wanted, b.length);
+  if (held === size && b[size - 1] !== FRAME_END) return failure('AMQP frame without frame-end');
+  // a method before the content it announced came: the content is not coming
+  const before = content ? contentMessages(content) : [];
+  state.content[direction] = undefined;
+  const messages = readMethod(state, direction, channel, new ByteReader(b, 7, Math.min(7 + length, held)), size);
+  if (carriesContent(b) && !head) {
+    state.content[direction] = { messages, remaining: undefined, size, lost: 0 };
+    return { consumed: held, skip: size - held, messages: before };
+  }
+  return { consumed: held, skip: size - held, messages: before.length > 0 ? [...before, ...messages] : messages };
 }
 
 export const amqp: ProtocolParser<AmqpState> = {
@@ -261,10 +311,35 @@ export const amqp: ProtocolParser<AmqpState> = {
       headerSeen: false,
       vhost: undefined,
       pending: new Map(),
+      content: { toServer: undefined, toClient: undefined },
     };
   },
   gap(state, direction, bytes) {
-    return gapOf(state.buffers[direction].gap(bytes));
+    const buffer = state.buffers[direction];
+    const content = state.content[direction];
+    if (content === undefined) return gapInFrames(buffer, bytes, (b) => readFrame(state, direction, b, true));
+    const skipping = buffer.skipping;
+    if (buffer.length === 0 && buffer.gap(bytes)) {
+      content.lost += bytes;
+      return [];
+    }
+    // The loss ran past the frame being skipped into further body frames: a publisher writes
+    // a message's frames at once, so the loss ends where the message does.
+    buffer.clear();
+    state.content[direction] = undefined;
+    content.size += Math.max(0, bytes - skipping);
+    content.lost += bytes;
+    return contentMessages(content);
+  },
+  flush(state) {
+    const messages: L7Message[] = [];
+    for (const direction of ['toServer', 'toClient'] as const) {
+      const content = state.content[direction];
+      if (content) messages.push(...contentMessages(content));
+      state.content[direction] = undefined;
+      messages.push(...(released(state.buffers[direction], true) ?? []));
+    }
+    return messages;
   },
   parse(payload, direction, state) {
     return readFrames(state.buffers[direction], payload, (b) => readFrame(state, direction, b));

@@ -2,11 +2,10 @@
 // Requests and responses pair by the message id.
 
 import { u16be, u32be } from '../bytes.ts';
-import { MORE, guarded, readFrames, type FrameStep } from '../frame-loop.ts';
+import { MORE, gapInFrames, guarded, readFrames, type FrameStep } from '../frame-loop.ts';
 import type { L7Message, ResponseStatus } from '../message.ts';
 import {
   failure,
-  gapOf,
   parseOptions,
   type Direction,
   type ParseOptions,
@@ -89,24 +88,31 @@ function formatAddress(msg: Uint8Array, at: number, len: number): string {
   return groups.join(':').replace(/(^|:)0(:0)+(:|$)/, '::');
 }
 
-/** "A=1.2.3.4 TTL=60; NS=ns1.example TTL=60", as DeepFlow writes response_result. */
+/**
+ * "A=1.2.3.4 TTL=60; NS=ns1.example TTL=60", as DeepFlow writes response_result. The records
+ * before one that runs past the message (a capture head cut it) stand.
+ */
 function readAnswers(msg: Uint8Array, offset: number, count: number): string {
   const parts: string[] = [];
   let at = offset;
-  for (let i = 0; i < count && at < msg.length; i++) {
-    const { next } = readName(msg, at);
-    if (next + 10 > msg.length) break;
-    const type = u16be(msg, next);
-    const ttl = u32be(msg, next + 4);
-    const rdLength = u16be(msg, next + 8);
-    const rdata = next + 10;
-    if (rdata + rdLength > msg.length) break;
-    const typeName = TYPES[type] ?? String(type);
-    if (type === 1 || type === 28) parts.push(`${typeName}=${formatAddress(msg, rdata, rdLength)} TTL=${ttl}`);
-    else if (type === 2 || type === 5 || type === 12 || type === 6)
-      parts.push(`${typeName}=${readName(msg, rdata).name} TTL=${ttl}`);
-    else parts.push(typeName);
-    at = rdata + rdLength;
+  try {
+    for (let i = 0; i < count && at < msg.length; i++) {
+      const { next } = readName(msg, at);
+      if (next + 10 > msg.length) break;
+      const type = u16be(msg, next);
+      const ttl = u32be(msg, next + 4);
+      const rdLength = u16be(msg, next + 8);
+      const rdata = next + 10;
+      if (rdata + rdLength > msg.length) break;
+      const typeName = TYPES[type] ?? String(type);
+      if (type === 1 || type === 28) parts.push(`${typeName}=${formatAddress(msg, rdata, rdLength)} TTL=${ttl}`);
+      else if (type === 2 || type === 5 || type === 12 || type === 6)
+        parts.push(`${typeName}=${readName(msg, rdata).name} TTL=${ttl}`);
+      else parts.push(typeName);
+      at = rdata + rdLength;
+    }
+  } catch {
+    // a name that points or runs past the bytes held
   }
   return parts.join('; ');
 }
@@ -180,12 +186,13 @@ function looksLikeDns(msg: Uint8Array): boolean {
   }
 }
 
-function readTcpFrame(b: Uint8Array): FrameStep {
+/** `head`: b is all the capture kept of this frame (see gapInFrames): the header, the question and the records inside it are read. */
+function readTcpFrame(b: Uint8Array, head = false): FrameStep {
   if (b.length < 2) return MORE;
   const len = u16be(b, 0);
   if (len < HEADER) return failure(`DNS over TCP frame of ${len} bytes`);
-  if (b.length < 2 + len) return MORE;
-  return { consumed: 2 + len, messages: [parseDnsMessage(b.subarray(2, 2 + len))] };
+  if (b.length < 2 + len && !head) return MORE;
+  return { consumed: 2 + len, messages: [parseDnsMessage(b.subarray(2, Math.min(2 + len, b.length)))] };
 }
 
 function parseDatagram(payload: Uint8Array): ParseResult {
@@ -205,7 +212,7 @@ export const dns: ProtocolParser<DnsState> = {
     return { options: parseOptions(options), buffers: duplexBuffers(64 * 1024) };
   },
   gap(state, direction, bytes) {
-    return gapOf(state.buffers[direction].gap(bytes));
+    return gapInFrames(state.buffers[direction], bytes, (b) => readTcpFrame(b, true));
   },
   parse(payload, direction: Direction, state) {
     if (state.options.l4 === 'udp') return parseDatagram(payload);

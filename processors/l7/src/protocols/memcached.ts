@@ -3,9 +3,9 @@
 // Responses pair in order; "noreply" commands and quit stand alone.
 
 import { ascii, indexOfCrlf } from '../bytes.ts';
-import { MORE, readFrames, type FrameStep } from '../frame-loop.ts';
-import type { L7Message, ResponseStatus } from '../message.ts';
-import { failure, gapOf, parseOptions, type Direction, type ParseOptions, type ProtocolParser } from '../parser.ts';
+import { MORE, gapInFrames, readFrames, releasedOnClose, type FrameStep } from '../frame-loop.ts';
+import { truncated, type L7Message, type ResponseStatus } from '../message.ts';
+import { failure, parseOptions, type Direction, type ParseOptions, type ProtocolParser } from '../parser.ts';
 import { duplexBuffers, type DuplexBuffers } from '../stream-buffer.ts';
 
 const STORAGE = new Set(['set', 'add', 'replace', 'append', 'prepend', 'cas']);
@@ -45,8 +45,11 @@ const MAX_LINE = 8 * 1024;
 export interface MemcachedState {
   options: ParseOptions;
   buffers: DuplexBuffers;
-  /** A VALUE/STAT block is open: more lines belong to the same response until END. */
-  block: { firstLine: string; size: number } | undefined;
+  /**
+   * A VALUE/STAT block is open: more lines belong to the same response until END. `lost`: bytes
+   * of its values that a gap took (the response is then marked truncated).
+   */
+  block: { firstLine: string; size: number; lost: number } | undefined;
 }
 
 function statusOf(line: string): ResponseStatus {
@@ -96,7 +99,8 @@ function readRequest(b: Uint8Array): FrameStep {
   if (words[1] && command !== 'stats' && command !== 'verbosity' && command !== 'flush_all') {
     message.endpoint = `${command} ${words[1]}`;
   }
-  return { consumed: eol + 2, skip, messages: [message] };
+  // a data block ends the request: it is reported once the block has gone by
+  return { consumed: eol + 2, skip, messages: [message], endsWithSkip: skip > 0 };
 }
 
 function readResponse(state: MemcachedState, b: Uint8Array): FrameStep {
@@ -109,19 +113,26 @@ function readResponse(state: MemcachedState, b: Uint8Array): FrameStep {
     const dataLength = Number(line.startsWith('VA ') ? words[1] : words[3]);
     if (!Number.isFinite(dataLength) || dataLength < 0) return failure(`bad VALUE line: ${line.slice(0, 64)}`);
     if (line.startsWith('VA '))
-      return { consumed: eol + 2, skip: dataLength + 2, messages: [response(line, eol + 4 + dataLength)] };
+      return {
+        consumed: eol + 2,
+        skip: dataLength + 2,
+        messages: [response(line, eol + 4 + dataLength)],
+        endsWithSkip: true,
+      };
     if (block) block.size += eol + 4 + dataLength;
-    else state.block = { firstLine: line, size: eol + 4 + dataLength };
+    else state.block = { firstLine: line, size: eol + 4 + dataLength, lost: 0 };
     return { consumed: eol + 2, skip: dataLength + 2 };
   }
   if (line.startsWith('STAT ') || line.startsWith('ITEM ')) {
     if (block) block.size += eol + 2;
-    else state.block = { firstLine: line, size: eol + 2 };
+    else state.block = { firstLine: line, size: eol + 2, lost: 0 };
     return { consumed: eol + 2 };
   }
   if (line === 'END' && block) {
     state.block = undefined;
-    return { consumed: eol + 2, messages: [response(block.firstLine, block.size + eol + 2)] };
+    const message = response(block.firstLine, block.size + eol + 2);
+    if (block.lost > 0) truncated(message, message.size - block.lost, message.size);
+    return { consumed: eol + 2, messages: [message] };
   }
   if (!SINGLE_LINE.test(line)) return failure(`not a memcached response: ${line.slice(0, 64)}`);
   return { consumed: eol + 2, messages: [response(line, eol + 2)] };
@@ -145,9 +156,26 @@ export const memcached: ProtocolParser<MemcachedState> = {
     return { options: parseOptions(options), buffers: duplexBuffers(), block: undefined };
   },
   gap(state, direction, bytes) {
-    const harmless = state.buffers[direction].gap(bytes);
-    if (!harmless && direction === 'toClient') state.block = undefined;
-    return gapOf(harmless);
+    const buffer = state.buffers[direction];
+    if (direction === 'toServer') return gapInFrames(buffer, bytes, readRequest);
+    const block = state.block;
+    if (block === undefined) return gapInFrames(buffer, bytes, (b) => readResponse(state, b));
+    const skipping = buffer.skipping;
+    if (buffer.length === 0 && buffer.gap(bytes)) {
+      block.lost += bytes;
+      return [];
+    }
+    // The loss ran past a value into what followed it (END, more values): a reply is written
+    // at once, so the loss ends where the response does, and the response is read from its
+    // head: the VALUE lines seen, the rest counted.
+    buffer.clear();
+    state.block = undefined;
+    const lost = block.lost + bytes;
+    const size = block.size + Math.max(0, bytes - skipping);
+    return [truncated(response(block.firstLine, size), size - lost, size)];
+  },
+  flush(state) {
+    return releasedOnClose(state.buffers);
   },
   parse(payload, direction: Direction, state) {
     const result = readFrames(state.buffers[direction], payload, (b) =>

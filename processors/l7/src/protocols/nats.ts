@@ -4,9 +4,9 @@
 // published to that subject is its response. Everything else is one-way.
 
 import { ascii, indexOfCrlf } from '../bytes.ts';
-import { MORE, readFrames, type FrameStep } from '../frame-loop.ts';
+import { MORE, gapInFrames, readFrames, releasedOnClose, type FrameStep } from '../frame-loop.ts';
 import type { L7Message } from '../message.ts';
-import { failure, gapOf, parseOptions, type Direction, type ParseOptions, type ProtocolParser } from '../parser.ts';
+import { failure, parseOptions, type Direction, type ParseOptions, type ProtocolParser } from '../parser.ts';
 import { duplexBuffers, type DuplexBuffers } from '../stream-buffer.ts';
 import { HeaderSink } from './http-headers.ts';
 
@@ -30,17 +30,23 @@ function base(kind: L7Message['kind'], op: string, size: number): L7Message {
   return { protocol: 'NATS', kind, request_type: op, size, attributes: { 'messaging.system': 'nats' } };
 }
 
-/** The trace context in an HPUB/HMSG header block ("NATS/1.0\r\nKey: Value\r\n...\r\n\r\n"). */
-function headerTrace(state: NatsState, block: string, message: L7Message): void {
+/**
+ * The trace context in an HPUB/HMSG header block ("NATS/1.0\r\nKey: Value\r\n...\r\n\r\n").
+ * `cut`: the block is a capture head, and its last line may end inside a value, so it is left out.
+ */
+function headerTrace(state: NatsState, block: string, message: L7Message, cut: boolean): void {
   const sink = new HeaderSink(state.options, 'request');
-  for (const line of block.split('\r\n').slice(1)) {
+  const lines = block.split('\r\n').slice(1);
+  if (cut) lines.pop();
+  for (const line of lines) {
     const colon = line.indexOf(':');
     if (colon > 0) sink.add(line.slice(0, colon).trim().toLowerCase(), line.slice(colon + 1).trim());
   }
   if (sink.trace) message.trace_context = sink.trace;
 }
 
-function readOp(state: NatsState, direction: Direction, b: Uint8Array): FrameStep {
+/** `head`: b is all the capture kept of this operation (see gapInFrames). */
+function readOp(state: NatsState, direction: Direction, b: Uint8Array, head = false): FrameStep {
   const eol = indexOfCrlf(b, 0, MAX_LINE);
   if (eol < 0) return b.length > MAX_LINE ? failure('NATS control line too long') : MORE;
   const line = ascii(b, 0, eol);
@@ -84,12 +90,19 @@ function readOp(state: NatsState, direction: Direction, b: Uint8Array): FrameSte
       return { consumed: lineSize, messages: [m] };
     }
     default:
-      return readMessage(state, b, op, words, lineSize);
+      return readMessage(state, b, op, words, lineSize, head);
   }
 }
 
 /** PUB, HPUB, MSG and HMSG: a control line, then header and payload bytes. */
-function readMessage(state: NatsState, b: Uint8Array, op: string, words: string[], lineSize: number): FrameStep {
+function readMessage(
+  state: NatsState,
+  b: Uint8Array,
+  op: string,
+  words: string[],
+  lineSize: number,
+  head: boolean,
+): FrameStep {
   const withHeaders = op === 'HPUB' || op === 'HMSG';
   const isMsg = op === 'MSG' || op === 'HMSG';
   // MSG <subject> <sid> [reply-to] <#bytes>; PUB <subject> [reply-to] <#bytes>; H- forms add <#header bytes> before the total.
@@ -103,7 +116,8 @@ function readMessage(state: NatsState, b: Uint8Array, op: string, words: string[
   if (!Number.isInteger(total) || total < 0 || !Number.isInteger(headerBytes) || headerBytes < 0 || headerBytes > total)
     return failure(`bad NATS ${op} sizes`);
   const size = lineSize + total + 2;
-  if (headerBytes > 0 && b.length < lineSize + Math.min(headerBytes, MAX_HEADER_BYTES)) return MORE;
+  const headerEnd = lineSize + Math.min(headerBytes, MAX_HEADER_BYTES);
+  if (headerBytes > 0 && b.length < headerEnd && !head) return MORE;
   let message: L7Message;
   if (replyTo !== undefined) {
     message = { ...base('request', op, size), pair_key: `reply:${replyTo}` };
@@ -119,9 +133,11 @@ function readMessage(state: NatsState, b: Uint8Array, op: string, words: string[
   message.attributes['messaging.destination.name'] = subject;
   message.attributes['messaging.operation.type'] = isMsg ? 'receive' : 'send';
   message.attributes['messaging.message.body.size'] = total - headerBytes;
-  if (headerBytes > 0)
-    headerTrace(state, ascii(b, lineSize, lineSize + Math.min(headerBytes, MAX_HEADER_BYTES)), message);
-  return { consumed: lineSize, skip: total + 2, messages: [message] };
+  if (headerBytes > 0 && b.length > lineSize)
+    headerTrace(state, ascii(b, lineSize, Math.min(headerEnd, b.length)), message, b.length < headerEnd);
+  // the payload is not read: the message is reported once it has gone by, marked truncated when
+  // the capture kept only its head
+  return { consumed: lineSize, skip: total + 2, messages: [message], endsWithSkip: true };
 }
 
 export const nats: ProtocolParser<NatsState> = {
@@ -139,7 +155,10 @@ export const nats: ProtocolParser<NatsState> = {
     return { options: parseOptions(options), buffers: duplexBuffers(), replies: new Set() };
   },
   gap(state, direction, bytes) {
-    return gapOf(state.buffers[direction].gap(bytes));
+    return gapInFrames(state.buffers[direction], bytes, (b) => readOp(state, direction, b, true));
+  },
+  flush(state) {
+    return releasedOnClose(state.buffers);
   },
   parse(payload, direction, state) {
     return readFrames(state.buffers[direction], payload, (b) => readOp(state, direction, b));
