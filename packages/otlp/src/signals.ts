@@ -5,10 +5,13 @@ import {
   dataPointCount,
   decodeExportResponse,
   decodeLogs,
+  decodeLogsJsonPassThrough,
   decodeLogsPassThrough,
   decodeMetrics,
+  decodeMetricsJsonPassThrough,
   decodeMetricsPassThrough,
   decodeTraces,
+  decodeTracesJsonPassThrough,
   decodeTracesPassThrough,
   encodeExportResponse,
   encodeLogs,
@@ -50,6 +53,8 @@ export interface SignalCodec<S extends OtlpSignal = OtlpSignal> {
   decodePassThrough(bytes: Uint8Array): DataOf[S];
   encode(data: DataOf[S]): Uint8Array;
   fromJson(text: string): DataOf[S];
+  /** fromJson's check, keeping the data as the protobuf bytes of the same request (pass-through) */
+  fromJsonPassThrough(text: string): DataOf[S];
   /** OTLP/JSON, UTF-8 encoded */
   encodeJson(data: DataOf[S]): Uint8Array;
   /** otelcol's item count: spans, data points or log records */
@@ -76,6 +81,7 @@ export const CODECS: { [S in OtlpSignal]: SignalCodec<S> } = {
     decodePassThrough: decodeTracesPassThrough,
     encode: encodeTraces,
     fromJson: tracesFromJson,
+    fromJsonPassThrough: decodeTracesJsonPassThrough,
     encodeJson: encodeTracesJson,
     count: spanCount,
     ...shared,
@@ -90,6 +96,7 @@ export const CODECS: { [S in OtlpSignal]: SignalCodec<S> } = {
     decodePassThrough: decodeMetricsPassThrough,
     encode: encodeMetrics,
     fromJson: metricsFromJson,
+    fromJsonPassThrough: decodeMetricsJsonPassThrough,
     encodeJson: encodeMetricsJson,
     count: dataPointCount,
     ...shared,
@@ -104,6 +111,7 @@ export const CODECS: { [S in OtlpSignal]: SignalCodec<S> } = {
     decodePassThrough: decodeLogsPassThrough,
     encode: encodeLogs,
     fromJson: logsFromJson,
+    fromJsonPassThrough: decodeLogsJsonPassThrough,
     encodeJson: encodeLogsJson,
     count: logRecordCount,
     ...shared,

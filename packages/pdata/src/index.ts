@@ -61,6 +61,9 @@ export {
   passThroughBytes,
 } from './proto/index.ts';
 export {
+  decodeLogsJsonPassThrough,
+  decodeMetricsJsonPassThrough,
+  decodeTracesJsonPassThrough,
   encodeLogsJson,
   encodeMetricsJson,
   encodeTracesJson,

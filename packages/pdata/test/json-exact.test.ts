@@ -3,7 +3,15 @@
 // reads them through a double (JSON.parse) rounds them (2^53 + 1 becomes 2^53).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DecodeError, exportResponseFromJson, logsFromJson, metricsFromJson, tracesFromJson } from '../src/index.ts';
+import {
+  DecodeError,
+  decodeTracesJsonPassThrough,
+  exportResponseFromJson,
+  logsFromJson,
+  metricsFromJson,
+  tracesFromJson,
+} from '../src/index.ts';
+import { sameError } from './support/same-error.ts';
 
 test('json: integers beyond 2^53 written as numbers decode exactly: intValue, timestamps, counts, bucket counts, asInt', () => {
   const traces = tracesFromJson(`{"resourceSpans":[{"resource":{"attributes":[
@@ -79,6 +87,12 @@ test('json: a big number is still refused where a string, a bool or a small inte
     assert.throws(
       () => tracesFromJson(input),
       (e: unknown) => e instanceof DecodeError && message.test(e.message),
+      input,
+    );
+    // the receiver's decoder to protobuf (to-proto.ts) refuses with the very same message
+    assert.throws(
+      () => decodeTracesJsonPassThrough(input),
+      sameError(() => tracesFromJson(input)),
       input,
     );
   }

@@ -12,6 +12,8 @@ import {
   attr,
   DecodeError,
   decodeLogs,
+  decodeLogsJsonPassThrough,
+  decodeTracesJsonPassThrough,
   decodeMetrics,
   decodeTraces,
   encodeTracesJson,
@@ -27,6 +29,7 @@ import {
   tracesToJson,
 } from '../src/index.ts';
 import { MAX_U64, sampleLogs, sampleMetrics, sampleTraces, SPAN_ID, TRACE_ID } from './support/sample.ts';
+import { sameError } from './support/same-error.ts';
 import { sdkSpans } from './support/sdk-traces.ts';
 import { sdkMetrics } from './support/sdk-metrics.ts';
 import { sdkLogRecords } from './support/sdk-logs.ts';
@@ -169,12 +172,19 @@ test('json: bad input is a DecodeError that names the field', () => {
       /bytesValue: expected base64/,
     ],
   ];
-  for (const [input, message] of bad)
+  for (const [input, message] of bad) {
     assert.throws(
       () => tracesFromJson(input),
       (e: unknown) => e instanceof DecodeError && message.test(e.message),
       input,
     );
+    // the receiver's decoder to protobuf (to-proto.ts) refuses with the very same message
+    assert.throws(
+      () => decodeTracesJsonPassThrough(input),
+      sameError(() => tracesFromJson(input)),
+      input,
+    );
+  }
 
   let deep: object = { stringValue: 'leaf' };
   for (let i = 0; i < 100; i++) deep = { arrayValue: { values: [deep] } };
@@ -182,6 +192,10 @@ test('json: bad input is a DecodeError that names the field', () => {
   assert.throws(
     () => logsFromJson(nested),
     (e: unknown) => e instanceof DecodeError && /nest deeper than 64/.test(e.message),
+  );
+  assert.throws(
+    () => decodeLogsJsonPassThrough(nested),
+    sameError(() => logsFromJson(nested)),
   );
 });
 

@@ -178,7 +178,7 @@ export class OtlpHttpServer {
     const codec = codecFor(signal);
     let data;
     try {
-      data = encoding === 'json' ? codec.fromJson(body.toString('utf8')) : codec.decodePassThrough(body);
+      data = encoding === 'json' ? codec.fromJsonPassThrough(body.toString('utf8')) : codec.decodePassThrough(body);
     } catch (err) {
       return this.fail(res, encoding, {
         code: GrpcCode.INVALID_ARGUMENT,

@@ -1,4 +1,4 @@
-export { encodeTracesJson, tracesFromJson, tracesToJson } from './traces.ts';
-export { encodeMetricsJson, metricsFromJson, metricsToJson } from './metrics.ts';
-export { encodeLogsJson, logsFromJson, logsToJson } from './logs.ts';
+export { decodeTracesJsonPassThrough, encodeTracesJson, tracesFromJson, tracesToJson } from './traces.ts';
+export { decodeMetricsJsonPassThrough, encodeMetricsJson, metricsFromJson, metricsToJson } from './metrics.ts';
+export { decodeLogsJsonPassThrough, encodeLogsJson, logsFromJson, logsToJson } from './logs.ts';
 export { exportResponseFromJson, exportResponseToJson, type OtlpSignalName } from './response.ts';

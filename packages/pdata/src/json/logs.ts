@@ -5,15 +5,11 @@ import { LOGS_LAYOUT } from '../signal-layout.ts';
 import { anyValueFromJson, attributesFromJson, writeAnyValue, writeKeyValue } from './common.ts';
 import { envelopeFromJson, writeEnvelope, type JsonSignal } from './envelope.ts';
 import { asObject, enumField, field, idField, int64Field, stringField, uint32Field } from './values.ts';
-import { LOGS_MESSAGE } from './transcode.ts';
+import { LOGS_MESSAGE, SEVERITY_NUMBERS } from './transcode.ts';
 import type { JsonWriter } from './writer.ts';
-
-const LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'FATAL'];
-/** SEVERITY_NUMBER_UNSPECIFIED, then SEVERITY_NUMBER_TRACE, _TRACE2.._TRACE4, _DEBUG, ... _FATAL4 */
-const SEVERITY_NUMBERS = [
-  'SEVERITY_NUMBER_UNSPECIFIED',
-  ...LEVELS.flatMap((level) => [1, 2, 3, 4].map((n) => `SEVERITY_NUMBER_${level}${n === 1 ? '' : n}`)),
-];
+import { jsonToProto } from './to-proto.ts';
+import { decodeLogs } from '../proto/logs.ts';
+import { passThrough } from '../proto/pass-through.ts';
 
 const LOGS: JsonSignal<LogRecord> = {
   layout: LOGS_LAYOUT,
@@ -24,6 +20,15 @@ const LOGS: JsonSignal<LogRecord> = {
 
 export function logsFromJson(input: string | object): Logs {
   return envelopeFromJson(input, LOGS, 'logs') as unknown as Logs;
+}
+
+/**
+ * OTLP/JSON checked as logsFromJson checks it, kept as the protobuf bytes of the same request
+ * (pass-through: see to-proto.ts), for a receiver that hands the data on.
+ */
+export function decodeLogsJsonPassThrough(input: string | object): Logs {
+  const { bytes, items } = jsonToProto(input, LOGS_MESSAGE, 'logs', 'logRecords');
+  return passThrough(LOGS_LAYOUT, decodeLogs, bytes, items);
 }
 
 /** An ExportLogsServiceRequest as OTLP/JSON, UTF-8 encoded (into `reused`'s memory when given: valid until its next use). */

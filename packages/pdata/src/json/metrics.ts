@@ -30,14 +30,11 @@ import {
   uint32Field,
   type JsonObject,
 } from './values.ts';
-import { METRICS_MESSAGE } from './transcode.ts';
+import { METRICS_MESSAGE, TEMPORALITIES } from './transcode.ts';
 import type { JsonWriter } from './writer.ts';
-
-const TEMPORALITIES = [
-  'AGGREGATION_TEMPORALITY_UNSPECIFIED',
-  'AGGREGATION_TEMPORALITY_DELTA',
-  'AGGREGATION_TEMPORALITY_CUMULATIVE',
-];
+import { jsonToProto } from './to-proto.ts';
+import { decodeMetrics } from '../proto/metrics.ts';
+import { passThrough } from '../proto/pass-through.ts';
 
 const METRICS: JsonSignal<Metric> = {
   layout: METRICS_LAYOUT,
@@ -48,6 +45,15 @@ const METRICS: JsonSignal<Metric> = {
 
 export function metricsFromJson(input: string | object): Metrics {
   return envelopeFromJson(input, METRICS, 'metrics') as unknown as Metrics;
+}
+
+/**
+ * OTLP/JSON checked as metricsFromJson checks it, kept as the protobuf bytes of the same request
+ * (pass-through: see to-proto.ts), for a receiver that hands the data on.
+ */
+export function decodeMetricsJsonPassThrough(input: string | object): Metrics {
+  const { bytes, items } = jsonToProto(input, METRICS_MESSAGE, 'metrics', 'dataPoints');
+  return passThrough(METRICS_LAYOUT, decodeMetrics, bytes, items);
 }
 
 /** An ExportMetricsServiceRequest as OTLP/JSON, UTF-8 encoded (into `reused`'s memory when given: valid until its next use). */

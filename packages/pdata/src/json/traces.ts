@@ -5,19 +5,13 @@ import { TRACES_LAYOUT } from '../signal-layout.ts';
 import { attributesFromJson, writeKeyValue } from './common.ts';
 import { envelopeFromJson, writeEnvelope, type JsonSignal } from './envelope.ts';
 import { arrayField, asObject, enumField, field, idField, int64Field, stringField, uint32Field } from './values.ts';
-import { TRACES_MESSAGE } from './transcode.ts';
+import { SPAN_KIND_NAMES, STATUS_CODES, TRACES_MESSAGE } from './transcode.ts';
 import type { JsonWriter } from './writer.ts';
+import { jsonToProto } from './to-proto.ts';
+import { decodeTraces } from '../proto/traces.ts';
+import { passThrough } from '../proto/pass-through.ts';
 
-/** The span kinds' names in the .proto, by number (traceutil.SpanKindStr in otelcol). */
-export const SPAN_KIND_NAMES = [
-  'SPAN_KIND_UNSPECIFIED',
-  'SPAN_KIND_INTERNAL',
-  'SPAN_KIND_SERVER',
-  'SPAN_KIND_CLIENT',
-  'SPAN_KIND_PRODUCER',
-  'SPAN_KIND_CONSUMER',
-];
-const STATUS_CODES = ['STATUS_CODE_UNSET', 'STATUS_CODE_OK', 'STATUS_CODE_ERROR'];
+export { SPAN_KIND_NAMES } from './transcode.ts';
 
 const TRACES: JsonSignal<Span> = {
   layout: TRACES_LAYOUT,
@@ -28,6 +22,15 @@ const TRACES: JsonSignal<Span> = {
 
 export function tracesFromJson(input: string | object): Traces {
   return envelopeFromJson(input, TRACES, 'traces') as unknown as Traces;
+}
+
+/**
+ * OTLP/JSON checked as tracesFromJson checks it, kept as the protobuf bytes of the same request
+ * (pass-through: see to-proto.ts), for a receiver that hands the data on.
+ */
+export function decodeTracesJsonPassThrough(input: string | object): Traces {
+  const { bytes, items } = jsonToProto(input, TRACES_MESSAGE, 'traces', 'spans');
+  return passThrough(TRACES_LAYOUT, decodeTraces, bytes, items);
 }
 
 /** An ExportTraceServiceRequest as OTLP/JSON, UTF-8 encoded (into `reused`'s memory when given: valid until its next use). */

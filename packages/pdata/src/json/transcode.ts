@@ -25,7 +25,7 @@ type Scalar =
   | 'int64'
   | 'double';
 
-interface Field {
+export interface Field {
   name: string;
   type: Scalar | Message;
   repeated?: boolean;
@@ -35,6 +35,12 @@ interface Field {
   oneof?: number;
   /** a message field written as {} when the encoding has none, as the model writer does */
   emptyWhenAbsent?: boolean;
+  /** an enum: the names JSON may give instead of the number (to-proto.ts) */
+  enumNames?: readonly string[];
+  /** a trace or span id: its size in bytes (to-proto.ts) */
+  idSize?: number;
+  /** arrayValue and kvlistValue: one level deeper, bounded by MAX_VALUE_DEPTH (to-proto.ts) */
+  nests?: boolean;
 }
 
 export interface Message {
@@ -42,14 +48,24 @@ export interface Message {
   fields: Array<Field | undefined>;
   /** bit set of the field numbers with emptyWhenAbsent */
   emptyWhenAbsent: number;
+  /** the field numbers, highest first (the order ProtoWriter writes in) */
+  descending: number[];
+  /**
+   * The members of the message's oneof in the order the JSON decoders look for them: when a
+   * JSON object sets several, the first one found is the value (to-proto.ts).
+   */
+  oneofOrder?: number[];
 }
 
-function message(fields: Record<number, Field>): Message {
-  const out: Message = { fields: [], emptyWhenAbsent: 0 };
+function message(fields: Record<number, Field>, oneofOrder?: number[]): Message {
+  const out: Message = { fields: [], emptyWhenAbsent: 0, descending: [], oneofOrder };
   for (const [number, field] of Object.entries(fields)) {
     out.fields[Number(number)] = field;
     if (field.emptyWhenAbsent) out.emptyWhenAbsent |= 1 << Number(number);
   }
+  out.descending = Object.keys(fields)
+    .map(Number)
+    .sort((a, b) => b - a);
   return out;
 }
 
@@ -58,7 +74,7 @@ const repeated = (name: string, type: Scalar | Message): Field => ({ name, type,
 const nested = (name: string, type: Message, extra: Partial<Field> = {}): Field => ({ name, type, ...extra });
 
 // common.proto, resource.proto
-const ANY_VALUE: Message = { fields: [], emptyWhenAbsent: 0 };
+const ANY_VALUE: Message = { fields: [], emptyWhenAbsent: 0, descending: [] };
 // the model writer gives every attribute a value, {} when it has none
 const KEY_VALUE = message({
   1: scalar('key', 'string'),
@@ -67,16 +83,44 @@ const KEY_VALUE = message({
 const VALUE_ONEOF = { presence: true, oneof: 1 };
 Object.assign(
   ANY_VALUE,
-  message({
-    1: scalar('stringValue', 'string', VALUE_ONEOF),
-    2: scalar('boolValue', 'bool', VALUE_ONEOF),
-    3: scalar('intValue', 'int64', VALUE_ONEOF),
-    4: scalar('doubleValue', 'double', VALUE_ONEOF),
-    5: nested('arrayValue', message({ 1: repeated('values', ANY_VALUE) }), VALUE_ONEOF),
-    6: nested('kvlistValue', message({ 1: repeated('values', KEY_VALUE) }), VALUE_ONEOF),
-    7: scalar('bytesValue', 'bytes', VALUE_ONEOF),
-  }),
+  message(
+    {
+      1: scalar('stringValue', 'string', VALUE_ONEOF),
+      2: scalar('boolValue', 'bool', VALUE_ONEOF),
+      3: scalar('intValue', 'int64', VALUE_ONEOF),
+      4: scalar('doubleValue', 'double', VALUE_ONEOF),
+      5: nested('arrayValue', message({ 1: repeated('values', ANY_VALUE) }), { ...VALUE_ONEOF, nests: true }),
+      6: nested('kvlistValue', message({ 1: repeated('values', KEY_VALUE) }), { ...VALUE_ONEOF, nests: true }),
+      7: scalar('bytesValue', 'bytes', VALUE_ONEOF),
+    },
+    [1, 2, 3, 4, 7, 5, 6],
+  ),
 );
+const TRACE_ID = { idSize: 16 };
+const SPAN_ID = { idSize: 8 };
+
+/** The span kinds' names in the .proto, by number (traceutil.SpanKindStr in otelcol). */
+export const SPAN_KIND_NAMES = [
+  'SPAN_KIND_UNSPECIFIED',
+  'SPAN_KIND_INTERNAL',
+  'SPAN_KIND_SERVER',
+  'SPAN_KIND_CLIENT',
+  'SPAN_KIND_PRODUCER',
+  'SPAN_KIND_CONSUMER',
+];
+export const STATUS_CODES = ['STATUS_CODE_UNSET', 'STATUS_CODE_OK', 'STATUS_CODE_ERROR'];
+const LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'FATAL'];
+/** SEVERITY_NUMBER_UNSPECIFIED, then SEVERITY_NUMBER_TRACE, _TRACE2.._TRACE4, _DEBUG, ... _FATAL4 */
+export const SEVERITY_NUMBERS = [
+  'SEVERITY_NUMBER_UNSPECIFIED',
+  ...LEVELS.flatMap((level) => [1, 2, 3, 4].map((n) => `SEVERITY_NUMBER_${level}${n === 1 ? '' : n}`)),
+];
+export const TEMPORALITIES = [
+  'AGGREGATION_TEMPORALITY_UNSPECIFIED',
+  'AGGREGATION_TEMPORALITY_DELTA',
+  'AGGREGATION_TEMPORALITY_CUMULATIVE',
+];
+
 const ENTITY_REF = message({
   1: scalar('schemaUrl', 'string'),
   2: scalar('type', 'string'),
@@ -114,20 +158,20 @@ const SPAN_EVENT = message({
   4: scalar('droppedAttributesCount', 'uint32'),
 });
 const SPAN_LINK = message({
-  1: scalar('traceId', 'id'),
-  2: scalar('spanId', 'id'),
+  1: scalar('traceId', 'id', TRACE_ID),
+  2: scalar('spanId', 'id', SPAN_ID),
   3: scalar('traceState', 'string'),
   4: repeated('attributes', KEY_VALUE),
   5: scalar('droppedAttributesCount', 'uint32'),
   6: scalar('flags', 'fixed32'),
 });
 const SPAN = message({
-  1: scalar('traceId', 'id'),
-  2: scalar('spanId', 'id'),
+  1: scalar('traceId', 'id', TRACE_ID),
+  2: scalar('spanId', 'id', SPAN_ID),
   3: scalar('traceState', 'string'),
-  4: scalar('parentSpanId', 'id'),
+  4: scalar('parentSpanId', 'id', SPAN_ID),
   5: scalar('name', 'string'),
-  6: scalar('kind', 'int32'),
+  6: scalar('kind', 'int32', { enumNames: SPAN_KIND_NAMES }),
   7: scalar('startTimeUnixNano', 'fixed64'),
   8: scalar('endTimeUnixNano', 'fixed64'),
   9: repeated('attributes', KEY_VALUE),
@@ -136,7 +180,10 @@ const SPAN = message({
   12: scalar('droppedEventsCount', 'uint32'),
   13: repeated('links', SPAN_LINK),
   14: scalar('droppedLinksCount', 'uint32'),
-  15: nested('status', message({ 2: scalar('message', 'string'), 3: scalar('code', 'int32') })),
+  15: nested(
+    'status',
+    message({ 2: scalar('message', 'string'), 3: scalar('code', 'int32', { enumNames: STATUS_CODES }) }),
+  ),
   16: scalar('flags', 'fixed32'),
 });
 export const TRACES_MESSAGE = envelope('resourceSpans', 'scopeSpans', 'spans', SPAN);
@@ -144,14 +191,14 @@ export const TRACES_MESSAGE = envelope('resourceSpans', 'scopeSpans', 'spans', S
 // logs.proto
 const LOG_RECORD = message({
   1: scalar('timeUnixNano', 'fixed64'),
-  2: scalar('severityNumber', 'int32'),
+  2: scalar('severityNumber', 'int32', { enumNames: SEVERITY_NUMBERS }),
   3: scalar('severityText', 'string'),
   5: nested('body', ANY_VALUE),
   6: repeated('attributes', KEY_VALUE),
   7: scalar('droppedAttributesCount', 'uint32'),
   8: scalar('flags', 'fixed32'),
-  9: scalar('traceId', 'id'),
-  10: scalar('spanId', 'id'),
+  9: scalar('traceId', 'id', TRACE_ID),
+  10: scalar('spanId', 'id', SPAN_ID),
   11: scalar('observedTimeUnixNano', 'fixed64'),
   12: scalar('eventName', 'string'),
 });
@@ -160,23 +207,29 @@ export const LOGS_MESSAGE = envelope('resourceLogs', 'scopeLogs', 'logRecords', 
 // metrics.proto
 const POINT_VALUE = { presence: true, oneof: 1 };
 const OPTIONAL = { presence: true };
-const EXEMPLAR = message({
-  7: repeated('filteredAttributes', KEY_VALUE),
-  2: scalar('timeUnixNano', 'fixed64'),
-  3: scalar('asDouble', 'double', POINT_VALUE),
-  6: scalar('asInt', 'sfixed64', POINT_VALUE),
-  4: scalar('spanId', 'id'),
-  5: scalar('traceId', 'id'),
-});
-const NUMBER_POINT = message({
-  7: repeated('attributes', KEY_VALUE),
-  2: scalar('startTimeUnixNano', 'fixed64'),
-  3: scalar('timeUnixNano', 'fixed64'),
-  4: scalar('asDouble', 'double', POINT_VALUE),
-  6: scalar('asInt', 'sfixed64', POINT_VALUE),
-  5: repeated('exemplars', EXEMPLAR),
-  8: scalar('flags', 'uint32'),
-});
+const EXEMPLAR = message(
+  {
+    7: repeated('filteredAttributes', KEY_VALUE),
+    2: scalar('timeUnixNano', 'fixed64'),
+    3: scalar('asDouble', 'double', POINT_VALUE),
+    6: scalar('asInt', 'sfixed64', POINT_VALUE),
+    4: scalar('spanId', 'id', SPAN_ID),
+    5: scalar('traceId', 'id', TRACE_ID),
+  },
+  [6, 3],
+);
+const NUMBER_POINT = message(
+  {
+    7: repeated('attributes', KEY_VALUE),
+    2: scalar('startTimeUnixNano', 'fixed64'),
+    3: scalar('timeUnixNano', 'fixed64'),
+    4: scalar('asDouble', 'double', POINT_VALUE),
+    6: scalar('asInt', 'sfixed64', POINT_VALUE),
+    5: repeated('exemplars', EXEMPLAR),
+    8: scalar('flags', 'uint32'),
+  },
+  [6, 4],
+);
 const HISTOGRAM_POINT = message({
   9: repeated('attributes', KEY_VALUE),
   2: scalar('startTimeUnixNano', 'fixed64'),
@@ -216,23 +269,26 @@ const SUMMARY_POINT = message({
   6: repeated('quantileValues', message({ 1: scalar('quantile', 'double'), 2: scalar('value', 'double') })),
   8: scalar('flags', 'uint32'),
 });
-const TEMPORALITY = scalar('aggregationTemporality', 'int32');
+const TEMPORALITY = scalar('aggregationTemporality', 'int32', { enumNames: TEMPORALITIES });
 const DATA = { presence: true, oneof: 1 };
-const METRIC = message({
-  1: scalar('name', 'string'),
-  2: scalar('description', 'string'),
-  3: scalar('unit', 'string'),
-  5: nested('gauge', message({ 1: repeated('dataPoints', NUMBER_POINT) }), DATA),
-  7: nested(
-    'sum',
-    message({ 1: repeated('dataPoints', NUMBER_POINT), 2: TEMPORALITY, 3: scalar('isMonotonic', 'bool') }),
-    DATA,
-  ),
-  9: nested('histogram', message({ 1: repeated('dataPoints', HISTOGRAM_POINT), 2: TEMPORALITY }), DATA),
-  10: nested('exponentialHistogram', message({ 1: repeated('dataPoints', EXPONENTIAL_POINT), 2: TEMPORALITY }), DATA),
-  11: nested('summary', message({ 1: repeated('dataPoints', SUMMARY_POINT) }), DATA),
-  12: repeated('metadata', KEY_VALUE),
-});
+const METRIC = message(
+  {
+    1: scalar('name', 'string'),
+    2: scalar('description', 'string'),
+    3: scalar('unit', 'string'),
+    5: nested('gauge', message({ 1: repeated('dataPoints', NUMBER_POINT) }), DATA),
+    7: nested(
+      'sum',
+      message({ 1: repeated('dataPoints', NUMBER_POINT), 2: TEMPORALITY, 3: scalar('isMonotonic', 'bool') }),
+      DATA,
+    ),
+    9: nested('histogram', message({ 1: repeated('dataPoints', HISTOGRAM_POINT), 2: TEMPORALITY }), DATA),
+    10: nested('exponentialHistogram', message({ 1: repeated('dataPoints', EXPONENTIAL_POINT), 2: TEMPORALITY }), DATA),
+    11: nested('summary', message({ 1: repeated('dataPoints', SUMMARY_POINT) }), DATA),
+    12: repeated('metadata', KEY_VALUE),
+  },
+  [5, 7, 9, 10, 11],
+);
 export const METRICS_MESSAGE = envelope('resourceMetrics', 'scopeMetrics', 'metrics', METRIC);
 
 /** Invalid UTF-8 becomes U+FFFD, as the decoder has it. */

@@ -143,15 +143,18 @@ export function enumField(o: JsonObject, key: string, path: string, names: reado
   return intField(o, key, path, -0x80000000, 0x7fffffff);
 }
 
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+const UINT64_MAX = 2n ** 64n - 1n;
+
 /** int64 / uint64 / fixed64: a decimal string or a JSON number, both exact (see BIG_INTEGER). */
 export function toBigInt(v: unknown, path: string, signed: boolean): bigint {
   let n: bigint | undefined;
   const text = typeof v === 'string' ? v : bigIntegerText(v);
   if (text !== undefined && INTEGER.test(text)) n = BigInt(text);
   else if (typeof v === 'number' && Number.isInteger(v)) n = BigInt(v);
-  const lo = signed ? -(2n ** 63n) : 0n;
-  const hi = signed ? 2n ** 63n - 1n : 2n ** 64n - 1n;
-  if (n === undefined || n < lo || n > hi) fail(path, signed ? 'an int64' : 'a uint64', v);
+  if (n === undefined || n < (signed ? INT64_MIN : 0n) || n > (signed ? INT64_MAX : UINT64_MAX))
+    fail(path, signed ? 'an int64' : 'a uint64', v);
   return n;
 }
 
@@ -195,15 +198,23 @@ export function bytesField(o: JsonObject, key: string, path: string): Uint8Array
   return new Uint8Array(Buffer.from(v, v.includes('-') || v.includes('_') ? 'base64url' : 'base64'));
 }
 
-const HEX = /^(?:[0-9a-fA-F]{2})*$/;
-
-/** trace and span ids: hex, of exactly `size` bytes (or empty for "no id"). */
-export function idField(o: JsonObject, key: string, path: string, size: number): Uint8Array {
+/**
+ * trace and span ids: hex, of exactly `size` bytes (or empty for "no id"), as a view that may
+ * share Buffer's pool: for bytes copied at once.
+ */
+export function idBytes(o: JsonObject, key: string, path: string, size: number): Uint8Array {
   const v = field(o, key);
   if (v === undefined || v === '') return EMPTY_BYTES;
-  if (typeof v !== 'string' || v.length !== size * 2 || !HEX.test(v))
-    fail(`${path}.${key}`, `${size * 2} hex digits`, v);
-  return new Uint8Array(Buffer.from(v, 'hex'));
+  // Buffer's hex decoding stops at the first pair that is not hex: a short result is the check
+  const bytes = typeof v === 'string' && v.length === size * 2 ? Buffer.from(v, 'hex') : undefined;
+  if (bytes === undefined || bytes.length !== size) fail(`${path}.${key}`, `${size * 2} hex digits`, v);
+  return bytes;
+}
+
+/** idBytes in memory of its own, for a model that keeps it. */
+export function idField(o: JsonObject, key: string, path: string, size: number): Uint8Array {
+  const bytes = idBytes(o, key, path, size);
+  return bytes.length === 0 ? bytes : new Uint8Array(bytes);
 }
 
 /** Parse JSON text, or take an already parsed object; the top level must be an object. */
