@@ -7,7 +7,7 @@ import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { promisify } from 'node:util';
 import { brotliCompress, constants, deflate, gzip } from 'node:zlib';
 import { ClickHouseError, codeOf, type ClickHouseClient } from './client.ts';
-import { Lz4Scratch, lz4Frame } from './lz4.ts';
+import { Lz4Scratch, lz4Frame } from '@flowtel/compression';
 
 /** What request bodies are compressed with: Content-Encoding values ClickHouse accepts. */
 export type BodyEncoding = 'none' | 'lz4' | 'gzip' | 'deflate' | 'br';

@@ -1,15 +1,17 @@
 // The part of ClickHouse's HTTP interface that flowtel's own clients use, served from an
 // embedded engine: how `flowtel query` reaches a running collector whose engine holds the
 // data folder (chdb locks it), and how remote mode is tested against a real engine.
+import { constants } from 'node:buffer';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { promisify } from 'node:util';
 import { brotliDecompress, gunzip, inflate } from 'node:zlib';
+import { lz4FrameDecompress } from '@flowtel/compression';
 import type { ClickHouseClient } from './client.ts';
 import { ClickHouseError } from './client.ts';
-import { lz4Unframe } from './lz4.ts';
 
 const DECOMPRESS: Record<string, (b: Buffer) => Promise<Buffer>> = {
-  lz4: async (b) => lz4Unframe(b),
+  // bounded only by what a Buffer can hold, as the zlib decoders beside it
+  lz4: async (b) => lz4FrameDecompress(b, constants.MAX_LENGTH),
   gzip: promisify(gunzip) as (b: Buffer) => Promise<Buffer>,
   deflate: promisify(inflate) as (b: Buffer) => Promise<Buffer>,
   br: promisify(brotliDecompress) as (b: Buffer) => Promise<Buffer>,

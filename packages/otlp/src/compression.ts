@@ -7,11 +7,9 @@
 import { createRequire } from 'node:module';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
-import { lz4FrameCompress, lz4FrameDecompress } from './lz4-frame.ts';
+import { CorruptInput, OutputTooLarge, lz4FrameDecompress } from '@flowtel/compression';
 import { zstdDeclaredSize, zstdStreamDecompress } from './zstd-frame.ts';
 import {
-  CorruptInput,
-  OutputTooLarge,
   isSnappyFramed,
   snappy,
   snappyBlockLength,
@@ -26,6 +24,11 @@ let zstdModule: Zstd | undefined;
 // never sees the encoding should not carry
 // (the bindings themselves: the package's wrapper of compress drops the level argument)
 const zstd = () => (zstdModule ??= require('@mongodb-js/zstd/bindings.js') as Zstd);
+type Lz4 = typeof import('lz4-napi');
+let lz4Module: Lz4 | undefined;
+// LZ4 frames are decoded by @flowtel/compression (bounded as they inflate) and encoded by
+// lz4-napi's frame encoder, loaded when a body first needs it
+const lz4 = () => (lz4Module ??= require('lz4-napi') as Lz4);
 
 export type Compression = 'gzip' | 'deflate' | 'zlib' | 'zstd' | 'snappy' | 'x-snappy-framed' | 'lz4';
 /** every value configcompression accepts for an HTTP client, besides none and "" */
@@ -140,7 +143,7 @@ export async function compress(encoding: Compression, body: Uint8Array, level?: 
     case 'x-snappy-framed':
       return snappyFramedCompress(buf);
     case 'lz4':
-      return lz4FrameCompress(buf);
+      return lz4().compressFrame(Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength));
     case 'zstd':
       return zstd().compress(buf, chosen ?? ZSTD_DEFAULT_LEVEL);
   }

@@ -4,6 +4,7 @@
 // `snappy` encoding and as HTTP's `x-snappy-framed` (golang/snappy's Writer and Reader); the
 // blocks themselves go through the snappy package.
 import { createRequire } from 'node:module';
+import { CorruptInput, OutputTooLarge } from '@flowtel/compression';
 
 type Snappy = typeof import('snappy');
 const require = createRequire(import.meta.url);
@@ -63,11 +64,6 @@ export function snappyFramedCompress(input: Uint8Array): Buffer {
   }
   return Buffer.concat(parts);
 }
-
-/** Thrown for bytes that are not a valid framed stream; `decompress` reports it as a bad encoding. */
-export class CorruptInput extends Error {}
-/** Thrown when the stream inflates past the caller's limit. */
-export class OutputTooLarge extends Error {}
 
 /** The uncompressed varint length that starts a snappy block. */
 export function snappyBlockLength(block: Uint8Array): number {

@@ -4,7 +4,7 @@
 // Any other body (no declared size, several frames, skippable frames) goes through fzstd's
 // streaming decoder, pure JS and ~6x slower, which stops as soon as the output passes the limit.
 import { Decompress } from 'fzstd';
-import { CorruptInput, OutputTooLarge } from './snappy-framed.ts';
+import { CorruptInput, OutputTooLarge } from '@flowtel/compression';
 
 const MAGIC = 0xfd2fb528;
 const DICT_ID_BYTES = [0, 1, 2, 4];

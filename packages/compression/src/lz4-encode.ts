@@ -2,6 +2,7 @@
 // of up to 4 MB, each compressed with LZ4's greedy block algorithm, or stored when it does not
 // shrink. ClickHouse decodes them as `Content-Encoding: lz4`; lz4 is the contrib exporter's
 // default compression and costs a fraction of gzip's CPU.
+import { xxh32 } from './xxhash.ts';
 
 const MAGIC = 0x184d2204;
 const BLOCK_MAX = 4 << 20;
@@ -15,29 +16,7 @@ const HASH_LOG = 16;
 const MAX_OFFSET = 0xffff;
 const STORED = 0x8000_0000;
 
-const P1 = 2654435761;
-const P2 = 2246822519;
-const P3 = 3266489917;
-const P4 = 668265263;
-const P5 = 374761393;
-const rotl = (x: number, r: number) => (x << r) | (x >>> (32 - r));
-
-/** xxHash32 of a few bytes (the frame descriptor's header checksum). */
-export function xxh32Small(data: Uint8Array, seed = 0): number {
-  let h = (seed + P5 + data.length) >>> 0;
-  let i = 0;
-  for (; i + 4 <= data.length; i += 4) {
-    const v = data[i] | (data[i + 1] << 8) | (data[i + 2] << 16) | (data[i + 3] << 24);
-    h = Math.imul(rotl((h + Math.imul(v, P3)) >>> 0, 17), P4) >>> 0;
-  }
-  for (; i < data.length; i++) h = Math.imul(rotl((h + Math.imul(data[i], P5)) >>> 0, 11), P1) >>> 0;
-  h ^= h >>> 15;
-  h = Math.imul(h, P2) >>> 0;
-  h ^= h >>> 13;
-  h = Math.imul(h, P3) >>> 0;
-  h ^= h >>> 16;
-  return h >>> 0;
-}
+const P1 = 2654435761; // the multiplier of LZ4's hash of four bytes (xxHash's first prime)
 
 const read32 = (b: Uint8Array, i: number) => b[i] | (b[i + 1] << 8) | (b[i + 2] << 16) | (b[i + 3] << 24);
 
@@ -148,7 +127,7 @@ export function lz4Frame(parts: Buffer[], scratch = new Lz4Scratch()): Buffer {
   out.writeUInt32LE(MAGIC, 0);
   out[4] = FLG;
   out[5] = BD;
-  out[6] = (xxh32Small(out.subarray(4, 6)) >>> 8) & 0xff;
+  out[6] = (xxh32(out, 4, 6) >>> 8) & 0xff;
   let pos = 7;
   const table = scratch.table;
   for (let start = 0; start < src.length; start += BLOCK_MAX) {
@@ -166,61 +145,4 @@ export function lz4Frame(parts: Buffer[], scratch = new Lz4Scratch()): Buffer {
   }
   out.writeUInt32LE(0, pos);
   return out.subarray(0, pos + 4);
-}
-
-/** Decodes an LZ4 frame as lz4Frame writes it (and any frame of independent blocks without checksums). */
-export function lz4Unframe(frame: Uint8Array): Buffer {
-  const fail = (why: string): never => {
-    throw new Error(`not an LZ4 frame this decoder reads: ${why}`);
-  };
-  const view = Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength);
-  if (view.length < 7 || view.readUInt32LE(0) !== MAGIC) fail('bad magic number');
-  const flg = view[4];
-  if ((flg & 0xc0) !== 0x40) fail('unknown version');
-  // independent blocks only; no block or content checksums, content size or dictionary id
-  if (!(flg & 0x20) || flg & 0x1d) fail('dependent blocks, checksums, content size or dictionaries');
-  const chunks: Buffer[] = [];
-  let pos = 7;
-  for (;;) {
-    if (pos + 4 > view.length) fail('truncated');
-    const word = view.readUInt32LE(pos);
-    pos += 4;
-    if (word === 0) break;
-    const size = word & 0x7fff_ffff;
-    if (pos + size > view.length) fail('truncated block');
-    if (word & STORED) chunks.push(view.subarray(pos, pos + size));
-    else chunks.push(decompressBlock(view.subarray(pos, pos + size)));
-    pos += size;
-  }
-  return Buffer.concat(chunks);
-}
-
-function decompressBlock(src: Buffer): Buffer {
-  let out = Buffer.allocUnsafe(Math.max(64, src.length * 4));
-  let op = 0;
-  let ip = 0;
-  const ensure = (n: number) => {
-    if (op + n <= out.length) return;
-    const next = Buffer.allocUnsafe(Math.max(out.length * 2, op + n));
-    out.copy(next, 0, 0, op);
-    out = next;
-  };
-  while (ip < src.length) {
-    const token = src[ip++];
-    let literals = token >>> 4;
-    if (literals === 15) for (let b = 255; b === 255;) literals += b = src[ip++];
-    ensure(literals);
-    src.copy(out, op, ip, ip + literals);
-    op += literals;
-    ip += literals;
-    if (ip >= src.length) break;
-    const offset = src[ip] | (src[ip + 1] << 8);
-    ip += 2;
-    let match = (token & 15) + MIN_MATCH;
-    if ((token & 15) === 15) for (let b = 255; b === 255;) match += b = src[ip++];
-    if (offset === 0 || offset > op) throw new Error('corrupt LZ4 block: bad offset');
-    ensure(match);
-    for (let i = 0; i < match; i++, op++) out[op] = out[op - offset];
-  }
-  return out.subarray(0, op);
 }
