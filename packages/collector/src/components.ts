@@ -8,6 +8,7 @@ import { factory as debugExporter } from '@flowtel/exporter-debug';
 import { factory as fileExporter } from '@flowtel/exporter-file';
 import { factory as otlpGrpcExporter } from '@flowtel/exporter-otlp-grpc';
 import { factory as otlpHttpExporter } from '@flowtel/exporter-otlp-http';
+import { factory as prometheusExporter } from '@flowtel/exporter-prometheus';
 import { factory as prometheusRemoteWriteExporter } from '@flowtel/exporter-prometheus-remote-write';
 import { factory as basicAuthExtension } from '@flowtel/extension-basicauth';
 import { factory as bearerTokenAuthExtension } from '@flowtel/extension-bearertokenauth';
@@ -41,6 +42,7 @@ export const builtinFactories: Factory[] = [
   fileExporter,
   clickhouseExporter,
   prometheusRemoteWriteExporter,
+  prometheusExporter,
   forwardConnector,
   fileStorageExtension,
   healthCheckExtension,

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import type { Component, CreateSettings, Factory, PipelineSignal } from '@flowtel/core';
 import { testHost, testSettings } from '@flowtel/testkit';
 import { builtinFactories } from '../src/components.ts';
-import { REQUIRED, dir } from './support/required-config.ts';
+import { dir, requiredConfig } from './support/required-config.ts';
 
 type Meter = CreateSettings['meter'];
 
@@ -27,7 +27,7 @@ function recordingMeter(meter: Meter, names: Set<string>): Meter {
 }
 
 function create(factory: Factory, signal: PipelineSignal): Component {
-  const config = factory.configSchema.parse(REQUIRED[factory.type] ?? {});
+  const config = factory.configSchema.parse(requiredConfig(factory.kind, factory.type) ?? {});
   const settings = testSettings(factory.type, factory.kind, dir);
   const key = `${factory.kind}/${factory.type}`;
   if (!instruments.has(key)) instruments.set(key, new Set());

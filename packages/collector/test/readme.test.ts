@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseDuration, z, type Factory } from '@flowtel/core';
 import { builtinFactories } from '../src/components.ts';
-import { REQUIRED } from './support/required-config.ts';
+import { requiredConfig } from './support/required-config.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../../..');
 const GROUPS = ['receivers', 'processors', 'exporters', 'connectors', 'extensions'];
@@ -185,13 +185,14 @@ for (const factory of builtinFactories.filter((f) => !f.deprecated)) {
       [],
       'top-level keys of the schema missing from the README table',
     );
-    const parsed = factory.configSchema.safeParse(REQUIRED[factory.type] ?? {});
+    const parsed = factory.configSchema.safeParse(requiredConfig(factory.kind, factory.type) ?? {});
     if (!parsed.success) return;
     const wrong = rows.flatMap((r) => {
       const paths = keyPaths(r[0]);
       // a default cell that is one literal, maybe followed by prose: `8192`, `200ms` (why)
       const m = /^`([^`]+)`(?:\s*\(.*\))?$/.exec(r[1] ?? '');
-      if (paths.length !== 1 || !m || REQUIRED[factory.type]?.[paths[0][0]] !== undefined) return [];
+      if (paths.length !== 1 || !m || requiredConfig(factory.kind, factory.type)?.[paths[0][0]] !== undefined)
+        return [];
       const value = valueAt(parsed.data, paths[0]);
       return sameDefault(m[1], value) ? [] : [`${paths[0].join('.')}: README ${m[1]}, schema ${JSON.stringify(value)}`];
     });

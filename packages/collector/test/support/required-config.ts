@@ -9,7 +9,10 @@ export const dir = mkdtempSync(join(tmpdir(), 'flowtel-lifecycle-'));
 const emptyCapture = join(dir, 'empty.pcap');
 writeFileSync(emptyCapture, Buffer.from('d4c3b2a1020004000000000000000000ffff000001000000', 'hex'));
 
-/** What components that have no usable defaults need, and free ports for the ones that listen. */
+/**
+ * What components that have no usable defaults need, and free ports for the ones that listen;
+ * `kind/type` where a receiver and an exporter share a type.
+ */
 export const REQUIRED: Record<string, Record<string, unknown>> = {
   file: { path: join(dir, 'out.jsonl') },
   memory_limiter: { check_interval: '1s', limit_mib: 4000 },
@@ -27,4 +30,9 @@ export const REQUIRED: Record<string, Record<string, unknown>> = {
   prometheus: {
     config: { scrape_configs: [{ job_name: 'lifecycle', static_configs: [{ targets: ['127.0.0.1:1'] }] }] },
   },
+  'exporter/prometheus': { endpoint: '127.0.0.1:0' },
 };
+
+/** The least config of one component: by `kind/type` first, then by type. */
+export const requiredConfig = (kind: string, type: string): Record<string, unknown> | undefined =>
+  REQUIRED[`${kind}/${type}`] ?? REQUIRED[type];
