@@ -1,9 +1,10 @@
 // The receiver built in-process with a consumer that keeps what it is given, and what a
 // Prometheus would store from the same OTLP: the translation undone, sample by sample.
+import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import type { BatchInput, Consumer } from '@flowtel/core';
 import type { KeyValue, Metric, Metrics } from '@flowtel/pdata';
-import { testHost, testSettings } from '@flowtel/testkit';
+import { type Prometheus, testHost, testSettings } from '@flowtel/testkit';
 import { pino } from 'pino';
 import { factory, type PrometheusReceiver } from '../src/index.ts';
 
@@ -51,6 +52,57 @@ export function seriesKey(name: string, labels: Record<string, string>): string 
     .filter((k) => k !== '__name__')
     .sort();
   return `${name}{${names.map((k) => `${k}=${JSON.stringify(labels[k])}`).join(',')}}`;
+}
+
+/** The last batch per instance of `job` in which the target was up. */
+export function lastScrapes(batches: Metrics[], job: string): Metrics[] {
+  const last = new Map<string, Metrics>();
+  for (const b of batches) {
+    const res = resourceOf(b);
+    if (res['service.name'] !== job) continue;
+    const up = b.resourceMetrics[0].scopeMetrics[0].metrics.find((m) => m.name === 'up');
+    if (up?.gauge?.dataPoints[0].asDouble === 1) last.set(res['service.instance.id'], b);
+  }
+  return [...last.values()];
+}
+
+/**
+ * Compares what Prometheus stores for `job` (an instant query now) with flowtel's last scrape of
+ * each of the job's targets: every stored series must be there with the same value, and
+ * flowtel must have no other. scrape_duration_seconds and scrape_series_added differ by nature
+ * and `_created` series are flowtel's start times: those are left to the caller. Returns how many
+ * series were compared.
+ */
+export async function compareWithPrometheus(
+  prom: Prometheus,
+  job: string,
+  batches: Metrics[],
+): Promise<{ compared: number; created: Array<[string, number]> }> {
+  const stored = await prom.query(`{job="${job}"}`, Date.now() / 1000);
+  const ours = samplesOf(lastScrapes(batches, job));
+  const seen = new Set<string>();
+  const created: Array<[string, number]> = [];
+  let compared = 0;
+  const problems: string[] = [];
+  for (const r of stored) {
+    const name = r.metric.__name__;
+    const key = seriesKey(name, r.metric);
+    const value = Number(r.value![1]);
+    seen.add(key);
+    if (name === 'scrape_duration_seconds' || name === 'scrape_series_added') continue;
+    if (name.endsWith('_created')) {
+      created.push([key, value]);
+      continue;
+    }
+    const mine = ours.get(key);
+    if (!mine) problems.push(`flowtel has no ${key}`);
+    else if (mine.value !== value && !(Number.isNaN(mine.value) && Number.isNaN(value))) {
+      problems.push(`${key}: flowtel ${mine.value}, Prometheus ${value}`);
+    } else compared++;
+  }
+  for (const k of ours.keys()) if (!seen.has(k)) problems.push(`flowtel has ${k}, Prometheus does not`);
+  assert.deepEqual(problems, [], `flowtel vs Prometheus for job ${job}`);
+  return { compared, created };
 }
 
 export interface FlowtelSample {
