@@ -2,7 +2,7 @@
 // calls from a @grpc/grpc-js client and plain HTTP/2 requests from a node http2 client.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import { freePort, waitForPort } from '@flowtel/testkit';
 import { SpanKind, runClient, skipUnlessLive, spansOf, startCapture, type LiveSpan } from './capture.ts';
 
@@ -30,15 +30,29 @@ server.on('stream', (stream, headers) => {
 });
 server.listen(Number(process.argv[1]), '127.0.0.1');`;
 
-/** Two unary gRPC calls on one channel, then two plain HTTP/2 GETs on one session. */
-const CLIENT = `
+/** The start of a client script: a generic gRPC client of these unary methods, to the port in argv. */
+const greeterClient = (methods: string[]) => `
 const grpc = require('@grpc/grpc-js');
-const http2 = require('node:http2');
 const port = process.argv[1];
 const same = (b) => b;
 const method = (name) => ({ path: '/flowtel.live.Greeter/' + name, requestStream: false, responseStream: false, requestSerialize: same, requestDeserialize: same, responseSerialize: same, responseDeserialize: same });
-const Greeter = grpc.makeGenericClientConstructor({ SayHello: method('SayHello'), Fail: method('Fail') }, 'Greeter');
-const client = new Greeter('127.0.0.1:' + port, grpc.credentials.createInsecure());
+const Greeter = grpc.makeGenericClientConstructor({ ${methods.map((m) => `${m}: method('${m}')`).join(', ')} }, 'Greeter');
+const client = new Greeter('127.0.0.1:' + port, grpc.credentials.createInsecure());`;
+
+/** SERVER in its own process, a collector capturing its port, then the client script run against it. */
+async function callWhileCapturing(t: TestContext, clientScript: string) {
+  const port = await freePort();
+  const server = spawn(process.execPath, ['-e', SERVER, String(port)], { stdio: 'ignore' });
+  t.after(() => server.kill());
+  await waitForPort(port);
+  const capture = await startCapture(t, [port]);
+  const client = await runClient(process.execPath, ['-e', clientScript, String(port)]);
+  return { capture, output: client.stdout.toString().trim(), stderr: client.stderr };
+}
+
+/** Two unary gRPC calls on one channel, then two plain HTTP/2 GETs on one session. */
+const CLIENT = `${greeterClient(['SayHello', 'Fail'])}
+const http2 = require('node:http2');
 client.SayHello(Buffer.from('ada'), (err, reply) => {
   if (err) throw err;
   client.Fail(Buffer.from('bob'), (failed) => {
@@ -55,14 +69,8 @@ client.SayHello(Buffer.from('ada'), (err, reply) => {
 
 test('gRPC and HTTP/2: service, method and grpc-status, method/path/status, on both ends and linked', async (t) => {
   if (skipUnlessLive(t, [])) return;
-  const port = await freePort();
-  const server = spawn(process.execPath, ['-e', SERVER, String(port)], { stdio: 'ignore' });
-  t.after(() => server.kill());
-  await waitForPort(port);
-  const capture = await startCapture(t, [port]);
-
-  const client = await runClient(process.execPath, ['-e', CLIENT, String(port)]);
-  assert.equal(client.stdout.toString().trim(), 'hi 5', client.stderr);
+  const { capture, output, stderr } = await callWhileCapturing(t, CLIENT);
+  assert.equal(output, 'hi 5', stderr);
 
   const bothEnds = (all: LiveSpan[]) => all.filter((s) => s.service === 'node');
   const spans = await capture.waitForSpans('four client and four server spans', (all) => {
@@ -107,13 +115,7 @@ test('gRPC and HTTP/2: service, method and grpc-status, method/path/status, on b
 });
 
 /** Unary calls on one channel: small metadata, 8 KiB of metadata, then two more calls. */
-const BIG_METADATA_CLIENT = `
-const grpc = require('@grpc/grpc-js');
-const port = process.argv[1];
-const same = (b) => b;
-const method = (name) => ({ path: '/flowtel.live.Greeter/' + name, requestStream: false, responseStream: false, requestSerialize: same, requestDeserialize: same, responseSerialize: same, responseDeserialize: same });
-const Greeter = grpc.makeGenericClientConstructor({ SayHello: method('SayHello'), SayBig: method('SayBig'), SayAfter: method('SayAfter'), Fail: method('Fail') }, 'Greeter');
-const client = new Greeter('127.0.0.1:' + port, grpc.credentials.createInsecure());
+const BIG_METADATA_CLIENT = `${greeterClient(['SayHello', 'SayBig', 'SayAfter', 'Fail'])}
 const meta = (size) => { const m = new grpc.Metadata(); m.set('x-tenant', 'acme'); if (size) m.set('x-baggage', 'b'.repeat(size)); return m; };
 client.SayHello(Buffer.from('a'), meta(0), (e1) => {
   client.SayBig(Buffer.from('b'), meta(8192), (e2) => {
@@ -128,14 +130,8 @@ client.SayHello(Buffer.from('a'), meta(0), (e1) => {
 
 test('gRPC with 8 KiB of metadata: the call read from the head of its HEADERS on both ends, the calls after it keep service, method and status', async (t) => {
   if (skipUnlessLive(t, [])) return;
-  const port = await freePort();
-  const server = spawn(process.execPath, ['-e', SERVER, String(port)], { stdio: 'ignore' });
-  t.after(() => server.kill());
-  await waitForPort(port);
-  const capture = await startCapture(t, [port]);
-
-  const client = await runClient(process.execPath, ['-e', BIG_METADATA_CLIENT, String(port)]);
-  assert.equal(client.stdout.toString().trim(), '0,0,0,5', client.stderr);
+  const { capture, output, stderr } = await callWhileCapturing(t, BIG_METADATA_CLIENT);
+  assert.equal(output, '0,0,0,5', stderr);
 
   const methods = ['SayHello', 'SayBig', 'SayAfter', 'Fail'];
   const has = (all: LiveSpan[], kind: number) =>
