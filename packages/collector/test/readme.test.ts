@@ -202,7 +202,8 @@ for (const factory of builtinFactories.filter((f) => !f.deprecated)) {
   test(`${name}: the README lists the metrics the factory declares, and no other of its own`, async () => {
     const readme = await readmeOf(factory);
     const type = factory.type.replaceAll('_', '');
-    const own = new RegExp(`\\b((?:flowtel|otelcol_${factory.kind})_${type}_[a-z0-9_]+)`, 'g');
+    // otelcol's newer names have dots (otelcol_processor_filter_spans.filtered)
+    const own = new RegExp(`\\b((?:flowtel|otelcol_${factory.kind})_${type}_[a-z0-9_]+(?:\\.[a-z0-9_]+)*)`, 'g');
     const mentioned = new Set([...readme.matchAll(own)].map((m) => m[1].replace(/_total$/, '')));
     // metrics a shared package emits for several components (flowtel_socket_events_*) carry no type
     for (const name of factory.metrics ?? []) if (new RegExp(`\\b${name}\\b`).test(readme)) mentioned.add(name);

@@ -21,8 +21,7 @@ export function walkTraces(data: Traces, context: ContextName, visit: Visit, tc 
     tc.resourceHolder = rs;
     if (context === 'resource') {
       resetCache(tc);
-      visit(tc);
-      rss[keptRs++] = rs;
+      if (!visit(tc)) rss[keptRs++] = rs;
       continue;
     }
     const sss = rs.scopeSpans;
@@ -33,8 +32,7 @@ export function walkTraces(data: Traces, context: ContextName, visit: Visit, tc 
       tc.scopeHolder = ss;
       if (context === 'scope') {
         resetCache(tc);
-        visit(tc);
-        sss[keptSs++] = ss;
+        if (!visit(tc)) sss[keptSs++] = ss;
         continue;
       }
       const spans = ss.spans;
@@ -49,24 +47,16 @@ export function walkTraces(data: Traces, context: ContextName, visit: Visit, tc 
         }
         spans[kept++] = span;
         const events = span.events;
-        let droppedEvent = false;
+        // a new list only when something is dropped: the empty event list is frozen and shared
+        let keep: typeof events | undefined;
         for (let e = 0; e < events.length; e++) {
           tc.event = events[e];
           tc.eventIndex = e;
           resetCache(tc);
-          if (visit(tc)) droppedEvent = true;
+          if (visit(tc)) keep ??= events.slice(0, e);
+          else if (keep) keep.push(events[e]);
         }
-        // a second pass only when something is dropped: the empty event list is frozen and shared
-        if (droppedEvent) {
-          const keep: typeof events = [];
-          for (let e = 0; e < events.length; e++) {
-            tc.event = events[e];
-            tc.eventIndex = e;
-            resetCache(tc);
-            if (!visit(tc)) keep.push(events[e]);
-          }
-          span.events = keep;
-        }
+        if (keep) span.events = keep;
       }
       const emptied = kept === 0 && spans.length > 0;
       spans.length = kept;
@@ -88,8 +78,7 @@ export function walkLogs(data: Logs, context: ContextName, visit: Visit, tc = ne
     tc.resourceHolder = rl;
     if (context === 'resource') {
       resetCache(tc);
-      visit(tc);
-      rls[keptRl++] = rl;
+      if (!visit(tc)) rls[keptRl++] = rl;
       continue;
     }
     const sls = rl.scopeLogs;
@@ -100,8 +89,7 @@ export function walkLogs(data: Logs, context: ContextName, visit: Visit, tc = ne
       tc.scopeHolder = sl;
       if (context === 'scope') {
         resetCache(tc);
-        visit(tc);
-        sls[keptSl++] = sl;
+        if (!visit(tc)) sls[keptSl++] = sl;
         continue;
       }
       const records = sl.logRecords;
@@ -145,8 +133,7 @@ export function walkMetrics(data: Metrics, context: ContextName, visit: Visit, t
     tc.resourceHolder = rm;
     if (context === 'resource') {
       resetCache(tc);
-      visit(tc);
-      rms[keptRm++] = rm;
+      if (!visit(tc)) rms[keptRm++] = rm;
       continue;
     }
     const sms = rm.scopeMetrics;
@@ -157,8 +144,7 @@ export function walkMetrics(data: Metrics, context: ContextName, visit: Visit, t
       tc.scopeHolder = sm;
       if (context === 'scope') {
         resetCache(tc);
-        visit(tc);
-        sms[keptSm++] = sm;
+        if (!visit(tc)) sms[keptSm++] = sm;
         continue;
       }
       const metrics = sm.metrics;

@@ -24,3 +24,4 @@ export { type JsonSpan, spansInFile, tracesRequestJson } from './otlp-json.ts';
 export { codecToolsOr, lz4Tool, pythonSnappy, zstdTool } from './codecs.ts';
 export { otlpLoad, type OtlpLoad } from './load.ts';
 export { Prometheus, prometheusBinary, type QueryResult } from './prometheus.ts';
+export { pushThrough } from './processor.ts';

@@ -2,8 +2,7 @@
 // with the outputs the README states for them.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Subject } from 'rxjs';
-import { Ack, type Batch } from '@flowtel/core';
+import type { Batch, BatchInput } from '@flowtel/core';
 import {
   type KeyValue,
   type Logs,
@@ -16,26 +15,19 @@ import {
   newScope,
   newSpan,
 } from '@flowtel/pdata';
-import { testSettings } from '@flowtel/testkit';
+import { pushThrough, testSettings } from '@flowtel/testkit';
 import { factory } from '../src/index.ts';
 
 const plain = (kvs: KeyValue[]) => Object.fromEntries(kvs.map((kv) => [kv.key, fromAnyValue(kv.value)]));
 
-async function run(
-  config: Record<string, unknown>,
-  batch: Omit<Batch, 'ack'>,
-): Promise<{ out: Batch[]; done: Promise<void> }> {
-  const parsed = factory.configSchema.parse(config);
-  const p = factory.createProcessor(testSettings('transform', 'processor'), parsed, batch.signal as 'traces', 'p');
-  const { ack, done } = Ack.withPromise();
-  done.catch(() => {});
-  const input = new Subject<Batch>();
-  const out: Batch[] = [];
-  // the sink takes what passes: its acknowledgement settles the batch
-  input.pipe(p.operator()).subscribe((b) => (out.push(b), b.ack.resolve()));
-  input.next({ ...batch, ack } as Batch);
-  input.complete();
-  return { out, done };
+function run(config: Record<string, unknown>, batch: BatchInput): { out: Batch[]; done: Promise<void> } {
+  const p = factory.createProcessor(
+    testSettings('transform', 'processor'),
+    factory.configSchema.parse(config),
+    batch.signal as 'traces',
+    'p',
+  );
+  return pushThrough(p, batch);
 }
 
 function logs(...bodies: string[]): Logs {

@@ -1,0 +1,2 @@
+export { factory } from './factory.ts';
+export { type FilterConfig, filterConfigSchema } from './config.ts';
