@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import type { ClientInfo } from '@flowtel/core';
 import { anyValueFromRaw, compileRegexp, findAttr, type Regexp } from '@flowtel/filter';
 import { type AnyValue, type KeyValue, valueAsString } from '@flowtel/pdata';
-import type { ActionConfig, ActionName } from './config.ts';
+import { type ActionConfig, type ActionName, valueGiven } from './config.ts';
 
 interface Action {
   action: ActionName;
@@ -29,7 +29,7 @@ export class AttrProc {
     this.actions = actions.map((a) => ({
       action: a.action.toLowerCase() as ActionName,
       key: a.key,
-      value: a.value != null ? anyValueFromRaw(a.value) : undefined,
+      value: valueGiven(a) ? anyValueFromRaw(a.value!) : undefined,
       defaultValue: a.default_value != null ? anyValueFromRaw(a.default_value) : undefined,
       fromAttribute: a.from_attribute,
       fromContext: a.from_context,

@@ -24,6 +24,13 @@ export const actionSchema = z
 
 export type ActionConfig = z.output<typeof actionSchema>;
 
+/**
+ * Whether `value` is a value source. An empty string with a default_value is not: contrib's
+ * example `value: "${DEPLOYMENT_ENV}"` with `default_value: "development"` means the default
+ * when the variable is unset (it expands to '').
+ */
+export const valueGiven = (a: ActionConfig): boolean => a.value != null && !(a.value === '' && a.default_value != null);
+
 /** contrib's NewAttrProc checks, in its order: the first problem of each action. */
 export function actionProblem(a: ActionConfig, i: number): { message: string; key: keyof ActionConfig } | undefined {
   const action = a.action.toLowerCase();
@@ -38,7 +45,7 @@ export function actionProblem(a: ActionConfig, i: number): { message: string; ke
   } else if (a.key === '') {
     return problem(`error creating AttrProc due to missing required field "key" at the ${i}-th actions`, 'key');
   }
-  const sources = [a.value != null, a.from_attribute !== '', a.from_context !== ''].filter(Boolean).length;
+  const sources = [valueGiven(a), a.from_attribute !== '', a.from_context !== ''].filter(Boolean).length;
   const badPattern = () => {
     try {
       compileRegexp(a.pattern);

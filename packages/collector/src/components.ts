@@ -19,6 +19,7 @@ import { factory as batchProcessor } from '@flowtel/processor-batch';
 import { factory as filterProcessor } from '@flowtel/processor-filter';
 import { factory as l7Processor } from '@flowtel/processor-l7';
 import { factory as memoryLimiterProcessor } from '@flowtel/processor-memory-limiter';
+import { factory as resourceProcessor } from '@flowtel/processor-resource';
 import { factory as smartEncodingProcessor } from '@flowtel/processor-smartencoding';
 import { factory as transformProcessor } from '@flowtel/processor-transform';
 import { factory as otlpReceiver } from '@flowtel/receiver-otlp';
@@ -38,6 +39,7 @@ export const builtinFactories: Factory[] = [
   transformProcessor,
   attributesProcessor,
   filterProcessor,
+  resourceProcessor,
   otlpGrpcExporter,
   otlpHttpExporter,
   debugExporter,
