@@ -12,8 +12,7 @@
 //   BENCH_SECONDS (default 30) measured seconds after a 5 s warm-up; BENCH_PROTOCOLS=grpc,...;
 //   BENCH_RELAYS=control,batch_processor,sending_queue_batch (all by default)
 import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -27,8 +26,9 @@ import {
 } from '@grpc/grpc-js';
 import { exportMethod } from '@flowtel/otlp';
 import { freePort, waitForPort, type RunningCollector } from '@flowtel/testkit';
-import { startBundle } from './lib/bundle.ts';
-import { processUsage, report, type Measured } from './lib/report.ts';
+import { startBundleOn } from './lib/bundle.ts';
+import { sleep } from './lib/otlp-rig.ts';
+import { processUsage, report, usageFigures, type Measured } from './lib/report.ts';
 import type { SdkLoadOptions, SdkLoadResult } from './lib/sdk-load.ts';
 
 const RATE = 10_000;
@@ -43,8 +43,6 @@ const RELAYS: Record<string, { processors: string; exporter: string }> = {
   sending_queue_batch: { processors: '[]', exporter: '\n    sending_queue: {batch: {}}' },
 };
 const RELAY_NAMES = (process.env.BENCH_RELAYS ?? ['control', ...Object.keys(RELAYS)].join(',')).split(',');
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 interface Flowtel {
   collector: RunningCollector;
@@ -61,9 +59,7 @@ async function startFlowtel(name: string, body: string, waitPorts: number[]): Pr
       readers:
         - pull: {exporter: {prometheus: {host: 127.0.0.1, port: ${metricsPort}}}}
 `;
-  const path = join(mkdtempSync(join(tmpdir(), `flowtel-${name}-`)), 'config.yaml');
-  writeFileSync(path, yaml);
-  const collector = startBundle(path);
+  const collector = startBundleOn(yaml, name);
   for (const port of [...waitPorts, metricsPort]) await waitForPort(port, '127.0.0.1', 60_000);
   return { collector, pid: collector.process.pid!, metricsPort };
 }
@@ -218,8 +214,9 @@ service:
           if (received >= load.created_spans) break;
           if (received !== last) ((last = received), (quietSince = Date.now()));
         }
-        const cpu = after.cpu_seconds - before.cpu_seconds;
-        const peak = await processUsage(relay.pid);
+        // CPU over the measured window; the peak RSS once the relay has handed everything on
+        const peak = (await processUsage(relay.pid)).peak_rss_mib;
+        const usage = usageFigures(before, { ...after, peak_rss_mib: peak }, load.elapsed_seconds);
         const key = `${relayName} ${protocol}`;
         results[key] = {
           created_spans: load.created_spans,
@@ -233,11 +230,10 @@ service:
           errors: load.errors,
           export_latency_ms: load.export_latency_ms,
           sdk_cpu_percent_of_one_core: load.sdk_cpu_percent_of_one_core,
-          relay_cpu_percent_of_one_core: Math.round((cpu / load.elapsed_seconds) * 1000) / 10,
-          cpu_seconds: Math.round(cpu * 100) / 100,
-          peak_rss_mib: Math.round(peak.peak_rss_mib * 10) / 10,
-          // the machine is shared: a busy one makes every figure worse
-          machine_load_1m: Math.round(loadavg()[0] * 10) / 10,
+          relay_cpu_percent_of_one_core: usage.cpu_percent_of_one_core,
+          cpu_seconds: usage.cpu_seconds,
+          peak_rss_mib: usage.peak_rss_mib,
+          machine_load_1m: usage.machine_load_1m,
         };
         process.stderr.write(`[otlp-sdk-relay] ${key}: ${JSON.stringify(results[key])}\n`);
       } finally {

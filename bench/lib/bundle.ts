@@ -1,6 +1,8 @@
 // flowtel as `npm start` runs it, for the benchmarks: the bundle of scripts/build.mjs (rebuilt
 // here when a source changed), run as a program so that the V8 flags of its shebang apply.
 import { execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT, spawnCollector, type RunningCollector } from '@flowtel/testkit';
 
@@ -20,4 +22,11 @@ export function startBundle(configPath: string): RunningCollector {
     ...process.env,
     NODE_OPTIONS: process.env.FLOWTEL_NODE_OPTIONS ?? '',
   });
+}
+
+/** Starts the bundle on a config given as YAML text, written to a fresh temporary folder. */
+export function startBundleOn(yaml: string, name = 'bench'): RunningCollector {
+  const path = join(mkdtempSync(join(tmpdir(), `flowtel-${name}-`)), 'config.yaml');
+  writeFileSync(path, yaml);
+  return startBundle(path);
 }

@@ -1,8 +1,6 @@
 // The otlp benchmarks' set-up: a counting OTLP/gRPC sink in this process, flowtel as a child
 // process running a config, and the load generator (bench/lib/otlp-load.ts) as another child.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   Server,
@@ -12,8 +10,8 @@ import {
   type ServiceDefinition,
 } from '@grpc/grpc-js';
 import { decodeTraces, spanCount } from '@flowtel/pdata';
-import { startBundle } from './bundle.ts';
-import type { Measured } from './report.ts';
+import { startBundleOn } from './bundle.ts';
+import { usageFigures, type Measured } from './report.ts';
 import { exportMethod } from '@flowtel/otlp';
 import { freePort, waitForPort, type RunningCollector } from '@flowtel/testkit';
 
@@ -68,9 +66,7 @@ service:
   pipelines:
     traces: {receivers: [otlp], processors: [${opts.batch === false ? '' : 'batch'}], exporters: [${ids.join(', ')}]}
 `;
-  const path = join(mkdtempSync(join(tmpdir(), 'flowtel-bench-')), 'config.yaml');
-  writeFileSync(path, yaml);
-  const collector = startBundle(path);
+  const collector = startBundleOn(yaml);
   // every thread, including the ones node starts later, inherits the main thread's affinity
   if (opts.cpus)
     execFileSync('taskset', ['-a', '-p', '-c', opts.cpus, String(collector.process.pid)], { stdio: 'ignore' });
@@ -123,17 +119,16 @@ export async function drain(sink: Sink, expected: number, quietMs = 3000): Promi
 
 /** The figures both otlp benchmarks report about one load run. */
 export function loadFigures(load: LoadResult, received: number, before: Measured, after: Measured) {
-  const cpu = after.cpu_seconds - before.cpu_seconds;
+  const usage = usageFigures(before, after, load.elapsed_seconds);
   return {
     accepted_spans: load.accepted_spans,
     received_spans: received,
     lost_spans: load.accepted_spans - received,
     refused_calls: load.refused_calls,
     failed_calls: load.failed_calls,
-    flowtel_cpu_percent_of_one_core: Math.round((cpu / load.elapsed_seconds) * 1000) / 10,
-    cpu_seconds: Math.round(cpu * 100) / 100,
-    peak_rss_mib: Math.round(after.peak_rss_mib * 10) / 10,
-    // the machine is shared: a busy one makes every figure worse
-    machine_load_1m: Math.round(loadavg()[0] * 10) / 10,
+    flowtel_cpu_percent_of_one_core: usage.cpu_percent_of_one_core,
+    cpu_seconds: usage.cpu_seconds,
+    peak_rss_mib: usage.peak_rss_mib,
+    machine_load_1m: usage.machine_load_1m,
   };
 }

@@ -1,6 +1,7 @@
 // What every benchmark reports besides its own figures: the measured process's CPU time and
 // peak RSS. A script calls `report(name, figures)` once at the end.
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 
 export interface Measured {
@@ -22,6 +23,21 @@ export async function processUsage(pid: number): Promise<Measured> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8');
   const hwm = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
   return { cpu_seconds: ticks / 100, peak_rss_mib: hwm / 1024 };
+}
+
+/**
+ * A process's CPU over a measured window of `seconds` (as a share of one core and in seconds),
+ * its peak RSS, and the machine's load beside them: the machine is shared, and a busy one makes
+ * every figure worse.
+ */
+export function usageFigures(before: Measured, after: Measured, seconds: number) {
+  const cpu = after.cpu_seconds - before.cpu_seconds;
+  return {
+    cpu_percent_of_one_core: Math.round((cpu / seconds) * 1000) / 10,
+    cpu_seconds: Math.round(cpu * 100) / 100,
+    peak_rss_mib: Math.round(after.peak_rss_mib * 10) / 10,
+    machine_load_1m: Math.round(loadavg()[0] * 10) / 10,
+  };
 }
 
 export function report(name: string, figures: Record<string, unknown>): void {
