@@ -22,6 +22,7 @@ import { factory as memoryLimiterProcessor } from '@flowtel/processor-memory-lim
 import { factory as resourceProcessor } from '@flowtel/processor-resource';
 import { factory as smartEncodingProcessor } from '@flowtel/processor-smartencoding';
 import { factory as transformProcessor } from '@flowtel/processor-transform';
+import { factory as hostMetricsReceiver } from '@flowtel/receiver-hostmetrics';
 import { factory as otlpReceiver } from '@flowtel/receiver-otlp';
 import { factory as pcapReceiver } from '@flowtel/receiver-pcap';
 import { factory as prometheusReceiver } from '@flowtel/receiver-prometheus';
@@ -32,6 +33,7 @@ export const builtinFactories: Factory[] = [
   ebpfReceiver,
   pcapReceiver,
   prometheusReceiver,
+  hostMetricsReceiver,
   batchProcessor,
   memoryLimiterProcessor,
   l7Processor,

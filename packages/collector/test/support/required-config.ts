@@ -32,6 +32,7 @@ export const REQUIRED: Record<string, Record<string, unknown>> = {
     config: { scrape_configs: [{ job_name: 'lifecycle', static_configs: [{ targets: ['127.0.0.1:1'] }] }] },
   },
   'exporter/prometheus': { endpoint: '127.0.0.1:0' },
+  hostmetrics: { scrapers: { cpu: null } },
 };
 
 /** The least config of one component: by `kind/type` first, then by type. */
