@@ -39,10 +39,13 @@ export class Prometheus {
     );
   }
 
-  /** `scrapeConfigs`: the YAML list under `scrape_configs:` (items indented by two spaces). */
-  static async start(options: { scrapeConfigs?: string } = {}): Promise<Prometheus> {
+  /**
+   * `scrapeConfigs`: the YAML list under `scrape_configs:` (items indented by two spaces);
+   * `port`: where it listens (a free one by default), for a config that scrapes Prometheus itself.
+   */
+  static async start(options: { scrapeConfigs?: string; port?: number } = {}): Promise<Prometheus> {
     const p = new Prometheus(
-      await freePort(),
+      options.port ?? (await freePort()),
       mkdtempSync(join(tmpdir(), 'flowtel-prometheus-')),
       options.scrapeConfigs ?? '',
     );

@@ -46,12 +46,20 @@ export function resourceOf(m: Metrics): Record<string, string> {
   return Object.fromEntries(m.resourceMetrics[0].resource.attributes.map((a) => [a.key, str(a)]));
 }
 
-/** Prometheus's series text for a name and labels: name{a="1",b="2"} with labels sorted. */
+/**
+ * Prometheus's series text for a name and labels: name{a="1",b="2"} with labels sorted, and
+ * `le` / `quantile` as numbers print (an OpenMetrics page writes 1.0 where flowtel has 1).
+ */
 export function seriesKey(name: string, labels: Record<string, string>): string {
   const names = Object.keys(labels)
     .filter((k) => k !== '__name__')
     .sort();
-  return `${name}{${names.map((k) => `${k}=${JSON.stringify(labels[k])}`).join(',')}}`;
+  const value = (k: string) => {
+    const v = labels[k];
+    if ((k !== 'le' && k !== 'quantile') || v === '+Inf' || Number.isNaN(Number(v))) return v;
+    return String(Number(v));
+  };
+  return `${name}{${names.map((k) => `${k}=${JSON.stringify(value(k))}`).join(',')}}`;
 }
 
 /** The last batch per instance of `job` in which the target was up. */
