@@ -3,37 +3,23 @@
 // there. kill -9 with batches waiting (a flush interval of an hour), restart, and every record
 // the collector acknowledged is stored.
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { test } from 'node:test';
-import { freePort, startCollector, waitFor, waitForOutput } from '@flowtel/testkit';
+import { freePort, startCollector, waitFor, waitForOutput, writePersistentQueueConfig } from '@flowtel/testkit';
 import { runQuery } from '@flowtel/clickhouse';
 import { tempDir } from '../../../packages/clickhouse/test/fixtures.ts';
 
 test('kill -9 while batches wait in the insert buffer: after the restart every acknowledged record is stored', async (t) => {
   const dir = tempDir(t);
   const port = await freePort();
-  const config = join(dir, 'config.yaml');
   const store = { endpoint: 'chdb://./store', insert_flush_interval: '1h' };
-  writeFileSync(
-    config,
-    `extensions:
-  file_storage: {directory: ${join(dir, 'queue')}}
-receivers:
-  otlp:
-    protocols:
-      http: {endpoint: 127.0.0.1:${port}}
-exporters:
-  clickhouse:
-    endpoint: ${store.endpoint}
-    insert_flush_interval: ${store.insert_flush_interval}
-    sending_queue: {storage: file_storage}
-service:
-  extensions: [file_storage]
-  telemetry: {metrics: {level: none}}
-  pipelines:
-    logs: {receivers: [otlp], exporters: [clickhouse]}
-`,
+  const config = writePersistentQueueConfig(
+    dir,
+    port,
+    'logs',
+    'clickhouse',
+    `endpoint: ${store.endpoint}
+insert_flush_interval: ${store.insert_flush_interval}
+sending_queue: {storage: file_storage}`,
   );
   const count = async () =>
     Number(JSON.parse(await runQuery(store, 'SELECT count() AS n FROM otel_logs', 'json', { configDir: dir }))[0].n);

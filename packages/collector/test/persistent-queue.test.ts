@@ -4,37 +4,33 @@
 // whose merged batches hold their requests' files until they are exported.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, spansInFile, startCollector, tracesRequestJson, waitFor, waitForOutput } from '@flowtel/testkit';
+import {
+  freePort,
+  otlpToFileConfig,
+  spansInFile,
+  startCollector,
+  tracesRequestJson,
+  waitFor,
+  waitForOutput,
+  writePersistentQueueConfig,
+} from '@flowtel/testkit';
 
 async function killAndRestart(sendingQueue: string): Promise<{ lines: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'flowtel-pq-'));
   const [edgePort, backendPort] = [await freePort(), await freePort()];
   const out = join(dir, 'backend.jsonl');
-  const edgeConfig = join(dir, 'edge.yaml');
-  writeFileSync(
-    edgeConfig,
-    `
-extensions:
-  file_storage: {directory: ${join(dir, 'queue')}}
-receivers:
-  otlp:
-    protocols:
-      http: {endpoint: 127.0.0.1:${edgePort}}
-exporters:
-  otlp_http:
-    endpoint: http://127.0.0.1:${backendPort}
-    compression: none
-    sending_queue: ${sendingQueue}
-    retry_on_failure: {initial_interval: 100ms, max_interval: 500ms, max_elapsed_time: 0}
-service:
-  extensions: [file_storage]
-  telemetry: {metrics: {level: none}}
-  pipelines:
-    traces: {receivers: [otlp], exporters: [otlp_http]}
-`,
+  const edgeConfig = writePersistentQueueConfig(
+    dir,
+    edgePort,
+    'traces',
+    'otlp_http',
+    `endpoint: http://127.0.0.1:${backendPort}
+compression: none
+sending_queue: ${sendingQueue}
+retry_on_failure: {initial_interval: 100ms, max_interval: 500ms, max_elapsed_time: 0}`,
   );
   let edge = startCollector(edgeConfig);
   await waitForOutput(edge, 'Everything is ready');
@@ -52,18 +48,7 @@ service:
   edge.process.kill('SIGKILL');
   await edge.exited;
 
-  const backend = startCollector(`
-receivers:
-  otlp:
-    protocols:
-      http: {endpoint: 127.0.0.1:${backendPort}}
-exporters:
-  file: {path: ${out}}
-service:
-  telemetry: {metrics: {level: none}}
-  pipelines:
-    traces: {receivers: [otlp], exporters: [file]}
-`);
+  const backend = startCollector(otlpToFileConfig(backendPort, out));
   await waitForOutput(backend, 'Everything is ready');
   edge = startCollector(edgeConfig);
   try {

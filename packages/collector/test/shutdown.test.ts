@@ -6,23 +6,19 @@ import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, otlpLoad, spansInFile, startCollector, waitFor, waitForOutput } from '@flowtel/testkit';
+import {
+  freePort,
+  otlpLoad,
+  otlpToFileConfig,
+  spansInFile,
+  startCollector,
+  waitFor,
+  waitForOutput,
+} from '@flowtel/testkit';
 
 /** OTLP/HTTP on `port` through a batch processor into a file exporter writing `out`. */
-const otlpToFile = (port: number, out: string) => `
-receivers:
-  otlp:
-    protocols:
-      http: {endpoint: 127.0.0.1:${port}}
-processors:
-  batch: {timeout: 200ms, send_batch_size: 500}
-exporters:
-  file: {path: ${out}}
-service:
-  telemetry: {metrics: {level: none}}
-  pipelines:
-    traces: {receivers: [otlp], processors: [batch], exporters: [file]}
-`;
+const otlpToFile = (port: number, out: string) =>
+  otlpToFileConfig(port, out, { processors: { batch: '{timeout: 200ms, send_batch_size: 500}' } });
 
 test('SIGTERM under load: exits within 5 s and everything acknowledged was exported', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'flowtel-sigterm-'));

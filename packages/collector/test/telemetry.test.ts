@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, startCollector, waitFor, waitForHttp, waitForOutput } from '@flowtel/testkit';
+import { freePort, otlpToFileConfig, startCollector, waitFor, waitForHttp, waitForOutput } from '@flowtel/testkit';
 
 const pipeline = (port: number) => `
 receivers:
@@ -60,18 +60,7 @@ test('a periodic OTLP reader pushes the otelcol metrics into another collector',
   const dir = mkdtempSync(join(tmpdir(), 'flowtel-telemetry-'));
   const out = join(dir, 'metrics.jsonl');
   const sinkPort = await freePort();
-  const sink = startCollector(`
-receivers:
-  otlp:
-    protocols:
-      http: {endpoint: 127.0.0.1:${sinkPort}}
-exporters:
-  file: {path: ${out}}
-service:
-  telemetry: {metrics: {level: none}}
-  pipelines:
-    metrics: {receivers: [otlp], exporters: [file]}
-`);
+  const sink = startCollector(otlpToFileConfig(sinkPort, out, { signal: 'metrics' }));
   const source = startCollector(`${pipeline(await freePort())}
 service:
   telemetry:

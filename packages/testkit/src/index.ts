@@ -1,5 +1,6 @@
 export { freePort, waitFor, waitForHttp } from './ports.ts';
 export { FLOWTEL_BIN, REPO_ROOT, type RunningCollector, spawnCollector, startCollector } from './collector.ts';
+export { otlpToFileConfig, writePersistentQueueConfig } from './configs.ts';
 export { testHost, testSettings } from './settings.ts';
 export { waitForOutput, waitForPort } from './wait.ts';
 export { makeTestCerts, type TestCerts } from './certs.ts';
