@@ -21,6 +21,7 @@ import { factory as l7Processor } from '@flowtel/processor-l7';
 import { factory as memoryLimiterProcessor } from '@flowtel/processor-memory-limiter';
 import { factory as resourceProcessor } from '@flowtel/processor-resource';
 import { factory as smartEncodingProcessor } from '@flowtel/processor-smartencoding';
+import { factory as spanProcessor } from '@flowtel/processor-span';
 import { factory as transformProcessor } from '@flowtel/processor-transform';
 import { factory as hostMetricsReceiver } from '@flowtel/receiver-hostmetrics';
 import { factory as otlpReceiver } from '@flowtel/receiver-otlp';
@@ -42,6 +43,7 @@ export const builtinFactories: Factory[] = [
   attributesProcessor,
   filterProcessor,
   resourceProcessor,
+  spanProcessor,
   otlpGrpcExporter,
   otlpHttpExporter,
   debugExporter,

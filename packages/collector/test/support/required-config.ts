@@ -18,6 +18,7 @@ export const REQUIRED: Record<string, Record<string, unknown>> = {
   memory_limiter: { check_interval: '1s', limit_mib: 4000 },
   attributes: { actions: [{ key: 'k', value: 'v', action: 'insert' }] },
   resource: { attributes: [{ key: 'k', value: 'v', action: 'insert' }] },
+  span: { name: { from_attributes: ['k'] } },
   health_check: { endpoint: '127.0.0.1:0' },
   file_storage: { directory: join(dir, 'storage') },
   otlp: { protocols: { grpc: { endpoint: '127.0.0.1:0' }, http: { endpoint: '127.0.0.1:0' } } },

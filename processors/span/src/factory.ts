@@ -1,0 +1,14 @@
+import type { ProcessorFactory } from '@flowtel/core';
+import { spanConfigSchema, type SpanConfig } from './config.ts';
+import { SpanProcessor } from './span.ts';
+
+export const factory: ProcessorFactory<SpanConfig> = {
+  kind: 'processor',
+  type: 'span',
+  stability: { traces: 'alpha' },
+  description: 'names spans from their attributes, extracts attributes from span names, sets span status',
+  configSchema: spanConfigSchema,
+  // it renames spans and edits their attributes and status in place: where a pipeline fans out, it gets its own copy
+  mutatesData: true,
+  createProcessor: (settings, config) => new SpanProcessor(settings, config),
+};

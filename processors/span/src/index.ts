@@ -1,0 +1,3 @@
+export { factory } from './factory.ts';
+export { SpanProcessor } from './span.ts';
+export { spanConfigSchema, type SpanConfig } from './config.ts';
