@@ -161,3 +161,53 @@ test('mysql: a long INSERT cut by the capture is read from its head, redacted, a
   assert.equal(out[0].attributes['db.operation.name'], 'INSERT');
   assert.ok(!JSON.stringify(out[0]).includes('nnnn'), 'the cut literal is redacted');
 });
+
+test('mysql: result sets larger than the capture head (a 32 KiB row, 2,000 rows) read from what a 1 KiB capture kept, paired; the next query parses', () => {
+  const eof = (seq: number) => packet(seq, [0xfe, 0, 0, 2, 0]);
+  const column = (seq: number) => packet(seq, [3, ...bytes('def'), ...new Array(20).fill(1)]);
+  const bigRow = new Uint8Array(32 * 1024);
+  bigRow.fill(0x62);
+  // a length-encoded string of 32 KiB: 0xfc and two length bytes
+  const wide = Buffer.concat([
+    packet(1, [1]),
+    column(2),
+    eof(3),
+    packet(4, [0xfc, 0, 0x80, ...bigRow.subarray(3)]),
+    eof(5),
+  ]);
+  const rows = Array.from({ length: 2000 }, (_, i) => packet((4 + i) & 255, [4, ...bytes(String(1000 + i))]));
+  const many = Buffer.concat([packet(1, [1]), column(2), eof(3), ...rows, eof((4 + rows.length) & 255)]);
+  for (const [name, answer] of [
+    ['a 32 KiB row', wide],
+    ['2,000 rows', many],
+  ] as const) {
+    const followed = name === 'a 32 KiB row';
+    // the server writes its 16 KiB net buffer at a time
+    const writes = pieces(new Uint8Array(answer), 16 * 1024).map((c) => ['toClient', c] as ['toClient', Uint8Array]);
+    // the login says the EOF after the column definitions comes (no CLIENT_DEPRECATE_EOF)
+    const out = feedHeads(mysql, mysql.createState({ redact: false }), 1024, [
+      ['toClient', greeting],
+      ['toServer', login('app', 'shop')],
+      ['toClient', ok(2)],
+      ['toServer', query('SELECT v FROM t')],
+      ...writes,
+      ['toServer', query('DELETE FROM t')],
+      ['toClient', ok(1)],
+    ]);
+    out.splice(0, 2);
+    assert.deepEqual(
+      out.map((m) => [m.kind, m.request_resource ?? m.response_result, m.captured]),
+      [
+        ['request', 'SELECT v FROM t', undefined],
+        // the row's length is held, so each write's loss falls inside it; rows past a loss are
+        // unknown, so the result set ends with the first write
+        ['response', '1 columns', followed ? writes.reduce((n, [, c]) => n + Math.min(c.length, 1024), 0) : 1024],
+        ['request', 'DELETE FROM t', undefined],
+        ['response', undefined, undefined],
+      ],
+      name,
+    );
+    assert.equal(out[1].size, followed ? answer.length : 16 * 1024);
+    assert.equal(out[3].attributes['db.response.affected_rows'], 1);
+  }
+});

@@ -134,7 +134,35 @@ test('redis: a command whose value outgrew the capture head is read from the hea
     'as a whole SET reads: the value cut at 256 characters',
   );
   assert.equal(out[2].captured, undefined);
-  assert.equal(out[3].captured, undefined, 'a large reply is skipped by its length, whole');
+  assert.equal(out[3].captured, 1024, 'a large reply is skipped by its length, and marked with what was kept');
+  assert.equal(out[3].size, `$${value.length}\r\n`.length + value.length + 2);
+  assert.equal(out[5].captured, undefined);
+});
+
+test('redis: an array reply of large values (LRANGE) read from what a 1 KiB capture kept; the next command and reply parse', () => {
+  const values = ['a', 'b', 'c', 'd'].map((c) => c.repeat(8 * 1024));
+  const reply = bytes(`*${values.length}\r\n${values.map((v) => `$${v.length}\r\n${v}\r\n`).join('')}`);
+  for (const writes of [1, 3]) {
+    // redis-server writes a large reply at once or in pieces (64 KiB per event loop turn)
+    const size = Math.ceil(reply.length / writes);
+    const out = feedHeads(redis, redis.createState(), 1024, [
+      ['toServer', cmd('LRANGE', 'list', '0', '-1')],
+      ...pieces(reply, size).map((c) => ['toClient', c] as ['toClient', Uint8Array]),
+      ['toServer', cmd('GET', 'small')],
+      ['toClient', bytes('$2\r\nhi\r\n')],
+    ]);
+    assert.deepEqual(
+      out.map((m) => [m.kind, m.request_type ?? m.response_result, m.captured]),
+      [
+        ['request', 'LRANGE', undefined],
+        ['response', 'Array', 1024],
+        ['request', 'GET', undefined],
+        ['response', 'BulkString', undefined],
+      ],
+      `${writes} writes`,
+    );
+    assert.equal(out[1].size, size, "the reply as far as the first write's byte count tells");
+  }
 });
 
 test('redis: a cut AUTH is still redacted, a command cut before its last argument still reports what it holds', () => {
@@ -162,4 +190,24 @@ test('redis: a cut AUTH is still redacted, a command cut before its last argumen
   );
   assert.ok(!JSON.stringify(out[0]).includes('www'));
   assert.equal(out[2].size, mset.length, "the lengths after the cut are unknown: the syscall's byte count");
+});
+
+test('redis: a command cut before its last argument, read by the server in pieces: the pieces are not commands, the next command parses', () => {
+  const items = ['p', 'q', 'r', 's'].map((c) => c.repeat(20 * 1024));
+  const rpush = cmd('RPUSH', 'list', ...items);
+  const out = feedHeads(redis, redis.createState(), 1024, [
+    ...pieces(rpush, 16 * 1024).map((c) => ['toServer', c] as ['toServer', Uint8Array]),
+    ['toClient', bytes(':4\r\n')],
+    ['toServer', cmd('LLEN', 'list')],
+    ['toClient', bytes(':4\r\n')],
+  ]);
+  assert.deepEqual(
+    out.map((m) => [m.kind, m.request_type ?? m.response_result, m.captured]),
+    [
+      ['request', 'RPUSH', 1024],
+      ['response', 'Integer', undefined],
+      ['request', 'LLEN', undefined],
+      ['response', 'Integer', undefined],
+    ],
+  );
 });

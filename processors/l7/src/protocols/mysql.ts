@@ -5,7 +5,7 @@
 import { inflateSync } from 'node:zlib';
 import { ascii, text, u16le, u24le, u32le } from '../bytes.ts';
 import { MORE, frameReaders, gapInFrames, readFrames, type FrameReaders, type FrameStep } from '../frame-loop.ts';
-import type { L7Message } from '../message.ts';
+import { truncated, type L7Message } from '../message.ts';
 import {
   gapOf,
   parseOptions,
@@ -56,6 +56,7 @@ const CLIENT_COMPRESS = 0x20;
 const CLIENT_SSL = 0x800;
 const CLIENT_SECURE_CONNECTION = 0x8000;
 const CLIENT_PLUGIN_AUTH_LENENC = 0x200000;
+const CLIENT_DEPRECATE_EOF = 0x1000000;
 
 interface PendingRequest {
   command: number;
@@ -76,9 +77,32 @@ export interface MysqlState {
   pending: PendingRequest | undefined;
   /** SQL of prepared statements by id, so an execute names its statement. */
   statements: Map<number, string>;
+  /** The login asked for CLIENT_DEPRECATE_EOF (no EOF after the column definitions); undefined: login not seen. */
+  deprecateEof: boolean | undefined;
+  /** The result set being read: its response is reported at its end, marked if the capture cut it. */
+  resultSet: ResultSet | undefined;
+  /**
+   * A result set was read from its head and the loss ran on past where its packets could be
+   * followed: the server's bytes are dropped until the client's next command.
+   */
+  replyCut: boolean;
   /** readPacket, and readCompressedFrame around it on compressed connections */
   readPacket: FrameReaders;
   readCompressedFrame: FrameReaders;
+}
+
+interface ResultSet {
+  message: L7Message;
+  /** column definition packets still to come */
+  columnsLeft: number;
+  /**
+   * The EOF packet that follows the column definitions in the protocol before
+   * CLIENT_DEPRECATE_EOF: expected (the login said so), maybe (login not seen, or asked for the
+   * newer protocol, which the server may not speak), seen, or none (rows came first).
+   */
+  separator: 'expected' | 'maybe' | 'seen' | 'none';
+  /** bytes of it that a gap took */
+  lost: number;
 }
 
 /** what most packets give: shared, never added to */
@@ -122,6 +146,7 @@ function readLogin(state: MysqlState, p: Uint8Array, size: number): L7Message[] 
     at = cString(p, at, p.length).next;
   }
   state.compressionAfterLogin = (caps & CLIENT_COMPRESS) !== 0;
+  state.deprecateEof = (caps & CLIENT_DEPRECATE_EOF) !== 0;
   const db = caps & CLIENT_CONNECT_WITH_DB && at < p.length ? cString(p, at, p.length).value : '';
   const resource = db ? `Login username: ${user.value} db: ${db}` : `Login username: ${user.value}`;
   state.pending = { command: 0, sql: undefined };
@@ -221,9 +246,53 @@ function readResponse(state: MysqlState, p: Uint8Array, size: number): L7Message
       message.attributes['db.response.affected_rows'] = affected.value;
     }
   } else if (first !== 0xfe) {
-    message.response_result = `${lenencInt(p, 0).value} columns`;
+    const columns = lenencInt(p, 0).value;
+    message.response_result = `${columns} columns`;
+    // reported at the result set's end, with its size (and marked when the capture cut it)
+    state.resultSet = {
+      message,
+      columnsLeft: columns,
+      separator: state.deprecateEof === false ? 'expected' : 'maybe',
+      lost: 0,
+    };
+    return NO_MESSAGES;
   }
   return [message];
+}
+
+/**
+ * The packets of a result set after its header: column definitions, the EOF after them (before
+ * CLIENT_DEPRECATE_EOF), rows, and the EOF, OK or ERR that ends it and reports the response. A
+ * row longer than what is held is skipped by its length.
+ */
+function readResultSet(state: MysqlState, rs: ResultSet, b: Uint8Array): FrameStep {
+  let at = 0;
+  while (b.length - at > HEADER) {
+    const length = u24le(b, at);
+    const size = HEADER + length;
+    const first = b[at + HEADER];
+    let end = false;
+    if (rs.columnsLeft > 0) rs.columnsLeft--;
+    else if (first === 0xfe && length < 0xffffff) {
+      // an EOF (or an OK with the EOF header): right after the columns it may be the old
+      // protocol's separator, told by the login or else by its length (an EOF is 5 bytes, an
+      // OK at least 7)
+      if (rs.separator === 'expected' || (rs.separator === 'maybe' && length === 5)) rs.separator = 'seen';
+      else end = true;
+    } else if (first === 0xff) end = true;
+    else if (rs.separator !== 'seen') rs.separator = 'none';
+    if (end && at + size > b.length) return at > 0 ? { consumed: at } : MORE;
+    rs.message.size += size;
+    if (end) {
+      state.resultSet = undefined;
+      if (rs.lost > 0) truncated(rs.message, rs.message.size - rs.lost, rs.message.size);
+      return { consumed: at + size, messages: [rs.message] };
+    }
+    // a row (or column) longer than what is held: the rest of it is dropped as it comes
+    if (at + size > b.length) return { consumed: b.length, skip: at + size - b.length };
+    at += size;
+  }
+  return at > 0 ? { consumed: at } : MORE;
 }
 
 /**
@@ -243,6 +312,7 @@ function answeredPackets(b: Uint8Array): number {
 /** `head`: b is all the capture kept of this packet (see gapInFrames). */
 function readPacket(state: MysqlState, direction: 'toServer' | 'toClient', b: Uint8Array, head = false): FrameStep {
   if (b.length < HEADER) return MORE;
+  if (direction === 'toClient' && state.resultSet !== undefined) return readResultSet(state, state.resultSet, b);
   if (direction === 'toClient' && !state.pending && !state.tls) {
     const answered = answeredPackets(b);
     if (answered > 0) return { consumed: answered, messages: NO_MESSAGES };
@@ -337,6 +407,9 @@ export const mysql: ProtocolParser<MysqlState> = {
       inner: duplexBuffers(),
       pending: undefined,
       statements: new Map(),
+      deprecateEof: undefined,
+      resultSet: undefined,
+      replyCut: false,
       readPacket: frameReaders((direction, b) => readPacket(state, direction, b)),
       readCompressedFrame: frameReaders((direction, b) => readCompressedFrame(state, direction, b)),
     };
@@ -346,11 +419,39 @@ export const mysql: ProtocolParser<MysqlState> = {
     // Compressed: the gap is in the frames, so the packets inside them are lost as well.
     // A command cut by the capture (a long INSERT) is read from its head. Responses are not: the
     // rest of a result set is skipped by its packet lengths.
-    if (direction === 'toServer' && !state.compressed)
-      return gapInFrames(state.buffers.toServer, bytes, (b) => readPacket(state, 'toServer', b, true));
+    if (direction === 'toServer' && !state.compressed) {
+      const read = gapInFrames(state.buffers.toServer, bytes, (b) => readPacket(state, 'toServer', b, true));
+      if (Array.isArray(read) && read.length > 0) state.replyCut = false;
+      return read;
+    }
+    if (direction === 'toClient' && state.replyCut) return NO_MESSAGES;
+    const rs = state.resultSet;
+    if (direction === 'toClient' && rs !== undefined && !state.compressed) {
+      const buffer = state.buffers.toClient;
+      const skipping = buffer.skipping;
+      const held = buffer.length;
+      if (held === 0 && buffer.gap(bytes)) {
+        rs.lost += bytes;
+        return NO_MESSAGES;
+      }
+      // The loss ran past the row being skipped: the packets after it cannot be followed, so
+      // the result set ends here, read from its head, and the server's bytes wait for the
+      // client's next command.
+      buffer.clear();
+      state.resultSet = undefined;
+      state.replyCut = true;
+      const size = rs.message.size + held + Math.max(0, bytes - skipping);
+      return [truncated(rs.message, size - rs.lost - bytes, size)];
+    }
     const harmless = state.buffers[direction].gap(bytes);
     if (!harmless && state.compressed) state.inner[direction].clear();
     return gapOf(harmless);
+  },
+  flush(state) {
+    // the connection ended inside a result set: its response, as far as it went
+    const rs = state.resultSet;
+    state.resultSet = undefined;
+    return rs ? [rs.message] : [];
   },
   parse(payload, direction, state): ParseResult {
     // A capture that starts after the login shows compression by the first command's framing.
@@ -362,10 +463,13 @@ export const mysql: ProtocolParser<MysqlState> = {
       looksCompressed(payload)
     )
       state.compressed = true;
-    return readFrames(
+    if (direction === 'toClient' && state.replyCut) return NO_MESSAGES;
+    const result = readFrames(
       state.buffers[direction],
       payload,
       (state.compressed ? state.readCompressedFrame : state.readPacket)[direction],
     );
+    if (direction === 'toServer' && Array.isArray(result) && result.length > 0) state.replyCut = false;
+    return result;
   },
 };

@@ -2,9 +2,9 @@
 // type. Replies pair with commands in order; RESP3 pushes stand alone.
 
 import { ascii, decimal, indexOfCrlf, text } from '../bytes.ts';
-import { MORE, frameReaders, readFrames, type FrameReaders, type FrameStep } from '../frame-loop.ts';
+import { MORE, frameReaders, gapInBody, readFrames, type FrameReaders, type FrameStep } from '../frame-loop.ts';
 import { truncated, type L7Message } from '../message.ts';
-import { LOST, failure, gapOf, parseOptions, type ParseOptions, type ProtocolParser } from '../parser.ts';
+import { LOST, failure, parseOptions, type ParseOptions, type ProtocolParser } from '../parser.ts';
 import { redactRedisCommand } from '../redact.ts';
 import { duplexBuffers, type DuplexBuffers } from '../stream-buffer.ts';
 
@@ -33,6 +33,17 @@ export interface RedisState {
    * answers the command; the others answer nothing.
    */
   confirmations: Array<{ left: number; answered: boolean }>;
+  /**
+   * A reply was read from its head and the loss ran on where its structure could not follow (an
+   * array of large values): the server's bytes are dropped until the client's next command,
+   * whose reply starts afresh.
+   */
+  replyCut: boolean;
+  /**
+   * A command was read from its head and where it ends is unknown (the cut fell before its last
+   * argument): the client's bytes are dropped until a chunk starts a command array again.
+   */
+  commandCut: boolean;
   read: FrameReaders;
 }
 
@@ -195,18 +206,22 @@ function firstWord(b: Uint8Array): string | undefined {
 function readReply(state: RedisState, b: Uint8Array): FrameStep {
   const type = b[0];
   if (!RESULT_TYPES[type]) return failure(`not a RESP reply (first byte ${type})`);
-  let end: number;
-  let skip = 0;
   const eol = indexOfCrlf(b, 1);
   const bulkLength = type === 0x24 && eol > 0 ? lengthIn(b, 1, eol) : 0;
   if (bulkLength > 4096 && bulkLength <= MAX_BULK_BYTES) {
-    // A large value: report it now and drop its bytes as they come instead of buffering them.
-    end = eol + 2;
-    skip = bulkLength + 2;
-  } else {
-    end = valueEnd(b, 0, 0);
-    if (end === INCOMPLETE) return MORE;
+    // A large value: its bytes are dropped as they come instead of buffered; the reply is
+    // reported once they have gone by (marked when the capture kept only their head).
+    const skip = bulkLength + 2;
+    return { consumed: eol + 2, skip, messages: [replyMessage(state, b, eol, eol + 2 + skip)], endsWithSkip: true };
   }
+  const end = valueEnd(b, 0, 0);
+  if (end === INCOMPLETE) return MORE;
+  return { consumed: end, messages: [replyMessage(state, b, eol, end)] };
+}
+
+/** The reply that starts `b` (whose first line ends at `eol`, or is cut when -1), `size` bytes long. */
+function replyMessage(state: RedisState, b: Uint8Array, eol: number, size: number): L7Message {
+  const type = b[0];
   let kind: L7Message['kind'] = type === 0x3e ? 'session' : 'response';
   const word = type === 0x2a ? firstWord(b) : undefined;
   if (word !== undefined && PUBSUB_MESSAGES.has(word)) kind = 'session';
@@ -221,17 +236,18 @@ function readReply(state: RedisState, b: Uint8Array): FrameStep {
     kind,
     response_status: 'ok',
     response_result: RESULT_TYPES[type],
-    size: end + skip,
+    size,
     attributes: { 'db.system.name': 'redis' },
   };
   if (type === 0x2d || type === 0x21) {
-    const errorText = type === 0x2d ? ascii(b, 0, end - 2) : ascii(b, eol + 2, end - 2);
+    const lineEnd = eol < 0 ? b.length : eol;
+    const errorText = type === 0x2d ? ascii(b, 0, lineEnd) : ascii(b, lineEnd + 2, Math.min(size - 2, b.length));
     message.response_status = 'server_error';
     message.response_exception = errorText;
     const prefix = /^-?([A-Z]+)/.exec(errorText);
     if (prefix) message.attributes['db.response.status_code'] = prefix[1];
   }
-  return { consumed: end, skip, messages: [message] };
+  return message;
 }
 
 export const redis: ProtocolParser<RedisState> = {
@@ -252,22 +268,38 @@ export const redis: ProtocolParser<RedisState> = {
       options: parseOptions(options),
       buffers: duplexBuffers(),
       confirmations: [],
+      replyCut: false,
+      commandCut: false,
       read: frameReaders((direction, b) => (direction === 'toServer' ? readCommand(state, b) : readReply(state, b))),
     };
     return state;
   },
   gap(state, direction, bytes) {
     const buffer = state.buffers[direction];
-    // Replies: a large value is skipped by its length already; a large array is not read.
-    if (direction === 'toClient' || buffer.length === 0 || buffer.view()[0] !== 0x2a) return gapOf(buffer.gap(bytes));
+    if (state[direction === 'toClient' ? 'replyCut' : 'commandCut']) return [];
+    if (buffer.length === 0) return gapInBody(buffer, bytes);
+    if (direction === 'toClient') {
+      // A reply held in part (an array of large values, as LRANGE gives) is read from its head:
+      // its type, and for an array its first element's word (pub/sub). Where its elements end
+      // is unknown past the loss, so the server's bytes wait for the client's next command.
+      const held = buffer.length;
+      const b = buffer.view();
+      buffer.clear();
+      if (!RESULT_TYPES[b[0]]) return LOST;
+      state.replyCut = true;
+      return [truncated(replyMessage(state, b, indexOfCrlf(b, 1), held + bytes), held, held + bytes)];
+    }
+    if (buffer.view()[0] !== 0x2a) return gapInBody(buffer, bytes);
     try {
       const held = buffer.length;
       const head = commandHead(buffer.view());
       buffer.clear();
       if (head === undefined) return LOST;
       const message = truncated(commandMessage(state, head.args, 0), held, head.total ?? held + bytes);
-      // the rest of the command past the lost bytes; unknown: the next chunk starts a command
+      // the rest of the command past the lost bytes; unknown: the next chunk that starts a command
       if (head.total !== undefined && head.total > held + bytes) buffer.skip(head.total - held - bytes);
+      state.commandCut = head.total === undefined;
+      state.replyCut = false;
       return [message];
     } catch {
       buffer.clear();
@@ -275,6 +307,14 @@ export const redis: ProtocolParser<RedisState> = {
     }
   },
   parse(payload, direction, state) {
-    return readFrames(state.buffers[direction], payload, state.read[direction]);
+    if (direction === 'toClient' && state.replyCut) return [];
+    if (direction === 'toServer' && state.commandCut) {
+      // the rest of a command read from its head (redis-server reads a large one in pieces)
+      if (payload[0] !== 0x2a || !(payload[1] >= 0x30 && payload[1] <= 0x39)) return [];
+      state.commandCut = false;
+    }
+    const result = readFrames(state.buffers[direction], payload, state.read[direction]);
+    if (direction === 'toServer' && Array.isArray(result) && result.length > 0) state.replyCut = false;
+    return result;
   },
 };

@@ -106,3 +106,116 @@ test('mariadb: an INSERT of a 32 KiB statement, then a SELECT on the same connec
   assert.doesNotMatch(readFileSync(capture.path, 'utf8'), /long-secret/);
   assert.equal(await capture.collector.stop(), 0);
 });
+
+const RESPONSE_CAPTURED = 'flowtel.l7.response.captured_bytes';
+
+test('redis-cli: replies larger than the head (GET of 64 KiB, LRANGE of four 20 KiB values) paired and marked, then PING, on both ends', async (t) => {
+  if (skipUnlessLive(t, ['redis-server', 'redis-cli'])) return;
+  const redis = await startRedis();
+  t.after(() => redis.stop());
+  const capture = await startCapture(t, [redis.port]);
+
+  const value = 'g'.repeat(64 * 1024);
+  const items = ['p', 'q', 'r', 's'].map((c) => c.repeat(20 * 1024));
+  const cli = await runClient(
+    'redis-cli',
+    ['-p', String(redis.port)],
+    `SET big ${value}\nRPUSH list ${items.join(' ')}\nGET big\nLRANGE list 0 -1\nPING\n`,
+  );
+  assert.equal(cli.code, 0, cli.stderr);
+  assert.ok(cli.stdout.includes(items[3]), 'redis-server gave the list back');
+
+  const ends = [
+    ['redis-cli', SpanKind.CLIENT],
+    ['redis-server', SpanKind.SERVER],
+  ] as const;
+  const spans = await capture.waitForSpans('GET, LRANGE and PING on both ends', (all) =>
+    ends.every(([service, kind]) =>
+      ['GET', 'LRANGE', 'PING'].every((op) => byOperation(spansOf(all, service, kind), op)),
+    )
+      ? all
+      : undefined,
+  );
+  for (const [service, kind] of ends) {
+    const side = spansOf(spans, service, kind);
+    for (const [op, size] of [
+      ['GET', value.length],
+      ['LRANGE', items.length * items[0].length],
+    ] as const) {
+      const span = byOperation(side, op)!;
+      const captured = Number(span.attributes[RESPONSE_CAPTURED]);
+      assert.ok(
+        captured > 0 && captured < size,
+        `${service}: the ${op} reply read from its head: ${JSON.stringify(span)}`,
+      );
+      assert.equal(span.attributes[CAPTURED], undefined, `${service}: the ${op} command was whole`);
+      assert.equal(span.status.code ?? 0, 0);
+    }
+    const ping = byOperation(side, 'PING')!;
+    assert.equal(ping.attributes[RESPONSE_CAPTURED], undefined, `${service}: the next reply parses whole`);
+  }
+  assert.equal(await capture.collector.stop(), 0);
+});
+
+test('mariadb: result sets larger than the head (a 32 KiB row, 2,000 rows) paired and marked, then the next query, on both ends', async (t) => {
+  if (skipUnlessLive(t, ['mariadbd', 'mariadb-install-db', 'mariadb'])) return;
+  const db = await startMariadb();
+  t.after(() => db.stop());
+  const capture = await startCapture(t, [db.port]);
+
+  const sql = [
+    'CREATE TABLE wide (v LONGTEXT);',
+    "INSERT INTO wide VALUES (REPEAT('w', 32768));",
+    'SELECT v FROM wide;',
+    'SELECT seq FROM seq_1_to_2000;',
+    'SELECT COUNT(*) FROM wide;',
+  ].join('\n');
+  const client = await runClient(
+    'mariadb',
+    [
+      '--no-defaults',
+      '--protocol=TCP',
+      '-h',
+      '127.0.0.1',
+      '-P',
+      String(db.port),
+      '-u',
+      db.user,
+      `-p${db.password}`,
+      db.database,
+    ],
+    `${sql}\n`,
+  );
+  assert.equal(client.code, 0, client.stderr);
+  assert.match(client.stdout.toString(), /w{32768}/);
+  assert.match(client.stdout.toString(), /\n2000\n/);
+
+  const ends = [
+    ['mariadb', SpanKind.CLIENT],
+    ['mariadbd', SpanKind.SERVER],
+  ] as const;
+  const texts = ['SELECT v FROM wide', 'SELECT seq FROM seq_1_to_2000', 'SELECT COUNT(*) FROM wide'];
+  const byText = (side: LiveSpan[], text: string) => side.find((s) => s.attributes['db.query.text'] === text);
+  const spans = await capture.waitForSpans('the three SELECTs on both ends', (all) =>
+    ends.every(([service, kind]) => texts.every((text) => byText(spansOf(all, service, kind), text))) ? all : undefined,
+  );
+  for (const [service, kind] of ends) {
+    const side = spansOf(spans, service, kind);
+    for (const [text, size] of [
+      [texts[0], 32 * 1024],
+      [texts[1], 2000 * 9],
+    ] as const) {
+      const span = byText(side, text)!;
+      const captured = Number(span.attributes[RESPONSE_CAPTURED]);
+      assert.ok(
+        captured > 0 && captured < size,
+        `${service}: ${text} answered, read from its head: ${JSON.stringify(span)}`,
+      );
+      assert.equal(span.status.code ?? 0, 0);
+    }
+    const next = byText(side, texts[2])!;
+    assert.equal(next.attributes[RESPONSE_CAPTURED], undefined, `${service}: the next result set parses whole`);
+    assert.equal(next.status.code ?? 0, 0);
+  }
+  assert.equal(await capture.collector.stop(), 0);
+});
