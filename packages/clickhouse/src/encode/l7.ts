@@ -3,7 +3,7 @@
 // (`request_type`, `ip_0`, `response_duration`, ...) or, failing that, by the OpenTelemetry
 // semantic convention that carries the same fact; what no column takes is kept in
 // attribute_names / attribute_values, as DeepFlow does.
-import { isIPv4, isIPv6 } from 'node:net';
+import { isIPv6 } from 'node:net';
 import { isTagAttribute } from '@flowtel/core/smartencoding';
 import type { AnyValue, KeyValue, Logs, ScopeLogs } from '@flowtel/pdata';
 import { anyValueString, serviceNameOf } from '../anyvalue.ts';
@@ -127,130 +127,262 @@ export const L7_FIELDS = [
   'syscall_thread_1',
   'tap_side',
 ] as const;
-const CONSUMED = new Set<string>([...L7_FIELDS, ...Object.values(FALLBACKS).flat()]);
+type L7Field = (typeof L7_FIELDS)[number];
+/** A field's slot in a row's values: its index in L7_FIELDS. */
+const F = Object.fromEntries(L7_FIELDS.map((f, i) => [f, i])) as Record<L7Field, number>;
 
+/**
+ * Every attribute key a column reads → the slots it fills, rank 0 for the DeepFlow name and 1.. for
+ * the semantic conventions in FALLBACKS order: a record's attributes are looked up once each,
+ * rather than every column trying its names in a per-record Map (the encoder's largest cost).
+ */
+const FIELD_KEYS = new Map<string, Array<{ slot: number; rank: number }>>();
+function addKey(key: string, slot: number, rank: number): void {
+  const targets = FIELD_KEYS.get(key);
+  if (targets) targets.push({ slot, rank });
+  else FIELD_KEYS.set(key, [{ slot, rank }]);
+}
+L7_FIELDS.forEach((field, slot) => addKey(field, slot, 0));
+for (const [field, alts] of Object.entries(FALLBACKS))
+  alts.forEach((alt, i) => addKey(alt, F[field as L7Field], i + 1));
+
+/** The columns of one block, each held by name so that a row costs no lookups. */
 class L7Columns implements TableColumns {
   rows = 0;
-  readonly c: Record<string, NativeColumn> = {};
   readonly ids?: IdColumns;
   readonly columns: NativeColumn[];
+  readonly time: FixedColumn;
+  readonly startTime: FixedColumn;
+  readonly endTime: FixedColumn;
+  readonly isIpv4: FixedColumn;
+  readonly ip4: [FixedColumn, FixedColumn];
+  readonly ip6: [FixedColumn, FixedColumn];
+  readonly clientPort: FixedColumn;
+  readonly serverPort: FixedColumn;
+  readonly protocol: FixedColumn;
+  readonly l7Protocol: FixedColumn;
+  readonly l7ProtocolStr: StringColumn;
+  readonly tapSide: StringColumn;
+  readonly version: StringColumn;
+  readonly type: FixedColumn;
+  readonly requestType: StringColumn;
+  readonly requestDomain: StringColumn;
+  readonly requestResource: StringColumn;
+  readonly endpoint: StringColumn;
+  readonly requestId: NullableColumn;
+  readonly responseStatus: FixedColumn;
+  readonly responseCode: NullableColumn;
+  readonly responseException: StringColumn;
+  readonly responseResult: StringColumn;
+  readonly xRequestId0: StringColumn;
+  readonly xRequestId1: StringColumn;
+  readonly traceId: StringColumn;
+  readonly spanId: StringColumn;
+  readonly parentSpanId: StringColumn;
+  readonly spanKind: NullableColumn;
+  readonly appService: StringColumn;
+  readonly appInstance: StringColumn;
+  readonly responseDuration: FixedColumn;
+  readonly requestLength: NullableColumn;
+  readonly responseLength: NullableColumn;
+  readonly processId0: FixedColumn;
+  readonly processId1: FixedColumn;
+  readonly processKname0: StringColumn;
+  readonly processKname1: StringColumn;
+  readonly syscallTraceIdRequest: FixedColumn;
+  readonly syscallTraceIdResponse: FixedColumn;
+  readonly syscallThread0: FixedColumn;
+  readonly syscallThread1: FixedColumn;
+  readonly attributeNames: ArrayColumn;
+  readonly attributeValues: ArrayColumn;
   constructor(n: number, withIds: boolean) {
-    const add = <T extends NativeColumn>(col: T): T => ((this.c[col.name] = col), col);
+    this.time = dateTime('time', n);
+    this.l7ProtocolStr = new StringColumn('l7_protocol_str', n);
+    this.tapSide = new StringColumn('tap_side', n);
+    this.version = new StringColumn('version', n);
+    this.requestType = new StringColumn('request_type', n);
+    this.requestDomain = new StringColumn('request_domain', n);
+    this.requestResource = new StringColumn('request_resource', n);
+    this.endpoint = new StringColumn('endpoint', n);
+    this.responseException = new StringColumn('response_exception', n);
+    this.responseResult = new StringColumn('response_result', n);
+    this.xRequestId0 = new StringColumn('x_request_id_0', n);
+    this.xRequestId1 = new StringColumn('x_request_id_1', n);
+    this.traceId = new StringColumn('trace_id', n);
+    this.spanId = new StringColumn('span_id', n);
+    this.parentSpanId = new StringColumn('parent_span_id', n);
+    this.appService = new StringColumn('app_service', n);
+    this.appInstance = new StringColumn('app_instance', n);
+    this.processKname0 = new StringColumn('process_kname_0', n);
+    this.processKname1 = new StringColumn('process_kname_1', n);
+    this.startTime = dateTime64('start_time', n, 6);
+    this.endTime = dateTime64('end_time', n, 6);
+    this.isIpv4 = u8('is_ipv4', n);
+    this.ip4 = [new FixedColumn('ip4_0', 'IPv4', n, 4), new FixedColumn('ip4_1', 'IPv4', n, 4)];
+    this.ip6 = [new FixedColumn('ip6_0', 'IPv6', n, 16), new FixedColumn('ip6_1', 'IPv6', n, 16)];
+    this.clientPort = u16('client_port', n);
+    this.serverPort = u16('server_port', n);
+    this.protocol = u8('protocol', n);
+    this.l7Protocol = u8('l7_protocol', n);
+    this.type = u8('type', n);
+    this.requestId = new NullableColumn('request_id', 'UInt64', n, 8);
+    this.responseStatus = u8('response_status', n);
+    this.responseCode = new NullableColumn('response_code', 'Int32', n, 4);
+    this.spanKind = new NullableColumn('span_kind', 'UInt8', n, 1);
+    this.responseDuration = u64('response_duration', n);
+    this.requestLength = new NullableColumn('request_length', 'Int64', n, 8);
+    this.responseLength = new NullableColumn('response_length', 'Int64', n, 8);
+    this.processId0 = i32('process_id_0', n);
+    this.processId1 = i32('process_id_1', n);
+    this.syscallTraceIdRequest = u64('syscall_trace_id_request', n);
+    this.syscallTraceIdResponse = u64('syscall_trace_id_response', n);
+    this.syscallThread0 = u32('syscall_thread_0', n);
+    this.syscallThread1 = u32('syscall_thread_1', n);
+    this.attributeNames = new ArrayColumn('attribute_names', 'String', n);
+    this.attributeValues = new ArrayColumn('attribute_values', 'String', n);
     this.columns = [
-      add(dateTime('time', n)),
-      add(dateTime64('start_time', n, 6)),
-      add(dateTime64('end_time', n, 6)),
-      add(u8('is_ipv4', n)),
-      add(new FixedColumn('ip4_0', 'IPv4', n, 4)),
-      add(new FixedColumn('ip4_1', 'IPv4', n, 4)),
-      add(new FixedColumn('ip6_0', 'IPv6', n, 16)),
-      add(new FixedColumn('ip6_1', 'IPv6', n, 16)),
-      add(u16('client_port', n)),
-      add(u16('server_port', n)),
-      add(u8('protocol', n)),
-      add(u8('l7_protocol', n)),
-      add(new StringColumn('l7_protocol_str', n)),
-      add(new StringColumn('tap_side', n)),
-      add(new StringColumn('version', n)),
-      add(u8('type', n)),
-      add(new StringColumn('request_type', n)),
-      add(new StringColumn('request_domain', n)),
-      add(new StringColumn('request_resource', n)),
-      add(new StringColumn('endpoint', n)),
-      add(new NullableColumn('request_id', 'UInt64', n, 8)),
-      add(u8('response_status', n)),
-      add(new NullableColumn('response_code', 'Int32', n, 4)),
-      add(new StringColumn('response_exception', n)),
-      add(new StringColumn('response_result', n)),
-      add(new StringColumn('x_request_id_0', n)),
-      add(new StringColumn('x_request_id_1', n)),
-      add(new StringColumn('trace_id', n)),
-      add(new StringColumn('span_id', n)),
-      add(new StringColumn('parent_span_id', n)),
-      add(new NullableColumn('span_kind', 'UInt8', n, 1)),
-      add(new StringColumn('app_service', n)),
-      add(new StringColumn('app_instance', n)),
-      add(u64('response_duration', n)),
-      add(new NullableColumn('request_length', 'Int64', n, 8)),
-      add(new NullableColumn('response_length', 'Int64', n, 8)),
-      add(i32('process_id_0', n)),
-      add(i32('process_id_1', n)),
-      add(new StringColumn('process_kname_0', n)),
-      add(new StringColumn('process_kname_1', n)),
-      add(u64('syscall_trace_id_request', n)),
-      add(u64('syscall_trace_id_response', n)),
-      add(u32('syscall_thread_0', n)),
-      add(u32('syscall_thread_1', n)),
-      add(new ArrayColumn('attribute_names', 'String', n)),
-      add(new ArrayColumn('attribute_values', 'String', n)),
+      this.time,
+      this.startTime,
+      this.endTime,
+      this.isIpv4,
+      ...this.ip4,
+      ...this.ip6,
+      this.clientPort,
+      this.serverPort,
+      this.protocol,
+      this.l7Protocol,
+      this.l7ProtocolStr,
+      this.tapSide,
+      this.version,
+      this.type,
+      this.requestType,
+      this.requestDomain,
+      this.requestResource,
+      this.endpoint,
+      this.requestId,
+      this.responseStatus,
+      this.responseCode,
+      this.responseException,
+      this.responseResult,
+      this.xRequestId0,
+      this.xRequestId1,
+      this.traceId,
+      this.spanId,
+      this.parentSpanId,
+      this.spanKind,
+      this.appService,
+      this.appInstance,
+      this.responseDuration,
+      this.requestLength,
+      this.responseLength,
+      this.processId0,
+      this.processId1,
+      this.processKname0,
+      this.processKname1,
+      this.syscallTraceIdRequest,
+      this.syscallTraceIdResponse,
+      this.syscallThread0,
+      this.syscallThread1,
+      this.attributeNames,
+      this.attributeValues,
     ];
     if (withIds) this.columns.push(...(this.ids = new IdColumns(L7_ID_COLUMNS, n)).columns);
   }
-  w(name: string): ByteWriter {
-    return (this.c[name] as FixedColumn | StringColumn).w;
-  }
-  nullable(name: string): NullableColumn {
-    return this.c[name] as NullableColumn;
-  }
-  array(name: string): ArrayColumn {
-    return this.c[name] as ArrayColumn;
-  }
 }
 
-/** One record's attributes by key, with DeepFlow names first and semantic conventions after. */
+/**
+ * One record's attributes by field slot, DeepFlow names first and semantic conventions after,
+ * and what no column takes. One instance is refilled for every record.
+ */
 class Fields {
-  private readonly byKey = new Map<string, AnyValue>();
-  constructor(attrs: KeyValue[]) {
-    for (const kv of attrs) this.byKey.set(kv.key, kv.value);
-  }
-  get(field: string): AnyValue | undefined {
-    const v = this.byKey.get(field);
-    if (v) return v;
-    for (const alt of FALLBACKS[field] ?? []) {
-      const a = this.byKey.get(alt);
-      if (a) return a;
+  private readonly values = new Array<AnyValue | undefined>(L7_FIELDS.length).fill(undefined);
+  private readonly ranks = new Uint8Array(L7_FIELDS.length);
+  /** What no column takes; SmartEncoding's peer ids have columns of their own. */
+  readonly rest: KeyValue[] = [];
+  read(attrs: KeyValue[]): void {
+    const values = this.values;
+    values.fill(undefined);
+    this.rest.length = 0;
+    for (let i = 0; i < attrs.length; i++) {
+      const kv = attrs[i];
+      const targets = FIELD_KEYS.get(kv.key);
+      if (targets === undefined) {
+        if (!isTagAttribute(kv.key)) this.rest.push(kv);
+        continue;
+      }
+      for (let t = 0; t < targets.length; t++) {
+        const { slot, rank } = targets[t];
+        // the last of equal rank wins, as a Map of the attributes would have it
+        if (values[slot] === undefined || rank <= this.ranks[slot]) {
+          values[slot] = kv.value;
+          this.ranks[slot] = rank;
+        }
+      }
     }
-    return undefined;
   }
-  str(field: string): string {
-    const v = this.get(field);
-    return v ? anyValueString(v) : '';
+  get(slot: number): AnyValue | undefined {
+    return this.values[slot];
   }
-  num(field: string): number | undefined {
-    const v = this.get(field);
-    if (!v) return undefined;
+  str(slot: number): string {
+    const v = this.values[slot];
+    if (v === undefined) return '';
+    return 'stringValue' in v ? v.stringValue : anyValueString(v);
+  }
+  num(slot: number): number | undefined {
+    const v = this.values[slot];
+    if (v === undefined) return undefined;
     if ('intValue' in v) return Number(v.intValue);
     if ('doubleValue' in v) return v.doubleValue;
     if ('stringValue' in v && v.stringValue.trim() !== '' && Number.isFinite(Number(v.stringValue)))
       return Number(v.stringValue);
     return undefined;
   }
-  big(field: string): bigint | undefined {
-    const v = this.get(field);
-    if (!v) return undefined;
+  big(slot: number): bigint | undefined {
+    const v = this.values[slot];
+    if (v === undefined) return undefined;
     if ('intValue' in v) return v.intValue;
-    const n = this.num(field);
+    const n = this.num(slot);
     return n === undefined ? undefined : BigInt(Math.trunc(n));
-  }
-  /** What no column takes; SmartEncoding's peer ids have columns of their own. */
-  rest(): KeyValue[] {
-    const out: KeyValue[] = [];
-    for (const [key, value] of this.byKey) if (!CONSUMED.has(key) && !isTagAttribute(key)) out.push({ key, value });
-    return out;
   }
 }
 
-function writeIp(c: L7Columns, side: 0 | 1, ip: string): void {
-  const v4 = c.w(`ip4_${side}`);
-  const v6 = c.w(`ip6_${side}`);
-  if (isIPv4(ip)) {
-    const [a, b, cc, d] = ip.split('.').map(Number);
-    v4.u32(((a << 24) | (b << 16) | (cc << 8) | d) >>> 0);
-    v6.raw(ZERO16);
-    return;
+/**
+ * A dotted-quad IPv4 address as a number, or -1 for anything else (what node's isIPv4 refuses,
+ * leading zeros included): the common case without a regular expression per address.
+ */
+function ipv4Number(ip: string): number {
+  let n = 0;
+  let part = 0;
+  let digits = 0;
+  let dots = 0;
+  for (let i = 0; i < ip.length; i++) {
+    const c = ip.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      if (digits > 0 && part === 0) return -1;
+      part = part * 10 + (c - 48);
+      if (++digits > 3 || part > 255) return -1;
+    } else if (c === 46 && digits > 0 && dots < 3) {
+      n = n * 256 + part;
+      part = 0;
+      digits = 0;
+      dots++;
+    } else return -1;
   }
-  v4.u32(0);
-  v6.raw(isIPv6(ip) ? ipv6Bytes(ip) : ZERO16);
+  return dots === 3 && digits > 0 ? n * 256 + part : -1;
+}
+
+/** Writes one end's address; whether it is IPv6. */
+function writeIp(c: L7Columns, side: 0 | 1, ip: string): boolean {
+  const v4 = ipv4Number(ip);
+  if (v4 >= 0) {
+    c.ip4[side].w.u32(v4);
+    c.ip6[side].w.raw(ZERO16);
+    return false;
+  }
+  c.ip4[side].w.u32(0);
+  const v6 = ip !== '' && isIPv6(ip);
+  c.ip6[side].w.raw(v6 ? ipv6Bytes(ip) : ZERO16);
+  return v6;
 }
 
 const ZERO16 = new Uint8Array(16);
@@ -277,16 +409,27 @@ function ipv6Bytes(ip: string): Uint8Array {
   return out;
 }
 
-function writeNullable<T extends bigint | number>(
-  col: NullableColumn,
-  value: T | undefined,
-  zero: T,
-  write: (w: ByteWriter, v: T) => void,
-): void {
-  col.nulls.u8(value === undefined ? 1 : 0);
-  write(col.w, value ?? zero);
+function nullableU64(col: NullableColumn, v: bigint | undefined, signed: boolean): void {
+  col.nulls.u8(v === undefined ? 1 : 0);
+  if (v === undefined) col.w.u64n(0);
+  else if (v >= 0n && v <= MAX_SAFE) col.w.u64n(Number(v));
+  else if (signed) col.w.i64(v);
+  else col.w.u64(v);
 }
 
+/** A UInt64 from a field: the common small value without BigInt arithmetic. */
+function u64Field(w: ByteWriter, f: Fields, slot: number): void {
+  const v = f.get(slot);
+  if (v !== undefined && 'intValue' in v) {
+    const n = v.intValue;
+    if (n >= 0n && n <= MAX_SAFE) w.u64n(Number(n));
+    else w.u64(n);
+    return;
+  }
+  w.u64(f.big(slot) ?? 0n);
+}
+
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 const US = 1000n;
 
 /** `withIds`: the block has SmartEncoding's id columns of both ends (some resource of the batch is encoded). */
@@ -305,71 +448,83 @@ export function encodeL7(
     limits,
     rowsHint,
   );
+  const fields = new Fields();
   for (const rl of logs.resourceLogs) {
     const service = serviceNameOf(rl.resource.attributes);
     const ids = withIds ? l7ResourceIds(rl.resource.attributes) : undefined;
-    const instance = rl.resource.attributes.find((kv) => kv.key === 'service.instance.id');
+    const instanceKv = rl.resource.attributes.find((kv) => kv.key === 'service.instance.id');
+    const instance = instanceKv ? anyValueString(instanceKv.value) : '';
     for (const sl of rl.scopeLogs) {
       if (!keep(sl)) continue;
       for (const r of sl.logRecords) {
         const c = sink.current;
-        const f = new Fields(r.attributes);
+        const f = fields;
+        f.read(r.attributes);
         const start = r.timeUnixNano !== 0n ? r.timeUnixNano : r.observedTimeUnixNano;
-        const durationUs = f.big('response_duration') ?? 0n;
-        const end = start + durationUs * US;
-        c.w('time').u32(Number(end / 1_000_000_000n));
-        c.w('start_time').i64(start / US);
-        c.w('end_time').i64(end / US);
-        const ip0 = f.str('ip_0');
-        const ip1 = f.str('ip_1');
-        writeIp(c, 0, ip0);
-        writeIp(c, 1, ip1);
-        c.w('is_ipv4').u8(isIPv6(ip0) || isIPv6(ip1) ? 0 : 1);
-        c.w('client_port').u16((f.num('client_port') ?? 0) & 0xffff);
-        c.w('server_port').u16((f.num('server_port') ?? 0) & 0xffff);
-        c.w('protocol').u8(IP_PROTOCOL[f.str('protocol').toLowerCase()] ?? (f.num('protocol') ?? 0) & 0xff);
-        const proto = f.str('l7_protocol');
-        c.w('l7_protocol').u8(L7_PROTOCOLS[proto.toLowerCase()] ?? 0);
-        c.w('l7_protocol_str').string(proto);
-        c.w('tap_side').string(f.str('tap_side'));
-        c.w('version').string(f.str('version'));
-        c.w('type').u8(MESSAGE_TYPE[f.str('type')] ?? f.num('type') ?? SESSION);
-        c.w('request_type').string(f.str('request_type'));
-        c.w('request_domain').string(f.str('request_domain'));
-        c.w('request_resource').string(f.str('request_resource'));
-        c.w('endpoint').string(f.str('endpoint'));
-        writeNullable(c.nullable('request_id'), f.big('request_id'), 0n, (w, v) => w.u64(v));
-        c.w('response_status').u8(
-          RESPONSE_STATUS[f.str('response_status')] ?? f.num('response_status') ?? RESPONSE_STATUS.unknown,
+        // microseconds fit a double exactly; one BigInt division per row instead of four
+        const startUs = Number(start / US);
+        const duration = f.big(F.response_duration) ?? 0n;
+        const durationUs = Number(duration);
+        const endUs = startUs + durationUs;
+        c.time.w.u32(Math.floor(endUs / 1_000_000));
+        c.startTime.w.u64n(startUs);
+        if (endUs >= 0) c.endTime.w.u64n(endUs);
+        else c.endTime.w.i64(BigInt(endUs));
+        const v6 = writeIp(c, 0, f.str(F.ip_0));
+        const v6peer = writeIp(c, 1, f.str(F.ip_1));
+        c.isIpv4.w.u8(v6 || v6peer ? 0 : 1);
+        c.clientPort.w.u16((f.num(F.client_port) ?? 0) & 0xffff);
+        c.serverPort.w.u16((f.num(F.server_port) ?? 0) & 0xffff);
+        c.protocol.w.u8(IP_PROTOCOL[f.str(F.protocol).toLowerCase()] ?? (f.num(F.protocol) ?? 0) & 0xff);
+        const proto = f.str(F.l7_protocol);
+        c.l7Protocol.w.u8(L7_PROTOCOLS[proto.toLowerCase()] ?? 0);
+        c.l7ProtocolStr.w.string(proto);
+        c.tapSide.w.string(f.str(F.tap_side));
+        c.version.w.string(f.str(F.version));
+        c.type.w.u8(MESSAGE_TYPE[f.str(F.type)] ?? f.num(F.type) ?? SESSION);
+        c.requestType.w.string(f.str(F.request_type));
+        c.requestDomain.w.string(f.str(F.request_domain));
+        c.requestResource.w.string(f.str(F.request_resource));
+        c.endpoint.w.string(f.str(F.endpoint));
+        nullableU64(c.requestId, f.big(F.request_id), false);
+        c.responseStatus.w.u8(
+          RESPONSE_STATUS[f.str(F.response_status)] ?? f.num(F.response_status) ?? RESPONSE_STATUS.unknown,
         );
-        writeNullable(c.nullable('response_code'), f.num('response_code'), 0, (w, v) => w.i32(v));
-        c.w('response_exception').string(f.str('response_exception'));
-        c.w('response_result').string(f.str('response_result'));
-        c.w('x_request_id_0').string(f.str('x_request_id_0'));
-        c.w('x_request_id_1').string(f.str('x_request_id_1'));
-        c.w('trace_id').hexId(r.traceId);
-        c.w('span_id').hexId(r.spanId);
-        c.w('parent_span_id').string(f.str('parent_span_id'));
-        writeNullable(c.nullable('span_kind'), f.num('span_kind'), 0, (w, v) => w.u8(v & 0xff));
-        c.w('app_service').string(service);
-        c.w('app_instance').string(instance ? anyValueString(instance.value) : '');
-        c.w('response_duration').u64(durationUs > 0n ? durationUs : 0n);
-        writeNullable(c.nullable('request_length'), f.big('request_length'), 0n, (w, v) => w.i64(v));
-        writeNullable(c.nullable('response_length'), f.big('response_length'), 0n, (w, v) => w.i64(v));
-        c.w('process_id_0').i32(f.num('process_id_0') ?? 0);
-        c.w('process_id_1').i32(f.num('process_id_1') ?? 0);
-        c.w('process_kname_0').string(f.str('process_kname_0'));
-        c.w('process_kname_1').string(f.str('process_kname_1'));
-        c.w('syscall_trace_id_request').u64(f.big('syscall_trace_id_request') ?? 0n);
-        c.w('syscall_trace_id_response').u64(f.big('syscall_trace_id_response') ?? 0n);
-        c.w('syscall_thread_0').u32(f.num('syscall_thread_0') ?? 0);
-        c.w('syscall_thread_1').u32(f.num('syscall_thread_1') ?? 0);
-        const rest = f.rest();
-        const names = c.array('attribute_names');
-        const values = c.array('attribute_values');
-        for (const kv of rest) {
-          names.items.string(kv.key);
-          values.items.string(anyValueString(kv.value));
+        const code = f.num(F.response_code);
+        c.responseCode.nulls.u8(code === undefined ? 1 : 0);
+        c.responseCode.w.i32(code ?? 0);
+        c.responseException.w.string(f.str(F.response_exception));
+        c.responseResult.w.string(f.str(F.response_result));
+        c.xRequestId0.w.string(f.str(F.x_request_id_0));
+        c.xRequestId1.w.string(f.str(F.x_request_id_1));
+        c.traceId.w.hexId(r.traceId);
+        c.spanId.w.hexId(r.spanId);
+        c.parentSpanId.w.string(f.str(F.parent_span_id));
+        const kind = f.num(F.span_kind);
+        c.spanKind.nulls.u8(kind === undefined ? 1 : 0);
+        c.spanKind.w.u8((kind ?? 0) & 0xff);
+        c.appService.w.string(service);
+        c.appInstance.w.string(instance);
+        if (duration > 0n) {
+          if (durationUs <= Number.MAX_SAFE_INTEGER) c.responseDuration.w.u64n(durationUs);
+          else c.responseDuration.w.u64(duration);
+        } else c.responseDuration.w.u64n(0);
+        nullableU64(c.requestLength, f.big(F.request_length), true);
+        nullableU64(c.responseLength, f.big(F.response_length), true);
+        c.processId0.w.i32(f.num(F.process_id_0) ?? 0);
+        c.processId1.w.i32(f.num(F.process_id_1) ?? 0);
+        c.processKname0.w.string(f.str(F.process_kname_0));
+        c.processKname1.w.string(f.str(F.process_kname_1));
+        u64Field(c.syscallTraceIdRequest.w, f, F.syscall_trace_id_request);
+        u64Field(c.syscallTraceIdResponse.w, f, F.syscall_trace_id_response);
+        c.syscallThread0.w.u32(f.num(F.syscall_thread_0) ?? 0);
+        c.syscallThread1.w.u32(f.num(F.syscall_thread_1) ?? 0);
+        const rest = f.rest;
+        const names = c.attributeNames;
+        const values = c.attributeValues;
+        for (let i = 0; i < rest.length; i++) {
+          names.items.string(rest[i].key);
+          values.items.string(anyValueString(rest[i].value));
         }
         names.endRow(rest.length);
         values.endRow(rest.length);
