@@ -50,7 +50,7 @@ const nginx = await startNginx({ files: { 'index.html': PAGE } });
 const url = `http://127.0.0.1:${nginx.port}/index.html`;
 
 /** pipeline.config.yaml with free ports, a fresh data folder, and captures on nginx's port only. */
-async function config(dir: string): Promise<{ path: string; clickhouse: unknown }> {
+async function config(dir: string): Promise<{ path: string; clickhouse: unknown; metricsPort: number }> {
   const cfg = parse(readFileSync(join(import.meta.dirname, '../pipeline.config.yaml'), 'utf8')) as Record<string, any>;
   cfg.receivers.otlp.protocols.grpc.endpoint = `127.0.0.1:${await freePort()}`;
   cfg.receivers.otlp.protocols.http.endpoint = `127.0.0.1:${await freePort()}`;
@@ -59,10 +59,11 @@ async function config(dir: string): Promise<{ path: string; clickhouse: unknown 
   cfg.exporters.clickhouse.endpoint = `chdb://${join(dir, 'clickhouse')}`;
   cfg.exporters.clickhouse.insert_flush_interval = FLUSH;
   cfg.extensions.health_check.endpoint = `127.0.0.1:${await freePort()}`;
-  cfg.service.telemetry.metrics.readers[0].pull.exporter.prometheus.port = await freePort();
+  const metricsPort = await freePort();
+  cfg.service.telemetry.metrics.readers[0].pull.exporter.prometheus.port = metricsPort;
   const path = join(dir, 'config.yaml');
   writeFileSync(path, stringify(cfg));
-  return { path, clickhouse: cfg.exporters.clickhouse };
+  return { path, clickhouse: cfg.exporters.clickhouse, metricsPort };
 }
 
 async function count(clickhouse: unknown, dir: string, sql: string): Promise<Record<string, number>> {
@@ -73,11 +74,26 @@ async function count(clickhouse: unknown, dir: string, sql: string): Promise<Rec
   return Object.fromEntries(out.map((r) => [r.k, Number(r.n)]));
 }
 
+/**
+ * The collector's own count of what it did not store, before it stops: events the kernel could
+ * not queue (ring buffer full), the receiver dropped or saw refused (pipelines behind), records
+ * an exporter failed to send. A request missing from the store shows up here when it is load.
+ */
+async function notStored(metricsPort: number): Promise<Record<string, number>> {
+  const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+  const out: Record<string, number> = {};
+  for (const m of text.matchAll(/^(\w*(?:lost|dropped|refused|failed)\w*)(?:\{[^}]*\})? ([\d.e+]+)$/gm)) {
+    const v = Number(m[2]);
+    if (v > 0) out[m[1]] = (out[m[1]] ?? 0) + v;
+  }
+  return out;
+}
+
 async function measure(rate: number) {
   const dir = mkdtempSync(join(tmpdir(), 'flowtel-default-pipeline-'));
   try {
     const baseline = hey(url, rate);
-    const { path, clickhouse } = await config(dir);
+    const { path, clickhouse, metricsPort } = await config(dir);
     const collector = startBundle(path);
     await waitForOutput(collector, 'Everything is ready', 120_000);
     const pid = collector.process.pid!;
@@ -88,6 +104,7 @@ async function measure(rate: number) {
     await new Promise((r) => setTimeout(r, 2500));
     const after = await processUsage(pid);
     const wall = (performance.now() - started) / 1000;
+    const counted = await notStored(metricsPort);
     const stopAt = performance.now();
     const code = await collector.stop();
     const stopSeconds = (performance.now() - stopAt) / 1000;
@@ -112,6 +129,7 @@ async function measure(rate: number) {
       spans_by_kind: spans,
       server_request_logs_lost: captured.requests - (logs['s-p'] ?? 0),
       client_request_logs_lost: captured.requests - (logs['c-p'] ?? 0),
+      counted_not_stored: counted,
       shutdown_seconds: Number(stopSeconds.toFixed(2)),
       load_average: loadavg().map((l) => Number(l.toFixed(2))),
     };
