@@ -37,7 +37,7 @@ export class ColumnsPool<C extends TableColumns> {
   private readonly free: C[] = [];
   private readonly create: (rowsHint: number) => C;
   private readonly keep: number;
-  constructor(create: (rowsHint: number) => C, keep = 4) {
+  constructor(create: (rowsHint: number) => C, keep = 16) {
     this.create = create;
     this.keep = keep;
   }
