@@ -1,6 +1,6 @@
 // The host's /proc, /sys and /etc, under root_path when the collector runs in a container
 // that mounts the host's root there (contrib sets HOST_PROC, HOST_SYS, HOST_ETC the same way).
-import { readFile, readdir, readlink } from 'node:fs/promises';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** USER_HZ: /proc reports CPU time in ticks of 1/100 s on every Linux architecture flowtel runs on. */
@@ -18,16 +18,20 @@ export class HostFs {
     return join(this.root, p);
   }
 
-  read(p: string): Promise<string> {
-    return readFile(this.path(p), 'utf8');
+  // Synchronous on purpose: /proc and /sys files are generated in memory by the kernel and read
+  // in microseconds, while each fs.promises call is several thread-pool round trips (the
+  // processes scraper took 70 ms of CPU per scrape for 145 processes that way). The methods
+  // stay async so a scraper's shape does not depend on it.
+  async read(p: string): Promise<string> {
+    return readFileSync(this.path(p), 'utf8');
   }
 
-  readlink(p: string): Promise<string> {
-    return readlink(this.path(p));
+  async readlink(p: string): Promise<string> {
+    return readlinkSync(this.path(p));
   }
 
-  readdir(p: string): Promise<string[]> {
-    return readdir(this.path(p));
+  async readdir(p: string): Promise<string[]> {
+    return readdirSync(this.path(p));
   }
 
   /** Boot time in seconds since the epoch (/proc/stat btime): the start of the host's counters. */
