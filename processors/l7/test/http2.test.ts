@@ -333,3 +333,21 @@ test('http2: a request whose header block outgrew the capture head is read from 
     assert.equal(after.attributes['http.request.method'], 'GET');
   }
 });
+
+test('hpack: a :path literal the capture cut gives the part of it held (plain and Huffman), other cut values nothing', () => {
+  // :method GET, then :path as a literal without indexing (name index 4), cut inside its value
+  const huffmanPath = hex('82 04 8c f1e3c2e5f23a6ba0ab90f4ff');
+  const cutHuffman = new HpackDecoder().decode(huffmanPath.subarray(0, 3 + 6), true);
+  assert.deepEqual(cutHuffman[0], [':method', 'GET']);
+  assert.equal(cutHuffman[1][0], ':path');
+  assert.equal(cutHuffman[1][1], 'www.exa', 'the symbols whole in the 6 bytes held');
+  const plain = Uint8Array.from([0x82, 0x04, 20, ...Buffer.from('/orders/12345/items?')]);
+  assert.deepEqual(new HpackDecoder().decode(plain.subarray(0, 3 + 8), true), [
+    [':method', 'GET'],
+    [':path', '/orders/'],
+  ]);
+  // a cut value of another field is left out, and a whole block still has to be whole
+  const authority = hex('82 01 8c f1e3c2e5f23a6ba0ab90f4ff');
+  assert.deepEqual(new HpackDecoder().decode(authority.subarray(0, 9), true), [[':method', 'GET']]);
+  assert.throws(() => new HpackDecoder().decode(plain.subarray(0, 11)));
+});

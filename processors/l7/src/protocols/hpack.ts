@@ -36,7 +36,8 @@ function buildTrie(): Int32Array {
 
 const latin1 = new TextDecoder('latin1');
 
-export function huffmanDecode(bytes: Uint8Array): string {
+/** `prefix`: the string's first bytes only (a capture cut it): the symbols they hold whole. */
+export function huffmanDecode(bytes: Uint8Array, prefix = false): string {
   const out = new Uint8Array(Math.ceil((bytes.length * 8) / 5));
   let n = 0;
   let node = 0;
@@ -62,7 +63,7 @@ export function huffmanDecode(bytes: Uint8Array): string {
       }
     }
   }
-  if (bitsSinceSymbol > 7 || !allOnes) throw new HpackError('invalid Huffman padding');
+  if (!prefix && (bitsSinceSymbol > 7 || !allOnes)) throw new HpackError('invalid Huffman padding');
   return latin1.decode(out.subarray(0, n));
 }
 
@@ -86,15 +87,18 @@ class Cursor {
     }
   }
 
-  string(): string {
+  /** `cut`: a string that runs past the bytes held gives its first characters instead of failing. */
+  string(cut = false): string {
     if (this.pos >= this.b.length) throw new HpackError('truncated string');
     const huffman = (this.b[this.pos] & 0x80) !== 0;
     const length = this.integer(7);
     if (length > MAX_STRING_BYTES) throw new HpackError(`string of ${length} bytes`);
-    if (this.pos + length > this.b.length) throw new HpackError('truncated string');
-    const raw = this.b.subarray(this.pos, this.pos + length);
-    this.pos += length;
-    return huffman ? huffmanDecode(raw) : latin1.decode(raw);
+    const end = this.pos + length;
+    if (end > this.b.length && (!cut || this.pos >= this.b.length)) throw new HpackError('truncated string');
+    const raw = this.b.subarray(this.pos, Math.min(end, this.b.length));
+    this.pos = end;
+    const held = end <= this.b.length;
+    return huffman ? huffmanDecode(raw, !held) : latin1.decode(raw);
   }
 }
 
@@ -154,14 +158,15 @@ export class HpackDecoder {
     const c = new Cursor(block);
     const fields: HeaderField[] = [];
     try {
-      this.decodeInto(c, fields);
+      this.decodeInto(c, fields, head);
     } catch (err) {
       if (!head || !(err instanceof HpackError)) throw err;
     }
     return fields;
   }
 
-  private decodeInto(c: Cursor, fields: HeaderField[]): void {
+  /** `head`: a `:path` cut by the capture gives the part of the target seen, as HTTP/1's does. */
+  private decodeInto(c: Cursor, fields: HeaderField[], head: boolean): void {
     const block = c.b;
     while (c.pos < block.length) {
       const first = block[c.pos];
@@ -170,8 +175,9 @@ export class HpackDecoder {
       } else if (first & 0x40) {
         const index = c.integer(6);
         const name = index === 0 ? c.string() : this.lookup(index)[0];
-        const field: HeaderField = [name, c.string()];
-        this.insert(field);
+        const field: HeaderField = [name, c.string(head && name === ':path')];
+        // a value the capture cut is not what the encoder inserted (and the block ends there)
+        if (c.pos <= block.length) this.insert(field);
         fields.push(field);
       } else if (first & 0x20) {
         const size = c.integer(5);
@@ -182,7 +188,7 @@ export class HpackDecoder {
       } else {
         const index = c.integer(4);
         const name = index === 0 ? c.string() : this.lookup(index)[0];
-        fields.push([name, c.string()]);
+        fields.push([name, c.string(head && name === ':path')]);
       }
     }
   }
