@@ -16,6 +16,7 @@ import { factory as fileStorageExtension } from '@flowtel/extension-file-storage
 import { factory as healthCheckExtension } from '@flowtel/extension-health-check';
 import { factory as attributesProcessor } from '@flowtel/processor-attributes';
 import { factory as batchProcessor } from '@flowtel/processor-batch';
+import { factory as cumulativeToDeltaProcessor } from '@flowtel/processor-cumulativetodelta';
 import { factory as filterProcessor } from '@flowtel/processor-filter';
 import { factory as l7Processor } from '@flowtel/processor-l7';
 import { factory as memoryLimiterProcessor } from '@flowtel/processor-memory-limiter';
@@ -44,6 +45,7 @@ export const builtinFactories: Factory[] = [
   filterProcessor,
   resourceProcessor,
   spanProcessor,
+  cumulativeToDeltaProcessor,
   otlpGrpcExporter,
   otlpHttpExporter,
   debugExporter,

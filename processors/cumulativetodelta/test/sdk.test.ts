@@ -1,0 +1,94 @@
+// The OpenTelemetry JS SDK's metrics (cumulative by default) over OTLP/gRPC through
+// `otlp -> cumulativetodelta -> file` in a flowtel child process: a counter that adds 5 then 3
+// arrives as the deltas 5 and 3, and a histogram's second export as what was recorded between.
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-grpc';
+import { MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
+import { freePort, startCollector, waitFor, waitForPort } from '@flowtel/testkit';
+
+interface JsonPoint {
+  asDouble?: number;
+  count?: string;
+  sum?: number;
+  bucketCounts?: string[];
+}
+interface JsonMetric {
+  name: string;
+  sum?: { dataPoints: JsonPoint[]; aggregationTemporality: number };
+  histogram?: { dataPoints: JsonPoint[]; aggregationTemporality: number };
+}
+
+function metricsIn(path: string): JsonMetric[] {
+  let text = '';
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    return [];
+  }
+  return text
+    .split('\n')
+    .filter(Boolean)
+    .flatMap((line) => JSON.parse(line).resourceMetrics ?? [])
+    .flatMap((rm: { scopeMetrics: { metrics: JsonMetric[] }[] }) => rm.scopeMetrics.flatMap((sm) => sm.metrics));
+}
+
+test('JS SDK cumulative metrics through otlp -> cumulativetodelta -> file', { timeout: 120_000 }, async (t) => {
+  const grpc = await freePort();
+  const out = join(mkdtempSync(join(tmpdir(), 'flowtel-ctd-')), 'metrics.jsonl');
+  const collector = startCollector(`
+receivers:
+  otlp: {protocols: {grpc: {endpoint: "127.0.0.1:${grpc}"}}}
+processors:
+  cumulativetodelta:
+    initial_value: keep
+exporters:
+  file: {path: ${out}}
+service:
+  pipelines:
+    metrics: {receivers: [otlp], processors: [cumulativetodelta], exporters: [file]}
+`);
+  t.after(() => collector.stop());
+  await waitForPort(grpc);
+
+  const reader = new PeriodicExportingMetricReader({
+    exporter: new OTLPMetricExporter({ url: `http://127.0.0.1:${grpc}` }),
+    exportIntervalMillis: 3_600_000,
+  });
+  const provider = new MeterProvider({ readers: [reader] });
+  const meter = provider.getMeter('test');
+  const counter = meter.createCounter('jobs');
+  const latency = meter.createHistogram('latency', { advice: { explicitBucketBoundaries: [10] } });
+  counter.add(5);
+  latency.record(5);
+  latency.record(50);
+  await reader.forceFlush();
+  await waitFor('the first export in the file', async () => metricsIn(out).length >= 2);
+  counter.add(3);
+  latency.record(7);
+  await reader.forceFlush();
+  await provider.shutdown();
+
+  const seen = await waitFor('both exports in the file', async () => {
+    const m = metricsIn(out);
+    return m.filter((x) => x.name === 'jobs').length >= 3 && m;
+  });
+  // the SDK's counters are doubles; its shutdown exports once more (nothing added: a delta of 0)
+  const jobs = seen.filter((m) => m.name === 'jobs').map((m) => m.sum!);
+  assert.deepEqual(
+    jobs.map((s) => [s.aggregationTemporality, s.dataPoints[0].asDouble]),
+    [
+      [1, 5],
+      [1, 3],
+      [1, 0],
+    ].slice(0, jobs.length),
+  );
+  const hist = seen.filter((m) => m.name === 'latency').map((m) => m.histogram!);
+  assert.ok(hist.length >= 2);
+  const second = hist[1].dataPoints[0];
+  assert.equal(hist[1].aggregationTemporality, 1);
+  assert.deepEqual([second.count, second.sum, second.bucketCounts], ['1', 7, ['1', '0']]);
+});
