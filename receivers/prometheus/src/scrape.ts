@@ -14,14 +14,7 @@ import type { Logger } from 'pino';
 import type { RE2JS } from 're2js';
 import type { ScrapeConfig } from './config.ts';
 import { type Labels, relabel } from './relabel.ts';
-import {
-  convertExemplar,
-  metricsOf,
-  ScrapeBuilder,
-  type SeriesInfo,
-  type StartTimes,
-  targetResource,
-} from './translate.ts';
+import { convertExemplar, metricsOf, type SeriesInfo, TargetTranslator, targetResource } from './translate.ts';
 
 /** What Prometheus 2.x asks for: OpenMetrics first, then the text format. */
 const ACCEPT =
@@ -75,9 +68,10 @@ export class TargetScraper {
   /** parsed series by their text on the page (Prometheus's scrape cache) */
   private cache = new Map<string, CacheEntry>();
   /** series of the last successful scrape, for staleness markers */
-  private previous = new Map<string, SeriesInfo>();
-  private readonly startTimes = new Map<string, { start: bigint; last: number; lastSum: number; seen: boolean }>();
-  private scrapes = 0;
+  private previous: SeriesInfo[] = [];
+  private readonly translator = new TargetTranslator();
+  /** up, scrape_duration_seconds...: the target's own series, classified once */
+  private readonly reportSeries = new Map<string, SeriesInfo>();
   private readonly resource: KeyValue[];
   private readonly reportAttrs: KeyValue[];
 
@@ -137,12 +131,12 @@ export class TargetScraper {
     clearTimeout(this.timer);
     this.abort?.abort();
     await this.running;
-    if (stale && this.previous.size > 0) {
-      const builder = new ScrapeBuilder(new Map());
+    if (stale && this.previous.length > 0) {
+      this.translator.begin(new Map());
       const now = Date.now();
-      for (const s of this.previous.values()) builder.add(s, NaN, now, true);
-      this.previous.clear();
-      await this.send(builder, undefined);
+      for (const s of this.previous) this.translator.add(s, NaN, now, true);
+      this.previous = [];
+      await this.send(undefined);
     }
     this.agent.destroy();
   }
@@ -157,40 +151,48 @@ export class TargetScraper {
     let postRelabel = 0;
     let added = 0;
     let bodyBytes = 0;
-    const builder = new ScrapeBuilder(new Map());
-    let pageBuilder = builder;
     let startOverride: bigint | undefined;
+    const t = this.translator;
     try {
       const { body, contentType } = await this.fetchPage();
       bodyBytes = body.length;
       const page = parseExposition(body, formatOf(contentType));
       scraped = page.series.length;
-      pageBuilder = new ScrapeBuilder(page.metadata);
-      const r = this.addPage(page, pageBuilder, startMs);
+      t.begin(page.metadata);
+      const r = this.addPage(page, startMs);
       postRelabel = r.kept;
       added = r.added;
       startOverride = r.startOverride;
     } catch (err) {
       up = false;
       error = err instanceof Error ? err.message : String(err);
-      pageBuilder = builder;
       // every series of the last scrape goes stale, as Prometheus marks them on a failed scrape
-      for (const s of this.previous.values()) builder.add(s, NaN, startMs, true);
-      this.previous.clear();
+      t.begin(new Map());
+      for (const s of this.previous) t.add(s, NaN, startMs, true);
+      this.previous = [];
       this.opts.logger.warn(
         { target: this.target.url.href, job: this.cfg.job_name, err: error },
         'Failed to scrape Prometheus endpoint',
       );
     }
     const duration = (performance.now() - started) / 1000;
-    this.addReport(pageBuilder, startMs, { up, duration, scraped, postRelabel, added, bodyBytes });
-    await this.send(pageBuilder, startOverride);
+    this.addReport(startMs, { up, duration, scraped, postRelabel, added, bodyBytes });
+    await this.send(startOverride);
     this.opts.onScrape?.(this.target, up, error);
   }
 
-  private async send(builder: ScrapeBuilder, startOverride: bigint | undefined): Promise<void> {
-    const metrics = builder.build(this.startTimes as StartTimes, startOverride);
-    if (++this.scrapes % 10 === 0) this.forgetStartTimes();
+  private async send(startOverride: bigint | undefined): Promise<void> {
+    let metrics;
+    try {
+      metrics = this.translator.build(startOverride);
+    } catch (err) {
+      // a bug, not the target's fault: logged, and the loop goes on
+      this.opts.logger.error(
+        { target: this.target.url.href, err: (err as Error).stack },
+        'translating a scrape failed',
+      );
+      return;
+    }
     if (metrics.length === 0) return;
     const data = metricsOf(this.resource.slice(), metrics, '');
     let items = 0;
@@ -205,22 +207,12 @@ export class TargetScraper {
     }
   }
 
-  /** Start times of points not seen in the last ten scrapes are dropped (contrib's gc). */
-  private forgetStartTimes(): void {
-    for (const [key, state] of this.startTimes) {
-      if (!state.seen) this.startTimes.delete(key);
-      else state.seen = false;
-    }
-  }
-
-  /** The samples of a page into `builder`; throws ScrapeError when a limit is exceeded. */
-  private addPage(
-    page: Exposition,
-    builder: ScrapeBuilder,
-    scrapeMs: number,
-  ): { kept: number; added: number; startOverride?: bigint } {
+  /** The samples of a page into the translator; throws ScrapeError when a limit is exceeded. */
+  private addPage(page: Exposition, scrapeMs: number): { kept: number; added: number; startOverride?: bigint } {
     const cfg = this.cfg;
-    const current = new Map<string, SeriesInfo>();
+    const t = this.translator;
+    const epoch = t.epoch;
+    const current: SeriesInfo[] = [];
     const { series, values, timestamps, exemplars } = page;
     let kept = 0;
     let added = 0;
@@ -238,8 +230,11 @@ export class TargetScraper {
       if (cfg.sample_limit > 0 && kept > cfg.sample_limit) {
         throw new ScrapeError(`sample limit exceeded (sample_limit ${cfg.sample_limit})`);
       }
-      if (!this.previous.has(text)) added++;
-      current.set(text, entry);
+      if (entry.seenIn !== epoch) {
+        if (entry.seenIn !== epoch - 1) added++;
+        entry.seenIn = epoch;
+        current.push(entry);
+      }
       if (entry.name === 'target_info') {
         targetInfo = entry;
         continue;
@@ -253,10 +248,10 @@ export class TargetScraper {
         const e = exemplars.get(i);
         if (e) exemplar = convertExemplar(e, scrapeMs);
       }
-      builder.add(entry, values[i], ts, false, exemplar);
+      t.add(entry, values[i], ts, false, exemplar);
     }
-    for (const [text, s] of this.previous) {
-      if (!current.has(text) && s.name !== 'target_info') builder.add(s, NaN, scrapeMs, true);
+    for (const s of this.previous) {
+      if (s.seenIn !== epoch && s.name !== 'target_info') t.add(s, NaN, scrapeMs, true);
     }
     this.previous = current;
     // a page's series come and go: a cache that outgrows the page twice over starts again
@@ -332,29 +327,29 @@ export class TargetScraper {
 
   /** Prometheus's report series, as samples of the target with its labels. */
   private addReport(
-    builder: ScrapeBuilder,
     ms: number,
     r: { up: boolean; duration: number; scraped: number; postRelabel: number; added: number; bodyBytes: number },
   ): void {
     const add = (name: string, value: number) => {
-      const labels: string[] = [];
-      for (const [k, v] of this.target.labels) labels.push(k, v);
-      builder.add(
-        {
+      let s = this.reportSeries.get(name);
+      if (s === undefined) {
+        const labels: string[] = [];
+        for (const [k, v] of this.target.labels) labels.push(k, v);
+        s = {
           name,
           labels,
           classifiedFor: 'none',
+          metaKey: '',
           family: name,
           kind: 'gauge',
           monotonic: false,
           part: 'value',
           attrs: this.reportAttrs,
           pointKey: name,
-        },
-        value,
-        ms,
-        false,
-      );
+        };
+        this.reportSeries.set(name, s);
+      }
+      this.translator.add(s, value, ms, false);
     };
     add('up', r.up ? 1 : 0);
     add('scrape_duration_seconds', r.duration);

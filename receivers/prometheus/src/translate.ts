@@ -41,6 +41,12 @@ export interface SeriesInfo {
   attrs?: KeyValue[];
   /** family + attributes: the point the sample belongs to */
   pointKey?: string;
+  /** the metadata entry the classification came from ('' when none described the series) */
+  metaKey?: string;
+  /** the point it feeds, kept across scrapes */
+  point?: PointAcc;
+  /** the translator's scrape in which it was last on the page */
+  seenIn?: number;
 }
 
 const TRIMMABLE = ['_bucket', '_count', '_sum', '_total', '_info', '_created'];
@@ -73,9 +79,11 @@ export function classify(s: SeriesInfo, metadata: Map<string, FamilyMetadata>): 
   let monotonic = false;
   let part: Part = 'value';
   let type: MetricType | 'none' = 'none';
+  let metaKey = '';
   const own = metadata.get(name);
   if (own) {
     type = own.type;
+    metaKey = name;
     if (own.type === 'counter') kind = 'sum';
     else if (own.type === 'info' || own.type === 'stateset') kind = 'sum';
     else if (own.type === 'summary') {
@@ -92,6 +100,7 @@ export function classify(s: SeriesInfo, metadata: Map<string, FamilyMetadata>): 
     const suffix = suffixPart(name);
     if (meta) {
       type = meta.type;
+      metaKey = base;
       if (meta.type === 'counter') {
         kind = 'sum';
         monotonic = true;
@@ -113,6 +122,7 @@ export function classify(s: SeriesInfo, metadata: Map<string, FamilyMetadata>): 
     } else if (suffix === 'created' && metadata.get(base + '_total')?.type === 'counter') {
       // the text format: `# TYPE foo_total counter` with a foo_created sample
       type = 'counter';
+      metaKey = base + '_total';
       kind = 'sum';
       monotonic = true;
       family = base + '_total';
@@ -129,6 +139,8 @@ export function classify(s: SeriesInfo, metadata: Map<string, FamilyMetadata>): 
     key += '\xff' + ln + '\xfe' + s.labels[i + 1];
   }
   s.classifiedFor = type;
+  s.metaKey = metaKey;
+  s.point = undefined;
   s.family = family;
   s.kind = kind;
   s.monotonic = monotonic;
@@ -148,8 +160,14 @@ function parseBound(v: string): number | undefined {
   return Number.isNaN(n) && v.toLowerCase() !== 'nan' ? undefined : n;
 }
 
+/** One data point being gathered; kept across scrapes with its start time state. */
 interface PointAcc {
+  fam: FamilyAcc;
   attrs: KeyValue[];
+  /** the scrape it was last filled in */
+  epoch: number;
+  /** removed by gc: its series resolve a new one */
+  dead: boolean;
   timeMs: number;
   value: number;
   hasValue: boolean;
@@ -161,7 +179,11 @@ interface PointAcc {
   bounds: number[];
   boundValues: number[];
   stale: boolean;
-  exemplars: Exemplar[];
+  exemplars: Exemplar[] | undefined;
+  /** StartTimeAdjuster state: the start time and the last value (count and sum for distributions) */
+  start: bigint | undefined;
+  last: number;
+  lastSum: number;
 }
 
 interface FamilyAcc {
@@ -170,16 +192,15 @@ interface FamilyAcc {
   monotonic: boolean;
   meta?: FamilyMetadata;
   points: Map<string, PointAcc>;
+  /** the points filled in this scrape, in page order */
+  current: PointAcc[];
+  epoch: number;
 }
 
-export interface StartTimes {
-  /** by point key: the start time and the last value (count for histograms and summaries) */
-  get(key: string): { start: bigint; last: number; lastSum: number; seen: boolean } | undefined;
-  set(key: string, v: { start: bigint; last: number; lastSum: number; seen: boolean }): void;
-}
-
-const ns = (ms: number): bigint => BigInt(Math.round(ms)) * 1_000_000n;
-const nsFromSeconds = (s: number): bigint => BigInt(Math.round(s * 1000)) * 1_000_000n;
+const ns = (ms: number): bigint => (Number.isFinite(ms) ? BigInt(Math.round(ms)) * 1_000_000n : 0n);
+const nsFromSeconds = (s: number): bigint => (Number.isFinite(s) ? BigInt(Math.round(s * 1000)) * 1_000_000n : 0n);
+/** a count as OTLP's uint64: what is not a finite non-negative number (NaN on a page) is 0 */
+const countOf = (v: number): bigint => (Number.isFinite(v) && v >= 0 ? BigInt(Math.round(v)) : 0n);
 
 function hexBytes(hex: string, size: number): Uint8Array | undefined {
   if (!/^[0-9a-fA-F]*$/.test(hex) || hex.length % 2 !== 0) return undefined;
@@ -211,72 +232,69 @@ export function convertExemplar(e: ExpositionExemplar, scrapeMs: number): Exempl
   return out;
 }
 
-/**
- * Gathers one scrape's samples into families and turns them into OTLP metrics. `add` takes
- * samples in page order; `build` makes the metrics and updates the start times.
- */
-export class ScrapeBuilder {
-  private readonly families = new Map<string, FamilyAcc>();
-  private readonly metadata: Map<string, FamilyMetadata>;
-  private last?: { key: string; point: PointAcc };
-  dropped = 0;
+/** scrapes a point may go unseen before its start time state is forgotten (contrib's gc) */
+const FORGET_AFTER = 10;
 
-  constructor(metadata: Map<string, FamilyMetadata>) {
+/**
+ * One target's translation, kept across its scrapes: the families and points its series feed
+ * (resolved once per series, so a later scrape touches no map but the series cache) and each
+ * point's start time. A scrape is begin(), add() per sample in page order, then build().
+ */
+export class TargetTranslator {
+  private readonly families = new Map<string, FamilyAcc>();
+  private active: FamilyAcc[] = [];
+  private metadata: Map<string, FamilyMetadata> = new Map();
+  epoch = 0;
+  dropped = 0;
+  private lastMs = NaN;
+  private lastNs = 0n;
+
+  begin(metadata: Map<string, FamilyMetadata>): void {
+    this.epoch++;
     this.metadata = metadata;
+    this.active = [];
+    if (this.epoch % FORGET_AFTER === 0) this.gc();
   }
 
   /** Adds a sample; `stale` marks a staleness marker (the series left the page). */
   add(s: SeriesInfo, value: number, timeMs: number, stale: boolean, exemplar?: Exemplar): void {
     // a staleness marker keeps the family its series had: the page may no longer describe it
-    if (!(stale && s.kind !== undefined) && s.classifiedFor !== (this.metadataTypeFor(s) ?? 'none')) {
-      classify(s, this.metadata);
-    }
+    if (!(stale && s.kind !== undefined) && this.outdated(s)) classify(s, this.metadata);
     const part = s.part!;
     if ((part === 'bucket' || part === 'quantile') && s.bound === undefined) {
       this.dropped++; // contrib: "'le' label on histogram metric is missing or empty"
       return;
     }
-    let fam = this.families.get(s.family!);
-    if (fam === undefined) {
-      fam = {
-        name: s.family!,
-        kind: s.kind!,
-        monotonic: s.monotonic!,
-        meta: this.metadata.get(s.family!) ?? this.metadata.get(normalize(s.family!)),
-        points: new Map(),
-      };
-      this.families.set(s.family!, fam);
-    } else if (fam.kind !== s.kind) {
-      this.dropped++;
-      return;
-    }
-    let p: PointAcc | undefined;
-    // samples of one point come one after another on a page: skip the map for them
-    if (this.last !== undefined && this.last.key === s.pointKey) p = this.last.point;
-    else {
-      p = fam.points.get(s.pointKey!);
+    let p = s.point;
+    if (p === undefined || p.dead) {
+      p = this.resolve(s);
       if (p === undefined) {
-        p = {
-          attrs: s.attrs!,
-          timeMs,
-          value: 0,
-          hasValue: false,
-          count: 0,
-          hasCount: false,
-          sum: 0,
-          hasSum: false,
-          createdSeconds: 0,
-          bounds: [],
-          boundValues: [],
-          stale: false,
-          exemplars: [],
-        };
-        fam.points.set(s.pointKey!, p);
+        this.dropped++;
+        return;
       }
-      this.last = { key: s.pointKey!, point: p };
+      s.point = p;
+    }
+    const fam = p.fam;
+    if (fam.epoch !== this.epoch) {
+      fam.epoch = this.epoch;
+      fam.current = [];
+      fam.meta = this.metadata.get(fam.name) ?? this.metadata.get(normalize(fam.name)) ?? fam.meta;
+      this.active.push(fam);
+    }
+    if (p.epoch !== this.epoch) {
+      p.epoch = this.epoch;
+      p.timeMs = timeMs;
+      p.hasValue = p.hasCount = p.hasSum = p.stale = false;
+      p.createdSeconds = 0;
+      if (p.bounds.length > 0) {
+        p.bounds = [];
+        p.boundValues = [];
+      }
+      p.exemplars = undefined;
+      fam.current.push(p);
     }
     if (stale) p.stale = true;
-    if (exemplar) p.exemplars.push(exemplar);
+    if (exemplar) (p.exemplars ??= []).push(exemplar);
     switch (part) {
       case 'value':
         p.value = value;
@@ -299,31 +317,100 @@ export class ScrapeBuilder {
         p.timeMs = timeMs;
         break;
       case 'created':
-        p.createdSeconds = value;
+        if (!stale) p.createdSeconds = value;
         break;
     }
   }
 
-  private metadataTypeFor(s: SeriesInfo): MetricType | undefined {
-    // what classify() would look at first; a change of it re-classifies the series
-    return (
-      this.metadata.get(s.name)?.type ??
-      this.metadata.get(normalize(s.name))?.type ??
-      this.metadata.get(normalize(s.name) + '_total')?.type
-    );
+  /** Whether the page's metadata no longer says what `s` was classified as. */
+  private outdated(s: SeriesInfo): boolean {
+    if (s.classifiedFor === undefined) return true;
+    if (s.metaKey !== '') return this.metadata.get(s.metaKey!)?.type !== s.classifiedFor;
+    if (this.metadata.size === 0) return false;
+    const base = normalize(s.name);
+    return this.metadata.has(s.name) || this.metadata.has(base) || this.metadata.has(base + '_total');
   }
 
-  /** The metrics, start times adjusted; `startTimes` keeps each point's state across scrapes. */
-  build(startTimes: StartTimes, startTimeOverride?: bigint): Metric[] {
+  private resolve(s: SeriesInfo): PointAcc | undefined {
+    let fam = this.families.get(s.family!);
+    if (fam !== undefined && fam.kind !== s.kind) {
+      // one page with two kinds under one name: the first wins; else the family changed type
+      if (fam.epoch === this.epoch) return undefined;
+      for (const p of fam.points.values()) p.dead = true;
+      fam = undefined;
+    }
+    if (fam === undefined) {
+      fam = {
+        name: s.family!,
+        kind: s.kind!,
+        monotonic: s.monotonic!,
+        points: new Map(),
+        current: [],
+        epoch: -1,
+      };
+      this.families.set(s.family!, fam);
+    }
+    let p = fam.points.get(s.pointKey!);
+    if (p === undefined) {
+      p = {
+        fam,
+        attrs: s.attrs!,
+        epoch: -1,
+        dead: false,
+        timeMs: 0,
+        value: 0,
+        hasValue: false,
+        count: 0,
+        hasCount: false,
+        sum: 0,
+        hasSum: false,
+        createdSeconds: 0,
+        bounds: [],
+        boundValues: [],
+        stale: false,
+        exemplars: undefined,
+        start: undefined,
+        last: 0,
+        lastSum: 0,
+      };
+      fam.points.set(s.pointKey!, p);
+    }
+    return p;
+  }
+
+  /** Points not filled in the last FORGET_AFTER scrapes are dropped with their start times. */
+  private gc(): void {
+    for (const [name, fam] of this.families) {
+      for (const [key, p] of fam.points) {
+        if (this.epoch - p.epoch > FORGET_AFTER) {
+          p.dead = true;
+          fam.points.delete(key);
+        }
+      }
+      if (fam.points.size === 0) this.families.delete(name);
+    }
+  }
+
+  private nanos(ms: number): bigint {
+    // the points of a scrape share its time: one BigInt for all of them
+    if (ms !== this.lastMs) {
+      this.lastMs = ms;
+      this.lastNs = ns(ms);
+    }
+    return this.lastNs;
+  }
+
+  /** The metrics of this scrape, start times adjusted (or all `startTimeOverride`). */
+  build(startTimeOverride?: bigint): Metric[] {
     const metrics: Metric[] = [];
-    for (const fam of this.families.values()) {
-      const m = this.familyMetric(fam, startTimes, startTimeOverride);
+    for (const fam of this.active) {
+      const m = this.familyMetric(fam, startTimeOverride);
       if (m) metrics.push(m);
     }
     return metrics;
   }
 
-  private familyMetric(fam: FamilyAcc, startTimes: StartTimes, override?: bigint): Metric | undefined {
+  private familyMetric(fam: FamilyAcc, override?: bigint): Metric | undefined {
     const metric: Metric = {
       name: fam.name,
       description: fam.meta?.help ?? '',
@@ -331,42 +418,41 @@ export class ScrapeBuilder {
       metadata: [],
     };
     // a start time per point: _created, the start time metric, or the first time it was seen
-    const start = (key: string, p: PointAcc, time: bigint, last: number, lastSum: number): bigint => {
+    const start = (p: PointAcc, time: bigint, last: number, lastSum: number): bigint => {
       if (override !== undefined) return override;
       const initial = p.createdSeconds !== 0 ? nsFromSeconds(p.createdSeconds) : time;
-      const state = startTimes.get(key);
-      if (state === undefined) {
-        startTimes.set(key, { start: initial, last, lastSum, seen: true });
+      if (p.start === undefined) {
+        p.start = initial;
+        p.last = last;
+        p.lastSum = lastSum;
         return initial;
       }
-      state.seen = true;
-      if (p.stale) return state.start;
-      if (last < state.last || lastSum < state.lastSum) state.start = initial; // a reset
-      state.last = last;
-      state.lastSum = lastSum;
-      return state.start;
+      if (p.stale) return p.start;
+      if (last < p.last || lastSum < p.lastSum) p.start = initial; // a reset
+      p.last = last;
+      p.lastSum = lastSum;
+      return p.start;
     };
     const flags = (p: PointAcc) => (p.stale ? NO_RECORDED_VALUE : 0);
     switch (fam.kind) {
       case 'gauge':
       case 'sum': {
         const dataPoints = [];
-        for (const [key, p] of fam.points) {
-          if (!p.hasValue) continue; // a lone _created
-          const time = ns(p.timeMs);
-          const dp = {
+        const isSum = fam.kind === 'sum';
+        for (const p of fam.current) {
+          if (!p.hasValue && !p.stale) continue; // a lone _created
+          const time = this.nanos(p.timeMs);
+          dataPoints.push({
             attributes: p.attrs.slice(),
-            startTimeUnixNano: 0n,
+            startTimeUnixNano: isSum ? start(p, time, p.stale ? Infinity : p.value, 0) : 0n,
             timeUnixNano: time,
             asDouble: p.stale ? undefined : p.value,
-            exemplars: p.exemplars,
+            exemplars: p.exemplars ?? [],
             flags: flags(p),
-          };
-          if (fam.kind === 'sum') dp.startTimeUnixNano = start(key, p, time, p.stale ? Infinity : p.value, 0);
-          dataPoints.push(dp);
+          });
         }
         if (dataPoints.length === 0) return undefined;
-        if (fam.kind === 'gauge') metric.gauge = { dataPoints };
+        if (!isSum) metric.gauge = { dataPoints };
         else {
           metric.sum = {
             dataPoints,
@@ -378,7 +464,7 @@ export class ScrapeBuilder {
       }
       case 'histogram': {
         const dataPoints = [];
-        for (const [key, p] of fam.points) {
+        for (const p of fam.current) {
           if (!p.hasCount || p.bounds.length === 0) continue;
           const order = p.bounds.map((_, i) => i).sort((a, b) => p.bounds[a] - p.bounds[b]);
           if (p.bounds[order[order.length - 1]] !== Infinity) continue; // no +Inf bucket: not a histogram
@@ -388,19 +474,19 @@ export class ScrapeBuilder {
           for (let i = 0; i < order.length; i++) {
             const cumulative = p.boundValues[order[i]];
             if (i < order.length - 1) explicitBounds.push(p.bounds[order[i]]);
-            bucketCounts.push(p.stale ? 0n : BigInt(Math.max(0, Math.round(cumulative - previous))));
+            bucketCounts.push(p.stale ? 0n : countOf(cumulative - previous));
             previous = cumulative;
           }
-          const time = ns(p.timeMs);
+          const time = this.nanos(p.timeMs);
           dataPoints.push({
             attributes: p.attrs.slice(),
-            startTimeUnixNano: start(key, p, time, p.stale ? Infinity : p.count, p.stale ? Infinity : p.sum),
+            startTimeUnixNano: start(p, time, p.stale ? Infinity : p.count, p.stale ? Infinity : p.sum),
             timeUnixNano: time,
-            count: p.stale ? 0n : BigInt(Math.round(p.count)),
+            count: p.stale ? 0n : countOf(p.count),
             sum: p.stale || !p.hasSum ? undefined : p.sum,
             bucketCounts,
             explicitBounds,
-            exemplars: p.exemplars,
+            exemplars: p.exemplars ?? [],
             flags: flags(p),
           });
         }
@@ -410,15 +496,15 @@ export class ScrapeBuilder {
       }
       case 'summary': {
         const dataPoints = [];
-        for (const [key, p] of fam.points) {
+        for (const p of fam.current) {
           if (!p.hasCount) continue;
           const order = p.bounds.map((_, i) => i).sort((a, b) => p.bounds[a] - p.bounds[b]);
-          const time = ns(p.timeMs);
+          const time = this.nanos(p.timeMs);
           dataPoints.push({
             attributes: p.attrs.slice(),
-            startTimeUnixNano: start(key, p, time, p.stale ? Infinity : p.count, p.stale ? Infinity : p.sum),
+            startTimeUnixNano: start(p, time, p.stale ? Infinity : p.count, p.stale ? Infinity : p.sum),
             timeUnixNano: time,
-            count: p.stale ? 0n : BigInt(Math.round(p.count)),
+            count: p.stale ? 0n : countOf(p.count),
             sum: p.stale || !p.hasSum ? 0 : p.sum,
             quantileValues: order.map((i) => ({ quantile: p.bounds[i], value: p.stale ? 0 : p.boundValues[i] })),
             flags: flags(p),

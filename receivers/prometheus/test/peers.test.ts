@@ -127,7 +127,17 @@ test(
       60_000,
     );
     const stored = await p.query('{job="prometheus"}', Date.now() / 1000);
-    const ours = samplesOf(lastScrapes(f.batches, 'prometheus'));
+    // Prometheus adds families as it runs (a histogram after its first observations): compare
+    // with a flowtel scrape that came after the scrape Prometheus stored
+    const storedAt = Number((await p.query('timestamp(up{job="prometheus"})', Date.now() / 1000))[0].value![1]) * 1000;
+    const later = await waitFor('a flowtel scrape of Prometheus after that', async () =>
+      f.batches.find((b) => {
+        const s = samplesOf(lastScrapes([b], 'prometheus'));
+        const up = [...s.entries()].find(([k]) => k.startsWith('up{'));
+        return up !== undefined && up[1].timeMs > storedAt;
+      }),
+    );
+    const ours = samplesOf([later]);
     const ourNames = new Set([...ours.keys()].map((k) => k.slice(0, k.indexOf('{'))));
     const names = new Set(stored.map((r) => r.metric.__name__));
     assert.deepEqual(
