@@ -59,6 +59,7 @@ function phase(pid: number, before: Map<string, number>, seconds: number) {
 
 const nginx = await startNginx({ files: { 'index.html': '<p>flowtel</p>\n'.repeat(60) } });
 const dir = mkdtempSync(join(tmpdir(), 'flowtel-profile-'));
+let collector: ReturnType<typeof startBundle> | undefined;
 try {
   const cfg = parse(readFileSync(join(import.meta.dirname, '../pipeline.config.yaml'), 'utf8')) as Record<string, any>;
   cfg.receivers.otlp.protocols.grpc.endpoint = `127.0.0.1:${await freePort()}`;
@@ -69,7 +70,7 @@ try {
   cfg.extensions.health_check.endpoint = `127.0.0.1:${await freePort()}`;
   cfg.service.telemetry.metrics.readers[0].pull.exporter.prometheus.port = await freePort();
   writeFileSync(join(dir, 'config.yaml'), stringify(cfg));
-  const collector = startBundle(join(dir, 'config.yaml'));
+  collector = startBundle(join(dir, 'config.yaml'));
   await waitForOutput(collector, 'Everything is ready', 120_000);
   const pid = collector.process.pid!;
   // settle: table creation and the first merges are start-up, not idle
@@ -109,6 +110,8 @@ try {
     load_average: loadavg().map((l) => Number(l.toFixed(2))),
   });
 } finally {
+  // stopped on every path: a collector left running would load the machine for everyone
+  await collector?.stop();
   rmSync(dir, { recursive: true, force: true });
   await nginx.stop();
 }
