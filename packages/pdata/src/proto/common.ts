@@ -1,13 +1,39 @@
-// common.proto and resource.proto: values, attributes, resources, scopes. Field numbers are
-// opentelemetry-proto's; see the message comments.
+// common.proto and resource.proto: values, attributes, resources, scopes.
 import type { AnyValue, EntityRef, InstrumentationScope, KeyValue, Resource } from '../model.ts';
 import { MAX_VALUE_DEPTH, type ProtoReader } from './reader.ts';
 import type { ProtoWriter } from './writer.ts';
 
+// Field numbers by message (opentelemetry-proto), and the wire types of their tags: named here,
+// inlined as numbers when compiled (a const enum used in its own file).
+// prettier-ignore
+const enum Wire { VARINT = 0, I64 = 1, LEN = 2, I32 = 5 }
+/** AnyValue, a oneof; int_value is an int64 */
+// prettier-ignore
+const enum AnyValueField {
+  stringValue = 1, boolValue = 2, intValue = 3, doubleValue = 4, arrayValue = 5, kvlistValue = 6,
+  bytesValue = 7,
+}
+/** ArrayValue */
+// prettier-ignore
+const enum ArrayValueField { values = 1 }
+/** KeyValueList */
+// prettier-ignore
+const enum KeyValueListField { values = 1 }
+/** KeyValue */
+// prettier-ignore
+const enum KeyValueField { key = 1, value = 2 }
+/** EntityRef; id_keys and description_keys are repeated */
+// prettier-ignore
+const enum EntityRefField { schemaUrl = 1, type = 2, idKeys = 3, descriptionKeys = 4 }
+/** Resource */
+// prettier-ignore
+const enum ResourceField { attributes = 1, droppedAttributesCount = 2, entityRefs = 3 }
+/** InstrumentationScope */
+// prettier-ignore
+const enum ScopeField { name = 1, version = 2, attributes = 3, droppedAttributesCount = 4 }
+
 const EMPTY_VALUE: AnyValue = Object.freeze({}) as AnyValue;
 
-// AnyValue: oneof { string_value 1, bool_value 2, int_value 3 (int64), double_value 4,
-// array_value 5 (ArrayValue{values 1}), kvlist_value 6 (KeyValueList{values 1}), bytes_value 7 }
 // A value given again merges into the one before (protobuf's rule for a repeated non-repeated
 // message field): the same array or kvlist member appends its values, another member replaces.
 export function decodeAnyValue(r: ProtoReader, end: number, into: AnyValue = EMPTY_VALUE): AnyValue {
@@ -15,31 +41,31 @@ export function decodeAnyValue(r: ProtoReader, end: number, into: AnyValue = EMP
   while (r.pos < end) {
     const tag = r.uint32();
     switch (tag) {
-      case 10:
+      case (AnyValueField.stringValue << 3) | Wire.LEN:
         value = { stringValue: r.string() };
         break;
-      case 16:
+      case (AnyValueField.boolValue << 3) | Wire.VARINT:
         value = { boolValue: r.bool() };
         break;
-      case 24:
+      case (AnyValueField.intValue << 3) | Wire.VARINT:
         value = { intValue: r.int64() };
         break;
-      case 33:
+      case (AnyValueField.doubleValue << 3) | Wire.I64:
         value = { doubleValue: r.double() };
         break;
-      case 42:
+      case (AnyValueField.arrayValue << 3) | Wire.LEN:
         value = {
           arrayValue: { values: decodeArrayValue(r, r.len(), 'arrayValue' in value ? value.arrayValue.values : []) },
         };
         break;
-      case 50:
+      case (AnyValueField.kvlistValue << 3) | Wire.LEN:
         value = {
           kvlistValue: {
             values: decodeKeyValueList(r, r.len(), 'kvlistValue' in value ? value.kvlistValue.values : []),
           },
         };
         break;
-      case 58:
+      case (AnyValueField.bytesValue << 3) | Wire.LEN:
         value = { bytesValue: r.bytes() };
         break;
       default:
@@ -58,7 +84,7 @@ function decodeArrayValue(r: ProtoReader, end: number, values: AnyValue[]): AnyV
   enterValue(r);
   while (r.pos < end) {
     const tag = r.uint32();
-    if (tag === 10) values.push(decodeAnyValue(r, r.len()));
+    if (tag === ((ArrayValueField.values << 3) | Wire.LEN)) values.push(decodeAnyValue(r, r.len()));
     else r.skip(tag);
   }
   r.expectEnd(end, 'ArrayValue');
@@ -70,7 +96,7 @@ function decodeKeyValueList(r: ProtoReader, end: number, values: KeyValue[]): Ke
   enterValue(r);
   while (r.pos < end) {
     const tag = r.uint32();
-    if (tag === 10) values.push(decodeKeyValue(r, r.len()));
+    if (tag === ((KeyValueListField.values << 3) | Wire.LEN)) values.push(decodeKeyValue(r, r.len()));
     else r.skip(tag);
   }
   r.expectEnd(end, 'KeyValueList');
@@ -78,21 +104,19 @@ function decodeKeyValueList(r: ProtoReader, end: number, values: KeyValue[]): Ke
   return values;
 }
 
-// KeyValue: key 1, value 2
 export function decodeKeyValue(r: ProtoReader, end: number): KeyValue {
   let key = '';
   let value: AnyValue = EMPTY_VALUE;
   while (r.pos < end) {
     const tag = r.uint32();
-    if (tag === 10) key = r.string();
-    else if (tag === 18) value = decodeAnyValue(r, r.len(), value);
+    if (tag === ((KeyValueField.key << 3) | Wire.LEN)) key = r.string();
+    else if (tag === ((KeyValueField.value << 3) | Wire.LEN)) value = decodeAnyValue(r, r.len(), value);
     else r.skip(tag);
   }
   r.expectEnd(end, 'KeyValue');
   return { key, value };
 }
 
-// EntityRef: schema_url 1, type 2, id_keys 3 (repeated), description_keys 4 (repeated)
 function decodeEntityRef(r: ProtoReader, end: number): EntityRef {
   let schemaUrl = '';
   let type = '';
@@ -101,16 +125,16 @@ function decodeEntityRef(r: ProtoReader, end: number): EntityRef {
   while (r.pos < end) {
     const tag = r.uint32();
     switch (tag) {
-      case 10:
+      case (EntityRefField.schemaUrl << 3) | Wire.LEN:
         schemaUrl = r.string();
         break;
-      case 18:
+      case (EntityRefField.type << 3) | Wire.LEN:
         type = r.string();
         break;
-      case 26:
+      case (EntityRefField.idKeys << 3) | Wire.LEN:
         idKeys.push(r.string());
         break;
-      case 34:
+      case (EntityRefField.descriptionKeys << 3) | Wire.LEN:
         descriptionKeys.push(r.string());
         break;
       default:
@@ -121,7 +145,7 @@ function decodeEntityRef(r: ProtoReader, end: number): EntityRef {
   return { schemaUrl, type, idKeys, descriptionKeys };
 }
 
-// Resource: attributes 1, dropped_attributes_count 2, entity_refs 3. Decodes into `into`'s
+// A Resource decodes into `into`'s
 // fields, so a resource given twice merges (repeated fields appended, scalars last-wins).
 export function decodeResource(r: ProtoReader, end: number, into: Resource = emptyResource()): Resource {
   const { attributes, entityRefs } = into;
@@ -129,13 +153,13 @@ export function decodeResource(r: ProtoReader, end: number, into: Resource = emp
   while (r.pos < end) {
     const tag = r.uint32();
     switch (tag) {
-      case 10:
+      case (ResourceField.attributes << 3) | Wire.LEN:
         attributes.push(decodeKeyValue(r, r.len()));
         break;
-      case 16:
+      case (ResourceField.droppedAttributesCount << 3) | Wire.VARINT:
         droppedAttributesCount = r.uint32();
         break;
-      case 26:
+      case (ResourceField.entityRefs << 3) | Wire.LEN:
         entityRefs.push(decodeEntityRef(r, r.len()));
         break;
       default:
@@ -150,8 +174,7 @@ export function emptyResource(): Resource {
   return { attributes: [], droppedAttributesCount: 0, entityRefs: [] };
 }
 
-// InstrumentationScope: name 1, version 2, attributes 3, dropped_attributes_count 4; merges
-// into `into` as decodeResource does
+// An InstrumentationScope merges into `into` as decodeResource does
 export function decodeScope(
   r: ProtoReader,
   end: number,
@@ -162,16 +185,16 @@ export function decodeScope(
   while (r.pos < end) {
     const tag = r.uint32();
     switch (tag) {
-      case 10:
+      case (ScopeField.name << 3) | Wire.LEN:
         name = r.string();
         break;
-      case 18:
+      case (ScopeField.version << 3) | Wire.LEN:
         version = r.string();
         break;
-      case 26:
+      case (ScopeField.attributes << 3) | Wire.LEN:
         attributes.push(decodeKeyValue(r, r.len()));
         break;
-      case 32:
+      case (ScopeField.droppedAttributesCount << 3) | Wire.VARINT:
         droppedAttributesCount = r.uint32();
         break;
       default:
@@ -200,28 +223,28 @@ export function encodeAnyValue(w: ProtoWriter, v: AnyValue): void {
   }>;
   if (o.stringValue !== undefined) {
     w.string(o.stringValue);
-    w.tag(1, 2);
+    w.tag(AnyValueField.stringValue, Wire.LEN);
   } else if (o.intValue !== undefined) {
     w.int64(o.intValue);
-    w.tag(3, 0);
+    w.tag(AnyValueField.intValue, Wire.VARINT);
   } else if (o.boolValue !== undefined) {
     w.bool(o.boolValue);
-    w.tag(2, 0);
+    w.tag(AnyValueField.boolValue, Wire.VARINT);
   } else if (o.doubleValue !== undefined) {
     w.double(o.doubleValue);
-    w.tag(4, 1);
+    w.tag(AnyValueField.doubleValue, Wire.I64);
   } else if (o.arrayValue !== undefined) {
     const end = w.written;
     const values = o.arrayValue.values;
-    for (let i = values.length - 1; i >= 0; i--) encodeAnyValueField(w, 1, values[i], true);
-    w.closeMessage(5, end);
+    for (let i = values.length - 1; i >= 0; i--) encodeAnyValueField(w, ArrayValueField.values, values[i], true);
+    w.closeMessage(AnyValueField.arrayValue, end);
   } else if (o.kvlistValue !== undefined) {
     const end = w.written;
-    encodeKeyValues(w, 1, o.kvlistValue.values);
-    w.closeMessage(6, end);
+    encodeKeyValues(w, KeyValueListField.values, o.kvlistValue.values);
+    w.closeMessage(AnyValueField.kvlistValue, end);
   } else if (o.bytesValue !== undefined) {
     w.bytes(o.bytesValue);
-    w.tag(7, 2);
+    w.tag(AnyValueField.bytesValue, Wire.LEN);
   }
 }
 
@@ -236,8 +259,8 @@ export function encodeKeyValues(w: ProtoWriter, field: number, attributes: KeyVa
   for (let i = attributes.length - 1; i >= 0; i--) {
     const kv = attributes[i];
     const end = w.written;
-    encodeAnyValueField(w, 2, kv.value, false);
-    w.stringField(1, kv.key);
+    encodeAnyValueField(w, KeyValueField.value, kv.value, false);
+    w.stringField(KeyValueField.key, kv.key);
     w.closeMessage(field, end);
   }
 }
@@ -245,7 +268,7 @@ export function encodeKeyValues(w: ProtoWriter, field: number, attributes: KeyVa
 function encodeStrings(w: ProtoWriter, field: number, values: string[]): void {
   for (let i = values.length - 1; i >= 0; i--) {
     w.string(values[i]);
-    w.tag(field, 2);
+    w.tag(field, Wire.LEN);
   }
 }
 
@@ -259,22 +282,22 @@ export function encodeResourceField(w: ProtoWriter, field: number, resource: Res
   for (let i = resource.entityRefs.length - 1; i >= 0; i--) {
     const ref = resource.entityRefs[i];
     const refEnd = w.written;
-    encodeStrings(w, 4, ref.descriptionKeys);
-    encodeStrings(w, 3, ref.idKeys);
-    w.stringField(2, ref.type);
-    w.stringField(1, ref.schemaUrl);
-    w.closeMessage(3, refEnd);
+    encodeStrings(w, EntityRefField.descriptionKeys, ref.descriptionKeys);
+    encodeStrings(w, EntityRefField.idKeys, ref.idKeys);
+    w.stringField(EntityRefField.type, ref.type);
+    w.stringField(EntityRefField.schemaUrl, ref.schemaUrl);
+    w.closeMessage(ResourceField.entityRefs, refEnd);
   }
-  w.uint32Field(2, resource.droppedAttributesCount);
-  encodeKeyValues(w, 1, resource.attributes);
+  w.uint32Field(ResourceField.droppedAttributesCount, resource.droppedAttributesCount);
+  encodeKeyValues(w, ResourceField.attributes, resource.attributes);
   closeUnlessEmpty(w, field, end);
 }
 
 export function encodeScopeField(w: ProtoWriter, field: number, scope: InstrumentationScope): void {
   const end = w.written;
-  w.uint32Field(4, scope.droppedAttributesCount);
-  encodeKeyValues(w, 3, scope.attributes);
-  w.stringField(2, scope.version);
-  w.stringField(1, scope.name);
+  w.uint32Field(ScopeField.droppedAttributesCount, scope.droppedAttributesCount);
+  encodeKeyValues(w, ScopeField.attributes, scope.attributes);
+  w.stringField(ScopeField.version, scope.version);
+  w.stringField(ScopeField.name, scope.name);
   closeUnlessEmpty(w, field, end);
 }

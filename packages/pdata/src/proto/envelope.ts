@@ -1,5 +1,4 @@
-// Request → Resource<X> (resource 1, scope_<x> 2, schema_url 3) → Scope<X> (scope 1, items 2,
-// schema_url 3): identical field numbers for traces, metrics and logs.
+// Request → Resource<X> → Scope<X> → items: identical field numbers for traces, metrics and logs.
 import type { EncodeBuffer } from '../encode-buffer.ts';
 import type { InstrumentationScope, Resource } from '../model.ts';
 import { messageName, type SignalLayout } from '../signal-layout.ts';
@@ -13,6 +12,20 @@ import {
 } from './common.ts';
 import { ProtoReader } from './reader.ts';
 import { ProtoWriter } from './writer.ts';
+
+// Field numbers by message (the envelope all three signals share), and the wire types of their
+// tags: named here, inlined as numbers when compiled (a const enum used in its own file).
+// prettier-ignore
+const enum Wire { LEN = 2 }
+/** Export<X>ServiceRequest (and <X>Data): resource_<x> */
+// prettier-ignore
+const enum RequestField { resources = 1 }
+/** Resource<X>: resource, scope_<x>, schema_url */
+// prettier-ignore
+const enum ResourceLevelField { resource = 1, scopes = 2, schemaUrl = 3 }
+/** Scope<X>: scope, the items (the signal's codec writes them), schema_url */
+// prettier-ignore
+const enum ScopeLevelField { scope = 1, items = 2, schemaUrl = 3 }
 
 export interface ProtoSignal<I> {
   layout: SignalLayout;
@@ -28,7 +41,7 @@ export function decodeEnvelope<I>(bytes: Uint8Array, signal: ProtoSignal<I>): Le
   const resources: Level[] = [];
   while (r.pos < bytes.length) {
     const tag = r.uint32();
-    if (tag === 10) resources.push(decodeResourceLevel(r, r.len(), signal));
+    if (tag === ((RequestField.resources << 3) | Wire.LEN)) resources.push(decodeResourceLevel(r, r.len(), signal));
     else r.skip(tag);
   }
   return { [signal.layout.resources]: resources };
@@ -40,9 +53,9 @@ function decodeResourceLevel<I>(r: ProtoReader, end: number, signal: ProtoSignal
   let schemaUrl = '';
   while (r.pos < end) {
     const tag = r.uint32();
-    if (tag === 18) scopes.push(decodeScopeLevel(r, r.len(), signal));
-    else if (tag === 10) resource = decodeResource(r, r.len(), resource);
-    else if (tag === 26) schemaUrl = r.string();
+    if (tag === ((ResourceLevelField.scopes << 3) | Wire.LEN)) scopes.push(decodeScopeLevel(r, r.len(), signal));
+    else if (tag === ((ResourceLevelField.resource << 3) | Wire.LEN)) resource = decodeResource(r, r.len(), resource);
+    else if (tag === ((ResourceLevelField.schemaUrl << 3) | Wire.LEN)) schemaUrl = r.string();
     else r.skip(tag);
   }
   r.expectEnd(end, messageName(signal.layout.resources));
@@ -55,9 +68,9 @@ function decodeScopeLevel<I>(r: ProtoReader, end: number, signal: ProtoSignal<I>
   let schemaUrl = '';
   while (r.pos < end) {
     const tag = r.uint32();
-    if (tag === 18) items.push(signal.decodeItem(r, r.len()));
-    else if (tag === 10) scope = decodeScope(r, r.len(), scope);
-    else if (tag === 26) schemaUrl = r.string();
+    if (tag === ((ScopeLevelField.items << 3) | Wire.LEN)) items.push(signal.decodeItem(r, r.len()));
+    else if (tag === ((ScopeLevelField.scope << 3) | Wire.LEN)) scope = decodeScope(r, r.len(), scope);
+    else if (tag === ((ScopeLevelField.schemaUrl << 3) | Wire.LEN)) schemaUrl = r.string();
     else r.skip(tag);
   }
   r.expectEnd(end, messageName(signal.layout.scopes));
@@ -76,19 +89,19 @@ export function encodeEnvelope<I>(
   for (let i = resources.length - 1; i >= 0; i--) {
     const rl = resources[i];
     const end = w.written;
-    w.stringField(3, rl.schemaUrl as string);
+    w.stringField(ResourceLevelField.schemaUrl, rl.schemaUrl as string);
     const scopes = rl[scopesKey] as Level[];
     for (let j = scopes.length - 1; j >= 0; j--) {
       const sl = scopes[j];
       const scopeEnd = w.written;
-      w.stringField(3, sl.schemaUrl as string);
+      w.stringField(ScopeLevelField.schemaUrl, sl.schemaUrl as string);
       const items = sl[itemsKey] as I[];
       for (let k = items.length - 1; k >= 0; k--) signal.encodeItem(w, items[k]);
-      encodeScopeField(w, 1, sl.scope as InstrumentationScope);
-      w.closeMessage(2, scopeEnd);
+      encodeScopeField(w, ScopeLevelField.scope, sl.scope as InstrumentationScope);
+      w.closeMessage(ResourceLevelField.scopes, scopeEnd);
     }
-    encodeResourceField(w, 1, rl.resource as Resource);
-    w.closeMessage(1, end);
+    encodeResourceField(w, ResourceLevelField.resource, rl.resource as Resource);
+    w.closeMessage(RequestField.resources, end);
   }
   return w.finish();
 }

@@ -9,6 +9,21 @@ import { LOGS_LAYOUT } from '../signal-layout.ts';
 import { EMPTY_BYTES, type ProtoReader } from './reader.ts';
 import type { ProtoWriter } from './writer.ts';
 
+// Field numbers by message (logs.proto), and the wire types of their tags: named here,
+// inlined as numbers when compiled (a const enum used in its own file).
+// prettier-ignore
+const enum Wire { VARINT = 0, I64 = 1, LEN = 2, I32 = 5 }
+/** ScopeLogs (the rest of it is the envelope's) */
+// prettier-ignore
+const enum ScopeLogsField { logRecords = 2 }
+/** LogRecord; time_unix_nano and observed_time_unix_nano are fixed64, flags fixed32 (field 4 is reserved) */
+// prettier-ignore
+const enum LogRecordField {
+  timeUnixNano = 1, severityNumber = 2, severityText = 3, body = 5, attributes = 6,
+  droppedAttributesCount = 7, flags = 8, traceId = 9, spanId = 10, observedTimeUnixNano = 11,
+  eventName = 12,
+}
+
 const LOG_RECORDS: ProtoSignal<LogRecord> = {
   layout: LOGS_LAYOUT,
   decodeItem: decodeLogRecord,
@@ -33,9 +48,6 @@ export function encodeLogs(logs: Logs, reused?: EncodeBuffer): Uint8Array<ArrayB
   return (passThroughBytes(logs) as Uint8Array<ArrayBuffer> | undefined) ?? encodeEnvelope(logs, LOG_RECORDS, reused);
 }
 
-// LogRecord: time_unix_nano 1 (fixed64), severity_number 2, severity_text 3, body 5,
-// attributes 6, dropped_attributes_count 7, flags 8 (fixed32), trace_id 9, span_id 10,
-// observed_time_unix_nano 11 (fixed64), event_name 12 (field 4 is reserved)
 function decodeLogRecord(r: ProtoReader, end: number): LogRecord {
   let timeUnixNano = 0n;
   let observedTimeUnixNano = 0n;
@@ -51,37 +63,37 @@ function decodeLogRecord(r: ProtoReader, end: number): LogRecord {
   while (r.pos < end) {
     const tag = r.uint32();
     switch (tag) {
-      case 9:
+      case (LogRecordField.timeUnixNano << 3) | Wire.I64:
         timeUnixNano = r.fixed64();
         break;
-      case 16:
+      case (LogRecordField.severityNumber << 3) | Wire.VARINT:
         severityNumber = r.int32();
         break;
-      case 26:
+      case (LogRecordField.severityText << 3) | Wire.LEN:
         severityText = r.string();
         break;
-      case 42:
+      case (LogRecordField.body << 3) | Wire.LEN:
         body = decodeAnyValue(r, r.len(), body);
         break;
-      case 50:
+      case (LogRecordField.attributes << 3) | Wire.LEN:
         attributes.push(decodeKeyValue(r, r.len()));
         break;
-      case 56:
+      case (LogRecordField.droppedAttributesCount << 3) | Wire.VARINT:
         droppedAttributesCount = r.uint32();
         break;
-      case 69:
+      case (LogRecordField.flags << 3) | Wire.I32:
         flags = r.fixed32();
         break;
-      case 74:
+      case (LogRecordField.traceId << 3) | Wire.LEN:
         traceId = r.id(16, 'LogRecord.trace_id');
         break;
-      case 82:
+      case (LogRecordField.spanId << 3) | Wire.LEN:
         spanId = r.id(8, 'LogRecord.span_id');
         break;
-      case 89:
+      case (LogRecordField.observedTimeUnixNano << 3) | Wire.I64:
         observedTimeUnixNano = r.fixed64();
         break;
-      case 98:
+      case (LogRecordField.eventName << 3) | Wire.LEN:
         eventName = r.string();
         break;
       default:
@@ -108,16 +120,16 @@ function decodeLogRecord(r: ProtoReader, end: number): LogRecord {
 
 function encodeLogRecord(w: ProtoWriter, log: LogRecord): void {
   const end = w.written;
-  w.stringField(12, log.eventName);
-  w.fixed64Field(11, log.observedTimeUnixNano);
-  w.bytesField(10, log.spanId);
-  w.bytesField(9, log.traceId);
-  w.fixed32Field(8, log.flags);
-  w.uint32Field(7, log.droppedAttributesCount);
-  encodeKeyValues(w, 6, log.attributes);
-  encodeAnyValueField(w, 5, log.body, false);
-  w.stringField(3, log.severityText);
-  w.enumField(2, log.severityNumber);
-  w.fixed64Field(1, log.timeUnixNano);
-  w.closeMessage(2, end);
+  w.stringField(LogRecordField.eventName, log.eventName);
+  w.fixed64Field(LogRecordField.observedTimeUnixNano, log.observedTimeUnixNano);
+  w.bytesField(LogRecordField.spanId, log.spanId);
+  w.bytesField(LogRecordField.traceId, log.traceId);
+  w.fixed32Field(LogRecordField.flags, log.flags);
+  w.uint32Field(LogRecordField.droppedAttributesCount, log.droppedAttributesCount);
+  encodeKeyValues(w, LogRecordField.attributes, log.attributes);
+  encodeAnyValueField(w, LogRecordField.body, log.body, false);
+  w.stringField(LogRecordField.severityText, log.severityText);
+  w.enumField(LogRecordField.severityNumber, log.severityNumber);
+  w.fixed64Field(LogRecordField.timeUnixNano, log.timeUnixNano);
+  w.closeMessage(ScopeLogsField.logRecords, end);
 }

@@ -9,6 +9,33 @@ import { TRACES_LAYOUT } from '../signal-layout.ts';
 import { EMPTY_BYTES, type ProtoReader } from './reader.ts';
 import type { ProtoWriter } from './writer.ts';
 
+// Field numbers by message (trace.proto), and the wire types of their tags: named here,
+// inlined as numbers when compiled (a const enum used in its own file).
+// prettier-ignore
+const enum Wire { VARINT = 0, I64 = 1, LEN = 2, I32 = 5 }
+/** ScopeSpans (the rest of it is the envelope's) */
+// prettier-ignore
+const enum ScopeSpansField { spans = 2 }
+/** Span; start/end_time_unix_nano are fixed64, flags fixed32 */
+// prettier-ignore
+const enum SpanField {
+  traceId = 1, spanId = 2, traceState = 3, parentSpanId = 4, name = 5, kind = 6,
+  startTimeUnixNano = 7, endTimeUnixNano = 8, attributes = 9, droppedAttributesCount = 10,
+  events = 11, droppedEventsCount = 12, links = 13, droppedLinksCount = 14, status = 15,
+  flags = 16,
+}
+/** Span.Event; time_unix_nano is fixed64 */
+// prettier-ignore
+const enum EventField { timeUnixNano = 1, name = 2, attributes = 3, droppedAttributesCount = 4 }
+/** Span.Link; flags is fixed32 */
+// prettier-ignore
+const enum LinkField {
+  traceId = 1, spanId = 2, traceState = 3, attributes = 4, droppedAttributesCount = 5, flags = 6,
+}
+/** Status (field 1 is reserved) */
+// prettier-ignore
+const enum StatusField { message = 2, code = 3 }
+
 const SPANS: ProtoSignal<Span> = { layout: TRACES_LAYOUT, decodeItem: decodeSpan, encodeItem: encodeSpan };
 
 export function decodeTraces(bytes: Uint8Array): Traces {
@@ -29,10 +56,6 @@ export function encodeTraces(traces: Traces, reused?: EncodeBuffer): Uint8Array<
   return (passThroughBytes(traces) as Uint8Array<ArrayBuffer> | undefined) ?? encodeEnvelope(traces, SPANS, reused);
 }
 
-// Span: trace_id 1, span_id 2, trace_state 3, parent_span_id 4, name 5, kind 6,
-// start_time_unix_nano 7 (fixed64), end_time_unix_nano 8 (fixed64), attributes 9,
-// dropped_attributes_count 10, events 11, dropped_events_count 12, links 13,
-// dropped_links_count 14, status 15, flags 16 (fixed32)
 function decodeSpan(r: ProtoReader, end: number): Span {
   let traceId = EMPTY_BYTES;
   let spanId = EMPTY_BYTES;
@@ -53,52 +76,52 @@ function decodeSpan(r: ProtoReader, end: number): Span {
   while (r.pos < end) {
     const tag = r.uint32();
     switch (tag) {
-      case 10:
+      case (SpanField.traceId << 3) | Wire.LEN:
         traceId = r.id(16, 'Span.trace_id');
         break;
-      case 18:
+      case (SpanField.spanId << 3) | Wire.LEN:
         spanId = r.id(8, 'Span.span_id');
         break;
-      case 26:
+      case (SpanField.traceState << 3) | Wire.LEN:
         traceState = r.string();
         break;
-      case 34:
+      case (SpanField.parentSpanId << 3) | Wire.LEN:
         parentSpanId = r.id(8, 'Span.parent_span_id');
         break;
-      case 42:
+      case (SpanField.name << 3) | Wire.LEN:
         name = r.string();
         break;
-      case 48:
+      case (SpanField.kind << 3) | Wire.VARINT:
         kind = r.int32();
         break;
-      case 57:
+      case (SpanField.startTimeUnixNano << 3) | Wire.I64:
         startTimeUnixNano = r.fixed64();
         break;
-      case 65:
+      case (SpanField.endTimeUnixNano << 3) | Wire.I64:
         endTimeUnixNano = r.fixed64();
         break;
-      case 74:
+      case (SpanField.attributes << 3) | Wire.LEN:
         attributes.push(decodeKeyValue(r, r.len()));
         break;
-      case 80:
+      case (SpanField.droppedAttributesCount << 3) | Wire.VARINT:
         droppedAttributesCount = r.uint32();
         break;
-      case 90:
+      case (SpanField.events << 3) | Wire.LEN:
         events.push(decodeEvent(r, r.len()));
         break;
-      case 96:
+      case (SpanField.droppedEventsCount << 3) | Wire.VARINT:
         droppedEventsCount = r.uint32();
         break;
-      case 106:
+      case (SpanField.links << 3) | Wire.LEN:
         links.push(decodeLink(r, r.len()));
         break;
-      case 112:
+      case (SpanField.droppedLinksCount << 3) | Wire.VARINT:
         droppedLinksCount = r.uint32();
         break;
-      case 122:
+      case (SpanField.status << 3) | Wire.LEN:
         status = decodeStatus(r, r.len(), status);
         break;
-      case 133:
+      case (SpanField.flags << 3) | Wire.I32:
         flags = r.fixed32();
         break;
       default:
@@ -126,7 +149,6 @@ function decodeSpan(r: ProtoReader, end: number): Span {
   };
 }
 
-// Span.Event: time_unix_nano 1 (fixed64), name 2, attributes 3, dropped_attributes_count 4
 function decodeEvent(r: ProtoReader, end: number): SpanEvent {
   let timeUnixNano = 0n;
   let name = '';
@@ -135,16 +157,16 @@ function decodeEvent(r: ProtoReader, end: number): SpanEvent {
   while (r.pos < end) {
     const tag = r.uint32();
     switch (tag) {
-      case 9:
+      case (EventField.timeUnixNano << 3) | Wire.I64:
         timeUnixNano = r.fixed64();
         break;
-      case 18:
+      case (EventField.name << 3) | Wire.LEN:
         name = r.string();
         break;
-      case 26:
+      case (EventField.attributes << 3) | Wire.LEN:
         attributes.push(decodeKeyValue(r, r.len()));
         break;
-      case 32:
+      case (EventField.droppedAttributesCount << 3) | Wire.VARINT:
         droppedAttributesCount = r.uint32();
         break;
       default:
@@ -155,8 +177,6 @@ function decodeEvent(r: ProtoReader, end: number): SpanEvent {
   return { timeUnixNano, name, attributes, droppedAttributesCount };
 }
 
-// Span.Link: trace_id 1, span_id 2, trace_state 3, attributes 4, dropped_attributes_count 5,
-// flags 6 (fixed32)
 function decodeLink(r: ProtoReader, end: number): SpanLink {
   let traceId = EMPTY_BYTES;
   let spanId = EMPTY_BYTES;
@@ -167,22 +187,22 @@ function decodeLink(r: ProtoReader, end: number): SpanLink {
   while (r.pos < end) {
     const tag = r.uint32();
     switch (tag) {
-      case 10:
+      case (LinkField.traceId << 3) | Wire.LEN:
         traceId = r.id(16, 'Span.Link.trace_id');
         break;
-      case 18:
+      case (LinkField.spanId << 3) | Wire.LEN:
         spanId = r.id(8, 'Span.Link.span_id');
         break;
-      case 26:
+      case (LinkField.traceState << 3) | Wire.LEN:
         traceState = r.string();
         break;
-      case 34:
+      case (LinkField.attributes << 3) | Wire.LEN:
         attributes.push(decodeKeyValue(r, r.len()));
         break;
-      case 40:
+      case (LinkField.droppedAttributesCount << 3) | Wire.VARINT:
         droppedAttributesCount = r.uint32();
         break;
-      case 53:
+      case (LinkField.flags << 3) | Wire.I32:
         flags = r.fixed32();
         break;
       default:
@@ -193,14 +213,14 @@ function decodeLink(r: ProtoReader, end: number): SpanLink {
   return { traceId, spanId, traceState, attributes, droppedAttributesCount, flags };
 }
 
-// Status: message 2, code 3 (field 1 is reserved). A second status in the same span merges
+// A second status in the same span merges
 // into the first, as protobuf merges a repeated non-repeated message field.
 function decodeStatus(r: ProtoReader, end: number, into: Status): Status {
   let { message, code } = into;
   while (r.pos < end) {
     const tag = r.uint32();
-    if (tag === 18) message = r.string();
-    else if (tag === 24) code = r.int32();
+    if (tag === ((StatusField.message << 3) | Wire.LEN)) message = r.string();
+    else if (tag === ((StatusField.code << 3) | Wire.VARINT)) code = r.int32();
     else r.skip(tag);
   }
   r.expectEnd(end, 'Status');
@@ -211,47 +231,47 @@ function decodeStatus(r: ProtoReader, end: number, into: Status): Status {
 
 function encodeSpan(w: ProtoWriter, span: Span): void {
   const end = w.written;
-  w.fixed32Field(16, span.flags);
+  w.fixed32Field(SpanField.flags, span.flags);
   const status = span.status;
   if (status.code !== 0 || status.message.length !== 0) {
     const statusEnd = w.written;
-    w.enumField(3, status.code);
-    w.stringField(2, status.message);
-    w.closeMessage(15, statusEnd);
+    w.enumField(StatusField.code, status.code);
+    w.stringField(StatusField.message, status.message);
+    w.closeMessage(SpanField.status, statusEnd);
   }
-  w.uint32Field(14, span.droppedLinksCount);
+  w.uint32Field(SpanField.droppedLinksCount, span.droppedLinksCount);
   for (let i = span.links.length - 1; i >= 0; i--) encodeLink(w, span.links[i]);
-  w.uint32Field(12, span.droppedEventsCount);
+  w.uint32Field(SpanField.droppedEventsCount, span.droppedEventsCount);
   for (let i = span.events.length - 1; i >= 0; i--) encodeEvent(w, span.events[i]);
-  w.uint32Field(10, span.droppedAttributesCount);
-  encodeKeyValues(w, 9, span.attributes);
-  w.fixed64Field(8, span.endTimeUnixNano);
-  w.fixed64Field(7, span.startTimeUnixNano);
-  w.enumField(6, span.kind);
-  w.stringField(5, span.name);
-  w.bytesField(4, span.parentSpanId);
-  w.stringField(3, span.traceState);
-  w.bytesField(2, span.spanId);
-  w.bytesField(1, span.traceId);
-  w.closeMessage(2, end);
+  w.uint32Field(SpanField.droppedAttributesCount, span.droppedAttributesCount);
+  encodeKeyValues(w, SpanField.attributes, span.attributes);
+  w.fixed64Field(SpanField.endTimeUnixNano, span.endTimeUnixNano);
+  w.fixed64Field(SpanField.startTimeUnixNano, span.startTimeUnixNano);
+  w.enumField(SpanField.kind, span.kind);
+  w.stringField(SpanField.name, span.name);
+  w.bytesField(SpanField.parentSpanId, span.parentSpanId);
+  w.stringField(SpanField.traceState, span.traceState);
+  w.bytesField(SpanField.spanId, span.spanId);
+  w.bytesField(SpanField.traceId, span.traceId);
+  w.closeMessage(ScopeSpansField.spans, end);
 }
 
 function encodeEvent(w: ProtoWriter, event: SpanEvent): void {
   const end = w.written;
-  w.uint32Field(4, event.droppedAttributesCount);
-  encodeKeyValues(w, 3, event.attributes);
-  w.stringField(2, event.name);
-  w.fixed64Field(1, event.timeUnixNano);
-  w.closeMessage(11, end);
+  w.uint32Field(EventField.droppedAttributesCount, event.droppedAttributesCount);
+  encodeKeyValues(w, EventField.attributes, event.attributes);
+  w.stringField(EventField.name, event.name);
+  w.fixed64Field(EventField.timeUnixNano, event.timeUnixNano);
+  w.closeMessage(SpanField.events, end);
 }
 
 function encodeLink(w: ProtoWriter, link: SpanLink): void {
   const end = w.written;
-  w.fixed32Field(6, link.flags);
-  w.uint32Field(5, link.droppedAttributesCount);
-  encodeKeyValues(w, 4, link.attributes);
-  w.stringField(3, link.traceState);
-  w.bytesField(2, link.spanId);
-  w.bytesField(1, link.traceId);
-  w.closeMessage(13, end);
+  w.fixed32Field(LinkField.flags, link.flags);
+  w.uint32Field(LinkField.droppedAttributesCount, link.droppedAttributesCount);
+  encodeKeyValues(w, LinkField.attributes, link.attributes);
+  w.stringField(LinkField.traceState, link.traceState);
+  w.bytesField(LinkField.spanId, link.spanId);
+  w.bytesField(LinkField.traceId, link.traceId);
+  w.closeMessage(SpanField.links, end);
 }
