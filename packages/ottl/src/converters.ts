@@ -17,6 +17,7 @@ import {
   fromJson,
   toAny,
   typeName,
+  valueEqual,
 } from './values.ts';
 import type { StaticType } from './contexts.ts';
 
@@ -237,7 +238,137 @@ function parseKeyValue(s: string, delimiter: string, pairDelimiter: string): OMa
   return new OMap(kvs);
 }
 
+const words = (s: string) => s.split(/[^A-Za-z0-9]+|(?<=[a-z0-9])(?=[A-Z])/).filter(Boolean);
+const CASES: Record<string, (s: string) => string> = {
+  lower: (s) => s.toLowerCase(),
+  upper: (s) => s.toUpperCase(),
+  snake: (s) =>
+    words(s)
+      .map((w) => w.toLowerCase())
+      .join('_'),
+  camel: (s) =>
+    words(s)
+      .map((w) => w[0].toUpperCase() + w.slice(1).toLowerCase())
+      .join(''),
+};
+
+/** a time's calendar field in UTC */
+const timePart = (name: string, f: (d: Date, nanos: bigint) => number | bigint): FunctionDef =>
+  unary(name, 'time', 'int', (v) => {
+    const nanos = (v as OTime).nanos;
+    return BigInt(f(new Date(Number(nanos / 1_000_000n)), nanos));
+  });
+
 export const CONVERTERS: FunctionDef[] = [
+  {
+    name: 'IsRootSpan',
+    editor: false,
+    params: [],
+    returns: 'bool',
+    contexts: ['span'],
+    build: () => (tc) => tc.span!.parentSpanId.every((b) => b === 0),
+  },
+  unary('ToSnakeCase', 'string', 'string', (v) => CASES.snake(v as string)),
+  unary('ToCamelCase', 'string', 'string', (v) => CASES.camel(v as string)),
+  {
+    name: 'TrimPrefix',
+    editor: false,
+    params: [p('target', 'string'), p('prefix', 'litString')],
+    returns: 'string',
+    build: ([target, prefix]) => {
+      const g = target as Getter;
+      const pre = prefix as string;
+      return (tc) => {
+        const s = g(tc) as string;
+        return s.startsWith(pre) ? s.slice(pre.length) : s;
+      };
+    },
+  },
+  {
+    name: 'TrimSuffix',
+    editor: false,
+    params: [p('target', 'string'), p('suffix', 'litString')],
+    returns: 'string',
+    build: ([target, suffix]) => {
+      const g = target as Getter;
+      const suf = suffix as string;
+      return (tc) => {
+        const s = g(tc) as string;
+        return suf && s.endsWith(suf) ? s.slice(0, s.length - suf.length) : s;
+      };
+    },
+  },
+  unary('Keys', 'map', 'slice', (v) => (v as OMap).kvs.map((kv) => kv.key)),
+  unary('Values', 'map', 'slice', (v) => (v as OMap).kvs.map((kv) => fromAnyValue(kv.value))),
+  {
+    name: 'Index',
+    editor: false,
+    params: [p('target', 'getter'), p('value', 'getter')],
+    returns: 'int',
+    build: ([target, value]) => {
+      const g = target as Getter;
+      const vg = value as Getter;
+      return (tc) => {
+        const t = g(tc);
+        const x = vg(tc);
+        if (typeof t === 'string') {
+          if (typeof x !== 'string')
+            throw new OttlRuntimeError(`Index: the value to find in a string must be a string, got ${typeName(x)}`);
+          // Go's strings.Index counts bytes
+          const at = t.indexOf(x);
+          return BigInt(at < 0 ? -1 : Buffer.byteLength(t.slice(0, at), 'utf8'));
+        }
+        if (Array.isArray(t)) return BigInt(t.findIndex((e) => valueEqual(e, x)));
+        throw new OttlRuntimeError(`Index: unsupported type ${typeName(t)}`);
+      };
+    },
+  },
+  {
+    name: 'ContainsValue',
+    editor: false,
+    params: [p('target', 'slice'), p('item', 'getter')],
+    returns: 'bool',
+    build: ([target, item]) => {
+      const g = target as Getter;
+      const ig = item as Getter;
+      return (tc) => {
+        const x = ig(tc);
+        return (g(tc) as Value[]).some((e) => valueEqual(e, x));
+      };
+    },
+  },
+  {
+    name: 'ParseInt',
+    editor: false,
+    params: [p('target', 'string'), p('base', 'int')],
+    returns: 'int',
+    build: ([target, base]) => {
+      const g = target as Getter;
+      const bg = base as Getter;
+      return (tc) => {
+        const s = g(tc) as string;
+        const b = Number(bg(tc) as bigint);
+        const digits = '0123456789abcdefghijklmnopqrstuvwxyz'.slice(0, b);
+        const m = /^([+-]?)(.+)$/.exec(s);
+        if (b < 2 || b > 36 || !m || ![...m[2].toLowerCase()].every((c) => digits.includes(c)))
+          throw new OttlRuntimeError(`strconv.ParseInt: parsing ${JSON.stringify(s)}: invalid syntax`);
+        let n = 0n;
+        for (const c of m[2].toLowerCase()) n = n * BigInt(b) + BigInt(digits.indexOf(c));
+        n = m[1] === '-' ? -n : n;
+        if (n > 0x7fffffffffffffffn || n < -0x8000000000000000n)
+          throw new OttlRuntimeError(`strconv.ParseInt: parsing ${JSON.stringify(s)}: value out of range`);
+        return n;
+      };
+    },
+  },
+  timePart('Year', (d) => d.getUTCFullYear()),
+  timePart('Month', (d) => d.getUTCMonth() + 1),
+  timePart('Day', (d) => d.getUTCDate()),
+  timePart('Hour', (d) => d.getUTCHours()),
+  timePart('Minute', (d) => d.getUTCMinutes()),
+  timePart('Second', (d) => d.getUTCSeconds()),
+  timePart('Nanosecond', (_d, n) => ((n % 1_000_000_000n) + 1_000_000_000n) % 1_000_000_000n),
+  timePart('Weekday', (d) => d.getUTCDay()),
   {
     name: 'Concat',
     editor: false,

@@ -406,6 +406,33 @@ export const EDITORS: FunctionDef[] = [
     },
   },
   {
+    name: 'delete_index',
+    editor: true,
+    params: [
+      { name: 'target', type: 'getSetter' },
+      { name: 'startIndex', type: 'int' },
+      { name: 'endIndex', type: 'int', optional: true },
+    ],
+    build: ([target, startIndex, endIndex]) => {
+      const t = target as GetSetter;
+      const sg = startIndex as Getter;
+      const eg = endIndex as Getter | undefined;
+      return (tc) => {
+        const list = t.get(tc);
+        if (!Array.isArray(list))
+          throw new OttlRuntimeError(`delete_index: target must be a slice, got ${typeName(list)}`);
+        const start = Number(sg(tc) as bigint);
+        const end = eg ? Number(eg(tc) as bigint) : start + 1;
+        if (start < 0 || start >= list.length || end < start || end > list.length)
+          throw new OttlRuntimeError(
+            `delete_index: invalid range [${start}, ${end}) for a slice of length ${list.length}`,
+          );
+        t.set(tc, list.slice(0, start).concat(list.slice(end)));
+        return null;
+      };
+    },
+  },
+  {
     name: 'append',
     editor: true,
     params: [

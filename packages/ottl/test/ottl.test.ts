@@ -373,3 +373,41 @@ test('runtime errors are thrown for the processor to handle', () => {
   const d = traces(newSpan({ attributes: [attr('n', 5)] }));
   assert.throws(() => walkTraces(d, 'span', (tc) => (run(tc), false)), /expected string but got int64/);
 });
+
+test('more converters: README examples of TrimPrefix, Keys, Index, ParseInt, time parts, IsRootSpan; delete_index', () => {
+  const d = runSpans(
+    [
+      'set(span.attributes["trim"], TrimPrefix("prefix_value", "prefix_"))',
+      'set(span.attributes["trims"], TrimSuffix("value_suffix", "_suffix"))',
+      'set(span.attributes["keys"], Keys({"a": 1, "b": 2}))',
+      'set(span.attributes["values"], Values({"a": 1, "b": "x"}))',
+      'set(span.attributes["idx"], Index("hello world", "world"))',
+      'set(span.attributes["missing"], Index(["a", "b"], "c"))',
+      'set(span.attributes["has"], ContainsValue(["a", "b"], "b"))',
+      'set(span.attributes["hex"], ParseInt("ff", 16))',
+      'set(span.attributes["year"], Year(Time("2023-05-26 12:34:56", "%Y-%m-%d %H:%M:%S")))',
+      'set(span.attributes["weekday"], Weekday(Time("2023-05-26 12:34:56", "%Y-%m-%d %H:%M:%S")))',
+      'set(span.attributes["camel"], ToCamelCase("my_metric_name"))',
+      'set(span.attributes["root"], IsRootSpan())',
+      'set(span.attributes["list"], ["a", "b", "c", "d"])',
+      'delete_index(span.attributes["list"], 1, 3)',
+    ],
+    newSpan(),
+  );
+  assert.deepEqual(spanAttrs(d), {
+    trim: 'value',
+    trims: 'value',
+    keys: ['a', 'b'],
+    values: [1n, 'x'],
+    idx: 6n,
+    missing: -1n,
+    has: true,
+    hex: 255n,
+    year: 2023n,
+    // 2023-05-26 was a Friday (Go's time.Friday is 5)
+    weekday: 5n,
+    camel: 'MyMetricName',
+    root: true,
+    list: ['a', 'd'],
+  });
+});
