@@ -77,6 +77,11 @@ export class Accumulator {
     this.expiration = expirationMs;
   }
 
+  /** bumped on every change to the kept series: an unchanged version means an unchanged page */
+  version = 0;
+  /** when the oldest kept series expires (Date.now() scale), as of the last collect */
+  nextExpiry = Infinity;
+
   get size(): number {
     return this.series.size;
   }
@@ -97,12 +102,13 @@ export class Accumulator {
             for (const p of points) {
               const key = signature(kind, metric.name, scopeKey, p.attributes, identity);
               if ((p.flags & NO_RECORDED_VALUE) !== 0) {
-                this.series.delete(key);
+                if (this.series.delete(key)) this.version++;
                 continue;
               }
               const kept = this.series.get(key);
               const point = kept ? this.merge(kind, kept.point, p, temporality) : p;
               if (point === undefined) continue;
+              this.version++;
               this.series.set(key, {
                 kind,
                 metric,
@@ -181,10 +187,17 @@ export class Accumulator {
   collect(now = Date.now()): { metrics: Metrics; entries: Entry[] } {
     const entries: Entry[] = [];
     const horizon = now - this.expiration;
+    let oldest = Infinity;
     for (const [key, e] of this.series) {
-      if (e.updated < horizon) this.series.delete(key);
-      else entries.push(e);
+      if (e.updated < horizon) {
+        this.series.delete(key);
+        this.version++;
+      } else {
+        entries.push(e);
+        if (e.updated < oldest) oldest = e.updated;
+      }
     }
+    this.nextExpiry = oldest + this.expiration;
     const resources = new Map<string, { attributes: KeyValue[]; scopes: Map<string, ScopeMetrics> }>();
     for (const e of entries) {
       let resource = resources.get(e.resourceKey);

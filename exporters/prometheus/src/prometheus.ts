@@ -25,6 +25,12 @@ import type { Config } from './config.ts';
 import { CONTENT_TYPES, type ExpositionFormat, families, writeExposition } from './exposition.ts';
 
 const gzip = promisify(gzipCallback);
+
+interface CachedPage {
+  version: number;
+  body: Buffer;
+  gzipped?: Buffer;
+}
 const MAX_WARNED = 1000;
 const SERVICE_ATTRIBUTES: ReadonlySet<string> = new Set([SERVICE_NAME, SERVICE_NAMESPACE, SERVICE_INSTANCE_ID]);
 
@@ -64,6 +70,8 @@ export class PrometheusExporter {
   private readonly resourceLabels?: (key: string) => boolean;
   private readonly targetInfoName: string;
   private readonly warned = new Set<string>();
+  /** the last page per format, good while the state's version is the same and nothing expired */
+  private readonly pages = new Map<ExpositionFormat, CachedPage>();
   private server?: Server;
 
   constructor(settings: CreateSettings, config: Config) {
@@ -171,6 +179,22 @@ export class PrometheusExporter {
     return writeExposition(list, format, this.config.send_timestamps);
   }
 
+  /**
+   * Scrapes between two batches (several Prometheus servers, or a scrape interval shorter than
+   * the data's) get the page already written; send_timestamps pages carry the points' own
+   * timestamps, so they can be reused as well.
+   */
+  private cachedPage(format: ExpositionFormat): CachedPage {
+    const now = Date.now();
+    const cached = this.pages.get(format);
+    const acc = this.accumulator;
+    if (cached && cached.version === acc.version && now < acc.nextExpiry) return cached;
+    const body = Buffer.from(this.page(format, now));
+    const page: CachedPage = { version: acc.version, body };
+    this.pages.set(format, page);
+    return page;
+  }
+
   /** Gauges that came from untyped Prometheus metrics (metadata prometheus.type=unknown) are served untyped. */
   private untypedNames(entries: Entry[]): Set<string> {
     const names = new Set<string>();
@@ -197,10 +221,11 @@ export class PrometheusExporter {
     }
     const format: ExpositionFormat =
       this.config.enable_open_metrics && wantsOpenMetrics(req.headers.accept) ? 'openmetrics' : 'text';
-    let body: Buffer = Buffer.from(this.page(format));
+    const page = this.cachedPage(format);
+    let body = page.body;
     const headers: Record<string, string> = { 'Content-Type': CONTENT_TYPES[format] };
     if (/\bgzip\b/.test(req.headers['accept-encoding'] ?? '')) {
-      body = await gzip(body);
+      body = page.gzipped ??= await gzip(body);
       headers['Content-Encoding'] = 'gzip';
     }
     headers['Content-Length'] = String(body.length);

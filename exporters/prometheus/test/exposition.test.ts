@@ -82,6 +82,14 @@ describe('the page', () => {
     assert.match(type!, /^text\/plain/);
   });
 
+  test('gzip when the scraper accepts it, the same page inside', async () => {
+    const plain = (await scrape(url)).body;
+    const res = await fetch(url, { headers: { 'accept-encoding': 'gzip' } });
+    assert.equal(res.headers.get('content-encoding'), 'gzip');
+    // fetch inflates it: the page a gzip scrape gets is the plain one
+    assert.equal(await res.text(), plain);
+  });
+
   test('other paths are 404, as the promhttp mux answers', async () => {
     const res = await fetch(url.replace('/metrics', '/'));
     assert.equal(res.status, 404);
