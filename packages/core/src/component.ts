@@ -107,6 +107,12 @@ export interface ProcessorFactory<C = any> extends FactoryBase<C> {
   consumes?: Signal[];
   /** true when it changes batches in place: the host then gives each pipeline its own copy */
   mutatesData?: boolean;
+  /**
+   * What is wrong with a (schema-valid) config in a pipeline of `signal`, for the checks otelcol
+   * makes when it creates the component for that signal (e.g. span-only include keys in a logs
+   * pipeline): `validate` reports it at the pipeline's reference to the processor.
+   */
+  checkSignal?(config: C, signal: PipelineSignal): string | undefined;
 }
 
 export interface ExporterFactory<C = any> extends FactoryBase<C> {

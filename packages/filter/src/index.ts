@@ -11,6 +11,7 @@ export { createFilterSet, type FilterSet, type FilterSetConfig, type MatchType }
 export {
   attributesMatcher,
   ignoredForMetrics,
+  includeExcludeProblem,
   type LogSkip,
   logSkipper,
   type MetricSkip,

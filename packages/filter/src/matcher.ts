@@ -113,6 +113,20 @@ function logMatcher(p: MatchProperties | undefined): LogSkip | undefined {
   };
 }
 
+/**
+ * contrib's per-signal include/exclude checks, as creating a processor for `signal` makes them:
+ * the message, or undefined. Metrics have none (their matching ignores what does not apply).
+ */
+export function includeExcludeProblem(config: MatchConfig, signal: 'traces' | 'logs' | 'metrics'): string | undefined {
+  try {
+    if (signal === 'traces') spanSkipper(config);
+    else if (signal === 'logs') logSkipper(config);
+    return undefined;
+  } catch (err) {
+    return (err as Error).message;
+  }
+}
+
 // ---- metrics ----
 
 /**

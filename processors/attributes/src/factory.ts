@@ -1,4 +1,5 @@
 import type { ProcessorFactory } from '@flowtel/core';
+import { includeExcludeProblem } from '@flowtel/filter';
 import { AttributesProcessor } from './attributes.ts';
 import { attributesConfigSchema, type AttributesConfig } from './config.ts';
 
@@ -12,4 +13,5 @@ export const factory: ProcessorFactory<AttributesConfig> = {
   // it edits attributes in place: where a pipeline fans out, it gets its own copy
   mutatesData: true,
   createProcessor: (settings, config, signal) => new AttributesProcessor(settings, config, signal),
+  checkSignal: (config, signal) => includeExcludeProblem(config, signal),
 };

@@ -270,3 +270,35 @@ test("config: contrib's required actions, and its testdata regex_insert pattern 
     'error creating AttrProc. Field "pattern" contains at least one unnamed matcher group at the 0-th actions',
   );
 });
+
+test('flowtel validate: the per-signal include/exclude rules, at the pipeline that breaks them', async () => {
+  const { mkdtempSync, writeFileSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { runCli } = await import('@flowtel/testkit');
+  const file = join(mkdtempSync(join(tmpdir(), 'flowtel-attributes-')), 'config.yaml');
+  writeFileSync(
+    file,
+    `receivers:
+  otlp: {protocols: {grpc: {endpoint: "127.0.0.1:0"}}}
+processors:
+  attributes/logs_only:
+    include:
+      match_type: strict
+      log_bodies: [hello]
+    actions:
+      - {key: k, value: v, action: insert}
+exporters:
+  debug: {}
+service:
+  pipelines:
+    logs: {receivers: [otlp], processors: [attributes/logs_only], exporters: [debug]}
+    traces: {receivers: [otlp], processors: [attributes/logs_only], exporters: [debug]}
+`,
+  );
+  const { code, stderr } = await runCli(['validate', '--config', file]);
+  assert.equal(code, 1);
+  assert.match(stderr, /config\.yaml:\d+/);
+  assert.match(stderr, /processor "attributes\/logs_only": log_bodies should not be specified for trace spans/);
+  assert.doesNotMatch(stderr, /pipelines::logs/);
+});

@@ -1,4 +1,5 @@
 import type { ProcessorFactory } from '@flowtel/core';
+import { includeExcludeProblem } from '@flowtel/filter';
 import { spanConfigSchema, type SpanConfig } from './config.ts';
 import { SpanProcessor } from './span.ts';
 
@@ -11,4 +12,6 @@ export const factory: ProcessorFactory<SpanConfig> = {
   // it renames spans and edits their attributes and status in place: where a pipeline fans out, it gets its own copy
   mutatesData: true,
   createProcessor: (settings, config) => new SpanProcessor(settings, config),
+  // contrib's span-only include/exclude rules (log_bodies refused, ...), checked at validate
+  checkSignal: (config) => includeExcludeProblem(config, 'traces'),
 };

@@ -439,6 +439,11 @@ export function resolveConfig(loaded: LoadedConfig, registry: Registry, options:
         );
       else if (!(p.signal in processors.get(id)!.factory.stability))
         v.problem(at, `processor "${id}" does not support ${p.signal}`);
+      else {
+        const { factory, config } = processors.get(id)!;
+        const problem = config === undefined ? undefined : factory.checkSignal?.(config, p.signal);
+        if (problem) v.problem(at, `processor "${id}": ${problem}`);
+      }
     });
     p.exporters.forEach((id, i) => {
       const at = [...path, 'exporters', String(i)];
