@@ -100,13 +100,16 @@ try {
     { configDir: dir },
   ).catch((err: Error) => err.message);
   process.stderr.write(`[profile] engine memory ${engineMemory}\n`);
+  const stopAt = performance.now();
   await collector.stop();
+  const shutdownSeconds = Number(((performance.now() - stopAt) / 1000).toFixed(2));
   report('default-pipeline-profile', {
     seconds: SECONDS,
     offered_requests_per_second: RATE,
     requests_per_second: reqs,
     idle,
     loaded,
+    shutdown_seconds: shutdownSeconds,
     load_average: loadavg().map((l) => Number(l.toFixed(2))),
   });
 } finally {
