@@ -38,24 +38,30 @@ const run = (cmd: string, args: string[]) => execFileSync(cmd, args, { encoding:
 
 describe('against the kernel', () => {
   test('memory: used, free, buff/cache as `free -b` reports them', async () => {
-    const { metrics } = await scrape({ memory: { metrics: { 'system.memory.limit': { enabled: true } } } });
     // Mem: total used free shared buff/cache available
-    const mem = run('free', ['-b'])
-      .split('\n')
-      .find((l) => l.startsWith('Mem:'))!
-      .split(/\s+/)
-      .slice(1)
-      .map(Number);
-    const near = (a: number, b: number, what: string) =>
-      assert.ok(Math.abs(a - b) < 128 * MiB, `${what}: ours ${a}, free's ${b}`);
-    assert.equal(point(metrics, 'system.memory.limit', {}), mem[0]);
+    const free = () =>
+      run('free', ['-b'])
+        .split('\n')
+        .find((l) => l.startsWith('Mem:'))!
+        .split(/\s+/)
+        .slice(1)
+        .map(Number);
+    const before = free();
+    const { metrics } = await scrape({ memory: { metrics: { 'system.memory.limit': { enabled: true } } } });
+    const after = free();
+    // between the two readings of `free`, give or take what others on the machine change meanwhile
+    const near = (ours: number, of: (mem: number[]) => number, what: string) => {
+      const [lo, hi] = [of(before), of(after)].sort((a, b) => a - b);
+      assert.ok(ours >= lo - 64 * MiB && ours <= hi + 64 * MiB, `${what}: ours ${ours}, free's ${lo}..${hi}`);
+    };
+    assert.equal(point(metrics, 'system.memory.limit', {}), before[0]);
     // contrib's used (gopsutil's) is total - free - buff/cache; procps 4 prints total - available instead
-    near(point(metrics, 'system.memory.usage', { state: 'used' }), mem[0] - mem[2] - mem[4], 'used');
-    near(point(metrics, 'system.memory.usage', { state: 'free' }), mem[2], 'free');
+    near(point(metrics, 'system.memory.usage', { state: 'used' }), (m) => m[0] - m[2] - m[4], 'used');
+    near(point(metrics, 'system.memory.usage', { state: 'free' }), (m) => m[2], 'free');
     near(
       point(metrics, 'system.memory.usage', { state: 'buffered' }) +
         point(metrics, 'system.memory.usage', { state: 'cached' }),
-      mem[4],
+      (m) => m[4],
       'buff/cache',
     );
     const m = metricsNamed(metrics, 'system.memory.usage')[0];
@@ -163,7 +169,11 @@ describe('against the kernel', () => {
     const major = point(metrics, 'system.paging.faults', { type: 'major' });
     assert.ok(major >= vm(vmBefore, 'pgmajfault') && major <= vm(vmAfter, 'pgmajfault'));
     const counted = pointsOf(metrics, 'system.processes.count').reduce((a, p) => a + valueOf(p), 0);
-    assert.ok(Math.abs(counted - psBefore) < 30, `processes: ours ${counted}, ps's ${psBefore}`);
+    // processes come and go on a shared machine: within a fifth (or 30) of what ps listed just before
+    assert.ok(
+      Math.abs(counted - psBefore) <= Math.max(30, psBefore / 5),
+      `processes: ours ${counted}, ps's ${psBefore}`,
+    );
     // a block device's sectors read, as /sys/block/<dev>/stat has them
     const dev = pointsOf(metrics, 'system.disk.io')
       .map((p) => attrOf(p, 'device')!)
