@@ -259,7 +259,73 @@ const timePart = (name: string, f: (d: Date, nanos: bigint) => number | bigint):
     return BigInt(f(new Date(Number(nanos / 1_000_000n)), nanos));
   });
 
+/** One CSV line as Go's encoding/csv reads it (quotes, doubled quotes); lazy: bare quotes allowed. */
+function csvFields(line: string, delimiter: string, lazy: boolean): string[] {
+  const out: string[] = [];
+  let i = 0;
+  for (;;) {
+    let field = '';
+    if (line[i] === '"') {
+      i++;
+      for (;;) {
+        if (i >= line.length) {
+          if (lazy) break;
+          throw new OttlRuntimeError('extraneous or missing " in quoted-field');
+        }
+        if (line[i] === '"') {
+          if (line[i + 1] === '"') ((field += '"'), (i += 2));
+          else if (i + 1 === line.length || line.startsWith(delimiter, i + 1)) {
+            i++;
+            break;
+          } else if (lazy) ((field += '"'), i++);
+          else throw new OttlRuntimeError('extraneous or missing " in quoted-field');
+        } else field += line[i++];
+      }
+    } else {
+      const end = line.indexOf(delimiter, i);
+      field = end < 0 ? line.slice(i) : line.slice(i, end);
+      if (!lazy && field.includes('"')) throw new OttlRuntimeError('bare " in non-quoted-field');
+      i = end < 0 ? line.length : end;
+    }
+    out.push(field);
+    if (i >= line.length) return out;
+    i += delimiter.length;
+    if (i === line.length) return (out.push(''), out);
+  }
+}
+
 export const CONVERTERS: FunctionDef[] = [
+  {
+    name: 'ParseCSV',
+    editor: false,
+    params: [
+      p('target', 'string'),
+      p('headers', 'string'),
+      p('delimiter', 'litString', true),
+      p('headerDelimiter', 'litString', true),
+      p('mode', 'litString', true),
+    ],
+    returns: 'map',
+    build: ([target, headers, delimiter, headerDelimiter, mode]) => {
+      const g = target as Getter;
+      const hg = headers as Getter;
+      const d = (delimiter as string | undefined) ?? ',';
+      const hd = (headerDelimiter as string | undefined) ?? d;
+      const m = (mode as string | undefined) ?? 'strict';
+      if (![...d].length || [...d].length !== 1)
+        throw new ArgError(`invalid delimiter: ${JSON.stringify(d)}, must be a single character`);
+      if (!['strict', 'lazyQuotes', 'ignoreQuotes'].includes(m))
+        throw new ArgError(`unknown mode: ${m}, allowed modes are: strict, lazyQuotes, ignoreQuotes`);
+      return (tc) => {
+        const line = g(tc) as string;
+        const names = (hg(tc) as string).split(hd);
+        const values = m === 'ignoreQuotes' ? line.split(d) : csvFields(line, d, m === 'lazyQuotes');
+        if (values.length !== names.length)
+          throw new OttlRuntimeError(`wrong number of fields: expected ${names.length}, found ${values.length}`);
+        return new OMap(names.map((key, i) => ({ key, value: { stringValue: values[i] } })));
+      };
+    },
+  },
   {
     name: 'IsRootSpan',
     editor: false,

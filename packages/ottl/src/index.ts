@@ -30,7 +30,6 @@ export const NOT_YET_IMPLEMENTED: ReadonlySet<string> = new Set([
   'IsValidLuhn',
   'Murmur3Hash',
   'Murmur3Hash128',
-  'ParseCSV',
   'ParseSeverity',
   'ParseSimplifiedXML',
   'ParseXML',

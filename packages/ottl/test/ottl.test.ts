@@ -411,3 +411,26 @@ test('more converters: README examples of TrimPrefix, Keys, Index, ParseInt, tim
     list: ['a', 'd'],
   });
 });
+
+test('ParseCSV: strict quotes, a header delimiter, lazyQuotes, ignoreQuotes, a field count error', () => {
+  const d = runSpans(
+    [
+      'set(span.attributes["a"], ParseCSV("999-999-9999,\\"Joe Smith\\",joe.smith@example.com", "phone,name,email"))',
+      'set(span.attributes["b"], ParseCSV("x|y", "k1,k2", "|", ","))',
+      'set(span.attributes["c"], ParseCSV("a\\"b,c", "k1,k2", mode="lazyQuotes"))',
+      'set(span.attributes["d"], ParseCSV("\\"a,b", "k1,k2", mode="ignoreQuotes"))',
+    ],
+    newSpan(),
+  );
+  assert.deepEqual(spanAttrs(d), {
+    a: { phone: '999-999-9999', name: 'Joe Smith', email: 'joe.smith@example.com' },
+    b: { k1: 'x', k2: 'y' },
+    c: { k1: 'a"b', k2: 'c' },
+    d: { k1: '"a', k2: 'b' },
+  });
+  const [run] = compileStatements('span', ['set(span.attributes["x"], ParseCSV("a,b,c", "k1,k2"))']);
+  assert.throws(
+    () => walkTraces(traces(newSpan()), 'span', (tc) => (run(tc), false)),
+    /wrong number of fields: expected 2, found 3/,
+  );
+});
