@@ -17,8 +17,64 @@ import { decodeEnvelope, encodeEnvelope, type ProtoSignal } from './envelope.ts'
 import { dataPointCount } from '../count.ts';
 import { concatPassThrough, passThrough, passThroughBytes } from './pass-through.ts';
 import { METRICS_LAYOUT } from '../signal-layout.ts';
-import { EMPTY_BYTES, WireType, type ProtoReader } from './reader.ts';
+import { EMPTY_BYTES, type ProtoReader } from './reader.ts';
 import type { ProtoWriter } from './writer.ts';
+
+// Field numbers by message (metrics.proto), and the wire types of their tags: named here,
+// inlined as numbers when compiled (a const enum used in its own file).
+// prettier-ignore
+const enum Wire { VARINT = 0, I64 = 1, LEN = 2, I32 = 5 }
+/** ScopeMetrics (the rest of it is the envelope's) */
+// prettier-ignore
+const enum ScopeMetricsField { metrics = 2 }
+/** Metric; gauge to summary are the `data` oneof */
+// prettier-ignore
+const enum MetricField {
+  name = 1, description = 2, unit = 3, gauge = 5, sum = 7, histogram = 9,
+  exponentialHistogram = 10, summary = 11, metadata = 12,
+}
+/**
+ * Gauge, Sum, Histogram, ExponentialHistogram and Summary alike: aggregation_temporality is not
+ * in Gauge and Summary, is_monotonic is in Sum only
+ */
+// prettier-ignore
+const enum PointsField { dataPoints = 1, aggregationTemporality = 2, isMonotonic = 3 }
+/** NumberDataPoint; the times are fixed64, as_int sfixed64 */
+// prettier-ignore
+const enum NumberPointField {
+  startTimeUnixNano = 2, timeUnixNano = 3, asDouble = 4, exemplars = 5, asInt = 6, attributes = 7,
+  flags = 8,
+}
+/** HistogramDataPoint; count and bucket_counts are fixed64, sum/min/max optional */
+// prettier-ignore
+const enum HistogramPointField {
+  startTimeUnixNano = 2, timeUnixNano = 3, count = 4, sum = 5, bucketCounts = 6,
+  explicitBounds = 7, exemplars = 8, attributes = 9, flags = 10, min = 11, max = 12,
+}
+/** ExponentialHistogramDataPoint; scale is sint32, count/zero_count fixed64 */
+// prettier-ignore
+const enum ExponentialPointField {
+  attributes = 1, startTimeUnixNano = 2, timeUnixNano = 3, count = 4, sum = 5, scale = 6,
+  zeroCount = 7, positive = 8, negative = 9, flags = 10, exemplars = 11, min = 12, max = 13,
+  zeroThreshold = 14,
+}
+/** ExponentialHistogramDataPoint.Buckets; offset is sint32, bucket_counts uint64 */
+// prettier-ignore
+const enum BucketsField { offset = 1, bucketCounts = 2 }
+/** SummaryDataPoint; count is fixed64 */
+// prettier-ignore
+const enum SummaryPointField {
+  startTimeUnixNano = 2, timeUnixNano = 3, count = 4, sum = 5, quantileValues = 6, attributes = 7,
+  flags = 8,
+}
+/** SummaryDataPoint.ValueAtQuantile */
+// prettier-ignore
+const enum ValueAtQuantileField { quantile = 1, value = 2 }
+/** Exemplar; as_int is sfixed64 */
+// prettier-ignore
+const enum ExemplarField {
+  timeUnixNano = 2, asDouble = 3, spanId = 4, traceId = 5, asInt = 6, filteredAttributes = 7,
+}
 
 const METRICS: ProtoSignal<Metric> = { layout: METRICS_LAYOUT, decodeItem: decodeMetric, encodeItem: encodeMetric };
 
@@ -40,8 +96,6 @@ export function encodeMetrics(metrics: Metrics, reused?: EncodeBuffer): Uint8Arr
   return (passThroughBytes(metrics) as Uint8Array<ArrayBuffer> | undefined) ?? encodeEnvelope(metrics, METRICS, reused);
 }
 
-// Metric: name 1, description 2, unit 3, oneof data { gauge 5, sum 7, histogram 9,
-// exponential_histogram 10, summary 11 }, metadata 12
 function decodeMetric(r: ProtoReader, end: number): Metric {
   let name = '';
   let description = '';
@@ -53,16 +107,16 @@ function decodeMetric(r: ProtoReader, end: number): Metric {
   while (r.pos < end) {
     const tag = r.uint32();
     switch (tag) {
-      case 10:
+      case (MetricField.name << 3) | Wire.LEN:
         name = r.string();
         break;
-      case 18:
+      case (MetricField.description << 3) | Wire.LEN:
         description = r.string();
         break;
-      case 26:
+      case (MetricField.unit << 3) | Wire.LEN:
         unit = r.string();
         break;
-      case 42:
+      case (MetricField.gauge << 3) | Wire.LEN:
         data = {
           gauge: {
             dataPoints: decodePoints(
@@ -75,7 +129,7 @@ function decodeMetric(r: ProtoReader, end: number): Metric {
           },
         };
         break;
-      case 58: {
+      case (MetricField.sum << 3) | Wire.LEN: {
         const { points, temporality, monotonic } = decodePoints(
           r,
           r.len(),
@@ -90,7 +144,7 @@ function decodeMetric(r: ProtoReader, end: number): Metric {
         data = { sum: { dataPoints: points, aggregationTemporality: temporality, isMonotonic: monotonic } };
         break;
       }
-      case 74: {
+      case (MetricField.histogram << 3) | Wire.LEN: {
         const h = data?.histogram;
         const { points, temporality } = decodePoints(
           r,
@@ -102,7 +156,7 @@ function decodeMetric(r: ProtoReader, end: number): Metric {
         data = { histogram: { dataPoints: points, aggregationTemporality: temporality } };
         break;
       }
-      case 82: {
+      case (MetricField.exponentialHistogram << 3) | Wire.LEN: {
         const e = data?.exponentialHistogram;
         const { points, temporality } = decodePoints(
           r,
@@ -114,7 +168,7 @@ function decodeMetric(r: ProtoReader, end: number): Metric {
         data = { exponentialHistogram: { dataPoints: points, aggregationTemporality: temporality } };
         break;
       }
-      case 90:
+      case (MetricField.summary << 3) | Wire.LEN:
         data = {
           summary: {
             dataPoints: decodePoints(
@@ -127,7 +181,7 @@ function decodeMetric(r: ProtoReader, end: number): Metric {
           },
         };
         break;
-      case 98:
+      case (MetricField.metadata << 3) | Wire.LEN:
         metadata.push(decodeKeyValue(r, r.len()));
         break;
       default:
@@ -138,8 +192,7 @@ function decodeMetric(r: ProtoReader, end: number): Metric {
   return { name, description, unit, ...data, metadata };
 }
 
-// Gauge, Sum, Histogram, ExponentialHistogram and Summary share their layout: data_points 1,
-// aggregation_temporality 2 (not in Gauge and Summary), is_monotonic 3 (Sum only).
+// Gauge, Sum, Histogram, ExponentialHistogram and Summary share their layout (PointsField).
 function decodePoints<P>(
   r: ProtoReader,
   end: number,
@@ -152,17 +205,15 @@ function decodePoints<P>(
   let monotonic = into?.monotonic ?? false;
   while (r.pos < end) {
     const tag = r.uint32();
-    if (tag === 10) points.push(decodePoint(r, r.len()));
-    else if (tag === 16) temporality = r.int32();
-    else if (tag === 24) monotonic = r.bool();
+    if (tag === ((PointsField.dataPoints << 3) | Wire.LEN)) points.push(decodePoint(r, r.len()));
+    else if (tag === ((PointsField.aggregationTemporality << 3) | Wire.VARINT)) temporality = r.int32();
+    else if (tag === ((PointsField.isMonotonic << 3) | Wire.VARINT)) monotonic = r.bool();
     else r.skip(tag);
   }
   r.expectEnd(end, message);
   return { points, temporality, monotonic };
 }
 
-// NumberDataPoint: start_time_unix_nano 2, time_unix_nano 3, as_double 4, exemplars 5,
-// as_int 6 (sfixed64), attributes 7, flags 8
 function decodeNumberPoint(r: ProtoReader, end: number): NumberDataPoint {
   const attributes: KeyValue[] = [];
   let startTimeUnixNano = 0n;
@@ -174,27 +225,27 @@ function decodeNumberPoint(r: ProtoReader, end: number): NumberDataPoint {
   while (r.pos < end) {
     const tag = r.uint32();
     switch (tag) {
-      case 17:
+      case (NumberPointField.startTimeUnixNano << 3) | Wire.I64:
         startTimeUnixNano = r.fixed64();
         break;
-      case 25:
+      case (NumberPointField.timeUnixNano << 3) | Wire.I64:
         timeUnixNano = r.fixed64();
         break;
-      case 33:
+      case (NumberPointField.asDouble << 3) | Wire.I64:
         asDouble = r.double();
         asInt = undefined;
         break;
-      case 42:
+      case (NumberPointField.exemplars << 3) | Wire.LEN:
         exemplars.push(decodeExemplar(r, r.len()));
         break;
-      case 49:
+      case (NumberPointField.asInt << 3) | Wire.I64:
         asInt = r.sfixed64();
         asDouble = undefined;
         break;
-      case 58:
+      case (NumberPointField.attributes << 3) | Wire.LEN:
         attributes.push(decodeKeyValue(r, r.len()));
         break;
-      case 64:
+      case (NumberPointField.flags << 3) | Wire.VARINT:
         flags = r.uint32();
         break;
       default:
@@ -208,9 +259,6 @@ function decodeNumberPoint(r: ProtoReader, end: number): NumberDataPoint {
   return point;
 }
 
-// HistogramDataPoint: start_time_unix_nano 2, time_unix_nano 3, count 4 (fixed64), sum 5
-// (optional), bucket_counts 6 (repeated fixed64), explicit_bounds 7 (repeated double),
-// exemplars 8, attributes 9, flags 10, min 11 (optional), max 12 (optional)
 function decodeHistogramPoint(r: ProtoReader, end: number): HistogramDataPoint {
   const attributes: KeyValue[] = [];
   let startTimeUnixNano = 0n;
@@ -226,43 +274,43 @@ function decodeHistogramPoint(r: ProtoReader, end: number): HistogramDataPoint {
   while (r.pos < end) {
     const tag = r.uint32();
     switch (tag) {
-      case 17:
+      case (HistogramPointField.startTimeUnixNano << 3) | Wire.I64:
         startTimeUnixNano = r.fixed64();
         break;
-      case 25:
+      case (HistogramPointField.timeUnixNano << 3) | Wire.I64:
         timeUnixNano = r.fixed64();
         break;
-      case 33:
+      case (HistogramPointField.count << 3) | Wire.I64:
         count = r.fixed64();
         break;
-      case 41:
+      case (HistogramPointField.sum << 3) | Wire.I64:
         sum = r.double();
         break;
-      case 50:
+      case (HistogramPointField.bucketCounts << 3) | Wire.LEN:
         r.packedFixed64(bucketCounts);
         break;
-      case 49:
+      case (HistogramPointField.bucketCounts << 3) | Wire.I64:
         bucketCounts.push(r.fixed64());
         break;
-      case 58:
+      case (HistogramPointField.explicitBounds << 3) | Wire.LEN:
         r.packedDouble(explicitBounds);
         break;
-      case 57:
+      case (HistogramPointField.explicitBounds << 3) | Wire.I64:
         explicitBounds.push(r.double());
         break;
-      case 66:
+      case (HistogramPointField.exemplars << 3) | Wire.LEN:
         exemplars.push(decodeExemplar(r, r.len()));
         break;
-      case 74:
+      case (HistogramPointField.attributes << 3) | Wire.LEN:
         attributes.push(decodeKeyValue(r, r.len()));
         break;
-      case 80:
+      case (HistogramPointField.flags << 3) | Wire.VARINT:
         flags = r.uint32();
         break;
-      case 89:
+      case (HistogramPointField.min << 3) | Wire.I64:
         min = r.double();
         break;
-      case 97:
+      case (HistogramPointField.max << 3) | Wire.I64:
         max = r.double();
         break;
       default:
@@ -286,9 +334,6 @@ function decodeHistogramPoint(r: ProtoReader, end: number): HistogramDataPoint {
   return point;
 }
 
-// ExponentialHistogramDataPoint: attributes 1, start_time_unix_nano 2, time_unix_nano 3,
-// count 4 (fixed64), sum 5 (optional), scale 6 (sint32), zero_count 7 (fixed64), positive 8,
-// negative 9, flags 10, exemplars 11, min 12 (optional), max 13 (optional), zero_threshold 14
 function decodeExponentialPoint(r: ProtoReader, end: number): ExponentialHistogramDataPoint {
   const attributes: KeyValue[] = [];
   let startTimeUnixNano = 0n;
@@ -307,46 +352,46 @@ function decodeExponentialPoint(r: ProtoReader, end: number): ExponentialHistogr
   while (r.pos < end) {
     const tag = r.uint32();
     switch (tag) {
-      case 10:
+      case (ExponentialPointField.attributes << 3) | Wire.LEN:
         attributes.push(decodeKeyValue(r, r.len()));
         break;
-      case 17:
+      case (ExponentialPointField.startTimeUnixNano << 3) | Wire.I64:
         startTimeUnixNano = r.fixed64();
         break;
-      case 25:
+      case (ExponentialPointField.timeUnixNano << 3) | Wire.I64:
         timeUnixNano = r.fixed64();
         break;
-      case 33:
+      case (ExponentialPointField.count << 3) | Wire.I64:
         count = r.fixed64();
         break;
-      case 41:
+      case (ExponentialPointField.sum << 3) | Wire.I64:
         sum = r.double();
         break;
-      case 48:
+      case (ExponentialPointField.scale << 3) | Wire.VARINT:
         scale = r.sint32();
         break;
-      case 57:
+      case (ExponentialPointField.zeroCount << 3) | Wire.I64:
         zeroCount = r.fixed64();
         break;
-      case 66:
+      case (ExponentialPointField.positive << 3) | Wire.LEN:
         positive = decodeBuckets(r, r.len(), positive);
         break;
-      case 74:
+      case (ExponentialPointField.negative << 3) | Wire.LEN:
         negative = decodeBuckets(r, r.len(), negative);
         break;
-      case 80:
+      case (ExponentialPointField.flags << 3) | Wire.VARINT:
         flags = r.uint32();
         break;
-      case 90:
+      case (ExponentialPointField.exemplars << 3) | Wire.LEN:
         exemplars.push(decodeExemplar(r, r.len()));
         break;
-      case 97:
+      case (ExponentialPointField.min << 3) | Wire.I64:
         min = r.double();
         break;
-      case 105:
+      case (ExponentialPointField.max << 3) | Wire.I64:
         max = r.double();
         break;
-      case 113:
+      case (ExponentialPointField.zeroThreshold << 3) | Wire.I64:
         zeroThreshold = r.double();
         break;
       default:
@@ -373,23 +418,20 @@ function decodeExponentialPoint(r: ProtoReader, end: number): ExponentialHistogr
   return point;
 }
 
-// ExponentialHistogramDataPoint.Buckets: offset 1 (sint32), bucket_counts 2 (repeated uint64)
 function decodeBuckets(r: ProtoReader, end: number, into: ExponentialHistogramBuckets): ExponentialHistogramBuckets {
   let offset = into.offset;
   const bucketCounts = into.bucketCounts;
   while (r.pos < end) {
     const tag = r.uint32();
-    if (tag === 8) offset = r.sint32();
-    else if (tag === 18) r.packedUint64(bucketCounts);
-    else if (tag === 16) bucketCounts.push(r.uint64());
+    if (tag === ((BucketsField.offset << 3) | Wire.VARINT)) offset = r.sint32();
+    else if (tag === ((BucketsField.bucketCounts << 3) | Wire.LEN)) r.packedUint64(bucketCounts);
+    else if (tag === ((BucketsField.bucketCounts << 3) | Wire.VARINT)) bucketCounts.push(r.uint64());
     else r.skip(tag);
   }
   r.expectEnd(end, 'Buckets');
   return { offset, bucketCounts };
 }
 
-// SummaryDataPoint: start_time_unix_nano 2, time_unix_nano 3, count 4 (fixed64), sum 5,
-// quantile_values 6 (ValueAtQuantile{quantile 1, value 2}), attributes 7, flags 8
 function decodeSummaryPoint(r: ProtoReader, end: number): SummaryDataPoint {
   const attributes: KeyValue[] = [];
   let startTimeUnixNano = 0n;
@@ -401,25 +443,25 @@ function decodeSummaryPoint(r: ProtoReader, end: number): SummaryDataPoint {
   while (r.pos < end) {
     const tag = r.uint32();
     switch (tag) {
-      case 17:
+      case (SummaryPointField.startTimeUnixNano << 3) | Wire.I64:
         startTimeUnixNano = r.fixed64();
         break;
-      case 25:
+      case (SummaryPointField.timeUnixNano << 3) | Wire.I64:
         timeUnixNano = r.fixed64();
         break;
-      case 33:
+      case (SummaryPointField.count << 3) | Wire.I64:
         count = r.fixed64();
         break;
-      case 41:
+      case (SummaryPointField.sum << 3) | Wire.I64:
         sum = r.double();
         break;
-      case 50:
+      case (SummaryPointField.quantileValues << 3) | Wire.LEN:
         quantileValues.push(decodeQuantile(r, r.len()));
         break;
-      case 58:
+      case (SummaryPointField.attributes << 3) | Wire.LEN:
         attributes.push(decodeKeyValue(r, r.len()));
         break;
-      case 64:
+      case (SummaryPointField.flags << 3) | Wire.VARINT:
         flags = r.uint32();
         break;
       default:
@@ -435,16 +477,14 @@ function decodeQuantile(r: ProtoReader, end: number): ValueAtQuantile {
   let value = 0;
   while (r.pos < end) {
     const tag = r.uint32();
-    if (tag === 9) quantile = r.double();
-    else if (tag === 17) value = r.double();
+    if (tag === ((ValueAtQuantileField.quantile << 3) | Wire.I64)) quantile = r.double();
+    else if (tag === ((ValueAtQuantileField.value << 3) | Wire.I64)) value = r.double();
     else r.skip(tag);
   }
   r.expectEnd(end, 'ValueAtQuantile');
   return { quantile, value };
 }
 
-// Exemplar: time_unix_nano 2, as_double 3, span_id 4, trace_id 5, as_int 6 (sfixed64),
-// filtered_attributes 7
 function decodeExemplar(r: ProtoReader, end: number): Exemplar {
   const filteredAttributes: KeyValue[] = [];
   let timeUnixNano = 0n;
@@ -455,24 +495,24 @@ function decodeExemplar(r: ProtoReader, end: number): Exemplar {
   while (r.pos < end) {
     const tag = r.uint32();
     switch (tag) {
-      case 17:
+      case (ExemplarField.timeUnixNano << 3) | Wire.I64:
         timeUnixNano = r.fixed64();
         break;
-      case 25:
+      case (ExemplarField.asDouble << 3) | Wire.I64:
         asDouble = r.double();
         asInt = undefined;
         break;
-      case 34:
+      case (ExemplarField.spanId << 3) | Wire.LEN:
         spanId = r.id(8, 'Exemplar.span_id');
         break;
-      case 42:
+      case (ExemplarField.traceId << 3) | Wire.LEN:
         traceId = r.id(16, 'Exemplar.trace_id');
         break;
-      case 49:
+      case (ExemplarField.asInt << 3) | Wire.I64:
         asInt = r.sfixed64();
         asDouble = undefined;
         break;
-      case 58:
+      case (ExemplarField.filteredAttributes << 3) | Wire.LEN:
         filteredAttributes.push(decodeKeyValue(r, r.len()));
         break;
       default:
@@ -490,22 +530,28 @@ function decodeExemplar(r: ProtoReader, end: number): Exemplar {
 
 function encodeMetric(w: ProtoWriter, metric: Metric): void {
   const end = w.written;
-  encodeKeyValues(w, 12, metric.metadata);
-  if (metric.summary) encodePoints(w, 11, metric.summary.dataPoints, encodeSummaryPoint);
+  encodeKeyValues(w, MetricField.metadata, metric.metadata);
+  if (metric.summary) encodePoints(w, MetricField.summary, metric.summary.dataPoints, encodeSummaryPoint);
   else if (metric.exponentialHistogram) {
     const data = metric.exponentialHistogram;
-    encodePoints(w, 10, data.dataPoints, encodeExponentialPoint, data.aggregationTemporality);
+    encodePoints(
+      w,
+      MetricField.exponentialHistogram,
+      data.dataPoints,
+      encodeExponentialPoint,
+      data.aggregationTemporality,
+    );
   } else if (metric.histogram) {
     const data = metric.histogram;
-    encodePoints(w, 9, data.dataPoints, encodeHistogramPoint, data.aggregationTemporality);
+    encodePoints(w, MetricField.histogram, data.dataPoints, encodeHistogramPoint, data.aggregationTemporality);
   } else if (metric.sum) {
     const data = metric.sum;
-    encodePoints(w, 7, data.dataPoints, encodeNumberPoint, data.aggregationTemporality, data.isMonotonic);
-  } else if (metric.gauge) encodePoints(w, 5, metric.gauge.dataPoints, encodeNumberPoint);
-  w.stringField(3, metric.unit);
-  w.stringField(2, metric.description);
-  w.stringField(1, metric.name);
-  w.closeMessage(2, end);
+    encodePoints(w, MetricField.sum, data.dataPoints, encodeNumberPoint, data.aggregationTemporality, data.isMonotonic);
+  } else if (metric.gauge) encodePoints(w, MetricField.gauge, metric.gauge.dataPoints, encodeNumberPoint);
+  w.stringField(MetricField.unit, metric.unit);
+  w.stringField(MetricField.description, metric.description);
+  w.stringField(MetricField.name, metric.name);
+  w.closeMessage(ScopeMetricsField.metrics, end);
 }
 
 /** The data message of a metric: written even when empty, since it is a oneof member. */
@@ -520,104 +566,104 @@ function encodePoints<P>(
   const end = w.written;
   if (monotonic) {
     w.bool(true);
-    w.tag(3, WireType.VARINT);
+    w.tag(PointsField.isMonotonic, Wire.VARINT);
   }
-  w.enumField(2, temporality);
+  w.enumField(PointsField.aggregationTemporality, temporality);
   for (let i = points.length - 1; i >= 0; i--) {
     const pointEnd = w.written;
     encodePoint(w, points[i]);
-    w.closeMessage(1, pointEnd);
+    w.closeMessage(PointsField.dataPoints, pointEnd);
   }
   w.closeMessage(field, end);
 }
 
 function encodeNumberPoint(w: ProtoWriter, p: NumberDataPoint): void {
-  w.uint32Field(8, p.flags);
-  encodeKeyValues(w, 7, p.attributes);
+  w.uint32Field(NumberPointField.flags, p.flags);
+  encodeKeyValues(w, NumberPointField.attributes, p.attributes);
   if (p.asInt !== undefined) {
     w.sfixed64(p.asInt);
-    w.tag(6, WireType.I64);
+    w.tag(NumberPointField.asInt, Wire.I64);
   }
-  encodeExemplars(w, 5, p.exemplars);
-  w.optionalDoubleField(4, p.asInt === undefined ? p.asDouble : undefined);
-  w.fixed64Field(3, p.timeUnixNano);
-  w.fixed64Field(2, p.startTimeUnixNano);
+  encodeExemplars(w, NumberPointField.exemplars, p.exemplars);
+  w.optionalDoubleField(NumberPointField.asDouble, p.asInt === undefined ? p.asDouble : undefined);
+  w.fixed64Field(NumberPointField.timeUnixNano, p.timeUnixNano);
+  w.fixed64Field(NumberPointField.startTimeUnixNano, p.startTimeUnixNano);
 }
 
 function encodeHistogramPoint(w: ProtoWriter, p: HistogramDataPoint): void {
-  w.optionalDoubleField(12, p.max);
-  w.optionalDoubleField(11, p.min);
-  w.uint32Field(10, p.flags);
-  encodeKeyValues(w, 9, p.attributes);
-  encodeExemplars(w, 8, p.exemplars);
-  w.packedDouble(7, p.explicitBounds);
-  w.packedFixed64(6, p.bucketCounts);
-  w.optionalDoubleField(5, p.sum);
-  w.fixed64Field(4, p.count);
-  w.fixed64Field(3, p.timeUnixNano);
-  w.fixed64Field(2, p.startTimeUnixNano);
+  w.optionalDoubleField(HistogramPointField.max, p.max);
+  w.optionalDoubleField(HistogramPointField.min, p.min);
+  w.uint32Field(HistogramPointField.flags, p.flags);
+  encodeKeyValues(w, HistogramPointField.attributes, p.attributes);
+  encodeExemplars(w, HistogramPointField.exemplars, p.exemplars);
+  w.packedDouble(HistogramPointField.explicitBounds, p.explicitBounds);
+  w.packedFixed64(HistogramPointField.bucketCounts, p.bucketCounts);
+  w.optionalDoubleField(HistogramPointField.sum, p.sum);
+  w.fixed64Field(HistogramPointField.count, p.count);
+  w.fixed64Field(HistogramPointField.timeUnixNano, p.timeUnixNano);
+  w.fixed64Field(HistogramPointField.startTimeUnixNano, p.startTimeUnixNano);
 }
 
 function encodeExponentialPoint(w: ProtoWriter, p: ExponentialHistogramDataPoint): void {
-  w.doubleField(14, p.zeroThreshold);
-  w.optionalDoubleField(13, p.max);
-  w.optionalDoubleField(12, p.min);
-  encodeExemplars(w, 11, p.exemplars);
-  w.uint32Field(10, p.flags);
-  encodeBuckets(w, 9, p.negative);
-  encodeBuckets(w, 8, p.positive);
-  w.fixed64Field(7, p.zeroCount);
+  w.doubleField(ExponentialPointField.zeroThreshold, p.zeroThreshold);
+  w.optionalDoubleField(ExponentialPointField.max, p.max);
+  w.optionalDoubleField(ExponentialPointField.min, p.min);
+  encodeExemplars(w, ExponentialPointField.exemplars, p.exemplars);
+  w.uint32Field(ExponentialPointField.flags, p.flags);
+  encodeBuckets(w, ExponentialPointField.negative, p.negative);
+  encodeBuckets(w, ExponentialPointField.positive, p.positive);
+  w.fixed64Field(ExponentialPointField.zeroCount, p.zeroCount);
   if (p.scale !== 0) {
     w.sint32(p.scale);
-    w.tag(6, WireType.VARINT);
+    w.tag(ExponentialPointField.scale, Wire.VARINT);
   }
-  w.optionalDoubleField(5, p.sum);
-  w.fixed64Field(4, p.count);
-  w.fixed64Field(3, p.timeUnixNano);
-  w.fixed64Field(2, p.startTimeUnixNano);
-  encodeKeyValues(w, 1, p.attributes);
+  w.optionalDoubleField(ExponentialPointField.sum, p.sum);
+  w.fixed64Field(ExponentialPointField.count, p.count);
+  w.fixed64Field(ExponentialPointField.timeUnixNano, p.timeUnixNano);
+  w.fixed64Field(ExponentialPointField.startTimeUnixNano, p.startTimeUnixNano);
+  encodeKeyValues(w, ExponentialPointField.attributes, p.attributes);
 }
 
 function encodeBuckets(w: ProtoWriter, field: number, buckets: ExponentialHistogramBuckets): void {
   if (buckets.offset === 0 && buckets.bucketCounts.length === 0) return;
   const end = w.written;
-  w.packedUint64(2, buckets.bucketCounts);
+  w.packedUint64(BucketsField.bucketCounts, buckets.bucketCounts);
   if (buckets.offset !== 0) {
     w.sint32(buckets.offset);
-    w.tag(1, WireType.VARINT);
+    w.tag(BucketsField.offset, Wire.VARINT);
   }
   w.closeMessage(field, end);
 }
 
 function encodeSummaryPoint(w: ProtoWriter, p: SummaryDataPoint): void {
-  w.uint32Field(8, p.flags);
-  encodeKeyValues(w, 7, p.attributes);
+  w.uint32Field(SummaryPointField.flags, p.flags);
+  encodeKeyValues(w, SummaryPointField.attributes, p.attributes);
   for (let i = p.quantileValues.length - 1; i >= 0; i--) {
     const q = p.quantileValues[i];
     const end = w.written;
-    w.doubleField(2, q.value);
-    w.doubleField(1, q.quantile);
-    w.closeMessage(6, end);
+    w.doubleField(ValueAtQuantileField.value, q.value);
+    w.doubleField(ValueAtQuantileField.quantile, q.quantile);
+    w.closeMessage(SummaryPointField.quantileValues, end);
   }
-  w.doubleField(5, p.sum);
-  w.fixed64Field(4, p.count);
-  w.fixed64Field(3, p.timeUnixNano);
-  w.fixed64Field(2, p.startTimeUnixNano);
+  w.doubleField(SummaryPointField.sum, p.sum);
+  w.fixed64Field(SummaryPointField.count, p.count);
+  w.fixed64Field(SummaryPointField.timeUnixNano, p.timeUnixNano);
+  w.fixed64Field(SummaryPointField.startTimeUnixNano, p.startTimeUnixNano);
 }
 
 function encodeExemplars(w: ProtoWriter, field: number, exemplars: Exemplar[]): void {
   for (let i = exemplars.length - 1; i >= 0; i--) {
     const e = exemplars[i];
     const end = w.written;
-    encodeKeyValues(w, 7, e.filteredAttributes);
+    encodeKeyValues(w, ExemplarField.filteredAttributes, e.filteredAttributes);
     if (e.asInt !== undefined) {
       w.sfixed64(e.asInt);
-      w.tag(6, WireType.I64);
+      w.tag(ExemplarField.asInt, Wire.I64);
     }
-    w.bytesField(5, e.traceId);
-    w.bytesField(4, e.spanId);
-    w.optionalDoubleField(3, e.asInt === undefined ? e.asDouble : undefined);
-    w.fixed64Field(2, e.timeUnixNano);
+    w.bytesField(ExemplarField.traceId, e.traceId);
+    w.bytesField(ExemplarField.spanId, e.spanId);
+    w.optionalDoubleField(ExemplarField.asDouble, e.asInt === undefined ? e.asDouble : undefined);
+    w.fixed64Field(ExemplarField.timeUnixNano, e.timeUnixNano);
     w.closeMessage(field, end);
   }
 }
