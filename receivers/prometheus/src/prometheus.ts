@@ -44,7 +44,9 @@ export class ScrapePool {
   }
 
   private schedule(): void {
-    this.sync = this.sync.then(() => this.syncTargets());
+    this.sync = this.sync
+      .then(() => this.syncTargets())
+      .catch((err: Error) => this.logger.error({ job: this.cfg.job_name, err: err.message }, 'syncing targets failed'));
   }
 
   private async syncTargets(): Promise<void> {
@@ -74,7 +76,17 @@ export class ScrapePool {
     }
     for (const [key, target] of wanted) {
       if (this.scrapers.has(key)) continue;
-      const scraper = new TargetScraper(target, this.opts);
+      let scraper: TargetScraper;
+      try {
+        // reads the TLS files: one that is missing fails this job's targets, not the collector
+        scraper = new TargetScraper(target, this.opts);
+      } catch (err) {
+        this.logger.error(
+          { job: this.cfg.job_name, target: target.url.href, err: (err as Error).message },
+          'creating target failed',
+        );
+        continue;
+      }
       this.scrapers.set(key, scraper);
       scraper.start();
     }

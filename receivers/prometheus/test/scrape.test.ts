@@ -147,3 +147,48 @@ test('a series that leaves the page, and a target that leaves file_sd, are marke
     await nginx.stop();
   }
 });
+
+test('basic_auth and authorization reach the target as nginx checks them', async () => {
+  const nginx = await startNginx({
+    files: { 'm.txt': 'secret_metric 1\n', htpasswd: 'scraper:{PLAIN}s3cret\n' },
+    serverBlock: `location = /basic.txt { auth_basic "metrics"; auth_basic_user_file www/htpasswd; alias www/m.txt; }
+    location = /bearer.txt { if ($http_authorization != "Bearer t0ken") { return 401; } alias www/m.txt; }`,
+  });
+  const dir = mkdtempSync(join(tmpdir(), 'flowtel-auth-'));
+  writeFileSync(join(dir, 'token'), 't0ken\n');
+  const job = (name: string, path: string, extra: Record<string, unknown>) => ({
+    job_name: name,
+    scrape_interval: '1s',
+    scrape_timeout: '1s',
+    metrics_path: path,
+    static_configs: [{ targets: [`127.0.0.1:${nginx.port}`] }],
+    ...extra,
+  });
+  const flowtel = await startReceiver({
+    config: {
+      scrape_configs: [
+        job('basic', '/basic.txt', { basic_auth: { username: 'scraper', password: 's3cret' } }),
+        job('basic-wrong', '/basic.txt', { basic_auth: { username: 'scraper', password: 'nope' } }),
+        job('bearer-file', '/bearer.txt', { authorization: { credentials_file: join(dir, 'token') } }),
+        job('bearer-wrong', '/bearer.txt', { authorization: { credentials: 'other' } }),
+      ],
+    },
+  });
+  try {
+    const up = (name: string) =>
+      flowtel.batches.filter((b) => resourceOf(b)['service.name'] === name).map((b) => upOf(b)?.asDouble);
+    await waitFor('a scrape of each job', async () =>
+      ['basic', 'basic-wrong', 'bearer-file', 'bearer-wrong'].every((n) => up(n).length > 0),
+    );
+    assert.equal(up('basic')[0], 1);
+    assert.equal(up('bearer-file')[0], 1);
+    assert.equal(up('basic-wrong')[0], 0);
+    assert.equal(up('bearer-wrong')[0], 0);
+    const err = flowtel.logs.find((l) => l.job === 'basic-wrong')?.err;
+    assert.match(String(err), /HTTP status 401/);
+  } finally {
+    await flowtel.stop();
+    rmSync(dir, { recursive: true, force: true });
+    await nginx.stop();
+  }
+});
