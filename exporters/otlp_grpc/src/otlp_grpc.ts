@@ -1,5 +1,6 @@
 // The otlp_grpc exporter: one unary Export call per batch over a long-lived grpc-js channel,
 // with otelcol's retry classification of the answer.
+import { createSecureContext } from 'node:tls';
 import {
   Client,
   Metadata,
@@ -15,6 +16,7 @@ import {
   type CreateSettings,
   type Host,
   type PipelineSignal,
+  clientSecureContext,
 } from '@flowtel/core';
 import {
   GRPC_COMPRESSION_OPTION,
@@ -23,7 +25,6 @@ import {
   exportMethod,
   grpcRefusal,
   installGrpcCompression,
-  readPem,
   retryDelayFromMetadata,
   warnOnPartialSuccess,
   type OtlpSender,
@@ -56,11 +57,9 @@ export class OtlpGrpcSender implements OtlpSender {
   private credentials(plaintext: boolean): ChannelCredentials {
     const tls = this.config.tls;
     if (plaintext || tls.insecure) return grpcCredentials.createInsecure();
-    const dir = this.settings.configDir;
-    return grpcCredentials.createSsl(
-      readPem(dir, tls.ca_file, 'ca_file') ?? null,
-      readPem(dir, tls.key_file, 'key_file') ?? null,
-      readPem(dir, tls.cert_file, 'cert_file') ?? null,
+    // from a secure context rather than createSsl, which takes neither versions, curves nor extra CAs
+    return grpcCredentials.createFromSecureContext(
+      createSecureContext(clientSecureContext(tls, this.settings.configDir)),
       tls.insecure_skip_verify ? { checkServerIdentity: () => undefined, rejectUnauthorized: false } : undefined,
     );
   }

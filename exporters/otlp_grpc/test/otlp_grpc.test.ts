@@ -213,6 +213,39 @@ test('TLS: verifies the server against ca_file', async (t) => {
   }
 });
 
+test('TLS: min_version and include_system_ca_certs_pool reach the handshake', async (t) => {
+  const certs = makeTestCerts();
+  if (!certs) {
+    if (process.env.CI === 'true') throw new Error('openssl is missing');
+    return t.skip('openssl is not installed');
+  }
+  const r = await receiver({
+    tls: { cert_file: certs.serverCertFile, key_file: certs.serverKeyFile, max_version: '1.2' },
+  });
+  const make = (tls: Record<string, unknown>) =>
+    exporter({
+      endpoint: `localhost:${r.port}`,
+      timeout: '1s',
+      tls: { ca_file: certs.caFile, ...tls },
+      retry_on_failure: { enabled: false },
+      sending_queue: { enabled: false },
+    });
+  const withSystemRoots = make({ include_system_ca_certs_pool: true });
+  const tls13Only = make({ min_version: '1.3' });
+  await withSystemRoots.start(testHost());
+  await tls13Only.start(testHost());
+  try {
+    await withSystemRoots.consume(batch(1));
+    assert.equal(r.got.length, 1);
+    await assert.rejects(tls13Only.consume(batch(1)));
+    assert.equal(r.got.length, 1);
+  } finally {
+    await withSystemRoots.shutdown();
+    await tls13Only.shutdown();
+    await r.stop();
+  }
+});
+
 /** A bare HTTP/2 gRPC server that records each call's grpc-encoding and message bytes and answers OK. */
 async function capturingServer() {
   const calls: { encoding?: string; flag: number; message: Buffer }[] = [];

@@ -2,7 +2,14 @@
 // compressed, with otelcol's retry classification of the answer.
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import { retryable, type Batch, type CreateSettings, type Host, type PipelineSignal } from '@flowtel/core';
+import {
+  clientSecureContext,
+  retryable,
+  type Batch,
+  type CreateSettings,
+  type Host,
+  type PipelineSignal,
+} from '@flowtel/core';
 import {
   RequestHeaderSource,
   codecFor,
@@ -10,7 +17,6 @@ import {
   decodeRpcStatus,
   httpRefusal,
   parseRetryAfter,
-  readPem,
   rpcStatusFromJson,
   warnOnPartialSuccess,
   type Compression,
@@ -74,12 +80,9 @@ export class OtlpHttpSender implements OtlpSender {
       timeout: c.idle_conn_timeout,
     };
     this.httpAgent = new HttpAgent(pool);
-    const dir = this.settings.configDir;
     this.httpsAgent = new HttpsAgent({
       ...pool,
-      ca: readPem(dir, c.tls.ca_file, 'ca_file'),
-      cert: readPem(dir, c.tls.cert_file, 'cert_file'),
-      key: readPem(dir, c.tls.key_file, 'key_file'),
+      ...clientSecureContext(c.tls, this.settings.configDir),
       servername: c.tls.server_name_override,
       rejectUnauthorized: !c.tls.insecure_skip_verify,
     });

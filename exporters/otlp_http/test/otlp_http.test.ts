@@ -244,3 +244,45 @@ test('https: verifies the receiver against tls.ca_file; an unknown CA is a retry
     await r.stop();
   }
 });
+
+test('https: tls min_version, curve_preferences and include_system_ca_certs_pool reach the handshake', async (t) => {
+  const certs = makeTestCerts();
+  if (!certs) {
+    if (process.env.CI === 'true') throw new Error('openssl is missing');
+    return t.skip('openssl is not installed');
+  }
+  const tls = { cert_file: certs.serverCertFile, key_file: certs.serverKeyFile };
+  // one server stops at TLS 1.2; the other (TLS 1.3, where the curves are the key exchange) takes only X25519
+  const tls12 = await receiver({ tls: { ...tls, max_version: '1.2' } });
+  const x25519 = await receiver({ tls: { ...tls, curve_preferences: ['X25519'] } });
+  const make = (port: number, tls: Record<string, unknown>) =>
+    exporter({
+      endpoint: `https://localhost:${port}`,
+      tls: { ca_file: certs.caFile, ...tls },
+      retry_on_failure: { enabled: false },
+      sending_queue: { enabled: false },
+    });
+  const exporters = {
+    withSystemRoots: make(tls12.port, { include_system_ca_certs_pool: true }),
+    tls13Only: make(tls12.port, { min_version: '1.3' }),
+    x25519: make(x25519.port, { curve_preferences: ['X25519', 'P256'] }),
+    p384Only: make(x25519.port, { curve_preferences: ['P384'] }),
+  };
+  for (const e of Object.values(exporters)) await e.start(testHost());
+  try {
+    // the system's roots are added to ca_file, not put in its place
+    await exporters.withSystemRoots.consume(batch(1));
+    assert.equal(tls12.got.length, 1);
+    await exporters.x25519.consume(batch(1));
+    assert.equal(x25519.got.length, 1);
+    for (const name of ['tls13Only', 'p384Only'] as const) {
+      const err = await exporters[name].consume(batch(1)).catch((e: ConsumerError) => e);
+      assert.ok(err instanceof ConsumerError, `${name}: ${String(err)}`);
+    }
+    assert.equal(tls12.got.length + x25519.got.length, 2);
+  } finally {
+    for (const e of Object.values(exporters)) await e.shutdown();
+    await tls12.stop();
+    await x25519.stop();
+  }
+});

@@ -1,11 +1,9 @@
 // One remote write POST, with the status mapping of the contrib exporter: 2xx is done, 5xx
 // and 429 are worth another try, any other status is a permanent refusal.
-import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
-import type { SecureVersion } from 'node:tls';
 import type { z } from '@flowtel/core';
-import { permanent, retryable, type tlsClientSchema } from '@flowtel/core';
+import { clientSecureContext, permanent, retryable, type tlsClientSchema } from '@flowtel/core';
 import type { ClientAuthenticator } from '@flowtel/otlp';
 
 export type TlsConfig = z.output<typeof tlsClientSchema>;
@@ -14,6 +12,8 @@ export interface ClientOptions {
   endpoint: string;
   headers: Record<string, string>;
   tls: TlsConfig;
+  /** where the tls block's relative paths start: the config's directory */
+  baseDir: string;
   userAgent: string;
   /** concurrent connections kept open */
   maxSockets: number;
@@ -23,9 +23,6 @@ export interface ClientOptions {
 
 /** how much of an error response is quoted in the error */
 const ERROR_BODY_LIMIT = 256;
-
-const tlsVersion = (v: string | undefined): SecureVersion | undefined =>
-  v ? (`TLSv${v}` as SecureVersion) : undefined;
 
 function retryAfterMs(header: string | undefined): number | undefined {
   if (!header) return undefined;
@@ -51,13 +48,9 @@ export class RemoteWriteClient {
       ? new https.Agent({
           keepAlive: true,
           maxSockets: opts.maxSockets,
-          ca: tls.ca_file ? readFileSync(tls.ca_file) : undefined,
-          cert: tls.cert_file ? readFileSync(tls.cert_file) : undefined,
-          key: tls.key_file ? readFileSync(tls.key_file) : undefined,
+          ...clientSecureContext(tls, opts.baseDir),
           rejectUnauthorized: !tls.insecure_skip_verify,
           servername: tls.server_name_override,
-          minVersion: tlsVersion(tls.min_version),
-          maxVersion: tlsVersion(tls.max_version),
         })
       : new http.Agent({ keepAlive: true, maxSockets: opts.maxSockets });
   }

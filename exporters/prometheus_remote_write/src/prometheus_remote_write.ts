@@ -66,6 +66,7 @@ export class RemoteWriteExporter {
       endpoint: this.config.endpoint,
       headers: this.config.headers,
       tls: this.config.tls,
+      baseDir: this.settings.configDir,
       userAgent: USER_AGENT,
       maxSockets: this.config.remote_write_queue.num_consumers,
       auth,

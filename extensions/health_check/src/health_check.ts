@@ -1,11 +1,7 @@
-import { readFileSync } from 'node:fs';
-import { createServer as createHttpServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { resolve } from 'node:path';
 import type { CreateSettings, Extension, Host } from '@flowtel/core';
-import { splitEndpoint } from '@flowtel/core';
+import { createHttpOrHttpsServer, splitEndpoint } from '@flowtel/core';
 import type { HealthCheckConfig } from './config.ts';
 import { GO_ZERO_TIME, goDuration, goTime } from './go-format.ts';
 
@@ -22,6 +18,7 @@ export class HealthCheckExtension implements Extension {
   private readonly logger: Logger;
   private readonly configDir: string;
   private server?: Server;
+  private stopReload = () => {};
   /** when the collector last became ready, as wall clock and monotonic time */
   private upSince?: { date: Date; hr: bigint };
 
@@ -38,17 +35,8 @@ export class HealthCheckExtension implements Extension {
     }
     this.logger.info({ endpoint: this.config.endpoint, path: this.config.path }, 'Starting health_check extension');
     const handler = (req: IncomingMessage, res: ServerResponse) => this.handle(req, res);
-    const tls = this.config.tls;
-    const server =
-      tls?.cert_file && tls.key_file
-        ? createHttpsServer(
-            {
-              cert: readFileSync(resolve(this.configDir, tls.cert_file)),
-              key: readFileSync(resolve(this.configDir, tls.key_file)),
-            },
-            handler,
-          )
-        : createHttpServer(handler);
+    const { server, stopReload } = createHttpOrHttpsServer(this.config.tls, this.configDir, handler, this.logger);
+    this.stopReload = stopReload;
     const { host, port } = splitEndpoint(this.config.endpoint);
     await new Promise<void>((resolve, reject) => {
       server.once('error', (err) =>
@@ -86,6 +74,7 @@ export class HealthCheckExtension implements Extension {
 
   async shutdown(): Promise<void> {
     this.notReady();
+    this.stopReload();
     const server = this.server;
     if (!server) return;
     this.server = undefined;

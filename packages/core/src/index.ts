@@ -43,7 +43,21 @@ export {
   splitEndpoint,
   tlsClientSchema,
   tlsServerSchema,
+  TLS_VERSIONS,
 } from './config/types.ts';
+export {
+  clientSecureContext,
+  createHttpOrHttpsServer,
+  httpsServerOptions,
+  readPem,
+  reloadServerTls,
+  serverSecureContext,
+  TLS_CURVES,
+  type TlsClientConfig,
+  type TlsServerConfig,
+  tlsProtocolOptions,
+  trustedCas,
+} from './tls.ts';
 export { ConfigError, ConfigProblem, KEY_SEPARATOR, type Position } from './config/errors.ts';
 export { type ConfigTree, emptyLoadedConfig, loadConfig, type LoadedConfig, parseYamlSource } from './config/source.ts';
 export {

@@ -39,5 +39,4 @@ export {
   parseRetryAfter,
   refusalStatus,
 } from './status.ts';
-export { readPem } from './tls.ts';
 export { type OtlpSender, queuedSenderExporter, RequestHeaderSource, warnOnPartialSuccess } from './exporting.ts';

@@ -8,13 +8,19 @@ import {
   type ServiceDefinition,
   type UntypedServiceImplementation,
 } from '@grpc/grpc-js';
-import { splitEndpoint, type PipelineSignal } from '@flowtel/core';
+import {
+  httpsServerOptions,
+  reloadServerTls,
+  splitEndpoint,
+  type CreateSettings,
+  type PipelineSignal,
+  type TlsServerConfig,
+} from '@flowtel/core';
 import {
   GrpcCode,
   codecFor,
   exportMethod,
   installGrpcCompression,
-  readPem,
   refusalStatus,
   statusMetadata,
   type RequestHeaders,
@@ -47,31 +53,52 @@ function keepaliveOptions(p: NonNullable<GrpcConfig['keepalive']>['server_parame
   return options;
 }
 
+/**
+ * grpc-js server credentials from a tls block: versions and curves as well as the files (grpc-js's
+ * createSsl takes only the files), read again on reload_interval; grpc-js hands each new context
+ * to its http2 server.
+ */
+class ReloadingServerCredentials extends ServerCredentials {
+  readonly stop: () => void;
+
+  constructor(tls: TlsServerConfig, baseDir: string, logger: CreateSettings['logger']) {
+    const options = httpsServerOptions(tls, baseDir);
+    if (!options.cert || !options.key) throw new Error('otlp receiver: tls needs cert_file and key_file');
+    const { requestCert, rejectUnauthorized, ...context } = options;
+    super({ requestCert, rejectUnauthorized }, context);
+    this.stop = reloadServerTls(
+      tls,
+      baseDir,
+      (next) => this.updateSecureContextOptions(next),
+      (err) => logger.error({ err: err.message }, 'Failed to reload the TLS certificates; keeping the current ones'),
+    );
+  }
+
+  _equals(other: ServerCredentials): boolean {
+    return other === this;
+  }
+}
+
 export class OtlpGrpcServer {
   private readonly config: GrpcConfig;
   private readonly ingest: Ingest;
   private readonly baseDir: string;
+  private readonly logger: CreateSettings['logger'];
   private server?: Server;
   private boundPort?: number;
+  private tls?: ReloadingServerCredentials;
 
-  constructor(config: GrpcConfig, ingest: Ingest, baseDir: string) {
+  constructor(config: GrpcConfig, ingest: Ingest, baseDir: string, logger: CreateSettings['logger']) {
     this.config = config;
     this.ingest = ingest;
     this.baseDir = baseDir;
+    this.logger = logger;
   }
 
   private credentials(): ServerCredentials {
     const tls = this.config.tls;
     if (!tls) return ServerCredentials.createInsecure();
-    const cert = readPem(this.baseDir, tls.cert_file, 'cert_file');
-    const key = readPem(this.baseDir, tls.key_file, 'key_file');
-    if (!cert || !key) throw new Error('otlp receiver: tls needs cert_file and key_file');
-    const clientCa = readPem(this.baseDir, tls.client_ca_file, 'client_ca_file');
-    return ServerCredentials.createSsl(
-      clientCa ?? null,
-      [{ cert_chain: cert, private_key: key }],
-      clientCa !== undefined,
-    );
+    return new ReloadingServerCredentials(tls, this.baseDir, this.logger);
   }
 
   async start(): Promise<void> {
@@ -97,6 +124,7 @@ export class OtlpGrpcServer {
     const { host, port } = splitEndpoint(this.config.endpoint);
     const address = `${host.includes(':') ? `[${host}]` : host}:${port}`;
     const credentials = this.credentials();
+    if (credentials instanceof ReloadingServerCredentials) this.tls = credentials;
     this.boundPort = await new Promise<number>((resolve, reject) =>
       server.bindAsync(address, credentials, (err, bound) =>
         err
@@ -144,6 +172,7 @@ export class OtlpGrpcServer {
   }
 
   async shutdown(): Promise<void> {
+    this.tls?.stop();
     const server = this.server;
     if (!server) return;
     this.server = undefined;

@@ -1,8 +1,7 @@
 // OTLP/HTTP: POST protobuf or JSON to /v1/{traces,metrics,logs}, answered as otelcol does.
-import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { splitEndpoint, type PipelineSignal } from '@flowtel/core';
+import { createHttpOrHttpsServer, splitEndpoint, type CreateSettings, type PipelineSignal } from '@flowtel/core';
 import {
   BodyTooLargeError,
   ContentEncodingError,
@@ -12,7 +11,6 @@ import {
   encodeRpcStatus,
   httpStatusFromGrpc,
   parseContentEncoding,
-  readPem,
   refusalStatus,
   rpcStatusToJson,
   type RequestHeaders,
@@ -74,12 +72,15 @@ export class OtlpHttpServer {
   private readonly baseDir: string;
   private readonly routes = new Map<string, PipelineSignal>();
   private readonly cors?: Cors;
+  private readonly logger: CreateSettings['logger'];
   private server?: Server;
+  private stopReload = () => {};
 
-  constructor(config: HttpConfig, ingest: Ingest, baseDir: string) {
+  constructor(config: HttpConfig, ingest: Ingest, baseDir: string, logger: CreateSettings['logger']) {
     this.config = config;
     this.ingest = ingest;
     this.baseDir = baseDir;
+    this.logger = logger;
     const paths: Record<PipelineSignal, string> = {
       traces: config.traces_url_path,
       metrics: config.metrics_url_path,
@@ -93,19 +94,8 @@ export class OtlpHttpServer {
     const handler = (req: IncomingMessage, res: ServerResponse) => {
       this.handle(req, res).catch((err) => this.fail(res, 'proto', { code: GrpcCode.INTERNAL, message: String(err) }));
     };
-    const tls = this.config.tls;
-    const server = tls
-      ? createHttpsServer(
-          {
-            cert: readPem(this.baseDir, tls.cert_file, 'cert_file'),
-            key: readPem(this.baseDir, tls.key_file, 'key_file'),
-            ca: readPem(this.baseDir, tls.client_ca_file, 'client_ca_file'),
-            requestCert: tls.client_ca_file !== undefined,
-            rejectUnauthorized: tls.client_ca_file !== undefined,
-          },
-          handler,
-        )
-      : createHttpServer(handler);
+    const { server, stopReload } = createHttpOrHttpsServer(this.config.tls, this.baseDir, handler, this.logger);
+    this.stopReload = stopReload;
     server.keepAliveTimeout = 60_000;
     const { host, port } = splitEndpoint(this.config.endpoint);
     await new Promise<void>((resolve, reject) => {
@@ -218,6 +208,7 @@ export class OtlpHttpServer {
   }
 
   async shutdown(): Promise<void> {
+    this.stopReload();
     const server = this.server;
     if (!server) return;
     this.server = undefined;

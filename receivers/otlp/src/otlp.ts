@@ -39,14 +39,14 @@ export class OtlpReceiver implements Receiver {
     if (grpc) {
       const ingest = new Ingest(this.consumers, 'grpc', grpc.include_metadata);
       if (grpc.auth) ingest.authenticator = serverAuthenticator(host, grpc.auth);
-      this.grpc = new OtlpGrpcServer(grpc, ingest, configDir);
+      this.grpc = new OtlpGrpcServer(grpc, ingest, configDir, logger);
       await this.grpc.start();
       logger.info({ endpoint: grpc.endpoint, port: this.grpc.port }, 'Starting GRPC server');
     }
     if (http) {
       const ingest = new Ingest(this.consumers, 'http', http.include_metadata);
       if (http.auth) ingest.authenticator = serverAuthenticator(host, http.auth);
-      this.http = new OtlpHttpServer(http, ingest, configDir);
+      this.http = new OtlpHttpServer(http, ingest, configDir, logger);
       await this.http.start();
       logger.info({ endpoint: http.endpoint, port: this.http.port }, 'Starting HTTP server');
     }
