@@ -2,15 +2,13 @@
 // translates what it holds with the translation the remote write exporter uses
 // (@flowtel/prometheus) and writes it as the text format, or as OpenMetrics when
 // enable_open_metrics is on and the scraper asks for it.
-import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
 import { gzip as gzipCallback } from 'node:zlib';
 import type { Batch, CreateSettings } from '@flowtel/core';
-import { permanent, splitEndpoint } from '@flowtel/core';
+import { createHttpOrHttpsServer, permanent, splitEndpoint } from '@flowtel/core';
 import type { KeyValue } from '@flowtel/pdata';
-import { readPem } from '@flowtel/otlp';
 import {
   configLabels,
   MetricNamer,
@@ -52,9 +50,6 @@ export function resourceLabelFilter(config: Config): ((key: string) => boolean) 
   return rtt.exclude_service_attributes ? (key) => !SERVICE_ATTRIBUTES.has(key) : () => true;
 }
 
-/** configtls's "1.2" as node's "TLSv1.2". */
-const tlsVersion = (v: string | undefined) => (v ? (`TLSv${v}` as 'TLSv1.2') : undefined);
-
 const str = (key: string, value: string): KeyValue => ({ key, value: { stringValue: value } });
 
 /** Prometheus's Accept header: OpenMetrics when it is listed (Prometheus lists it first). */
@@ -73,6 +68,7 @@ export class PrometheusExporter {
   /** the last page per format, good while the state's version is the same and nothing expired */
   private readonly pages = new Map<ExpositionFormat, CachedPage>();
   private server?: Server;
+  private stopReload = () => {};
 
   constructor(settings: CreateSettings, config: Config) {
     this.settings = settings;
@@ -101,7 +97,6 @@ export class PrometheusExporter {
   };
 
   start = async (): Promise<void> => {
-    const tls = this.config.tls;
     const handler = (req: IncomingMessage, res: ServerResponse) => {
       this.handle(req, res).catch((err: unknown) => {
         this.settings.logger.error({ err: String(err) }, 'prometheus exporter: scrape failed');
@@ -109,21 +104,13 @@ export class PrometheusExporter {
         res.end(`${String(err)}\n`);
       });
     };
-    const dir = this.settings.configDir;
-    const server = tls
-      ? createHttpsServer(
-          {
-            cert: readPem(dir, tls.cert_file, 'cert_file'),
-            key: readPem(dir, tls.key_file, 'key_file'),
-            ca: readPem(dir, tls.client_ca_file, 'client_ca_file'),
-            requestCert: tls.client_ca_file !== undefined,
-            rejectUnauthorized: tls.client_ca_file !== undefined,
-            minVersion: tlsVersion(tls.min_version) ?? 'TLSv1.2',
-            maxVersion: tlsVersion(tls.max_version),
-          },
-          handler,
-        )
-      : createHttpServer(handler);
+    const { server, stopReload } = createHttpOrHttpsServer(
+      this.config.tls,
+      this.settings.configDir,
+      handler,
+      this.settings.logger,
+    );
+    this.stopReload = stopReload;
     const { host, port } = splitEndpoint(this.config.endpoint);
     await new Promise<void>((resolve, reject) => {
       server.once('error', (err) =>
@@ -135,6 +122,7 @@ export class PrometheusExporter {
   };
 
   shutdown = async (): Promise<void> => {
+    this.stopReload();
     const server = this.server;
     this.server = undefined;
     if (!server) return;
