@@ -14,7 +14,16 @@ import {
 } from '@grpc/grpc-js';
 import { pino } from 'pino';
 import { Ack, ConsumerError, type Batch, type BatchInput } from '@flowtel/core';
-import { attr, decodeTraces, encodeExportResponse, newResource, newScope, newSpan, type Traces } from '@flowtel/pdata';
+import {
+  attr,
+  decodeTraces,
+  encodeExportResponse,
+  newResource,
+  newScope,
+  newSpan,
+  tracesOf,
+  type Traces,
+} from '@flowtel/pdata';
 import { GrpcCode, encodeRpcStatus, exportMethod } from '@flowtel/otlp';
 import { factory as receiverFactory } from '@flowtel/receiver-otlp';
 import { factory as bearer } from '@flowtel/extension-bearertokenauth';
@@ -22,23 +31,11 @@ import { makeTestCerts, codecToolsOr, pythonSnappy, testHost, testSettings, zstd
 import { factory } from '../src/index.ts';
 
 function traces(n: number): Traces {
-  return {
-    resourceSpans: [
-      {
-        resource: newResource([attr('service.name', 'svc')]),
-        schemaUrl: '',
-        scopeSpans: [
-          {
-            scope: newScope('s'),
-            schemaUrl: '',
-            spans: Array.from({ length: n }, (_, i) =>
-              newSpan({ name: `op${i}`, startTimeUnixNano: 1_700_000_000_000_000_001n }),
-            ),
-          },
-        ],
-      },
-    ],
-  };
+  return tracesOf(
+    Array.from({ length: n }, (_, i) => newSpan({ name: `op${i}`, startTimeUnixNano: 1_700_000_000_000_000_001n })),
+    newResource([attr('service.name', 'svc')]),
+    newScope('s'),
+  );
 }
 const batch = (n = 2): Batch => ({ signal: 'traces', data: traces(n), items: n, ack: Ack.none() });
 

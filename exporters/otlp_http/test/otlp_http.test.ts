@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { Ack, ConsumerError, type Batch, type BatchInput } from '@flowtel/core';
-import { attr, newResource, newScope, newSpan, type Traces } from '@flowtel/pdata';
+import { attr, newResource, newScope, newSpan, tracesOf, type Traces } from '@flowtel/pdata';
 import { encodeRpcStatus, GrpcCode, type OtlpStatusError } from '@flowtel/otlp';
 import { factory as receiverFactory } from '@flowtel/receiver-otlp';
 import { factory as basic } from '@flowtel/extension-basicauth';
@@ -16,23 +16,11 @@ import { factory } from '../src/index.ts';
 import { signalUrl } from '../src/otlp_http.ts';
 
 function traces(n: number): Traces {
-  return {
-    resourceSpans: [
-      {
-        resource: newResource([attr('service.name', 'svc')]),
-        schemaUrl: '',
-        scopeSpans: [
-          {
-            scope: newScope('s'),
-            schemaUrl: '',
-            spans: Array.from({ length: n }, (_, i) =>
-              newSpan({ name: `op${i}`, endTimeUnixNano: 1_700_000_000_000_000_009n }),
-            ),
-          },
-        ],
-      },
-    ],
-  };
+  return tracesOf(
+    Array.from({ length: n }, (_, i) => newSpan({ name: `op${i}`, endTimeUnixNano: 1_700_000_000_000_000_009n })),
+    newResource([attr('service.name', 'svc')]),
+    newScope('s'),
+  );
 }
 const batch = (n = 2): Batch => ({ signal: 'traces', data: traces(n), items: n, ack: Ack.none() });
 const exporter = (config: Record<string, unknown>) =>

@@ -2,7 +2,7 @@
 // a processor that tags spans, an exporter that records or refuses, and the forward connector.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { attr, newResource, newScope, newSpan, getAttr, type Traces } from '@flowtel/pdata';
+import { attr, newResource, newScope, newSpan, getAttr, tracesOf, type Traces } from '@flowtel/pdata';
 import { factory as forward } from '@flowtel/connector-forward';
 import { map } from 'rxjs';
 import {
@@ -93,21 +93,11 @@ const capture: ExporterFactory = {
 const registry = new Registry().add(source).add(tag).add(capture).add(forward);
 
 function traces(n: number): Traces {
-  return {
-    resourceSpans: [
-      {
-        resource: newResource([attr('service.name', 'svc')]),
-        schemaUrl: '',
-        scopeSpans: [
-          {
-            scope: newScope('t'),
-            schemaUrl: '',
-            spans: Array.from({ length: n }, (_, i) => newSpan({ name: `s${i}` })),
-          },
-        ],
-      },
-    ],
-  };
+  return tracesOf(
+    Array.from({ length: n }, (_, i) => newSpan({ name: `s${i}` })),
+    newResource([attr('service.name', 'svc')]),
+    newScope('t'),
+  );
 }
 
 async function run(yaml: string) {

@@ -1,6 +1,6 @@
 // Constructors that fill every field with the proto3 default, so a partially specified
 // message is still a complete model value.
-import type { InstrumentationScope, LogRecord, Resource, Span, KeyValue, AnyValue } from './model.ts';
+import type { InstrumentationScope, LogRecord, Resource, Span, KeyValue, AnyValue, Traces } from './model.ts';
 
 const EMPTY = new Uint8Array(0);
 
@@ -49,6 +49,11 @@ export function newLogRecord(fields: Partial<LogRecord> = {}): LogRecord {
     eventName: '',
     ...fields,
   };
+}
+
+/** Traces of one resource and one scope holding `spans`. */
+export function tracesOf(spans: Span[], resource = newResource(), scope = newScope()): Traces {
+  return { resourceSpans: [{ resource, schemaUrl: '', scopeSpans: [{ scope, schemaUrl: '', spans }] }] };
 }
 
 /** Attribute from a plain JS value; integers that fit are int, other numbers double. */

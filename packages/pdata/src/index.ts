@@ -38,7 +38,17 @@ export {
   type ValueAtQuantile,
 } from './model.ts';
 export { dataPointCount, logRecordCount, metricDataPoints, spanCount } from './count.ts';
-export { attr, fromAnyValue, getAttr, newLogRecord, newResource, newScope, newSpan, toAnyValue } from './create.ts';
+export {
+  attr,
+  fromAnyValue,
+  getAttr,
+  newLogRecord,
+  newResource,
+  newScope,
+  newSpan,
+  toAnyValue,
+  tracesOf,
+} from './create.ts';
 export { NO_EVENTS, NO_LINKS, STATUS_UNSET, sharedAttr } from './shared.ts';
 export { Direction, L4Protocol, type SocketEvent, SocketEventBatch, SocketEventKind, SocketRole } from './socket.ts';
 export { DecodeError } from './decode-error.ts';
