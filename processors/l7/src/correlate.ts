@@ -119,6 +119,14 @@ export class Correlator {
     return ids;
   }
 
+  /**
+   * Whether a server span (its connection and ids) still waits for its caller's request on this
+   * host: its ids are the flow's orphan, which that request completes.
+   */
+  awaitingCaller(conn: ConnectionInfo, ids: SpanIds): boolean {
+    return this.orphans.get(conn.flow) === ids;
+  }
+
   /** The server answered: its thread no longer serves that span (the entry stays for its next request). */
   onServerResponse(conn: ConnectionInfo, tid: number, spanId: Uint8Array): void {
     const thread = threadKey(conn.pid, tid);

@@ -39,6 +39,15 @@ export type RecordSink = (records: L7Record[]) => void;
 type SessionKey = number | string;
 
 const NS_PER_MS = 1_000_000n;
+/**
+ * How long a server's record waits for its caller on this host, in capture time. Both ends'
+ * events reach the engine in ring-buffer batches (every poll_interval, 10 ms): a client thread
+ * preempted between its write and the syscall's return (a loaded host) has its event in a later
+ * batch than the server's read and answer, and a record emitted before it comes has no parent.
+ */
+const CALLER_WAIT_NS = 1000n * NS_PER_MS;
+/** Records waiting for their caller at most; past it they go out unlinked. */
+const MAX_WAITING_RECORDS = 16384;
 const MAX_INFERENCE_TRIES = 4;
 /** reads this short are a header read on its own (mosquitto reads one byte, then the length) */
 const SHORT_READ = 16;
@@ -79,6 +88,8 @@ export class L7Engine {
     messages: new Map(),
   };
   /** the capture's clock: the newest event time, and the wall time it was seen at */
+  /** server records whose caller on this host may still come, oldest first (see CALLER_WAIT_NS) */
+  private waiting: L7Record[] = [];
   private clockNs = 0n;
   private clockWallMs = 0;
 
@@ -112,7 +123,7 @@ export class L7Engine {
     let source = this.sources.get(batch.source);
     if (source === undefined) this.sources.set(batch.source, (source = this.sources.size));
     for (let i = 0; i < batch.count; i++) this.event(batch, i, out, this.sessionKey(batch, i, socketIds, source));
-    this.emit(out);
+    this.emit(out, this.clockNs);
   }
 
   /**
@@ -267,7 +278,7 @@ export class L7Engine {
       }
     }
     for (const [key, u] of this.unknown) if (nowNs - u.lastNs > this.options.idleTimeoutNs) this.unknown.delete(key);
-    this.emit(out);
+    this.emit(out, nowNs);
   }
 
   /** Everything still held becomes a record: shutdown, or the end of a replayed file. */
@@ -276,12 +287,41 @@ export class L7Engine {
     for (const s of this.sessions.values()) s.close(this.nowNs(), out);
     this.sessions.clear();
     this.unknown.clear();
-    this.emit(out);
+    this.emit(out, undefined);
   }
 
-  private emit(records: L7Record[]): void {
-    if (records.length === 0) return;
-    this.counters.records += records.length;
-    for (const sink of this.sinks) sink(records);
+  /**
+   * Hands records to the sinks, which make spans of them at once. A server's record whose caller
+   * was not seen yet waits (up to CALLER_WAIT_NS after it ended, by `nowNs`; undefined: the end)
+   * for the caller's request, which gives it its parent (Correlator.awaitingCaller).
+   */
+  private emit(records: L7Record[], nowNs: bigint | undefined): void {
+    let ready = records;
+    if (this.waiting.length > 0) {
+      const still: L7Record[] = [];
+      ready = [];
+      for (const r of this.waiting) {
+        if (nowNs !== undefined && r.endNs + CALLER_WAIT_NS > nowNs && this.correlator.awaitingCaller(r.conn, r.ids))
+          still.push(r);
+        else ready.push(r);
+      }
+      this.waiting = still;
+      for (const r of records) ready.push(r);
+    }
+    if (nowNs !== undefined && ready.length > 0) {
+      const waiting = this.waiting;
+      ready = ready.filter((r) => {
+        const wait =
+          r.conn.role === 'server' &&
+          waiting.length < MAX_WAITING_RECORDS &&
+          r.endNs + CALLER_WAIT_NS > nowNs &&
+          this.correlator.awaitingCaller(r.conn, r.ids);
+        if (wait) waiting.push(r);
+        return !wait;
+      });
+    }
+    if (ready.length === 0) return;
+    this.counters.records += ready.length;
+    for (const sink of this.sinks) sink(ready);
   }
 }

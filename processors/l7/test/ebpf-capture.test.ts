@@ -142,11 +142,14 @@ test('a socket of unknown role is the server when the first bytes it reads are a
       { ...clientEvent(Direction.INGRESS, 3, answer, answer.length, SocketRole.UNKNOWN), socketId: 3n },
     ]),
   );
+  // the server's record waits for a caller on this host (none: the client here talks to another
+  // port) until the end
+  e.flushAll();
   assert.deepEqual(
     records.map((r) => [r.conn.comm, r.conn.role, r.protocol, r.request?.request_type, r.response?.response_status]),
     [
-      ['postgres', 'server', 'PostgreSQL', 'Query', 'ok'],
       ['redis-cli', 'client', 'PostgreSQL', 'Query', 'ok'],
+      ['postgres', 'server', 'PostgreSQL', 'Query', 'ok'],
     ],
   );
 });
@@ -160,6 +163,10 @@ test('a socket of unknown role whose first bytes are a response is the end that 
       clientEvent(Direction.EGRESS, 2, 'HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n', 38, SocketRole.UNKNOWN),
     ]),
   );
+  // the last server record waits for a caller (the first stopped when the next request took its flow)
+  assert.equal(records.length, 1, 'the last server record waits for its caller');
+  e.expire(1_700_000_000_000_000_000n + 1_003_000_000n);
+  assert.equal(records.length, 2, 'a second after they ended they go without one');
   assert.ok(records.every((r) => r.conn.role === 'server'));
   assert.deepEqual(records.at(-1)?.request?.request_resource, '/next');
   assert.equal(records.at(-1)?.response?.response_code, 200);
@@ -208,6 +215,35 @@ test("a server that reads and answers the request before the client's write retu
   assert.notEqual(hex(servers[0].ids.traceId), hex(servers[1].ids.traceId));
 });
 
+test("a server's record emitted in one batch gets its parent from the caller's request in the next (a client preempted before its write returned)", () => {
+  const { engine: e, records } = engine();
+  const request = 'GET /late HTTP/1.1\r\nHost: a\r\n\r\n';
+  const response = 'HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n';
+  const server = (direction: number, ms: number, text: string) => ({
+    ...unplacedServerEvent(direction, ms, text),
+    role: SocketRole.SERVER,
+    comm: 'nginx',
+  });
+  const client = (direction: number, ms: number, text: string) => ({
+    ...clientEvent(direction, ms, text),
+    comm: 'curl',
+    remotePort: 5432,
+  });
+  // the ring buffer is drained every poll_interval: the client's events come a batch later
+  e.ingest(
+    SocketEventBatch.from('ebpf', [server(Direction.INGRESS, 0, request), server(Direction.EGRESS, 1, response)]),
+  );
+  e.ingest(
+    SocketEventBatch.from('ebpf', [client(Direction.EGRESS, 0, request), client(Direction.INGRESS, 2, response)]),
+  );
+  const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
+  const [s] = records.filter((r) => r.conn.role === 'server');
+  const [c] = records.filter((r) => r.conn.role === 'client');
+  assert.ok(s && c, 'both records out once the caller came');
+  assert.equal(hex(s.ids.parentSpanId), hex(c.ids.spanId));
+  assert.equal(hex(s.ids.traceId), hex(c.ids.traceId));
+});
+
 test('a request read a byte at a time is recognised once its bytes are together', () => {
   const { engine: e, records } = engine();
   const body = '\u0000\u0004MQTT\u0004\u0002\u0000\u003c\u0000\u0004live';
@@ -224,6 +260,7 @@ test('a request read a byte at a time is recognised once its bytes are together'
       server(Direction.EGRESS, 3, '\u0020\u0002\u0000\u0000'),
     ]),
   );
+  e.flushAll();
   assert.deepEqual(
     records.map((r) => [r.protocol, r.request?.request_type, r.response?.request_type ?? r.response?.response_status]),
     [['MQTT', 'CONNECT', records[0]?.response?.request_type ?? 'ok']],
