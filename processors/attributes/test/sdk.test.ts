@@ -12,7 +12,10 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { freePort, spansInFile, startCollector, waitFor, waitForPort } from '@flowtel/testkit';
 
-test('JS SDK spans through otlp -> attributes -> file', { timeout: 120_000 }, async (t) => {
+/** waits sized for a loaded CI machine (2 cores, load average 30): a collector starting, an SDK export */
+const LOADED_MS = 90_000;
+
+test('JS SDK spans through otlp -> attributes -> file', { timeout: 300_000 }, async (t) => {
   const grpc = await freePort();
   const out = join(mkdtempSync(join(tmpdir(), 'flowtel-attributes-')), 'spans.jsonl');
   const collector = startCollector(`
@@ -38,11 +41,13 @@ service:
     traces: {receivers: [otlp], processors: [attributes/regexp], exporters: [file]}
 `);
   t.after(() => collector.stop());
-  await waitForPort(grpc);
+  await waitForPort(grpc, '127.0.0.1', LOADED_MS);
 
   const provider = new BasicTracerProvider({
     resource: resourceFromAttributes({ 'service.name': 'auth-service' }),
-    spanProcessors: [new SimpleSpanProcessor(new OTLPTraceExporter({ url: `http://127.0.0.1:${grpc}` }))],
+    spanProcessors: [
+      new SimpleSpanProcessor(new OTLPTraceExporter({ url: `http://127.0.0.1:${grpc}`, timeoutMillis: LOADED_MS })),
+    ],
   });
   const tracer = provider.getTracer('test');
   const secrets = { password: 'hunter2', token: 't0k3n', 'user.email': 'a@b.c' };
@@ -51,10 +56,14 @@ service:
   await provider.forceFlush();
   await provider.shutdown();
 
-  const spans = await waitFor('both spans in the file', async () => {
-    const s = spansInFile(out);
-    return s.length >= 2 && s;
-  });
+  const spans = await waitFor(
+    'both spans in the file',
+    async () => {
+      const s = spansInFile(out);
+      return s.length >= 2 && s;
+    },
+    LOADED_MS,
+  );
   const attrs = (name: string) =>
     Object.fromEntries(
       spans.find((s) => s.name === name)!.attributes!.map((kv) => [kv.key, Object.values(kv.value)[0]]),

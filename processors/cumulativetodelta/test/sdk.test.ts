@@ -10,6 +10,9 @@ import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-grpc';
 import { MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
 import { freePort, startCollector, waitFor, waitForPort } from '@flowtel/testkit';
 
+/** waits sized for a loaded CI machine (2 cores, load average 30): a collector starting, an SDK export */
+const LOADED_MS = 90_000;
+
 interface JsonPoint {
   asDouble?: number;
   count?: string;
@@ -36,7 +39,7 @@ function metricsIn(path: string): JsonMetric[] {
     .flatMap((rm: { scopeMetrics: { metrics: JsonMetric[] }[] }) => rm.scopeMetrics.flatMap((sm) => sm.metrics));
 }
 
-test('JS SDK cumulative metrics through otlp -> cumulativetodelta -> file', { timeout: 120_000 }, async (t) => {
+test('JS SDK cumulative metrics through otlp -> cumulativetodelta -> file', { timeout: 300_000 }, async (t) => {
   const grpc = await freePort();
   const out = join(mkdtempSync(join(tmpdir(), 'flowtel-ctd-')), 'metrics.jsonl');
   const collector = startCollector(`
@@ -52,11 +55,12 @@ service:
     metrics: {receivers: [otlp], processors: [cumulativetodelta], exporters: [file]}
 `);
   t.after(() => collector.stop());
-  await waitForPort(grpc);
+  await waitForPort(grpc, '127.0.0.1', LOADED_MS);
 
   const reader = new PeriodicExportingMetricReader({
-    exporter: new OTLPMetricExporter({ url: `http://127.0.0.1:${grpc}` }),
+    exporter: new OTLPMetricExporter({ url: `http://127.0.0.1:${grpc}`, timeoutMillis: LOADED_MS }),
     exportIntervalMillis: 3_600_000,
+    exportTimeoutMillis: LOADED_MS,
   });
   const provider = new MeterProvider({ readers: [reader] });
   const meter = provider.getMeter('test');
@@ -66,16 +70,20 @@ service:
   latency.record(5);
   latency.record(50);
   await reader.forceFlush();
-  await waitFor('the first export in the file', async () => metricsIn(out).length >= 2);
+  await waitFor('the first export in the file', async () => metricsIn(out).length >= 2, LOADED_MS);
   counter.add(3);
   latency.record(7);
   await reader.forceFlush();
   await provider.shutdown();
 
-  const seen = await waitFor('both exports in the file', async () => {
-    const m = metricsIn(out);
-    return m.filter((x) => x.name === 'jobs').length >= 3 && m;
-  });
+  const seen = await waitFor(
+    'both exports in the file',
+    async () => {
+      const m = metricsIn(out);
+      return m.filter((x) => x.name === 'jobs').length >= 3 && m;
+    },
+    LOADED_MS,
+  );
   // the SDK's counters are doubles; its shutdown exports once more (nothing added: a delta of 0)
   const jobs = seen.filter((m) => m.name === 'jobs').map((m) => m.sum!);
   assert.deepEqual(

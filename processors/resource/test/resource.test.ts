@@ -14,6 +14,9 @@ import { attr, getAttr, type KeyValue, type Metrics, newResource } from '@flowte
 import { freePort, startCollector, testSettings, waitFor, waitForPort } from '@flowtel/testkit';
 import { factory } from '../src/index.ts';
 
+/** waits sized for a loaded CI machine (2 cores, load average 30): a collector starting, an SDK export */
+const LOADED_MS = 90_000;
+
 const plain = (attrs: KeyValue[]) => Object.fromEntries(attrs.map((kv) => [kv.key, getAttr(attrs, kv.key)]));
 
 async function resourceAfter(config: unknown, attrs: KeyValue[], client?: ClientInfo) {
@@ -82,7 +85,7 @@ test('testdata resource/empty: at least one action is required', () => {
   assert.equal(r.error?.issues[0].message, 'missing required field "attributes"');
 });
 
-test('JS SDK spans through otlp -> resource -> file', { timeout: 120_000 }, async (t) => {
+test('JS SDK spans through otlp -> resource -> file', { timeout: 300_000 }, async (t) => {
   const grpc = await freePort();
   const out = join(mkdtempSync(join(tmpdir(), 'flowtel-resource-')), 'spans.jsonl');
   const collector = startCollector(`
@@ -101,24 +104,30 @@ service:
     traces: {receivers: [otlp], processors: [resource], exporters: [file]}
 `);
   t.after(() => collector.stop());
-  await waitForPort(grpc);
+  await waitForPort(grpc, '127.0.0.1', LOADED_MS);
   const provider = new BasicTracerProvider({
     resource: resourceFromAttributes({ 'service.name': 'svc', 'k8s-cluster': 'prod-eu', 'redundant-attribute': 'x' }),
-    spanProcessors: [new SimpleSpanProcessor(new OTLPTraceExporter({ url: `http://127.0.0.1:${grpc}` }))],
+    spanProcessors: [
+      new SimpleSpanProcessor(new OTLPTraceExporter({ url: `http://127.0.0.1:${grpc}`, timeoutMillis: LOADED_MS })),
+    ],
   });
   provider.getTracer('test').startSpan('op').end();
   await provider.forceFlush();
   await provider.shutdown();
-  const resource = await waitFor('the span in the file', async () => {
-    const line = (() => {
-      try {
-        return readFileSync(out, 'utf8').split('\n')[0];
-      } catch {
-        return '';
-      }
-    })();
-    return line ? JSON.parse(line).resourceSpans[0].resource : undefined;
-  });
+  const resource = await waitFor(
+    'the span in the file',
+    async () => {
+      const line = (() => {
+        try {
+          return readFileSync(out, 'utf8').split('\n')[0];
+        } catch {
+          return '';
+        }
+      })();
+      return line ? JSON.parse(line).resourceSpans[0].resource : undefined;
+    },
+    LOADED_MS,
+  );
   const attrs = Object.fromEntries(
     (resource.attributes as { key: string; value: Record<string, unknown> }[]).map((kv) => [
       kv.key,

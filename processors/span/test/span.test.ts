@@ -15,6 +15,9 @@ import { attr, getAttr, newResource, newScope, newSpan, type Span, STATUS_UNSET,
 import { freePort, spansInFile, startCollector, testSettings, waitFor, waitForPort } from '@flowtel/testkit';
 import { factory } from '../src/index.ts';
 
+/** waits sized for a loaded CI machine (2 cores, load average 30): a collector starting, an SDK export */
+const LOADED_MS = 90_000;
+
 type Scalar = string | number | boolean;
 interface Input {
   name: string;
@@ -168,7 +171,7 @@ test("config: contrib's errors at validation", () => {
   );
 });
 
-test('JS SDK spans through otlp -> span -> file', { timeout: 120_000 }, async (t) => {
+test('JS SDK spans through otlp -> span -> file', { timeout: 300_000 }, async (t) => {
   const grpc = await freePort();
   const out = join(mkdtempSync(join(tmpdir(), 'flowtel-span-')), 'spans.jsonl');
   const collector = startCollector(`
@@ -190,18 +193,24 @@ service:
     traces: {receivers: [otlp], processors: [span/to_attributes], exporters: [file]}
 `);
   t.after(() => collector.stop());
-  await waitForPort(grpc);
+  await waitForPort(grpc, '127.0.0.1', LOADED_MS);
   const provider = new BasicTracerProvider({
     resource: resourceFromAttributes({ 'service.name': 'docs' }),
-    spanProcessors: [new SimpleSpanProcessor(new OTLPTraceExporter({ url: `http://127.0.0.1:${grpc}` }))],
+    spanProcessors: [
+      new SimpleSpanProcessor(new OTLPTraceExporter({ url: `http://127.0.0.1:${grpc}`, timeoutMillis: LOADED_MS })),
+    ],
   });
   provider.getTracer('test').startSpan('/api/v1/document/12345678/update').end();
   await provider.forceFlush();
   await provider.shutdown();
-  const [span] = await waitFor('the span in the file', async () => {
-    const s = spansInFile(out);
-    return s.length > 0 && s;
-  });
+  const [span] = await waitFor(
+    'the span in the file',
+    async () => {
+      const s = spansInFile(out);
+      return s.length > 0 && s;
+    },
+    LOADED_MS,
+  );
   assert.equal(span.name, '/api/v1/document/{documentId}/update');
   assert.deepEqual(span.attributes, [{ key: 'documentId', value: { stringValue: '12345678' } }]);
   assert.deepEqual((span as unknown as { status: unknown }).status, { code: 2, message: 'some error description' });
