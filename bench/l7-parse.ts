@@ -19,13 +19,12 @@
 import { existsSync, readdirSync } from 'node:fs';
 import type { HeapProfiler } from 'node:inspector';
 import { Session } from 'node:inspector/promises';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { SocketEventBatch, encodeTracesJson, type SocketEvent, type Traces } from '@flowtel/pdata';
 import { L7Engine, PROTOCOL_PARSERS, recordsToTraces, type L7Record } from '@flowtel/processor-l7';
 import { configSchema } from '../processors/l7/src/config.ts';
 import { readCaptureFile } from '@flowtel/receiver-pcap';
-import { startMariadb, startNginx, startRedis, type RunningServer } from '@flowtel/testkit';
+import { startMariadb, startNginx, startRedis, type RunningServer, DEEPFLOW_CAPTURES } from '@flowtel/testkit';
 import { captureUnavailable, collectingReceiver } from '../ebpf-receiver/test/capture-support.ts';
 import { runClient } from '../ebpf-receiver/test/servers.ts';
 import { report, selfUsage } from './lib/report.ts';
@@ -36,15 +35,7 @@ const BATCH = 1024;
 const ONLY = process.env.BENCH_PROTOCOLS?.split(',');
 const wanted = (protocol: string) => !ONLY || ONLY.includes(protocol);
 const NS_PER_MS = 1_000_000n;
-const captures = resolve(
-  dirname(fileURLToPath(import.meta.url)),
-  '..',
-  '..',
-  'shared',
-  'testdata',
-  'deepflow',
-  'flow_generator',
-);
+const captures = DEEPFLOW_CAPTURES;
 
 function engine(): L7Engine {
   const c = configSchema.parse({});

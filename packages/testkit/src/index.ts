@@ -1,6 +1,7 @@
 export { freePort, waitFor, waitForHttp } from './ports.ts';
 export { FLOWTEL_BIN, REPO_ROOT, type RunningCollector, spawnCollector, startCollector } from './collector.ts';
 export { otlpToFileConfig, writePersistentQueueConfig } from './configs.ts';
+export { DEEPFLOW_CAPTURES, SHARED_TESTDATA } from './testdata.ts';
 export { testHost, testSettings } from './settings.ts';
 export { waitForOutput, waitForPort } from './wait.ts';
 export { makeTestCerts, type TestCerts } from './certs.ts';

@@ -5,24 +5,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { readCaptureFile } from '@flowtel/receiver-pcap';
 import { SocketEventKind } from '@flowtel/pdata';
 import type { Direction, ProtocolParser } from '../src/parser.ts';
 import { PROTOCOL_PARSERS } from '../src/protocols/index.ts';
+import { DEEPFLOW_CAPTURES } from '@flowtel/testkit';
 
-const captures = resolve(
-  dirname(fileURLToPath(import.meta.url)),
-  '..',
-  '..',
-  '..',
-  '..',
-  'shared',
-  'testdata',
-  'deepflow',
-  'flow_generator',
-);
+const captures = DEEPFLOW_CAPTURES;
 const SEED = Number(process.env.L7_FUZZ_SEED ?? 20261124);
 const ITERATIONS = Number(process.env.L7_FUZZ_ITERATIONS ?? 3000);
 /** What one connection's parser state may hold at most (buffers, tables, pending requests). */

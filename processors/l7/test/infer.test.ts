@@ -4,24 +4,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { readCaptureFile } from '@flowtel/receiver-pcap';
 import { Direction as SocketDirection, L4Protocol, SocketEventKind, SocketRole } from '@flowtel/pdata';
 import { inferProtocol } from '../src/infer.ts';
 import { PROTOCOL_PARSERS } from '../src/protocols/index.ts';
+import { DEEPFLOW_CAPTURES } from '@flowtel/testkit';
 
-const captures = resolve(
-  dirname(fileURLToPath(import.meta.url)),
-  '..',
-  '..',
-  '..',
-  '..',
-  'shared',
-  'testdata',
-  'deepflow',
-  'flow_generator',
-);
+const captures = DEEPFLOW_CAPTURES;
 
 /** Directory → protocols its captures may hold (the MQTT error capture opens with a DNS lookup). */
 const EXPECTED: Record<string, string[]> = {
