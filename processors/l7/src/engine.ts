@@ -147,7 +147,11 @@ export class L7Engine {
     if (b.kind[i] === SocketEventKind.CLOSE) {
       this.unknown.delete(key);
       const s = this.sessions.get(key);
-      if (s) {
+      // Capture reports every close() of a descriptor. Another process closing its copy (a server
+      // that forks per connection: the parent, once the child has it, as dnsmasq over TCP and
+      // PostgreSQL's postmaster do) does not end the connection its owner still answers on; a
+      // connection left that way ends when its owner closes it or it idles out.
+      if (s && s.conn.pid === b.pid[i]) {
         s.close(ns, out);
         this.sessions.delete(key);
       }

@@ -268,3 +268,35 @@ test('a request read a byte at a time is recognised once its bytes are together'
   assert.equal(records[0].request?.attributes['messaging.client.id'], 'live');
   assert.equal(records[0].startNs, 1_700_000_000_000_000_000n, 'the request began with its first byte');
 });
+
+test("another process closing its copy of the socket (a forking server's parent) does not end the connection its child answers on", () => {
+  const { engine: e, records } = engine();
+  const request = 'GET /forked HTTP/1.1\r\nHost: a\r\n\r\n';
+  const response = 'HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n';
+  const child = (direction: number, ms: number, text: string) => ({
+    ...unplacedServerEvent(direction, ms, text),
+    role: SocketRole.SERVER,
+    comm: 'dnsmasq',
+  });
+  const close = (pid: number, ms: number) => ({
+    ...child(Direction.EGRESS, ms, ''),
+    kind: SocketEventKind.CLOSE,
+    pid,
+    tid: pid,
+    byteCount: 0,
+  });
+  e.ingest(
+    SocketEventBatch.from('ebpf', [
+      child(Direction.INGRESS, 0, request),
+      close(8, 1),
+      child(Direction.EGRESS, 2, response),
+      close(9, 3),
+    ]),
+  );
+  e.flushAll();
+  assert.deepEqual(
+    records.map((r) => [r.request?.request_resource, r.response?.response_code, r.unanswered]),
+    [['/forked', 200, false]],
+  );
+  assert.equal(e.sessionCount, 0, "the owner's close ended it");
+});
