@@ -20,7 +20,7 @@ export class FileStorage implements QueueStorage {
     if (!existsSync(this.directory)) {
       if (!this.config.create_directory)
         throw new Error(`directory ${this.directory} does not exist (set create_directory: true to create it)`);
-      mkdirSync(this.directory, { recursive: true });
+      mkdirSync(this.directory, { recursive: true, mode: parseInt(this.config.directory_permissions, 8) });
     }
   }
 
