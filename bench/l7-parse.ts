@@ -24,7 +24,14 @@ import { SocketEventBatch, encodeTracesJson, type SocketEvent, type Traces } fro
 import { L7Engine, PROTOCOL_PARSERS, recordsToTraces, type L7Record } from '@flowtel/processor-l7';
 import { configSchema } from '../processors/l7/src/config.ts';
 import { readCaptureFile } from '@flowtel/receiver-pcap';
-import { startMariadb, startNginx, startRedis, type RunningServer, DEEPFLOW_CAPTURES } from '@flowtel/testkit';
+import {
+  mariadbTcpLogin,
+  startMariadb,
+  startNginx,
+  startRedis,
+  type RunningServer,
+  DEEPFLOW_CAPTURES,
+} from '@flowtel/testkit';
 import { captureUnavailable, collectingReceiver } from '../ebpf-receiver/test/capture-support.ts';
 import { runClient } from '../ebpf-receiver/test/servers.ts';
 import { report, selfUsage } from './lib/report.ts';
@@ -219,18 +226,7 @@ async function recordLive(): Promise<Record<string, SocketEventBatch[]>> {
   }
   if (wanted('MySQL')) {
     const db = await startMariadb();
-    const login = [
-      '--no-defaults',
-      '--protocol=TCP',
-      '-h',
-      '127.0.0.1',
-      '-P',
-      String(db.port),
-      '-u',
-      db.user,
-      `-p${db.password}`,
-      db.database,
-    ];
+    const login = mariadbTcpLogin(db);
     await check(
       runClient(
         'mariadb',

@@ -13,6 +13,7 @@ export {
   type PostgresServer,
   type RunningServer,
   startDnsmasq,
+  mariadbTcpLogin,
   startMariadb,
   startMemcached,
   startMosquitto,

@@ -187,6 +187,22 @@ export interface MariadbServer extends RunningServer {
   database: string;
 }
 
+/** The `mariadb` client's arguments that log in to `db` over TCP as its user, into its database. */
+export function mariadbTcpLogin(db: MariadbServer): string[] {
+  return [
+    '--no-defaults',
+    '--protocol=TCP',
+    '-h',
+    '127.0.0.1',
+    '-P',
+    String(db.port),
+    '-u',
+    db.user,
+    `-p${db.password}`,
+    db.database,
+  ];
+}
+
 /** A fresh MariaDB (mariadb-install-db, then mariadbd) with a TCP user and database. */
 export async function startMariadb(): Promise<MariadbServer> {
   const dir = tempDir('mariadb');

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { startMariadb, startRedis } from '@flowtel/testkit';
+import { mariadbTcpLogin, startMariadb, startRedis } from '@flowtel/testkit';
 import { CAPTURED } from './big-requests.ts';
 import { SpanKind, runClient, skipUnlessLive, spansOf, startCapture, type LiveSpan } from './capture.ts';
 
@@ -61,22 +61,7 @@ test('mariadb: an INSERT of a 32 KiB statement, then a SELECT on the same connec
   const rows = Array.from({ length: 400 }, (_, i) => `(${i}, 'long-secret-${i}-${'s'.repeat(60)}')`).join(', ');
   const sql = `CREATE TABLE notes (id INT, note VARCHAR(100));\nINSERT INTO notes VALUES ${rows};\nSELECT COUNT(*) FROM notes WHERE id > 7;\n`;
   assert.ok(sql.length > 32 * 1024);
-  const client = await runClient(
-    'mariadb',
-    [
-      '--no-defaults',
-      '--protocol=TCP',
-      '-h',
-      '127.0.0.1',
-      '-P',
-      String(db.port),
-      '-u',
-      db.user,
-      `-p${db.password}`,
-      db.database,
-    ],
-    sql,
-  );
+  const client = await runClient('mariadb', mariadbTcpLogin(db), sql);
   assert.equal(client.code, 0, client.stderr);
   assert.match(client.stdout.toString(), /\b392\b/, 'rows 8 to 399');
 
@@ -170,22 +155,7 @@ test('mariadb: result sets larger than the head (a 32 KiB row, 2,000 rows) paire
     'SELECT seq FROM seq_1_to_2000;',
     'SELECT COUNT(*) FROM wide;',
   ].join('\n');
-  const client = await runClient(
-    'mariadb',
-    [
-      '--no-defaults',
-      '--protocol=TCP',
-      '-h',
-      '127.0.0.1',
-      '-P',
-      String(db.port),
-      '-u',
-      db.user,
-      `-p${db.password}`,
-      db.database,
-    ],
-    `${sql}\n`,
-  );
+  const client = await runClient('mariadb', mariadbTcpLogin(db), `${sql}\n`);
   assert.equal(client.code, 0, client.stderr);
   assert.match(client.stdout.toString(), /w{32768}/);
   assert.match(client.stdout.toString(), /\n2000\n/);

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { startMariadb } from '@flowtel/testkit';
+import { mariadbTcpLogin, startMariadb } from '@flowtel/testkit';
 import { SpanKind, runClient, skipUnlessLive, spansOf, startCapture } from './capture.ts';
 
 test('mariadb client and server: queries with literals redacted, an error code, parent links', async (t) => {
@@ -16,22 +16,7 @@ INSERT INTO items VALUES (1, 'live-maria-secret');
 SELECT name FROM items WHERE id = 1;
 SELECT * FROM no_such_table;
 `;
-  const client = await runClient(
-    'mariadb',
-    [
-      '--no-defaults',
-      '--protocol=TCP',
-      '-h',
-      '127.0.0.1',
-      '-P',
-      String(db.port),
-      '-u',
-      db.user,
-      `-p${db.password}`,
-      db.database,
-    ],
-    sql,
-  );
+  const client = await runClient('mariadb', mariadbTcpLogin(db), sql);
   assert.match(client.stderr, /1146/, 'the last statement fails: no such table');
 
   const texts = [
