@@ -3,12 +3,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   freePort,
   spansInFile,
   startCollector,
+  tracesRequestJson,
   waitFor,
   waitForHttp,
   waitForOutput,
@@ -133,6 +136,45 @@ test('a bad config on SIGHUP is logged and the running pipelines stay', async ()
     await waitFor('more spans after the rejected reload', async () => spansInFile(out).length > n + 5);
   } finally {
     assert.equal(await collector.stop(), 0);
+  }
+});
+
+test('a second SIGTERM while the shutdown drains is logged and ignored: the drain finishes and the exit is clean', async () => {
+  // the backend holds the export, so the shutdown waits on it while the second signal comes
+  let release: (() => void) | undefined;
+  const backend = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => (release = () => res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end()));
+  });
+  await new Promise<void>((r) => backend.listen(0, '127.0.0.1', r));
+  const port = await freePort();
+  const collector = startCollector(`
+receivers: {otlp: {protocols: {http: {endpoint: "127.0.0.1:${port}"}}}}
+exporters:
+  otlphttp: {endpoint: "http://127.0.0.1:${(backend.address() as AddressInfo).port}", retry_on_failure: {enabled: false}}
+service:
+  telemetry: {metrics: {level: none}}
+  pipelines: {traces: {receivers: [otlp], exporters: [otlphttp]}}
+`);
+  try {
+    await waitForOutput(collector, 'Everything is ready');
+    const sent = await fetch(`http://127.0.0.1:${port}/v1/traces`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: tracesRequestJson(1, 1),
+    });
+    assert.equal(sent.status, 200);
+    await waitFor('the backend to hold the export', async () => release !== undefined);
+    collector.process.kill('SIGTERM');
+    await waitForOutput(collector, 'Starting shutdown');
+    collector.process.kill('SIGTERM');
+    await waitForOutput(collector, 'while shutting down; ignored');
+    release!();
+    assert.equal(await collector.exited, 0, collector.output());
+    assert.match(collector.output(), /Shutdown complete/);
+  } finally {
+    await collector.stop();
+    backend.close();
   }
 });
 

@@ -80,41 +80,39 @@ export class Service {
 
   /**
    * Starts, then runs until SIGTERM, SIGINT or a component's shutdown request; resolves once
-   * shut down. It listens from before the start, as otelcol does: a signal that arrives while
-   * components start (a supervisor stopping a slow start, or one sent right after the ready
-   * line) shuts down once they have started; without a listener node takes the signal's
-   * default action and the process dies with nothing drained.
+   * shut down. It listens from before the start until the shutdown has finished, as otelcol
+   * does: a signal that arrives while components start (a supervisor stopping a slow start, or
+   * one sent right after the ready line) shuts down once they have started, and a repeated
+   * signal during the shutdown is logged and ignored. Without a listener node takes the
+   * signal's default action and the process dies with nothing drained.
    */
   async run(): Promise<void> {
-    let early: string | undefined;
-    const onEarly = (signal: string) => {
-      early ??= signal;
+    let received: string | undefined;
+    const onSignal = (signal: string) => {
+      if (received) {
+        this.telemetry?.logger.info({ signal }, 'Received signal from OS while shutting down; ignored');
+        return;
+      }
+      received = signal;
+      if (!this.stop) return; // still starting: run() shuts down once the start has finished
+      this.telemetry?.logger.info({ signal }, 'Received signal from OS');
+      this.stop();
     };
-    const stopListening = () => {
-      process.off('SIGTERM', onEarly);
-      process.off('SIGINT', onEarly);
-    };
-    process.on('SIGTERM', onEarly);
-    process.on('SIGINT', onEarly);
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
     try {
       await this.start();
-    } catch (err) {
-      stopListening();
-      throw err;
+      if (received) {
+        this.telemetry?.logger.info({ signal: received }, 'Received signal from OS');
+        await this.shutdown();
+      } else await this.runUntilStopped();
+    } finally {
+      process.off('SIGTERM', onSignal);
+      process.off('SIGINT', onSignal);
     }
-    if (early) {
-      stopListening();
-      this.telemetry?.logger.info({ signal: early }, 'Received signal from OS');
-      await this.shutdown();
-      return;
-    }
-    // its listeners are in place before the early ones go, so no signal meets the default action
-    const running = this.runUntilSignalled();
-    stopListening();
-    await running;
   }
 
-  private async runUntilSignalled(): Promise<void> {
+  private async runUntilStopped(): Promise<void> {
     const done = new Promise<void>((resolve) => (this.resolveDone = resolve));
     // signal listeners alone do not keep node running: a pipeline with no server would end early
     const keepAlive = setInterval(() => {}, 1 << 30);
@@ -122,17 +120,9 @@ export class Service {
     this.stop = () => {
       if (stopping) return;
       stopping = true;
-      process.removeAllListeners('SIGTERM');
-      process.removeAllListeners('SIGINT');
-      // not awaited: a signal handler cannot wait; runUntilSignalled resolves when this ends
+      // not awaited: a signal handler cannot wait; runUntilStopped resolves when this ends
       void this.shutdown().finally(() => this.resolveDone?.());
     };
-    const onSignal = (signal: string) => {
-      this.telemetry?.logger.info({ signal }, 'Received signal from OS');
-      this.stop?.();
-    };
-    process.once('SIGTERM', () => onSignal('SIGTERM'));
-    process.once('SIGINT', () => onSignal('SIGINT'));
     process.on(
       'SIGHUP',
       () => void this.reload().catch((err) => this.telemetry?.logger.error({ err: String(err) }, 'reload failed')),
