@@ -2,6 +2,8 @@
 // `factory`; add it here.
 import { Registry, type Factory } from '@flowtel/core';
 import { factory as forwardConnector } from '@flowtel/connector-forward';
+import { factory as serviceGraphConnector } from '@flowtel/connector-servicegraph';
+import { factory as spanMetricsConnector } from '@flowtel/connector-spanmetrics';
 import { factory as ebpfReceiver } from '@flowtel/ebpf-receiver';
 import { factory as clickhouseExporter } from '@flowtel/exporter-clickhouse';
 import { factory as debugExporter } from '@flowtel/exporter-debug';
@@ -54,6 +56,8 @@ export const builtinFactories: Factory[] = [
   prometheusRemoteWriteExporter,
   prometheusExporter,
   forwardConnector,
+  spanMetricsConnector,
+  serviceGraphConnector,
   fileStorageExtension,
   healthCheckExtension,
   bearerTokenAuthExtension,
