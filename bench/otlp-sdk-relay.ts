@@ -25,8 +25,8 @@ import {
   type ServiceDefinition,
 } from '@grpc/grpc-js';
 import { exportMethod } from '@flowtel/otlp';
-import { freePort, waitForPort, type RunningCollector } from '@flowtel/testkit';
-import { startBundleOn } from './lib/bundle.ts';
+import { freePort } from '@flowtel/testkit';
+import { RELAYS, relayConfig, startFlowtel, type Flowtel } from './lib/relay.ts';
 import { sleep } from './lib/otlp-rig.ts';
 import { processUsage, report, usageFigures, type Measured } from './lib/report.ts';
 import type { SdkLoadOptions, SdkLoadResult } from './lib/sdk-load.ts';
@@ -37,32 +37,7 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 30);
 const PROTOCOLS = (process.env.BENCH_PROTOCOLS ?? 'grpc,http/protobuf,http/json').split(
   ',',
 ) as SdkLoadOptions['protocol'][];
-/** the relay's pipeline after its receiver */
-const RELAYS: Record<string, { processors: string; exporter: string }> = {
-  batch_processor: { processors: '[batch]', exporter: '' },
-  sending_queue_batch: { processors: '[]', exporter: '\n    sending_queue: {batch: {}}' },
-};
 const RELAY_NAMES = (process.env.BENCH_RELAYS ?? ['control', ...Object.keys(RELAYS)].join(',')).split(',');
-
-interface Flowtel {
-  collector: RunningCollector;
-  pid: number;
-  metricsPort: number;
-}
-
-async function startFlowtel(name: string, body: string, waitPorts: number[]): Promise<Flowtel> {
-  const metricsPort = await freePort();
-  const yaml = `${body}
-  telemetry:
-    logs: {level: warn}
-    metrics:
-      readers:
-        - pull: {exporter: {prometheus: {host: 127.0.0.1, port: ${metricsPort}}}}
-`;
-  const collector = startBundleOn(yaml, name);
-  for (const port of [...waitPorts, metricsPort]) await waitForPort(port, '127.0.0.1', 60_000);
-  return { collector, pid: collector.process.pid!, metricsPort };
-}
 
 /** The sum of a counter over its series, from a flowtel's Prometheus endpoint. */
 async function counter(f: Flowtel, name: string): Promise<number> {
@@ -183,21 +158,7 @@ try {
       const [grpcPort, httpPort] = [await freePort(), await freePort()];
       const relay = await startFlowtel(
         'relay',
-        `
-receivers:
-  otlp:
-    protocols:
-      grpc: {endpoint: "127.0.0.1:${grpcPort}"}
-      http: {endpoint: "127.0.0.1:${httpPort}"}
-processors:
-  batch: {}
-exporters:
-  otlp_grpc:
-    endpoint: "127.0.0.1:${backendPort}"
-    tls: {insecure: true}${path.exporter}
-service:
-  pipelines:
-    traces: {receivers: [otlp], processors: ${path.processors}, exporters: [otlp_grpc]}`,
+        relayConfig({ grpc: grpcPort, http: httpPort, backend: backendPort }, path),
         [grpcPort, httpPort],
       );
       try {

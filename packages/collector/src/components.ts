@@ -1,73 +1,95 @@
-// The components built into flowtel. A new component is a workspace package exporting a
-// `factory`; add it here.
-import { Registry, type Factory } from '@flowtel/core';
-import { factory as forwardConnector } from '@flowtel/connector-forward';
-import { factory as serviceGraphConnector } from '@flowtel/connector-servicegraph';
-import { factory as spanMetricsConnector } from '@flowtel/connector-spanmetrics';
-import { factory as ebpfReceiver } from '@flowtel/ebpf-receiver';
-import { factory as clickhouseExporter } from '@flowtel/exporter-clickhouse';
-import { factory as debugExporter } from '@flowtel/exporter-debug';
-import { factory as fileExporter } from '@flowtel/exporter-file';
-import { factory as otlpGrpcExporter } from '@flowtel/exporter-otlp-grpc';
-import { factory as otlpHttpExporter } from '@flowtel/exporter-otlp-http';
-import { factory as prometheusExporter } from '@flowtel/exporter-prometheus';
-import { factory as prometheusRemoteWriteExporter } from '@flowtel/exporter-prometheus-remote-write';
-import { factory as basicAuthExtension } from '@flowtel/extension-basicauth';
-import { factory as bearerTokenAuthExtension } from '@flowtel/extension-bearertokenauth';
-import { factory as fileStorageExtension } from '@flowtel/extension-file-storage';
-import { factory as healthCheckExtension } from '@flowtel/extension-health-check';
-import { factory as attributesProcessor } from '@flowtel/processor-attributes';
-import { factory as batchProcessor } from '@flowtel/processor-batch';
-import { factory as cumulativeToDeltaProcessor } from '@flowtel/processor-cumulativetodelta';
-import { factory as filterProcessor } from '@flowtel/processor-filter';
-import { factory as l7Processor } from '@flowtel/processor-l7';
-import { factory as memoryLimiterProcessor } from '@flowtel/processor-memory-limiter';
-import { factory as resourceProcessor } from '@flowtel/processor-resource';
-import { factory as smartEncodingProcessor } from '@flowtel/processor-smartencoding';
-import { factory as spanProcessor } from '@flowtel/processor-span';
-import { factory as transformProcessor } from '@flowtel/processor-transform';
-import { factory as hostMetricsReceiver } from '@flowtel/receiver-hostmetrics';
-import { factory as otlpReceiver } from '@flowtel/receiver-otlp';
-import { factory as pcapReceiver } from '@flowtel/receiver-pcap';
-import { factory as prometheusReceiver } from '@flowtel/receiver-prometheus';
+// The components built into flowtel, by type name (and the older spellings the factory
+// declares as aliases). A component's package is imported only when a config names it, so a
+// collector holds in memory and starts only what it runs; `flowtel components` imports all.
+// To add one: a workspace package exporting `factory` (listed in this package's package.json),
+// and one line below with its kind, type, aliases and import. Registry.loadNamed refuses a
+// factory whose kind, type or aliases differ from its line, and the lifecycle test loads every
+// line.
+import { Registry, type Factory, type LazyFactory } from '@flowtel/core';
 import { loggingExporter, memoryBallastExtension } from './removed.ts';
 
-export const builtinFactories: Factory[] = [
-  otlpReceiver,
-  ebpfReceiver,
-  pcapReceiver,
-  prometheusReceiver,
-  hostMetricsReceiver,
-  batchProcessor,
-  memoryLimiterProcessor,
-  l7Processor,
-  smartEncodingProcessor,
-  transformProcessor,
-  attributesProcessor,
-  filterProcessor,
-  resourceProcessor,
-  spanProcessor,
-  cumulativeToDeltaProcessor,
-  otlpGrpcExporter,
-  otlpHttpExporter,
-  debugExporter,
-  fileExporter,
-  clickhouseExporter,
-  prometheusRemoteWriteExporter,
-  prometheusExporter,
-  forwardConnector,
-  spanMetricsConnector,
-  serviceGraphConnector,
-  fileStorageExtension,
-  healthCheckExtension,
-  bearerTokenAuthExtension,
-  basicAuthExtension,
-  loggingExporter(debugExporter),
-  memoryBallastExtension,
+const factoryOf = (pkg: Promise<{ factory: Factory }>): Promise<Factory> => pkg.then((m) => m.factory);
+
+export const builtinComponents: LazyFactory[] = [
+  { kind: 'receiver', type: 'otlp', load: () => factoryOf(import('@flowtel/receiver-otlp')) },
+  { kind: 'receiver', type: 'ebpf', load: () => factoryOf(import('@flowtel/ebpf-receiver')) },
+  { kind: 'receiver', type: 'pcap', load: () => factoryOf(import('@flowtel/receiver-pcap')) },
+  { kind: 'receiver', type: 'prometheus', load: () => factoryOf(import('@flowtel/receiver-prometheus')) },
+  {
+    kind: 'receiver',
+    type: 'hostmetrics',
+    aliases: ['host_metrics'],
+    load: () => factoryOf(import('@flowtel/receiver-hostmetrics')),
+  },
+  { kind: 'processor', type: 'batch', load: () => factoryOf(import('@flowtel/processor-batch')) },
+  { kind: 'processor', type: 'memory_limiter', load: () => factoryOf(import('@flowtel/processor-memory-limiter')) },
+  { kind: 'processor', type: 'l7', load: () => factoryOf(import('@flowtel/processor-l7')) },
+  { kind: 'processor', type: 'smartencoding', load: () => factoryOf(import('@flowtel/processor-smartencoding')) },
+  { kind: 'processor', type: 'transform', load: () => factoryOf(import('@flowtel/processor-transform')) },
+  { kind: 'processor', type: 'attributes', load: () => factoryOf(import('@flowtel/processor-attributes')) },
+  { kind: 'processor', type: 'filter', load: () => factoryOf(import('@flowtel/processor-filter')) },
+  { kind: 'processor', type: 'resource', load: () => factoryOf(import('@flowtel/processor-resource')) },
+  { kind: 'processor', type: 'span', load: () => factoryOf(import('@flowtel/processor-span')) },
+  {
+    kind: 'processor',
+    type: 'cumulativetodelta',
+    aliases: ['cumulative_to_delta'],
+    load: () => factoryOf(import('@flowtel/processor-cumulativetodelta')),
+  },
+  {
+    kind: 'exporter',
+    type: 'otlp_grpc',
+    aliases: ['otlp'],
+    load: () => factoryOf(import('@flowtel/exporter-otlp-grpc')),
+  },
+  {
+    kind: 'exporter',
+    type: 'otlp_http',
+    aliases: ['otlphttp'],
+    load: () => factoryOf(import('@flowtel/exporter-otlp-http')),
+  },
+  { kind: 'exporter', type: 'debug', load: () => factoryOf(import('@flowtel/exporter-debug')) },
+  { kind: 'exporter', type: 'file', load: () => factoryOf(import('@flowtel/exporter-file')) },
+  { kind: 'exporter', type: 'clickhouse', load: () => factoryOf(import('@flowtel/exporter-clickhouse')) },
+  {
+    kind: 'exporter',
+    type: 'prometheus_remote_write',
+    aliases: ['prometheusremotewrite'],
+    load: () => factoryOf(import('@flowtel/exporter-prometheus-remote-write')),
+  },
+  { kind: 'exporter', type: 'prometheus', load: () => factoryOf(import('@flowtel/exporter-prometheus')) },
+  { kind: 'connector', type: 'forward', load: () => factoryOf(import('@flowtel/connector-forward')) },
+  {
+    kind: 'connector',
+    type: 'spanmetrics',
+    aliases: ['span_metrics'],
+    load: () => factoryOf(import('@flowtel/connector-spanmetrics')),
+  },
+  { kind: 'connector', type: 'servicegraph', load: () => factoryOf(import('@flowtel/connector-servicegraph')) },
+  { kind: 'extension', type: 'file_storage', load: () => factoryOf(import('@flowtel/extension-file-storage')) },
+  { kind: 'extension', type: 'health_check', load: () => factoryOf(import('@flowtel/extension-health-check')) },
+  {
+    kind: 'extension',
+    type: 'bearertokenauth',
+    load: () => factoryOf(import('@flowtel/extension-bearertokenauth')),
+  },
+  { kind: 'extension', type: 'basicauth', load: () => factoryOf(import('@flowtel/extension-basicauth')) },
+  {
+    kind: 'exporter',
+    type: 'logging',
+    load: async () => loggingExporter((await import('@flowtel/exporter-debug')).factory),
+  },
+  { kind: 'extension', type: 'memory_ballast', load: async () => memoryBallastExtension },
 ];
 
+/** A registry of every built-in component, none loaded yet. */
 export function builtinRegistry(): Registry {
   const registry = new Registry();
-  for (const f of builtinFactories) registry.add(f);
+  for (const c of builtinComponents) registry.addLazy(c);
   return registry;
+}
+
+/** Every built-in factory, loaded (for `flowtel components` and the tests over all of them). */
+export async function loadBuiltinFactories(): Promise<Factory[]> {
+  return Promise.all(builtinComponents.map((c) => c.load()));
 }

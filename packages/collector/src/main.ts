@@ -83,7 +83,7 @@ function configUris(opts: CommonOptions): string[] {
 /** What `flowtel validate` does: the config's warnings, or a ConfigError naming every problem. */
 export async function validate(opts: CommonOptions): Promise<string[]> {
   const { registry, featureGates } = await registryFor(opts);
-  return loadAndResolve({ configUris: configUris(opts), sets: opts.set, registry, featureGates }).warnings;
+  return (await loadAndResolve({ configUris: configUris(opts), sets: opts.set, registry, featureGates })).warnings;
 }
 
 /** Runs the CLI; returns the process exit code. */
@@ -130,6 +130,7 @@ export async function main(argv: string[]): Promise<number> {
     .action(async (opts: CommonOptions) => {
       try {
         const { registry } = await registryFor(opts);
+        await registry.loadAll();
         process.stdout.write(componentsYaml(registry, BUILD));
       } catch (err) {
         fail(err);

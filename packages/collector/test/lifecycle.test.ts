@@ -4,8 +4,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Component, CreateSettings, Factory, PipelineSignal } from '@flowtel/core';
 import { testHost, testSettings } from '@flowtel/testkit';
-import { builtinFactories } from '../src/components.ts';
+import { builtinRegistry, loadBuiltinFactories } from '../src/components.ts';
 import { dir, requiredConfig } from './support/required-config.ts';
+
+const builtinFactories = await loadBuiltinFactories();
 
 type Meter = CreateSettings['meter'];
 
@@ -80,6 +82,11 @@ test('every built-in type has a unique name, a description and a stability', () 
     assert.ok(f.description, `${key} has a description`);
     assert.ok(typeof f.stability === 'string' || Object.keys(f.stability).length > 0, `${key} declares its stability`);
   }
+});
+
+test("every line of the built-in table loads a factory of the line's kind, type and aliases", async () => {
+  // loadAll refuses a factory whose names differ from the line a config is matched by
+  await assert.doesNotReject(builtinRegistry().loadAll());
 });
 
 /** The metrics every component of a kind has, made by core's helpers (otelcol's obsreport). */

@@ -8,8 +8,10 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseDuration, z, type Factory } from '@flowtel/core';
-import { builtinFactories } from '../src/components.ts';
+import { loadBuiltinFactories } from '../src/components.ts';
 import { requiredConfig } from './support/required-config.ts';
+
+const builtinFactories = await loadBuiltinFactories();
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../../..');
 const GROUPS = ['receivers', 'processors', 'exporters', 'connectors', 'extensions'];

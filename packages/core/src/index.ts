@@ -83,7 +83,7 @@ export {
   sendingQueueSchema,
 } from './exporterhelper.ts';
 export { Graph } from './graph.ts';
-export { Registry } from './registry.ts';
+export { Registry, type LazyFactory } from './registry.ts';
 export { loadAndResolve, Service, type ServiceOptions } from './service.ts';
 export { SharedInstance, type SharedKey, type SharedLifecycle, SharedState, sharedKey } from './shared.ts';
 export { type ReaderConfig, type TelemetryConfig, telemetrySchema } from './telemetry/config.ts';

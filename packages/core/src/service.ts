@@ -17,10 +17,13 @@ export interface ServiceOptions {
   featureGates?: readonly string[];
 }
 
-export function loadAndResolve(
+/** Reads the config, imports the components it names, and validates it. */
+export async function loadAndResolve(
   opts: Pick<ServiceOptions, 'configUris' | 'sets' | 'registry' | 'featureGates'>,
-): ResolvedConfig {
-  return resolveConfig(loadConfig(opts.configUris, opts.sets), opts.registry, { featureGates: opts.featureGates });
+): Promise<ResolvedConfig> {
+  const loaded = loadConfig(opts.configUris, opts.sets);
+  await opts.registry.loadNamed(loaded.tree);
+  return resolveConfig(loaded, opts.registry, { featureGates: opts.featureGates });
 }
 
 export class Service {
@@ -37,7 +40,8 @@ export class Service {
   }
 
   /** Starts the collector; throws on a bad config or a component that cannot start. */
-  async start(config = loadAndResolve(this.opts)): Promise<void> {
+  async start(given?: ResolvedConfig): Promise<void> {
+    const config = given ?? (await loadAndResolve(this.opts));
     this.telemetry = createTelemetry(config.service.telemetry, this.opts.build);
     const log = this.telemetry.logger;
     log.info({ version: this.opts.build.version }, 'Starting flowtel...');
@@ -65,7 +69,7 @@ export class Service {
       const log = this.telemetry?.logger;
       let config: ResolvedConfig;
       try {
-        config = loadAndResolve(this.opts);
+        config = await loadAndResolve(this.opts);
       } catch (err) {
         log?.error({ err: (err as Error).message }, 'config reload rejected; keeping the running configuration');
         return;

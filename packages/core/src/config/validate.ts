@@ -11,7 +11,7 @@ import type {
   ReceiverFactory,
 } from '../component.ts';
 import { PIPELINE_SIGNALS, type PipelineSignal, type Signal } from '../consumer.ts';
-import type { Registry } from '../registry.ts';
+import { SECTIONS, type Registry } from '../registry.ts';
 import { telemetrySchema, type TelemetryConfig } from '../telemetry/config.ts';
 import { ConfigError, ConfigProblem, KEY_SEPARATOR, type Position } from './errors.ts';
 import type { LoadedConfig } from './source.ts';
@@ -46,13 +46,6 @@ export interface ResolvedConfig {
   warnings: string[];
 }
 
-const SECTIONS = {
-  receivers: 'receiver',
-  processors: 'processor',
-  exporters: 'exporter',
-  connectors: 'connector',
-  extensions: 'extension',
-} as const;
 type Section = keyof typeof SECTIONS;
 const TOP_LEVEL = [...Object.keys(SECTIONS), 'service'];
 const SERVICE_KEYS = ['extensions', 'pipelines', 'telemetry'];
