@@ -9,7 +9,8 @@ import {
   type ServerAuthenticator,
 } from '@flowtel/otlp';
 import type { BasicAuthConfig } from './config.ts';
-import { parseHtpasswd, verifyPassword, type Htpasswd } from './htpasswd.ts';
+import { parseHtpasswd, type Htpasswd } from './htpasswd.ts';
+import { PasswordVerifier } from './verifier.ts';
 
 /**
  * contrib's basicauth: a server authenticator checking `Authorization: Basic ...` against
@@ -20,7 +21,7 @@ export class BasicAuth implements Extension, ServerAuthenticator, ClientAuthenti
   [key: string]: unknown;
   private readonly config: BasicAuthConfig;
   private readonly settings: CreateSettings;
-  private users: Htpasswd = new Map();
+  private verifier: PasswordVerifier | undefined;
 
   constructor(settings: CreateSettings, config: BasicAuthConfig) {
     this.settings = settings;
@@ -31,6 +32,7 @@ export class BasicAuth implements Extension, ServerAuthenticator, ClientAuthenti
     const { htpasswd, client_auth } = this.config;
     if (!htpasswd && !client_auth)
       throw new Error('basicauth: set htpasswd (server side) or client_auth (client side)');
+    let users: Htpasswd = new Map();
     if (htpasswd?.file) {
       const path = resolve(this.settings.configDir, htpasswd.file);
       let text: string;
@@ -39,14 +41,15 @@ export class BasicAuth implements Extension, ServerAuthenticator, ClientAuthenti
       } catch (err) {
         throw new Error(`basicauth: htpasswd::file: ${(err as Error).message}`);
       }
-      this.users = parseHtpasswd(text, path);
+      users = parseHtpasswd(text, path);
     }
     if (htpasswd?.inline)
-      for (const [user, hash] of parseHtpasswd(htpasswd.inline, 'htpasswd::inline')) this.users.set(user, hash);
+      for (const [user, entry] of parseHtpasswd(htpasswd.inline, 'htpasswd::inline')) users.set(user, entry);
+    if (htpasswd) this.verifier = new PasswordVerifier(users);
   }
 
   async authenticate(headers: RequestHeaders): Promise<AuthData> {
-    if (!this.config.htpasswd)
+    if (!this.verifier)
       throw new Error('basicauth: no htpasswd configured, so this extension cannot authenticate servers');
     const header = firstHeader(headers, 'authorization');
     if (!header) throw new Error('no basic auth provided');
@@ -56,8 +59,7 @@ export class BasicAuth implements Extension, ServerAuthenticator, ClientAuthenti
     const colon = raw.indexOf(':');
     if (colon < 0) throw new Error('invalid credentials format: expected user:password');
     const username = raw.slice(0, colon);
-    const hash = this.users.get(username);
-    if (hash === undefined || !verifyPassword(raw.slice(colon + 1), hash)) throw new Error('invalid credentials');
+    if (!(await this.verifier.verify(username, raw.slice(colon + 1)))) throw new Error('invalid credentials');
     return { username, raw: encoded };
   }
 
@@ -67,5 +69,12 @@ export class BasicAuth implements Extension, ServerAuthenticator, ClientAuthenti
     return { authorization: `Basic ${Buffer.from(`${c.username}:${c.password}`).toString('base64')}` };
   }
 
-  async shutdown(): Promise<void> {}
+  /** How many slow password checks ran (the others were served from the cache or shared). */
+  passwordChecks(): number {
+    return this.verifier?.checks ?? 0;
+  }
+
+  async shutdown(): Promise<void> {
+    await this.verifier?.close();
+  }
 }
