@@ -3,7 +3,8 @@
 // the values an action writes are shared by every item it writes them to.
 import { createHash } from 'node:crypto';
 import type { ClientInfo } from '@flowtel/core';
-import { anyValueFromRaw, compileRegexp, findAttr, type Regexp } from '@flowtel/filter';
+import { anyValueFromRaw, findAttr } from '@flowtel/filter';
+import { compileRegexp, type Regexp } from '@flowtel/regexp';
 import { type AnyValue, type KeyValue, valueAsString } from '@flowtel/pdata';
 import { type ActionConfig, type ActionName, valueGiven } from './config.ts';
 
@@ -173,12 +174,9 @@ function extract(attrs: KeyValue[], key: string, re: Regexp): void {
   const kv = findAttr(attrs, key);
   if (!kv || !('stringValue' in kv.value)) return;
   const s = kv.value.stringValue;
-  const idx = re.execIndex(s);
-  if (!idx) return;
-  for (let g = 1; g < re.groupNames.length; g++) {
-    const [start, end] = [idx[2 * g], idx[2 * g + 1]];
-    put(attrs, re.groupNames[g], { stringValue: start < 0 ? '' : s.slice(start, end) });
-  }
+  const match = re.exec(s);
+  if (!match) return;
+  for (let g = 1; g < re.groupNames.length; g++) put(attrs, re.groupNames[g], { stringValue: match.groups[g] ?? '' });
 }
 
 const INT64_MIN = -(2n ** 63n);

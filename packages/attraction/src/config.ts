@@ -2,7 +2,8 @@
 // contrib runs those checks when the processor is created; none depends on the pipeline, so
 // here they run when the config is validated and `flowtel validate` names the file and line.
 import { z } from '@flowtel/core';
-import { compileRegexp, rawValue, RegexpError } from '@flowtel/filter';
+import { rawValue } from '@flowtel/filter';
+import { compileRegexp, RegexpError } from '@flowtel/regexp';
 
 export const ACTIONS = ['insert', 'update', 'upsert', 'delete', 'hash', 'extract', 'convert'] as const;
 export type ActionName = (typeof ACTIONS)[number];

@@ -5,7 +5,7 @@
 // per-signal rules (no log_bodies for spans, ...) are contrib's and run when the processor is
 // created for a pipeline (matcher.ts).
 import { z } from '@flowtel/core';
-import { compileRegexp, RegexpError } from './regexp.ts';
+import { compileRegexp, RegexpError } from '@flowtel/regexp';
 
 /** plog's severity numbers by name, as contrib's config accepts them besides the number. */
 const SEVERITIES = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'FATAL'].flatMap((name) => [

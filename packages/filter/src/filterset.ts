@@ -2,7 +2,7 @@
 // (a match anywhere in the string, as Go's MatchString: `prefix/.*` also matches
 // `extra/prefix/x`), with the optional LRU cache of regexp results (`regexp.cacheenabled`,
 // `regexp.cachemaxnumentries`, 0 meaning unbounded as in contrib).
-import { compileRegexp, type Regexp } from './regexp.ts';
+import { compileRegexp, type Regexp } from '@flowtel/regexp';
 
 export type MatchType = 'strict' | 'regexp';
 

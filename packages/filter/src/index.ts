@@ -19,5 +19,4 @@ export {
   type SpanSkip,
   spanSkipper,
 } from './matcher.ts';
-export { compileRegexp, type Regexp, RegexpError } from './regexp.ts';
 export { anyValueFromRaw, findAttr, formatFloatF, valuesEqual } from './value.ts';

@@ -17,7 +17,7 @@ import {
 } from './contexts.ts';
 import type { ArgValue, FunctionDef, GetSetter, Getter, ParamType } from './functions.ts';
 import { type BoolExpr, type CompareOp, type Expr, OttlSyntaxError, parseCondition, parseStatement } from './parser.ts';
-import { RegexError } from './regex.ts';
+import { RegexpError } from '@flowtel/regexp';
 import {
   ODuration,
   OMap,
@@ -304,7 +304,7 @@ export class Compiler {
       return def.build(values, this);
     } catch (err) {
       if (err instanceof OttlSyntaxError) throw err;
-      if (err instanceof RegexError || err instanceof ArgError) return fail(`${def.name}: ${err.message}`, at);
+      if (err instanceof RegexpError || err instanceof ArgError) return fail(`${def.name}: ${err.message}`, at);
       throw err;
     }
   }

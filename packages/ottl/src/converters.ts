@@ -5,7 +5,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { KeyValue } from '@flowtel/pdata';
 import { ArgError, boolLike, floatLike, intLike } from './compile.ts';
 import type { FunctionDef, Getter, Param } from './functions.ts';
-import { compileRegex } from './regex.ts';
+import { compileRegexp } from '@flowtel/regexp';
 import {
   ODuration,
   OMap,
@@ -460,7 +460,7 @@ export const CONVERTERS: FunctionDef[] = [
     returns: 'bool',
     build: ([target, pattern]) => {
       const g = target as Getter;
-      const re = compileRegex(pattern as string);
+      const re = compileRegexp(pattern as string);
       return (tc) => {
         const v = g(tc);
         return v !== null && re.test(v as string);
@@ -474,7 +474,7 @@ export const CONVERTERS: FunctionDef[] = [
     returns: 'map',
     build: ([target, pattern]) => {
       const g = target as Getter;
-      const re = compileRegex(pattern as string);
+      const re = compileRegexp(pattern as string);
       const names = Object.entries(re.names);
       if (!names.length) throw new ArgError('at least 1 named capture group must be supplied in the given regex');
       return (tc) => {

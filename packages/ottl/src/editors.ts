@@ -3,7 +3,7 @@
 import type { KeyValue } from '@flowtel/pdata';
 import { ArgError } from './compile.ts';
 import type { FunctionDef, GetSetter, Getter } from './functions.ts';
-import { type Match, type Regex, compileRegex, expand } from './regex.ts';
+import { compileRegexp, expand, type Match, type Regexp } from '@flowtel/regexp';
 import { OMap, OttlRuntimeError, type Value, toAny, typeName } from './values.ts';
 
 const HASH_PARAMS = [
@@ -25,7 +25,7 @@ function replacer(
   };
 }
 
-function replaceAll(s: string, re: Regex, template: string, post: (x: string) => string): string {
+function replaceAll(s: string, re: Regexp, template: string, post: (x: string) => string): string {
   const matches = re.all(s);
   if (!matches.length) return s;
   let out = '';
@@ -75,8 +75,8 @@ function truncateUtf8(s: string, limit: number): string {
   return bytes.subarray(0, end).toString('utf8');
 }
 
-function regexArg(pattern: string): Regex {
-  return compileRegex(pattern);
+function regexArg(pattern: string): Regexp {
+  return compileRegexp(pattern);
 }
 
 export const EDITORS: FunctionDef[] = [

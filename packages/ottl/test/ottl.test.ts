@@ -351,7 +351,7 @@ test('config errors: unknown path, function, enum; wrong argument types; bad reg
     ['set(span.name, Foo(1))', /undefined function "Foo"/],
     ['set(span.name, UserAgent("x"))', /UserAgent is not yet implemented in flowtel/],
     ['set(span.attributes["x"], Substring(span.name, "a", 2))', /Substring's start must be int64, got string/],
-    ['replace_pattern(span.name, "(", "x")', /invalid regular expression/],
+    ['replace_pattern(span.name, "(", "x")', /replace_pattern: error parsing regexp: missing closing \)/],
     ['keep_keys(span.name, ["a"])', /must be a map/],
     ['set(span.name, "x") where metric.name == "x"', /cannot read metric paths/],
     ['set(span.name, "x") where span.kind == SPAN_KIND_NOPE', /enum "SPAN_KIND_NOPE" is not defined/],

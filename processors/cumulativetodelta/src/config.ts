@@ -1,6 +1,6 @@
 // contrib's cumulativetodeltaprocessor Config and its Validate messages.
 import { duration, z } from '@flowtel/core';
-import { compileRegexp, RegexpError } from '@flowtel/filter';
+import { compileRegexp, RegexpError } from '@flowtel/regexp';
 
 export const METRIC_TYPES = ['exponentialhistogram', 'histogram', 'sum'] as const;
 

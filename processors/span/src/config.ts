@@ -1,7 +1,8 @@
 // contrib's spanprocessor Config. Its checks (made when contrib creates the processor; none
 // depends on the pipeline) run when the config is validated, with its messages.
 import { z } from '@flowtel/core';
-import { compileRegexp, matchConfigShape, RegexpError } from '@flowtel/filter';
+import { matchConfigShape } from '@flowtel/filter';
+import { compileRegexp, RegexpError } from '@flowtel/regexp';
 
 export const STATUS_CODES = ['Unset', 'Ok', 'Error'] as const;
 

@@ -1,6 +1,7 @@
 import { map, type OperatorFunction } from 'rxjs';
 import type { Batch, CreateSettings, Processor } from '@flowtel/core';
-import { compileRegexp, findAttr, formatFloatF, type Regexp, type SpanSkip, spanSkipper } from '@flowtel/filter';
+import { findAttr, formatFloatF, type SpanSkip, spanSkipper } from '@flowtel/filter';
+import { compileRegexp, type Regexp } from '@flowtel/regexp';
 import { type AnyValue, type KeyValue, type Span, StatusCode, type Traces } from '@flowtel/pdata';
 import type { SpanConfig } from './config.ts';
 

@@ -53,5 +53,5 @@ test('flowtel validate names the file, line and key of a statement or condition 
       `${file}:14:\\d+: processors::transform::log_statements::0::statements::0: .*Substring's start must be int64, got string`,
     ),
   );
-  assert.match(out, new RegExp(`${file}:18:\\d+: processors::filter::traces::span::0: .*invalid regular expression`));
+  assert.match(out, new RegExp(`${file}:18:\\d+: processors::filter::traces::span::0: .*error parsing regexp`));
 });

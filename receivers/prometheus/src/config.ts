@@ -2,7 +2,7 @@
 // configuration file (global + scrape_configs) with Prometheus's defaults. Every key Prometheus
 // has that flowtel does not act on is refused with the reason, never accepted and ignored.
 import { notInFlowtel, z } from '@flowtel/core';
-import { RE2JS } from 're2js';
+import { compileRegexp } from '@flowtel/regexp';
 
 const notYet = (key: string, hint = '') => notInFlowtel(`${key} is not yet in flowtel${hint ? `: ${hint}` : ''}`);
 
@@ -48,7 +48,7 @@ const labelName = () => z.string().regex(LABEL_NAME, 'must be a label name ([a-z
 const relabelRegex = () =>
   z.string().transform((v, ctx) => {
     try {
-      return { source: v, re: RE2JS.compile(`^(?:${v})$`) };
+      return { source: v, re: compileRegexp(`^(?:${v})$`) };
     } catch (err) {
       ctx.addIssue({ code: z.ZodIssueCode.custom, message: `invalid regex '${v}': ${(err as Error).message}` });
       return z.NEVER;
@@ -426,7 +426,7 @@ export const prometheusReceiverConfigSchema = z
     }
     if (c.start_time_metric_regex !== '') {
       try {
-        RE2JS.compile(c.start_time_metric_regex);
+        compileRegexp(c.start_time_metric_regex);
       } catch (err) {
         ctx.addIssue({
           code: z.ZodIssueCode.custom,

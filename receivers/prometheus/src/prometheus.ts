@@ -3,7 +3,7 @@
 // delays nobody else; a target that leaves discovery gets staleness markers for its series.
 import type { Consumer, CreateSettings, Host, Receiver } from '@flowtel/core';
 import type { Logger } from 'pino';
-import { RE2JS } from 're2js';
+import { compileRegexp } from '@flowtel/regexp';
 import type { PrometheusReceiverConfig, ScrapeConfig } from './config.ts';
 import { buildTarget, FileDiscovery, type GroupsBySource, staticGroups } from './discovery.ts';
 import { type ScrapeOptions, type Target, TargetScraper } from './scrape.ts';
@@ -120,7 +120,7 @@ export class PrometheusReceiver implements Receiver {
     this.started = true;
     const prom = this.config.config;
     const startTimeMetric = this.config.use_start_time_metric
-      ? RE2JS.compile(this.config.start_time_metric_regex || DEFAULT_START_TIME_METRIC)
+      ? compileRegexp(this.config.start_time_metric_regex || DEFAULT_START_TIME_METRIC)
       : undefined;
     const externalLabels = Object.entries(prom.global.external_labels).sort(([a], [b]) => (a < b ? -1 : 1));
     for (const cfg of prom.scrape_configs) {

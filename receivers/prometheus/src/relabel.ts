@@ -1,64 +1,13 @@
 // Prometheus's relabeling (model/relabel), action by action as its configuration docs describe
-// them, over a label set held as a Map. Regexes are RE2 (re2js) and anchored at both ends;
+// them, over a label set held as a Map. Regexes are Go's (RE2), anchored at both ends;
 // replacements expand as Go's Regexp.Expand does ($1, ${1}, $name, ${name}, $$).
 import { createHash } from 'node:crypto';
-import type { RE2JS } from 're2js';
+import { expand } from '@flowtel/regexp';
 import type { RelabelConfig } from './config.ts';
 
 export type Labels = Map<string, string>;
 
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
-
-interface Groups {
-  group(i: number | string): string | null;
-  groupCount(): number;
-}
-
-/** Go's Regexp.Expand of `template` against a match. */
-export function expand(template: string, match: Groups, named: Record<string, number>): string {
-  if (template.indexOf('$') < 0) return template;
-  let out = '';
-  let i = 0;
-  while (i < template.length) {
-    const dollar = template.indexOf('$', i);
-    if (dollar < 0) {
-      out += template.slice(i);
-      break;
-    }
-    out += template.slice(i, dollar);
-    i = dollar + 1;
-    if (template[i] === '$') {
-      out += '$';
-      i++;
-      continue;
-    }
-    let name: string;
-    if (template[i] === '{') {
-      const close = template.indexOf('}', i);
-      const inner = close < 0 ? '' : template.slice(i + 1, close);
-      if (close < 0 || !/^\w+$/.test(inner)) {
-        // not a valid reference: Go copies the `$` through
-        out += '$';
-        continue;
-      }
-      name = inner;
-      i = close + 1;
-    } else {
-      const m = /^\w+/.exec(template.slice(i));
-      if (!m) {
-        out += '$';
-        continue;
-      }
-      name = m[0];
-      i += name.length;
-    }
-    let index = -1;
-    if (/^\d+$/.test(name)) index = Number(name);
-    else if (named[name] !== undefined) index = named[name];
-    if (index >= 0 && index <= match.groupCount()) out += match.group(index) ?? '';
-  }
-  return out;
-}
 
 function sourceValue(labels: Labels, cfg: RelabelConfig): string {
   const sources = cfg.source_labels;
@@ -69,13 +18,6 @@ function sourceValue(labels: Labels, cfg: RelabelConfig): string {
     v += labels.get(sources[i]) ?? '';
   }
   return v;
-}
-
-const namedGroupsCache = new WeakMap<RE2JS, Record<string, number>>();
-function namedGroups(re: RE2JS): Record<string, number> {
-  let named = namedGroupsCache.get(re);
-  if (!named) namedGroupsCache.set(re, (named = re.namedGroups()));
-  return named;
 }
 
 /** A label's value set, or removed when empty, as Prometheus's label builder does. */
@@ -93,10 +35,10 @@ export function relabel(labels: Labels, configs: RelabelConfig[]): boolean {
     const re = cfg.regex.re;
     switch (cfg.action) {
       case 'drop':
-        if (re.testExact(sourceValue(labels, cfg))) return false;
+        if (re.test(sourceValue(labels, cfg))) return false;
         break;
       case 'keep':
-        if (!re.testExact(sourceValue(labels, cfg))) return false;
+        if (!re.test(sourceValue(labels, cfg))) return false;
         break;
       case 'dropequal':
         if (sourceValue(labels, cfg) === (labels.get(cfg.target_label) ?? '')) return false;
@@ -105,12 +47,11 @@ export function relabel(labels: Labels, configs: RelabelConfig[]): boolean {
         if (sourceValue(labels, cfg) !== (labels.get(cfg.target_label) ?? '')) return false;
         break;
       case 'replace': {
-        const m = re.matcher(sourceValue(labels, cfg));
-        if (!m.matches()) break;
-        const named = namedGroups(re);
-        const target = expand(cfg.target_label, m, named);
+        const m = re.exec(sourceValue(labels, cfg));
+        if (!m) break;
+        const target = expand(cfg.target_label, m, re.names);
         if (!LABEL_NAME.test(target)) break;
-        set(labels, target, expand(cfg.replacement, m, named));
+        set(labels, target, expand(cfg.replacement, m, re.names));
         break;
       }
       case 'lowercase':
@@ -127,20 +68,19 @@ export function relabel(labels: Labels, configs: RelabelConfig[]): boolean {
         break;
       }
       case 'labelmap': {
-        const named = namedGroups(re);
         const additions: Array<[string, string]> = [];
         for (const [name, value] of labels) {
-          const m = re.matcher(name);
-          if (m.matches()) additions.push([expand(cfg.replacement, m, named), value]);
+          const m = re.exec(name);
+          if (m) additions.push([expand(cfg.replacement, m, re.names), value]);
         }
         for (const [name, value] of additions) set(labels, name, value);
         break;
       }
       case 'labeldrop':
-        for (const name of [...labels.keys()]) if (re.testExact(name)) labels.delete(name);
+        for (const name of [...labels.keys()]) if (re.test(name)) labels.delete(name);
         break;
       case 'labelkeep':
-        for (const name of [...labels.keys()]) if (!re.testExact(name)) labels.delete(name);
+        for (const name of [...labels.keys()]) if (!re.test(name)) labels.delete(name);
         break;
     }
   }

@@ -11,7 +11,7 @@ import type { Consumer } from '@flowtel/core';
 import type { Exemplar, KeyValue } from '@flowtel/pdata';
 import { type Exposition, formatOf, parseExposition, parseSeries } from '@flowtel/prometheus';
 import type { Logger } from 'pino';
-import type { RE2JS } from 're2js';
+import type { Regexp } from '@flowtel/regexp';
 import type { ScrapeConfig } from './config.ts';
 import { type Labels, relabel } from './relabel.ts';
 import { convertExemplar, metricsOf, type SeriesInfo, TargetTranslator, targetResource } from './translate.ts';
@@ -34,7 +34,7 @@ export interface ScrapeOptions {
   consumer: Consumer;
   logger: Logger;
   externalLabels: Array<[string, string]>;
-  startTimeMetric?: RE2JS;
+  startTimeMetric?: Regexp;
   reportExtra: boolean;
   /** called after each scrape with its outcome, for tests and the receiver's own accounting */
   onScrape?: (target: Target, up: boolean, error?: string) => void;

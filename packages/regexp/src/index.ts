@@ -1,0 +1,1 @@
+export { compileRegexp, expand, type Match, type Regexp, RegexpError } from './regexp.ts';
