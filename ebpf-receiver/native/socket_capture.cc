@@ -10,9 +10,13 @@ namespace flowtel {
 
 namespace {
 
-// Batches waiting for the JS thread; beyond this the poller waits, the ring fills and the
-// kernel side counts what it cannot store, so backpressure ends in the lost-events counter.
-const size_t kMaxQueuedBatches = 16;
+// Bytes of batches waiting for the JS thread; beyond this the poller stops draining, the ring
+// fills and the kernel side counts what it cannot store, so backpressure ends in the
+// lost-events counter. This queue, not the ring, absorbs the JS thread's pauses (a GC, a large
+// batch encoded for the store): its memory is taken only while the JS thread lags, where the
+// ring's is resident from start to stop. DeepFlow's agent splits it the same way (a perf
+// buffer of 128 pages per CPU, a user-space ring of 65,536 entries).
+const size_t kMaxQueuedBytes = size_t{64} << 20;
 
 Napi::Error capture_error(Napi::Env env, const CaptureError &err) {
   Napi::Error error = Napi::Error::New(env, err.what());
@@ -22,13 +26,15 @@ Napi::Error capture_error(Napi::Env env, const CaptureError &err) {
 
 }  // namespace
 
-void deliver_batch(Napi::Env env, Napi::Function on_batch, SocketCapture *, EventBatch *batch) {
+void deliver_batch(Napi::Env env, Napi::Function on_batch, SocketCapture *capture, EventBatch *batch) {
   if (env == nullptr) {
+    capture->Delivered(batch->bytes.size());
     delete batch;
     return;
   }
   size_t length = batch->bytes.size();
   void *data = batch->bytes.data();
+  capture->Delivered(length);
   // V8 accounts an external backing store's size itself: no AdjustExternalMemory on top, which
   // would count it twice and force extra full collections.
   auto buffer = Napi::ArrayBuffer::New(
@@ -75,7 +81,7 @@ SocketCapture::SocketCapture(const Napi::CallbackInfo &info) : Napi::ObjectWrap<
     throw Napi::Error::New(env, "cannot set up the poll thread's wait (eventfd/epoll)");
   }
 
-  channel_ = BatchChannel::New(env, info[1].As<Napi::Function>(), "flowtel ebpf capture", kMaxQueuedBatches, 1, this,
+  channel_ = BatchChannel::New(env, info[1].As<Napi::Function>(), "flowtel ebpf capture", 0, 1, this,
                                &SocketCapture::OnChannelClosed, static_cast<void *>(nullptr));
   // Like a listening server, a running capture keeps the process alive, and it is not collected
   // while it runs: stop() ends both.
@@ -95,8 +101,11 @@ void SocketCapture::Poll() {
     // Detached here, off the JS thread (releasing the links takes about a second), and before
     // the last drain, so that drain sees every event there will be.
     if (last_round) capture_->detach();
-    capture_->drain();
-    Flush();
+    // the last round drains the ring whatever the queue holds: nothing else will
+    if (last_round || queued_bytes_.load() < kMaxQueuedBytes) {
+      capture_->drain();
+      Flush();
+    }
     lost_ = capture_->lost();
     if (last_round || channel_closed_) break;
     epoll_wait(epoll_fd_, ready, 2, static_cast<int>(poll_interval_ms_));
@@ -114,13 +123,16 @@ void SocketCapture::Flush() {
     return;
   }
   uint32_t count = batch_->count;
+  size_t bytes = batch_->bytes.size();
   EventBatch *full = batch_.release();
   batch_ = std::make_unique<EventBatch>();
   batch_->bytes.reserve(full->bytes.capacity());
+  queued_bytes_ += bytes;
   napi_status status = channel_.BlockingCall(full);
   if (status == napi_ok) {
     delivered_ += count;
   } else {
+    queued_bytes_ -= bytes;
     delete full;
     channel_closed_ = true;
   }

@@ -24,6 +24,8 @@ class SocketCapture : public Napi::ObjectWrap<SocketCapture> {
   static Napi::Function Define(Napi::Env env);
   explicit SocketCapture(const Napi::CallbackInfo &info);
   ~SocketCapture() override;
+  /** a batch of `bytes` left the queue for the JS thread */
+  void Delivered(size_t bytes) { queued_bytes_ -= bytes; }
 
  private:
   Napi::Value Stop(const Napi::CallbackInfo &info);
@@ -45,6 +47,7 @@ class SocketCapture : public Napi::ObjectWrap<SocketCapture> {
   std::atomic<bool> channel_closed_{false};
   std::atomic<uint64_t> delivered_{0};
   std::atomic<uint64_t> lost_{0};
+  std::atomic<size_t> queued_bytes_{0};
   std::optional<Napi::Promise::Deferred> stopped_;
 };
 

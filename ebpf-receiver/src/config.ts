@@ -46,7 +46,7 @@ export const configSchema = z
       .min(4096)
       .max(1 << 30)
       .refine((n) => (n & (n - 1)) === 0, { message: 'must be a power of two, e.g. 16777216' })
-      .default(1 << 26),
+      .default(1 << 24),
     filters: z
       .object({
         /** process ids (the tgid) */

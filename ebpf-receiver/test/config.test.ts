@@ -2,12 +2,12 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { factory } from '../src/index.ts';
 
-test('defaults: capture everything, 1 KiB of payload, 10ms polls, 64 MiB ring, not required', () => {
+test('defaults: capture everything, 1 KiB of payload, 10ms polls, 16 MiB ring, not required', () => {
   assert.deepEqual(factory.configSchema.parse({}), {
     payload_size: 1024,
     batch_size: 1024,
     poll_interval: 10,
-    ring_buffer_size: 1 << 26,
+    ring_buffer_size: 1 << 24,
     filters: { pids: { allow: [], deny: [] }, comms: { allow: [], deny: [] }, ports: { allow: [], deny: [] } },
     required: false,
   });
