@@ -1,11 +1,22 @@
 import { mkdirSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { Batch, CreateSettings, Extension, PipelineSignal, QueueStorage, SendingQueue } from '@flowtel/core';
+import type {
+  Batch,
+  CreateSettings,
+  Extension,
+  Kind,
+  PipelineSignal,
+  QueueStorage,
+  SendingQueue,
+  StorageClient,
+  StorageExtension,
+} from '@flowtel/core';
 import type { FileStorageConfig } from './config.ts';
 import { FileQueue } from './file_queue.ts';
+import { FileClient } from './kv_client.ts';
 import { lockDirectory } from './lock.ts';
 
-export class FileStorage implements QueueStorage {
+export class FileStorage implements QueueStorage, StorageExtension {
   private readonly directory: string;
   private readonly config: FileStorageConfig;
   private readonly settings: CreateSettings;
@@ -46,6 +57,23 @@ export class FileStorage implements QueueStorage {
         'sending queue recovered batches from a previous run',
       );
     return queue;
+  }
+
+  /** A component's key-value state, in `<kind>_<type>_<name>[_<client name>]` as otelcol names its files. */
+  async getClient(kind: Kind, id: string, name: string): Promise<StorageClient> {
+    const [type, ...rest] = id.split('/');
+    const base = [kind, type, rest.join('/'), name].filter((p, i) => i < 2 || p).join('_');
+    const dir = join(this.directory, base.replace(/[^A-Za-z0-9_.-]/g, '~'));
+    mkdirSync(dir, { recursive: true });
+    const release = await lockDirectory(dir, this.config.timeout);
+    // closed by its component, and by shutdown should the component not have: once
+    let held = true;
+    const unlock = () => {
+      if (held) release();
+      held = false;
+    };
+    this.unlocks.push(unlock);
+    return new FileClient(dir, this.config.fsync, unlock);
   }
 }
 

@@ -21,6 +21,12 @@ export const builtinComponents: LazyFactory[] = [
     aliases: ['host_metrics'],
     load: () => factoryOf(import('@flowtel/receiver-hostmetrics')),
   },
+  {
+    kind: 'receiver',
+    type: 'filelog',
+    aliases: ['file_log'],
+    load: () => factoryOf(import('@flowtel/receiver-filelog')),
+  },
   { kind: 'processor', type: 'batch', load: () => factoryOf(import('@flowtel/processor-batch')) },
   { kind: 'processor', type: 'memory_limiter', load: () => factoryOf(import('@flowtel/processor-memory-limiter')) },
   { kind: 'processor', type: 'l7', load: () => factoryOf(import('@flowtel/processor-l7')) },

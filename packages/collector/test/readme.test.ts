@@ -138,6 +138,9 @@ function sameDefault(literal: string, value: unknown): boolean {
   if (value === undefined || /[<>]/.test(literal)) return true;
   if (typeof value === 'number' && /^0[0-7]+$/.test(literal)) return parseInt(literal, 8) === value; // a file mode
   if (typeof value === 'number' && /^-?\d+(\.\d+)?$/.test(literal)) return Number(literal) === value;
+  const bytes = /^(\d+)([kmg])(i?)b$/i.exec(literal); // a byte size: 1kb, 16KiB, 1MiB
+  if (typeof value === 'number' && bytes)
+    return Number(bytes[1]) * (bytes[3] ? 1024 : 1000) ** ('kmg'.indexOf(bytes[2].toLowerCase()) + 1) === value;
   if (typeof value === 'number' && /^\d/.test(literal)) {
     try {
       return parseDuration(literal) === value;

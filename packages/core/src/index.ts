@@ -85,6 +85,7 @@ export {
 export { Graph } from './graph.ts';
 export { Registry, type LazyFactory } from './registry.ts';
 export { loadAndResolve, Service, type ServiceOptions } from './service.ts';
+export { type StorageClient, storageClient, type StorageExtension } from './storage.ts';
 export { SharedInstance, type SharedKey, type SharedLifecycle, SharedState, sharedKey } from './shared.ts';
 export { type ReaderConfig, type TelemetryConfig, telemetrySchema } from './telemetry/config.ts';
 export { ExporterObs, itemName, ProcessorObs, ReceiverObs } from './telemetry/obs.ts';

@@ -259,8 +259,8 @@ const timePart = (name: string, f: (d: Date, nanos: bigint) => number | bigint):
     return BigInt(f(new Date(Number(nanos / 1_000_000n)), nanos));
   });
 
-/** One CSV line as Go's encoding/csv reads it (quotes, doubled quotes); lazy: bare quotes allowed. */
-function csvFields(line: string, delimiter: string, lazy: boolean): string[] {
+/** One CSV line as Go's encoding/csv reads it (quotes, doubled quotes); lazy: bare quotes allowed. Also stanza's csv_parser. */
+export function csvFields(line: string, delimiter: string, lazy: boolean): string[] {
   const out: string[] = [];
   let i = 0;
   for (;;) {

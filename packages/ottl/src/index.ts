@@ -10,6 +10,7 @@ import { type BoolExpr, type Expr, OttlSyntaxError, parseCondition, parseStateme
 export { type Predicate, type Runner, compare } from './compile.ts';
 export { CONTEXTS, type ContextName, TransformContext } from './contexts.ts';
 export { type FunctionDef } from './functions.ts';
+export { csvFields } from './converters.ts';
 export { OttlRuntimeError } from './values.ts';
 export { walkLogs, walkMetrics, walkTraces, type Visit } from './walk.ts';
 

@@ -34,6 +34,7 @@ export const REQUIRED: Record<string, Record<string, unknown>> = {
   },
   'exporter/prometheus': { endpoint: '127.0.0.1:0' },
   hostmetrics: { scrapers: { cpu: null } },
+  filelog: { include: [join(dir, '*.log')] },
 };
 
 /** The least config of one component: by `kind/type` first, then by type. */

@@ -1,0 +1,223 @@
+// One tracked file: its identity (the first fingerprint_size bytes, contrib's fingerprint), how
+// far it has been read (the offset after the last token the pipeline took), and the splitting
+// of its bytes into tokens: lines, or multiline records by a start or end pattern; a token
+// longer than max_log_size is cut; an unterminated tail is emitted after force_flush_period
+// without growth.
+import { closeSync, openSync, readSync, fstatSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
+import { compileRegexp, type Regexp } from '@flowtel/filter';
+import type { Config } from './config.ts';
+
+export interface FileMeta {
+  fingerprint: Buffer;
+  offset: number;
+  recordNumber: number;
+  path: string;
+}
+
+/** How a file's bytes become tokens; one per receiver. */
+export class Splitter {
+  private readonly newline: Buffer;
+  private readonly unit: number;
+  private readonly start?: Regexp;
+  private readonly end?: Regexp;
+  private readonly omit: boolean;
+  private readonly decoder?: TextDecoder;
+  readonly maxLogSize: number;
+  private readonly trimLeading: boolean;
+  private readonly trimTrailing: boolean;
+  constructor(c: Config) {
+    const enc = c.encoding.toLowerCase();
+    this.decoder = enc === 'nop' ? undefined : new TextDecoder(enc === 'ascii' ? 'utf-8' : enc);
+    const utf16 = this.decoder?.encoding.startsWith('utf-16') ?? false;
+    this.unit = utf16 ? 2 : 1;
+    this.newline = utf16 ? Buffer.from(this.decoder!.encoding === 'utf-16be' ? [0, 10] : [10, 0]) : Buffer.from([10]);
+    this.start = c.multiline?.line_start_pattern ? compileRegexp(c.multiline.line_start_pattern) : undefined;
+    this.end = c.multiline?.line_end_pattern ? compileRegexp(c.multiline.line_end_pattern) : undefined;
+    this.omit = c.multiline?.omit_pattern ?? false;
+    this.maxLogSize = c.max_log_size;
+    this.trimLeading = !c.preserve_leading_whitespaces;
+    this.trimTrailing = !c.preserve_trailing_whitespaces;
+  }
+
+  get multiline(): boolean {
+    return this.start !== undefined || this.end !== undefined;
+  }
+
+  /** text (or bytes with nop) of a token's bytes, trimmed as contrib's trim.Func */
+  decode(b: Buffer): string | Uint8Array {
+    if (!this.decoder) return Uint8Array.from(b);
+    let s = this.decodeText(b);
+    if (this.trimLeading) s = s.replace(/^[\r\n\t ]+/, '');
+    if (this.trimTrailing) s = s.replace(/[\r\n\t ]+$/, '');
+    return s;
+  }
+
+  private decodeText(b: Buffer): string {
+    return this.unit === 1 && this.decoder!.encoding === 'utf-8' ? b.toString('utf8') : this.decoder!.decode(b);
+  }
+
+  /**
+   * The tokens in `buf` as [start, end, next] byte positions (token bytes, then where the next
+   * one begins); `flush` takes the unterminated rest as a last token.
+   */
+  split(buf: Buffer, flush: boolean): Array<[number, number, number]> {
+    if (this.multiline) return this.splitMultiline(buf, flush);
+    const out: Array<[number, number, number]> = [];
+    let pos = 0;
+    const nl = this.newline;
+    while (pos < buf.length) {
+      let i = nl.length === 1 ? buf.indexOf(nl[0], pos) : buf.indexOf(nl, pos);
+      while (i >= 0 && this.unit === 2 && (i - pos) % 2 !== 0) i = buf.indexOf(nl, i + 1);
+      if (i < 0 || i - pos > this.maxLogSize) {
+        if (buf.length - pos >= this.maxLogSize) {
+          out.push([pos, pos + this.maxLogSize, pos + this.maxLogSize]);
+          pos += this.maxLogSize;
+          continue;
+        }
+        if (flush) out.push([pos, buf.length, buf.length]);
+        break;
+      }
+      out.push([pos, i, i + nl.length]);
+      pos = i + nl.length;
+    }
+    return out;
+  }
+
+  private splitMultiline(buf: Buffer, flush: boolean): Array<[number, number, number]> {
+    // decoded once; positions in the text map back to bytes through their UTF-8 length
+    const text = this.decodeText(buf);
+    const bytes = (i: number) => (this.unit === 1 ? Buffer.byteLength(text.slice(0, i)) : i * 2);
+    const out: Array<[number, number, number]> = [];
+    let pos = 0;
+    for (;;) {
+      const rest = text.slice(pos);
+      const restBytes = buf.length - bytes(pos);
+      let token: [number, number, number] | undefined;
+      if (this.start) {
+        const first = this.start.execIndex(rest);
+        if (first && first[0] > 0) {
+          // text before the first start is a token of its own
+          token = [pos, pos + first[0], pos + first[0]];
+        } else if (first) {
+          const after = rest.slice(Math.max(first[1], 1));
+          const second = this.start.execIndex(after);
+          if (second) {
+            const end = pos + Math.max(first[1], 1) + second[0];
+            token = [pos + (this.omit ? first[1] : 0), end, end];
+          } else if (flush && rest.length) token = [pos + (this.omit ? first[1] : 0), text.length, text.length];
+        } else if (flush && rest.length) token = [pos, text.length, text.length];
+      } else {
+        const m = this.end!.execIndex(rest);
+        if (m && m[1] > 0) token = [pos, pos + (this.omit ? m[0] : m[1]), pos + m[1]];
+        else if (flush && rest.length) token = [pos, text.length, text.length];
+      }
+      if (!token) {
+        if (restBytes >= this.maxLogSize) {
+          const b0 = bytes(pos);
+          out.push([b0, b0 + this.maxLogSize, b0 + this.maxLogSize]);
+          return out.concat(
+            this.splitMultiline(buf.subarray(b0 + this.maxLogSize), flush).map(
+              ([a, b, c]) =>
+                [a + b0 + this.maxLogSize, b + b0 + this.maxLogSize, c + b0 + this.maxLogSize] as [
+                  number,
+                  number,
+                  number,
+                ],
+            ),
+          );
+        }
+        return out;
+      }
+      out.push([bytes(token[0]), bytes(token[1]), bytes(token[2])]);
+      pos = token[2];
+      if (pos >= text.length) return out;
+    }
+  }
+}
+
+/** A file the receiver reads: an open descriptor and where it stands. */
+export class Reader implements FileMeta {
+  path: string;
+  fingerprint: Buffer;
+  offset: number;
+  recordNumber = 0;
+  fd: number | undefined;
+  /** file attributes (log.file.*) for its entries */
+  attributes: Record<string, string>;
+  /** ms when the file last grew, for force_flush_period */
+  lastGrowth = Date.now();
+  /** the end of the file when it was last read */
+  lastSeenEnd = -1;
+  private lastSize = -1;
+  /** a gzip file's decompressed bytes, until its size changes */
+  private plain?: Buffer;
+  readonly gzip: boolean;
+  constructor(
+    path: string,
+    fd: number,
+    fingerprint: Buffer,
+    offset: number,
+    gzip: boolean,
+    attributes: Record<string, string>,
+  ) {
+    this.path = path;
+    this.fd = fd;
+    this.fingerprint = fingerprint;
+    this.offset = offset;
+    this.gzip = gzip;
+    this.attributes = attributes;
+  }
+
+  close(): void {
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = undefined;
+  }
+
+  size(): number {
+    return this.fd === undefined ? 0 : fstatSync(this.fd).size;
+  }
+
+  /** the bytes from the offset on, into `into` (reused); for gzip the decompressed stream */
+  read(into: Buffer): Buffer {
+    if (this.fd === undefined) return into.subarray(0, 0);
+    const max = into.length;
+    if (this.gzip) {
+      const size = this.size();
+      if (size !== this.lastSize) {
+        const all = Buffer.alloc(size);
+        readSync(this.fd, all, 0, size, 0);
+        try {
+          this.plain = gunzipSync(all);
+          this.lastSize = size;
+        } catch {
+          // being written: decompressed again at the next poll
+        }
+      }
+      return this.plain ? this.plain.subarray(this.offset, this.offset + max) : Buffer.alloc(0);
+    }
+    const n = readSync(this.fd, into, 0, max, this.offset);
+    return into.subarray(0, n);
+  }
+
+  /** grows the fingerprint while the file is shorter than fingerprint_size */
+  refreshFingerprint(size: number): void {
+    if (this.fingerprint.length >= size || this.fd === undefined || this.gzip) return;
+    const fp = readFingerprint(this.fd, size);
+    if (fp.subarray(0, this.fingerprint.length).equals(this.fingerprint)) this.fingerprint = fp;
+  }
+}
+
+export function readFingerprint(fd: number, size: number): Buffer {
+  const buf = Buffer.alloc(size);
+  const n = readSync(fd, buf, 0, size, 0);
+  return buf.subarray(0, n);
+}
+
+export function openFile(path: string): number | undefined {
+  try {
+    return openSync(path, 'r');
+  } catch {
+    return undefined;
+  }
+}
