@@ -2,7 +2,7 @@
 // and the checks its Build makes (fields parse, regexes compile under RE2, layouts and
 // expressions are valid), so `flowtel validate` reports what otelcol would refuse at start.
 import { duration, notInFlowtel, z } from '@flowtel/core';
-import { compileRegexp } from '@flowtel/filter';
+import { compileRegexp } from '@flowtel/regexp';
 import { parseField } from './entry.ts';
 import { compileExpr, exprOf } from './expr.ts';
 import { EPOCH_LAYOUTS, loadZone, strptimeToGo } from './timeparse.ts';

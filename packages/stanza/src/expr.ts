@@ -4,7 +4,7 @@
 // == != < <= > >=, matches (RE2), contains, startsWith, endsWith, in / not in, + (numbers and
 // string concatenation), and/or/not (&& || !), parentheses, and the functions type(x), len(x),
 // env("NAME"). Anything else is refused when the config is read, naming what is not supported.
-import { compileRegexp, type Regexp } from '@flowtel/filter';
+import { compileRegexp, type Regexp } from '@flowtel/regexp';
 import { type Entry, type Value, isMap } from './entry.ts';
 
 export class ExprError extends Error {}

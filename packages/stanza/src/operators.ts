@@ -1,6 +1,6 @@
 // The parsers and transformers of contrib's pkg/stanza/operator (parser/*, transformer/*),
 // each as its docs describe it.
-import { compileRegexp, type Regexp } from '@flowtel/filter';
+import { compileRegexp, type Regexp } from '@flowtel/regexp';
 import { csvFields } from '@flowtel/ottl';
 import {
   type Entry,

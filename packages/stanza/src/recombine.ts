@@ -1,7 +1,7 @@
 // Operators that hold entries to join them: `recombine` (multi-line records by a first- or
 // last-entry expression, per source) and `container` (docker JSON, CRI-O and containerd lines,
 // their partial lines joined, k8s resource attributes from the /var/log/pods path).
-import { compileRegexp } from '@flowtel/filter';
+import { compileRegexp } from '@flowtel/regexp';
 import { type Entry, type Field, type Value, getField, isMap, parseField, setField, valueToString } from './entry.ts';
 import { type Expr, compileExpr } from './expr.ts';
 import { Operator, type OperatorContext, SeverityStep, type OnError } from './operator.ts';

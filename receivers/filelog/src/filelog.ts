@@ -18,7 +18,7 @@ import {
   type StorageClient,
   storageClient,
 } from '@flowtel/core';
-import { compileRegexp } from '@flowtel/filter';
+import { compileRegexp } from '@flowtel/regexp';
 import {
   compileExpr,
   type Entry,

@@ -5,7 +5,7 @@
 // without growth.
 import { closeSync, openSync, readSync, fstatSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
-import { compileRegexp, type Regexp } from '@flowtel/filter';
+import { compileRegexp, type Regexp } from '@flowtel/regexp';
 import type { Config } from './config.ts';
 
 export interface FileMeta {
