@@ -172,20 +172,29 @@ test('a socket of unknown role whose first bytes are a response is the end that 
   assert.equal(records.at(-1)?.response?.response_code, 200);
 });
 
+/** curl asking nginx for `path` on one connection: its request and response, and the events of each end. */
+function curlToNginx(path: string) {
+  return {
+    request: `GET ${path} HTTP/1.1\r\nHost: a\r\n\r\n`,
+    response: 'HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n',
+    server: (direction: number, ms: number, text: string) => ({
+      ...unplacedServerEvent(direction, ms, text),
+      role: SocketRole.SERVER,
+      comm: 'nginx',
+    }),
+    client: (direction: number, ms: number, text: string) => ({
+      ...clientEvent(direction, ms, text),
+      comm: 'curl',
+      remotePort: 5432,
+    }),
+  };
+}
+
+const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
+
 test("a server that reads and answers the request before the client's write returns still gets that client as parent", () => {
   const { engine: e, records } = engine();
-  const request = 'GET /early HTTP/1.1\r\nHost: a\r\n\r\n';
-  const response = 'HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n';
-  const server = (direction: number, ms: number, text: string) => ({
-    ...unplacedServerEvent(direction, ms, text),
-    role: SocketRole.SERVER,
-    comm: 'nginx',
-  });
-  const client = (direction: number, ms: number, text: string) => ({
-    ...clientEvent(direction, ms, text),
-    comm: 'curl',
-    remotePort: 5432,
-  });
+  const { request, response, server, client } = curlToNginx('/early');
   e.ingest(
     SocketEventBatch.from('ebpf', [
       server(Direction.INGRESS, 0, request),
@@ -199,7 +208,6 @@ test("a server that reads and answers the request before the client's write retu
       client(Direction.INGRESS, 7, response),
     ]),
   );
-  const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
   const servers = records.filter((r) => r.conn.role === 'server');
   const clients = records.filter((r) => r.conn.role === 'client');
   assert.equal(servers.length, 2);
@@ -217,18 +225,7 @@ test("a server that reads and answers the request before the client's write retu
 
 test("a server's record emitted in one batch gets its parent from the caller's request in the next (a client preempted before its write returned)", () => {
   const { engine: e, records } = engine();
-  const request = 'GET /late HTTP/1.1\r\nHost: a\r\n\r\n';
-  const response = 'HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n';
-  const server = (direction: number, ms: number, text: string) => ({
-    ...unplacedServerEvent(direction, ms, text),
-    role: SocketRole.SERVER,
-    comm: 'nginx',
-  });
-  const client = (direction: number, ms: number, text: string) => ({
-    ...clientEvent(direction, ms, text),
-    comm: 'curl',
-    remotePort: 5432,
-  });
+  const { request, response, server, client } = curlToNginx('/late');
   // the ring buffer is drained every poll_interval: the client's events come a batch later
   e.ingest(
     SocketEventBatch.from('ebpf', [server(Direction.INGRESS, 0, request), server(Direction.EGRESS, 1, response)]),
@@ -236,7 +233,6 @@ test("a server's record emitted in one batch gets its parent from the caller's r
   e.ingest(
     SocketEventBatch.from('ebpf', [client(Direction.EGRESS, 0, request), client(Direction.INGRESS, 2, response)]),
   );
-  const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
   const [s] = records.filter((r) => r.conn.role === 'server');
   const [c] = records.filter((r) => r.conn.role === 'client');
   assert.ok(s && c, 'both records out once the caller came');
