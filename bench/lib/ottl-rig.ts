@@ -5,7 +5,7 @@
 import { Subject, map } from 'rxjs';
 import { pino } from 'pino';
 import { createNoopMeter } from '@opentelemetry/api';
-import { Ack, type Batch, type ProcessorFactory } from '@flowtel/core';
+import { Ack, type Batch, type Processor, type ProcessorFactory } from '@flowtel/core';
 import { type KeyValue, type Traces, decodeTracesPassThrough, encodeTraces } from '@flowtel/pdata';
 import { selfUsage } from './report.ts';
 
@@ -111,7 +111,12 @@ export function measure(
   requests: Uint8Array[],
   seconds: number,
 ): Figures {
-  const processor = factory?.createProcessor(
+  return measureProcessor(factory && benchProcessor(factory, config), requests, seconds);
+}
+
+/** A traces processor from its factory and config, silent, as the benchmarks build one. */
+export function benchProcessor(factory: ProcessorFactory, config: unknown): Processor {
+  return factory.createProcessor(
     {
       id: factory.type,
       kind: 'processor',
@@ -124,6 +129,10 @@ export function measure(
     'traces',
     'traces',
   );
+}
+
+/** As `measure`, with a processor built (and started) by the caller. */
+export function measureProcessor(processor: Processor | undefined, requests: Uint8Array[], seconds: number): Figures {
   const input = new Subject<Batch>();
   let spansOut = 0;
   let bytesOut = 0;

@@ -35,6 +35,12 @@ export const builtinComponents: LazyFactory[] = [
   { kind: 'processor', type: 'attributes', load: () => factoryOf(import('@flowtel/processor-attributes')) },
   { kind: 'processor', type: 'filter', load: () => factoryOf(import('@flowtel/processor-filter')) },
   { kind: 'processor', type: 'resource', load: () => factoryOf(import('@flowtel/processor-resource')) },
+  {
+    kind: 'processor',
+    type: 'resource_detection',
+    aliases: ['resourcedetection'],
+    load: () => factoryOf(import('@flowtel/processor-resourcedetection')),
+  },
   { kind: 'processor', type: 'span', load: () => factoryOf(import('@flowtel/processor-span')) },
   {
     kind: 'processor',

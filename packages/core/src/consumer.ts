@@ -1,4 +1,4 @@
-import type { Logs, Metrics, SocketEventBatch, Traces } from '@flowtel/pdata';
+import type { Logs, Metrics, Resource, SocketEventBatch, Traces } from '@flowtel/pdata';
 
 export type Signal = 'traces' | 'metrics' | 'logs' | 'socket';
 /** The signals a pipeline can be declared for; `socket` only flows inside one. */
@@ -142,6 +142,20 @@ export interface SocketBatch extends BatchBase {
   data: SocketEventBatch;
 }
 export type Batch = TracesBatch | MetricsBatch | LogsBatch | SocketBatch;
+/** The resources of a batch's data (socket events have none): what resource processors edit. */
+export function resourcesOf(batch: Batch): Resource[] {
+  switch (batch.signal) {
+    case 'traces':
+      return batch.data.resourceSpans.map((r) => r.resource);
+    case 'logs':
+      return batch.data.resourceLogs.map((r) => r.resource);
+    case 'metrics':
+      return batch.data.resourceMetrics.map((r) => r.resource);
+    default:
+      return [];
+  }
+}
+
 export type DataOf<S extends Signal> = Extract<Batch, { signal: S }>['data'];
 
 /** A batch before the pipeline gives it an Ack: what receivers and connectors hand over. */

@@ -11,6 +11,7 @@ export {
   type MetricsBatch,
   permanent,
   PIPELINE_SIGNALS,
+  resourcesOf,
   type PipelineSignal,
   retryable,
   type Signal,

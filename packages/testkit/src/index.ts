@@ -28,3 +28,4 @@ export { codecToolsOr, lz4Tool, pythonSnappy, zstdTool } from './codecs.ts';
 export { otlpLoad, type OtlpLoad } from './load.ts';
 export { Prometheus, prometheusBinary, type QueryResult } from './prometheus.ts';
 export { pushThrough } from './processor.ts';
+export { createNetns, type Netns, netnsUnavailable } from './netns.ts';

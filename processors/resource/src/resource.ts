@@ -1,7 +1,6 @@
 import { map, type OperatorFunction } from 'rxjs';
 import { AttrProc, type ConvertFailure } from '@flowtel/attraction';
-import type { Batch, CreateSettings, Processor } from '@flowtel/core';
-import type { Resource } from '@flowtel/pdata';
+import { resourcesOf, type Batch, type CreateSettings, type Processor } from '@flowtel/core';
 import type { ResourceConfig } from './config.ts';
 
 /**
@@ -38,18 +37,5 @@ export class ResourceProcessor implements Processor {
       }
       return batch;
     });
-  }
-}
-
-function resourcesOf(batch: Batch): Resource[] {
-  switch (batch.signal) {
-    case 'traces':
-      return batch.data.resourceSpans.map((r) => r.resource);
-    case 'logs':
-      return batch.data.resourceLogs.map((r) => r.resource);
-    case 'metrics':
-      return batch.data.resourceMetrics.map((r) => r.resource);
-    default:
-      return [];
   }
 }
