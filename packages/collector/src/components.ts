@@ -27,6 +27,7 @@ export const builtinComponents: LazyFactory[] = [
     aliases: ['file_log'],
     load: () => factoryOf(import('@flowtel/receiver-filelog')),
   },
+  { kind: 'receiver', type: 'jaeger', load: () => factoryOf(import('@flowtel/receiver-jaeger')) },
   { kind: 'processor', type: 'batch', load: () => factoryOf(import('@flowtel/processor-batch')) },
   { kind: 'processor', type: 'memory_limiter', load: () => factoryOf(import('@flowtel/processor-memory-limiter')) },
   { kind: 'processor', type: 'l7', load: () => factoryOf(import('@flowtel/processor-l7')) },

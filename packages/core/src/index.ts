@@ -48,7 +48,9 @@ export {
 } from './config/types.ts';
 export {
   clientSecureContext,
+  closeServer,
   createHttpOrHttpsServer,
+  listenOn,
   httpsServerOptions,
   readPem,
   reloadServerTls,

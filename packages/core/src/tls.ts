@@ -10,7 +10,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import { resolve } from 'node:path';
 import { rootCertificates, type SecureContextOptions, type SecureVersion } from 'node:tls';
 import type { z } from 'zod';
-import type { tlsClientSchema, tlsServerSchema } from './config/types.ts';
+import { splitEndpoint, type tlsClientSchema, type tlsServerSchema } from './config/types.ts';
 
 export type TlsServerConfig = z.output<typeof tlsServerSchema>;
 export type TlsClientConfig = z.output<typeof tlsClientSchema>;
@@ -125,4 +125,25 @@ export function createHttpOrHttpsServer(
     (err) => logger.error({ err: err.message }, 'Failed to reload the TLS certificates; keeping the current ones'),
   );
   return { server, stopReload };
+}
+
+/** Listens on a config's `host:port` (localhost as 127.0.0.1, as otelcol binds it); rejects with `who` and the endpoint. */
+export function listenOn(server: Server, endpoint: string, who: string): Promise<void> {
+  const { host, port } = splitEndpoint(endpoint);
+  return new Promise<void>((resolve, reject) => {
+    server.once('error', (err) => reject(new Error(`${who}: failed to listen on ${endpoint}: ${err.message}`)));
+    server.listen(port, host === 'localhost' ? '127.0.0.1' : host, () => resolve());
+  });
+}
+
+/**
+ * Stops a receiver's HTTP server: in-flight requests wait for their pipelines' answer; a
+ * request still open after `graceMs` is cut off.
+ */
+export function closeServer(server: Server, graceMs = 5000): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const force = setTimeout(() => server.closeAllConnections(), graceMs);
+    server.close(() => (clearTimeout(force), resolve()));
+    server.closeIdleConnections();
+  });
 }

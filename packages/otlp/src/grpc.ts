@@ -1,7 +1,8 @@
 // The OTLP gRPC methods with byte-for-byte (de)serializers: requests are decoded by our own
 // codec in the handler, so a bad payload is an INVALID_ARGUMENT we choose, not a grpc-js
 // INTERNAL, and no protobufjs runs on the hot path.
-import { Metadata, type MethodDefinition } from '@grpc/grpc-js';
+import { Metadata, type MethodDefinition, type Server, type ServerCredentials } from '@grpc/grpc-js';
+import { splitEndpoint } from '@flowtel/core';
 import { codecFor, type OtlpSignal } from './signals.ts';
 import { decodeRpcStatus, encodeRpcStatus, type RpcStatus } from './rpc-status.ts';
 
@@ -43,4 +44,28 @@ export function retryDelayFromMetadata(md: Metadata | undefined): number | undef
   } catch {
     return undefined;
   }
+}
+
+/** Binds a gRPC server to a config's `host:port`; resolves with the bound port. */
+export function bindGrpcServer(
+  server: Server,
+  endpoint: string,
+  credentials: ServerCredentials,
+  who: string,
+): Promise<number> {
+  const { host, port } = splitEndpoint(endpoint);
+  const address = `${host.includes(':') ? `[${host}]` : host}:${port}`;
+  return new Promise<number>((resolve, reject) =>
+    server.bindAsync(address, credentials, (err, bound) =>
+      err ? reject(new Error(`${who}: failed to listen on ${endpoint}: ${err.message}`)) : resolve(bound),
+    ),
+  );
+}
+
+/** In-flight calls wait for their pipelines' answer; a client that never finishes is cut off after `graceMs`. */
+export function shutdownGrpcServer(server: Server, graceMs = 5000): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const force = setTimeout(() => server.forceShutdown(), graceMs);
+    server.tryShutdown(() => (clearTimeout(force), resolve()));
+  });
 }

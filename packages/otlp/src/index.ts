@@ -19,7 +19,15 @@ export {
   decompress,
   parseContentEncoding,
 } from './compression.ts';
-export { exportMethod, type RawExportMethod, retryDelayFromMetadata, statusMetadata } from './grpc.ts';
+export { readBody, requestHeaders } from './http-body.ts';
+export {
+  bindGrpcServer,
+  exportMethod,
+  type RawExportMethod,
+  retryDelayFromMetadata,
+  shutdownGrpcServer,
+  statusMetadata,
+} from './grpc.ts';
 export {
   GRPC_COMPRESSION_OPTION,
   grpcCompress,

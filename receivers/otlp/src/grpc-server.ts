@@ -11,13 +11,14 @@ import {
 import {
   httpsServerOptions,
   reloadServerTls,
-  splitEndpoint,
   type CreateSettings,
   type PipelineSignal,
   type TlsServerConfig,
 } from '@flowtel/core';
 import {
   GrpcCode,
+  bindGrpcServer,
+  shutdownGrpcServer,
   codecFor,
   exportMethod,
   installGrpcCompression,
@@ -121,17 +122,9 @@ export class OtlpGrpcServer {
       };
       server.addService(definition, implementation);
     }
-    const { host, port } = splitEndpoint(this.config.endpoint);
-    const address = `${host.includes(':') ? `[${host}]` : host}:${port}`;
     const credentials = this.credentials();
     if (credentials instanceof ReloadingServerCredentials) this.tls = credentials;
-    this.boundPort = await new Promise<number>((resolve, reject) =>
-      server.bindAsync(address, credentials, (err, bound) =>
-        err
-          ? reject(new Error(`otlp receiver: failed to listen on ${this.config.endpoint}: ${err.message}`))
-          : resolve(bound),
-      ),
-    );
+    this.boundPort = await bindGrpcServer(server, this.config.endpoint, credentials, 'otlp receiver');
     this.server = server;
   }
 
@@ -176,10 +169,6 @@ export class OtlpGrpcServer {
     const server = this.server;
     if (!server) return;
     this.server = undefined;
-    // in-flight calls wait for their pipelines' answer; a client that never finishes is cut off
-    await new Promise<void>((resolve) => {
-      const force = setTimeout(() => server.forceShutdown(), 5000);
-      server.tryShutdown(() => (clearTimeout(force), resolve()));
-    });
+    await shutdownGrpcServer(server);
   }
 }

@@ -1,7 +1,13 @@
 // OTLP/HTTP: POST protobuf or JSON to /v1/{traces,metrics,logs}, answered as otelcol does.
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createHttpOrHttpsServer, splitEndpoint, type CreateSettings, type PipelineSignal } from '@flowtel/core';
+import {
+  closeServer,
+  createHttpOrHttpsServer,
+  listenOn,
+  type CreateSettings,
+  type PipelineSignal,
+} from '@flowtel/core';
 import {
   BodyTooLargeError,
   ContentEncodingError,
@@ -11,9 +17,10 @@ import {
   encodeRpcStatus,
   httpStatusFromGrpc,
   parseContentEncoding,
+  readBody,
+  requestHeaders,
   refusalStatus,
   rpcStatusToJson,
-  type RequestHeaders,
   type RpcStatus,
 } from '@flowtel/otlp';
 import type { HttpConfig } from './config.ts';
@@ -29,41 +36,8 @@ const CONTENT_TYPES: Record<string, Encoding> = {
 };
 const RESPONSE_TYPE: Record<Encoding, string> = { proto: 'application/x-protobuf', json: 'application/json' };
 
-function requestHeaders(req: IncomingMessage): RequestHeaders {
-  const out: RequestHeaders = {};
-  const raw = req.rawHeaders;
-  for (let i = 0; i < raw.length; i += 2) (out[raw[i].toLowerCase()] ??= []).push(raw[i + 1]);
-  return out;
-}
-
 function mediaType(header: string | undefined): string {
   return (header ?? '').split(';')[0].trim().toLowerCase();
-}
-
-/** Reads the body; rejects with BodyTooLargeError past `limit` bytes, without keeping them. */
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const declared = Number(req.headers['content-length']);
-    if (declared > limit) {
-      req.resume();
-      reject(new BodyTooLargeError(limit));
-      return;
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let over = false;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) over = true;
-      if (!over) chunks.push(chunk);
-    });
-    req.on('end', () =>
-      over
-        ? reject(new BodyTooLargeError(limit))
-        : resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size)),
-    );
-    req.on('error', reject);
-  });
 }
 
 export class OtlpHttpServer {
@@ -97,13 +71,7 @@ export class OtlpHttpServer {
     const { server, stopReload } = createHttpOrHttpsServer(this.config.tls, this.baseDir, handler, this.logger);
     this.stopReload = stopReload;
     server.keepAliveTimeout = 60_000;
-    const { host, port } = splitEndpoint(this.config.endpoint);
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', (err) =>
-        reject(new Error(`otlp receiver: failed to listen on ${this.config.endpoint}: ${err.message}`)),
-      );
-      server.listen(port, host === 'localhost' ? '127.0.0.1' : host, () => resolve());
-    });
+    await listenOn(server, this.config.endpoint, 'otlp receiver');
     this.server = server;
   }
 
@@ -212,11 +180,6 @@ export class OtlpHttpServer {
     const server = this.server;
     if (!server) return;
     this.server = undefined;
-    // in-flight requests wait for their pipelines' answer; a request still open after that is cut off
-    await new Promise<void>((resolve) => {
-      const force = setTimeout(() => server.closeAllConnections(), 5000);
-      server.close(() => (clearTimeout(force), resolve()));
-      server.closeIdleConnections();
-    });
+    await closeServer(server);
   }
 }

@@ -35,6 +35,16 @@ export const REQUIRED: Record<string, Record<string, unknown>> = {
   'exporter/prometheus': { endpoint: '127.0.0.1:0' },
   hostmetrics: { scrapers: { cpu: null } },
   filelog: { include: [join(dir, '*.log')] },
+  jaeger: {
+    protocols: {
+      grpc: { endpoint: '127.0.0.1:0' },
+      thrift_http: { endpoint: '127.0.0.1:0' },
+      thrift_compact: { endpoint: '127.0.0.1:0' },
+      thrift_binary: { endpoint: '127.0.0.1:0' },
+    },
+  },
+  'receiver/zipkin': { endpoint: '127.0.0.1:0' },
+  'exporter/zipkin': { endpoint: 'http://127.0.0.1:1/api/v2/spans' },
 };
 
 /** The least config of one component: by `kind/type` first, then by type. */
