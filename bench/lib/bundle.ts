@@ -11,8 +11,9 @@ const BUNDLE = join(REPO_ROOT, 'packages', 'collector', 'dist', 'flowtel.mjs');
 
 /**
  * Starts the bundle on a config file. FLOWTEL_NODE_OPTIONS reaches only the collector (e.g.
- * --import of a profiler); FLOWTEL_BUNDLE runs that bundle file as it is instead (a copy of an
- * earlier build, to alternate runs of two versions on a machine whose speed drifts).
+ * --import of a profiler); FLOWTEL_BUNDLE runs that bundle file as it is instead (an earlier
+ * build's dist folder copied beside dist, e.g. packages/collector/dist-before/flowtel.mjs, with
+ * its chunks, to alternate runs of two versions on a machine whose speed drifts).
  */
 export function startBundle(configPath: string): RunningCollector {
   const bundle = process.env.FLOWTEL_BUNDLE;

@@ -99,3 +99,57 @@ service:
     assert.deepEqual(exits, [0, 0]);
   }
 });
+
+test("the collector's own metrics over OTLP/gRPC and its logs over OTLP/JSON reach another collector", async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'flowtel-telemetry-'));
+  const [grpcPort, httpPort] = [await freePort(), await freePort()];
+  const sink = startCollector(`
+receivers:
+  otlp:
+    protocols:
+      grpc: {endpoint: 127.0.0.1:${grpcPort}}
+      http: {endpoint: 127.0.0.1:${httpPort}}
+exporters:
+  file/metrics: {path: ${join(dir, 'metrics.jsonl')}}
+  file/logs: {path: ${join(dir, 'logs.jsonl')}}
+service:
+  telemetry: {metrics: {level: none}}
+  pipelines:
+    metrics: {receivers: [otlp], exporters: [file/metrics]}
+    logs: {receivers: [otlp], exporters: [file/logs]}
+`);
+  const source = startCollector(`${pipeline(await freePort())}
+service:
+  telemetry:
+    logs:
+      processors:
+        - batch:
+            schedule_delay: 200
+            exporter:
+              otlp: {protocol: http/json, endpoint: 'http://127.0.0.1:${httpPort}'}
+    metrics:
+      readers:
+        - periodic:
+            interval: 500
+            exporter:
+              otlp: {protocol: grpc, endpoint: '127.0.0.1:${grpcPort}', insecure: true}
+  pipelines:
+    traces: {receivers: [otlp], exporters: [debug]}
+`);
+  const read = (name: string) => (existsSync(join(dir, name)) ? readFileSync(join(dir, name), 'utf8') : '');
+  try {
+    await waitFor(
+      'otelcol metrics pushed over OTLP/gRPC',
+      async () => read('metrics.jsonl').includes('"otelcol_process_memory_rss"'),
+      60_000,
+    );
+    await waitFor(
+      'log records pushed over OTLP/JSON',
+      async () => read('logs.jsonl').includes('Everything is ready'),
+      60_000,
+    );
+  } finally {
+    const exits = await Promise.all([source.stop(), sink.stop()]);
+    assert.deepEqual(exits, [0, 0]);
+  }
+});

@@ -42,7 +42,7 @@ export class Service {
   /** Starts the collector; throws on a bad config or a component that cannot start. */
   async start(given?: ResolvedConfig): Promise<void> {
     const config = given ?? (await loadAndResolve(this.opts));
-    this.telemetry = createTelemetry(config.service.telemetry, this.opts.build);
+    this.telemetry = await createTelemetry(config.service.telemetry, this.opts.build);
     const log = this.telemetry.logger;
     log.info({ version: this.opts.build.version }, 'Starting flowtel...');
     for (const w of config.warnings) log.warn(w);

@@ -102,10 +102,13 @@ function traces(n: number): Traces {
 
 async function run(yaml: string) {
   const resolved = resolveConfig(parseYamlSource('test.yaml', yaml, process.cwd()), registry);
-  const telemetry = createTelemetry(telemetrySchema.parse({ metrics: { level: 'none' }, logs: { level: 'error' } }), {
-    command: 'test',
-    version: '0',
-  });
+  const telemetry = await createTelemetry(
+    telemetrySchema.parse({ metrics: { level: 'none' }, logs: { level: 'error' } }),
+    {
+      command: 'test',
+      version: '0',
+    },
+  );
   const graph = new Graph(resolved, telemetry);
   await graph.start();
   return graph;

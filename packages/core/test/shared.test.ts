@@ -199,10 +199,13 @@ service:
     traces: {receivers: [source], processors: [words], exporters: [held]}
     traces/b: {receivers: [source/b], processors: [words], exporters: [held]}
 `;
-  const telemetry = createTelemetry(telemetrySchema.parse({ metrics: { level: 'none' }, logs: { level: 'error' } }), {
-    command: 'test',
-    version: '0',
-  });
+  const telemetry = await createTelemetry(
+    telemetrySchema.parse({ metrics: { level: 'none' }, logs: { level: 'error' } }),
+    {
+      command: 'test',
+      version: '0',
+    },
+  );
   const graph = new Graph(resolveConfig(parseYamlSource('test.yaml', yaml, process.cwd()), registry), telemetry);
   await graph.start();
   await drivers.get('source')!.traces!.consume({ signal: 'traces', data: traces(['GET /a', 'GET /b']), items: 2 });

@@ -67,10 +67,13 @@ service:
     ),
     new Registry().add(source).add(batch).add(stuck),
   );
-  const telemetry = createTelemetry(telemetrySchema.parse({ metrics: { level: 'none' }, logs: { level: 'error' } }), {
-    command: 'test',
-    version: '0',
-  });
+  const telemetry = await createTelemetry(
+    telemetrySchema.parse({ metrics: { level: 'none' }, logs: { level: 'error' } }),
+    {
+      command: 'test',
+      version: '0',
+    },
+  );
   const graph = new Graph(resolved, telemetry);
   await graph.start();
   t.after(async () => {

@@ -67,10 +67,13 @@ const recorder: ExporterFactory = {
 const registry = new Registry().add(otlpReceiver).add(otlpGrpc).add(otlpHttp).add(recorder);
 
 async function runGraph(yaml: string): Promise<Graph> {
-  const telemetry = createTelemetry(telemetrySchema.parse({ metrics: { level: 'none' }, logs: { level: 'error' } }), {
-    command: 'test',
-    version: '0',
-  });
+  const telemetry = await createTelemetry(
+    telemetrySchema.parse({ metrics: { level: 'none' }, logs: { level: 'error' } }),
+    {
+      command: 'test',
+      version: '0',
+    },
+  );
   const graph = new Graph(resolveConfig(parseYamlSource('conformance.yaml', yaml, process.cwd()), registry), telemetry);
   await graph.start();
   return graph;

@@ -3,17 +3,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Meter } from '@opentelemetry/api';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
-import { OTLPMetricExporter as OtlpGrpcMetricExporter } from '@opentelemetry/exporter-metrics-otlp-grpc';
-import {
-  AggregationTemporalityPreference,
-  OTLPMetricExporter as OtlpJsonMetricExporter,
-} from '@opentelemetry/exporter-metrics-otlp-http';
-import { OTLPMetricExporter as OtlpProtoMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
 import { SeverityNumber, type LogAttributes } from '@opentelemetry/api-logs';
-import { OTLPLogExporter as OtlpGrpcLogExporter } from '@opentelemetry/exporter-logs-otlp-grpc';
-import { OTLPLogExporter as OtlpJsonLogExporter } from '@opentelemetry/exporter-logs-otlp-http';
-import { OTLPLogExporter as OtlpProtoLogExporter } from '@opentelemetry/exporter-logs-otlp-proto';
-import { CompressionAlgorithm } from '@opentelemetry/otlp-exporter-base';
+import type { OTLPExporterNodeConfigBase } from '@opentelemetry/otlp-exporter-base';
 import { resourceFromAttributes, type Resource } from '@opentelemetry/resources';
 import {
   BatchLogRecordProcessor,
@@ -97,25 +88,45 @@ function otlpUrl(o: OtlpTelemetryExporterConfig, path: string): string {
   return url.endsWith(path) ? url : `${url.replace(/\/$/, '')}${path}`;
 }
 
-const compression = (o: OtlpTelemetryExporterConfig) =>
-  o.compression === 'gzip' ? CompressionAlgorithm.GZIP : CompressionAlgorithm.NONE;
+// The OTLP exporters' packages (with protobufjs, ~13 MB of RSS) are imported only when a config
+// pushes the collector's own telemetry over OTLP, in the protocol it names.
+function otlpOptions(o: OtlpTelemetryExporterConfig, path: string): OTLPExporterNodeConfigBase {
+  return {
+    url: otlpUrl(o, path),
+    headers: o.headers,
+    // CompressionAlgorithm's values
+    compression: (o.compression === 'gzip' ? 'gzip' : 'none') as OTLPExporterNodeConfigBase['compression'],
+    timeoutMillis: o.timeout,
+  };
+}
+
+async function otlpLogExporter(o: OtlpTelemetryExporterConfig) {
+  const options = otlpOptions(o, '/v1/logs');
+  if (o.protocol === 'grpc')
+    return new (await import('@opentelemetry/exporter-logs-otlp-grpc')).OTLPLogExporter(options);
+  if (o.protocol === 'http/json')
+    return new (await import('@opentelemetry/exporter-logs-otlp-http')).OTLPLogExporter(options);
+  return new (await import('@opentelemetry/exporter-logs-otlp-proto')).OTLPLogExporter(options);
+}
+
+async function otlpMetricExporter(o: Extract<ReaderConfig, { periodic: unknown }>['periodic']['exporter']['otlp']) {
+  const { AggregationTemporalityPreference: T, OTLPMetricExporter: OtlpJson } =
+    await import('@opentelemetry/exporter-metrics-otlp-http');
+  const temporality = { cumulative: T.CUMULATIVE, delta: T.DELTA, low_memory: T.LOWMEMORY };
+  const options = {
+    ...otlpOptions(o, '/v1/metrics'),
+    temporalityPreference: o.temporality_preference && temporality[o.temporality_preference],
+  };
+  if (o.protocol === 'grpc')
+    return new (await import('@opentelemetry/exporter-metrics-otlp-grpc')).OTLPMetricExporter(options);
+  if (o.protocol === 'http/json') return new OtlpJson(options);
+  return new (await import('@opentelemetry/exporter-metrics-otlp-proto')).OTLPMetricExporter(options);
+}
 
 /** `logs::processors`: the collector's own log records also go out over OTLP. */
-function logRecordProcessors(logs: LogsConfig): LogRecordProcessor[] {
-  return logs.processors.map((p) => {
-    const o = 'batch' in p ? p.batch.exporter.otlp : p.simple.exporter.otlp;
-    const options = {
-      url: otlpUrl(o, '/v1/logs'),
-      headers: o.headers,
-      compression: compression(o),
-      timeoutMillis: o.timeout,
-    };
-    const exporter =
-      o.protocol === 'grpc'
-        ? new OtlpGrpcLogExporter(options)
-        : o.protocol === 'http/json'
-          ? new OtlpJsonLogExporter(options)
-          : new OtlpProtoLogExporter(options);
+async function logRecordProcessors(logs: LogsConfig): Promise<LogRecordProcessor[]> {
+  const processors = logs.processors.map(async (p) => {
+    const exporter = await otlpLogExporter('batch' in p ? p.batch.exporter.otlp : p.simple.exporter.otlp);
     if ('simple' in p) return new SimpleLogRecordProcessor({ exporter });
     const b = p.batch;
     return new BatchLogRecordProcessor({
@@ -126,6 +137,7 @@ function logRecordProcessors(logs: LogsConfig): LogRecordProcessor[] {
       maxExportBatchSize: b.max_export_batch_size,
     });
   });
+  return Promise.all(processors);
 }
 
 const SEVERITY: Record<string, SeverityNumber> = {
@@ -160,8 +172,11 @@ function otelLogStream(provider: LoggerProvider): DestinationStream {
 }
 
 /** The collector's logger as `service::telemetry::logs` asks for it. */
-function configuredLogger(logs: LogsConfig, resource: Resource): { logger: Logger; provider?: LoggerProvider } {
-  const processors = logRecordProcessors(logs);
+async function configuredLogger(
+  logs: LogsConfig,
+  resource: Resource,
+): Promise<{ logger: Logger; provider?: LoggerProvider }> {
+  const processors = await logRecordProcessors(logs);
   const provider = processors.length ? new LoggerProvider({ resource, processors }) : undefined;
   const streams = [...outputStreams(logs), ...(provider ? [otelLogStream(provider)] : [])];
   const sample = logs.sampling?.enabled ? sampler(logs.sampling) : undefined;
@@ -194,7 +209,7 @@ function constantLabels(labels: { included: string[]; excluded: string[] } | und
   return new RegExp(`^(?:${names.map((n) => n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})$`);
 }
 
-function readersFor(config: TelemetryConfig, logger: Logger): MetricReader[] {
+async function readersFor(config: TelemetryConfig, logger: Logger): Promise<MetricReader[]> {
   const { metrics } = config;
   if (metrics.level === 'none') return [];
   let readers: ReaderConfig[] = metrics.readers ?? [];
@@ -202,7 +217,7 @@ function readersFor(config: TelemetryConfig, logger: Logger): MetricReader[] {
     const { host, port } = metrics.address ? splitEndpoint(metrics.address) : { host: 'localhost', port: 8888 };
     readers = [{ pull: { exporter: { prometheus: { host, port } } } }];
   }
-  return readers.map((r) => {
+  const made = readers.map(async (r) => {
     if ('pull' in r) {
       const p = r.pull.exporter.prometheus;
       const exporter = new PrometheusExporter(
@@ -218,35 +233,16 @@ function readersFor(config: TelemetryConfig, logger: Logger): MetricReader[] {
       );
       return exporter;
     }
-    const o = r.periodic.exporter.otlp;
-    const options = {
-      url: otlpUrl(o, '/v1/metrics'),
-      headers: o.headers,
-      compression: compression(o),
-      timeoutMillis: o.timeout,
-      temporalityPreference: o.temporality_preference && TEMPORALITY[o.temporality_preference],
-    };
-    const exporter =
-      o.protocol === 'grpc'
-        ? new OtlpGrpcMetricExporter(options)
-        : o.protocol === 'http/json'
-          ? new OtlpJsonMetricExporter(options)
-          : new OtlpProtoMetricExporter(options);
     return new PeriodicExportingMetricReader({
-      exporter,
+      exporter: await otlpMetricExporter(r.periodic.exporter.otlp),
       exportIntervalMillis: r.periodic.interval,
       exportTimeoutMillis: Math.min(r.periodic.timeout, r.periodic.interval),
     });
   });
+  return Promise.all(made);
 }
 
-const TEMPORALITY = {
-  cumulative: AggregationTemporalityPreference.CUMULATIVE,
-  delta: AggregationTemporalityPreference.DELTA,
-  low_memory: AggregationTemporalityPreference.LOWMEMORY,
-};
-
-export function createTelemetry(config: TelemetryConfig, build: BuildInfo): Telemetry {
+export async function createTelemetry(config: TelemetryConfig, build: BuildInfo): Promise<Telemetry> {
   const resourceAttributes: Record<string, string> = {
     'service.name': build.command,
     'service.version': build.version,
@@ -257,8 +253,8 @@ export function createTelemetry(config: TelemetryConfig, build: BuildInfo): Tele
     else resourceAttributes[k] = v;
   }
   const resource = resourceFromAttributes(resourceAttributes);
-  const { logger, provider: loggerProvider } = configuredLogger(config.logs, resource);
-  const meterProvider = new MeterProvider({ resource, readers: readersFor(config, logger) });
+  const { logger, provider: loggerProvider } = await configuredLogger(config.logs, resource);
+  const meterProvider = new MeterProvider({ resource, readers: await readersFor(config, logger) });
   registerProcessMetrics(meterProvider.getMeter('flowtel/process'));
   return {
     logger,
