@@ -2,6 +2,7 @@
 // flow_log.l7_flow_log under their column names (what the ClickHouse request-log table
 // stores), beside the semantic-convention attributes the spans have.
 import {
+  attr,
   newLogRecord,
   newResource,
   newScope,
@@ -30,6 +31,15 @@ function field(out: KeyValue[], key: string, value: string | number | undefined)
   if (value !== undefined && value !== '') out.push(sharedAttr(key, value));
 }
 
+/**
+ * `field` for values that rarely repeat (a duration in microseconds, a request id): sharing
+ * them missed on nearly every record, and a miss also encodes the pair's OTLP/JSON and turns
+ * the key's cache over, 3.2 us per record against 0.44 for a plain KeyValue.
+ */
+function uniqueField(out: KeyValue[], key: string, value: string | number | undefined): void {
+  if (value !== undefined && value !== '') out.push(attr(key, value));
+}
+
 /** The l7_flow_log columns, pushed onto `out` as they come (no list of pairs to filter first). */
 function l7FlowLogFields(r: L7Record, out: KeyValue[]): KeyValue[] {
   const req = r.request;
@@ -43,12 +53,12 @@ function l7FlowLogFields(r: L7Record, out: KeyValue[]): KeyValue[] {
   field(out, 'request_domain', req?.request_domain ?? res?.request_domain);
   field(out, 'request_resource', req?.request_resource ?? res?.request_resource);
   field(out, 'endpoint', req?.endpoint ?? res?.endpoint);
-  field(out, 'request_id', req?.request_id ?? res?.request_id);
+  uniqueField(out, 'request_id', req?.request_id ?? res?.request_id);
   field(out, 'response_status', RESPONSE_STATUS[status]);
   field(out, 'response_code', res?.response_code);
   field(out, 'response_exception', res?.response_exception);
   field(out, 'response_result', res?.response_result);
-  field(out, 'response_duration', Number((r.endNs - r.startNs) / 1000n));
+  uniqueField(out, 'response_duration', Number((r.endNs - r.startNs) / 1000n));
   field(out, 'request_length', req?.size);
   field(out, 'response_length', res?.size);
   field(out, 'ip_0', client.addr);
@@ -60,7 +70,7 @@ function l7FlowLogFields(r: L7Record, out: KeyValue[]): KeyValue[] {
   field(out, serverSideProcess ? 'process_id_1' : 'process_id_0', r.conn.pid);
   field(out, serverSideProcess ? 'process_kname_1' : 'process_kname_0', r.conn.comm);
   field(out, serverSideProcess ? 'syscall_thread_1' : 'syscall_thread_0', r.tid);
-  field(out, 'x_request_id', req?.trace_context?.x_request_id);
+  uniqueField(out, 'x_request_id', req?.trace_context?.x_request_id);
   field(out, 'capture_source', r.conn.source);
   return out;
 }
