@@ -3,7 +3,7 @@
 // STEADY_SECONDS (default 60) at STEADY_RATE rows/s (default 10,000), merges included. The
 // process's CPU time covers the engine's threads (chdb runs in this process). Each table runs
 // twice: every batch its own INSERT (insert_flush_interval 0, as before the insert buffer) and
-// through the store's insert buffer (insert_flush_interval 1s). Where the CPU went comes from
+// through the store's insert buffer (insert_flush_interval STEADY_FLUSH, default 1s). Where the CPU went comes from
 // the engine's own counters (system.events deltas: insert query time, parts written, skip index
 // calculation, merges, fsyncs) and system.parts. DeepFlow's anchor: 200,000 rows/s at 0.11
 // cores of ClickHouse, i.e. ~1.8M rows per CPU second.
@@ -37,6 +37,7 @@ const CONSUMERS = 10;
 const QUEUE_SIZE = 1000;
 const TABLES = (process.env.STEADY_TABLES ?? 'l7,traces,logs,metrics').split(',');
 const MODES = (process.env.STEADY_MODES ?? 'each,buffered').split(',');
+const FLUSH = process.env.STEADY_FLUSH ?? '1s';
 
 const rnd = (n: number) => randomFillSync(new Uint8Array(n));
 const PROCS = Array.from({ length: 8 }, (_, i) =>
@@ -270,7 +271,7 @@ async function run(kind: string, mode: string) {
   try {
     const cfg = storeConfigSchema.parse({
       endpoint: 'chdb://./store',
-      insert_flush_interval: mode === 'buffered' ? '1s' : 0,
+      insert_flush_interval: mode === 'buffered' ? FLUSH : 0,
     });
     const store = new ClickHouseStore(cfg, {
       configDir: dir,
@@ -342,6 +343,7 @@ async function run(kind: string, mode: string) {
     const figures = {
       table: kind,
       mode,
+      insert_flush_interval: mode === 'buffered' ? FLUSH : 0,
       seconds: Number(wall.toFixed(1)),
       offered_rows: offered,
       written_rows: written,
