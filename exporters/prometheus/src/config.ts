@@ -1,4 +1,12 @@
-import { duration, endpoint, notInFlowtel, tlsServerSchema, z } from '@flowtel/core';
+import {
+  duration,
+  httpServerShape,
+  listenAddrShape,
+  notInFlowtel,
+  refineListenAddr,
+  tlsServerSchema,
+  z,
+} from '@flowtel/core';
 import { TRANSLATION_STRATEGIES } from '@flowtel/prometheus';
 
 const patterns = z.array(z.string()).default([]);
@@ -6,9 +14,8 @@ const patterns = z.array(z.string()).default([]);
 export const configSchema = z
   .object({
     /** host:port where /metrics is served; contrib has no default */
-    endpoint: z
-      .string({ required_error: 'endpoint is required: the host:port on which /metrics is served' })
-      .pipe(endpoint()),
+    ...listenAddrShape(z.string({ required_error: 'endpoint is required: the host:port on which /metrics is served' })),
+    ...httpServerShape,
     tls: tlsServerSchema.optional(),
     namespace: z.string().default(''),
     const_labels: z
@@ -34,6 +41,7 @@ export const configSchema = z
     cors: notInFlowtel('cors is not in flowtel yet for the prometheus exporter'),
     auth: notInFlowtel('auth is not in flowtel yet for the prometheus exporter'),
   })
-  .strict();
+  .strict()
+  .superRefine(refineListenAddr);
 
 export type Config = z.output<typeof configSchema>;

@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
 import { gzip as gzipCallback } from 'node:zlib';
 import type { Batch, CreateSettings } from '@flowtel/core';
-import { createHttpOrHttpsServer, permanent, splitEndpoint } from '@flowtel/core';
+import { createHttpOrHttpsServer, listenOn, permanent } from '@flowtel/core';
 import type { KeyValue } from '@flowtel/pdata';
 import {
   configLabels,
@@ -109,15 +109,10 @@ export class PrometheusExporter {
       this.settings.configDir,
       handler,
       this.settings.logger,
+      this.config,
     );
     this.stopReload = stopReload;
-    const { host, port } = splitEndpoint(this.config.endpoint);
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', (err) =>
-        reject(new Error(`prometheus exporter: failed to listen on ${this.config.endpoint}: ${err.message}`)),
-      );
-      server.listen(port, host === 'localhost' ? '127.0.0.1' : host, () => resolve());
-    });
+    await listenOn(server, this.config, 'prometheus exporter');
     this.server = server;
   };
 

@@ -1,8 +1,9 @@
-import { endpoint, tlsServerSchema, z } from '@flowtel/core';
+import { httpServerShape, listenAddrShape, refineListenAddr, tlsServerSchema, z } from '@flowtel/core';
 
 export const healthCheckConfigSchema = z
   .object({
-    endpoint: endpoint().default('localhost:13133'),
+    ...listenAddrShape(z.string().default('localhost:13133')),
+    ...httpServerShape,
     tls: tlsServerSchema.optional(),
     path: z
       .string()
@@ -25,6 +26,7 @@ export const healthCheckConfigSchema = z
   })
   .strict()
   .superRefine((c, ctx) => {
+    refineListenAddr(c, ctx);
     if (c.tls && !(c.tls.cert_file && c.tls.key_file)) {
       ctx.addIssue({
         code: z.ZodIssueCode.custom,

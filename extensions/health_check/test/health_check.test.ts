@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFile, execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:https';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { promisify } from 'node:util';
 import { createNoopMeter } from '@opentelemetry/api';
 import { pino } from 'pino';
 import { SharedState, type CreateSettings } from '@flowtel/core';
@@ -187,4 +188,28 @@ test('tls serves the same answers over HTTPS, with paths relative to the config'
   const half = factory.configSchema.safeParse({ tls: { cert_file: 'cert.pem' } });
   assert.equal(half.success, false);
   assert.match(half.error!.issues[0].message, /cert_file and key_file/);
+});
+
+test('transport: unix serves the status on a socket file (curl --unix-socket), removed at shutdown', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'flowtel-health-unix-'));
+  const socket = join(dir, 'health.sock');
+  const ext = create({ endpoint: socket, transport: 'unix' });
+  await ext.start();
+  try {
+    ext.ready();
+    // curl in a child process: a synchronous exec would block the server it asks
+    const { stdout } = await promisify(execFile)('curl', [
+      '-sS',
+      '--unix-socket',
+      socket,
+      '-w',
+      '\n%{http_code}',
+      'http://localhost/',
+    ]);
+    assert.match(stdout, /"status":"Server available"[\s\S]*\n200$/);
+  } finally {
+    await ext.shutdown();
+  }
+  assert.equal(existsSync(socket), false);
+  rmSync(dir, { recursive: true, force: true });
 });

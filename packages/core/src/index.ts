@@ -48,9 +48,6 @@ export {
 } from './config/types.ts';
 export {
   clientSecureContext,
-  closeServer,
-  createHttpOrHttpsServer,
-  listenOn,
   httpsServerOptions,
   readPem,
   reloadServerTls,
@@ -61,6 +58,20 @@ export {
   tlsProtocolOptions,
   trustedCas,
 } from './tls.ts';
+export {
+  closeServer,
+  createHttpOrHttpsServer,
+  httpServerShape,
+  type HttpServerSettings,
+  listenOn,
+  type ListenAddr,
+  listenAddrProblem,
+  listenAddrShape,
+  listenOptions,
+  LISTEN_TRANSPORTS,
+  type ListenTransport,
+  refineListenAddr,
+} from './httpserver.ts';
 export { ConfigError, ConfigProblem, KEY_SEPARATOR, type Position } from './config/errors.ts';
 export { type ConfigTree, emptyLoadedConfig, loadConfig, type LoadedConfig, parseYamlSource } from './config/source.ts';
 export {

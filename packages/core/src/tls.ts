@@ -5,12 +5,10 @@
 // adds Node's bundled roots (tls.rootCertificates) to ca_file, and a server's reload_interval
 // reads its certificate, key and client CA files again on that interval.
 import { readFileSync } from 'node:fs';
-import { createServer as createHttpServer, type RequestListener, type Server } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
 import { resolve } from 'node:path';
 import { rootCertificates, type SecureContextOptions, type SecureVersion } from 'node:tls';
 import type { z } from 'zod';
-import { splitEndpoint, type tlsClientSchema, type tlsServerSchema } from './config/types.ts';
+import type { tlsClientSchema, tlsServerSchema } from './config/types.ts';
 
 export type TlsServerConfig = z.output<typeof tlsServerSchema>;
 export type TlsClientConfig = z.output<typeof tlsClientSchema>;
@@ -104,46 +102,4 @@ export function reloadServerTls(
   }, c.reload_interval);
   timer.unref();
   return () => clearInterval(timer);
-}
-
-/**
- * An HTTP server, or an HTTPS one when there is a tls block, whose certificates are read again
- * on reload_interval; `stopReload` ends the reloading (call it at shutdown).
- */
-export function createHttpOrHttpsServer(
-  tls: TlsServerConfig | undefined,
-  baseDir: string,
-  handler: RequestListener,
-  logger: { error(fields: object, message: string): void },
-): { server: Server; stopReload: () => void } {
-  if (!tls) return { server: createHttpServer(handler), stopReload: () => {} };
-  const server = createHttpsServer(httpsServerOptions(tls, baseDir), handler);
-  const stopReload = reloadServerTls(
-    tls,
-    baseDir,
-    (context) => server.setSecureContext(context),
-    (err) => logger.error({ err: err.message }, 'Failed to reload the TLS certificates; keeping the current ones'),
-  );
-  return { server, stopReload };
-}
-
-/** Listens on a config's `host:port` (localhost as 127.0.0.1, as otelcol binds it); rejects with `who` and the endpoint. */
-export function listenOn(server: Server, endpoint: string, who: string): Promise<void> {
-  const { host, port } = splitEndpoint(endpoint);
-  return new Promise<void>((resolve, reject) => {
-    server.once('error', (err) => reject(new Error(`${who}: failed to listen on ${endpoint}: ${err.message}`)));
-    server.listen(port, host === 'localhost' ? '127.0.0.1' : host, () => resolve());
-  });
-}
-
-/**
- * Stops a receiver's HTTP server: in-flight requests wait for their pipelines' answer; a
- * request still open after `graceMs` is cut off.
- */
-export function closeServer(server: Server, graceMs = 5000): Promise<void> {
-  return new Promise<void>((resolve) => {
-    const force = setTimeout(() => server.closeAllConnections(), graceMs);
-    server.close(() => (clearTimeout(force), resolve()));
-    server.closeIdleConnections();
-  });
 }

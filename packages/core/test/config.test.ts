@@ -246,3 +246,61 @@ test("component and pipeline ids follow otelcol's rules and messages", () => {
     `in "a${'b'.repeat(63)}" id: invalid character(s) in type "a${'b'.repeat(63)}"`,
   );
 });
+
+test("keys match case-sensitively, as otelcol's confmap has since v0.71.0; map keys (headers) keep their case", () => {
+  const path = file(
+    'case.yaml',
+    [
+      'receivers:',
+      '  src:',
+      '    Endpoint: localhost:4317',
+      'exporters:',
+      '  dst:',
+      '    headers: {X-Scope-OrgID: tenant-1, authorization: Bearer x}',
+      'Service:',
+      '  pipelines: {traces: {receivers: [src], exporters: [dst]}}',
+    ].join('\n'),
+  );
+  assert.throws(
+    () => resolveConfig(loadConfig([path]), typesRegistry()),
+    (e: ConfigError) => {
+      const lines = e.problems.map(String);
+      assert.ok(
+        lines.includes(
+          `${path}:3:5: receivers::src::Endpoint: has invalid keys: Endpoint (valid keys: endpoint, password, port, insecure, timeout, headers); keys are case-sensitive, as in otelcol: write "endpoint"`,
+        ),
+        lines.join('\n'),
+      );
+      assert.ok(
+        lines.some(
+          (l) => l.startsWith(`${path}:7:1: Service: has invalid keys: Service (`) && l.endsWith('write "service"'),
+        ),
+        lines.join('\n'),
+      );
+      return true;
+    },
+  );
+  // a key that matches no valid key in any case gets no hint
+  const typo = file('typo.yaml', 'receivers:\n  src:\n    endpiont: x\n');
+  assert.throws(
+    () => resolveConfig(loadConfig([typo]), typesRegistry()),
+    (e: ConfigError) => e.problems.some((p) => p.message.includes('endpiont') && !p.message.includes('case-sensitive')),
+  );
+  const fixed = file(
+    'case-ok.yaml',
+    [
+      'receivers:',
+      '  src:',
+      '    endpoint: localhost:4317',
+      'exporters:',
+      '  dst:',
+      '    headers: {X-Scope-OrgID: tenant-1, authorization: Bearer x}',
+      'service:',
+      '  pipelines: {traces: {receivers: [src], exporters: [dst]}}',
+    ].join('\n'),
+  );
+  const resolved = resolveConfig(loadConfig([fixed]), typesRegistry());
+  assert.deepEqual(resolved.exporters.get('dst')!.config, {
+    headers: { 'X-Scope-OrgID': 'tenant-1', authorization: 'Bearer x' },
+  });
+});

@@ -2,7 +2,7 @@
 // codec in the handler, so a bad payload is an INVALID_ARGUMENT we choose, not a grpc-js
 // INTERNAL, and no protobufjs runs on the hot path.
 import { Metadata, type MethodDefinition, type Server, type ServerCredentials } from '@grpc/grpc-js';
-import { splitEndpoint } from '@flowtel/core';
+import { splitEndpoint, type ListenAddr } from '@flowtel/core';
 import { codecFor, type OtlpSignal } from './signals.ts';
 import { decodeRpcStatus, encodeRpcStatus, type RpcStatus } from './rpc-status.ts';
 
@@ -46,15 +46,19 @@ export function retryDelayFromMetadata(md: Metadata | undefined): number | undef
   }
 }
 
-/** Binds a gRPC server to a config's `host:port`; resolves with the bound port. */
+/**
+ * Binds a gRPC server to a config's `host:port`, or with `transport: unix` (confignet's) to the
+ * socket path as grpc-js's `unix:` target; resolves with the bound port.
+ */
 export function bindGrpcServer(
   server: Server,
-  endpoint: string,
+  addr: string | ListenAddr,
   credentials: ServerCredentials,
   who: string,
 ): Promise<number> {
-  const { host, port } = splitEndpoint(endpoint);
-  const address = `${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const { endpoint, transport } = typeof addr === 'string' ? { endpoint: addr, transport: 'tcp' } : addr;
+  const { host, port } = transport === 'unix' ? { host: '', port: 0 } : splitEndpoint(endpoint);
+  const address = transport === 'unix' ? `unix:${endpoint}` : `${host.includes(':') ? `[${host}]` : host}:${port}`;
   return new Promise<number>((resolve, reject) =>
     server.bindAsync(address, credentials, (err, bound) =>
       err ? reject(new Error(`${who}: failed to listen on ${endpoint}: ${err.message}`)) : resolve(bound),

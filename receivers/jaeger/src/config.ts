@@ -1,7 +1,15 @@
 // contrib's jaegerreceiver config: `protocols` with grpc (configgrpc server), thrift_http
 // (confighttp server) and the two agent UDP protocols, each with its own endpoint. Receivers
 // bind to localhost by default, as otelcol does now.
-import { endpoint, notInFlowtel, tlsServerSchema, z } from '@flowtel/core';
+import {
+  endpoint,
+  httpServerShape,
+  listenAddrShape,
+  notInFlowtel,
+  refineListenAddr,
+  tlsServerSchema,
+  z,
+} from '@flowtel/core';
 
 const MIB = 1024 * 1024;
 
@@ -22,7 +30,8 @@ const grpcSchema = z
 
 const httpSchema = z
   .object({
-    endpoint: endpoint().default('localhost:14268'),
+    ...listenAddrShape(z.string().default('localhost:14268')),
+    ...httpServerShape,
     max_request_body_size: z
       .number()
       .int()
@@ -34,7 +43,8 @@ const httpSchema = z
     auth: notInFlowtel("auth is not in flowtel's jaeger receiver yet"),
     cors: notInFlowtel("cors is not in flowtel's jaeger receiver yet: browsers send OTLP, not Jaeger thrift"),
   })
-  .strict();
+  .strict()
+  .superRefine(refineListenAddr);
 
 /** contrib's ProtocolUDP: the agent's datagram server */
 const udpSchema = (port: number) =>

@@ -34,9 +34,10 @@ export class ThriftHttpServer {
       this.settings.configDir,
       (req, res) => void this.handle(req, res).catch((err) => this.reply(res, 500, String(err))),
       this.settings.logger,
+      this.config,
     );
     this.stopReload = stopReload;
-    await listenOn(server, this.config.endpoint, 'jaeger receiver');
+    await listenOn(server, this.config, 'jaeger receiver');
     this.server = server;
   }
 

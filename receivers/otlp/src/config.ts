@@ -1,4 +1,12 @@
-import { duration, endpoint, notInFlowtel, tlsServerSchema, z } from '@flowtel/core';
+import {
+  duration,
+  httpServerShape,
+  listenAddrShape,
+  notInFlowtel,
+  refineListenAddr,
+  tlsServerSchema,
+  z,
+} from '@flowtel/core';
 import { authConfigSchema, COMPRESSIONS } from '@flowtel/otlp';
 
 const MIB = 1024 * 1024;
@@ -12,8 +20,8 @@ const urlPath = (signal: string) =>
 
 const grpcSchema = z
   .object({
-    endpoint: endpoint().default('localhost:4317'),
-    transport: z.literal('tcp').default('tcp'),
+    // grpc-js binds a host and port or a unix socket, with no IPv6-only switch for tcp6
+    ...listenAddrShape(z.string().default('localhost:4317'), ['tcp', 'tcp4', 'unix']),
     max_recv_msg_size_mib: z.number().positive().default(4),
     max_concurrent_streams: z.number().int().nonnegative().default(0),
     read_buffer_size: notInFlowtel(
@@ -44,8 +52,10 @@ const grpcSchema = z
     tls: tlsServerSchema.optional(),
     auth: authConfigSchema.optional(),
     include_metadata: z.boolean().default(false),
+    middlewares: notInFlowtel('middlewares is not in flowtel: it has no middleware extensions for them to name'),
   })
-  .strict();
+  .strict()
+  .superRefine(refineListenAddr);
 
 const corsSchema = z
   .object({
@@ -57,7 +67,8 @@ const corsSchema = z
 
 const httpSchema = z
   .object({
-    endpoint: endpoint().default('localhost:4318'),
+    ...listenAddrShape(z.string().default('localhost:4318')),
+    ...httpServerShape,
     traces_url_path: urlPath('traces'),
     metrics_url_path: urlPath('metrics'),
     logs_url_path: urlPath('logs'),
@@ -74,7 +85,8 @@ const httpSchema = z
     /** the Content-Encodings taken ("" is an uncompressed body); absent: all of them, as otelcol */
     compression_algorithms: z.array(z.enum(['', ...COMPRESSIONS])).optional(),
   })
-  .strict();
+  .strict()
+  .superRefine(refineListenAddr);
 
 /** `grpc:` or `http:` with nothing after it (YAML null) turns the protocol on with defaults. */
 const protocol = <T extends z.ZodTypeAny>(schema: T) => z.preprocess((v) => (v === null ? {} : v), schema).optional();

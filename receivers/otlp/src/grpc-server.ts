@@ -124,7 +124,7 @@ export class OtlpGrpcServer {
     }
     const credentials = this.credentials();
     if (credentials instanceof ReloadingServerCredentials) this.tls = credentials;
-    this.boundPort = await bindGrpcServer(server, this.config.endpoint, credentials, 'otlp receiver');
+    this.boundPort = await bindGrpcServer(server, this.config, credentials, 'otlp receiver');
     this.server = server;
   }
 

@@ -68,10 +68,15 @@ export class OtlpHttpServer {
     const handler = (req: IncomingMessage, res: ServerResponse) => {
       this.handle(req, res).catch((err) => this.fail(res, 'proto', { code: GrpcCode.INTERNAL, message: String(err) }));
     };
-    const { server, stopReload } = createHttpOrHttpsServer(this.config.tls, this.baseDir, handler, this.logger);
+    const { server, stopReload } = createHttpOrHttpsServer(
+      this.config.tls,
+      this.baseDir,
+      handler,
+      this.logger,
+      this.config,
+    );
     this.stopReload = stopReload;
-    server.keepAliveTimeout = 60_000;
-    await listenOn(server, this.config.endpoint, 'otlp receiver');
+    await listenOn(server, this.config, 'otlp receiver');
     this.server = server;
   }
 

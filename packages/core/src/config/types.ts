@@ -40,8 +40,10 @@ export const duration = () =>
   });
 
 /** `host:port`; an empty host means every interface, as in Go. */
+export const HOST_PORT = /^(\[[0-9a-fA-F:.]+\]|[^\s:/]*):\d{1,5}$/;
+
 export const endpoint = () =>
-  z.string().refine((v) => /^(\[[0-9a-fA-F:.]+\]|[^\s:/]*):\d{1,5}$/.test(v), {
+  z.string().refine((v) => HOST_PORT.test(v), {
     message: 'must be host:port (e.g. localhost:4317)',
   });
 

@@ -80,6 +80,17 @@ export function idProblem(id: string): string | undefined {
   return undefined;
 }
 
+/**
+ * otelcol matches keys case-sensitively (confmap's caseSensitiveMatchName, since v0.71.0):
+ * `Endpoint:` is an invalid key there too. Say so when the key differs from a valid one only in
+ * case, since configs written before 2023 (and mapstructure's own default) matched any case.
+ */
+export function invalidKeyMessage(key: string, valid: readonly string[]): string {
+  const meant = valid.find((v) => v !== key && v.toLowerCase() === key.toLowerCase());
+  const hint = meant ? `; keys are case-sensitive, as in otelcol: write "${meant}"` : '';
+  return `has invalid keys: ${key}${valid.length ? ` (valid keys: ${valid.join(', ')})` : ''}${hint}`;
+}
+
 /** zod's issues, with the ones inside each alternative of a union. */
 function flatIssues(issues: z.ZodIssue[]): z.ZodIssue[] {
   return issues.flatMap((i) =>
@@ -148,7 +159,7 @@ class Validator {
 
   checkKeys(value: Record<string, unknown>, valid: string[], path: string[]): void {
     const invalid = Object.keys(value).filter((k) => !valid.includes(k));
-    for (const k of invalid) this.problem([...path, k], `has invalid keys: ${k} (valid keys: ${valid.join(', ')})`);
+    for (const k of invalid) this.problem([...path, k], invalidKeyMessage(k, valid));
   }
 
   /**
@@ -189,9 +200,8 @@ class Validator {
       const issuePath = [...path, ...issue.path.map(String)];
       if (issue.code === z.ZodIssueCode.unrecognized_keys) {
         const obj = objectSchemaAt(factory.configSchema as z.ZodTypeAny, issue.path);
-        const valid = obj ? Object.keys(obj.shape).join(', ') : '';
-        for (const key of issue.keys)
-          this.problem([...issuePath, key], `has invalid keys: ${key}${valid ? ` (valid keys: ${valid})` : ''}`);
+        const valid = obj ? Object.keys(obj.shape) : [];
+        for (const key of issue.keys) this.problem([...issuePath, key], invalidKeyMessage(key, valid));
       } else if (issue.code === z.ZodIssueCode.invalid_type) {
         const expected = issue.expected === 'object' ? 'map' : issue.expected === 'array' ? 'list' : issue.expected;
         const received = issue.received === 'object' ? 'map' : issue.received === 'array' ? 'list' : issue.received;
