@@ -9,8 +9,13 @@ export const configSchema = z
     protocols: z.array(z.string()).optional(),
     redaction: z
       .object({
-        /** hide Authorization, Proxy-Authorization, Cookie, Set-Cookie, SQL literals, Redis AUTH */
+        /**
+         * mask secrets and values: Authorization, Proxy-Authorization, Cookie and Set-Cookie
+         * headers, SQL literals and comments, Redis and MongoDB values, secret URL query values
+         */
         enabled: z.boolean().default(true),
+        /** query parameter names (any case) whose values are redacted besides the built-in list */
+        secret_query_parameters: z.array(z.string()).default([]),
       })
       .strict()
       .default({}),

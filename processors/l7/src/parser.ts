@@ -4,6 +4,7 @@
 // memory budget) of every connection.
 
 import type { L7Message } from './message.ts';
+import { DEFAULT_SECRET_QUERY_PARAMETERS } from './redact.ts';
 
 /** Which way the bytes travelled: from the side that opened the connection, or back to it. */
 export type Direction = 'toServer' | 'toClient';
@@ -31,6 +32,8 @@ export interface ParseOptions {
   captureHeaders: readonly string[];
   /** The connection's transport, for parsers that speak both (DNS frames differ). */
   l4: 'tcp' | 'udp';
+  /** Lower-case query parameter names whose values are redacted wherever a URL is kept (with `redact`). */
+  secretQueryParameters: ReadonlySet<string>;
 }
 
 export interface ProtocolParser<State = unknown> {
@@ -80,7 +83,12 @@ export function failure(reason: string): ParseFailure {
   return { kind: 'error', reason };
 }
 
-export const DEFAULT_PARSE_OPTIONS: ParseOptions = { redact: true, captureHeaders: [], l4: 'tcp' };
+export const DEFAULT_PARSE_OPTIONS: ParseOptions = {
+  redact: true,
+  captureHeaders: [],
+  l4: 'tcp',
+  secretQueryParameters: new Set(DEFAULT_SECRET_QUERY_PARAMETERS),
+};
 
 export function parseOptions(options?: Partial<ParseOptions>): ParseOptions {
   return { ...DEFAULT_PARSE_OPTIONS, ...options };

@@ -5,6 +5,7 @@ import type { L7Config } from './config.ts';
 import { L7Engine } from './engine.ts';
 import { PROTOCOL_PARSERS } from './protocols/index.ts';
 import type { MessageCounts } from './session.ts';
+import { DEFAULT_SECRET_QUERY_PARAMETERS } from './redact.ts';
 
 const NS_PER_MS = 1_000_000n;
 
@@ -20,7 +21,14 @@ export class SharedEngine implements SharedLifecycle {
     const wanted = config.protocols?.map((p) => p.toLowerCase());
     this.engine = new L7Engine({
       parsers: wanted ? PROTOCOL_PARSERS.filter((p) => wanted.includes(p.name.toLowerCase())) : PROTOCOL_PARSERS,
-      parse: { redact: config.redaction.enabled, captureHeaders: config.capture_headers.map((h) => h.toLowerCase()) },
+      parse: {
+        redact: config.redaction.enabled,
+        captureHeaders: config.capture_headers.map((h) => h.toLowerCase()),
+        secretQueryParameters: new Set([
+          ...DEFAULT_SECRET_QUERY_PARAMETERS,
+          ...config.redaction.secret_query_parameters.map((n) => n.toLowerCase()),
+        ]),
+      },
       correlation: config.trace_correlation,
       requestTimeoutNs: BigInt(Math.round(config.request_timeout)) * NS_PER_MS,
       idleTimeoutNs: BigInt(Math.round(config.idle_timeout)) * NS_PER_MS,

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { http1 } from '../src/protocols/http1.ts';
-import { REDACTED } from '../src/redact.ts';
+import { DEFAULT_SECRET_QUERY_PARAMETERS, REDACTED } from '../src/redact.ts';
 import { bytes, feed, feedHeads, pieces } from './helpers.ts';
 
 test('http1: infers requests and responses, rejects other protocols', () => {
@@ -290,4 +290,17 @@ test('http1: a gap that cuts the framing of a chunked body resynchronises at the
     out.map((m) => m.request_resource ?? m.response_code),
     ['/stream', 200, '/after', 304],
   );
+});
+
+test('http1: secret query values are redacted wherever the target is kept, configured names too', () => {
+  const request = 'GET /login?password=hunter2&user=bob&My_Token=t0k&key=k3y HTTP/1.1\r\nHost: x\r\n\r\n';
+  const [req] = feed(http1, http1.createState(), [['toServer', bytes(request)]]);
+  assert.equal(req.request_resource, '/login?password=REDACTED&user=bob&My_Token=t0k&key=REDACTED');
+  assert.equal(req.attributes['url.query'], 'password=REDACTED&user=bob&My_Token=t0k&key=REDACTED');
+  assert.equal(req.attributes['url.path'], '/login');
+  const configured = new Set([...DEFAULT_SECRET_QUERY_PARAMETERS, 'my_token']);
+  const [mine] = feed(http1, http1.createState({ secretQueryParameters: configured }), [['toServer', bytes(request)]]);
+  assert.equal(mine.request_resource, '/login?password=REDACTED&user=bob&My_Token=REDACTED&key=REDACTED');
+  const [plain] = feed(http1, http1.createState({ redact: false }), [['toServer', bytes(request)]]);
+  assert.equal(plain.request_resource, '/login?password=hunter2&user=bob&My_Token=t0k&key=k3y');
 });

@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { redis } from '../src/protocols/redis.ts';
-import { REDACTED } from '../src/redact.ts';
 import { bytes, feed, feedHeads, pieces } from './helpers.ts';
 
 const cmd = (...args: string[]) =>
@@ -31,7 +30,7 @@ test('redis: pipelined commands and RESP2/RESP3 replies, split at every byte', (
     ]);
     assert.deepEqual(
       out.filter((m) => m.kind === 'request').map((m) => m.request_resource),
-      ['SET k v', 'GET k', 'PING', 'HGETALL h', 'INCR n'],
+      ['SET k ?', 'GET k', 'PING', 'HGETALL h', 'INCR n'],
     );
     assert.deepEqual(
       out.filter((m) => m.kind === 'response').map((m) => m.response_result),
@@ -67,13 +66,13 @@ test('redis: large values are skipped, not buffered', () => {
   assert.equal(out[0].size, `$${big.length}\r\n`.length + big.length + 2);
 });
 
-test('redis: AUTH and HELLO AUTH arguments are redacted by default', () => {
+test('redis: AUTH and HELLO AUTH arguments are masked by default', () => {
   const [auth, hello] = feed(redis, redis.createState(), [
     ['toServer', cmd('AUTH', 'user', 'pa55')],
     ['toServer', cmd('HELLO', '3', 'AUTH', 'user', 'pa55')],
   ]);
-  assert.equal(auth.request_resource, `AUTH ${REDACTED} ${REDACTED}`);
-  assert.equal(hello.request_resource, `HELLO 3 AUTH ${REDACTED} ${REDACTED}`);
+  assert.equal(auth.request_resource, 'AUTH ?');
+  assert.equal(hello.request_resource, 'HELLO 3 AUTH ?');
   const [plain] = feed(redis, redis.createState({ redact: false }), [['toServer', cmd('AUTH', 'pa55')]]);
   assert.equal(plain.request_resource, 'AUTH pa55');
 });
@@ -128,11 +127,7 @@ test('redis: a command whose value outgrew the capture head is read from the hea
   assert.equal(head.captured, 1024);
   assert.equal(head.size, set.length, 'the length prefix of the value gives the whole command');
   assert.equal(head.attributes['flowtel.l7.request.captured_bytes'], 1024);
-  assert.equal(
-    head.attributes['db.query.text'],
-    `SET big ${'v'.repeat(256)}`,
-    'as a whole SET reads: the value cut at 256 characters',
-  );
+  assert.equal(head.attributes['db.query.text'], 'SET big ?', 'as a whole SET reads: the value masked');
   assert.equal(out[2].captured, undefined);
   assert.equal(out[3].captured, 1024, 'a large reply is skipped by its length, and marked with what was kept');
   assert.equal(out[3].size, `$${value.length}\r\n`.length + value.length + 2);
@@ -179,14 +174,7 @@ test('redis: a cut AUTH is still redacted, a command cut before its last argumen
   ]);
   assert.deepEqual(
     out.map((m) => m.request_resource ?? m.response_result),
-    [
-      `AUTH ${REDACTED} ${REDACTED}`,
-      'SimpleString',
-      `MSET k1 ${'x'.repeat(100 - '*5\r\n$4\r\nMSET\r\n$2\r\nk1\r\n$3000\r\n'.length)}`,
-      'SimpleString',
-      'PING',
-      'SimpleString',
-    ],
+    ['AUTH ?', 'SimpleString', 'MSET k1 ?', 'SimpleString', 'PING', 'SimpleString'],
   );
   assert.ok(!JSON.stringify(out[0]).includes('www'));
   assert.equal(out[2].size, mset.length, "the lengths after the cut are unknown: the syscall's byte count");

@@ -2,14 +2,16 @@
 // of Rust's bson crate): { "find": "users", "filter": { "age": 42 }, "lsid": { "id": Binary(0x4, ...) } }.
 
 import { type ByteReader } from './byte-reader.ts';
-import { REDACTED } from '../redact.ts';
 
 const MAX_DEPTH = 32;
 const MAX_TEXT = 16 * 1024;
 
 export interface BsonTextOptions {
-  /** Render binary values as <redacted> (SASL payloads carry credential material). */
-  hideBinary: boolean;
+  /**
+   * Render every value as `?` but the first field's and `$db`'s at the top (the command and
+   * its collection, the database): field names and the document's shape stay, as with SQL.
+   */
+  maskValues: boolean;
 }
 
 function cString(r: ByteReader): string {
@@ -67,7 +69,7 @@ function value(r: ByteReader, type: number, depth: number, options: BsonTextOpti
       const length = i32le(r);
       const subtype = r.u8();
       const data = r.bytes(length);
-      return `Binary(0x${subtype.toString(16)}, ${options.hideBinary ? REDACTED : Buffer.from(data).toString('base64')})`;
+      return `Binary(0x${subtype.toString(16)}, ${Buffer.from(data).toString('base64')})`;
     }
     case 0x06:
       return 'undefined';
@@ -106,7 +108,7 @@ export function documentText(
   r: ByteReader,
   depth = 0,
   asArray = false,
-  options: BsonTextOptions = { hideBinary: false },
+  options: BsonTextOptions = { maskValues: false },
 ): string {
   if (depth > MAX_DEPTH) throw new Error('BSON nesting too deep');
   const start = r.pos;
@@ -115,10 +117,12 @@ export function documentText(
   const end = start + length - 1;
   const parts: string[] = [];
   let size = 0;
-  while (r.pos < end) {
+  for (let index = 0; r.pos < end; index++) {
     const type = r.u8();
     const name = cString(r);
-    const v = value(r, type, depth, options);
+    let v = value(r, type, depth, options);
+    const kept = type === 0x03 || type === 0x04 || (depth === 0 && (index === 0 || name === '$db'));
+    if (options.maskValues && !kept) v = '?';
     if (size < MAX_TEXT) parts.push(asArray ? v : `"${name}": ${v}`);
     size += v.length + name.length;
   }
@@ -146,7 +150,7 @@ export function topLevelFields(r: ByteReader): Array<[string, string | number | 
       else if (type === 0x12) fields.push([name, Number(i64(r))]);
       else if (type === 0x08) fields.push([name, r.u8() !== 0]);
       else {
-        value(r, type, 0, { hideBinary: true });
+        value(r, type, 0, { maskValues: true });
         fields.push([name, undefined]);
       }
     }

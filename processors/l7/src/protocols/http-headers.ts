@@ -3,7 +3,7 @@
 
 import type { AttributeValue, TraceContextHeaders } from '../message.ts';
 import type { ParseOptions } from '../parser.ts';
-import { REDACTED, isSecretHeader } from '../redact.ts';
+import { REDACTED, isSecretHeader, redactQuery } from '../redact.ts';
 
 const TRACE_HEADERS: Record<string, keyof TraceContextHeaders> = {
   traceparent: 'traceparent',
@@ -86,7 +86,19 @@ export function hostAttributes(host: string, attributes: Record<string, Attribut
 }
 
 /** Splits a request target into path and query. */
-export function splitTarget(target: string): { path: string; query: string | undefined } {
+export function splitTarget(
+  target: string,
+  options: ParseOptions,
+): { path: string; query: string | undefined; shown: string } {
   const q = target.indexOf('?');
-  return q < 0 ? { path: target, query: undefined } : { path: target.slice(0, q), query: target.slice(q + 1) };
+  if (q < 0) return { path: target, query: undefined, shown: target };
+  const query = target.slice(q + 1);
+  if (!options.redact) return { path: target.slice(0, q), query, shown: target };
+  // the values of secret parameters are hidden in every field the target reaches
+  const redacted = redactQuery(query, options.secretQueryParameters);
+  return {
+    path: target.slice(0, q),
+    query: redacted,
+    shown: redacted === query ? target : `${target.slice(0, q + 1)}${redacted}`,
+  };
 }

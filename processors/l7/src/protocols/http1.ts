@@ -90,9 +90,11 @@ interface RequestTarget {
   text: string;
   path: string;
   query: string | undefined;
+  /** the target as kept: `text` with secret query values redacted */
+  shown: string;
 }
 
-const NO_TARGET: RequestTarget = { text: '', path: '', query: undefined };
+const NO_TARGET: RequestTarget = { text: '', path: '', query: undefined, shown: '' };
 
 interface HeaderBlock {
   /** where the start line ends (its CR) */
@@ -253,8 +255,8 @@ function requestMessage(
   version: string | undefined,
   block: HeaderBlock | undefined,
 ): L7Message {
-  if (text !== state.lastTarget.text) state.lastTarget = { text, ...splitTarget(text) };
-  const { path, query } = state.lastTarget;
+  if (text !== state.lastTarget.text) state.lastTarget = { text, ...splitTarget(text, state.options) };
+  const { path, query, shown } = state.lastTarget;
   if (state.pendingMethods.length < MAX_PENDING_METHODS) state.pendingMethods.push(method);
   const sink = state.sink;
   const attributes = sink.attributes;
@@ -273,7 +275,7 @@ function requestMessage(
     kind: 'request',
     request_type: method,
     request_domain: block?.host || undefined,
-    request_resource: text,
+    request_resource: shown,
     endpoint: path,
     size: 0,
     attributes,

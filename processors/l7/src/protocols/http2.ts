@@ -144,7 +144,7 @@ function requestMessage(
   stream.grpc = contentType.startsWith('application/grpc') || ((partial || head) && !contentType && state.grpc);
   if (stream.grpc) state.grpc = true;
   stream.path = path;
-  const { path: urlPath, query } = splitTarget(path);
+  const { path: urlPath, query, shown } = splitTarget(path, state.options);
   const attributes = sink.attributes;
   if (method) attributes['http.request.method'] = method;
   if (urlPath) attributes['url.path'] = urlPath;
@@ -158,7 +158,7 @@ function requestMessage(
     kind: 'request',
     request_type: method || undefined,
     request_domain: authority || undefined,
-    request_resource: path || undefined,
+    request_resource: shown || undefined,
     endpoint: urlPath || undefined,
     request_id: streamId,
     pair_key: String(streamId),

@@ -36,8 +36,6 @@ const MAX_READ = 256 * 1024;
 const ZLIB = 2;
 /** Error codes of an unhealthy or unreachable server rather than a bad command. */
 const SERVER_ERROR_CODES = new Set([1, 6, 7, 8, 50, 89, 91, 189, 262, 9001, 10107, 11600, 11602, 13435, 13436]);
-/** Commands whose payload is credential material. */
-const AUTH_COMMANDS = new Set(['saslStart', 'saslContinue', 'authenticate', 'speculativeAuthenticate']);
 
 export interface MongoState {
   options: ParseOptions;
@@ -130,7 +128,6 @@ function readCommand(
   state: MongoState,
 ): void {
   const [command, target] = fields[0] ?? [];
-  const hideBinary = state.options.redact && fields.some(([k]) => AUTH_COMMANDS.has(k));
   if (command) {
     message.endpoint = command;
     message.attributes['db.operation.name'] = command;
@@ -139,7 +136,7 @@ function readCommand(
   const db = fields.find(([k]) => k === '$db')?.[1];
   if (typeof db === 'string') message.attributes['db.namespace'] = db;
   // last: a document the capture cut has its fields above but no text
-  message.request_resource = documentText(doc, 0, false, { hideBinary });
+  message.request_resource = documentText(doc, 0, false, { maskValues: state.options.redact });
 }
 
 function readReply(
@@ -158,7 +155,7 @@ function readReply(
     message.attributes['db.response.status_code'] = String(code);
   } else {
     message.response_code = 0;
-    message.response_result = documentText(doc, 0, false, { hideBinary: state.options.redact });
+    message.response_result = documentText(doc, 0, false, { maskValues: state.options.redact });
   }
 }
 

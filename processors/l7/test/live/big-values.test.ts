@@ -36,7 +36,7 @@ test('redis-cli: SET of a 64 KiB value, then GET and PING on the same connection
   for (const [service, kind] of ends) {
     const side = spansOf(spans, service, kind);
     const set = byOperation(side, 'SET')!;
-    assert.equal(set.attributes['db.query.text'], `SET big ${'v'.repeat(256)}`, `${service}: as a whole SET reads`);
+    assert.equal(set.attributes['db.query.text'], 'SET big ?', `${service}: the value masked, as a whole SET's is`);
     assert.ok(
       Number(set.attributes[CAPTURED]) > 0 && Number(set.attributes[CAPTURED]) < value.length,
       `${service}: SET read from its head`,
