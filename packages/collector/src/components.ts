@@ -28,6 +28,7 @@ export const builtinComponents: LazyFactory[] = [
     load: () => factoryOf(import('@flowtel/receiver-filelog')),
   },
   { kind: 'receiver', type: 'jaeger', load: () => factoryOf(import('@flowtel/receiver-jaeger')) },
+  { kind: 'receiver', type: 'zipkin', load: () => factoryOf(import('@flowtel/receiver-zipkin')) },
   { kind: 'processor', type: 'batch', load: () => factoryOf(import('@flowtel/processor-batch')) },
   { kind: 'processor', type: 'memory_limiter', load: () => factoryOf(import('@flowtel/processor-memory-limiter')) },
   { kind: 'processor', type: 'l7', load: () => factoryOf(import('@flowtel/processor-l7')) },
@@ -71,6 +72,7 @@ export const builtinComponents: LazyFactory[] = [
     load: () => factoryOf(import('@flowtel/exporter-prometheus-remote-write')),
   },
   { kind: 'exporter', type: 'prometheus', load: () => factoryOf(import('@flowtel/exporter-prometheus')) },
+  { kind: 'exporter', type: 'zipkin', load: () => factoryOf(import('@flowtel/exporter-zipkin')) },
   { kind: 'connector', type: 'forward', load: () => factoryOf(import('@flowtel/connector-forward')) },
   {
     kind: 'connector',

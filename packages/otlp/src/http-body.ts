@@ -1,5 +1,5 @@
 // What every HTTP receiver does with a request before it looks at the payload.
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RequestHeaders } from './auth.ts';
 import { BodyTooLargeError } from './compression.ts';
 
@@ -35,4 +35,12 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
     );
     req.on('error', reject);
   });
+}
+
+/** An answer in plain text (or none), with the receiver's response_headers; a response already begun is cut off. */
+export function replyText(res: ServerResponse, status: number, headers: Record<string, string>, text?: string): void {
+  if (res.headersSent) return void res.destroy();
+  for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
+  if (text === undefined) return void res.writeHead(status).end();
+  res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8' }).end(`${text}\n`);
 }

@@ -19,7 +19,7 @@ export {
   decompress,
   parseContentEncoding,
 } from './compression.ts';
-export { readBody, requestHeaders } from './http-body.ts';
+export { readBody, replyText, requestHeaders } from './http-body.ts';
 export {
   bindGrpcServer,
   exportMethod,

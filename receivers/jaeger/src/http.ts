@@ -4,7 +4,14 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { closeServer, createHttpOrHttpsServer, listenOn, type CreateSettings } from '@flowtel/core';
-import { BodyTooLargeError, httpStatusFromGrpc, readBody, refusalStatus, requestHeaders } from '@flowtel/otlp';
+import {
+  BodyTooLargeError,
+  httpStatusFromGrpc,
+  readBody,
+  replyText,
+  refusalStatus,
+  requestHeaders,
+} from '@flowtel/otlp';
 import { BinaryReader } from '@flowtel/thrift';
 import type { ThriftHttpConfig } from './config.ts';
 import type { Ingest } from './ingest.ts';
@@ -46,10 +53,7 @@ export class ThriftHttpServer {
   }
 
   private reply(res: ServerResponse, status: number, text?: string): void {
-    if (res.headersSent) return void res.destroy();
-    for (const [k, v] of Object.entries(this.config.response_headers)) res.setHeader(k, v);
-    if (text === undefined) return void res.writeHead(status).end();
-    res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8' }).end(`${text}\n`);
+    replyText(res, status, this.config.response_headers, text);
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
