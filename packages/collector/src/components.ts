@@ -89,6 +89,7 @@ export const builtinComponents: LazyFactory[] = [
     load: () => factoryOf(import('@flowtel/extension-bearertokenauth')),
   },
   { kind: 'extension', type: 'basicauth', load: () => factoryOf(import('@flowtel/extension-basicauth')) },
+  { kind: 'extension', type: 'pprof', load: () => factoryOf(import('@flowtel/extension-pprof')) },
   {
     kind: 'exporter',
     type: 'logging',

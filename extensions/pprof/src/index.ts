@@ -1,0 +1,3 @@
+export { factory } from './factory.ts';
+export { PprofExtension } from './pprof.ts';
+export { pprofConfigSchema, type PprofConfig } from './config.ts';
