@@ -9,6 +9,17 @@ import { BatchObs } from './telemetry.ts';
 
 /** The shortest time accepts are refused after a retryable downstream refusal (timeout 0). */
 const MIN_REFUSAL_MS = 100;
+/** The in-flight bound when neither batch size gives one: twice otelcol's default send_batch_size. */
+const DEFAULT_MAX_IN_FLIGHT = 2 * 8192;
+
+/**
+ * The most items accepted and not yet settled downstream: two outgoing batches' worth, what
+ * otelcol's batch processor holds (one batch exporting, one filling) before its callers block.
+ */
+export function maxInFlightItems(config: Pick<BatchConfig, 'send_batch_size' | 'send_batch_max_size'>): number {
+  const size = Math.max(config.send_batch_size, config.send_batch_max_size);
+  return size > 0 ? 2 * size : DEFAULT_MAX_IN_FLIGHT;
+}
 
 /**
  * otelcol's batch processor as an RxJS stage. Batches of one signal (and one set of
@@ -16,8 +27,10 @@ const MIN_REFUSAL_MS = 100;
  * timeout, and cut at send_batch_max_size. As otelcol's, it acknowledges a batch upstream
  * once it holds it, so a client never waits for the timeout or a backend; what fails
  * downstream after that is logged once per outgoing batch (and counted by the pipeline's
- * processor metrics). A retryable downstream refusal (a full sending queue, a stopping
- * exporter) makes it refuse new data for a while, so back-pressure still reaches clients.
+ * processor metrics). Back-pressure reaches clients as refusals on accept: beyond a bound on
+ * the items accepted and not yet settled downstream (a stalled exporter), and for a while after
+ * a retryable downstream refusal (a full sending queue, a stopping exporter), which the bound
+ * cannot see since the refused data no longer waits.
  * With `wait_for_result` every upstream Ack instead settles once all of its items have
  * settled downstream, with the downstream error if any. Socket events pass through
  * untouched: their receivers already batch them.
@@ -30,6 +43,9 @@ export class BatchProcessor implements Processor {
   private readonly flushers = new Set<() => void>();
   private partitions = 0;
   private stopping = false;
+  /** items accepted and not yet settled downstream, and the most it may be */
+  private inFlight = 0;
+  private readonly maxInFlight: number;
   /** until when accepts are refused after a retryable downstream refusal, and why */
   private refusingUntil = 0;
   private refusal?: ConsumerError;
@@ -37,6 +53,7 @@ export class BatchProcessor implements Processor {
   constructor(settings: CreateSettings, config: BatchConfig) {
     this.settings = settings;
     this.config = config;
+    this.maxInFlight = maxInFlightItems(config);
     if (settings.metricsLevel !== 'none') this.obs = new BatchObs(settings.meter, settings.id, () => this.partitions);
   }
 
@@ -79,7 +96,10 @@ export class BatchProcessor implements Processor {
           this.flushers.delete(flushAll);
           const stopped = retryable('batch processor stopped before the data was sent');
           let lost = 0;
-          for (const b of batchers.values()) lost += b.dispose(stopped);
+          for (const b of batchers.values()) {
+            this.inFlight -= b.holding;
+            lost += b.dispose(stopped);
+          }
           this.partitions -= batchers.size;
           if (lost > 0)
             this.settings.logger.error(
@@ -109,6 +129,15 @@ export class BatchProcessor implements Processor {
       batch.ack.reject(retryable(`the pipeline is refusing data: ${message}`, { retryAfterMs }));
       return;
     }
+    // one batch bigger than the bound is taken when nothing else waits, or it never would be
+    if (this.inFlight > 0 && this.inFlight + items > this.maxInFlight) {
+      batch.ack.reject(
+        retryable(
+          `the batch processor holds ${this.inFlight} items not yet delivered downstream (at most ${this.maxInFlight})`,
+        ),
+      );
+      return;
+    }
     const partition = this.partitionOf(batch.client);
     const key = `${batch.signal}\u0000${partition.key}`;
     let batcher = batchers.get(key);
@@ -126,12 +155,14 @@ export class BatchProcessor implements Processor {
           subscriber.next(out);
         },
         settled: (sent, err) => {
+          this.inFlight -= sent;
           if (err && !this.config.wait_for_result) this.dropped(sent, err);
         },
       });
       batchers.set(key, batcher);
       this.partitions++;
     }
+    this.inFlight += items;
     if (this.config.wait_for_result) {
       batcher.add(batch.data, items, batch.ack);
     } else {

@@ -54,6 +54,11 @@ export class Batcher {
     this.armTimer();
   }
 
+  /** Items held, not sent yet. */
+  get holding(): number {
+    return this.count;
+  }
+
   /** Sends everything held now. */
   flush(trigger: Trigger = 'flush'): void {
     while (this.count > 0) this.sendOne(trigger);
