@@ -31,8 +31,13 @@ export function toKeyValues(m: ValueMap): KeyValue[] {
 
 /** a key that is the same for equal resources (key order included, as contrib's hash sorts them) */
 function resourceKey(m: ValueMap): string {
+  let empty = true;
+  for (const _ in m) {
+    empty = false;
+    break;
+  }
+  if (empty) return '';
   const keys = Object.keys(m);
-  if (keys.length === 0) return '';
   keys.sort();
   let s = '';
   for (const k of keys) s += `${k}\u0000${stringify(m[k])}\u0001`;

@@ -66,7 +66,8 @@ export class SeverityMapping {
     let key: string;
     if (typeof value === 'string') {
       text = value;
-      key = value.toLowerCase();
+      // the mapping's keys are lower case: most values are already
+      key = this.map.has(value) ? value : value.toLowerCase();
     } else if (typeof value === 'bigint') {
       text = key = String(value);
     } else if (typeof value === 'number') {

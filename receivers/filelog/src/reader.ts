@@ -15,6 +15,9 @@ export interface FileMeta {
   path: string;
 }
 
+/** contrib's trim set: \r \n \t and space */
+const isSpace = (c: number) => c === 32 || c === 10 || c === 13 || c === 9;
+
 /** How a file's bytes become tokens; one per receiver. */
 export class Splitter {
   private readonly newline: Buffer;
@@ -32,8 +35,9 @@ export class Splitter {
     const utf16 = this.decoder?.encoding.startsWith('utf-16') ?? false;
     this.unit = utf16 ? 2 : 1;
     this.newline = utf16 ? Buffer.from(this.decoder!.encoding === 'utf-16be' ? [0, 10] : [10, 0]) : Buffer.from([10]);
-    this.start = c.multiline?.line_start_pattern ? compileRegexp(c.multiline.line_start_pattern) : undefined;
-    this.end = c.multiline?.line_end_pattern ? compileRegexp(c.multiline.line_end_pattern) : undefined;
+    // as contrib, the patterns are multi-line: ^ and $ match at every line
+    this.start = c.multiline?.line_start_pattern ? compileRegexp(`(?m)${c.multiline.line_start_pattern}`) : undefined;
+    this.end = c.multiline?.line_end_pattern ? compileRegexp(`(?m)${c.multiline.line_end_pattern}`) : undefined;
     this.omit = c.multiline?.omit_pattern ?? false;
     this.maxLogSize = c.max_log_size;
     this.trimLeading = !c.preserve_leading_whitespaces;
@@ -47,10 +51,12 @@ export class Splitter {
   /** text (or bytes with nop) of a token's bytes, trimmed as contrib's trim.Func */
   decode(b: Buffer): string | Uint8Array {
     if (!this.decoder) return Uint8Array.from(b);
-    let s = this.decodeText(b);
-    if (this.trimLeading) s = s.replace(/^[\r\n\t ]+/, '');
-    if (this.trimTrailing) s = s.replace(/[\r\n\t ]+$/, '');
-    return s;
+    const s = this.decodeText(b);
+    let start = 0;
+    let end = s.length;
+    if (this.trimLeading) while (start < end && isSpace(s.charCodeAt(start))) start++;
+    if (this.trimTrailing) while (end > start && isSpace(s.charCodeAt(end - 1))) end--;
+    return start === 0 && end === s.length ? s : s.slice(start, end);
   }
 
   private decodeText(b: Buffer): string {
@@ -58,12 +64,12 @@ export class Splitter {
   }
 
   /**
-   * The tokens in `buf` as [start, end, next] byte positions (token bytes, then where the next
-   * one begins); `flush` takes the unterminated rest as a last token.
+   * The tokens in `buf` as start, end, next byte positions, three numbers per token (its bytes,
+   * then where the next one begins); `flush` takes the unterminated rest as a last token.
    */
-  split(buf: Buffer, flush: boolean): Array<[number, number, number]> {
+  split(buf: Buffer, flush: boolean): number[] {
     if (this.multiline) return this.splitMultiline(buf, flush);
-    const out: Array<[number, number, number]> = [];
+    const out: number[] = [];
     let pos = 0;
     const nl = this.newline;
     while (pos < buf.length) {
@@ -71,68 +77,60 @@ export class Splitter {
       while (i >= 0 && this.unit === 2 && (i - pos) % 2 !== 0) i = buf.indexOf(nl, i + 1);
       if (i < 0 || i - pos > this.maxLogSize) {
         if (buf.length - pos >= this.maxLogSize) {
-          out.push([pos, pos + this.maxLogSize, pos + this.maxLogSize]);
+          out.push(pos, pos + this.maxLogSize, pos + this.maxLogSize);
           pos += this.maxLogSize;
           continue;
         }
-        if (flush) out.push([pos, buf.length, buf.length]);
+        if (flush) out.push(pos, buf.length, buf.length);
         break;
       }
-      out.push([pos, i, i + nl.length]);
+      out.push(pos, i, i + nl.length);
       pos = i + nl.length;
     }
     return out;
   }
 
-  private splitMultiline(buf: Buffer, flush: boolean): Array<[number, number, number]> {
-    // decoded once; positions in the text map back to bytes through their UTF-8 length
+  private splitMultiline(buf: Buffer, flush: boolean): number[] {
+    // decoded once; positions in the text map back to bytes through their encoded length
     const text = this.decodeText(buf);
     const bytes = (i: number) => (this.unit === 1 ? Buffer.byteLength(text.slice(0, i)) : i * 2);
-    const out: Array<[number, number, number]> = [];
+    const tokens: number[] = [];
+    const matches = (this.start ?? this.end)!.all(text).filter((m) => m.end > 0 || this.start);
     let pos = 0;
-    for (;;) {
-      const rest = text.slice(pos);
-      const restBytes = buf.length - bytes(pos);
-      let token: [number, number, number] | undefined;
-      if (this.start) {
-        const first = this.start.execIndex(rest);
-        if (first && first[0] > 0) {
-          // text before the first start is a token of its own
-          token = [pos, pos + first[0], pos + first[0]];
-        } else if (first) {
-          const after = rest.slice(Math.max(first[1], 1));
-          const second = this.start.execIndex(after);
-          if (second) {
-            const end = pos + Math.max(first[1], 1) + second[0];
-            token = [pos + (this.omit ? first[1] : 0), end, end];
-          } else if (flush && rest.length) token = [pos + (this.omit ? first[1] : 0), text.length, text.length];
-        } else if (flush && rest.length) token = [pos, text.length, text.length];
-      } else {
-        const m = this.end!.execIndex(rest);
-        if (m && m[1] > 0) token = [pos, pos + (this.omit ? m[0] : m[1]), pos + m[1]];
-        else if (flush && rest.length) token = [pos, text.length, text.length];
+    if (this.start) {
+      // a record runs from one start to the next; text before the first start is a record of its own
+      for (let k = 0; k < matches.length; k++) {
+        const m = matches[k];
+        if (m.index > pos) tokens.push(pos, m.index, m.index);
+        const next = matches[k + 1];
+        if (!next) break;
+        tokens.push(this.omit ? m.end : m.index, next.index, next.index);
+        pos = next.index;
       }
-      if (!token) {
-        if (restBytes >= this.maxLogSize) {
-          const b0 = bytes(pos);
-          out.push([b0, b0 + this.maxLogSize, b0 + this.maxLogSize]);
-          return out.concat(
-            this.splitMultiline(buf.subarray(b0 + this.maxLogSize), flush).map(
-              ([a, b, c]) =>
-                [a + b0 + this.maxLogSize, b + b0 + this.maxLogSize, c + b0 + this.maxLogSize] as [
-                  number,
-                  number,
-                  number,
-                ],
-            ),
-          );
-        }
-        return out;
+      const last = matches[matches.length - 1];
+      if (flush && pos < text.length)
+        tokens.push(last && last.index === pos && this.omit ? last.end : pos, text.length, text.length);
+    } else {
+      for (const m of matches) {
+        tokens.push(pos, this.omit ? m.index : m.end, m.end);
+        pos = m.end;
       }
-      out.push([bytes(token[0]), bytes(token[1]), bytes(token[2])]);
-      pos = token[2];
-      if (pos >= text.length) return out;
+      if (flush && pos < text.length) tokens.push(pos, text.length, text.length);
     }
+    const out: number[] = [];
+    let consumed = 0;
+    for (let i = 0; i < tokens.length; i += 3) {
+      const [a, b, c] = [bytes(tokens[i]), bytes(tokens[i + 1]), bytes(tokens[i + 2])];
+      // a record longer than max_log_size is cut
+      for (let at = a; at < b; at += this.maxLogSize)
+        out.push(at, Math.min(b, at + this.maxLogSize), Math.min(b, at + this.maxLogSize));
+      out[out.length - 1] = c;
+      consumed = c;
+    }
+    // no record end in max_log_size bytes: the first max_log_size bytes are one
+    if (buf.length - consumed >= this.maxLogSize && !flush)
+      out.push(consumed, consumed + this.maxLogSize, consumed + this.maxLogSize);
+    return out;
   }
 }
 
