@@ -9,10 +9,13 @@ interface Options {
   url: string;
   headers: Record<string, string>;
   body: string;
+  /** a binary body (Thrift), instead of `body` */
+  bodyBase64?: string;
   rate: number;
   seconds: number;
 }
 const opts = JSON.parse(process.argv[2]) as Options;
+const body = opts.bodyBase64 ? Buffer.from(opts.bodyBase64, 'base64') : opts.body;
 const agent = new Agent({ keepAlive: true, maxSockets: 64 });
 const statuses: Record<string, number> = {};
 const latencies: number[] = [];
@@ -33,7 +36,7 @@ function send(): void {
     res.on('end', () => done(String(res.statusCode)));
   });
   req.on('error', (err) => done(err.message));
-  req.end(opts.body);
+  req.end(body);
 }
 
 const started = performance.now();
