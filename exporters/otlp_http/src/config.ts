@@ -25,11 +25,33 @@ export const otlpHttpExporterConfigSchema = z
     headers: z.record(z.string()).default({}),
     tls: tlsClientSchema.default({}),
     auth: authConfigSchema.optional(),
+    // confighttp's pool keys with Go's http.Transport meanings and otelcol's defaults
+    // (NewDefaultClientConfig: DefaultTransport's 100 idle connections, 90s)
     max_conns_per_host: z.number().int().nonnegative().default(0),
-    max_idle_conns: z.number().int().nonnegative().optional(),
-    max_idle_conns_per_host: z.number().int().nonnegative().optional(),
+    max_idle_conns: z.number().int().nonnegative().default(100),
+    /** 0: Go's DefaultMaxIdleConnsPerHost, 2 */
+    max_idle_conns_per_host: z.number().int().nonnegative().default(0),
     idle_conn_timeout: duration().default('90s'),
     disable_keep_alives: z.boolean().default(false),
+    /** `false` is what flowtel does; otelcol's default, true, asks for HTTP/2, which Node's http client lacks */
+    force_attempt_http2: z
+      .boolean()
+      .refine((v) => !v, {
+        message:
+          "force_attempt_http2: true is not in flowtel: its HTTP client speaks HTTP/1.1 (Node's http) to every backend",
+      })
+      .optional(),
+    http2_read_idle_timeout: notInFlowtel(
+      "http2_read_idle_timeout is not in flowtel: its HTTP client speaks HTTP/1.1 (Node's http), there is no HTTP/2 connection to health-check",
+    ),
+    http2_ping_timeout: notInFlowtel(
+      "http2_ping_timeout is not in flowtel: its HTTP client speaks HTTP/1.1 (Node's http), there is no HTTP/2 connection to ping",
+    ),
+    proxy_url: notInFlowtel(
+      "proxy_url is not in flowtel yet: Node's HTTP client has no proxy support; send to the backend directly",
+    ),
+    cookies: notInFlowtel('cookies is not in flowtel yet: the exporter keeps no cookie jar'),
+    middlewares: notInFlowtel('middlewares is not in flowtel: it has no middleware extensions for them to name'),
     read_buffer_size: notInFlowtel(
       "read_buffer_size is not in flowtel: Node's HTTP client has no per-connection read buffer to size",
     ),

@@ -76,7 +76,12 @@ export class OtlpHttpSender implements OtlpSender {
     const pool = {
       keepAlive: !c.disable_keep_alives,
       maxSockets: c.max_conns_per_host > 0 ? c.max_conns_per_host : Infinity,
-      maxFreeSockets: c.max_idle_conns_per_host ?? c.max_idle_conns ?? 256,
+      // Go keeps at most max_idle_conns_per_host (2 when 0) idle connections to the one backend,
+      // and max_idle_conns in all (0: no limit)
+      maxFreeSockets: Math.min(
+        c.max_idle_conns_per_host > 0 ? c.max_idle_conns_per_host : 2,
+        c.max_idle_conns > 0 ? c.max_idle_conns : Infinity,
+      ),
       timeout: c.idle_conn_timeout,
     };
     this.httpAgent = new HttpAgent(pool);
