@@ -235,6 +235,36 @@ test("request logs carry DeepFlow's l7_flow_log fields; RED metrics count by rou
   assert.equal(getAttr(requests.sum!.dataPoints[0].attributes, 'flowtel.l7.response_status'), 'server_error');
 });
 
+test('RED metrics add up requests of the same route and outcome in one cell, by bucket', async () => {
+  const conn = connection({ pid: 16, tid: 16, comm: 'curl' }, { pid: 80, tid: 81, comm: 'nginx' }, 8087);
+  const events = [
+    ...conn.request(0, httpRequest('/pay')),
+    ...conn.response(1, httpResponse(200)),
+    ...conn.request(10, httpRequest('/pay')),
+    ...conn.response(40, httpResponse(200)),
+    ...conn.request(50, httpRequest('/pay')),
+    ...conn.response(52, httpResponse(503)),
+  ];
+  const metrics = (await run('l7/g', 'metrics', events)).flatMap((b) => (b.data as Metrics).resourceMetrics);
+  const nginx = metrics.filter((rm) => getAttr(rm.resource.attributes, 'service.name') === 'nginx').at(-1)!;
+  const duration = nginx.scopeMetrics[0].metrics.find((m) => m.name === 'http.server.request.duration')!;
+  const points = duration.histogram!.dataPoints;
+  assert.equal(points.length, 2, 'one cell for the 200s, one for the 503');
+  const ok = points.find((p) => getAttr(p.attributes, 'error.type') === undefined)!;
+  assert.equal(ok.count, 2n);
+  assert.equal(getAttr(ok.attributes, 'http.route'), '/pay');
+  assert.equal(getAttr(ok.attributes, 'http.response.status_code'), 200n);
+  // ~1 ms and ~30 ms: the buckets up to 5 ms and up to 50 ms of the semantic conventions
+  assert.deepEqual(ok.bucketCounts, [1n, 0n, 0n, 1n, ...new Array(11).fill(0n)]);
+  const failed = points.find((p) => getAttr(p.attributes, 'error.type') === '503')!;
+  assert.equal(failed.count, 1n);
+  const requests = nginx.scopeMetrics[0].metrics.find((m) => m.name === 'flowtel.l7.requests')!;
+  const byStatus = Object.fromEntries(
+    requests.sum!.dataPoints.map((p) => [getAttr(p.attributes, 'flowtel.l7.response_status'), p.asInt]),
+  );
+  assert.deepEqual(byStatus, { ok: 2n, server_error: 1n });
+});
+
 test('pipelines naming the same l7 processor share one parse of each capture batch', async () => {
   const conn = connection({ pid: 15, tid: 15, comm: 'curl' }, { pid: 70, tid: 71, comm: 'nginx' }, 8086);
   const events = [...conn.request(0, httpRequest('/')), ...conn.response(1, httpResponse(200))];

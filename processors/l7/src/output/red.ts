@@ -69,27 +69,74 @@ function family(r: L7Record): Family {
   return FAMILIES.other;
 }
 
+// Counts are numbers while they add up (a BigInt increment allocates a new BigInt) and BigInts
+// in the snapshot, as OTLP has them; a number counts exactly up to 2^53.
 interface HistogramCell {
   attributes: KeyValue[];
-  count: bigint;
+  count: number;
   sum: number;
   min: number;
   max: number;
-  buckets: bigint[];
+  buckets: number[];
 }
 
 interface CounterCell {
   attributes: KeyValue[];
-  value: bigint;
+  value: number;
+}
+
+/**
+ * Cells found by walking one Map per attribute with the record's values (undefined where a
+ * record lacks one), the cell under LEAF. A key string per record, which nearly every record
+ * only looks up, allocated more than the rest of the aggregation.
+ */
+type CellTree<C> = Map<unknown, CellTree<C> | C>;
+const LEAF = Symbol('cell');
+
+function child<C>(tree: CellTree<C>, value: unknown): CellTree<C> {
+  let next = tree.get(value) as CellTree<C> | undefined;
+  if (next === undefined) tree.set(value, (next = new Map()));
+  return next;
 }
 
 interface ServiceSeries {
   resource: KeyValue[];
-  histograms: Map<string, Map<string, HistogramCell>>;
-  requests: Map<string, CounterCell>;
+  histograms: Map<string, CellTree<HistogramCell>>;
+  requests: CellTree<CounterCell>;
+  /** every cell, in the order they appeared (what the snapshot lists) */
+  histogramCells: Map<string, HistogramCell[]>;
+  requestCells: CounterCell[];
 }
 
-const cellKey = (kvs: KeyValue[]) => kvs.map((kv) => `${kv.key}=${String(Object.values(kv.value)[0])}`).join('\u0000');
+/** The tree node of a record's histogram attributes, in histogramAttributes' order. */
+function histogramNode(
+  tree: CellTree<HistogramCell>,
+  r: L7Record,
+  fam: Family,
+  error: string | undefined,
+): CellTree<HistogramCell> {
+  let node = tree;
+  for (const key of fam.keys) node = child(node, metricAttribute(r, key));
+  if (fam === FAMILIES.other || fam === FAMILIES.dns) node = child(node, r.protocol);
+  return child(node, error || undefined);
+}
+
+function histogramAttributes(r: L7Record, fam: Family, error: string | undefined): KeyValue[] {
+  const attributes: KeyValue[] = [];
+  for (const key of fam.keys) {
+    const value = metricAttribute(r, key);
+    if (value !== undefined) attributes.push(attr(key, value));
+  }
+  if (fam === FAMILIES.other || fam === FAMILIES.dns) attributes.push(attr('flowtel.l7.protocol', r.protocol));
+  if (error) attributes.push(attr('error.type', error));
+  return attributes;
+}
+
+function bucketOf(seconds: number): number {
+  let b = 0;
+  while (b < DURATION_BUCKETS.length && seconds > DURATION_BUCKETS[b]) b++;
+  return b;
+}
 
 export class RedAggregator {
   private readonly series = new Map<string, ServiceSeries>();
@@ -110,58 +157,66 @@ export class RedAggregator {
   private addOne(r: L7Record): void {
     const key = resourceKey(r);
     let s = this.series.get(key);
-    if (!s) this.series.set(key, (s = { resource: resourceAttributes(r), histograms: new Map(), requests: new Map() }));
+    if (!s)
+      this.series.set(
+        key,
+        (s = {
+          resource: resourceAttributes(r),
+          histograms: new Map(),
+          requests: new Map(),
+          histogramCells: new Map(),
+          requestCells: [],
+        }),
+      );
     const fam = family(r);
     const name = isServer(r) ? fam.server : fam.client;
     const error = errorType(r);
-    const histogramAttrs: KeyValue[] = [];
-    for (const key of fam.keys) {
-      const value = metricAttribute(r, key);
-      if (value !== undefined) histogramAttrs.push(attr(key, value));
-    }
-    if (fam === FAMILIES.other || fam === FAMILIES.dns) histogramAttrs.push(attr('flowtel.l7.protocol', r.protocol));
-    if (error) histogramAttrs.push(attr('error.type', error));
 
-    let cells = s.histograms.get(name);
-    if (!cells) s.histograms.set(name, (cells = new Map()));
-    const hk = cellKey(histogramAttrs);
-    let h = cells.get(hk);
+    let tree = s.histograms.get(name);
+    if (!tree) {
+      s.histograms.set(name, (tree = new Map()));
+      s.histogramCells.set(name, []);
+    }
+    const node = histogramNode(tree, r, fam, error);
+    let h = node.get(LEAF) as HistogramCell | undefined;
     if (!h) {
       if (this.cells >= this.maxSeries) {
         this.dropped++;
         return;
       }
       this.cells++;
-      cells.set(
-        hk,
-        (h = {
-          attributes: histogramAttrs,
-          count: 0n,
-          sum: 0,
-          min: Infinity,
-          max: -Infinity,
-          buckets: new Array(DURATION_BUCKETS.length + 1).fill(0n),
-        }),
-      );
+      h = {
+        attributes: histogramAttributes(r, fam, error),
+        count: 0,
+        sum: 0,
+        min: Infinity,
+        max: -Infinity,
+        buckets: new Array<number>(DURATION_BUCKETS.length + 1).fill(0),
+      };
+      node.set(LEAF, h);
+      s.histogramCells.get(name)!.push(h);
     }
     const seconds = Number(r.endNs - r.startNs) / 1e9;
     h.count++;
     h.sum += seconds;
     h.min = Math.min(h.min, seconds);
     h.max = Math.max(h.max, seconds);
-    let b = DURATION_BUCKETS.findIndex((bound) => seconds <= bound);
-    if (b < 0) b = DURATION_BUCKETS.length;
-    h.buckets[b]++;
+    h.buckets[bucketOf(seconds)]++;
 
-    const counterAttrs = [
-      attr('flowtel.l7.protocol', r.protocol),
-      attr('flowtel.l7.endpoint', spanName(r)),
-      attr('flowtel.l7.side', r.conn.role),
-      attr('flowtel.l7.response_status', r.unanswered ? 'timeout' : (r.response?.response_status ?? 'unknown')),
-    ];
-    const ck = cellKey(counterAttrs);
-    let c = s.requests.get(ck);
-    if (!c) s.requests.set(ck, (c = { attributes: counterAttrs, value: 0n }));
+    const endpoint = spanName(r);
+    const status = r.unanswered ? 'timeout' : (r.response?.response_status ?? 'unknown');
+    const leaf = child(child(child(child(s.requests, r.protocol), endpoint), r.conn.role), status);
+    let c = leaf.get(LEAF) as CounterCell | undefined;
+    if (!c) {
+      const attributes = [
+        attr('flowtel.l7.protocol', r.protocol),
+        attr('flowtel.l7.endpoint', endpoint),
+        attr('flowtel.l7.side', r.conn.role),
+        attr('flowtel.l7.response_status', status),
+      ];
+      leaf.set(LEAF, (c = { attributes, value: 0 }));
+      s.requestCells.push(c);
+    }
     c.value++;
   }
 
@@ -175,7 +230,7 @@ export class RedAggregator {
     const resourceMetrics: ResourceMetrics[] = [];
     for (const s of this.series.values()) {
       const metrics: Metric[] = [];
-      for (const [name, cells] of s.histograms) {
+      for (const [name, cells] of s.histogramCells) {
         metrics.push({
           name,
           description: 'Duration of requests seen on the wire, from the first request byte to the last response byte.',
@@ -183,15 +238,15 @@ export class RedAggregator {
           metadata: [],
           histogram: {
             aggregationTemporality: AggregationTemporality.CUMULATIVE,
-            dataPoints: [...cells.values()].map((h) => ({
+            dataPoints: cells.map((h) => ({
               attributes: h.attributes,
               startTimeUnixNano: this.startNs,
               timeUnixNano: now,
-              count: h.count,
+              count: BigInt(h.count),
               sum: h.sum,
               min: h.min,
               max: h.max,
-              bucketCounts: [...h.buckets],
+              bucketCounts: h.buckets.map(BigInt),
               explicitBounds: DURATION_BUCKETS,
               exemplars: [],
               flags: 0,
@@ -207,11 +262,11 @@ export class RedAggregator {
         sum: {
           aggregationTemporality: AggregationTemporality.CUMULATIVE,
           isMonotonic: true,
-          dataPoints: [...s.requests.values()].map((c) => ({
+          dataPoints: s.requestCells.map((c) => ({
             attributes: c.attributes,
             startTimeUnixNano: this.startNs,
             timeUnixNano: now,
-            asInt: c.value,
+            asInt: BigInt(c.value),
             exemplars: [],
             flags: 0,
           })),
