@@ -56,7 +56,12 @@ export async function loadPlugins(specs: string[], registry: Registry, cwd = pro
     const factories = found.filter(isFactory);
     if (factories.length === 0)
       throw new Error(`plugin "${spec}" exports no component factories (expected \`factories\` or \`factory\`)`);
-    for (const f of factories) registry.add(f);
+    for (const f of factories) {
+      // a plugin may name a built-in package (as tests do): its factory is then the one the
+      // built-in table imports, the same object, which `add` accepts once it is loaded
+      for (const name of [f.type, ...(f.aliases ?? [])]) await registry.loadType(f.kind, name);
+      registry.add(f);
+    }
     loaded.push(`${spec}: ${factories.map((f) => `${f.kind} ${f.type}`).join(', ')}`);
   }
   return loaded;

@@ -93,6 +93,11 @@ test('--set overrides a value after every --config, and a bad --feature-gates en
   );
 });
 
+test('a plugin that is a built-in package is the built-in component, not a second registration', async () => {
+  const { code, stderr } = await runCli(['components', '--plugin', '@flowtel/processor-batch']);
+  assert.equal(code, 0, stderr);
+});
+
 test('a plugin can be a local folder, named by its path', async () => {
   const { code, stdout, stderr } = await runCli(['components', '--plugin', './examples/plugin-example']);
   assert.equal(code, 0, stderr);

@@ -61,6 +61,12 @@ export class Registry {
     await Promise.all([...wanted].map((e) => this.load(e)));
   }
 
+  /** Imports the factory registered lazily as `kind` `type`, if one is. */
+  async loadType(kind: Kind, type: string): Promise<void> {
+    const entry = this.lazyByKind.get(kind)?.get(type);
+    if (entry) await this.load(entry);
+  }
+
   /** Imports every factory still unloaded (to list stabilities, or to test them all). */
   async loadAll(): Promise<void> {
     const all = new Set([...this.lazyByKind.values()].flatMap((types) => [...types.values()]));

@@ -13,11 +13,19 @@ export function freePort(host = '127.0.0.1'): Promise<number> {
   });
 }
 
+/**
+ * How long a test waits for a condition by default. A condition met on a quiet machine within a
+ * second or two (a collector's start: tsx compiling the sources it imports, eBPF programs
+ * loading) took over 30 s on this 2-core machine at load 25-30; waiting longer costs nothing
+ * when the condition comes, and only a failing test waits it out.
+ */
+export const CONDITION_TIMEOUT_MS = 90_000;
+
 /** Polls until `probe` resolves truthy, or fails after `timeoutMs` with `what` in the message. */
 export async function waitFor<T>(
   what: string,
   probe: () => Promise<T | undefined | false>,
-  timeoutMs = 30_000,
+  timeoutMs = CONDITION_TIMEOUT_MS,
   everyMs = 50,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -36,7 +44,7 @@ export async function waitFor<T>(
 }
 
 /** Resolves with the response once `url` answers with `status`. */
-export function waitForHttp(url: string, status = 200, timeoutMs = 30_000): Promise<Response> {
+export function waitForHttp(url: string, status = 200, timeoutMs = CONDITION_TIMEOUT_MS): Promise<Response> {
   return waitFor(
     `${url} to answer ${status}`,
     async () => {

@@ -1,9 +1,9 @@
 import { connect } from 'node:net';
 import type { RunningCollector } from './collector.ts';
-import { waitFor } from './ports.ts';
+import { CONDITION_TIMEOUT_MS, waitFor } from './ports.ts';
 
 /** Resolves once something accepts TCP connections on host:port. */
-export function waitForPort(port: number, host = '127.0.0.1', timeoutMs = 30_000): Promise<true> {
+export function waitForPort(port: number, host = '127.0.0.1', timeoutMs = CONDITION_TIMEOUT_MS): Promise<true> {
   return waitFor(
     `${host}:${port} to accept connections`,
     () =>
@@ -20,7 +20,7 @@ export function waitForPort(port: number, host = '127.0.0.1', timeoutMs = 30_000
 export async function waitForOutput(
   collector: RunningCollector,
   text: string | RegExp,
-  timeoutMs = 30_000,
+  timeoutMs = CONDITION_TIMEOUT_MS,
 ): Promise<void> {
   const seen = () => (typeof text === 'string' ? collector.output().includes(text) : text.test(collector.output()));
   let exited = false;
