@@ -1,4 +1,4 @@
-import { exporterHelperShape, notInFlowtel, tlsClientSchema, z } from '@flowtel/core';
+import { exporterHelperShape, notInFlowtel, opaque, tlsClientSchema, z } from '@flowtel/core';
 import { authConfigSchema } from '@flowtel/otlp';
 
 export const otlpGrpcExporterConfigSchema = z
@@ -10,7 +10,7 @@ export const otlpGrpcExporterConfigSchema = z
       .string({ required_error: 'requires a non-empty "endpoint"' })
       .refine((e) => e.replace(/^https?:\/\//, '') !== '', 'requires a non-empty "endpoint"'),
     tls: tlsClientSchema.default({}),
-    headers: z.record(z.string()).default({}),
+    headers: z.record(opaque()).default({}),
     /**
      * gzip (grpc-js), snappy and zstd (flowtel's codecs, as otelcol registers them) or none;
      * deflate is grpc-js's (otelcol refuses it). Other configcompression values fail as in

@@ -1,4 +1,4 @@
-import { duration, exporterHelperShape, notInFlowtel, tlsClientSchema, z } from '@flowtel/core';
+import { duration, exporterHelperShape, notInFlowtel, opaque, tlsClientSchema, z } from '@flowtel/core';
 import { authConfigSchema, compressionLevelProblem } from '@flowtel/otlp';
 
 const url = () => z.string().url();
@@ -22,7 +22,7 @@ export const otlpHttpExporterConfigSchema = z
       .object({ level: z.number().int().default(0) })
       .strict()
       .default({}),
-    headers: z.record(z.string()).default({}),
+    headers: z.record(opaque()).default({}),
     tls: tlsClientSchema.default({}),
     auth: authConfigSchema.optional(),
     // confighttp's pool keys with Go's http.Transport meanings and otelcol's defaults

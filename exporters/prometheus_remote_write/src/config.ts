@@ -1,4 +1,4 @@
-import { duration, retrySchema, tlsClientSchema, z } from '@flowtel/core';
+import { duration, opaque, retrySchema, tlsClientSchema, z } from '@flowtel/core';
 import { authConfigSchema } from '@flowtel/otlp';
 import { TRANSLATION_STRATEGIES } from '@flowtel/prometheus';
 
@@ -19,7 +19,7 @@ export const configSchema = z
       .refine((u) => /^https?:\/\//i.test(u), { message: 'must be an http:// or https:// URL' })
       .default('http://localhost:9090/api/v1/write'),
     headers: z
-      .record(z.string())
+      .record(opaque())
       .default({})
       .refine((h) => !Object.keys(h).some((k) => RESERVED_HEADERS.includes(k.toLowerCase())), {
         message: `cannot set ${RESERVED_HEADERS.join(', ')}: the exporter sets them`,

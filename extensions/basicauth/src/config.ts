@@ -1,4 +1,4 @@
-import { z } from '@flowtel/core';
+import { opaque, z } from '@flowtel/core';
 
 export const basicAuthConfigSchema = z
   .object({
@@ -6,7 +6,8 @@ export const basicAuthConfigSchema = z
     htpasswd: z
       .object({
         file: z.string().optional(),
-        inline: z.string().optional(),
+        /** opaque: the lines may hold plain-text passwords */
+        inline: opaque().optional(),
       })
       .strict()
       .optional(),
@@ -14,7 +15,7 @@ export const basicAuthConfigSchema = z
     client_auth: z
       .object({
         username: z.string(),
-        password: z.string(),
+        password: opaque(),
       })
       .strict()
       .optional(),

@@ -1,4 +1,4 @@
-import { z } from '@flowtel/core';
+import { opaque, z } from '@flowtel/core';
 
 export const bearerTokenAuthConfigSchema = z
   .object({
@@ -6,9 +6,9 @@ export const bearerTokenAuthConfigSchema = z
     scheme: z.string().default('Bearer'),
     /** the header that carries it */
     header: z.string().min(1).default('Authorization'),
-    token: z.string().optional(),
+    token: opaque().optional(),
     /** more tokens a server accepts (a client sends the first) */
-    tokens: z.array(z.string().min(1)).optional(),
+    tokens: z.array(opaque(z.string().min(1))).optional(),
     /** a file holding the token; re-read when it changes */
     filename: z.string().optional(),
   })

@@ -1,7 +1,7 @@
 // The store's settings: the collector-contrib ClickHouse exporter's keys and defaults (the
 // exporter's config is these plus its queue and retry), the embedded endpoint
 // (`chdb://<folder>`), the L7 request-log table and the insert batch bounds.
-import { duration, z } from '@flowtel/core';
+import { duration, opaque, z } from '@flowtel/core';
 
 const tableName = (name: string) =>
   z
@@ -30,7 +30,7 @@ export const storeShape = {
     .default('chdb://./data/clickhouse'),
   database: identifier().default('otel'),
   username: z.string().default(''),
-  password: z.string().default(''),
+  password: opaque().default(''),
   /** 0 keeps data forever */
   ttl: duration().default(0),
   create_schema: z.boolean().default(true),

@@ -6,7 +6,15 @@ export interface FeatureGate {
   description: string;
 }
 
+export const PRINT_CONFIG_GATE = 'otelcol.printInitialConfig';
+
 const KNOWN: FeatureGate[] = [
+  {
+    id: PRINT_CONFIG_GATE,
+    stage: 'beta',
+    enabled: true,
+    description: 'if set to true, enable the print-config command',
+  },
   {
     id: 'service.profilesSupport',
     stage: 'alpha',

@@ -6,8 +6,9 @@ import { Service, loadAndResolve, loadConfig, type Registry } from '@flowtel/cor
 import { QUERY_FORMATS, findClickHouseExporter, runQuery, type QueryFormat } from '@flowtel/clickhouse';
 import { builtinRegistry } from './components.ts';
 import { componentsYaml } from './components-yaml.ts';
-import { resolveFeatureGates } from './featuregates.ts';
+import { PRINT_CONFIG_GATE, resolveFeatureGates } from './featuregates.ts';
 import { loadPlugins } from './plugins.ts';
+import { printConfig } from './print-config.ts';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
 export const BUILD = {
@@ -120,6 +121,37 @@ export async function main(argv: string[]): Promise<number> {
     .action(async (opts: CommonOptions) => {
       try {
         for (const w of await validate(opts)) process.stderr.write(`Warning: ${w}\n`);
+      } catch (err) {
+        fail(err);
+      }
+    });
+
+  withCommonOptions(program.command('print-config'))
+    .alias('print-initial-config')
+    .description("print the config with every --config, --set and ${...} applied; opaque values redacted (otelcol's)")
+    .option('--mode <mode>', 'redacted (default), unredacted', 'redacted')
+    .option('--format <format>', 'yaml (default), json', 'yaml')
+    .option('--validate <bool>', 'validate the config first: true (default), false', 'true')
+    .action(async (opts: CommonOptions & { mode: string; format: string; validate: string }) => {
+      try {
+        const { registry, featureGates } = await registryFor(opts);
+        if (!featureGates.includes(PRINT_CONFIG_GATE))
+          throw new Error(
+            `print-config is currently experimental, use the ${PRINT_CONFIG_GATE} feature gate to enable this command`,
+          );
+        if (!/^(true|false)$/i.test(opts.validate))
+          throw new Error(`--validate takes true or false, not "${opts.validate}"`);
+        process.stdout.write(
+          await printConfig({
+            configUris: configUris(opts),
+            sets: opts.set,
+            registry,
+            featureGates,
+            mode: opts.mode,
+            format: opts.format,
+            validate: opts.validate.toLowerCase() === 'true',
+          }),
+        );
       } catch (err) {
         fail(err);
       }

@@ -105,3 +105,4 @@ export { type ReaderConfig, type TelemetryConfig, telemetrySchema } from './tele
 export { ExporterObs, itemName, ProcessorObs, ReceiverObs } from './telemetry/obs.ts';
 export { type BuildInfo, createLogger, createTelemetry, type Telemetry } from './telemetry/telemetry.ts';
 export { z } from 'zod';
+export { opaque, redactConfig, REDACTED_MASK } from './config/opaque.ts';

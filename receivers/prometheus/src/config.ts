@@ -1,7 +1,7 @@
 // The receiver's config: contrib's top-level keys, and under `config` Prometheus's own
 // configuration file (global + scrape_configs) with Prometheus's defaults. Every key Prometheus
 // has that flowtel does not act on is refused with the reason, never accepted and ignored.
-import { notInFlowtel, z } from '@flowtel/core';
+import { notInFlowtel, opaque, z } from '@flowtel/core';
 import { compileRegexp } from '@flowtel/regexp';
 
 const notYet = (key: string, hint = '') => notInFlowtel(`${key} is not yet in flowtel${hint ? `: ${hint}` : ''}`);
@@ -229,7 +229,7 @@ const scrapeConfigSchema = z
       .object({
         username: z.string().default(''),
         username_file: z.string().optional(),
-        password: z.string().optional(),
+        password: opaque().optional(),
         password_file: z.string().optional(),
       })
       .strict()
@@ -237,12 +237,12 @@ const scrapeConfigSchema = z
     authorization: z
       .object({
         type: z.string().default('Bearer'),
-        credentials: z.string().optional(),
+        credentials: opaque().optional(),
         credentials_file: z.string().optional(),
       })
       .strict()
       .optional(),
-    bearer_token: z.string().optional(),
+    bearer_token: opaque().optional(),
     bearer_token_file: z.string().optional(),
     tls_config: tlsConfigSchema.optional(),
     follow_redirects: z.boolean().default(true),

@@ -4,6 +4,7 @@
 // the reason, never accepted and ignored.
 import { z } from 'zod';
 import { duration } from '../config/types.ts';
+import { opaque } from '../config/opaque.ts';
 
 /** otelconf's OTLP exporter, for metric readers and log processors. */
 const otlpFields = {
@@ -11,7 +12,7 @@ const otlpFields = {
   endpoint: z.string(),
   insecure: z.boolean().optional(),
   headers: z
-    .union([z.record(z.string()), z.array(z.object({ name: z.string(), value: z.string() }).strict())])
+    .union([z.record(opaque()), z.array(z.object({ name: z.string(), value: opaque() }).strict())])
     .transform((h) => (Array.isArray(h) ? Object.fromEntries(h.map((e) => [e.name, e.value])) : h))
     .optional(),
   compression: z.enum(['gzip', 'none']).optional(),
