@@ -1,12 +1,13 @@
 // contrib's zipkinreceiver config: a confighttp server (endpoint localhost:9411 as otelcol binds
 // now) and parse_string_tags.
-import { endpoint, notInFlowtel, tlsServerSchema, z } from '@flowtel/core';
+import { httpServerShape, listenAddrShape, notInFlowtel, refineListenAddr, tlsServerSchema, z } from '@flowtel/core';
 
 const MIB = 1024 * 1024;
 
 export const zipkinReceiverConfigSchema = z
   .object({
-    endpoint: endpoint().default('localhost:9411'),
+    ...listenAddrShape(z.string().default('localhost:9411')),
+    ...httpServerShape,
     /** tags that read as an int, a float or a bool become attributes of that type */
     parse_string_tags: z.boolean().default(false),
     max_request_body_size: z
@@ -20,6 +21,7 @@ export const zipkinReceiverConfigSchema = z
     auth: notInFlowtel("auth is not in flowtel's zipkin receiver yet"),
     cors: notInFlowtel("cors is not in flowtel's zipkin receiver yet"),
   })
-  .strict();
+  .strict()
+  .superRefine(refineListenAddr);
 
 export type ZipkinReceiverConfig = z.output<typeof zipkinReceiverConfigSchema>;

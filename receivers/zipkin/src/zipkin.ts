@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import {
   asConsumerError,
   createHttpOrHttpsServer,
-  splitEndpoint,
+  listenOn,
   type ClientInfo,
   type Consumer,
   type CreateSettings,
@@ -42,15 +42,10 @@ export class ZipkinReceiver implements Receiver {
       this.settings.configDir,
       (req, res) => void this.handle(req, res).catch((err) => this.reply(res, 500, String(err))),
       this.settings.logger,
+      this.config,
     );
     this.stopReload = stopReload;
-    const { host, port } = splitEndpoint(this.config.endpoint);
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', (err) =>
-        reject(new Error(`zipkin receiver: failed to listen on ${this.config.endpoint}: ${err.message}`)),
-      );
-      server.listen(port, host === 'localhost' ? '127.0.0.1' : host, () => resolve());
-    });
+    await listenOn(server, this.config, 'zipkin receiver');
     this.server = server;
     this.settings.logger.info({ endpoint: this.config.endpoint, port: this.port }, 'Starting Zipkin server');
   }
