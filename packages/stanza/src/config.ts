@@ -336,22 +336,39 @@ const operatorSchema = z.record(z.unknown()).transform((raw, ctx): OperatorConfi
 export const outputsOf = (o: string | string[] | undefined): string[] =>
   o === undefined ? [] : Array.isArray(o) ? o : [o];
 
-/** `operators:` as a list; ids unique, every output an operator of the list. */
+/**
+ * `operators:` as a list. An operator without an id whose type is already an id gets
+ * `<type>1`, `<type>2`, ... as stanza's pipeline config dedupes them (the helm chart's several
+ * `move`s without ids); ids given twice, and outputs that are no operator's id, are refused.
+ */
 export const operatorsSchema = z
   .array(operatorSchema)
   .default([])
   .superRefine((ops, ctx) => {
-    const ids = new Set<string>();
+    const explicit = new Set<string>();
     ops.forEach((op, i) => {
-      const id = op.id ?? op.type;
-      if (ids.has(id))
+      if (op.id === undefined) return;
+      if (explicit.has(op.id))
         ctx.addIssue({
           code: 'custom',
           path: [i, 'id'],
-          message: `duplicate operator id '${id}': give each operator of the same type its own id`,
+          message: `duplicate operator id '${op.id}': give each operator its own id`,
         });
-      ids.add(id);
+      explicit.add(op.id);
     });
+  })
+  .transform((ops) => {
+    const taken = new Set(ops.flatMap((op) => (op.id === undefined ? [] : [op.id])));
+    return ops.map((op) => {
+      if (op.id !== undefined) return op;
+      let id = op.type as string;
+      for (let n = 1; taken.has(id); n++) id = `${op.type}${n}`;
+      taken.add(id);
+      return { ...op, id };
+    });
+  })
+  .superRefine((ops, ctx) => {
+    const ids = new Set(ops.map((op) => op.id!));
     ops.forEach((op, i) => {
       const outs = [...outputsOf(op.output)];
       if (op.type === 'router') {

@@ -224,8 +224,50 @@ test('config: unknown and not-yet operators are refused by name; outputs must ex
   assert.match(msg([{ type: 'noop', output: 'missing' }]), /operator 'missing' does not exist/);
   assert.match(msg([{ type: 'filter', expr: 'body matches "(" ' }]), /error parsing regexp/);
   assert.match(msg([{ type: 'filter', expr: 'upper(body) == "A"' }]), /not in flowtel's expression subset/);
-  assert.match(msg([{ type: 'json_parser' }, { type: 'json_parser' }]), /duplicate operator id 'json_parser'/);
+  assert.match(
+    msg([
+      { type: 'add', id: 'a', field: 'body', value: 1 },
+      { type: 'noop', id: 'a' },
+    ]),
+    /duplicate operator id 'a'/,
+  );
+  // as stanza: several operators of one type without ids are numbered
+  assert.deepEqual(
+    operatorsSchema
+      .parse([{ type: 'noop' }, { type: 'noop' }, { type: 'noop', id: 'noop2' }, { type: 'noop' }])
+      .map((o) => o.id),
+    ['noop', 'noop1', 'noop2', 'noop3'],
+  );
   assert.match(msg([{ type: 'time_parser', layout: '%Y %Q' }]), /unsupported strptime directive %Q/);
   assert.match(msg([{ type: 'regex_parser', regex: '(?<=x)y' }]), /error parsing regexp/);
   assert.equal(msg([{ type: 'add', field: 'attributes.x', value: 'EXPR(body + "!")' }]), '');
+});
+
+test("the helm chart's 2023 operators (router, regex_parser, recombine, json_parser, moves) on CRI-O and containerd lines", async () => {
+  const { readFileSync } = await import('node:fs');
+  const { parse } = await import('yaml');
+  const chart = parse(
+    readFileSync(
+      new URL(
+        '../../collector/testdata/configs/valid/helm-collector-daemonset-collector-logs-agent-2023-08.yaml',
+        import.meta.url,
+      ),
+      'utf8',
+    ),
+  ) as { receivers: { filelog: { operators: unknown[] } } };
+  const attrs = { 'log.file.path': podPath };
+  const out = run(chart.receivers.filelog.operators, [
+    { body: '2023-06-22T10:27:25.813799277Z stdout P multiline containerd line that i', attributes: { ...attrs } },
+    { body: '2023-06-22T10:27:25.813799277Z stdout F s super awesomne', attributes: { ...attrs } },
+    { body: '2024-04-13T07:59:37.505201169-05:00 stderr F standalone crio line', attributes: { ...attrs } },
+  ]);
+  assert.deepEqual(
+    out.map((e) => [e.body, e.attributes['log.iostream'], e.timestamp]),
+    [
+      // %L is Go's .999: every fractional digit given is read
+      ['multiline containerd line that is super awesomne', 'stdout', 1687429645813799277n],
+      ['standalone crio line', 'stderr', 1713013177505201169n],
+    ],
+  );
+  for (const e of out) assert.deepEqual(e.resource, k8s);
 });
