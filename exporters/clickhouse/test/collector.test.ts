@@ -108,7 +108,6 @@ service:
       const rows = JSON.parse(out) as Array<{ SpanName: string; StatusCode: string; ParentSpanId: string }>;
       return rows.length === spans.length ? rows : undefined;
     },
-    30_000,
     200,
   );
   assert.deepEqual(stored, [

@@ -59,10 +59,8 @@ sending_queue: {storage: file_storage}`,
   await waitForOutput(collector, 'Everything is ready', 60_000);
   // a graceful stop drains the queue into the store and the store's buffer into the table
   assert.equal(await collector.stop(), 0, collector.output());
-  const stored = await waitFor(
-    'the acknowledged records in otel_logs',
-    async () => ((await count()) >= records ? count() : undefined),
-    30_000,
+  const stored = await waitFor('the acknowledged records in otel_logs', async () =>
+    (await count()) >= records ? count() : undefined,
   );
   assert.equal(stored, records, 'each acknowledged record once');
 });

@@ -103,7 +103,6 @@ service:
       const rows = JSON.parse(out) as Array<{ n: string }>;
       return Number(rows[0]?.n) === total ? true : undefined;
     },
-    30_000,
     200,
   );
 

@@ -70,7 +70,6 @@ async function startTshark(port: number, path: string) {
       knocker.send('knock', probePort, '127.0.0.1');
       return packetsWritten(path) > 0;
     },
-    30_000,
     100,
   );
   knocker.close();
@@ -171,7 +170,6 @@ describe('live capture on lo', { skip: missing }, () => {
             packetsWritten(capturePath) && readPacketsFile(capturePath).filter((p) => p.protocol === 6).length;
           return tcp >= receiver.stats!.packets;
         },
-        15_000,
         200,
       );
     } finally {

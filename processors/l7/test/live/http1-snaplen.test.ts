@@ -45,13 +45,13 @@ test('pcap cut by a snap length: the big HTTP/1 requests are read from their hea
   dumpcap.stderr.on('data', (d) => (dumpcapErr += d));
   const exited = new Promise<void>((resolve) => dumpcap.on('exit', () => resolve()));
   t.after(() => dumpcap.kill('SIGINT'));
-  await waitFor('dumpcap to capture', async () => dumpcapErr.includes('Capturing on'), 20_000);
+  await waitFor('dumpcap to capture', async () => dumpcapErr.includes('Capturing on'));
 
   const { args, expected } = bigRequests(`http://127.0.0.1:${nginx.port}`);
   const curl = await runClient('curl', args);
   assert.equal(curl.code, 0, curl.stderr);
   // the last request and curl's FIN are written before dumpcap is stopped
-  await waitFor('the last request in the recording', async () => readFileSync(full).includes('GET /small-4'), 20_000);
+  await waitFor('the last request in the recording', async () => readFileSync(full).includes('GET /small-4'));
   dumpcap.kill('SIGINT');
   await exited;
   const editcap = await runClient('editcap', ['-s', String(FRAME_HEADERS + HEAD), full, cut]);
