@@ -9,7 +9,9 @@ export {
   connect,
   findClickHouseExporter,
   QUERY_FORMATS,
+  SERVICE_MAP_FORMATS,
   type QueryFormat,
+  type ServiceMapFormat,
   type QueryRequest,
   type QueryOptions,
 } from './query.ts';

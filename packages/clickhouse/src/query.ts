@@ -13,11 +13,20 @@ import { formatResult, parseJsonCompact, type QueryFormat, type ResultSet } from
 import { HttpClient } from './http.ts';
 import { tableName } from './schema.ts';
 import { servicesSql, traceJson, traceSql, traceTree } from './views.ts';
+import {
+  edgeCountsSql,
+  edgeLatencySql,
+  serviceMap,
+  serviceMapDot,
+  serviceMapMermaid,
+  type ServiceMapFormat,
+} from './service-map.ts';
 
 export { QUERY_FORMATS, type QueryFormat } from './format.ts';
+export { SERVICE_MAP_FORMATS, type ServiceMapFormat } from './service-map.ts';
 
 /** SQL, or one of the named views. */
-export type QueryRequest = string | { services: true } | { trace: string };
+export type QueryRequest = string | { services: true } | { serviceMap: true } | { trace: string };
 
 export interface QueryOptions {
   /** where relative paths in the config resolve from: the config file's directory */
@@ -77,6 +86,21 @@ async function hasTagDictionary(client: ClickHouseClient, cfg: StoreConfig): Pro
   return exists.toString('utf8').trim() === '1';
 }
 
+/** The service map; a store that never got the servicegraph's metrics says so. */
+async function selectServiceMap(client: ClickHouseClient, cfg: StoreConfig) {
+  try {
+    return serviceMap(await select(client, edgeCountsSql(cfg)), await select(client, edgeLatencySql(cfg)));
+  } catch (err) {
+    // UNKNOWN_TABLE: no metrics were ever stored here
+    if (err instanceof ClickHouseError && err.code === 60)
+      throw new Error(
+        `no metrics in ${cfg.database} yet: the service map is drawn from the servicegraph connector's metrics, exported to this store (${cfg.metrics_tables.sum.name}, ${cfg.metrics_tables.histogram.name})`,
+        { cause: err },
+      );
+    throw err;
+  }
+}
+
 /**
  * The clickhouse exporter's config in a collector config (its `exporters` map): the one with id
  * `id`, or the only one when no id is given.
@@ -106,9 +130,12 @@ const queryConfigSchema = z.object(storeShape);
 export async function runQuery(
   config: unknown,
   request: QueryRequest,
-  format: QueryFormat,
+  format: QueryFormat | ServiceMapFormat,
   options: QueryOptions = {},
 ): Promise<string> {
+  const drawn = format === 'dot' || format === 'mermaid';
+  if (drawn && !(typeof request === 'object' && 'serviceMap' in request))
+    throw new Error(`--format ${format} draws the service map: use it with --service-map`);
   const parsed = queryConfigSchema.safeParse(config ?? {});
   if (!parsed.success)
     throw new Error(
@@ -117,19 +144,27 @@ export async function runQuery(
   const cfg = parsed.data;
   const client = await connect(cfg, options.configDir ?? process.cwd());
   try {
+    if (typeof request === 'object' && 'serviceMap' in request) {
+      const map = await selectServiceMap(client, cfg);
+      if (format === 'dot') return serviceMapDot(map);
+      if (format === 'mermaid') return serviceMapMermaid(map);
+      return formatResult(map, format);
+    }
+    // dot and mermaid were refused above for anything but the service map
+    const table = format as QueryFormat;
     if (typeof request === 'string') {
       // SmartEncoding's tag names (`pod = 'x'`, `process_1`) become id filters and dictionary lookups
       const sql = (await hasTagDictionary(client, cfg))
         ? translateTagNames(request, { database: cfg.database })
         : request;
-      return formatResult(await select(client, sql), format);
+      return formatResult(await select(client, sql), table);
     }
     const withIds = await tracesHaveIds(client, cfg);
-    if ('services' in request) return formatResult(await select(client, servicesSql(cfg, withIds)), format);
+    if ('services' in request) return formatResult(await select(client, servicesSql(cfg, withIds)), table);
     const spans = await select(client, traceSql(cfg, request.trace, withIds));
     if (spans.rows.length === 0)
       throw new Error(`trace ${request.trace} not found in ${cfg.database}.${cfg.traces_table_name}`);
-    return format === 'json' ? traceJson(spans) : formatResult(traceTree(spans), format);
+    return table === 'json' ? traceJson(spans) : formatResult(traceTree(spans), table);
   } finally {
     await client.close();
   }

@@ -3,7 +3,14 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { Service, loadAndResolve, loadConfig, type Registry } from '@flowtel/core';
-import { QUERY_FORMATS, findClickHouseExporter, runQuery, type QueryFormat } from '@flowtel/clickhouse';
+import {
+  QUERY_FORMATS,
+  SERVICE_MAP_FORMATS,
+  findClickHouseExporter,
+  runQuery,
+  type QueryFormat,
+  type ServiceMapFormat,
+} from '@flowtel/clickhouse';
 import { builtinRegistry } from './components.ts';
 import { componentsYaml } from './components-yaml.ts';
 import { PRINT_CONFIG_GATE, resolveFeatureGates } from './featuregates.ts';
@@ -179,17 +186,38 @@ export async function main(argv: string[]): Promise<number> {
         .default([]),
     )
     .option('--exporter <id>', 'which clickhouse exporter, when the config has several')
-    .addOption(new Option('--format <format>', 'output format').choices([...QUERY_FORMATS]).default('table'))
+    .addOption(
+      new Option('--format <format>', 'output format (dot and mermaid draw --service-map)')
+        .choices([...QUERY_FORMATS, ...SERVICE_MAP_FORMATS])
+        .default('table'),
+    )
     .option('--services', 'RED per service (requests, errors, durations)')
+    .option(
+      '--service-map',
+      "the edges between services (client, server, requests, errors, p50, p99) from the servicegraph connector's metrics",
+    )
     .option('--trace <trace_id>', 'the spans of one trace, as a tree')
     .action(
       async (
         sql: string | undefined,
-        opts: { config: string[]; exporter?: string; format: QueryFormat; services?: boolean; trace?: string },
+        opts: {
+          config: string[];
+          exporter?: string;
+          format: QueryFormat | ServiceMapFormat;
+          services?: boolean;
+          serviceMap?: boolean;
+          trace?: string;
+        },
       ) => {
         try {
-          const request = opts.trace ? { trace: opts.trace } : opts.services ? { services: true as const } : sql;
-          if (!request) throw new Error('give SQL, --services or --trace <trace_id>');
+          const request = opts.trace
+            ? { trace: opts.trace }
+            : opts.services
+              ? { services: true as const }
+              : opts.serviceMap
+                ? { serviceMap: true as const }
+                : sql;
+          if (!request) throw new Error('give SQL, --services, --service-map or --trace <trace_id>');
           const loaded = loadConfig(configUris({ ...opts, set: [], featureGates: [], plugin: [] }));
           const exporter = findClickHouseExporter(loaded.tree, opts.exporter);
           process.stdout.write(await runQuery(exporter, request, opts.format, { configDir: loaded.baseDir }));
