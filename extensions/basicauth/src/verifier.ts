@@ -31,6 +31,9 @@ export class PasswordVerifier {
 
   constructor(users: Htpasswd) {
     this.users = users;
+    // started now rather than at the first request, which would wait for the thread and its
+    // modules to load as well (about a second at load average 20)
+    if ([...users.values()].some(isSlow)) this.startWorker();
   }
 
   async verify(user: string, password: string): Promise<boolean> {
