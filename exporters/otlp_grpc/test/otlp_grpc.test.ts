@@ -27,7 +27,15 @@ import {
 import { GrpcCode, encodeRpcStatus, exportMethod } from '@flowtel/otlp';
 import { factory as receiverFactory } from '@flowtel/receiver-otlp';
 import { factory as bearer } from '@flowtel/extension-bearertokenauth';
-import { makeTestCerts, codecToolsOr, pythonSnappy, testHost, testSettings, zstdTool } from '@flowtel/testkit';
+import {
+  makeTestCerts,
+  codecToolsOr,
+  freePort,
+  pythonSnappy,
+  testHost,
+  testSettings,
+  zstdTool,
+} from '@flowtel/testkit';
 import { factory } from '../src/index.ts';
 
 function traces(n: number): Traces {
@@ -342,5 +350,33 @@ test('balancer_name sets the channel policy; read_buffer_size and write_buffer_s
   } finally {
     await exp.shutdown();
     await r.stop();
+  }
+});
+
+test('wait_for_ready: an export to a backend not up yet waits for it; without, it fails at once', async () => {
+  const port = await freePort();
+  const config = {
+    endpoint: `127.0.0.1:${port}`,
+    tls: { insecure: true },
+    sending_queue: { enabled: false },
+    retry_on_failure: { enabled: false },
+    timeout: '60s',
+  };
+  const eager = exporter(config);
+  const patient = exporter({ ...config, wait_for_ready: true });
+  await Promise.all([eager.start(testHost()), patient.start(testHost())]);
+  let r: Awaited<ReturnType<typeof receiver>> | undefined;
+  try {
+    await assert.rejects(eager.consume(batch(1)), /UNAVAILABLE|ECONNREFUSED|No connection established/);
+    let done = false;
+    const waiting = patient.consume(batch(2)).then(() => (done = true));
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    assert.equal(done, false);
+    r = await receiver({ endpoint: `127.0.0.1:${port}` });
+    await waiting;
+    assert.equal(r.got[0].items, 2);
+  } finally {
+    await Promise.all([eager.shutdown(), patient.shutdown()]);
+    await r?.stop();
   }
 });
