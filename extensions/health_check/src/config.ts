@@ -1,4 +1,4 @@
-import { httpServerShape, listenAddrShape, refineListenAddr, tlsServerSchema, z } from '@flowtel/core';
+import { httpServerShape, listenAddrShape, refineServerConfig, tlsServerSchema, z } from '@flowtel/core';
 
 export const healthCheckConfigSchema = z
   .object({
@@ -25,15 +25,6 @@ export const healthCheckConfigSchema = z
       .default({}),
   })
   .strict()
-  .superRefine((c, ctx) => {
-    refineListenAddr(c, ctx);
-    if (c.tls && !(c.tls.cert_file && c.tls.key_file)) {
-      ctx.addIssue({
-        code: z.ZodIssueCode.custom,
-        path: ['tls'],
-        message: 'tls needs both cert_file and key_file to serve HTTPS',
-      });
-    }
-  });
+  .superRefine(refineServerConfig);
 
 export type HealthCheckConfig = z.output<typeof healthCheckConfigSchema>;

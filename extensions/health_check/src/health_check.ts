@@ -1,7 +1,7 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { CreateSettings, Extension, Host } from '@flowtel/core';
-import { createHttpOrHttpsServer, listenOn } from '@flowtel/core';
+import { serveExtensionHttp } from '@flowtel/core';
 import type { HealthCheckConfig } from './config.ts';
 import { GO_ZERO_TIME, goDuration, goTime } from './go-format.ts';
 
@@ -35,19 +35,14 @@ export class HealthCheckExtension implements Extension {
     }
     this.logger.info({ endpoint: this.config.endpoint, path: this.config.path }, 'Starting health_check extension');
     const handler = (req: IncomingMessage, res: ServerResponse) => this.handle(req, res);
-    const { server, stopReload } = createHttpOrHttpsServer(
-      this.config.tls,
+    const { server, stopReload } = await serveExtensionHttp(
+      this.config,
       this.configDir,
       handler,
       this.logger,
-      this.config,
+      'health_check',
     );
     this.stopReload = stopReload;
-    // otelcol's words for a failed bind
-    await listenOn(server, this.config, 'health_check').catch((err: Error) => {
-      throw new Error(`failed to bind to address ${this.config.endpoint}: ${(err.cause as Error).message}`);
-    });
-    server.on('error', (err) => this.logger.error({ err: err.message }, 'health_check server error'));
     this.server = server;
   }
 

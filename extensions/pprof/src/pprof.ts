@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import type { Profile } from 'pprof-format';
-import { splitEndpoint, type CreateSettings, type Extension } from '@flowtel/core';
+import { listenOn, type CreateSettings, type Extension } from '@flowtel/core';
 import type { PprofConfig } from './config.ts';
 import { cpuProfileToPprof, heapProfileToPprof, type HeapProfile } from './profiles.ts';
 
@@ -58,12 +58,9 @@ export class PprofExtension implements Extension {
     await session.post('HeapProfiler.startSampling', { samplingInterval: HEAP_INTERVAL_BYTES });
     if (this.config.save_to_file) await this.startCpu();
     const server = createServer((req, res) => void this.handle(req, res));
-    const { host, port } = splitEndpoint(this.config.endpoint);
-    await new Promise<void>((ok, fail) => {
-      server.once('error', (err) =>
-        fail(new Error(`failed to bind to address ${this.config.endpoint}: ${err.message}`)),
-      );
-      server.listen(port, host === 'localhost' ? '127.0.0.1' : host, () => ok());
+    // otelcol's words for a failed bind
+    await listenOn(server, this.config.endpoint, 'pprof').catch((err: Error) => {
+      throw new Error(`failed to bind to address ${this.config.endpoint}: ${(err.cause as Error).message}`);
     });
     server.on('error', (err) => this.logger.error({ err: err.message }, 'pprof server error'));
     this.server = server;

@@ -90,6 +90,7 @@ export const builtinComponents: LazyFactory[] = [
   },
   { kind: 'extension', type: 'basicauth', load: () => factoryOf(import('@flowtel/extension-basicauth')) },
   { kind: 'extension', type: 'pprof', load: () => factoryOf(import('@flowtel/extension-pprof')) },
+  { kind: 'extension', type: 'zpages', load: () => factoryOf(import('@flowtel/extension-zpages')) },
   {
     kind: 'exporter',
     type: 'logging',

@@ -13,7 +13,7 @@ import {
 } from '@flowtel/clickhouse';
 import { builtinRegistry } from './components.ts';
 import { componentsYaml } from './components-yaml.ts';
-import { PRINT_CONFIG_GATE, resolveFeatureGates } from './featuregates.ts';
+import { type FeatureGate, PRINT_CONFIG_GATE, resolveFeatureGates } from './featuregates.ts';
 import { loadPlugins } from './plugins.ts';
 import { printConfig } from './print-config.ts';
 
@@ -65,7 +65,7 @@ function withCommonOptions(cmd: Command): Command {
 
 async function registryFor(
   opts: CommonOptions,
-): Promise<{ registry: Registry; notes: string[]; featureGates: string[] }> {
+): Promise<{ registry: Registry; notes: string[]; featureGates: string[]; gates: FeatureGate[] }> {
   const registry = builtinRegistry();
   const fromEnv = (process.env.FLOWTEL_PLUGINS ?? '')
     .split(',')
@@ -76,7 +76,7 @@ async function registryFor(
   if (opts.featureGates.length)
     notes.push(`feature gates: ${gates.map((g) => `${g.enabled ? '+' : '-'}${g.id}`).join(', ')}`);
   for (const id of unknown) notes.push(`feature gate "${id}" is not known to flowtel and has no effect`);
-  return { registry, notes, featureGates: gates.filter((g) => g.enabled).map((g) => g.id) };
+  return { registry, notes, featureGates: gates.filter((g) => g.enabled).map((g) => g.id), gates };
 }
 
 /** `npx flowtel` runs from the package's folder; paths on its command line mean the caller's. */
@@ -108,8 +108,9 @@ export async function main(argv: string[]): Promise<number> {
     .enablePositionalOptions()
     .action(async (opts: CommonOptions) => {
       try {
-        const { registry, notes, featureGates } = await registryFor(opts);
+        const { registry, notes, featureGates, gates } = await registryFor(opts);
         const service = new Service({
+          featureGateStates: gates,
           configUris: configUris(opts),
           sets: opts.set,
           registry,

@@ -35,6 +35,33 @@ export interface Host {
    * has an end (a replayed capture with exit_on_eof). Hosts built for tests may lack it.
    */
   requestShutdown?(reason: string): void;
+  /**
+   * What is running, for pages that show it (zpages' servicez, pipelinez, extensionz,
+   * featurez). Hosts built for tests may lack it.
+   */
+  describe?(): CollectorDescription;
+}
+
+/** The running collector as otelcol's zpages show it. */
+export interface CollectorDescription {
+  build: { command: string; description: string; version: string };
+  startTime: Date;
+  pipelines: Array<{
+    id: string;
+    receivers: string[];
+    processors: string[];
+    exporters: string[];
+    mutatesData: boolean;
+  }>;
+  extensions: string[];
+  featureGates: FeatureGateState[];
+}
+
+export interface FeatureGateState {
+  id: string;
+  stage: string;
+  enabled: boolean;
+  description: string;
 }
 
 export interface Component {

@@ -11,6 +11,7 @@ import { Subject, map, mergeMap, tap, type Observable } from 'rxjs';
 import type { Meter } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import type {
+  CollectorDescription,
   Component,
   Connector,
   CreateSettings,
@@ -43,6 +44,9 @@ interface ReadinessWatcher {
 }
 const watchesReadiness = (e: Extension): e is Extension & ReadinessWatcher =>
   typeof e.ready === 'function' && typeof e.notReady === 'function';
+
+/** What the graph tells of the collector beyond its config (Host.describe). */
+export type About = Pick<CollectorDescription, 'build' | 'featureGates'>;
 
 /** How many batches a pipeline hands its exporters at once before buffering. */
 const EXPORT_CONCURRENCY = 256;
@@ -81,13 +85,17 @@ export class Graph implements Host {
   private readonly meter: Meter;
 
   private readonly onShutdownRequest: (reason: string) => void;
+  private readonly about: About;
+  private readonly startTime = new Date();
 
   /** `onShutdownRequest` is how a component's `requestShutdown` reaches whoever runs the graph. */
   constructor(
     config: ResolvedConfig,
     telemetry: Telemetry,
     onShutdownRequest: (reason: string) => void = () => void this.shutdown(),
+    about: About = { build: { command: 'flowtel', description: '', version: '' }, featureGates: [] },
   ) {
+    this.about = about;
     this.config = config;
     this.telemetry = telemetry;
     this.logger = telemetry.logger;
@@ -97,6 +105,21 @@ export class Graph implements Host {
 
   getExtension(id: string): Extension | undefined {
     return this.extensions.get(id);
+  }
+
+  describe(): CollectorDescription {
+    return {
+      ...this.about,
+      startTime: this.startTime,
+      pipelines: this.config.service.pipelines.map((p) => ({
+        id: p.id,
+        receivers: p.receivers,
+        processors: p.processors,
+        exporters: p.exporters,
+        mutatesData: this.pipelines.get(p.id)?.mutates ?? false,
+      })),
+      extensions: [...this.config.service.extensions],
+    };
   }
 
   requestShutdown(reason: string): void {

@@ -164,3 +164,38 @@ export function createHttpOrHttpsServer(
   if (settings) server.keepAliveTimeout = Math.ceil(positive(settings.idle_timeout) || positive(settings.read_timeout));
   return { server, stopReload };
 }
+
+/**
+ * An extension's HTTP server (health_check, zpages): created with confighttp's settings,
+ * listening, later errors logged; a failed bind in otelcol's words.
+ */
+export async function serveExtensionHttp(
+  config: ListenAddr & HttpServerSettings & { tls?: TlsServerConfig },
+  baseDir: string,
+  handler: RequestListener,
+  logger: { error(fields: object, message: string): void },
+  who: string,
+): Promise<{ server: Server; stopReload: () => void }> {
+  const { server, stopReload } = createHttpOrHttpsServer(config.tls, baseDir, handler, logger, config);
+  await listenOn(server, config, who).catch((err: Error) => {
+    stopReload();
+    throw new Error(`failed to bind to address ${config.endpoint}: ${(err.cause as Error).message}`);
+  });
+  server.on('error', (err) => logger.error({ err: err.message }, `${who} server error`));
+  return { server, stopReload };
+}
+
+/** A server config's own rules: the endpoint fits the transport; a tls block has a certificate and its key. */
+export function refineServerConfig(
+  c: ListenAddr & { tls?: { cert_file?: string; key_file?: string } },
+  ctx: z.RefinementCtx,
+): void {
+  refineListenAddr(c, ctx);
+  if (c.tls && !(c.tls.cert_file && c.tls.key_file)) {
+    ctx.addIssue({
+      code: z.ZodIssueCode.custom,
+      path: ['tls'],
+      message: 'tls needs both cert_file and key_file to serve HTTPS',
+    });
+  }
+}

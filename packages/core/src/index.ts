@@ -19,6 +19,7 @@ export {
   type TracesBatch,
 } from './consumer.ts';
 export {
+  type CollectorDescription,
   type Component,
   type Connector,
   type ConnectorFactory,
@@ -28,6 +29,7 @@ export {
   type Extension,
   type ExtensionFactory,
   type Factory,
+  type FeatureGateState,
   type Host,
   type Kind,
   type Processor,
@@ -64,6 +66,8 @@ export {
   httpServerShape,
   type HttpServerSettings,
   listenOn,
+  refineServerConfig,
+  serveExtensionHttp,
   type ListenAddr,
   listenAddrProblem,
   listenAddrShape,

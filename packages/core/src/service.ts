@@ -2,6 +2,7 @@
 // (SIGTERM/SIGINT shut down gracefully, SIGHUP reloads without losing queued data).
 import { loadConfig } from './config/source.ts';
 import { resolveConfig, type ResolvedConfig } from './config/validate.ts';
+import type { FeatureGateState } from './component.ts';
 import { Graph } from './graph.ts';
 import type { Registry } from './registry.ts';
 import { createTelemetry, type BuildInfo, type Telemetry } from './telemetry/telemetry.ts';
@@ -15,6 +16,8 @@ export interface ServiceOptions {
   notes?: string[];
   /** enabled feature gates */
   featureGates?: readonly string[];
+  /** every feature gate the collector knows, with its state: what zpages' featurez lists */
+  featureGateStates?: readonly FeatureGateState[];
 }
 
 /** Reads the config, imports the components it names, and validates it. */
@@ -47,7 +50,11 @@ export class Service {
     log.info({ version: this.opts.build.version }, 'Starting flowtel...');
     for (const w of config.warnings) log.warn(w);
     for (const note of this.opts.notes ?? []) log.info(note);
-    this.graph = new Graph(config, this.telemetry, () => this.stop?.());
+    const { build } = this.opts;
+    this.graph = new Graph(config, this.telemetry, () => this.stop?.(), {
+      build: { command: build.command, description: build.description ?? '', version: build.version },
+      featureGates: [...(this.opts.featureGateStates ?? [])],
+    });
     try {
       await this.graph.start();
     } catch (err) {

@@ -21,6 +21,7 @@ export const REQUIRED: Record<string, Record<string, unknown>> = {
   span: { name: { from_attributes: ['k'] } },
   health_check: { endpoint: '127.0.0.1:0' },
   pprof: { endpoint: '127.0.0.1:0' },
+  zpages: { endpoint: '127.0.0.1:0' },
   file_storage: { directory: join(dir, 'storage') },
   otlp: { protocols: { grpc: { endpoint: '127.0.0.1:0' }, http: { endpoint: '127.0.0.1:0' } } },
   otlp_grpc: { endpoint: '127.0.0.1:1', tls: { insecure: true } },

@@ -20,6 +20,7 @@ import type { OtlpTelemetryExporterConfig, ReaderConfig, TelemetryConfig } from 
 export interface BuildInfo {
   command: string;
   version: string;
+  description?: string;
 }
 
 export interface Telemetry {
