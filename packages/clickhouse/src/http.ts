@@ -129,26 +129,32 @@ export class HttpClient implements ClickHouseClient {
     };
     const doRequest = url.protocol === 'https:' && !this.opts.socketPath ? httpsRequest : httpRequest;
     return new Promise((resolve, reject) => {
-      const req = doRequest(options, (res: IncomingMessage) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('error', (err) =>
-          reject(new ClickHouseError(`ClickHouse ${this.where()}: ${err.message}`, undefined, { cause: err })),
-        );
-        res.on('end', () => {
-          const out = Buffer.concat(chunks);
-          if (res.statusCode === 200) return resolve(out);
-          const text = out.toString('utf8').trim();
-          const code = Number(res.headers['x-clickhouse-exception-code']) || codeOf(text);
-          reject(new ClickHouseError(`ClickHouse ${this.where()} answered ${res.statusCode}: ${text}`, code));
+      const attempt = (retried: boolean) => {
+        const req = doRequest(options, (res: IncomingMessage) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('error', (err) =>
+            reject(new ClickHouseError(`ClickHouse ${this.where()}: ${err.message}`, undefined, { cause: err })),
+          );
+          res.on('end', () => {
+            const out = Buffer.concat(chunks);
+            if (res.statusCode === 200) return resolve(out);
+            const text = out.toString('utf8').trim();
+            const code = Number(res.headers['x-clickhouse-exception-code']) || codeOf(text);
+            reject(new ClickHouseError(`ClickHouse ${this.where()} answered ${res.statusCode}: ${text}`, code));
+          });
         });
-      });
-      req.on('timeout', () => req.destroy(new Error(`no answer within ${this.opts.timeoutMs}ms`)));
-      req.on('error', (err) =>
-        reject(new ClickHouseError(`ClickHouse ${this.where()}: ${err.message}`, undefined, { cause: err })),
-      );
-      for (const b of body) req.write(b);
-      req.end();
+        req.on('timeout', () => req.destroy(new Error(`no answer within ${this.opts.timeoutMs}ms`)));
+        req.on('error', (err: NodeJS.ErrnoException) => {
+          // a kept-alive connection the server closed while idle, just as this request reused it:
+          // the server never read the request, so it is sent again on a new connection (once)
+          if (!retried && req.reusedSocket && err.code === 'ECONNRESET') return attempt(true);
+          reject(new ClickHouseError(`ClickHouse ${this.where()}: ${err.message}`, undefined, { cause: err }));
+        });
+        for (const b of body) req.write(b);
+        req.end();
+      };
+      attempt(false);
     });
   }
 
