@@ -116,6 +116,10 @@ async function measure(rate: number) {
       `SELECT tap_side AS k, count() AS n FROM l7_flow_log WHERE server_port = ${port} GROUP BY k`,
     );
     const spans = await count(clickhouse, dir, 'SELECT SpanKind AS k, count() AS n FROM otel_traces GROUP BY k');
+    // the zero-code service map the servicegraph connector made of the captured traffic (flushed every 15 s)
+    const serviceMap = JSON.parse(
+      await runQuery(clickhouse, { serviceMap: true }, 'json', { configDir: dir }).catch(() => '[]'),
+    ) as unknown[];
     const cpu = after.cpu_seconds - before.cpu_seconds;
     return {
       offered_requests_per_second: rate,
@@ -127,6 +131,7 @@ async function measure(rate: number) {
       peak_rss_mib: after.peak_rss_mib,
       l7_flow_log_rows_by_tap_side: logs,
       spans_by_kind: spans,
+      service_map: serviceMap,
       server_request_logs_lost: captured.requests - (logs['s-p'] ?? 0),
       client_request_logs_lost: captured.requests - (logs['c-p'] ?? 0),
       counted_not_stored: counted,
