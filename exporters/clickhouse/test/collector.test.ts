@@ -108,6 +108,7 @@ service:
       const rows = JSON.parse(out) as Array<{ SpanName: string; StatusCode: string; ParentSpanId: string }>;
       return rows.length === spans.length ? rows : undefined;
     },
+    90_000,
     200,
   );
   assert.deepEqual(stored, [

@@ -59,8 +59,10 @@ sending_queue: {storage: file_storage}`,
   await waitForOutput(collector, 'Everything is ready', 60_000);
   // a graceful stop drains the queue into the store and the store's buffer into the table
   assert.equal(await collector.stop(), 0, collector.output());
-  const stored = await waitFor('the acknowledged records in otel_logs', async () =>
-    (await count()) >= records ? count() : undefined,
+  const stored = await waitFor(
+    'the acknowledged records in otel_logs',
+    async () => ((await count()) >= records ? count() : undefined),
+    90_000,
   );
   assert.equal(stored, records, 'each acknowledged record once');
 });

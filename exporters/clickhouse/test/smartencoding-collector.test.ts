@@ -103,6 +103,7 @@ service:
       const rows = JSON.parse(out) as Array<{ n: string }>;
       return Number(rows[0]?.n) === total ? true : undefined;
     },
+    90_000,
     200,
   );
 

@@ -86,6 +86,7 @@ service:
     const card = await waitFor(
       'orders_placed_total in Prometheus',
       async () => (await prom.query('orders_placed_total{payment="card"}', now))[0],
+      90_000,
       200,
     ).catch((err: Error) => {
       throw new Error(`${err.message}\n${collector.output()}`);

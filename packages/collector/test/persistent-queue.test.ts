@@ -53,11 +53,14 @@ retry_on_failure: {initial_interval: 100ms, max_interval: 500ms, max_elapsed_tim
   edge = startCollector(edgeConfig);
   try {
     await waitForOutput(edge, 'recovered batches from a previous run');
-    await waitFor('every acknowledged span at the backend', async () =>
-      (() => {
-        const names = new Set(spansInFile(out).map((s) => s.name));
-        return [...acknowledged].every((n) => names.has(n));
-      })(),
+    await waitFor(
+      'every acknowledged span at the backend',
+      async () =>
+        (() => {
+          const names = new Set(spansInFile(out).map((s) => s.name));
+          return [...acknowledged].every((n) => names.has(n));
+        })(),
+      90_000,
     );
   } finally {
     assert.equal(await edge.stop(), 0);

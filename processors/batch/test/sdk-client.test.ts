@@ -133,7 +133,12 @@ service:
         .find((l) => l.startsWith('otelcol_exporter_sent_spans_total') && l.includes('exporter="file"'));
       return line && Number(line.split(' ').pop()) === stats.sent;
     };
-    await waitFor(`flowtel's file exporter to have sent the ${stats.sent} spans the SDK exported`, accepted, 250);
+    await waitFor(
+      `flowtel's file exporter to have sent the ${stats.sent} spans the SDK exported`,
+      accepted,
+      90_000,
+      250,
+    );
     // the file exporter writes through a buffer flushed on an interval: the file is whole once it has shut down
     assert.equal(await collector.stop(), 0);
     assert.equal(spansInFile(out).length, stats.sent, 'and they are all in the file');

@@ -215,6 +215,7 @@ test('gRPC keepalive::server_parameters reach the server: max_connection_age clo
     await waitFor(
       'the server to close the connection',
       async () => channel.getConnectivityState(false) !== connectivityState.READY,
+      90_000,
     );
     await call(); // and the next call opens a new connection
     assert.equal(r.consumer.received.length, 2);

@@ -70,6 +70,7 @@ async function startTshark(port: number, path: string) {
       knocker.send('knock', probePort, '127.0.0.1');
       return packetsWritten(path) > 0;
     },
+    90_000,
     100,
   );
   knocker.close();
@@ -170,6 +171,7 @@ describe('live capture on lo', { skip: missing }, () => {
             packetsWritten(capturePath) && readPacketsFile(capturePath).filter((p) => p.protocol === 6).length;
           return tcp >= receiver.stats!.packets;
         },
+        90_000,
         200,
       );
     } finally {

@@ -46,8 +46,10 @@ test('dead, slow, garbage and missing targets give up 0 and one log line each ti
   });
   try {
     const of = (name: string) => flowtel.batches.filter((b) => resourceOf(b)['service.name'] === name);
-    await waitFor('four scrapes of every target', async () =>
-      ['good', 'garbage', 'missing', 'dead', 'slow'].every((n) => of(n).length >= 4),
+    await waitFor(
+      'four scrapes of every target',
+      async () => ['good', 'garbage', 'missing', 'dead', 'slow'].every((n) => of(n).length >= 4),
+      90_000,
     );
     for (const name of ['garbage', 'missing', 'dead', 'slow']) {
       for (const b of of(name)) assert.equal(upOf(b)?.asDouble, 0, `${name} up`);
