@@ -88,6 +88,22 @@ export const httpServerShape = {
   middlewares: notInFlowtel('middlewares is not in flowtel: it has no middleware extensions for them to name'),
 };
 
+/**
+ * The confighttp ServerConfig keys a receiver's server takes beside the connection settings:
+ * the body cap (otelcol's default, 20 MiB), the client's metadata in the request context, and
+ * headers added to every answer.
+ */
+export const receiverHttpServerShape = {
+  ...httpServerShape,
+  max_request_body_size: z
+    .number()
+    .int()
+    .positive()
+    .default(20 * 1024 * 1024),
+  include_metadata: z.boolean().default(false),
+  response_headers: z.record(z.string()).default({}),
+};
+
 export interface HttpServerSettings {
   read_timeout: number;
   read_header_timeout: number;

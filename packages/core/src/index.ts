@@ -64,6 +64,7 @@ export {
   closeServer,
   createHttpOrHttpsServer,
   httpServerShape,
+  receiverHttpServerShape,
   type HttpServerSettings,
   listenOn,
   refineServerConfig,

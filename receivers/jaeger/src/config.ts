@@ -3,15 +3,13 @@
 // bind to localhost by default, as otelcol does now.
 import {
   endpoint,
-  httpServerShape,
+  receiverHttpServerShape,
   listenAddrShape,
   notInFlowtel,
   refineListenAddr,
   tlsServerSchema,
   z,
 } from '@flowtel/core';
-
-const MIB = 1024 * 1024;
 
 const grpcSchema = z
   .object({
@@ -31,14 +29,7 @@ const grpcSchema = z
 const httpSchema = z
   .object({
     ...listenAddrShape(z.string().default('localhost:14268')),
-    ...httpServerShape,
-    max_request_body_size: z
-      .number()
-      .int()
-      .positive()
-      .default(20 * MIB),
-    include_metadata: z.boolean().default(false),
-    response_headers: z.record(z.string()).default({}),
+    ...receiverHttpServerShape,
     tls: tlsServerSchema.optional(),
     auth: notInFlowtel("auth is not in flowtel's jaeger receiver yet"),
     cors: notInFlowtel("cors is not in flowtel's jaeger receiver yet: browsers send OTLP, not Jaeger thrift"),

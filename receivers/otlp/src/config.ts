@@ -1,6 +1,6 @@
 import {
   duration,
-  httpServerShape,
+  receiverHttpServerShape,
   listenAddrShape,
   notInFlowtel,
   refineListenAddr,
@@ -8,8 +8,6 @@ import {
   z,
 } from '@flowtel/core';
 import { authConfigSchema, COMPRESSIONS } from '@flowtel/otlp';
-
-const MIB = 1024 * 1024;
 
 const urlPath = (signal: string) =>
   z
@@ -68,20 +66,13 @@ const corsSchema = z
 const httpSchema = z
   .object({
     ...listenAddrShape(z.string().default('localhost:4318')),
-    ...httpServerShape,
+    ...receiverHttpServerShape,
     traces_url_path: urlPath('traces'),
     metrics_url_path: urlPath('metrics'),
     logs_url_path: urlPath('logs'),
-    max_request_body_size: z
-      .number()
-      .int()
-      .positive()
-      .default(20 * MIB),
     tls: tlsServerSchema.optional(),
     cors: corsSchema.optional(),
     auth: authConfigSchema.optional(),
-    include_metadata: z.boolean().default(false),
-    response_headers: z.record(z.string()).default({}),
     /** the Content-Encodings taken ("" is an uncompressed body); absent: all of them, as otelcol */
     compression_algorithms: z.array(z.enum(['', ...COMPRESSIONS])).optional(),
   })
