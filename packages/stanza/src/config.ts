@@ -161,7 +161,48 @@ const recombineShape = {
   on_error: onError,
 };
 
+/** syslog_parser's own keys, shared with the syslog receiver, and the checks contrib's Build makes */
+export const syslogShape = {
+  protocol: z.string().transform((p) => p.toLowerCase()),
+  location: location().default('UTC'),
+  enable_octet_counting: z.boolean().default(false),
+  allow_skip_pri_header: z.boolean().default(false),
+  non_transparent_framing_trailer: z.string().optional(),
+};
+export function syslogChecks(
+  c: { protocol: string; enable_octet_counting: boolean; non_transparent_framing_trailer?: string },
+  ctx: z.RefinementCtx,
+): void {
+  const framing = c.enable_octet_counting || c.non_transparent_framing_trailer !== undefined;
+  if (c.protocol !== 'rfc5424' && c.protocol !== 'rfc3164')
+    ctx.addIssue({ code: 'custom', path: ['protocol'], message: `unsupported protocol version: ${c.protocol}` });
+  else if (c.protocol !== 'rfc5424' && framing)
+    ctx.addIssue({
+      code: 'custom',
+      message: 'octet_counting and non_transparent_framing are only compatible with protocol rfc5424',
+    });
+  else if (c.enable_octet_counting && c.non_transparent_framing_trailer !== undefined)
+    ctx.addIssue({ code: 'custom', message: 'only one of octet_counting or non_transparent_framing can be enabled' });
+  else if (
+    c.non_transparent_framing_trailer !== undefined &&
+    !['LF', 'NUL'].includes(c.non_transparent_framing_trailer)
+  )
+    ctx.addIssue({
+      code: 'custom',
+      path: ['non_transparent_framing_trailer'],
+      message: `invalid non_transparent_framing_trailer '${c.non_transparent_framing_trailer}'. Must be either 'LF' or 'NUL'`,
+    });
+}
+
 export const operatorSchemas = {
+  syslog_parser: z
+    .object({
+      ...parser,
+      type: z.literal('syslog_parser'),
+      ...syslogShape,
+    })
+    .strict()
+    .superRefine(syslogChecks),
   json_parser: z.object({ ...parser, type: z.literal('json_parser'), parse_ints: z.boolean().default(false) }).strict(),
   regex_parser: z
     .object({
@@ -301,7 +342,6 @@ export type OperatorConfig = { [K in OperatorType]: z.infer<(typeof operatorSche
 
 /** contrib operators flowtel does not have yet, refused by name rather than as unknown */
 const NOT_YET: Record<string, string> = {
-  syslog_parser: 'the syslog_parser operator is not in flowtel yet',
   uri_parser: 'the uri_parser operator is not in flowtel yet',
   regex_replace: 'the regex_replace operator is not in flowtel yet',
   assign_keys: 'the assign_keys operator is not in flowtel yet',

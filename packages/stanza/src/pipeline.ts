@@ -24,6 +24,7 @@ import {
   Unquote,
 } from './operators.ts';
 import { Container, Recombine } from './recombine.ts';
+import { SyslogParser } from './syslog.ts';
 
 class Sink extends Operator {
   private readonly out: (e: Entry) => void;
@@ -43,6 +44,7 @@ const of =
     new K(c, ctx);
 const BUILDERS: Record<OperatorConfig['type'], Build> = {
   json_parser: of(JsonParser),
+  syslog_parser: (c, ctx) => new SyslogParser(c, ctx),
   regex_parser: of(RegexParser),
   key_value_parser: of(KeyValueParser),
   csv_parser: of(CsvParser),

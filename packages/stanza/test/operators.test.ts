@@ -219,7 +219,7 @@ test('config: unknown and not-yet operators are refused by name; outputs must ex
     const r = operatorsSchema.safeParse(ops);
     return r.success ? '' : r.error.issues.map((i) => i.message).join('; ');
   };
-  assert.match(msg([{ type: 'syslog_parser' }]), /syslog_parser operator is not in flowtel yet/);
+  assert.match(msg([{ type: 'uri_parser' }]), /uri_parser operator is not in flowtel yet/);
   assert.match(msg([{ type: 'nope' }]), /unsupported type 'nope'/);
   assert.match(msg([{ type: 'noop', output: 'missing' }]), /operator 'missing' does not exist/);
   assert.match(msg([{ type: 'filter', expr: 'body matches "(" ' }]), /error parsing regexp/);

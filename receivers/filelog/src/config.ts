@@ -1,18 +1,7 @@
 // contrib's filelog receiver config (receiver/filelogreceiver, pkg/stanza/fileconsumer): every
 // key with its default; what flowtel does not do yet is refused with the reason.
 import { duration, notInFlowtel, z } from '@flowtel/core';
-import { byteSize, operatorsSchema, regex } from '@flowtel/stanza';
-
-/** Encodings Node decodes (WHATWG names, as Go's htmlindex accepts), plus nop (raw bytes). */
-export function encodingProblem(name: string): string | undefined {
-  if (name === 'nop' || name === '') return undefined;
-  try {
-    new TextDecoder(name);
-    return undefined;
-  } catch {
-    return `unsupported encoding '${name}' (e.g. utf-8, nop, ascii, utf-16le, utf-16be, latin1, big5, shift_jis)`;
-  }
-}
+import { byteSize, encodingSchema, multilineSchema, operatorsSchema, regex, retrySchema } from '@flowtel/stanza';
 
 const sortRule = z
   .object({
@@ -31,27 +20,6 @@ const sortRule = z
       ctx.addIssue({ code: 'custom', message: 'layout must be specified for sort_type timestamp' });
   });
 
-const retrySchema = z
-  .object({
-    enabled: z.boolean().default(false),
-    initial_interval: duration().default('1s'),
-    max_interval: duration().default('30s'),
-    max_elapsed_time: duration().default('5m'),
-  })
-  .strict()
-  .default({});
-
-const multilineSchema = z
-  .object({
-    line_start_pattern: regex().optional(),
-    line_end_pattern: regex().optional(),
-    omit_pattern: z.boolean().default(false),
-  })
-  .strict()
-  .refine((m) => !m.line_start_pattern !== !m.line_end_pattern, {
-    message: 'multiline: exactly one of line_start_pattern or line_end_pattern must be set',
-  });
-
 export const configSchema = z
   .object({
     include: z.array(z.string().min(1)).default([]),
@@ -60,13 +28,7 @@ export const configSchema = z
     start_at: z.enum(['beginning', 'end']).default('end'),
     multiline: multilineSchema.optional(),
     force_flush_period: duration().default('500ms'),
-    encoding: z
-      .string()
-      .default('utf-8')
-      .superRefine((v, ctx) => {
-        const p = encodingProblem(v);
-        if (p) ctx.addIssue({ code: 'custom', message: p });
-      }),
+    encoding: encodingSchema,
     preserve_leading_whitespaces: z.boolean().default(false),
     preserve_trailing_whitespaces: z.boolean().default(false),
     include_file_name: z.boolean().default(true),

@@ -9,7 +9,6 @@
 import { closeSync, readFileSync, realpathSync, statSync, unlinkSync } from 'node:fs';
 import { basename } from 'node:path';
 import {
-  type ConsumerError,
   type Consumer,
   type CreateSettings,
   type Host,
@@ -20,20 +19,19 @@ import {
 } from '@flowtel/core';
 import { compileRegexp } from '@flowtel/regexp';
 import {
-  compileExpr,
   type Entry,
-  type Expr,
   GoTimeLayout,
   loadZone,
   newEntry,
   Pipeline,
   strptimeToGo,
-  toLogs,
-  type Value,
+  Attributer,
+  LogDelivery,
+  Splitter,
 } from '@flowtel/stanza';
 import type { Config } from './config.ts';
 import { globFiles, globMatch } from './glob.ts';
-import { type FileMeta, openFile, Reader, readFingerprint, Splitter } from './reader.ts';
+import { type FileMeta, openFile, Reader, readFingerprint } from './reader.ts';
 
 const STATE_KEY = 'knownFiles';
 /** how many polls a file that left the match is remembered (contrib's polls_to_archive default of 3 generations) */
@@ -63,20 +61,9 @@ function idNames(file: string): Map<number, string> {
   return m;
 }
 
-/** `attributes`/`resource` values: EXPR(...) per entry, else the value (ints as int64) */
-type Setter = [string, Value, Expr | undefined];
-function setters(m: Record<string, unknown>): Setter[] {
-  return Object.entries(m).map(([k, v]) => {
-    const x = typeof v === 'string' ? /^EXPR\(([\s\S]*)\)$/.exec(v.trim()) : null;
-    const value = (typeof v === 'number' && Number.isInteger(v) ? BigInt(v) : (v ?? null)) as Value;
-    return [k, value, x ? compileExpr(x[1]) : undefined];
-  });
-}
-
 export class FileLogReceiver implements Receiver {
   private readonly settings: CreateSettings;
   private readonly config: Config;
-  private readonly consumer?: Consumer;
   private readonly splitter: Splitter;
   private pipeline!: Pipeline;
   private out: Entry[] = [];
@@ -88,24 +75,27 @@ export class FileLogReceiver implements Receiver {
   private wake?: () => void;
   private client?: StorageClient;
   private readonly buf: Buffer;
-  private readonly attrSetters: Setter[];
-  private readonly resourceSetters: Setter[];
+  private readonly attributer: Attributer;
+  private readonly delivery: LogDelivery;
   private users?: Map<number, string>;
   private groups?: Map<number, string>;
   private readonly openFiles;
   private readonly readingFiles;
   private dirty = false;
-  private lastRefusalLog = 0;
 
   constructor(settings: CreateSettings, config: Config, consumers: Partial<Record<PipelineSignal, Consumer>>) {
     this.settings = settings;
     this.config = config;
-    this.consumer = consumers.logs;
     this.splitter = new Splitter(config);
     // one read buffer for every file (they are read one at a time): room for a whole max_log_size token
     this.buf = Buffer.allocUnsafe(Math.max(256 * 1024, config.max_log_size + 4));
-    this.attrSetters = setters(config.attributes);
-    this.resourceSetters = setters(config.resource);
+    this.attributer = new Attributer(config.attributes, config.resource);
+    this.delivery = new LogDelivery(
+      consumers.logs,
+      config.retry_on_failure,
+      settings.logger,
+      'log records read from files',
+    );
     this.openFiles = settings.meter.createUpDownCounter('otelcol_fileconsumer_open_files', {
       description: 'Number of open files',
       unit: '1',
@@ -129,6 +119,7 @@ export class FileLogReceiver implements Receiver {
   async shutdown(): Promise<void> {
     if (this.stopping) return this.loop;
     this.stopping = true;
+    this.delivery.stop();
     this.wake?.();
     await this.loop;
     if (this.pipeline) {
@@ -460,53 +451,15 @@ export class FileLogReceiver implements Receiver {
     for (const k in r.attributes) e.attributes[k] = r.attributes[k];
     if (this.config.include_file_record_number) e.attributes['log.file.record_number'] = BigInt(r.recordNumber);
     if (this.config.include_file_record_offset) e.attributes['log.file.record_offset'] = BigInt(offset);
-    for (const [k, v, x] of this.attrSetters) e.attributes[k] = x ? (x.eval(e) ?? null) : v;
-    for (const [k, v, x] of this.resourceSetters) e.resource[k] = x ? (x.eval(e) ?? null) : v;
+    this.attributer.apply(e);
   }
 
-  /**
-   * Hands the entries the operators produced to the pipeline. A retryable refusal waits and
-   * tries again (back-pressure: nothing is read meanwhile), until shutdown or, with
-   * retry_on_failure enabled, max_elapsed_time; a permanent one drops the entries (logged and
-   * counted by the pipeline's refused metric). False when the entries were not taken.
-   */
+  /** Hands the entries the operators produced to the pipeline; false when they were not taken (shutdown). */
   private async emit(): Promise<boolean> {
     if (this.out.length === 0) return true;
     const entries = this.out;
     this.out = [];
-    if (!this.consumer) return true;
-    const data = toLogs(entries);
-    const retry = this.config.retry_on_failure;
-    let delay = retry.initial_interval;
-    const started = Date.now();
-    for (;;) {
-      try {
-        await this.consumer.consume({ signal: 'logs', data, items: entries.length });
-        return true;
-      } catch (err) {
-        const ce = err as ConsumerError;
-        const giveUp =
-          retry.enabled && retry.max_elapsed_time > 0 && Date.now() - started + delay > retry.max_elapsed_time;
-        if (!ce.retryable || giveUp) {
-          this.settings.logger.error(
-            { error: ce.message, log_records: entries.length, retryable: ce.retryable },
-            'the pipeline refused log records read from files: dropped',
-          );
-          return true;
-        }
-        if (this.stopping) return false;
-        if (Date.now() - this.lastRefusalLog > 10_000) {
-          this.lastRefusalLog = Date.now();
-          this.settings.logger.warn(
-            { error: ce.message, retry_in_ms: delay },
-            'the pipeline refused log records: reading paused, retrying',
-          );
-        }
-        await this.sleep(delay);
-        if (this.stopping) return false;
-        delay = Math.min(delay * 1.5, retry.max_interval);
-      }
-    }
+    return this.delivery.send(entries);
   }
 
   private async saveState(): Promise<void> {
