@@ -12,18 +12,32 @@ export {
   type HistogramDataPoint,
   type InstrumentationScope,
   type KeyValue,
+  type KeyValueAndUnit,
   type LogRecord,
   type Logs,
   type Metric,
   type Metrics,
   type NumberDataPoint,
   type PartialSuccess,
+  type Profile,
+  type ProfileFunction,
+  type ProfileLine,
+  type ProfileLink,
+  type ProfileLocation,
+  type ProfileMapping,
+  type Profiles,
+  type ProfilesDictionary,
+  type ProfileSample,
+  type ProfileStack,
+  type ProfileValueType,
   type Resource,
   type ResourceLogs,
   type ResourceMetrics,
+  type ResourceProfiles,
   type ResourceSpans,
   type ScopeLogs,
   type ScopeMetrics,
+  type ScopeProfiles,
   type ScopeSpans,
   type Span,
   type SpanEvent,
@@ -87,6 +101,20 @@ export {
   tracesFromJson,
   tracesToJson,
 } from './json/index.ts';
+export { decodeProfiles, emptyDictionary, encodeProfiles } from './proto/profiles.ts';
+export { encodeProfilesJson, profilesFromJson, profilesToJson } from './json/profiles.ts';
+export {
+  ProfileHandle,
+  ProfilesBuilder,
+  type FunctionSpec,
+  type LineSpec,
+  type LocationSpec,
+  type MappingSpec,
+  type ProfileSpec,
+  type SampleSpec,
+  type ValueTypeSpec,
+} from './profiles/builder.ts';
+export { dictString, profileSampleCount, sampleTypeName, sampleWeight, stackFrames } from './profiles/read.ts';
 export { splitLogs, splitMetrics, splitTraces } from './split.ts';
 export { concatLogs, concatMetrics, concatTraces } from './concat.ts';
 export { OTLP_OPS, type OtlpData, type OtlpOps } from './otlp-ops.ts';

@@ -276,3 +276,108 @@ export interface PartialSuccess {
 export interface ExportResponse {
   partialSuccess?: PartialSuccess;
 }
+
+// ---- profiles (opentelemetry-proto v1.11.0, profiles/v1development) ----
+// Every *Index / *Strindex is a position in the request's ProfilesDictionary; entry 0 of each
+// table is its zero value ("" for strings), so index 0 means "none".
+
+export interface ProfileValueType {
+  typeStrindex: number;
+  unitStrindex: number;
+}
+
+export interface ProfileSample {
+  stackIndex: number;
+  attributeIndices: number[];
+  linkIndex: number;
+  values: bigint[];
+  timestampsUnixNano: bigint[];
+}
+
+export interface Profile {
+  sampleType: ProfileValueType;
+  samples: ProfileSample[];
+  timeUnixNano: bigint;
+  durationNano: bigint;
+  periodType: ProfileValueType;
+  period: bigint;
+  /** 16 bytes, or empty */
+  profileId: Uint8Array;
+  droppedAttributesCount: number;
+  originalPayloadFormat: string;
+  originalPayload: Uint8Array;
+  attributeIndices: number[];
+}
+
+export interface ProfileMapping {
+  memoryStart: bigint;
+  memoryLimit: bigint;
+  fileOffset: bigint;
+  filenameStrindex: number;
+  attributeIndices: number[];
+}
+
+export interface ProfileLine {
+  functionIndex: number;
+  line: bigint;
+  column: bigint;
+}
+
+export interface ProfileLocation {
+  mappingIndex: number;
+  address: bigint;
+  /** inlined functions first, their caller last */
+  lines: ProfileLine[];
+  attributeIndices: number[];
+}
+
+export interface ProfileFunction {
+  nameStrindex: number;
+  systemNameStrindex: number;
+  filenameStrindex: number;
+  startLine: bigint;
+}
+
+export interface ProfileLink {
+  traceId: Uint8Array;
+  spanId: Uint8Array;
+}
+
+export interface ProfileStack {
+  /** the leaf frame first */
+  locationIndices: number[];
+}
+
+export interface KeyValueAndUnit {
+  keyStrindex: number;
+  value: AnyValue;
+  unitStrindex: number;
+}
+
+export interface ProfilesDictionary {
+  mappingTable: ProfileMapping[];
+  locationTable: ProfileLocation[];
+  functionTable: ProfileFunction[];
+  linkTable: ProfileLink[];
+  stringTable: string[];
+  attributeTable: KeyValueAndUnit[];
+  stackTable: ProfileStack[];
+}
+
+export interface ScopeProfiles {
+  scope: InstrumentationScope;
+  profiles: Profile[];
+  schemaUrl: string;
+}
+
+export interface ResourceProfiles {
+  resource: Resource;
+  scopeProfiles: ScopeProfiles[];
+  schemaUrl: string;
+}
+
+/** ExportProfilesServiceRequest / ProfilesData: the dictionary is shared by every profile in it. */
+export interface Profiles {
+  resourceProfiles: ResourceProfiles[];
+  dictionary: ProfilesDictionary;
+}

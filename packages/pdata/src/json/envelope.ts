@@ -13,14 +13,18 @@ export interface JsonSignal<I> {
   itemFromJson(value: unknown, path: string): I;
   /** writes one item, a whole JSON object */
   writeItem: WriteValue<I>;
-  /** the request message, for transcoding pass-through bytes */
-  message: Message;
+  /** the request message, for transcoding pass-through bytes (a signal without pass-through has none) */
+  message?: Message;
+  /** the request's fields beside its resources (profiles' dictionary), read from its object */
+  requestFromJson?(o: JsonObject, request: JsonObject): void;
+  /** writes those fields after the resources */
+  writeRequestFields?(w: JsonWriter, request: Level): void;
 }
 
 export function envelopeFromJson<I>(input: string | object, signal: JsonSignal<I>, what: string): JsonObject {
   const { resources, scopes, items } = signal.layout;
   const o = parseJson(input, what);
-  return {
+  const request: JsonObject = {
     [resources]: arrayField(o, resources, '$', (value, path) => {
       const r = asObject(value, path);
       return {
@@ -37,6 +41,8 @@ export function envelopeFromJson<I>(input: string | object, signal: JsonSignal<I
       };
     }),
   };
+  signal.requestFromJson?.(o, request);
+  return request;
 }
 
 type Level = Record<string, unknown>;
@@ -45,9 +51,10 @@ type Level = Record<string, unknown>;
 export function writeEnvelope<I>(data: object, signal: JsonSignal<I>, reused?: EncodeBuffer): JsonWriter {
   // data still as the bytes it came as is written from them, without decoding a model
   const bytes = passThroughBytes(data);
-  if (bytes !== undefined) {
+  if (bytes !== undefined && signal.message !== undefined) {
+    const message = signal.message;
     let canonical = true;
-    const w = writeJson(bytes, (w, b) => (canonical = transcodeFields(w, b, signal.message)), reused);
+    const w = writeJson(bytes, (w, b) => (canonical = transcodeFields(w, b, message)), reused);
     if (canonical) return w;
   }
   const { resources, scopes, items } = signal.layout;
@@ -67,7 +74,10 @@ export function writeEnvelope<I>(data: object, signal: JsonSignal<I>, reused?: E
   };
   return writeJson(
     data as Level,
-    (w, request) => w.list(resources, request[resources] as Level[], writeResourceLevel),
+    (w, request) => {
+      w.list(resources, request[resources] as Level[], writeResourceLevel);
+      signal.writeRequestFields?.(w, request);
+    },
     reused,
   );
 }

@@ -32,19 +32,24 @@ export interface ProtoSignal<I> {
   decodeItem(r: ProtoReader, end: number): I;
   /** writes one item as field 2 of its scope message */
   encodeItem(w: ProtoWriter, item: I): void;
+  /** the request's fields beside its resources (profiles' dictionary): read one into `request`, false when `tag` is not one */
+  decodeRequestField?(r: ProtoReader, tag: number, request: Level): boolean;
+  /** writes those fields (they come after field 1, so before the resources: see ProtoWriter) */
+  encodeRequestFields?(w: ProtoWriter, request: Level): void;
 }
 
-type Level = Record<string, unknown>;
+export type Level = Record<string, unknown>;
 
 export function decodeEnvelope<I>(bytes: Uint8Array, signal: ProtoSignal<I>): Level {
   const r = new ProtoReader(bytes);
   const resources: Level[] = [];
+  const request: Level = { [signal.layout.resources]: resources };
   while (r.pos < bytes.length) {
     const tag = r.uint32();
     if (tag === ((RequestField.resources << 3) | Wire.LEN)) resources.push(decodeResourceLevel(r, r.len(), signal));
-    else r.skip(tag);
+    else if (!signal.decodeRequestField?.(r, tag, request)) r.skip(tag);
   }
-  return { [signal.layout.resources]: resources };
+  return request;
 }
 
 function decodeResourceLevel<I>(r: ProtoReader, end: number, signal: ProtoSignal<I>): Level {
@@ -85,6 +90,7 @@ export function encodeEnvelope<I>(
 ): Uint8Array<ArrayBuffer> {
   const { resources: resourcesKey, scopes: scopesKey, items: itemsKey } = signal.layout;
   const w = new ProtoWriter(undefined, reused);
+  signal.encodeRequestFields?.(w, data as Level);
   const resources = (data as Level)[resourcesKey] as Level[];
   for (let i = resources.length - 1; i >= 0; i--) {
     const rl = resources[i];

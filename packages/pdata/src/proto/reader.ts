@@ -238,6 +238,13 @@ export class ProtoReader {
     if (this.pos !== end) throw this.error('packed varint overruns its field');
   }
 
+  /** repeated int32 (and enum), packed; an unpacked element is read with int32() */
+  packedInt32(out: number[]): void {
+    const end = this.len();
+    while (this.pos < end) out.push(this.int32());
+    if (this.pos !== end) throw this.error('packed varint overruns its field');
+  }
+
   /** Skip a field we do not know, by its wire type. */
   skip(tag: number): void {
     const at = this.pos;

@@ -197,6 +197,27 @@ export class ProtoWriter {
     this.closeMessage(field, end);
   }
 
+  /** Repeated int32 (sign-extended as int32 requires), packed. */
+  packedInt32(field: number, values: number[]): void {
+    if (values.length === 0) return;
+    const end = this.written;
+    for (let i = values.length - 1; i >= 0; i--) this.int32(values[i]);
+    this.closeMessage(field, end);
+  }
+
+  int32Field(field: number, v: number): void {
+    if (v === 0) return;
+    this.int32(v);
+    this.tag(field, WireType.VARINT);
+  }
+
+  /** int64 and uint64 fields */
+  int64Field(field: number, v: bigint): void {
+    if (v === 0n) return;
+    this.int64(v);
+    this.tag(field, WireType.VARINT);
+  }
+
   // Scalar fields with proto3 defaults: a field equal to its default is not written.
 
   stringField(field: number, v: string): void {
