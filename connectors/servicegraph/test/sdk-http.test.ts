@@ -9,23 +9,11 @@ import { createServer, request, type Server } from 'node:http';
 import { test } from 'node:test';
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Tracer } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BasicTracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { Prometheus, freePort, prometheusBinary, startCollector, waitFor, waitForPort } from '@flowtel/testkit';
+import { Prometheus, freePort, prometheusBinary, runCollector } from '@flowtel/testkit';
+import { sdkTracerProvider } from '@flowtel/testkit/sdk';
 
-const LOADED_MS = 90_000;
 const skip = prometheusBinary() === undefined && !process.env.CI ? 'prometheus is not installed' : false;
 const propagator = new W3CTraceContextPropagator();
-
-function provider(service: string, grpc: number) {
-  return new BasicTracerProvider({
-    resource: resourceFromAttributes({ 'service.name': service }),
-    spanProcessors: [
-      new SimpleSpanProcessor(new OTLPTraceExporter({ url: `http://127.0.0.1:${grpc}`, timeoutMillis: LOADED_MS })),
-    ],
-  });
-}
 
 const listen = (server: Server) =>
   new Promise<number>((resolve) =>
@@ -58,7 +46,11 @@ async function call(tracer: Tracer, port: number, path: string, peer?: string): 
 test('SDK services over HTTP: the servicegraph edges in Prometheus', { skip, timeout: 300_000 }, async (t) => {
   const grpc = await freePort();
   const metricsPort = await freePort();
-  const collector = startCollector(`
+  const prometheus = await Prometheus.scraping(`127.0.0.1:${metricsPort}`);
+  t.after(() => prometheus.stop());
+  await runCollector(
+    t,
+    `
 receivers:
   otlp: {protocols: {grpc: {endpoint: "127.0.0.1:${grpc}"}}}
 connectors:
@@ -72,16 +64,12 @@ service:
   pipelines:
     traces: {receivers: [otlp], exporters: [servicegraph]}
     metrics: {receivers: [servicegraph], exporters: [prometheus]}
-`);
-  t.after(() => collector.stop());
-  const prometheus = await Prometheus.start({
-    scrapeConfigs: `  - job_name: flowtel\n    scrape_interval: 1s\n    static_configs:\n      - targets: ['127.0.0.1:${metricsPort}']\n`,
-  });
-  t.after(() => prometheus.stop());
-  await waitForPort(grpc, '127.0.0.1', LOADED_MS);
+`,
+    grpc,
+  );
 
-  const frontend = provider('frontend', grpc);
-  const backend = provider('backend', grpc);
+  const frontend = sdkTracerProvider(grpc, { 'service.name': 'frontend' });
+  const backend = sdkTracerProvider(grpc, { 'service.name': 'backend' });
   const backendTracer = backend.getTracer('backend');
   const server = createServer((req, res) => {
     const parent = propagator.extract(ROOT_CONTEXT, req.headers, {
@@ -112,16 +100,7 @@ service:
   await Promise.all([frontend.forceFlush(), backend.forceFlush()]);
   await Promise.all([frontend.shutdown(), backend.shutdown()]);
 
-  const value = (expr: string, want?: number) =>
-    waitFor(
-      `${expr}${want === undefined ? '' : ` = ${want}`} in Prometheus`,
-      async () => {
-        const r = await prometheus.query(expr, Date.now() / 1000);
-        return r.length > 0 && (want === undefined || Number(r[0].value![1]) === want) && r;
-      },
-      LOADED_MS,
-      250,
-    );
+  const value = (expr: string, want?: number) => prometheus.waitForValue(expr, want);
   const edge = 'client="frontend",server="backend",connection_type=""';
   await value(`traces_service_graph_request_total{${edge},failed="false"}`, 2);
   await value(`traces_service_graph_request_total{${edge},failed="true"}`, 1);

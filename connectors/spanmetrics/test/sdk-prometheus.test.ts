@@ -6,13 +6,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BasicTracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { Prometheus, freePort, prometheusBinary, startCollector, waitFor, waitForPort } from '@flowtel/testkit';
+import { Prometheus, freePort, prometheusBinary, runCollector } from '@flowtel/testkit';
+import { sdkTracerProvider } from '@flowtel/testkit/sdk';
 
-/** waits sized for a loaded CI machine (2 cores, load average 30): a collector starting, an SDK export */
-const LOADED_MS = 90_000;
 const skip = prometheusBinary() === undefined && !process.env.CI ? 'prometheus is not installed' : false;
 
 test(
@@ -21,7 +17,11 @@ test(
   async (t) => {
     const grpc = await freePort();
     const metricsPort = await freePort();
-    const collector = startCollector(`
+    const prometheus = await Prometheus.scraping(`127.0.0.1:${metricsPort}`);
+    t.after(() => prometheus.stop());
+    await runCollector(
+      t,
+      `
 receivers:
   otlp: {protocols: {grpc: {endpoint: "127.0.0.1:${grpc}"}}}
 connectors:
@@ -36,20 +36,11 @@ service:
   pipelines:
     traces: {receivers: [otlp], exporters: [span_metrics]}
     metrics: {receivers: [span_metrics], exporters: [prometheus]}
-`);
-    t.after(() => collector.stop());
-    const prometheus = await Prometheus.start({
-      scrapeConfigs: `  - job_name: flowtel\n    scrape_interval: 1s\n    static_configs:\n      - targets: ['127.0.0.1:${metricsPort}']\n`,
-    });
-    t.after(() => prometheus.stop());
-    await waitForPort(grpc, '127.0.0.1', LOADED_MS);
+`,
+      grpc,
+    );
 
-    const provider = new BasicTracerProvider({
-      resource: resourceFromAttributes({ 'service.name': 'shop' }),
-      spanProcessors: [
-        new SimpleSpanProcessor(new OTLPTraceExporter({ url: `http://127.0.0.1:${grpc}`, timeoutMillis: LOADED_MS })),
-      ],
-    });
+    const provider = sdkTracerProvider(grpc, { 'service.name': 'shop' });
     const tracer = provider.getTracer('test');
     const T = 1_700_000_000;
     // durations set by the test: 3 ms, 3 ms and 120 ms OK, one of 7 ms failed and a POST
@@ -70,16 +61,7 @@ service:
     await provider.forceFlush();
     await provider.shutdown();
 
-    const query = (expr: string, want: number) =>
-      waitFor(
-        `${expr} = ${want} in Prometheus`,
-        async () => {
-          const r = await prometheus.query(expr, Date.now() / 1000);
-          return r.length > 0 && Number(r[0].value![1]) === want && r;
-        },
-        LOADED_MS,
-        250,
-      );
+    const query = (expr: string, want: number) => prometheus.waitForValue(expr, want);
     const ok = 'service_name="shop",span_name="GET /cart",span_kind="SPAN_KIND_SERVER"';
     const [calls] = await query(
       `traces_span_metrics_calls_total{${ok},status_code="STATUS_CODE_UNSET",http_request_method="GET"}`,

@@ -3,7 +3,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import type { TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { waitForOutput, waitForPort } from './wait.ts';
 
 export const REPO_ROOT = resolve(fileURLToPath(import.meta.url), '../../../..');
 export const FLOWTEL_BIN = join(REPO_ROOT, 'packages/collector/bin/flowtel.mjs');
@@ -26,6 +28,18 @@ export function startCollector(config: string, args: string[] = [], env: NodeJS.
     writeFileSync(path, config);
   }
   return spawnCollector(process.execPath, [FLOWTEL_BIN, '--config', path, ...args], { ...process.env, ...env });
+}
+
+/**
+ * startCollector for the test `t`, stopped when it ends; resolves once the collector is ready:
+ * `port` on loopback accepts connections (a receiver of the config listens there) or, without
+ * one, the collector prints that everything is ready.
+ */
+export async function runCollector(t: TestContext, config: string, port?: number): Promise<RunningCollector> {
+  const collector = startCollector(config);
+  t.after(() => collector.stop());
+  await (port === undefined ? waitForOutput(collector, 'Everything is ready') : waitForPort(port));
+  return collector;
 }
 
 /** A collector started as `command args` from the repository root (the sources, or a bundle), its output kept. */

@@ -1,5 +1,12 @@
-export { freePort, waitFor, waitForHttp } from './ports.ts';
-export { FLOWTEL_BIN, REPO_ROOT, type RunningCollector, spawnCollector, startCollector } from './collector.ts';
+export { CONDITION_TIMEOUT_MS, freePort, waitFor, waitForHttp } from './ports.ts';
+export {
+  FLOWTEL_BIN,
+  REPO_ROOT,
+  type RunningCollector,
+  runCollector,
+  spawnCollector,
+  startCollector,
+} from './collector.ts';
 export { otlpToFileConfig, writePersistentQueueConfig } from './configs.ts';
 export { DEEPFLOW_CAPTURES, SHARED_TESTDATA } from './testdata.ts';
 export { testHost, testSettings } from './settings.ts';

@@ -5,7 +5,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from './ports.ts';
+import { CONDITION_TIMEOUT_MS, freePort, waitFor } from './ports.ts';
 
 export const prometheusBinary = (): string | undefined => {
   const r = spawnSync('sh', ['-c', 'command -v prometheus'], { encoding: 'utf8' });
@@ -51,6 +51,13 @@ export class Prometheus {
     );
     await p.startProcess();
     return p;
+  }
+
+  /** A Prometheus scraping `target` (host:port) every second as the job `flowtel`. */
+  static scraping(target: string): Promise<Prometheus> {
+    return Prometheus.start({
+      scrapeConfigs: `  - job_name: flowtel\n    scrape_interval: 1s\n    static_configs:\n      - targets: ['${target}']\n`,
+    });
   }
 
   get writeUrl(): string {
@@ -119,6 +126,19 @@ export class Prometheus {
   async query(expr: string, time: number): Promise<QueryResult[]> {
     const data = await this.api<{ result: QueryResult[] }>('/api/v1/query', { query: expr, time: String(time) });
     return data.result;
+  }
+
+  /** Polls the instant query `expr` until it has a result (whose first value is `want`, when given). */
+  waitForValue(expr: string, want?: number, timeoutMs = CONDITION_TIMEOUT_MS): Promise<QueryResult[]> {
+    return waitFor(
+      `${expr}${want === undefined ? '' : ` = ${want}`} in Prometheus`,
+      async () => {
+        const r = await this.query(expr, Date.now() / 1000);
+        return r.length > 0 && (want === undefined || Number(r[0].value![1]) === want) && r;
+      },
+      timeoutMs,
+      250,
+    );
   }
 
   async series(match: string, start: number, end: number): Promise<Record<string, string>[]> {

@@ -7,18 +7,15 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BasicTracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { freePort, spansInFile, startCollector, waitFor, waitForPort } from '@flowtel/testkit';
-
-/** waits sized for a loaded CI machine (2 cores, load average 30): a collector starting, an SDK export */
-const LOADED_MS = 90_000;
+import { CONDITION_TIMEOUT_MS, freePort, runCollector, spansInFile, waitFor } from '@flowtel/testkit';
+import { sdkTracerProvider } from '@flowtel/testkit/sdk';
 
 test('JS SDK spans through otlp -> attributes -> file', { timeout: 300_000 }, async (t) => {
   const grpc = await freePort();
   const out = join(mkdtempSync(join(tmpdir(), 'flowtel-attributes-')), 'spans.jsonl');
-  const collector = startCollector(`
+  await runCollector(
+    t,
+    `
 receivers:
   otlp: {protocols: {grpc: {endpoint: "127.0.0.1:${grpc}"}}}
 processors:
@@ -39,16 +36,11 @@ exporters:
 service:
   pipelines:
     traces: {receivers: [otlp], processors: [attributes/regexp], exporters: [file]}
-`);
-  t.after(() => collector.stop());
-  await waitForPort(grpc, '127.0.0.1', LOADED_MS);
+`,
+    grpc,
+  );
 
-  const provider = new BasicTracerProvider({
-    resource: resourceFromAttributes({ 'service.name': 'auth-service' }),
-    spanProcessors: [
-      new SimpleSpanProcessor(new OTLPTraceExporter({ url: `http://127.0.0.1:${grpc}`, timeoutMillis: LOADED_MS })),
-    ],
-  });
+  const provider = sdkTracerProvider(grpc, { 'service.name': 'auth-service' });
   const tracer = provider.getTracer('test');
   const secrets = { password: 'hunter2', token: 't0k3n', 'user.email': 'a@b.c' };
   tracer.startSpan('check-session', { attributes: secrets }).end();
@@ -62,7 +54,7 @@ service:
       const s = spansInFile(out);
       return s.length >= 2 && s;
     },
-    LOADED_MS,
+    CONDITION_TIMEOUT_MS,
   );
   const attrs = (name: string) =>
     Object.fromEntries(

@@ -8,10 +8,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-grpc';
 import { MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
-import { freePort, startCollector, waitFor, waitForPort } from '@flowtel/testkit';
-
-/** waits sized for a loaded CI machine (2 cores, load average 30): a collector starting, an SDK export */
-const LOADED_MS = 90_000;
+import { CONDITION_TIMEOUT_MS, freePort, runCollector, waitFor } from '@flowtel/testkit';
 
 interface JsonPoint {
   asDouble?: number;
@@ -42,7 +39,9 @@ function metricsIn(path: string): JsonMetric[] {
 test('JS SDK cumulative metrics through otlp -> cumulativetodelta -> file', { timeout: 300_000 }, async (t) => {
   const grpc = await freePort();
   const out = join(mkdtempSync(join(tmpdir(), 'flowtel-ctd-')), 'metrics.jsonl');
-  const collector = startCollector(`
+  await runCollector(
+    t,
+    `
 receivers:
   otlp: {protocols: {grpc: {endpoint: "127.0.0.1:${grpc}"}}}
 processors:
@@ -53,14 +52,14 @@ exporters:
 service:
   pipelines:
     metrics: {receivers: [otlp], processors: [cumulativetodelta], exporters: [file]}
-`);
-  t.after(() => collector.stop());
-  await waitForPort(grpc, '127.0.0.1', LOADED_MS);
+`,
+    grpc,
+  );
 
   const reader = new PeriodicExportingMetricReader({
-    exporter: new OTLPMetricExporter({ url: `http://127.0.0.1:${grpc}`, timeoutMillis: LOADED_MS }),
+    exporter: new OTLPMetricExporter({ url: `http://127.0.0.1:${grpc}`, timeoutMillis: CONDITION_TIMEOUT_MS }),
     exportIntervalMillis: 3_600_000,
-    exportTimeoutMillis: LOADED_MS,
+    exportTimeoutMillis: CONDITION_TIMEOUT_MS,
   });
   const provider = new MeterProvider({ readers: [reader] });
   const meter = provider.getMeter('test');
@@ -70,7 +69,7 @@ service:
   latency.record(5);
   latency.record(50);
   await reader.forceFlush();
-  await waitFor('the first export in the file', async () => metricsIn(out).length >= 2, LOADED_MS);
+  await waitFor('the first export in the file', async () => metricsIn(out).length >= 2, CONDITION_TIMEOUT_MS);
   counter.add(3);
   latency.record(7);
   await reader.forceFlush();
@@ -82,7 +81,7 @@ service:
       const m = metricsIn(out);
       return m.filter((x) => x.name === 'jobs').length >= 3 && m;
     },
-    LOADED_MS,
+    CONDITION_TIMEOUT_MS,
   );
   // the SDK's counters are doubles; its shutdown exports once more (nothing added: a delta of 0)
   const jobs = seen.filter((m) => m.name === 'jobs').map((m) => m.sum!);

@@ -6,16 +6,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { firstValueFrom, of, toArray } from 'rxjs';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BasicTracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { Ack, type Batch, type ClientInfo, type MetricsBatch } from '@flowtel/core';
 import { attr, getAttr, type KeyValue, type Metrics, newResource } from '@flowtel/pdata';
-import { freePort, startCollector, testSettings, waitFor, waitForPort } from '@flowtel/testkit';
+import { CONDITION_TIMEOUT_MS, freePort, runCollector, testSettings, waitFor } from '@flowtel/testkit';
+import { sdkTracerProvider } from '@flowtel/testkit/sdk';
 import { factory } from '../src/index.ts';
-
-/** waits sized for a loaded CI machine (2 cores, load average 30): a collector starting, an SDK export */
-const LOADED_MS = 90_000;
 
 const plain = (attrs: KeyValue[]) => Object.fromEntries(attrs.map((kv) => [kv.key, getAttr(attrs, kv.key)]));
 
@@ -88,7 +83,9 @@ test('testdata resource/empty: at least one action is required', () => {
 test('JS SDK spans through otlp -> resource -> file', { timeout: 300_000 }, async (t) => {
   const grpc = await freePort();
   const out = join(mkdtempSync(join(tmpdir(), 'flowtel-resource-')), 'spans.jsonl');
-  const collector = startCollector(`
+  await runCollector(
+    t,
+    `
 receivers:
   otlp: {protocols: {grpc: {endpoint: "127.0.0.1:${grpc}"}}}
 processors:
@@ -102,14 +99,13 @@ exporters:
 service:
   pipelines:
     traces: {receivers: [otlp], processors: [resource], exporters: [file]}
-`);
-  t.after(() => collector.stop());
-  await waitForPort(grpc, '127.0.0.1', LOADED_MS);
-  const provider = new BasicTracerProvider({
-    resource: resourceFromAttributes({ 'service.name': 'svc', 'k8s-cluster': 'prod-eu', 'redundant-attribute': 'x' }),
-    spanProcessors: [
-      new SimpleSpanProcessor(new OTLPTraceExporter({ url: `http://127.0.0.1:${grpc}`, timeoutMillis: LOADED_MS })),
-    ],
+`,
+    grpc,
+  );
+  const provider = sdkTracerProvider(grpc, {
+    'service.name': 'svc',
+    'k8s-cluster': 'prod-eu',
+    'redundant-attribute': 'x',
   });
   provider.getTracer('test').startSpan('op').end();
   await provider.forceFlush();
@@ -126,7 +122,7 @@ service:
       })();
       return line ? JSON.parse(line).resourceSpans[0].resource : undefined;
     },
-    LOADED_MS,
+    CONDITION_TIMEOUT_MS,
   );
   const attrs = Object.fromEntries(
     (resource.attributes as { key: string; value: Record<string, unknown> }[]).map((kv) => [

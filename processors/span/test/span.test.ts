@@ -7,16 +7,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { firstValueFrom, of, toArray } from 'rxjs';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BasicTracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { Ack, type Batch, type TracesBatch } from '@flowtel/core';
 import { attr, getAttr, newResource, newScope, newSpan, type Span, STATUS_UNSET, StatusCode } from '@flowtel/pdata';
-import { freePort, spansInFile, startCollector, testSettings, waitFor, waitForPort } from '@flowtel/testkit';
+import { CONDITION_TIMEOUT_MS, freePort, runCollector, spansInFile, testSettings, waitFor } from '@flowtel/testkit';
+import { sdkTracerProvider } from '@flowtel/testkit/sdk';
 import { factory } from '../src/index.ts';
-
-/** waits sized for a loaded CI machine (2 cores, load average 30): a collector starting, an SDK export */
-const LOADED_MS = 90_000;
 
 type Scalar = string | number | boolean;
 interface Input {
@@ -174,7 +169,9 @@ test("config: contrib's errors at validation", () => {
 test('JS SDK spans through otlp -> span -> file', { timeout: 300_000 }, async (t) => {
   const grpc = await freePort();
   const out = join(mkdtempSync(join(tmpdir(), 'flowtel-span-')), 'spans.jsonl');
-  const collector = startCollector(`
+  await runCollector(
+    t,
+    `
 receivers:
   otlp: {protocols: {grpc: {endpoint: "127.0.0.1:${grpc}"}}}
 processors:
@@ -191,15 +188,10 @@ exporters:
 service:
   pipelines:
     traces: {receivers: [otlp], processors: [span/to_attributes], exporters: [file]}
-`);
-  t.after(() => collector.stop());
-  await waitForPort(grpc, '127.0.0.1', LOADED_MS);
-  const provider = new BasicTracerProvider({
-    resource: resourceFromAttributes({ 'service.name': 'docs' }),
-    spanProcessors: [
-      new SimpleSpanProcessor(new OTLPTraceExporter({ url: `http://127.0.0.1:${grpc}`, timeoutMillis: LOADED_MS })),
-    ],
-  });
+`,
+    grpc,
+  );
+  const provider = sdkTracerProvider(grpc, { 'service.name': 'docs' });
   provider.getTracer('test').startSpan('/api/v1/document/12345678/update').end();
   await provider.forceFlush();
   await provider.shutdown();
@@ -209,7 +201,7 @@ service:
       const s = spansInFile(out);
       return s.length > 0 && s;
     },
-    LOADED_MS,
+    CONDITION_TIMEOUT_MS,
   );
   assert.equal(span.name, '/api/v1/document/{documentId}/update');
   assert.deepEqual(span.attributes, [{ key: 'documentId', value: { stringValue: '12345678' } }]);
