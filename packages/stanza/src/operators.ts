@@ -174,7 +174,10 @@ export class CsvParser extends Parser {
   }
 }
 
-/** An operator that is one of the parsers' embedded steps: severity_parser, time_parser, trace_parser, scope_name_parser. */
+/**
+ * A transformer that is one step: one of the parsers' embedded steps (severity_parser, time_parser,
+ * trace_parser, scope_name_parser) or one of the field transformers below.
+ */
 export class StepOperator extends Transformer {
   private readonly step: { apply(e: Entry): void };
   constructor(c: TransformerOptions, ctx: OperatorContext, step: { apply(e: Entry): void }) {
@@ -246,19 +249,19 @@ export function goUnquote(s: string): string {
   return out;
 }
 
-export class Unquote extends Transformer {
-  private readonly field: Field;
-  constructor(c: Cfg<'unquote'>, ctx: OperatorContext) {
-    super(c as TransformerOptions, ctx);
-    this.field = parseField(c.field);
-  }
-  protected transform(e: Entry): void {
-    const v = getField(e, this.field);
-    if (v === undefined) throw new MissingFieldError(this.field);
+/** A transformer whose change is `apply` (it throws to apply on_error). */
+const transformer = (c: TransformerOptions, ctx: OperatorContext, apply: (e: Entry) => void) =>
+  new StepOperator(c, ctx, { apply });
+
+export const unquote = (c: Cfg<'unquote'>, ctx: OperatorContext) => {
+  const field = parseField(c.field);
+  return transformer(c as TransformerOptions, ctx, (e) => {
+    const v = getField(e, field);
+    if (v === undefined) throw new MissingFieldError(field);
     if (typeof v !== 'string') throw new Error(`type ${typeof v} cannot be unquoted`);
-    setField(e, this.field, goUnquote(v));
-  }
-}
+    setField(e, field, goUnquote(v));
+  });
+};
 
 /** A value from the YAML: whole numbers are int64 as mapstructure gives Go ints. */
 export function fromConfig(v: unknown): Value {
@@ -272,73 +275,53 @@ export function fromConfig(v: unknown): Value {
   return (v ?? null) as Value;
 }
 
-export class Add extends Transformer {
-  private readonly field: Field;
-  private readonly value: Value;
-  private readonly expr?: Expr;
-  constructor(c: Cfg<'add'>, ctx: OperatorContext) {
-    super(c as TransformerOptions, ctx);
-    this.field = parseField(c.field);
-    this.expr = exprOf(c.value);
-    this.value = fromConfig(c.value);
-  }
-  protected transform(e: Entry): void {
-    setField(e, this.field, this.expr ? (this.expr.eval(e) ?? null) : copyValue(this.value));
-  }
+export const add = (c: Cfg<'add'>, ctx: OperatorContext) => {
+  const field = parseField(c.field);
+  const expr = exprOf(c.value);
+  const value = fromConfig(c.value);
+  return transformer(c as TransformerOptions, ctx, (e) =>
+    setField(e, field, expr ? (expr.eval(e) ?? null) : copyValue(value)),
+  );
+};
+
+/** copy and move: the value `take` gets at `from` (a copy, or taken out) set at `to`. */
+function fromTo(
+  c: Cfg<'copy'> | Cfg<'move'>,
+  ctx: OperatorContext,
+  missing: string,
+  take: (e: Entry, f: Field) => Value | undefined,
+): StepOperator {
+  const from = parseField(c.from);
+  const to = parseField(c.to);
+  return transformer(c as TransformerOptions, ctx, (e) => {
+    const v = take(e, from);
+    if (v === undefined) throw new Error(`${missing}: ${from.text}`);
+    setField(e, to, v);
+  });
 }
 
-export class Copy extends Transformer {
-  private readonly from: Field;
-  private readonly to: Field;
-  constructor(c: Cfg<'copy'>, ctx: OperatorContext) {
-    super(c as TransformerOptions, ctx);
-    this.from = parseField(c.from);
-    this.to = parseField(c.to);
-  }
-  protected transform(e: Entry): void {
-    const v = getField(e, this.from);
-    if (v === undefined) throw new Error(`copy: from field does not exist: ${this.from.text}`);
-    setField(e, this.to, copyValue(v));
-  }
-}
+export const copy = (c: Cfg<'copy'>, ctx: OperatorContext) =>
+  fromTo(c, ctx, 'copy: from field does not exist', (e, f) => {
+    const v = getField(e, f);
+    return v === undefined ? undefined : copyValue(v);
+  });
 
-export class Move extends Transformer {
-  private readonly from: Field;
-  private readonly to: Field;
-  constructor(c: Cfg<'move'>, ctx: OperatorContext) {
-    super(c as TransformerOptions, ctx);
-    this.from = parseField(c.from);
-    this.to = parseField(c.to);
-  }
-  protected transform(e: Entry): void {
-    const v = deleteField(e, this.from);
-    if (v === undefined) throw new Error(`move: field does not exist: ${this.from.text}`);
-    setField(e, this.to, v);
-  }
-}
+export const move = (c: Cfg<'move'>, ctx: OperatorContext) => fromTo(c, ctx, 'move: field does not exist', deleteField);
 
-export class Remove extends Transformer {
-  private readonly field: Field;
-  constructor(c: Cfg<'remove'>, ctx: OperatorContext) {
-    super(c as TransformerOptions, ctx);
-    this.field = parseField(c.field);
-  }
-  protected transform(e: Entry): void {
-    if (deleteField(e, this.field) === undefined) throw new Error(`remove: field does not exist: ${this.field.text}`);
-  }
-}
+export const remove = (c: Cfg<'remove'>, ctx: OperatorContext) => {
+  const field = parseField(c.field);
+  return transformer(c as TransformerOptions, ctx, (e) => {
+    if (deleteField(e, field) === undefined) throw new Error(`remove: field does not exist: ${field.text}`);
+  });
+};
 
-export class Retain extends Transformer {
-  private readonly fields: Field[];
-  constructor(c: Cfg<'retain'>, ctx: OperatorContext) {
-    super(c as TransformerOptions, ctx);
-    this.fields = c.fields.map(parseField);
-  }
-  protected transform(e: Entry): void {
-    // as contrib: only the roots named in `fields` are rebuilt; the others stay as they are
-    const roots = new Set(this.fields.map((f) => f.root));
+export const retain = (c: Cfg<'retain'>, ctx: OperatorContext) => {
+  const fields = c.fields.map(parseField);
+  // as contrib: only the roots named in `fields` are rebuilt; the others stay as they are
+  const roots = new Set(fields.map((f) => f.root));
+  return transformer(c as TransformerOptions, ctx, (e) => {
     const kept: Array<[Field, Value]> = [];
-    for (const f of this.fields) {
+    for (const f of fields) {
       const v = getField(e, f);
       if (v !== undefined) kept.push([f, v]);
     }
@@ -346,23 +329,19 @@ export class Retain extends Transformer {
     if (roots.has('attributes')) e.attributes = {};
     if (roots.has('resource')) e.resource = {};
     for (const [f, v] of kept) setField(e, f, v);
-  }
-}
+  });
+};
 
-export class Flatten extends Transformer {
-  private readonly field: Field;
-  constructor(c: Cfg<'flatten'>, ctx: OperatorContext) {
-    super(c as TransformerOptions, ctx);
-    this.field = parseField(c.field);
-  }
-  protected transform(e: Entry): void {
-    const v = getField(e, this.field);
-    if (!isMap(v)) throw new Error(`flatten: ${this.field.text} is not a map`);
-    deleteField(e, this.field);
-    const parent: Field = { ...this.field, keys: this.field.keys.slice(0, -1) };
+export const flatten = (c: Cfg<'flatten'>, ctx: OperatorContext) => {
+  const field = parseField(c.field);
+  const parent: Field = { ...field, keys: field.keys.slice(0, -1) };
+  return transformer(c as TransformerOptions, ctx, (e) => {
+    const v = getField(e, field);
+    if (!isMap(v)) throw new Error(`flatten: ${field.text} is not a map`);
+    deleteField(e, field);
     for (const k in v) setField(e, { ...parent, keys: [...parent.keys, k] }, v[k]);
-  }
-}
+  });
+};
 
 export class Noop extends Operator {
   constructor(c: Cfg<'noop'>, ctx: OperatorContext) {

@@ -1,5 +1,6 @@
 // The metadata services' HTTP: one request, aborted with the attempt, the body read whole.
 import { request } from 'node:http';
+import { NotOnPlatform } from './detector.ts';
 
 export interface HttpAnswer {
   status: number;
@@ -71,4 +72,14 @@ export function jsonOf<T>(answer: HttpAnswer, what: string): T {
   } catch {
     throw new Error(`${what}: not JSON: ${answer.body.slice(0, 200)}`);
   }
+}
+
+/**
+ * A cloud's metadata document, `what`, from its answer: another status than 200 means another
+ * cloud's metadata service answered at the same address, not with this document, so the
+ * collector is not on this platform; a 200 that is not JSON is an error.
+ */
+export function platformDocument<T>(answer: HttpAnswer, what: string): T {
+  if (answer.status !== 200) throw new NotOnPlatform(`no ${what}: HTTP ${answer.status}`);
+  return jsonOf<T>(answer, what);
 }

@@ -4,7 +4,7 @@ import type { KeyValue } from '@flowtel/pdata';
 import { compileRegexp } from '@flowtel/regexp';
 import type { AzureConfig } from '../config.ts';
 import { AttrBuilder, NotOnPlatform, type DetectContext, type Detector } from '../detector.ts';
-import { httpGet, jsonOf, type HttpAnswer } from '../http.ts';
+import { httpGet, platformDocument, type HttpAnswer } from '../http.ts';
 
 const IMDS_COMPUTE = 'http://169.254.169.254/metadata/instance/compute?api-version=2020-09-01&format=json';
 
@@ -28,9 +28,7 @@ export function azureDetector(config: AzureConfig): Detector {
     } catch (err) {
       throw new NotOnPlatform(`no Azure instance metadata service at 169.254.169.254: ${(err as Error).message}`);
     }
-    // another cloud's metadata service at the same address answers, but not with this document
-    if (answer.status !== 200) throw new NotOnPlatform(`no Azure compute document: HTTP ${answer.status}`);
-    const c = jsonOf<Compute>(answer, 'Azure IMDS compute');
+    const c = platformDocument<Compute>(answer, 'Azure IMDS compute document');
     const b = new AttrBuilder(config.resource_attributes)
       .set('cloud.provider', 'azure')
       .set('cloud.platform', 'azure_vm')

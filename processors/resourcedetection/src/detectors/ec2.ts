@@ -6,7 +6,7 @@ import type { KeyValue } from '@flowtel/pdata';
 import { compileRegexp } from '@flowtel/regexp';
 import type { Ec2Config } from '../config.ts';
 import { AttrBuilder, NotOnPlatform, type DetectContext, type Detector } from '../detector.ts';
-import { httpGet, jsonOf, type HttpAnswer } from '../http.ts';
+import { httpGet, platformDocument, type HttpAnswer } from '../http.ts';
 
 /** the address AWS documents; AWS_EC2_METADATA_SERVICE_ENDPOINT overrides it as in the SDKs */
 const IMDS = 'http://169.254.169.254';
@@ -63,9 +63,7 @@ export function ec2Detector(config: Ec2Config): Detector {
       return answer.body;
     };
     const identity = await call('GET', '/latest/dynamic/instance-identity/document', headers);
-    // another cloud's metadata service at the same address answers, but not with this document
-    if (identity.status !== 200) throw new NotOnPlatform(`no EC2 instance identity document: HTTP ${identity.status}`);
-    const doc = jsonOf<IdentityDocument>(identity, 'IMDS instance identity document');
+    const doc = platformDocument<IdentityDocument>(identity, 'EC2 instance identity document');
     const b = new AttrBuilder(config.resource_attributes)
       .set('cloud.provider', 'aws')
       .set('cloud.platform', 'aws_ec2')
