@@ -1,4 +1,4 @@
-import { duration, exporterHelperShape, notInFlowtel, opaque, tlsClientSchema, z } from '@flowtel/core';
+import { duration, exporterHelperShape, notInFlowtel, opaque, proxyUrlSchema, tlsClientSchema, z } from '@flowtel/core';
 import { authConfigSchema, compressionLevelProblem } from '@flowtel/otlp';
 
 const url = () => z.string().url();
@@ -47,9 +47,8 @@ export const otlpHttpExporterConfigSchema = z
     http2_ping_timeout: notInFlowtel(
       "http2_ping_timeout is not in flowtel: its HTTP client speaks HTTP/1.1 (Node's http), there is no HTTP/2 connection to ping",
     ),
-    proxy_url: notInFlowtel(
-      "proxy_url is not in flowtel yet: Node's HTTP client has no proxy support; send to the backend directly",
-    ),
+    /** every request through this proxy; unset: HTTPS_PROXY, HTTP_PROXY and NO_PROXY as Go reads them */
+    proxy_url: proxyUrlSchema,
     cookies: notInFlowtel('cookies is not in flowtel yet: the exporter keeps no cookie jar'),
     middlewares: notInFlowtel('middlewares is not in flowtel: it has no middleware extensions for them to name'),
     read_buffer_size: notInFlowtel(

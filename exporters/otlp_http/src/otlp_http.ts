@@ -1,9 +1,9 @@
 // The otlp_http exporter: one POST per batch to <endpoint>/v1/<signal>, protobuf or JSON,
 // compressed, with otelcol's retry classification of the answer.
-import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import type { IncomingMessage } from 'node:http';
 import {
-  clientSecureContext,
+  httpsClientOptions,
+  HttpTransport,
   retryable,
   type Batch,
   type CreateSettings,
@@ -60,8 +60,7 @@ export class OtlpHttpSender implements OtlpSender {
   private readonly headers: RequestHeaderSource;
   private readonly compression?: Compression;
   private readonly urls = new Map<PipelineSignal, URL>();
-  private httpAgent?: HttpAgent;
-  private httpsAgent?: HttpsAgent;
+  private transport?: HttpTransport;
 
   constructor(settings: CreateSettings, config: OtlpHttpExporterConfig) {
     this.settings = settings;
@@ -84,12 +83,10 @@ export class OtlpHttpSender implements OtlpSender {
       ),
       timeout: c.idle_conn_timeout,
     };
-    this.httpAgent = new HttpAgent(pool);
-    this.httpsAgent = new HttpsAgent({
-      ...pool,
-      ...clientSecureContext(c.tls, this.settings.configDir),
-      servername: c.tls.server_name_override,
-      rejectUnauthorized: !c.tls.insecure_skip_verify,
+    this.transport = new HttpTransport({
+      proxyUrl: c.proxy_url,
+      pool,
+      tls: httpsClientOptions(c.tls, this.settings.configDir),
     });
   }
 
@@ -114,13 +111,10 @@ export class OtlpHttpSender implements OtlpSender {
     };
     if (this.compression) headers['content-encoding'] = this.compression;
     const url = this.url(batch.signal);
-    const https = url.protocol === 'https:';
+    const transport = this.transport;
+    if (!transport) throw retryable('the exporter is not started');
     const res = await new Promise<IncomingMessage>((resolve, reject) => {
-      const req = (https ? httpsRequest : httpRequest)(
-        url,
-        { method: 'POST', headers, agent: https ? this.httpsAgent : this.httpAgent, signal: abort },
-        resolve,
-      );
+      const req = transport.request(url, { method: 'POST', headers, signal: abort }, resolve);
       req.on('error', (err) => reject(retryable(`failed to make an HTTP request: ${err.message}`, { cause: err })));
       req.end(body);
     });
@@ -148,7 +142,6 @@ export class OtlpHttpSender implements OtlpSender {
   }
 
   async shutdown(): Promise<void> {
-    this.httpAgent?.destroy();
-    this.httpsAgent?.destroy();
+    this.transport?.destroy();
   }
 }

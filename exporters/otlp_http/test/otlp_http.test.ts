@@ -11,7 +11,7 @@ import { attr, newResource, newScope, newSpan, tracesOf, type Traces } from '@fl
 import { encodeRpcStatus, GrpcCode, type OtlpStatusError } from '@flowtel/otlp';
 import { factory as receiverFactory } from '@flowtel/receiver-otlp';
 import { factory as basic } from '@flowtel/extension-basicauth';
-import { makeTestCerts, testHost, testSettings } from '@flowtel/testkit';
+import { makeTestCerts, startTestProxy, testHost, testSettings } from '@flowtel/testkit';
 import { factory } from '../src/index.ts';
 import { signalUrl } from '../src/otlp_http.ts';
 
@@ -272,5 +272,44 @@ test('https: tls min_version, curve_preferences and include_system_ca_certs_pool
     for (const e of Object.values(exporters)) await e.shutdown();
     await tls12.stop();
     await x25519.stop();
+  }
+});
+
+test('proxy_url: OTLP over https through a CONNECT tunnel to the receiver; HTTPS_PROXY does the same when proxy_url is unset', async (t) => {
+  const certs = makeTestCerts(['otlp.flowtel.test']);
+  if (!certs) {
+    if (process.env.CI === 'true') throw new Error('openssl is missing');
+    return t.skip('openssl is not installed');
+  }
+  const r = await receiver({ tls: { cert_file: certs.serverCertFile, key_file: certs.serverKeyFile } });
+  const proxy = await startTestProxy();
+  // a name no resolver knows: only the proxy (which reaches it on loopback) can get there
+  const endpoint = `https://otlp.flowtel.test:${r.port}`;
+  const viaConfig = exporter({
+    endpoint,
+    proxy_url: proxy.url,
+    tls: { ca_file: certs.caFile },
+    sending_queue: { enabled: false },
+  });
+  const saved = process.env.HTTPS_PROXY;
+  process.env.HTTPS_PROXY = proxy.url;
+  const viaEnv = exporter({ endpoint, tls: { ca_file: certs.caFile }, sending_queue: { enabled: false } });
+  try {
+    await viaConfig.start(testHost());
+    await viaEnv.start(testHost());
+    await viaConfig.consume(batch(2));
+    await viaEnv.consume(batch(3));
+    assert.deepEqual(
+      r.got.map((b) => b.items),
+      [2, 3],
+    );
+    assert.deepEqual(proxy.tunnels, [`otlp.flowtel.test:${r.port}`, `otlp.flowtel.test:${r.port}`]);
+  } finally {
+    if (saved === undefined) delete process.env.HTTPS_PROXY;
+    else process.env.HTTPS_PROXY = saved;
+    await viaConfig.shutdown();
+    await viaEnv.shutdown();
+    await proxy.stop();
+    await r.stop();
   }
 });

@@ -124,7 +124,11 @@ test('confighttp client keys Node cannot honour are refused with the reason; ote
     factory.configSchema.safeParse({ endpoint: 'http://backend:4318', ...extra }).error?.issues[0].message ?? '';
   assert.match(refusal({ http2_read_idle_timeout: '10s' }), /http2_read_idle_timeout is not in flowtel: .*HTTP\/1\.1/);
   assert.match(refusal({ http2_ping_timeout: '10s' }), /http2_ping_timeout is not in flowtel/);
-  assert.match(refusal({ proxy_url: 'http://proxy:3128' }), /proxy_url is not in flowtel yet/);
+  assert.equal(
+    factory.configSchema.safeParse({ endpoint: 'http://b:4318', proxy_url: 'http://proxy:3128' }).success,
+    true,
+  );
+  assert.match(refusal({ proxy_url: 'socks5://proxy:1080' }), /SOCKS5 proxies are not in flowtel/);
   assert.match(refusal({ cookies: { enabled: true } }), /cookies is not in flowtel yet/);
   assert.match(refusal({ middlewares: [{ id: 'm' }] }), /middlewares is not in flowtel/);
   assert.match(refusal({ force_attempt_http2: true }), /force_attempt_http2: true is not in flowtel/);

@@ -1,9 +1,7 @@
 // One remote write POST, with the status mapping of the contrib exporter: 2xx is done, 5xx
 // and 429 are worth another try, any other status is a permanent refusal.
-import http from 'node:http';
-import https from 'node:https';
 import type { z } from '@flowtel/core';
-import { clientSecureContext, permanent, retryable, type tlsClientSchema } from '@flowtel/core';
+import { httpsClientOptions, HttpTransport, permanent, retryable, type tlsClientSchema } from '@flowtel/core';
 import type { ClientAuthenticator } from '@flowtel/otlp';
 
 export type TlsConfig = z.output<typeof tlsClientSchema>;
@@ -17,6 +15,8 @@ export interface ClientOptions {
   userAgent: string;
   /** concurrent connections kept open */
   maxSockets: number;
+  /** confighttp's proxy_url; unset: the environment's proxies */
+  proxyUrl?: string;
   /** an auth extension (basicauth, bearertokenauth, ...) that gives each request its credentials */
   auth?: ClientAuthenticator;
 }
@@ -35,24 +35,16 @@ function retryAfterMs(header: string | undefined): number | undefined {
 export class RemoteWriteClient {
   private readonly url: URL;
   private readonly opts: ClientOptions;
-  private readonly agent: http.Agent;
-  private readonly transport: typeof http | typeof https;
+  private readonly transport: HttpTransport;
 
   constructor(opts: ClientOptions) {
     this.opts = opts;
     this.url = new URL(opts.endpoint);
-    const secure = this.url.protocol === 'https:';
-    this.transport = secure ? https : http;
-    const { tls } = opts;
-    this.agent = secure
-      ? new https.Agent({
-          keepAlive: true,
-          maxSockets: opts.maxSockets,
-          ...clientSecureContext(tls, opts.baseDir),
-          rejectUnauthorized: !tls.insecure_skip_verify,
-          servername: tls.server_name_override,
-        })
-      : new http.Agent({ keepAlive: true, maxSockets: opts.maxSockets });
+    this.transport = new HttpTransport({
+      proxyUrl: opts.proxyUrl,
+      pool: { keepAlive: true, maxSockets: opts.maxSockets },
+      tls: httpsClientOptions(opts.tls, opts.baseDir),
+    });
   }
 
   /** POSTs one snappy-compressed WriteRequest; throws a ConsumerError when it is not taken. */
@@ -67,7 +59,7 @@ export class RemoteWriteClient {
       'Content-Length': String(body.byteLength),
     };
     await new Promise<void>((resolve, reject) => {
-      const req = this.transport.request(this.url, { method: 'POST', headers, agent: this.agent, signal }, (res) => {
+      const req = this.transport.request(this.url, { method: 'POST', headers, signal }, (res) => {
         const status = res.statusCode ?? 0;
         const chunks: Buffer[] = [];
         let size = 0;
@@ -94,6 +86,6 @@ export class RemoteWriteClient {
   }
 
   close(): void {
-    this.agent.destroy();
+    this.transport.destroy();
   }
 }

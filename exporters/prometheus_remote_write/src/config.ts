@@ -1,4 +1,4 @@
-import { duration, opaque, retrySchema, tlsClientSchema, z } from '@flowtel/core';
+import { duration, opaque, proxyUrlSchema, retrySchema, tlsClientSchema, z } from '@flowtel/core';
 import { authConfigSchema } from '@flowtel/otlp';
 import { TRANSLATION_STRATEGIES } from '@flowtel/prometheus';
 
@@ -60,6 +60,8 @@ export const configSchema = z
       .default({}),
     timeout: duration().default('5s'),
     tls: tlsClientSchema.default({}),
+    /** every request through this proxy; unset: HTTPS_PROXY, HTTP_PROXY and NO_PROXY as Go reads them */
+    proxy_url: proxyUrlSchema,
     auth: authConfigSchema.optional(),
   })
   .strict();

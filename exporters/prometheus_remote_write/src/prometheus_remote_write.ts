@@ -69,6 +69,7 @@ export class RemoteWriteExporter {
       baseDir: this.settings.configDir,
       userAgent: USER_AGENT,
       maxSockets: this.config.remote_write_queue.num_consumers,
+      proxyUrl: this.config.proxy_url,
       auth,
     });
     this.telemetry.consumersStarted(this.config.remote_write_queue.num_consumers);

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { MeterProvider, MetricReader, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import { factory as bearerTokenAuth } from '@flowtel/extension-bearertokenauth';
-import { testHost, testSettings } from '@flowtel/testkit';
+import { startTestProxy, testHost, testSettings } from '@flowtel/testkit';
 import { snappyCodec } from '../src/compress.ts';
 import { factory } from '../src/index.ts';
 import { attrs, batchOf, counter, gauge, metricsOf, numberPoint } from './support/metrics.ts';
@@ -122,6 +122,30 @@ describe('over HTTP', () => {
       { name: '__name__', value: 'g' },
       { name: 'job', value: 'svc' },
     ]);
+  });
+
+  test('HTTP_PROXY, then proxy_url: the write requests go through a forward proxy', async () => {
+    receiver.reset();
+    const proxy = await startTestProxy();
+    // a name no resolver knows: only the proxy (which reaches it on loopback) can get there
+    const endpoint = receiver.url.replace('127.0.0.1', 'prw.flowtel.test');
+    const saved = process.env.HTTP_PROXY;
+    process.env.HTTP_PROXY = proxy.url;
+    const viaEnv = await exporterFor({ endpoint }).finally(() => {
+      if (saved === undefined) delete process.env.HTTP_PROXY;
+      else process.env.HTTP_PROXY = saved;
+    });
+    const viaConfig = await exporterFor({ endpoint, proxy_url: proxy.url });
+    try {
+      await viaEnv.consume(simpleBatch());
+      await viaConfig.consume(simpleBatch());
+      assert.equal(receiver.received.length, 2);
+      assert.deepEqual(proxy.forwarded, [endpoint, endpoint]);
+    } finally {
+      await viaEnv.shutdown();
+      await viaConfig.shutdown();
+      await proxy.stop();
+    }
   });
 
   test('an auth id that names no authenticator fails start with a clear error', async () => {

@@ -1,6 +1,6 @@
 // contrib's zipkinexporter config: endpoint (no default), format json|proto,
 // default_service_name, confighttp client keys and the exporter helper's queue, retry, timeout.
-import { duration, exporterHelperShape, notInFlowtel, tlsClientSchema, z } from '@flowtel/core';
+import { duration, exporterHelperShape, notInFlowtel, proxyUrlSchema, tlsClientSchema, z } from '@flowtel/core';
 
 export const zipkinExporterConfigSchema = z
   .object({
@@ -17,6 +17,8 @@ export const zipkinExporterConfigSchema = z
     max_idle_conns_per_host: z.number().int().nonnegative().optional(),
     idle_conn_timeout: duration().default('90s'),
     disable_keep_alives: z.boolean().default(false),
+    /** every request through this proxy; unset: HTTPS_PROXY, HTTP_PROXY and NO_PROXY as Go reads them */
+    proxy_url: proxyUrlSchema,
     auth: notInFlowtel("auth is not in flowtel's zipkin exporter yet: set the header in headers"),
     read_buffer_size: notInFlowtel(
       "read_buffer_size is not in flowtel: Node's HTTP client has no per-connection read buffer to size",

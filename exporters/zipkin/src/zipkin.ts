@@ -1,8 +1,14 @@
 // The zipkin exporter: one POST of Zipkin v2 spans per batch, JSON or protobuf, as contrib's
 // zipkinexporter: any answer outside 2xx is an error the exporter helper retries.
-import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import { clientSecureContext, permanent, retryable, type Batch, type CreateSettings } from '@flowtel/core';
+import type { IncomingMessage } from 'node:http';
+import {
+  httpsClientOptions,
+  HttpTransport,
+  permanent,
+  retryable,
+  type Batch,
+  type CreateSettings,
+} from '@flowtel/core';
 import { compress, type OtlpSender } from '@flowtel/otlp';
 import { encodeSpansJson, encodeSpansProto, tracesToZipkin } from '@flowtel/zipkin';
 import type { ZipkinExporterConfig } from './config.ts';
@@ -13,7 +19,7 @@ export class ZipkinSender implements OtlpSender {
   private readonly settings: CreateSettings;
   private readonly config: ZipkinExporterConfig;
   private readonly url: URL;
-  private agent?: HttpAgent | HttpsAgent;
+  private transport?: HttpTransport;
 
   constructor(settings: CreateSettings, config: ZipkinExporterConfig) {
     this.settings = settings;
@@ -29,15 +35,11 @@ export class ZipkinSender implements OtlpSender {
       maxFreeSockets: c.max_idle_conns_per_host ?? c.max_idle_conns ?? 256,
       timeout: c.idle_conn_timeout,
     };
-    this.agent =
-      this.url.protocol === 'https:'
-        ? new HttpsAgent({
-            ...pool,
-            ...clientSecureContext(c.tls, this.settings.configDir),
-            servername: c.tls.server_name_override,
-            rejectUnauthorized: !c.tls.insecure_skip_verify,
-          })
-        : new HttpAgent(pool);
+    this.transport = new HttpTransport({
+      proxyUrl: c.proxy_url,
+      pool,
+      tls: httpsClientOptions(c.tls, this.settings.configDir),
+    });
   }
 
   async push(batch: Batch, abort: AbortSignal): Promise<void> {
@@ -57,13 +59,10 @@ export class ZipkinSender implements OtlpSender {
       'content-length': String(body.length),
     };
     if (encoding) headers['content-encoding'] = encoding;
-    const https = this.url.protocol === 'https:';
+    const transport = this.transport;
+    if (!transport) throw retryable('failed to push trace data via Zipkin exporter: the exporter is not started');
     const res = await new Promise<IncomingMessage>((resolve, reject) => {
-      const req = (https ? httpsRequest : httpRequest)(
-        this.url,
-        { method: 'POST', headers, agent: this.agent, signal: abort },
-        resolve,
-      );
+      const req = transport.request(this.url, { method: 'POST', headers, signal: abort }, resolve);
       req.on('error', (err) => reject(retryable(`failed to push trace data via Zipkin exporter: ${err.message}`)));
       req.end(body);
     });
@@ -75,6 +74,6 @@ export class ZipkinSender implements OtlpSender {
   }
 
   async shutdown(): Promise<void> {
-    this.agent?.destroy();
+    this.transport?.destroy();
   }
 }

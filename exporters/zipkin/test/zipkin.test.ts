@@ -9,7 +9,7 @@ import { Ack, type BatchInput, type Consumer, type Exporter } from '@flowtel/cor
 import { SpanKind, StatusCode, attr, newResource, newScope, newSpan, type Span, type Traces } from '@flowtel/pdata';
 import { factory as receiverFactory } from '@flowtel/receiver-zipkin';
 import { decodeSpansJson } from '@flowtel/zipkin';
-import { testHost, testSettings, waitFor } from '@flowtel/testkit';
+import { startTestProxy, testHost, testSettings, waitFor } from '@flowtel/testkit';
 import { factory } from '../src/index.ts';
 
 const stops: (() => Promise<void>)[] = [];
@@ -189,4 +189,33 @@ test('a non-2xx answer is retried; default_service_name names a resource without
   assert.equal(spans[0].localEndpoint?.serviceName, 'unnamed');
   assert.equal(spans[0].remoteEndpoint?.serviceName, 'postgres');
   answers = [];
+});
+
+test('HTTP_PROXY: spans reach the zipkin receiver through a forward proxy; proxy_url does the same', async () => {
+  const consumer = new Collecting();
+  const receiver = receiverFactory.createReceiver(
+    testSettings('zipkin', 'receiver'),
+    receiverFactory.configSchema.parse({ endpoint: '127.0.0.1:0' }),
+    { traces: consumer },
+  ) as unknown as { start(): Promise<void>; shutdown(): Promise<void>; port: number };
+  await receiver.start();
+  stops.push(() => receiver.shutdown());
+  const proxy = await startTestProxy();
+  stops.push(() => proxy.stop());
+  // a name no resolver knows: only the proxy (which reaches it on loopback) can get there
+  const endpoint = `http://zipkin.flowtel.test:${receiver.port}/api/v2/spans`;
+  const saved = process.env.HTTP_PROXY;
+  process.env.HTTP_PROXY = proxy.url;
+  let viaEnv: Exporter;
+  try {
+    viaEnv = await startExporter({ endpoint });
+  } finally {
+    if (saved === undefined) delete process.env.HTTP_PROXY;
+    else process.env.HTTP_PROXY = saved;
+  }
+  await send(viaEnv, sample());
+  const viaConfig = await startExporter({ endpoint, proxy_url: proxy.url });
+  await send(viaConfig, sample());
+  await waitFor('both batches', async () => consumer.received.length === 2, 60_000);
+  assert.deepEqual(proxy.forwarded, [endpoint, endpoint]);
 });

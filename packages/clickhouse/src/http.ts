@@ -3,7 +3,7 @@
 // credentials in X-ClickHouse-User / X-ClickHouse-Key. Also reaches a running flowtel's query
 // socket (a Unix socket serving the same interface).
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage, type RequestOptions } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { HttpTransport } from '@flowtel/core';
 import { promisify } from 'node:util';
 import { brotliCompress, constants, deflate, gzip } from 'node:zlib';
 import { ClickHouseError, codeOf, type ClickHouseClient } from './client.ts';
@@ -59,18 +59,17 @@ export interface HttpClientOptions {
 export class HttpClient implements ClickHouseClient {
   private readonly opts: HttpClientOptions;
   private readonly base: URL;
-  /** connections kept open between inserts */
-  private readonly agent: HttpAgent;
+  /** connections kept open between inserts: to the query socket, or over TCP (proxied as Go would) */
+  private readonly socketAgent?: HttpAgent;
+  private readonly transport?: HttpTransport;
   private readonly lz4Scratch: Lz4Scratch[] = [];
 
   constructor(opts: HttpClientOptions) {
     this.opts = opts;
     this.base = new URL(opts.url);
     if (!/^https?:$/.test(this.base.protocol)) throw new Error(`endpoint ${opts.url}: must be http:// or https://`);
-    this.agent =
-      this.base.protocol === 'https:' && !opts.socketPath
-        ? new HttpsAgent({ keepAlive: true })
-        : new HttpAgent({ keepAlive: true });
+    if (opts.socketPath) this.socketAgent = new HttpAgent({ keepAlive: true });
+    else this.transport = new HttpTransport({ pool: { keepAlive: true } });
   }
 
   query(sql: string, format = 'TabSeparated', signal?: AbortSignal): Promise<Buffer> {
@@ -95,7 +94,8 @@ export class HttpClient implements ClickHouseClient {
   }
 
   async close(): Promise<void> {
-    this.agent.destroy();
+    this.socketAgent?.destroy();
+    this.transport?.destroy();
   }
 
   private send(
@@ -116,21 +116,24 @@ export class HttpClient implements ClickHouseClient {
     if (this.opts.username) headers['X-ClickHouse-User'] = this.opts.username;
     if (this.opts.password) headers['X-ClickHouse-Key'] = this.opts.password;
     if (encoding !== 'none') headers['Content-Encoding'] = encoding;
-    const options: RequestOptions = {
-      method: 'POST',
-      path: `${url.pathname}?${search}`,
-      headers,
-      signal,
-      agent: this.agent,
-      timeout: this.opts.timeoutMs,
-      ...(this.opts.socketPath
-        ? { socketPath: this.opts.socketPath }
-        : { hostname: url.hostname.replace(/^\[|\]$/g, ''), port: url.port || (url.protocol === 'https:' ? 443 : 80) }),
-    };
-    const doRequest = url.protocol === 'https:' && !this.opts.socketPath ? httpsRequest : httpRequest;
+    url.search = search.toString();
+    const options: RequestOptions = { method: 'POST', headers, signal, timeout: this.opts.timeoutMs };
+    const transport = this.transport;
+    const doRequest = (onResponse: (res: IncomingMessage) => void) =>
+      transport
+        ? transport.request(url, options, onResponse)
+        : httpRequest(
+            {
+              ...options,
+              path: `${url.pathname}${url.search}`,
+              socketPath: this.opts.socketPath,
+              agent: this.socketAgent,
+            },
+            onResponse,
+          );
     return new Promise((resolve, reject) => {
       const attempt = (retried: boolean) => {
-        const req = doRequest(options, (res: IncomingMessage) => {
+        const req = doRequest((res: IncomingMessage) => {
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));
           res.on('error', (err) =>

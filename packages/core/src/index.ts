@@ -50,6 +50,7 @@ export {
 } from './config/types.ts';
 export {
   clientSecureContext,
+  httpsClientOptions,
   httpsServerOptions,
   readPem,
   reloadServerTls,
@@ -77,6 +78,13 @@ export {
   type ListenTransport,
   refineListenAddr,
 } from './httpserver.ts';
+export {
+  EnvironmentProxies,
+  HttpTransport,
+  type HttpTransportOptions,
+  parseProxyUrl,
+  proxyUrlSchema,
+} from './httpclient.ts';
 export { ConfigError, ConfigProblem, KEY_SEPARATOR, type Position } from './config/errors.ts';
 export { type ConfigTree, emptyLoadedConfig, loadConfig, type LoadedConfig, parseYamlSource } from './config/source.ts';
 export {

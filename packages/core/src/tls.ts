@@ -103,3 +103,15 @@ export function reloadServerTls(
   timer.unref();
   return () => clearInterval(timer);
 }
+
+/** An HTTPS client's options: its context, the name it checks, and whether it checks at all. */
+export function httpsClientOptions(
+  c: TlsClientConfig,
+  baseDir: string,
+): SecureContextOptions & { servername?: string; rejectUnauthorized: boolean } {
+  return {
+    ...clientSecureContext(c, baseDir),
+    servername: c.server_name_override,
+    rejectUnauthorized: !c.insecure_skip_verify,
+  };
+}

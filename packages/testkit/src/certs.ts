@@ -14,8 +14,8 @@ export interface TestCerts {
   clientKeyFile: string;
 }
 
-/** Undefined when openssl is not installed. */
-export function makeTestCerts(): TestCerts | undefined {
+/** Undefined when openssl is not installed. `dnsNames`: more names the server certificate is for. */
+export function makeTestCerts(dnsNames: string[] = []): TestCerts | undefined {
   const dir = mkdtempSync(join(tmpdir(), 'flowtel-certs-'));
   const f = (name: string) => join(dir, name);
   const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
@@ -35,7 +35,8 @@ export function makeTestCerts(): TestCerts | undefined {
       '-out',
       f('ca.pem'),
     );
-    writeFileSync(f('server.ext'), 'subjectAltName=DNS:localhost,IP:127.0.0.1\n');
+    const names = ['localhost', ...dnsNames].map((n) => `DNS:${n}`).join(',');
+    writeFileSync(f('server.ext'), `subjectAltName=${names},IP:127.0.0.1\n`);
     for (const who of ['server', 'client']) {
       openssl(
         'req',

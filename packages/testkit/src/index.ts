@@ -12,6 +12,7 @@ export { DEEPFLOW_CAPTURES, SHARED_TESTDATA } from './testdata.ts';
 export { testHost, testSettings } from './settings.ts';
 export { waitForOutput, waitForPort } from './wait.ts';
 export { makeTestCerts, type TestCerts } from './certs.ts';
+export { startTestProxy, type TestProxy } from './proxy.ts';
 export { runCli } from './cli.ts';
 export {
   hasCommand,

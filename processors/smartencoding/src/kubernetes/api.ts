@@ -2,8 +2,8 @@
 // for every request (projected tokens rotate) and the cluster CA. Lists are JSON; watches are
 // newline-delimited JSON events streamed until the server ends them.
 import { readFileSync } from 'node:fs';
-import { request, type IncomingMessage } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import type { IncomingMessage } from 'node:http';
+import { HttpTransport } from '@flowtel/core';
 
 export interface KubeApiOptions {
   /** https://host:port */
@@ -27,11 +27,12 @@ const MAX_LINE_BYTES = 16 * 1024 * 1024;
 
 export class KubeApi {
   private readonly options: KubeApiOptions;
-  private readonly ca?: Buffer;
+  /** client-go's transport: the cluster CA, and the environment's proxies as Go reads them */
+  private readonly transport: HttpTransport;
 
   constructor(options: KubeApiOptions) {
     this.options = options;
-    if (options.caFile) this.ca = readFileSync(options.caFile);
+    this.transport = new HttpTransport({ tls: { ca: options.caFile ? readFileSync(options.caFile) : undefined } });
   }
 
   /** GET `path` as JSON. */
@@ -74,9 +75,8 @@ export class KubeApi {
     const url = new URL(path, this.options.baseUrl);
     const headers: Record<string, string> = { accept: 'application/json' };
     if (this.options.tokenFile) headers.authorization = `Bearer ${readFileSync(this.options.tokenFile, 'utf8').trim()}`;
-    const send = url.protocol === 'https:' ? httpsRequest : request;
     return new Promise((resolve, reject) => {
-      const req = send(url, { headers, ca: this.ca, signal, timeout: timeoutMs || undefined }, (res) => {
+      const req = this.transport.request(url, { headers, signal, timeout: timeoutMs || undefined }, (res) => {
         if (res.statusCode === 200) return resolve(res);
         const status = res.statusCode;
         let body = '';
