@@ -7,6 +7,8 @@
         "native/capture.cc",
         "native/diagnostics.cc",
         "native/js_options.cc",
+        "native/profile_sampler.cc",
+        "native/profiler_session.cc",
         "native/socket_capture.cc"
       ],
       "include_dirs": [

@@ -98,6 +98,23 @@ writeFileSync(
   join(out, 'socket_trace.skel.h'),
   run('bpftool', ['gen', 'skeleton', join(out, 'socket_trace.bpf.o'), 'name', 'socket_trace']),
 );
+run('clang', [
+  '-g',
+  '-O2',
+  '-target',
+  'bpf',
+  `-D__TARGET_ARCH_${arch}`,
+  `-I${out}`,
+  '-Ibpf',
+  '-c',
+  'bpf/profiler.bpf.c',
+  '-o',
+  join(out, 'profiler.bpf.o'),
+]);
+writeFileSync(
+  join(out, 'profiler.skel.h'),
+  run('bpftool', ['gen', 'skeleton', join(out, 'profiler.bpf.o'), 'name', 'profiler']),
+);
 // configure + build, not rebuild: rebuild's clean step would delete build/bpf.
 const nodedir = process.env.npm_config_nodedir || (existsSync('/usr/include/node/node_api.h') ? '/usr' : undefined);
 run(gyp[0], [...gyp.slice(1), 'configure', ...(nodedir ? [`--nodedir=${nodedir}`] : [])]);

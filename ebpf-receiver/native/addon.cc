@@ -5,7 +5,9 @@
 
 #include <cstddef>
 
+#include "profiler_session.h"
 #include "socket_capture.h"
+#include "profiler.h"
 #include "socket_trace.h"
 
 namespace {
@@ -37,9 +39,31 @@ Napi::Object event_layout(Napi::Env env) {
   return layout;
 }
 
+Napi::Object profile_record_layout(Napi::Env env) {
+  Napi::Object layout = Napi::Object::New(env);
+#define FIELD(name) layout.Set(#name, Napi::Number::New(env, offsetof(struct profile_record, name)))
+  FIELD(count);
+  FIELD(total_ns);
+  FIELD(cgroup_id);
+  FIELD(pid);
+  FIELD(tid);
+  FIELD(user_depth);
+  FIELD(kernel_depth);
+  FIELD(kind);
+  FIELD(comm);
+#undef FIELD
+  layout.Set("header_size", Napi::Number::New(env, sizeof(struct profile_record)));
+  layout.Set("comm_length", Napi::Number::New(env, PROFILER_COMM_LEN));
+  layout.Set("on_cpu", Napi::Number::New(env, PROFILE_ON_CPU));
+  layout.Set("off_cpu", Napi::Number::New(env, PROFILE_OFF_CPU));
+  return layout;
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("SocketCapture", flowtel::SocketCapture::Define(env));
   exports.Set("eventLayout", event_layout(env));
+  exports.Set("ProfilerSession", flowtel::ProfilerSession::Define(env));
+  exports.Set("profileRecordLayout", profile_record_layout(env));
   return exports;
 }
 

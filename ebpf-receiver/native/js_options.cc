@@ -46,6 +46,31 @@ std::vector<std::string> strings(const Napi::Object &options, const char *key) {
   return out;
 }
 
+double fraction(const Napi::Object &options, const char *key, double fallback) {
+  Napi::Value value = options.Get(key);
+  if (value.IsUndefined()) return fallback;
+  if (!value.IsNumber()) throw Napi::TypeError::New(options.Env(), std::string(key) + " must be a number");
+  double n = value.As<Napi::Number>().DoubleValue();
+  if (!(n >= 0 && n <= 1)) throw Napi::RangeError::New(options.Env(), std::string(key) + " must be from 0 to 1");
+  return n;
+}
+
+// integers up to 2^53 (JS numbers hold them exactly): nanoseconds, cgroup ids
+uint64_t checked_u53(const Napi::Value &value, const char *key) {
+  if (!value.IsNumber()) throw Napi::TypeError::New(value.Env(), std::string(key) + " must hold numbers");
+  double n = value.As<Napi::Number>().DoubleValue();
+  if (n < 0 || n > 9007199254740991.0 || n != static_cast<double>(static_cast<uint64_t>(n)))
+    throw Napi::RangeError::New(value.Env(), std::string(key) + " must hold integers from 0 to 2^53-1");
+  return static_cast<uint64_t>(n);
+}
+
+std::vector<uint64_t> u53s(const Napi::Object &options, const char *key) {
+  Napi::Array items = array(options, key);
+  std::vector<uint64_t> out;
+  for (uint32_t i = 0; i < items.Length(); i++) out.push_back(checked_u53(items.Get(i), key));
+  return out;
+}
+
 }  // namespace
 
 CaptureOptions capture_options_from(const Napi::Object &options) {
@@ -68,6 +93,30 @@ PollOptions poll_options_from(const Napi::Object &options) {
   out.poll_interval_ms = u32(options, "pollIntervalMs", out.poll_interval_ms, 60000);
   if (out.batch_size == 0) throw Napi::RangeError::New(options.Env(), "batchSize must be at least 1");
   return out;
+}
+
+ProfilerOptions profiler_options_from(const Napi::Object &options) {
+  ProfilerOptions out;
+  out.samples_per_second = u32(options, "samplesPerSecond", out.samples_per_second, 10000);
+  out.send_idle = options.Get("sendIdle").ToBoolean();
+  out.off_cpu_threshold = fraction(options, "offCpuThreshold", out.off_cpu_threshold);
+  Napi::Value min = options.Get("offCpuMinNs");
+  if (!min.IsUndefined()) out.off_cpu_min_ns = checked_u53(min, "offCpuMinNs");
+  out.ring_buffer_bytes = u32(options, "ringBufferBytes", out.ring_buffer_bytes, 1u << 30);
+  out.pid_allow = numbers<uint32_t>(options, "pidAllow", UINT32_MAX);
+  out.pid_deny = numbers<uint32_t>(options, "pidDeny", UINT32_MAX);
+  out.comm_allow = strings(options, "commAllow");
+  out.comm_deny = strings(options, "commDeny");
+  out.cgroup_allow = u53s(options, "cgroupAllow");
+  out.cgroup_deny = u53s(options, "cgroupDeny");
+  if (out.samples_per_second == 0) throw Napi::RangeError::New(options.Env(), "samplesPerSecond must be at least 1");
+  return out;
+}
+
+uint32_t report_interval_ms_from(const Napi::Object &options) {
+  uint32_t ms = u32(options, "reportIntervalMs", 5000, 3600000);
+  if (ms == 0) throw Napi::RangeError::New(options.Env(), "reportIntervalMs must be at least 1");
+  return ms;
 }
 
 }  // namespace flowtel

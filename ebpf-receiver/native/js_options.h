@@ -5,6 +5,7 @@
 #include <napi.h>
 
 #include "capture.h"
+#include "profile_sampler.h"
 
 namespace flowtel {
 
@@ -15,5 +16,7 @@ struct PollOptions {
 
 CaptureOptions capture_options_from(const Napi::Object &options);
 PollOptions poll_options_from(const Napi::Object &options);
+ProfilerOptions profiler_options_from(const Napi::Object &options);
+uint32_t report_interval_ms_from(const Napi::Object &options);
 
 }  // namespace flowtel
