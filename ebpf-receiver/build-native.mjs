@@ -81,40 +81,24 @@ writeFileSync(
   run('bpftool', ['btf', 'dump', 'file', '/sys/kernel/btf/vmlinux', 'format', 'c']),
 );
 const arch = { x64: 'x86', arm64: 'arm64' }[process.arch] ?? process.arch;
-run('clang', [
-  '-g',
-  '-O2',
-  '-target',
-  'bpf',
-  `-D__TARGET_ARCH_${arch}`,
-  `-I${out}`,
-  '-Ibpf',
-  '-c',
-  'bpf/socket_trace.bpf.c',
-  '-o',
-  join(out, 'socket_trace.bpf.o'),
-]);
-writeFileSync(
-  join(out, 'socket_trace.skel.h'),
-  run('bpftool', ['gen', 'skeleton', join(out, 'socket_trace.bpf.o'), 'name', 'socket_trace']),
-);
-run('clang', [
-  '-g',
-  '-O2',
-  '-target',
-  'bpf',
-  `-D__TARGET_ARCH_${arch}`,
-  `-I${out}`,
-  '-Ibpf',
-  '-c',
-  'bpf/profiler.bpf.c',
-  '-o',
-  join(out, 'profiler.bpf.o'),
-]);
-writeFileSync(
-  join(out, 'profiler.skel.h'),
-  run('bpftool', ['gen', 'skeleton', join(out, 'profiler.bpf.o'), 'name', 'profiler']),
-);
+// each kernel program (libbpf-bootstrap's triad: <name>.bpf.c, <name>.h) and its skeleton
+for (const name of ['socket_trace', 'profiler']) {
+  const object = join(out, `${name}.bpf.o`);
+  run('clang', [
+    '-g',
+    '-O2',
+    '-target',
+    'bpf',
+    `-D__TARGET_ARCH_${arch}`,
+    `-I${out}`,
+    '-Ibpf',
+    '-c',
+    `bpf/${name}.bpf.c`,
+    '-o',
+    object,
+  ]);
+  writeFileSync(join(out, `${name}.skel.h`), run('bpftool', ['gen', 'skeleton', object, 'name', name]));
+}
 // configure + build, not rebuild: rebuild's clean step would delete build/bpf.
 const nodedir = process.env.npm_config_nodedir || (existsSync('/usr/include/node/node_api.h') ? '/usr' : undefined);
 run(gyp[0], [...gyp.slice(1), 'configure', ...(nodedir ? [`--nodedir=${nodedir}`] : [])]);
