@@ -40,6 +40,12 @@ export interface Host {
    * featurez). Hosts built for tests may lack it.
    */
   describe?(): CollectorDescription;
+  /**
+   * Resolves once every component of the collector has started, as it says "Everything is
+   * ready": work that should not compete with the start begins then (a scrape loop's first
+   * tick, which the start's busy event loop would make late). Hosts built for tests may lack it.
+   */
+  readonly allStarted?: Promise<void>;
 }
 
 /** The running collector as otelcol's zpages show it. */

@@ -80,6 +80,8 @@ export class Graph implements Host {
   private readonly pipelines = new Map<string, Pipeline>();
   readonly shared = new SharedState();
   private started = false;
+  private markStarted!: () => void;
+  readonly allStarted = new Promise<void>((resolve) => (this.markStarted = resolve));
   private shutdownPromise?: Promise<void>;
   /** One meter for every component: Prometheus serves one family per metric name. */
   private readonly meter: Meter;
@@ -298,6 +300,7 @@ export class Graph implements Host {
     this.started = true;
     for (const e of this.extensions.values()) if (watchesReadiness(e)) e.ready();
     this.logger.info('Everything is ready. Begin running and processing data.');
+    this.markStarted();
   }
 
   /** Graceful: receivers stop, pipelines drain in dependency order, exporters empty their queues. */

@@ -33,9 +33,10 @@ const source: ReceiverFactory = {
   stability: { traces: 'development', logs: 'development' },
   configSchema: z.object({}).strict(),
   createReceiver: (s, _c, consumers) => ({
-    start: async () => {
+    start: async (host) => {
       lifecycle.push(`start ${s.id}`);
       drivers.set(s.id, consumers);
+      void host.allStarted?.then(() => lifecycle.push(`all started, as ${s.id} sees it`));
     },
     shutdown: async () => {
       lifecycle.push(`shutdown ${s.id}`);
@@ -128,6 +129,10 @@ service:
   assert.equal(lifecycle.filter((l) => l === 'start source').length, 1);
   assert.ok(lifecycle.indexOf('start capture/a') < lifecycle.indexOf('start tag/a'));
   assert.ok(lifecycle.indexOf('start tag/a') < lifecycle.indexOf('start source'));
+  // the host's allStarted resolves once, after the last component started
+  await Promise.resolve();
+  assert.equal(lifecycle.filter((l) => l === 'all started, as source sees it').length, 1);
+  assert.ok(lifecycle.indexOf('start source') < lifecycle.indexOf('all started, as source sees it'));
   await drivers.get('source')!.traces!.consume({ signal: 'traces', data: traces(3), items: 3 });
   const [a] = exported.get('capture/a')!;
   const [b] = exported.get('capture/b')!;

@@ -88,7 +88,7 @@ export class ScrapePool {
         continue;
       }
       this.scrapers.set(key, scraper);
-      scraper.start();
+      void this.opts.begin.then(() => scraper.start());
     }
     await Promise.all(gone.map((s) => s.stop(true)));
   }
@@ -115,7 +115,7 @@ export class PrometheusReceiver implements Receiver {
     this.consumer = consumers.metrics;
   }
 
-  async start(_host: Host): Promise<void> {
+  async start(host: Host): Promise<void> {
     if (this.started || !this.consumer || !this.config.config) return;
     this.started = true;
     const prom = this.config.config;
@@ -133,6 +133,7 @@ export class PrometheusReceiver implements Receiver {
           externalLabels,
           startTimeMetric,
           reportExtra: this.config.report_extra_scrape_metrics,
+          begin: host.allStarted ?? Promise.resolve(),
         },
         this.settings.configDir,
       );

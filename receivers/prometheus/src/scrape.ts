@@ -36,6 +36,8 @@ export interface ScrapeOptions {
   externalLabels: Array<[string, string]>;
   startTimeMetric?: Regexp;
   reportExtra: boolean;
+  /** the loops' first ticks wait for it: the collector's start complete (Host.allStarted) */
+  begin: Promise<void>;
   /** called after each scrape with its outcome, for tests and the receiver's own accounting */
   onScrape?: (target: Target, up: boolean, error?: string) => void;
 }
@@ -103,6 +105,7 @@ export class TargetScraper {
 
   /** Starts the loop: the first scrape at the target's offset in the interval. */
   start(): void {
+    if (this.stopped) return;
     const interval = this.target.interval;
     const key = this.target.labels.map(([k, v]) => `${k}=${v}`).join(',') + this.target.url.href;
     const offset = (fnv32(key) ^ OFFSET_SEED) % interval;

@@ -36,7 +36,11 @@ export async function startReceiver(config: unknown, configDir = process.cwd()):
   const receiver = factory.createReceiver(settings, factory.configSchema.parse(config), {
     metrics: consumer,
   }) as PrometheusReceiver;
-  await receiver.start(testHost());
+  // as in a collector: the scrape loops begin once the start is complete
+  let markStarted!: () => void;
+  const allStarted = new Promise<void>((resolve) => (markStarted = resolve));
+  await receiver.start({ ...testHost(), allStarted });
+  markStarted();
   return { receiver, batches, logs, stop: () => receiver.shutdown() };
 }
 
