@@ -62,7 +62,8 @@ const NOT_CPU = new Set(['(idle)']);
  * V8 tick (`periodNanos` apart) with its stack, leaf first. Idle ticks are left out: Go's
  * profile counts only time on CPU.
  */
-export function cpuProfileToPprof(profile: Profiler.Profile, periodNanos: number): Profile {
+export function cpuProfileToPprof(profile: Profiler.Profile, periodNanos: number, endWallMs = Date.now()): Profile {
+  const durationNanos = BigInt(Math.round(profile.endTime - profile.startTime)) * 1000n;
   const t = new Tables();
   const parent = new Map<number, number>();
   const byId = new Map<number, Profiler.ProfileNode>();
@@ -89,8 +90,10 @@ export function cpuProfileToPprof(profile: Profiler.Profile, periodNanos: number
     location: t.locations,
     function: t.functions,
     stringTable: t.strings,
-    timeNanos: BigInt(Math.round(profile.startTime)) * 1000n,
-    durationNanos: BigInt(Math.round(profile.endTime - profile.startTime)) * 1000n,
+    // V8's startTime and endTime are microseconds of a monotonic clock, not of the epoch: the
+    // wall time it began is the end's (now, the profile just stopped) less its duration
+    timeNanos: BigInt(endWallMs) * 1_000_000n - durationNanos,
+    durationNanos,
     periodType,
     period: periodNanos,
   });
