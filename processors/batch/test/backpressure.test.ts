@@ -21,6 +21,7 @@ import {
   type ReceiverFactory,
 } from '@flowtel/core';
 import { factory as batch } from '../src/index.ts';
+import { CONDITION_TIMEOUT_MS } from '@flowtel/testkit';
 import { traces } from './helpers.ts';
 
 const drivers = new Map<string, Partial<Record<PipelineSignal, Consumer>>>();
@@ -88,7 +89,7 @@ service:
   // that batch's client was answered: from then on clients are refused on accept
   let answered = 0;
   let refusal: (Error & { retryable?: boolean }) | undefined;
-  const deadline = Date.now() + 10_000;
+  const deadline = Date.now() + CONDITION_TIMEOUT_MS;
   while (!refusal) {
     refusal = await send().then(
       () => void answered++,

@@ -6,7 +6,7 @@ import { SocketEventBatch, attr, getAttr, newResource, newScope } from '@flowtel
 import type { Metrics, Traces } from '@flowtel/pdata';
 import { Ack } from '@flowtel/core';
 import { factory } from '../src/index.ts';
-import { waitFor } from '@flowtel/testkit';
+import { CONDITION_TIMEOUT_MS, waitFor } from '@flowtel/testkit';
 import { recordingLogger, settled, sleep, spanNames, stage, tracesBatch } from './helpers.ts';
 
 test('defaults are otelcol’s', () => {
@@ -97,7 +97,7 @@ test('after a retryable downstream refusal new data is refused on accept for a w
       e.retryable && /refusing data: sending queue is full/.test(e.message) && e.retryAfterMs === 50,
   );
   assert.equal(s.out.length, 1, 'the refused data never entered');
-  const deadline = Date.now() + 5000;
+  const deadline = Date.now() + CONDITION_TIMEOUT_MS;
   for (;;) {
     const again = tracesBatch('c', 1);
     s.input.next(again.batch);

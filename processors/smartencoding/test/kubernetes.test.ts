@@ -4,6 +4,7 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { attr, type KeyValue } from '@flowtel/pdata';
+import { CONDITION_TIMEOUT_MS } from '@flowtel/testkit';
 import { decodeBatch } from '../src/index.ts';
 import type { SmartEncodingProcessor } from '../src/smartencoding.ts';
 import { startFakeApiServer, type FakeApiServer } from './fake-apiserver.ts';
@@ -46,7 +47,7 @@ function tag(p: SmartEncodingProcessor, resource: KeyValue[], client?: string) {
 }
 
 async function until(check: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 5000;
+  const deadline = Date.now() + CONDITION_TIMEOUT_MS;
   while (!check()) {
     if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));
@@ -183,7 +184,20 @@ test('watch events change the dictionary: a label change keeps the id and bumps 
 });
 
 test('an expired watch (410 Gone) and a closed watch lead to a fresh list and a resumed watch', async (t) => {
-  await withCluster(t, {}, async (api) => {
+  await withCluster(t, {}, async (api, p) => {
+    /** a label change to checkout's pod at `resourceVersion`, resolved once the processor applied it */
+    const relabel = async (version: string, resourceVersion: string) => {
+      const pod = structuredClone(api.lists['/api/v1/pods'].items[0]) as {
+        metadata: { labels: Record<string, string>; resourceVersion: string };
+      };
+      pod.metadata.labels.version = version;
+      pod.metadata.resourceVersion = resourceVersion;
+      api.event('/api/v1/pods', 'MODIFIED', pod);
+      await until(
+        () => tag(p, [attr('container.id', CHECKOUT_CONTAINER)]).decoded['k8s.pod.label.version'] === version,
+        `the label change to ${version}`,
+      );
+    };
     await until(() => api.openWatches('/api/v1/pods') === 1, 'the pod watch');
     const lists = () => api.requests.filter((r) => r === '/api/v1/pods').length;
     const first = lists();
@@ -198,11 +212,7 @@ test('an expired watch (410 Gone) and a closed watch lead to a fresh list and a 
     await until(() => lists() === first + 1, 'a new list after 410');
     await until(() => api.openWatches('/api/v1/pods') >= 1, 'a new watch');
     const watchesBefore = api.requests.filter((r) => r.startsWith('/api/v1/pods?watch=true')).length;
-    api.event('/api/v1/pods', 'MODIFIED', {
-      ...(api.lists['/api/v1/pods'].items[1] as object),
-      metadata: { ...(api.lists['/api/v1/pods'].items[1] as { metadata: object }).metadata, resourceVersion: '185000' },
-    });
-    await new Promise((r) => setTimeout(r, 50));
+    await relabel('v3', '185000');
     api.endWatches('/api/v1/pods');
     await until(
       () => api.requests.filter((r) => r.startsWith('/api/v1/pods?watch=true')).length > watchesBefore,
@@ -213,8 +223,10 @@ test('an expired watch (410 Gone) and a closed watch lead to a fresh list and a 
     await until(() => api.openWatches('/api/v1/pods') === 1, 'the resumed watch');
     api.event('/api/v1/pods', 'ADDED', { spec: {} });
     api.event('/api/v1/pods', 'ADDED', null);
-    await new Promise((r) => setTimeout(r, 100));
+    // an event after them applied: the same watch read past them
+    await relabel('v4', '185001');
     assert.equal(lists(), first + 1, 'objects without metadata are skipped, not a reason to start over');
+    assert.equal(api.openWatches('/api/v1/pods'), 1);
   });
 });
 
