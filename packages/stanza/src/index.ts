@@ -25,10 +25,19 @@ export {
   encodingSchema,
   LogDelivery,
   multilineSchema,
+  receiverShape,
   type RetryConfig,
   retrySchema,
+  tcpInputShape,
+  udpInputShape,
 } from './receiver.ts';
 export { type SplitOptions, Splitter } from './split.ts';
 export { octetCountingSplit, parseRfc3164, parseRfc5424, SyslogError, type SyslogMessage } from './syslog.ts';
-export { type SocketInputConfig, type SocketInputSettings, TcpLogInput, UdpLogInput } from './socket-input.ts';
+export {
+  type SocketInputConfig,
+  type SocketInputSettings,
+  SocketLogReceiver,
+  TcpLogInput,
+  UdpLogInput,
+} from './socket-input.ts';
 export { syslogChecks, syslogShape } from './config.ts';

@@ -2,8 +2,8 @@
 // encoding, multiline and retry_on_failure keys, the `attributes`/`resource` setters, and the
 // hand-off of entries to the pipeline with retries on a retryable refusal.
 import type { Logger } from 'pino';
-import { type Consumer, type ConsumerError, duration, z } from '@flowtel/core';
-import { regex } from './config.ts';
+import { type Consumer, type ConsumerError, duration, endpoint, notInFlowtel, tlsServerSchema, z } from '@flowtel/core';
+import { byteSize, operatorsSchema, regex } from './config.ts';
 import { toLogs } from './convert.ts';
 import type { Entry, Value } from './entry.ts';
 import { compileExpr, type Expr } from './expr.ts';
@@ -145,3 +145,45 @@ export class LogDelivery {
     });
   }
 }
+
+/** The keys of a stanza receiver around its input (contrib's adapter.BaseConfig and the input's attributer). */
+export const receiverShape = {
+  attributes: z.record(z.unknown()).default({}),
+  resource: z.record(z.unknown()).default({}),
+  operators: operatorsSchema,
+  retry_on_failure: retrySchema,
+};
+
+/** split.Config, trim.Config and the encoding, as the socket inputs take them */
+const tokenShape = {
+  encoding: encodingSchema,
+  multiline: multilineSchema.optional(),
+  preserve_leading_whitespaces: z.boolean().default(false),
+  preserve_trailing_whitespaces: z.boolean().default(false),
+  add_attributes: z.boolean().default(false),
+  one_log_per_packet: z.boolean().default(false),
+};
+
+/** contrib's tcp_input BaseConfig (the tcplog receiver, and the syslog receiver's `tcp`) */
+export const tcpInputShape = {
+  listen_address: endpoint(),
+  max_log_size: byteSize()
+    .default('1MiB')
+    .refine((n) => n >= 65536, {
+      message: "invalid value for parameter 'max_log_size', must be equal to or greater than 65536 bytes",
+    }),
+  max_buffer_size: notInFlowtel('max_buffer_size was renamed max_log_size in contrib: write max_log_size'),
+  tls: tlsServerSchema.optional(),
+  max_connections: z.number().int().nonnegative().default(0),
+  connection_idle_timeout: duration().default('0s'),
+  ...tokenShape,
+};
+
+/** contrib's udp_input BaseConfig (the udplog receiver, and the syslog receiver's `udp`) */
+export const udpInputShape = {
+  listen_address: endpoint(),
+  async: notInFlowtel(
+    'async is not in flowtel: Node reads the socket on one thread; datagrams wait in an 8 MiB queue while the pipeline is busy (what overflows is dropped and counted)',
+  ),
+  ...tokenShape,
+};

@@ -4,11 +4,19 @@
 // pipeline refuses its entries; UDP has none, so datagrams wait in a bounded queue and what
 // overflows it is dropped, counted and logged.
 import { createSocket, type RemoteInfo, type Socket as UdpSocket } from 'node:dgram';
-import { reverse } from 'node:dns/promises';
+import { lookupService } from 'node:dns/promises';
 import { createServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
 import type { Logger } from 'pino';
-import { type Consumer, httpsServerOptions, reloadServerTls, splitEndpoint, type TlsServerConfig } from '@flowtel/core';
+import {
+  type Consumer,
+  type CreateSettings,
+  httpsServerOptions,
+  type Receiver,
+  reloadServerTls,
+  splitEndpoint,
+  type TlsServerConfig,
+} from '@flowtel/core';
 import type { OperatorConfig } from './config.ts';
 import { type Entry, newEntry, type ValueMap } from './entry.ts';
 import { Pipeline } from './pipeline.ts';
@@ -44,8 +52,9 @@ class NameCache {
   name(ip: string): Promise<string> {
     let n = this.names.get(ip);
     if (!n) {
-      n = reverse(ip).then(
-        (hosts) => hosts[0] ?? ip,
+      // getnameinfo, as Go's resolver: /etc/hosts first, then DNS
+      n = lookupService(ip, 1).then(
+        (r) => r.hostname,
         () => ip,
       );
       this.names.set(ip, n);
@@ -237,7 +246,9 @@ export class TcpLogInput extends SocketLogInput {
   async stop(): Promise<void> {
     this.stopping = true;
     this.stopTlsReload?.();
-    const closed = new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    const server = this.server;
+    this.server = undefined;
+    const closed = new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
     this.delivery.stop();
     for (const s of this.sockets) s.destroy();
     await Promise.all([...this.reading]);
@@ -261,8 +272,13 @@ export class UdpLogInput extends SocketLogInput {
   private lastDropLog = 0;
   private readonly onDrop: (n: number) => void;
 
-  constructor(config: SocketInputConfig, settings: SocketInputSettings, onDrop: (n: number) => void) {
-    super(config, settings, 'log records received over UDP');
+  constructor(
+    config: Omit<SocketInputConfig, 'max_log_size'>,
+    settings: SocketInputSettings,
+    onDrop: (n: number) => void,
+  ) {
+    // a datagram is at most 64 KiB: so is a record (contrib's MaxUDPSize)
+    super({ ...config, max_log_size: 65536 }, settings, 'log records received over UDP');
     this.onDrop = onDrop;
   }
 
@@ -326,7 +342,7 @@ export class UdpLogInput extends SocketLogInput {
     const data = msg.subarray(0, n);
     const net = this.config.add_attributes ? await this.netAttributes(rinfo) : undefined;
     const whole = this.config.one_log_per_packet || !this.config.multiline;
-    const tokens = whole ? [0, Math.min(n, 65536), n] : this.split(data, true);
+    const tokens = whole ? [0, n, n] : this.split(data, true);
     return this.entries(data, tokens, net);
   }
 
@@ -347,8 +363,33 @@ export class UdpLogInput extends SocketLogInput {
   async stop(): Promise<void> {
     this.stopping = true;
     this.delivery.stop();
-    await new Promise<void>((resolve) => (this.socket ? this.socket.close(() => resolve()) : resolve()));
+    const socket = this.socket;
+    this.socket = undefined;
+    await new Promise<void>((resolve) => (socket ? socket.close(() => resolve()) : resolve()));
     await this.draining;
     await this.stopInput();
+  }
+}
+
+/** A log receiver around one socket input: starts it, says where it listens, stops it. */
+export class SocketLogReceiver implements Receiver {
+  private readonly settings: CreateSettings;
+  private readonly listenAddress: string;
+  private readonly makeInput: () => TcpLogInput | UdpLogInput;
+  private input?: TcpLogInput | UdpLogInput;
+  constructor(settings: CreateSettings, listenAddress: string, makeInput: () => TcpLogInput | UdpLogInput) {
+    this.settings = settings;
+    this.listenAddress = listenAddress;
+    this.makeInput = makeInput;
+  }
+
+  async start(): Promise<void> {
+    this.input = this.makeInput();
+    const port = await this.input.start();
+    this.settings.logger.info({ endpoint: this.listenAddress, port }, 'Starting log receiver');
+  }
+
+  async shutdown(): Promise<void> {
+    await this.input?.stop();
   }
 }

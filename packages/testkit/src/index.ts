@@ -38,3 +38,4 @@ export { Prometheus, prometheusBinary, type QueryResult } from './prometheus.ts'
 export { pushThrough } from './processor.ts';
 export { createNetns, type Netns, netnsUnavailable } from './netns.ts';
 export { OTLP_PROTO_DIR, PROFILES_SERVICE_PROTO, profilesProtoTypes } from './otlp-profiles-proto.ts';
+export { anyValueText, logAttribute, receiveLogs, type ReceivedLogs } from './logs.ts';

@@ -37,6 +37,9 @@ export const REQUIRED: Record<string, Record<string, unknown>> = {
   'exporter/prometheus': { endpoint: '127.0.0.1:0' },
   hostmetrics: { scrapers: { cpu: null } },
   filelog: { include: [join(dir, '*.log')] },
+  tcplog: { listen_address: '127.0.0.1:0' },
+  udplog: { listen_address: '127.0.0.1:0' },
+  syslog: { protocol: 'rfc5424', tcp: { listen_address: '127.0.0.1:0' } },
   jaeger: {
     protocols: {
       grpc: { endpoint: '127.0.0.1:0' },
