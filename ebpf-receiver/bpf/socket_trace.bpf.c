@@ -190,8 +190,22 @@ static __always_inline bool ports_wanted(__u16 local, __u16 remote)
 	return true;
 }
 
-/* The TCP/UDP inet socket behind a descriptor of the current process, or NULL. */
-static __always_inline struct sock *inet_socket_of_fd(__s32 fd)
+/* Kernels before 6.13 count a file's references in f_count; later ones in f_ref, which holds
+ * the count minus one. */
+struct file___f_count {
+	atomic_long_t f_count;
+} __attribute__((preserve_access_index));
+
+static __always_inline __s64 file_references(struct file *file)
+{
+	if (bpf_core_field_exists(file->f_ref))
+		return file->f_ref.refcnt.counter + 1;
+	return ((struct file___f_count *)file)->f_count.counter;
+}
+
+/* The TCP/UDP inet socket behind a descriptor of the current process, or NULL; `shared` (when
+ * asked) says whether other descriptors, here or in another process, hold the same open file. */
+static __always_inline struct sock *inet_socket_of_fd(__s32 fd, bool *shared)
 {
 	if (fd < 0)
 		return NULL;
@@ -214,6 +228,8 @@ static __always_inline struct sock *inet_socket_of_fd(__s32 fd)
 		return NULL;
 	if (sk->sk_protocol != IPPROTO_TCP && sk->sk_protocol != IPPROTO_UDP)
 		return NULL;
+	if (shared)
+		*shared = file_references(file) > 1;
 	return sk;
 }
 
@@ -432,7 +448,7 @@ static __always_inline int enter_call(__s32 fd, __u8 layout, __u8 direction, __u
 		return 0;
 	if (!process_wanted(bpf_get_current_pid_tgid() >> 32))
 		return 0;
-	struct sock *sk = inet_socket_of_fd(fd);
+	struct sock *sk = inet_socket_of_fd(fd, NULL);
 	if (!sk)
 		return 0;
 	struct pending_call *call =
@@ -613,9 +629,16 @@ static __always_inline struct sock *report_lifecycle(__s32 fd, __u8 kind, __u8 n
 {
 	if (!process_wanted(bpf_get_current_pid_tgid() >> 32))
 		return NULL;
-	struct sock *sk = inet_socket_of_fd(fd);
+	bool shared = false;
+	struct sock *sk = inet_socket_of_fd(fd, &shared);
 	struct event_buffer *b = event_buffer();
 	if (!sk || !b)
+		return NULL;
+	/* Closing one of several descriptors of a connection does not end it: a server that forks
+	 * per connection closes the parent's copy while the child serves it (dnsmasq over TCP,
+	 * PostgreSQL's postmaster). Forgetting the socket there gave the child's later events a new
+	 * socket id and no role, splitting one conversation in two. The last close reports it. */
+	if (kind == SOCKET_EVENT_CLOSE && shared)
 		return NULL;
 	if (begin_event(b, sk, fd, kind, new_role, 0))
 		submit(b);

@@ -1,7 +1,9 @@
 // Live capture, for real: servers and clients from apt in their own processes on loopback, and
 // the events the ebpf receiver delivered must be exactly their requests and responses.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { connect } from 'node:net';
+import { createInterface } from 'node:readline';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,7 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import { Direction, L4Protocol, SocketEventKind, SocketRole } from '@flowtel/pdata';
-import { waitFor } from '@flowtel/testkit';
+import { freePort, waitFor } from '@flowtel/testkit';
 import { collectingReceiver, skipUnlessCapture } from './capture-support.ts';
 import { assertTcpConversation, total } from './conversation.ts';
 import { runClient, startNginx, startNodeHttp, startRedis, startUdpEcho, udpClient } from './servers.ts';
@@ -135,6 +137,84 @@ test('a Node HTTP server and curl', async (t) => {
   assert.equal(request.length, run.sizeRequest);
   assert.deepEqual(response, run.response);
   assert.ok(response.toString().endsWith(body));
+});
+
+/**
+ * A server that forks per connection, in the order that split dnsmasq's TCP conversations: the
+ * child answers the first request, the parent then closes its copy of the descriptor, and the
+ * child answers the second request and closes. Prints the child's pid.
+ */
+const FORKING_SERVER = `
+import os, socket, sys
+listener = socket.socket()
+listener.bind(('127.0.0.1', int(sys.argv[1])))
+listener.listen(1)
+print('ready', flush=True)
+conn, _ = listener.accept()
+answered_r, answered_w = os.pipe()
+closed_r, closed_w = os.pipe()
+child = os.fork()
+if child == 0:
+    reader = conn.makefile('rb')
+    assert reader.readline() == b'first\\n'
+    conn.sendall(b'one\\n')
+    os.write(answered_w, b'.')
+    os.read(closed_r, 1)
+    assert reader.readline() == b'second\\n'
+    conn.sendall(b'two\\n')
+    reader.close()
+    conn.close()
+    os._exit(0)
+print(child, flush=True)
+os.read(answered_r, 1)
+conn.close()
+os.write(closed_w, b'.')
+os.waitpid(child, 0)
+`;
+
+test('a connection a forked child serves: the parent closing its copy neither ends it nor changes its socket id', async (t) => {
+  if (skipUnlessCapture(t)) return;
+  const port = await freePort();
+  const server = spawn('python3', ['-c', FORKING_SERVER, String(port)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  t.after(() => server.kill());
+  const lines = createInterface({ input: server.stdout! })[Symbol.asyncIterator]();
+  assert.equal((await lines.next()).value, 'ready');
+  const { receiver, events } = collectingReceiver({ filters: { ports: { allow: [port] } } });
+  await receiver.start();
+  t.after(() => receiver.shutdown());
+
+  // this process's own sockets are not captured: every event is the server's
+  const socket = connect(port, '127.0.0.1');
+  const replies = createInterface({ input: socket })[Symbol.asyncIterator]();
+  socket.write('first\n');
+  assert.equal((await replies.next()).value, 'one');
+  const childPid = Number((await lines.next()).value);
+  socket.write('second\n');
+  assert.equal((await replies.next()).value, 'two');
+  socket.end();
+  await waitFor('the child to close the connection', async () =>
+    events.some((e) => e.kind === SocketEventKind.CLOSE && e.pid === childPid),
+  );
+  await receiver.shutdown();
+
+  const seen = events.map((e) => [e.kind, e.pid === server.pid ? 'parent' : e.pid === childPid ? 'child' : e.pid]);
+  assert.deepEqual(seen, [
+    [SocketEventKind.ACCEPT, 'parent'],
+    [SocketEventKind.DATA, 'child'],
+    [SocketEventKind.DATA, 'child'],
+    [SocketEventKind.DATA, 'child'],
+    [SocketEventKind.DATA, 'child'],
+    [SocketEventKind.CLOSE, 'child'],
+  ]);
+  assert.deepEqual(
+    events.filter((e) => e.kind === SocketEventKind.DATA).map((e) => Buffer.from(e.payload).toString()),
+    ['first\n', 'one\n', 'second\n', 'two\n'],
+  );
+  assert.equal(new Set(events.map((e) => e.socketId)).size, 1, 'one socket id for the whole connection');
+  assert.ok(
+    events.every((e) => e.role === SocketRole.SERVER),
+    'the accept made it a server socket',
+  );
 });
 
 test('large transfers: byte counts are whole, payloads are the first payload_size bytes at their stream offset', async (t) => {
