@@ -6,8 +6,19 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { startDnsmasq, startMemcached, startNats, startRabbitmq } from '@flowtel/testkit';
+import {
+  AMQP_BODY,
+  DNS_RECORDS,
+  MEMCACHED_VALUE,
+  NATS_PAYLOAD,
+  amqpPublishAndGet,
+  digBothOverTcp,
+  memcachedBigValue,
+  natsPublish,
+  scripted,
+} from './big-messages.ts';
 import { CAPTURED, HEAD } from './big-requests.ts';
-import { SpanKind, runClient, skipUnlessLive, spansOf, startCapture, type LiveSpan } from './capture.ts';
+import { SpanKind, skipUnlessLive, spansOf, startCapture, type LiveSpan } from './capture.ts';
 
 const RESPONSE_CAPTURED = 'flowtel.l7.response.captured_bytes';
 
@@ -18,51 +29,13 @@ function assertHead(span: LiveSpan | undefined, attribute: string, bigger: numbe
   assert.ok(captured > 0 && captured < bigger, `${what}: read from its head (${attribute} = ${captured})`);
 }
 
-/** Writes each step's bytes, then waits until what it read matches the step's pattern; prints what it read of each step. */
-const SCRIPTED_CLIENT = `
-const socket = require('node:net').connect(Number(process.argv[1]), '127.0.0.1');
-const steps = JSON.parse(process.argv[2]).map(([send, until]) => [send, new RegExp(until)]);
-const seen = [];
-let buffered = '';
-let step;
-function next() {
-  step = steps.shift();
-  if (step === undefined) { socket.end(); console.log(JSON.stringify(seen)); return; }
-  socket.write(step[0]);
-  check();
-}
-function check() {
-  if (step === undefined || !step[1].test(buffered)) return;
-  seen.push(buffered.length > 200 ? buffered.length : buffered);
-  buffered = '';
-  next();
-}
-socket.on('data', (d) => { buffered += d; check(); });
-socket.on('connect', next);`;
-
-const scripted = (port: number, steps: Array<[string, string]>) =>
-  runClient(process.execPath, ['-e', SCRIPTED_CLIENT, String(port), JSON.stringify(steps)]);
-
 test('memcached: set of a 64 KiB value, then get it and a miss on the same connection, on both ends', async (t) => {
   if (skipUnlessLive(t, ['memcached'])) return;
   const server = await startMemcached();
   t.after(() => server.stop());
   const capture = await startCapture(t, [server.port]);
 
-  const value = 'm'.repeat(64 * 1024);
-  const client = await scripted(server.port, [
-    [`set big 0 0 ${value.length}\r\n${value}\r\n`, 'STORED\r\n$'],
-    ['get big\r\n', 'END\r\n$'],
-    ['get absent\r\n', '^END\r\n$'],
-  ]);
-  assert.equal(client.code, 0, client.stderr.toString());
-  const replies = JSON.parse(client.stdout.toString());
-  assert.equal(replies[0], 'STORED\r\n');
-  assert.equal(
-    replies[1],
-    `VALUE big 0 ${value.length}\r\n${value}\r\nEND\r\n`.length,
-    'memcached gave the value back',
-  );
+  await memcachedBigValue(server.port);
 
   const ends = [
     ['node', SpanKind.CLIENT],
@@ -80,11 +53,11 @@ test('memcached: set of a 64 KiB value, then get it and a miss on the same conne
   for (const [service, kind] of ends) {
     const side = spansOf(spans, service, kind);
     const [set] = ops(side, 'set');
-    assertHead(set, CAPTURED, value.length, `${service}: set`);
+    assertHead(set, CAPTURED, MEMCACHED_VALUE, `${service}: set`);
     assert.equal(set.status.code ?? 0, 0, `${service}: set answered STORED`);
     const gets = ops(side, 'get');
     const hit = gets.find((s) => s.attributes[RESPONSE_CAPTURED] !== undefined);
-    assertHead(hit, RESPONSE_CAPTURED, value.length, `${service}: the get's VALUE reply`);
+    assertHead(hit, RESPONSE_CAPTURED, MEMCACHED_VALUE, `${service}: the get's VALUE reply`);
     assert.equal(hit!.attributes[CAPTURED], undefined, `${service}: the get itself was whole`);
     const miss = gets.find((s) => s !== hit)!;
     assert.equal(miss.attributes[CAPTURED], undefined, `${service}: the next command parses whole`);
@@ -101,7 +74,6 @@ test('nats-server: a PUB of 64 KiB, then a small PUB and PING on the same connec
   t.after(() => server.stop());
   const capture = await startCapture(t, [server.port]);
 
-  const payload = 'n'.repeat(64 * 1024);
   const subscriber = scripted(server.port, [
     ['CONNECT {"verbose":false}\r\nSUB big.subject 1\r\nSUB small.subject 2\r\nPING\r\n', 'PONG\r\n$'],
     ['', `MSG small\\.subject 2 5\\r\\nafter\\r\\n$`],
@@ -110,16 +82,11 @@ test('nats-server: a PUB of 64 KiB, then a small PUB and PING on the same connec
   await capture.waitForSpans('the subscriptions', (all) =>
     all.some((s) => s.service === 'node' && s.name.startsWith('PING')),
   );
-  const publisher = await scripted(server.port, [
-    ['CONNECT {"verbose":false}\r\nPING\r\n', 'PONG\r\n$'],
-    [`PUB big.subject ${payload.length}\r\n${payload}\r\n`, ''],
-    ['PUB small.subject 5\r\nafter\r\nPING\r\n', 'PONG\r\n$'],
-  ]);
-  assert.equal(publisher.code, 0, publisher.stderr.toString());
+  await natsPublish(server.port);
   const received = await subscriber;
   assert.equal(received.code, 0, received.stderr.toString());
   const [, delivered] = JSON.parse(received.stdout.toString());
-  const bigMsg = `MSG big.subject 1 ${payload.length}\r\n${payload}\r\n`;
+  const bigMsg = `MSG big.subject 1 ${NATS_PAYLOAD}\r\n${'n'.repeat(NATS_PAYLOAD)}\r\n`;
   // nats-server pings a client on its own 2 s after it connects (its first RTT measurement), so
   // on a slow run a PING may come between the messages; the rest is both messages, whole
   const extra = delivered - (bigMsg.length + 'MSG small.subject 2 5\r\nafter\r\n'.length);
@@ -143,8 +110,8 @@ test('nats-server: a PUB of 64 KiB, then a small PUB and PING on the same connec
   ] as const) {
     const side = spansOf(spans, service, kind);
     const [big] = pubs(side, 'big.subject');
-    assertHead(big, CAPTURED, payload.length, `${service}: the big PUB`);
-    assert.equal(big.attributes['messaging.message.body.size'], payload.length, `${service}: its size from the head`);
+    assertHead(big, CAPTURED, NATS_PAYLOAD, `${service}: the big PUB`);
+    assert.equal(big.attributes['messaging.message.body.size'], NATS_PAYLOAD, `${service}: its size from the head`);
     const [small] = pubs(side, 'small.subject');
     assert.equal(small.attributes[CAPTURED], undefined, `${service}: the next PUB parses whole`);
     assert.equal(small.attributes['messaging.message.body.size'], 5);
@@ -152,7 +119,7 @@ test('nats-server: a PUB of 64 KiB, then a small PUB and PING on the same connec
   assert.equal(pubs(spansOf(spans, 'node', SpanKind.PRODUCER), 'big.subject')[0].attributes[CAPTURED], HEAD);
   // the broker writes the delivery at once: it too is read from its head
   const delivery = spans.find((s) => s.service === 'nats-server' && s.name.startsWith('MSG big.subject'));
-  assertHead(delivery, CAPTURED, payload.length, 'nats-server: the big MSG to the subscriber');
+  assertHead(delivery, CAPTURED, NATS_PAYLOAD, 'nats-server: the big MSG to the subscriber');
   assert.equal(await capture.collector.stop(), 0);
 });
 
@@ -162,18 +129,7 @@ test('rabbitmq-server: amqp-publish of a 70,000-byte body and amqp-get of it, on
   t.after(() => rabbitmq.stop());
   const capture = await startCapture(t, [rabbitmq.port]);
 
-  const url = `amqp://guest:guest@127.0.0.1:${rabbitmq.port}`;
-  const body = 'a'.repeat(70_000);
-  for (const [tool, args] of [
-    ['amqp-declare-queue', ['-q', 'big']],
-    ['amqp-publish', ['-r', 'big', '-b', body]],
-  ] as const) {
-    const run = await runClient(tool, ['--url', url, ...args]);
-    assert.equal(run.code, 0, `${tool}: ${run.stderr}`);
-  }
-  const got = await runClient('amqp-get', ['--url', url, '-q', 'big']);
-  assert.equal(got.code, 0, got.stderr.toString());
-  assert.equal(got.stdout.toString(), body, 'rabbitmq gave the body back');
+  await amqpPublishAndGet(rabbitmq.port);
 
   // a span is named after its request's method (and destination): its attributes hold the answer's
   const named = (side: LiveSpan[], method: string) =>
@@ -201,7 +157,7 @@ test('rabbitmq-server: amqp-publish of a 70,000-byte body and amqp-get of it, on
     [broker, 'the broker'],
   ] as const) {
     const publish = named(side, 'Basic.Publish');
-    assertHead(publish, CAPTURED, body.length, `${end}: Basic.Publish`);
+    assertHead(publish, CAPTURED, AMQP_BODY, `${end}: Basic.Publish`);
     assert.equal(publish!.attributes['messaging.destination.name'], undefined, 'the default exchange');
     assert.equal(publish!.attributes['messaging.rabbitmq.destination.routing_key'], 'big');
   }
@@ -211,7 +167,7 @@ test('rabbitmq-server: amqp-publish of a 70,000-byte body and amqp-get of it, on
   ] as const) {
     const get = named(side, 'Basic.Get')!;
     assert.equal(get.attributes['messaging.destination.name'], 'big', `${end}: Basic.Get`);
-    assertHead(get, RESPONSE_CAPTURED, body.length, `${end}: its GetOk with the body`);
+    assertHead(get, RESPONSE_CAPTURED, AMQP_BODY, `${end}: its GetOk with the body`);
     assert.equal(get.status.code ?? 0, 0);
   }
   // after the big content, each client's Close is answered by CloseOk on both ends
@@ -225,28 +181,11 @@ test('rabbitmq-server: amqp-publish of a 70,000-byte body and amqp-get of it, on
 
 test('dnsmasq: a DNS-over-TCP answer of 120 records, larger than the head, then the next query on the connection', async (t) => {
   if (skipUnlessLive(t, ['dnsmasq', 'dig'])) return;
-  const many = Array.from({ length: 120 }, (_, i) => `127.1.${i >> 8}.${(i & 255) + 1}`);
-  const dns = await startDnsmasq({ 'many.flowtel.test': many, 'one.flowtel.test': '127.2.0.1' });
+  const dns = await startDnsmasq(DNS_RECORDS);
   t.after(() => dns.stop());
   const capture = await startCapture(t, [dns.port]);
 
-  // +keepopen: dig asks both questions on one TCP connection
-  const dig = await runClient('dig', [
-    '@127.0.0.1',
-    '-p',
-    String(dns.port),
-    '+tcp',
-    '+keepopen',
-    '+tries=1',
-    '+time=5',
-    'many.flowtel.test',
-    'A',
-    'one.flowtel.test',
-    'A',
-  ]);
-  assert.equal(dig.code, 0, dig.stderr.toString());
-  assert.match(dig.stdout.toString(), /ANSWER: 120,/);
-  assert.match(dig.stdout.toString(), /127\.2\.0\.1/);
+  await digBothOverTcp(dns.port);
 
   const ends = [
     ['dig', SpanKind.CLIENT],
