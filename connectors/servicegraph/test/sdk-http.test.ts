@@ -9,7 +9,7 @@ import { createServer, request, type Server } from 'node:http';
 import { test } from 'node:test';
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Tracer } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
-import { Prometheus, freePort, prometheusBinary, runCollector } from '@flowtel/testkit';
+import { connectorScrapedByPrometheus, prometheusBinary } from '@flowtel/testkit';
 import { sdkTracerProvider } from '@flowtel/testkit/sdk';
 
 const skip = prometheusBinary() === undefined && !process.env.CI ? 'prometheus is not installed' : false;
@@ -44,28 +44,14 @@ async function call(tracer: Tracer, port: number, path: string, peer?: string): 
 }
 
 test('SDK services over HTTP: the servicegraph edges in Prometheus', { skip, timeout: 300_000 }, async (t) => {
-  const grpc = await freePort();
-  const metricsPort = await freePort();
-  const prometheus = await Prometheus.scraping(`127.0.0.1:${metricsPort}`);
-  t.after(() => prometheus.stop());
-  await runCollector(
+  const { grpc, prometheus } = await connectorScrapedByPrometheus(
     t,
+    'servicegraph',
     `
-receivers:
-  otlp: {protocols: {grpc: {endpoint: "127.0.0.1:${grpc}"}}}
-connectors:
-  servicegraph:
     metrics_flush_interval: 1s
     store_expiration_loop: 500ms
     store: {ttl: 3s}
-exporters:
-  prometheus: {endpoint: "127.0.0.1:${metricsPort}"}
-service:
-  pipelines:
-    traces: {receivers: [otlp], exporters: [servicegraph]}
-    metrics: {receivers: [servicegraph], exporters: [prometheus]}
 `,
-    grpc,
   );
 
   const frontend = sdkTracerProvider(grpc, { 'service.name': 'frontend' });

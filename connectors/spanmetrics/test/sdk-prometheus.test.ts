@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
-import { Prometheus, freePort, prometheusBinary, runCollector } from '@flowtel/testkit';
+import { connectorScrapedByPrometheus, prometheusBinary } from '@flowtel/testkit';
 import { sdkTracerProvider } from '@flowtel/testkit/sdk';
 
 const skip = prometheusBinary() === undefined && !process.env.CI ? 'prometheus is not installed' : false;
@@ -15,29 +15,15 @@ test(
   'JS SDK spans through otlp -> spanmetrics -> prometheus, scraped by Prometheus',
   { skip, timeout: 300_000 },
   async (t) => {
-    const grpc = await freePort();
-    const metricsPort = await freePort();
-    const prometheus = await Prometheus.scraping(`127.0.0.1:${metricsPort}`);
-    t.after(() => prometheus.stop());
-    await runCollector(
+    const { grpc, prometheus } = await connectorScrapedByPrometheus(
       t,
+      'span_metrics',
       `
-receivers:
-  otlp: {protocols: {grpc: {endpoint: "127.0.0.1:${grpc}"}}}
-connectors:
-  span_metrics:
     metrics_flush_interval: 1s
     dimensions:
       - name: http.request.method
         default: GET
-exporters:
-  prometheus: {endpoint: "127.0.0.1:${metricsPort}"}
-service:
-  pipelines:
-    traces: {receivers: [otlp], exporters: [span_metrics]}
-    metrics: {receivers: [span_metrics], exporters: [prometheus]}
 `,
-      grpc,
     );
 
     const provider = sdkTracerProvider(grpc, { 'service.name': 'shop' });

@@ -34,7 +34,7 @@ export {
 export { type JsonSpan, spansInFile, tracesRequestJson } from './otlp-json.ts';
 export { codecToolsOr, lz4Tool, pythonSnappy, zstdTool } from './codecs.ts';
 export { otlpLoad, type OtlpLoad } from './load.ts';
-export { Prometheus, prometheusBinary, type QueryResult } from './prometheus.ts';
+export { connectorScrapedByPrometheus, Prometheus, prometheusBinary, type QueryResult } from './prometheus.ts';
 export { pushThrough } from './processor.ts';
 export { createNetns, type Netns, netnsUnavailable } from './netns.ts';
 export { OTLP_PROTO_DIR, PROFILES_SERVICE_PROTO, profilesProtoTypes } from './otlp-profiles-proto.ts';

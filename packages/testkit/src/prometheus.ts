@@ -5,6 +5,8 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { TestContext } from 'node:test';
+import { runCollector } from './collector.ts';
 import { CONDITION_TIMEOUT_MS, freePort, waitFor } from './ports.ts';
 
 export const prometheusBinary = (): string | undefined => {
@@ -161,4 +163,36 @@ export class Prometheus {
   > {
     return this.api('/api/v1/query_exemplars', { query: expr, start: String(start), end: String(end) });
   }
+}
+
+/**
+ * A collector whose connector `id` (`settings`: its YAML mapping, indented by two spaces) turns
+ * the traces the otlp receiver takes over gRPC into metrics that the prometheus exporter serves,
+ * and a Prometheus scraping them every second; both stopped when the test `t` ends. Resolves
+ * once the receiver listens on `grpc`.
+ */
+export async function connectorScrapedByPrometheus(
+  t: TestContext,
+  id: string,
+  settings: string,
+): Promise<{ grpc: number; prometheus: Prometheus }> {
+  const grpc = await freePort();
+  const metricsPort = await freePort();
+  const prometheus = await Prometheus.scraping(`127.0.0.1:${metricsPort}`);
+  t.after(() => prometheus.stop());
+  const config = `
+receivers:
+  otlp: {protocols: {grpc: {endpoint: "127.0.0.1:${grpc}"}}}
+connectors:
+  ${id}:
+${settings.replace(/^\n+|\s+$/g, '')}
+exporters:
+  prometheus: {endpoint: "127.0.0.1:${metricsPort}"}
+service:
+  pipelines:
+    traces: {receivers: [otlp], exporters: [${id}]}
+    metrics: {receivers: [${id}], exporters: [prometheus]}
+`;
+  await runCollector(t, config, grpc);
+  return { grpc, prometheus };
 }
