@@ -4,7 +4,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { KeyValue } from '@flowtel/pdata';
 import { ArgError, boolLike, floatLike, intLike } from './compile.ts';
-import type { FunctionDef, Getter, Param } from './functions.ts';
+import { p, type FunctionDef, type Getter, type Param } from './functions.ts';
 import { compileRegexp } from '@flowtel/regexp';
 import {
   ODuration,
@@ -20,8 +20,6 @@ import {
   valueEqual,
 } from './values.ts';
 import type { StaticType } from './contexts.ts';
-
-const p = (name: string, type: Param['type'], optional = false): Param => ({ name, type, optional });
 
 /** a converter of one value: the value is evaluated, then `f` applied */
 function unary(
@@ -568,20 +566,7 @@ export const CONVERTERS: FunctionDef[] = [
     returns: 'string',
     build: ([target, toCase]) => {
       const g = target as Getter;
-      const words = (s: string) => s.split(/[^A-Za-z0-9]+|(?<=[a-z0-9])(?=[A-Z])/).filter(Boolean);
-      const f: Record<string, (s: string) => string> = {
-        lower: (s) => s.toLowerCase(),
-        upper: (s) => s.toUpperCase(),
-        snake: (s) =>
-          words(s)
-            .map((w) => w.toLowerCase())
-            .join('_'),
-        camel: (s) =>
-          words(s)
-            .map((w) => w[0].toUpperCase() + w.slice(1).toLowerCase())
-            .join(''),
-      };
-      const conv = f[toCase as string];
+      const conv = CASES[toCase as string];
       if (!conv) throw new ArgError(`invalid case: ${toCase as string}, allowed cases are: lower, upper, snake, camel`);
       return (tc) => conv(g(tc) as string);
     },

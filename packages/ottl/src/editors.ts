@@ -2,14 +2,11 @@
 // compiled arguments and returns the closure a statement runs.
 import type { KeyValue } from '@flowtel/pdata';
 import { ArgError } from './compile.ts';
-import type { FunctionDef, GetSetter, Getter } from './functions.ts';
+import { editor, p, type ArgValue, type FunctionDef, type GetSetter, type Getter, type Param } from './functions.ts';
 import { compileRegexp, expand, type Match, type Regexp } from '@flowtel/regexp';
 import { OMap, OttlRuntimeError, type Value, toAny, typeName } from './values.ts';
 
-const HASH_PARAMS = [
-  { name: 'function', type: 'func', optional: true },
-  { name: 'replacementFormat', type: 'string', optional: true },
-] as const;
+const HASH_PARAMS = [p('function', 'func', true), p('replacementFormat', 'string', true)];
 
 /** The replacement of one match: expanded, then hashed and formatted when a function is given. */
 function replacer(
@@ -79,131 +76,76 @@ function regexArg(pattern: string): Regexp {
   return compileRegexp(pattern);
 }
 
+/** delete_matching_keys, keep_keys, keep_matching_keys: the target map keeps the pairs whose key `keepOf(arg)` accepts */
+function filterKeys(name: string, param: Param, keepOf: (arg: ArgValue) => (key: string) => boolean): FunctionDef {
+  return editor(name, [p('target', 'mapGetSetter'), param], ([target, arg]) => {
+    const t = target as GetSetter;
+    const keep = keepOf(arg);
+    return (tc) => {
+      const kvs = mapOf(t, tc);
+      const kept = kvs.filter((kv) => keep(kv.key));
+      if (kept.length !== kvs.length) put(t, tc, kept);
+    };
+  });
+}
+
 export const EDITORS: FunctionDef[] = [
-  {
-    name: 'set',
-    editor: true,
-    params: [
-      { name: 'target', type: 'getSetter' },
-      { name: 'value', type: 'getter' },
-    ],
-    build: ([target, value]) => {
-      const t = target as GetSetter;
-      const v = value as Getter;
-      return (tc) => {
-        const x = v(tc);
-        // otelcol: a nil value (an attribute that is not there) changes nothing
-        if (x !== null) t.set(tc, x);
-        return null;
-      };
-    },
-  },
-  {
-    name: 'delete_key',
-    editor: true,
-    params: [
-      { name: 'target', type: 'mapGetSetter' },
-      { name: 'key', type: 'litString' },
-    ],
-    build: ([target, key]) => {
-      const t = target as GetSetter;
-      const k = key as string;
-      return (tc) => {
-        const kvs = mapOf(t, tc);
-        const i = kvs.findIndex((kv) => kv.key === k);
-        if (i >= 0) put(t, tc, kvs.slice(0, i).concat(kvs.slice(i + 1)));
-        return null;
-      };
-    },
-  },
-  {
-    name: 'delete_matching_keys',
-    editor: true,
-    params: [
-      { name: 'target', type: 'mapGetSetter' },
-      { name: 'pattern', type: 'litString' },
-    ],
-    build: ([target, pattern]) => {
-      const t = target as GetSetter;
-      const re = regexArg(pattern as string);
-      return (tc) => {
-        const kvs = mapOf(t, tc);
-        const kept = kvs.filter((kv) => !re.test(kv.key));
-        if (kept.length !== kvs.length) put(t, tc, kept);
-        return null;
-      };
-    },
-  },
-  {
-    name: 'keep_keys',
-    editor: true,
-    params: [
-      { name: 'target', type: 'mapGetSetter' },
-      { name: 'keys', type: 'litStringList' },
-    ],
-    build: ([target, keys]) => {
-      const t = target as GetSetter;
-      const keep = new Set(keys as string[]);
-      return (tc) => {
-        const kvs = mapOf(t, tc);
-        const kept = kvs.filter((kv) => keep.has(kv.key));
-        if (kept.length !== kvs.length) put(t, tc, kept);
-        return null;
-      };
-    },
-  },
-  {
-    name: 'keep_matching_keys',
-    editor: true,
-    params: [
-      { name: 'target', type: 'mapGetSetter' },
-      { name: 'pattern', type: 'litString' },
-    ],
-    build: ([target, pattern]) => {
-      const t = target as GetSetter;
-      const re = regexArg(pattern as string);
-      return (tc) => {
-        const kvs = mapOf(t, tc);
-        const kept = kvs.filter((kv) => re.test(kv.key));
-        if (kept.length !== kvs.length) put(t, tc, kept);
-        return null;
-      };
-    },
-  },
-  {
-    name: 'replace_pattern',
-    editor: true,
-    params: [
-      { name: 'target', type: 'getSetter' },
-      { name: 'regex', type: 'litString' },
-      { name: 'replacement', type: 'string' },
-      ...HASH_PARAMS,
-    ],
-    build: ([target, regex, replacement, fn, format]) => {
+  editor('set', [p('target', 'getSetter'), p('value', 'getter')], ([target, value]) => {
+    const t = target as GetSetter;
+    const v = value as Getter;
+    return (tc) => {
+      const x = v(tc);
+      // otelcol: a nil value (an attribute that is not there) changes nothing
+      if (x !== null) t.set(tc, x);
+    };
+  }),
+  editor('delete_key', [p('target', 'mapGetSetter'), p('key', 'litString')], ([target, key]) => {
+    const t = target as GetSetter;
+    const k = key as string;
+    return (tc) => {
+      const kvs = mapOf(t, tc);
+      const i = kvs.findIndex((kv) => kv.key === k);
+      if (i >= 0) put(t, tc, kvs.slice(0, i).concat(kvs.slice(i + 1)));
+    };
+  }),
+  filterKeys('delete_matching_keys', p('pattern', 'litString'), (pattern) => {
+    const re = regexArg(pattern as string);
+    return (key) => !re.test(key);
+  }),
+  filterKeys('keep_keys', p('keys', 'litStringList'), (keys) => {
+    const keep = new Set(keys as string[]);
+    return (key) => keep.has(key);
+  }),
+  filterKeys('keep_matching_keys', p('pattern', 'litString'), (pattern) => {
+    const re = regexArg(pattern as string);
+    return (key) => re.test(key);
+  }),
+  editor(
+    'replace_pattern',
+    [p('target', 'getSetter'), p('regex', 'litString'), p('replacement', 'string'), ...HASH_PARAMS],
+    ([target, regex, replacement, fn, format]) => {
       const t = target as GetSetter;
       const re = regexArg(regex as string);
       const rep = replacement as Getter;
       const post = replacer(fn as FunctionDef | undefined, format as Getter | undefined);
       return (tc) => {
         const v = t.get(tc);
-        if (typeof v !== 'string') return null;
+        if (typeof v !== 'string') return;
         const out = replaceAll(v, re, rep(tc) as string, post(tc));
         if (out !== v) t.set(tc, out);
-        return null;
       };
     },
-  },
-  {
-    name: 'replace_all_patterns',
-    editor: true,
-    params: [
-      { name: 'target', type: 'mapGetSetter' },
-      { name: 'mode', type: 'litString' },
-      { name: 'regex', type: 'litString' },
-      { name: 'replacement', type: 'string' },
+  ),
+  editor(
+    'replace_all_patterns',
+    [
+      p('target', 'mapGetSetter'),
+      p('mode', 'litString'),
+      p('regex', 'litString'),
+      p('replacement', 'string'),
       ...HASH_PARAMS,
     ],
-    build: ([target, mode, regex, replacement, fn, format]) => {
+    ([target, mode, regex, replacement, fn, format]) => {
       const t = target as GetSetter;
       if (mode !== 'key' && mode !== 'value')
         throw new ArgError(`invalid mode ${JSON.stringify(mode)}, must be either 'key' or 'value'`);
@@ -230,20 +172,13 @@ export const EDITORS: FunctionDef[] = [
           return { key: r, value: kv.value };
         });
         if (changed) put(t, tc, out);
-        return null;
       };
     },
-  },
-  {
-    name: 'replace_match',
-    editor: true,
-    params: [
-      { name: 'target', type: 'getSetter' },
-      { name: 'pattern', type: 'litString' },
-      { name: 'replacement', type: 'string' },
-      ...HASH_PARAMS,
-    ],
-    build: ([target, pattern, replacement, fn, format]) => {
+  ),
+  editor(
+    'replace_match',
+    [p('target', 'getSetter'), p('pattern', 'litString'), p('replacement', 'string'), ...HASH_PARAMS],
+    ([target, pattern, replacement, fn, format]) => {
       const t = target as GetSetter;
       const glob = globToRegExp(pattern as string);
       const rep = replacement as Getter;
@@ -251,20 +186,13 @@ export const EDITORS: FunctionDef[] = [
       return (tc) => {
         const v = t.get(tc);
         if (typeof v === 'string' && glob.test(v)) t.set(tc, post(tc)(rep(tc) as string));
-        return null;
       };
     },
-  },
-  {
-    name: 'replace_all_matches',
-    editor: true,
-    params: [
-      { name: 'target', type: 'mapGetSetter' },
-      { name: 'pattern', type: 'litString' },
-      { name: 'replacement', type: 'string' },
-      ...HASH_PARAMS,
-    ],
-    build: ([target, pattern, replacement, fn, format]) => {
+  ),
+  editor(
+    'replace_all_matches',
+    [p('target', 'mapGetSetter'), p('pattern', 'litString'), p('replacement', 'string'), ...HASH_PARAMS],
+    ([target, pattern, replacement, fn, format]) => {
       const t = target as GetSetter;
       const glob = globToRegExp(pattern as string);
       const rep = replacement as Getter;
@@ -278,46 +206,31 @@ export const EDITORS: FunctionDef[] = [
           return { key: kv.key, value: { stringValue: post(tc)(rep(tc) as string) } };
         });
         if (changed) put(t, tc, out);
-        return null;
       };
     },
-  },
-  {
-    name: 'truncate_all',
-    editor: true,
-    params: [
-      { name: 'target', type: 'mapGetSetter' },
-      { name: 'limit', type: 'litInt' },
-    ],
-    build: ([target, limit]) => {
-      const t = target as GetSetter;
-      const n = Number(limit as bigint);
-      if (n < 0) throw new ArgError(`invalid limit for truncate_all function, ${n} cannot be negative`);
-      return (tc) => {
-        const kvs = mapOf(t, tc);
-        let out: KeyValue[] | undefined;
-        for (let i = 0; i < kvs.length; i++) {
-          const v = kvs[i].value;
-          if (!('stringValue' in v) || v.stringValue.length <= n / 3) continue;
-          const s = truncateUtf8(v.stringValue, n);
-          if (s === v.stringValue) continue;
-          out ??= kvs.slice();
-          out[i] = { key: kvs[i].key, value: { stringValue: s } };
-        }
-        if (out) put(t, tc, out);
-        return null;
-      };
-    },
-  },
-  {
-    name: 'limit',
-    editor: true,
-    params: [
-      { name: 'target', type: 'mapGetSetter' },
-      { name: 'limit', type: 'litInt' },
-      { name: 'priority_keys', type: 'litStringList' },
-    ],
-    build: ([target, limit, priority]) => {
+  ),
+  editor('truncate_all', [p('target', 'mapGetSetter'), p('limit', 'litInt')], ([target, limit]) => {
+    const t = target as GetSetter;
+    const n = Number(limit as bigint);
+    if (n < 0) throw new ArgError(`invalid limit for truncate_all function, ${n} cannot be negative`);
+    return (tc) => {
+      const kvs = mapOf(t, tc);
+      let out: KeyValue[] | undefined;
+      for (let i = 0; i < kvs.length; i++) {
+        const v = kvs[i].value;
+        if (!('stringValue' in v) || v.stringValue.length <= n / 3) continue;
+        const s = truncateUtf8(v.stringValue, n);
+        if (s === v.stringValue) continue;
+        out ??= kvs.slice();
+        out[i] = { key: kvs[i].key, value: { stringValue: s } };
+      }
+      if (out) put(t, tc, out);
+    };
+  }),
+  editor(
+    'limit',
+    [p('target', 'mapGetSetter'), p('limit', 'litInt'), p('priority_keys', 'litStringList')],
+    ([target, limit, priority]) => {
       const t = target as GetSetter;
       const n = Number(limit as bigint);
       const keys = new Set(priority as string[]);
@@ -328,33 +241,27 @@ export const EDITORS: FunctionDef[] = [
         );
       return (tc) => {
         const kvs = mapOf(t, tc);
-        if (kvs.length <= n) return null;
+        if (kvs.length <= n) return;
         let room = n - kvs.filter((kv) => keys.has(kv.key)).length;
         put(
           t,
           tc,
           kvs.filter((kv) => keys.has(kv.key) || room-- > 0),
         );
-        return null;
       };
     },
-  },
-  {
-    name: 'merge_maps',
-    editor: true,
-    params: [
-      { name: 'target', type: 'mapGetSetter' },
-      { name: 'source', type: 'map' },
-      { name: 'strategy', type: 'litString' },
-    ],
-    build: ([target, source, strategy]) => {
+  ),
+  editor(
+    'merge_maps',
+    [p('target', 'mapGetSetter'), p('source', 'map'), p('strategy', 'litString')],
+    ([target, source, strategy]) => {
       const t = target as GetSetter;
       const src = source as Getter;
       if (!['insert', 'update', 'upsert'].includes(strategy as string))
         throw new ArgError(`invalid value for strategy, ${strategy as string}, must be 'insert', 'update' or 'upsert'`);
       return (tc) => {
         const from = src(tc) as OMap | null;
-        if (!from) return null;
+        if (!from) return;
         const out = mapOf(t, tc).slice();
         for (const kv of from.kvs) {
           const i = out.findIndex((x) => x.key === kv.key);
@@ -362,20 +269,18 @@ export const EDITORS: FunctionDef[] = [
           else if (i < 0 && strategy !== 'update') out.push({ key: kv.key, value: kv.value });
         }
         put(t, tc, out);
-        return null;
       };
     },
-  },
-  {
-    name: 'flatten',
-    editor: true,
-    params: [
-      { name: 'target', type: 'mapGetSetter' },
-      { name: 'prefix', type: 'litString', optional: true },
-      { name: 'depth', type: 'litInt', optional: true },
-      { name: 'resolveConflicts', type: 'litBool', optional: true },
+  ),
+  editor(
+    'flatten',
+    [
+      p('target', 'mapGetSetter'),
+      p('prefix', 'litString', true),
+      p('depth', 'litInt', true),
+      p('resolveConflicts', 'litBool', true),
     ],
-    build: ([target, prefix, depth, resolveConflicts]) => {
+    ([target, prefix, depth, resolveConflicts]) => {
       const t = target as GetSetter;
       const max = depth === undefined ? Infinity : Number(depth as bigint);
       if (max < 0) throw new ArgError(`invalid depth for flatten function, ${max} cannot be negative`);
@@ -401,19 +306,13 @@ export const EDITORS: FunctionDef[] = [
         };
         walk(mapOf(t, tc), (prefix as string | undefined) ?? '', 0);
         put(t, tc, out);
-        return null;
       };
     },
-  },
-  {
-    name: 'delete_index',
-    editor: true,
-    params: [
-      { name: 'target', type: 'getSetter' },
-      { name: 'startIndex', type: 'int' },
-      { name: 'endIndex', type: 'int', optional: true },
-    ],
-    build: ([target, startIndex, endIndex]) => {
+  ),
+  editor(
+    'delete_index',
+    [p('target', 'getSetter'), p('startIndex', 'int'), p('endIndex', 'int', true)],
+    ([target, startIndex, endIndex]) => {
       const t = target as GetSetter;
       const sg = startIndex as Getter;
       const eg = endIndex as Getter | undefined;
@@ -428,19 +327,13 @@ export const EDITORS: FunctionDef[] = [
             `delete_index: invalid range [${start}, ${end}) for a slice of length ${list.length}`,
           );
         t.set(tc, list.slice(0, start).concat(list.slice(end)));
-        return null;
       };
     },
-  },
-  {
-    name: 'append',
-    editor: true,
-    params: [
-      { name: 'target', type: 'getSetter' },
-      { name: 'value', type: 'getter', optional: true },
-      { name: 'values', type: 'getterList', optional: true },
-    ],
-    build: ([target, value, values]) => {
+  ),
+  editor(
+    'append',
+    [p('target', 'getSetter'), p('value', 'getter', true), p('values', 'getterList', true)],
+    ([target, value, values]) => {
       const t = target as GetSetter;
       const one = value as Getter | undefined;
       const many = values as Getter[] | undefined;
@@ -455,8 +348,7 @@ export const EDITORS: FunctionDef[] = [
         for (const x of add)
           if (x !== null && toAny(x) === null) throw new OttlRuntimeError(`cannot append ${typeName(x)}`);
         t.set(tc, base.concat(add.filter((x) => x !== null)));
-        return null;
       };
     },
-  },
+  ),
 ];

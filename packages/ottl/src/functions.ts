@@ -63,3 +63,29 @@ export interface FunctionDef {
   pure?: (v: Value) => Value;
   build(args: ArgValue[], compiler: Compiler): Getter;
 }
+
+/** A parameter, by otelcol's name and kind. */
+export const p = (name: string, type: ParamType, optional = false): Param => ({ name, type, optional });
+
+/**
+ * An editor: `build` gets the compiled arguments and returns the change a statement makes;
+ * an editor's value is always nil.
+ */
+export function editor(
+  name: string,
+  params: Param[],
+  build: (args: ArgValue[]) => (tc: TransformContext) => void,
+): FunctionDef {
+  return {
+    name,
+    editor: true,
+    params,
+    build: (args) => {
+      const change = build(args);
+      return (tc) => {
+        change(tc);
+        return null;
+      };
+    },
+  };
+}

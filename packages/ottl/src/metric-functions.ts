@@ -2,10 +2,9 @@
 // change a metric's type or add metrics derived from it, in the metric context only.
 import type { KeyValue, Metric, NumberDataPoint } from '@flowtel/pdata';
 import { ArgError } from './compile.ts';
-import type { FunctionDef, Getter, Param } from './functions.ts';
+import { p, type FunctionDef, type Getter } from './functions.ts';
 import { OttlRuntimeError } from './values.ts';
 
-const p = (name: string, type: Param['type'], optional = false): Param => ({ name, type, optional });
 const METRIC: FunctionDef['contexts'] = ['metric'];
 const TEMPORALITY: Record<string, number> = { delta: 1, cumulative: 2 };
 
