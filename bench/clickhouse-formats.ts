@@ -4,14 +4,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { metrics } from '@opentelemetry/api';
-import { pino } from 'pino';
-import { Ack, type Batch, type CreateSettings } from '@flowtel/core';
-import { attr, newResource, newScope, newSpan, type Traces } from '@flowtel/pdata';
+import { Ack, type Batch } from '@flowtel/core';
 import { createStore } from '../exporters/clickhouse/src/clickhouse.ts';
 import { configSchema } from '../exporters/clickhouse/src/config.ts';
 import { EmbeddedClient, schemaStatements } from '@flowtel/clickhouse';
 import { report, selfUsage } from './lib/report.ts';
+import { requestSpans, storeSettings } from './lib/store-rig.ts';
 
 const ROWS = 50_000;
 const REPEAT = Number(process.env.REPEAT ?? 5);
@@ -41,58 +39,13 @@ const COLUMNS = [
   'Links.Attributes',
 ];
 
-function spans(): Traces {
-  const id = (n: number) => Uint8Array.from({ length: n }, () => (Math.random() * 256) | 0);
-  const t0 = BigInt(Date.now()) * 1_000_000n;
-  return {
-    resourceSpans: Array.from({ length: 20 }, (_, s) => ({
-      resource: newResource([
-        attr('service.name', `service-${s}`),
-        attr('host.name', `node-${s % 4}`),
-        attr('k8s.namespace.name', 'shop'),
-      ]),
-      schemaUrl: '',
-      scopeSpans: [
-        {
-          scope: newScope('flowtel.l7', '0.1.0'),
-          schemaUrl: '',
-          spans: Array.from({ length: ROWS / 20 }, (_, i) =>
-            newSpan({
-              traceId: id(16),
-              spanId: id(8),
-              parentSpanId: id(8),
-              name: `GET /api/${i % 50}`,
-              kind: 2,
-              startTimeUnixNano: t0 + BigInt(i) * 1000n,
-              endTimeUnixNano: t0 + BigInt(i) * 1000n + 250_000n,
-              attributes: [
-                attr('http.request.method', 'GET'),
-                attr('http.route', `/api/${i % 50}`),
-                attr('http.response.status_code', 200),
-                attr('client.address', `10.0.${s}.${i % 250}`),
-              ],
-            }),
-          ),
-        },
-      ],
-    })),
-  };
-}
-
 const dir = mkdtempSync(join(tmpdir(), 'flowtel-bench-fmt-'));
 try {
-  const settings: CreateSettings = {
-    id: 'clickhouse',
-    kind: 'exporter',
-    logger: pino({ level: 'warn' }),
-    meter: metrics.getMeter('bench'),
-    metricsLevel: 'none',
-    configDir: dir,
-  };
+  const settings = storeSettings(dir);
   const cfg = configSchema.parse({ endpoint: 'chdb://./store' });
   const exporter = createStore(settings, cfg, ['traces']);
   await exporter.open();
-  await exporter.write({ signal: 'traces', data: spans(), items: ROWS, ack: Ack.none() } as Batch);
+  await exporter.write({ signal: 'traces', data: requestSpans(ROWS), items: ROWS, ack: Ack.none() } as Batch);
   await exporter.close();
 
   const client = EmbeddedClient.open(join(dir, 'store'));

@@ -8,14 +8,13 @@ import { randomFillSync } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { metrics } from '@opentelemetry/api';
-import { pino } from 'pino';
-import { Ack, type Batch, type CreateSettings } from '@flowtel/core';
+import { Ack, type Batch } from '@flowtel/core';
 import { attr, newLogRecord, newResource, newScope, newSpan, type Logs, type Traces } from '@flowtel/pdata';
 import { createStore } from '../exporters/clickhouse/src/clickhouse.ts';
 import { configSchema } from '../exporters/clickhouse/src/config.ts';
 import { EmbeddedClient } from '@flowtel/clickhouse';
 import { processUsage, report, selfUsage } from './lib/report.ts';
+import { storeSettings } from './lib/store-rig.ts';
 
 const BATCH = 10_000;
 /** batches pushed per measurement; a few distinct ones are cycled so that the heap holds what a pipeline holds in flight */
@@ -214,14 +213,7 @@ try {
   const logBatches = Array.from({ length: DISTINCT }, (_, i) =>
     batchOf('logs', logsBatch(t0 + BigInt(i) * 10_000_000_000n)),
   );
-  const settings: CreateSettings = {
-    id: 'clickhouse',
-    kind: 'exporter',
-    logger: pino({ level: 'warn' }),
-    meter: metrics.getMeter('bench'),
-    metricsLevel: 'none',
-    configDir: dir,
-  };
+  const settings = storeSettings(dir);
   const cfg = configSchema.parse({ endpoint: 'chdb://./store' });
   const exporter = createStore(settings, cfg, ['traces', 'logs']);
   await exporter.open();

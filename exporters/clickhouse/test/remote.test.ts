@@ -57,7 +57,7 @@ describe('remote mode over HTTP on loopback', () => {
     if (server && server.child.exitCode === null) await once(server.child, 'exit');
   });
 
-  for (const compress of ['none', 'gzip', 'lz4'] as const) {
+  for (const compress of ['none', 'gzip', 'lz4', 'zstd'] as const) {
     test(`creates the schema and inserts every signal (compress: ${compress})`, async () => {
       const database = `remote_${compress}`;
       const raw = { endpoint: `http://127.0.0.1:${server.port}`, database, username: user, password, compress };

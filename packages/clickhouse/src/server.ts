@@ -5,7 +5,7 @@ import { constants } from 'node:buffer';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { promisify } from 'node:util';
 import { brotliDecompress, gunzip, inflate } from 'node:zlib';
-import { lz4FrameDecompress } from '@flowtel/compression';
+import { lz4FrameDecompress, nativeZstd } from '@flowtel/compression';
 import type { ClickHouseClient } from './client.ts';
 import { ClickHouseError } from './client.ts';
 
@@ -15,6 +15,7 @@ const DECOMPRESS: Record<string, (b: Buffer) => Promise<Buffer>> = {
   gzip: promisify(gunzip) as (b: Buffer) => Promise<Buffer>,
   deflate: promisify(inflate) as (b: Buffer) => Promise<Buffer>,
   br: promisify(brotliDecompress) as (b: Buffer) => Promise<Buffer>,
+  zstd: (b) => nativeZstd().decompress(b),
 };
 
 export interface ServeOptions {

@@ -4,10 +4,15 @@
 // senders that predate x-snappy-framed), x-snappy-framed and lz4 (an LZ4 frame). Over gRPC
 // (grpc-encoding, see grpc-compression.ts): gzip, snappy (the framing format, as otelcol's
 // configgrpc registers it) and zstd, plus grpc-js's deflate.
-import { createRequire } from 'node:module';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
-import { CorruptInput, OutputTooLarge, lz4FrameDecompress } from '@flowtel/compression';
+import {
+  CorruptInput,
+  OutputTooLarge,
+  lz4FrameCompress,
+  lz4FrameDecompress,
+  nativeZstd as zstd,
+} from '@flowtel/compression';
 import { zstdDeclaredSize, zstdStreamDecompress } from './zstd-frame.ts';
 import {
   isSnappyFramed,
@@ -17,18 +22,8 @@ import {
   snappyFramedDecompress,
 } from './snappy-framed.ts';
 
-type Zstd = typeof import('@mongodb-js/zstd');
-const require = createRequire(import.meta.url);
-let zstdModule: Zstd | undefined;
-// loaded when a body first needs it: zstd adds ~3 MB and two threads, which a collector that
-// never sees the encoding should not carry
-// (the bindings themselves: the package's wrapper of compress drops the level argument)
-const zstd = () => (zstdModule ??= require('@mongodb-js/zstd/bindings.js') as Zstd);
-type Lz4 = typeof import('lz4-napi');
-let lz4Module: Lz4 | undefined;
-// LZ4 frames are decoded by @flowtel/compression (bounded as they inflate) and encoded by
-// lz4-napi's frame encoder, loaded when a body first needs it
-const lz4 = () => (lz4Module ??= require('lz4-napi') as Lz4);
+// LZ4 frames are decoded by @flowtel/compression's bounded decoder and encoded natively
+// (lz4-napi, JS when it cannot load); zstd is @flowtel/compression's native loader
 
 export type Compression = 'gzip' | 'deflate' | 'zlib' | 'zstd' | 'snappy' | 'x-snappy-framed' | 'lz4';
 /** every value configcompression accepts for an HTTP client, besides none and "" */
@@ -143,7 +138,7 @@ export async function compress(encoding: Compression, body: Uint8Array, level?: 
     case 'x-snappy-framed':
       return snappyFramedCompress(buf);
     case 'lz4':
-      return lz4().compressFrame(Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength));
+      return lz4FrameCompress([buf]);
     case 'zstd':
       return zstd().compress(buf, chosen ?? ZSTD_DEFAULT_LEVEL);
   }

@@ -48,6 +48,43 @@ test('HTTP: lz4 (lz4 tool), x-snappy-framed and framed snappy (python-snappy), z
   }
 });
 
+test('HTTP: a body that inflates past max_request_body_size is 413 in every encoding, checked before it is inflated whole', async (t) => {
+  if (!codecToolsOr(t)) return;
+  const limit = 64 * 1024;
+  const r = await startReceiver({ http: { max_request_body_size: limit } });
+  try {
+    const { deflateSync, gzipSync } = await import('node:zlib');
+    const zeros = Buffer.alloc(16 << 20);
+    // snappy inflates at most ~21x: 1 MiB of zeros is what fits under the limit on the wire
+    const snappyZeros = Buffer.alloc(1 << 20);
+    const bombs: [string, string, Uint8Array][] = [
+      ['gzip', 'node zlib', gzipSync(zeros)],
+      ['deflate', 'node zlib', deflateSync(zeros)],
+      ['zlib', 'node zlib', deflateSync(zeros)],
+      // a frame whose header declares 16 MiB: refused from the header, nothing inflated
+      ['zstd', 'declared size', zstdTool(['-c', '-q', `--stream-size=${zeros.length}`], zeros)],
+      // a streamed frame without a declared size: inflated as a stream, stopped at the limit
+      ['zstd', 'no declared size', zstdTool(['-c', '-q'], zeros)],
+      ['snappy', 'block', pythonSnappy('block', snappyZeros)],
+      ['snappy', 'frame', pythonSnappy('frame', snappyZeros)],
+      ['x-snappy-framed', 'frame', pythonSnappy('frame', snappyZeros)],
+      ['lz4', 'lz4 tool', lz4Tool(['-c'], zeros.subarray(0, 8 << 20))],
+    ];
+    for (const [encoding, kind, compressed] of bombs) {
+      assert.ok(compressed.length < limit, `${encoding} ${kind}: ${compressed.length} bytes on the wire`);
+      const res = await fetch(r.url('/v1/traces'), {
+        method: 'POST',
+        headers: { ...PROTO, 'content-encoding': encoding },
+        body: new Uint8Array(compressed),
+      });
+      assert.equal(res.status, 413, `${encoding} (${kind})`);
+    }
+    assert.equal(r.consumer.received.length, 0);
+  } finally {
+    await r.stop();
+  }
+});
+
 test('HTTP: compression_algorithms limits the Content-Encodings taken ("" is an uncompressed body), as confighttp', async (t) => {
   if (!codecToolsOr(t)) return;
   const body = encodeTraces(sampleTraces(1));
