@@ -9,7 +9,8 @@
         "native/js_options.cc",
         "native/profile_sampler.cc",
         "native/profiler_session.cc",
-        "native/socket_capture.cc"
+        "native/socket_capture.cc",
+        "native/tls_probes.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",

@@ -8,6 +8,7 @@
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_endian.h>
 #include "socket_trace.h"
+#include "tls_trace.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -27,6 +28,8 @@ const volatile __u32 payload_limit = 1024;
 const volatile __u32 filter_flags = 0;
 /* ring buffer fill (bytes) above which a submit wakes the consumer early */
 const volatile __u64 wakeup_threshold = 1 << 22;
+/* the TLS uprobes (tls_trace.bpf.c) are attached: syscalls inside SSL calls carry ciphertext */
+const volatile bool tls_enabled = false;
 
 __u64 next_socket_id = 0;
 /* Set by the submit that woke the reader early; the reader clears it once it has drained (it is
@@ -67,6 +70,8 @@ struct pending_call {
 	__s32 fd;
 	__u8 layout;
 	__u8 direction;
+	/* the SSL call the thread is in, and the last socket it read (tls_trace.bpf.c) */
+	struct tls_thread tls;
 };
 
 /* The call each thread is in, kept with the thread (freed when it exits): cheaper than a hash
@@ -97,6 +102,8 @@ struct socket_info {
 	__s32 fd;
 	char comm[SOCKET_TRACE_COMM_LEN];
 	__u8 role;
+	/* a TLS library reports its plaintext: the syscalls' ciphertext is not reported */
+	__u8 tls;
 };
 
 struct {
@@ -338,8 +345,11 @@ static __always_inline struct event_buffer *event_buffer(void)
 
 /* Header fields every event has; false when the event is filtered out or repeats a connect.
  * `peer` is the user's sockaddr of a sendto/recvfrom/msghdr, for unconnected UDP. A close is
- * reported only for sockets seen before, with the tuple of their first event. */
-static __always_inline bool begin_event(struct event_buffer *b, struct sock *sk, __s32 fd, __u8 kind, __u8 new_role, __u64 peer)
+ * reported only for sockets seen before, with the tuple of their first event. `plaintext`: the
+ * TLS uprobes' data, which marks the socket; a syscall's data on a marked socket is ciphertext
+ * and is not reported. */
+static __always_inline bool begin_event(struct event_buffer *b, struct sock *sk, __s32 fd, __u8 kind, __u8 new_role, __u64 peer,
+					bool plaintext)
 {
 	struct socket_event *e = &b->header;
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
@@ -351,6 +361,7 @@ static __always_inline bool begin_event(struct event_buffer *b, struct sock *sk,
 	e->direction = SOCKET_DIRECTION_EGRESS;
 	e->byte_count = 0;
 	e->payload_length = 0;
+	e->flags = plaintext ? SOCKET_EVENT_FLAG_TLS : 0;
 	process_comm(e->comm);
 	struct socket_info *info;
 	if (kind == SOCKET_EVENT_CLOSE) {
@@ -369,6 +380,10 @@ static __always_inline bool begin_event(struct event_buffer *b, struct sock *sk,
 			return false;
 		info = socket_identity(sk, new_role, e, &repeated);
 		if (!info || repeated)
+			return false;
+		if (plaintext)
+			info->tls = 1;
+		else if (info->tls && kind == SOCKET_EVENT_DATA)
 			return false;
 	}
 	e->socket_id = info->id;
@@ -455,6 +470,13 @@ static __always_inline int enter_call(__s32 fd, __u8 layout, __u8 direction, __u
 		bpf_task_storage_get(&pending_calls, bpf_get_current_task_btf(), 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (!call)
 		return 0;
+	/* ciphertext moved by an SSL call: its uprobes report the plaintext and learn the socket */
+	if (tls_enabled && call->tls.ssl && layout != LAYOUT_CONNECT &&
+	    bpf_ktime_get_ns() - call->tls.since_ns < TLS_CALL_STALE_NS) {
+		call->tls.sk = (__u64)sk;
+		call->tls.fd = fd;
+		return 0;
+	}
 	call->sk = (__u64)sk;
 	call->data = data;
 	call->peer = peer;
@@ -465,15 +487,15 @@ static __always_inline int enter_call(__s32 fd, __u8 layout, __u8 direction, __u
 	return 0;
 }
 
-/* The pending call of this thread, which is then no longer pending. */
-static __always_inline bool take_call(struct pending_call *call)
+/* The pending call of this thread, which is then no longer pending; returns its storage. */
+static __always_inline struct pending_call *take_call(struct pending_call *call)
 {
 	struct pending_call *stored = bpf_task_storage_get(&pending_calls, bpf_get_current_task_btf(), 0, 0);
 	if (!stored || stored->layout == LAYOUT_NONE)
-		return false;
+		return NULL;
 	*call = *stored;
 	stored->layout = LAYOUT_NONE;
-	return true;
+	return stored;
 }
 
 /* `layout` is a constant in every program, so each keeps only the copy it needs: the verifier
@@ -481,7 +503,7 @@ static __always_inline bool take_call(struct pending_call *call)
 static __always_inline void emit_data(struct event_buffer *b, const struct pending_call *call, const __u8 layout, __u64 data,
 				      __u64 count, __u64 peer, __u32 moved)
 {
-	if (!begin_event(b, (struct sock *)call->sk, call->fd, SOCKET_EVENT_DATA, SOCKET_ROLE_UNKNOWN, peer))
+	if (!begin_event(b, (struct sock *)call->sk, call->fd, SOCKET_EVENT_DATA, SOCKET_ROLE_UNKNOWN, peer, false))
 		return;
 	b->header.direction = call->direction;
 	b->header.byte_count = moved;
@@ -503,15 +525,22 @@ static __noinline void emit_msghdr(struct event_buffer *b, const struct pending_
 static __always_inline int exit_call(long ret, const __u8 layout)
 {
 	struct pending_call call;
+	struct pending_call *stored = take_call(&call);
 	/* another layout is left from a call whose exit this capture missed */
-	if (!take_call(&call) || call.layout != layout)
+	if (!stored || call.layout != layout)
 		return 0;
+	/* a library that hands TLS its ciphertext itself (memory BIOs: Node.js) reads the socket
+	 * before the SSL call that decrypts it: tls_trace.bpf.c ties the two */
+	if (tls_enabled && call.direction == SOCKET_DIRECTION_INGRESS && ret > 0 && layout != LAYOUT_CONNECT) {
+		stored->tls.last_read_sk = call.sk;
+		stored->tls.last_read_fd = call.fd;
+	}
 	struct event_buffer *b = event_buffer();
 	if (!b)
 		return 0;
 	if (layout == LAYOUT_CONNECT) {
 		if ((ret == 0 || ret == -EINPROGRESS) &&
-		    begin_event(b, (struct sock *)call.sk, call.fd, SOCKET_EVENT_CONNECT, SOCKET_ROLE_CLIENT, 0))
+		    begin_event(b, (struct sock *)call.sk, call.fd, SOCKET_EVENT_CONNECT, SOCKET_ROLE_CLIENT, 0, false))
 			submit(b);
 		return 0;
 	}
@@ -640,7 +669,7 @@ static __always_inline struct sock *report_lifecycle(__s32 fd, __u8 kind, __u8 n
 	 * socket id and no role, splitting one conversation in two. The last close reports it. */
 	if (kind == SOCKET_EVENT_CLOSE && shared)
 		return NULL;
-	if (begin_event(b, sk, fd, kind, new_role, 0))
+	if (begin_event(b, sk, fd, kind, new_role, 0, false))
 		submit(b);
 	return sk;
 }
@@ -705,3 +734,5 @@ int tcp_closed(struct trace_event_raw_inet_sock_set_state *ctx)
 	bpf_ringbuf_submit(e, wakeup_flags());
 	return 0;
 }
+
+#include "tls_trace.bpf.c"

@@ -25,6 +25,12 @@ enum socket_direction {
 	SOCKET_DIRECTION_INGRESS = 1,
 };
 
+/* Bits of socket_event.flags. */
+enum socket_event_flag {
+	/* the plaintext of a TLS connection, from the uprobes on the TLS library (tls_trace.bpf.c) */
+	SOCKET_EVENT_FLAG_TLS = 1 << 0,
+};
+
 /* Bits of the programs' filter_flags: which filter maps are in force. */
 enum socket_trace_filter {
 	FILTER_PID_ALLOW = 1 << 0,
@@ -60,7 +66,9 @@ struct socket_event {
 	__u8 l4_protocol;
 	__u8 role;
 	__u8 direction;
-	__u8 reserved[3];
+	/* SOCKET_EVENT_FLAG_* bits */
+	__u8 flags;
+	__u8 reserved[2];
 	/* the process's (thread group leader's) name */
 	char comm[SOCKET_TRACE_COMM_LEN];
 };

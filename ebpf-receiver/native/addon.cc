@@ -31,11 +31,13 @@ Napi::Object event_layout(Napi::Env env) {
   FIELD(l4_protocol);
   FIELD(role);
   FIELD(direction);
+  FIELD(flags);
   FIELD(comm);
 #undef FIELD
   layout.Set("header_size", Napi::Number::New(env, sizeof(struct socket_event)));
   layout.Set("comm_length", Napi::Number::New(env, SOCKET_TRACE_COMM_LEN));
   layout.Set("max_payload", Napi::Number::New(env, SOCKET_TRACE_MAX_PAYLOAD));
+  layout.Set("flag_tls", Napi::Number::New(env, SOCKET_EVENT_FLAG_TLS));
   return layout;
 }
 

@@ -17,6 +17,7 @@
 #include "diagnostics.h"
 #include "socket_trace.h"
 #include "socket_trace.skel.h"
+#include "tls_probes.h"
 
 namespace flowtel {
 
@@ -49,13 +50,20 @@ Capture::Capture(const CaptureOptions &options, RecordHandler on_record) : on_re
                                        "): the kernel needs CONFIG_FTRACE_SYSCALLS.\n" + log.tail(kLogTailLines));
     ring_ = ring_buffer__new(bpf_map__fd(skeleton_->maps.events), &Capture::on_sample, this, nullptr);
     if (!ring_) throw CaptureError("RING", std::string("cannot map the ring buffer: ") + strerror(errno));
+    if (options.tls) {
+      tls_ = std::make_unique<TlsProbes>(skeleton_, options.tls_paths);
+      tls_->scan();
+    }
   } catch (...) {
+    tls_.reset();
+    if (ring_) ring_buffer__free(ring_);
     socket_trace__destroy(skeleton_);
     throw;
   }
 }
 
 Capture::~Capture() {
+  tls_.reset();
   if (ring_) ring_buffer__free(ring_);
   socket_trace__destroy(skeleton_);
 }
@@ -78,6 +86,7 @@ void Capture::configure(const CaptureOptions &options) {
   rodata->payload_limit = options.payload_limit;
   // Half full: early enough that a burst between two polls does not overflow the ring.
   rodata->wakeup_threshold = options.ring_buffer_bytes / 2;
+  rodata->tls_enabled = options.tls;
   rodata->filter_flags = (options.pid_allow.empty() ? 0 : FILTER_PID_ALLOW) | (options.pid_deny.empty() ? 0 : FILTER_PID_DENY) |
                          (options.comm_allow.empty() ? 0 : FILTER_COMM_ALLOW) | (options.comm_deny.empty() ? 0 : FILTER_COMM_DENY) |
                          (options.port_allow.empty() ? 0 : FILTER_PORT_ALLOW) | (options.port_deny.empty() ? 0 : FILTER_PORT_DENY);
@@ -85,6 +94,11 @@ void Capture::configure(const CaptureOptions &options) {
   if (cpus <= 0) throw CaptureError("OPEN", "cannot count the possible CPUs");
   bpf_map__set_max_entries(skeleton_->maps.event_buffers, cpus);
   bpf_map__set_max_entries(skeleton_->maps.events, options.ring_buffer_bytes);
+  if (!options.tls)
+    for (bpf_program *tls : {skeleton_->progs.tls_read_enter, skeleton_->progs.tls_write_enter, skeleton_->progs.tls_read_ex_enter,
+                             skeleton_->progs.tls_write_ex_enter, skeleton_->progs.tls_state_enter, skeleton_->progs.tls_data_exit,
+                             skeleton_->progs.tls_state_exit})
+      bpf_program__set_autoload(tls, false);
 }
 
 void Capture::fill_filters(const CaptureOptions &options) {
@@ -118,16 +132,24 @@ int Capture::drain() {
   return drained;
 }
 
-uint64_t Capture::lost() const {
+uint64_t Capture::per_cpu_sum(bpf_map *map) const {
   int cpus = libbpf_num_possible_cpus();
   std::vector<uint64_t> per_cpu(cpus > 0 ? cpus : 1, 0);
   const uint32_t zero = 0;
-  if (bpf_map__lookup_elem(skeleton_->maps.lost_events, &zero, sizeof(zero), per_cpu.data(), per_cpu.size() * sizeof(uint64_t),
-                           0) != 0)
-    return 0;
+  if (bpf_map__lookup_elem(map, &zero, sizeof(zero), per_cpu.data(), per_cpu.size() * sizeof(uint64_t), 0) != 0) return 0;
   uint64_t total = 0;
   for (uint64_t n : per_cpu) total += n;
   return total;
+}
+
+uint64_t Capture::lost() const { return per_cpu_sum(skeleton_->maps.lost_events); }
+
+uint64_t Capture::tls_unbound() const { return per_cpu_sum(skeleton_->maps.tls_unbound); }
+
+std::vector<std::string> Capture::tls_targets() const { return tls_ ? tls_->attached() : std::vector<std::string>{}; }
+
+void Capture::rescan_tls() {
+  if (tls_) tls_->scan();
 }
 
 // Releasing a tracepoint link waits out an RCU grace period in the kernel (~70 ms here). One
@@ -145,6 +167,7 @@ void Capture::detach() {
       *link = nullptr;
     });
   }
+  if (tls_) releases.emplace_back([this] { tls_->detach(); });
   for (std::thread &release : releases) release.join();
 }
 

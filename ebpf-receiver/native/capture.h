@@ -6,14 +6,18 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
 struct socket_trace;
 struct ring_buffer;
+struct bpf_map;
 
 namespace flowtel {
+
+class TlsProbes;
 
 struct CaptureOptions {
   uint32_t self_pid = 0;
@@ -22,6 +26,9 @@ struct CaptureOptions {
   std::vector<uint32_t> pid_allow, pid_deny;
   std::vector<std::string> comm_allow, comm_deny;
   std::vector<uint16_t> port_allow, port_deny;
+  // TLS plaintext from uprobes on OpenSSL (tls_probes.h), with these files besides the ones found
+  bool tls = false;
+  std::vector<std::string> tls_paths;
 };
 
 // Why a capture could not start. `code` is stable for programs, the message is for people.
@@ -47,6 +54,12 @@ class Capture {
   int drain();
   // Ring buffer reservations the kernel programs could not make (events lost).
   uint64_t lost() const;
+  // TLS plaintext not reported because its socket could not be told.
+  uint64_t tls_unbound() const;
+  // The files the TLS uprobes are attached to (empty without TLS).
+  std::vector<std::string> tls_targets() const;
+  // Attaches the TLS uprobes to OpenSSL files that appeared since the last look.
+  void rescan_tls();
   // Stops new events; what the ring already holds can still be drained.
   void detach();
 
@@ -55,9 +68,11 @@ class Capture {
   int load_without_profiler_signals();
   void fill_filters(const CaptureOptions &options);
   static int on_sample(void *self, void *data, size_t size);
+  uint64_t per_cpu_sum(bpf_map *map) const;
 
   socket_trace *skeleton_ = nullptr;
   ring_buffer *ring_ = nullptr;
+  std::unique_ptr<TlsProbes> tls_;
   RecordHandler on_record_;
 };
 

@@ -84,6 +84,10 @@ CaptureOptions capture_options_from(const Napi::Object &options) {
   out.comm_deny = strings(options, "commDeny");
   out.port_allow = numbers<uint16_t>(options, "portAllow", 65535);
   out.port_deny = numbers<uint16_t>(options, "portDeny", 65535);
+  Napi::Value tls = options.Get("tls");
+  if (!tls.IsUndefined() && !tls.IsBoolean()) throw Napi::TypeError::New(options.Env(), "tls must be a boolean");
+  out.tls = tls.IsBoolean() && tls.As<Napi::Boolean>().Value();
+  out.tls_paths = strings(options, "tlsPaths");
   return out;
 }
 
@@ -91,6 +95,7 @@ PollOptions poll_options_from(const Napi::Object &options) {
   PollOptions out;
   out.batch_size = u32(options, "batchSize", out.batch_size, 1u << 20);
   out.poll_interval_ms = u32(options, "pollIntervalMs", out.poll_interval_ms, 60000);
+  out.tls_rescan_ms = u32(options, "tlsRescanMs", out.tls_rescan_ms, 86400000);
   if (out.batch_size == 0) throw Napi::RangeError::New(options.Env(), "batchSize must be at least 1");
   return out;
 }

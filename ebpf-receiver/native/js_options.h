@@ -12,6 +12,8 @@ namespace flowtel {
 struct PollOptions {
   uint32_t batch_size = 1024;
   uint32_t poll_interval_ms = 10;
+  // how often new OpenSSL files are looked for (0: only at start)
+  uint32_t tls_rescan_ms = 0;
 };
 
 CaptureOptions capture_options_from(const Napi::Object &options);

@@ -1,6 +1,8 @@
 #include "socket_capture.h"
 
 #include <sys/epoll.h>
+
+#include <chrono>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
@@ -44,7 +46,8 @@ void deliver_batch(Napi::Env env, Napi::Function on_batch, SocketCapture *captur
 
 Napi::Function SocketCapture::Define(Napi::Env env) {
   return DefineClass(env, "SocketCapture",
-                     {InstanceMethod<&SocketCapture::Stop>("stop"), InstanceMethod<&SocketCapture::Stats>("stats")});
+                     {InstanceMethod<&SocketCapture::Stop>("stop"), InstanceMethod<&SocketCapture::Stats>("stats"),
+                      InstanceMethod<&SocketCapture::TlsTargets>("tlsTargets")});
 }
 
 SocketCapture::SocketCapture(const Napi::CallbackInfo &info) : Napi::ObjectWrap<SocketCapture>(info) {
@@ -55,6 +58,7 @@ SocketCapture::SocketCapture(const Napi::CallbackInfo &info) : Napi::ObjectWrap<
   PollOptions poll = poll_options_from(options);
   batch_size_ = poll.batch_size;
   poll_interval_ms_ = poll.poll_interval_ms;
+  tls_rescan_ms_ = poll.tls_rescan_ms;
   batch_ = std::make_unique<EventBatch>();
 
   try {
@@ -96,6 +100,8 @@ SocketCapture::~SocketCapture() {
 
 void SocketCapture::Poll() {
   epoll_event ready[2];
+  using Clock = std::chrono::steady_clock;
+  Clock::time_point next_rescan = Clock::now() + std::chrono::milliseconds(tls_rescan_ms_);
   for (;;) {
     bool last_round = stopping_.load();
     // Detached here, off the JS thread (releasing the links takes about a second), and before
@@ -107,7 +113,13 @@ void SocketCapture::Poll() {
       Flush();
     }
     lost_ = capture_->lost();
+    tls_unbound_ = capture_->tls_unbound();
     if (last_round || channel_closed_) break;
+    // OpenSSL files that processes started since the last look brought (a few ms of /proc reads)
+    if (tls_rescan_ms_ > 0 && Clock::now() >= next_rescan) {
+      capture_->rescan_tls();
+      next_rescan = Clock::now() + std::chrono::milliseconds(tls_rescan_ms_);
+    }
     epoll_wait(epoll_fd_, ready, 2, static_cast<int>(poll_interval_ms_));
     // Reset the stop signal so the next wait sleeps; stopping_ says what it meant.
     uint64_t signals;
@@ -171,7 +183,17 @@ Napi::Value SocketCapture::Stats(const Napi::CallbackInfo &info) {
   Napi::Object stats = Napi::Object::New(env);
   stats.Set("delivered", Napi::Number::New(env, static_cast<double>(delivered_.load())));
   stats.Set("lost", Napi::Number::New(env, static_cast<double>(lost_.load())));
+  stats.Set("tlsUnbound", Napi::Number::New(env, static_cast<double>(tls_unbound_.load())));
   return stats;
+}
+
+Napi::Value SocketCapture::TlsTargets(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  Napi::Array out = Napi::Array::New(env);
+  if (!capture_) return out;
+  std::vector<std::string> targets = capture_->tls_targets();
+  for (size_t i = 0; i < targets.size(); i++) out.Set(static_cast<uint32_t>(i), Napi::String::New(env, targets[i]));
+  return out;
 }
 
 }  // namespace flowtel

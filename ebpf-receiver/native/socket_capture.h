@@ -30,6 +30,7 @@ class SocketCapture : public Napi::ObjectWrap<SocketCapture> {
  private:
   Napi::Value Stop(const Napi::CallbackInfo &info);
   Napi::Value Stats(const Napi::CallbackInfo &info);
+  Napi::Value TlsTargets(const Napi::CallbackInfo &info);
   void Poll();
   void Flush();
   void WakePoller();
@@ -43,10 +44,12 @@ class SocketCapture : public Napi::ObjectWrap<SocketCapture> {
   int epoll_fd_ = -1;
   uint32_t batch_size_ = 1024;
   uint32_t poll_interval_ms_ = 10;
+  uint32_t tls_rescan_ms_ = 0;
   std::atomic<bool> stopping_{false};
   std::atomic<bool> channel_closed_{false};
   std::atomic<uint64_t> delivered_{0};
   std::atomic<uint64_t> lost_{0};
+  std::atomic<uint64_t> tls_unbound_{0};
   std::atomic<size_t> queued_bytes_{0};
   std::optional<Napi::Promise::Deferred> stopped_;
 };

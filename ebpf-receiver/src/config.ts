@@ -58,6 +58,19 @@ export const configSchema = z
       })
       .strict()
       .default({}),
+    tls: z
+      .object({
+        /** plaintext of OpenSSL's TLS connections from uprobes on SSL_read/SSL_write (libssl and node) */
+        enabled: z.boolean().default(true),
+        /** more files to attach to (a libssl or an executable linking OpenSSL statically) */
+        paths: z.array(z.string().min(1)).default([]),
+        /** how often the running processes are searched for OpenSSL files not attached yet; 0 only at start */
+        rescan_interval: duration()
+          .default('10s')
+          .refine((ms) => ms === 0 || (ms >= 100 && ms <= 86_400_000), { message: 'must be 0 or from 100ms to 24h' }),
+      })
+      .strict()
+      .default({}),
     /** true: the collector fails to start when capture cannot (default: warn once, capture nothing) */
     required: z.boolean().default(false),
   })

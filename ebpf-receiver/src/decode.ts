@@ -51,6 +51,7 @@ export class RecordDecoder {
       batch.l4Protocol[i] = bytes[at + L.l4_protocol];
       batch.role[i] = bytes[at + L.role];
       batch.direction[i] = bytes[at + L.direction];
+      batch.tls[i] = (bytes[at + L.flags] & L.flag_tls) !== 0 ? 1 : 0;
       batch.localAddr[i] = v6 ? ipv6Text(bytes, at + L.local_addr) : this.ipv4Text(view, bytes, at + L.local_addr);
       batch.localPort[i] = view.getUint16(at + L.local_port, true);
       batch.remoteAddr[i] = v6 ? ipv6Text(bytes, at + L.remote_addr) : this.ipv4Text(view, bytes, at + L.remote_addr);

@@ -20,6 +20,8 @@ export interface EbpfStats {
   dropped: number;
   /** events a pipeline refused for good */
   refused: number;
+  /** TLS plaintext not reported because the socket under it could not be told */
+  tlsUnbound: number;
 }
 
 export class EbpfReceiver implements Receiver {
@@ -28,7 +30,7 @@ export class EbpfReceiver implements Receiver {
   private readonly sender: SocketEventSender;
   private capture?: NativeCapture;
   private decoder?: RecordDecoder;
-  private lastStats: EbpfStats = { delivered: 0, lost: 0, dropped: 0, refused: 0 };
+  private lastStats: EbpfStats = { delivered: 0, lost: 0, dropped: 0, refused: 0, tlsUnbound: 0 };
   private shutdownPromise?: Promise<void>;
   /** why capture is off, when it is */
   unavailable?: CaptureUnavailableError;
@@ -65,6 +67,9 @@ export class EbpfReceiver implements Receiver {
           commDeny: filters.comms.deny,
           portAllow: filters.ports.allow,
           portDeny: filters.ports.deny,
+          tls: this.config.tls.enabled,
+          tlsPaths: this.config.tls.paths,
+          tlsRescanMs: Math.round(this.config.tls.rescan_interval),
         },
         (records, count) => this.onBatch(records, count),
       );
@@ -82,6 +87,13 @@ export class EbpfReceiver implements Receiver {
     this.settings.logger.info(
       `${this.settings.id}: capturing socket data with eBPF (payload ${this.config.payload_size} bytes per syscall)`,
     );
+    if (this.config.tls.enabled) {
+      const targets = this.capture.tlsTargets();
+      this.settings.logger.info(
+        { tlsTargets: targets },
+        `${this.settings.id}: TLS plaintext from OpenSSL in ${targets.length} files: ${targets.join(', ') || 'none found yet'}`,
+      );
+    }
   }
 
   /** Stops capture after delivering what the kernel had already captured. */
@@ -135,5 +147,11 @@ export class EbpfReceiver implements Receiver {
         unit: '{events}',
       })
       .addCallback((r) => r.observe(this.stats().lost, { receiver: this.settings.id }));
+    this.settings.meter
+      .createObservableCounter('flowtel_ebpf_tls_unbound', {
+        description: 'TLS plaintext the uprobes saw but did not report because the socket under it could not be told.',
+        unit: '{events}',
+      })
+      .addCallback((r) => r.observe(this.stats().tlsUnbound, { receiver: this.settings.id }));
   }
 }

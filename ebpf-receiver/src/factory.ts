@@ -8,7 +8,7 @@ export const factory: ReceiverFactory<EbpfConfig> = {
   type: 'ebpf',
   description: 'socket events of every process on the host from eBPF syscall tracepoints (needs root and BTF)',
   stability: { traces: 'development', metrics: 'development', logs: 'development' },
-  metrics: ['flowtel_ebpf_events_lost', ...SOCKET_SOURCE_METRICS],
+  metrics: ['flowtel_ebpf_events_lost', 'flowtel_ebpf_tls_unbound', ...SOCKET_SOURCE_METRICS],
   emits: 'socket',
   configSchema,
   createReceiver: (settings, config, consumers) => new EbpfReceiver(settings, config, consumers),

@@ -27,10 +27,13 @@ export interface EventLayout {
   l4_protocol: number;
   role: number;
   direction: number;
+  flags: number;
   comm: number;
   header_size: number;
   comm_length: number;
   max_payload: number;
+  /** the flags bit of TLS plaintext */
+  flag_tls: number;
 }
 
 export interface NativeCaptureOptions {
@@ -45,6 +48,11 @@ export interface NativeCaptureOptions {
   commDeny: string[];
   portAllow: number[];
   portDeny: number[];
+  /** attach the TLS uprobes */
+  tls: boolean;
+  tlsPaths: string[];
+  /** how often to look for new OpenSSL files, 0: only at start */
+  tlsRescanMs: number;
 }
 
 /** Records back to back (8-byte aligned, timestamps already wall-clock) and their count. */
@@ -53,8 +61,10 @@ export type BatchHandler = (records: ArrayBuffer, count: number) => void;
 export interface NativeCapture {
   /** Detaches, delivers what the ring still holds, then resolves. */
   stop(): Promise<void>;
-  /** events handed to JS, events the kernel side could not store */
-  stats(): { delivered: number; lost: number };
+  /** events handed to JS, events the kernel side could not store, TLS plaintext whose socket was unknown */
+  stats(): { delivered: number; lost: number; tlsUnbound: number };
+  /** the files the TLS uprobes are attached to */
+  tlsTargets(): string[];
 }
 
 interface Addon {

@@ -2,13 +2,14 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { factory } from '../src/index.ts';
 
-test('defaults: capture everything, 1 KiB of payload, 10ms polls, 16 MiB ring, not required', () => {
+test('defaults: capture everything, 1 KiB of payload, 10ms polls, 16 MiB ring, TLS plaintext, not required', () => {
   assert.deepEqual(factory.configSchema.parse({}), {
     payload_size: 1024,
     batch_size: 1024,
     poll_interval: 10,
     ring_buffer_size: 1 << 24,
     filters: { pids: { allow: [], deny: [] }, comms: { allow: [], deny: [] }, ports: { allow: [], deny: [] } },
+    tls: { enabled: true, paths: [], rescan_interval: 10_000 },
     required: false,
   });
 });
@@ -30,4 +31,9 @@ test('bad values are refused with the key and what would be valid', () => {
   assert.match(problems({ filters: { comms: { deny: ['a-name-longer-than-15'] } } }).join(), /at most 15 bytes/);
   assert.match(problems({ filters: { hosts: {} } }).join(), /Unrecognized key\(s\) in object: 'hosts'/);
   assert.match(problems({ payload: 1 }).join(), /Unrecognized key\(s\) in object: 'payload'/);
+  assert.match(
+    problems({ tls: { rescan_interval: '10ms' } }).join(),
+    /tls.rescan_interval: must be 0 or from 100ms to 24h/,
+  );
+  assert.match(problems({ tls: { go: true } }).join(), /Unrecognized key\(s\) in object: 'go'/);
 });

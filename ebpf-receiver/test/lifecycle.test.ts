@@ -14,7 +14,7 @@ test('shutdown before start, and twice after start, is safe; a stopped receiver 
   await Promise.all([receiver.shutdown(), receiver.shutdown()]);
   await receiver.shutdown();
   await receiver.start();
-  assert.deepEqual(receiver.stats(), { delivered: 0, lost: 0, dropped: 0, refused: 0 });
+  assert.deepEqual(receiver.stats(), { delivered: 0, lost: 0, dropped: 0, refused: 0, tlsUnbound: 0 });
 });
 
 test('while the tracepoints detach, the JS thread goes on', async (t) => {

@@ -28,6 +28,8 @@ export interface SocketEvent {
   /** bytes the syscall (or segment) moved; payload may hold fewer */
   byteCount: number;
   payload: Uint8Array;
+  /** the plaintext of a TLS connection, read from the TLS library (eBPF uprobes), not the socket */
+  tls?: boolean;
 }
 
 export class SocketEventBatch {
@@ -42,6 +44,8 @@ export class SocketEventBatch {
   l4Protocol: Uint8Array;
   role: Uint8Array;
   direction: Uint8Array;
+  /** 1 for TLS plaintext (SocketEvent.tls) */
+  tls: Uint8Array;
   localPort: Uint16Array;
   remotePort: Uint16Array;
   byteCount: Uint32Array;
@@ -64,6 +68,7 @@ export class SocketEventBatch {
     this.l4Protocol = new Uint8Array(capacity);
     this.role = new Uint8Array(capacity);
     this.direction = new Uint8Array(capacity);
+    this.tls = new Uint8Array(capacity);
     this.localPort = new Uint16Array(capacity);
     this.remotePort = new Uint16Array(capacity);
     this.byteCount = new Uint32Array(capacity);
@@ -89,6 +94,7 @@ export class SocketEventBatch {
     this.l4Protocol[i] = e.l4Protocol;
     this.role[i] = e.role;
     this.direction[i] = e.direction;
+    this.tls[i] = e.tls ? 1 : 0;
     this.localPort[i] = e.localPort;
     this.remotePort[i] = e.remotePort;
     this.byteCount[i] = e.byteCount;
@@ -124,6 +130,7 @@ export class SocketEventBatch {
       remotePort: this.remotePort[i],
       byteCount: this.byteCount[i],
       payload: this.payloadOf(i),
+      ...(this.tls[i] ? { tls: true } : {}),
     };
   }
 
@@ -164,6 +171,7 @@ export class SocketEventBatch {
     this.l4Protocol = widen(this.l4Protocol, (n) => new Uint8Array(n));
     this.role = widen(this.role, (n) => new Uint8Array(n));
     this.direction = widen(this.direction, (n) => new Uint8Array(n));
+    this.tls = widen(this.tls, (n) => new Uint8Array(n));
     this.localPort = widen(this.localPort, (n) => new Uint16Array(n));
     this.remotePort = widen(this.remotePort, (n) => new Uint16Array(n));
     this.byteCount = widen(this.byteCount, (n) => new Uint32Array(n));

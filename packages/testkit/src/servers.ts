@@ -88,6 +88,8 @@ export interface NginxOptions {
   sendfile?: boolean;
   /** HTTP/2 without TLS (h2c, prior knowledge only) on the listener instead of HTTP/1 */
   http2?: boolean;
+  /** HTTPS with this certificate and key (PEM files) instead of plain HTTP */
+  tls?: { certFile: string; keyFile: string };
 }
 
 /** nginx serving `files` from a temp root. */
@@ -112,8 +114,8 @@ http {
   sendfile ${options.sendfile ? 'on' : 'off'};
 ${temp}
   server {
-    listen ${HOST}:${port}${options.http2 ? ' http2' : ''};
-    root ${dir}/www;
+    listen ${HOST}:${port}${options.tls ? ' ssl' : ''}${options.http2 ? ' http2' : ''};
+${options.tls ? `    ssl_certificate ${options.tls.certFile};\n    ssl_certificate_key ${options.tls.keyFile};\n` : ''}    root ${dir}/www;
 ${options.serverBlock ?? ''}
   }
 }

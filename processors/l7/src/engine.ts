@@ -49,6 +49,8 @@ const CALLER_WAIT_NS = 1000n * NS_PER_MS;
 /** Records waiting for their caller at most; past it they go out unlinked. */
 const MAX_WAITING_RECORDS = 16384;
 const MAX_INFERENCE_TRIES = 4;
+/** what a TLS plaintext stream adds to its socket's numeric session key (roles take 0 to 2) */
+const TLS_KEY = 4;
 /** reads this short are a header read on its own (mosquitto reads one byte, then the length) */
 const SHORT_READ = 16;
 
@@ -127,14 +129,22 @@ export class L7Engine {
   }
 
   /**
-   * Source, socket id and role in one key. Socket ids are counters, so nearly always a number
+   * Source, socket id, TLS and role in one key. Socket ids are counters, so nearly always a number
    * built from the id's 32-bit halves: no BigInt and no string per event (little-endian halves).
+   * A TLS socket's plaintext is a stream of its own: the ciphertext the capture saw before it
+   * knew the socket was TLS (a Node.js handshake) does not disturb it.
    */
   private sessionKey(b: SocketEventBatch, i: number, socketIds: Uint32Array, source: number): SessionKey {
     const low = socketIds[2 * i];
     const high = socketIds[2 * i + 1];
-    if (high === 0 && source < 0x10000) return (source * 0x100000000 + low) * 4 + b.role[i];
-    return `${b.source}:${b.socketId[i]}:${b.role[i]}`;
+    if (high === 0 && source < 0x10000) return (source * 0x100000000 + low) * 8 + b.tls[i] * TLS_KEY + b.role[i];
+    return `${b.source}:${b.socketId[i]}:${b.role[i]}${b.tls[i] ? ':tls' : ''}`;
+  }
+
+  /** The other stream of the same socket: its plaintext for the ciphertext's key, and back. */
+  private static otherStream(key: SessionKey, tls: boolean): SessionKey {
+    if (typeof key === 'number') return tls ? key - TLS_KEY : key + TLS_KEY;
+    return tls ? key.slice(0, -4) : `${key}:tls`;
   }
 
   private event(b: SocketEventBatch, i: number, out: L7Record[], key: SessionKey): void {
@@ -145,16 +155,8 @@ export class L7Engine {
       this.clockWallMs = Date.now();
     }
     if (b.kind[i] === SocketEventKind.CLOSE) {
-      this.unknown.delete(key);
-      const s = this.sessions.get(key);
-      // Capture reports every close() of a descriptor. Another process closing its copy (a server
-      // that forks per connection: the parent, once the child has it, as dnsmasq over TCP and
-      // PostgreSQL's postmaster do) does not end the connection its owner still answers on; a
-      // connection left that way ends when its owner closes it or it idles out.
-      if (s && s.conn.pid === b.pid[i]) {
-        s.close(ns, out);
-        this.sessions.delete(key);
-      }
+      this.close(key, b.pid[i], ns, out);
+      this.close(L7Engine.otherStream(key, b.tls[i] === 1), b.pid[i], ns, out);
       return;
     }
     if (b.kind[i] !== SocketEventKind.DATA || b.payloadLength[i] === 0) return;
@@ -193,6 +195,7 @@ export class L7Engine {
         localPort,
         remoteAddr,
         remotePort,
+        tls: b.tls[i] === 1,
         source: b.source,
         flow:
           found.role === 'client'
@@ -218,6 +221,19 @@ export class L7Engine {
     // eBPF copies the head of a syscall's bytes: the parser must know the rest of a stream went by
     const lost = b.byteCount[i] - b.payloadLength[i];
     if (lost > 0 && b.l4Protocol[i] !== L4Protocol.UDP) session.gap(direction, lost, ns, out);
+  }
+
+  private close(key: SessionKey, pid: number, ns: bigint, out: L7Record[]): void {
+    this.unknown.delete(key);
+    const s = this.sessions.get(key);
+    // Capture reports every close() of a descriptor. Another process closing its copy (a server
+    // that forks per connection: the parent, once the child has it, as dnsmasq over TCP and
+    // PostgreSQL's postmaster do) does not end the connection its owner still answers on; a
+    // connection left that way ends when its owner closes it or it idles out.
+    if (s && s.conn.pid === pid) {
+      s.close(ns, out);
+      this.sessions.delete(key);
+    }
   }
 
   /**

@@ -11,6 +11,8 @@ export interface ConnectionInfo {
   localPort: number;
   remoteAddr: string;
   remotePort: number;
+  /** the payload is a TLS connection's plaintext, read from the TLS library */
+  tls: boolean;
   /** the receiver that captured it (ebpf, pcap) */
   source: string;
   /** the client's address:port>the server's (correlate.ts flowKey), the same for both ends */

@@ -54,8 +54,8 @@ export function feedHeads<S>(
   return out;
 }
 
-/** The request logs the l7 engine makes of a capture file, read as the pcap receiver reads it (nothing expires). */
-export function recordsOfCapture(path: string, perspective: 'client' | 'server' | 'both' = 'both'): L7Record[] {
+/** An engine with every parser in which nothing expires, and the records it hands out. */
+export function recordingEngine(): { engine: L7Engine; records: L7Record[] } {
   const forever = 10n ** 18n;
   const engine = new L7Engine({
     parsers: PROTOCOL_PARSERS,
@@ -68,6 +68,12 @@ export function recordsOfCapture(path: string, perspective: 'client' | 'server' 
   });
   const records: L7Record[] = [];
   engine.addSink((r) => records.push(...r));
+  return { engine, records };
+}
+
+/** The request logs the l7 engine makes of a capture file, read as the pcap receiver reads it (nothing expires). */
+export function recordsOfCapture(path: string, perspective: 'client' | 'server' | 'both' = 'both'): L7Record[] {
+  const { engine, records } = recordingEngine();
   engine.ingest(SocketEventBatch.from('pcap', readCaptureFile(path, { perspective })));
   engine.flushAll();
   return records;

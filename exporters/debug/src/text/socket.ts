@@ -30,7 +30,7 @@ export function socketNormal(batch: SocketEventBatch): string {
   for (const e of batch) {
     out +=
       `${e.comm} pid=${e.pid} tid=${e.tid} fd=${e.fd} ${roleName(e.role)} ${directionName(e.direction)} ` +
-      `${protocolName(e.l4Protocol)} ${flow(e)} ${kindName(e.kind)} bytes=${e.byteCount}\n`;
+      `${protocolName(e.l4Protocol)} ${flow(e)} ${kindName(e.kind)} bytes=${e.byteCount}${e.tls ? ' tls' : ''}\n`;
   }
   return out;
 }
@@ -54,6 +54,7 @@ export function socketDetailed(batch: SocketEventBatch): string {
     b.field('Local', hostPort(e.localAddr, e.localPort));
     b.field('Remote', hostPort(e.remoteAddr, e.remotePort));
     b.field('Bytes', e.byteCount);
+    if (e.tls) b.field('TLS', 'plaintext');
     if (e.payload.length === 0) continue;
     b.entry(`Payload (${e.payload.length} of ${e.byteCount} bytes captured):`);
     for (const line of hexDump(e.payload.subarray(0, PAYLOAD_DUMP_LIMIT))) b.entry(line);

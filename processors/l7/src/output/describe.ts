@@ -193,6 +193,11 @@ export function spanAttributes(r: L7Record): KeyValue[] {
     put(out, r, 'client.address', r.conn.remoteAddr, true);
     put(out, r, 'client.port', r.conn.remotePort, true);
   }
+  if (r.conn.tls) {
+    // the plaintext came from the TLS library: the connection is encrypted on the wire
+    put(out, r, 'tls.established', true, false);
+    if (r.protocol === 'HTTP' || r.protocol === 'HTTP2') put(out, r, 'url.scheme', 'https', true);
+  }
   put(out, r, 'flowtel.l7.protocol', r.protocol, false);
   const type = errorType(r);
   if (type) put(out, r, 'error.type', type, false);
