@@ -566,7 +566,8 @@ export const CONVERTERS: FunctionDef[] = [
     returns: 'string',
     build: ([target, toCase]) => {
       const g = target as Getter;
-      const conv = CASES[toCase as string];
+      // own keys only: "toString" and the like are no case
+      const conv = Object.hasOwn(CASES, toCase as string) ? CASES[toCase as string] : undefined;
       if (!conv) throw new ArgError(`invalid case: ${toCase as string}, allowed cases are: lower, upper, snake, camel`);
       return (tc) => conv(g(tc) as string);
     },

@@ -358,6 +358,8 @@ test('config errors: unknown path, function, enum; wrong argument types; bad reg
     ['set(span.name, "x"', /expected "\)"/],
     ['delete_key(span.attributes, span.name)', /must be a string literal/],
     ['convert_sum_to_gauge()', /undefined function/],
+    // a name every JS object has is not a case
+    ['set(span.name, ConvertCase(span.name, "toString"))', /invalid case: toString, allowed cases are/],
   ];
   for (const [text, want] of cases) {
     assert.throws(
