@@ -194,8 +194,10 @@ export class Session {
   }
 
   private count(message: L7Message): void {
-    if (message.captured === undefined) this.counts.whole++;
-    else this.counts.truncated++;
+    // gRPC rides on the HTTP/2 parser: its calls count as gRPC, as their records say
+    const counts = message.protocol === this.parser.name ? this.counts : messageCounts(this.counters, message.protocol);
+    if (message.captured === undefined) counts.whole++;
+    else counts.truncated++;
   }
 
   /** The waiting request a response answers, taken off the list: by the protocol's id, else the oldest. */

@@ -5,6 +5,9 @@ import type { AddressInfo } from 'node:net';
 import * as grpc from '@grpc/grpc-js';
 import { http2 as parser } from '../src/protocols/http2.ts';
 import { HpackDecoder, huffmanDecode } from '../src/protocols/hpack.ts';
+import { Correlator } from '../src/correlate.ts';
+import type { ConnectionInfo, L7Record } from '../src/record.ts';
+import { Session, type SessionCounters } from '../src/session.ts';
 import { feed, feedHeads, hex, pieces } from './helpers.ts';
 import { tapProxy } from './tap-proxy.ts';
 
@@ -163,6 +166,40 @@ test('grpc: grpc-js unary calls through a tap: service, method, grpc-status', as
     ],
   );
   assert.equal(responses[1].response_exception, 'no such greeting');
+
+  // the internal metrics count them as gRPC, not as the HTTP/2 they ride on
+  const counters: SessionCounters = { pendingOverflow: 0, parseErrors: 0, messages: new Map() };
+  const conn: ConnectionInfo = {
+    pid: 1,
+    comm: 'grpc',
+    role: 'client',
+    l4: 'tcp',
+    localAddr: '127.0.0.1',
+    localPort: 40000,
+    remoteAddr: '127.0.0.1',
+    remotePort: 50051,
+    source: 'test',
+    flow: '127.0.0.1:40000>127.0.0.1:50051',
+    tls: false,
+  };
+  const correlation = new Correlator({ syscall: false, request_id: false });
+  const session = new Session(
+    conn,
+    parser,
+    parser.createState(),
+    correlation,
+    { maxPending: 16, maxFailures: 8 },
+    counters,
+  );
+  const records: L7Record[] = [];
+  chunks.forEach(([direction, chunk], i) => session.feed(chunk, direction, BigInt(i), 1, records));
+  assert.equal(records.length, 3);
+  assert.deepEqual(counters.messages.get('gRPC'), { whole: 6, truncated: 0, unparseable: 0 });
+  assert.deepEqual(counters.messages.get('HTTP2') ?? { whole: 0, truncated: 0, unparseable: 0 }, {
+    whole: 0,
+    truncated: 0,
+    unparseable: 0,
+  });
 });
 
 test('http2: a corrupt header block is dropped, an oversized header frame is an error', () => {
