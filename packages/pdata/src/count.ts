@@ -1,4 +1,5 @@
 import type { Logs, Metric, Metrics, Traces } from './model.ts';
+import { deferredItems } from './deferred.ts';
 import { passThroughItems } from './proto/pass-through.ts';
 
 export function spanCount(traces: Traces): number {
@@ -13,7 +14,7 @@ export function logRecordCount(logs: Logs): number {
   const known = passThroughItems(logs);
   if (known !== undefined) return known;
   let n = 0;
-  for (const rl of logs.resourceLogs) for (const sl of rl.scopeLogs) n += sl.logRecords.length;
+  for (const rl of logs.resourceLogs) for (const sl of rl.scopeLogs) n += deferredItems(sl) ?? sl.logRecords.length;
   return n;
 }
 

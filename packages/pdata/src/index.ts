@@ -52,6 +52,7 @@ export {
   type ValueAtQuantile,
 } from './model.ts';
 export { dataPointCount, logRecordCount, metricDataPoints, spanCount } from './count.ts';
+export { deferItems, deferredForm, deferredItems } from './deferred.ts';
 export {
   attr,
   fromAnyValue,

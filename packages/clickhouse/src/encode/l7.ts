@@ -1,11 +1,18 @@
 // Request logs of the l7 processor as rows of l7_flow_log, DeepFlow's flow_log.l7_flow_log
-// columns that flowtel produces. A record names each field by its DeepFlow column name
-// (`request_type`, `ip_0`, `response_duration`, ...) or, failing that, by the OpenTelemetry
-// semantic convention that carries the same fact; what no column takes is kept in
-// attribute_names / attribute_values, as DeepFlow does.
+// columns that flowtel produces (the fields and how attributes fill them: core's l7-flow-log).
+// A scope the l7 processor handed over as columns is written from them; any other (log records
+// from elsewhere, or read by someone on the way) from its records' attributes. Both give the
+// same rows.
 import { isIPv6 } from 'node:net';
 import { isTagAttribute } from '@flowtel/core/smartencoding';
-import type { AnyValue, KeyValue, Logs, ScopeLogs } from '@flowtel/pdata';
+import {
+  L7FieldSlots,
+  L7_SLOT as F,
+  l7FlowLogColumns,
+  type L7FlowLogColumns,
+  type L7Value,
+} from '@flowtel/core/l7-flow-log';
+import { toAnyValue, type AnyValue, type KeyValue, type Logs, type ScopeLogs } from '@flowtel/pdata';
 import { anyValueString, serviceNameOf } from '../anyvalue.ts';
 import type { ByteWriter } from '../bytes.ts';
 import {
@@ -23,7 +30,7 @@ import {
   type NativeColumn,
 } from '../native.ts';
 import { BlockSink, Pools, type Block, type Limits, type TableColumns } from './block.ts';
-import { IdColumns, L7_ID_COLUMNS, l7ResourceIds, l7RowIds } from './tag-ids.ts';
+import { IdColumns, L7_ID_COLUMNS, l7ResourceIds, l7RowIds, l7RowIdsOf, type L7ResourceIds } from './tag-ids.ts';
 
 /** DeepFlow's l7_protocol numbers; l7_protocol_str keeps the name for any protocol. */
 const L7_PROTOCOLS: Record<string, number> = {
@@ -68,83 +75,6 @@ const RESPONSE_STATUS: Record<string, number> = {
 const MESSAGE_TYPE: Record<string, number> = { request: 0, response: 1, session: 2 };
 const SESSION = 2;
 const IP_PROTOCOL: Record<string, number> = { tcp: 6, udp: 17 };
-
-/** DeepFlow column name → the semantic-convention attributes that can stand in for it. */
-const FALLBACKS: Record<string, string[]> = {
-  ip_0: ['client.address', 'network.peer.address'],
-  ip_1: ['server.address', 'network.local.address'],
-  client_port: ['client.port', 'network.peer.port'],
-  server_port: ['server.port', 'network.local.port'],
-  protocol: ['network.transport'],
-  l7_protocol: ['l7_protocol_str', 'network.protocol.name'],
-  version: ['network.protocol.version'],
-  request_type: ['http.request.method', 'db.operation.name', 'rpc.method'],
-  request_domain: ['url.domain', 'http.request.header.host'],
-  request_resource: ['url.path', 'db.query.text', 'url.full'],
-  endpoint: ['http.route', 'rpc.service'],
-  response_code: ['http.response.status_code', 'rpc.grpc.status_code', 'dns.response_code'],
-  response_exception: ['error.type', 'exception.message'],
-  x_request_id_0: ['x_request_id', 'http.request.header.x-request-id'],
-  process_id_0: ['process.pid'],
-  process_kname_0: ['process.executable.name'],
-};
-
-export const L7_FIELDS = [
-  'time',
-  'start_time',
-  'end_time',
-  'ip_0',
-  'ip_1',
-  'client_port',
-  'server_port',
-  'protocol',
-  'l7_protocol',
-  'version',
-  'type',
-  'request_type',
-  'request_domain',
-  'request_resource',
-  'endpoint',
-  'request_id',
-  'response_status',
-  'response_code',
-  'response_exception',
-  'response_result',
-  'x_request_id_0',
-  'x_request_id_1',
-  'parent_span_id',
-  'span_kind',
-  'response_duration',
-  'request_length',
-  'response_length',
-  'process_id_0',
-  'process_id_1',
-  'process_kname_0',
-  'process_kname_1',
-  'syscall_trace_id_request',
-  'syscall_trace_id_response',
-  'syscall_thread_0',
-  'syscall_thread_1',
-  'tap_side',
-] as const;
-type L7Field = (typeof L7_FIELDS)[number];
-/** A field's slot in a row's values: its index in L7_FIELDS. */
-const F = Object.fromEntries(L7_FIELDS.map((f, i) => [f, i])) as Record<L7Field, number>;
-
-/**
- * Every attribute key a column reads → the slots it fills, rank 0 for the DeepFlow name and 1.. for
- * the semantic conventions in FALLBACKS order: a record's attributes are looked up once each,
- * rather than every column trying its names in a per-record Map (the encoder's largest cost).
- */
-const FIELD_KEYS = new Map<string, Array<{ slot: number; rank: number }>>();
-function addKey(key: string, slot: number, rank: number): void {
-  const targets = FIELD_KEYS.get(key);
-  if (targets) targets.push({ slot, rank });
-  else FIELD_KEYS.set(key, [{ slot, rank }]);
-}
-L7_FIELDS.forEach((field, slot) => addKey(field, slot, 0));
-for (const [field, alts] of Object.entries(FALLBACKS))
-  alts.forEach((alt, i) => addKey(alt, F[field as L7Field], i + 1));
 
 /** The columns of one block, each held by name so that a row costs no lookups. */
 class L7Columns implements TableColumns {
@@ -290,57 +220,102 @@ class L7Columns implements TableColumns {
   }
 }
 
+/** A row's field values by slot, read as the column types want them. */
+interface FieldReader {
+  /** a UInt64 without BigInt arithmetic where the value is a small integer; else undefined */
+  smallU64(slot: number): number | undefined;
+  str(slot: number): string;
+  num(slot: number): number | undefined;
+  big(slot: number): bigint | undefined;
+}
+
+/** A number in text, as an attribute map would hold it; undefined for anything else. */
+function numberOfText(s: string): number | undefined {
+  return s.trim() !== '' && Number.isFinite(Number(s)) ? Number(s) : undefined;
+}
+
 /**
- * One record's attributes by field slot, DeepFlow names first and semantic conventions after,
- * and what no column takes. One instance is refilled for every record.
+ * One record's attributes by field slot, and what no column takes. One instance is refilled
+ * for every record.
  */
-class Fields {
-  private readonly values = new Array<AnyValue | undefined>(L7_FIELDS.length).fill(undefined);
-  private readonly ranks = new Uint8Array(L7_FIELDS.length);
+class Fields implements FieldReader {
+  private readonly slots = new L7FieldSlots<AnyValue>();
   /** What no column takes; SmartEncoding's peer ids have columns of their own. */
   readonly rest: KeyValue[] = [];
   read(attrs: KeyValue[]): void {
-    const values = this.values;
-    values.fill(undefined);
+    this.slots.clear();
     this.rest.length = 0;
     for (let i = 0; i < attrs.length; i++) {
       const kv = attrs[i];
-      const targets = FIELD_KEYS.get(kv.key);
-      if (targets === undefined) {
-        if (!isTagAttribute(kv.key)) this.rest.push(kv);
-        continue;
-      }
-      for (let t = 0; t < targets.length; t++) {
-        const { slot, rank } = targets[t];
-        // the last of equal rank wins, as a Map of the attributes would have it
-        if (values[slot] === undefined || rank <= this.ranks[slot]) {
-          values[slot] = kv.value;
-          this.ranks[slot] = rank;
-        }
-      }
+      if (!this.slots.offer(kv.key, kv.value) && !isTagAttribute(kv.key)) this.rest.push(kv);
     }
   }
-  get(slot: number): AnyValue | undefined {
-    return this.values[slot];
+  smallU64(slot: number): number | undefined {
+    const v = this.slots.values[slot];
+    if (v === undefined || !('intValue' in v)) return undefined;
+    const n = v.intValue;
+    return n >= 0n && n <= MAX_SAFE ? Number(n) : undefined;
   }
   str(slot: number): string {
-    const v = this.values[slot];
+    const v = this.slots.values[slot];
     if (v === undefined) return '';
     return 'stringValue' in v ? v.stringValue : anyValueString(v);
   }
   num(slot: number): number | undefined {
-    const v = this.values[slot];
+    const v = this.slots.values[slot];
     if (v === undefined) return undefined;
     if ('intValue' in v) return Number(v.intValue);
     if ('doubleValue' in v) return v.doubleValue;
-    if ('stringValue' in v && v.stringValue.trim() !== '' && Number.isFinite(Number(v.stringValue)))
-      return Number(v.stringValue);
+    if ('stringValue' in v) return numberOfText(v.stringValue);
     return undefined;
   }
   big(slot: number): bigint | undefined {
-    const v = this.values[slot];
+    const v = this.slots.values[slot];
     if (v === undefined) return undefined;
     if ('intValue' in v) return v.intValue;
+    const n = this.num(slot);
+    return n === undefined ? undefined : BigInt(Math.trunc(n));
+  }
+}
+
+/** An l7 value as text, as its attribute's AnyValue reads (an integer's decimal digits). */
+function valueText(v: L7Value): string {
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' && Number.isSafeInteger(v)) return String(v);
+  return anyValueString(toAnyValue(v));
+}
+
+/**
+ * A row of a scope the l7 processor handed over as columns, read as Fields reads the same
+ * record's attributes: a number is the intValue (or doubleValue) its attribute would be.
+ */
+class ColumnFields implements FieldReader {
+  private cols!: L7FlowLogColumns;
+  row = 0;
+  of(cols: L7FlowLogColumns): this {
+    this.cols = cols;
+    return this;
+  }
+  private value(slot: number): L7Value | undefined {
+    return this.cols.fields[slot]?.[this.row];
+  }
+  smallU64(slot: number): number | undefined {
+    const v = this.value(slot);
+    return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 ? v : undefined;
+  }
+  str(slot: number): string {
+    const v = this.value(slot);
+    return v === undefined ? '' : valueText(v);
+  }
+  num(slot: number): number | undefined {
+    const v = this.value(slot);
+    if (typeof v === 'number') return v;
+    if (typeof v === 'string') return numberOfText(v);
+    return undefined;
+  }
+  big(slot: number): bigint | undefined {
+    const v = this.value(slot);
+    if (typeof v === 'number') return BigInt(Math.trunc(v));
     const n = this.num(slot);
     return n === undefined ? undefined : BigInt(Math.trunc(n));
   }
@@ -418,19 +393,119 @@ function nullableU64(col: NullableColumn, v: bigint | undefined, signed: boolean
 }
 
 /** A UInt64 from a field: the common small value without BigInt arithmetic. */
-function u64Field(w: ByteWriter, f: Fields, slot: number): void {
-  const v = f.get(slot);
-  if (v !== undefined && 'intValue' in v) {
-    const n = v.intValue;
-    if (n >= 0n && n <= MAX_SAFE) w.u64n(Number(n));
-    else w.u64(n);
-    return;
-  }
-  w.u64(f.big(slot) ?? 0n);
+function u64Field(w: ByteWriter, f: FieldReader, slot: number): void {
+  const small = f.smallU64(slot);
+  if (small !== undefined) w.u64n(small);
+  else w.u64(f.big(slot) ?? 0n);
 }
 
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 const US = 1000n;
+
+/** Writes one row's columns but its attribute map and ids; `startUs` is its time in microseconds. */
+function writeRow(
+  c: L7Columns,
+  f: FieldReader,
+  startUs: number,
+  traceId: Uint8Array,
+  spanId: Uint8Array,
+  service: string,
+  instance: string,
+): void {
+  const duration = f.big(F.response_duration) ?? 0n;
+  const durationUs = Number(duration);
+  const endUs = startUs + durationUs;
+  c.time.w.u32(Math.floor(endUs / 1_000_000));
+  c.startTime.w.u64n(startUs);
+  if (endUs >= 0) c.endTime.w.u64n(endUs);
+  else c.endTime.w.i64(BigInt(endUs));
+  const v6 = writeIp(c, 0, f.str(F.ip_0));
+  const v6peer = writeIp(c, 1, f.str(F.ip_1));
+  c.isIpv4.w.u8(v6 || v6peer ? 0 : 1);
+  c.clientPort.w.u16((f.num(F.client_port) ?? 0) & 0xffff);
+  c.serverPort.w.u16((f.num(F.server_port) ?? 0) & 0xffff);
+  c.protocol.w.u8(IP_PROTOCOL[f.str(F.protocol).toLowerCase()] ?? (f.num(F.protocol) ?? 0) & 0xff);
+  const proto = f.str(F.l7_protocol);
+  c.l7Protocol.w.u8(L7_PROTOCOLS[proto.toLowerCase()] ?? 0);
+  c.l7ProtocolStr.w.string(proto);
+  c.tapSide.w.string(f.str(F.tap_side));
+  c.version.w.string(f.str(F.version));
+  c.type.w.u8(MESSAGE_TYPE[f.str(F.type)] ?? f.num(F.type) ?? SESSION);
+  c.requestType.w.string(f.str(F.request_type));
+  c.requestDomain.w.string(f.str(F.request_domain));
+  c.requestResource.w.string(f.str(F.request_resource));
+  c.endpoint.w.string(f.str(F.endpoint));
+  nullableU64(c.requestId, f.big(F.request_id), false);
+  c.responseStatus.w.u8(
+    RESPONSE_STATUS[f.str(F.response_status)] ?? f.num(F.response_status) ?? RESPONSE_STATUS.unknown,
+  );
+  const code = f.num(F.response_code);
+  c.responseCode.nulls.u8(code === undefined ? 1 : 0);
+  c.responseCode.w.i32(code ?? 0);
+  c.responseException.w.string(f.str(F.response_exception));
+  c.responseResult.w.string(f.str(F.response_result));
+  c.xRequestId0.w.string(f.str(F.x_request_id_0));
+  c.xRequestId1.w.string(f.str(F.x_request_id_1));
+  c.traceId.w.hexId(traceId);
+  c.spanId.w.hexId(spanId);
+  c.parentSpanId.w.string(f.str(F.parent_span_id));
+  const kind = f.num(F.span_kind);
+  c.spanKind.nulls.u8(kind === undefined ? 1 : 0);
+  c.spanKind.w.u8((kind ?? 0) & 0xff);
+  c.appService.w.string(service);
+  c.appInstance.w.string(instance);
+  if (duration > 0n) {
+    if (durationUs <= Number.MAX_SAFE_INTEGER) c.responseDuration.w.u64n(durationUs);
+    else c.responseDuration.w.u64(duration);
+  } else c.responseDuration.w.u64n(0);
+  nullableU64(c.requestLength, f.big(F.request_length), true);
+  nullableU64(c.responseLength, f.big(F.response_length), true);
+  c.processId0.w.i32(f.num(F.process_id_0) ?? 0);
+  c.processId1.w.i32(f.num(F.process_id_1) ?? 0);
+  c.processKname0.w.string(f.str(F.process_kname_0));
+  c.processKname1.w.string(f.str(F.process_kname_1));
+  u64Field(c.syscallTraceIdRequest.w, f, F.syscall_trace_id_request);
+  u64Field(c.syscallTraceIdResponse.w, f, F.syscall_trace_id_response);
+  c.syscallThread0.w.u32(f.num(F.syscall_thread_0) ?? 0);
+  c.syscallThread1.w.u32(f.num(F.syscall_thread_1) ?? 0);
+}
+
+/** The rows of a scope the l7 processor handed over as columns. */
+function writeColumns(
+  sink: BlockSink<L7Columns>,
+  cols: L7FlowLogColumns,
+  f: ColumnFields,
+  service: string,
+  instance: string,
+  ids: L7ResourceIds | undefined,
+  withIds: boolean,
+): void {
+  const { restKeys, restValues, restEnds } = cols;
+  // a row's ids depend on its resource and its tap side only, and a process is mostly one side
+  let side: string | undefined;
+  let sideIds: readonly number[] = [];
+  let at = 0;
+  for (let row = 0; row < cols.rows; row++) {
+    const c = sink.current;
+    f.row = row;
+    writeRow(c, f, cols.startUs[row], cols.traceId[row], cols.spanId[row], service, instance);
+    const end = restEnds[row];
+    for (let i = at; i < end; i++) {
+      c.attributeNames.items.string(restKeys[i]);
+      c.attributeValues.items.string(valueText(restValues[i]));
+    }
+    c.attributeNames.endRow(end - at);
+    c.attributeValues.endRow(end - at);
+    at = end;
+    // the processor hands over no peer ids: its records get them only once someone reads them
+    if (withIds) {
+      const tapSide = f.str(F.tap_side);
+      if (tapSide !== side) sideIds = l7RowIdsOf(ids, (side = tapSide));
+      c.ids!.write(sideIds);
+    }
+    sink.rowDone();
+  }
+}
 
 /** `withIds`: the block has SmartEncoding's id columns of both ends (some resource of the batch is encoded). */
 export function encodeL7(
@@ -449,6 +524,7 @@ export function encodeL7(
     rowsHint,
   );
   const fields = new Fields();
+  const columnFields = new ColumnFields();
   for (const rl of logs.resourceLogs) {
     const service = serviceNameOf(rl.resource.attributes);
     const ids = withIds ? l7ResourceIds(rl.resource.attributes) : undefined;
@@ -456,69 +532,18 @@ export function encodeL7(
     const instance = instanceKv ? anyValueString(instanceKv.value) : '';
     for (const sl of rl.scopeLogs) {
       if (!keep(sl)) continue;
+      const cols = l7FlowLogColumns(sl);
+      if (cols) {
+        writeColumns(sink, cols, columnFields.of(cols), service, instance, ids, withIds);
+        continue;
+      }
       for (const r of sl.logRecords) {
         const c = sink.current;
         const f = fields;
         f.read(r.attributes);
         const start = r.timeUnixNano !== 0n ? r.timeUnixNano : r.observedTimeUnixNano;
         // microseconds fit a double exactly; one BigInt division per row instead of four
-        const startUs = Number(start / US);
-        const duration = f.big(F.response_duration) ?? 0n;
-        const durationUs = Number(duration);
-        const endUs = startUs + durationUs;
-        c.time.w.u32(Math.floor(endUs / 1_000_000));
-        c.startTime.w.u64n(startUs);
-        if (endUs >= 0) c.endTime.w.u64n(endUs);
-        else c.endTime.w.i64(BigInt(endUs));
-        const v6 = writeIp(c, 0, f.str(F.ip_0));
-        const v6peer = writeIp(c, 1, f.str(F.ip_1));
-        c.isIpv4.w.u8(v6 || v6peer ? 0 : 1);
-        c.clientPort.w.u16((f.num(F.client_port) ?? 0) & 0xffff);
-        c.serverPort.w.u16((f.num(F.server_port) ?? 0) & 0xffff);
-        c.protocol.w.u8(IP_PROTOCOL[f.str(F.protocol).toLowerCase()] ?? (f.num(F.protocol) ?? 0) & 0xff);
-        const proto = f.str(F.l7_protocol);
-        c.l7Protocol.w.u8(L7_PROTOCOLS[proto.toLowerCase()] ?? 0);
-        c.l7ProtocolStr.w.string(proto);
-        c.tapSide.w.string(f.str(F.tap_side));
-        c.version.w.string(f.str(F.version));
-        c.type.w.u8(MESSAGE_TYPE[f.str(F.type)] ?? f.num(F.type) ?? SESSION);
-        c.requestType.w.string(f.str(F.request_type));
-        c.requestDomain.w.string(f.str(F.request_domain));
-        c.requestResource.w.string(f.str(F.request_resource));
-        c.endpoint.w.string(f.str(F.endpoint));
-        nullableU64(c.requestId, f.big(F.request_id), false);
-        c.responseStatus.w.u8(
-          RESPONSE_STATUS[f.str(F.response_status)] ?? f.num(F.response_status) ?? RESPONSE_STATUS.unknown,
-        );
-        const code = f.num(F.response_code);
-        c.responseCode.nulls.u8(code === undefined ? 1 : 0);
-        c.responseCode.w.i32(code ?? 0);
-        c.responseException.w.string(f.str(F.response_exception));
-        c.responseResult.w.string(f.str(F.response_result));
-        c.xRequestId0.w.string(f.str(F.x_request_id_0));
-        c.xRequestId1.w.string(f.str(F.x_request_id_1));
-        c.traceId.w.hexId(r.traceId);
-        c.spanId.w.hexId(r.spanId);
-        c.parentSpanId.w.string(f.str(F.parent_span_id));
-        const kind = f.num(F.span_kind);
-        c.spanKind.nulls.u8(kind === undefined ? 1 : 0);
-        c.spanKind.w.u8((kind ?? 0) & 0xff);
-        c.appService.w.string(service);
-        c.appInstance.w.string(instance);
-        if (duration > 0n) {
-          if (durationUs <= Number.MAX_SAFE_INTEGER) c.responseDuration.w.u64n(durationUs);
-          else c.responseDuration.w.u64(duration);
-        } else c.responseDuration.w.u64n(0);
-        nullableU64(c.requestLength, f.big(F.request_length), true);
-        nullableU64(c.responseLength, f.big(F.response_length), true);
-        c.processId0.w.i32(f.num(F.process_id_0) ?? 0);
-        c.processId1.w.i32(f.num(F.process_id_1) ?? 0);
-        c.processKname0.w.string(f.str(F.process_kname_0));
-        c.processKname1.w.string(f.str(F.process_kname_1));
-        u64Field(c.syscallTraceIdRequest.w, f, F.syscall_trace_id_request);
-        u64Field(c.syscallTraceIdResponse.w, f, F.syscall_trace_id_response);
-        c.syscallThread0.w.u32(f.num(F.syscall_thread_0) ?? 0);
-        c.syscallThread1.w.u32(f.num(F.syscall_thread_1) ?? 0);
+        writeRow(c, f, Number(start / US), r.traceId, r.spanId, service, instance);
         const rest = f.rest;
         const names = c.attributeNames;
         const values = c.attributeValues;

@@ -4,7 +4,7 @@
 // without them is written as contrib writes it, with 0 ids when its block has id columns.
 import type { KeyValue } from '@flowtel/pdata';
 import { DICT_NAME_ATTRIBUTE, isTagAttribute } from '@flowtel/core/smartencoding';
-import { idColumnNames, idRow, l7IdColumnNames, l7IdRow, resourceIds } from '../smartencoding/ddl.ts';
+import { idColumnNames, idRow, l7IdColumnNames, l7IdRow, l7IdRowOf, resourceIds } from '../smartencoding/ddl.ts';
 import { u32, type FixedColumn } from '../native.ts';
 
 /** The dictionary an encoded resource's ids index, or undefined for a plain resource. */
@@ -48,6 +48,11 @@ export function l7ResourceIds(attributes: KeyValue[]): L7ResourceIds {
 /** An l7_flow_log row's ids (both ends), in L7_ID_COLUMNS order. */
 export function l7RowIds(own: L7ResourceIds, recordAttributes: KeyValue[]): readonly number[] {
   return own ? l7IdRow(own, recordAttributes) : NO_IDS;
+}
+
+/** l7RowIds of a row without peer ids, whose tap_side is known. */
+export function l7RowIdsOf(own: L7ResourceIds, tapSide: string): readonly number[] {
+  return own ? l7IdRowOf(own, tapSide, undefined) : NO_IDS;
 }
 
 /** Whether any resource of a batch carries SmartEncoding ids. */

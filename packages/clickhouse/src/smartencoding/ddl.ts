@@ -151,6 +151,15 @@ export function l7IdRow(own: Record<TagKind, number>, recordAttributes: KeyValue
     const kind = kindOfPeerAttribute(kv.key);
     if (kind && 'intValue' in kv.value) (peer ??= {})[kind] = Number(kv.value.intValue);
   }
+  return l7IdRowOf(own, tapSide, peer);
+}
+
+/** l7IdRow of a record whose tap_side and peer ids are known: the own ids on the tap side's end. */
+export function l7IdRowOf(
+  own: Record<TagKind, number>,
+  tapSide: string,
+  peer: Partial<Record<TagKind, number>> | undefined,
+): number[] {
   const side = tapSide.startsWith('c') ? 0 : 1;
   const row = new Array<number>(ROW_KINDS.length * 2);
   for (let i = 0; i < ROW_KINDS.length; i++) {

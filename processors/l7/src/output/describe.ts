@@ -150,56 +150,92 @@ export function errorType(r: L7Record): string | undefined {
 }
 
 /**
- * Sets one of the attributes spanAttributes adds to the messages' own. Where a message already
- * carries the key, the value goes in that key's place (`keep`: only when the message's is
- * missing), as assigning into the merged messages would.
+ * The value spanAttributes gives a key that a message carries (`own`, the response's where both
+ * have it): the network ones, TLS and the protocol are put over the message's; the addresses,
+ * ports and the scheme only where the message has none.
  */
-function put(out: KeyValue[], r: L7Record, key: string, value: AttributeValue, keep: boolean): void {
-  const request = r.request?.attributes;
-  const response = r.response?.attributes;
-  if (!(request !== undefined && key in request) && !(response !== undefined && key in response)) {
-    out.push(sharedAttr(key, value));
-    return;
+function over(r: L7Record, key: string, own: AttributeValue, server: boolean, type: string | undefined) {
+  switch (key) {
+    case 'network.transport':
+      return r.conn.l4;
+    case 'network.peer.address':
+      return r.conn.remoteAddr;
+    case 'network.peer.port':
+      return r.conn.remotePort;
+    case 'server.address':
+      return own ?? (server ? r.conn.localAddr : r.conn.remoteAddr);
+    case 'server.port':
+      return own ?? (server ? r.conn.localPort : r.conn.remotePort);
+    case 'client.address':
+      return server ? (own ?? r.conn.remoteAddr) : own;
+    case 'client.port':
+      return server ? (own ?? r.conn.remotePort) : own;
+    case 'tls.established':
+      return r.conn.tls ? true : own;
+    case 'url.scheme':
+      return r.conn.tls && isHttp(r) ? (own ?? 'https') : own;
+    case 'flowtel.l7.protocol':
+      return r.protocol;
+    case 'error.type':
+      return type || own;
+    default:
+      return own;
   }
-  // the key is in the list: every key of the messages went in first
-  let i = 0;
-  while (out[i].key !== key) i++;
-  const current = response !== undefined && key in response ? response[key] : request![key];
-  if (!keep || current === undefined || current === null) out[i] = sharedAttr(key, value);
 }
+
+const isHttp = (r: L7Record) => r.protocol === 'HTTP' || r.protocol === 'HTTP2';
+
+type Attributes = Record<string, AttributeValue> | undefined;
+const lacks = (request: Attributes, response: Attributes, key: string) =>
+  !(request !== undefined && key in request) && !(response !== undefined && key in response);
+
+export type AttributeVisitor = (key: string, value: AttributeValue) => void;
 
 /**
  * The request's and response's semantic-convention attributes (the response's value where both
- * have a key), and the network ones. Built straight into the KeyValue list: merging the
- * messages into one object first cost more than the parse of the request itself.
+ * have a key), then the network ones the messages lack, handed to `visit` in order. Read
+ * straight from the messages: merging them into one object first cost more than the parse of
+ * the request itself.
  */
-export function spanAttributes(r: L7Record): KeyValue[] {
+export function visitSpanAttributes(r: L7Record, visit: AttributeVisitor): void {
   const request = r.request?.attributes;
   const response = r.response?.attributes;
-  const out: KeyValue[] = [];
+  const server = isServer(r);
+  const type = errorType(r);
   if (request !== undefined)
     for (const key in request)
-      out.push(sharedAttr(key, response !== undefined && key in response ? response[key] : request[key]));
+      visit(key, over(r, key, response !== undefined && key in response ? response[key] : request[key], server, type));
   if (response !== undefined)
     for (const key in response)
-      if (request === undefined || !(key in request)) out.push(sharedAttr(key, response[key]));
-  const server = isServer(r);
-  put(out, r, 'network.transport', r.conn.l4, false);
-  put(out, r, 'network.peer.address', r.conn.remoteAddr, false);
-  put(out, r, 'network.peer.port', r.conn.remotePort, false);
-  put(out, r, 'server.address', server ? r.conn.localAddr : r.conn.remoteAddr, true);
-  put(out, r, 'server.port', server ? r.conn.localPort : r.conn.remotePort, true);
+      if (request === undefined || !(key in request)) visit(key, over(r, key, response[key], server, type));
+  if (lacks(request, response, 'network.transport')) visit('network.transport', r.conn.l4);
+  if (lacks(request, response, 'network.peer.address')) visit('network.peer.address', r.conn.remoteAddr);
+  if (lacks(request, response, 'network.peer.port')) visit('network.peer.port', r.conn.remotePort);
+  if (lacks(request, response, 'server.address'))
+    visit('server.address', server ? r.conn.localAddr : r.conn.remoteAddr);
+  if (lacks(request, response, 'server.port')) visit('server.port', server ? r.conn.localPort : r.conn.remotePort);
   if (server) {
-    put(out, r, 'client.address', r.conn.remoteAddr, true);
-    put(out, r, 'client.port', r.conn.remotePort, true);
+    if (lacks(request, response, 'client.address')) visit('client.address', r.conn.remoteAddr);
+    if (lacks(request, response, 'client.port')) visit('client.port', r.conn.remotePort);
   }
   if (r.conn.tls) {
     // the plaintext came from the TLS library: the connection is encrypted on the wire
-    put(out, r, 'tls.established', true, false);
-    if (r.protocol === 'HTTP' || r.protocol === 'HTTP2') put(out, r, 'url.scheme', 'https', true);
+    if (lacks(request, response, 'tls.established')) visit('tls.established', true);
+    if (isHttp(r) && lacks(request, response, 'url.scheme')) visit('url.scheme', 'https');
   }
-  put(out, r, 'flowtel.l7.protocol', r.protocol, false);
-  const type = errorType(r);
-  if (type) put(out, r, 'error.type', type, false);
+  if (lacks(request, response, 'flowtel.l7.protocol')) visit('flowtel.l7.protocol', r.protocol);
+  if (type && lacks(request, response, 'error.type')) visit('error.type', type);
+}
+
+/** the list spanAttributes fills: one at a time, so that the visitor is one shared function */
+let target: KeyValue[] = [];
+const pushShared: AttributeVisitor = (key, value) => void target.push(sharedAttr(key, value));
+
+/** The span attributes of visitSpanAttributes, as a list. */
+export function spanAttributes(r: L7Record): KeyValue[] {
+  const out: KeyValue[] = [];
+  target = out;
+  visitSpanAttributes(r, pushShared);
+  target = [];
   return out;
 }
