@@ -1,11 +1,11 @@
 import type { Writable } from 'node:stream';
 import { DIRECT_EXPORT, createQueuedExporter } from '@flowtel/core';
 import type { Batch, CreateSettings, Exporter, PipelineSignal } from '@flowtel/core';
-import { dataPointCount, logRecordCount, spanCount } from '@flowtel/pdata';
+import { dataPointCount, logRecordCount, profileSampleCount, spanCount } from '@flowtel/pdata';
 import type { DebugConfig } from './config.ts';
 import { Sampler } from './sampler.ts';
-import { logsDetailed, metricsDetailed, tracesDetailed } from './text/detailed.ts';
-import { logsNormal, metricsNormal, tracesNormal } from './text/normal.ts';
+import { logsDetailed, metricsDetailed, profilesDetailed, tracesDetailed } from './text/detailed.ts';
+import { logsNormal, metricsNormal, profilesNormal, tracesNormal } from './text/normal.ts';
 import { socketDetailed, socketNormal } from './text/socket.ts';
 
 type Fields = Record<string, number | string>;
@@ -37,6 +37,14 @@ function summary(batch: Batch): { message: string; fields: Fields } {
         message: 'Logs',
         fields: { 'resource logs': batch.data.resourceLogs.length, 'log records': logRecordCount(batch.data) },
       };
+    case 'profiles':
+      return {
+        message: 'Profiles',
+        fields: {
+          'resource profiles': batch.data.resourceProfiles.length,
+          'sample records': profileSampleCount(batch.data),
+        },
+      };
     case 'socket':
       return { message: 'SocketEvents', fields: { source: batch.data.source, 'socket events': batch.data.count } };
   }
@@ -51,6 +59,8 @@ function body(batch: Batch, verbosity: 'normal' | 'detailed'): string {
       return detailed ? metricsDetailed(batch.data) : metricsNormal(batch.data);
     case 'logs':
       return detailed ? logsDetailed(batch.data) : logsNormal(batch.data);
+    case 'profiles':
+      return detailed ? profilesDetailed(batch.data) : profilesNormal(batch.data);
     case 'socket':
       return detailed ? socketDetailed(batch.data) : socketNormal(batch.data);
   }

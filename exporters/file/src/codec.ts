@@ -11,6 +11,8 @@ import {
   encodeLogsJson,
   encodeMetrics,
   encodeMetricsJson,
+  encodeProfiles,
+  encodeProfilesJson,
   encodeTraces,
   encodeTracesJson,
 } from '@flowtel/pdata';
@@ -28,6 +30,8 @@ function payload(batch: Batch, format: 'json' | 'proto', reused?: EncodeBuffer):
       return format === 'json' ? encodeMetricsJson(batch.data, reused) : encodeMetrics(batch.data, reused);
     case 'logs':
       return format === 'json' ? encodeLogsJson(batch.data, reused) : encodeLogs(batch.data, reused);
+    case 'profiles':
+      return format === 'json' ? encodeProfilesJson(batch.data, reused) : encodeProfiles(batch.data, reused);
     case 'socket':
       throw permanent('the file exporter writes OTLP data only: socket events need the l7 processor before it');
   }

@@ -7,8 +7,8 @@ export const factory: ExporterFactory<OtlpGrpcExporterConfig> = {
   kind: 'exporter',
   type: 'otlp_grpc',
   aliases: ['otlp'],
-  stability: { traces: 'stable', metrics: 'stable', logs: 'stable' },
-  description: 'sends traces, metrics and logs over OTLP/gRPC',
+  stability: { traces: 'stable', metrics: 'stable', logs: 'stable', profiles: 'alpha' },
+  description: 'sends traces, metrics, logs and profiles over OTLP/gRPC',
   configSchema: otlpGrpcExporterConfigSchema,
   createExporter: (settings, config, signals) =>
     queuedSenderExporter(settings, config, signals, new OtlpGrpcSender(settings, config)),

@@ -7,12 +7,13 @@ export const otlpHttpExporterConfigSchema = z
   .object({
     ...exporterHelperShape,
     timeout: duration().default('30s'),
-    /** the base URL; /v1/traces, /v1/metrics and /v1/logs are appended */
+    /** the base URL; /v1/traces, /v1/metrics, /v1/logs and /v1development/profiles are appended */
     endpoint: url().optional(),
     /** full URLs that replace endpoint + /v1/<signal> */
     traces_endpoint: url().optional(),
     metrics_endpoint: url().optional(),
     logs_endpoint: url().optional(),
+    profiles_endpoint: url().optional(),
     encoding: z.enum(['proto', 'json']).default('proto'),
     compression: z
       .enum(['gzip', 'deflate', 'zlib', 'zstd', 'snappy', 'x-snappy-framed', 'lz4', 'none', ''])
@@ -66,7 +67,7 @@ export const otlpHttpExporterConfigSchema = z
         : compressionLevelProblem(c.compression, c.compression_params.level);
     if (problem) ctx.addIssue({ code: z.ZodIssueCode.custom, message: problem, path: ['compression_params', 'level'] });
     // otelcol's words (otlphttpexporter/config.go); it has no default endpoint either
-    if (!(c.endpoint || c.traces_endpoint || c.metrics_endpoint || c.logs_endpoint))
+    if (!(c.endpoint || c.traces_endpoint || c.metrics_endpoint || c.logs_endpoint || c.profiles_endpoint))
       ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'at least one endpoint must be specified' });
   });
 

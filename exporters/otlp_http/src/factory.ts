@@ -7,8 +7,8 @@ export const factory: ExporterFactory<OtlpHttpExporterConfig> = {
   kind: 'exporter',
   type: 'otlp_http',
   aliases: ['otlphttp'],
-  stability: { traces: 'stable', metrics: 'stable', logs: 'stable' },
-  description: 'sends traces, metrics and logs over OTLP/HTTP (protobuf or JSON)',
+  stability: { traces: 'stable', metrics: 'stable', logs: 'stable', profiles: 'alpha' },
+  description: 'sends traces, metrics, logs and profiles over OTLP/HTTP (protobuf or JSON)',
   configSchema: otlpHttpExporterConfigSchema,
   createExporter: (settings, config, signals) =>
     queuedSenderExporter(settings, config, signals, new OtlpHttpSender(settings, config)),

@@ -27,12 +27,17 @@ import type { OtlpHttpExporterConfig } from './config.ts';
 
 const CONTENT_TYPE = { proto: 'application/x-protobuf', json: 'application/json' } as const;
 
-/** <endpoint>/v1/<signal>, without doubling a trailing slash, unless a per-signal URL is set. */
+/** <endpoint>/v1/<signal> (profiles: /v1development/profiles), without doubling a trailing slash, unless a per-signal URL is set. */
 export function signalUrl(config: OtlpHttpExporterConfig, signal: PipelineSignal): URL {
-  const own = { traces: config.traces_endpoint, metrics: config.metrics_endpoint, logs: config.logs_endpoint }[signal];
+  const own = {
+    traces: config.traces_endpoint,
+    metrics: config.metrics_endpoint,
+    logs: config.logs_endpoint,
+    profiles: config.profiles_endpoint,
+  }[signal];
   if (own) return new URL(own);
   if (!config.endpoint) throw new Error(`no URL for ${signal}: set endpoint or ${signal}_endpoint`);
-  return new URL(`${config.endpoint.replace(/\/+$/, '')}/v1/${signal}`);
+  return new URL(`${config.endpoint.replace(/\/+$/, '')}${codecFor(signal).httpPath}`);
 }
 
 function readAll(res: IncomingMessage): Promise<Buffer> {

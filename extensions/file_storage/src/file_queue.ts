@@ -15,11 +15,14 @@ import {
   dataPointCount,
   decodeLogsPassThrough,
   decodeMetricsPassThrough,
+  decodeProfiles,
   decodeTracesPassThrough,
   encodeLogs,
   encodeMetrics,
+  encodeProfiles,
   encodeTraces,
   logRecordCount,
+  profileSampleCount,
   spanCount,
   type Logs,
   type Metrics,
@@ -30,7 +33,8 @@ const SUFFIX = '.batch';
 
 /** "FTQ" and a format version, then the signal's code, then the OTLP request */
 const MAGIC = [0x46, 0x54, 0x51, 0x01];
-const SIGNALS = ['traces', 'metrics', 'logs'] as const;
+// codes are positions: new signals go at the end
+const SIGNALS = ['traces', 'metrics', 'logs', 'profiles'] as const;
 type StoredSignal = (typeof SIGNALS)[number];
 
 function encode(batch: Batch): Uint8Array[] {
@@ -42,8 +46,10 @@ function encode(batch: Batch): Uint8Array[] {
       return [header, encodeMetrics(batch.data)];
     case 'logs':
       return [header, encodeLogs(batch.data)];
+    case 'profiles':
+      return [header, encodeProfiles(batch.data)];
     default:
-      throw new Error(`a persistent sending queue holds traces, metrics and logs, not ${batch.signal}`);
+      throw new Error(`a persistent sending queue holds OTLP data, not ${batch.signal}`);
   }
 }
 
@@ -68,6 +74,10 @@ function decode(bytes: Uint8Array): Batch {
     case 'logs': {
       const data: Logs = decodeLogsPassThrough(body);
       return { signal, data, items: logRecordCount(data), ack };
+    }
+    case 'profiles': {
+      const data = decodeProfiles(body);
+      return { signal, data, items: profileSampleCount(data), ack };
     }
     default:
       throw new Error(`unknown signal code ${bytes[MAGIC.length]}`);

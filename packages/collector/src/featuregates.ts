@@ -20,7 +20,7 @@ const KNOWN: FeatureGate[] = [
     stage: 'alpha',
     enabled: false,
     description:
-      "otelcol's gate for pipelines of the profiles signal; flowtel has no profiles signal yet, so a profiles pipeline is refused either way.",
+      "Controls whether profiles support can be enabled: otelcol's gate for pipelines of the profiles signal (OTLP profiles v1development).",
   },
   {
     id: 'telemetry.newPipelineTelemetry',

@@ -1,9 +1,14 @@
-import type { Logs, Metrics, Resource, SocketEventBatch, Traces } from '@flowtel/pdata';
+import type { Logs, Metrics, Profiles, Resource, SocketEventBatch, Traces } from '@flowtel/pdata';
 
-export type Signal = 'traces' | 'metrics' | 'logs' | 'socket';
-/** The signals a pipeline can be declared for; `socket` only flows inside one. */
-export const PIPELINE_SIGNALS = ['traces', 'metrics', 'logs'] as const;
+export type Signal = 'traces' | 'metrics' | 'logs' | 'profiles' | 'socket';
+/** The signals a pipeline can be declared for (profiles behind otelcol's gate); `socket` only flows inside one. */
+export const PIPELINE_SIGNALS = ['traces', 'metrics', 'logs', 'profiles'] as const;
 export type PipelineSignal = (typeof PIPELINE_SIGNALS)[number];
+/**
+ * The OTLP v1 signals: what a component that does not take profiles is created for (its
+ * factory's stability leaves profiles out, so validation keeps it out of profiles pipelines).
+ */
+export type OtlpV1Signal = Exclude<PipelineSignal, 'profiles'>;
 
 /** A refusal. Retryable ones (memory limit, full queue) tell the client to come back. */
 export class ConsumerError extends Error {
@@ -137,11 +142,16 @@ export interface LogsBatch extends BatchBase {
   signal: 'logs';
   data: Logs;
 }
+/** items counts profile samples, as otelcol's *_profile_samples metrics do */
+export interface ProfilesBatch extends BatchBase {
+  signal: 'profiles';
+  data: Profiles;
+}
 export interface SocketBatch extends BatchBase {
   signal: 'socket';
   data: SocketEventBatch;
 }
-export type Batch = TracesBatch | MetricsBatch | LogsBatch | SocketBatch;
+export type Batch = TracesBatch | MetricsBatch | LogsBatch | ProfilesBatch | SocketBatch;
 /** The resources of a batch's data (socket events have none): what resource processors edit. */
 export function resourcesOf(batch: Batch): Resource[] {
   switch (batch.signal) {
@@ -151,6 +161,8 @@ export function resourcesOf(batch: Batch): Resource[] {
       return batch.data.resourceLogs.map((r) => r.resource);
     case 'metrics':
       return batch.data.resourceMetrics.map((r) => r.resource);
+    case 'profiles':
+      return batch.data.resourceProfiles.map((r) => r.resource);
     default:
       return [];
   }

@@ -13,6 +13,7 @@ export {
   PIPELINE_SIGNALS,
   resourcesOf,
   type PipelineSignal,
+  type OtlpV1Signal,
   retryable,
   type Signal,
   type SocketBatch,

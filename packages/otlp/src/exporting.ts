@@ -16,6 +16,7 @@ const REJECTED_FIELD = {
   traces: 'rejected_spans',
   metrics: 'rejected_data_points',
   logs: 'rejected_log_records',
+  profiles: 'rejected_profiles',
 } as const;
 
 /** The backend kept part of the data: otelcol logs that as a warning and counts it sent. */

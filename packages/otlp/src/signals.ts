@@ -1,10 +1,11 @@
-// The three OTLP signals side by side: where they are served and how their requests and
+// The four OTLP signals side by side: where they are served and how their requests and
 // responses are coded. Receivers and exporters look everything up here by signal.
 import type { PipelineSignal } from '@flowtel/core';
 import {
   dataPointCount,
   decodeExportResponse,
   decodeLogs,
+  decodeProfiles,
   decodeLogsJsonPassThrough,
   decodeLogsPassThrough,
   decodeMetrics,
@@ -15,6 +16,10 @@ import {
   decodeTracesPassThrough,
   encodeExportResponse,
   encodeLogs,
+  encodeProfiles,
+  encodeProfilesJson,
+  profileSampleCount,
+  profilesFromJson,
   encodeMetrics,
   encodeTraces,
   exportResponseFromJson,
@@ -29,17 +34,19 @@ import {
   encodeTracesJson,
   type ExportResponse,
   type Logs,
+  type Profiles,
   type Metrics,
   type Traces,
 } from '@flowtel/pdata';
 
 export type OtlpSignal = PipelineSignal;
-export const OTLP_SIGNALS: readonly OtlpSignal[] = ['traces', 'metrics', 'logs'];
+export const OTLP_SIGNALS: readonly OtlpSignal[] = ['traces', 'metrics', 'logs', 'profiles'];
 
 interface DataOf {
   traces: Traces;
   metrics: Metrics;
   logs: Logs;
+  profiles: Profiles;
 }
 
 export interface SignalCodec<S extends OtlpSignal = OtlpSignal> {
@@ -117,6 +124,22 @@ export const CODECS: { [S in OtlpSignal]: SignalCodec<S> } = {
     ...shared,
     responseFromJson: (text) => exportResponseFromJson('logs', text),
     responseToJson: (r) => exportResponseToJson('logs', r),
+  },
+  // profiles have no pass-through: their dictionary makes joining requests a re-index, not a concatenation
+  profiles: {
+    signal: 'profiles',
+    grpcPath: '/opentelemetry.proto.collector.profiles.v1development.ProfilesService/Export',
+    httpPath: '/v1development/profiles',
+    decode: decodeProfiles,
+    decodePassThrough: decodeProfiles,
+    encode: encodeProfiles,
+    fromJson: profilesFromJson,
+    fromJsonPassThrough: profilesFromJson,
+    encodeJson: encodeProfilesJson,
+    count: profileSampleCount,
+    ...shared,
+    responseFromJson: (text) => exportResponseFromJson('profiles', text),
+    responseToJson: (r) => exportResponseToJson('profiles', r),
   },
 };
 

@@ -116,8 +116,8 @@ export {
   type ValueTypeSpec,
 } from './profiles/builder.ts';
 export { dictString, profileSampleCount, sampleTypeName, sampleWeight, stackFrames } from './profiles/read.ts';
-export { splitLogs, splitMetrics, splitTraces } from './split.ts';
-export { concatLogs, concatMetrics, concatTraces } from './concat.ts';
+export { splitLogs, splitMetrics, splitProfiles, splitTraces } from './split.ts';
+export { concatLogs, concatMetrics, concatProfiles, concatTraces } from './concat.ts';
 export { OTLP_OPS, type OtlpData, type OtlpOps } from './otlp-ops.ts';
 export { copyData } from './copy.ts';
 export { valueAsString, valueType, type ValueTypeName } from './value-string.ts';

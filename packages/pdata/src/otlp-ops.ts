@@ -1,13 +1,15 @@
 // What batching OTLP data needs per signal, for the batch processor and the exporter queue's
 // batcher alike: its item count, a cut after N items, a join, and its protobuf size (otelcol's
 // `bytes` sizer).
-import { concatLogs, concatMetrics, concatTraces } from './concat.ts';
+import { concatLogs, concatMetrics, concatProfiles, concatTraces } from './concat.ts';
 import { dataPointCount, logRecordCount, spanCount } from './count.ts';
-import type { Logs, Metrics, Traces } from './model.ts';
+import type { Logs, Metrics, Profiles, Traces } from './model.ts';
+import { encodeProfiles } from './proto/profiles.ts';
+import { profileSampleCount } from './profiles/read.ts';
 import { encodeLogs, encodeMetrics, encodeTraces, passThroughBytes } from './proto/index.ts';
-import { splitLogs, splitMetrics, splitTraces } from './split.ts';
+import { splitLogs, splitMetrics, splitProfiles, splitTraces } from './split.ts';
 
-export type OtlpData = Traces | Metrics | Logs;
+export type OtlpData = Traces | Metrics | Logs | Profiles;
 
 export interface OtlpOps {
   count(data: OtlpData): number;
@@ -17,7 +19,7 @@ export interface OtlpOps {
   bytes(data: OtlpData): number;
 }
 
-export const OTLP_OPS: Record<'traces' | 'metrics' | 'logs', OtlpOps> = {
+export const OTLP_OPS: Record<'traces' | 'metrics' | 'logs' | 'profiles', OtlpOps> = {
   traces: {
     count: (d) => spanCount(d as Traces),
     split: (d, n) => splitTraces(d as Traces, n),
@@ -35,5 +37,11 @@ export const OTLP_OPS: Record<'traces' | 'metrics' | 'logs', OtlpOps> = {
     split: (d, n) => splitLogs(d as Logs, n),
     concat: (p) => concatLogs(p as Logs[]),
     bytes: (d) => passThroughBytes(d)?.length ?? encodeLogs(d as Logs).length,
+  },
+  profiles: {
+    count: (d) => profileSampleCount(d as Profiles),
+    split: (d, n) => splitProfiles(d as Profiles, n),
+    concat: (p) => concatProfiles(p as Profiles[]),
+    bytes: (d) => encodeProfiles(d as Profiles).length,
   },
 };

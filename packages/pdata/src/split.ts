@@ -1,7 +1,7 @@
 // Cuts OTLP data after N items (spans, data points, log records) without touching the input:
 // the resource and scope envelopes are shallow-copied into both halves, as otelcol's
 // splitTraces/splitMetrics/splitLogs do.
-import type { Logs, Metric, Metrics, Traces } from './model.ts';
+import type { Logs, Metric, Metrics, Profiles, Traces } from './model.ts';
 
 /** One level of the OTLP tree: how to read and replace a node's children. */
 interface Level {
@@ -32,6 +32,8 @@ const dataPoints: Level = {
 const TRACES: Level[] = [field('resourceSpans'), field('scopeSpans'), field('spans')];
 const METRICS: Level[] = [field('resourceMetrics'), field('scopeMetrics'), field('metrics'), dataPoints];
 const LOGS: Level[] = [field('resourceLogs'), field('scopeLogs'), field('logRecords')];
+// both halves keep the whole dictionary: the samples' indices stay valid
+const PROFILES: Level[] = [field('resourceProfiles'), field('scopeProfiles'), field('profiles'), field('samples')];
 
 interface Cut {
   head?: object;
@@ -81,3 +83,4 @@ function splitWith<D extends object>(levels: Level[], data: D, n: number): [D, D
 export const splitTraces = (data: Traces, n: number) => splitWith(TRACES, data, n);
 export const splitMetrics = (data: Metrics, n: number) => splitWith(METRICS, data, n);
 export const splitLogs = (data: Logs, n: number) => splitWith(LOGS, data, n);
+export const splitProfiles = (data: Profiles, n: number) => splitWith(PROFILES, data, n);

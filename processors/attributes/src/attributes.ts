@@ -1,6 +1,6 @@
 import { map, type OperatorFunction } from 'rxjs';
 import { AttrProc, type ConvertFailure } from '@flowtel/attraction';
-import type { Batch, CreateSettings, PipelineSignal, Processor } from '@flowtel/core';
+import type { Batch, CreateSettings, OtlpV1Signal, Processor } from '@flowtel/core';
 import {
   ignoredForMetrics,
   type LogSkip,
@@ -28,7 +28,7 @@ export class AttributesProcessor implements Processor {
   constructor(
     private readonly settings: CreateSettings,
     config: AttributesConfig,
-    signal: PipelineSignal,
+    signal: OtlpV1Signal,
   ) {
     this.attrProc = new AttrProc(config.actions);
     // the per-signal include/exclude rules are contrib's, checked when it creates the processor

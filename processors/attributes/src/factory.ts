@@ -1,4 +1,4 @@
-import type { ProcessorFactory } from '@flowtel/core';
+import type { OtlpV1Signal, ProcessorFactory } from '@flowtel/core';
 import { includeExcludeProblem } from '@flowtel/filter';
 import { AttributesProcessor } from './attributes.ts';
 import { attributesConfigSchema, type AttributesConfig } from './config.ts';
@@ -12,6 +12,6 @@ export const factory: ProcessorFactory<AttributesConfig> = {
   configSchema: attributesConfigSchema,
   // it edits attributes in place: where a pipeline fans out, it gets its own copy
   mutatesData: true,
-  createProcessor: (settings, config, signal) => new AttributesProcessor(settings, config, signal),
-  checkSignal: (config, signal) => includeExcludeProblem(config, signal),
+  createProcessor: (settings, config, signal) => new AttributesProcessor(settings, config, signal as OtlpV1Signal),
+  checkSignal: (config, signal) => includeExcludeProblem(config, signal as OtlpV1Signal),
 };

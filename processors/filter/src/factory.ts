@@ -1,4 +1,4 @@
-import type { ProcessorFactory } from '@flowtel/core';
+import type { OtlpV1Signal, ProcessorFactory } from '@flowtel/core';
 import { type FilterConfig, filterConfigSchema } from './config.ts';
 import { FILTERED, FilterProcessor } from './filter.ts';
 
@@ -10,5 +10,5 @@ export const factory: ProcessorFactory<FilterConfig> = {
   configSchema: filterConfigSchema,
   metrics: Object.values(FILTERED).map(([name]) => name),
   mutatesData: true,
-  createProcessor: (settings, config, signal) => new FilterProcessor(settings, config, signal),
+  createProcessor: (settings, config, signal) => new FilterProcessor(settings, config, signal as OtlpV1Signal),
 };

@@ -1,7 +1,7 @@
 import { filter } from 'rxjs';
 import type { OperatorFunction } from 'rxjs';
 import type { Counter } from '@opentelemetry/api';
-import { type Batch, type CreateSettings, type PipelineSignal, type Processor, permanent } from '@flowtel/core';
+import { type Batch, type CreateSettings, type OtlpV1Signal, type Processor, permanent } from '@flowtel/core';
 import { type FilterSetConfig, attributesMatcher, logSkipper, metricSkipper, spanSkipper } from '@flowtel/filter';
 import {
   type ContextName,
@@ -29,7 +29,7 @@ type Data = Traces | Metrics | Logs;
 type Walk = (data: Data, context: ContextName, visit: Visit, tc: TransformContext) => void;
 
 /** contrib's instrument per signal, with its description */
-export const FILTERED: Record<PipelineSignal, [string, string]> = {
+export const FILTERED: Record<OtlpV1Signal, [string, string]> = {
   traces: ['otelcol_processor_filter_spans.filtered', 'Number of spans dropped by the filter processor'],
   metrics: [
     'otelcol_processor_filter_datapoints.filtered',
@@ -38,12 +38,12 @@ export const FILTERED: Record<PipelineSignal, [string, string]> = {
   logs: ['otelcol_processor_filter_logs.filtered', 'Number of logs dropped by the filter processor'],
 };
 
-const COUNT: Record<PipelineSignal, (d: never) => number> = {
+const COUNT: Record<OtlpV1Signal, (d: never) => number> = {
   traces: spanCount,
   metrics: dataPointCount,
   logs: logRecordCount,
 };
-const WALK: Record<PipelineSignal, Walk> = {
+const WALK: Record<OtlpV1Signal, Walk> = {
   traces: walkTraces as Walk,
   metrics: walkMetrics as Walk,
   logs: walkLogs as Walk,
@@ -74,7 +74,7 @@ export class FilterProcessor implements Processor {
   constructor(
     private readonly settings: CreateSettings,
     config: FilterConfig,
-    private readonly signal: PipelineSignal,
+    private readonly signal: OtlpV1Signal,
   ) {
     this.passes = plan(config, signal).map((s) => this.pass(s));
     const [name, description] = FILTERED[signal];

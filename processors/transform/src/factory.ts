@@ -1,4 +1,4 @@
-import type { ProcessorFactory } from '@flowtel/core';
+import type { OtlpV1Signal, ProcessorFactory } from '@flowtel/core';
 import { type TransformConfig, transformConfigSchema } from './config.ts';
 import { TransformProcessor } from './transform.ts';
 
@@ -9,5 +9,5 @@ export const factory: ProcessorFactory<TransformConfig> = {
   description: 'changes traces, metrics and logs with OTTL statements',
   configSchema: transformConfigSchema,
   mutatesData: true,
-  createProcessor: (settings, config, signal) => new TransformProcessor(settings, config, signal),
+  createProcessor: (settings, config, signal) => new TransformProcessor(settings, config, signal as OtlpV1Signal),
 };

@@ -1,6 +1,6 @@
 import { filter } from 'rxjs';
 import type { OperatorFunction } from 'rxjs';
-import { type Batch, type CreateSettings, type PipelineSignal, type Processor, permanent } from '@flowtel/core';
+import { type Batch, type CreateSettings, type OtlpV1Signal, type Processor, permanent } from '@flowtel/core';
 import {
   type ContextName,
   type Predicate,
@@ -26,7 +26,7 @@ interface Group {
   texts: string[];
 }
 
-const KEY: Record<PipelineSignal, StatementsKey> = {
+const KEY: Record<OtlpV1Signal, StatementsKey> = {
   traces: 'trace_statements',
   metrics: 'metric_statements',
   logs: 'log_statements',
@@ -48,7 +48,7 @@ export class TransformProcessor implements Processor {
   constructor(
     private readonly settings: CreateSettings,
     config: TransformConfig,
-    private readonly signal: PipelineSignal,
+    private readonly signal: OtlpV1Signal,
   ) {
     const functions = transformFunctions();
     this.groups = groupsOf(config, KEY[signal]).map((g) => ({

@@ -59,6 +59,8 @@ export class OtlpHttpServer {
       traces: config.traces_url_path,
       metrics: config.metrics_url_path,
       logs: config.logs_url_path,
+      // otelcol serves profiles at a fixed path (otlpreceiver's defaultProfilesURLPath): no config key
+      profiles: codecFor('profiles').httpPath,
     };
     for (const signal of ingest.signals) this.routes.set(paths[signal], signal);
     if (config.cors) this.cors = new Cors(config.cors);

@@ -7,9 +7,13 @@ import type {
   Metric,
   Metrics,
   NumberDataPoint,
+  Profiles,
+  ProfilesDictionary,
+  ProfileSample,
   SummaryDataPoint,
   Traces,
 } from '@flowtel/pdata';
+import { valueAsString } from '@flowtel/pdata';
 import { TextBuffer } from './buffer.ts';
 import {
   goF,
@@ -97,6 +101,94 @@ export function logsDetailed(logs: Logs): string {
     });
   });
   return b.toString();
+}
+
+/** Go's %d of a slice: "[1 2 3]". */
+const goInts = (values: readonly (number | bigint)[]): string => `[${values.join(' ')}]`;
+
+export function profilesDetailed(profiles: Profiles): string {
+  const b = new TextBuffer();
+  const d = profiles.dictionary;
+  d.mappingTable.forEach((m, i) => {
+    b.entry(`Mapping #${i}`);
+    b.entry(`    Memory start: ${m.memoryStart}`);
+    b.entry(`    Memory limit: ${m.memoryLimit}`);
+    b.entry(`    File offset: ${m.fileOffset}`);
+    b.entry(`    File name: ${m.filenameStrindex}`);
+    b.entry(`    Attributes: ${goInts(m.attributeIndices)}`);
+  });
+  d.locationTable.forEach((l, i) => {
+    b.entry(`Location #${i}`);
+    b.entry(`    Mapping index: ${l.mappingIndex}`);
+    b.entry(`    Address: ${l.address}`);
+    l.lines.forEach((line, j) => {
+      b.entry(`    Line #${j}`);
+      b.entry(`        Function index: ${line.functionIndex}`);
+      b.entry(`        Line: ${line.line}`);
+      b.entry(`        Column: ${line.column}`);
+    });
+    b.entry(`    Attributes: ${goInts(l.attributeIndices)}`);
+  });
+  d.functionTable.forEach((f, i) => {
+    b.entry(`Function #${i}`);
+    b.entry(`    Name: ${f.nameStrindex}`);
+    b.entry(`    System name: ${f.systemNameStrindex}`);
+    b.entry(`    Filename: ${f.filenameStrindex}`);
+    b.entry(`    Start line: ${f.startLine}`);
+  });
+  // otelcol puts every entry under the same three keys of one map, so the last entry is what shows
+  const lastAttribute = d.attributeTable.at(-1);
+  if (lastAttribute)
+    b.attributes('Attribute table', [
+      { key: 'Key', value: { intValue: BigInt(lastAttribute.keyStrindex) } },
+      { key: 'Value', value: { stringValue: valueAsString(lastAttribute.value) } },
+      { key: 'unit', value: { intValue: BigInt(lastAttribute.unitStrindex) } },
+    ]);
+  const lastLink = d.linkTable.at(-1);
+  if (lastLink)
+    b.attributes('Link table', [
+      { key: 'Trace ID', value: { stringValue: goId(lastLink.traceId) } },
+      { key: 'Span ID', value: { stringValue: goId(lastLink.spanId) } },
+    ]);
+  if (d.stringTable.length > 0) {
+    b.entry('String table:');
+    for (const s of d.stringTable) b.entry(`    ${s}`);
+  }
+  profiles.resourceProfiles.forEach((rp, i) => {
+    b.entry(`ResourceProfiles #${i}`);
+    b.entry(`Resource SchemaURL: ${rp.schemaUrl}`);
+    b.resource(rp.resource);
+    rp.scopeProfiles.forEach((sp, j) => {
+      b.entry(`ScopeProfiles #${j}`);
+      b.entry(`ScopeProfiles SchemaURL: ${sp.schemaUrl}`);
+      b.scope(sp.scope);
+      sp.profiles.forEach((p, k) => {
+        b.entry(`Profile #${k}`);
+        b.field('Profile ID', goId(p.profileId));
+        b.field('Start time', goTimestamp(p.timeUnixNano));
+        b.field('DurationNano', String(p.durationNano));
+        b.field('Dropped attributes count', p.droppedAttributesCount);
+        p.samples.forEach((s, n) => profileSample(b, d, s, n));
+      });
+    });
+  });
+  return b.toString();
+}
+
+function profileSample(b: TextBuffer, d: ProfilesDictionary, s: ProfileSample, n: number): void {
+  b.entry(`    Sample #${n}`);
+  b.entry(`        Values: ${goInts(s.values)}`);
+  if (s.attributeIndices.length === 0) return;
+  b.entry('        Attributes:');
+  for (const ai of s.attributeIndices) {
+    const a = d.attributeTable[ai];
+    if (a === undefined) {
+      b.entry(`             -> [Missing Dictionary AttributeTable Item #${ai}]`);
+      continue;
+    }
+    const key = d.stringTable[a.keyStrindex] ?? `[Missing Dictionary Key String Item #${a.keyStrindex}]`;
+    b.entry(`             -> ${key}: ${valueToString(a.value)}`);
+  }
 }
 
 export function metricsDetailed(metrics: Metrics): string {

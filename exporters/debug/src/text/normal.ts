@@ -1,5 +1,5 @@
 // verbosity: normal, about one line per item, as otelcol's "normal" marshalers write it.
-import type { KeyValue, Logs, Metric, Metrics, Traces } from '@flowtel/pdata';
+import type { KeyValue, Logs, Metric, Metrics, Profiles, Traces } from '@flowtel/pdata';
 import { valueAsString } from '@flowtel/pdata';
 import { goF, goId, goV } from './go-format.ts';
 
@@ -37,6 +37,30 @@ export function logsNormal(logs: Logs): string {
         `ScopeLog #${j}${scopeDetails(sl.scope.name, sl.scope.version, sl.schemaUrl)}${spaced(sl.scope.attributes)}`,
       );
       for (const lr of sl.logRecords) out.push(`${valueAsString(lr.body)} ${pairs(lr.attributes).join(' ')}`);
+    });
+  });
+  return out.map((l) => `${l}\n`).join('');
+}
+
+/** One line per profile: its id, its sample count and its attributes (from the dictionary). */
+export function profilesNormal(profiles: Profiles): string {
+  const d = profiles.dictionary;
+  const out: string[] = [];
+  profiles.resourceProfiles.forEach((rp, i) => {
+    out.push(`ResourceProfiles #${i}${schema(rp.schemaUrl)}${spaced(rp.resource.attributes)}`);
+    rp.scopeProfiles.forEach((sp, j) => {
+      out.push(
+        `ScopeProfiles #${j}${scopeDetails(sp.scope.name, sp.scope.version, sp.schemaUrl)}${spaced(sp.scope.attributes)}`,
+      );
+      for (const p of sp.profiles) {
+        const attrs = p.attributeIndices.map((ai) => {
+          const a = d.attributeTable[ai];
+          if (a === undefined) return `[Missing Dictionary AttributeTable Item #${ai}]`;
+          const key = d.stringTable[a.keyStrindex] ?? `[Missing Dictionary Key String Item #${a.keyStrindex}]`;
+          return `${key}=${valueAsString(a.value)}`;
+        });
+        out.push(`${goId(p.profileId)} samples=${p.samples.length}${attrs.length > 0 ? ` ${attrs.join(' ')}` : ''}`);
+      }
     });
   });
   return out.map((l) => `${l}\n`).join('');

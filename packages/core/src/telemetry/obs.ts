@@ -9,7 +9,17 @@ const ITEM: Record<Signal, string> = {
   traces: 'spans',
   metrics: 'metric_points',
   logs: 'log_records',
+  profiles: 'profile_samples',
   socket: 'socket_events',
+};
+
+/** otelcol's units, which follow no one rule ({sample} is singular in its metadata.yaml) */
+const UNIT: Record<Signal, string> = {
+  traces: '{spans}',
+  metrics: '{datapoints}',
+  logs: '{records}',
+  profiles: '{sample}',
+  socket: '{socket_events}',
 };
 
 export const itemName = (signal: Signal): string => ITEM[signal];
@@ -33,7 +43,7 @@ class PerSignalCounter {
       const item = ITEM[signal];
       c = this.meter.createCounter(`otelcol_${this.prefix}_${item}`, {
         description: this.description.replace('%s', item.replace('_', ' ')),
-        unit: `{${item.replace('metric_points', 'datapoints').replace('log_records', 'records')}}`,
+        unit: UNIT[signal],
       });
       this.counters.set(signal, c);
     }

@@ -4,12 +4,13 @@ import type { ExportResponse } from '../model.ts';
 import { asObject, field, int64Field, parseJson, stringField } from './values.ts';
 import { writeJson } from './writer.ts';
 
-export type OtlpSignalName = 'traces' | 'metrics' | 'logs';
+export type OtlpSignalName = 'traces' | 'metrics' | 'logs' | 'profiles';
 
 const REJECTED: Record<OtlpSignalName, string> = {
   traces: 'rejectedSpans',
   metrics: 'rejectedDataPoints',
   logs: 'rejectedLogRecords',
+  profiles: 'rejectedProfiles',
 };
 
 export function exportResponseFromJson(signal: OtlpSignalName, input: string | object): ExportResponse {
