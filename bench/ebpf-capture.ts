@@ -3,7 +3,8 @@
 // (a) 10,000 requests/s offered by `hey -z 10s -c 20 -q 500`: p50/p99 latency, events/s
 //     delivered, events lost, and the capture process's CPU.
 // (b) saturated by `wrk -t2 -c50 -d10s`: requests/s lost with flowtel capturing, beside the
-//     floor: the same kernel programs drained by a C consumer that only counts events.
+//     floor: the same kernel programs drained by a C consumer that only counts events; the CPU
+//     of each consumer while wrk ran.
 // The capture process (ebpf-receiver/bench/capture-process.ts) is flowtel's receiver with a
 // pipeline that only counts; cpu_seconds/peak_rss_mib are its figures during run (a).
 // The variants run interleaved REPEAT times (default 3) and each figure is the median, so a
@@ -152,20 +153,35 @@ async function withFlowtel<T>(load: () => T): Promise<{ result: T; flowtel: Flow
   };
 }
 
-async function withFloor<T>(load: () => T): Promise<{ result: T; floor: { events: number; lost: number } }> {
+interface FloorFigures {
+  events: number;
+  lost: number;
+  /** the floor consumer's own CPU while the load ran: what flowtel's cpu_seconds is set against */
+  cpu_seconds: number;
+  cpu_percent_of_one_core: number;
+}
+
+async function withFloor<T>(load: () => T): Promise<{ result: T; floor: FloorFigures }> {
   const child = spawn(floorBinary, [String(PAYLOAD_SIZE), '10'], { stdio: ['ignore', 'pipe', 'pipe'] });
   await new Promise<void>((resolve, reject) => {
     child.stderr!.on('data', (d) => String(d).includes('attached') && resolve());
     child.once('exit', () => reject(new Error('floor_consumer could not attach')));
   });
+  const before = await processUsage(child.pid!);
+  const started = performance.now();
   const result = load();
+  const wall = (performance.now() - started) / 1000;
+  const cpu = (await processUsage(child.pid!)).cpu_seconds - before.cpu_seconds;
   const out = lines(child);
   // the next run must not start while the floor's programs are still detaching
   const exited = new Promise((resolve) => child.once('exit', resolve));
   child.kill('SIGINT');
   const counts = JSON.parse((await out.next()).value);
   await exited;
-  return { result, floor: counts };
+  return {
+    result,
+    floor: { ...counts, cpu_seconds: cpu, cpu_percent_of_one_core: Math.round((cpu / wall) * 1000) / 10 },
+  };
 }
 
 function median(values: number[]): number {
@@ -202,7 +218,7 @@ if (why) {
     const saturated = {
       baseline: [] as number[],
       flowtel: [] as { result: WrkFigures; flowtel: FlowtelFigures }[],
-      floor: [] as { result: WrkFigures; floor: { events: number; lost: number } }[],
+      floor: [] as { result: WrkFigures; floor: FloorFigures }[],
     };
     for (let i = 0; i < REPEAT; i++) {
       fixed.baseline.push(hey(url));
