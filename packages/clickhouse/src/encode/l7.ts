@@ -384,7 +384,15 @@ function ipv6Bytes(ip: string): Uint8Array {
   return out;
 }
 
-function nullableU64(col: NullableColumn, v: bigint | undefined, signed: boolean): void {
+/** A Nullable 64-bit field: a small value (lengths, most ids) without making a BigInt. */
+function nullableU64(col: NullableColumn, f: FieldReader, slot: number, signed: boolean): void {
+  const small = f.smallU64(slot);
+  if (small !== undefined) {
+    col.nulls.u8(0);
+    col.w.u64n(small);
+    return;
+  }
+  const v = f.big(slot);
   col.nulls.u8(v === undefined ? 1 : 0);
   if (v === undefined) col.w.u64n(0);
   else if (v >= 0n && v <= MAX_SAFE) col.w.u64n(Number(v));
@@ -395,8 +403,10 @@ function nullableU64(col: NullableColumn, v: bigint | undefined, signed: boolean
 /** A UInt64 from a field: the common small value without BigInt arithmetic. */
 function u64Field(w: ByteWriter, f: FieldReader, slot: number): void {
   const small = f.smallU64(slot);
-  if (small !== undefined) w.u64n(small);
-  else w.u64(f.big(slot) ?? 0n);
+  if (small !== undefined) return w.u64n(small);
+  const v = f.big(slot);
+  if (v === undefined) w.u64n(0);
+  else w.u64(v);
 }
 
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
@@ -412,8 +422,10 @@ function writeRow(
   service: string,
   instance: string,
 ): void {
-  const duration = f.big(F.response_duration) ?? 0n;
-  const durationUs = Number(duration);
+  // microseconds of a duration are a small integer: BigInt only for what is not
+  const small = f.smallU64(F.response_duration);
+  const duration = small === undefined ? (f.big(F.response_duration) ?? 0n) : undefined;
+  const durationUs = small ?? Number(duration);
   const endUs = startUs + durationUs;
   c.time.w.u32(Math.floor(endUs / 1_000_000));
   c.startTime.w.u64n(startUs);
@@ -435,7 +447,7 @@ function writeRow(
   c.requestDomain.w.string(f.str(F.request_domain));
   c.requestResource.w.string(f.str(F.request_resource));
   c.endpoint.w.string(f.str(F.endpoint));
-  nullableU64(c.requestId, f.big(F.request_id), false);
+  nullableU64(c.requestId, f, F.request_id, false);
   c.responseStatus.w.u8(
     RESPONSE_STATUS[f.str(F.response_status)] ?? f.num(F.response_status) ?? RESPONSE_STATUS.unknown,
   );
@@ -454,12 +466,13 @@ function writeRow(
   c.spanKind.w.u8((kind ?? 0) & 0xff);
   c.appService.w.string(service);
   c.appInstance.w.string(instance);
-  if (duration > 0n) {
+  if (duration === undefined) c.responseDuration.w.u64n(durationUs);
+  else if (duration > 0n) {
     if (durationUs <= Number.MAX_SAFE_INTEGER) c.responseDuration.w.u64n(durationUs);
     else c.responseDuration.w.u64(duration);
   } else c.responseDuration.w.u64n(0);
-  nullableU64(c.requestLength, f.big(F.request_length), true);
-  nullableU64(c.responseLength, f.big(F.response_length), true);
+  nullableU64(c.requestLength, f, F.request_length, true);
+  nullableU64(c.responseLength, f, F.response_length, true);
   c.processId0.w.i32(f.num(F.process_id_0) ?? 0);
   c.processId1.w.i32(f.num(F.process_id_1) ?? 0);
   c.processKname0.w.string(f.str(F.process_kname_0));
