@@ -1,12 +1,22 @@
 // The `ebpf` receiver: starts the kernel capture, turns each batch the addon delivers into a
 // SocketEventBatch and pushes it into every pipeline that names the receiver. Where capture
 // cannot start it says why once and captures nothing, so the rest of the collector runs.
+import { realpathSync } from 'node:fs';
 import type { Consumer, CreateSettings, PipelineSignal, Receiver } from '@flowtel/core';
 import type { SocketEventBatch } from '@flowtel/pdata';
 import { SocketEventSender } from '@flowtel/socket-source';
 import type { EbpfConfig } from './config.ts';
 import { RecordDecoder } from './decode.ts';
 import { CaptureUnavailableError, loadAddon, startNativeCapture, type NativeCapture } from './native.ts';
+
+/** A file's own path, as the addon names the TLS files it attached. */
+function resolved(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
+  }
+}
 
 /** Batches handed to the pipelines and not yet answered; beyond it new batches are dropped and counted. */
 const MAX_IN_FLIGHT = 64;
@@ -93,6 +103,12 @@ export class EbpfReceiver implements Receiver {
         { tlsTargets: targets },
         `${this.settings.id}: TLS plaintext from OpenSSL in ${targets.length} files: ${targets.join(', ') || 'none found yet'}`,
       );
+      for (const path of this.config.tls.paths) {
+        if (targets.includes(resolved(path))) continue;
+        this.settings.logger.warn(
+          `${this.settings.id}: tls.paths: ${path} is not attached: it does not exist or exports no SSL_read/SSL_write (not OpenSSL)`,
+        );
+      }
     }
   }
 

@@ -3,9 +3,12 @@
 // with the very bytes each side wrote, and the ciphertext under them is not reported at all:
 // both use descriptors, so every syscall of theirs on it happens inside an SSL call.
 import assert from 'node:assert/strict';
+import { existsSync, realpathSync } from 'node:fs';
 import { test } from 'node:test';
+import { pino } from 'pino';
 import { Direction, SocketEventKind, SocketRole } from '@flowtel/pdata';
-import { makeTestCerts, startNginx, waitFor } from '@flowtel/testkit';
+import { makeTestCerts, startNginx, testSettings, waitFor } from '@flowtel/testkit';
+import { factory, type EbpfReceiver } from '../src/index.ts';
 import { collectingReceiver, skipUnlessCapture } from './capture-support.ts';
 import { runClient } from './servers.ts';
 
@@ -58,4 +61,35 @@ test('curl and nginx over HTTPS: plaintext on both ends, marked tls, and no ciph
   const clientPorts = new Set(data.map((e) => (e.role === SocketRole.CLIENT ? e.localPort : e.remotePort)));
   assert.equal(clientPorts.size, 1);
   assert.equal(receiver.stats().tlsUnbound, 0);
+});
+
+test('the files attached are logged; a tls.paths entry that is missing or is no OpenSSL is warned about', async (t) => {
+  if (skipUnlessCapture(t)) return;
+  const lines: string[] = [];
+  const settings = {
+    ...testSettings('ebpf', 'receiver'),
+    logger: pino({ level: 'info' }, { write: (l: string) => lines.push(l) }),
+  };
+  const libssl = ['/usr/lib/x86_64-linux-gnu/libssl.so.3', '/lib/x86_64-linux-gnu/libssl.so.3'].find((p) =>
+    existsSync(p),
+  );
+  const config = factory.configSchema.parse({
+    filters: { ports: { allow: [1] } },
+    tls: { paths: ['/nonexistent/libssl.so.3', '/usr/bin/true', ...(libssl ? [libssl] : [])] },
+  });
+  const receiver = factory.createReceiver(settings, config, {
+    logs: { consume: async () => undefined },
+  }) as EbpfReceiver;
+  await receiver.start();
+  t.after(() => receiver.shutdown());
+  assert.equal(receiver.unavailable, undefined);
+  const messages = lines.map((l) => JSON.parse(l) as { level: number; msg: string; tlsTargets?: string[] });
+  const attached = messages.find((m) => m.tlsTargets)?.tlsTargets ?? [];
+  // node (this process's executable) links OpenSSL statically
+  assert.ok(attached.includes(realpathSync(process.execPath)), `node among ${attached.join(', ')}`);
+  if (libssl) assert.ok(attached.includes(realpathSync(libssl)), `libssl among ${attached.join(', ')}`);
+  const warnings = messages.filter((m) => m.level === 40).map((m) => m.msg);
+  assert.equal(warnings.length, 2, warnings.join('\n'));
+  assert.match(warnings[0], /tls.paths: \/nonexistent\/libssl.so.3 is not attached/);
+  assert.match(warnings[1], /tls.paths: \/usr\/bin\/true is not attached: .*not OpenSSL/);
 });
