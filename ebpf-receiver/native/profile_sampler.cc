@@ -161,6 +161,20 @@ uint64_t Profiler::lost(uint32_t reason) const {
 uint64_t Profiler::lost_ring() const { return lost(0); }
 uint64_t Profiler::lost_storage() const { return lost(1); }
 
+Profiler::RunStats Profiler::runs_of(const struct bpf_program *program) {
+  bpf_prog_info info{};
+  uint32_t length = sizeof(info);
+  RunStats out;
+  if (bpf_obj_get_info_by_fd(bpf_program__fd(program), &info, &length) == 0) {
+    out.runs = info.run_cnt;
+    out.run_time_ns = info.run_time_ns;
+  }
+  return out;
+}
+
+Profiler::RunStats Profiler::on_cpu_runs() const { return runs_of(skeleton_->progs.on_cpu); }
+Profiler::RunStats Profiler::on_switch_runs() const { return runs_of(skeleton_->progs.on_switch); }
+
 // Perf event links release at once; the tracepoint link waits out an RCU grace period.
 void Profiler::detach() {
   for (bpf_link *link : perf_links_) bpf_link__destroy(link);

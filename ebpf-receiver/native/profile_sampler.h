@@ -14,6 +14,7 @@
 struct profiler;
 struct ring_buffer;
 struct bpf_link;
+struct bpf_program;
 
 namespace flowtel {
 
@@ -45,6 +46,14 @@ class Profiler {
   // Samples the kernel side could not store: the ring was full, task storage failed.
   uint64_t lost_ring() const;
   uint64_t lost_storage() const;
+  // Runs of a program and the time they took in all (kernel.bpf_stats_enabled must be on for
+  // the kernel to count them): {run_cnt, run_time_ns}.
+  struct RunStats {
+    uint64_t runs = 0;
+    uint64_t run_time_ns = 0;
+  };
+  RunStats on_cpu_runs() const;
+  RunStats on_switch_runs() const;
   // CPUs that got a perf event.
   size_t cpus() const { return perf_links_.size(); }
   // Stops sampling; what the ring already holds can still be drained.
@@ -55,6 +64,7 @@ class Profiler {
   void fill_filters(const ProfilerOptions &options);
   void attach_perf_events(uint32_t samples_per_second);
   uint64_t lost(uint32_t reason) const;
+  static RunStats runs_of(const struct bpf_program *program);
   static int on_sample(void *self, void *data, size_t size);
 
   struct profiler *skeleton_ = nullptr;

@@ -196,6 +196,17 @@ Napi::Value ProfilerSession::Stats(const Napi::CallbackInfo &info) {
   stats.Set("lost", Napi::Number::New(env, static_cast<double>(lost_.load())));
   stats.Set("reports", Napi::Number::New(env, static_cast<double>(reports_.load())));
   stats.Set("cpus", Napi::Number::New(env, profiler_ ? static_cast<double>(profiler_->cpus()) : 0));
+  // the programs' runs and run time, counted while kernel.bpf_stats_enabled is 1
+  if (profiler_) {
+    auto runs = [&](const char *name, Profiler::RunStats r) {
+      Napi::Object o = Napi::Object::New(env);
+      o.Set("runs", Napi::Number::New(env, static_cast<double>(r.runs)));
+      o.Set("runTimeNs", Napi::Number::New(env, static_cast<double>(r.run_time_ns)));
+      stats.Set(name, o);
+    };
+    runs("onCpu", profiler_->on_cpu_runs());
+    runs("onSwitch", profiler_->on_switch_runs());
+  }
   return stats;
 }
 

@@ -5,15 +5,16 @@ import { z, duration } from '@flowtel/core';
 export const MAX_PAYLOAD_SIZE = 16384;
 
 const port = z.number().int().min(1).max(65535);
-const pid = z.number().int().min(1).max(0xffffffff);
-const comm = z
+export const pid = z.number().int().min(1).max(0xffffffff);
+export const comm = z
   .string()
   .min(1)
   .refine((s) => Buffer.byteLength(s) <= 15, {
     message: 'a process name (comm) is at most 15 bytes, as the kernel keeps it',
   });
 
-const allowDeny = <T extends z.ZodTypeAny>(item: T) =>
+/** allow and deny lists of one kind of item, empty by default */
+export const allowDeny = <T extends z.ZodTypeAny>(item: T) =>
   z
     .object({
       /** when not empty, only these are captured */

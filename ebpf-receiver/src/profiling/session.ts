@@ -28,6 +28,9 @@ export interface ProfilerStats {
   reports: number;
   /** CPUs with a sampling perf event */
   cpus: number;
+  /** the kernel programs' runs and run time (counted while kernel.bpf_stats_enabled is 1) */
+  onCpu?: { runs: number; runTimeNs: number };
+  onSwitch?: { runs: number; runTimeNs: number };
 }
 
 interface NativeSession {

@@ -26,8 +26,10 @@ export interface Frame {
   mapping: string;
   mappingStart: bigint;
   mappingEnd: bigint;
-  /** offset in the mapped file (user frames), or from the mapping's start */
+  /** the address's offset in the mapped file (user frames) */
   fileOffset: bigint;
+  /** the file offset the mapping starts at */
+  mappingOffset: bigint;
   address: bigint;
   buildId?: string;
 }
@@ -106,10 +108,20 @@ function readKallsyms(path: string): KernelSymbols {
 
 interface ProcessState {
   maps: Mapping[];
+  /** the maps as read: unchanged text keeps the frames named so far */
+  mapsText: string;
   nspid: number;
   jit?: JitSymbols;
-  /** the report that read the maps: they are read again once per report */
+  /** the last report that used the process */
   generation: number;
+  /** the report that read the maps */
+  readGeneration: number;
+  /** ctime of /proc/<pid>: another value means another process under the same pid */
+  birth: number;
+  /** the report that last looked for the JIT map */
+  jitGeneration: number;
+  /** frames named so far, by address (negated for a leaf, which is looked up as is) */
+  frames: Map<number, Frame | null>;
 }
 
 export interface SymbolizerStats {
@@ -117,7 +129,7 @@ export interface SymbolizerStats {
   elfFilesRead: number;
   /** user frames whose address no executable mapping of the process holds */
   unmappedFrames: number;
-  /** frames no table could name (they keep mapping and offset) */
+  /** frames no table could name (they keep mapping and offset), counted once per distinct address */
   unnamedFrames: number;
 }
 
@@ -125,6 +137,7 @@ export class Symbolizer {
   private readonly elfs = new Map<string, ElfInfo | null>();
   private readonly processes = new Map<number, ProcessState>();
   private kernel?: KernelSymbols;
+  private readonly kernelCache = new Map<bigint, Frame>();
   private generation = 0;
   readonly stats: SymbolizerStats = { elfFilesRead: 0, unmappedFrames: 0, unnamedFrames: 0 };
   private readonly procRoot: string;
@@ -146,11 +159,26 @@ export class Symbolizer {
     this.kernel ??= this.loadKernel();
     const k = this.kernel;
     return addresses.map((address, i) => {
-      const rel = Number(address - k.base) - (i === 0 ? 0 : 1);
-      const at = rel >= 0 ? lastAtOrBelow(k.starts, rel) : -1;
-      const name = at >= 0 ? k.names[at] : undefined;
-      if (name === undefined) this.stats.unnamedFrames++;
-      return { name, mapping: '[kernel]', mappingStart: 0n, mappingEnd: 0n, fileOffset: 0n, address };
+      const key = i === 0 ? -address : address;
+      let frame = this.kernelCache.get(key);
+      if (frame === undefined) {
+        const rel = Number(address - k.base) - (i === 0 ? 0 : 1);
+        const at = rel >= 0 ? lastAtOrBelow(k.starts, rel) : -1;
+        const name = at >= 0 ? k.names[at] : undefined;
+        if (name === undefined) this.stats.unnamedFrames++;
+        frame = {
+          name,
+          mapping: '[kernel]',
+          mappingStart: 0n,
+          mappingEnd: 0n,
+          fileOffset: 0n,
+          mappingOffset: 0n,
+          address,
+        };
+        if (this.kernelCache.size >= FRAME_CACHE_LIMIT) this.kernelCache.clear();
+        this.kernelCache.set(key, frame);
+      }
+      return frame;
     });
   }
 
@@ -169,12 +197,27 @@ export class Symbolizer {
    * kept, and the cut counted.
    */
   userFrames(pid: number, addresses: number[]): Frame[] {
-    const state = this.process(pid);
+    let state = this.process(pid);
     const out: Frame[] = [];
     for (let i = 0; i < addresses.length; i++) {
       const address = addresses[i];
+      const key = i === 0 ? -address : address;
+      const cached = state?.frames.get(key);
+      if (cached === null) {
+        this.stats.unmappedFrames++;
+        break;
+      }
+      if (cached) {
+        out.push(cached);
+        continue;
+      }
       const lookup = i === 0 ? address : address - 1;
-      const m = state ? findMapping(state.maps, lookup) : undefined;
+      let m = state ? findMapping(state.maps, lookup) : undefined;
+      if (!m && state && state.readGeneration !== this.generation) {
+        // mapped since the maps were read (dlopen, a new JIT region)?
+        state = this.process(pid, true);
+        m = state ? findMapping(state.maps, lookup) : undefined;
+      }
       if (!m) {
         // a process gone before the report keeps its bare addresses
         if (!state) {
@@ -183,9 +226,14 @@ export class Symbolizer {
           continue;
         }
         this.stats.unmappedFrames++;
+        cacheFrame(state, key, null);
         break;
       }
-      out.push(this.userFrame(pid, state!, m, address, lookup));
+      const frame = this.userFrame(pid, state!, m, address, lookup);
+      // JIT code named later (the runtime wrote its map since) is looked up again: a changed
+      // or new map clears the process's cache
+      cacheFrame(state!, key, frame);
+      out.push(frame);
     }
     return out;
   }
@@ -196,6 +244,7 @@ export class Symbolizer {
       mappingStart: BigInt(m.start),
       mappingEnd: BigInt(m.end),
       fileOffset: BigInt(lookup - m.start + m.offset),
+      mappingOffset: BigInt(m.offset),
       address: BigInt(address),
     };
     if (m.path.startsWith('/') && m.inode !== 0) {
@@ -220,33 +269,69 @@ export class Symbolizer {
     return frame;
   }
 
-  private process(pid: number): ProcessState | undefined {
+  /**
+   * The process's mappings. Reading /proc/<pid>/maps costs the kernel a walk of every mapping
+   * (a Node.js process has thousands), so they are read again only when an address falls
+   * outside them (refresh), when the pid names another process (/proc/<pid> was made anew), or
+   * after MAPS_MAX_AGE reports.
+   */
+  private process(pid: number, refresh = false): ProcessState | undefined {
     let state = this.processes.get(pid);
-    if (state && state.generation === this.generation) return state;
+    if (state && state.generation === this.generation && !refresh) return state;
+    let birth: number;
     try {
-      const maps = parseMaps(readFileSync(`${this.procRoot}/${pid}/maps`, 'utf8'));
+      birth = statSync(`${this.procRoot}/${pid}`).ctimeMs;
+    } catch {
+      // gone: what was read before still serves this report
+      return state;
+    }
+    if (state && !refresh && state.birth === birth && this.generation - state.readGeneration < MAPS_MAX_AGE) {
+      state.generation = this.generation;
+      return state;
+    }
+    if (state && refresh && state.readGeneration === this.generation) return state;
+    try {
+      const mapsText = readFileSync(`${this.procRoot}/${pid}/maps`, 'utf8');
+      if (state && state.birth === birth && state.mapsText === mapsText) {
+        state.generation = state.readGeneration = this.generation;
+        return state;
+      }
       const status = readFileSync(`${this.procRoot}/${pid}/status`, 'utf8');
       const nspid = /^NSpid:\s+(.*)$/m.exec(status)?.[1].trim().split(/\s+/).pop();
-      state = { maps, nspid: nspid ? Number(nspid) : pid, jit: state?.jit, generation: this.generation };
+      state = {
+        maps: parseMaps(mapsText),
+        mapsText,
+        birth,
+        nspid: nspid ? Number(nspid) : pid,
+        jit: state?.birth === birth ? state.jit : undefined,
+        generation: this.generation,
+        readGeneration: this.generation,
+        jitGeneration: 0,
+        frames: new Map(),
+      };
       this.processes.set(pid, state);
       return state;
     } catch {
-      // gone: what was read before (this report's earlier samples) still serves
       return state;
     }
   }
 
+  /** The process's JIT map, looked for once per report; a changed map forgets the named frames. */
   private jit(pid: number, state: ProcessState): JitSymbols | undefined {
+    if (state.jitGeneration === this.generation) return state.jit;
+    state.jitGeneration = this.generation;
     const path = `${this.procRoot}/${pid}/root/tmp/perf-${state.nspid}.map`;
     let st;
     try {
       st = statSync(path);
     } catch {
+      state.jit = undefined;
       return undefined;
     }
     if (!state.jit || state.jit.mtimeMs !== st.mtimeMs || state.jit.size !== st.size) {
       try {
         state.jit = { ...parsePerfMap(readFileSync(path, 'utf8')), mtimeMs: st.mtimeMs, size: st.size };
+        state.frames.clear();
       } catch {
         return state.jit;
       }
@@ -305,6 +390,15 @@ function readDebugFile(root: string, path: string, info: ElfInfo): ElfInfo | und
   return undefined;
 }
 
+const FRAME_CACHE_LIMIT = 1 << 16;
+/** reports after which a process's maps are read again even when every address was found */
+const MAPS_MAX_AGE = 12;
+
+function cacheFrame(state: ProcessState, key: number, frame: Frame | null): void {
+  if (state.frames.size >= FRAME_CACHE_LIMIT) state.frames.clear();
+  state.frames.set(key, frame);
+}
+
 function findMapping(maps: Mapping[], address: number): Mapping | undefined {
   let lo = 0;
   let hi = maps.length - 1;
@@ -319,7 +413,14 @@ function findMapping(maps: Mapping[], address: number): Mapping | undefined {
 }
 
 function bare(address: number): Frame {
-  return { mapping: '[unknown]', mappingStart: 0n, mappingEnd: 0n, fileOffset: 0n, address: BigInt(address) };
+  return {
+    mapping: '[unknown]',
+    mappingStart: 0n,
+    mappingEnd: 0n,
+    fileOffset: 0n,
+    mappingOffset: 0n,
+    address: BigInt(address),
+  };
 }
 
 /** The executable of a process, for its resource attributes; undefined once it is gone. */
