@@ -60,8 +60,11 @@ export interface SignalCodec<S extends OtlpSignal = OtlpSignal> {
   decodePassThrough(bytes: Uint8Array): DataOf[S];
   encode(data: DataOf[S]): Uint8Array;
   fromJson(text: string): DataOf[S];
-  /** fromJson's check, keeping the data as the protobuf bytes of the same request (pass-through) */
-  fromJsonPassThrough(text: string): DataOf[S];
+  /**
+   * fromJson's check, keeping the data as the protobuf bytes of the same request (pass-through);
+   * a request body's UTF-8 bytes are read without becoming a string first where they can be
+   */
+  fromJsonPassThrough(body: string | Uint8Array): DataOf[S];
   /** OTLP/JSON, UTF-8 encoded */
   encodeJson(data: DataOf[S]): Uint8Array;
   /** otelcol's item count: spans, data points or log records */

@@ -33,7 +33,7 @@ import { sdkLogRecords } from './support/sdk-logs.ts';
 
 interface Signal {
   fromJson(input: string): object;
-  passThrough(input: string): object;
+  passThrough(input: string | Uint8Array): object;
   decode(bytes: Uint8Array): object;
   encode(data: never): Uint8Array;
   count(data: never): number;
@@ -72,6 +72,10 @@ function sameRequest(signal: keyof typeof SIGNALS, json: string): void {
   assert.deepEqual(s.decode(bytes), model, json.slice(0, 200));
   assert.deepEqual(Buffer.from(bytes), Buffer.from(s.encode(model as never)), json.slice(0, 200));
   assert.equal(s.count(data as never), s.count(model as never));
+  // a request body's bytes, as the receiver hands them over (bytes-to-proto.ts when it takes them)
+  const fromBody = s.passThrough(Buffer.from(json));
+  assert.deepEqual(Buffer.from(passThroughBytes(fromBody)!), Buffer.from(bytes), json.slice(0, 200));
+  assert.equal(s.count(fromBody as never), s.count(model as never));
 }
 
 const text = (bytes: Uint8Array | undefined) => new TextDecoder().decode(bytes);

@@ -143,7 +143,7 @@ export class OtlpHttpServer {
     const codec = codecFor(signal);
     let data;
     try {
-      data = encoding === 'json' ? codec.fromJsonPassThrough(body.toString('utf8')) : codec.decodePassThrough(body);
+      data = encoding === 'json' ? codec.fromJsonPassThrough(body) : codec.decodePassThrough(body);
     } catch (err) {
       return this.fail(res, encoding, {
         code: GrpcCode.INVALID_ARGUMENT,

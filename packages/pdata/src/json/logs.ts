@@ -26,7 +26,7 @@ export function logsFromJson(input: string | object): Logs {
  * OTLP/JSON checked as logsFromJson checks it, kept as the protobuf bytes of the same request
  * (pass-through: see to-proto.ts), for a receiver that hands the data on.
  */
-export function decodeLogsJsonPassThrough(input: string | object): Logs {
+export function decodeLogsJsonPassThrough(input: string | object | Uint8Array): Logs {
   const { bytes, items } = jsonToProto(input, LOGS_MESSAGE, 'logs', 'logRecords');
   return passThrough(LOGS_LAYOUT, decodeLogs, bytes, items);
 }

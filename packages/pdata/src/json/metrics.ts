@@ -51,7 +51,7 @@ export function metricsFromJson(input: string | object): Metrics {
  * OTLP/JSON checked as metricsFromJson checks it, kept as the protobuf bytes of the same request
  * (pass-through: see to-proto.ts), for a receiver that hands the data on.
  */
-export function decodeMetricsJsonPassThrough(input: string | object): Metrics {
+export function decodeMetricsJsonPassThrough(input: string | object | Uint8Array): Metrics {
   const { bytes, items } = jsonToProto(input, METRICS_MESSAGE, 'metrics', 'dataPoints');
   return passThrough(METRICS_LAYOUT, decodeMetrics, bytes, items);
 }

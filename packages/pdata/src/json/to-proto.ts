@@ -14,6 +14,7 @@ import { DecodeError } from '../decode-error.ts';
 import { MAX_VALUE_DEPTH, WireType } from '../proto/reader.ts';
 import { ProtoWriter } from '../proto/writer.ts';
 import { EncodeBuffer } from '../encode-buffer.ts';
+import { jsonBytesToProto } from './bytes-to-proto.ts';
 import type { Field, Message } from './transcode.ts';
 import {
   asArray,
@@ -49,13 +50,22 @@ interface Walk {
   items: number;
 }
 
-/** A JSON request as protobuf bytes of `spec`, with its item count; DecodeError when invalid. */
+/**
+ * A JSON request (text, parsed, or the UTF-8 bytes of a request body) as protobuf bytes of
+ * `spec`, with its item count; DecodeError when invalid. Bytes go through the fast path
+ * (bytes-to-proto.ts) when it takes them.
+ */
 export function jsonToProto(
-  input: string | object,
+  input: string | object | Uint8Array,
   spec: Message,
   what: string,
   counted: string,
 ): { bytes: Uint8Array; items: number } {
+  if (input instanceof Uint8Array) {
+    const fast = jsonBytesToProto(input, spec, counted);
+    if (fast !== undefined) return fast;
+    input = Buffer.from(input.buffer, input.byteOffset, input.byteLength).toString('utf8');
+  }
   const o = parseJson(input, what);
   const walk = (paths: boolean): { bytes: Uint8Array; items: number } => {
     const state: Walk = { w: new ProtoWriter(8192, memory), paths, counted, items: 0 };

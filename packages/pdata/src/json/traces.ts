@@ -28,7 +28,7 @@ export function tracesFromJson(input: string | object): Traces {
  * OTLP/JSON checked as tracesFromJson checks it, kept as the protobuf bytes of the same request
  * (pass-through: see to-proto.ts), for a receiver that hands the data on.
  */
-export function decodeTracesJsonPassThrough(input: string | object): Traces {
+export function decodeTracesJsonPassThrough(input: string | object | Uint8Array): Traces {
   const { bytes, items } = jsonToProto(input, TRACES_MESSAGE, 'traces', 'spans');
   return passThrough(TRACES_LAYOUT, decodeTraces, bytes, items);
 }

@@ -70,7 +70,7 @@ export function boolField(o: JsonObject, key: string, path: string): boolean {
   fail(`${path}.${key}`, 'a boolean', v);
 }
 
-const INTEGER = /^-?\d+$/;
+export const INTEGER = /^-?\d+$/;
 
 // JSON.parse reads every number as a double, so an integer above 2^53 given as a JSON number
 // (not as the decimal string protobuf's JSON mapping asks for) would come out rounded. Before
@@ -188,7 +188,7 @@ export function optionalDoubleField(o: JsonObject, key: string, path: string): n
   return v === undefined ? undefined : toDouble(v, `${path}.${key}`);
 }
 
-const BASE64 = /^[A-Za-z0-9+/\-_]*={0,2}$/;
+export const BASE64 = /^[A-Za-z0-9+/\-_]*={0,2}$/;
 
 /** bytes: base64, standard or URL-safe alphabet, padded or not. */
 export function bytesField(o: JsonObject, key: string, path: string): Uint8Array {

@@ -106,20 +106,7 @@ export class ProtoWriter {
     let size = 5;
     for (let h = hi >>> 3; h !== 0; h >>>= 7) size++;
     this.reserve(size);
-    const buf = this.buf;
-    let pos = (this.pos -= size);
-    for (let i = 0; i < 4; i++) {
-      buf[pos++] = (lo & 0x7f) | 0x80;
-      lo >>>= 7;
-    }
-    let rest = lo | ((hi & 0x7) << 4);
-    hi >>>= 3;
-    while (hi !== 0) {
-      buf[pos++] = rest | 0x80;
-      rest = hi & 0x7f;
-      hi >>>= 7;
-    }
-    buf[pos] = rest;
+    putVarint64(this.buf, (this.pos -= size), lo, hi);
   }
 
   bool(v: boolean): void {
@@ -283,4 +270,24 @@ function utf8Length(s: string): number {
     } else size += 3; // lone surrogates become U+FFFD, three bytes
   }
   return size;
+}
+
+/**
+ * A varint of a 64-bit value whose high half is not zero, from its low and high 32 bits, written
+ * forwards from `at` (5 to 10 bytes); returns the end.
+ */
+export function putVarint64(buf: Uint8Array, at: number, lo: number, hi: number): number {
+  for (let i = 0; i < 4; i++) {
+    buf[at++] = (lo & 0x7f) | 0x80;
+    lo >>>= 7;
+  }
+  let rest = lo | ((hi & 0x7) << 4);
+  hi >>>= 3;
+  while (hi !== 0) {
+    buf[at++] = rest | 0x80;
+    rest = hi & 0x7f;
+    hi >>>= 7;
+  }
+  buf[at++] = rest;
+  return at;
 }
