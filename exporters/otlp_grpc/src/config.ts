@@ -1,4 +1,4 @@
-import { exporterHelperShape, notInFlowtel, opaque, tlsClientSchema, z } from '@flowtel/core';
+import { duration, exporterHelperShape, notInFlowtel, opaque, tlsClientSchema, z } from '@flowtel/core';
 import { authConfigSchema } from '@flowtel/otlp';
 
 export const otlpGrpcExporterConfigSchema = z
@@ -40,10 +40,14 @@ export const otlpGrpcExporterConfigSchema = z
     write_buffer_size: notInFlowtel(
       'write_buffer_size is not in flowtel: grpc-js has no per-connection write buffer to size',
     ),
+    /**
+     * configgrpc's KeepaliveClientConfig as grpc-js channel options. Absent by default: otelcol's
+     * otlp exporter clears the keepalive configgrpc's NewDefaultClientConfig would set.
+     */
     keepalive: z
       .object({
-        time: z.string().optional(),
-        timeout: z.string().optional(),
+        time: duration().optional(),
+        timeout: duration().optional(),
         permit_without_stream: z.boolean().default(false),
       })
       .strict()

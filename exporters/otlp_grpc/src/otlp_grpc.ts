@@ -10,7 +10,6 @@ import {
   type ServiceError,
 } from '@grpc/grpc-js';
 import {
-  parseDuration,
   retryable,
   type Batch,
   type CreateSettings,
@@ -84,10 +83,10 @@ export class OtlpGrpcSender implements OtlpSender {
     if (c.authority) options['grpc.default_authority'] = c.authority;
     if (c.balancer_name)
       options['grpc.service_config'] = JSON.stringify({ loadBalancingConfig: [{ [c.balancer_name]: {} }] });
-    const keepaliveTime = c.keepalive?.time ? parseDuration(c.keepalive.time) : undefined;
-    if (keepaliveTime) options['grpc.keepalive_time_ms'] = keepaliveTime;
-    const keepaliveTimeout = c.keepalive?.timeout ? parseDuration(c.keepalive.timeout) : undefined;
-    if (keepaliveTimeout) options['grpc.keepalive_timeout_ms'] = keepaliveTimeout;
+    // grpc-go leaves a zero time or timeout at its default (no pings; 20 s), as grpc-js does,
+    // and raises a time below 10 s to 10 s (keepalive.ClientParameters)
+    if (c.keepalive?.time) options['grpc.keepalive_time_ms'] = Math.max(10_000, Math.ceil(c.keepalive.time));
+    if (c.keepalive?.timeout) options['grpc.keepalive_timeout_ms'] = Math.ceil(c.keepalive.timeout);
     if (c.keepalive?.permit_without_stream) options['grpc.keepalive_permit_without_calls'] = 1;
     this.client = new Client(address, this.credentials(plaintext), options);
   }

@@ -34,6 +34,7 @@ import {
   pythonSnappy,
   testHost,
   testSettings,
+  waitFor,
   zstdTool,
 } from '@flowtel/testkit';
 import { factory } from '../src/index.ts';
@@ -251,16 +252,22 @@ test('TLS: min_version and include_system_ca_certs_pool reach the handshake', as
   }
 });
 
-/** A bare HTTP/2 gRPC server that records each call's grpc-encoding and message bytes and answers OK. */
-async function capturingServer() {
-  const calls: { encoding?: string; flag: number; message: Buffer }[] = [];
+/**
+ * A bare HTTP/2 gRPC server (Node's) that records each call's :authority, grpc-encoding and
+ * message bytes and answers OK, and counts the PING frames its clients send.
+ */
+async function capturingServer(host = '127.0.0.1') {
+  const calls: { authority?: string; encoding?: string; flag: number; message: Buffer }[] = [];
+  const pings = { count: 0 };
   const server = http2.createServer();
+  server.on('session', (session) => session.on('ping', () => pings.count++));
   server.on('stream', (stream, headers) => {
     const chunks: Buffer[] = [];
     stream.on('data', (c: Buffer) => chunks.push(c));
     stream.on('end', () => {
       const frame = Buffer.concat(chunks);
       calls.push({
+        authority: headers[':authority'],
         encoding: headers['grpc-encoding'] as string | undefined,
         flag: frame[0],
         message: frame.subarray(5, 5 + frame.readUInt32BE(1)),
@@ -270,9 +277,10 @@ async function capturingServer() {
       stream.end(Buffer.from([0, 0, 0, 0, 0]));
     });
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  await new Promise<void>((r) => server.listen(0, host, r));
   return {
     calls,
+    pings,
     port: (server.address() as { port: number }).port,
     stop: () => new Promise<void>((r) => server.close(() => r())),
   };
@@ -350,6 +358,50 @@ test('balancer_name sets the channel policy; read_buffer_size and write_buffer_s
   } finally {
     await exp.shutdown();
     await r.stop();
+  }
+});
+
+test('authority, balancer_name and keepalive reach the wire: the :authority a server reads, calls spread over two addresses, PING frames', async () => {
+  const refusal = (extra: Record<string, unknown>) =>
+    factory.configSchema.safeParse({ endpoint: '127.0.0.1:4317', ...extra }).error?.issues[0].message ?? '';
+  assert.match(refusal({ keepalive: { time: 'ten seconds' } }), /'ten seconds' is not a duration/);
+  assert.match(refusal({ keepalive: { timeout: '5' } }), /'5' is not a duration/);
+  const a = await capturingServer('127.0.0.1');
+  const b = await capturingServer('127.0.0.2');
+  const send = async (config: Record<string, unknown>, calls: number, until?: () => boolean) => {
+    const exp = exporter({ tls: { insecure: true }, sending_queue: { enabled: false }, ...config });
+    await exp.start(testHost());
+    try {
+      for (let i = 0; i < calls; i++) await exp.consume(batch(1));
+      if (until) await waitFor('the exporter to reach the server', async () => until(), 90_000);
+    } finally {
+      await exp.shutdown();
+    }
+  };
+  try {
+    await send({ endpoint: `127.0.0.1:${a.port}` }, 1);
+    assert.equal(a.calls.at(-1)!.authority, `127.0.0.1:${a.port}`);
+    await send({ endpoint: `127.0.0.1:${a.port}`, authority: 'collector.example:4317' }, 1);
+    assert.equal(a.calls.at(-1)!.authority, 'collector.example:4317');
+
+    // grpc's ipv4: target names both servers; pick_first keeps to the first, round_robin spreads
+    const both = `ipv4:127.0.0.1:${a.port},127.0.0.2:${b.port}`;
+    const before = a.calls.length;
+    await send({ endpoint: both, balancer_name: 'pick_first' }, 6);
+    assert.deepEqual([a.calls.length - before, b.calls.length], [6, 0]);
+    await send({ endpoint: both, balancer_name: 'round_robin' }, 6, () => b.calls.length > 0);
+    assert.ok(b.calls.length >= 2 && a.calls.length - before > 6, `${a.calls.length - before} and ${b.calls.length}`);
+
+    // an idle connection (permit_without_stream) is pinged every `time` (grpc-go's floor: 10 s)
+    const pingsBefore = a.pings.count;
+    await send(
+      { endpoint: `127.0.0.1:${a.port}`, keepalive: { time: '1s', timeout: '5s', permit_without_stream: true } },
+      1,
+      () => a.pings.count > pingsBefore,
+    );
+  } finally {
+    await a.stop();
+    await b.stop();
   }
 });
 
