@@ -7,6 +7,9 @@ export interface ResultSet {
 
 export const QUERY_FORMATS = ['table', 'json', 'csv'] as const;
 export type QueryFormat = (typeof QUERY_FORMATS)[number];
+/** `--service-map` drawn as a graph besides the three above (service-map.ts) */
+export const SERVICE_MAP_FORMATS = ['dot', 'mermaid'] as const;
+export type ServiceMapFormat = (typeof SERVICE_MAP_FORMATS)[number];
 
 function cellText(v: unknown): string {
   if (v === null || v === undefined) return 'NULL';

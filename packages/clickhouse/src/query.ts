@@ -9,21 +9,13 @@ import { ClickHouseError, quoteIdent, type ClickHouseClient } from './client.ts'
 import { storeShape, type StoreConfig } from './config.ts';
 import { isEmbedded, openClient, querySocketPath } from './store.ts';
 import { EmbeddedClient, FOLDER_LOCKED, embeddedFolder } from './embedded.ts';
-import { formatResult, parseJsonCompact, type QueryFormat, type ResultSet } from './format.ts';
+import { formatResult, parseJsonCompact, type QueryFormat, type ResultSet, type ServiceMapFormat } from './format.ts';
 import { HttpClient } from './http.ts';
 import { tableName } from './schema.ts';
 import { servicesSql, traceJson, traceSql, traceTree } from './views.ts';
-import {
-  edgeCountsSql,
-  edgeLatencySql,
-  serviceMap,
-  serviceMapDot,
-  serviceMapMermaid,
-  type ServiceMapFormat,
-} from './service-map.ts';
+import { edgeCountsSql, edgeLatencySql, serviceMap, serviceMapDot, serviceMapMermaid } from './service-map.ts';
 
-export { QUERY_FORMATS, type QueryFormat } from './format.ts';
-export { SERVICE_MAP_FORMATS, type ServiceMapFormat } from './service-map.ts';
+export { QUERY_FORMATS, SERVICE_MAP_FORMATS, type QueryFormat, type ServiceMapFormat } from './format.ts';
 
 /** SQL, or one of the named views. */
 export type QueryRequest = string | { services: true } | { serviceMap: true } | { trace: string };

@@ -7,9 +7,6 @@ import type { StoreConfig } from './config.ts';
 import { quoteIdent } from './client.ts';
 import type { ResultSet } from './format.ts';
 
-export const SERVICE_MAP_FORMATS = ['dot', 'mermaid'] as const;
-export type ServiceMapFormat = (typeof SERVICE_MAP_FORMATS)[number];
-
 const TOTAL = 'traces_service_graph_request_total';
 const FAILED = 'traces_service_graph_request_failed_total';
 const SERVER = 'traces_service_graph_request_server';

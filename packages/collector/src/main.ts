@@ -3,14 +3,13 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { Service, loadAndResolve, loadConfig, type Registry } from '@flowtel/core';
+// the formats alone: the store's code loads when `query` runs, not at every collector start
 import {
   QUERY_FORMATS,
   SERVICE_MAP_FORMATS,
-  findClickHouseExporter,
-  runQuery,
   type QueryFormat,
   type ServiceMapFormat,
-} from '@flowtel/clickhouse';
+} from '@flowtel/clickhouse/format';
 import { builtinRegistry } from './components.ts';
 import { componentsYaml } from './components-yaml.ts';
 import { type FeatureGate, PRINT_CONFIG_GATE, resolveFeatureGates } from './featuregates.ts';
@@ -220,6 +219,7 @@ export async function main(argv: string[]): Promise<number> {
                 : sql;
           if (!request) throw new Error('give SQL, --services, --service-map or --trace <trace_id>');
           const loaded = loadConfig(configUris({ ...opts, set: [], featureGates: [], plugin: [] }));
+          const { findClickHouseExporter, runQuery } = await import('@flowtel/clickhouse');
           const exporter = findClickHouseExporter(loaded.tree, opts.exporter);
           process.stdout.write(await runQuery(exporter, request, opts.format, { configDir: loaded.baseDir }));
         } catch (err) {
