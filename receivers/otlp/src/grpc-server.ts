@@ -49,7 +49,8 @@ function keepaliveOptions(p: NonNullable<GrpcConfig['keepalive']>['server_parame
   set('grpc.max_connection_idle_ms', p?.max_connection_idle);
   set('grpc.max_connection_age_ms', p?.max_connection_age);
   set('grpc.max_connection_age_grace_ms', p?.max_connection_age_grace);
-  set('grpc.keepalive_time_ms', p?.time);
+  // grpc-go raises a server ping time below 1 s to 1 s (keepalive.ServerParameters)
+  set('grpc.keepalive_time_ms', p?.time === undefined || p.time <= 0 ? p?.time : Math.max(1000, p.time));
   set('grpc.keepalive_timeout_ms', p?.timeout);
   return options;
 }

@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Client, Metadata, connectivityState, credentials } from '@grpc/grpc-js';
 import { readFileSync } from 'node:fs';
+import http2 from 'node:http2';
 import { request } from 'node:https';
 import { encodeTraces, encodeLogs, newLogRecord, newResource, newScope } from '@flowtel/pdata';
 import { GrpcCode, decodeRpcStatus, exportMethod, retryDelayFromMetadata } from '@flowtel/otlp';
@@ -221,6 +222,49 @@ test('gRPC keepalive::server_parameters reach the server: max_connection_age clo
     assert.equal(r.consumer.received.length, 2);
   } finally {
     client.close();
+    await r.stop();
+  }
+});
+
+test('gRPC keepalive::server_parameters time and max_connection_idle, and max_concurrent_streams, reach an HTTP/2 client', async () => {
+  const r = await startReceiver({
+    grpc: {
+      max_concurrent_streams: 7,
+      keepalive: { server_parameters: { time: '1s', timeout: '20s', max_connection_idle: '4s' } },
+    },
+  });
+  // Node's HTTP/2 client: it sees the server's SETTINGS, PING and GOAWAY frames
+  const session = http2.connect(`http://127.0.0.1:${r.grpcPort}`);
+  let pings = 0;
+  let goaway = false;
+  session.on('ping', () => pings++);
+  session.on('goaway', () => (goaway = true));
+  session.on('error', () => undefined);
+  try {
+    await new Promise<void>((resolve) => session.once('remoteSettings', () => resolve()));
+    assert.equal(session.remoteSettings.maxConcurrentStreams, 7);
+    const body = Buffer.from(encodeTraces(sampleTraces(1)));
+    const frame = Buffer.concat([Buffer.from([0, 0, 0, 0, 0]), body]);
+    frame.writeUInt32BE(body.length, 1);
+    const status = await new Promise<string>((resolve, reject) => {
+      const stream = session.request({
+        ':method': 'POST',
+        ':path': exportMethod('traces').path,
+        'content-type': 'application/grpc',
+        te: 'trailers',
+      });
+      stream.on('trailers', (t) => resolve(String(t['grpc-status'])));
+      stream.on('error', reject);
+      stream.resume();
+      stream.end(frame);
+    });
+    assert.equal(status, '0');
+    // idle: the server pings every second, then sends GOAWAY once idle for 4 s
+    await waitFor('the server to ping the idle connection', async () => pings >= 2, 90_000);
+    await waitFor('the server to close the idle connection', async () => goaway, 90_000);
+    assert.equal(r.consumer.received.length, 1);
+  } finally {
+    session.destroy();
     await r.stop();
   }
 });
