@@ -108,9 +108,6 @@ function compile(spec: Message, countedField: string, done: Map<Message, Compile
   for (const number of spec.descending) {
     const f = spec.fields[number]!;
     const type = f.type;
-    // a message field's tag is written as one byte
-    if (typeof type !== 'string' && number >= 16)
-      throw new Error(`bytes-to-proto: message field ${f.name} is ${number}`);
     const field: CompiledField = {
       number,
       f,
@@ -229,6 +226,13 @@ function tag(number: number, wireType: number): void {
   varint(((number << 3) | wireType) >>> 0);
 }
 
+/** The tag of a length-delimited field, and room for its length's first byte. */
+function lengthDelimited(number: number): void {
+  ensure(6);
+  if (number < 16) out[o++] = (number << 3) | WireType.LEN;
+  else varint((number << 3) | WireType.LEN);
+}
+
 /** Reserve the one byte a length usually takes; the body starts at the returned offset. */
 function openLength(): number {
   ensure(1);
@@ -283,8 +287,9 @@ function readMessage(spec: Compiled, depth: number): void {
       // a field given twice (two keys, or camelCase and snake_case) follows JSON.parse's and
       // field()'s precedence: the slow path's business
       const number = cf.number;
-      const bit = 1 << number; // field numbers here are below 31
-      if ((seen & bit) !== 0) throw GIVE_UP;
+      // (a bit per field: OTLP's numbers are below 31)
+      const bit = 1 << number;
+      if (number > 30 || (seen & bit) !== 0) throw GIVE_UP;
       seen |= bit;
       if (buf[at] === 110 /* n */) {
         literal(NULL);
@@ -404,13 +409,11 @@ function writeField(cf: CompiledField, depth: number): void {
         return;
       }
       const message = cf.message!;
-      const tagByte = (number << 3) | WireType.LEN; // field numbers here are below 16
       let n = 0;
       for (;;) {
         if (buf[at]! <= 32) skipSpace();
         if (buf[at] !== OPEN_OBJECT) throw GIVE_UP;
-        ensure(2);
-        out[o++] = tagByte;
+        lengthDelimited(number);
         const start = ++o;
         readMessage(message, depth);
         closeLength(start);
@@ -427,8 +430,7 @@ function writeField(cf: CompiledField, depth: number): void {
       if (buf[at] !== OPEN_OBJECT) throw GIVE_UP;
       if (f.nests && depth >= MAX_VALUE_DEPTH) throw GIVE_UP;
       const before = o;
-      ensure(2);
-      out[o++] = (number << 3) | WireType.LEN;
+      lengthDelimited(number);
       const start = ++o;
       readMessage(cf.message!, f.nests ? depth + 1 : depth);
       // an empty message is left out unless it has presence; an attribute's value
