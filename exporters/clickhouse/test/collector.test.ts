@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { freePort, runCli, startCollector, waitFor, waitForOutput } from '@flowtel/testkit';
+import { freePort, postOtlpJson, runCli, startCollector, waitFor, waitForOutput } from '@flowtel/testkit';
 import { tempDir } from '../../../packages/clickhouse/test/fixtures.ts';
 import { runQuery } from '@flowtel/clickhouse';
 
@@ -83,17 +83,10 @@ service:
       },
     ],
   };
-  for (const [path, body] of [
+  await postOtlpJson(port, [
     ['/v1/traces', traces],
     ['/v1/logs', logs],
-  ] as const) {
-    const res = await fetch(`http://127.0.0.1:${port}${path}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
-    assert.equal(res.status, 200, `${path}: ${await res.text()}`);
-  }
+  ]);
 
   const raw = { endpoint: 'chdb://./store' };
   const stored = await waitFor(

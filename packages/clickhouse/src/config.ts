@@ -99,8 +99,41 @@ export const storeShape = {
    * socket, since the engine locks its folder. Empty: `<folder>/flowtel-query.sock`.
    */
   query_socket: z.string().default(''),
+  /**
+   * flowtel's own (contrib has no embedded engine): the embedded store's HTTP interface for
+   * readers such as Grafana's ClickHouse plugin, off by default; read-only, basic auth required.
+   */
+  http_interface: z
+    .object({
+      enabled: z.boolean().default(false),
+      /** host:port; localhost unless another address is asked for */
+      endpoint: z
+        .string()
+        .regex(/^(\[[0-9a-fA-F:.]+\]|[^:\s]*):\d{1,5}$/, 'must be host:port, e.g. localhost:8123')
+        .default('localhost:8123'),
+      username: z.string().default(''),
+      password: opaque().default(''),
+    })
+    .strict()
+    .refine((h) => !h.enabled || (h.username !== '' && h.password !== ''), {
+      message: 'http_interface: enabled needs username and password: readers log in with basic auth',
+    })
+    .default({}),
 };
 
-export const storeConfigSchema = z.object(storeShape).strict();
+/** Why the store's keys do not go together, or undefined. */
+export function storeConfigProblem(c: { endpoint: string; http_interface: { enabled: boolean } }): string | undefined {
+  if (c.http_interface.enabled && !c.endpoint.startsWith('chdb://'))
+    return 'http_interface serves the embedded store (chdb://): a ClickHouse server has its own HTTP interface';
+  return undefined;
+}
+
+export const storeConfigSchema = z
+  .object(storeShape)
+  .strict()
+  .superRefine((c, ctx) => {
+    const problem = storeConfigProblem(c);
+    if (problem) ctx.addIssue({ code: z.ZodIssueCode.custom, message: problem, path: ['http_interface'] });
+  });
 /** What the store reads of a config; an exporter's config has more (queue, retry). */
 export type StoreConfig = z.output<typeof storeConfigSchema>;

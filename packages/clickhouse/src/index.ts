@@ -1,4 +1,4 @@
-export { storeShape, storeConfigSchema, COMPRESSIONS, type StoreConfig } from './config.ts';
+export { storeShape, storeConfigSchema, storeConfigProblem, COMPRESSIONS, type StoreConfig } from './config.ts';
 export { ClickHouseStore, isEmbedded, querySocketPath, type StoreOptions } from './store.ts';
 export { ClickHouseError, isPermanent, type ClickHouseClient } from './client.ts';
 export { EmbeddedClient, CHDB_MISSING, embeddedFolder } from './embedded.ts';

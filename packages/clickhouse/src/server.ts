@@ -22,7 +22,112 @@ export interface ServeOptions {
   /** when set, requests must carry these credentials (headers or basic auth) */
   username?: string;
   password?: string;
+  /**
+   * For readers outside flowtel (Grafana): statements that only read, no INSERT, and settings
+   * sent as parameters are not applied (the engine's one session is also the exporter's).
+   */
+  readOnly?: boolean;
 }
+
+/** What a read-only reader may start a statement with. */
+const READ_STATEMENTS = new Set(['SELECT', 'WITH', 'SHOW', 'DESCRIBE', 'DESC', 'EXISTS', 'EXPLAIN']);
+/**
+ * Table functions that reach past the store: the host's files, other servers, programs. Even a
+ * read through them is refused (ClickHouse's readonly mode would allow some).
+ */
+const OUTSIDE_FUNCTIONS = new Set([
+  'file',
+  'filecluster',
+  'url',
+  'urlcluster',
+  's3',
+  's3cluster',
+  'gcs',
+  'azureblobstorage',
+  'azureblobstoragecluster',
+  'hdfs',
+  'hdfscluster',
+  'remote',
+  'remotesecure',
+  'cluster',
+  'clusterallreplicas',
+  'executable',
+  'mysql',
+  'postgresql',
+  'jdbc',
+  'odbc',
+  'sqlite',
+  'mongodb',
+  'redis',
+  'input',
+  'deltalake',
+  'iceberg',
+  'hudi',
+]);
+
+/** Why `sql` is not a lone statement that only reads the store, or undefined. */
+export function readOnlyProblem(sql: string): string | undefined {
+  const words: Array<{ word: string; call: boolean }> = [];
+  let i = 0;
+  const n = sql.length;
+  let ended = false;
+  while (i < n) {
+    const c = sql[i]!;
+    if (c === "'" || c === '"' || c === '`') {
+      // a literal or quoted name: up to its closing quote (doubled or backslash-escaped inside)
+      for (i++; i < n; i++) {
+        if (sql[i] === '\\') i++;
+        else if (sql[i] === c) {
+          if (sql[i + 1] === c) i++;
+          else break;
+        }
+      }
+      i++;
+      if (ended) return 'only one statement per request';
+      continue;
+    }
+    if ((c === '-' && sql[i + 1] === '-') || c === '#') {
+      while (i < n && sql[i] !== '\n') i++;
+      continue;
+    }
+    if (c === '/' && sql[i + 1] === '*') {
+      const close = sql.indexOf('*/', i + 2);
+      i = close < 0 ? n : close + 2;
+      continue;
+    }
+    if (c === ';') {
+      ended = true;
+      i++;
+      continue;
+    }
+    if (/\s/.test(c)) {
+      i++;
+      continue;
+    }
+    if (ended) return 'only one statement per request';
+    const word = /^[A-Za-z_][A-Za-z0-9_]*/.exec(sql.slice(i, i + 64));
+    if (word) {
+      i += word[0].length;
+      let j = i;
+      while (j < n && /\s/.test(sql[j]!)) j++;
+      words.push({ word: word[0], call: sql[j] === '(' });
+      continue;
+    }
+    i++;
+  }
+  const first = words[0]?.word.toUpperCase();
+  if (!first || !READ_STATEMENTS.has(first)) return `${first ?? 'an empty statement'} is not a read`;
+  for (let w = 0; w < words.length; w++) {
+    const { word, call } = words[w]!;
+    if (call && OUTSIDE_FUNCTIONS.has(word.toLowerCase())) return `the table function ${word}() reaches past the store`;
+    if (word.toUpperCase() === 'INTO' && words[w + 1]?.word.toUpperCase() === 'OUTFILE')
+      return 'INTO OUTFILE writes a file';
+  }
+  return undefined;
+}
+
+const readOnlyRefusal = (why: string) =>
+  new ClickHouseError(`Code: 164. DB::Exception: Cannot execute query in readonly mode: ${why}. (READONLY)`, 164);
 
 const INSERT_WITH_FORMAT = /^\s*INSERT\s+INTO\s+[\s\S]*\bFORMAT\s+\w+\s*$/i;
 const NOT_SETTINGS = new Set(['query', 'database', 'default_format', 'user', 'password']);
@@ -65,7 +170,7 @@ export function createClickHouseHttpServer(client: ClickHouseClient, options: Se
     const param = url.searchParams.get('query') ?? '';
     const format = url.searchParams.get('default_format') ?? 'TabSeparated';
     const database = url.searchParams.get('database') ?? '';
-    const settings = [...url.searchParams].filter(([k]) => !NOT_SETTINGS.has(k));
+    const settings = options.readOnly ? [] : [...url.searchParams].filter(([k]) => !NOT_SETTINGS.has(k));
     const result = await serial(async () => {
       if (database && database !== currentDatabase) {
         await client.query(`USE "${database.replace(/"/g, '""')}"`);
@@ -75,6 +180,11 @@ export function createClickHouseHttpServer(client: ClickHouseClient, options: Se
         if (!/^\w+$/.test(k))
           throw new ClickHouseError(`Code: 115. DB::Exception: Unknown setting ${k}. (UNKNOWN_SETTING)`, 115);
         await client.query(`SET ${k} = '${v.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`);
+      }
+      if (options.readOnly) {
+        const sql = param ? (body.length ? `${param}\n${body.toString('utf8')}` : param) : body.toString('utf8');
+        const problem = readOnlyProblem(sql);
+        if (problem) throw readOnlyRefusal(problem);
       }
       if (param && INSERT_WITH_FORMAT.test(param) && body.length > 0) {
         await client.insertRaw(param, body);
@@ -89,7 +199,7 @@ export function createClickHouseHttpServer(client: ClickHouseClient, options: Se
   };
 
   return createServer((req, res) => {
-    handle(req, res).catch((err) => fail(res, 500, err));
+    handle(req, res).catch((err) => fail(res, err instanceof ClickHouseError && err.code === 164 ? 403 : 500, err));
   });
 }
 

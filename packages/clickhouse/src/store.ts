@@ -134,7 +134,10 @@ export class ClickHouseStore {
           this.options.logger.warn(`cannot read the logs table's columns yet: ${err.message}`);
         });
       }
-      if (client instanceof EmbeddedClient && client.users === 1) await this.serveQueries(client);
+      if (client instanceof EmbeddedClient && client.users === 1) {
+        await this.serveQueries(client);
+        if (this.cfg.http_interface.enabled) await this.serveReaders(client);
+      }
     } catch (err) {
       await this.close();
       throw err;
@@ -175,6 +178,28 @@ export class ClickHouseStore {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       rmSync(path, { force: true });
     });
+  }
+
+  /**
+   * http_interface: ClickHouse's HTTP interface over the embedded engine for readers such as
+   * Grafana, read-only and behind basic auth. Asked for in the config, so a failure to listen
+   * fails the start.
+   */
+  private async serveReaders(client: EmbeddedClient): Promise<void> {
+    const { endpoint, username, password } = this.cfg.http_interface;
+    const colon = endpoint.lastIndexOf(':');
+    const host = endpoint.slice(0, colon).replace(/^\[|\]$/g, '') || 'localhost';
+    const port = Number(endpoint.slice(colon + 1));
+    const server = createClickHouseHttpServer(client, { username, password, readOnly: true });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', (err: Error) =>
+        reject(new Error(`http_interface: cannot listen on ${endpoint}: ${err.message}`, { cause: err })),
+      );
+      server.listen(port, host, () => resolve());
+    });
+    client.onLastClose(
+      () => new Promise<void>((resolve) => (server.closeAllConnections(), server.close(() => resolve()))),
+    );
   }
 
   /** Writes a batch: retryable and permanent failures as the exporter helper knows them. */

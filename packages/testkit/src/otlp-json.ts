@@ -31,3 +31,18 @@ export function spansInFile(path: string): JsonSpan[] {
     .flatMap((line) => JSON.parse(line).resourceSpans ?? [])
     .flatMap((rs: { scopeSpans: Array<{ spans: JsonSpan[] }> }) => rs.scopeSpans.flatMap((ss) => ss.spans));
 }
+
+/** POSTs each OTLP/JSON request to its path (`/v1/traces`, ...) on 127.0.0.1:port; each must be answered 200. */
+export async function postOtlpJson(
+  port: number,
+  requests: Array<readonly [path: string, body: unknown]>,
+): Promise<void> {
+  for (const [path, body] of requests) {
+    const res = await fetch(`http://127.0.0.1:${port}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    if (res.status !== 200) throw new Error(`${path}: HTTP ${res.status}: ${await res.text()}`);
+  }
+}
