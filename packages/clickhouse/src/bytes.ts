@@ -54,10 +54,9 @@ export class ByteWriter extends GrowableBytes {
     this.pos = p + 8;
   }
 
+  /** two's complement is `v` modulo 2^64: the same bytes as u64 */
   i64(v: bigint): void {
-    this.ensure(8);
-    this.buf.writeBigInt64LE(BigInt.asIntN(64, v), this.pos);
-    this.pos += 8;
+    this.u64(v);
   }
 
   bytesString(bytes: Uint8Array): void {
