@@ -163,6 +163,10 @@ test('json: bad input is a DecodeError that names the field', () => {
       /endTimeUnixNano: expected a uint64/,
     ],
     ['{"resourceSpans":[{"scopeSpans":[{"spans":[{"kind":"SPAN_KIND_NOPE"}]}]}]}', /kind: expected one of/],
+    [
+      '{"resourceSpans":[{"resource":{"attributes":[{"key":"d","value":{"doubleValue":"constructor"}}]}}]}',
+      /doubleValue: expected a number, got "constructor"/,
+    ],
     ['{"resourceSpans":{}}', /resourceSpans: expected an array/],
     ['{"resourceSpans":[1]}', /resourceSpans\[0\]: expected an object/],
     ['{"resourceSpans":', /invalid JSON/],

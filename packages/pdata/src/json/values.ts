@@ -170,7 +170,8 @@ export function toDouble(v: unknown, path: string): number {
   const big = bigIntegerText(v);
   if (big !== undefined) return Number(big);
   if (typeof v === 'string') {
-    const special = SPECIAL_DOUBLES[v];
+    // own keys only: "constructor" or "toString" is not a number
+    const special = Object.hasOwn(SPECIAL_DOUBLES, v) ? SPECIAL_DOUBLES[v] : undefined;
     if (special !== undefined) return special;
     const n = v.trim() === '' ? NaN : Number(v);
     if (!Number.isNaN(n)) return n;
