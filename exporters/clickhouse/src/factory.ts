@@ -7,7 +7,7 @@ export const factory: ExporterFactory<ClickHouseConfig> = {
   type: 'clickhouse',
   description:
     'stores traces, metrics and logs in ClickHouse tables the contrib exporter writes (embedded chdb or a server)',
-  stability: { traces: 'beta', logs: 'beta', metrics: 'alpha' },
+  stability: { traces: 'beta', logs: 'beta', metrics: 'alpha', profiles: 'development' },
   configSchema,
   createExporter: createClickHouseExporter,
 };

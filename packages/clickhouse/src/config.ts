@@ -38,6 +38,8 @@ export const storeShape = {
   traces_table_name: identifier().default('otel_traces'),
   /** where logs of the l7 processor's scope go (DeepFlow's flow_log.l7_flow_log) */
   l7_flow_log_table_name: identifier().default('l7_flow_log'),
+  /** flowtel's own: contrib's exporter stores no profiles */
+  profiles_table_name: identifier().default('otel_profiles'),
   /** contrib's deprecated prefix of the metrics tables: refused, metrics_tables says it */
   metrics_table_name: z
     .undefined({

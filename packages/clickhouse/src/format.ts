@@ -11,6 +11,10 @@ export type QueryFormat = (typeof QUERY_FORMATS)[number];
 export const SERVICE_MAP_FORMATS = ['dot', 'mermaid'] as const;
 export type ServiceMapFormat = (typeof SERVICE_MAP_FORMATS)[number];
 
+/** `--flamegraph`'s formats (flamegraph.ts draws them) */
+export const FLAMEGRAPH_FORMATS = ['svg', 'folded', 'pprof'] as const;
+export type FlamegraphFormat = (typeof FLAMEGRAPH_FORMATS)[number];
+
 function cellText(v: unknown): string {
   if (v === null || v === undefined) return 'NULL';
   if (typeof v === 'string') return v;

@@ -5,11 +5,14 @@ export { EmbeddedClient, CHDB_MISSING, embeddedFolder } from './embedded.ts';
 export { HttpClient } from './http.ts';
 export { schemaStatements, tableName, type TableRole } from './schema.ts';
 export {
+  runFlamegraph,
   runQuery,
   connect,
   findClickHouseExporter,
   QUERY_FORMATS,
   SERVICE_MAP_FORMATS,
+  FLAMEGRAPH_FORMATS,
+  type FlamegraphFormat,
   type QueryFormat,
   type ServiceMapFormat,
   type QueryRequest,

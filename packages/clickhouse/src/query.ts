@@ -9,13 +9,28 @@ import { ClickHouseError, quoteIdent, type ClickHouseClient } from './client.ts'
 import { storeShape, type StoreConfig } from './config.ts';
 import { isEmbedded, openClient, querySocketPath } from './store.ts';
 import { EmbeddedClient, FOLDER_LOCKED, embeddedFolder } from './embedded.ts';
-import { formatResult, parseJsonCompact, type QueryFormat, type ResultSet, type ServiceMapFormat } from './format.ts';
+import {
+  formatResult,
+  parseJsonCompact,
+  type FlamegraphFormat,
+  type QueryFormat,
+  type ResultSet,
+  type ServiceMapFormat,
+} from './format.ts';
 import { HttpClient } from './http.ts';
 import { tableName } from './schema.ts';
 import { servicesSql, traceJson, traceSql, traceTree } from './views.ts';
 import { edgeCountsSql, edgeLatencySql, serviceMap, serviceMapDot, serviceMapMermaid } from './service-map.ts';
+import { flameSvg, flamegraphSql, foldedText, pprofBytes, stacksOf } from './flamegraph.ts';
 
-export { QUERY_FORMATS, SERVICE_MAP_FORMATS, type QueryFormat, type ServiceMapFormat } from './format.ts';
+export {
+  FLAMEGRAPH_FORMATS,
+  QUERY_FORMATS,
+  SERVICE_MAP_FORMATS,
+  type FlamegraphFormat,
+  type QueryFormat,
+  type ServiceMapFormat,
+} from './format.ts';
 
 /** SQL, or one of the named views. */
 export type QueryRequest = string | { services: true } | { serviceMap: true } | { trace: string };
@@ -93,6 +108,17 @@ async function selectServiceMap(client: ClickHouseClient, cfg: StoreConfig) {
   }
 }
 
+/** A store that never got profiles says so. */
+function unknownTable(err: unknown, cfg: StoreConfig): never {
+  // UNKNOWN_TABLE
+  if (err instanceof ClickHouseError && err.code === 60)
+    throw new Error(
+      `no profiles in ${cfg.database} yet: a profiles pipeline exports them to this store (${cfg.profiles_table_name})`,
+      { cause: err },
+    );
+  throw err;
+}
+
 /**
  * The clickhouse exporter's config in a collector config (its `exporters` map): the one with id
  * `id`, or the only one when no id is given.
@@ -115,6 +141,41 @@ export function findClickHouseExporter(collectorConfig: unknown, id?: string): u
 /** The store's keys of an exporter's config: its queue and retry keys do not concern a query. */
 const queryConfigSchema = z.object(storeShape);
 
+function storeConfigOf(config: unknown): StoreConfig {
+  const parsed = queryConfigSchema.safeParse(config ?? {});
+  if (!parsed.success)
+    throw new Error(
+      `invalid clickhouse exporter config: ${parsed.error.issues.map((i) => `${i.path.join('::')}: ${i.message}`).join('; ')}`,
+    );
+  return parsed.data;
+}
+
+/**
+ * The profile samples `filter` (a SQL condition on the profiles table's columns; every sample
+ * when undefined) selects, summed per stack, as an SVG flame graph, folded stacks or gzipped pprof.
+ */
+export async function runFlamegraph(
+  config: unknown,
+  filter: string | undefined,
+  format: FlamegraphFormat,
+  options: QueryOptions = {},
+): Promise<string | Uint8Array> {
+  const cfg = storeConfigOf(config);
+  const client = await connect(cfg, options.configDir ?? process.cwd());
+  try {
+    // SmartEncoding's tag names in the filter (`pod = 'x'`) become id conditions, as in SQL queries
+    const sql = (await hasTagDictionary(client, cfg))
+      ? translateTagNames(flamegraphSql(cfg, filter), { database: cfg.database })
+      : flamegraphSql(cfg, filter);
+    const stacks = stacksOf(await select(client, sql).catch((err: unknown) => unknownTable(err, cfg)));
+    if (format === 'folded') return foldedText(stacks);
+    if (format === 'pprof') return pprofBytes(stacks);
+    return flameSvg(stacks, `${stacks.type} (${stacks.unit})${filter ? `: ${filter}` : ''}`);
+  } finally {
+    await client.close();
+  }
+}
+
 /**
  * Runs SQL or a named view against the store of a ClickHouse exporter config (the object under
  * `exporters: clickhouse:`, defaults applied here) and returns the formatted result.
@@ -128,12 +189,7 @@ export async function runQuery(
   const drawn = format === 'dot' || format === 'mermaid';
   if (drawn && !(typeof request === 'object' && 'serviceMap' in request))
     throw new Error(`--format ${format} draws the service map: use it with --service-map`);
-  const parsed = queryConfigSchema.safeParse(config ?? {});
-  if (!parsed.success)
-    throw new Error(
-      `invalid clickhouse exporter config: ${parsed.error.issues.map((i) => `${i.path.join('::')}: ${i.message}`).join('; ')}`,
-    );
-  const cfg = parsed.data;
+  const cfg = storeConfigOf(config);
   const client = await connect(cfg, options.configDir ?? process.cwd());
   try {
     if (typeof request === 'object' && 'serviceMap' in request) {

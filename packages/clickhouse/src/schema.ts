@@ -120,6 +120,36 @@ const LOGS_STORAGE = `
     %TTL%
     SETTINGS index_granularity = 8192, ttl_only_drop_parts = 1`;
 
+// flowtel's own (contrib stores no profiles): a row per sample, its stack as frame names leaf first
+const PROFILES_COLUMNS = `
+    Timestamp DateTime64(9) CODEC(Delta(8), ZSTD(1)),
+    ProfileId String CODEC(ZSTD(1)),
+    ServiceName LowCardinality(String) CODEC(ZSTD(1)),
+    ResourceAttributes ${MAP} CODEC(ZSTD(1)),
+    ScopeName String CODEC(ZSTD(1)),
+    ScopeVersion LowCardinality(String) CODEC(ZSTD(1)),
+    SampleType LowCardinality(String) CODEC(ZSTD(1)),
+    SampleUnit LowCardinality(String) CODEC(ZSTD(1)),
+    PeriodType LowCardinality(String) CODEC(ZSTD(1)),
+    PeriodUnit LowCardinality(String) CODEC(ZSTD(1)),
+    Period Int64 CODEC(ZSTD(1)),
+    DurationNano UInt64 CODEC(ZSTD(1)),
+    Stack Array(LowCardinality(String)) CODEC(ZSTD(1)),
+    Value Int64 CODEC(ZSTD(1)),
+    SampleAttributes ${MAP} CODEC(ZSTD(1)),
+    TraceId String CODEC(ZSTD(1)),
+    SpanId String CODEC(ZSTD(1)),
+
+    INDEX idx_trace_id TraceId TYPE bloom_filter(0.001) GRANULARITY 1,
+    INDEX idx_res_attr_key mapKeys(ResourceAttributes) TYPE bloom_filter(0.01) GRANULARITY 1,
+    INDEX idx_res_attr_value mapValues(ResourceAttributes) TYPE bloom_filter(0.01) GRANULARITY 1`;
+
+const PROFILES_STORAGE = `
+    PARTITION BY toDate(Timestamp)
+    ORDER BY (ServiceName, SampleType, Timestamp)
+    %TTL%
+    SETTINGS index_granularity = 8192, ttl_only_drop_parts = 1`;
+
 const METRIC_SHARED_COLUMNS = `
     ResourceAttributes ${MAP} CODEC(ZSTD(1)),
     ResourceSchemaUrl String CODEC(ZSTD(1)),
@@ -261,7 +291,7 @@ const L7_STORAGE = `
     %TTL%
     SETTINGS index_granularity = 8192, ttl_only_drop_parts = 1`;
 
-export type TableRole = 'traces' | 'logs' | 'l7' | MetricKind;
+export type TableRole = 'traces' | 'logs' | 'l7' | 'profiles' | MetricKind;
 
 function specs(cfg: StoreConfig): Record<TableRole, TableSpec> {
   const metric = (kind: MetricKind): TableSpec => ({
@@ -291,6 +321,13 @@ function specs(cfg: StoreConfig): Record<TableRole, TableSpec> {
       columns: L7_COLUMNS,
       storage: L7_STORAGE,
       ttlField: 'time',
+      shardBy: 'rand()',
+    },
+    profiles: {
+      name: cfg.profiles_table_name,
+      columns: PROFILES_COLUMNS,
+      storage: PROFILES_STORAGE,
+      ttlField: 'toDateTime(Timestamp)',
       shardBy: 'rand()',
     },
     gauge: metric('gauge'),

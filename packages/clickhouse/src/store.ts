@@ -15,6 +15,7 @@ import { EmbeddedClient, embeddedFolder } from './embedded.ts';
 import { Pools, type Block, type Limits } from './encode/block.ts';
 import { encodeL7 } from './encode/l7.ts';
 import { encodeLogs, type LogsTableFeatures } from './encode/logs.ts';
+import { encodeProfiles } from './encode/profiles.ts';
 import { METRIC_KINDS, encodeMetrics, type MetricKind } from './encode/metrics.ts';
 import { encodeTraces } from './encode/traces.ts';
 import { HttpClient, bodyEncoding } from './http.ts';
@@ -63,6 +64,7 @@ export function rolesFor(signals: PipelineSignal[]): TableRole[] {
   if (signals.includes('traces')) roles.push('traces');
   if (signals.includes('logs')) roles.push('logs', 'l7');
   if (signals.includes('metrics')) roles.push(...METRIC_KINDS);
+  if (signals.includes('profiles')) roles.push('profiles');
   return roles;
 }
 
@@ -299,8 +301,10 @@ export class ClickHouseStore {
         return this.encodeLogs(batch.data, rows, withIds);
       case 'metrics':
         return encodeMetrics(batch.data, this.metricTables, this.limits, rows, this.pools, withIds);
+      case 'profiles':
+        return encodeProfiles(batch.data, tableName(this.cfg, 'profiles'), this.limits, rows, this.pools, withIds);
       default:
-        throw permanent(`the ClickHouse store takes traces, metrics and logs, not ${batch.signal}`);
+        throw permanent(`the ClickHouse store takes traces, metrics, logs and profiles, not ${batch.signal}`);
     }
   }
 
@@ -345,6 +349,8 @@ function resourcesOf(batch: Batch): Array<{ resource: { attributes: KeyValue[] }
       return batch.data.resourceLogs;
     case 'metrics':
       return batch.data.resourceMetrics;
+    case 'profiles':
+      return batch.data.resourceProfiles;
     default:
       return [];
   }

@@ -5,8 +5,10 @@ import { Command, Option } from 'commander';
 import { Service, loadAndResolve, loadConfig, type Registry } from '@flowtel/core';
 // the formats alone: the store's code loads when `query` runs, not at every collector start
 import {
+  FLAMEGRAPH_FORMATS,
   QUERY_FORMATS,
   SERVICE_MAP_FORMATS,
+  type FlamegraphFormat,
   type QueryFormat,
   type ServiceMapFormat,
 } from '@flowtel/clickhouse/format';
@@ -187,8 +189,11 @@ export async function main(argv: string[]): Promise<number> {
     )
     .option('--exporter <id>', 'which clickhouse exporter, when the config has several')
     .addOption(
-      new Option('--format <format>', 'output format (dot and mermaid draw --service-map)')
-        .choices([...QUERY_FORMATS, ...SERVICE_MAP_FORMATS])
+      new Option(
+        '--format <format>',
+        'output format (dot and mermaid draw --service-map; svg, the default there, folded and pprof draw --flamegraph)',
+      )
+        .choices([...QUERY_FORMATS, ...SERVICE_MAP_FORMATS, ...FLAMEGRAPH_FORMATS])
         .default('table'),
     )
     .option('--services', 'RED per service (requests, errors, durations)')
@@ -197,14 +202,19 @@ export async function main(argv: string[]): Promise<number> {
       "the edges between services (client, server, requests, errors, p50, p99) from the servicegraph connector's metrics",
     )
     .option('--trace <trace_id>', 'the spans of one trace, as a tree')
+    .option(
+      '--flamegraph [filter]',
+      'a flame graph of the profile samples a SQL condition on the profiles table selects (e.g. "ServiceName = \'api\'"), all when none',
+    )
     .action(
       async (
         sql: string | undefined,
         opts: {
           config: string[];
           exporter?: string;
-          format: QueryFormat | ServiceMapFormat;
+          format: QueryFormat | ServiceMapFormat | FlamegraphFormat;
           services?: boolean;
+          flamegraph?: string | true;
           serviceMap?: boolean;
           trace?: string;
         },
@@ -217,11 +227,26 @@ export async function main(argv: string[]): Promise<number> {
               : opts.serviceMap
                 ? { serviceMap: true as const }
                 : sql;
-          if (!request) throw new Error('give SQL, --services, --service-map or --trace <trace_id>');
+          if (!request && !opts.flamegraph)
+            throw new Error('give SQL, --services, --service-map, --flamegraph or --trace <trace_id>');
           const loaded = loadConfig(configUris({ ...opts, set: [], featureGates: [], plugin: [] }));
-          const { findClickHouseExporter, runQuery } = await import('@flowtel/clickhouse');
+          const { findClickHouseExporter, runFlamegraph, runQuery } = await import('@flowtel/clickhouse');
           const exporter = findClickHouseExporter(loaded.tree, opts.exporter);
-          process.stdout.write(await runQuery(exporter, request, opts.format, { configDir: loaded.baseDir }));
+          const configDir = loaded.baseDir;
+          const flame = (FLAMEGRAPH_FORMATS as readonly string[]).includes(opts.format);
+          if (opts.flamegraph) {
+            // a flame graph is an SVG unless another of its formats is asked for
+            if (!flame && opts.format !== 'table')
+              throw new Error(`--flamegraph writes svg, folded or pprof, not ${opts.format}`);
+            const filter = opts.flamegraph === true ? undefined : opts.flamegraph;
+            const format = flame ? (opts.format as FlamegraphFormat) : 'svg';
+            process.stdout.write(await runFlamegraph(exporter, filter, format, { configDir }));
+            return;
+          }
+          if (flame) throw new Error(`--format ${opts.format} draws profiles: use it with --flamegraph`);
+          process.stdout.write(
+            await runQuery(exporter, request!, opts.format as QueryFormat | ServiceMapFormat, { configDir }),
+          );
         } catch (err) {
           fail(err);
         }
