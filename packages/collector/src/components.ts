@@ -13,6 +13,11 @@ const factoryOf = (pkg: Promise<{ factory: Factory }>): Promise<Factory> => pkg.
 export const builtinComponents: LazyFactory[] = [
   { kind: 'receiver', type: 'otlp', load: () => factoryOf(import('@flowtel/receiver-otlp')) },
   { kind: 'receiver', type: 'ebpf', load: () => factoryOf(import('@flowtel/ebpf-receiver')) },
+  {
+    kind: 'receiver',
+    type: 'profiling',
+    load: () => import('@flowtel/ebpf-receiver').then((m) => m.profilingFactory),
+  },
   { kind: 'receiver', type: 'pcap', load: () => factoryOf(import('@flowtel/receiver-pcap')) },
   { kind: 'receiver', type: 'prometheus', load: () => factoryOf(import('@flowtel/receiver-prometheus')) },
   {

@@ -16,7 +16,7 @@ const builtinFactories = await loadBuiltinFactories();
 const root = join(dirname(fileURLToPath(import.meta.url)), '../../..');
 const GROUPS = ['receivers', 'processors', 'exporters', 'connectors', 'extensions'];
 
-/** The README of the workspace package whose index exports `factory`. */
+/** The README of the workspace package whose index exports `factory` (or of the folder of a second type it exports). */
 async function readmeOf(factory: Factory): Promise<string> {
   const dirs = [
     ...GROUPS.flatMap((g) =>
@@ -27,8 +27,10 @@ async function readmeOf(factory: Factory): Promise<string> {
   for (const dir of dirs) {
     if (!existsSync(join(dir, 'package.json'))) continue;
     const { name } = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name: string };
-    const mod = (await import(name)) as { factory?: Factory };
+    const mod = (await import(name)) as Record<string, unknown>;
     if (mod.factory === factory) return readFileSync(join(dir, 'README.md'), 'utf8');
+    // a second receiver type in the same package (ebpf-receiver's profiling) has its README in its folder
+    if (Object.values(mod).includes(factory)) return readFileSync(join(dir, 'src', factory.type, 'README.md'), 'utf8');
   }
   throw new Error(`no workspace package exports the ${factory.kind} factory ${factory.type}`);
 }
