@@ -137,7 +137,11 @@ export const CODECS: { [S in OtlpSignal]: SignalCodec<S> } = {
     decodePassThrough: decodeProfiles,
     encode: encodeProfiles,
     fromJson: profilesFromJson,
-    fromJsonPassThrough: profilesFromJson,
+    // no bytes-to-proto path for profiles: the body is parsed as JSON text
+    fromJsonPassThrough: (body) =>
+      profilesFromJson(
+        typeof body === 'string' ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8'),
+      ),
     encodeJson: encodeProfilesJson,
     count: profileSampleCount,
     ...shared,
