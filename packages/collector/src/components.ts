@@ -46,6 +46,12 @@ export const builtinComponents: LazyFactory[] = [
     load: () => factoryOf(import('@flowtel/receiver-udplog')),
   },
   { kind: 'receiver', type: 'syslog', load: () => factoryOf(import('@flowtel/receiver-syslog')) },
+  {
+    kind: 'receiver',
+    type: 'fluentforward',
+    aliases: ['fluent_forward'],
+    load: () => factoryOf(import('@flowtel/receiver-fluentforward')),
+  },
   { kind: 'receiver', type: 'zipkin', load: () => factoryOf(import('@flowtel/receiver-zipkin')) },
   { kind: 'processor', type: 'batch', load: () => factoryOf(import('@flowtel/processor-batch')) },
   { kind: 'processor', type: 'memory_limiter', load: () => factoryOf(import('@flowtel/processor-memory-limiter')) },

@@ -42,6 +42,7 @@ export {
 export {
   duration,
   endpoint,
+  HOST_PORT,
   notInFlowtel,
   parseDuration,
   splitEndpoint,
