@@ -1,10 +1,11 @@
-// The official opentelemetry-proto profiles definition (proto/README.md), loaded by protobufjs:
-// an encoder and decoder written by others, to check flowtel's profiles codecs and receivers.
+// The official opentelemetry-proto profiles definition (the repository's
+// third_party/opentelemetry-proto, copied unmodified), loaded by protobufjs: an encoder and
+// decoder written by others, to check flowtel's profiles codecs and receivers.
 import { fileURLToPath } from 'node:url';
 import protobuf from 'protobufjs';
 
 /** The folder holding opentelemetry/proto/..., for protobufjs or @grpc/proto-loader's includeDirs. */
-export const OTLP_PROTO_DIR = fileURLToPath(new URL('../proto', import.meta.url));
+export const OTLP_PROTO_DIR = fileURLToPath(new URL('../../../third_party/opentelemetry-proto', import.meta.url));
 
 /** The profiles service's .proto, relative to OTLP_PROTO_DIR. */
 export const PROFILES_SERVICE_PROTO = 'opentelemetry/proto/collector/profiles/v1development/profiles_service.proto';

@@ -173,7 +173,7 @@ test("Thrift compact over UDP (6831) from Apache Thrift's encoder: the same batc
   assert.deepEqual(attrs(span.events[0].attributes as never), { message: 'no event field' });
 });
 
-const protoPath = fileURLToPath(new URL('./proto/api_v2.proto', import.meta.url));
+const protoPath = fileURLToPath(new URL('../../../third_party/jaeger-idl/api_v2.proto', import.meta.url));
 
 test('api_v2 PostSpans from a grpc-js client: processes regrouped, scope, trace state, links', async () => {
   const { receiver, consumer } = await startJaeger({ grpc: { endpoint: '127.0.0.1:0' } });

@@ -155,7 +155,9 @@ test("the OpenTelemetry JS SDK's zipkin exporter: kind, status, events, resource
   assert.equal(resource[0]['service.name'], 'checkout');
 });
 
-const protoRoot = protobuf.loadSync(fileURLToPath(new URL('./proto/zipkin.proto', import.meta.url)));
+const protoRoot = protobuf.loadSync(
+  fileURLToPath(new URL('../../../third_party/zipkin-api/zipkin.proto', import.meta.url)),
+);
 const ListOfSpans = protoRoot.lookupType('zipkin.proto3.ListOfSpans');
 
 test('v2 protobuf (protobufjs, zipkin-api proto), gzip: 64-bit trace id, IPv6, debug, shared, parse_string_tags', async () => {
