@@ -38,16 +38,110 @@ import type { JsonWriter, WriteValue } from './writer.ts';
 const INT32_MIN = -0x80000000;
 const INT32_MAX = 0x7fffffff;
 
+// ---- the messages, as tables: one reader and one writer serve them all ----
+
+/**
+ * How a field is read and written: a scalar by its proto type (int64 is signed, uint64 and
+ * fixed64 are not), a list of scalars, a nested message (a table: written only when it holds a
+ * non-default field) or a list of messages (`[table]`: each entry an object, even when empty,
+ * since entry 0 of a dictionary table must be present).
+ */
+type Kind =
+  | 'int32'
+  | 'uint32'
+  | 'int64'
+  | 'uint64'
+  | 'string'
+  | 'bytes'
+  | 'traceId'
+  | 'spanId'
+  | 'anyValue'
+  | 'int32s'
+  | 'int64s'
+  | 'uint64s'
+  | 'strings'
+  | Table<any>
+  | readonly [Table<any>];
+type Table<T> = readonly (readonly [keyof T & string, Kind])[];
+
+const VALUE_TYPE: Table<ProfileValueType> = [
+  ['typeStrindex', 'int32'],
+  ['unitStrindex', 'int32'],
+];
+const SAMPLE: Table<ProfileSample> = [
+  ['stackIndex', 'int32'],
+  ['attributeIndices', 'int32s'],
+  ['linkIndex', 'int32'],
+  ['values', 'int64s'],
+  ['timestampsUnixNano', 'uint64s'],
+];
+const PROFILE: Table<Profile> = [
+  ['sampleType', VALUE_TYPE],
+  ['samples', [SAMPLE]],
+  ['timeUnixNano', 'uint64'],
+  ['durationNano', 'uint64'],
+  ['periodType', VALUE_TYPE],
+  ['period', 'int64'],
+  ['profileId', 'traceId'],
+  ['droppedAttributesCount', 'uint32'],
+  ['originalPayloadFormat', 'string'],
+  ['originalPayload', 'bytes'],
+  ['attributeIndices', 'int32s'],
+];
+const MAPPING: Table<ProfileMapping> = [
+  ['memoryStart', 'uint64'],
+  ['memoryLimit', 'uint64'],
+  ['fileOffset', 'uint64'],
+  ['filenameStrindex', 'int32'],
+  ['attributeIndices', 'int32s'],
+];
+const LINE: Table<ProfileLine> = [
+  ['functionIndex', 'int32'],
+  ['line', 'int64'],
+  ['column', 'int64'],
+];
+const LOCATION: Table<ProfileLocation> = [
+  ['mappingIndex', 'int32'],
+  ['address', 'uint64'],
+  ['lines', [LINE]],
+  ['attributeIndices', 'int32s'],
+];
+const FUNCTION: Table<ProfileFunction> = [
+  ['nameStrindex', 'int32'],
+  ['systemNameStrindex', 'int32'],
+  ['filenameStrindex', 'int32'],
+  ['startLine', 'int64'],
+];
+const LINK: Table<ProfileLink> = [
+  ['traceId', 'traceId'],
+  ['spanId', 'spanId'],
+];
+const ATTRIBUTE: Table<KeyValueAndUnit> = [
+  ['keyStrindex', 'int32'],
+  ['value', 'anyValue'],
+  ['unitStrindex', 'int32'],
+];
+const STACK: Table<ProfileStack> = [['locationIndices', 'int32s']];
+const DICTIONARY: Table<ProfilesDictionary> = [
+  ['mappingTable', [MAPPING]],
+  ['locationTable', [LOCATION]],
+  ['functionTable', [FUNCTION]],
+  ['linkTable', [LINK]],
+  ['stringTable', 'strings'],
+  ['attributeTable', [ATTRIBUTE]],
+  ['stackTable', [STACK]],
+];
+
 const PROFILES: JsonSignal<Profile> = {
   layout: PROFILES_LAYOUT,
-  itemFromJson: profileFromJson,
-  writeItem: writeProfile,
+  itemFromJson: (value, path) => messageFromJson(PROFILE, value, path),
+  writeItem: entry(PROFILE),
   requestFromJson(o, request) {
     const d = field(o, 'dictionary');
-    request.dictionary = d === undefined ? emptyDictionary() : dictionaryFromJson(d, '$.dictionary');
+    request.dictionary = d === undefined ? emptyDictionary() : messageFromJson(DICTIONARY, d, '$.dictionary');
   },
   writeRequestFields(w, request) {
-    w.message('dictionary', request.dictionary as ProfilesDictionary, writeDictionary);
+    w.message('dictionary', request.dictionary as ProfilesDictionary, (w, d) => writeFields(DICTIONARY, w, d));
   },
 };
 
@@ -66,111 +160,53 @@ export function profilesToJson(data: Profiles): string {
 
 // ---- input ----
 
-const int32 = (o: JsonObject, key: string, path: string) => intField(o, key, path, INT32_MIN, INT32_MAX);
+const int32Element = (v: unknown, path: string) => intField({ v }, 'v', path, INT32_MIN, INT32_MAX);
 
-function int32s(o: JsonObject, key: string, path: string): number[] {
-  return arrayField(o, key, path, (v, p) => intField({ v }, 'v', p, INT32_MIN, INT32_MAX));
-}
-
-function int64s(o: JsonObject, key: string, path: string, signed: boolean): bigint[] {
-  return asArray(field(o, key), `${path}.${key}`).map((v, i) => toBigInt(v, `${path}.${key}[${i}]`, signed));
-}
-
-function valueTypeFromJson(o: JsonObject, key: string, path: string): ProfileValueType {
-  const v = field(o, key);
-  if (v === undefined) return { typeStrindex: 0, unitStrindex: 0 };
-  const t = asObject(v, `${path}.${key}`);
-  return {
-    typeStrindex: int32(t, 'typeStrindex', `${path}.${key}`),
-    unitStrindex: int32(t, 'unitStrindex', `${path}.${key}`),
-  };
-}
-
-function profileFromJson(value: unknown, path: string): Profile {
+function messageFromJson<T>(table: Table<T>, value: unknown, path: string): T {
   const o = asObject(value, path);
-  return {
-    sampleType: valueTypeFromJson(o, 'sampleType', path),
-    samples: arrayField(o, 'samples', path, sampleFromJson),
-    timeUnixNano: int64Field(o, 'timeUnixNano', path),
-    durationNano: int64Field(o, 'durationNano', path),
-    periodType: valueTypeFromJson(o, 'periodType', path),
-    period: int64Field(o, 'period', path, true),
-    profileId: idField(o, 'profileId', path, 16),
-    droppedAttributesCount: uint32Field(o, 'droppedAttributesCount', path),
-    originalPayloadFormat: stringField(o, 'originalPayloadFormat', path),
-    originalPayload: bytesField(o, 'originalPayload', path),
-    attributeIndices: int32s(o, 'attributeIndices', path),
-  };
+  const message: Record<string, unknown> = {};
+  for (const [key, kind] of table) message[key] = fieldFromJson(o, key, kind, path);
+  return message as T;
 }
 
-function sampleFromJson(value: unknown, path: string): ProfileSample {
-  const o = asObject(value, path);
-  return {
-    stackIndex: int32(o, 'stackIndex', path),
-    attributeIndices: int32s(o, 'attributeIndices', path),
-    linkIndex: int32(o, 'linkIndex', path),
-    values: int64s(o, 'values', path, true),
-    timestampsUnixNano: int64s(o, 'timestampsUnixNano', path, false),
-  };
+function fieldFromJson(o: JsonObject, key: string, kind: Kind, path: string): unknown {
+  if (typeof kind !== 'string') {
+    if (isList(kind)) return arrayField(o, key, path, (v, p) => messageFromJson(kind[0], v, p));
+    // an absent message is one with every field at its default
+    return messageFromJson(kind, field(o, key) ?? {}, `${path}.${key}`);
+  }
+  switch (kind) {
+    case 'int32':
+      return intField(o, key, path, INT32_MIN, INT32_MAX);
+    case 'uint32':
+      return uint32Field(o, key, path);
+    case 'int64':
+    case 'uint64':
+      return int64Field(o, key, path, kind === 'int64');
+    case 'string':
+      return stringField(o, key, path);
+    case 'bytes':
+      return bytesField(o, key, path);
+    case 'traceId':
+    case 'spanId':
+      return idField(o, key, path, kind === 'traceId' ? 16 : 8);
+    case 'anyValue': {
+      const v = field(o, key);
+      return v === undefined ? {} : anyValueFromJson(v, `${path}.${key}`);
+    }
+    case 'int32s':
+      return arrayField(o, key, path, int32Element);
+    case 'int64s':
+    case 'uint64s':
+      return asArray(field(o, key), `${path}.${key}`).map((v, i) =>
+        toBigInt(v, `${path}.${key}[${i}]`, kind === 'int64s'),
+      );
+    case 'strings':
+      return arrayField(o, key, path, (v, p) => stringField({ v }, 'v', p));
+  }
 }
 
-function dictionaryFromJson(value: unknown, path: string): ProfilesDictionary {
-  const o = asObject(value, path);
-  return {
-    mappingTable: arrayField(o, 'mappingTable', path, (v, p): ProfileMapping => {
-      const m = asObject(v, p);
-      return {
-        memoryStart: int64Field(m, 'memoryStart', p),
-        memoryLimit: int64Field(m, 'memoryLimit', p),
-        fileOffset: int64Field(m, 'fileOffset', p),
-        filenameStrindex: int32(m, 'filenameStrindex', p),
-        attributeIndices: int32s(m, 'attributeIndices', p),
-      };
-    }),
-    locationTable: arrayField(o, 'locationTable', path, (v, p): ProfileLocation => {
-      const l = asObject(v, p);
-      return {
-        mappingIndex: int32(l, 'mappingIndex', p),
-        address: int64Field(l, 'address', p),
-        lines: arrayField(l, 'lines', p, (v, p): ProfileLine => {
-          const line = asObject(v, p);
-          return {
-            functionIndex: int32(line, 'functionIndex', p),
-            line: int64Field(line, 'line', p, true),
-            column: int64Field(line, 'column', p, true),
-          };
-        }),
-        attributeIndices: int32s(l, 'attributeIndices', p),
-      };
-    }),
-    functionTable: arrayField(o, 'functionTable', path, (v, p): ProfileFunction => {
-      const f = asObject(v, p);
-      return {
-        nameStrindex: int32(f, 'nameStrindex', p),
-        systemNameStrindex: int32(f, 'systemNameStrindex', p),
-        filenameStrindex: int32(f, 'filenameStrindex', p),
-        startLine: int64Field(f, 'startLine', p, true),
-      };
-    }),
-    linkTable: arrayField(o, 'linkTable', path, (v, p): ProfileLink => {
-      const l = asObject(v, p);
-      return { traceId: idField(l, 'traceId', p, 16), spanId: idField(l, 'spanId', p, 8) };
-    }),
-    stringTable: arrayField(o, 'stringTable', path, (v, p) => stringField({ v }, 'v', p)),
-    attributeTable: arrayField(o, 'attributeTable', path, (v, p): KeyValueAndUnit => {
-      const a = asObject(v, p);
-      const value = field(a, 'value');
-      return {
-        keyStrindex: int32(a, 'keyStrindex', p),
-        value: value === undefined ? {} : anyValueFromJson(value, `${p}.value`),
-        unitStrindex: int32(a, 'unitStrindex', p),
-      };
-    }),
-    stackTable: arrayField(o, 'stackTable', path, (v, p): ProfileStack => ({
-      locationIndices: int32s(asObject(v, p), 'locationIndices', p),
-    })),
-  };
-}
+const isList = (kind: Kind): kind is readonly [Table<any>] => kind.length === 1 && Array.isArray(kind[0]);
 
 // ---- output ----
 
@@ -178,108 +214,49 @@ const writeNumber: WriteValue<number> = (w, n) => w.numberValue(n);
 const writeInt64: WriteValue<bigint> = (w, n) => w.int64Value(n);
 const writeString: WriteValue<string> = (w, s) => w.stringValue(s);
 
-/** A table entry: an object even when every field is the default (entry 0 must be present). */
-function entry<T>(write: (w: JsonWriter, value: T) => void): WriteValue<T> {
-  return (w, value) => {
+function writeFields<T>(table: Table<T>, w: JsonWriter, message: T): void {
+  for (const [key, kind] of table) writeField(w, key, kind, message[key]);
+}
+
+/** A message as a list entry or an item: an object even when every field is the default. */
+function entry<T>(table: Table<T>): WriteValue<T> {
+  return (w, message) => {
     w.open();
-    write(w, value);
+    writeFields(table, w, message);
     w.close();
   };
 }
 
-function writeValueType(w: JsonWriter, v: ProfileValueType): void {
-  w.num('typeStrindex', v.typeStrindex);
-  w.num('unitStrindex', v.unitStrindex);
-}
-
-const writeSample = entry<ProfileSample>((w, s) => {
-  w.num('stackIndex', s.stackIndex);
-  w.list('attributeIndices', s.attributeIndices, writeNumber);
-  w.num('linkIndex', s.linkIndex);
-  w.list('values', s.values, writeInt64);
-  w.list('timestampsUnixNano', s.timestampsUnixNano, writeInt64);
-});
-
-function writeProfile(w: JsonWriter, p: Profile): void {
-  w.open();
-  w.message('sampleType', p.sampleType, writeValueType);
-  w.list('samples', p.samples, writeSample);
-  w.int64('timeUnixNano', p.timeUnixNano);
-  w.int64('durationNano', p.durationNano);
-  w.message('periodType', p.periodType, writeValueType);
-  w.int64('period', p.period);
-  w.id('profileId', p.profileId);
-  w.num('droppedAttributesCount', p.droppedAttributesCount);
-  w.str('originalPayloadFormat', p.originalPayloadFormat);
-  w.bytes('originalPayload', p.originalPayload);
-  w.list('attributeIndices', p.attributeIndices, writeNumber);
-  w.close();
-}
-
-function writeDictionary(w: JsonWriter, d: ProfilesDictionary): void {
-  w.list(
-    'mappingTable',
-    d.mappingTable,
-    entry((w, m) => {
-      w.int64('memoryStart', m.memoryStart);
-      w.int64('memoryLimit', m.memoryLimit);
-      w.int64('fileOffset', m.fileOffset);
-      w.num('filenameStrindex', m.filenameStrindex);
-      w.list('attributeIndices', m.attributeIndices, writeNumber);
-    }),
-  );
-  w.list(
-    'locationTable',
-    d.locationTable,
-    entry((w, l) => {
-      w.num('mappingIndex', l.mappingIndex);
-      w.int64('address', l.address);
-      w.list(
-        'lines',
-        l.lines,
-        entry((w, line) => {
-          w.num('functionIndex', line.functionIndex);
-          w.int64('line', line.line);
-          w.int64('column', line.column);
-        }),
-      );
-      w.list('attributeIndices', l.attributeIndices, writeNumber);
-    }),
-  );
-  w.list(
-    'functionTable',
-    d.functionTable,
-    entry((w, f) => {
-      w.num('nameStrindex', f.nameStrindex);
-      w.num('systemNameStrindex', f.systemNameStrindex);
-      w.num('filenameStrindex', f.filenameStrindex);
-      w.int64('startLine', f.startLine);
-    }),
-  );
-  w.list(
-    'linkTable',
-    d.linkTable,
-    entry((w, l) => {
-      w.id('traceId', l.traceId);
-      w.id('spanId', l.spanId);
-    }),
-  );
-  w.list('stringTable', d.stringTable, writeString);
-  w.list(
-    'attributeTable',
-    d.attributeTable,
-    entry((w, a) => {
-      w.num('keyStrindex', a.keyStrindex);
-      if (Object.keys(a.value).length !== 0) {
-        w.key('value');
-        writeAnyValue(w, a.value);
-      }
-      w.num('unitStrindex', a.unitStrindex);
-    }),
-  );
-  w.list(
-    'stackTable',
-    d.stackTable,
-    entry((w, s) => w.list('locationIndices', s.locationIndices, writeNumber)),
-  );
+function writeField(w: JsonWriter, key: string, kind: Kind, value: any): void {
+  if (typeof kind !== 'string') {
+    if (isList(kind)) w.list(key, value, entry(kind[0]));
+    else w.message(key, value, (w, v) => writeFields(kind, w, v));
+    return;
+  }
+  switch (kind) {
+    case 'int32':
+    case 'uint32':
+      return w.num(key, value);
+    case 'int64':
+    case 'uint64':
+      return w.int64(key, value);
+    case 'string':
+      return w.str(key, value);
+    case 'bytes':
+      return w.bytes(key, value);
+    case 'traceId':
+    case 'spanId':
+      return w.id(key, value);
+    case 'anyValue':
+      if (Object.keys(value).length === 0) return;
+      w.key(key);
+      return writeAnyValue(w, value);
+    case 'int32s':
+      return w.list(key, value, writeNumber);
+    case 'int64s':
+    case 'uint64s':
+      return w.list(key, value, writeInt64);
+    case 'strings':
+      return w.list(key, value, writeString);
+  }
 }
