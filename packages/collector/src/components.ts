@@ -70,6 +70,12 @@ export const builtinComponents: LazyFactory[] = [
   { kind: 'processor', type: 'span', load: () => factoryOf(import('@flowtel/processor-span')) },
   {
     kind: 'processor',
+    type: 'probabilistic_sampler',
+    load: () => factoryOf(import('@flowtel/processor-probabilisticsampler')),
+  },
+  { kind: 'processor', type: 'redaction', load: () => factoryOf(import('@flowtel/processor-redaction')) },
+  {
+    kind: 'processor',
     type: 'cumulativetodelta',
     aliases: ['cumulative_to_delta'],
     load: () => factoryOf(import('@flowtel/processor-cumulativetodelta')),

@@ -1,1 +1,1 @@
-export { compileRegexp, expand, type Match, type Regexp, RegexpError } from './regexp.ts';
+export { compileRegexp, expand, replaceAllFunc, type Match, type Regexp, RegexpError } from './regexp.ts';

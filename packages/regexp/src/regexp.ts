@@ -136,6 +136,23 @@ export function compileRegexp(pattern: string): Regexp {
   return onRe2(pattern, re);
 }
 
+/**
+ * Go's ReplaceAllStringFunc: each non-overlapping match replaced by `fn` of its text. An empty
+ * match right where the previous match ended is not replaced: Go's "All" routines ignore it,
+ * while V8's and re2js's iteration report it (`.*` on "abc" would be replaced twice).
+ */
+export function replaceAllFunc(re: Regexp, s: string, fn: (match: string) => string): string {
+  let out = '';
+  let last = 0;
+  let prevEnd = -1;
+  for (const m of re.all(s)) {
+    if (m.index === m.end && m.index === prevEnd) continue;
+    out += s.slice(last, m.index) + fn(s.slice(m.index, m.end));
+    last = prevEnd = m.end;
+  }
+  return prevEnd === -1 ? s : out + s.slice(last);
+}
+
 /** Go's Regexp.Expand: $1, ${1}, $name, ${name} and $$ in `template`, against a match. */
 export function expand(template: string, match: Match, names: Readonly<Record<string, number>>): string {
   if (!template.includes('$')) return template;

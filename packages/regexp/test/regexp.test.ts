@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { RE2JS } from 're2js';
-import { compileRegexp, expand, type Match, RegexpError } from '../src/index.ts';
+import { compileRegexp, expand, type Match, RegexpError, replaceAllFunc } from '../src/index.ts';
 
 /** RE2's leftmost match as Go's FindStringSubmatchIndex. */
 function re2Index(pattern: string, s: string): number[] | undefined {
@@ -137,4 +137,19 @@ test("expand: the examples of Go's Regexp.ReplaceAllString and Regexp.Expand doc
   // $$ is a dollar; an invalid ${ is copied through
   assert.equal(replaceAll('b', 'abc', '$$'), 'a$c');
   assert.equal(replaceAll('b', 'abc', '${'), 'a${c');
+});
+
+test("replaceAllFunc replaces as Go's ReplaceAllStringFunc (examples from Go's regexp tests and docs)", () => {
+  const x = () => 'X';
+  // Go's replaceTests: an empty match abutting the previous match is not replaced
+  assert.equal(replaceAllFunc(compileRegexp('a*'), 'baaac', x), 'XbXcX');
+  assert.equal(replaceAllFunc(compileRegexp('.*'), 'abc', x), 'X');
+  assert.equal(replaceAllFunc(compileRegexp(''), 'abc', x), 'XaXbXcX');
+  assert.equal(replaceAllFunc(compileRegexp('(?i)A*'), 'baaac', x), 'XbXcX');
+  assert.equal(replaceAllFunc(compileRegexp('q'), 'abc', x), 'abc');
+  // the ReplaceAllStringFunc example of Go's documentation
+  assert.equal(
+    replaceAllFunc(compileRegexp('[^aeiou\\s]+'), 'seafood fool', (s) => s.toUpperCase()),
+    'SeaFooD FooL',
+  );
 });

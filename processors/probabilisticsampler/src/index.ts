@@ -1,0 +1,3 @@
+export { factory } from './factory.ts';
+export { METRICS, ProbabilisticSamplerProcessor } from './probabilisticsampler.ts';
+export { probabilisticSamplerConfigSchema, type ProbabilisticSamplerConfig } from './config.ts';
