@@ -34,6 +34,95 @@ export interface Recordings {
   cut: string;
 }
 
+/** One direction of a recorded TCP connection: its bytes, and which of them the cut recording kept. */
+export interface SentBytes {
+  bytes: Buffer;
+  /** 1 for each byte of `bytes` the cut recording holds */
+  kept: Uint8Array;
+}
+
+/** tshark's reading of `fields` of every frame of a recording, one array of values per frame. */
+async function framesOf(path: string, fields: string[]): Promise<string[][]> {
+  const read = await runClient('tshark', [
+    '-r',
+    path,
+    '-T',
+    'fields',
+    '-E',
+    'separator=/t',
+    ...fields.flatMap((f) => ['-e', f]),
+  ]);
+  if (read.code !== 0) throw new Error(`tshark failed on ${path}: ${read.stderr}`);
+  return read.stdout
+    .toString()
+    .split('\n')
+    .filter((line) => line.trim())
+    .map((line) => line.split('\t'));
+}
+
+/**
+ * Every direction of every TCP connection in a recording, as tshark reads the whole copy, with
+ * the bytes its cut copy kept. Which bytes a snap length keeps depends on how TCP cut the stream
+ * into segments (Linux coalesces a write queued behind unsent data into the last segment of the
+ * data before it), which only the recorded packets tell.
+ */
+export async function sentBytes({ whole, cut }: Recordings): Promise<SentBytes[]> {
+  const sent = await framesOf(whole, [
+    'frame.number',
+    'tcp.stream',
+    'tcp.srcport',
+    'tcp.seq',
+    'tcp.len',
+    'tcp.payload',
+  ]);
+  // a cut frame keeps cap_len of its len bytes; the headers are len - tcp.len of them
+  const kept = new Map(
+    (await framesOf(cut, ['frame.number', 'frame.cap_len', 'frame.len', 'tcp.len'])).map(
+      ([frame, capLen, len, tcpLen]) => [
+        frame,
+        Math.max(0, Math.min(Number(tcpLen), Number(capLen) - (Number(len) - Number(tcpLen)))),
+      ],
+    ),
+  );
+  const directions = new Map<string, { seq: number; payload: Buffer; kept: number }[]>();
+  for (const [frame, stream, port, seq, len, payload] of sent) {
+    if (!stream || !(Number(len) > 0)) continue;
+    const key = `${stream}:${port}`;
+    const chunks = directions.get(key) ?? [];
+    directions.set(key, chunks);
+    // tshark's relative sequence numbers: the first data byte is 1
+    chunks.push({ seq: Number(seq) - 1, payload: Buffer.from(payload, 'hex'), kept: kept.get(frame) ?? 0 });
+  }
+  return [...directions.values()].map((chunks) => {
+    const size = Math.max(...chunks.map((c) => c.seq + c.payload.length));
+    const bytes = Buffer.alloc(size);
+    const keptBytes = new Uint8Array(size);
+    // a retransmission carries the same bytes again, and a byte is kept if any copy keeps it
+    for (const c of chunks) {
+      c.payload.copy(bytes, c.seq);
+      keptBytes.fill(1, c.seq, c.seq + c.kept);
+    }
+    return { bytes, kept: keptBytes };
+  });
+}
+
+/**
+ * What the cut recording keeps of a message: `locate` finds its bytes [start, end) in a direction
+ * of a connection (undefined in the others).
+ */
+export function keptOf(
+  sent: SentBytes[],
+  locate: (bytes: Buffer) => [number, number] | undefined,
+): 'all' | 'part' | 'none' {
+  for (const s of sent) {
+    const range = locate(s.bytes);
+    if (!range) continue;
+    const kept = s.kept.subarray(...range).reduce((n, k) => n + k, 0);
+    return kept === range[1] - range[0] ? 'all' : kept === 0 ? 'none' : 'part';
+  }
+  throw new Error('the message is not in the recording');
+}
+
 /** How many times `needle` occurs in `haystack`. */
 export function occurrences(haystack: Buffer, needle: string | Buffer): number {
   let count = 0;
