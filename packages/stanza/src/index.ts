@@ -25,6 +25,7 @@ export {
   encodingSchema,
   LogDelivery,
   multilineSchema,
+  pauseUnless,
   receiverShape,
   type RetryConfig,
   retrySchema,

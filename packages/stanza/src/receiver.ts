@@ -1,6 +1,7 @@
 // What every stanza-based log receiver shares (contrib's adapter and helper packages): the
 // encoding, multiline and retry_on_failure keys, the `attributes`/`resource` setters, and the
 // hand-off of entries to the pipeline with retries on a retryable refusal.
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { type Consumer, type ConsumerError, duration, endpoint, notInFlowtel, tlsServerSchema, z } from '@flowtel/core';
 import { byteSize, operatorsSchema, regex } from './config.ts';
@@ -72,6 +73,10 @@ export class Attributer {
   }
 }
 
+/** Waits `ms`, or less when `signal` aborts (a receiver's backoff or poll interval, cut short by its shutdown). */
+export const pauseUnless = (ms: number, signal: AbortSignal): Promise<void> =>
+  sleep(ms, undefined, { signal }).catch(() => undefined);
+
 /**
  * Hands entries to the pipeline. A retryable refusal waits and tries again, so the caller
  * reads nothing meanwhile (back-pressure), until stop() or, with retry_on_failure enabled,
@@ -84,8 +89,7 @@ export class LogDelivery {
   private readonly logger: Logger;
   /** what the entries are, for the log lines ("log records read from files") */
   private readonly what: string;
-  private stopped = false;
-  private wake?: () => void;
+  private readonly stopped = new AbortController();
   private lastRefusalLog = 0;
   constructor(consumer: Consumer | undefined, retry: RetryConfig, logger: Logger, what: string) {
     this.consumer = consumer;
@@ -117,13 +121,13 @@ export class LogDelivery {
           );
           return true;
         }
-        if (this.stopped) return false;
+        if (this.stopped.signal.aborted) return false;
         if (Date.now() - this.lastRefusalLog > 10_000) {
           this.lastRefusalLog = Date.now();
           this.logger.warn({ error: ce.message, retry_in_ms: delay }, `the pipeline refused ${this.what}: retrying`);
         }
-        await this.pause(delay);
-        if (this.stopped) return false;
+        await pauseUnless(delay, this.stopped.signal);
+        if (this.stopped.signal.aborted) return false;
         delay = Math.min(delay * 1.5, this.retry.max_interval);
       }
     }
@@ -131,18 +135,7 @@ export class LogDelivery {
 
   /** ends a retry wait: the refused entries stay with the caller */
   stop(): void {
-    this.stopped = true;
-    this.wake?.();
-  }
-
-  private pause(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const t = setTimeout(resolve, ms);
-      this.wake = () => {
-        clearTimeout(t);
-        resolve();
-      };
-    });
+    this.stopped.abort();
   }
 }
 

@@ -27,6 +27,7 @@ import {
   strptimeToGo,
   Attributer,
   LogDelivery,
+  pauseUnless,
   Splitter,
 } from '@flowtel/stanza';
 import type { Config } from './config.ts';
@@ -72,7 +73,7 @@ export class FileLogReceiver implements Receiver {
   private firstPoll = true;
   private stopping = false;
   private loop?: Promise<void>;
-  private wake?: () => void;
+  private readonly stopped = new AbortController();
   private client?: StorageClient;
   private readonly buf: Buffer;
   private readonly attributer: Attributer;
@@ -120,7 +121,7 @@ export class FileLogReceiver implements Receiver {
     if (this.stopping) return this.loop;
     this.stopping = true;
     this.delivery.stop();
-    this.wake?.();
+    this.stopped.abort();
     await this.loop;
     if (this.pipeline) {
       this.pipeline.flush(true);
@@ -140,22 +141,8 @@ export class FileLogReceiver implements Receiver {
         this.settings.logger.error({ error: (err as Error).message }, 'filelog poll failed');
       }
       if (this.stopping) break;
-      await this.sleep(this.config.poll_interval);
+      await pauseUnless(this.config.poll_interval, this.stopped.signal);
     }
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const t = setTimeout(() => {
-        this.wake = undefined;
-        resolve();
-      }, ms);
-      this.wake = () => {
-        clearTimeout(t);
-        this.wake = undefined;
-        resolve();
-      };
-    });
   }
 
   /** include minus exclude, exclude_older_than, ordering_criteria */
