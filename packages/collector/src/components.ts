@@ -46,6 +46,7 @@ export const builtinComponents: LazyFactory[] = [
     load: () => factoryOf(import('@flowtel/receiver-udplog')),
   },
   { kind: 'receiver', type: 'syslog', load: () => factoryOf(import('@flowtel/receiver-syslog')) },
+  { kind: 'receiver', type: 'journald', load: () => factoryOf(import('@flowtel/receiver-journald')) },
   {
     kind: 'receiver',
     type: 'fluentforward',

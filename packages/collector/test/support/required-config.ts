@@ -38,6 +38,7 @@ export const REQUIRED: Record<string, Record<string, unknown>> = {
   hostmetrics: { scrapers: { cpu: null } },
   filelog: { include: [join(dir, '*.log')] },
   tcplog: { listen_address: '127.0.0.1:0' },
+  journald: { directory: dir },
   fluentforward: { endpoint: '127.0.0.1:0' },
   udplog: { listen_address: '127.0.0.1:0' },
   syslog: { protocol: 'rfc5424', tcp: { listen_address: '127.0.0.1:0' } },
