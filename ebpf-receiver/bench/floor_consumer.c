@@ -50,6 +50,9 @@ int main(int argc, char **argv)
 	}
 	skel->rodata->self_pid = getpid();
 	skel->rodata->payload_limit = payload_limit;
+	/* as the receiver's defaults: TCP metrics on, zero windows (tcp_probe, per segment) off */
+	skel->rodata->tcp_metrics_enabled = true;
+	bpf_program__set_autoload(skel->progs.tcp_window, false);
 	bpf_map__set_max_entries(skel->maps.event_buffers, libbpf_num_possible_cpus());
 	if (socket_trace__load(skel) != 0 || socket_trace__attach(skel) != 0) {
 		fprintf(stderr, "floor_consumer: cannot load or attach (root? BTF? tracefs mounted?)\n");

@@ -9,6 +9,7 @@
 #include <bpf/bpf_endian.h>
 #include "socket_trace.h"
 #include "tls_trace.h"
+#include "tcp_metrics.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -409,6 +410,8 @@ static __always_inline __u64 wakeup_flags(void)
 	return BPF_RB_FORCE_WAKEUP;
 }
 
+#include "tcp_metrics.bpf.c"
+
 /* A length the verifier knows is at most SOCKET_TRACE_MAX_PAYLOAD. The empty asm keeps clang from
  * using the unbounded copy of the value after the comparison, which the verifier would reject. */
 static __always_inline __u32 bounded_length(__u64 length)
@@ -539,9 +542,11 @@ static __always_inline int exit_call(long ret, const __u8 layout)
 	if (!b)
 		return 0;
 	if (layout == LAYOUT_CONNECT) {
-		if ((ret == 0 || ret == -EINPROGRESS) &&
-		    begin_event(b, (struct sock *)call.sk, call.fd, SOCKET_EVENT_CONNECT, SOCKET_ROLE_CLIENT, 0, false))
+		if (ret != 0 && ret != -EINPROGRESS)
+			return 0;
+		if (begin_event(b, (struct sock *)call.sk, call.fd, SOCKET_EVENT_CONNECT, SOCKET_ROLE_CLIENT, 0, false))
 			submit(b);
+		tcp_connected(call.sk);
 		return 0;
 	}
 	if (ret <= 0)
@@ -694,6 +699,9 @@ int enter_close(struct trace_event_raw_sys_enter *ctx)
 	struct sock *sk = report_lifecycle(ARG(ctx, 0), SOCKET_EVENT_CLOSE, SOCKET_ROLE_UNKNOWN);
 	if (sk) {
 		__u64 key = (__u64)sk;
+		struct socket_info *info = tcp_metrics_enabled ? bpf_map_lookup_elem(&sockets, &key) : NULL;
+		if (info)
+			tcp_closing(key, info, bpf_get_current_pid_tgid() >> 32);
 		bpf_map_delete_elem(&sockets, &key);
 	}
 	return 0;
@@ -701,12 +709,14 @@ int enter_close(struct trace_event_raw_sys_enter *ctx)
 
 #define TCP_CLOSE 7
 
-/* A connection that ends without close() (its process exited, the peer reset it) is reported
- * when TCP closes it. This can run in softirq on top of a syscall program, so it builds its
+/* Every TCP state change goes to the TCP metrics first (tcp_metrics.bpf.c: connect latency,
+ * failed connects). A connection that ends without close() (its process exited, the peer reset
+ * it) is reported when TCP closes it. This can run in softirq on top of a syscall program, so it builds its
  * event in the ring buffer itself rather than in the CPU's event buffer. */
 SEC("tracepoint/sock/inet_sock_set_state")
 int tcp_closed(struct trace_event_raw_inet_sock_set_state *ctx)
 {
+	tcp_state_change(ctx);
 	if (ctx->newstate != TCP_CLOSE || ctx->protocol != IPPROTO_TCP)
 		return 0;
 	__u64 key = (__u64)ctx->skaddr;

@@ -12,6 +12,8 @@ enum socket_event_kind {
 	SOCKET_EVENT_CONNECT = 1,
 	SOCKET_EVENT_ACCEPT = 2,
 	SOCKET_EVENT_CLOSE = 3,
+	/* TCP's own figures of a connection: the payload is a struct tcp_metrics (tcp_metrics.h) */
+	SOCKET_EVENT_TCP = 4,
 };
 
 enum socket_role {

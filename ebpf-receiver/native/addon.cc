@@ -9,6 +9,7 @@
 #include "socket_capture.h"
 #include "profiler.h"
 #include "socket_trace.h"
+#include "tcp_metrics.h"
 
 namespace {
 
@@ -38,6 +39,27 @@ Napi::Object event_layout(Napi::Env env) {
   layout.Set("comm_length", Napi::Number::New(env, SOCKET_TRACE_COMM_LEN));
   layout.Set("max_payload", Napi::Number::New(env, SOCKET_TRACE_MAX_PAYLOAD));
   layout.Set("flag_tls", Napi::Number::New(env, SOCKET_EVENT_FLAG_TLS));
+  Napi::Object tcp = Napi::Object::New(env);
+#define FIELD(name) tcp.Set(#name, Napi::Number::New(env, offsetof(struct tcp_metrics, name)))
+  FIELD(connect_latency_ns);
+  FIELD(bytes_acked);
+  FIELD(bytes_received);
+  FIELD(srtt_us);
+  FIELD(rttvar_us);
+  FIELD(retransmits);
+  FIELD(syn_retransmits);
+  FIELD(total_retrans);
+  FIELD(resets_sent);
+  FIELD(resets_received);
+  FIELD(zero_windows);
+  FIELD(segs_out);
+  FIELD(segs_in);
+  FIELD(report);
+  FIELD(failure);
+  FIELD(old_state);
+#undef FIELD
+  tcp.Set("size", Napi::Number::New(env, sizeof(struct tcp_metrics)));
+  layout.Set("tcp", tcp);
   return layout;
 }
 

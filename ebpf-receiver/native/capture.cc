@@ -87,6 +87,7 @@ void Capture::configure(const CaptureOptions &options) {
   // Half full: early enough that a burst between two polls does not overflow the ring.
   rodata->wakeup_threshold = options.ring_buffer_bytes / 2;
   rodata->tls_enabled = options.tls;
+  rodata->tcp_metrics_enabled = options.tcp;
   rodata->filter_flags = (options.pid_allow.empty() ? 0 : FILTER_PID_ALLOW) | (options.pid_deny.empty() ? 0 : FILTER_PID_DENY) |
                          (options.comm_allow.empty() ? 0 : FILTER_COMM_ALLOW) | (options.comm_deny.empty() ? 0 : FILTER_COMM_DENY) |
                          (options.port_allow.empty() ? 0 : FILTER_PORT_ALLOW) | (options.port_deny.empty() ? 0 : FILTER_PORT_DENY);
@@ -99,6 +100,10 @@ void Capture::configure(const CaptureOptions &options) {
                              skeleton_->progs.tls_write_ex_enter, skeleton_->progs.tls_state_enter, skeleton_->progs.tls_data_exit,
                              skeleton_->progs.tls_state_exit})
       bpf_program__set_autoload(tls, false);
+  for (bpf_program *tcp : {skeleton_->progs.tcp_retransmit, skeleton_->progs.tcp_reset_sent, skeleton_->progs.tcp_reset_received,
+                           skeleton_->progs.tcp_destroyed})
+    bpf_program__set_autoload(tcp, options.tcp);
+  bpf_program__set_autoload(skeleton_->progs.tcp_window, options.tcp && options.tcp_zero_window);
 }
 
 void Capture::fill_filters(const CaptureOptions &options) {

@@ -29,6 +29,10 @@ struct CaptureOptions {
   // TLS plaintext from uprobes on OpenSSL (tls_probes.h), with these files besides the ones found
   bool tls = false;
   std::vector<std::string> tls_paths;
+  // TCP metrics from the tcp tracepoints (tcp_metrics.bpf.c); zero windows need tcp:tcp_probe,
+  // which runs for every received segment
+  bool tcp = false;
+  bool tcp_zero_window = false;
 };
 
 // Why a capture could not start. `code` is stable for programs, the message is for people.

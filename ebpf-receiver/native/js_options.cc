@@ -88,6 +88,8 @@ CaptureOptions capture_options_from(const Napi::Object &options) {
   if (!tls.IsUndefined() && !tls.IsBoolean()) throw Napi::TypeError::New(options.Env(), "tls must be a boolean");
   out.tls = tls.IsBoolean() && tls.As<Napi::Boolean>().Value();
   out.tls_paths = strings(options, "tlsPaths");
+  out.tcp = options.Get("tcp").ToBoolean();
+  out.tcp_zero_window = options.Get("tcpZeroWindow").ToBoolean();
   return out;
 }
 

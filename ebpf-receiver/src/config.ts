@@ -72,6 +72,15 @@ export const configSchema = z
       })
       .strict()
       .default({}),
+    tcp: z
+      .object({
+        /** TCP metrics from the kernel's tcp tracepoints: RTT, retransmissions, resets, connect latency and failures */
+        enabled: z.boolean().default(true),
+        /** zero windows too, from tcp:tcp_probe, which runs for every segment a connection receives */
+        zero_window: z.boolean().default(false),
+      })
+      .strict()
+      .default({}),
     /** true: the collector fails to start when capture cannot (default: warn once, capture nothing) */
     required: z.boolean().default(false),
   })

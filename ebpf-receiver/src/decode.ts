@@ -1,7 +1,7 @@
 // Ring buffer records (bpf/socket_trace.h, offsets from the addon) into a SocketEventBatch.
 // Runs for every event on the JS thread, so it writes the batch's columns directly and caches
 // the strings that repeat: process names per pid and IPv4 addresses.
-import { SocketEventBatch } from '@flowtel/pdata';
+import { SocketEventBatch, TCP_METRICS_LAYOUT } from '@flowtel/pdata';
 import { ipv4Text, ipv6Text } from '@flowtel/socket-source';
 import type { EventLayout } from './native.ts';
 
@@ -19,6 +19,12 @@ export class RecordDecoder {
   private readonly ipv4 = new Map<number, string>();
 
   constructor(layout: EventLayout, source: string) {
+    // TCP events travel on as their kernel struct: pdata reads it with its own offsets
+    for (const [field, at] of Object.entries(TCP_METRICS_LAYOUT))
+      if (layout.tcp[field as keyof typeof TCP_METRICS_LAYOUT] !== at)
+        throw new Error(
+          `the addon's struct tcp_metrics has ${field} at ${layout.tcp[field as keyof typeof TCP_METRICS_LAYOUT]}, pdata reads it at ${at}: rebuild the addon`,
+        );
     this.layout = layout;
     this.source = source;
   }

@@ -80,6 +80,8 @@ export class EbpfReceiver implements Receiver {
           tls: this.config.tls.enabled,
           tlsPaths: this.config.tls.paths,
           tlsRescanMs: Math.round(this.config.tls.rescan_interval),
+          tcp: this.config.tcp.enabled,
+          tcpZeroWindow: this.config.tcp.zero_window,
         },
         (records, count) => this.onBatch(records, count),
       );

@@ -2,6 +2,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
+import type { TCP_METRICS_LAYOUT } from '@flowtel/pdata';
 
 // through the package, not import.meta.url: bundled into the collector this file has moved
 const require = createRequire(import.meta.url);
@@ -34,6 +35,8 @@ export interface EventLayout {
   max_payload: number;
   /** the flags bit of TLS plaintext */
   flag_tls: number;
+  /** byte offsets of struct tcp_metrics (bpf/tcp_metrics.h), the payload of TCP events, and its size */
+  tcp: Record<keyof typeof TCP_METRICS_LAYOUT, number>;
 }
 
 export interface NativeCaptureOptions {
@@ -53,6 +56,10 @@ export interface NativeCaptureOptions {
   tlsPaths: string[];
   /** how often to look for new OpenSSL files, 0: only at start */
   tlsRescanMs: number;
+  /** attach the tcp tracepoints (TCP events) */
+  tcp: boolean;
+  /** and tcp:tcp_probe, for zero windows */
+  tcpZeroWindow: boolean;
 }
 
 /** Records back to back (8-byte aligned, timestamps already wall-clock) and their count. */

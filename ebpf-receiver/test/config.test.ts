@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { factory } from '../src/index.ts';
 
-test('defaults: capture everything, 1 KiB of payload, 10ms polls, 16 MiB ring, TLS plaintext, not required', () => {
+test('defaults: capture everything, 1 KiB of payload, 10ms polls, 16 MiB ring, TLS plaintext, TCP metrics without zero windows, not required', () => {
   assert.deepEqual(factory.configSchema.parse({}), {
     payload_size: 1024,
     batch_size: 1024,
@@ -10,6 +10,7 @@ test('defaults: capture everything, 1 KiB of payload, 10ms polls, 16 MiB ring, T
     ring_buffer_size: 1 << 24,
     filters: { pids: { allow: [], deny: [] }, comms: { allow: [], deny: [] }, ports: { allow: [], deny: [] } },
     tls: { enabled: true, paths: [], rescan_interval: 10_000 },
+    tcp: { enabled: true, zero_window: false },
     required: false,
   });
 });

@@ -13,9 +13,15 @@ export interface Side {
 const concat = (events: SocketEvent[]) => Buffer.concat(events.map((e) => e.payload));
 const total = (events: SocketEvent[]) => events.reduce((n, e) => n + e.byteCount, 0);
 
-/** The events of one end of one TCP connection. */
+/** The events of one end of one TCP connection, but the kernel's TCP reports (tcp-metrics.test.ts). */
 export function endOf(events: SocketEvent[], side: Side, peerPort: number): SocketEvent[] {
-  return events.filter((e) => side.pids.includes(e.pid) && e.localPort === side.port && e.remotePort === peerPort);
+  return events.filter(
+    (e) =>
+      e.kind !== SocketEventKind.TCP &&
+      side.pids.includes(e.pid) &&
+      e.localPort === side.port &&
+      e.remotePort === peerPort,
+  );
 }
 
 /**

@@ -66,6 +66,14 @@ export {
 } from './create.ts';
 export { NO_EVENTS, NO_LINKS, STATUS_UNSET, sharedAttr } from './shared.ts';
 export { Direction, L4Protocol, type SocketEvent, SocketEventBatch, SocketEventKind, SocketRole } from './socket.ts';
+export {
+  readTcpMetrics,
+  TCP_METRICS_LAYOUT,
+  TcpConnectFailure,
+  type TcpMetrics,
+  TcpReport,
+  writeTcpMetrics,
+} from './tcp-metrics.ts';
 export { DecodeError } from './decode-error.ts';
 export { EncodeBuffer } from './encode-buffer.ts';
 export {

@@ -2,7 +2,8 @@
 // consumes. They arrive by the hundred thousand per second, so a batch is columnar: one typed
 // array per field, payload bytes packed into one buffer.
 
-export const SocketEventKind = { DATA: 0, CONNECT: 1, ACCEPT: 2, CLOSE: 3 } as const;
+/** TCP: the kernel's figures of a TCP connection, the payload read by readTcpMetrics (tcp-metrics.ts). */
+export const SocketEventKind = { DATA: 0, CONNECT: 1, ACCEPT: 2, CLOSE: 3, TCP: 4 } as const;
 /** Who opened the connection: the process connected (client) or accepted (server). */
 export const SocketRole = { UNKNOWN: 0, CLIENT: 1, SERVER: 2 } as const;
 /** Seen from the process that owns the socket (for pcap: from the side `role` names). */
