@@ -74,6 +74,7 @@ export const builtinComponents: LazyFactory[] = [
     type: 'probabilistic_sampler',
     load: () => factoryOf(import('@flowtel/processor-probabilisticsampler')),
   },
+  { kind: 'processor', type: 'groupbyattrs', load: () => factoryOf(import('@flowtel/processor-groupbyattrs')) },
   { kind: 'processor', type: 'redaction', load: () => factoryOf(import('@flowtel/processor-redaction')) },
   {
     kind: 'processor',
