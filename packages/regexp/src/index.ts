@@ -1,1 +1,10 @@
-export { compileRegexp, expand, replaceAllFunc, type Match, type Regexp, RegexpError } from './regexp.ts';
+export {
+  compileRegexp,
+  expand,
+  replaceAllFunc,
+  replaceAllString,
+  replaceMatches,
+  type Match,
+  type Regexp,
+  RegexpError,
+} from './regexp.ts';

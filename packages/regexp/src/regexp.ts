@@ -137,21 +137,29 @@ export function compileRegexp(pattern: string): Regexp {
 }
 
 /**
- * Go's ReplaceAllStringFunc: each non-overlapping match replaced by `fn` of its text. An empty
- * match right where the previous match ended is not replaced: Go's "All" routines ignore it,
- * while V8's and re2js's iteration report it (`.*` on "abc" would be replaced twice).
+ * Go's replaceAll loop: each non-overlapping match replaced by `fn` of the match. An empty match
+ * right where the previous match ended is not replaced: Go's "All" routines ignore it, while
+ * V8's and re2js's iteration report it (`.*` on "abc" would be replaced twice).
  */
-export function replaceAllFunc(re: Regexp, s: string, fn: (match: string) => string): string {
+export function replaceMatches(re: Regexp, s: string, fn: (match: Match) => string): string {
   let out = '';
   let last = 0;
   let prevEnd = -1;
   for (const m of re.all(s)) {
     if (m.index === m.end && m.index === prevEnd) continue;
-    out += s.slice(last, m.index) + fn(s.slice(m.index, m.end));
+    out += s.slice(last, m.index) + fn(m);
     last = prevEnd = m.end;
   }
   return prevEnd === -1 ? s : out + s.slice(last);
 }
+
+/** Go's ReplaceAllStringFunc: each match replaced by `fn` of its text. */
+export const replaceAllFunc = (re: Regexp, s: string, fn: (match: string) => string): string =>
+  replaceMatches(re, s, (m) => fn(s.slice(m.index, m.end)));
+
+/** Go's ReplaceAllString: each match replaced by `template` expanded against it ($1, ${name}, $$). */
+export const replaceAllString = (re: Regexp, s: string, template: string): string =>
+  replaceMatches(re, s, (m) => expand(template, m, re.names));
 
 /** Go's Regexp.Expand: $1, ${1}, $name, ${name} and $$ in `template`, against a match. */
 export function expand(template: string, match: Match, names: Readonly<Record<string, number>>): string {

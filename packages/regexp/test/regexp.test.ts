@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { RE2JS } from 're2js';
-import { compileRegexp, expand, type Match, RegexpError, replaceAllFunc } from '../src/index.ts';
+import { compileRegexp, expand, type Match, RegexpError, replaceAllFunc, replaceAllString } from '../src/index.ts';
 
 /** RE2's leftmost match as Go's FindStringSubmatchIndex. */
 function re2Index(pattern: string, s: string): number[] | undefined {
@@ -152,4 +152,18 @@ test("replaceAllFunc replaces as Go's ReplaceAllStringFunc (examples from Go's r
     replaceAllFunc(compileRegexp('[^aeiou\\s]+'), 'seafood fool', (s) => s.toUpperCase()),
     'SeaFooD FooL',
   );
+});
+
+test("replaceAllString replaces as Go's ReplaceAllString (the examples of Go's documentation and replaceTests)", () => {
+  const re = compileRegexp('a(x*)b');
+  assert.equal(replaceAllString(re, '-ab-axxb-', 'T'), '-T-T-');
+  assert.equal(replaceAllString(re, '-ab-axxb-', '$1'), '--xx-');
+  assert.equal(replaceAllString(re, '-ab-axxb-', '$1W'), '---');
+  assert.equal(replaceAllString(re, '-ab-axxb-', '${1}W'), '-W-xxW-');
+  const named = compileRegexp('a(?P<1W>x*)b');
+  assert.equal(replaceAllString(named, '-ab-axxb-', '$1W'), '--xx-');
+  assert.equal(replaceAllString(named, '-ab-axxb-', '${1}W'), '-W-xxW-');
+  // an empty match abutting the previous one is not replaced
+  assert.equal(replaceAllString(compileRegexp('.*'), 'abc', 'X'), 'X');
+  assert.equal(replaceAllString(compileRegexp('a*'), 'baaac', 'X'), 'XbXcX');
 });
