@@ -3,7 +3,7 @@
 import type { KeyValue } from '@flowtel/pdata';
 import { ArgError } from './compile.ts';
 import { editor, p, type ArgValue, type FunctionDef, type GetSetter, type Getter, type Param } from './functions.ts';
-import { compileRegexp, expand, type Match, type Regexp } from '@flowtel/regexp';
+import { compileRegexp, expand, type Regexp, replaceMatches } from '@flowtel/regexp';
 import { OMap, OttlRuntimeError, type Value, toAny, typeName } from './values.ts';
 
 const HASH_PARAMS = [p('function', 'func', true), p('replacementFormat', 'string', true)];
@@ -23,15 +23,7 @@ function replacer(
 }
 
 function replaceAll(s: string, re: Regexp, template: string, post: (x: string) => string): string {
-  const matches = re.all(s);
-  if (!matches.length) return s;
-  let out = '';
-  let last = 0;
-  for (const m of matches) {
-    out += s.slice(last, m.index) + post(expand(template, m as Match, re.names));
-    last = m.end;
-  }
-  return out + s.slice(last);
+  return replaceMatches(re, s, (m) => post(expand(template, m, re.names)));
 }
 
 /** gobwas/glob, as replace_match uses it: * any run, ? one character, [..] classes, {a,b} alternatives */

@@ -161,6 +161,15 @@ test('replace_pattern, replace_all_patterns (value and key mode), with $ groups 
   );
 });
 
+test('replace_pattern replaces as Go: an empty match right after a match is left alone (".*" on "abc" is one X)', () => {
+  const d = runSpans(
+    ['replace_pattern(span.attributes["a"], ".*", "X")', 'replace_pattern(span.attributes["b"], "z*", "-")'],
+    newSpan({ attributes: [attr('a', 'abc'), attr('b', 'azzb')] }),
+  );
+  // Go's ReplaceAllString: ".*" on "abc" gives "X"; "z*" on "azzb" gives "-a-b-"
+  assert.deepEqual(spanAttrs(d), { a: 'X', b: '-a-b-' });
+});
+
 test('replace_match and replace_all_matches take globs', () => {
   const d = runSpans(
     [
