@@ -288,6 +288,31 @@ export const operatorSchemas = {
     .object({ ...transformer, type: z.literal('flatten'), field: field() })
     .strict()
     .refine((c) => c.field.trim().startsWith('body'), { message: 'flatten: field must be a body field' }),
+  regex_replace: z
+    .object({
+      ...transformer,
+      type: z.literal('regex_replace'),
+      field: field(),
+      regex: regex().optional(),
+      regex_name: z
+        .string()
+        .refine(
+          (n) => n === 'ansi_control_sequences',
+          (n) => ({ message: `regex_name ${n} is unknown` }),
+        )
+        .optional(),
+      replace_with: z.string().default(''),
+    })
+    .strict()
+    .refine((c) => !c.regex !== !c.regex_name, { message: 'either regex or regex_name must be set' }),
+  assign_keys: z
+    .object({
+      ...transformer,
+      type: z.literal('assign_keys'),
+      field: field(),
+      keys: z.array(z.string()).min(1, 'assign_keys missing required field keys'),
+    })
+    .strict(),
   noop: z.object({ ...base, type: z.literal('noop') }).strict(),
   router: z
     .object({
@@ -343,8 +368,6 @@ export type OperatorConfig = { [K in OperatorType]: z.infer<(typeof operatorSche
 /** contrib operators flowtel does not have yet, refused by name rather than as unknown */
 const NOT_YET: Record<string, string> = {
   uri_parser: 'the uri_parser operator is not in flowtel yet',
-  regex_replace: 'the regex_replace operator is not in flowtel yet',
-  assign_keys: 'the assign_keys operator is not in flowtel yet',
   key_value_parser_v2: 'unknown operator type key_value_parser_v2',
   stdout: 'the stdout operator is for stanza itself, not a receiver: use the debug exporter',
   file_output: 'the file_output operator is not in flowtel: use the file exporter',

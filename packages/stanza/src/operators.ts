@@ -1,6 +1,6 @@
 // The parsers and transformers of contrib's pkg/stanza/operator (parser/*, transformer/*),
 // each as its docs describe it.
-import { compileRegexp, type Regexp } from '@flowtel/regexp';
+import { compileRegexp, type Regexp, replaceAllString } from '@flowtel/regexp';
 import { csvFields } from '@flowtel/ottl';
 import {
   type Entry,
@@ -260,6 +260,38 @@ export const unquote = (c: Cfg<'unquote'>, ctx: OperatorContext) => {
     if (v === undefined) throw new MissingFieldError(field);
     if (typeof v !== 'string') throw new Error(`type ${typeof v} cannot be unquoted`);
     setField(e, field, goUnquote(v));
+  });
+};
+
+/** contrib's ansi_control_sequences: an ANSI CSI escape (ESC [ parameters, intermediates, a final byte) */
+const ANSI_CSI = '\\x1B\\[[\\x30-\\x3F]*[\\x20-\\x2F]*[\\x40-\\x7E]';
+
+/** regex_replace: every match of the regex in a string field replaced (Go's ReplaceAllString); a missing field is left alone */
+export const regexReplace = (c: Cfg<'regex_replace'>, ctx: OperatorContext) => {
+  const field = parseField(c.field);
+  const re = compileRegexp(c.regex ?? ANSI_CSI);
+  return transformer(c as TransformerOptions, ctx, (e) => {
+    const v = getField(e, field);
+    if (v === undefined) return;
+    if (typeof v !== 'string') throw new Error(`type ${typeof v} cannot be handled`);
+    setField(e, field, replaceAllString(re, v, c.replace_with));
+  });
+};
+
+/** assign_keys: a list field becomes a map, its values under `keys` in order */
+export const assignKeys = (c: Cfg<'assign_keys'>, ctx: OperatorContext) => {
+  const field = parseField(c.field);
+  return transformer(c as TransformerOptions, ctx, (e) => {
+    const v = getField(e, field);
+    if (v === undefined) throw new Error(`apply assign_keys: field ${c.field} does not exist on entry`);
+    if (!Array.isArray(v)) throw new Error(`apply assign_keys: couldn't convert field ${c.field} to a list`);
+    if (v.length !== c.keys.length)
+      throw new Error(
+        `apply assign_keys: field ${c.field} contains ${v.length} values while expected keys are [${c.keys.join(' ')}] contain ${c.keys.length} keys`,
+      );
+    const out: ValueMap = {};
+    c.keys.forEach((k, i) => (out[k] = v[i]));
+    setField(e, field, out);
   });
 };
 

@@ -5,6 +5,7 @@ import { type OperatorConfig, outputsOf } from './config.ts';
 import { Operator, type OperatorContext } from './operator.ts';
 import {
   add,
+  assignKeys,
   copy,
   CsvParser,
   Filter,
@@ -14,6 +15,7 @@ import {
   move,
   Noop,
   RegexParser,
+  regexReplace,
   remove,
   retain,
   Router,
@@ -59,6 +61,8 @@ const BUILDERS: Record<OperatorConfig['type'], Build> = {
   remove,
   retain,
   flatten,
+  regex_replace: regexReplace,
+  assign_keys: assignKeys,
   noop: of(Noop),
   router: of(Router),
   filter: of(Filter),

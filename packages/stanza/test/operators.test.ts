@@ -220,6 +220,7 @@ test('config: unknown and not-yet operators are refused by name; outputs must ex
     return r.success ? '' : r.error.issues.map((i) => i.message).join('; ');
   };
   assert.match(msg([{ type: 'uri_parser' }]), /uri_parser operator is not in flowtel yet/);
+  assert.doesNotMatch(msg([{ type: 'regex_replace', field: 'body', regex: 'a' }]), /./);
   assert.match(msg([{ type: 'nope' }]), /unsupported type 'nope'/);
   assert.match(msg([{ type: 'noop', output: 'missing' }]), /operator 'missing' does not exist/);
   assert.match(msg([{ type: 'filter', expr: 'body matches "(" ' }]), /error parsing regexp/);
@@ -270,4 +271,65 @@ test("the helm chart's 2023 operators (router, regex_parser, recombine, json_par
     ],
   );
   for (const e of out) assert.deepEqual(e.resource, k8s);
+});
+
+test("regex_replace: contrib's cases (a regex with $ groups, ansi_control_sequences), a missing field left alone, a non-string refused", () => {
+  const one = (op: Record<string, unknown>, partial: Partial<Entry>) =>
+    run([{ type: 'regex_replace', on_error: 'send', ...op }], [partial])[0];
+  assert.equal(one({ field: 'body', regex: '_+', replace_with: ',' }, { body: 'a__b__c' }).body, 'a,b,c');
+  assert.equal(one({ field: 'body', regex: '{(.)}', replace_with: '${1}' }, { body: '{a}{b}{c}' }).body, 'abc');
+  const ansi = { field: 'body', regex_name: 'ansi_control_sequences' };
+  for (const [input, output] of [
+    ['asdf', 'asdf'],
+    ['\x1b[m', ''],
+    ['\x1b[31m', ''],
+    ['\x1b[31;1;4m', ''],
+    ['\x1b[31mred\x1b[0m', 'red'],
+    ['start \x1b[31mred\x1b[0m end', 'start red end'],
+    ['\x1b[31M', ''],
+  ])
+    assert.equal(one(ansi, { body: input }).body, output, JSON.stringify(input));
+  assert.deepEqual(
+    one(
+      { field: 'attributes.foo', regex_name: 'ansi_control_sequences' },
+      { attributes: { foo: '\x1b[31mred\x1b[0m' } },
+    ).attributes,
+    { foo: 'red' },
+  );
+  assert.deepEqual(
+    one({ field: 'attributes.bar', regex_name: 'ansi_control_sequences' }, { attributes: { foo: '\x1b[31m' } })
+      .attributes,
+    { foo: '\x1b[31m' },
+  );
+  // on_error: send passes the entry on unchanged
+  assert.equal(one(ansi, { body: 123n }).body, 123n);
+  const problem = (op: Record<string, unknown>) => {
+    const r = operatorsSchema.safeParse([{ type: 'regex_replace', field: 'body', ...op }]);
+    return r.success ? '' : r.error.issues.map((i) => i.message).join('; ');
+  };
+  assert.match(problem({}), /either regex or regex_name must be set/);
+  assert.match(problem({ regex: 'a', regex_name: 'ansi_control_sequences' }), /either regex or regex_name must be set/);
+  assert.match(problem({ regex_name: 'emoji' }), /regex_name emoji is unknown/);
+});
+
+test("assign_keys: contrib's cases: a list in body, attributes or resource becomes a map; a missing field or a length mismatch is an error", () => {
+  const one = (op: Record<string, unknown>, partial: Partial<Entry>) =>
+    run([{ type: 'assign_keys', on_error: 'send', ...op }], [partial])[0];
+  assert.deepEqual(one({ field: 'body', keys: ['foo', 'bar'] }, { body: ['a', 'b'] }).body, { foo: 'a', bar: 'b' });
+  assert.deepEqual(one({ field: 'body.input', keys: ['foo', 'bar'] }, { body: { input: ['a', 'b'] } }).body, {
+    input: { foo: 'a', bar: 'b' },
+  });
+  assert.deepEqual(
+    one({ field: 'attributes.input', keys: ['foo', 'bar'] }, { attributes: { input: ['a', 'b'] } }).attributes,
+    { input: { foo: 'a', bar: 'b' } },
+  );
+  assert.deepEqual(
+    one({ field: 'resource.input', keys: ['foo', 'bar'] }, { resource: { input: ['a', 'b'] } }).resource,
+    { input: { foo: 'a', bar: 'b' } },
+  );
+  // errors leave the entry as it was (on_error: send)
+  assert.deepEqual(one({ field: 'body', keys: ['foo', 'bar', 'baz'] }, { body: ['a', 'b'] }).body, ['a', 'b']);
+  assert.deepEqual(one({ field: 'body.missing', keys: ['foo'] }, { body: { x: 1n } }).body, { x: 1n });
+  const r = operatorsSchema.safeParse([{ type: 'assign_keys', field: 'body', keys: [] }]);
+  assert.ok(!r.success && /assign_keys missing required field keys/.test(r.error.issues[0].message));
 });
