@@ -1,10 +1,10 @@
-import type { Batch, Connector, Consumer, PipelineSignal } from '@flowtel/core';
+import type { Batch, Connector, Consumers } from '@flowtel/core';
 import { permanent } from '@flowtel/core';
 
 /** Hands each batch unchanged to the pipelines on its receiving side, Ack and all. */
 export class ForwardConnector implements Connector {
-  private readonly consumers: Partial<Record<PipelineSignal, Consumer>>;
-  constructor(consumers: Partial<Record<PipelineSignal, Consumer>>) {
+  private readonly consumers: Consumers;
+  constructor(consumers: Consumers) {
     this.consumers = consumers;
   }
 

@@ -4,7 +4,7 @@
 // passes. A paired edge adds to the request, failure and latency metrics of (client, server);
 // a half that expires becomes an edge to or from a virtual node when the span names its peer.
 import type { Counter } from '@opentelemetry/api';
-import type { Batch, Connector, Consumer, CreateSettings, PipelineSignal } from '@flowtel/core';
+import type { Batch, Connector, Consumer, CreateSettings, Consumers } from '@flowtel/core';
 import { permanent } from '@flowtel/core';
 import {
   AggregationTemporality,
@@ -108,11 +108,7 @@ export class ServiceGraphConnector implements Connector {
   private readonly counters: { dropped: Counter; expired: Counter; total: Counter };
   private timers: NodeJS.Timeout[] = [];
 
-  constructor(
-    settings: CreateSettings,
-    config: ServiceGraphConfig,
-    consumers: Partial<Record<PipelineSignal, Consumer>>,
-  ) {
+  constructor(settings: CreateSettings, config: ServiceGraphConfig, consumers: Consumers) {
     this.settings = settings;
     this.config = config;
     this.next = consumers.metrics;

@@ -2,7 +2,7 @@
 // attributes, or those resource_metrics_key_attributes keep, identify it) and per set of
 // dimension values, a `calls` sum, a `duration` histogram and, when enabled, an `events` sum,
 // handed to the metrics pipelines every metrics_flush_interval.
-import type { Batch, Connector, Consumer, CreateSettings, PipelineSignal } from '@flowtel/core';
+import type { Batch, Connector, Consumer, CreateSettings, Consumers } from '@flowtel/core';
 import { permanent } from '@flowtel/core';
 import {
   AggregationTemporality,
@@ -109,11 +109,7 @@ export class SpanMetricsConnector implements Connector {
   private readonly names: { calls: string; duration: string; events: string };
   private timer?: NodeJS.Timeout;
 
-  constructor(
-    settings: CreateSettings,
-    config: SpanMetricsConfig,
-    consumers: Partial<Record<PipelineSignal, Consumer>>,
-  ) {
+  constructor(settings: CreateSettings, config: SpanMetricsConfig, consumers: Consumers) {
     this.settings = settings;
     this.config = config;
     this.next = consumers.metrics;

@@ -4,7 +4,7 @@
 // config errors. Expected values are worked out by hand from the spans given.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { Consumer, PipelineSignal } from '@flowtel/core';
+import type { Consumers } from '@flowtel/core';
 import {
   SpanKind,
   StatusCode,
@@ -42,7 +42,7 @@ function rs(resource: KeyValue[], spans: Span[], scope = newScope('lib', '1.2'))
   return { resource: newResource(resource), schemaUrl: '', scopeSpans: [{ scope, schemaUrl: '', spans }] };
 }
 
-function connector(config: unknown = {}, consumers: Partial<Record<PipelineSignal, Consumer>> = {}) {
+function connector(config: unknown = {}, consumers: Consumers = {}) {
   return new SpanMetricsConnector(testSettings('spanmetrics', 'connector'), configSchema.parse(config), consumers);
 }
 

@@ -2,7 +2,7 @@
 // pipeline signal, numbered, until `count` have been sent.
 import { randomBytes } from 'node:crypto';
 import { attr, newLogRecord, newResource, newScope, newSpan } from '@flowtel/pdata';
-import { z, type Consumer, type PipelineSignal, type Receiver, type ReceiverFactory, duration } from '@flowtel/core';
+import { z, type Receiver, type ReceiverFactory, duration, type Consumers } from '@flowtel/core';
 
 const configSchema = z
   .object({
@@ -17,8 +17,8 @@ class CounterReceiver implements Receiver {
   private timer?: NodeJS.Timeout;
   private sent = 0;
   private readonly config: CounterConfig;
-  private readonly consumers: Partial<Record<PipelineSignal, Consumer>>;
-  constructor(config: CounterConfig, consumers: Partial<Record<PipelineSignal, Consumer>>) {
+  private readonly consumers: Consumers;
+  constructor(config: CounterConfig, consumers: Consumers) {
     this.config = config;
     this.consumers = consumers;
   }

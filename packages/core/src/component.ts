@@ -2,7 +2,7 @@ import type { Meter } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import type { OperatorFunction } from 'rxjs';
 import type { z } from 'zod';
-import type { Batch, Consumer, PipelineSignal, Signal } from './consumer.ts';
+import type { Batch, PipelineSignal, Signal, Consumers } from './consumer.ts';
 import type { SharedState } from './shared.ts';
 
 export type Kind = 'receiver' | 'processor' | 'exporter' | 'connector' | 'extension';
@@ -126,7 +126,7 @@ export interface ReceiverFactory<C = any> extends FactoryBase<C> {
    * One instance per receiver id, however many pipelines use it: `consumers` has one entry
    * per signal of the pipelines that name it, each fanning out to those pipelines.
    */
-  createReceiver(settings: CreateSettings, config: C, consumers: Partial<Record<PipelineSignal, Consumer>>): Receiver;
+  createReceiver(settings: CreateSettings, config: C, consumers: Consumers): Receiver;
   /** the signal the receiver really emits, when it is not the pipeline's (socket events) */
   emits?: Signal;
 }
@@ -161,7 +161,7 @@ export interface ConnectorFactory<C = any> extends FactoryBase<C> {
   kind: 'connector';
   /** stability per `from->to`, e.g. `traces->metrics` */
   stability: Partial<Record<`${PipelineSignal}->${PipelineSignal}`, Stability>>;
-  createConnector(settings: CreateSettings, config: C, consumers: Partial<Record<PipelineSignal, Consumer>>): Connector;
+  createConnector(settings: CreateSettings, config: C, consumers: Consumers): Connector;
   /** true when it changes the batches it consumes: the pipeline's fan-out then gives it its own copy */
   mutatesData?: boolean;
 }

@@ -181,3 +181,9 @@ export type BatchInput = Batch extends infer B ? (B extends Batch ? Omit<B, 'ack
 export interface Consumer {
   consume(batch: BatchInput): Promise<void>;
 }
+
+/**
+ * What a receiver or connector is given to send into: one consumer per signal of the pipelines
+ * that name it, each fanning out to those pipelines. A signal no such pipeline carries has none.
+ */
+export type Consumers = Partial<Record<PipelineSignal, Consumer>>;

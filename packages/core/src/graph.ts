@@ -22,15 +22,7 @@ import type {
   Processor,
   Receiver,
 } from './component.ts';
-import {
-  Ack,
-  asConsumerError,
-  retryable,
-  type Batch,
-  type BatchInput,
-  type Consumer,
-  type PipelineSignal,
-} from './consumer.ts';
+import { Ack, asConsumerError, retryable, type Batch, type BatchInput, type Consumers } from './consumer.ts';
 import type { PipelineConfig, ResolvedConfig } from './config/validate.ts';
 import { fanOut, fanOutMutates } from './fanout.ts';
 import { SharedState } from './shared.ts';
@@ -246,9 +238,9 @@ export class Graph implements Host {
   }
 
   /** The consumers a receiver or connector pushes into: one per signal, fanning out to pipelines. */
-  private consumersFor(id: string, pipelines: PipelineConfig[]): Partial<Record<PipelineSignal, Consumer>> {
+  private consumersFor(id: string, pipelines: PipelineConfig[]): Consumers {
     const obs = new ReceiverObs(this.meter, id);
-    const out: Partial<Record<PipelineSignal, Consumer>> = {};
+    const out: Consumers = {};
     for (const signal of new Set(pipelines.map((p) => p.signal))) {
       const targets = pipelines.filter((p) => p.signal === signal).map((p) => p.id);
       out[signal] = {

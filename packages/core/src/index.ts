@@ -5,6 +5,7 @@ export {
   type BatchInput,
   type ClientInfo,
   type Consumer,
+  type Consumers,
   ConsumerError,
   type DataOf,
   type LogsBatch,

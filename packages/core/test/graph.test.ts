@@ -16,14 +16,13 @@ import {
   z,
   telemetrySchema,
   type Batch,
-  type Consumer,
   type ExporterFactory,
-  type PipelineSignal,
   type ProcessorFactory,
   type ReceiverFactory,
+  type Consumers,
 } from '../src/index.ts';
 
-const drivers = new Map<string, Partial<Record<PipelineSignal, Consumer>>>();
+const drivers = new Map<string, Consumers>();
 const exported = new Map<string, Batch[]>();
 const lifecycle: string[] = [];
 

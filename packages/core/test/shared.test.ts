@@ -16,12 +16,11 @@ import {
   telemetrySchema,
   z,
   type Batch,
-  type Consumer,
   type ExporterFactory,
-  type PipelineSignal,
   type ProcessorFactory,
   type ReceiverFactory,
   type SharedInstance,
+  type Consumers,
 } from '../src/index.ts';
 
 class Counter {
@@ -98,7 +97,7 @@ test('offered state is found by key and id until the host clears it', () => {
 // list; an exporter with a queue writes the word of each span only when it flushes at
 // shutdown, long after both processors stopped.
 const log: string[] = [];
-const drivers = new Map<string, Partial<Record<PipelineSignal, Consumer>>>();
+const drivers = new Map<string, Consumers>();
 const written: string[] = [];
 const WORDS = sharedKey<Map<string, string>>('test.words');
 

@@ -1,5 +1,5 @@
 // A log receiver built directly in a test, started, with every record it hands on collected.
-import { type Consumer, type LogsBatch, type PipelineSignal, type Receiver, type ReceiverFactory } from '@flowtel/core';
+import { type Consumer, type LogsBatch, type Receiver, type ReceiverFactory, type Consumers } from '@flowtel/core';
 import type { AnyValue, LogRecord, Resource } from '@flowtel/pdata';
 import { testHost, testSettings } from './settings.ts';
 
@@ -48,7 +48,7 @@ export async function receiveLogs(
           }
     },
   };
-  const consumers: Partial<Record<PipelineSignal, Consumer>> = { logs };
+  const consumers: Consumers = { logs };
   const receiver = factory.createReceiver(
     testSettings(factory.type, 'receiver'),
     factory.configSchema.parse(config),

@@ -14,17 +14,16 @@ import {
   resolveConfig,
   telemetrySchema,
   z,
-  type Consumer,
   type ExporterFactory,
   type ExporterHelperConfig,
-  type PipelineSignal,
   type ReceiverFactory,
+  type Consumers,
 } from '@flowtel/core';
 import { factory as batch } from '../src/index.ts';
 import { CONDITION_TIMEOUT_MS } from '@flowtel/testkit';
 import { traces } from './helpers.ts';
 
-const drivers = new Map<string, Partial<Record<PipelineSignal, Consumer>>>();
+const drivers = new Map<string, Consumers>();
 const source: ReceiverFactory = {
   kind: 'receiver',
   type: 'source',

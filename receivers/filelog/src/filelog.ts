@@ -9,13 +9,12 @@
 import { closeSync, readFileSync, realpathSync, statSync, unlinkSync } from 'node:fs';
 import { basename } from 'node:path';
 import {
-  type Consumer,
   type CreateSettings,
   type Host,
-  type PipelineSignal,
   type Receiver,
   type StorageClient,
   storageClient,
+  type Consumers,
 } from '@flowtel/core';
 import { compileRegexp } from '@flowtel/regexp';
 import {
@@ -84,7 +83,7 @@ export class FileLogReceiver implements Receiver {
   private readonly readingFiles;
   private dirty = false;
 
-  constructor(settings: CreateSettings, config: Config, consumers: Partial<Record<PipelineSignal, Consumer>>) {
+  constructor(settings: CreateSettings, config: Config, consumers: Consumers) {
     this.settings = settings;
     this.config = config;
     this.splitter = new Splitter(config);

@@ -6,7 +6,7 @@
 // A malformed event closes the connection, as contrib does.
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { createServer, type Server, type Socket } from 'node:net';
-import { type Consumer, type CreateSettings, type PipelineSignal, type Receiver, splitEndpoint } from '@flowtel/core';
+import { type CreateSettings, type Receiver, splitEndpoint, type Consumers } from '@flowtel/core';
 import { type Entry, LogDelivery, retrySchema } from '@flowtel/stanza';
 import type { Config } from './config.ts';
 import { ForwardError, type ForwardEvent, toEvent } from './forward.ts';
@@ -33,7 +33,7 @@ export class FluentForwardReceiver implements Receiver {
   private readonly reading = new Set<Promise<void>>();
   private readonly counters;
 
-  constructor(settings: CreateSettings, config: Config, consumers: Partial<Record<PipelineSignal, Consumer>>) {
+  constructor(settings: CreateSettings, config: Config, consumers: Consumers) {
     this.settings = settings;
     this.config = config;
     // no retry keys in contrib's config: a refused batch waits for the pipeline while the receiver runs

@@ -2,7 +2,7 @@
 // scraper reads the host and their metrics go down the pipeline as one batch (contrib's
 // scraper controller). A scrape still running when the next is due makes that one skip; what
 // a scraper could not read is logged (one line per scrape) and the rest is still sent.
-import type { Consumer, CreateSettings, PipelineSignal, Receiver } from '@flowtel/core';
+import type { Consumer, CreateSettings, Receiver, Consumers } from '@flowtel/core';
 import type { Metrics } from '@flowtel/pdata';
 import { dataPointCount } from '@flowtel/pdata';
 import type { Config } from './config.ts';
@@ -59,7 +59,7 @@ export class HostMetricsReceiver implements Receiver {
   private running?: Promise<void>;
   private stopped = false;
 
-  constructor(settings: CreateSettings, config: Config, consumers: Partial<Record<PipelineSignal, Consumer>>) {
+  constructor(settings: CreateSettings, config: Config, consumers: Consumers) {
     this.settings = settings;
     this.config = config;
     this.consumer = consumers.metrics;

@@ -1,7 +1,7 @@
 // The jaeger receiver: a Jaeger collector (gRPC api_v2, Thrift over HTTP) and agent (Thrift
 // compact and binary over UDP), whichever protocols the config names, feeding the traces
 // pipelines that name it.
-import type { Consumer, CreateSettings, PipelineSignal, Receiver } from '@flowtel/core';
+import type { Consumer, CreateSettings, Receiver, Consumers } from '@flowtel/core';
 import type { JaegerReceiverConfig } from './config.ts';
 import { JaegerGrpcServer } from './grpc.ts';
 import { ThriftHttpServer } from './http.ts';
@@ -23,11 +23,7 @@ export class JaegerReceiver implements Receiver {
   thriftCompact?: UdpAgentServer;
   thriftBinary?: UdpAgentServer;
 
-  constructor(
-    settings: CreateSettings,
-    config: JaegerReceiverConfig,
-    consumers: Partial<Record<PipelineSignal, Consumer>>,
-  ) {
+  constructor(settings: CreateSettings, config: JaegerReceiverConfig, consumers: Consumers) {
     this.settings = settings;
     this.config = config;
     this.consumer = consumers.traces;

@@ -1,6 +1,6 @@
 // What both transports do with a request once it is off the wire: authenticate the caller,
 // hand the data to the pipelines and wait for their answer (the Ack).
-import type { ClientInfo, Consumer, PipelineSignal } from '@flowtel/core';
+import type { ClientInfo, Consumer, PipelineSignal, Consumers } from '@flowtel/core';
 import { codecFor, type AuthData, type RequestHeaders, type ServerAuthenticator } from '@flowtel/otlp';
 
 export class Unauthenticated extends Error {
@@ -11,16 +11,12 @@ export class Unauthenticated extends Error {
 }
 
 export class Ingest {
-  private readonly consumers: Partial<Record<PipelineSignal, Consumer>>;
+  private readonly consumers: Consumers;
   private readonly transport: 'grpc' | 'http';
   private readonly includeMetadata: boolean;
   authenticator?: ServerAuthenticator;
 
-  constructor(
-    consumers: Partial<Record<PipelineSignal, Consumer>>,
-    transport: 'grpc' | 'http',
-    includeMetadata: boolean,
-  ) {
+  constructor(consumers: Consumers, transport: 'grpc' | 'http', includeMetadata: boolean) {
     this.consumers = consumers;
     this.transport = transport;
     this.includeMetadata = includeMetadata;

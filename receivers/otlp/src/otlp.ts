@@ -1,6 +1,6 @@
 // The otlp receiver: one gRPC and one HTTP server, whichever the config turns on, feeding the
 // pipelines that name it.
-import type { Consumer, CreateSettings, Host, PipelineSignal, Receiver } from '@flowtel/core';
+import type { CreateSettings, Host, Receiver, Consumers } from '@flowtel/core';
 import { serverAuthenticator } from '@flowtel/otlp';
 import type { OtlpReceiverConfig } from './config.ts';
 import { OtlpGrpcServer } from './grpc-server.ts';
@@ -10,15 +10,11 @@ import { Ingest } from './ingest.ts';
 export class OtlpReceiver implements Receiver {
   private readonly settings: CreateSettings;
   private readonly config: OtlpReceiverConfig;
-  private readonly consumers: Partial<Record<PipelineSignal, Consumer>>;
+  private readonly consumers: Consumers;
   grpc?: OtlpGrpcServer;
   http?: OtlpHttpServer;
 
-  constructor(
-    settings: CreateSettings,
-    config: OtlpReceiverConfig,
-    consumers: Partial<Record<PipelineSignal, Consumer>>,
-  ) {
+  constructor(settings: CreateSettings, config: OtlpReceiverConfig, consumers: Consumers) {
     this.settings = settings;
     this.config = config;
     this.consumers = consumers;

@@ -6,7 +6,7 @@ import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { resolve as resolvePath } from 'node:path';
-import type { Consumer, CreateSettings, Host, PipelineSignal, Receiver } from '@flowtel/core';
+import type { CreateSettings, Host, Receiver, Consumers } from '@flowtel/core';
 import type { SocketEvent } from '@flowtel/pdata';
 import { SocketEventSender } from '@flowtel/socket-source';
 import { CaptureParser, CaptureFormatError } from './capture-format.ts';
@@ -65,7 +65,7 @@ export class PcapReceiver implements Receiver {
   constructor(
     settings: CreateSettings,
     config: PcapReceiverConfig,
-    consumers: Partial<Record<PipelineSignal, Consumer>>,
+    consumers: Consumers,
     options: PcapReceiverOptions = {},
   ) {
     this.settings = settings;

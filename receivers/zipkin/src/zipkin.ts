@@ -10,8 +10,8 @@ import {
   type ClientInfo,
   type Consumer,
   type CreateSettings,
-  type PipelineSignal,
   type Receiver,
+  type Consumers,
 } from '@flowtel/core';
 import { BodyTooLargeError, decompress, readBody, replyText, requestHeaders } from '@flowtel/otlp';
 import { spanCount, type Traces } from '@flowtel/pdata';
@@ -25,11 +25,7 @@ export class ZipkinReceiver implements Receiver {
   private server?: Server;
   private stopReload = () => {};
 
-  constructor(
-    settings: CreateSettings,
-    config: ZipkinReceiverConfig,
-    consumers: Partial<Record<PipelineSignal, Consumer>>,
-  ) {
+  constructor(settings: CreateSettings, config: ZipkinReceiverConfig, consumers: Consumers) {
     this.settings = settings;
     this.config = config;
     this.consumer = consumers.traces;
