@@ -3,7 +3,8 @@
 // requests/s. Per phase: the process's CPU split by thread (/proc/PID/task/*/stat: the JS
 // main thread, libuv's pool, V8's GC helpers, chdb's engine threads by name) and RSS.
 // FLOWTEL_NODE_OPTIONS='--cpu-prof --cpu-prof-dir=DIR' adds V8's profile of the main thread.
-//   node --import tsx bench/default-pipeline-profile.ts   (PROFILE_SECONDS=20, PROFILE_RATE=10000)
+//   node --import tsx bench/default-pipeline-profile.ts   (PROFILE_SECONDS=20, PROFILE_RATE=10000,
+//     PROFILE_TLS=false: the ebpf receiver's tls.enabled, on by default)
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -16,10 +17,20 @@ import { report } from './lib/report.ts';
 
 const SECONDS = Number(process.env.PROFILE_SECONDS ?? 20);
 const RATE = Number(process.env.PROFILE_RATE ?? 10000);
+const TLS = process.env.PROFILE_TLS !== 'false';
 
-/** CPU seconds per thread name (threads of one name summed), from /proc. */
+const PROCESS = '(process)';
+
+/**
+ * CPU seconds per thread name (threads of one name summed), from /proc, and the whole process's
+ * under PROCESS: that one includes threads that have ended (the engine starts and ends threads
+ * as its pools grow and shrink), which no task folder shows any more.
+ */
 function threadCpu(pid: number): Map<string, number> {
   const out = new Map<string, number>();
+  const whole = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = whole.slice(whole.lastIndexOf(')') + 2).split(' ');
+  out.set(PROCESS, (Number(fields[11]) + Number(fields[12])) / 100);
   for (const tid of readdirSync(`/proc/${pid}/task`)) {
     let stat: string;
     try {
@@ -47,12 +58,16 @@ function rssMib(pid: number): Record<string, number> {
 function phase(pid: number, before: Map<string, number>, seconds: number) {
   const after = threadCpu(pid);
   const by: Record<string, number> = {};
-  let total = 0;
+  const total = after.get(PROCESS)! - before.get(PROCESS)!;
+  let live = 0;
   for (const [name, cpu] of after) {
+    if (name === PROCESS) continue;
     const d = cpu - (before.get(name) ?? 0);
-    total += d;
+    live += d;
     if (d > 0) by[name] = Math.round((d / seconds) * 1000) / 10;
   }
+  // threads that ended within the phase (their time is in the process's, in no task folder)
+  if (total - live > 0.005) by['(threads that ended)'] = Math.round(((total - live) / seconds) * 1000) / 10;
   const sorted = Object.fromEntries(Object.entries(by).sort((a, b) => b[1] - a[1]));
   return { percent_of_one_core: Math.round((total / seconds) * 1000) / 10, by_thread: sorted, rss_mib: rssMib(pid) };
 }
@@ -65,6 +80,7 @@ try {
   cfg.receivers.otlp.protocols.grpc.endpoint = `127.0.0.1:${await freePort()}`;
   cfg.receivers.otlp.protocols.http.endpoint = `127.0.0.1:${await freePort()}`;
   cfg.receivers.ebpf.filters.ports = { allow: [nginx.port] };
+  if (!TLS) cfg.receivers.ebpf.tls = { enabled: false };
   cfg.processors.smartencoding.directory = join(dir, 'smartencoding');
   cfg.exporters.clickhouse.endpoint = `chdb://${join(dir, 'clickhouse')}`;
   cfg.extensions.health_check.endpoint = `127.0.0.1:${await freePort()}`;
@@ -107,6 +123,7 @@ try {
     seconds: SECONDS,
     offered_requests_per_second: RATE,
     requests_per_second: reqs,
+    tls_capture: TLS,
     idle,
     loaded,
     shutdown_seconds: shutdownSeconds,
