@@ -407,6 +407,32 @@ function l7ColumnUpgrade(cfg: StoreConfig, spec: TableSpec): string[] {
   return tables.map((t) => `ALTER TABLE ${q(cfg.database)}.${q(t)}${cluster} ${add}`);
 }
 
+/**
+ * The embedded engine's merges (issue 26): ClickHouse merges parts of similar size once about
+ * `merge_selector_base` of them are there (5 by default), and every merge rewrites its rows, so
+ * a row is written again once per level. At one INSERT per table per second that write
+ * amplification was the engine's largest cost after the INSERTs themselves; at 20, the same
+ * 960,000 spans were merged as 2.64M rows instead of 5.12M (bench/clickhouse-merges.ts; figures
+ * in the exporter's README), with tens of parts per partition left for reads instead of a
+ * few. A table setting, so the tables keep contrib's columns, indexes and keys; applied with
+ * ALTER so that a store an older flowtel made gets it too. Not in remote mode: merges on a
+ * server are its operator's to tune (and 23.3 lacks the setting).
+ */
+export const EMBEDDED_MERGE_SELECTOR_BASE = 20;
+
+export function embeddedMergeSettings(cfg: StoreConfig, roles: TableRole[]): string[] {
+  // a cluster is a server's; an engine other than the MergeTree family has no merges
+  if (cfg.cluster_name || !cfg.table_engine.name.endsWith('MergeTree')) return [];
+  const all = specs(cfg);
+  const tables = roles.flatMap((role) =>
+    role === 'traces' ? [all.traces.name, `${all.traces.name}_trace_id_ts`] : [all[role].name],
+  );
+  return tables.map(
+    (t) =>
+      `ALTER TABLE ${q(cfg.database)}.${q(t)} MODIFY SETTING merge_selector_base = ${EMBEDDED_MERGE_SELECTOR_BASE}`,
+  );
+}
+
 /** Every DDL statement, in order: the database, then the tables of the given roles. */
 export function schemaStatements(cfg: StoreConfig, roles: TableRole[]): string[] {
   const all = specs(cfg);

@@ -19,7 +19,7 @@ import { encodeProfiles } from './encode/profiles.ts';
 import { METRIC_KINDS, encodeMetrics, type MetricKind } from './encode/metrics.ts';
 import { encodeTraces } from './encode/traces.ts';
 import { HttpClient, bodyEncoding } from './http.ts';
-import { schemaStatements, tableName, type TableRole } from './schema.ts';
+import { embeddedMergeSettings, schemaStatements, tableName, type TableRole } from './schema.ts';
 import { createClickHouseHttpServer } from './server.ts';
 import { flushAll, insertBuffer, type InsertBuffer } from './insert-buffer.ts';
 import { TagStore, UndecodableIdsError } from './tag-store.ts';
@@ -127,6 +127,8 @@ export class ClickHouseStore {
     try {
       if (this.cfg.create_schema) {
         for (const statement of schemaStatements(this.cfg, roles)) await client.query(statement);
+        if (client instanceof EmbeddedClient)
+          for (const statement of embeddedMergeSettings(this.cfg, roles)) await client.query(statement);
       }
       if (this.options.signals.includes('logs')) {
         await this.detectLogsFeatures(client).catch((err: Error) => {
