@@ -105,6 +105,12 @@ export const builtinComponents: LazyFactory[] = [
   },
   { kind: 'exporter', type: 'prometheus', load: () => factoryOf(import('@flowtel/exporter-prometheus')) },
   { kind: 'exporter', type: 'zipkin', load: () => factoryOf(import('@flowtel/exporter-zipkin')) },
+  {
+    kind: 'exporter',
+    type: 'load_balancing',
+    aliases: ['loadbalancing'],
+    load: () => factoryOf(import('@flowtel/exporter-loadbalancing')),
+  },
   { kind: 'connector', type: 'forward', load: () => factoryOf(import('@flowtel/connector-forward')) },
   {
     kind: 'connector',

@@ -62,7 +62,8 @@ for (const factory of builtinFactories) {
     test(`${factory.kind} ${factory.type} (${signal}): create, start, shutdown, shutdown again`, async (t) => {
       if (factory.type === 'ebpf' && process.getuid?.() !== 0) return t.skip('capture needs root');
       const component = create(factory, signal);
-      await component.start(testHost());
+      // the factories too: a load balancer builds otlp_grpc exporters through its host
+      await component.start(testHost({}, builtinFactories));
       await component.shutdown();
       await component.shutdown();
     });

@@ -46,6 +46,12 @@ export interface Host {
    * tick, which the start's busy event loop would make late). Hosts built for tests may lack it.
    */
   readonly allStarted?: Promise<void>;
+  /**
+   * The factory of a component type another one builds instances of (the load-balancing
+   * exporter's otlp_grpc exporters, one per backend), as a factory's `embeds` declares it:
+   * components never import each other's packages. Hosts built for tests may lack it.
+   */
+  getFactory?(kind: Kind, type: string): Factory | undefined;
 }
 
 /** The running collector as otelcol's zpages show it. */
@@ -98,6 +104,21 @@ export interface Connector extends Component {
 
 export type Extension = Component & Record<string, unknown>;
 
+/**
+ * Another component's config nested in this one's (the load-balancing exporter's
+ * `protocol::otlp` is an otlp_grpc exporter's config). The collector loads that component's
+ * factory with this one, validates the nested config with its schema over `defaults` (problems
+ * reported at their place in the file), and hands the factory out through `Host.getFactory`.
+ */
+export interface EmbeddedComponent {
+  /** where the nested config sits in this component's config */
+  path: string[];
+  kind: Kind;
+  type: string;
+  /** what the nested config starts from before the user's keys (e.g. a placeholder endpoint) */
+  defaults?: Record<string, unknown>;
+}
+
 interface FactoryBase<C> {
   type: string;
   /** older spellings accepted in configs, e.g. `otlp` for `otlp_grpc` */
@@ -117,6 +138,8 @@ interface FactoryBase<C> {
    * and start give once per configured id, naming what replaces it.
    */
   deprecated?: string;
+  /** the other components whose configs are nested in this one's */
+  embeds?: EmbeddedComponent[];
 }
 
 export interface ReceiverFactory<C = any> extends FactoryBase<C> {

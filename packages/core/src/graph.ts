@@ -17,6 +17,7 @@ import type {
   CreateSettings,
   Exporter,
   Extension,
+  Factory,
   Host,
   Kind,
   Processor,
@@ -99,6 +100,10 @@ export class Graph implements Host {
 
   getExtension(id: string): Extension | undefined {
     return this.extensions.get(id);
+  }
+
+  getFactory(kind: Kind, type: string): Factory | undefined {
+    return this.config.embedded?.get(`${kind}/${type}`);
   }
 
   describe(): CollectorDescription {

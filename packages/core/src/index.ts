@@ -26,6 +26,7 @@ export {
   type Connector,
   type ConnectorFactory,
   type CreateSettings,
+  type EmbeddedComponent,
   type Exporter,
   type ExporterFactory,
   type Extension,

@@ -59,6 +59,9 @@ export class Registry {
       }
     }
     await Promise.all([...wanted].map((e) => this.load(e)));
+    // the components whose configs those nest (a load balancer's otlp_grpc exporter)
+    const embedded = [...wanted].flatMap((e) => this.get(e.kind, e.type)?.embeds ?? []);
+    await Promise.all(embedded.map((e) => this.loadType(e.kind, e.type)));
   }
 
   /** Imports the factory registered lazily as `kind` `type`, if one is. */

@@ -42,6 +42,8 @@ export interface ResolvedConfig {
     telemetry: TelemetryConfig;
   };
   baseDir: string;
+  /** the factories of components nested in others' configs (EmbeddedComponent), by `kind/type` */
+  embedded?: Map<string, Factory>;
   /** non-fatal notes (deprecated keys and types) */
   warnings: string[];
 }
@@ -135,6 +137,8 @@ class Validator {
   readonly warnings: string[] = [];
   /** ids written in each section, valid or not, so a bad one is reported once, not at every reference */
   readonly written = new Set<string>();
+  /** factories of the components nested in others' configs, by `kind/type` */
+  readonly embedded = new Map<string, Factory>();
   private readonly loaded: LoadedConfig;
   private readonly registry: Registry;
   readonly options: ResolveOptions;
@@ -264,10 +268,26 @@ class Validator {
         continue;
       }
       const config = this.parseComponentConfig(factory, value, path);
+      if (config !== undefined) this.checkEmbedded(factory, value, path);
       if (config !== undefined) out.set(id, { id, factory, config });
       else out.set(id, { id, factory, config: undefined });
     }
     return out;
+  }
+
+  /** Validates the configs of other components nested in this one's with their own schemas. */
+  checkEmbedded(factory: Factory, raw: unknown, path: string[]): void {
+    for (const e of factory.embeds ?? []) {
+      const nested = this.registry.get(e.kind, e.type);
+      if (!nested) {
+        this.problem(path, `needs the ${e.kind} "${e.type}", which this collector does not have`);
+        continue;
+      }
+      this.embedded.set(`${e.kind}/${e.type}`, nested);
+      let value: unknown = raw;
+      for (const key of e.path) value = isMap(value) ? value[key] : undefined;
+      this.parseComponentConfig(nested, { ...e.defaults, ...(isMap(value) ? value : {}) }, [...path, ...e.path]);
+    }
   }
 
   idList(value: unknown, path: string[]): string[] {
@@ -510,6 +530,7 @@ export function resolveConfig(loaded: LoadedConfig, registry: Registry, options:
     extensions,
     service: { extensions: serviceExtensions, pipelines, telemetry },
     baseDir: loaded.baseDir,
+    embedded: v.embedded,
     warnings: v.warnings,
   };
 }
