@@ -3,7 +3,10 @@
 // dictionary table. Figures: bytes on disk (all columns, and the tag columns alone), the CPU
 // of building the Native blocks (flowtel) and of the engine taking them (chdb runs in this
 // process, so its threads count while an INSERT is awaited), and a RED query per service over
-// the last hour filtered on a pod label. ROWS (default 10,000,000) sets the size.
+// the last hour filtered on a pod label. ROWS (default 10,000,000) sets the size. Beside the
+// SmartEncoding table, two tables hold the same rows' ids in other layouts, bytes only: the
+// ids renumbered 1, 2, 3 per kind as UInt32 CODEC(T64, ZSTD(1)) (the single-collector scheme
+// before ids were content-derived), and the 64-bit ids as plain UInt64 with ZSTD.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -183,6 +186,7 @@ const STORAGE =
   'ENGINE = MergeTree PARTITION BY toStartOfHour(time) ORDER BY time SETTINGS min_bytes_for_wide_part = 0';
 
 type Variant = 'string' | 'lowcardinality' | 'smartencoding';
+const LAYOUTS: IdLayout[] = ['numbered_u32', 'hashed_u64_zstd'];
 const VARIANTS: Variant[] = ['string', 'lowcardinality', 'smartencoding'];
 const TAG_COLUMN_NAMES: Record<Variant, string[]> = {
   string: [...TAG_COLUMNS.map(([c]) => c), 'labels'],
@@ -201,9 +205,18 @@ function baselineBlock(logs: Logs, rows: number): { columns: string[]; data: Buf
   return { columns: cols.map((c) => c.name), data: encodeBlock(cols, rows) };
 }
 
+/** The same ids in other layouts, for their bytes: see ID_LAYOUTS. */
+const ID_LAYOUTS = {
+  numbered_u32: 'UInt32 CODEC(T64, ZSTD(1))',
+  hashed_u64_zstd: 'UInt64 CODEC(ZSTD(1))',
+} as const;
+type IdLayout = keyof typeof ID_LAYOUTS;
+const layoutDdl = (l: IdLayout) =>
+  `CREATE TABLE ${DB}.t_${l} (${COMMON},\n    ${ROW_KINDS.map((k) => `${idColumn(k)} ${ID_LAYOUTS[l]}`).join(',\n    ')}\n) ${STORAGE}`;
+
 function ddl(v: Variant): string {
   if (v === 'smartencoding')
-    return `CREATE TABLE ${DB}.t_${v} (${COMMON},\n    ${idColumnDefinitions().join(',\n    ')}\n) ${STORAGE}`;
+    return `CREATE TABLE ${DB}.t_${v} (${COMMON},\n    ${idColumnDefinitions().join(',\n    ')}\n) ${STORAGE}, allow_suspicious_low_cardinality_types = 1`;
   const s = v === 'string' ? 'String CODEC(ZSTD(1))' : 'LowCardinality(String)';
   const map =
     v === 'string' ? 'Map(String, String) CODEC(ZSTD(1))' : 'Map(LowCardinality(String), LowCardinality(String))';
@@ -279,13 +292,36 @@ function stringBlock(logs: Logs, rows: number): { columns: string[]; data: Buffe
   return { columns: cols.map((c) => c.name), data: encodeBlock(cols, rows) };
 }
 
-/** The SmartEncoding table: ids, one UInt32 per kind per row. */
+/** The SmartEncoding table: ids, one UInt64 per kind per row. */
 function idBlock(logs: Logs, rows: number): { columns: string[]; data: Buffer[] } {
+  const common = commonColumns(rows);
+  const ids = ROW_KINDS.map((k) => new FixedColumn(idColumn(k), 'UInt64', rows, 8));
+  for (const rl of logs.resourceLogs) {
+    const resource = resourceIds(rl.resource.attributes);
+    const values = ROW_KINDS.map((k) => resource[k]);
+    for (const sl of rl.scopeLogs) {
+      for (const r of sl.logRecords) {
+        writeCommon(common, r);
+        for (let i = 0; i < ids.length; i++) ids[i].w.u64(values[i]);
+      }
+    }
+  }
+  const cols = [...commonList(common), ...ids];
+  return { columns: cols.map((c) => c.name), data: encodeBlock(cols, rows) };
+}
+
+/** The numbered_u32 layout: each kind's ids renumbered 1, 2, 3 in the order first seen. */
+const numbered = ROW_KINDS.map(() => new Map<bigint, number>([[0n, 0]]));
+function numberedBlock(logs: Logs, rows: number): { columns: string[]; data: Buffer[] } {
   const common = commonColumns(rows);
   const ids = ROW_KINDS.map((k) => new FixedColumn(idColumn(k), 'UInt32', rows, 4));
   for (const rl of logs.resourceLogs) {
     const resource = resourceIds(rl.resource.attributes);
-    const values = ROW_KINDS.map((k) => resource[k]);
+    const values = ROW_KINDS.map((k, i) => {
+      const n = numbered[i];
+      if (!n.has(resource[k])) n.set(resource[k], n.size);
+      return n.get(resource[k])!;
+    });
     for (const sl of rl.scopeLogs) {
       for (const r of sl.logRecords) {
         writeCommon(common, r);
@@ -348,10 +384,11 @@ async function main(): Promise<void> {
   await engine.query(`CREATE DATABASE ${DB}`);
   for (const v of VARIANTS) await engine.query(ddl(v));
   await engine.query(BASELINE_DDL);
+  for (const l of LAYOUTS) await engine.query(layoutDdl(l));
   await sync.createSchema();
   // background merges would run on engine threads while flowtel encodes and be counted as its
   // CPU: they are held until the inserts are done, then measured on their own
-  for (const v of [...VARIANTS, 'baseline']) await engine.query(`SYSTEM STOP MERGES ${DB}.t_${v}`);
+  for (const v of [...VARIANTS, ...LAYOUTS, 'baseline']) await engine.query(`SYSTEM STOP MERGES ${DB}.t_${v}`);
 
   const flowtelCpu: Record<Variant, number> = { string: 0, lowcardinality: 0, smartencoding: 0 };
   const engineCpu: Record<Variant, number> = { string: 0, lowcardinality: 0, smartencoding: 0 };
@@ -388,6 +425,8 @@ async function main(): Promise<void> {
     await sync.ensure(dictionary, need);
     await insertNative(engine, 't_smartencoding', block);
     engineCpu.smartencoding += cpu() - t;
+    await insertNative(engine, 't_hashed_u64_zstd', block);
+    await insertNative(engine, 't_numbered_u32', numberedBlock(logs, n));
     if (process.env.PROGRESS && (first / BATCH) % 50 === 0)
       process.stderr.write(`${first + n} rows, ${((Date.now() - wall) / 1000).toFixed(0)} s\n`);
   }
@@ -401,6 +440,16 @@ async function main(): Promise<void> {
     mergeCpu[v] = round(cpu() - t);
   }
   await engine.query(`OPTIMIZE TABLE ${DB}.flowtel_tag_dictionary FINAL`);
+  const idLayoutBytes: Record<string, number> = {};
+  for (const l of ['smartencoding', ...LAYOUTS]) {
+    await engine.query(`SYSTEM START MERGES ${DB}.t_${l}`);
+    await engine.query(`OPTIMIZE TABLE ${DB}.t_${l} FINAL`);
+    const names = ROW_KINDS.map((k) => `'${idColumn(k)}'`).join(', ');
+    const [ids] = await engine.rows<{ c: number }>(
+      `SELECT sum(column_data_compressed_bytes) AS c FROM system.parts_columns WHERE active AND database = '${DB}' AND table = 't_${l}' AND column IN (${names})`,
+    );
+    idLayoutBytes[l === 'smartencoding' ? 'hashed_lowcardinality_u64' : l] = Number(ids.c);
+  }
 
   const bytes: Record<string, Record<string, number>> = {};
   const dictionaryBytes = await engine.rows<{ c: number; d: number }>(
@@ -501,6 +550,10 @@ FROM ${DB}.${table} WHERE time >= toDateTime(${since}) AND ${label} = 'payments'
     tag_insert_cpu_seconds: Object.fromEntries(VARIANTS.map((v) => [v, round(tagCpu(v))])),
     tag_insert_cpu_ratio_string_vs_smartencoding: ratio(tagCpu('string'), tagCpu('smartencoding')),
     tag_insert_cpu_ratio_lowcardinality_vs_smartencoding: ratio(tagCpu('lowcardinality'), tagCpu('smartencoding')),
+    id_column_compressed_bytes: idLayoutBytes,
+    id_bytes_per_row: Object.fromEntries(
+      Object.entries(idLayoutBytes).map(([l, b]) => [l, Math.round((b / ROWS) * 1000) / 1000]),
+    ),
     query_ms: queryMs,
     query_same_answer: sameAnswer,
     query_result_rows: JSON.parse(answers.smartencoding).length,

@@ -32,9 +32,11 @@ for (const group of groups) {
     }
   } catch {}
 }
-try {
-  findTests(join(root, 'ebpf-receiver', 'test'), files);
-} catch {}
+for (const single of ['ebpf-receiver', 'deploy']) {
+  try {
+    findTests(join(root, single, 'test'), files);
+  } catch {}
+}
 
 const selected = files
   .map((f) => relative(root, f))

@@ -18,7 +18,14 @@ import {
 import { decodeBatch, factory as smartencoding, type TagDictionary } from '@flowtel/processor-smartencoding';
 import type { Batch, ConsumerError, Host } from '@flowtel/core';
 import { T0, batchOf, rowsOf, sampleMetrics, tempDir } from '../../../packages/clickhouse/test/fixtures.ts';
-import { L7_SCOPE_NAME, TAG_DICTIONARY } from '@flowtel/core/smartencoding';
+import {
+  ENTRIES_ATTRIBUTE,
+  L7_SCOPE_NAME,
+  TAG_DICTIONARY,
+  entriesToText,
+  tagId,
+  type TagEntry,
+} from '@flowtel/core/smartencoding';
 import { connect, runQuery, type ClickHouseClient } from '@flowtel/clickhouse';
 import { createStore } from '../src/clickhouse.ts';
 import type { ClickHouseStore } from '@flowtel/clickhouse';
@@ -322,30 +329,6 @@ describe('SmartEncoding ids in the embedded store', () => {
     ]);
   });
 
-  test('ids nothing here can decode are refused for good, not retried', async () => {
-    const foreign = spans();
-    foreign.resourceSpans = foreign.resourceSpans.slice(0, 1);
-    foreign.resourceSpans[0].resource.attributes = [
-      attr('flowtel.tag.dictionary', 'smartencoding/elsewhere'),
-      attr('flowtel.tag.dict_version', 1),
-      attr('flowtel.tag.pod_id', 1),
-    ];
-    await assert.rejects(
-      exporter.write(batchOf('traces', foreign, 1)),
-      (err: ConsumerError) => !err.retryable && /no smartencoding processor of this collector holds/.test(err.message),
-    );
-    const version = dictionaryOf('smartencoding/store')!.version;
-    foreign.resourceSpans[0].resource.attributes = [
-      attr('flowtel.tag.dictionary', 'smartencoding/store'),
-      attr('flowtel.tag.dict_version', version + 5),
-      attr('flowtel.tag.pod_id', 1),
-    ];
-    await assert.rejects(
-      exporter.write(batchOf('traces', foreign, 1)),
-      (err: ConsumerError) => !err.retryable && /encoded against another dictionary/.test(err.message),
-    );
-  });
-
   test('the services view shows the services by name', async () => {
     const out = JSON.parse(await runQuery(cfg, { services: true }, 'json', { configDir: dir })) as Array<{
       service: string;
@@ -374,5 +357,86 @@ describe('SmartEncoding ids in the embedded store', () => {
       plain.resource.attributes.map((kv) => [kv.key, get(plain.resource.attributes, kv.key)]),
     );
     for (const r of rows) assert.deepEqual(r, { pod_id: 0, ResourceAttributes: asSent });
+  });
+  test('a gateway without the processor: ids wait for their entries, entries in-band are stored, a new gateway finds them in the store', async () => {
+    // an agent's ids, content-derived, for a pod this collector never saw
+    const podId = tagId('pod', 'uid-remote-pod');
+    const nsId = tagId('namespace', 'remote-ns');
+    const entries: TagEntry[] = [
+      {
+        kind: 'pod',
+        id: podId,
+        key: 'uid-remote-pod',
+        name: 'remote-pod',
+        attributes: [['k8s.pod.name', { s: 'remote-pod' }]],
+        version: 3,
+        time: 1_000,
+      },
+      {
+        kind: 'namespace',
+        id: nsId,
+        key: 'remote-ns',
+        name: 'remote-ns',
+        attributes: [['k8s.namespace.name', { s: 'remote-ns' }]],
+        version: 4,
+        time: 1_000,
+      },
+    ];
+    const encoded = (withEntries: boolean): Traces => {
+      const t = spans();
+      t.resourceSpans = t.resourceSpans.slice(0, 1);
+      t.resourceSpans[0].resource.attributes = [
+        attr('service.name', 'remote'),
+        attr('flowtel.tag.dictionary', 'smartencoding'),
+        attr('flowtel.tag.dict_version', 4),
+        attr('flowtel.tag.pod_id', podId),
+        attr('flowtel.tag.namespace_id', nsId),
+        ...(withEntries ? [attr(ENTRIES_ATTRIBUTE, entriesToText(entries))] : []),
+      ];
+      return t;
+    };
+    const gateway = () => createStore(testSettings('clickhouse', 'exporter', dir), cfg, ['traces'], () => undefined);
+    const first = gateway();
+    await first.open();
+    try {
+      await assert.rejects(
+        first.write(batchOf('traces', encoded(false), 1)),
+        (err: ConsumerError) =>
+          err.retryable && /2 SmartEncoding id\(s\) .* have no dictionary entry yet/.test(err.message),
+        'rows whose entries are nowhere wait (retried), never stored with a dangling id',
+      );
+      assert.deepEqual(await rowsOf(client, `SELECT count() AS n FROM otel.otel_traces WHERE pod_id = ${podId}`), [
+        { n: 0 },
+      ]);
+      await first.write(batchOf('traces', encoded(true), 1));
+      // the batch that waited, retried now that its entries are in the store
+      await first.write(batchOf('traces', encoded(false), 1));
+    } finally {
+      await first.close();
+    }
+    // a gateway restarted between the entries and the next records finds the entries in the store
+    const second = gateway();
+    await second.open();
+    try {
+      await second.write(batchOf('traces', encoded(false), 1));
+      const bad = encoded(false);
+      bad.resourceSpans[0].resource.attributes.push(attr(ENTRIES_ATTRIBUTE, '{"not": "entries"}'));
+      await assert.rejects(
+        second.write(batchOf('traces', bad, 1)),
+        (err: ConsumerError) => !err.retryable && /flowtel.tag.entries: .*not a JSON array/.test(err.message),
+        'a malformed entries attribute is refused for good',
+      );
+    } finally {
+      await second.close();
+    }
+    const out = JSON.parse(
+      await runQuery(
+        cfg,
+        "SELECT pod, namespace, count() AS n FROM otel_traces WHERE pod = 'remote-pod' GROUP BY pod, namespace",
+        'json',
+        { configDir: dir },
+      ),
+    ) as Array<Record<string, string>>;
+    assert.deepEqual(out, [{ pod: 'remote-pod', namespace: 'remote-ns', n: 3 }]);
   });
 });

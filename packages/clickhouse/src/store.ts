@@ -22,7 +22,7 @@ import { HttpClient, bodyEncoding } from './http.ts';
 import { embeddedMergeSettings, schemaStatements, tableName, type TableRole } from './schema.ts';
 import { createClickHouseHttpServer } from './server.ts';
 import { flushAll, insertBuffer, type InsertBuffer } from './insert-buffer.ts';
-import { TagStore, UndecodableIdsError } from './tag-store.ts';
+import { BadEntriesError, TagStore } from './tag-store.ts';
 
 export const isL7Scope = (scope: ScopeLogs) => scope.scope.name === L7_SCOPE_NAME;
 const notL7Scope = (scope: ScopeLogs) => scope.scope.name !== L7_SCOPE_NAME;
@@ -287,7 +287,7 @@ export class ClickHouseStore {
       return await this.tags!.prepare(resourcesOf(batch));
     } catch (err) {
       const message = `storing SmartEncoding tags in ${this.cfg.database} failed: ${(err as Error).message}`;
-      throw err instanceof UndecodableIdsError || isPermanent(err)
+      throw err instanceof BadEntriesError || isPermanent(err)
         ? permanent(message, { cause: err })
         : retryable(message, { cause: err });
     }

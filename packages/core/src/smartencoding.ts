@@ -2,6 +2,7 @@
 // the stores and exporters that write or decode them: the tag kinds, the attribute names
 // records carry ids under, how a dictionary entry and its values look, and the key under which
 // a processor offers its dictionary through the host.
+import { createHash } from 'node:crypto';
 import { sharedKey } from './shared.ts';
 
 /**
@@ -66,8 +67,8 @@ export function tagValueText(v: TagValue): string {
 
 export interface TagEntry {
   kind: TagKind;
-  /** 1, 2, 3...: 0 means "none" in id columns */
-  id: number;
+  /** tagId(kind, key): 0 means "none" in id columns */
+  id: bigint;
   /** what identifies the thing: a pod's uid, a process's host, pid and start time */
   key: string;
   /** the display name a query filters and groups by: the pod name, the host name */
@@ -76,6 +77,80 @@ export interface TagEntry {
   attributes: TagAttributes;
   /** the dictionary version that last set this entry */
   version: number;
+  /**
+   * when the entry was last set (ms since the epoch): the store keeps the newest of the copies
+   * several collectors wrote, which their own versions cannot order
+   */
+  time: number;
+}
+
+/**
+ * The id of a tag set: the first 63 bits of SHA-256 over its kind and key (the thing's identity:
+ * a pod's uid, a process's host, pid and start time). Content-derived, so every collector that
+ * sees the same pod gives it the same id with nobody to ask, and collectors writing one store
+ * never hand one id to two things but by a hash collision (about n^2 / 2^64 for n entries of a
+ * kind: 5e-8 at a million). 63 bits keep it positive in OTLP's int64 and ClickHouse's UInt64;
+ * 0 is "none", so a zero hash becomes 1.
+ */
+export function tagId(kind: TagKind, key: string): bigint {
+  const digest = createHash('sha256').update(kind).update('\0').update(key).digest();
+  const id = digest.readBigUInt64BE(0) & 0x7fff_ffff_ffff_ffffn;
+  return id === 0n ? 1n : id;
+}
+
+/**
+ * Entries that travel in-band, on the resources of the records that use them: a JSON array of
+ * InBandEntry under this resource attribute, which any OTLP hop passes on as it is. A store that
+ * lacks the entries of a batch's ids takes them from here.
+ */
+export const ENTRIES_ATTRIBUTE = `${TAG_PREFIX}entries`;
+
+/** An entry as sent in-band: the id as decimal text (JSON has no 64-bit integers). */
+interface InBandEntry {
+  kind: TagKind;
+  id: string;
+  name: string;
+  attributes: TagAttributes;
+  time: number;
+}
+
+/** The in-band form of entries (the ENTRIES_ATTRIBUTE value). */
+export function entriesToText(entries: readonly TagEntry[]): string {
+  return JSON.stringify(
+    entries.map((e): InBandEntry => ({
+      kind: e.kind,
+      id: e.id.toString(),
+      name: e.name,
+      attributes: e.attributes,
+      time: e.time,
+    })),
+  );
+}
+
+/** An entry read back from its in-band form; key and version are the sender's and are not sent. */
+export type ReceivedEntry = Omit<TagEntry, 'key' | 'version'>;
+
+const TAG_KIND_SET = new Set<string>(TAG_KINDS);
+
+/** Entries from their in-band form; throws on anything that is not one. */
+export function entriesFromText(text: string): ReceivedEntry[] {
+  const parsed = JSON.parse(text) as unknown;
+  if (!Array.isArray(parsed)) throw new Error(`${ENTRIES_ATTRIBUTE} is not a JSON array`);
+  return parsed.map((e: Partial<InBandEntry>) => {
+    if (
+      typeof e !== 'object' ||
+      !TAG_KIND_SET.has(e.kind as string) ||
+      typeof e.id !== 'string' ||
+      !/^[1-9][0-9]{0,18}$/.test(e.id) ||
+      typeof e.name !== 'string' ||
+      !Array.isArray(e.attributes) ||
+      typeof e.time !== 'number'
+    )
+      throw new Error(
+        `${ENTRIES_ATTRIBUTE} holds something that is not a tag entry: ${JSON.stringify(e).slice(0, 200)}`,
+      );
+    return { kind: e.kind!, id: BigInt(e.id), name: e.name, attributes: e.attributes, time: e.time };
+  });
 }
 
 /**
@@ -85,6 +160,7 @@ export interface TagEntry {
 export interface TagEntries {
   readonly version: number;
   changedSince(version: number): TagEntry[];
+  get(kind: TagKind, id: bigint): TagEntry | undefined;
 }
 
 /**

@@ -21,6 +21,13 @@ export const configSchema = z
     save_interval: duration().default('1s'),
     /** how long what /proc said about a pid is trusted before it is read again */
     process_refresh: duration().default('30s'),
+    /**
+     * encode mode: encoded resources also carry the dictionary entries their ids need (attribute
+     * `flowtel.tag.entries`), so a collector further on (otlp -> clickhouse) can store them
+     */
+    in_band: z.boolean().default(false),
+    /** an entry sent in-band is sent again, with the next resource that uses it, after this long */
+    in_band_resend_interval: duration().default('1m'),
     kubernetes: z
       .object({
         /** auto: on when KUBERNETES_SERVICE_HOST is set (running in a pod) */

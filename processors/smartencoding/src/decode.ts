@@ -17,11 +17,11 @@ import {
 import { DECODED_PEER_PREFIX } from './peer.ts';
 import { anyValueOf } from './value.ts';
 
-const intOf = (kv: KeyValue): number | undefined => ('intValue' in kv.value ? Number(kv.value.intValue) : undefined);
+const intOf = (kv: KeyValue): bigint | undefined => ('intValue' in kv.value ? kv.value.intValue : undefined);
 
 /** The decoded attributes; id attributes whose entries the dictionary lacks stay as they are. */
 export function decodeAttributes(attributes: KeyValue[], dictionary: TagDictionary): KeyValue[] {
-  const ids = new Map<TagKind, number>();
+  const ids = new Map<TagKind, bigint>();
   const kept: KeyValue[] = [];
   for (const kv of attributes) {
     const kind = kindOfIdAttribute(kv.key);
@@ -53,7 +53,7 @@ export function decodePeerAttributes(attributes: KeyValue[], dictionary: TagDict
   const out: KeyValue[] = [];
   for (const kv of attributes) {
     const kind = kindOfPeerAttribute(kv.key);
-    const entry = kind ? dictionary.get(kind, intOf(kv) ?? 0) : undefined;
+    const entry = kind ? dictionary.get(kind, intOf(kv) ?? 0n) : undefined;
     if (!entry) {
       out.push(kv);
       continue;

@@ -1,4 +1,5 @@
-// The dictionary: per kind, small integer ids for tag sets, stable across restarts (saved as
+// The dictionary: per kind, an id for each tag set, derived from its identity (tagId: the same
+// on every collector, so several of them can write one store), kept across restarts (saved as
 // JSON in a directory) and versioned (the version grows by one with every entry added or
 // changed, and each entry remembers the version that last set it, so a store can take deltas).
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
@@ -9,25 +10,31 @@ import {
   type TagEntries,
   type TagEntry,
   type TagKind,
+  tagId,
 } from '@flowtel/core/smartencoding';
 import { sameTagValue } from './value.ts';
 
 export type { TagEntry };
 
+/** Format 2: ids are tagId's, written as decimal text; format 1 (numbered ids) is read and renumbered. */
 interface SavedDictionary {
-  format: 1;
+  format: 1 | 2;
   version: number;
-  entries: TagEntry[];
+  entries: Array<Omit<TagEntry, 'id' | 'time'> & { id: string | number; time?: number }>;
 }
 
 export const DICTIONARY_FILE = 'dictionary.json';
 
-export class DictionaryFullError extends Error {}
+/** A tag set that cannot have an id: its resource passes unencoded (and is counted). */
+export class NoIdError extends Error {}
+export class DictionaryFullError extends NoIdError {}
+/** Two identities of one kind whose ids collide (odds about n^2 / 2^64): the newer goes unencoded. */
+export class IdCollisionError extends NoIdError {}
 
 export class TagDictionary implements TagEntries {
   private currentVersion = 0;
   private readonly byKey = new Map<TagKind, Map<string, TagEntry>>();
-  private readonly byId = new Map<TagKind, TagEntry[]>();
+  private readonly byId = new Map<TagKind, Map<bigint, TagEntry>>();
   private readonly maxEntriesPerKind: number;
   private dirty = false;
   /** where it is saved; none keeps it in memory only */
@@ -37,7 +44,7 @@ export class TagDictionary implements TagEntries {
     this.maxEntriesPerKind = options.maxEntriesPerKind ?? 1_000_000;
     for (const kind of TAG_KINDS) {
       this.byKey.set(kind, new Map());
-      this.byId.set(kind, []);
+      this.byId.set(kind, new Map());
     }
     if (options.directory) {
       mkdirSync(options.directory, { recursive: true });
@@ -57,9 +64,10 @@ export class TagDictionary implements TagEntries {
 
   /**
    * The id of the entry with this key, adding it or updating its name and attributes.
-   * Throws DictionaryFullError when the kind has no room left.
+   * Throws DictionaryFullError when the kind has no room left, IdCollisionError when another
+   * key of the kind has this key's id.
    */
-  intern(kind: TagKind, key: string, name: string, attributes: TagAttributes): number {
+  intern(kind: TagKind, key: string, name: string, attributes: TagAttributes): bigint {
     const keyed = this.byKey.get(kind)!;
     const existing = keyed.get(key);
     if (existing) {
@@ -67,20 +75,24 @@ export class TagDictionary implements TagEntries {
         existing.name = name;
         existing.attributes = attributes;
         existing.version = this.bump();
+        existing.time = Date.now();
       }
       return existing.id;
     }
     const ids = this.byId.get(kind)!;
-    if (ids.length >= this.maxEntriesPerKind)
+    if (ids.size >= this.maxEntriesPerKind)
       throw new DictionaryFullError(`the ${kind} dictionary is full (${this.maxEntriesPerKind} entries)`);
-    const entry: TagEntry = { kind, id: ids.length + 1, key, name, attributes, version: this.bump() };
-    ids.push(entry);
+    const id = tagId(kind, key);
+    const other = ids.get(id);
+    if (other) throw new IdCollisionError(`${kind} ${JSON.stringify(key)} has the id of ${JSON.stringify(other.key)}`);
+    const entry: TagEntry = { kind, id, key, name, attributes, version: this.bump(), time: Date.now() };
+    ids.set(id, entry);
     keyed.set(key, entry);
     return entry.id;
   }
 
-  get(kind: TagKind, id: number): TagEntry | undefined {
-    return this.byId.get(kind)![id - 1];
+  get(kind: TagKind, id: bigint): TagEntry | undefined {
+    return this.byId.get(kind)!.get(id);
   }
 
   findByKey(kind: TagKind, key: string): TagEntry | undefined {
@@ -88,11 +100,11 @@ export class TagDictionary implements TagEntries {
   }
 
   size(kind: TagKind): number {
-    return this.byId.get(kind)!.length;
+    return this.byId.get(kind)!.size;
   }
 
   *entries(): IterableIterator<TagEntry> {
-    for (const kind of TAG_KINDS) yield* this.byId.get(kind)!;
+    for (const kind of TAG_KINDS) yield* this.byId.get(kind)!.values();
   }
 
   /** The entries added or changed after `version`: what a store that has `version` lacks. */
@@ -103,7 +115,8 @@ export class TagDictionary implements TagEntries {
   /** Writes the dictionary if it changed: a new file renamed over the old, never half a file. */
   save(): void {
     if (!this.file || !this.dirty) return;
-    const saved: SavedDictionary = { format: 1, version: this.currentVersion, entries: [...this.entries()] };
+    const entries = [...this.entries()].map((e) => ({ ...e, id: e.id.toString() }));
+    const saved: SavedDictionary = { format: 2, version: this.currentVersion, entries };
     const temp = `${this.file}.${process.pid}.tmp`;
     writeFileSync(temp, JSON.stringify(saved));
     renameSync(temp, this.file);
@@ -125,16 +138,21 @@ export class TagDictionary implements TagEntries {
         { cause: err },
       );
     }
-    if (saved.format !== 1 || !Array.isArray(saved.entries))
+    if ((saved.format !== 1 && saved.format !== 2) || !Array.isArray(saved.entries))
       throw new Error(`${file} is not a SmartEncoding dictionary (format ${String(saved.format)})`);
     for (const e of saved.entries) {
       const ids = this.byId.get(e.kind);
-      if (!ids || e.id !== ids.length + 1)
-        throw new Error(`${file}: entry ${e.kind}/${e.id} is out of order; the file is damaged`);
-      ids.push(e);
-      this.byKey.get(e.kind)!.set(e.key, e);
+      const id = tagId(e.kind, e.key);
+      // format 1 numbered its entries 1, 2, 3: they get their tagId now (rows stored before keep
+      // the old numbers, which the store's dictionary table still holds)
+      if (!ids || (saved.format === 2 && e.id !== id.toString()))
+        throw new Error(`${file}: entry ${e.kind}/${e.id} does not match its key; the file is damaged`);
+      const entry: TagEntry = { ...e, id, time: e.time ?? 0 };
+      ids.set(id, entry);
+      this.byKey.get(e.kind)!.set(e.key, entry);
     }
     this.currentVersion = saved.version;
+    if (saved.format === 1) this.dirty = true;
   }
 }
 

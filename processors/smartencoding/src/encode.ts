@@ -16,7 +16,7 @@ import {
 } from '@flowtel/core/smartencoding';
 import { sameTagValue, tagValueOf } from './value.ts';
 
-export type TagIds = Partial<Record<TagKind, number>>;
+export type TagIds = Partial<Record<TagKind, bigint>>;
 
 export function encodeResource(
   resource: KeyValue[],

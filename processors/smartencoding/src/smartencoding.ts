@@ -3,14 +3,22 @@
 // repeat from batch to batch, so the work is a memo lookup per resource, not per record.
 import { map, type OperatorFunction } from 'rxjs';
 import type { Batch, CreateSettings, Host, Processor, SharedInstance } from '@flowtel/core';
-import type { KeyValue, Resource, ResourceLogs } from '@flowtel/pdata';
+import { attr, type KeyValue, type Resource, type ResourceLogs } from '@flowtel/pdata';
 import type { SmartEncodingConfig } from './config.ts';
 import { decodeAttributes, decodePeerAttributes } from './decode.ts';
-import { DictionaryFullError } from './dictionary.ts';
+import { NoIdError, type TagEntry } from './dictionary.ts';
 import { encodeResource, encodedAttributes } from './encode.ts';
 import { peerAddress, peerIdAttributes } from './peer.ts';
 import { sharedTagging, type MemoMap, type SharedTagging } from './shared.ts';
-import { L7_SCOPE_NAME, TAG_DICTIONARY, TAG_KINDS } from '@flowtel/core/smartencoding';
+import {
+  ENTRIES_ATTRIBUTE,
+  L7_SCOPE_NAME,
+  TAG_DICTIONARY,
+  TAG_KINDS,
+  entriesToText,
+  kindOfIdAttribute,
+  kindOfPeerAttribute,
+} from '@flowtel/core/smartencoding';
 
 export class SmartEncodingProcessor implements Processor {
   private readonly settings: CreateSettings;
@@ -19,7 +27,9 @@ export class SmartEncodingProcessor implements Processor {
   private readonly memo: MemoMap = new Map();
   private readonly peerMemo: MemoMap = new Map();
   private shared?: SharedInstance<SharedTagging>;
-  /** resources left unencoded because a dictionary kind was full */
+  /** in_band: when each entry (by `kind:id`) was last sent, and at which of its versions */
+  private readonly sent = new Map<string, { at: number; version: number }>();
+  /** resources left unencoded because a dictionary kind was full (or two ids collided) */
   unencoded = 0;
 
   constructor(settings: CreateSettings, config: SmartEncodingConfig) {
@@ -70,18 +80,58 @@ export class SmartEncodingProcessor implements Processor {
     const client = batch.client?.address;
     switch (batch.signal) {
       case 'traces':
-        for (const r of batch.data.resourceSpans) this.rewrite(r.resource, client);
+        for (const r of batch.data.resourceSpans) {
+          this.rewrite(r.resource, client);
+          this.attachEntries(r.resource);
+        }
         break;
       case 'logs':
         for (const r of batch.data.resourceLogs) {
           this.rewrite(r.resource, client);
           this.tagPeers(r);
+          this.attachEntries(r.resource, r);
         }
         break;
       case 'metrics':
-        for (const r of batch.data.resourceMetrics) this.rewrite(r.resource, client);
+        for (const r of batch.data.resourceMetrics) {
+          this.rewrite(r.resource, client);
+          this.attachEntries(r.resource);
+        }
         break;
     }
+  }
+
+  /**
+   * in_band: the entries of the resource's ids (and of its request logs' peer ids) that were
+   * not sent in the last in_band_resend_interval, or changed since, go along on the resource.
+   * Resending heals entries lost on the way (a batch dropped, a gateway that died holding it).
+   */
+  private attachEntries(resource: Resource, logs?: ResourceLogs): void {
+    if (!this.config.in_band || this.config.mode !== 'encode') return;
+    const dictionary = this.tagging.dictionary;
+    const now = Date.now();
+    const due: TagEntry[] = [];
+    const seen = new Set<string>();
+    const consider = (kv: KeyValue, kind: (typeof TAG_KINDS)[number] | undefined) => {
+      if (!kind || !('intValue' in kv.value)) return;
+      const entry = dictionary.get(kind, kv.value.intValue);
+      const key = `${kind}:${kv.value.intValue}`;
+      if (!entry || seen.has(key)) return;
+      seen.add(key);
+      const last = this.sent.get(key);
+      if (last && last.version === entry.version && now - last.at < this.config.in_band_resend_interval) return;
+      this.sent.set(key, { at: now, version: entry.version });
+      due.push(entry);
+    };
+    for (const kv of resource.attributes) consider(kv, kindOfIdAttribute(kv.key));
+    // peer ids exist only with Kubernetes (and reading logRecords would make deferred l7 records)
+    for (const scope of this.tagging.kube ? (logs?.scopeLogs ?? []) : []) {
+      if (scope.scope.name !== L7_SCOPE_NAME) continue;
+      for (const record of scope.logRecords)
+        for (const kv of record.attributes) consider(kv, kindOfPeerAttribute(kv.key));
+    }
+    // a copy: the encoded attributes are memoised and shared by every resource like this one
+    if (due.length > 0) resource.attributes = [...resource.attributes, attr(ENTRIES_ATTRIBUTE, entriesToText(due))];
   }
 
   private rewrite(resource: Resource, client: string | undefined): void {
@@ -95,7 +145,7 @@ export class SmartEncodingProcessor implements Processor {
         return this.config.mode === 'encode' ? encoded : decodeAttributes(encoded, dictionary);
       }) as KeyValue[];
     } catch (err) {
-      if (!(err instanceof DictionaryFullError)) throw err;
+      if (!(err instanceof NoIdError)) throw err;
       this.unencoded++;
     }
   }

@@ -75,12 +75,13 @@ export function logsBatch(resources: KeyValue[][], clientAddress?: string): Logs
   };
 }
 
-/** Attributes as a plain object, ints as numbers: what a test compares. */
+/** Attributes as a plain object, ints as numbers but ids (64-bit) as bigints: what a test compares. */
 export function plain(attributes: KeyValue[]): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const { key, value } of attributes) {
     if ('stringValue' in value) out[key] = value.stringValue;
-    else if ('intValue' in value) out[key] = Number(value.intValue);
+    else if ('intValue' in value)
+      out[key] = /^flowtel\.tag\..*_id$/.test(key) ? value.intValue : Number(value.intValue);
     else if ('doubleValue' in value) out[key] = value.doubleValue;
     else if ('boolValue' in value) out[key] = value.boolValue;
     else out[key] = value;

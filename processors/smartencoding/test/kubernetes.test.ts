@@ -71,7 +71,7 @@ test('pods are tagged from the API: container id, pod IP, owners, services; labe
   await withCluster(t, {}, async (_api, p) => {
     const checkout = tag(p, [attr('service.name', 'checkout'), attr('container.id', CHECKOUT_CONTAINER)]);
     for (const k of ['pod', 'namespace', 'node', 'workload', 'service', 'container'])
-      assert.equal(typeof checkout.ids[`flowtel.tag.${k}_id`], 'number', k);
+      assert.equal(typeof checkout.ids[`flowtel.tag.${k}_id`], 'bigint', k);
     assert.equal(
       Object.keys(checkout.ids).some((k) => k.startsWith('k8s.')),
       false,
@@ -142,7 +142,7 @@ test('watch events change the dictionary: a label change keeps the id and bumps 
     assert.equal(after.ids['flowtel.tag.pod_id'], before.ids['flowtel.tag.pod_id']);
     assert.ok(dictionary.version > version, 'version bumped');
     assert.equal(
-      dictionary.get('pod', after.ids['flowtel.tag.pod_id'] as number)!.version,
+      dictionary.get('pod', after.ids['flowtel.tag.pod_id'] as bigint)!.version,
       dictionary.changedSince(version).find((e) => e.kind === 'pod')!.version,
     );
 
@@ -253,7 +253,7 @@ test("node_name lists only that node's pods; a wrong token is retried and the pr
     await p.start(host);
     const out = tag(p, [attr('service.name', 'x'), attr('container.id', CHECKOUT_CONTAINER)]);
     assert.equal(out.ids['flowtel.tag.pod_id'], undefined, 'no pods without access');
-    assert.equal(typeof out.ids['flowtel.tag.container_id'], 'number', 'the container is still tagged');
+    assert.equal(typeof out.ids['flowtel.tag.container_id'], 'bigint', 'the container is still tagged');
     await until(() => api.requests.filter((r) => r === '/api/v1/pods').length >= 2, 'a retry');
     await p.shutdown();
   } finally {
@@ -276,8 +276,8 @@ test('request logs get the peer pod by IP on the other side: ids in encode mode,
     const { batch, records } = requestLogs();
     p.process(batch);
     const [toRedis, fromOutside] = records.map((r) => plain(r.attributes));
-    assert.equal(typeof toRedis['flowtel.tag.peer.pod_id'], 'number');
-    assert.equal(typeof toRedis['flowtel.tag.peer.workload_id'], 'number');
+    assert.equal(typeof toRedis['flowtel.tag.peer.pod_id'], 'bigint');
+    assert.equal(typeof toRedis['flowtel.tag.peer.workload_id'], 'bigint');
     assert.equal(fromOutside['flowtel.tag.peer.pod_id'], undefined, 'an address outside the cluster has no pod');
     const decoded = plain(
       decodeBatch(batch, dictionaryOf('smartencoding')!).data.resourceLogs[0].scopeLogs[0].logRecords[0].attributes,

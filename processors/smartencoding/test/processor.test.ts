@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { hostname } from 'node:os';
 import { readFileSync } from 'node:fs';
 import { attr, type KeyValue } from '@flowtel/pdata';
+import { ENTRIES_ATTRIBUTE, entriesFromText } from '@flowtel/core/smartencoding';
 import { decodeBatch, factory } from '../src/index.ts';
 import { logsBatch, plain, processor, tempDir, dictionaryOf, host } from './helpers.ts';
 
@@ -39,14 +40,14 @@ test('encode: a local process leaves with ids only; the dictionary holds what /p
     assert.equal(out['service.name'], COMM, 'kept by default');
     for (const k of ['host.name', 'process.pid', 'process.executable.name', 'env', 'region'])
       assert.equal(out[k], undefined, `${k} is not on the record`);
-    assert.equal(typeof out['flowtel.tag.host_id'], 'number');
-    assert.equal(typeof out['flowtel.tag.process_id'], 'number');
-    assert.equal(typeof out['flowtel.tag.agent_id'], 'number');
+    assert.equal(typeof out['flowtel.tag.host_id'], 'bigint');
+    assert.equal(typeof out['flowtel.tag.process_id'], 'bigint');
+    assert.equal(typeof out['flowtel.tag.agent_id'], 'bigint');
     assert.equal(out['flowtel.tag.resource_id'], undefined, 'nothing unexplained');
     assert.equal(out['flowtel.tag.dictionary'], 'smartencoding');
     const dictionary = dictionaryOf('smartencoding')!;
     assert.equal(out['flowtel.tag.dict_version'], dictionary.version);
-    const proc = dictionary.get('process', out['flowtel.tag.process_id'] as number)!;
+    const proc = dictionary.get('process', out['flowtel.tag.process_id'] as bigint)!;
     assert.equal(proc.name, COMM);
     assert.deepEqual(Object.fromEntries(proc.attributes.map(([k, v]) => [k, Object.values(v)[0]])), {
       'process.pid': String(process.pid),
@@ -57,7 +58,7 @@ test('encode: a local process leaves with ids only; the dictionary holds what /p
         .split('\0')
         .join(' '),
     });
-    const agent = dictionary.get('agent', out['flowtel.tag.agent_id'] as number)!;
+    const agent = dictionary.get('agent', out['flowtel.tag.agent_id'] as bigint)!;
     assert.deepEqual(agent.attributes, [
       ['env', { s: 'prod' }],
       ['region', { s: 'eu-west-1' }],
@@ -227,4 +228,57 @@ test('lifecycle: shutdown before start and twice is safe; a batch of every signa
   );
   await p.shutdown();
   await p.shutdown();
+});
+
+test('in_band: encoded resources carry the entries their ids need, once per resend interval or change', async () => {
+  const p = processor(
+    { directory: tempDir('in-band'), in_band: true, in_band_resend_interval: '1h' },
+    'smartencoding/agent',
+  );
+  await p.start(host);
+  try {
+    const sent = (resources: KeyValue[][]) => {
+      const batch = logsBatch(resources);
+      p.process(batch);
+      return batch.data.resourceLogs.map((r) => {
+        const kv = r.resource.attributes.find((a) => a.key === ENTRIES_ATTRIBUTE);
+        return {
+          ids: plain(r.resource.attributes),
+          entries: kv && 'stringValue' in kv.value ? entriesFromText(kv.value.stringValue) : [],
+        };
+      });
+    };
+    const [first] = sent([appResource()]);
+    const dictionary = dictionaryOf('smartencoding/agent')!;
+    const idKinds = Object.keys(first.ids)
+      .filter((k) => /^flowtel\.tag\.[a-z]+_id$/.test(k))
+      .map((k) => k.slice('flowtel.tag.'.length, -'_id'.length))
+      .sort();
+    assert.deepEqual(idKinds, ['host', 'namespace', 'pod', 'resource', 'workload']);
+    assert.deepEqual(
+      first.entries.map((e) => `${e.kind} ${e.id} ${e.name}`).sort(),
+      idKinds.map((k) => {
+        const e = dictionary.get(k as 'pod', first.ids[`flowtel.tag.${k}_id`] as bigint)!;
+        return `${k} ${e.id} ${e.name}`;
+      }),
+      'every id the resource carries comes with its entry',
+    );
+    const pod = first.entries.find((e) => e.kind === 'pod')!;
+    assert.equal(pod.name, 'checkout-7d9f-abcde');
+    assert.deepEqual(pod.attributes, [['k8s.pod.name', { s: 'checkout-7d9f-abcde' }]]);
+
+    const [again] = sent([appResource()]);
+    assert.deepEqual(again.entries, [], 'sent once within the resend interval');
+    assert.equal(again.ids['flowtel.tag.pod_id'], first.ids['flowtel.tag.pod_id']);
+
+    const other = appResource().map((kv) => (kv.key === 'k8s.pod.name' ? attr('k8s.pod.name', 'checkout-2') : kv));
+    const [second] = sent([other]);
+    assert.deepEqual(
+      second.entries.map((e) => e.kind),
+      ['pod'],
+      'only the new pod goes along: the namespace, host, workload and the same resource rest were sent',
+    );
+  } finally {
+    await p.shutdown();
+  }
 });

@@ -496,7 +496,7 @@ function writeColumns(
   const { restKeys, restValues, restEnds } = cols;
   // a row's ids depend on its resource and its tap side only, and a process is mostly one side
   let side: string | undefined;
-  let sideIds: readonly number[] = [];
+  let sideIds: readonly bigint[] = [];
   let at = 0;
   for (let row = 0; row < cols.rows; row++) {
     const c = sink.current;

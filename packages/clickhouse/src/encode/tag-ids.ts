@@ -5,7 +5,7 @@
 import type { KeyValue } from '@flowtel/pdata';
 import { DICT_NAME_ATTRIBUTE, isTagAttribute } from '@flowtel/core/smartencoding';
 import { idColumnNames, idRow, l7IdColumnNames, l7IdRow, l7IdRowOf, resourceIds } from '../smartencoding/ddl.ts';
-import { u32, type FixedColumn } from '../native.ts';
+import { u64, type FixedColumn } from '../native.ts';
 
 /** The dictionary an encoded resource's ids index, or undefined for a plain resource. */
 export function dictionaryNameOf(attributes: KeyValue[]): string | undefined {
@@ -20,21 +20,21 @@ export const withoutTagAttributes = (attributes: KeyValue[]) => attributes.filte
 
 export const OTEL_ID_COLUMNS = idColumnNames();
 export const L7_ID_COLUMNS = l7IdColumnNames();
-const NO_IDS = new Array<number>(L7_ID_COLUMNS.length).fill(0);
+const NO_IDS = new Array<bigint>(L7_ID_COLUMNS.length).fill(0n);
 
-/** The id columns of one block, UInt32 each (the table adds the codec). */
+/** The id columns of one block, UInt64 each (the table adds the codec). */
 export class IdColumns {
   readonly columns: FixedColumn[];
   constructor(names: string[], rowsHint: number) {
-    this.columns = names.map((name) => u32(name, rowsHint));
+    this.columns = names.map((name) => u64(name, rowsHint));
   }
-  write(values: readonly number[]): void {
-    for (let i = 0; i < this.columns.length; i++) this.columns[i].w.u32(values[i]);
+  write(values: readonly bigint[]): void {
+    for (let i = 0; i < this.columns.length; i++) this.columns[i].w.u64(values[i]);
   }
 }
 
 /** An otel_* row's ids, in OTEL_ID_COLUMNS order: once per resource. */
-export function resourceIdRow(attributes: KeyValue[]): readonly number[] {
+export function resourceIdRow(attributes: KeyValue[]): readonly bigint[] {
   return isEncoded(attributes) ? idRow(resourceIds(attributes)) : NO_IDS;
 }
 
@@ -46,12 +46,12 @@ export function l7ResourceIds(attributes: KeyValue[]): L7ResourceIds {
 }
 
 /** An l7_flow_log row's ids (both ends), in L7_ID_COLUMNS order. */
-export function l7RowIds(own: L7ResourceIds, recordAttributes: KeyValue[]): readonly number[] {
+export function l7RowIds(own: L7ResourceIds, recordAttributes: KeyValue[]): readonly bigint[] {
   return own ? l7IdRow(own, recordAttributes) : NO_IDS;
 }
 
 /** l7RowIds of a row without peer ids, whose tap_side is known. */
-export function l7RowIdsOf(own: L7ResourceIds, tapSide: string): readonly number[] {
+export function l7RowIdsOf(own: L7ResourceIds, tapSide: string): readonly bigint[] {
   return own ? l7IdRowOf(own, tapSide, undefined) : NO_IDS;
 }
 

@@ -22,10 +22,16 @@ const sqlString = (s: string) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'
 export const ROW_KINDS: readonly TagKind[] = TAG_KINDS;
 
 /**
- * T64 drops the high bits small ids never use before ZSTD sees them: a quarter smaller than
- * ZSTD alone on skewed ids of a few hundred values, measured on chdb.
+ * Ids are 63-bit hashes (tagId), a few hundred or thousand distinct per part: LowCardinality
+ * stores each part's ids once and a small index per row, which ZSTD then takes. Per id column
+ * and row on chdb, against the numbered UInt32 ids of before with T64 (which cuts the high bits
+ * small numbers never use, and has none to cut on hashes): see the processor's README.
+ * ClickHouse calls LowCardinality of a number "suspicious": the statements that create these
+ * columns allow it (ID_SETTINGS).
  */
-const ID_TYPE = 'UInt32 CODEC(T64, ZSTD(1))';
+const ID_TYPE = 'LowCardinality(UInt64) CODEC(ZSTD(1))';
+/** The query settings a statement creating id columns needs. */
+export const ID_SETTINGS = 'SETTINGS allow_suspicious_low_cardinality_types = 1';
 
 /** The id column names of an otel_* table, in the order of idColumnDefinitions(). */
 export function idColumnNames(): string[] {
@@ -37,7 +43,7 @@ export function l7IdColumnNames(): string[] {
   return ROW_KINDS.flatMap((k) => [idColumn(k, 0), idColumn(k, 1)]);
 }
 
-/** The id columns of an otel_* table: `host_id UInt32`, ... (0 = none). */
+/** The id columns of an otel_* table: `host_id LowCardinality(UInt64)`, ... (0 = none). Creating them needs ID_SETTINGS. */
 export function idColumnDefinitions(): string[] {
   return idColumnNames().map((c) => `${c} ${ID_TYPE}`);
 }
@@ -53,11 +59,32 @@ export function l7IdColumnDefinitions(): string[] {
  */
 export function addIdColumnStatements(database: string, table: string, l7: boolean, clusterName?: string): string[] {
   const columns = l7 ? l7IdColumnDefinitions() : idColumnDefinitions();
-  const cluster = clusterName ? ` ON CLUSTER ${q(clusterName)}` : '';
   return [
-    `ALTER TABLE ${q(database)}.${q(table)}${cluster} ${columns.map((c) => `ADD COLUMN IF NOT EXISTS ${c}`).join(', ')}`,
+    `ALTER TABLE ${q(database)}.${q(table)}${onCluster(clusterName)} ${columns.map((c) => `ADD COLUMN IF NOT EXISTS ${c}`).join(', ')} ${ID_SETTINGS}`,
   ];
 }
+
+const onCluster = (clusterName?: string) => (clusterName ? ` ON CLUSTER ${q(clusterName)}` : '');
+
+/**
+ * Tables made before ids were 64-bit have UInt32 id columns, which would cut the new ids: this
+ * widens them (the stored numbered ids keep their values, and their dictionary rows).
+ */
+export function widenIdColumnStatements(
+  database: string,
+  table: string,
+  narrow: readonly string[],
+  clusterName?: string,
+): string[] {
+  if (narrow.length === 0) return [];
+  return [
+    `ALTER TABLE ${q(database)}.${q(table)}${onCluster(clusterName)} ${narrow.map((c) => `MODIFY COLUMN ${q(c)} ${ID_TYPE}`).join(', ')} ${ID_SETTINGS}`,
+  ];
+}
+
+/** The query that lists a table's id columns still of the old UInt32 type (one name a row, TSV). */
+export const narrowIdColumnsQuery = (database: string, table: string, l7: boolean) =>
+  `SELECT name FROM system.columns WHERE database = ${sqlString(database)} AND table = ${sqlString(table)} AND type = 'UInt32' AND name IN (${(l7 ? l7IdColumnNames() : idColumnNames()).map(sqlString).join(', ')})`;
 
 export interface DictionarySchemaOptions {
   database: string;
@@ -68,22 +95,42 @@ export interface DictionarySchemaOptions {
   password?: string;
 }
 
-/** The dictionary table and one DICTIONARY object per kind. */
-export function dictionarySchemaStatements(o: DictionarySchemaOptions): string[] {
-  const db = q(o.database);
-  const lifetime = o.lifetime ?? 60;
-  const credentials = o.user ? ` USER ${sqlString(o.user)} PASSWORD ${sqlString(o.password ?? '')}` : '';
-  const statements = [
-    `CREATE TABLE IF NOT EXISTS ${db}.${q(DICTIONARY_TABLE)} (
+/** The dictionary table's definition; `version` is the entry's time, so the newest copy wins. */
+const dictionaryTable = (db: string, table: string) => `CREATE TABLE IF NOT EXISTS ${db}.${q(table)} (
     kind LowCardinality(String),
-    id UInt32,
+    id UInt64,
     version UInt64,
     name String,
     attributes Map(LowCardinality(String), String),
     updated_at DateTime DEFAULT now()
 ) ENGINE = ReplacingMergeTree(version)
-ORDER BY (kind, id)`,
+ORDER BY (kind, id)`;
+
+/**
+ * A dictionary table made before ids were 64-bit (`id UInt32`, a key column no ALTER widens)
+ * is moved aside, and its entries copied into the new one: rows stored with numbered ids still
+ * decode. `idType` is the type system.columns gives the table's `id` (undefined: no table).
+ */
+export function dictionaryMigrationStatements(database: string, idType: string | undefined): string[] {
+  if (idType !== 'UInt32') return [];
+  const db = q(database);
+  const old = q(`${DICTIONARY_TABLE}_u32`);
+  return [
+    `RENAME TABLE ${db}.${q(DICTIONARY_TABLE)} TO ${db}.${old}`,
+    dictionaryTable(db, DICTIONARY_TABLE),
+    `INSERT INTO ${db}.${q(DICTIONARY_TABLE)} (kind, id, version, name, attributes, updated_at) SELECT kind, toUInt64(id), 0, name, attributes, updated_at FROM ${db}.${old} FINAL`,
   ];
+}
+
+export const dictionaryIdTypeQuery = (database: string) =>
+  `SELECT type FROM system.columns WHERE database = ${sqlString(database)} AND table = ${sqlString(DICTIONARY_TABLE)} AND name = 'id'`;
+
+/** The dictionary table and one DICTIONARY object per kind. */
+export function dictionarySchemaStatements(o: DictionarySchemaOptions): string[] {
+  const db = q(o.database);
+  const lifetime = o.lifetime ?? 60;
+  const credentials = o.user ? ` USER ${sqlString(o.user)} PASSWORD ${sqlString(o.password ?? '')}` : '';
+  const statements = [dictionaryTable(db, DICTIONARY_TABLE)];
   for (const kind of TAG_KINDS) {
     const source = `SELECT id, name, attributes FROM ${db}.${q(DICTIONARY_TABLE)} FINAL WHERE kind = '${kind}'`;
     statements.push(`CREATE DICTIONARY IF NOT EXISTS ${db}.${q(dictionaryObject(kind))} (
@@ -98,16 +145,21 @@ LIFETIME(MIN 0 MAX ${lifetime})`);
   return statements;
 }
 
-/** Entries as JSONEachRow for `INSERT INTO <db>.flowtel_tag_dictionary (kind, id, version, name, attributes) FORMAT JSONEachRow`. */
-export function dictionaryRows(entries: TagEntry[]): Buffer {
-  const lines = entries.map((e) =>
-    JSON.stringify({
-      kind: e.kind,
-      id: e.id,
-      version: e.version,
-      name: e.name,
-      attributes: Object.fromEntries(e.attributes.map(([k, v]) => [k, tagValueText(v)])),
-    }),
+/**
+ * Entries as JSONEachRow for `INSERT INTO <db>.flowtel_tag_dictionary (kind, id, version, name,
+ * attributes) FORMAT JSONEachRow`. The stored version is the entry's time: copies written by
+ * several collectors (whose own versions count apart) collapse to the newest.
+ */
+export function dictionaryRows(entries: readonly Omit<TagEntry, 'key' | 'version'>[]): Buffer {
+  const lines = entries.map(
+    (e) =>
+      // the id as a JSON number: 64 bits, which JSON.stringify cannot write from a bigint
+      `{"id":${e.id.toString()},${JSON.stringify({
+        kind: e.kind,
+        version: e.time,
+        name: e.name,
+        attributes: Object.fromEntries(e.attributes.map(([k, v]) => [k, tagValueText(v)])),
+      }).slice(1)}`,
   );
   return Buffer.from(lines.length ? `${lines.join('\n')}\n` : '');
 }
@@ -116,23 +168,23 @@ export const dictionaryInsert = (database: string) =>
   `INSERT INTO ${q(database)}.${q(DICTIONARY_TABLE)} (kind, id, version, name, attributes) FORMAT JSONEachRow`;
 
 /** The ids of an encoded resource, 0 where it has none. */
-export function resourceIds(attributes: KeyValue[]): Record<TagKind, number> {
-  const ids = Object.fromEntries(ROW_KINDS.map((k) => [k, 0])) as Record<TagKind, number>;
+export function resourceIds(attributes: KeyValue[]): Record<TagKind, bigint> {
+  const ids = Object.fromEntries(ROW_KINDS.map((k) => [k, 0n])) as Record<TagKind, bigint>;
   for (const kv of attributes) {
     const kind = kindOfIdAttribute(kv.key);
-    if (kind && 'intValue' in kv.value) ids[kind] = Number(kv.value.intValue);
+    if (kind && 'intValue' in kv.value) ids[kind] = BigInt.asUintN(64, kv.value.intValue);
   }
   return ids;
 }
 
 /** The `<kind>_id` column values of a row of an otel_* table. */
-export function idColumnValues(resourceAttributes: KeyValue[]): Record<string, number> {
+export function idColumnValues(resourceAttributes: KeyValue[]): Record<string, bigint> {
   const ids = resourceIds(resourceAttributes);
   return Object.fromEntries(ROW_KINDS.map((k) => [idColumn(k), ids[k]]));
 }
 
 /** An otel_* row's ids in idColumnNames() order, from the resource's `resourceIds`. */
-export function idRow(own: Record<TagKind, number>): number[] {
+export function idRow(own: Record<TagKind, bigint>): bigint[] {
   return ROW_KINDS.map((k) => own[k]);
 }
 
@@ -143,35 +195,35 @@ export function idRow(own: Record<TagKind, number>): number[] {
  * otherwise. The other side takes the record's peer ids (a pod found by the peer's IP), 0
  * where there are none.
  */
-export function l7IdRow(own: Record<TagKind, number>, recordAttributes: KeyValue[]): number[] {
-  let peer: Partial<Record<TagKind, number>> | undefined;
+export function l7IdRow(own: Record<TagKind, bigint>, recordAttributes: KeyValue[]): bigint[] {
+  let peer: Partial<Record<TagKind, bigint>> | undefined;
   let tapSide = '';
   for (const kv of recordAttributes) {
     if (kv.key === 'tap_side' && 'stringValue' in kv.value) tapSide = kv.value.stringValue;
     const kind = kindOfPeerAttribute(kv.key);
-    if (kind && 'intValue' in kv.value) (peer ??= {})[kind] = Number(kv.value.intValue);
+    if (kind && 'intValue' in kv.value) (peer ??= {})[kind] = BigInt.asUintN(64, kv.value.intValue);
   }
   return l7IdRowOf(own, tapSide, peer);
 }
 
 /** l7IdRow of a record whose tap_side and peer ids are known: the own ids on the tap side's end. */
 export function l7IdRowOf(
-  own: Record<TagKind, number>,
+  own: Record<TagKind, bigint>,
   tapSide: string,
-  peer: Partial<Record<TagKind, number>> | undefined,
-): number[] {
+  peer: Partial<Record<TagKind, bigint>> | undefined,
+): bigint[] {
   const side = tapSide.startsWith('c') ? 0 : 1;
-  const row = new Array<number>(ROW_KINDS.length * 2);
+  const row = new Array<bigint>(ROW_KINDS.length * 2);
   for (let i = 0; i < ROW_KINDS.length; i++) {
     const kind = ROW_KINDS[i];
     row[2 * i + side] = own[kind];
-    row[2 * i + 1 - side] = peer?.[kind] ?? 0;
+    row[2 * i + 1 - side] = peer?.[kind] ?? 0n;
   }
   return row;
 }
 
 /** The `<kind>_id_0` / `<kind>_id_1` values of an l7_flow_log row, by column name (see l7IdRow). */
-export function l7IdColumnValues(resourceAttributes: KeyValue[], recordAttributes: KeyValue[]): Record<string, number> {
+export function l7IdColumnValues(resourceAttributes: KeyValue[], recordAttributes: KeyValue[]): Record<string, bigint> {
   const row = l7IdRow(resourceIds(resourceAttributes), recordAttributes);
   return Object.fromEntries(l7IdColumnNames().map((c, i) => [c, row[i]]));
 }

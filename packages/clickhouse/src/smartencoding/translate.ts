@@ -195,7 +195,7 @@ function filterSql(ref: TagRef, op: string, rhs: string, database: string): stri
   const inOrNot = NEGATED[op] ? 'NOT IN' : 'IN';
   const source = `\`${database}\`.\`${DICTIONARY_TABLE}\``;
   const test = `${attributeExpr(ref, ref.attribute === undefined ? 'name' : 'attributes')} ${positive} ${rhs}`;
-  return `${idColumn(ref.kind, ref.side)} ${inOrNot} (SELECT toUInt32(id) FROM ${source} FINAL WHERE kind = '${ref.kind}' AND ${test})`;
+  return `${idColumn(ref.kind, ref.side)} ${inOrNot} (SELECT id FROM ${source} FINAL WHERE kind = '${ref.kind}' AND ${test})`;
 }
 
 function valueSql(ref: TagRef, database: string): string {
