@@ -74,6 +74,11 @@ export const builtinComponents: LazyFactory[] = [
     type: 'probabilistic_sampler',
     load: () => factoryOf(import('@flowtel/processor-probabilisticsampler')),
   },
+  {
+    kind: 'processor',
+    type: 'deltatocumulative',
+    load: () => factoryOf(import('@flowtel/processor-deltatocumulative')),
+  },
   { kind: 'processor', type: 'groupbyattrs', load: () => factoryOf(import('@flowtel/processor-groupbyattrs')) },
   { kind: 'processor', type: 'redaction', load: () => factoryOf(import('@flowtel/processor-redaction')) },
   {

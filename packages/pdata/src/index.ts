@@ -128,7 +128,7 @@ export { splitLogs, splitMetrics, splitProfiles, splitTraces } from './split.ts'
 export { concatLogs, concatMetrics, concatProfiles, concatTraces } from './concat.ts';
 export { OTLP_OPS, type OtlpData, type OtlpOps } from './otlp-ops.ts';
 export { copyData } from './copy.ts';
-export { valueAsString, valueType, type ValueTypeName } from './value-string.ts';
+export { attributesKey, valueAsString, valueType, type ValueTypeName } from './value-string.ts';
 export { SPAN_KIND_NAMES } from './json/traces.ts';
 export { STATUS_CODES } from './json/transcode.ts';
 export { isReadOnly, markReadOnly } from './read-only.ts';

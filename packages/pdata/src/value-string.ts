@@ -1,6 +1,6 @@
 // pcommon.Value's type names and AsString(), as otelcol renders attribute values in text: the
 // debug exporter's output, the string a processor matches a regexp against or converts to.
-import type { AnyValue } from './model.ts';
+import type { AnyValue, KeyValue } from './model.ts';
 
 export type ValueTypeName = 'Str' | 'Bool' | 'Int' | 'Double' | 'Slice' | 'Map' | 'Bytes' | 'Empty';
 
@@ -44,4 +44,15 @@ export function valueAsString(v: AnyValue): string {
   if ('bytesValue' in v) return Buffer.from(v.bytesValue).toString('base64');
   if ('arrayValue' in v || 'kvlistValue' in v) return rawJson(v);
   return '';
+}
+
+/**
+ * A text two attribute lists share when they hold the same keys with the same typed values, in
+ * any order (otelcol's pdatautil.MapHash role): for grouping and stream identities.
+ */
+export function attributesKey(attrs: readonly KeyValue[]): string {
+  return attrs
+    .map((kv) => `${kv.key}\u0000${valueType(kv.value)}\u0000${valueAsString(kv.value)}`)
+    .sort()
+    .join('\u0001');
 }

@@ -31,7 +31,15 @@ export {
   startRabbitmq,
   startRedis,
 } from './servers.ts';
-export { type JsonSpan, postOtlpJson, spansInFile, tracesRequestJson } from './otlp-json.ts';
+export {
+  type JsonMetric,
+  type JsonPoint,
+  type JsonSpan,
+  metricsInFile,
+  postOtlpJson,
+  spansInFile,
+  tracesRequestJson,
+} from './otlp-json.ts';
 export { codecToolsOr, lz4Tool, pythonSnappy, zstdTool } from './codecs.ts';
 export { otlpLoad, type OtlpLoad } from './load.ts';
 export { connectorScrapedByPrometheus, Prometheus, prometheusBinary, type QueryResult } from './prometheus.ts';

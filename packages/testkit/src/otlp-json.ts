@@ -32,6 +32,31 @@ export function spansInFile(path: string): JsonSpan[] {
     .flatMap((rs: { scopeSpans: Array<{ spans: JsonSpan[] }> }) => rs.scopeSpans.flatMap((ss) => ss.spans));
 }
 
+export interface JsonPoint {
+  startTimeUnixNano?: string;
+  timeUnixNano?: string;
+  asInt?: string;
+  asDouble?: number;
+  count?: string;
+  sum?: number;
+  bucketCounts?: string[];
+}
+export interface JsonMetric {
+  name: string;
+  sum?: { dataPoints: JsonPoint[]; aggregationTemporality: number };
+  histogram?: { dataPoints: JsonPoint[]; aggregationTemporality: number };
+}
+
+/** The metrics in an OTLP/JSON-lines file (the file exporter's output); none when it is absent. */
+export function metricsInFile(path: string): JsonMetric[] {
+  if (!existsSync(path)) return [];
+  return readFileSync(path, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .flatMap((line) => JSON.parse(line).resourceMetrics ?? [])
+    .flatMap((rm: { scopeMetrics: { metrics: JsonMetric[] }[] }) => rm.scopeMetrics.flatMap((sm) => sm.metrics));
+}
+
 /** POSTs each OTLP/JSON request to its path (`/v1/traces`, ...) on 127.0.0.1:port; each must be answered 200. */
 export async function postOtlpJson(
   port: number,

@@ -2,39 +2,13 @@
 // `otlp -> cumulativetodelta -> file` in a flowtel child process: a counter that adds 5 then 3
 // arrives as the deltas 5 and 3, and a histogram's second export as what was recorded between.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-grpc';
 import { MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
-import { CONDITION_TIMEOUT_MS, freePort, runCollector, waitFor } from '@flowtel/testkit';
-
-interface JsonPoint {
-  asDouble?: number;
-  count?: string;
-  sum?: number;
-  bucketCounts?: string[];
-}
-interface JsonMetric {
-  name: string;
-  sum?: { dataPoints: JsonPoint[]; aggregationTemporality: number };
-  histogram?: { dataPoints: JsonPoint[]; aggregationTemporality: number };
-}
-
-function metricsIn(path: string): JsonMetric[] {
-  let text = '';
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch {
-    return [];
-  }
-  return text
-    .split('\n')
-    .filter(Boolean)
-    .flatMap((line) => JSON.parse(line).resourceMetrics ?? [])
-    .flatMap((rm: { scopeMetrics: { metrics: JsonMetric[] }[] }) => rm.scopeMetrics.flatMap((sm) => sm.metrics));
-}
+import { CONDITION_TIMEOUT_MS, freePort, metricsInFile, runCollector, waitFor } from '@flowtel/testkit';
 
 test('JS SDK cumulative metrics through otlp -> cumulativetodelta -> file', { timeout: 300_000 }, async (t) => {
   const grpc = await freePort();
@@ -69,7 +43,7 @@ service:
   latency.record(5);
   latency.record(50);
   await reader.forceFlush();
-  await waitFor('the first export in the file', async () => metricsIn(out).length >= 2, CONDITION_TIMEOUT_MS);
+  await waitFor('the first export in the file', async () => metricsInFile(out).length >= 2, CONDITION_TIMEOUT_MS);
   counter.add(3);
   latency.record(7);
   await reader.forceFlush();
@@ -78,7 +52,7 @@ service:
   const seen = await waitFor(
     'both exports in the file',
     async () => {
-      const m = metricsIn(out);
+      const m = metricsInFile(out);
       return m.filter((x) => x.name === 'jobs').length >= 3 && m;
     },
     CONDITION_TIMEOUT_MS,

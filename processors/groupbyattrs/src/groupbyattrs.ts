@@ -2,7 +2,7 @@ import type { Counter, Histogram } from '@opentelemetry/api';
 import { map, type OperatorFunction } from 'rxjs';
 import type { Batch, CreateSettings, Processor } from '@flowtel/core';
 import {
-  type AnyValue,
+  attributesKey,
   type InstrumentationScope,
   type KeyValue,
   type Logs,
@@ -52,25 +52,6 @@ const DESCRIPTIONS: Record<Signal, [string, string, string]> = {
   ],
 };
 
-/** A value as text that two equal values share, type included (pdatautil.MapHash's role). */
-function valueKey(v: AnyValue): string {
-  if ('stringValue' in v) return `s${JSON.stringify(v.stringValue)}`;
-  if ('intValue' in v) return `i${v.intValue}`;
-  if ('doubleValue' in v) return `d${v.doubleValue}`;
-  if ('boolValue' in v) return `b${v.boolValue}`;
-  if ('bytesValue' in v) return `y${Buffer.from(v.bytesValue).toString('base64')}`;
-  if ('arrayValue' in v) return `a[${v.arrayValue.values.map(valueKey).join(',')}]`;
-  if ('kvlistValue' in v) return `m${mapKey(v.kvlistValue.values)}`;
-  return 'e';
-}
-
-/** A map as text that equal maps share whatever their order. */
-const mapKey = (kvs: KeyValue[]): string =>
-  `{${kvs
-    .map((kv) => `${JSON.stringify(kv.key)}:${valueKey(kv.value)}`)
-    .sort()
-    .join(',')}}`;
-
 interface Group<S> {
   resource: Resource;
   scopes: { scope: InstrumentationScope; entry: S }[];
@@ -96,7 +77,7 @@ class Groups<S> {
         else attrs.push(kv);
       }
     }
-    const key = mapKey(attrs);
+    const key = attributesKey(attrs);
     let group = this.byKey.get(key);
     // contrib builds a new resource: attributes only
     if (!group) this.byKey.set(key, (group = { resource: newResource(attrs), scopes: [] }));
