@@ -4,14 +4,17 @@
 import {
   Direction as SocketDirection,
   L4Protocol,
+  readTcpMetrics,
   SocketEventKind,
   SocketRole,
+  TcpReport,
   type SocketEventBatch,
+  type TcpMetrics,
 } from '@flowtel/pdata';
 import { Correlator, flowKey, type CorrelationOptions } from './correlate.ts';
 import { inferProtocol } from './infer.ts';
 import type { Direction, ParseOptions, ProtocolParser } from './parser.ts';
-import type { ConnectionInfo, L7Record } from './record.ts';
+import type { ConnectionInfo, L7Record, TcpState } from './record.ts';
 import { Session, type SessionCounters } from './session.ts';
 
 export interface EngineOptions {
@@ -34,6 +37,22 @@ export interface EngineCounters extends SessionCounters {
 }
 
 export type RecordSink = (records: L7Record[]) => void;
+/** Receives the TCP events' figures with the connection they describe (for TCP metrics). */
+export type TcpSink = (report: TcpMetrics, conn: TcpConnection) => void;
+
+/** The connection a TCP event describes, from the event itself (it may have no session). */
+export interface TcpConnection {
+  source: string;
+  /** the socket's key: one connection's reports share it */
+  key: number | string;
+  pid: number;
+  comm: string;
+  role: 'client' | 'server' | 'unknown';
+  localAddr: string;
+  localPort: number;
+  remoteAddr: string;
+  remotePort: number;
+}
 
 /** One side of one connection: a number when the socket id fits in 32 bits (capture counts them), else a string. */
 type SessionKey = number | string;
@@ -53,6 +72,8 @@ const MAX_INFERENCE_TRIES = 4;
 const TLS_KEY = 4;
 /** reads this short are a header read on its own (mosquitto reads one byte, then the length) */
 const SHORT_READ = 16;
+/** retransmission times kept per connection, to count those during a request */
+const MAX_RETRANSMIT_TIMES = 64;
 
 interface Unrecognised {
   tries: number;
@@ -79,6 +100,9 @@ export class L7Engine {
   private readonly sources = new Map<string, number>();
   private readonly correlator: Correlator;
   private readonly sinks = new Set<RecordSink>();
+  private readonly tcpSinks = new Set<TcpSink>();
+  /** TCP connections the TCP events told of, by their (plaintext-less) session key */
+  private readonly tcp = new Map<SessionKey, TcpState>();
   private readonly seen = new WeakSet<SocketEventBatch>();
   readonly counters: EngineCounters = {
     events: 0,
@@ -106,6 +130,14 @@ export class L7Engine {
 
   removeSink(sink: RecordSink): void {
     this.sinks.delete(sink);
+  }
+
+  addTcpSink(sink: TcpSink): void {
+    this.tcpSinks.add(sink);
+  }
+
+  removeTcpSink(sink: TcpSink): void {
+    this.tcpSinks.delete(sink);
   }
 
   get sinkCount(): number {
@@ -159,6 +191,7 @@ export class L7Engine {
       this.close(L7Engine.otherStream(key, b.tls[i] === 1), b.pid[i], ns, out);
       return;
     }
+    if (b.kind[i] === SocketEventKind.TCP) return this.tcpEvent(b, i, key);
     if (b.kind[i] !== SocketEventKind.DATA || b.payloadLength[i] === 0) return;
     const unrecognised = this.unknown.get(key);
     if (unrecognised && unrecognised.tries >= MAX_INFERENCE_TRIES) return;
@@ -202,6 +235,9 @@ export class L7Engine {
             ? flowKey(localAddr, localPort, remoteAddr, remotePort)
             : flowKey(remoteAddr, remotePort, localAddr, localPort),
       };
+      // the connect's report comes before the connection's first bytes
+      const tcp = this.tcp.get(b.tls[i] ? L7Engine.otherStream(key, true) : key);
+      if (tcp) conn.tcp = tcp;
       if (this.sessions.size >= this.options.maxSessions) this.evictOldest(out);
       session = new Session(
         conn,
@@ -217,10 +253,57 @@ export class L7Engine {
     }
     // client writes and server reads travel towards the server
     const direction: Direction = (session.conn.role === 'client') === egress ? 'toServer' : 'toClient';
+    const before = out.length;
     session.feed(payload, direction, ns, b.tid[i], out, startNs);
+    // the connection's figures as they stand when the request completes
+    const tcp = session.conn.tcp;
+    if (tcp) for (let j = before; j < out.length; j++) out[j].tcp = L7Engine.recordTcp(tcp, out[j]);
     // eBPF copies the head of a syscall's bytes: the parser must know the rest of a stream went by
     const lost = b.byteCount[i] - b.payloadLength[i];
     if (lost > 0 && b.l4Protocol[i] !== L4Protocol.UDP) session.gap(direction, lost, ns, out);
+  }
+
+  /**
+   * A TCP event: the connection's RTT and retransmission times are kept for its requests (the
+   * plaintext stream of a TLS socket shares them), and the figures go to the TCP sinks.
+   */
+  private tcpEvent(b: SocketEventBatch, i: number, key: SessionKey): void {
+    const report = readTcpMetrics(b.payloadOf(i));
+    if (!report) return;
+    const ended = report.report === TcpReport.CLOSED || report.report === TcpReport.CONNECT_FAILED;
+    let state = this.tcp.get(key);
+    if (ended) {
+      this.tcp.delete(key);
+    } else if (!state) {
+      if (this.tcp.size >= this.options.maxSessions) this.tcp.delete(this.tcp.keys().next().value!);
+      state = { srttUs: report.srttUs, retransmitNs: [] };
+      this.tcp.set(key, state);
+      for (const stream of [key, L7Engine.otherStream(key, false)]) {
+        const session = this.sessions.get(stream);
+        if (session) session.conn.tcp = state;
+      }
+    }
+    if (state) {
+      state.srttUs = report.srttUs;
+      if (report.report === TcpReport.RETRANSMIT) {
+        if (state.retransmitNs.length >= MAX_RETRANSMIT_TIMES) state.retransmitNs.shift();
+        state.retransmitNs.push(b.timestampNs[i]);
+      }
+    }
+    if (this.tcpSinks.size === 0) return;
+    const role = b.role[i] === SocketRole.CLIENT ? 'client' : b.role[i] === SocketRole.SERVER ? 'server' : 'unknown';
+    const conn: TcpConnection = {
+      source: b.source,
+      key,
+      pid: b.pid[i],
+      comm: b.comm[i],
+      role,
+      localAddr: b.localAddr[i],
+      localPort: b.localPort[i],
+      remoteAddr: b.remoteAddr[i],
+      remotePort: b.remotePort[i],
+    };
+    for (const sink of this.tcpSinks) sink(report, conn);
   }
 
   private close(key: SessionKey, pid: number, ns: bigint, out: L7Record[]): void {
@@ -310,6 +393,13 @@ export class L7Engine {
     this.emit(out, undefined);
   }
 
+  /** The connection's RTT as last reported and the retransmissions between the request's first and last byte. */
+  private static recordTcp(state: TcpState, r: L7Record): { rttUs: number; retransmits: number } {
+    let retransmits = 0;
+    for (const ns of state.retransmitNs) if (ns >= r.startNs && ns <= r.endNs) retransmits++;
+    return { rttUs: state.srttUs, retransmits };
+  }
+
   /**
    * Hands records to the sinks, which make spans of them at once. A server's record whose caller
    * was not seen yet waits (up to CALLER_WAIT_NS after it ended, by `nowNs`; undefined: the end)
@@ -341,6 +431,8 @@ export class L7Engine {
       });
     }
     if (ready.length === 0) return;
+    // records that ended otherwise (a timeout, a close) take the figures as they are now
+    for (const r of ready) if (r.conn.tcp && !r.tcp) r.tcp = L7Engine.recordTcp(r.conn.tcp, r);
     this.counters.records += ready.length;
     for (const sink of this.sinks) sink(ready);
   }

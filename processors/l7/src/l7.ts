@@ -14,10 +14,11 @@ import {
   type SharedInstance,
 } from '@flowtel/core';
 import type { L7Config } from './config.ts';
-import type { L7Engine, RecordSink } from './engine.ts';
+import type { L7Engine, RecordSink, TcpSink } from './engine.ts';
 import { recordsToLogs } from './output/logs.ts';
 import { RedAggregator } from './output/red.ts';
 import { recordsToTraces } from './output/spans.ts';
+import { TcpAggregator } from './output/tcp.ts';
 import type { L7Record } from './record.ts';
 import { L7_ENGINE, SharedEngine } from './shared-engine.ts';
 
@@ -28,6 +29,7 @@ export class L7Processor implements Processor {
   private shared?: SharedInstance<SharedEngine>;
   /** the sinks of this processor's subscriptions: the graph subscribes before it starts us */
   private readonly sinks = new Set<RecordSink>();
+  private readonly tcpSinks = new Set<TcpSink>();
 
   constructor(settings: CreateSettings, config: L7Config, signal: PipelineSignal) {
     this.settings = settings;
@@ -49,6 +51,7 @@ export class L7Processor implements Processor {
     await shared.acquire();
     this.shared = shared;
     for (const sink of this.sinks) shared.value.engine.addSink(sink);
+    for (const sink of this.tcpSinks) shared.value.engine.addTcpSink(sink);
   }
 
   async shutdown(): Promise<void> {
@@ -56,6 +59,7 @@ export class L7Processor implements Processor {
     if (!shared) return;
     this.shared = undefined;
     for (const sink of this.sinks) shared.value.engine.removeSink(sink);
+    for (const sink of this.tcpSinks) shared.value.engine.removeTcpSink(sink);
     await shared.release();
   }
 
@@ -83,6 +87,9 @@ export class L7Processor implements Processor {
     return (source) =>
       new Observable<Batch>((subscriber) => {
         const red = this.signal === 'metrics' ? new RedAggregator(this.config.metrics.max_series) : undefined;
+        // the capture's TCP events, per client/server pair, beside the RED metrics
+        const tcp = this.signal === 'metrics' ? new TcpAggregator(this.config.metrics.max_series) : undefined;
+        const tcpSink: TcpSink | undefined = tcp && ((report, conn) => tcp.add(report, conn));
         let currentAck: Ack | undefined;
         const sink: RecordSink = (records) => {
           if (red) return red.add(records);
@@ -93,13 +100,22 @@ export class L7Processor implements Processor {
         };
         this.sinks.add(sink);
         this.engine?.addSink(sink);
+        if (tcpSink) {
+          this.tcpSinks.add(tcpSink);
+          this.engine?.addTcpSink(tcpSink);
+        }
         const detach = () => {
           this.sinks.delete(sink);
           this.engine?.removeSink(sink);
+          if (tcpSink) {
+            this.tcpSinks.delete(tcpSink);
+            this.engine?.removeTcpSink(tcpSink);
+          }
         };
         const emitMetrics = () => {
-          if (!red || red.isEmpty) return;
+          if (!red || (red.isEmpty && tcp!.isEmpty)) return;
           const data = red.snapshot();
+          if (!tcp!.isEmpty) data.resourceMetrics.push(...tcp!.snapshot().resourceMetrics);
           subscriber.next({
             signal: 'metrics',
             data,

@@ -17,6 +17,21 @@ export interface ConnectionInfo {
   source: string;
   /** the client's address:port>the server's (correlate.ts flowKey), the same for both ends */
   flow: string;
+  /** what the kernel reported of the TCP connection under it so far (ebpf capture's TCP events) */
+  tcp?: TcpState;
+}
+
+/** A TCP connection as its TCP events told it: the latest smoothed RTT, when segments were retransmitted. */
+export interface TcpState {
+  srttUs: number;
+  /** capture times of the latest retransmissions (at most MAX_RETRANSMIT_TIMES) */
+  retransmitNs: bigint[];
+}
+
+/** The network's view of one request: the connection's RTT and the retransmissions between its first and last byte. */
+export interface RecordTcp {
+  rttUs: number;
+  retransmits: number;
 }
 
 export interface SpanIds {
@@ -40,6 +55,8 @@ export interface L7Record {
   /** the response never came: the request timed out or the connection closed */
   unanswered: boolean;
   ids: SpanIds;
+  /** set when the connection's TCP figures are known (tcp.rtt, tcp.retransmits) */
+  tcp?: RecordTcp;
 }
 
 export const isServer = (r: L7Record) => r.conn.role === 'server';

@@ -43,8 +43,13 @@ export function byProcess<G>(
 
 /** The process's attributes: service.name is the command name until SmartEncoding knows better. */
 export function resourceAttributes(r: L7Record): KeyValue[] {
-  const out = [sharedAttr('service.name', r.conn.comm || r.conn.source), sharedAttr('host.name', HOST)];
-  if (r.conn.pid) out.push(sharedAttr('process.pid', r.conn.pid), sharedAttr('process.executable.name', r.conn.comm));
+  return processAttributes(r.conn);
+}
+
+/** resourceAttributes of a process known by its capture source, pid and name. */
+export function processAttributes(p: { source: string; pid: number; comm: string }): KeyValue[] {
+  const out = [sharedAttr('service.name', p.comm || p.source), sharedAttr('host.name', HOST)];
+  if (p.pid) out.push(sharedAttr('process.pid', p.pid), sharedAttr('process.executable.name', p.comm));
   return out;
 }
 
@@ -225,6 +230,12 @@ export function visitSpanAttributes(r: L7Record, visit: AttributeVisitor): void 
   }
   if (lacks(request, response, 'flowtel.l7.protocol')) visit('flowtel.l7.protocol', r.protocol);
   if (type && lacks(request, response, 'error.type')) visit('error.type', type);
+  if (r.tcp) {
+    // the network's view of the request, from the kernel's TCP figures of its connection: the
+    // smoothed RTT in seconds (as OBI's obi.stat.tcp.rtt), retransmissions during the request
+    visit('tcp.rtt', r.tcp.rttUs / 1e6);
+    visit('tcp.retransmits', r.tcp.retransmits);
+  }
 }
 
 /** the list spanAttributes fills: one at a time, so that the visitor is one shared function */
