@@ -4,7 +4,6 @@
 // tested in ebpf-receiver/test/tcp-metrics.test.ts).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { firstValueFrom, from, toArray } from 'rxjs';
 import {
   Direction,
   L4Protocol,
@@ -20,8 +19,8 @@ import {
   type TcpMetrics,
   type Traces,
 } from '@flowtel/pdata';
-import { Ack, type Batch, type PipelineSignal } from '@flowtel/core';
-import { testHost, testSettings } from '@flowtel/testkit';
+import type { Batch, PipelineSignal } from '@flowtel/core';
+import { pushThrough, testHost, testSettings } from '@flowtel/testkit';
 import { factory } from '../src/index.ts';
 
 const T0 = 1_700_000_000_000_000_000n;
@@ -97,6 +96,7 @@ const refused = tcp(
   { ...client, socketId: 8n, localPort: 41001, remotePort: 8091 },
 );
 
+/** The events through a started l7 processor of `signal`, as one capture batch; what came out. */
 async function run(id: string, signal: PipelineSignal, events: SocketEvent[]): Promise<Batch[]> {
   const processor = factory.createProcessor(
     testSettings(id, 'processor'),
@@ -105,13 +105,9 @@ async function run(id: string, signal: PipelineSignal, events: SocketEvent[]): P
     signal,
   );
   await processor.start(testHost());
-  const batch: Batch = {
-    signal: 'socket',
-    data: SocketEventBatch.from('ebpf', events),
-    items: events.length,
-    ack: Ack.none(),
-  };
-  const out = await firstValueFrom(from([batch]).pipe(processor.operator(), toArray()));
+  const data = SocketEventBatch.from('ebpf', events);
+  // the engine parses as the batch arrives and a metrics pipeline flushes when its input completes
+  const { out } = pushThrough(processor, { signal: 'socket', data, items: events.length });
   await processor.shutdown();
   return out;
 }
