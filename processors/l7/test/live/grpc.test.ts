@@ -1,50 +1,14 @@
 // HTTP/2 and gRPC on live traffic: a Node http2 server (in its own process) answering gRPC
 // calls from a @grpc/grpc-js client and plain HTTP/2 requests from a node http2 client.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { test, type TestContext } from 'node:test';
-import { freePort, waitForPort } from '@flowtel/testkit';
+import { BIG_METADATA_CLIENT, greeterClient, startGreeter } from './http2-exchanges.ts';
 import { SpanKind, runClient, skipUnlessLive, spansOf, startCapture, type LiveSpan } from './capture.ts';
 
-/** gRPC by hand on node:http2: SayHello answers, Fail ends with grpc-status 5; other paths are plain HTTP/2. */
-const SERVER = `
-const http2 = require('node:http2');
-const server = http2.createServer();
-server.on('stream', (stream, headers) => {
-  const path = headers[':path'];
-  stream.resume();
-  stream.on('end', () => {
-    if (!String(headers['content-type']).startsWith('application/grpc')) {
-      stream.respond({ ':status': path === '/missing' ? 404 : 200, 'content-type': 'text/plain' });
-      return stream.end('plain');
-    }
-    stream.respond({ ':status': 200, 'content-type': 'application/grpc+proto' }, { waitForTrailers: true });
-    stream.on('wantTrailers', () => stream.sendTrailers(path.endsWith('/Fail') ? { 'grpc-status': '5', 'grpc-message': 'no such greeting' } : { 'grpc-status': '0' }));
-    if (path.endsWith('/Fail')) return stream.end();
-    const message = Buffer.from('hi');
-    const frame = Buffer.alloc(5 + message.length);
-    frame.writeUInt32BE(message.length, 1);
-    message.copy(frame, 5);
-    stream.end(frame);
-  });
-});
-server.listen(Number(process.argv[1]), '127.0.0.1');`;
-
-/** The start of a client script: a generic gRPC client of these unary methods, to the port in argv. */
-const greeterClient = (methods: string[]) => `
-const grpc = require('@grpc/grpc-js');
-const port = process.argv[1];
-const same = (b) => b;
-const method = (name) => ({ path: '/flowtel.live.Greeter/' + name, requestStream: false, responseStream: false, requestSerialize: same, requestDeserialize: same, responseSerialize: same, responseDeserialize: same });
-const Greeter = grpc.makeGenericClientConstructor({ ${methods.map((m) => `${m}: method('${m}')`).join(', ')} }, 'Greeter');
-const client = new Greeter('127.0.0.1:' + port, grpc.credentials.createInsecure());`;
-
-/** SERVER in its own process, a collector capturing its port, then the client script run against it. */
+/** The greeter server in its own process, a collector capturing its port, then the client script run against it. */
 async function callWhileCapturing(t: TestContext, clientScript: string) {
-  const port = await freePort();
-  const server = spawn(process.execPath, ['-e', SERVER, String(port)], { stdio: 'ignore' });
-  t.after(() => server.kill());
-  await waitForPort(port);
+  const { port, stop } = await startGreeter();
+  t.after(stop);
   const capture = await startCapture(t, [port]);
   const client = await runClient(process.execPath, ['-e', clientScript, String(port)]);
   return { capture, output: client.stdout.toString().trim(), stderr: client.stderr };
@@ -113,20 +77,6 @@ test('gRPC and HTTP/2: service, method and grpc-status, method/path/status, on b
   }
   assert.equal(await capture.collector.stop(), 0);
 });
-
-/** Unary calls on one channel: small metadata, 8 KiB of metadata, then two more calls. */
-const BIG_METADATA_CLIENT = `${greeterClient(['SayHello', 'SayBig', 'SayAfter', 'Fail'])}
-const meta = (size) => { const m = new grpc.Metadata(); m.set('x-tenant', 'acme'); if (size) m.set('x-baggage', 'b'.repeat(size)); return m; };
-client.SayHello(Buffer.from('a'), meta(0), (e1) => {
-  client.SayBig(Buffer.from('b'), meta(8192), (e2) => {
-    client.SayAfter(Buffer.from('c'), meta(0), (e3) => {
-      client.Fail(Buffer.from('d'), meta(0), (e4) => {
-        client.close();
-        console.log([e1, e2, e3].map((e) => (e ? e.code : 0)).join(',') + ',' + e4.code);
-      });
-    });
-  });
-});`;
 
 test('gRPC with 8 KiB of metadata: the call read from the head of its HEADERS on both ends, the calls after it keep service, method and status', async (t) => {
   if (skipUnlessLive(t, [])) return;

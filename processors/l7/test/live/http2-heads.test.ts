@@ -9,33 +9,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { startNginx } from '@flowtel/testkit';
 import { BIG_REQUESTS_NGINX, CAPTURED, LONG_PATH } from './big-requests.ts';
+import { H2_CLIENT, h2BigRequests, type H2Request } from './http2-exchanges.ts';
 import { SpanKind, runClient, skipUnlessLive, spansOf, startCapture, type LiveSpan } from './capture.ts';
-
-/** Sends each request in turn on one h2c session, waits for its response, prints the statuses. */
-const CLIENT = `
-const http2 = require('node:http2');
-const session = http2.connect(process.argv[1]);
-const requests = JSON.parse(process.argv[2]);
-const statuses = [];
-function next() {
-  const r = requests.shift();
-  if (r === undefined) { session.close(); console.log(JSON.stringify(statuses)); return; }
-  const stream = session.request({ ':method': r.method, ':path': r.path, ...r.headers });
-  stream.on('response', (h) => statuses.push(h[':status']));
-  stream.resume();
-  stream.on('end', next);
-  stream.end(r.body);
-}
-next();`;
-
-interface H2Request {
-  method: string;
-  path: string;
-  headers?: Record<string, string>;
-  body?: string;
-  status: number;
-  big?: boolean;
-}
 
 function spanFor(spans: LiveSpan[], service: string, kind: number, path: string): LiveSpan | undefined {
   return spansOf(spans, service, kind).find((s) => String(s.attributes['url.path']).startsWith(path));
@@ -47,35 +22,10 @@ test('nginx (h2c) and node http2 on one connection: a 2 KiB cookie, an 8 KiB hea
   t.after(() => nginx.stop());
   const capture = await startCapture(t, [nginx.port]);
 
-  // header values HPACK's Huffman code does not shrink much: 8 KiB of them on the wire
-  const noise = (n: number, seed: number) =>
-    Array.from(
-      { length: n },
-      (_, i) => '0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ'[(i * 7 + seed) % 62],
-    ).join('');
-  const json = JSON.stringify({
-    items: Array.from({ length: 700 }, (_, i) => ({ id: i, note: `item-${i}-xxxxxxxx` })),
-  });
-  assert.ok(json.length >= 16 * 1024);
-  const requests: H2Request[] = [
-    { method: 'GET', path: '/small-1', status: 200 },
-    { method: 'GET', path: '/cookie-2k', headers: { cookie: `session=${noise(2048, 1)}` }, status: 200, big: true },
-    { method: 'GET', path: '/small-2', status: 200 },
-    {
-      method: 'GET',
-      path: '/headers-8k',
-      headers: Object.fromEntries(Array.from({ length: 5 }, (_, i) => [`x-baggage-${i}`, noise(2048, i + 2)])),
-      status: 200,
-      big: true,
-    },
-    { method: 'GET', path: LONG_PATH, status: 200, big: true },
-    { method: 'GET', path: '/small-3', status: 200 },
-    { method: 'POST', path: '/json', headers: { 'content-type': 'application/json' }, body: json, status: 201 },
-    { method: 'GET', path: '/small-4', status: 200 },
-  ];
+  const requests = h2BigRequests();
   const client = await runClient(process.execPath, [
     '-e',
-    CLIENT,
+    H2_CLIENT,
     `http://127.0.0.1:${nginx.port}`,
     JSON.stringify(requests),
   ]);
