@@ -82,6 +82,7 @@ export {
   type ListenTransport,
   refineListenAddr,
 } from './httpserver.ts';
+export { bindUdp, Connections } from './connections.ts';
 export {
   EnvironmentProxies,
   HttpTransport,

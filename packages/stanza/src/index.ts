@@ -28,6 +28,7 @@ export {
   pauseUnless,
   receiverShape,
   type RetryConfig,
+  RETRY_DEFAULTS,
   retrySchema,
   tcpInputShape,
   udpInputShape,

@@ -50,6 +50,13 @@ export const retrySchema = z
   .default({});
 export type RetryConfig = z.output<typeof retrySchema>;
 
+/**
+ * retry_on_failure's defaults, for a receiver whose config has no such keys: retrying is off,
+ * so a refused batch is tried again (1 s, backing off to 30 s) until the receiver stops, never
+ * given up on.
+ */
+export const RETRY_DEFAULTS: RetryConfig = retrySchema.parse(undefined);
+
 /** `attributes`/`resource` of a receiver: EXPR(...) evaluated per entry, else the value (ints as int64). */
 export class Attributer {
   private readonly attributes: Array<[string, Value, Expr | undefined]>;

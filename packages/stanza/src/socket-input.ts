@@ -9,9 +9,12 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
 import type { Logger } from 'pino';
 import {
+  bindUdp,
+  Connections,
   type Consumer,
   type CreateSettings,
   httpsServerOptions,
+  listenOn,
   type Receiver,
   reloadServerTls,
   splitEndpoint,
@@ -142,8 +145,10 @@ export class TcpLogInput extends SocketLogInput {
   private readonly maxConnections: number;
   private readonly idleTimeout: number;
   private server?: Server;
-  private readonly sockets = new Set<Socket>();
-  private readonly reading = new Set<Promise<void>>();
+  private readonly connections = new Connections((socket) => {
+    if (this.idleTimeout > 0) socket.setTimeout(this.idleTimeout, () => socket.destroy());
+    return this.read(socket);
+  });
   private stopTlsReload?: () => void;
 
   constructor(
@@ -158,8 +163,7 @@ export class TcpLogInput extends SocketLogInput {
 
   /** listens; the port bound */
   async start(): Promise<number> {
-    const { host, port } = splitEndpoint(this.config.listen_address);
-    const onConnection = (s: Socket) => this.connection(s);
+    const onConnection = this.connections.accept;
     if (this.tls) {
       const server = createTlsServer(httpsServerOptions(this.tls, this.settings.configDir), onConnection);
       this.stopTlsReload = reloadServerTls(
@@ -172,25 +176,9 @@ export class TcpLogInput extends SocketLogInput {
     } else this.server = createServer(onConnection);
     if (this.maxConnections > 0) this.server.maxConnections = this.maxConnections;
     const server = this.server;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
+    await listenOn(server, this.config.listen_address, 'tcp input');
     server.on('error', (err) => this.settings.logger.error({ error: err.message }, 'tcp input: accept failed'));
     return (server.address() as { port: number }).port;
-  }
-
-  private connection(socket: Socket): void {
-    this.sockets.add(socket);
-    if (this.idleTimeout > 0) socket.setTimeout(this.idleTimeout, () => socket.destroy());
-    const done = this.read(socket).finally(() => {
-      this.sockets.delete(socket);
-      this.reading.delete(done);
-    });
-    this.reading.add(done);
   }
 
   /** Reads one connection to its end; entries are handed on before more is read. */
@@ -248,11 +236,8 @@ export class TcpLogInput extends SocketLogInput {
     this.stopTlsReload?.();
     const server = this.server;
     this.server = undefined;
-    const closed = new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
     this.delivery.stop();
-    for (const s of this.sockets) s.destroy();
-    await Promise.all([...this.reading]);
-    await closed;
+    await this.connections.close(server);
     await this.stopInput();
   }
 }
@@ -286,13 +271,7 @@ export class UdpLogInput extends SocketLogInput {
     const { host, port } = splitEndpoint(this.config.listen_address);
     const socket = createSocket(host.includes(':') ? 'udp6' : 'udp4');
     this.socket = socket;
-    await new Promise<void>((resolve, reject) => {
-      socket.once('error', reject);
-      socket.bind(port, host, () => {
-        socket.off('error', reject);
-        resolve();
-      });
-    });
+    await bindUdp(socket, port, host);
     socket.on('error', (err) => this.settings.logger.error({ error: err.message }, 'udp input: read failed'));
     socket.on('message', (msg, rinfo) => this.enqueue(msg, rinfo));
     const addr = socket.address();

@@ -6,8 +6,8 @@
 // A malformed event closes the connection, as contrib does.
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { createServer, type Server, type Socket } from 'node:net';
-import { type CreateSettings, type Receiver, splitEndpoint, type Consumers } from '@flowtel/core';
-import { type Entry, LogDelivery, retrySchema } from '@flowtel/stanza';
+import { bindUdp, Connections, type Consumers, type CreateSettings, listenOn, type Receiver } from '@flowtel/core';
+import { type Entry, LogDelivery, RETRY_DEFAULTS } from '@flowtel/stanza';
 import type { Config } from './config.ts';
 import { ForwardError, type ForwardEvent, toEvent } from './forward.ts';
 import { decode, encodeAck, MsgpackError, NeedMore } from './msgpack.ts';
@@ -29,20 +29,14 @@ export class FluentForwardReceiver implements Receiver {
   private readonly delivery: LogDelivery;
   private server?: Server;
   private heartbeat?: UdpSocket;
-  private readonly sockets = new Set<Socket>();
-  private readonly reading = new Set<Promise<void>>();
+  private readonly connections = new Connections((socket) => this.connection(socket));
   private readonly counters;
 
   constructor(settings: CreateSettings, config: Config, consumers: Consumers) {
     this.settings = settings;
     this.config = config;
     // no retry keys in contrib's config: a refused batch waits for the pipeline while the receiver runs
-    this.delivery = new LogDelivery(
-      consumers.logs,
-      retrySchema.parse(undefined),
-      settings.logger,
-      'Fluent Forward events',
-    );
+    this.delivery = new LogDelivery(consumers.logs, RETRY_DEFAULTS, settings.logger, 'Fluent Forward events');
     const counter = (name: string, description: string) =>
       settings.meter.createUpDownCounter(name, { description, unit: '1' });
     this.counters = {
@@ -55,22 +49,13 @@ export class FluentForwardReceiver implements Receiver {
   }
 
   async start(): Promise<void> {
-    const server = createServer((s) => this.connection(s));
+    const server = createServer(this.connections.accept);
     this.server = server;
     const unix = this.config.endpoint.startsWith('unix://') ? this.config.endpoint.slice('unix://'.length) : undefined;
-    const { host, port } = unix ? { host: '', port: 0 } : splitEndpoint(this.config.endpoint);
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      const ready = () => {
-        server.off('error', reject);
-        resolve();
-      };
-      if (unix) server.listen(unix, ready);
-      else server.listen(port, host, ready);
-    });
+    await listenOn(server, unix ? { endpoint: unix, transport: 'unix' } : this.config.endpoint, 'fluentforward');
     server.on('error', (err) => this.settings.logger.error({ error: err.message }, 'fluentforward: accept failed'));
-    const bound = unix ? undefined : (server.address() as { port: number }).port;
-    if (bound !== undefined) await this.startHeartbeat(host, bound);
+    const bound = unix ? undefined : (server.address() as { address: string; port: number });
+    if (bound !== undefined) await this.startHeartbeat(bound.address, bound.port);
     this.settings.logger.info({ endpoint: this.config.endpoint, port: bound }, 'Starting fluentforward receiver');
   }
 
@@ -78,31 +63,22 @@ export class FluentForwardReceiver implements Receiver {
   private async startHeartbeat(host: string, port: number): Promise<void> {
     const udp = createSocket(host.includes(':') ? 'udp6' : 'udp4');
     this.heartbeat = udp;
-    await new Promise<void>((resolve, reject) => {
-      udp.once('error', reject);
-      udp.bind(port, host, () => {
-        udp.off('error', reject);
-        resolve();
-      });
-    });
+    await bindUdp(udp, port, host);
     udp.on('error', (err) => this.settings.logger.debug({ error: err.message }, 'fluentforward: heartbeat failed'));
     udp.on('message', (msg, rinfo) => {
       if (msg.length > 0) udp.send(msg.subarray(0, 1), rinfo.port, rinfo.address);
     });
   }
 
-  private connection(socket: Socket): void {
+  private async connection(socket: Socket): Promise<void> {
     this.counters.opened.add(1);
-    this.sockets.add(socket);
-    const done = this.read(socket)
-      .catch((err: Error) => this.settings.logger.debug({ error: err.message }, 'fluentforward: connection ended'))
-      .finally(() => {
-        socket.destroy();
-        this.sockets.delete(socket);
-        this.reading.delete(done);
-        this.counters.closed.add(1);
-      });
-    this.reading.add(done);
+    try {
+      await this.read(socket);
+    } catch (err) {
+      this.settings.logger.debug({ error: (err as Error).message }, 'fluentforward: connection ended');
+    } finally {
+      this.counters.closed.add(1);
+    }
   }
 
   private async read(socket: Socket): Promise<void> {
@@ -158,10 +134,7 @@ export class FluentForwardReceiver implements Receiver {
     this.delivery.stop();
     const server = this.server;
     this.server = undefined;
-    const closed = new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
-    for (const s of this.sockets) s.destroy();
-    await Promise.all([...this.reading]);
-    await closed;
+    await this.connections.close(server);
     const udp = this.heartbeat;
     this.heartbeat = undefined;
     await new Promise<void>((resolve) => (udp ? udp.close(() => resolve()) : resolve()));

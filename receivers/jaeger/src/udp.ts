@@ -5,7 +5,7 @@
 // that the pipeline refuses) is counted and logged instead.
 import { createSocket, type Socket } from 'node:dgram';
 import { isIPv6 } from 'node:net';
-import { splitEndpoint, type CreateSettings } from '@flowtel/core';
+import { bindUdp, splitEndpoint, type CreateSettings } from '@flowtel/core';
 import { BinaryReader, CompactReader } from '@flowtel/thrift';
 import type { Counter } from '@opentelemetry/api';
 import type { UdpConfig } from './config.ts';
@@ -54,11 +54,8 @@ export class UdpAgentServer {
       ...(this.config.socket_buffer_size > 0 ? { recvBufferSize: this.config.socket_buffer_size } : {}),
     });
     socket.on('message', (msg) => this.enqueue(msg));
-    await new Promise<void>((resolve, reject) => {
-      socket.once('error', (err) =>
-        reject(new Error(`jaeger receiver: failed to listen on ${this.config.endpoint}: ${err.message}`)),
-      );
-      socket.bind(port, address, () => resolve());
+    await bindUdp(socket, port, address).catch((err: Error) => {
+      throw new Error(`jaeger receiver: failed to listen on ${this.config.endpoint}: ${err.message}`, { cause: err });
     });
     socket.on('error', (err) => this.logger.error({ err: err.message, transport: this.transport }, 'UDP socket error'));
     this.socket = socket;
