@@ -27,10 +27,11 @@ import {
   dictionaryMigrationStatements,
   dictionaryRows,
   narrowIdColumnsQuery,
+  reloadStatement,
   widenIdColumnStatements,
   type StatementRunner,
 } from './smartencoding/ddl.ts';
-import { DICTIONARY_TABLE, dictionaryObject } from './smartencoding/names.ts';
+import { DICTIONARY_TABLE } from './smartencoding/names.ts';
 import type { ClickHouseClient } from './client.ts';
 import type { StoreConfig } from './config.ts';
 import { tableName, type TableRole } from './schema.ts';
@@ -120,7 +121,8 @@ export class TagStore {
     for (const [dictionary, version] of localVersions) {
       // processors sharing a directory share one dictionary: one sync each
       let sync = this.syncs.get(dictionary);
-      if (!sync) this.syncs.set(dictionary, (sync = new DictionarySync(this.runner, this.cfg.database)));
+      if (!sync)
+        this.syncs.set(dictionary, (sync = new DictionarySync(this.runner, this.cfg.database, this.cfg.cluster_name)));
       await sync.ensure(dictionary, version);
     }
 
@@ -167,8 +169,7 @@ export class TagStore {
   }
 
   private async reload(kinds: Set<TagKind>): Promise<void> {
-    for (const kind of kinds)
-      await this.runner.query(`SYSTEM RELOAD DICTIONARY ${q(this.cfg.database)}.${q(dictionaryObject(kind))}`);
+    for (const kind of kinds) await this.runner.query(reloadStatement(this.cfg.database, kind, this.cfg.cluster_name));
   }
 
   /** Once per exporter (retried after a failure); with create_schema off the user owns the DDL. */
@@ -184,8 +185,8 @@ export class TagStore {
   private async createSchema(): Promise<void> {
     const db = this.cfg.database;
     const idType = (await this.client.query(dictionaryIdTypeQuery(db))).toString('utf8').trim() || undefined;
-    for (const s of dictionaryMigrationStatements(db, idType)) await this.runner.query(s);
-    const sync = new DictionarySync(this.runner, db);
+    for (const s of dictionaryMigrationStatements(db, idType, this.cfg.cluster_name)) await this.runner.query(s);
+    const sync = new DictionarySync(this.runner, db, this.cfg.cluster_name);
     await sync.createSchema({ user: this.cfg.username || undefined, password: this.cfg.password });
     for (const role of this.roles) {
       const table = tableName(this.cfg, role);

@@ -1,6 +1,6 @@
 // The DDL: contrib's TTL expressions, cluster mode (ON CLUSTER, Replicated local tables,
-// Distributed tables over them) checked by the real engine's parser, and the message when the
-// embedded engine is not installed.
+// Distributed tables over them, SmartEncoding's dictionary and id columns) checked by the real
+// engine's parser, and the message when the embedded engine is not installed.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
@@ -10,6 +10,13 @@ import { storeConfigSchema as configSchema } from '../src/config.ts';
 import { EmbeddedClient, CHDB_MISSING } from '../src/embedded.ts';
 import { schemaStatements, ttlExpression } from '../src/schema.ts';
 import { rolesFor } from '../src/store.ts';
+import {
+  addIdColumnStatements,
+  dictionaryMigrationStatements,
+  dictionarySchemaStatements,
+  reloadStatement,
+  widenIdColumnStatements,
+} from '../src/smartencoding/ddl.ts';
 import { tempDir } from './fixtures.ts';
 
 test('TTL takes the largest whole unit of the duration, as contrib renders it', () => {
@@ -57,6 +64,32 @@ describe('cluster mode DDL', () => {
       const ast = (await client.query(`EXPLAIN AST ${s}`)).toString('utf8');
       // CREATE, and the ALTER that brings an older l7_flow_log up to date
       assert.match(ast, /^(Create|AlterQuery)/m, s.slice(0, 80));
+    }
+  });
+
+  test('SmartEncoding on a cluster: the dictionary replicated to every node, its objects and id columns ON CLUSTER; the engine parses them', async () => {
+    const smartencoding = [
+      ...dictionarySchemaStatements({ database: 'otel', cluster: 'otel_cluster' }),
+      ...dictionaryMigrationStatements('otel', 'UInt32', 'otel_cluster'),
+      ...['otel_traces_local', 'otel_traces'].flatMap((t) => [
+        ...addIdColumnStatements('otel', t, false, 'otel_cluster'),
+        ...widenIdColumnStatements('otel', t, ['pod_id'], 'otel_cluster'),
+      ]),
+      ...addIdColumnStatements('otel', 'l7_flow_log_local', true, 'otel_cluster'),
+      reloadStatement('otel', 'pod', 'otel_cluster'),
+    ];
+    for (const s of smartencoding.filter((x) => !x.startsWith('INSERT')))
+      assert.match(s, /ON CLUSTER "otel_cluster"/, s.slice(0, 80));
+    const table = smartencoding.find((s) => s.includes('TABLE IF NOT EXISTS "otel"."flowtel_tag_dictionary"'))!;
+    // no {shard} in the path: every node of every shard is a replica of the one table
+    assert.match(
+      table,
+      /ENGINE = ReplicatedReplacingMergeTree\('\/clickhouse\/tables\/\{database\}\/flowtel_tag_dictionary', '\{replica\}', version\)/,
+    );
+    assert.equal(smartencoding.filter((s) => /^CREATE DICTIONARY .* ON CLUSTER/m.test(s)).length, 10);
+    for (const s of smartencoding) {
+      const ast = (await client.query(`EXPLAIN AST ${s}`)).toString('utf8');
+      assert.match(ast, /^(Create|AlterQuery|Rename|InsertQuery|SYSTEM)/im, s.slice(0, 80));
     }
   });
 

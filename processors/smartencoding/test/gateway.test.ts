@@ -1,14 +1,17 @@
-// Agents -> gateway -> store, each a flowtel collector in a child process: two agents encode
-// OTLP from pods with in_band entries and send it on over OTLP/HTTP; one gateway without a
-// smartencoding processor stores it encoded in the embedded ClickHouse. The gateway is
-// restarted between an agent's first batch (which carried the entries) and its second (which
-// does not): nothing is lost, and a pod both agents saw is one pod in the store.
+// Agents -> gateways -> stores, each a flowtel collector in a child process: two agents encode
+// OTLP from pods with in_band entries and send it on over OTLP/HTTP, each to its gateway; the
+// gateways have no smartencoding processor and store it encoded in their embedded ClickHouse.
+// Gateway 1 is restarted between agent a's first batch (which carried the entries) and its
+// second (which does not): nothing is lost. Then one query reads both stores through their
+// ClickHouse HTTP interfaces (url(), as a Distributed table reads its shards): a pod both
+// agents saw is one pod, with one id, across the two.
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { freePort, runCollector, waitFor } from '@flowtel/testkit';
-import { runQuery } from '@flowtel/clickhouse';
+import { runQuery, translateTagNames } from '@flowtel/clickhouse';
+import { openEngine } from './chdb.ts';
 import { tempDir } from './helpers.ts';
 
 interface Pod {
@@ -95,22 +98,21 @@ service:
       exporters: [otlp_http]
 `;
 
-test('two agents send encoded spans with in-band entries through OTLP; a restarted gateway stores all of them encoded', async (t) => {
-  const dir = tempDir('gateway');
-  const [gatewayPort, portA, portB] = [await freePort(), await freePort(), await freePort()];
-  const gatewayConfig = join(dir, 'gateway.yaml');
-  writeFileSync(
-    gatewayConfig,
-    `receivers:
+const gatewayYaml = (n: number, port: number, http: number) => `receivers:
   otlp:
     protocols:
       http:
-        endpoint: 127.0.0.1:${gatewayPort}
+        endpoint: 127.0.0.1:${port}
 exporters:
   clickhouse:
-    endpoint: chdb://./store
+    endpoint: chdb://./store-${n}
     retry_on_failure:
       initial_interval: 200ms
+    http_interface:
+      enabled: true
+      endpoint: 127.0.0.1:${http}
+      username: reader
+      password: secret
 service:
   telemetry:
     metrics:
@@ -119,61 +121,98 @@ service:
     traces:
       receivers: [otlp]
       exporters: [clickhouse]
-`,
-  );
-  const configOf = (name: string, port: number) => {
+`;
+
+test('two agents send encoded spans with in-band entries through OTLP to two gateways; a restarted gateway loses nothing; one query over both stores', async (t) => {
+  const dir = tempDir('gateway');
+  const [port1, port2, http1, http2, portA, portB] = await Promise.all(Array.from({ length: 6 }, () => freePort()));
+  const gatewayConfig = (n: number, port: number, http: number) => {
+    const path = join(dir, `gateway-${n}.yaml`);
+    writeFileSync(path, gatewayYaml(n, port, http));
+    return path;
+  };
+  const configOf = (name: string, port: number, gateway: number) => {
     const folder = join(dir, name);
     mkdirSync(folder, { recursive: true });
     const path = join(folder, 'agent.yaml');
-    writeFileSync(path, agentConfig(port, gatewayPort, name));
+    writeFileSync(path, agentConfig(port, gateway, name));
     return path;
   };
-  const query = async (sql: string) =>
-    JSON.parse(await runQuery({ endpoint: 'chdb://./store' }, sql, 'json', { configDir: dir })) as Array<
+  const query = async (store: number, sql: string) =>
+    JSON.parse(await runQuery({ endpoint: `chdb://./store-${store}` }, sql, 'json', { configDir: dir })) as Array<
       Record<string, string | number>
     >;
-  const spansStored = (n: number) =>
-    waitFor(`${n} spans in otel_traces`, async () => {
-      const rows = await query('SELECT count() AS n FROM otel_traces').catch(() => []);
+  const spansStored = (store: number, n: number) =>
+    waitFor(`${n} spans in store ${store}`, async () => {
+      const rows = await query(store, 'SELECT count() AS n FROM otel_traces').catch(() => []);
       return Number(rows[0]?.n) === n;
     });
 
-  let gateway = await runCollector(t, gatewayConfig, gatewayPort);
-  await runCollector(t, configOf('agent-a', portA), portA);
-  await runCollector(t, configOf('agent-b', portB), portB);
+  const config1 = gatewayConfig(1, port1, http1);
+  let gateway1 = await runCollector(t, config1, port1);
+  const gateway2 = await runCollector(t, gatewayConfig(2, port2, http2), port2);
+  await runCollector(t, configOf('agent-a', portA, port1), portA);
+  await runCollector(t, configOf('agent-b', portB, port2), portB);
 
   await post(portA, traces('node-a', [SHARED, POD_A], 2));
-  await spansStored(4);
+  await spansStored(1, 4);
 
-  // the gateway goes away after agent a's entries are stored; the next batches carry none
-  assert.equal(await gateway.stop(), 0, gateway.output());
-  gateway = await runCollector(t, gatewayConfig, gatewayPort);
+  // gateway 1 goes away after agent a's entries are stored; agent a's next batch carries none
+  assert.equal(await gateway1.stop(), 0, gateway1.output());
+  gateway1 = await runCollector(t, config1, port1);
   await post(portA, traces('node-a', [SHARED, POD_A], 3));
   await post(portB, traces('node-b', [SHARED, POD_B], 1));
-  await spansStored(4 + 6 + 2);
+  await spansStored(1, 10);
+  await spansStored(2, 2);
 
-  const perPod = await query(
-    'SELECT tag.agent AS agent, host, pod, count() AS n FROM otel_traces GROUP BY agent, host, pod ORDER BY agent, pod',
+  for (const [store, expected] of [
+    [1, ['agent-a node-a shared-0 5', 'agent-a node-a web-a 5']],
+    [2, ['agent-b node-b db-b 1', 'agent-b node-b shared-0 1']],
+  ] as const) {
+    const perPod = await query(
+      store,
+      'SELECT tag.agent AS agent, host, pod, count() AS n FROM otel_traces GROUP BY agent, host, pod ORDER BY agent, pod',
+    );
+    assert.deepEqual(
+      perPod.map((r) => `${r.agent} ${r.host} ${r.pod} ${r.n}`),
+      expected,
+    );
+    const dangling = await query(
+      store,
+      `SELECT count() AS n FROM otel_traces WHERE pod_id != 0 AND pod_id NOT IN (SELECT id FROM flowtel_tag_dictionary WHERE kind = 'pod')`,
+    );
+    assert.deepEqual(dangling, [{ n: 0 }], 'no row has an id without its entry');
+  }
+  assert.deepEqual(
+    await query(1, "SELECT kind, count() AS n FROM flowtel_tag_dictionary FINAL WHERE kind = 'pod' GROUP BY kind"),
+    [{ kind: 'pod', n: 2 }],
+    'one entry per pod, though sent once and then the gateway restarted',
+  );
+
+  // one query over both stores, each answering for its own rows with its own dictionary
+  const engine = openEngine(tempDir('union'));
+  assert.ok(engine, 'chdb');
+  t.after(() => engine.close());
+  const shard = (http: number, sql: string, structure: string) => {
+    const inner = `${translateTagNames(sql, { database: 'otel' })} FORMAT TabSeparated`;
+    const url = `http://127.0.0.1:${http}/?user=reader&password=secret&query=${encodeURIComponent(inner).replace(/'/g, '%27')}`;
+    return `SELECT * FROM url('${url}', 'TabSeparated', '${structure}')`;
+  };
+  const both = (sql: string, structure: string) =>
+    `${shard(http1, sql, structure)} UNION ALL ${shard(http2, sql, structure)}`;
+  const union = await engine.rows(
+    `SELECT pod, sum(n) AS n, groupUniqArray(agent) AS agents FROM (${both(
+      'SELECT tag.agent AS agent, pod, count() AS n FROM otel.otel_traces GROUP BY agent, pod',
+      'agent String, pod String, n UInt64',
+    )}) GROUP BY pod ORDER BY pod`,
   );
   assert.deepEqual(
-    perPod.map((r) => `${r.agent} ${r.host} ${r.pod} ${r.n}`),
-    ['agent-a node-a shared-0 5', 'agent-a node-a web-a 5', 'agent-b node-b db-b 1', 'agent-b node-b shared-0 1'],
+    union.map((r) => `${r.pod} ${r.n} ${[...(r.agents as string[])].sort().join('+')}`),
+    ['db-b 1 agent-b', 'shared-0 6 agent-a+agent-b', 'web-a 5 agent-a'],
   );
-  const shared = await query(
-    "SELECT uniqExact(pod_id) AS ids, uniqExact(agent_id) AS agents, count() AS n FROM otel_traces WHERE pod = 'shared-0' AND k8s.label.app = 'shared'",
+  const ids = await engine.rows(
+    `SELECT uniqExact(id) AS ids FROM (${both("SELECT DISTINCT pod_id FROM otel.otel_traces WHERE pod = 'shared-0'", 'id UInt64')})`,
   );
-  assert.deepEqual(shared, [{ ids: 1, agents: 2, n: 6 }], 'the pod both agents saw has one id');
-  const entries = await query(
-    "SELECT kind, count() AS n FROM flowtel_tag_dictionary FINAL WHERE kind IN ('pod', 'namespace', 'host', 'agent') GROUP BY kind ORDER BY kind",
-  );
-  assert.deepEqual(
-    entries.map((r) => `${r.kind} ${r.n}`),
-    ['agent 2', 'host 2', 'namespace 1', 'pod 3'],
-    'one entry per thing, whoever sent it',
-  );
-  const dangling = await query(
-    `SELECT count() AS n FROM otel_traces WHERE pod_id != 0 AND pod_id NOT IN (SELECT id FROM flowtel_tag_dictionary WHERE kind = 'pod')`,
-  );
-  assert.deepEqual(dangling, [{ n: 0 }], 'no row has an id without its entry');
-  assert.doesNotMatch(gateway.output(), /"level":(50|60)/, 'the gateway logged no error');
+  assert.deepEqual(ids, [{ ids: 1 }], 'the pod both agents saw has one id in both stores');
+  for (const g of [gateway1, gateway2]) assert.doesNotMatch(g.output(), /"level":(50|60)/, 'no error logged');
 });

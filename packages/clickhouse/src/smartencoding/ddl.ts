@@ -93,31 +93,51 @@ export interface DictionarySchemaOptions {
   /** ClickHouse credentials the DICTIONARY's CLICKHOUSE source uses on a server that needs them */
   user?: string;
   password?: string;
+  /** cluster_name: the table replicated to every node, the DICTIONARY objects on every node */
+  cluster?: string;
 }
 
-/** The dictionary table's definition; `version` is the entry's time, so the newest copy wins. */
-const dictionaryTable = (db: string, table: string) => `CREATE TABLE IF NOT EXISTS ${db}.${q(table)} (
+/**
+ * The dictionary table's definition; `version` is the entry's time, so the newest copy wins.
+ * On a cluster every node holds all of it: a Replicated table whose path has no `{shard}`, so
+ * the nodes of every shard are replicas of one table and each shard's dictGet finds every
+ * entry, whichever node a gateway wrote it through.
+ */
+const dictionaryTable = (db: string, table: string, cluster?: string) => {
+  const engine = cluster
+    ? `ReplicatedReplacingMergeTree('/clickhouse/tables/{database}/${table}', '{replica}', version)`
+    : 'ReplacingMergeTree(version)';
+  return `CREATE TABLE IF NOT EXISTS ${db}.${q(table)}${onCluster(cluster)} (
     kind LowCardinality(String),
     id UInt64,
     version UInt64,
     name String,
     attributes Map(LowCardinality(String), String),
     updated_at DateTime DEFAULT now()
-) ENGINE = ReplacingMergeTree(version)
+) ENGINE = ${engine}
 ORDER BY (kind, id)`;
+};
+
+/** Reloads a kind's DICTIONARY object (on every node of a cluster) after its entries changed. */
+export const reloadStatement = (database: string, kind: TagKind, cluster?: string) =>
+  `SYSTEM RELOAD DICTIONARY${onCluster(cluster)} ${q(database)}.${q(dictionaryObject(kind))}`;
 
 /**
  * A dictionary table made before ids were 64-bit (`id UInt32`, a key column no ALTER widens)
  * is moved aside, and its entries copied into the new one: rows stored with numbered ids still
  * decode. `idType` is the type system.columns gives the table's `id` (undefined: no table).
  */
-export function dictionaryMigrationStatements(database: string, idType: string | undefined): string[] {
+export function dictionaryMigrationStatements(
+  database: string,
+  idType: string | undefined,
+  cluster?: string,
+): string[] {
   if (idType !== 'UInt32') return [];
   const db = q(database);
   const old = q(`${DICTIONARY_TABLE}_u32`);
   return [
-    `RENAME TABLE ${db}.${q(DICTIONARY_TABLE)} TO ${db}.${old}`,
-    dictionaryTable(db, DICTIONARY_TABLE),
+    `RENAME TABLE ${db}.${q(DICTIONARY_TABLE)} TO ${db}.${old}${onCluster(cluster)}`,
+    dictionaryTable(db, DICTIONARY_TABLE, cluster),
     `INSERT INTO ${db}.${q(DICTIONARY_TABLE)} (kind, id, version, name, attributes, updated_at) SELECT kind, toUInt64(id), 0, name, attributes, updated_at FROM ${db}.${old} FINAL`,
   ];
 }
@@ -130,10 +150,10 @@ export function dictionarySchemaStatements(o: DictionarySchemaOptions): string[]
   const db = q(o.database);
   const lifetime = o.lifetime ?? 60;
   const credentials = o.user ? ` USER ${sqlString(o.user)} PASSWORD ${sqlString(o.password ?? '')}` : '';
-  const statements = [dictionaryTable(db, DICTIONARY_TABLE)];
+  const statements = [dictionaryTable(db, DICTIONARY_TABLE, o.cluster)];
   for (const kind of TAG_KINDS) {
     const source = `SELECT id, name, attributes FROM ${db}.${q(DICTIONARY_TABLE)} FINAL WHERE kind = '${kind}'`;
-    statements.push(`CREATE DICTIONARY IF NOT EXISTS ${db}.${q(dictionaryObject(kind))} (
+    statements.push(`CREATE DICTIONARY IF NOT EXISTS ${db}.${q(dictionaryObject(kind))}${onCluster(o.cluster)} (
     id UInt64,
     name String,
     attributes Map(String, String)
@@ -250,15 +270,18 @@ export class DictionarySync {
   private inflight?: Promise<void>;
   private readonly database: string;
   private readonly runner: StatementRunner;
+  private readonly cluster?: string;
 
-  constructor(runner: StatementRunner, database: string) {
+  constructor(runner: StatementRunner, database: string, cluster?: string) {
     this.runner = runner;
     this.database = database;
+    this.cluster = cluster;
   }
 
   /** Creates the dictionary table and DICTIONARY objects. */
-  async createSchema(options: Omit<DictionarySchemaOptions, 'database'> = {}): Promise<void> {
-    for (const s of dictionarySchemaStatements({ ...options, database: this.database })) await this.runner.query(s);
+  async createSchema(options: Omit<DictionarySchemaOptions, 'database' | 'cluster'> = {}): Promise<void> {
+    for (const s of dictionarySchemaStatements({ ...options, database: this.database, cluster: this.cluster }))
+      await this.runner.query(s);
   }
 
   /** Writes what the store lacks of `dictionary`, up to at least `version`. */
@@ -283,7 +306,7 @@ export class DictionarySync {
     if (entries.length > 0) {
       await this.runner.insertRaw(dictionaryInsert(this.database), dictionaryRows(entries));
       for (const kind of new Set(entries.map((e) => e.kind)))
-        await this.runner.query(`SYSTEM RELOAD DICTIONARY ${q(this.database)}.${q(dictionaryObject(kind))}`);
+        await this.runner.query(reloadStatement(this.database, kind, this.cluster));
     }
     this.written = upTo;
   }
