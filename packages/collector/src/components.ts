@@ -123,6 +123,7 @@ export const builtinComponents: LazyFactory[] = [
     aliases: ['span_metrics'],
     load: () => factoryOf(import('@flowtel/connector-spanmetrics')),
   },
+  { kind: 'connector', type: 'routing', load: () => factoryOf(import('@flowtel/connector-routing')) },
   { kind: 'connector', type: 'servicegraph', load: () => factoryOf(import('@flowtel/connector-servicegraph')) },
   { kind: 'extension', type: 'file_storage', load: () => factoryOf(import('@flowtel/extension-file-storage')) },
   { kind: 'extension', type: 'health_check', load: () => factoryOf(import('@flowtel/extension-health-check')) },

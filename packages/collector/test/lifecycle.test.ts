@@ -2,7 +2,7 @@
 // its defaults (or the least config it requires), start, shut down, shut down again.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Component, CreateSettings, Factory, PipelineSignal } from '@flowtel/core';
+import type { Component, Consumer, CreateSettings, Factory, PipelineSignal } from '@flowtel/core';
 import { testHost, testSettings } from '@flowtel/testkit';
 import { builtinRegistry, loadBuiltinFactories } from '../src/components.ts';
 import { dir, requiredConfig } from './support/required-config.ts';
@@ -28,6 +28,8 @@ function recordingMeter(meter: Meter, names: Set<string>): Meter {
   });
 }
 
+const sink: Consumer = { consume: async () => {}, pipelines: () => sink };
+
 function create(factory: Factory, signal: PipelineSignal): Component {
   const config = factory.configSchema.parse(requiredConfig(factory.kind, factory.type) ?? {});
   const settings = testSettings(factory.type, factory.kind, dir);
@@ -44,7 +46,8 @@ function create(factory: Factory, signal: PipelineSignal): Component {
     case 'exporter':
       return factory.createExporter(settings, config, [signal]);
     case 'connector':
-      return factory.createConnector(settings, config, { [signal]: { consume: async () => {} } });
+      // a consumer that reaches pipelines by id, as the graph gives connectors (routing uses it)
+      return factory.createConnector(settings, config, { [signal]: sink });
     case 'extension':
       return factory.createExtension(settings, config);
   }

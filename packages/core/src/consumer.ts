@@ -180,6 +180,12 @@ export type BatchInput = Batch extends infer B ? (B extends Batch ? Omit<B, 'ack
  */
 export interface Consumer {
   consume(batch: BatchInput): Promise<void>;
+  /**
+   * Given to connectors (otelcol's connector router): a consumer feeding only the named ones of
+   * the pipelines this one feeds, for connectors that choose where data goes (routing). Throws
+   * for a pipeline this consumer does not feed. Consumers built for tests may lack it.
+   */
+  pipelines?(ids: readonly string[]): Consumer;
 }
 
 /**

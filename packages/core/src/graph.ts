@@ -23,7 +23,15 @@ import type {
   Processor,
   Receiver,
 } from './component.ts';
-import { Ack, asConsumerError, retryable, type Batch, type BatchInput, type Consumers } from './consumer.ts';
+import {
+  Ack,
+  asConsumerError,
+  retryable,
+  type Batch,
+  type BatchInput,
+  type Consumer,
+  type Consumers,
+} from './consumer.ts';
 import type { PipelineConfig, ResolvedConfig } from './config/validate.ts';
 import { fanOut, fanOutMutates } from './fanout.ts';
 import { SharedState } from './shared.ts';
@@ -247,8 +255,8 @@ export class Graph implements Host {
     const obs = new ReceiverObs(this.meter, id);
     const out: Consumers = {};
     for (const signal of new Set(pipelines.map((p) => p.signal))) {
-      const targets = pipelines.filter((p) => p.signal === signal).map((p) => p.id);
-      out[signal] = {
+      const all = pipelines.filter((p) => p.signal === signal).map((p) => p.id);
+      const consumerOf = (targets: readonly string[]): Consumer => ({
         consume: (input: BatchInput) => {
           const { ack, done } = Ack.withPromise();
           const open = targets.map((t) => this.pipelines.get(t)!).filter((t) => t && !t.closed);
@@ -271,7 +279,16 @@ export class Graph implements Host {
           );
           return done;
         },
-      };
+        pipelines: (ids) => {
+          const missing = ids.filter((p) => !all.includes(p));
+          if (missing.length)
+            throw new Error(
+              `pipeline ${missing.map((m) => `"${m}"`).join(', ')} is not fed by ${id} (it feeds ${all.join(', ')})`,
+            );
+          return consumerOf([...new Set(ids)]);
+        },
+      });
+      out[signal] = consumerOf(all);
     }
     return out;
   }

@@ -52,6 +52,7 @@ export const REQUIRED: Record<string, Record<string, unknown>> = {
   },
   'receiver/zipkin': { endpoint: '127.0.0.1:0' },
   'exporter/zipkin': { endpoint: 'http://127.0.0.1:1/api/v2/spans' },
+  routing: { table: [{ condition: 'attributes["env"] == "prod"', pipelines: ['traces'] }] },
   load_balancing: {
     protocol: { otlp: { tls: { insecure: true } } },
     resolver: { static: { hostnames: ['127.0.0.1:1'] } },
