@@ -204,6 +204,7 @@ export const operatorSchemas = {
     .strict()
     .superRefine(syslogChecks),
   json_parser: z.object({ ...parser, type: z.literal('json_parser'), parse_ints: z.boolean().default(false) }).strict(),
+  uri_parser: z.object({ ...parser, type: z.literal('uri_parser') }).strict(),
   regex_parser: z
     .object({
       ...parser,
@@ -367,7 +368,6 @@ export type OperatorConfig = { [K in OperatorType]: z.infer<(typeof operatorSche
 
 /** contrib operators flowtel does not have yet, refused by name rather than as unknown */
 const NOT_YET: Record<string, string> = {
-  uri_parser: 'the uri_parser operator is not in flowtel yet',
   key_value_parser_v2: 'unknown operator type key_value_parser_v2',
   stdout: 'the stdout operator is for stanza itself, not a receiver: use the debug exporter',
   file_output: 'the file_output operator is not in flowtel: use the file exporter',

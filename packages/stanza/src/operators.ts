@@ -15,6 +15,7 @@ import {
   setField,
 } from './entry.ts';
 import { type Expr, compileExpr, exprOf } from './expr.ts';
+import { parseUri } from './uri.ts';
 import {
   MissingFieldError,
   Operator,
@@ -92,6 +93,14 @@ export class RegexParser extends Parser {
 }
 
 const clean = (s: string) => s.trim().replace(/^["']+|["']+$/g, '');
+
+/** uri_parser: a URI (or a bare ?query) into scheme, user, host, port, path and query */
+export class UriParser extends Parser {
+  protected parse(value: Value): Value {
+    if (typeof value !== 'string') throw new Error(`type '${typeof value}' cannot be parsed as URI`);
+    return parseUri(value);
+  }
+}
 
 export class KeyValueParser extends Parser {
   private readonly delimiter: string;

@@ -24,6 +24,7 @@ import {
   timeParser,
   traceParser,
   unquote,
+  UriParser,
 } from './operators.ts';
 import { Container, Recombine } from './recombine.ts';
 import { SyslogParser } from './syslog.ts';
@@ -46,6 +47,7 @@ const of =
     new K(c, ctx);
 const BUILDERS: Record<OperatorConfig['type'], Build> = {
   json_parser: of(JsonParser),
+  uri_parser: of(UriParser),
   syslog_parser: (c, ctx) => new SyslogParser(c, ctx),
   regex_parser: of(RegexParser),
   key_value_parser: of(KeyValueParser),

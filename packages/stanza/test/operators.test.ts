@@ -219,7 +219,7 @@ test('config: unknown and not-yet operators are refused by name; outputs must ex
     const r = operatorsSchema.safeParse(ops);
     return r.success ? '' : r.error.issues.map((i) => i.message).join('; ');
   };
-  assert.match(msg([{ type: 'uri_parser' }]), /uri_parser operator is not in flowtel yet/);
+  assert.doesNotMatch(msg([{ type: 'uri_parser' }]), /./);
   assert.doesNotMatch(msg([{ type: 'regex_replace', field: 'body', regex: 'a' }]), /./);
   assert.match(msg([{ type: 'nope' }]), /unsupported type 'nope'/);
   assert.match(msg([{ type: 'noop', output: 'missing' }]), /operator 'missing' does not exist/);
@@ -332,4 +332,78 @@ test("assign_keys: contrib's cases: a list in body, attributes or resource becom
   assert.deepEqual(one({ field: 'body.missing', keys: ['foo'] }, { body: { x: 1n } }).body, { x: 1n });
   const r = operatorsSchema.safeParse([{ type: 'assign_keys', field: 'body', keys: [] }]);
   assert.ok(!r.success && /assign_keys missing required field keys/.test(r.error.issues[0].message));
+});
+
+test("uri_parser: contrib's TestParseURI cases (absolute URIs, paths, bare queries) and its errors", () => {
+  const parse = (body: string) => run([{ type: 'uri_parser' }], [{ body }])[0];
+  const cases: Array<[string, Record<string, unknown>]> = [
+    ['http://', { scheme: 'http' }],
+    ['http://myuser:mypass@', { scheme: 'http', user: 'myuser' }],
+    ['http://golang.com', { scheme: 'http', host: 'golang.com' }],
+    ['http://golang.com/', { scheme: 'http', host: 'golang.com', path: '/' }],
+    ['http://golang', { scheme: 'http', host: 'golang' }],
+    ['http://:8080', { scheme: 'http', port: '8080' }],
+    ['/docs', { path: '/docs' }],
+    ['/x/y%2Fz', { path: '/x/y%2Fz' }],
+    ['/', { path: '/' }],
+    ['/v1/app?user=golang', { path: '/v1/app', query: { user: ['golang'] } }],
+    ['http:///v1/app', { scheme: 'http', path: '/v1/app' }],
+    [
+      'https://app.com?token=0000&env=prod&env=stage',
+      { scheme: 'https', host: 'app.com', query: { token: ['0000'], env: ['prod', 'stage'] } },
+    ],
+    ['http://golang.org', { scheme: 'http', host: 'golang.org' }],
+    [
+      'https://go:password@golang.org:8443/v2/app?env=stage&token=456&index=105838&env=prod',
+      {
+        scheme: 'https',
+        user: 'go',
+        host: 'golang.org',
+        port: '8443',
+        path: '/v2/app',
+        query: { token: ['456'], index: ['105838'], env: ['stage', 'prod'] },
+      },
+    ],
+    [
+      'magnet:?xt=urn:sha1:HNCKHTQCWBTRNJIV4WNAE52SJUQCZO6C',
+      { scheme: 'magnet', query: { xt: ['urn:sha1:HNCKHTQCWBTRNJIV4WNAE52SJUQCZO6C'] } },
+    ],
+    ['sftp://ftp.com//home/name/employee.csv', { scheme: 'sftp', host: 'ftp.com', path: '//home/name/employee.csv' }],
+    [
+      '?token=0000&env=prod&env=stage&task=update&task=new&action=update',
+      { query: { token: ['0000'], env: ['prod', 'stage'], task: ['update', 'new'], action: ['update'] } },
+    ],
+    ['?token=0000', { query: { token: ['0000'] } }],
+    ['?', {}],
+    ['?user=', { query: { user: [''] } }],
+    // contrib's TestProcess default case, parsed into attributes
+    [
+      'https://google.com:443/path?user=dev',
+      { scheme: 'https', host: 'google.com', port: '443', path: '/path', query: { user: ['dev'] } },
+    ],
+  ];
+  for (const [input, expected] of cases) assert.deepEqual(parse(input).attributes, expected, input);
+  // errors: the entry goes on unparsed (on_error: send, the default) and the error is logged
+  for (const bad of ['golang.org', ':8080', '?q;go', 'golang.org/app', 'user=dev', 'invalid'])
+    assert.deepEqual(parse(bad).attributes, {}, bad);
+  // parse_from/parse_to as contrib's parse-to case
+  const [e] = run(
+    [{ type: 'uri_parser', parse_from: 'body.url', parse_to: 'body.url2' }],
+    [{ body: { url: 'https://google.com:443/path?user=dev' } }],
+  );
+  assert.deepEqual(e.body, {
+    url: 'https://google.com:443/path?user=dev',
+    url2: { host: 'google.com', port: '443', path: '/path', query: { user: ['dev'] }, scheme: 'https' },
+  });
+});
+
+test('uri_parser\'s errors are Go\'s: parse "invalid": invalid URI for request', async () => {
+  const { parseUri } = await import('../src/uri.ts');
+  assert.throws(() => parseUri('invalid'), { message: 'parse "invalid": invalid URI for request' });
+  assert.throws(() => parseUri(':8080'), { message: 'parse ":8080": missing protocol scheme' });
+  assert.throws(() => parseUri('?q;go'), { message: 'invalid semicolon separator in query' });
+  assert.throws(() => parseUri('http://host:port/'), {
+    message: 'parse "http://host:port/": invalid port ":port" after host',
+  });
+  assert.throws(() => parseUri('/a%zzb'), { message: 'parse "/a%zzb": invalid URL escape "%zz"' });
 });

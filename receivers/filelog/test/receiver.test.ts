@@ -200,8 +200,8 @@ test('config: contrib errors and keys flowtel refuses', () => {
   );
   assert.match(problems({ include: ['x'], fingerprint_size: '1zb' }), /invalid byte size/);
   assert.match(
-    problems({ include: ['x'], operators: [{ type: 'uri_parser' }] }),
-    /uri_parser operator is not in flowtel yet/,
+    problems({ include: ['x'], operators: [{ type: 'stdout' }] }),
+    /the stdout operator is for stanza itself, not a receiver: use the debug exporter/,
   );
   assert.equal(problems({ include: ['x'], fingerprint_size: '1KiB', max_log_size: '2MiB' }), '');
   const c = factory.configSchema.parse({ include: ['x'] });
