@@ -680,13 +680,16 @@ static __always_inline struct sock *report_lifecycle(__s32 fd, __u8 kind, __u8 n
 }
 
 /* accept needs no enter side: the new descriptor is the return value. */
-#define ACCEPT_PROGRAM(name)                                                                 \
-	SEC("tracepoint/syscalls/sys_exit_" #name)                                           \
-	int exit_##name(struct trace_event_raw_sys_exit *ctx)                                \
-	{                                                                                    \
-		if (ctx->ret >= 0)                                                           \
-			report_lifecycle(ctx->ret, SOCKET_EVENT_ACCEPT, SOCKET_ROLE_SERVER); \
-		return 0;                                                                    \
+#define ACCEPT_PROGRAM(name)                                                                           \
+	SEC("tracepoint/syscalls/sys_exit_" #name)                                                     \
+	int exit_##name(struct trace_event_raw_sys_exit *ctx)                                          \
+	{                                                                                              \
+		if (ctx->ret < 0)                                                                      \
+			return 0;                                                                      \
+		struct sock *sk = report_lifecycle(ctx->ret, SOCKET_EVENT_ACCEPT, SOCKET_ROLE_SERVER); \
+		if (sk)                                                                                \
+			tcp_accepted((__u64)sk);                                                       \
+		return 0;                                                                              \
 	}
 
 ACCEPT_PROGRAM(accept)

@@ -5,6 +5,7 @@
  * retransmissions, zero windows). Each report is a SOCKET_EVENT_TCP record whose payload is a
  * struct tcp_metrics (tcp_metrics.h), on the socket id the data events of the connection carry:
  *   connect completed (SYN_SENT -> ESTABLISHED): the connect latency and the handshake's RTT;
+ *     a connection accepted: the handshake's RTT;
  *   connect failed (SYN_SENT -> CLOSE): refused, timed out, unreachable, or given up, from the
  *     error TCP left on the socket; reported although the connect() returned no socket to the
  *     capture (a blocking connect that fails);
@@ -128,6 +129,17 @@ static __always_inline void tcp_report(__u64 sk, struct socket_info *info, const
 	bpf_ringbuf_submit(r, wakeup_flags());
 }
 
+/* After accept() gave the capture a server's connection: its handshake's RTT (measured from the
+ * SYN-ACK to its ACK), so a server's requests have an RTT before anything is retransmitted. */
+static __always_inline void tcp_accepted(__u64 sk)
+{
+	if (!tcp_metrics_enabled)
+		return;
+	struct socket_info *info = bpf_map_lookup_elem(&sockets, &sk);
+	if (info && info->tuple.l4_protocol == IPPROTO_TCP && info->role == SOCKET_ROLE_SERVER)
+		tcp_report(sk, info, NULL, TCP_REPORT_ESTABLISHED, TCP_SYN_RECV, TCP_FAILURE_NONE);
+}
+
 /* The capture is about to forget a connection (close(), or TCP's own close): its final report, at
  * the socket's destruction, needs the identity. `closing_pid`: the process in close(), else 0. */
 static __always_inline void tcp_closing(__u64 sk, const struct socket_info *info, __u32 closing_pid)
@@ -241,6 +253,18 @@ static __always_inline void tcp_connected(__u64 sk)
 	tcp_report(sk, info, conn, TCP_REPORT_ESTABLISHED, TCP_SYN_SENT, TCP_FAILURE_NONE);
 }
 
+/* A report on a connection the capture knows, or knew until its close() (a FIN retransmitted). */
+static __always_inline void tcp_report_known(__u64 sk, struct tcp_conn *conn, __u8 report, __u8 state)
+{
+	struct socket_info *info = bpf_map_lookup_elem(&sockets, &sk);
+	if (info) {
+		tcp_report(sk, info, conn, report, state, TCP_FAILURE_NONE);
+	} else if (conn->info.id != 0) {
+		struct socket_info known = conn->info;
+		tcp_report(sk, &known, conn, report, state, TCP_FAILURE_NONE);
+	}
+}
+
 SEC("tracepoint/tcp/tcp_retransmit_skb")
 int tcp_retransmit(struct trace_event_raw_tcp_retransmit_skb *ctx)
 {
@@ -251,9 +275,7 @@ int tcp_retransmit(struct trace_event_raw_tcp_retransmit_skb *ctx)
 	conn->counts.retransmits++;
 	if (ctx->state == TCP_SYN_SENT || ctx->state == TCP_SYN_RECV)
 		conn->counts.syn_retransmits++;
-	struct socket_info *info = bpf_map_lookup_elem(&sockets, &sk);
-	if (info)
-		tcp_report(sk, info, conn, TCP_REPORT_RETRANSMIT, ctx->state, TCP_FAILURE_NONE);
+	tcp_report_known(sk, conn, TCP_REPORT_RETRANSMIT, ctx->state);
 	return 0;
 }
 
@@ -294,8 +316,6 @@ int tcp_window(struct trace_event_raw_tcp_probe *ctx)
 	if (!zero)
 		return 0;
 	conn->counts.zero_windows++;
-	struct socket_info *info = bpf_map_lookup_elem(&sockets, &sk);
-	if (info)
-		tcp_report(sk, info, conn, TCP_REPORT_ZERO_WINDOW, TCP_ESTABLISHED, TCP_FAILURE_NONE);
+	tcp_report_known(sk, conn, TCP_REPORT_ZERO_WINDOW, TCP_ESTABLISHED);
 	return 0;
 }

@@ -113,8 +113,12 @@ test('TCP metrics: RTT, retransmissions on the lossy flow only, resets, refused 
 
   const closedReport = (pid: number, port: number) =>
     reports(events, pid, port).find((r) => r.report === TcpReport.CLOSED);
-  await waitFor('the final reports of every connection', async () =>
+  // the server's end of a lossy connection closes once its FIN got through: later than the client's
+  const serverClosed = (run: ClientRun) =>
+    reports(events, serverPid).some((r) => r.event.remotePort === run.port && r.report === TcpReport.CLOSED);
+  await waitFor('the final reports of every connection, at both ends', async () =>
     [cleanRun, lossyRun, resetRun, fill].every((run) => closedReport(run.pid, run.port)) &&
+    [cleanRun, lossyRun, resetRun].every(serverClosed) &&
     reports(events, refused.pid).length > 0 &&
     reports(events, timedOut.pid).length > 0
       ? true
@@ -147,6 +151,14 @@ test('TCP metrics: RTT, retransmissions on the lossy flow only, resets, refused 
   assert.equal(cleanServer.length, 1, 'the server end of the clean flow');
   assert.equal(cleanServer[0].event.role, SocketRole.SERVER);
   assert.equal(cleanServer[0].retransmits, 0);
+  // the server's end is reported at accept with the handshake's RTT
+  const accepted = reports(events, serverPid).find(
+    (r) => r.event.remotePort === cleanRun.port && r.report === TcpReport.ESTABLISHED,
+  );
+  assert.ok(accepted, 'the accepted connection is reported');
+  assert.equal(accepted.connectLatencyNs, 0);
+  assert.ok(accepted.srttUs > 0, "the handshake's RTT");
+  assert.equal(accepted.event.socketId, cleanServer[0].event.socketId);
 
   // lossy flow: 20% of the segments each way dropped; both ends retransmit over 20 round trips
   const lossyEnd = closedReport(lossyRun.pid, lossyRun.port)!;
