@@ -48,3 +48,12 @@ export {
   refusalStatus,
 } from './status.ts';
 export { type OtlpSender, queuedSenderExporter, RequestHeaderSource, warnOnPartialSuccess } from './exporting.ts';
+export {
+  grpcServerCredentials,
+  type GrpcServerConfig,
+  grpcServerOptions,
+  grpcServerSchema,
+  metadataHeaders,
+} from './grpc-server.ts';
+export { Ingest, Unauthenticated } from './ingest.ts';
+export { type AddServices, OtlpGrpcServer } from './otlp-grpc-server.ts';

@@ -1,13 +1,5 @@
-import {
-  duration,
-  receiverHttpServerShape,
-  listenAddrShape,
-  notInFlowtel,
-  refineListenAddr,
-  tlsServerSchema,
-  z,
-} from '@flowtel/core';
-import { authConfigSchema, COMPRESSIONS } from '@flowtel/otlp';
+import { receiverHttpServerShape, listenAddrShape, refineListenAddr, tlsServerSchema, z } from '@flowtel/core';
+import { authConfigSchema, COMPRESSIONS, grpcServerSchema } from '@flowtel/otlp';
 
 const urlPath = (signal: string) =>
   z
@@ -16,44 +8,7 @@ const urlPath = (signal: string) =>
     .transform((p) => (p.startsWith('/') ? p : `/${p}`))
     .default(`/v1/${signal}`);
 
-const grpcSchema = z
-  .object({
-    // grpc-js binds a host and port or a unix socket, with no IPv6-only switch for tcp6
-    ...listenAddrShape(z.string().default('localhost:4317'), ['tcp', 'tcp4', 'unix']),
-    max_recv_msg_size_mib: z.number().positive().default(4),
-    max_concurrent_streams: z.number().int().nonnegative().default(0),
-    read_buffer_size: notInFlowtel(
-      "read_buffer_size is not in flowtel: Node's HTTP/2 server has no per-connection read buffer to size",
-    ),
-    write_buffer_size: notInFlowtel(
-      "write_buffer_size is not in flowtel: Node's HTTP/2 server has no per-connection write buffer to size",
-    ),
-    keepalive: z
-      .object({
-        /** configgrpc's KeepaliveServerParameters, as grpc-js's server options */
-        server_parameters: z
-          .object({
-            max_connection_idle: duration().optional(),
-            max_connection_age: duration().optional(),
-            max_connection_age_grace: duration().optional(),
-            time: duration().optional(),
-            timeout: duration().optional(),
-          })
-          .strict()
-          .optional(),
-        enforcement_policy: notInFlowtel(
-          'keepalive::enforcement_policy is not in flowtel yet: grpc-js servers do not police client pings',
-        ),
-      })
-      .strict()
-      .optional(),
-    tls: tlsServerSchema.optional(),
-    auth: authConfigSchema.optional(),
-    include_metadata: z.boolean().default(false),
-    middlewares: notInFlowtel('middlewares is not in flowtel: it has no middleware extensions for them to name'),
-  })
-  .strict()
-  .superRefine(refineListenAddr);
+const grpcSchema = grpcServerSchema('localhost:4317');
 
 const corsSchema = z
   .object({
@@ -97,6 +52,5 @@ export const otlpReceiverConfigSchema = z
   });
 
 export type OtlpReceiverConfig = z.output<typeof otlpReceiverConfigSchema>;
-export type GrpcConfig = z.output<typeof grpcSchema>;
 export type HttpConfig = z.output<typeof httpSchema>;
 export type CorsConfig = z.output<typeof corsSchema>;

@@ -22,10 +22,11 @@ import {
   refusalStatus,
   rpcStatusToJson,
   type RpcStatus,
+  type Ingest,
+  type Unauthenticated,
 } from '@flowtel/otlp';
 import type { HttpConfig } from './config.ts';
 import { Cors } from './cors.ts';
-import { type Ingest, type Unauthenticated } from './ingest.ts';
 
 type Encoding = 'proto' | 'json';
 

@@ -1,11 +1,9 @@
 // The otlp receiver: one gRPC and one HTTP server, whichever the config turns on, feeding the
 // pipelines that name it.
 import type { CreateSettings, Host, Receiver, Consumers } from '@flowtel/core';
-import { serverAuthenticator } from '@flowtel/otlp';
+import { Ingest, OtlpGrpcServer, serverAuthenticator } from '@flowtel/otlp';
 import type { OtlpReceiverConfig } from './config.ts';
-import { OtlpGrpcServer } from './grpc-server.ts';
 import { OtlpHttpServer } from './http-server.ts';
-import { Ingest } from './ingest.ts';
 
 export class OtlpReceiver implements Receiver {
   private readonly settings: CreateSettings;

@@ -1,7 +1,8 @@
-// What both transports do with a request once it is off the wire: authenticate the caller,
+// What an OTLP receiver's transports do with a request once it is off the wire: authenticate the caller,
 // hand the data to the pipelines and wait for their answer (the Ack).
-import type { ClientInfo, Consumer, PipelineSignal, Consumers } from '@flowtel/core';
-import { codecFor, type AuthData, type RequestHeaders, type ServerAuthenticator } from '@flowtel/otlp';
+import type { ClientInfo, Consumer, Consumers, PipelineSignal } from '@flowtel/core';
+import type { AuthData, RequestHeaders, ServerAuthenticator } from './auth.ts';
+import { codecFor } from './signals.ts';
 
 export class Unauthenticated extends Error {
   constructor(cause: unknown) {
