@@ -1,7 +1,6 @@
 import type { ExporterFactory } from '@flowtel/core';
 import { otlpGrpcExporterConfigSchema, type OtlpGrpcExporterConfig } from './config.ts';
-import { queuedSenderExporter } from '@flowtel/otlp';
-import { OtlpGrpcSender } from './otlp_grpc.ts';
+import { OtlpGrpcSender, queuedSenderExporter } from '@flowtel/otlp';
 
 export const factory: ExporterFactory<OtlpGrpcExporterConfig> = {
   kind: 'exporter',

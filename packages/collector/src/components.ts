@@ -12,6 +12,7 @@ const factoryOf = (pkg: Promise<{ factory: Factory }>): Promise<Factory> => pkg.
 
 export const builtinComponents: LazyFactory[] = [
   { kind: 'receiver', type: 'otlp', load: () => factoryOf(import('@flowtel/receiver-otlp')) },
+  { kind: 'receiver', type: 'otelarrow', load: () => factoryOf(import('@flowtel/receiver-otelarrow')) },
   { kind: 'receiver', type: 'ebpf', load: () => factoryOf(import('@flowtel/ebpf-receiver')) },
   {
     kind: 'receiver',
@@ -87,6 +88,7 @@ export const builtinComponents: LazyFactory[] = [
     aliases: ['cumulative_to_delta'],
     load: () => factoryOf(import('@flowtel/processor-cumulativetodelta')),
   },
+  { kind: 'exporter', type: 'otelarrow', load: () => factoryOf(import('@flowtel/exporter-otelarrow')) },
   {
     kind: 'exporter',
     type: 'otlp_grpc',

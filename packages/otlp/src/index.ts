@@ -57,3 +57,5 @@ export {
 } from './grpc-server.ts';
 export { Ingest, Unauthenticated } from './ingest.ts';
 export { type AddServices, OtlpGrpcServer } from './otlp-grpc-server.ts';
+export { type GrpcClientConfig, grpcClientShape } from './grpc-client.ts';
+export { OtlpGrpcSender } from './otlp-grpc-sender.ts';

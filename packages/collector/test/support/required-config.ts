@@ -25,6 +25,8 @@ export const REQUIRED: Record<string, Record<string, unknown>> = {
   file_storage: { directory: join(dir, 'storage') },
   otlp: { protocols: { grpc: { endpoint: '127.0.0.1:0' }, http: { endpoint: '127.0.0.1:0' } } },
   otlp_grpc: { endpoint: '127.0.0.1:1', tls: { insecure: true } },
+  'exporter/otelarrow': { endpoint: '127.0.0.1:1', tls: { insecure: true } },
+  'receiver/otelarrow': { protocols: { grpc: { endpoint: '127.0.0.1:0' } } },
   otlp_http: { endpoint: 'http://127.0.0.1:1' },
   prometheus_remote_write: { endpoint: 'http://127.0.0.1:1/api/v1/write' },
   clickhouse: { endpoint: 'http://127.0.0.1:1', create_schema: false },

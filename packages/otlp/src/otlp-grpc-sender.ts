@@ -1,5 +1,6 @@
-// The otlp_grpc exporter: one unary Export call per batch over a long-lived grpc-js channel,
-// with otelcol's retry classification of the answer.
+// The otlp_grpc exporter's wire (and the otelarrow exporter's when it sends plain OTLP): one
+// unary Export call per batch over a long-lived grpc-js channel, with otelcol's retry
+// classification of the answer.
 import { createSecureContext } from 'node:tls';
 import {
   Client,
@@ -17,19 +18,12 @@ import {
   type PipelineSignal,
   clientSecureContext,
 } from '@flowtel/core';
-import {
-  GRPC_COMPRESSION_OPTION,
-  RequestHeaderSource,
-  codecFor,
-  exportMethod,
-  grpcRefusal,
-  installGrpcCompression,
-  retryDelayFromMetadata,
-  warnOnPartialSuccess,
-  type OtlpSender,
-  type RawExportMethod,
-} from '@flowtel/otlp';
-import type { OtlpGrpcExporterConfig } from './config.ts';
+import { RequestHeaderSource, warnOnPartialSuccess, type OtlpSender } from './exporting.ts';
+import type { GrpcClientConfig } from './grpc-client.ts';
+import { GRPC_COMPRESSION_OPTION, installGrpcCompression } from './grpc-compression.ts';
+import { exportMethod, retryDelayFromMetadata, type RawExportMethod } from './grpc.ts';
+import { codecFor } from './signals.ts';
+import { grpcRefusal } from './status.ts';
 
 const COMPRESSION_ALGORITHM: Record<string, number> = { deflate: 1, gzip: 2 };
 
@@ -42,12 +36,12 @@ function target(endpoint: string): { address: string; plaintext: boolean } {
 
 export class OtlpGrpcSender implements OtlpSender {
   private readonly settings: CreateSettings;
-  private readonly config: OtlpGrpcExporterConfig;
+  private readonly config: GrpcClientConfig;
   private readonly headers: RequestHeaderSource;
   private readonly methods = new Map<PipelineSignal, RawExportMethod>();
   private client?: Client;
 
-  constructor(settings: CreateSettings, config: OtlpGrpcExporterConfig) {
+  constructor(settings: CreateSettings, config: GrpcClientConfig) {
     this.settings = settings;
     this.config = config;
     this.headers = new RequestHeaderSource(config.headers, config.auth);
@@ -91,6 +85,18 @@ export class OtlpGrpcSender implements OtlpSender {
     this.client = new Client(address, this.credentials(plaintext), options);
   }
 
+  /** The channel, for other calls to the same peer (the otelarrow exporter's streams). */
+  get channel(): Client | undefined {
+    return this.client;
+  }
+
+  /** The request metadata: the configured headers and what the authenticator adds. */
+  async metadata(): Promise<Metadata> {
+    const md = new Metadata({ waitForReady: this.config.wait_for_ready });
+    for (const [k, v] of Object.entries(await this.headers.headers())) md.set(k, v);
+    return md;
+  }
+
   private method(signal: PipelineSignal): RawExportMethod {
     let m = this.methods.get(signal);
     if (!m) this.methods.set(signal, (m = exportMethod(signal)));
@@ -103,8 +109,7 @@ export class OtlpGrpcSender implements OtlpSender {
     if (!client) throw retryable('otlp_grpc exporter is not started');
     const codec = codecFor(batch.signal);
     const body = (codec.encode as (d: typeof batch.data) => Uint8Array)(batch.data);
-    const md = new Metadata({ waitForReady: this.config.wait_for_ready });
-    for (const [k, v] of Object.entries(await this.headers.headers())) md.set(k, v);
+    const md = await this.metadata();
     const m = this.method(batch.signal);
     const response = await new Promise<Buffer>((resolve, reject) => {
       const call = client.makeUnaryRequest(

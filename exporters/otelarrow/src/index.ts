@@ -1,0 +1,2 @@
+export { factory } from './factory.ts';
+export { otelArrowExporterConfigSchema, type OtelArrowExporterConfig } from './config.ts';
