@@ -129,7 +129,6 @@ export function parseUri(value: string): ValueMap {
 }
 
 function requestUri(raw: string): ValueMap {
-   
   if (/[\x00-\x1f\x7f]/.test(raw)) throw new UrlError('net/url: invalid control character in URL');
   if (raw === '') throw new UrlError('empty url');
   const m: ValueMap = {};
