@@ -5,7 +5,16 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, otlpToFileConfig, startCollector, waitFor, waitForHttp, waitForOutput } from '@flowtel/testkit';
+import {
+  freePort,
+  otlpToFileConfig,
+  postOtlpJson,
+  startCollector,
+  tracesRequestJson,
+  waitFor,
+  waitForHttp,
+  waitForOutput,
+} from '@flowtel/testkit';
 
 const pipeline = (port: number) => `
 receivers:
@@ -152,4 +161,67 @@ service:
     const exits = await Promise.all([source.stop(), sink.stop()]);
     assert.deepEqual(exits, [0, 0]);
   }
+});
+
+test('metrics::views as otelconf reads them: a metric dropped, one renamed with its description, attribute keys kept or left out', async () => {
+  const metrics = await freePort();
+  const otlp = await freePort();
+  const collector = startCollector(`${pipeline(otlp)}
+service:
+  telemetry:
+    metrics:
+      readers: [{pull: {exporter: {prometheus: {host: 127.0.0.1, port: ${metrics}}}}}]
+      views:
+        - selector: {instrument_name: otelcol_process_uptime}
+          stream: {aggregation: {drop: {}}}
+        - selector: {instrument_name: otelcol_process_runtime_heap_alloc_bytes, instrument_type: observable_gauge}
+          stream: {name: heap_in_use, description: renamed by a view}
+        - selector: {instrument_name: otelcol_receiver_accepted_spans}
+          stream: {attribute_keys: {included: [receiver]}}
+        - selector: {instrument_name: otelcol_exporter_sent_spans}
+          stream: {attribute_keys: {excluded: [exporter]}}
+  pipelines:
+    traces: {receivers: [otlp], exporters: [debug]}
+`);
+  try {
+    await waitForOutput(collector, 'Everything is ready');
+    await postOtlpJson(otlp, [['/v1/traces', JSON.parse(tracesRequestJson(1, 3))]]);
+    const scrape = async () => (await fetch(`http://127.0.0.1:${metrics}/metrics`)).text();
+    await waitFor('the spans counted', async () => /otelcol_exporter_sent_spans/.test(await scrape()));
+    const text = await scrape();
+    assert.doesNotMatch(text, /otelcol_process_uptime/, 'dropped');
+    assert.doesNotMatch(text, /otelcol_process_runtime_heap_alloc_bytes/, 'renamed');
+    assert.match(text, /# HELP heap_in_use renamed by a view\n/);
+    assert.match(text, /^heap_in_use\{[^}]*\} \d+/m);
+    // included: only `receiver` is left on the accepted counter (no `transport`)
+    const accepted = text.split('\n').filter((l) => l.startsWith('otelcol_receiver_accepted_spans'));
+    assert.ok(accepted.length > 0, text);
+    for (const line of accepted) {
+      assert.match(line, /receiver="otlp"/);
+      assert.doesNotMatch(line, /transport=/);
+    }
+    // excluded: the exporter key is gone from the sent counter
+    const sent = text.split('\n').filter((l) => l.startsWith('otelcol_exporter_sent_spans'));
+    assert.ok(sent.length > 0);
+    for (const line of sent) assert.doesNotMatch(line, /exporter="debug"/);
+    // the other process metrics are untouched
+    assert.match(text, /otelcol_process_memory_rss/);
+  } finally {
+    assert.equal(await collector.stop(), 0);
+  }
+});
+
+test('metrics::views refusals: an unknown instrument type, two aggregations, a max_scale the SDK cannot take', async () => {
+  const { telemetrySchema } = await import('@flowtel/core');
+  const problem = (views: unknown) => {
+    const r = telemetrySchema.safeParse({ metrics: { views } });
+    return r.success ? '' : r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+  };
+  assert.match(problem([{ selector: { instrument_type: 'meter' } }]), /instrument_type/);
+  assert.match(problem([{ stream: { aggregation: { sum: {}, drop: {} } } }]), /aggregation takes one of/);
+  assert.match(
+    problem([{ stream: { aggregation: { base2_exponential_bucket_histogram: { max_scale: 10 } } } }]),
+    /max_scale/,
+  );
+  assert.equal(problem([{ selector: { instrument_name: 'x' }, stream: { attribute_keys: ['a'] } }]), '');
 });

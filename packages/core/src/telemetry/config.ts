@@ -108,6 +108,80 @@ const only = <T extends z.Primitive>(value: T, why: string) =>
   z.literal(value, { errorMap: () => ({ message: why }) }).optional();
 
 /** configtelemetry's levels, in any case (it lower-cases them) */
+/** otelconf's view (go.opentelemetry.io/contrib/otelconf, as otelcol reads service::telemetry::metrics::views) */
+const view = z
+  .object({
+    selector: z
+      .object({
+        instrument_name: z.string().optional(),
+        instrument_type: z
+          .enum([
+            'counter',
+            'gauge',
+            'histogram',
+            'up_down_counter',
+            'observable_counter',
+            'observable_gauge',
+            'observable_up_down_counter',
+          ])
+          .optional(),
+        unit: z.string().optional(),
+        meter_name: z.string().optional(),
+        meter_version: z.string().optional(),
+        meter_schema_url: z.string().optional(),
+      })
+      .strict()
+      .default({}),
+    stream: z
+      .object({
+        name: z.string().optional(),
+        description: z.string().optional(),
+        aggregation: z
+          .object({
+            default: z.object({}).strict().nullish(),
+            drop: z.object({}).strict().nullish(),
+            sum: z.object({}).strict().nullish(),
+            last_value: z.object({}).strict().nullish(),
+            explicit_bucket_histogram: z
+              .object({
+                boundaries: z.array(z.number()).optional(),
+                record_min_max: z.boolean().default(true),
+              })
+              .strict()
+              .nullish(),
+            base2_exponential_bucket_histogram: z
+              .object({
+                max_scale: only(
+                  20,
+                  "the JS SDK's exponential histogram starts at scale 20 and has no max_scale",
+                ).optional(),
+                max_size: z.number().int().positive().default(160),
+                record_min_max: z.boolean().default(true),
+              })
+              .strict()
+              .nullish(),
+          })
+          .strict()
+          .refine((a) => Object.values(a).filter((v) => v !== undefined).length <= 1, {
+            message:
+              'aggregation takes one of default, drop, sum, last_value, explicit_bucket_histogram, base2_exponential_bucket_histogram',
+          })
+          .optional(),
+        aggregation_cardinality_limit: z.number().int().positive().optional(),
+        /** otelconf's { included, excluded }, or the older plain list of keys to keep */
+        attribute_keys: z
+          .union([
+            z.array(z.string()).transform((included) => ({ included, excluded: undefined })),
+            z.object({ included: z.array(z.string()).optional(), excluded: z.array(z.string()).optional() }).strict(),
+          ])
+          .optional(),
+      })
+      .strict()
+      .default({}),
+  })
+  .strict();
+export type ViewConfig = z.output<typeof view>;
+
 const telemetryLevel = () =>
   z.preprocess((l) => (typeof l === 'string' ? l.toLowerCase() : l), z.enum(['none', 'basic', 'normal', 'detailed']));
 
@@ -152,7 +226,7 @@ export const telemetrySchema = z
         /** deprecated by otelcol in favour of readers; still in many deployed configs */
         address: z.string().optional(),
         readers: z.array(reader).optional(),
-        views: z.undefined({ errorMap: () => ({ message: 'metric views are not in flowtel yet' }) }),
+        views: z.array(view).default([]),
       })
       .strict()
       .default({}),

@@ -12,10 +12,20 @@ import {
   SimpleLogRecordProcessor,
   type LogRecordProcessor,
 } from '@opentelemetry/sdk-logs';
-import { MeterProvider, PeriodicExportingMetricReader, type MetricReader } from '@opentelemetry/sdk-metrics';
+import {
+  AggregationType,
+  type AggregationOption,
+  createAllowListAttributesProcessor,
+  createDenyListAttributesProcessor,
+  InstrumentType,
+  MeterProvider,
+  PeriodicExportingMetricReader,
+  type MetricReader,
+  type ViewOptions,
+} from '@opentelemetry/sdk-metrics';
 import { pino, type DestinationStream, type Logger } from 'pino';
 import { splitEndpoint } from '../config/types.ts';
-import type { OtlpTelemetryExporterConfig, ReaderConfig, TelemetryConfig } from './config.ts';
+import type { OtlpTelemetryExporterConfig, ReaderConfig, TelemetryConfig, ViewConfig } from './config.ts';
 
 export interface BuildInfo {
   command: string;
@@ -243,6 +253,49 @@ async function readersFor(config: TelemetryConfig, logger: Logger): Promise<Metr
   return Promise.all(made);
 }
 
+/** an otelconf aggregation as the SDK's (the first key set; none is the instrument's default) */
+function aggregationOption(a: NonNullable<ViewConfig['stream']['aggregation']>): AggregationOption | undefined {
+  if (a.drop !== undefined) return { type: AggregationType.DROP };
+  if (a.sum !== undefined) return { type: AggregationType.SUM };
+  if (a.last_value !== undefined) return { type: AggregationType.LAST_VALUE };
+  if (a.explicit_bucket_histogram) {
+    const { boundaries, record_min_max: recordMinMax } = a.explicit_bucket_histogram;
+    return {
+      type: AggregationType.EXPLICIT_BUCKET_HISTOGRAM,
+      // otelconf's default boundaries are the SDK's: left to it when none are given
+      options: boundaries ? { boundaries, recordMinMax } : undefined,
+    };
+  }
+  if (a.base2_exponential_bucket_histogram) {
+    const { max_size: maxSize, record_min_max: recordMinMax } = a.base2_exponential_bucket_histogram;
+    return { type: AggregationType.EXPONENTIAL_HISTOGRAM, options: { maxSize, recordMinMax } };
+  }
+  return a.default !== undefined ? { type: AggregationType.DEFAULT } : undefined;
+}
+
+/** service::telemetry::metrics::views as the SDK's views: a selector of instruments, the stream they make */
+function viewOptions({ selector, stream }: ViewConfig): ViewOptions {
+  const keys = stream.attribute_keys;
+  return {
+    instrumentName: selector.instrument_name,
+    instrumentType: selector.instrument_type
+      ? InstrumentType[selector.instrument_type.toUpperCase() as keyof typeof InstrumentType]
+      : undefined,
+    instrumentUnit: selector.unit,
+    meterName: selector.meter_name,
+    meterVersion: selector.meter_version,
+    meterSchemaUrl: selector.meter_schema_url,
+    name: stream.name,
+    description: stream.description,
+    aggregation: stream.aggregation && aggregationOption(stream.aggregation),
+    aggregationCardinalityLimit: stream.aggregation_cardinality_limit,
+    attributesProcessors: [
+      ...(keys?.included ? [createAllowListAttributesProcessor(keys.included)] : []),
+      ...(keys?.excluded ? [createDenyListAttributesProcessor(keys.excluded)] : []),
+    ],
+  };
+}
+
 export async function createTelemetry(config: TelemetryConfig, build: BuildInfo): Promise<Telemetry> {
   const resourceAttributes: Record<string, string> = {
     'service.name': build.command,
@@ -255,7 +308,11 @@ export async function createTelemetry(config: TelemetryConfig, build: BuildInfo)
   }
   const resource = resourceFromAttributes(resourceAttributes);
   const { logger, provider: loggerProvider } = await configuredLogger(config.logs, resource);
-  const meterProvider = new MeterProvider({ resource, readers: await readersFor(config, logger) });
+  const meterProvider = new MeterProvider({
+    resource,
+    readers: await readersFor(config, logger),
+    views: config.metrics.views.map(viewOptions),
+  });
   registerProcessMetrics(meterProvider.getMeter('flowtel/process'));
   return {
     logger,
