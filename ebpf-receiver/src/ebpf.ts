@@ -7,7 +7,13 @@ import type { SocketEventBatch } from '@flowtel/pdata';
 import { SocketEventSender } from '@flowtel/socket-source';
 import type { EbpfConfig } from './config.ts';
 import { RecordDecoder } from './decode.ts';
-import { CaptureUnavailableError, loadAddon, startNativeCapture, type NativeCapture } from './native.ts';
+import {
+  type CaptureUnavailableError,
+  loadAddon,
+  startNativeCapture,
+  type NativeCapture,
+  unavailableOrThrow,
+} from './native.ts';
 
 /** A file's own path, as the addon names the TLS files it attached. */
 function resolved(path: string): string {
@@ -86,12 +92,12 @@ export class EbpfReceiver implements Receiver {
         (records, count) => this.onBatch(records, count),
       );
     } catch (err) {
-      if (!(err instanceof CaptureUnavailableError)) throw err;
-      if (this.config.required) throw err;
-      this.unavailable = err;
-      this.settings.logger.warn(
-        { code: err.code },
-        `${this.settings.id}: eBPF capture cannot start, so this receiver captures nothing (the rest of the collector runs): ${err.message}`,
+      this.unavailable = unavailableOrThrow(
+        err,
+        this.config.required,
+        this.settings.logger,
+        this.settings.id,
+        'eBPF capture cannot start, so this receiver captures nothing',
       );
       return;
     }

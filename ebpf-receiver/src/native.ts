@@ -89,6 +89,23 @@ export class CaptureUnavailableError extends Error {
   }
 }
 
+/**
+ * A kernel feature of a receiver could not start: rethrown when the receiver is `required` or
+ * the failure is not about this machine's capabilities; otherwise warned about once, saying what
+ * the receiver goes without, and returned for the receiver to keep (the rest of the collector runs).
+ */
+export function unavailableOrThrow(
+  err: unknown,
+  required: boolean,
+  logger: { warn(obj: object, msg: string): void },
+  id: string,
+  without: string,
+): CaptureUnavailableError {
+  if (!(err instanceof CaptureUnavailableError) || required) throw err;
+  logger.warn({ code: err.code }, `${id}: ${without} (the rest of the collector runs): ${err.message}`);
+  return err;
+}
+
 let addon: Addon | undefined;
 
 export function loadAddon(): Addon {

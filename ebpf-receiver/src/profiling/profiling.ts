@@ -3,7 +3,7 @@
 // it says why once and profiles nothing, so the rest of the collector runs.
 import { readFileSync, readlinkSync, statSync } from 'node:fs';
 import type { Consumer, CreateSettings, PipelineSignal, Receiver } from '@flowtel/core';
-import { CaptureUnavailableError } from '../native.ts';
+import { CaptureUnavailableError, unavailableOrThrow } from '../native.ts';
 import type { ProfileReport } from './report.ts';
 import { ProfilerSession } from './session.ts';
 import type { ProfilingConfig } from './config.ts';
@@ -55,12 +55,12 @@ export class ProfilingReceiver implements Receiver {
           ),
       );
     } catch (err) {
-      if (!(err instanceof CaptureUnavailableError)) throw err;
-      if (this.config.required) throw err;
-      this.unavailable = err;
-      this.settings.logger.warn(
-        { code: err.code },
-        `${this.settings.id}: eBPF profiling cannot start, so this receiver profiles nothing (the rest of the collector runs): ${err.message}`,
+      this.unavailable = unavailableOrThrow(
+        err,
+        this.config.required,
+        this.settings.logger,
+        this.settings.id,
+        'eBPF profiling cannot start, so this receiver profiles nothing',
       );
       return;
     }
