@@ -70,9 +70,12 @@ export class FileLogReceiver implements Receiver {
   private previous: Reader[] = [];
   private known: FileMeta[][] = [];
   private firstPoll = true;
-  private stopping = false;
   private loop?: Promise<void>;
+  /** aborted at shutdown: ends the poll wait and tells the loops to stop */
   private readonly stopped = new AbortController();
+  private get stopping(): boolean {
+    return this.stopped.signal.aborted;
+  }
   private client?: StorageClient;
   private readonly buf: Buffer;
   private readonly attributer: Attributer;
@@ -118,9 +121,8 @@ export class FileLogReceiver implements Receiver {
 
   async shutdown(): Promise<void> {
     if (this.stopping) return this.loop;
-    this.stopping = true;
-    this.delivery.stop();
     this.stopped.abort();
+    this.delivery.stop();
     await this.loop;
     if (this.pipeline) {
       this.pipeline.flush(true);

@@ -47,8 +47,11 @@ export class JournaldReceiver implements Receiver {
   private cursor?: string;
   private child?: Journalctl;
   private loop?: Promise<void>;
-  private stopping = false;
+  /** aborted at shutdown: ends the waits and tells the loops to stop */
   private readonly stopped = new AbortController();
+  private get stopping(): boolean {
+    return this.stopped.signal.aborted;
+  }
 
   constructor(settings: CreateSettings, config: Config, consumers: Partial<Record<PipelineSignal, Consumer>>) {
     this.settings = settings;
@@ -74,9 +77,8 @@ export class JournaldReceiver implements Receiver {
 
   async shutdown(): Promise<void> {
     if (this.stopping) return this.loop;
-    this.stopping = true;
-    this.delivery.stop();
     this.stopped.abort();
+    this.delivery.stop();
     this.child?.kill('SIGTERM');
     await this.loop;
     if (this.pipeline) {
